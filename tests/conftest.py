@@ -25,5 +25,7 @@ SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 def shared_data() -> Path:
     """The folder of published reference data; skips the test when it is absent."""
     if not SHARED_DATA.is_dir():
-        pytest.skip(f"reference data not found at {SHARED_DATA} (../shared/data beside the project)")
+        pytest.skip(
+            f"reference data not found at {SHARED_DATA} (../shared/data beside the project)"
+        )
     return SHARED_DATA

@@ -83,7 +83,9 @@ def activity(customer: NDArray[np.int64], period: NDArray[np.int64], n_customers
     period = np.asarray(period, dtype=np.int64)
     if len(period) == 0:
         empty = np.empty(0, dtype=np.int64)
-        return Activity(empty, empty, np.empty(n_customers, np.int64), np.zeros(n_customers + 1, np.int64))
+        return Activity(
+            empty, empty, np.empty(n_customers, np.int64), np.zeros(n_customers + 1, np.int64)
+        )
     origin = int(period.min())
     span = int(period.max()) - origin + 1
     key = customer * span + (period - origin)

@@ -214,7 +214,10 @@ def period_index(codes: NDArray[np.int64], freq: str, *, name: str | None = None
     PeriodIndex(['2020-01', '2020-02'], dtype='period[M]', name='period')
     """
     pandas_freq = "W-SUN" if freq == "W" else freq
-    index = pd.PeriodIndex.from_ordinals(np.asarray(codes, dtype=np.int64), freq=pandas_freq)
+    # from_ordinals (pandas >= 2.2) is missing from pandas-stubs.
+    index: pd.PeriodIndex = pd.PeriodIndex.from_ordinals(  # type: ignore[attr-defined]
+        np.asarray(codes, dtype=np.int64), freq=pandas_freq
+    )
     return index.rename(name)
 
 
@@ -289,7 +292,11 @@ def parse_duration(value: object, name: str, func: str) -> int:
     except (TypeError, ValueError) as e:
         msg = f"The {name!r} parameter of {func} is not a duration. Got {value!r}. {hint}"
         raise InvalidParameterError(msg) from e
-    if pd.isna(delta) or delta <= pd.Timedelta(0) or delta % pd.Timedelta(days=1) != pd.Timedelta(0):
+    if (
+        pd.isna(delta)
+        or delta <= pd.Timedelta(0)
+        or delta % pd.Timedelta(days=1) != pd.Timedelta(0)
+    ):
         msg = f"The {name!r} parameter of {func} must be a positive whole number of days. Got {value!r}. {hint}"
         raise InvalidParameterError(msg)
     return int(delta // pd.Timedelta(days=1))
@@ -349,11 +356,14 @@ class Transactions:
 def _column(tx: pd.DataFrame, column: object, role: str) -> pd.Series:
     if column not in tx.columns:
         raise column_not_found(str(column), role, tx.columns)
-    col = tx[column]
+    col: Any = tx[
+        column
+    ]  # a DataFrame when the label is duplicated, which the stubs do not allow for
     if isinstance(col, pd.DataFrame):
         msg = f"Column {column!r} (the {role} column) appears more than once in the table. Rename the duplicates."
         raise InvalidValueError(msg)
-    return col
+    series: pd.Series = col
+    return series
 
 
 def _first_bad(series: pd.Series, mask: NDArray[np.bool_] | pd.Series) -> str:
@@ -364,9 +374,7 @@ def _first_bad(series: pd.Series, mask: NDArray[np.bool_] | pd.Series) -> str:
 
 def _read_dates(col: pd.Series, name: object, func: str) -> NDArray[np.datetime64]:
     fix = f"Convert it with pd.to_datetime(tx[{name!r}]) or pass the right column with date=..."
-    if isinstance(col.dtype, pd.DatetimeTZDtype):
-        parsed = col
-    elif pd.api.types.is_datetime64_dtype(col.dtype):
+    if isinstance(col.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(col.dtype):
         parsed = col
     elif pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
         msg = (
@@ -392,7 +400,8 @@ def _read_dates(col: pd.Series, name: object, func: str) -> NDArray[np.datetime6
             msg = f"Column {name!r} (the date column) of {func} has values that are not dates ({text.splitlines()[0]}). {fix}"
             raise InvalidValueError(msg) from e
         if not (
-            pd.api.types.is_datetime64_dtype(parsed.dtype) or isinstance(parsed.dtype, pd.DatetimeTZDtype)
+            pd.api.types.is_datetime64_dtype(parsed.dtype)
+            or isinstance(parsed.dtype, pd.DatetimeTZDtype)
         ):
             msg = (
                 f"Column {name!r} (the date column) of {func} mixes timezones, or tz-aware and naive dates. "
@@ -442,7 +451,7 @@ def _read_customers(col: pd.Series, name: object, func: str) -> tuple[NDArray[np
     try:
         codes, uniques = pd.factorize(col, sort=True)
     except TypeError as e:
-        kinds = sorted({type(v).__name__ for v in col.to_numpy()[: 10_000]})
+        kinds = sorted({type(v).__name__ for v in col.to_numpy()[:10_000]})
         msg = (
             f"Column {name!r} (the customer_id column) of {func} mixes id types that cannot be sorted "
             f"({', '.join(kinds)}). Make them one type, e.g. tx[{name!r}].astype(str)."
@@ -456,7 +465,7 @@ def _read_customers(col: pd.Series, name: object, func: str) -> tuple[NDArray[np
 
 def _read_end(value: object, name: str, func: str) -> int:
     try:
-        stamp = pd.Timestamp(value)  # type: ignore[arg-type]
+        stamp: Any = pd.Timestamp(value)  # type: ignore[arg-type]  # NaT included, which the stubs do not allow for
     except (TypeError, ValueError) as e:
         msg = f"The {name!r} parameter of {func} is not a date. Got {value!r}. Pass a date such as '2024-12-31'."
         raise InvalidParameterError(msg) from e
@@ -526,7 +535,11 @@ def read_transactions(
 
     if len(tx) == 0:
         # An empty table has nothing to check; its columns often have no dtype (object) at all.
-        end = _read_end(observation_end, "observation_end", func) if observation_end is not None else None
+        end = (
+            _read_end(observation_end, "observation_end", func)
+            if observation_end is not None
+            else None
+        )
         return Transactions(
             customer=np.empty(0, dtype=np.int64),
             customer_ids=pd.Index(cust_col.to_numpy(), name=customer_id),
@@ -541,8 +554,8 @@ def read_transactions(
 
     days = to_day(dates)
     if observation_end is not None:
-        end_day: int | None = _read_end(observation_end, "observation_end", func)
-        keep = days <= end_day
+        last_day = _read_end(observation_end, "observation_end", func)
+        keep = days <= last_day
         if not keep.all():
             dates, customer = dates[keep], customer[keep]
             amounts = amounts[keep] if amounts is not None else None
@@ -553,6 +566,9 @@ def read_transactions(
                 remap[used] = np.arange(len(used), dtype=np.int64)
                 customer = remap[customer]
                 ids = ids[used]
+        end_day: int | None = last_day
     else:
         end_day = int(days.max()) if len(days) else None
-    return Transactions(customer=customer, customer_ids=ids, dates=dates, amount=amounts, end_day=end_day)
+    return Transactions(
+        customer=customer, customer_ids=ids, dates=dates, amount=amounts, end_day=end_day
+    )

@@ -1,0 +1,279 @@
+"""Tests of the one place where transaction tables are checked and reduced."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from retention.errors import (
+    ColumnNotFoundError,
+    ColumnTypeError,
+    InvalidParameterError,
+    InvalidValueError,
+    RetentionError,
+)
+from retention.frames.schema import (
+    FREQS,
+    check_freq,
+    last_complete_period,
+    parse_duration,
+    period_codes,
+    period_index,
+    read_transactions,
+    to_day,
+)
+
+
+def tx_of(
+    ids: list[object], dates: list[object], amounts: list[object] | None = None
+) -> pd.DataFrame:
+    data: dict[str, object] = {"customer_id": ids, "date": dates}
+    if amounts is not None:
+        data["amount"] = amounts
+    return pd.DataFrame(data)
+
+
+def read(tx: pd.DataFrame, **kwargs: object):  # type: ignore[no-untyped-def]
+    return read_transactions(tx, func="test", **kwargs)  # type: ignore[arg-type]
+
+
+# --- periods -----------------------------------------------------------------------------------------------
+
+
+@given(
+    st.lists(
+        st.datetimes(min_value=dt.datetime(1700, 1, 1), max_value=dt.datetime(2260, 12, 31)),
+        min_size=1,
+        max_size=30,
+    ),
+    st.sampled_from(FREQS),
+)
+def test_period_codes_are_pandas_ordinals(dates: list[dt.datetime], freq: str) -> None:
+    values = pd.DatetimeIndex(dates).as_unit("ns")
+    pandas_freq = "W-SUN" if freq == "W" else freq
+    expected = values.to_period(pandas_freq).asi8
+    np.testing.assert_array_equal(period_codes(values.to_numpy(), freq), expected)
+    np.testing.assert_array_equal(period_index(expected, freq), values.to_period(pandas_freq))
+
+
+def test_weeks_run_monday_to_sunday() -> None:
+    d = np.array(["2024-01-07", "2024-01-08"], dtype="datetime64[ns]")  # a Sunday, then a Monday
+    labels = period_index(period_codes(d, "W"), "W")
+    assert [str(p) for p in labels] == ["2024-01-01/2024-01-07", "2024-01-08/2024-01-14"]
+
+
+@pytest.mark.parametrize(
+    ("end", "freq", "expected"),
+    [
+        ("2024-03-31", "M", "2024-03"),
+        ("2024-03-30", "M", "2024-02"),
+        ("2024-12-31", "Q", "2024Q4"),
+        ("2024-12-30", "Q", "2024Q3"),
+        ("2024-12-31", "Y", "2024"),
+        ("2024-06-30", "Y", "2023"),
+        ("2024-01-07", "W", "2024-01-01/2024-01-07"),  # a Sunday closes its week
+        ("2024-01-06", "W", "2023-12-25/2023-12-31"),
+        ("2024-01-06", "D", "2024-01-06"),
+    ],
+)
+def test_last_complete_period(end: str, freq: str, expected: str) -> None:
+    day = int(to_day(np.array([end], dtype="datetime64[D]"))[0])
+    assert str(period_index(np.array([last_complete_period(day, freq)]), freq)[0]) == expected
+
+
+def test_check_freq_aliases_and_errors() -> None:
+    aliases = ("d", "W-SUN", "ME", "MS", "QE", "YE", "A")
+    assert [check_freq(f, "f") for f in aliases] == ["D", "W", "M", "M", "Q", "Y", "Y"]
+    with pytest.raises(InvalidParameterError, match=r"'freq' parameter of cohort_table .* Got 'X'"):
+        check_freq("X", "cohort_table")
+    with pytest.raises(InvalidParameterError):
+        check_freq(3, "f")
+
+
+@pytest.mark.parametrize(
+    ("value", "days"),
+    [("90D", 90), ("12W", 84), (30, 30), (pd.Timedelta(days=2), 2), (dt.timedelta(days=7), 7)],
+)
+def test_parse_duration(value: object, days: int) -> None:
+    assert parse_duration(value, "inactive_after", "f") == days
+
+
+@pytest.mark.parametrize("value", ["0D", "-3D", "12h", "abc", 1.5, True, None, 0])
+def test_parse_duration_refuses(value: object) -> None:
+    with pytest.raises(InvalidParameterError, match="inactive_after"):
+        parse_duration(value, "inactive_after", "f")
+
+
+# --- reading tables ----------------------------------------------------------------------------------------
+
+
+def test_reduces_to_sorted_codes() -> None:
+    tx = tx_of(
+        ["b", "a", "b", "c"],
+        ["2024-01-03", "2024-01-01", "2024-02-10", "2024-01-05"],
+        [5, 10, 7.5, -2],
+    )
+    t = read(tx, amount="amount")
+    assert list(t.customer_ids) == ["a", "b", "c"]
+    assert t.customer_ids.name == "customer_id"
+    np.testing.assert_array_equal(t.customer, [1, 0, 1, 2])
+    np.testing.assert_array_equal(t.amount, [5.0, 10.0, 7.5, -2.0])  # returns are allowed
+    assert t.observation_end == pd.Timestamp("2024-02-10")
+    assert t.n_customers == 3
+    assert t.n_rows == 4
+
+
+def test_input_is_not_modified() -> None:
+    tx = tx_of([2, 1], ["2024-01-02", "2024-01-01"], [1, 2])
+    before = tx.copy(deep=True)
+    read(tx, amount="amount", observation_end="2024-01-01")
+    pd.testing.assert_frame_equal(tx, before)
+
+
+@pytest.mark.parametrize(
+    "dates",
+    [
+        ["2024-01-01", "2024-01-02T10:30:00"],
+        [dt.date(2024, 1, 1), dt.date(2024, 1, 2)],
+        [dt.datetime(2024, 1, 1), dt.datetime(2024, 1, 2, 10, 30)],
+        pd.to_datetime(["2024-01-01", "2024-01-02 10:30"], format="ISO8601"),
+        np.array(["2024-01-01", "2024-01-02T10:30"], dtype="datetime64[s]"),
+    ],
+)
+def test_accepted_date_types(dates: object) -> None:
+    t = read(pd.DataFrame({"customer_id": [1, 2], "date": dates}))
+    np.testing.assert_array_equal(t.days, [19723, 19724])
+    assert t.dates.dtype == np.dtype("datetime64[ns]")
+
+
+def test_timezone_is_local_wall_clock() -> None:
+    utc = pd.to_datetime(["2024-01-31T23:30:00Z", "2024-02-01T00:30:00Z"], utc=True)
+    berlin = utc.tz_convert("Europe/Berlin")  # 00:30 and 01:30 on 1 February in Berlin
+    t_utc = read(pd.DataFrame({"customer_id": [1, 1], "date": utc}))
+    t_berlin = read(pd.DataFrame({"customer_id": [1, 1], "date": berlin}))
+    assert [str(p) for p in period_index(t_utc.periods("M"), "M")] == ["2024-01", "2024-02"]
+    assert [str(p) for p in period_index(t_berlin.periods("M"), "M")] == ["2024-02", "2024-02"]
+
+
+@pytest.mark.parametrize(
+    "dates",
+    [
+        ["2024-01-01T00:00+01:00", "2024-01-02T00:00+02:00"],
+        ["2024-01-01T00:00+01:00", "2024-01-02"],
+        [pd.Timestamp("2024-01-01", tz="UTC"), pd.Timestamp("2024-01-02", tz="Asia/Tokyo")],
+    ],
+)
+def test_mixed_timezones_are_refused(dates: list[object]) -> None:
+    with pytest.raises(InvalidValueError, match="timezone"):
+        read(pd.DataFrame({"customer_id": [1, 2], "date": dates}))
+
+
+@pytest.mark.parametrize(
+    ("dates", "match"),
+    [
+        (["2024-01-01", "not a date"], "not dates"),
+        (["2024-01-01", None], "missing dates"),
+        (pd.to_datetime(["2024-01-01", None]), "missing dates"),
+        ([1.0, 2.0], "numbers"),
+    ],
+)
+def test_bad_dates(dates: object, match: str) -> None:
+    with pytest.raises(RetentionError, match=match) as info:
+        read(pd.DataFrame({"customer_id": [1, 2], "date": dates}))
+    assert "'date'" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("amounts", "error", "match"),
+    [
+        (["1", "2"], ColumnTypeError, "must hold numbers"),
+        ([1.0, np.inf], InvalidValueError, "infinite"),
+        ([1.0, np.nan], InvalidValueError, "missing amounts"),
+        (pd.array([1, None], dtype="Int64"), InvalidValueError, "missing amounts"),
+        ([True, False], ColumnTypeError, "must hold numbers"),
+    ],
+)
+def test_bad_amounts(amounts: object, error: type[Exception], match: str) -> None:
+    tx = pd.DataFrame({"customer_id": [1, 2], "date": ["2024-01-01"] * 2, "amount": amounts})
+    with pytest.raises(error, match=match):
+        read(tx, amount="amount")
+
+
+def test_missing_column_lists_what_exists() -> None:
+    tx = pd.DataFrame({"customer": [1], "date": ["2024-01-01"]})
+    with pytest.raises(ColumnNotFoundError, match=r"'customer', 'date'.*did you mean 'customer'"):
+        read(tx)
+    with pytest.raises(ColumnNotFoundError, match="amount"):
+        read(pd.DataFrame({"customer_id": [1], "date": ["2024-01-01"]}), amount="amount")
+
+
+def test_not_a_frame() -> None:
+    with pytest.raises(ColumnTypeError, match="expects a pandas DataFrame"):
+        read([("a", "2024-01-01")])  # type: ignore[arg-type]
+
+
+def test_missing_ids() -> None:
+    with pytest.raises(InvalidValueError, match="missing ids"):
+        read(tx_of([1, None], ["2024-01-01"] * 2))
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        [2**63 - 1, 2**63 - 2],
+        np.array([2**64 - 1, 7], dtype=np.uint64),
+        [2**70, 5],
+        pd.Categorical(["y", "x"], categories=["z", "x", "y"]),
+        ["b", "a"],
+        [dt.date(2024, 1, 1), dt.date(2023, 1, 1)],
+    ],
+)
+def test_id_types(ids: object) -> None:
+    t = read(tx_of(ids, ["2024-01-01", "2024-01-02"]))  # type: ignore[arg-type]
+    assert t.n_customers == 2
+    assert sorted(t.customer_ids.tolist()) == t.customer_ids.tolist() or isinstance(
+        t.customer_ids, pd.CategoricalIndex
+    )
+
+
+def test_categorical_ids_drop_unused_categories() -> None:
+    t = read(tx_of(pd.Categorical(["y", "x"], categories=["z", "x", "y"]), ["2024-01-01"] * 2))  # type: ignore[arg-type]
+    assert list(t.customer_ids.categories) == ["x", "y"]
+
+
+def test_observation_end_drops_later_rows_and_customers() -> None:
+    tx = tx_of([3, 1, 2], ["2024-01-10 18:00", "2024-01-01", "2024-01-11"])
+    t = read(tx, observation_end="2024-01-10")  # inclusive: the whole of 10 January counts
+    assert list(t.customer_ids) == [1, 3]
+    np.testing.assert_array_equal(t.customer, [1, 0])
+    assert t.observation_end == pd.Timestamp("2024-01-10")
+    with pytest.raises(InvalidParameterError, match="observation_end"):
+        read(tx, observation_end="someday")
+    with pytest.raises(InvalidParameterError, match="observation_end"):
+        read(tx, observation_end=pd.NaT)
+
+
+def test_empty_table() -> None:
+    t = read(pd.DataFrame({"customer_id": [], "date": [], "amount": []}), amount="amount")
+    assert t.n_rows == 0
+    assert t.n_customers == 0
+    assert t.end_day is None
+    assert t.amount is not None
+    assert len(t.amount) == 0
+
+
+def test_duplicated_and_unsorted_rows_are_kept() -> None:
+    tx = tx_of([1, 1, 1], ["2024-01-02", "2024-01-01", "2024-01-02"], [5, 5, 5])
+    t = read(tx, amount="amount")
+    assert t.n_rows == 3
+
+
+def test_duplicate_column_names() -> None:
+    tx = pd.DataFrame([[1, "2024-01-01", "2024-01-01"]], columns=["customer_id", "date", "date"])
+    with pytest.raises(InvalidValueError, match="more than once"):
+        read(tx)
