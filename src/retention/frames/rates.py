@@ -1,9 +1,480 @@
-"""Period retention and purchase statistics (placeholder: being written)."""
+"""Period retention and purchase statistics of a transaction table.
+
+A thin adapter: each function reads the table once with
+:func:`~retention.frames.schema.read_transactions` (through :func:`_read`), hands arrays to
+:mod:`retention.core.rates` and labels the result. Definitions and a worked example are on the
+"Retention rates" page of the docs (``docs/definitions/rates.md``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+
+from retention.core.activity import Activity, activity
+from retention.core.rates import (
+    mean_amount,
+    period_counts,
+    ratio,
+    repeat_share,
+    second_purchase_summary,
+)
+from retention.frames.schema import (
+    Transactions,
+    check_freq,
+    last_complete_period,
+    period_index,
+    read_transactions,
+)
+
+__all__ = [
+    "average_order_value",
+    "period_retention",
+    "purchase_frequency",
+    "repeat_purchase_rate",
+    "time_to_second_purchase",
+]
+
+_COUNT_COLUMNS: Final = (
+    "customers_start",
+    "new",
+    "reactivated",
+    "retained",
+    "churned",
+    "customers_end",
+)
+_RATE_COLUMNS: Final = ("retention_rate", "crr", "churn_rate")
+
+_SECOND_PURCHASE_INDEX: Final = (
+    "customers",
+    "returned",
+    "share_returned",
+    "mean_days",
+    "q25_days",
+    "median_days",
+    "q75_days",
+)
 
 
-def _todo(*args, **kwargs):  # type: ignore[no-untyped-def]
-    raise NotImplementedError
+def _read(
+    tx: object,
+    *,
+    customer_id: Any,
+    date: Any,
+    observation_end: object,
+    func: str,
+    amount: Any = None,
+) -> Transactions:
+    """Read the table once, the same way for every function of this module."""
+    return read_transactions(
+        tx,
+        customer_id=customer_id,
+        date=date,
+        amount=amount,
+        observation_end=observation_end,
+        func=func,
+    )
 
 
-period_retention = repeat_purchase_rate = purchase_frequency = _todo
-average_order_value = time_to_second_purchase = _todo
+def _activity(t: Transactions, freq: str) -> Activity:
+    """Distinct (customer, period) pairs; with ``freq="D"``, each customer's distinct purchase days."""
+    return activity(t.customer, t.periods(freq), t.n_customers)
+
+
+def period_retention(
+    tx: pd.DataFrame,
+    *,
+    freq: str = "M",
+    customer_id: Any = "customer_id",
+    date: Any = "date",
+    observation_end: object = None,
+) -> pd.DataFrame:
+    r"""Count starting, new, reactivated, retained and churned customers, and their rates, per period.
+
+    A customer is *active* in a period when they made at least one purchase in it. Every period is
+    compared with the one before it.
+
+    Parameters
+    ----------
+    tx : pandas.DataFrame
+        One row per purchase. Not modified.
+    freq : {"M", "D", "W", "Q", "Y"}, default "M"
+        The period length (pandas aliases such as ``"ME"`` are accepted). Weeks run Monday to Sunday.
+    customer_id, date : column label, default "customer_id", "date"
+        The columns holding the customer id and the purchase date.
+    observation_end : date-like, optional
+        The last day observed (inclusive); later purchases are ignored. Defaults to the day of the
+        last purchase. Pass the last day of a period (e.g. ``"2024-03-31"``) to make that period
+        complete and keep it.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index: a ``PeriodIndex`` named ``"period"`` with every complete period from the first period
+        with a purchase to the last complete one, including periods without any purchase. Columns:
+        ``customers_start``, ``new``, ``reactivated``, ``retained``, ``churned``, ``customers_end``
+        (int64) and ``retention_rate``, ``crr``, ``churn_rate`` (float64, NaN where
+        ``customers_start`` is 0, as in the first period). An empty table, or one whose purchases all
+        fall in the incomplete last period, gives a frame with these columns and no rows.
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``freq`` or ``observation_end`` is not accepted.
+    ColumnNotFoundError, ColumnTypeError, InvalidValueError
+        If the table cannot be read (see :func:`~retention.frames.schema.read_transactions`).
+
+    See Also
+    --------
+    retention.retention_rate : The CRR formula on counts.
+    retention.cohort_table : Retention by acquisition cohort.
+
+    Notes
+    -----
+    For period $t$, with $A_t$ the customers active in $t$:
+
+    - ``customers_start`` $S_t = |A_{t-1}|$, ``customers_end`` $E_t = |A_t|$;
+    - ``new`` $N_t$: customers whose first purchase ever falls in $t$;
+    - ``retained`` $R_t = |A_t \cap A_{t-1}|$; ``churned`` $C_t = |A_{t-1} \setminus A_t|$;
+    - ``reactivated`` $V_t$: active in $t$, not in $t - 1$, and not new.
+
+    So $E_t = N_t + R_t + V_t$, $S_t = R_t + C_t$ and $S_t = E_{t-1}$. The rates are
+    ``retention_rate`` $= R_t / S_t$, ``churn_rate`` $= C_t / S_t$ (they add up to 1) and
+    ``crr`` $= (E_t - N_t) / S_t = (R_t + V_t) / S_t$, the customer retention rate, which also
+    counts reactivated customers as retained and can therefore exceed 1.
+
+    The period that contains the observation end is complete only if the observation end is its
+    last day. An incomplete last period would show too few active customers and too much churn, so
+    it is left out; with the default observation end (the last purchase day) this is usually the
+    period of the last purchase.
+
+    Examples
+    --------
+    >>> import retention as rt
+    >>> tx = pd.DataFrame({
+    ...     "customer_id": ["A", "B", "C", "A", "D", "A", "B", "E"],
+    ...     "date": pd.to_datetime(["2024-01-05", "2024-01-20", "2024-01-31", "2024-02-10",
+    ...                             "2024-02-01", "2024-03-15", "2024-03-02", "2024-03-28"]),
+    ... })
+    >>> table = rt.period_retention(tx, observation_end="2024-03-31")
+    >>> table.iloc[:, :6]
+             customers_start  new  reactivated  retained  churned  customers_end
+    period
+    2024-01                0    3            0         0        0              3
+    2024-02                3    1            0         1        2              2
+    2024-03                2    1            1         1        1              3
+    >>> table[["retention_rate", "crr", "churn_rate"]].round(3)
+             retention_rate    crr  churn_rate
+    period
+    2024-01             NaN    NaN         NaN
+    2024-02           0.333  0.333       0.667
+    2024-03           0.500  1.000       0.500
+
+    Without ``observation_end`` the data end on 28 March, so March is incomplete and left out:
+
+    >>> rt.period_retention(tx).index
+    PeriodIndex(['2024-01', '2024-02'], dtype='period[M]', name='period')
+    """
+    func = "period_retention"
+    freq = check_freq(freq, func)
+    t = _read(tx, customer_id=customer_id, date=date, observation_end=observation_end, func=func)
+    act = _activity(t, freq)
+    if len(act.period) and t.end_day is not None:
+        first = int(act.period.min())
+        last = max(last_complete_period(t.end_day, freq), first - 1)
+    else:
+        first, last = 0, -1
+    counts = period_counts(act, first, last)
+    columns: dict[str, np.ndarray[Any, Any]] = {
+        name: getattr(counts, name).astype(np.int64, copy=False) for name in _COUNT_COLUMNS
+    }
+    columns.update({name: getattr(counts, name) for name in _RATE_COLUMNS})
+    index = period_index(np.arange(first, last + 1, dtype=np.int64), freq, name="period")
+    return pd.DataFrame(columns, index=index)
+
+
+def repeat_purchase_rate(
+    tx: pd.DataFrame,
+    *,
+    customer_id: Any = "customer_id",
+    date: Any = "date",
+    observation_end: object = None,
+) -> float:
+    r"""Compute the share of customers who bought on two or more distinct days.
+
+    Parameters
+    ----------
+    tx : pandas.DataFrame
+        One row per purchase. Not modified.
+    customer_id, date : column label, default "customer_id", "date"
+        The columns holding the customer id and the purchase date.
+    observation_end : date-like, optional
+        The last day observed (inclusive); later purchases are ignored. Defaults to the day of the
+        last purchase.
+
+    Returns
+    -------
+    float
+        A share in $[0, 1]$; NaN for a table without purchases.
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``observation_end`` is not a date.
+    ColumnNotFoundError, ColumnTypeError, InvalidValueError
+        If the table cannot be read (see :func:`~retention.frames.schema.read_transactions`).
+
+    See Also
+    --------
+    time_to_second_purchase : How long the repeat buyers took to come back.
+
+    Notes
+    -----
+    $$\text{repeat purchase rate} = \frac{|\{c : d_c \ge 2\}|}{|\{c\}|},$$
+
+    with $d_c$ the number of distinct calendar days on which customer $c$ bought. Several purchases
+    on one day count as one visit, so they do not make a repeat buyer.
+
+    Examples
+    --------
+    >>> import retention as rt
+    >>> tx = pd.DataFrame({
+    ...     "customer_id": [1, 1, 2, 2, 3],
+    ...     "date": pd.to_datetime(["2024-01-01", "2024-01-09", "2024-01-03", "2024-01-03",
+    ...                             "2024-01-04"]),
+    ... })
+    >>> rt.repeat_purchase_rate(tx)
+    0.3333333333333333
+    """
+    t = _read(
+        tx,
+        customer_id=customer_id,
+        date=date,
+        observation_end=observation_end,
+        func="repeat_purchase_rate",
+    )
+    act = _activity(t, "D")
+    return repeat_share(act.periods_active)
+
+
+def purchase_frequency(
+    tx: pd.DataFrame,
+    *,
+    customer_id: Any = "customer_id",
+    date: Any = "date",
+    observation_end: object = None,
+) -> float:
+    r"""Compute the number of purchases per customer.
+
+    Parameters
+    ----------
+    tx : pandas.DataFrame
+        One row per purchase. Not modified.
+    customer_id, date : column label, default "customer_id", "date"
+        The columns holding the customer id and the purchase date.
+    observation_end : date-like, optional
+        The last day observed (inclusive); later purchases are ignored. Defaults to the day of the
+        last purchase.
+
+    Returns
+    -------
+    float
+        At least 1; NaN for a table without purchases.
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``observation_end`` is not a date.
+    ColumnNotFoundError, ColumnTypeError, InvalidValueError
+        If the table cannot be read (see :func:`~retention.frames.schema.read_transactions`).
+
+    See Also
+    --------
+    average_order_value : Amount per purchase.
+    repeat_purchase_rate : Share of customers who came back on another day.
+
+    Notes
+    -----
+    $$\text{purchase frequency} = \frac{\text{purchases}}{\text{customers}},$$
+
+    where every row is a purchase: two identical rows count as two purchases, and rows with
+    negative amounts (returns) count too. Drop duplicates or returns first if they are not
+    purchases in your data.
+
+    Examples
+    --------
+    >>> import retention as rt
+    >>> tx = pd.DataFrame({
+    ...     "customer_id": [1, 1, 2, 2, 3],
+    ...     "date": pd.to_datetime(["2024-01-01", "2024-01-09", "2024-01-03", "2024-01-03",
+    ...                             "2024-01-04"]),
+    ... })
+    >>> rt.purchase_frequency(tx)
+    1.6666666666666667
+    """
+    t = _read(
+        tx,
+        customer_id=customer_id,
+        date=date,
+        observation_end=observation_end,
+        func="purchase_frequency",
+    )
+    return ratio(t.n_rows, t.n_customers)
+
+
+def average_order_value(
+    tx: pd.DataFrame,
+    *,
+    customer_id: Any = "customer_id",
+    date: Any = "date",
+    amount: Any = "amount",
+    observation_end: object = None,
+) -> float:
+    r"""Compute the average amount per purchase (average order value, AOV).
+
+    Parameters
+    ----------
+    tx : pandas.DataFrame
+        One row per purchase. Not modified.
+    customer_id, date, amount : column label, default "customer_id", "date", "amount"
+        The columns holding the customer id, the purchase date and the amount.
+    observation_end : date-like, optional
+        The last day observed (inclusive); later purchases are ignored. Defaults to the day of the
+        last purchase.
+
+    Returns
+    -------
+    float
+        NaN for a table without purchases.
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``observation_end`` is not a date.
+    ColumnNotFoundError, ColumnTypeError, InvalidValueError
+        If the table cannot be read (see :func:`~retention.frames.schema.read_transactions`),
+        including missing or infinite amounts.
+
+    See Also
+    --------
+    purchase_frequency : Purchases per customer.
+
+    Notes
+    -----
+    $$\text{AOV} = \frac{\sum_i a_i}{\text{purchases}},$$
+
+    summed over every row $i$ (each row is a purchase, as in :func:`purchase_frequency`).
+    Negative amounts (returns, refunds) are part of the sum and their rows count as purchases, so
+    the result is net of returns; filter them out first for a gross figure. The sum is exact
+    (:func:`math.fsum`), so row order never changes the result.
+
+    Examples
+    --------
+    >>> import retention as rt
+    >>> tx = pd.DataFrame({
+    ...     "customer_id": [1, 1, 2, 2],
+    ...     "date": pd.to_datetime(["2024-01-01", "2024-01-09", "2024-01-03", "2024-01-03"]),
+    ...     "amount": [30.0, 50.0, 60.0, -20.0],
+    ... })
+    >>> rt.average_order_value(tx)
+    30.0
+    """
+    t = _read(
+        tx,
+        customer_id=customer_id,
+        date=date,
+        amount=amount,
+        observation_end=observation_end,
+        func="average_order_value",
+    )
+    # read_transactions always returns amounts when an amount column is named.
+    return mean_amount(t.amount if t.amount is not None else np.empty(0))
+
+
+def time_to_second_purchase(
+    tx: pd.DataFrame,
+    *,
+    customer_id: Any = "customer_id",
+    date: Any = "date",
+    observation_end: object = None,
+) -> pd.Series:
+    r"""Summarise how many customers came back for a second purchase day, and after how long.
+
+    Parameters
+    ----------
+    tx : pandas.DataFrame
+        One row per purchase. Not modified.
+    customer_id, date : column label, default "customer_id", "date"
+        The columns holding the customer id and the purchase date.
+    observation_end : date-like, optional
+        The last day observed (inclusive); later purchases are ignored. Defaults to the day of the
+        last purchase.
+
+    Returns
+    -------
+    pandas.Series of float64
+        Named ``"time_to_second_purchase"``, with an index named ``"statistic"``:
+
+        - ``customers``: customers with a purchase;
+        - ``returned``: customers who bought again on a later calendar day;
+        - ``share_returned``: ``returned / customers`` (NaN without customers);
+        - ``mean_days``, ``q25_days``, ``median_days``, ``q75_days``: the mean and quartiles of the
+          days from the first to the second purchase day, over the customers who returned (NaN if
+          none did).
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``observation_end`` is not a date.
+    ColumnNotFoundError, ColumnTypeError, InvalidValueError
+        If the table cannot be read (see :func:`~retention.frames.schema.read_transactions`).
+
+    See Also
+    --------
+    repeat_purchase_rate : The same share of returning customers, as one number.
+
+    Notes
+    -----
+    A customer's second purchase is their first purchase on a calendar day after their first
+    purchase day; more purchases on the first day do not count. For a customer who returned,
+
+    $$g_c = \text{second purchase day}_c - \text{first purchase day}_c \quad (\text{days} \ge 1),$$
+
+    and the statistics are the mean and the 25 %, 50 % and 75 % quantiles of $g_c$ (linear
+    interpolation) *among the customers who returned*. The data are right-censored: a customer
+    who first bought shortly before the observation end may still come back later. So
+    ``share_returned`` is a lower bound of the share that will eventually return, and the
+    statistics of the days lean towards short gaps; use
+    :func:`retention.survival_curve` for an estimate that accounts for censoring.
+
+    Examples
+    --------
+    >>> import retention as rt
+    >>> tx = pd.DataFrame({
+    ...     "customer_id": [1, 1, 2, 2, 3, 3],
+    ...     "date": pd.to_datetime(["2024-01-01", "2024-01-09", "2024-01-03", "2024-01-03",
+    ...                             "2024-01-04", "2024-01-08"]),
+    ... })
+    >>> rt.time_to_second_purchase(tx)
+    statistic
+    customers         3.000000
+    returned          2.000000
+    share_returned    0.666667
+    mean_days         6.000000
+    q25_days          5.000000
+    median_days       6.000000
+    q75_days          7.000000
+    Name: time_to_second_purchase, dtype: float64
+    """
+    t = _read(
+        tx,
+        customer_id=customer_id,
+        date=date,
+        observation_end=observation_end,
+        func="time_to_second_purchase",
+    )
+    act = _activity(t, "D")
+    index = pd.Index(_SECOND_PURCHASE_INDEX, name="statistic")
+    return pd.Series(second_purchase_summary(act), index=index, name="time_to_second_purchase")
