@@ -1,8 +1,577 @@
-"""Cohort tables and survival curves (placeholder: being written)."""
+"""Cohort tables, retention curves and Kaplan-Meier survival of customer lifetimes.
+
+The adapter for :mod:`retention.core.cohorts`: it reads the transaction table once with
+:func:`retention.frames.schema.read_transactions`, turns dates into integer period or day codes, calls the
+core and labels the arrays. The definitions, with formulas, are on the "Cohorts and survival" page of the
+docs (``docs/definitions/cohorts.md``).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Hashable, Sequence
+from typing import Final, TypeAlias
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from retention.core.activity import activity
+from retention.core.cohorts import (
+    CohortCounts,
+    cohort_customers,
+    cohort_sums,
+    kaplan_meier,
+    lifetimes,
+    median_time,
+    retention_by_period,
+    step_at,
+)
+from retention.errors import (
+    ColumnNotFoundError,
+    ColumnTypeError,
+    InvalidParameterError,
+    InvalidValueError,
+)
+from retention.frames.schema import (
+    Transactions,
+    check_freq,
+    check_option,
+    last_complete_period,
+    parse_duration,
+    period_index,
+    read_transactions,
+)
+
+__all__ = ["cohort_table", "median_lifetime", "retention_curve", "survival_at", "survival_curve"]
+
+DateLike: TypeAlias = str | _dt.date | np.datetime64
+"""A calendar day: ``"2024-12-31"``, a :class:`datetime.date`, a :class:`pandas.Timestamp`, ..."""
+
+Duration: TypeAlias = int | str | _dt.timedelta | np.timedelta64
+"""A number of days: an int, or a string / timedelta such as ``"90D"``."""
+
+_METRICS: Final = ("customers", "orders", "revenue")
+_KINDS: Final = ("classic", "rolling")
+_CURVE_COLUMNS: Final = ("at_risk", "events", "censored", "survival", "ci_lower", "ci_upper")
 
 
-def _todo(*args, **kwargs):  # type: ignore[no-untyped-def]
-    raise NotImplementedError
+def _cohort_frame(
+    values: NDArray[np.float64], cohort: NDArray[np.int64], freq: str
+) -> pd.DataFrame:
+    columns = pd.Index(np.arange(values.shape[1], dtype=np.int64), name="periods_since")
+    return pd.DataFrame(values, index=period_index(cohort, freq, name="cohort"), columns=columns)
 
 
-cohort_table = retention_curve = survival_curve = survival_at = median_lifetime = _todo
+def _counts(t: Transactions, freq: str, metric: str, kind: str) -> CohortCounts | None:
+    """Count with the core for a checked table; None when it has no purchases."""
+    if t.end_day is None or t.n_rows == 0:
+        return None
+    last = last_complete_period(t.end_day, freq)
+    period = t.periods(freq)
+    rolling = kind == "rolling"
+    if metric == "customers":
+        return cohort_customers(activity(t.customer, period, t.n_customers), last, rolling=rolling)
+    weights = t.amount if metric == "revenue" else None
+    return cohort_sums(t.customer, period, t.n_customers, last, rolling=rolling, weights=weights)
+
+
+def cohort_table(
+    tx: pd.DataFrame,
+    *,
+    freq: str = "M",
+    metric: str = "customers",
+    kind: str = "classic",
+    normalize: bool = False,
+    customer_id: Hashable = "customer_id",
+    date: Hashable = "date",
+    amount: Hashable = "amount",
+    observation_end: DateLike | None = None,
+) -> pd.DataFrame:
+    r"""Acquisition cohorts by periods since acquisition: active customers, orders or revenue.
+
+    Parameters
+    ----------
+    tx : pandas.DataFrame
+        One row per purchase. Not modified; row order does not matter.
+    freq : {"M", "W", "Q", "Y", "D"}, default "M"
+        The period length (pandas aliases such as ``"ME"`` or ``"QS"`` are accepted). Weeks run Monday to
+        Sunday.
+    metric : {"customers", "orders", "revenue"}, default "customers"
+        What each cell holds: distinct active customers, purchases (rows; duplicates count), or the sum of
+        the ``amount`` column.
+    kind : {"classic", "rolling"}, default "classic"
+        ``"classic"``: activity in exactly period ``cohort + k``. ``"rolling"`` ("on or after"): customers
+        active in period ``cohort + k`` or any later observed period; for orders and revenue, the total
+        over periods ``cohort + k`` and later.
+    normalize : bool, default False
+        Divide each row by its cohort size: customers become shares of the cohort (column 0 of the classic
+        table is 1.0), orders and revenue become values per acquired customer.
+    customer_id, date, amount : column label
+        The columns to read. ``amount`` is read only for ``metric="revenue"``.
+    observation_end : date-like, optional
+        The last day observed (inclusive); later purchases are ignored. Defaults to the day of the last
+        purchase. Pass the last day of a period (``"2024-06-30"``) to make that period complete.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``cohort``: the period of each customer's first purchase (a :class:`pandas.PeriodIndex`;
+        only periods in which someone was acquired). Columns ``periods_since``: ``0, 1, 2, ...`` (int64).
+        Values are float: a cell the data do not completely cover is NaN, never 0. An empty table gives an
+        empty frame with the same index and column names.
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``freq``, ``metric``, ``kind``, ``normalize`` or ``observation_end`` is not accepted.
+    ColumnNotFoundError, ColumnTypeError, InvalidValueError
+        If the table is not a DataFrame, lacks a column, or holds unusable values.
+
+    See Also
+    --------
+    retention_curve : The cohorts pooled into one curve.
+    survival_curve : Kaplan-Meier survival of customer lifetimes.
+
+    Notes
+    -----
+    With $A_i$ the acquisition period of customer $i$, $P_i$ the set of periods in
+    which it bought and $N_c = |\{i : A_i = c\}|$ the cohort size, the customers metric is
+
+    $$
+    \text{classic}_{c,k} = |\{i : A_i = c,\ c + k \in P_i\}|, \qquad
+    \text{rolling}_{c,k} = |\{i : A_i = c,\ \max P_i \ge c + k\}|
+    $$
+
+    and orders and revenue add up purchases in period $c + k$ (classic) or in periods
+    $\ge c + k$ (rolling). ``normalize`` divides row $c$ by $N_c$.
+
+    Censoring: let $L$ be the last complete period (the period holding ``observation_end`` counts
+    only when ``observation_end`` is its last day). Cells with $c + k > L$ are NaN, and cohorts
+    acquired after $L$ are left out. Rolling counts still use purchases in the incomplete trailing
+    period, because that activity was observed.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import retention as rt
+    >>> tx = pd.DataFrame({
+    ...     "customer_id": [1, 1, 1, 2, 2, 3, 3, 4],
+    ...     "date": ["2024-01-05", "2024-02-10", "2024-02-11", "2024-01-20", "2024-03-02",
+    ...              "2024-02-14", "2024-03-20", "2024-03-30"],
+    ...     "amount": [10.0, 20.0, 5.0, 15.0, 30.0, 40.0, 25.0, 50.0],
+    ... })
+    >>> rt.cohort_table(tx, observation_end="2024-03-31")
+    periods_since    0    1    2
+    cohort
+    2024-01        2.0  1.0  1.0
+    2024-02        1.0  1.0  NaN
+    2024-03        1.0  NaN  NaN
+    >>> rt.cohort_table(tx, kind="rolling", normalize=True, observation_end="2024-03-31")
+    periods_since    0    1    2
+    cohort
+    2024-01        1.0  1.0  0.5
+    2024-02        1.0  1.0  NaN
+    2024-03        1.0  NaN  NaN
+    >>> rt.cohort_table(tx, metric="revenue")  # March is incomplete: its cohort and cells are left out
+    periods_since     0     1
+    cohort
+    2024-01        25.0  25.0
+    2024-02        40.0   NaN
+    """
+    func = "cohort_table"
+    freq = check_freq(freq, func)
+    check_option("metric", metric, _METRICS, func)
+    check_option("kind", kind, _KINDS, func)
+    _check_bool(normalize, "normalize", func)
+    t = read_transactions(
+        tx,
+        customer_id=customer_id,
+        date=date,
+        amount=amount if metric == "revenue" else None,
+        observation_end=observation_end,
+        func=func,
+    )
+    counts = _counts(t, freq, metric, kind)
+    if counts is None:
+        return _cohort_frame(np.empty((0, 0)), np.empty(0, dtype=np.int64), freq)
+    table = counts.cells
+    if normalize:
+        table /= counts.size[:, None]  # the core's fresh array; every kept cohort has a customer
+    return _cohort_frame(table, counts.cohort, freq)
+
+
+def retention_curve(
+    tx: pd.DataFrame,
+    *,
+    freq: str = "M",
+    kind: str = "classic",
+    customer_id: Hashable = "customer_id",
+    date: Hashable = "date",
+    observation_end: DateLike | None = None,
+) -> pd.DataFrame:
+    r"""Retention by periods since acquisition, pooled over the cohorts that reached each period.
+
+    Parameters
+    ----------
+    tx : pandas.DataFrame
+        One row per purchase. Not modified; row order does not matter.
+    freq : {"M", "W", "Q", "Y", "D"}, default "M"
+        The period length.
+    kind : {"classic", "rolling"}, default "classic"
+        Active in exactly period ``cohort + k``, or in that period or any later one (see
+        :func:`cohort_table`).
+    customer_id, date : column label
+        The columns to read.
+    observation_end : date-like, optional
+        The last day observed (inclusive); defaults to the day of the last purchase.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``periods_since`` (``0, 1, ...``, int64). Columns: ``cohorts`` (cohorts that completely
+        observed period ``k``), ``customers`` (their total size), ``active`` (their customers active at
+        ``k``), all int64, and ``retention`` = ``active / customers`` (float).
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``freq``, ``kind`` or ``observation_end`` is not accepted.
+    ColumnNotFoundError, ColumnTypeError, InvalidValueError
+        If the table is not a DataFrame, lacks a column, or holds unusable values.
+
+    See Also
+    --------
+    cohort_table : The per-cohort table this curve pools.
+    survival_curve : Retention as the survival of customer lifetimes, in days.
+
+    Notes
+    -----
+    With $C_k = \{c : c + k \le L\}$ the cohorts that reached period $k$,
+
+    $$
+    r_k = \frac{\sum_{c \in C_k} \text{active}_{c,k}}{\sum_{c \in C_k} N_c}
+    = \sum_{c \in C_k} \frac{N_c}{\sum_{c' \in C_k} N_{c'}}
+    \cdot \frac{\text{active}_{c,k}}{N_c},
+    $$
+
+    the size-weighted mean of the normalised cohort curves. Only cohorts that reached $k$ enter,
+    so late periods rest on fewer, older cohorts (see the ``cohorts`` column).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import retention as rt
+    >>> tx = pd.DataFrame({
+    ...     "customer_id": [1, 1, 1, 2, 2, 3, 3, 4],
+    ...     "date": ["2024-01-05", "2024-02-10", "2024-02-11", "2024-01-20", "2024-03-02",
+    ...              "2024-02-14", "2024-03-20", "2024-03-30"],
+    ... })
+    >>> rt.retention_curve(tx, observation_end="2024-03-31")
+                   cohorts  customers  active  retention
+    periods_since
+    0                    3          4       4   1.000000
+    1                    2          3       2   0.666667
+    2                    1          2       1   0.500000
+    """
+    func = "retention_curve"
+    freq = check_freq(freq, func)
+    check_option("kind", kind, _KINDS, func)
+    t = read_transactions(
+        tx, customer_id=customer_id, date=date, observation_end=observation_end, func=func
+    )
+    counts = _counts(t, freq, "customers", kind)
+    if counts is None:
+        empty = np.empty(0, dtype=np.int64)
+        cohorts, customers, active = empty, empty, empty
+    else:
+        cohorts, customers, active = retention_by_period(counts)
+    return pd.DataFrame(
+        {
+            "cohorts": cohorts,
+            "customers": customers,
+            "active": active,
+            # every reached period has at least the oldest cohort, so customers > 0
+            "retention": active / np.maximum(customers, 1),
+        },
+        index=pd.Index(np.arange(len(cohorts), dtype=np.int64), name="periods_since"),
+    )
+
+
+def survival_curve(
+    tx: pd.DataFrame,
+    *,
+    inactive_after: Duration = "90D",
+    customer_id: Hashable = "customer_id",
+    date: Hashable = "date",
+    observation_end: DateLike | None = None,
+) -> pd.DataFrame:
+    r"""Kaplan-Meier estimate of how long customers stay active, with 95% confidence intervals.
+
+    Parameters
+    ----------
+    tx : pandas.DataFrame
+        One row per purchase. Not modified; row order does not matter.
+    inactive_after : int or str or timedelta, default "90D"
+        A customer who makes no purchase for more than this many days has lapsed. An int is days; strings
+        such as ``"90D"`` or ``"12W"`` and timedeltas must be whole days.
+    customer_id, date : column label
+        The columns to read.
+    observation_end : date-like, optional
+        The last day observed (inclusive); defaults to the day of the last purchase.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``time``: days (int64), the distinct event and censoring times in increasing order. Columns
+        ``at_risk`` (lifetimes at least ``time``), ``events`` (lifetimes ending at ``time``), ``censored``
+        (censored at ``time``), all int64; ``survival`` (the estimate of
+        $S(t) = P(\text{lifetime} > t)$), ``ci_lower`` and ``ci_upper`` (float; NaN where the
+        interval is undefined, i.e. where ``survival`` is 1 or 0).
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``inactive_after`` or ``observation_end`` is not accepted.
+    ColumnNotFoundError, ColumnTypeError, InvalidValueError
+        If the table is not a DataFrame, lacks a column, or holds unusable values.
+
+    See Also
+    --------
+    survival_at : Read the curve at given times (1-, 3-, 12-month retention).
+    median_lifetime : The median lifetime.
+    cohort_table : Retention by calendar period of acquisition.
+
+    Notes
+    -----
+    **Lifetime.** A customer's lifetime is the time in days from the first purchase to the last purchase
+    of the first active spell. The spell ends at the first gap between consecutive purchase days longer
+    than ``inactive_after``, or at the last purchase if at least ``inactive_after`` days pass between it
+    and the observation end; in those cases the lifetime is observed (an event). Otherwise (the last
+    purchase lies within ``inactive_after`` days of the observation end, and no earlier gap was longer) the
+    customer is censored at the time from the first to the last purchase, a known lower bound of the
+    lifetime. A one-time buyer who lapsed has lifetime 0.
+
+    **Kaplan-Meier.** With $n_i$ at risk and $d_i$ events at time $t_i$,
+
+    $$
+    \hat S(t) = \prod_{t_i \le t} \Bigl(1 - \frac{d_i}{n_i}\Bigr), \qquad
+    \sigma^2(t) = \sum_{t_i \le t} \frac{d_i}{n_i (n_i - d_i)}
+    $$
+
+    (Greenwood), and the 95% interval is symmetric on $\log(-\log \hat S)$:
+    $\hat S(t)^{\exp(\pm 1.96\, \sigma(t) / \log \hat S(t))}$, as in lifelines' default.
+    lifelines reports 1.0 and 0.0 where this is undefined; this function reports NaN.
+
+    References
+    ----------
+    .. [1] Kaplan, E. L. and Meier, P. (1958). Nonparametric estimation from incomplete observations.
+       Journal of the American Statistical Association, 53(282), 457-481.
+    .. [2] Greenwood, M. (1926). The natural duration of cancer. Reports on Public Health and Medical
+       Subjects, 33, 1-26.
+    .. [3] Kalbfleisch, J. D. and Prentice, R. L. (2002). The Statistical Analysis of Failure Time Data,
+       2nd ed., section 1.4 (the log(-log) interval).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import retention as rt
+    >>> tx = pd.DataFrame({
+    ...     "customer_id": [1, 1, 2, 3, 3, 3, 4],
+    ...     "date": ["2024-01-01", "2024-01-11", "2024-01-01", "2024-01-01", "2024-01-21",
+    ...              "2024-03-01", "2024-02-20"],
+    ... })
+    >>> rt.survival_curve(tx, inactive_after="30D", observation_end="2024-03-10")
+          at_risk  events  censored  survival  ci_lower  ci_upper
+    time
+    0           4       1         1     0.750  0.127947  0.960549
+    10          2       1         0     0.375  0.010971  0.808001
+    20          1       1         0     0.000       NaN       NaN
+    """
+    func = "survival_curve"
+    inactive = parse_duration(inactive_after, "inactive_after", func)
+    t = read_transactions(
+        tx, customer_id=customer_id, date=date, observation_end=observation_end, func=func
+    )
+    if t.end_day is None or t.n_rows == 0:
+        duration = np.empty(0, dtype=np.int64)
+        observed = np.empty(0, dtype=np.bool_)
+    else:
+        duration, observed = lifetimes(
+            activity(t.customer, t.days, t.n_customers), t.end_day, inactive
+        )
+    km = kaplan_meier(duration, observed)
+    return pd.DataFrame(
+        {
+            "at_risk": km.at_risk,
+            "events": km.events,
+            "censored": km.censored,
+            "survival": km.survival,
+            "ci_lower": km.ci_lower,
+            "ci_upper": km.ci_upper,
+        },
+        index=pd.Index(km.time, name="time"),
+    )
+
+
+def _check_bool(value: object, name: str, func: str) -> None:
+    if not isinstance(value, bool | np.bool_):
+        msg = f"The {name!r} parameter of {func} must be True or False. Got {value!r}."
+        raise InvalidParameterError(msg)
+
+
+def _check_curve(curve: object, func: str) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """Check a survival_curve result and return its times and survival values."""
+    fix = "Pass the DataFrame returned by rt.survival_curve(...)."
+    if not isinstance(curve, pd.DataFrame):
+        msg = (
+            f"The 'curve' argument of {func} must be a DataFrame; got {type(curve).__name__}. {fix}"
+        )
+        raise ColumnTypeError(msg)
+    if "survival" not in curve.columns:
+        listed = ", ".join(repr(str(c)) for c in curve.columns) or "no columns"
+        msg = f"The 'curve' argument of {func} has no 'survival' column (it has: {listed}). {fix}"
+        raise ColumnNotFoundError(msg)
+    index = curve.index
+    if not pd.api.types.is_integer_dtype(index.dtype):
+        msg = f"The index of the 'curve' argument of {func} must hold whole days (int); it has dtype {index.dtype}. {fix}"
+        raise ColumnTypeError(msg)
+    time = index.to_numpy(dtype=np.int64)
+    if len(time) and (time[0] < 0 or np.any(np.diff(time) <= 0)):
+        msg = f"The index of the 'curve' argument of {func} must hold increasing non-negative days without repeats. {fix}"
+        raise InvalidValueError(msg)
+    if (curve.columns == "survival").sum() > 1:
+        msg = f"The 'curve' argument of {func} has more than one 'survival' column. {fix}"
+        raise InvalidValueError(msg)
+    column = curve["survival"]
+    if pd.api.types.is_bool_dtype(column.dtype) or not pd.api.types.is_numeric_dtype(column.dtype):
+        msg = f"The 'survival' column of the 'curve' argument of {func} must hold numbers; it has dtype {column.dtype}. {fix}"
+        raise ColumnTypeError(msg)
+    survival = column.to_numpy(dtype=np.float64, na_value=np.nan)
+    if not np.all((survival >= 0.0) & (survival <= 1.0)) or np.any(np.diff(survival) > 0):
+        msg = f"The 'survival' column of the 'curve' argument of {func} must be non-increasing values in [0, 1] without NaN. {fix}"
+        raise InvalidValueError(msg)
+    return time, survival
+
+
+def _days(value: object, func: str) -> int:
+    if isinstance(value, int | np.integer) and not isinstance(value, bool):
+        if value < 0:
+            msg = f"The 'times' parameter of {func} must hold non-negative days. Got {value!r}."
+            raise InvalidParameterError(msg)
+        return int(value)
+    return parse_duration(value, "times", func)
+
+
+def survival_at(
+    curve: pd.DataFrame, times: Duration | Sequence[Duration] | NDArray[np.integer]
+) -> pd.Series:
+    r"""Read the survival probability off a :func:`survival_curve` result at given times.
+
+    This is how short-, mid- and long-term retention are read: ``survival_at(curve, ["30D", "91D",
+    "365D"])`` gives the share of customers expected to still be active 1, 3 and 12 months after their
+    first purchase.
+
+    Parameters
+    ----------
+    curve : pandas.DataFrame
+        A result of :func:`survival_curve` (index ``time`` in days, a ``survival`` column).
+    times : int, str, timedelta, or a sequence of them
+        Times since the first purchase: an int is days; strings and timedeltas must be whole days
+        (``"30D"``, ``"13W"``; write months as days, e.g. ``"91D"``).
+
+    Returns
+    -------
+    pandas.Series
+        Named ``survival``, indexed by ``times`` as given: the value of the step function at each time,
+        i.e. the survival at the last curve time at or before it, and 1.0 before the first curve time.
+
+    Raises
+    ------
+    ColumnTypeError, ColumnNotFoundError, InvalidValueError
+        If ``curve`` is not a survival curve.
+    InvalidParameterError
+        If a time is negative or not a whole number of days.
+
+    See Also
+    --------
+    survival_curve : Makes the curve.
+    median_lifetime : The time at which the curve reaches 0.5.
+
+    Notes
+    -----
+    $\hat S(t) = \hat S(t_j)$ with $t_j$ the largest curve time $\le t$. Past the
+    last curve time the last value is held; if that time is censored the true survival may be lower,
+    so check that the curve reaches the times you read.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import retention as rt
+    >>> curve = pd.DataFrame({"survival": [0.75, 0.375, 0.0]},
+    ...                      index=pd.Index([0, 10, 20], name="time"))
+    >>> rt.survival_at(curve, ["5D", 10, "2W"])
+    5D     0.750
+    10     0.375
+    2W     0.375
+    Name: survival, dtype: float64
+    """
+    func = "survival_at"
+    time, survival = _check_curve(curve, func)
+    if isinstance(times, np.ndarray) and np.issubdtype(times.dtype, np.integer) and times.ndim == 1:
+        at = times.astype(np.int64)
+        if np.any(at < 0):
+            msg = (
+                f"The 'times' parameter of {func} must hold non-negative days. Got {int(at.min())}."
+            )
+            raise InvalidParameterError(msg)
+        labels: list[object] = list(times)
+    else:
+        labels = (
+            [times]
+            if isinstance(times, int | str | _dt.timedelta | np.timedelta64 | np.integer)
+            else list(times)
+        )
+        at = np.array([_days(value, func) for value in labels], dtype=np.int64)
+    return pd.Series(step_at(time, survival, at), index=pd.Index(labels), name="survival")
+
+
+def median_lifetime(curve: pd.DataFrame) -> float:
+    r"""Median customer lifetime in days, read off a :func:`survival_curve` result.
+
+    Parameters
+    ----------
+    curve : pandas.DataFrame
+        A result of :func:`survival_curve`.
+
+    Returns
+    -------
+    float
+        The smallest time (days) with survival at or below 0.5; NaN when the curve never gets there (more
+        than half of the customers are still active, or censored, at the last time).
+
+    Raises
+    ------
+    ColumnTypeError, ColumnNotFoundError, InvalidValueError
+        If ``curve`` is not a survival curve.
+
+    See Also
+    --------
+    survival_curve : Makes the curve.
+    survival_at : Read the curve at given times.
+
+    Notes
+    -----
+    $\hat t_{0.5} = \min\{t_i : \hat S(t_i) \le 0.5\}$, the definition lifelines uses.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import retention as rt
+    >>> curve = pd.DataFrame({"survival": [0.75, 0.375, 0.0]},
+    ...                      index=pd.Index([0, 10, 20], name="time"))
+    >>> rt.median_lifetime(curve)
+    10.0
+    """
+    time, survival = _check_curve(curve, "median_lifetime")
+    return median_time(time, survival)

@@ -1,0 +1,437 @@
+"""Cohort counts and Kaplan-Meier survival of customer lifetimes, from integer codes.
+
+Pure numpy and scipy. Customers are integer codes ``0 .. n_customers - 1`` and periods integer codes; the
+adapter (:mod:`retention.frames.cohorts`) makes both and labels the results.
+
+Cohort tables are counted in one pass: each purchase (or each distinct customer-period pair) is given the
+flat cell number ``row * width + k``, where ``row`` is the rank of its customer's acquisition cohort and ``k``
+the periods since acquisition, and :func:`numpy.bincount` counts or sums the cells. Rolling ("on or after")
+tables are reverse cumulative sums along each row. Cells that the data do not cover completely are set to
+NaN at the end, never left at 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.special import ndtri
+
+from retention.core.activity import Activity
+from retention.errors import InvalidParameterError
+
+__all__ = [
+    "CohortCounts",
+    "KaplanMeier",
+    "cohort_customers",
+    "cohort_sums",
+    "kaplan_meier",
+    "lifetimes",
+    "median_time",
+    "retention_by_period",
+    "step_at",
+]
+
+_MAX_CELLS: Final = 1 << 31
+"""Refuse cohort grids larger than this many cells (16 GiB of float64) instead of exhausting memory."""
+
+
+@dataclass(frozen=True, slots=True)
+class CohortCounts:
+    """A cohort table as arrays.
+
+    Attributes
+    ----------
+    cohort : numpy.ndarray of int64
+        Period codes of the cohorts, ascending: every period up to ``last_period`` in which at least one
+        customer made a first purchase.
+    size : numpy.ndarray of int64
+        Customers acquired in each cohort.
+    cells : numpy.ndarray of float64, shape (len(cohort), last_period - cohort[0] + 1)
+        ``cells[r, k]`` is the count or sum for cohort ``r`` and ``k`` periods since acquisition; NaN
+        where ``cohort[r] + k > last_period`` (not completely observed).
+    last_period : int
+        The code of the last completely observed period.
+    """
+
+    cohort: NDArray[np.int64]
+    size: NDArray[np.int64]
+    cells: NDArray[np.float64]
+    last_period: int
+
+
+@dataclass(frozen=True, slots=True)
+class KaplanMeier:
+    """A Kaplan-Meier survival curve as arrays, one entry per distinct time.
+
+    Attributes
+    ----------
+    time : numpy.ndarray of int64
+        The distinct event or censoring times, ascending.
+    at_risk, events, censored : numpy.ndarray of int64
+        Subjects whose time is at least ``time``; events at ``time``; censored at ``time``.
+    survival : numpy.ndarray of float64
+        The estimate of ``S(time) = P(T > time)``.
+    ci_lower, ci_upper : numpy.ndarray of float64
+        The pointwise confidence interval (Greenwood variance, log(-log) transform); NaN where the
+        transform is undefined (``survival`` 0 or 1).
+    """
+
+    time: NDArray[np.int64]
+    at_risk: NDArray[np.int64]
+    events: NDArray[np.int64]
+    censored: NDArray[np.int64]
+    survival: NDArray[np.float64]
+    ci_lower: NDArray[np.float64]
+    ci_upper: NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True)
+class _Grid:
+    """Where each customer's counts go: a cohort row and a column origin in a flat bincount."""
+
+    cohort: NDArray[np.int64]  # cohort codes kept (acquired no later than the last complete period)
+    size: NDArray[np.int64]
+    # per customer: row * width - first period, so that a purchase's cell is base + period
+    base: NDArray[np.int64]
+    width: int  # columns counted: every k up to the last period seen, complete or not
+    n_rows: int  # kept rows plus one row for customers acquired after the last complete period
+
+
+def _empty(last_period: int) -> CohortCounts:
+    empty = np.empty(0, dtype=np.int64)
+    return CohortCounts(empty, empty, np.empty((0, 0), dtype=np.float64), last_period)
+
+
+def _grid(first: NDArray[np.int64], last_period: int, max_period: int) -> _Grid | None:
+    """Lay out the cohort rows; None when no cohort was acquired in a complete period."""
+    origin = int(first.min())
+    if origin > last_period:
+        return None
+    # Rows are the cohorts that exist (a gap between cohorts costs no memory); customers acquired after the
+    # last complete period share one extra row that is dropped at the end.
+    offset = first - origin
+    per_period = np.bincount(offset, minlength=last_period - origin + 1)
+    kept = per_period[: last_period - origin + 1]
+    present = np.flatnonzero(kept)
+    rank = np.full(len(per_period), len(present), dtype=np.int64)
+    rank[present] = np.arange(len(present), dtype=np.int64)
+    width = max(max_period, last_period) - origin + 1
+    n_rows = len(present) + 1
+    if n_rows * width > _MAX_CELLS:
+        msg = (
+            f"The cohort table would have {n_rows} cohorts x {width} periods, too many to hold in memory. "
+            "Use a longer period (freq='W', 'M', 'Q') or a shorter observation window."
+        )
+        raise InvalidParameterError(msg)
+    base = rank[offset] * width - first
+    return _Grid(present + origin, kept[present], base, width, n_rows)
+
+
+def _finish(
+    grid: _Grid, counts: NDArray[np.int64] | NDArray[np.float64], last_period: int, *, rolling: bool
+) -> CohortCounts:
+    """Shape the flat counts, apply the rolling sum and censor the cells not completely observed."""
+    table = counts.reshape(grid.n_rows, grid.width)[:-1]
+    if rolling:
+        # On or after period k: everything counted at k or later, including the incomplete trailing
+        # period.
+        table = np.cumsum(table[:, ::-1], axis=1)[:, ::-1]  # type: ignore[assignment]  # same dtype
+    n_cols = last_period - int(grid.cohort[0]) + 1
+    values = table[:, :n_cols].astype(np.float64)  # a fresh array: safe to write NaN into
+    values[grid.cohort[:, None] + np.arange(n_cols) > last_period] = np.nan
+    return CohortCounts(grid.cohort, grid.size, values, last_period)
+
+
+def cohort_customers(act: Activity, last_period: int, *, rolling: bool) -> CohortCounts:
+    """Count the customers of each acquisition cohort who are active k periods after acquisition.
+
+    Parameters
+    ----------
+    act : Activity
+        The distinct (customer, period) pairs from :func:`retention.core.activity.activity`.
+    last_period : int
+        Code of the last completely observed period. Cohorts acquired later are left out; cells after it
+        are NaN.
+    rolling : bool
+        False (classic): active in exactly period ``cohort + k``. True (rolling): active in period
+        ``cohort + k`` or any later observed period, which is the same as ``k <= last active period -
+        cohort``.
+
+    Returns
+    -------
+    CohortCounts
+        Distinct customers per cell, as float (NaN marks censored cells).
+
+    Notes
+    -----
+    Classic counts bincount the pairs; rolling counts bincount each customer once, at ``k = last active
+    period - cohort``, and take the reverse cumulative sum along the row.
+
+    Examples
+    --------
+    >>> from retention.core.activity import activity
+    >>> act = activity(np.array([0, 0, 1, 1, 2]), np.array([0, 2, 0, 1, 1]), 3)
+    >>> c = cohort_customers(act, 2, rolling=False)
+    >>> c.cohort, c.size
+    (array([0, 1]), array([2, 1]))
+    >>> c.cells
+    array([[ 2.,  1.,  1.],
+           [ 1.,  0., nan]])
+    >>> cohort_customers(act, 2, rolling=True).cells
+    array([[ 2.,  2.,  1.],
+           [ 1.,  0., nan]])
+    """
+    if act.n_customers == 0 or len(act.period) == 0:
+        return _empty(last_period)
+    max_period = int(act.period.max())
+    grid = _grid(act.first_period, last_period, max_period)
+    if grid is None:
+        return _empty(last_period)
+    n_cells = grid.n_rows * grid.width
+    if rolling:
+        last_active = act.period[act.start[1:] - 1]
+        counts = np.bincount(grid.base + last_active, minlength=n_cells)
+    else:
+        cell = np.take(grid.base, act.customer)
+        cell += act.period
+        counts = np.bincount(cell, minlength=n_cells)
+    return _finish(grid, counts, last_period, rolling=rolling)
+
+
+def cohort_sums(
+    customer: NDArray[np.int64],
+    period: NDArray[np.int64],
+    n_customers: int,
+    last_period: int,
+    *,
+    rolling: bool,
+    weights: NDArray[np.float64] | None = None,
+) -> CohortCounts:
+    """Count (or sum the weights of) the purchases of each cohort k periods after acquisition.
+
+    Parameters
+    ----------
+    customer : numpy.ndarray of int64
+        Per purchase, a customer code in ``0 .. n_customers - 1``; every code occurs.
+    period : numpy.ndarray of int64
+        Per purchase, a period code.
+    n_customers : int
+        Number of customer codes.
+    last_period : int
+        Code of the last completely observed period.
+    rolling : bool
+        False: purchases in exactly period ``cohort + k``. True: in period ``cohort + k`` or later
+        (including the incomplete trailing period).
+    weights : numpy.ndarray of float64 or None
+        Per purchase, the amount to add up; None counts purchases.
+
+    Returns
+    -------
+    CohortCounts
+        Purchases (or amounts) per cell, as float (NaN marks censored cells).
+
+    Examples
+    --------
+    >>> c = cohort_sums(np.array([0, 0, 0, 1]), np.array([0, 0, 1, 1]), 2, 1, rolling=False)
+    >>> c.cohort, c.size
+    (array([0, 1]), array([1, 1]))
+    >>> c.cells
+    array([[ 2.,  1.],
+           [ 1., nan]])
+    """
+    if n_customers == 0 or len(period) == 0:
+        return _empty(last_period)
+    # The acquisition period is each customer's first period; minimum.at is one unbuffered pass.
+    first = np.full(n_customers, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first, customer, period)
+    grid = _grid(first, last_period, int(period.max()))
+    if grid is None:
+        return _empty(last_period)
+    cell = np.take(grid.base, customer)
+    cell += period
+    counts = np.bincount(cell, weights=weights, minlength=grid.n_rows * grid.width)
+    return _finish(grid, counts, last_period, rolling=rolling)
+
+
+def retention_by_period(
+    counts: CohortCounts,
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """Pool the cohorts that reached each period since acquisition.
+
+    Parameters
+    ----------
+    counts : CohortCounts
+        Customer counts from :func:`cohort_customers` (not normalised).
+
+    Returns
+    -------
+    cohorts, customers, active : numpy.ndarray of int64
+        Per ``k``: the cohorts with ``cohort + k <= last_period``, their total size and their active
+        customers. ``active / customers`` is the size-weighted mean of those cohorts' retention.
+
+    Examples
+    --------
+    >>> from retention.core.activity import activity
+    >>> act = activity(np.array([0, 0, 1, 1, 2]), np.array([0, 2, 0, 1, 1]), 3)
+    >>> retention_by_period(cohort_customers(act, 2, rolling=False))
+    (array([2, 2, 1]), array([3, 3, 2]), array([3, 1, 1]))
+    """
+    n_cols = counts.cells.shape[1]
+    reached = counts.cohort[:, None] + np.arange(n_cols) <= counts.last_period
+    cohorts = reached.sum(axis=0, dtype=np.int64)
+    customers = (reached * counts.size[:, None]).sum(axis=0, dtype=np.int64)
+    active = np.where(reached, counts.cells, 0.0).sum(axis=0)
+    return cohorts, customers, np.rint(active).astype(np.int64)
+
+
+def lifetimes(
+    act: Activity, end_day: int, inactive_after: int
+) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
+    """Each customer's lifetime in days and whether its end was observed.
+
+    Parameters
+    ----------
+    act : Activity
+        The distinct (customer, day) pairs, made with day codes (days since any origin).
+    end_day : int
+        The observation end (inclusive), as a day code.
+    inactive_after : int
+        Days without a purchase after which a customer counts as lapsed (at least 1).
+
+    Returns
+    -------
+    duration : numpy.ndarray of int64
+        Per customer, days from the first purchase to the last purchase of the first active spell.
+    observed : numpy.ndarray of bool
+        Per customer, True when the spell ended (a gap longer than ``inactive_after`` days followed, or
+        at least ``inactive_after`` days passed between its last purchase and ``end_day``); False when
+        the customer may still be active (censored).
+
+    Notes
+    -----
+    A spell stops at purchase ``i`` when the next purchase day is more than ``inactive_after`` days
+    later. For the customer's last purchase the "next purchase" is at the earliest ``end_day + 1``, so
+    the spell is known to have stopped when ``end_day + 1 - day > inactive_after``. Each customer's
+    first stop is found with :func:`numpy.minimum.reduceat` over candidate positions.
+
+    Examples
+    --------
+    >>> from retention.core.activity import activity
+    >>> act = activity(np.array([0, 0, 0, 1, 1]), np.array([0, 5, 20, 10, 14]), 2)
+    >>> lifetimes(act, end_day=20, inactive_after=10)
+    (array([5, 4]), array([ True, False]))
+    """
+    if act.n_customers == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.bool_)
+    day = act.period
+    n_pairs = len(day)
+    first_pair = act.start[:-1]
+    last_pair = act.start[1:] - 1
+    gap = np.empty(n_pairs, dtype=np.int64)
+    np.subtract(day[1:], day[:-1], out=gap[:-1])
+    gap[last_pair] = end_day + 1 - day[last_pair]
+    lapsed = gap > inactive_after
+    stop = lapsed.copy()
+    stop[last_pair] = True
+    candidate = np.where(stop, np.arange(n_pairs, dtype=np.int64), n_pairs)
+    spell_end = np.minimum.reduceat(candidate, first_pair)
+    duration = day[spell_end] - day[first_pair]
+    return duration, lapsed[spell_end]
+
+
+def kaplan_meier(
+    duration: NDArray[np.int64], observed: NDArray[np.bool_], *, confidence: float = 0.95
+) -> KaplanMeier:
+    r"""Kaplan-Meier estimate of the survival function, with Greenwood log(-log) intervals.
+
+    Parameters
+    ----------
+    duration : numpy.ndarray of int64
+        Non-negative whole times (days).
+    observed : numpy.ndarray of bool
+        True for an event, False for a right-censored time.
+    confidence : float
+        Coverage of the pointwise interval.
+
+    Returns
+    -------
+    KaplanMeier
+        One entry per distinct time in ``duration``.
+
+    Notes
+    -----
+    With $n_i$ at risk and $d_i$ events at time $t_i$,
+
+    $$
+    \hat S(t) = \prod_{t_i \le t} \Bigl(1 - \frac{d_i}{n_i}\Bigr), \qquad
+    \sigma^2(t) = \sum_{t_i \le t} \frac{d_i}{n_i (n_i - d_i)}
+    $$
+
+    (Greenwood's sum for $\operatorname{Var}\log \hat S$). The interval is symmetric on
+    $\log(-\log \hat S)$, whose standard error is $\sigma / |\log \hat S|$, which gives
+    $\hat S^{\exp(\pm z\,\sigma / \log \hat S)}$ with $z$ the normal quantile.
+
+    Examples
+    --------
+    >>> km = kaplan_meier(np.array([1, 2, 2, 3]), np.array([True, True, False, True]))
+    >>> km.time, km.at_risk, km.events, km.censored
+    (array([1, 2, 3]), array([4, 3, 1]), array([1, 1, 1]), array([0, 1, 0]))
+    >>> km.survival
+    array([0.75, 0.5 , 0.  ])
+    """
+    if len(duration) == 0:
+        empty_i = np.empty(0, dtype=np.int64)
+        empty_f = np.empty(0, dtype=np.float64)
+        return KaplanMeier(empty_i, empty_i, empty_i, empty_i, empty_f, empty_f, empty_f)
+    # Times are whole days, so a bincount over 0 .. max is a linear-time group-by.
+    total = np.bincount(duration)
+    event_total = np.bincount(duration[observed], minlength=len(total))
+    time = np.flatnonzero(total).astype(np.int64, copy=False)
+    count = total[time].astype(np.int64, copy=False)
+    events = event_total[time].astype(np.int64, copy=False)
+    censored = count - events
+    at_risk = np.cumsum(count[::-1])[::-1]
+    survival = np.cumprod(1.0 - events / at_risk, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        greenwood = np.cumsum(events / (at_risk * (at_risk - events)))
+        log_s = np.log(survival)
+        spread = ndtri(0.5 + confidence / 2) * np.sqrt(greenwood) / log_s
+        ci_lower = survival ** np.exp(-spread)
+        ci_upper = survival ** np.exp(spread)
+    undefined = (survival <= 0.0) | (survival >= 1.0)
+    ci_lower[undefined] = np.nan
+    ci_upper[undefined] = np.nan
+    return KaplanMeier(time, at_risk, events, censored, survival, ci_lower, ci_upper)
+
+
+def step_at(
+    time: NDArray[np.int64], survival: NDArray[np.float64], at: NDArray[np.int64]
+) -> NDArray[np.float64]:
+    """Read a right-continuous step function: the value at the last ``time <= at``, 1.0 before the first.
+
+    Examples
+    --------
+    >>> step_at(np.array([2, 5]), np.array([0.8, 0.4]), np.array([0, 2, 4, 9]))
+    array([1. , 0.8, 0.8, 0.4])
+    """
+    if len(time) == 0:
+        return np.ones(len(at), dtype=np.float64)
+    position = np.searchsorted(time, at, side="right") - 1
+    return np.where(position >= 0, survival[np.maximum(position, 0)], 1.0)
+
+
+def median_time(time: NDArray[np.int64], survival: NDArray[np.float64]) -> float:
+    """Return the smallest time with ``survival <= 0.5``; NaN when the curve never gets there.
+
+    Examples
+    --------
+    >>> median_time(np.array([1, 3, 7]), np.array([0.9, 0.5, 0.2]))
+    3.0
+    >>> median_time(np.array([1, 3]), np.array([0.9, 0.6]))
+    nan
+    """
+    below = np.flatnonzero(survival <= 0.5)
+    return float(time[below[0]]) if len(below) else float("nan")
