@@ -20,6 +20,7 @@ from retention.errors import (
 from retention.frames.schema import (
     FREQS,
     check_freq,
+    day_period_codes,
     last_complete_period,
     parse_duration,
     period_codes,
@@ -148,7 +149,6 @@ def test_input_is_not_modified() -> None:
 def test_accepted_date_types(dates: object) -> None:
     t = read(pd.DataFrame({"customer_id": [1, 2], "date": dates}))
     np.testing.assert_array_equal(t.days, [19723, 19724])
-    assert t.dates.dtype == np.dtype("datetime64[ns]")
 
 
 def test_timezone_is_local_wall_clock() -> None:
@@ -239,6 +239,46 @@ def test_id_types(ids: object) -> None:
     assert sorted(t.customer_ids.tolist()) == t.customer_ids.tolist() or isinstance(
         t.customer_ids, pd.CategoricalIndex
     )
+
+
+@given(
+    st.sampled_from(["int8", "int32", "int64", "uint16", "uint64"]).flatmap(
+        lambda dtype: st.tuples(
+            st.just(dtype),
+            st.lists(
+                st.integers(int(np.iinfo(dtype).min), int(np.iinfo(dtype).max)), min_size=1, max_size=20
+            ),
+            st.integers(0, 3),
+        )
+    )
+)
+def test_integer_ids_are_coded_like_factorize(case: tuple[str, list[int], int]) -> None:
+    dtype, values, spread = case
+    info = np.iinfo(dtype)
+    # Narrow ranges take the bitmap path, wide ones pd.factorize; both must give factorize's answer.
+    ids = np.array([min(max(v >> (8 * spread), info.min), info.max) for v in values], dtype=dtype)
+    t = read(tx_of(ids, ["2024-01-01"] * len(ids)))  # type: ignore[arg-type]
+    codes, uniques = pd.factorize(pd.Series(ids), sort=True)
+    np.testing.assert_array_equal(t.customer, codes)
+    np.testing.assert_array_equal(t.customer_ids.to_numpy(), np.asarray(uniques))
+    assert t.customer_ids.dtype == np.dtype(dtype)
+
+
+def test_reduced_arrays_are_read_only() -> None:
+    t = read(tx_of([1, 2], ["2024-01-01", "2024-01-02"], [1.0, 2.0]), amount="amount")
+    for array in (t.customer, t.day, t.amount):
+        assert array is not None
+        with pytest.raises(ValueError, match="read-only"):
+            array[0] = 0
+
+
+def test_day_period_codes_match_period_codes() -> None:
+    days = np.array([18000, 19999, 18000, 20500, 19723], dtype=np.int64)
+    for freq in FREQS:
+        np.testing.assert_array_equal(
+            day_period_codes(days, freq), period_codes(days.astype("datetime64[D]"), freq)
+        )
+    assert len(day_period_codes(np.empty(0, dtype=np.int64), "M")) == 0
 
 
 def test_categorical_ids_drop_unused_categories() -> None:

@@ -39,10 +39,13 @@ __all__ = [
     "Transactions",
     "check_freq",
     "check_option",
+    "day_period_codes",
     "last_complete_period",
     "parse_duration",
     "period_codes",
     "period_index",
+    "period_start_days",
+    "read_cutoff",
     "read_transactions",
     "to_day",
 ]
@@ -114,7 +117,7 @@ def check_option(name: str, value: T, allowed: tuple[T, ...], func: str) -> T:
     return value
 
 
-def check_freq(freq: object, func: str) -> str:
+def check_freq(freq: object, func: str, *, name: str = "freq") -> str:
     """Return the canonical period string (one of ``FREQS``) for ``freq``.
 
     Common pandas aliases are accepted (``"ME"``, ``"MS"``, ``"QE"``, ``"YE"``, ``"A"``, ``"W-SUN"``).
@@ -126,6 +129,8 @@ def check_freq(freq: object, func: str) -> str:
         A pandas frequency string.
     func : str
         The public function that received it, named in the message.
+    name : str, default "freq"
+        The parameter's name, for options other than ``freq`` that take a period (``time_unit``).
 
     Returns
     -------
@@ -146,7 +151,7 @@ def check_freq(freq: object, func: str) -> str:
     canonical = _FREQ_ALIASES.get(key) if isinstance(key, str) else None
     if canonical is None:
         options = ", ".join(repr(f) for f in FREQS)
-        msg = f"The 'freq' parameter of {func} must be one of {options}. Got {freq!r}."
+        msg = f"The {name!r} parameter of {func} must be one of {options}. Got {freq!r}."
         raise InvalidParameterError(msg)
     return canonical
 
@@ -201,6 +206,65 @@ def period_codes(dates: NDArray[np.datetime64], freq: str) -> NDArray[np.int64]:
         return dates.astype("datetime64[M]").astype(np.int64) // 3
     if freq == "Y":
         return dates.astype("datetime64[Y]").astype(np.int64)
+    msg = f"Unknown period {freq!r}; call check_freq first."  # pragma: no cover - internal misuse
+    raise AssertionError(msg)  # pragma: no cover
+
+
+def day_period_codes(days: NDArray[np.int64], freq: str) -> NDArray[np.int64]:
+    """Period codes of days given as days since 1970-01-01; the same codes as :func:`period_codes`.
+
+    The calendar arithmetic runs once per calendar day in the range of the data and every row looks its day
+    up in that table, which is several times faster than converting every value when there are millions of
+    rows over a few years.
+
+    Examples
+    --------
+    >>> day_period_codes(np.array([18266, 18352]), "M")  # 2020-01-05 and 2020-03-31
+    array([600, 602])
+    """
+    days = np.asarray(days, dtype=np.int64)
+    if freq == "D":
+        return days.copy()
+    if len(days) == 0:
+        return np.empty(0, dtype=np.int64)
+    low, high = int(days.min()), int(days.max())
+    table = period_codes(np.arange(low, high + 1, dtype=np.int64).astype("datetime64[D]"), freq)
+    return np.take(table, days - low)
+
+
+def period_start_days(codes: NDArray[np.int64], freq: str) -> NDArray[np.int64]:
+    """Return the first day of each period, in days since 1970-01-01: the inverse of :func:`period_codes`.
+
+    Parameters
+    ----------
+    codes : numpy.ndarray of int64
+        Period codes as made by :func:`period_codes`.
+    freq : str
+        One of ``FREQS``.
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        The day each period starts on (a Monday for weeks).
+
+    Examples
+    --------
+    >>> d = np.array(["2020-01-05", "2020-03-31"], dtype="datetime64[ns]")
+    >>> period_start_days(period_codes(d, "W"), "W").astype("datetime64[D]")
+    array(['2019-12-30', '2020-03-30'], dtype='datetime64[D]')
+    >>> period_start_days(period_codes(d, "Q"), "Q").astype("datetime64[D]")
+    array(['2020-01-01', '2020-01-01'], dtype='datetime64[D]')
+    """
+    codes = np.asarray(codes, dtype=np.int64)
+    if freq == "D":
+        return codes.copy()
+    if freq == "W":
+        return codes * 7 - 10  # see period_codes: week code c starts on day 7c - 10, a Monday
+    if freq in ("M", "Q"):
+        months = codes * 3 if freq == "Q" else codes
+        return months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+    if freq == "Y":
+        return codes.astype("datetime64[Y]").astype("datetime64[D]").astype(np.int64)
     msg = f"Unknown period {freq!r}; call check_freq first."  # pragma: no cover - internal misuse
     raise AssertionError(msg)  # pragma: no cover
 
@@ -312,19 +376,27 @@ class Transactions:
         Per row, the customer's code: a position in ``customer_ids``.
     customer_ids : pandas.Index
         The customer ids in sorted order, named like the input column.
-    dates : numpy.ndarray of datetime64[ns]
-        Per row, the naive purchase date (local wall-clock time if the input had a timezone).
+    day : numpy.ndarray of int64
+        Per row, the purchase day in days since 1970-01-01 (the local calendar day if the input had a
+        timezone). Days are the finest resolution any metric uses.
     amount : numpy.ndarray of float64 or None
         Per row, the amount, when an amount column was read.
     end_day : int or None
         The observation end (inclusive) in days since 1970-01-01; None for an empty table.
+
+    The arrays are read-only: every consumer shares them.
     """
 
     customer: NDArray[np.int64]
     customer_ids: pd.Index
-    dates: NDArray[np.datetime64]
+    day: NDArray[np.int64]
     amount: NDArray[np.float64] | None
     end_day: int | None
+
+    def __post_init__(self) -> None:
+        for array in (self.customer, self.day, self.amount):
+            if array is not None:
+                array.setflags(write=False)
 
     @property
     def n_customers(self) -> int:
@@ -338,8 +410,8 @@ class Transactions:
 
     @property
     def days(self) -> NDArray[np.int64]:
-        """Per row, the purchase day in days since 1970-01-01."""
-        return to_day(self.dates)
+        """Per row, the purchase day in days since 1970-01-01 (the same read-only array as ``day``)."""
+        return self.day
 
     @property
     def observation_end(self) -> pd.Timestamp | None:
@@ -349,8 +421,8 @@ class Transactions:
         return pd.Timestamp(np.datetime64(self.end_day, "D"))
 
     def periods(self, freq: str) -> NDArray[np.int64]:
-        """Per row, the period code for ``freq`` (see :func:`period_codes`)."""
-        return period_codes(self.dates, freq)
+        """Per row, the period code for ``freq`` (see :func:`day_period_codes`)."""
+        return day_period_codes(self.day, freq)
 
 
 def _column(tx: pd.DataFrame, column: object, role: str) -> pd.Series:
@@ -372,7 +444,7 @@ def _first_bad(series: pd.Series, mask: NDArray[np.bool_] | pd.Series) -> str:
     return f"{n} row{'s' if n != 1 else ''}, the first at index {bad.index[0]!r} (value {bad.iloc[0]!r})"
 
 
-def _read_dates(col: pd.Series, name: object, func: str) -> NDArray[np.datetime64]:
+def _read_days(col: pd.Series, name: object, func: str) -> NDArray[np.int64]:
     fix = f"Convert it with pd.to_datetime(tx[{name!r}]) or pass the right column with date=..."
     if isinstance(col.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(col.dtype):
         parsed = col
@@ -415,12 +487,7 @@ def _read_dates(col: pd.Series, name: object, func: str) -> NDArray[np.datetime6
     if isinstance(parsed.dtype, pd.DatetimeTZDtype):
         # Local wall-clock time of the one timezone: the business's own calendar decides the period.
         parsed = parsed.dt.tz_localize(None)
-    try:
-        values = parsed.to_numpy(dtype="datetime64[ns]")
-    except (OverflowError, ValueError, pd.errors.OutOfBoundsDatetime) as e:
-        msg = f"Column {name!r} (the date column) of {func} has dates outside 1677-2262 that cannot be handled. Drop those rows."
-        raise InvalidValueError(msg) from e
-    return values
+    return to_day(parsed.to_numpy())
 
 
 def _read_amounts(col: pd.Series, name: object, func: str) -> NDArray[np.float64]:
@@ -443,11 +510,40 @@ def _read_amounts(col: pd.Series, name: object, func: str) -> NDArray[np.float64
     return values
 
 
+def _dense_integer_codes(col: pd.Series) -> tuple[NDArray[np.int64], NDArray[Any]] | None:
+    """Sorted codes of plain integer ids whose range is not much wider than the table, or None.
+
+    A bitmap over ``[min, max]`` ranked by a cumulative sum gives the same codes as
+    ``pd.factorize(sort=True)`` in a fraction of the time, for the common case of integer ids.
+    """
+    dtype = col.dtype
+    if not (isinstance(dtype, np.dtype) and dtype.kind in "iu"):
+        return None
+    values = col.to_numpy()
+    low, high = values.min(), values.max()
+    span = int(high) - int(low) + 1
+    if span > max(4 * len(values), 1 << 20):
+        return None
+    # In 64 bits, array arithmetic wraps and the true offsets are below 2**63: exact for any ids.
+    wide = values.astype(np.int64 if dtype.kind == "i" else np.uint64)
+    offset = (wide - wide.dtype.type(low)).astype(np.int64)
+    present = np.zeros(span, dtype=np.bool_)
+    present[offset] = True
+    rank = np.cumsum(present, dtype=np.int64) - 1
+    codes = rank[offset]
+    uniques = np.flatnonzero(present).astype(dtype) + low
+    return codes, uniques
+
+
 def _read_customers(col: pd.Series, name: object, func: str) -> tuple[NDArray[np.int64], pd.Index]:
     missing = col.isna().to_numpy()
     if missing.any():
         msg = f"Column {name!r} (the customer_id column) of {func} has missing ids: {_first_bad(col, missing)}. Drop or fill those rows."
         raise InvalidValueError(msg)
+    dense = _dense_integer_codes(col)
+    if dense is not None:
+        codes, values = dense
+        return codes, pd.Index(values, name=name)
     try:
         codes, uniques = pd.factorize(col, sort=True)
     except TypeError as e:
@@ -475,6 +571,58 @@ def _read_end(value: object, name: str, func: str) -> int:
     if stamp.tzinfo is not None:
         stamp = stamp.tz_localize(None)
     return int(to_day(np.array([stamp.to_datetime64()]))[0])
+
+
+def read_cutoff(value: object, t: Transactions, *, name: str, func: str) -> int:
+    """Read a date that splits the data in two, such as a calibration end, and check that it does.
+
+    The day is inclusive (it belongs to the first part), so it must be on or after the first purchase day
+    and before the observation end.
+
+    Parameters
+    ----------
+    value : date-like
+        The date the caller passed (a time of day is ignored; a timezone is dropped, keeping the wall-clock
+        date).
+    t : Transactions
+        The table it splits, from :func:`read_transactions`.
+    name, func : str
+        The parameter and the function, named in the message.
+
+    Returns
+    -------
+    int
+        The day in days since 1970-01-01.
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``value`` is not a date, or the data have no purchase on or before it or none can follow it.
+
+    Examples
+    --------
+    >>> tx = pd.DataFrame({"customer_id": [1, 1], "date": ["2024-01-01", "2024-03-01"]})
+    >>> t = read_transactions(tx, func="example")
+    >>> np.datetime64(read_cutoff("2024-02-01", t, name="calibration_end", func="example"), "D")
+    np.datetime64('2024-02-01')
+    >>> read_cutoff("2024-03-01", t, name="calibration_end", func="example")
+    Traceback (most recent call last):
+    ...
+    retention.errors.InvalidParameterError: The 'calibration_end' parameter of example must fall within the data: on or after the first purchase (2024-01-01) and before the observation end (2024-03-01). Got '2024-03-01'.
+    """
+    day = _read_end(value, name, func)
+    if t.end_day is None or t.n_rows == 0:
+        msg = f"The {name!r} parameter of {func} must fall within the data, but the table has no purchases. Got {value!r}."
+        raise InvalidParameterError(msg)
+    first_day = int(t.days.min())
+    if not first_day <= day < t.end_day:
+        first, end = np.datetime64(first_day, "D"), np.datetime64(t.end_day, "D")
+        msg = (
+            f"The {name!r} parameter of {func} must fall within the data: on or after the first purchase "
+            f"({first}) and before the observation end ({end}). Got {value!r}."
+        )
+        raise InvalidParameterError(msg)
+    return day
 
 
 def read_transactions(
@@ -543,21 +691,20 @@ def read_transactions(
         return Transactions(
             customer=np.empty(0, dtype=np.int64),
             customer_ids=pd.Index(cust_col.to_numpy(), name=customer_id),
-            dates=np.empty(0, dtype="datetime64[ns]"),
+            day=np.empty(0, dtype=np.int64),
             amount=np.empty(0, dtype=np.float64) if amount_col is not None else None,
             end_day=end,
         )
 
-    dates = _read_dates(date_col, date, func)
+    days = _read_days(date_col, date, func)
     customer, ids = _read_customers(cust_col, customer_id, func)
     amounts = _read_amounts(amount_col, amount, func) if amount_col is not None else None
 
-    days = to_day(dates)
     if observation_end is not None:
         last_day = _read_end(observation_end, "observation_end", func)
         keep = days <= last_day
         if not keep.all():
-            dates, customer = dates[keep], customer[keep]
+            days, customer = days[keep], customer[keep]
             amounts = amounts[keep] if amounts is not None else None
             # Customers seen only after the end are not customers yet.
             used = np.unique(customer)
@@ -570,5 +717,5 @@ def read_transactions(
     else:
         end_day = int(days.max()) if len(days) else None
     return Transactions(
-        customer=customer, customer_ids=ids, dates=dates, amount=amounts, end_day=end_day
+        customer=customer, customer_ids=ids, day=days, amount=amounts, end_day=end_day
     )
