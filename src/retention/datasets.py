@@ -1,8 +1,467 @@
-"""Simulators and the example data (placeholder: being written)."""
+"""Simulated transaction logs: the BG/NBD buying process with Gamma-Gamma spend, and the built-in example.
+
+:func:`simulate_transactions` draws customers from the generating process of the BG/NBD model (Fader, Hardie &
+Lee 2005) for *when* they buy and of the Gamma-Gamma model (Fader & Hardie 2013) for *how much*; the models
+that the library fits are therefore exactly right for its output, which makes it the reference data for tests
+and benchmarks. :func:`example_transactions` is a fixed draw of it that the README and the docs use.
+
+Reproducibility: every random number comes from the raw 64-bit output of numpy's ``PCG64`` bit generator,
+whose stream numpy guarantees across versions, turned into uniforms with one fixed formula; the gamma,
+normal, exponential and geometric variates are made from those uniforms here (Marsaglia & Tsang's method,
+Box-Muller, inversion) rather than by ``numpy.random.Generator`` methods, whose algorithms numpy may change
+between versions (NEP 19). The same seed therefore gives the same table on every numpy version and platform,
+up to last-bit differences of ``log``/``cos`` between math libraries, which would have to fall exactly on a
+day or cent boundary to show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final, Literal, TypeAlias
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike, NDArray
+
+from retention.errors import InvalidParameterError
+
+__all__ = ["example_transactions", "simulate_transactions"]
+
+Seed: TypeAlias = int | np.integer | np.random.SeedSequence | np.random.Generator | None
+Acquisition: TypeAlias = Literal["uniform", "start"] | Sequence[object] | ArrayLike
+
+_FUNC: Final = "simulate_transactions"
+_DAYS_PER_WEEK: Final = 7.0
+# Repeat purchases allowed before dropout are geometric and unbounded when p is tiny; only those before the
+# window end are ever used, so a cap that no window can reach keeps the count an exact integer.
+_K_CAP: Final = float(2**53)
+_AMOUNT_MIN: Final = 0.01
+_AMOUNT_MAX: Final = 1e12
+_EXAMPLE_SEED: Final = 20240101
+_EXAMPLE_CHANNELS: Final = ("web", "store", "app")
+_EXAMPLE_CHANNEL_CUTS: Final = (0.5, 0.8)  # web below 0.5, store below 0.8, app above: 50/30/20%
 
 
-def _todo(*args, **kwargs):  # type: ignore[no-untyped-def]
-    raise NotImplementedError
+class _Uniforms:
+    """Uniform variates on (0, 1] made from the raw 64-bit output of a bit generator.
+
+    ``(x >> 11) + 1`` scaled by ``2**-53`` uses the top 53 bits of each raw word, so every value is an exact
+    multiple of ``2**-53`` in (0, 1]: never 0, so logarithms are finite. The raw stream of ``PCG64`` is the
+    one part of ``numpy.random`` whose output numpy promises never to change.
+    """
+
+    def __init__(self, bit_generator: np.random.BitGenerator) -> None:
+        self._bit_generator = bit_generator
+
+    def uniform(self, n: int) -> NDArray[np.float64]:
+        """Draw ``n`` uniforms on (0, 1]."""
+        raw = np.asarray(self._bit_generator.random_raw(n), dtype=np.uint64)
+        top = (raw >> np.uint64(11)) + np.uint64(1)
+        return top.astype(np.float64) * 2.0**-53
+
+    def normal(self, n: int) -> NDArray[np.float64]:
+        """Draw ``n`` standard normals (Box-Muller, both members of each pair)."""
+        half = (n + 1) // 2
+        radius = np.sqrt(-2.0 * np.log(self.uniform(half)))
+        angle = 2.0 * np.pi * self.uniform(half)
+        return np.concatenate([radius * np.cos(angle), radius * np.sin(angle)])[:n]
+
+    def exponential(self, n: int) -> NDArray[np.float64]:
+        """Draw ``n`` standard exponentials by inversion."""
+        return -np.log(self.uniform(n))
+
+    def log_gamma(self, shape: float, n: int) -> NDArray[np.float64]:
+        """Draw the logarithms of ``n`` Gamma(``shape``, rate 1) variates.
+
+        Marsaglia & Tsang (2000), an exact rejection method, run as rounds over the still-rejected draws (a
+        loop over rounds, not over draws: more than 95% are accepted in each). A shape below 1 uses
+        Gamma(k) = Gamma(k + 1) * U^(1/k). Logarithms are returned so that tiny variates (shape 0.01 gives
+        values below 1e-300) do not underflow to 0 in ratios.
+        """
+        boosted = shape < 1.0
+        k = shape + 1.0 if boosted else shape
+        d = k - 1.0 / 3.0
+        c = 1.0 / np.sqrt(9.0 * d)
+        out = np.empty(n, dtype=np.float64)
+        todo = np.arange(n)
+        while todo.size:
+            x = self.normal(todo.size)
+            log_u = np.log(self.uniform(todo.size))
+            v = (1.0 + c * x) ** 3
+            positive = v > 0.0
+            log_v = np.log(np.where(positive, v, 1.0))
+            accept = positive & (log_u < 0.5 * x * x + d - d * v + d * log_v)
+            out[todo[accept]] = np.log(d) + log_v[accept]
+            todo = todo[~accept]
+        if boosted:
+            out += np.log(self.uniform(n)) / shape
+        return out
 
 
-simulate_transactions = example_transactions = _todo
+def _generator(seed: object) -> np.random.BitGenerator:
+    if isinstance(seed, np.random.Generator):
+        return seed.bit_generator
+    if isinstance(seed, bool):
+        msg = f"The 'seed' parameter of {_FUNC} must be None, a non-negative int, a SeedSequence or a Generator. Got {seed!r}."
+        raise InvalidParameterError(msg)
+    if seed is None or isinstance(seed, np.random.SeedSequence):
+        return np.random.PCG64(seed)
+    if isinstance(seed, int | np.integer) and int(seed) >= 0:
+        return np.random.PCG64(int(seed))
+    msg = f"The 'seed' parameter of {_FUNC} must be None, a non-negative int, a SeedSequence or a Generator. Got {seed!r}."
+    raise InvalidParameterError(msg)
+
+
+def _positive(name: str, value: object, model: str) -> float:
+    ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+        value, bool | np.bool_
+    )
+    number = float(value) if ok else np.nan  # type: ignore[arg-type]
+    if not (np.isfinite(number) and number > 0.0):
+        msg = f"The {name!r} parameter of {_FUNC} ({model}) must be a finite number > 0. Got {value!r}."
+        raise InvalidParameterError(msg)
+    return number
+
+
+def _day(name: str, value: object) -> np.datetime64:
+    if isinstance(
+        value, int | float | np.number
+    ):  # pandas would read a number as nanoseconds since 1970
+        msg = f"The {name!r} parameter of {_FUNC} is not a date. Got {value!r}. Pass a date such as '2024-12-31'."
+        raise InvalidParameterError(msg)
+    try:
+        parsed: object = pd.Timestamp(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError) as e:
+        msg = f"The {name!r} parameter of {_FUNC} is not a date. Got {value!r}. Pass a date such as '2024-12-31'."
+        raise InvalidParameterError(msg) from e
+    if not isinstance(parsed, pd.Timestamp):  # NaT
+        msg = (
+            f"The {name!r} parameter of {_FUNC} is missing (NaT). Pass a date such as '2024-12-31'."
+        )
+        raise InvalidParameterError(msg)
+    # The local calendar day, for naive and tz-aware dates alike.
+    return np.datetime64(parsed.date(), "D")
+
+
+def _acquisition_days(
+    acquisition: object, n: int, first: np.datetime64, last: np.datetime64, uniforms: _Uniforms
+) -> NDArray[np.float64]:
+    """Per customer, the time of the first purchase in days after midnight of ``first``, sorted if random."""
+    window = float((last - first).astype(np.int64) + 1)
+    if isinstance(acquisition, str):  # "uniform" or "start", checked by the caller
+        if acquisition == "uniform":
+            # 1 - U is uniform on [0, 1): the acquisition instant is uniform over the whole days of the window.
+            return np.sort((1.0 - uniforms.uniform(n)) * window)
+        return np.zeros(n, dtype=np.float64)
+    try:
+        dates = pd.to_datetime(pd.Series(np.asarray(acquisition, dtype=object)), format="ISO8601")
+        if isinstance(dates.dtype, pd.DatetimeTZDtype):
+            dates = dates.dt.tz_localize(None)
+        days = dates.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+    except (TypeError, ValueError, OverflowError) as e:
+        msg = (
+            f"The 'acquisition' parameter of {_FUNC} must be 'uniform', 'start' or one date per customer; "
+            f"its values are not dates ({str(e).splitlines()[0]}). Pass e.g. pd.date_range(...) or a list of "
+            "'2024-01-31' strings."
+        )
+        raise InvalidParameterError(msg) from e
+    if days.shape != (n,):
+        msg = f"The 'acquisition' parameter of {_FUNC} must hold one date per customer ({n}). Got {days.size}."
+        raise InvalidParameterError(msg)
+    if np.isnat(days).any() or (days < first).any() or (days > last).any():
+        msg = (
+            f"The 'acquisition' dates of {_FUNC} must lie between start ({first}) and end ({last}) "
+            "and must not be missing. Move them into the window or widen it."
+        )
+        raise InvalidParameterError(msg)
+    return (days - first).astype(np.int64).astype(np.float64)
+
+
+def _repeat_purchases(
+    rate: NDArray[np.float64],
+    allowed: NDArray[np.int64],
+    horizon: NDArray[np.float64],
+    uniforms: _Uniforms,
+) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """Draw the times of the repeat purchases of each customer, in days after the first purchase.
+
+    Customer ``i`` buys at the arrival times of a Poisson process with rate ``rate[i]`` (per day) and stops
+    after ``allowed[i]`` repeat purchases (dropout) or at ``horizon[i]`` (the window end), whichever comes
+    first. Exponential gaps are drawn in batches: each round gives every unfinished customer as many gaps as
+    the process is likely to need for the time left (mean + 2 sd + 1, never more than the purchases still
+    allowed), lays them end to end with one cumulative sum, and keeps those before the horizon. A customer
+    is finished once a gap crosses the horizon or the allowed purchases are used. Unused gaps are discarded,
+    which does not change the law of the used ones, so the process is exact; a handful of rounds suffice.
+
+    Returns the customer index and the time of each repeat purchase, customers in increasing order within
+    a round and times increasing per customer across rounds.
+    """
+    n = len(rate)
+    elapsed = np.zeros(n, dtype=np.float64)
+    left = allowed.copy()
+    active = np.flatnonzero(left > 0)
+    owners: list[NDArray[np.int64]] = []
+    times: list[NDArray[np.float64]] = []
+    while active.size:
+        remaining = horizon[active] - elapsed[active]
+        mean = rate[active] * remaining
+        batch = np.minimum(left[active], np.ceil(mean + 2.0 * np.sqrt(mean)).astype(np.int64) + 1)
+        local = np.repeat(np.arange(active.size), batch)
+        # A rate of 0 (a gamma draw that underflowed) gives inf or nan gaps, handled by fmin below.
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            gaps = uniforms.exponential(local.size) / rate[active][local]
+        # A gap longer than the time left ends that customer whatever its length; capping it (fmin also
+        # replaces nan) keeps the one cumulative sum below, which runs across customers, small and precise.
+        gaps = np.fmin(gaps, remaining[local] + 1.0)
+        total = np.cumsum(gaps)
+        first = np.cumsum(batch) - batch
+        since = total - np.repeat(total[first] - gaps[first], batch)
+        when = elapsed[active][local] + since
+        inside = when < horizon[active][local]
+        kept = np.bincount(local[inside], minlength=active.size)
+        owners.append(active[local[inside]])
+        times.append(when[inside])
+        left[active] -= kept
+        ongoing = kept == batch
+        elapsed[active[ongoing]] = when[(first + batch - 1)[ongoing]]
+        active = active[ongoing & (left[active] > 0)]
+    if not owners:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
+    return np.concatenate(owners), np.concatenate(times)
+
+
+def simulate_transactions(
+    n_customers: int,
+    *,
+    start: object = "2023-01-01",
+    end: object = "2024-12-31",
+    seed: Seed = None,
+    r: float = 0.25,
+    alpha: float = 4.0,
+    a: float = 0.8,
+    b: float = 2.5,
+    p: float = 6.25,
+    q: float = 3.74,
+    gamma: float = 15.44,
+    acquisition: Acquisition = "uniform",
+    id_start: int = 1,
+) -> pd.DataFrame:
+    r"""Simulate a transaction log from the BG/NBD buying process with Gamma-Gamma spend.
+
+    Each customer makes a first purchase (the acquisition) in the window, then repeat purchases as in the
+    BG/NBD model until they drop out or the window ends; each purchase has a Gamma-Gamma amount.
+
+    Parameters
+    ----------
+    n_customers : int
+        Number of customers (every one makes at least the first purchase). 0 gives an empty table.
+    start, end : date-like, default "2023-01-01", "2024-12-31"
+        First and last calendar day of the window, both inclusive (a time of day is ignored). Purchases are
+        observed until the end of day ``end``; ``end`` must be after ``start``.
+    seed : None, int, numpy.random.SeedSequence or numpy.random.Generator, optional
+        The random seed. The same seed gives the same table; a Generator is used (and advanced) through its
+        bit generator. None draws fresh entropy.
+    r, alpha : float, default 0.25, 4.0
+        Shape and rate of the gamma distribution of the purchase rates $\lambda$, **in purchases per week**
+        (mean $r/\alpha$ = 0.0625 a week, about 3 a year while active).
+    a, b : float, default 0.8, 2.5
+        Shape parameters of the beta distribution of the dropout probabilities $p$ (mean $a/(a+b)$ = 0.24).
+    p, q, gamma : float, default 6.25, 3.74, 15.44
+        The Gamma-Gamma spend model: amounts are Gamma($p$, rate $\nu$) with $\nu$ ~ Gamma($q$, rate
+        $\gamma$) per customer; the mean amount is $p\gamma/(q-1)$ (35.22 with the defaults, which are the
+        CDNOW estimates of Fader & Hardie 2013).
+    acquisition : "uniform", "start" or sequence of dates, default "uniform"
+        When each customer's first purchase happens. ``"uniform"``: at an instant uniform over the whole
+        window, customers numbered in order of acquisition. ``"start"``: all at midnight of ``start``, one
+        cohort as in the CDNOW data. A sequence: one date per customer in ``[start, end]``, at midnight.
+    id_start : int, default 1
+        The id of the first customer; ids are consecutive.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per purchase, sorted by ``date`` then ``customer_id``, with columns ``customer_id`` (int64),
+        ``date`` (datetime64[ns], midnight of the purchase day) and ``amount`` (float64, rounded to cents,
+        at least 0.01).
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``n_customers`` is not a non-negative integer, a model parameter is not a finite number > 0,
+        ``start`` or ``end`` is not a date or ``end`` is not after ``start``, ``acquisition`` or ``seed`` is
+        not of an accepted form, or the ids would overflow int64.
+
+    See Also
+    --------
+    example_transactions : A fixed draw with 3,000 customers.
+
+    Notes
+    -----
+    Customer $i$ draws $\lambda_i \sim \mathrm{Gamma}(r, \alpha)$ (rate $\alpha$, per week),
+    $p_i \sim \mathrm{Beta}(a, b)$ and $\nu_i \sim \mathrm{Gamma}(q, \gamma)$. After the first purchase,
+    and after every later one, the customer drops out with probability $p_i$; while active, purchases
+    arrive as a Poisson process with rate $\lambda_i$. So the number of repeat purchases the customer
+    would make in unlimited time is geometric, $P(K_i = k) = p_i (1 - p_i)^k$ for $k = 0, 1, \ldots$,
+    and the purchases observed are the first $\min(K_i, N_i)$ arrivals, $N_i$ being the number of
+    arrivals before the window ends. Every purchase has an amount $z \sim \mathrm{Gamma}(p, \nu_i)$.
+
+    For customers acquired at time 0, the expected number of repeat purchases by time $t$ (weeks) is
+    (Fader, Hardie & Lee 2005, eq. 9)
+
+    $$E[X(t)] = \frac{a + b - 1}{a - 1}\left[1 - \left(\frac{\alpha}{\alpha + t}\right)^r
+    {}_2F_1\!\left(r, b; a + b - 1; \frac{t}{\alpha + t}\right)\right],$$
+
+    2.41 over two years with the defaults; the mean amount is $E[z] = p\gamma / (q - 1)$
+    (Fader & Hardie 2013). Purchase instants are continuous; the ``date`` column is the purchase day, so
+    a customer can buy twice on one day (rare with the defaults), and daily summaries such as
+    ``rfm_summary`` merge such purchases, as the published CDNOW analyses do.
+
+    The process is drawn without any loop over customers or purchases. The variates are made from the
+    raw output of numpy's ``PCG64`` bit generator (see the module notes), so a seed gives the same table on
+    every numpy version.
+
+    References
+    ----------
+    .. [1] Fader, P. S., Hardie, B. G. S., & Lee, K. L. (2005). "Counting Your Customers" the Easy Way: An
+       Alternative to the Pareto/NBD Model. Marketing Science, 24(2), 275-284.
+    .. [2] Fader, P. S., & Hardie, B. G. S. (2013). The Gamma-Gamma Model of Monetary Value.
+       http://www.brucehardie.com/notes/025/
+    .. [3] Marsaglia, G., & Tsang, W. W. (2000). A Simple Method for Generating Gamma Variables. ACM
+       Transactions on Mathematical Software, 26(3), 363-372.
+
+    Examples
+    --------
+    >>> import retention as rt
+    >>> tx = rt.simulate_transactions(1000, seed=42)
+    >>> tx.head(3)
+       customer_id       date  amount
+    0            1 2023-01-01   41.12
+    1            2 2023-01-01   20.05
+    2            3 2023-01-02    6.40
+    >>> len(tx), tx["customer_id"].nunique()
+    (2583, 1000)
+    >>> cohort = rt.simulate_transactions(5, seed=1, acquisition="start", start="2024-01-01", end="2024-03-31")
+    >>> cohort.groupby("customer_id")["date"].min().unique()
+    <DatetimeArray>
+    ['2024-01-01 00:00:00']
+    Length: 1, dtype: datetime64[ns]
+    """
+    if (
+        isinstance(n_customers, bool)
+        or not isinstance(n_customers, int | np.integer)
+        or n_customers < 0
+    ):
+        msg = (
+            f"The 'n_customers' parameter of {_FUNC} must be an integer >= 0. Got {n_customers!r}."
+        )
+        raise InvalidParameterError(msg)
+    n = int(n_customers)
+    first = _day("start", start)
+    last = _day("end", end)
+    if last <= first:
+        msg = f"The 'end' parameter of {_FUNC} ({last}) must be after 'start' ({first}). Swap them or widen the window."
+        raise InvalidParameterError(msg)
+    r_, alpha_ = _positive("r", r, "BG/NBD"), _positive("alpha", alpha, "BG/NBD")
+    a_, b_ = _positive("a", a, "BG/NBD"), _positive("b", b, "BG/NBD")
+    p_, q_, gamma_ = (
+        _positive("p", p, "Gamma-Gamma"),
+        _positive("q", q, "Gamma-Gamma"),
+        _positive("gamma", gamma, "Gamma-Gamma"),
+    )
+    if isinstance(id_start, bool) or not isinstance(id_start, int | np.integer):
+        msg = f"The 'id_start' parameter of {_FUNC} must be an integer. Got {id_start!r}."
+        raise InvalidParameterError(msg)
+    info = np.iinfo(np.int64)
+    if not info.min <= int(id_start) <= info.max - max(n - 1, 0):
+        msg = f"The 'id_start' parameter of {_FUNC} would give ids outside int64. Got {id_start!r}."
+        raise InvalidParameterError(msg)
+    if isinstance(acquisition, str) and acquisition not in ("uniform", "start"):
+        msg = (
+            f"The 'acquisition' parameter of {_FUNC} must be 'uniform', 'start' or one date per customer. "
+            f"Got {acquisition!r}."
+        )
+        raise InvalidParameterError(msg)
+    uniforms = _Uniforms(_generator(seed))
+
+    acquired = _acquisition_days(acquisition, n, first, last, uniforms)
+    window = float((last - first).astype(np.int64) + 1)
+    horizon = window - acquired
+    rate = np.exp(uniforms.log_gamma(r_, n)) / (alpha_ * _DAYS_PER_WEEK)
+    log_x, log_y = uniforms.log_gamma(a_, n), uniforms.log_gamma(b_, n)
+    with np.errstate(over="ignore"):
+        dropout = 1.0 / (
+            1.0 + np.exp(log_y - log_x)
+        )  # Beta(a, b) as X / (X + Y), safe from underflow
+    # Dropout is possible after each *repeat* purchase, not after the first (the BG/NBD likelihood of a
+    # customer without repeat purchases is exp(-lambda T)): the repeat purchases made before dropping out
+    # number K >= 1 with P(K = k) = p (1 - p)^(k - 1), drawn by inversion.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        k = 1.0 + np.floor(np.log(uniforms.uniform(n)) / np.log1p(-dropout))
+    allowed = np.where(np.isnan(k) | (k > _K_CAP), _K_CAP, k).astype(np.int64)
+    log_nu = uniforms.log_gamma(q_, n) - np.log(gamma_)
+
+    owner, since = _repeat_purchases(rate, allowed, horizon, uniforms)
+    customer = np.concatenate([np.arange(n, dtype=np.int64), owner])
+    day = np.floor(np.concatenate([acquired, acquired[owner] + since])).astype(np.int64)
+    # Rows that tie on (day, customer) are indistinguishable until amounts are drawn, so sorting the
+    # combined key (by any algorithm) fixes the row order on every machine.
+    key = day * max(n, 1) + customer
+    key.sort()
+    day, customer = np.divmod(key, max(n, 1))
+
+    with np.errstate(over="ignore"):
+        amount = np.exp(uniforms.log_gamma(p_, len(key)) - log_nu[customer])
+    amount = np.clip(np.round(amount, 2), _AMOUNT_MIN, _AMOUNT_MAX)
+    dates = (first + day.astype("timedelta64[D]")).astype("datetime64[ns]")
+    return pd.DataFrame(
+        {
+            "customer_id": customer + np.int64(id_start),
+            "date": dates,
+            "amount": amount.astype(np.float64, copy=False),
+        }
+    )
+
+
+def example_transactions() -> pd.DataFrame:
+    """Return the built-in example: 3,000 simulated customers over 2023-2024.
+
+    A fixed draw of :func:`simulate_transactions` (default parameters, seed 20240101, customers acquired
+    uniformly from 2023-01-01 to 2024-12-31) with an extra column ``channel``, the customer's sign-up
+    channel: ``"web"``, ``"store"`` or ``"app"`` with shares 50/30/20%, drawn independently of behaviour.
+    It shows that extra columns are ignored. The table is the same on every machine and numpy version,
+    and each call returns a new copy that can be modified freely.
+
+    Returns
+    -------
+    pandas.DataFrame
+        7,533 rows sorted by date then customer id, columns ``customer_id`` (int64, 1 to 3000), ``date``
+        (datetime64[ns]), ``amount`` (float64) and ``channel`` (str).
+
+    See Also
+    --------
+    simulate_transactions : The generating process and its parameters.
+
+    Examples
+    --------
+    >>> import retention as rt
+    >>> tx = rt.example_transactions()
+    >>> tx.head()
+       customer_id       date  amount channel
+    0            1 2023-01-01   26.28     web
+    1            2 2023-01-01   18.59     web
+    2            3 2023-01-01    8.32   store
+    3            4 2023-01-01   75.68     app
+    4            5 2023-01-02   28.90     web
+    >>> tx["date"].min(), tx["date"].max()
+    (Timestamp('2023-01-01 00:00:00'), Timestamp('2024-12-31 00:00:00'))
+    """
+    bit_generator = np.random.PCG64(_EXAMPLE_SEED)
+    tx = simulate_transactions(3000, seed=np.random.Generator(bit_generator))
+    # The channel is drawn after the transactions, from the same stream, so that it never changes them.
+    u = 1.0 - _Uniforms(bit_generator).uniform(3000)
+    codes = np.searchsorted(np.array(_EXAMPLE_CHANNEL_CUTS), u, side="right")
+    channel = np.array(_EXAMPLE_CHANNELS, dtype=object)[codes]
+    tx["channel"] = pd.Series(
+        channel[tx["customer_id"].to_numpy() - 1], index=tx.index, dtype="str"
+    )
+    return tx

@@ -93,10 +93,15 @@ def kpis(
     --------
     >>> import retention as rt
     >>> k = rt.kpis(rt.example_transactions())
-    >>> list(k.index[:3])
-    ['customers', 'active_customers', 'new_customers']
-    >>> 0 <= k["crr"] <= 1
-    True
+    >>> k.attrs["period"]
+    '2024-12'
+    >>> k[["customers", "active_customers", "crr", "churn_rate"]].round(3)
+    kpi
+    customers           3000.000
+    active_customers     347.000
+    crr                    0.664
+    churn_rate             0.733
+    Name: value, dtype: float64
     """
     func = "kpis"
     freq = check_freq(freq, func)

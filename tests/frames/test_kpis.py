@@ -1,0 +1,74 @@
+"""Tests of rt.kpis on a table computed by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import retention as rt
+from retention.frames.kpis import KPI_NAMES
+
+
+@pytest.fixture
+def tx() -> pd.DataFrame:
+    # Jan: 1 and 2 are new. Feb: 1 stays, 3 is new, 2 lapses. Mar: 1 stays, 2 comes back, 3 lapses.
+    return pd.DataFrame(
+        {
+            "customer_id": [1, 1, 2, 2, 3, 1],
+            "date": ["2024-01-05", "2024-02-10", "2024-01-20", "2024-03-03", "2024-02-02", "2024-03-30"],
+            "amount": [10.0, 20.0, 5.0, 5.0, 8.0, 12.0],
+        }
+    )
+
+
+def test_hand_computed(tx: pd.DataFrame) -> None:
+    k = rt.kpis(tx, observation_end="2024-03-31")
+    expected = {
+        "customers": 3,
+        "active_customers": 2,  # 1 and 2 in March
+        "new_customers": 0,
+        "retention_rate": 1 / 2,  # of February's 1 and 3, only 1 stays
+        "crr": (2 - 0) / 2,  # (E - N) / S counts the reactivated customer 2 as retained
+        "churn_rate": 1 / 2,
+        "repeat_purchase_rate": 2 / 3,
+        "purchase_frequency": 6 / 3,
+        "average_order_value": 60 / 6,
+        "revenue_per_customer": 60 / 3,
+        "cohort_retention_1": (1 + 0) / (2 + 1),  # January cohort {1, 2}: 1 in Feb; February cohort {3}: none in Mar
+        "cohort_retention_3": np.nan,  # no cohort is three months old by March
+        "cohort_retention_12": np.nan,
+    }
+    assert list(k.index) == list(KPI_NAMES)
+    assert k.index.name == "kpi"
+    np.testing.assert_allclose(k.to_numpy(), [expected[n] for n in KPI_NAMES], rtol=1e-12)
+    assert k.attrs == {"observation_end": "2024-03-31", "freq": "M", "period": "2024-03"}
+
+
+def test_incomplete_month_is_not_reported(tx: pd.DataFrame) -> None:
+    # Without the observation end the data stop on 30 March, so March is incomplete: February is reported.
+    k = rt.kpis(tx)
+    assert k.attrs["period"] == "2024-02"
+    assert k["active_customers"] == 2
+    assert k["new_customers"] == 1
+
+
+def test_without_amounts(tx: pd.DataFrame) -> None:
+    k = rt.kpis(tx.drop(columns="amount"), amount=None, observation_end="2024-03-31")
+    assert np.isnan(k["average_order_value"])
+    assert np.isnan(k["revenue_per_customer"])
+    assert k["customers"] == 3
+
+
+def test_empty_table_gives_undefined_kpis() -> None:
+    k = rt.kpis(pd.DataFrame({"customer_id": [], "date": [], "amount": []}))
+    assert k["customers"] == 0
+    assert k.drop("customers").isna().all()
+    assert k.attrs["period"] == ""
+
+
+def test_quarterly(tx: pd.DataFrame) -> None:
+    k = rt.kpis(tx, freq="Q", observation_end="2024-03-31")
+    assert k.attrs["period"] == "2024Q1"
+    assert k["new_customers"] == 3
+    assert np.isnan(k["crr"])  # nobody was active before the first quarter

@@ -1,0 +1,438 @@
+"""Tests of the simulators and the example data.
+
+The statistical tests compare a fixed-seed simulation with the closed forms of the BG/NBD model (Fader, Hardie
+& Lee 2005) and of the Gamma-Gamma model (Fader & Hardie 2013). Each tolerance is four standard errors of the
+simulated statistic, with the standard error computed from the model's own variance (not from the sample), so
+a test fails only if the simulator does not follow the model (or, once in ~16,000 seeds, by chance).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from scipy import integrate, special, stats
+
+import retention as rt
+from retention.errors import InvalidParameterError
+
+R, ALPHA, A, B = 0.25, 4.0, 0.8, 2.5  # the defaults of simulate_transactions, weeks
+P, Q, GAMMA = 6.25, 3.74, 15.44
+Z = 4.0  # tolerance in standard errors
+
+
+# --- the model's closed forms -------------------------------------------------------------------------------
+
+
+def bgnbd_expected(
+    t: float, r: float = R, alpha: float = ALPHA, a: float = A, b: float = B
+) -> float:
+    """E[X(t)], Fader, Hardie & Lee (2005), eq. 9."""
+    z = t / (alpha + t)
+    return (
+        (a + b - 1)
+        / (a - 1)
+        * (1 - (alpha / (alpha + t)) ** r * special.hyp2f1(r, b, a + b - 1, z))
+    )
+
+
+def bgnbd_pmf(
+    t: float, x_max: int = 4000, *, r: float = R, alpha: float = ALPHA, a: float = A, b: float = B
+):
+    """P(X(t) = x) for x = 0 .. x_max, Fader, Hardie & Lee (2005), eq. 8.
+
+    The first term is "still active at t after x purchases", the second "dropped out after the x-th"; the
+    negative binomial pmf and survival function are the gamma mixture of the Poisson counts.
+    """
+    x = np.arange(x_max + 1)
+    nb = stats.nbinom(r, alpha / (alpha + t))
+    log_beta_ab = special.betaln(a, b)
+    alive = np.exp(special.betaln(a, b + x) - log_beta_ab) * nb.pmf(x)
+    xs = np.maximum(x, 1)
+    dropped = np.exp(special.betaln(a + 1, b + xs - 1) - log_beta_ab) * nb.sf(xs - 1)
+    return alive + np.where(x > 0, dropped, 0.0)
+
+
+def moments(pmf: np.ndarray) -> tuple[float, float]:
+    x = np.arange(len(pmf))
+    mean = float(np.sum(x * pmf))
+    return mean, float(np.sum(x * x * pmf) - mean**2)
+
+
+def repeat_counts(tx: pd.DataFrame, n: int, until: pd.Timestamp | None = None) -> np.ndarray:
+    """Per customer (ids 1..n), the purchases before ``until`` (all if None) minus the first one."""
+    keep = tx if until is None else tx[tx["date"] < until]
+    return np.bincount(keep["customer_id"].to_numpy() - 1, minlength=n) - 1
+
+
+# --- the closed forms agree with each other (a check of the test's own formulas) ----------------------------
+
+
+@pytest.mark.parametrize("t", [1.0, 13.0, 52.0, 104.0])
+def test_pmf_is_a_distribution_with_the_closed_form_mean(t):
+    pmf = bgnbd_pmf(t)
+    assert pmf.min() >= 0
+    assert pmf.sum() == pytest.approx(1.0, abs=1e-10)
+    assert moments(pmf)[0] == pytest.approx(bgnbd_expected(t), rel=1e-9)
+
+
+# --- basic contract -----------------------------------------------------------------------------------------
+
+
+def test_columns_dtypes_and_order():
+    tx = rt.simulate_transactions(500, seed=3)
+    assert list(tx.columns) == ["customer_id", "date", "amount"]
+    assert tx["customer_id"].dtype == np.int64
+    assert tx["date"].dtype == np.dtype("datetime64[ns]")
+    assert tx["amount"].dtype == np.float64
+    assert isinstance(tx.index, pd.RangeIndex)
+    assert tx.index.equals(pd.RangeIndex(len(tx)))
+    key = tx[["date", "customer_id"]]
+    assert key.equals(key.sort_values(["date", "customer_id"], ignore_index=True))
+    assert (tx["date"] == tx["date"].dt.normalize()).all()  # midnight
+    assert set(tx["customer_id"]) == set(range(1, 501))
+
+
+def test_dates_within_window_and_ids_follow_acquisition():
+    tx = rt.simulate_transactions(2000, seed=4, start="2022-03-15", end="2022-09-30", id_start=100)
+    assert tx["date"].min() >= pd.Timestamp("2022-03-15")
+    assert tx["date"].max() <= pd.Timestamp("2022-09-30")
+    first = tx.groupby("customer_id")["date"].min()
+    assert list(first.index) == list(range(100, 2100))
+    assert first.is_monotonic_increasing  # ids are given in order of the first purchase
+
+
+def test_amounts_are_cents_and_positive():
+    tx = rt.simulate_transactions(2000, seed=5)
+    cents = tx["amount"].to_numpy() * 100
+    np.testing.assert_allclose(cents, np.round(cents), atol=1e-6)
+    assert tx["amount"].min() >= 0.01
+
+
+def test_empty():
+    tx = rt.simulate_transactions(0, seed=1)
+    assert tx.empty
+    assert list(tx.columns) == ["customer_id", "date", "amount"]
+    assert tx.dtypes.tolist() == [
+        np.dtype(np.int64),
+        np.dtype("datetime64[ns]"),
+        np.dtype(np.float64),
+    ]
+
+
+def test_numpy_integer_n_customers():
+    assert rt.simulate_transactions(np.int64(7), seed=1).equals(rt.simulate_transactions(7, seed=1))
+
+
+# --- determinism --------------------------------------------------------------------------------------------
+
+
+def test_same_seed_same_table():
+    one = rt.simulate_transactions(3000, seed=11)
+    two = rt.simulate_transactions(3000, seed=11)
+    pd.testing.assert_frame_equal(one, two)
+
+
+def test_different_seeds_differ():
+    one = rt.simulate_transactions(300, seed=11)
+    two = rt.simulate_transactions(300, seed=12)
+    assert not one.equals(two)
+
+
+def test_seed_forms_agree():
+    by_int = rt.simulate_transactions(300, seed=11)
+    by_generator = rt.simulate_transactions(300, seed=np.random.Generator(np.random.PCG64(11)))
+    by_sequence = rt.simulate_transactions(300, seed=np.random.SeedSequence(11))
+    pd.testing.assert_frame_equal(by_int, by_generator)
+    pd.testing.assert_frame_equal(by_int, by_sequence)
+
+
+def test_generator_is_advanced():
+    rng = np.random.Generator(np.random.PCG64(11))
+    one = rt.simulate_transactions(50, seed=rng)
+    two = rt.simulate_transactions(50, seed=rng)
+    assert not one.equals(two)
+
+
+def test_no_seed_gives_fresh_draws():
+    draws = [rt.simulate_transactions(200) for _ in range(3)]
+    assert not (draws[0].equals(draws[1]) and draws[1].equals(draws[2]))
+
+
+# --- the example ----------------------------------------------------------------------------------------------
+
+
+def _digest(tx: pd.DataFrame) -> str:
+    h = hashlib.sha256()
+    h.update(tx["customer_id"].to_numpy().astype("<i8").tobytes())
+    h.update(tx["date"].to_numpy().astype("datetime64[ns]").astype("<i8").tobytes())
+    h.update(tx["amount"].to_numpy().astype("<f8").tobytes())
+    h.update("|".join(tx["channel"]).encode())
+    return h.hexdigest()
+
+
+def test_example_is_pinned():
+    # The example must be the same on every machine and numpy version: its numbers appear in the docs.
+    # If this fails after a numpy upgrade, the reproducibility promise of datasets.py is broken.
+    tx = rt.example_transactions()
+    assert list(tx.columns) == ["customer_id", "date", "amount", "channel"]
+    assert len(tx) == 7533
+    assert tx["customer_id"].nunique() == 3000
+    assert (tx["customer_id"].min(), tx["customer_id"].max()) == (1, 3000)
+    assert tx["date"].min() == pd.Timestamp("2023-01-01")
+    assert tx["date"].max() == pd.Timestamp("2024-12-31")
+    assert round(tx["amount"].sum(), 2) == 254014.03
+    assert tx["channel"].value_counts().to_dict() == {"web": 3815, "store": 2100, "app": 1618}
+    assert _digest(tx) == "e2cf72c6d12ec62b1775142f5412742c4c28c7ed6ec01e0b37192f859aada35e"
+
+
+def test_example_channel_is_per_customer():
+    tx = rt.example_transactions()
+    assert tx.groupby("customer_id")["channel"].nunique().max() == 1
+    assert set(tx["channel"]) == {"web", "store", "app"}
+
+
+def test_example_returns_a_new_copy():
+    one = rt.example_transactions()
+    one.loc[0, "amount"] = -1.0
+    one["extra"] = 1
+    two = rt.example_transactions()
+    assert "extra" not in two.columns
+    assert two.loc[0, "amount"] != -1.0
+
+
+def test_example_transactions_are_the_simulation():
+    tx = rt.example_transactions()
+    again = rt.simulate_transactions(3000, seed=20240101)
+    pd.testing.assert_frame_equal(tx[["customer_id", "date", "amount"]], again)
+
+
+# --- statistics against the closed forms ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def cohort() -> pd.DataFrame:
+    """50,000 customers all acquired at midnight of 2023-01-01, observed for two years (104.3 weeks)."""
+    return rt.simulate_transactions(50_000, seed=2005, acquisition="start")
+
+
+@pytest.mark.parametrize("weeks", [1, 13, 52, 104])
+def test_mean_repeat_purchases_match_bgnbd(cohort, weeks):
+    n = 50_000
+    # A purchase at time s (days after midnight of the start) is dated start + floor(s), so "date before
+    # start + 7t days" is exactly "s < 7t": the count is X(t).
+    x = repeat_counts(cohort, n, pd.Timestamp("2023-01-01") + pd.Timedelta(days=7 * weeks))
+    mean, var = moments(bgnbd_pmf(weeks))
+    assert mean == pytest.approx(bgnbd_expected(weeks), rel=1e-9)
+    assert abs(x.mean() - mean) < Z * np.sqrt(var / n)
+
+
+@pytest.mark.parametrize("weeks", [13, 52])
+def test_share_without_repeat_purchases_matches_bgnbd(cohort, weeks):
+    n = 50_000
+    x = repeat_counts(cohort, n, pd.Timestamp("2023-01-01") + pd.Timedelta(days=7 * weeks))
+    p0 = bgnbd_pmf(weeks)[0]
+    assert abs((x == 0).mean() - p0) < Z * np.sqrt(p0 * (1 - p0) / n)
+
+
+def test_distribution_of_repeat_purchases_matches_bgnbd(cohort):
+    n = 50_000
+    x = repeat_counts(cohort, n, pd.Timestamp("2023-01-01") + pd.Timedelta(days=7 * 52))
+    pmf = bgnbd_pmf(52)
+    edges = [
+        0,
+        1,
+        2,
+        3,
+        4,
+        5,
+        7,
+        10,
+        15,
+        25,
+    ]  # bins [0], [1], ..., [25, inf): expected counts > 100 each
+    expected = np.array(
+        [pmf[lo:hi].sum() for lo, hi in zip(edges, [*edges[1:], len(pmf)], strict=True)]
+    )
+    observed = np.array(
+        [((x >= lo) & (x < hi)).sum() for lo, hi in zip(edges, [*edges[1:], np.inf], strict=True)]
+    )
+    assert (expected * n).min() > 100
+    result = stats.chisquare(observed, expected * n / expected.sum())
+    assert result.pvalue > 1e-4
+
+
+def test_uniform_acquisition_matches_bgnbd():
+    # With uniform acquisition a customer is observed for T ~ Uniform(0, W] after the first purchase, so the
+    # number of repeat purchases is the BG/NBD count X(T) mixed over T.
+    n = 50_000
+    tx = rt.simulate_transactions(n, seed=77, start="2023-01-01", end="2024-12-31")
+    x = repeat_counts(tx, n)
+    weeks = 731 / 7
+
+    def second_moment(t: float) -> float:
+        mean, var = moments(bgnbd_pmf(t, 2000))
+        return var + mean**2
+
+    mean = integrate.quad(bgnbd_expected, 0, weeks, limit=200)[0] / weeks
+    var = integrate.quad(second_moment, 0, weeks, limit=200)[0] / weeks - mean**2
+    assert abs(x.mean() - mean) < Z * np.sqrt(var / n)
+
+
+def test_acquisition_days_are_uniform():
+    n = 50_000
+    tx = rt.simulate_transactions(n, seed=78, start="2023-01-01", end="2024-12-31")
+    day = (tx.groupby("customer_id")["date"].min() - pd.Timestamp("2023-01-01")).dt.days.to_numpy()
+    w = 731  # days; the first purchase day is uniform on 0 .. w - 1
+    mean, var = (w - 1) / 2, (w * w - 1) / 12
+    assert day.min() >= 0
+    assert day.max() <= w - 1
+    assert abs(day.mean() - mean) < Z * np.sqrt(var / n)
+
+
+def test_mean_amount_matches_gamma_gamma(cohort):
+    # One amount per customer (the first purchase) so that the draws are independent. With 1/nu inverse
+    # gamma: E[z] = p gamma / (q - 1), Var[z] = (p + p^2) gamma^2 / ((q - 1)(q - 2)) - E[z]^2.
+    n = 50_000
+    first = cohort.groupby("customer_id")["amount"].first().to_numpy()
+    mean = P * GAMMA / (Q - 1)
+    var = (P + P**2) * GAMMA**2 / ((Q - 1) * (Q - 2)) - mean**2
+    assert len(first) == n
+    assert abs(first.mean() - mean) < Z * np.sqrt(var / n)
+
+
+def test_amounts_of_one_customer_share_a_scale():
+    # Gamma-Gamma: a customer's amounts share nu, so log z = log G_p - log nu for two purchases of one
+    # customer have covariance Var(log nu) = trigamma(q); independent scales per purchase would give 0. The
+    # cumulants of log G_k are polygamma(j - 1, k), which give the exact variance of the product of the
+    # centred logs: polygamma(3, q) + 2 k2q^2 + 2 k2q k2p + k2p^2 with k2 = trigamma.
+    tx = rt.simulate_transactions(20_000, seed=9, acquisition="start")
+    ranked = tx.assign(k=tx.groupby("customer_id").cumcount())
+    first = ranked[ranked["k"] == 0].set_index("customer_id")["amount"]
+    second = ranked[ranked["k"] == 1].set_index("customer_id")["amount"]
+    first = first.loc[second.index]  # customers with at least two purchases
+    centre = special.digamma(P) - special.digamma(Q) + np.log(GAMMA)  # E[log z]
+    product = (np.log(first.to_numpy()) - centre) * (np.log(second.to_numpy()) - centre)
+    k2p, k2q, k4q = special.polygamma(1, P), special.polygamma(1, Q), special.polygamma(3, Q)
+    var = k4q + 2 * k2q**2 + 2 * k2q * k2p + k2p**2
+    assert len(product) > 5000
+    assert abs(product.mean() - k2q) < Z * np.sqrt(var / len(product))
+
+
+# --- options ----------------------------------------------------------------------------------------------
+
+
+def test_acquisition_start_puts_every_first_purchase_on_start():
+    tx = rt.simulate_transactions(
+        200, seed=1, acquisition="start", start="2024-02-01", end="2024-06-30"
+    )
+    assert (tx.groupby("customer_id")["date"].min() == pd.Timestamp("2024-02-01")).all()
+
+
+def test_acquisition_dates():
+    dates = ["2023-05-01", "2023-01-01", "2024-12-31"]
+    tx = rt.simulate_transactions(3, seed=1, acquisition=dates)
+    first = tx.groupby("customer_id")["date"].min()
+    assert first.tolist() == [pd.Timestamp(d) for d in dates]  # customer i gets the i-th date
+    assert rt.simulate_transactions(3, seed=1, acquisition=pd.to_datetime(dates)).equals(tx)
+
+
+def test_window_bounds_accept_dates_and_timestamps():
+    a = rt.simulate_transactions(100, seed=1, start="2023-01-01", end="2023-12-31")
+    b = rt.simulate_transactions(
+        100, seed=1, start=pd.Timestamp("2023-01-01 15:00"), end=np.datetime64("2023-12-31")
+    )
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_heavy_buyers_and_tiny_shapes():
+    # Extreme but valid parameters: many purchases per customer, and shapes far below 1.
+    heavy = rt.simulate_transactions(20, seed=1, r=20.0, alpha=1.0, a=0.05, b=50.0)
+    assert len(heavy) > 20 * 100
+    tiny = rt.simulate_transactions(200, seed=1, r=0.01, a=0.01, b=0.01, p=0.05, q=0.05)
+    assert np.isfinite(tiny["amount"]).all()
+    assert tiny["customer_id"].nunique() == 200
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"n_customers": -1}, "'n_customers'"),
+        ({"n_customers": 2.0}, "'n_customers'"),
+        ({"n_customers": True}, "'n_customers'"),
+        ({"n_customers": "10"}, "'n_customers'"),
+        ({"r": 0}, "'r'"),
+        ({"alpha": -1.0}, "'alpha'"),
+        ({"a": np.nan}, "'a'"),
+        ({"b": np.inf}, "'b'"),
+        ({"p": "6"}, "'p'"),
+        ({"q": True}, "'q'"),
+        ({"gamma": None}, "'gamma'"),
+        ({"start": "2024-01-01", "end": "2024-01-01"}, "'end'"),
+        ({"start": "2025-01-01"}, "'end'"),
+        ({"start": "not a date"}, "'start'"),
+        ({"end": 20241231}, "'end'"),
+        ({"end": "NaT"}, "'end'"),
+        ({"seed": -1}, "'seed'"),
+        ({"seed": 1.5}, "'seed'"),
+        ({"seed": "abc"}, "'seed'"),
+        ({"acquisition": "cdnow"}, "'acquisition'"),
+        ({"acquisition": ["2023-01-01"]}, "'acquisition'"),
+        ({"acquisition": ["2022-12-31", "2023-01-01"]}, "'acquisition'"),
+        ({"acquisition": ["x", "y"]}, "'acquisition'"),
+        ({"acquisition": [None, "2023-01-01"]}, "'acquisition'"),
+        ({"id_start": 1.0}, "'id_start'"),
+        ({"id_start": 2**63 - 1}, "'id_start'"),
+    ],
+)
+def test_bad_parameters(kwargs, match):
+    kwargs = {"n_customers": 2, "seed": 1, **kwargs}
+    n = kwargs.pop("n_customers")
+    with pytest.raises(InvalidParameterError, match=match):
+        rt.simulate_transactions(n, **kwargs)
+
+
+# --- properties ---------------------------------------------------------------------------------------------
+
+
+@given(
+    n=st.integers(0, 40),
+    seed=st.integers(0, 2**32),
+    start_day=st.integers(0, 20_000),
+    length=st.integers(1, 1500),
+    options=st.fixed_dictionaries(
+        {
+            "r": st.floats(0.05, 5.0),
+            "alpha": st.floats(0.5, 50.0),
+            "a": st.floats(0.05, 20.0),
+            "b": st.floats(0.05, 20.0),
+            "q": st.floats(0.5, 20.0),
+            "acquisition": st.sampled_from(["uniform", "start"]),
+            "id_start": st.integers(-(10**12), 10**12),
+        }
+    ),
+)
+def test_properties(n, seed, start_day, length, options):
+    start = pd.Timestamp("1970-01-01") + pd.Timedelta(days=start_day)
+    end = start + pd.Timedelta(days=length)
+    tx = rt.simulate_transactions(n, seed=seed, start=start, end=end, **options)
+    dtypes = [np.dtype(np.int64), np.dtype("datetime64[ns]"), np.dtype(np.float64)]
+    assert tx.dtypes.tolist() == dtypes
+    first = tx.groupby("customer_id")["date"].min()
+    # Every customer bought at least once, within the window.
+    assert first.index.tolist() == list(range(options["id_start"], options["id_start"] + n))
+    assert (first >= start).all()
+    assert (first <= end).all()
+    if options["acquisition"] == "start":
+        assert (first == start).all()
+    assert tx["date"].between(start, end).all()
+    key = tx[["date", "customer_id"]]
+    assert key.equals(key.sort_values(["date", "customer_id"], ignore_index=True))
+    assert (tx["amount"] >= 0.01).all()
+    assert np.isfinite(tx["amount"]).all()
+    again = rt.simulate_transactions(n, seed=seed, start=start, end=end, **options)
+    pd.testing.assert_frame_equal(tx, again)
