@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import retention as rt  # noqa: F401  # the entries below call rt.<function>
+import retention as rt
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,25 @@ class Entry:
 
 REGISTRY: list[Entry] = [
     # rates (frames/rates.py)
+    Entry("period_retention", rt.period_retention),
+    Entry("period_retention_weekly", lambda tx: rt.period_retention(tx, freq="W")),
+    Entry("repeat_purchase_rate", rt.repeat_purchase_rate),
+    Entry("purchase_frequency", rt.purchase_frequency),
+    Entry("average_order_value", rt.average_order_value, needs_amount=True),
+    Entry("time_to_second_purchase", rt.time_to_second_purchase),
     # cohorts and survival (frames/cohorts.py)
+    Entry("cohort_table", rt.cohort_table),
+    Entry("cohort_table_weekly_orders", lambda tx: rt.cohort_table(tx, freq="W", metric="orders")),
+    Entry(
+        "cohort_table_revenue_rolling",
+        lambda tx: rt.cohort_table(tx, metric="revenue", kind="rolling", normalize=True),
+        needs_amount=True,
+    ),
+    Entry("retention_curve", rt.retention_curve),
+    Entry("retention_curve_rolling", lambda tx: rt.retention_curve(tx, kind="rolling")),
+    Entry("survival_curve", rt.survival_curve),
     # kpis (frames/kpis.py)
+    Entry("kpis", rt.kpis, needs_amount=True),
+    # lifetime value (frames/summary.py)
+    Entry("rfm_summary", lambda tx: rt.rfm_summary(tx, amount="amount"), needs_amount=True),
 ]

@@ -6,6 +6,7 @@ Import it as ``import retention as rt``; every public function lives at the top 
 from retention import errors
 from retention.core.rates import retention_rate
 from retention.datasets import example_transactions, simulate_transactions
+from retention.frames.beta_geo import BetaGeo, ModifiedBetaGeo
 from retention.frames.cohorts import (
     cohort_table,
     median_lifetime,
@@ -21,10 +22,13 @@ from retention.frames.rates import (
     repeat_purchase_rate,
     time_to_second_purchase,
 )
+from retention.frames.summary import rfm_summary
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "BetaGeo",
+    "ModifiedBetaGeo",
     "average_order_value",
     "cohort_table",
     "errors",
@@ -36,6 +40,7 @@ __all__ = [
     "repeat_purchase_rate",
     "retention_curve",
     "retention_rate",
+    "rfm_summary",
     "simulate_transactions",
     "survival_at",
     "survival_curve",

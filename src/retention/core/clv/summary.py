@@ -1,0 +1,158 @@
+"""Per-customer frequency, recency and monetary value from integer codes: the counting behind ``rfm_summary``.
+
+Pure numpy. Customers are codes ``0 .. n_customers - 1`` and periods integer codes (any origin), made by the
+adapter. Purchases in the same period are one transaction; the distinct (customer, period) pairs come from
+:func:`retention.core.activity.activity`, the library's one definition of "active in a period". Times are
+returned as period codes: turning them into a time unit is the adapter's job, which knows the calendar.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from retention.core.activity import activity
+
+__all__ = ["HoldoutCounts", "RepeatCounts", "holdout_counts", "repeat_counts"]
+
+
+@dataclass(frozen=True, slots=True)
+class RepeatCounts:
+    """Per customer code: repeat transactions, first and last period, mean repeat spend.
+
+    Attributes
+    ----------
+    frequency : numpy.ndarray of int64
+        Distinct periods with a purchase after the first one.
+    first_period, last_period : numpy.ndarray of int64
+        The codes of the first and of the last period with a purchase.
+    monetary_value : numpy.ndarray of float64 or None
+        The mean over the repeat periods of the amount spent in each (same-period amounts added first);
+        0 where ``frequency`` is 0. None when no amounts were given.
+    """
+
+    frequency: NDArray[np.int64]
+    first_period: NDArray[np.int64]
+    last_period: NDArray[np.int64]
+    monetary_value: NDArray[np.float64] | None
+
+
+@dataclass(frozen=True, slots=True)
+class HoldoutCounts:
+    """Per customer code: transactions in a later span and their mean amount.
+
+    Attributes
+    ----------
+    frequency : numpy.ndarray of int64
+        Distinct periods with a purchase (every one counts: there is no "first" purchase in a holdout).
+    monetary_value : numpy.ndarray of float64 or None
+        The mean over those periods of the amount spent in each; 0 where ``frequency`` is 0.
+    """
+
+    frequency: NDArray[np.int64]
+    monetary_value: NDArray[np.float64] | None
+
+
+def _mean_per_transaction(
+    total: NDArray[np.float64], count: NDArray[np.int64]
+) -> NDArray[np.float64]:
+    out = np.zeros(len(total), dtype=np.float64)
+    np.divide(total, count, out=out, where=count > 0)
+    return out
+
+
+def repeat_counts(
+    customer: NDArray[np.int64],
+    period: NDArray[np.int64],
+    n_customers: int,
+    *,
+    amount: NDArray[np.float64] | None = None,
+) -> RepeatCounts:
+    r"""Count repeat transactions per customer.
+
+    Parameters
+    ----------
+    customer : numpy.ndarray of int64
+        Per purchase, a customer code in ``0 .. n_customers - 1``; every code must occur.
+    period : numpy.ndarray of int64
+        Per purchase, a period code.
+    n_customers : int
+        Number of customer codes.
+    amount : numpy.ndarray of float64 or None
+        Per purchase, the amount.
+
+    Returns
+    -------
+    RepeatCounts
+        One entry per customer code.
+
+    Notes
+    -----
+    With $P_i$ the distinct periods in which customer $i$ bought, $x_i = |P_i| - 1$, the first and last
+    periods are $\min P_i$ and $\max P_i$, and the monetary value is
+    $(\text{total spend} - \text{spend in } \min P_i) / x_i$: the mean spend per repeat transaction,
+    0 when $x_i = 0$.
+
+    Examples
+    --------
+    >>> c = repeat_counts(np.array([0, 0, 0, 1, 0]), np.array([3, 3, 7, 5, 9]), 2,
+    ...                   amount=np.array([1.0, 2.0, 10.0, 4.0, 20.0]))
+    >>> c.frequency, c.first_period, c.last_period, c.monetary_value
+    (array([2, 0]), array([3, 5]), array([9, 5]), array([15.,  0.]))
+    """
+    act = activity(customer, period, n_customers)
+    frequency = act.periods_active - 1
+    last_period = act.period[act.start[1:] - 1] if n_customers else np.empty(0, dtype=np.int64)
+    monetary: NDArray[np.float64] | None = None
+    if amount is not None:
+        total = np.bincount(customer, weights=amount, minlength=n_customers).astype(np.float64)
+        first = period == act.first_period[customer]
+        spent_first = np.bincount(
+            customer[first], weights=amount[first], minlength=n_customers
+        ).astype(np.float64)
+        monetary = _mean_per_transaction(total - spent_first, frequency)
+    return RepeatCounts(frequency, act.first_period, last_period, monetary)
+
+
+def holdout_counts(
+    customer: NDArray[np.int64],
+    period: NDArray[np.int64],
+    n_customers: int,
+    *,
+    amount: NDArray[np.float64] | None = None,
+) -> HoldoutCounts:
+    """Count transactions per customer in a span where not every customer buys.
+
+    Parameters
+    ----------
+    customer : numpy.ndarray of int64
+        Per purchase, a customer code in ``0 .. n_customers - 1``; codes may be missing.
+    period : numpy.ndarray of int64
+        Per purchase, a period code.
+    n_customers : int
+        Number of customer codes.
+    amount : numpy.ndarray of float64 or None
+        Per purchase, the amount.
+
+    Returns
+    -------
+    HoldoutCounts
+        One entry per customer code; 0 for customers without a purchase.
+
+    Examples
+    --------
+    >>> c = holdout_counts(np.array([2, 2, 2]), np.array([8, 8, 9]), 3, amount=np.array([1.0, 2.0, 5.0]))
+    >>> c.frequency, c.monetary_value
+    (array([0, 0, 2]), array([0., 0., 4.]))
+    """
+    present, compact = np.unique(customer, return_inverse=True)
+    act = activity(compact.astype(np.int64, copy=False), period, len(present))
+    frequency = np.zeros(n_customers, dtype=np.int64)
+    frequency[present] = act.periods_active
+    monetary: NDArray[np.float64] | None = None
+    if amount is not None:
+        total = np.bincount(customer, weights=amount, minlength=n_customers).astype(np.float64)
+        monetary = _mean_per_transaction(total, frequency)
+    return HoldoutCounts(frequency, monetary)

@@ -1,0 +1,235 @@
+"""The per-customer RFM summary that every customer-base model reads.
+
+A thin adapter: :func:`rfm_summary` reads the table once with
+:func:`~retention.frames.schema.read_transactions`, counts with :mod:`retention.core.clv.summary` and turns
+period codes into times in the chosen unit. Definitions, and where they differ from the ``lifetimes``
+package, are on the "Lifetime value" page of the docs.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from retention.core.clv.summary import holdout_counts, repeat_counts
+from retention.frames.schema import (
+    check_freq,
+    period_codes,
+    period_start_days,
+    read_cutoff,
+    read_transactions,
+)
+
+__all__ = ["rfm_summary"]
+
+_FUNC: Final = "rfm_summary"
+# Mean lengths in days, for times measured in a unit that is not a whole number of the periods.
+_DAYS: Final = {"D": 1.0, "W": 7.0, "M": 365.2425 / 12, "Q": 365.2425 / 4, "Y": 365.2425}
+_MONTHS: Final = {"M": 1, "Q": 3, "Y": 12}
+_COLUMNS: Final = ("frequency", "recency", "T")
+_MONEY: Final = ("monetary_value",)
+_HOLDOUT: Final = ("frequency_holdout", "duration_holdout")
+_HOLDOUT_MONEY: Final = ("monetary_value_holdout",)
+
+
+def _elapsed(
+    start: NDArray[np.int64], stop: NDArray[np.int64], freq: str, unit: str
+) -> NDArray[np.float64]:
+    """Time from the start of period ``start`` to the start of period ``stop``, in ``unit``."""
+    if freq in _MONTHS and unit in _MONTHS:
+        # Calendar months are exact: 3 months are 1 quarter whatever their days.
+        return ((stop - start) * _MONTHS[freq] / _MONTHS[unit]).astype(np.float64)
+    days = period_start_days(stop, freq) - period_start_days(start, freq)
+    return days / _DAYS[unit]
+
+
+def _day_period(day: int, freq: str) -> NDArray[np.int64]:
+    return period_codes(np.array([day], dtype="datetime64[D]"), freq)
+
+
+def rfm_summary(
+    tx: pd.DataFrame,
+    *,
+    freq: str = "D",
+    time_unit: str | None = None,
+    observation_end: object = None,
+    calibration_end: object = None,
+    customer_id: Any = "customer_id",
+    date: Any = "date",
+    amount: Any = None,
+) -> pd.DataFrame:
+    r"""Summarise each customer's purchases as frequency, recency, age and mean spend.
+
+    The input of the customer-base models (:class:`~retention.BetaGeo` and the others): one row per
+    customer with the same meaning as ``lifetimes.utils.summary_data_from_transaction_data``, so that
+    code and results carry over.
+
+    Parameters
+    ----------
+    tx : pandas.DataFrame
+        One row per purchase. Not modified.
+    freq : {"D", "W", "M", "Q", "Y"}, default "D"
+        The period within which purchases are merged into one transaction (pandas aliases are accepted).
+        Weeks run Monday to Sunday.
+    time_unit : {"D", "W", "M", "Q", "Y"} or None, default None
+        The unit of ``recency``, ``T`` and ``duration_holdout``; defaults to ``freq``. ``freq="D",
+        time_unit="W"`` merges purchases by day and measures times in weeks (days / 7), as in the papers.
+    observation_end : date-like, optional
+        The last day observed (inclusive); later purchases are ignored. Defaults to the day of the last
+        purchase, never today.
+    calibration_end : date-like, optional
+        Split the data: the summary describes purchases up to this day (inclusive), with ``T`` measured
+        to it, and three holdout columns describe the purchases after it, up to the observation end.
+        Customers whose first purchase is after it are left out. It must be on or after the first purchase
+        and before the observation end.
+    customer_id, date : column label, default "customer_id", "date"
+        The columns holding the customer id and the purchase date.
+    amount : column label or None, default None
+        The column holding the amount of each purchase; when given, the monetary columns are added.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index: the customer ids in sorted order, named like the ``customer_id`` column. Columns:
+
+        - ``frequency`` (int64): repeat transactions, the distinct periods with a purchase after the
+          first one;
+        - ``recency`` (float64): time from the first to the last transaction (0 without repeats);
+        - ``T`` (float64): time from the first transaction to the observation (or calibration) end;
+        - ``monetary_value`` (float64, with ``amount``): the mean amount of the repeat transactions, the
+          amounts of one period added up first; 0 where ``frequency`` is 0;
+        - with ``calibration_end``: ``frequency_holdout`` (int64, distinct periods with a purchase after
+          the calibration end), ``monetary_value_holdout`` (float64, with ``amount``: their mean amount,
+          0 without any) and ``duration_holdout`` (float64, the length of the holdout span).
+
+        An empty table gives these columns and no rows.
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``freq``, ``time_unit``, ``observation_end`` or ``calibration_end`` is not accepted, including a
+        calibration end outside the data.
+    ColumnNotFoundError, ColumnTypeError, InvalidValueError
+        If the table cannot be read (see :func:`~retention.frames.schema.read_transactions`).
+
+    See Also
+    --------
+    retention.BetaGeo : The BG/NBD model, fitted to this summary.
+
+    Notes
+    -----
+    Times are measured between the starts of periods, as in ``lifetimes``: with $p_1$ the first period
+    with a purchase, $p_x$ the last and $p_E$ the period holding the observation end,
+    ``recency`` $= p_x - p_1$ and ``T`` $= p_E - p_1$, converted to ``time_unit``. When the unit is the
+    period, or both are calendar months, quarters or years, the conversion is exact (whole months); when
+    it is finer it is exact too (days, or weeks of 7 days); otherwise day counts are divided by the mean
+    length of the unit (30.436875 days for a month, 365.2425 for a year).
+
+    ``duration_holdout`` $= p_E - p_C$ with $p_C$ the period holding the calibration end. With periods
+    longer than a day, a period that spans the calibration end counts in both parts if the customer bought
+    in both.
+
+    Differences from ``lifetimes``: times are given in any unit by ``time_unit`` (instead of
+    ``freq_multiplier``), the calibration columns keep their plain names (``frequency``, not
+    ``frequency_cal``) so that a model reads them directly, and ``monetary_value_holdout`` adds the amounts
+    of one period first, like ``monetary_value`` (lifetimes averages single purchases there).
+
+    References
+    ----------
+    Fader, P. S., Hardie, B. G. S. and Lee, K. L. (2005). "Counting your customers" the easy way: an
+    alternative to the Pareto/NBD model. *Marketing Science* 24(2), 275-284.
+
+    Examples
+    --------
+    >>> import retention as rt
+    >>> tx = pd.DataFrame({
+    ...     "customer_id": [1, 1, 1, 1, 2, 3, 3],
+    ...     "date": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-15", "2024-02-12",
+    ...                             "2024-01-08", "2024-01-29", "2024-03-04"]),
+    ...     "amount": [10.0, 5.0, 20.0, 30.0, 8.0, 12.0, 14.0],
+    ... })
+    >>> rt.rfm_summary(tx, time_unit="W", amount="amount")
+                 frequency  recency     T  monetary_value
+    customer_id
+    1                    2      6.0   9.0            25.0
+    2                    0      0.0   8.0             0.0
+    3                    1      5.0   5.0            14.0
+    >>> rt.rfm_summary(tx, time_unit="W", calibration_end="2024-02-05")
+                 frequency  recency    T  frequency_holdout  duration_holdout
+    customer_id
+    1                    1      2.0  5.0                  1               4.0
+    2                    0      0.0  4.0                  0               4.0
+    3                    0      0.0  1.0                  1               4.0
+    """
+    freq = check_freq(freq, _FUNC)
+    unit = freq if time_unit is None else check_freq(time_unit, _FUNC, name="time_unit")
+    t = read_transactions(
+        tx,
+        customer_id=customer_id,
+        date=date,
+        amount=amount,
+        observation_end=observation_end,
+        func=_FUNC,
+    )
+    with_money = amount is not None
+    columns = list(_COLUMNS) + (list(_MONEY) if with_money else [])
+    cut: int | None = None
+    if calibration_end is not None:
+        cut = read_cutoff(calibration_end, t, name="calibration_end", func=_FUNC)
+        holdout_columns = ["frequency_holdout"]
+        holdout_columns += list(_HOLDOUT_MONEY) if with_money else []
+        columns += [*holdout_columns, "duration_holdout"]
+    if t.n_rows == 0 or t.end_day is None:
+        return _empty(t.customer_ids, columns)
+
+    periods = t.periods(freq)
+    customer = t.customer
+    amounts = t.amount
+    ids = t.customer_ids
+    end_day = t.end_day if cut is None else cut
+    held = None
+    if cut is not None:
+        days = t.days
+        calibration = days <= cut
+        # Customers first seen after the calibration end are not in the summary.
+        present = np.unique(customer[calibration])
+        remap = np.full(t.n_customers, -1, dtype=np.int64)
+        remap[present] = np.arange(len(present), dtype=np.int64)
+        later = ~calibration & (remap[customer] >= 0)
+        held = holdout_counts(
+            remap[customer[later]],
+            periods[later],
+            len(present),
+            amount=amounts[later] if amounts is not None else None,
+        )
+        customer, periods = remap[customer[calibration]], periods[calibration]
+        amounts = amounts[calibration] if amounts is not None else None
+        ids = ids[present]
+
+    counts = repeat_counts(customer, periods, len(ids), amount=amounts)
+    end_period = _day_period(end_day, freq)
+    data: dict[str, NDArray[Any]] = {
+        "frequency": counts.frequency,
+        "recency": _elapsed(counts.first_period, counts.last_period, freq, unit),
+        "T": _elapsed(counts.first_period, np.broadcast_to(end_period, len(ids)), freq, unit),
+    }
+    if counts.monetary_value is not None:
+        data["monetary_value"] = counts.monetary_value
+    if held is not None:
+        data["frequency_holdout"] = held.frequency
+        if held.monetary_value is not None:
+            data["monetary_value_holdout"] = held.monetary_value
+        duration = _elapsed(end_period, _day_period(t.end_day, freq), freq, unit)
+        data["duration_holdout"] = np.full(len(ids), duration[0], dtype=np.float64)
+    return pd.DataFrame(data, index=ids, columns=columns)
+
+
+def _empty(ids: pd.Index, columns: list[str]) -> pd.DataFrame:
+    integer = {"frequency", "frequency_holdout"}
+    data = {
+        name: np.empty(0, dtype=np.int64 if name in integer else np.float64) for name in columns
+    }
+    return pd.DataFrame(data, index=ids[:0], columns=columns)
