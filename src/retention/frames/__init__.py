@@ -1,0 +1,1 @@
+"""The pandas adapter: DataFrames in, checked and reduced once, labelled DataFrames out."""

@@ -280,6 +280,11 @@ def retention_curve(
     t = read_transactions(
         tx, customer_id=customer_id, date=date, observation_end=observation_end, func=func
     )
+    return retention_curve_of(t, freq, kind)
+
+
+def retention_curve_of(t: Transactions, freq: str, kind: str) -> pd.DataFrame:
+    """:func:`retention_curve` of a table already read (options already checked)."""
     counts = _counts(t, freq, "customers", kind)
     if counts is None:
         empty = np.empty(0, dtype=np.int64)

@@ -7,12 +7,12 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from retention.frames.cohorts import retention_curve
+from retention.frames.cohorts import retention_curve_of
 from retention.frames.rates import (
-    average_order_value,
-    period_retention,
-    purchase_frequency,
-    repeat_purchase_rate,
+    average_order_value_of,
+    period_retention_of,
+    purchase_frequency_of,
+    repeat_purchase_rate_of,
 )
 from retention.frames.schema import check_freq, read_transactions
 
@@ -105,13 +105,18 @@ def kpis(
     """
     func = "kpis"
     freq = check_freq(freq, func)
-    common = {"customer_id": customer_id, "date": date, "observation_end": observation_end}
-    # One full check up front, so that a bad table fails once, with the first problem found.
-    t = read_transactions(tx, amount=amount, func=func, **common)
-
-    periods = period_retention(tx, freq=freq, **common)
+    # The table is read and checked once; every KPI is computed from the same arrays.
+    t = read_transactions(
+        tx,
+        customer_id=customer_id,
+        date=date,
+        amount=amount,
+        observation_end=observation_end,
+        func=func,
+    )
+    periods = period_retention_of(t, freq)
     last = periods.iloc[-1] if len(periods) else None
-    curve = retention_curve(tx, freq=freq, **common)
+    curve = retention_curve_of(t, freq, "classic")
 
     def at_age(k: int) -> float:
         return float(curve["retention"].get(k, np.nan)) if len(curve) else np.nan
@@ -123,11 +128,9 @@ def kpis(
         "retention_rate": float(last["retention_rate"]) if last is not None else np.nan,
         "crr": float(last["crr"]) if last is not None else np.nan,
         "churn_rate": float(last["churn_rate"]) if last is not None else np.nan,
-        "repeat_purchase_rate": repeat_purchase_rate(tx, **common),
-        "purchase_frequency": purchase_frequency(tx, **common),
-        "average_order_value": (
-            average_order_value(tx, amount=amount, **common) if amount is not None else np.nan
-        ),
+        "repeat_purchase_rate": repeat_purchase_rate_of(t),
+        "purchase_frequency": purchase_frequency_of(t),
+        "average_order_value": average_order_value_of(t) if amount is not None else np.nan,
         "revenue_per_customer": (
             float(t.amount.sum()) / t.n_customers
             if t.amount is not None and t.n_customers

@@ -180,6 +180,11 @@ def period_retention(
     func = "period_retention"
     freq = check_freq(freq, func)
     t = _read(tx, customer_id=customer_id, date=date, observation_end=observation_end, func=func)
+    return period_retention_of(t, freq)
+
+
+def period_retention_of(t: Transactions, freq: str) -> pd.DataFrame:
+    """:func:`period_retention` of a table already read (``freq`` already checked)."""
     act = _activity(t, freq)
     if len(act.period) and t.end_day is not None:
         first = int(act.period.min())
@@ -255,8 +260,12 @@ def repeat_purchase_rate(
         observation_end=observation_end,
         func="repeat_purchase_rate",
     )
-    act = _activity(t, "D")
-    return repeat_share(act.periods_active)
+    return repeat_purchase_rate_of(t)
+
+
+def repeat_purchase_rate_of(t: Transactions) -> float:
+    """:func:`repeat_purchase_rate` of a table already read."""
+    return repeat_share(_activity(t, "D").periods_active)
 
 
 def purchase_frequency(
@@ -321,6 +330,11 @@ def purchase_frequency(
         observation_end=observation_end,
         func="purchase_frequency",
     )
+    return purchase_frequency_of(t)
+
+
+def purchase_frequency_of(t: Transactions) -> float:
+    """:func:`purchase_frequency` of a table already read."""
     return ratio(t.n_rows, t.n_customers)
 
 
@@ -389,6 +403,11 @@ def average_order_value(
         observation_end=observation_end,
         func="average_order_value",
     )
+    return average_order_value_of(t)
+
+
+def average_order_value_of(t: Transactions) -> float:
+    """:func:`average_order_value` of a table read with its amounts."""
     # read_transactions always returns amounts when an amount column is named.
     return mean_amount(t.amount if t.amount is not None else np.empty(0))
 
