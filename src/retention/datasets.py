@@ -388,10 +388,9 @@ def simulate_transactions(
     horizon = window - acquired
     rate = np.exp(uniforms.log_gamma(r_, n)) / (alpha_ * _DAYS_PER_WEEK)
     log_x, log_y = uniforms.log_gamma(a_, n), uniforms.log_gamma(b_, n)
+    # Beta(a, b) as X / (X + Y) = 1 / (1 + Y / X), from the logarithms so that tiny X and Y cannot give 0 / 0.
     with np.errstate(over="ignore"):
-        dropout = 1.0 / (
-            1.0 + np.exp(log_y - log_x)
-        )  # Beta(a, b) as X / (X + Y), safe from underflow
+        dropout = 1.0 / (1.0 + np.exp(log_y - log_x))
     # Dropout is possible after each *repeat* purchase, not after the first (the BG/NBD likelihood of a
     # customer without repeat purchases is exp(-lambda T)): the repeat purchases made before dropping out
     # number K >= 1 with P(K = k) = p (1 - p)^(k - 1), drawn by inversion.
@@ -403,6 +402,8 @@ def simulate_transactions(
     owner, since = _repeat_purchases(rate, allowed, horizon, uniforms)
     customer = np.concatenate([np.arange(n, dtype=np.int64), owner])
     day = np.floor(np.concatenate([acquired, acquired[owner] + since])).astype(np.int64)
+    # acquired + since < window holds exactly; the clip only guards against the sum rounding up to it.
+    np.minimum(day, int(window) - 1, out=day)
     # Rows that tie on (day, customer) are indistinguishable until amounts are drawn, so sorting the
     # combined key (by any algorithm) fixes the row order on every machine.
     key = day * max(n, 1) + customer
