@@ -1,7 +1,7 @@
 """Period retention and purchase statistics of a transaction table.
 
 A thin adapter: each function reads the table once with
-:func:`~retention.frames.schema.read_transactions` (through :func:`_read`), hands arrays to
+:func:`~retention.frames.schema.read_transactions`, hands arrays to
 :mod:`retention.core.rates` and labels the result. Definitions and a worked example are on the
 "Retention rates" page of the docs (``docs/definitions/rates.md``).
 """
@@ -56,26 +56,6 @@ _SECOND_PURCHASE_INDEX: Final = (
     "median_days",
     "q75_days",
 )
-
-
-def _read(
-    tx: object,
-    *,
-    customer_id: Any,
-    date: Any,
-    observation_end: object,
-    func: str,
-    amount: Any = None,
-) -> Transactions:
-    """Read the table once, the same way for every function of this module."""
-    return read_transactions(
-        tx,
-        customer_id=customer_id,
-        date=date,
-        amount=amount,
-        observation_end=observation_end,
-        func=func,
-    )
 
 
 def _activity(t: Transactions, freq: str) -> Activity:
@@ -179,7 +159,9 @@ def period_retention(
     """
     func = "period_retention"
     freq = check_freq(freq, func)
-    t = _read(tx, customer_id=customer_id, date=date, observation_end=observation_end, func=func)
+    t = read_transactions(
+        tx, customer_id=customer_id, date=date, observation_end=observation_end, func=func
+    )
     return period_retention_of(t, freq)
 
 
@@ -253,7 +235,7 @@ def repeat_purchase_rate(
     >>> rt.repeat_purchase_rate(tx)
     0.3333333333333333
     """
-    t = _read(
+    t = read_transactions(
         tx,
         customer_id=customer_id,
         date=date,
@@ -323,7 +305,7 @@ def purchase_frequency(
     >>> rt.purchase_frequency(tx)
     1.6666666666666667
     """
-    t = _read(
+    t = read_transactions(
         tx,
         customer_id=customer_id,
         date=date,
@@ -395,7 +377,7 @@ def average_order_value(
     >>> rt.average_order_value(tx)
     30.0
     """
-    t = _read(
+    t = read_transactions(
         tx,
         customer_id=customer_id,
         date=date,
@@ -487,7 +469,7 @@ def time_to_second_purchase(
     q75_days          7.000000
     Name: time_to_second_purchase, dtype: float64
     """
-    t = _read(
+    t = read_transactions(
         tx,
         customer_id=customer_id,
         date=date,
