@@ -16,7 +16,14 @@ def tx() -> pd.DataFrame:
     return pd.DataFrame(
         {
             "customer_id": [1, 1, 2, 2, 3, 1],
-            "date": ["2024-01-05", "2024-02-10", "2024-01-20", "2024-03-03", "2024-02-02", "2024-03-30"],
+            "date": [
+                "2024-01-05",
+                "2024-02-10",
+                "2024-01-20",
+                "2024-03-03",
+                "2024-02-02",
+                "2024-03-30",
+            ],
             "amount": [10.0, 20.0, 5.0, 5.0, 8.0, 12.0],
         }
     )
@@ -35,7 +42,8 @@ def test_hand_computed(tx: pd.DataFrame) -> None:
         "purchase_frequency": 6 / 3,
         "average_order_value": 60 / 6,
         "revenue_per_customer": 60 / 3,
-        "cohort_retention_1": (1 + 0) / (2 + 1),  # January cohort {1, 2}: 1 in Feb; February cohort {3}: none in Mar
+        "cohort_retention_1": (1 + 0)
+        / (2 + 1),  # January cohort {1, 2}: 1 in Feb; February cohort {3}: none in Mar
         "cohort_retention_3": np.nan,  # no cohort is three months old by March
         "cohort_retention_12": np.nan,
     }
