@@ -111,11 +111,12 @@ def test_no_finite_start_raises_convergence_error_that_says_what_was_tried() -> 
     spec = Likelihood(
         model="Broken", params=("lam",), prepare=_prepare, loglik=_never_finite, starts=_exp_starts
     )
-    with pytest.raises(ConvergenceError, match="Broken.fit did not converge") as info:
+    with pytest.raises(ConvergenceError, match=r"Broken\.fit did not converge") as info:
         fit_likelihood(spec, (DURATIONS,))
     message = str(info.value)
     assert "2 starting points" in message  # the model's start and the all-ones fallback
-    assert "lam=3" in message and "lam=1" in message
+    assert "lam=3" in message
+    assert "lam=1" in message
     assert "time_unit" in message
 
 
@@ -126,7 +127,11 @@ def _ever_increasing(params: Array, data: Array) -> Array:
 
 def test_parameter_on_bound_warns_by_name_and_has_nan_error() -> None:
     spec = Likelihood(
-        model="Unbounded", params=("lam",), prepare=_prepare, loglik=_ever_increasing, starts=_exp_starts
+        model="Unbounded",
+        params=("lam",),
+        prepare=_prepare,
+        loglik=_ever_increasing,
+        starts=_exp_starts,
     )
     with pytest.warns(RetentionWarning, match="'lam' ended on the bound 1e\\+08"):
         result = fit_likelihood(spec, (DURATIONS,))
@@ -145,7 +150,11 @@ def _two_starts(columns: tuple[Array, ...], weights: Array) -> list[Array]:
 
 def test_flat_direction_warns_and_gives_nan_errors() -> None:
     spec = Likelihood(
-        model="Flat", params=("lam", "nuisance"), prepare=_prepare, loglik=_flat_in_second, starts=_two_starts
+        model="Flat",
+        params=("lam", "nuisance"),
+        prepare=_prepare,
+        loglik=_flat_in_second,
+        starts=_two_starts,
     )
     with pytest.warns(RetentionWarning, match="not positive definite"):
         result = fit_likelihood(spec, (DURATIONS,))

@@ -274,7 +274,7 @@ class BetaGeo(_BetaGeoFamily):
     purchase they drop out for good with probability $p$. Across customers
     $\lambda \sim \mathrm{Gamma}(r, \alpha)$ (shape $r$, rate $\alpha$, in the unit of ``T``) and
     $p \sim \mathrm{Beta}(a, b)$. Build it from known parameters, or estimate them with
-    :meth:`fit`.
+    `fit`.
 
     Parameters
     ----------

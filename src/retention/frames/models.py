@@ -67,7 +67,9 @@ class CustomerModel:
     def __post_init__(self) -> None:
         for name in self._likelihood.params:
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+            if isinstance(value, bool) or not isinstance(
+                value, int | float | np.integer | np.floating
+            ):
                 msg = f"The {name!r} parameter of {type(self).__name__} must be a positive number. Got {value!r}."
                 raise InvalidParameterError(msg)
             number = float(value)

@@ -259,9 +259,7 @@ def check_weights(weights: object, n: int, *, func: str) -> Array | None:
     return w
 
 
-def check_fittable(
-    frequency: Array, weights: Array | None, *, n_params: int, func: str
-) -> None:
+def check_fittable(frequency: Array, weights: Array | None, *, n_params: int, func: str) -> None:
     """Refuse data that cannot identify a model: too few customers, or no repeat purchase at all.
 
     Examples
@@ -337,4 +335,3 @@ def check_count(n: ArrayLike, name: str, func: str) -> Array:
         msg = f"The {name!r} parameter of {func} must be whole numbers >= 0. Got {n!r}."
         raise InvalidParameterError(msg)
     return values
-

@@ -54,6 +54,8 @@ PARAMS: Final = ("r", "alpha", "a", "b")
 # Removable singularities of the closed forms (a = 1, and a + b = 1 for a new BG/NBD customer) are stepped
 # around: the value there is the mean of the values this far on either side (error of order _NUDGE ** 2).
 _NUDGE: Final = 1e-4
+_EXCESS_GAP: Final = 1e-5
+_MAX_TERMS: Final = 400
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,6 +249,30 @@ MODIFIED_BETA_GEO: Final = Likelihood(
 """The MBG/NBD likelihood for :func:`~retention.core.clv.fitting.fit_likelihood`."""
 
 
+def _hyp2f1(a: ArrayLike, b: ArrayLike, c: ArrayLike, z: ArrayLike) -> Array:
+    """Gauss's hypergeometric function, stepping around scipy's trouble spot.
+
+    For $z$ near 1 scipy transforms to $1 - z$, which is singular when $c - a - b$ is an integer (it returns
+    NaN there) and loses digits close to one. Within ``_EXCESS_GAP`` of an integer the value is interpolated
+    linearly in $a$ between the two points at that distance, where scipy is accurate; the function is
+    smooth in $a$, so the error is of order ``_EXCESS_GAP ** 2``.
+    """
+    a_, b_, c_, z_ = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (a, b, c, z)))
+    excess = c_ - a_ - b_
+    nearest = np.round(excess)
+    near = np.abs(excess - nearest) < _EXCESS_GAP
+    value = np.asarray(hyp2f1(a_, b_, c_, z_), dtype=np.float64)
+    if np.any(near):
+        below = nearest[near] - _EXCESS_GAP  # the excess at the two points, on either side
+        above = nearest[near] + _EXCESS_GAP
+        base = c_[near] - b_[near]
+        lo = hyp2f1(base - below, b_[near], c_[near], z_[near])
+        hi = hyp2f1(base - above, b_[near], c_[near], z_[near])
+        weight = (excess[near] - below) / (above - below)
+        value[near] = (1.0 - weight) * lo + weight * hi
+    return value
+
+
 def p_alive(
     frequency: ArrayLike,
     recency: ArrayLike,
@@ -306,7 +332,7 @@ def p_alive(
     if not np.any(later > 0):
         return np.asarray(alive * np.ones_like(later), dtype=np.float64)
     z = later / (alpha + age + later)
-    factor = np.exp(a * np.log1p(-z)) * hyp2f1(a + b + s - r, a, a + b + y, z)
+    factor = np.exp(a * np.log1p(-z)) * _hyp2f1(a + b + s - r, a, a + b + y, z)
     return np.asarray(alive * factor, dtype=np.float64)
 
 
@@ -318,28 +344,70 @@ def _mean_purchases_given_alive(
     The expected purchases in $t$ of a customer alive at the start (FHL 2005, eqs. 7-9):
     $\frac{c}{a - 1}\big[1 - (\frac{\alpha}{\alpha + t})^{r} {}_2F_1(r, \beta; c; z)\big]$ with
     $c = a + \beta - 1$ and $z = t / (\alpha + t)$, written with Euler's transformation as
-    $\frac{c}{a - 1}\big[1 - (1 - z)^{a - 1}\, {}_2F_1(c - r, a - 1; c; z)\big]$, whose parameters stay
-    moderate for heavy buyers.
-    """
-    r_ = np.asarray(r, dtype=np.float64)
-    alpha_ = np.asarray(alpha, dtype=np.float64)
-    beta_ = np.asarray(beta, dtype=np.float64)
-    z = np.asarray(t, dtype=np.float64) / (alpha_ + np.asarray(t, dtype=np.float64))
+    $\frac{c}{a - 1}\big[1 - (1 - z)^{a - 1}\, {}_2F_1(A, a - 1; c; z)\big]$, $A = c - r$, whose
+    parameters stay moderate for heavy buyers (large $r$ and $\beta$).
 
-    def closed_form(shape: float, beta_v: Array) -> Array:
+    For $z \le 1/2$ the bracket is summed as a series with the factors $a - 1$ and $c$ cancelled by hand,
+    which is exact at $a = 1$ and $c = 0$ (where the closed form is $0/0$) and keeps every digit for small
+    $t$, where the closed form is a difference of two numbers close to 1: with $L = -\log(1 - z)$,
+
+    $$
+    E = c\,L\,\frac{1 - e^{-(a-1)L}}{(a-1)L} - e^{-(a-1)L} \sum_{k \ge 1}
+    \frac{(A)_k\, (a)_{k-1}}{(c+1)_{k-1}\, k!} z^k.
+    $$
+
+    For $z > 1/2$ the closed form is used, stepped around $a = 1$ and $c = 0$ (the mean of the values
+    ``_NUDGE`` to either side).
+    """
+    r_, alpha_, beta_, t_ = np.broadcast_arrays(
+        *(np.asarray(v, dtype=np.float64) for v in (r, alpha, beta, t))
+    )
+    z = t_ / (alpha_ + t_)
+    out = np.empty(z.shape, dtype=np.float64)
+    small = z <= 0.5
+    if np.any(small):
+        out[small] = _series_form(r_[small], a, beta_[small], z[small])
+    large = ~small
+    if np.any(large):
+        out[large] = _closed_form(r_[large], a, beta_[large], z[large])
+    return out
+
+
+def _series_form(r: Array, a: float, beta: Array, z: Array) -> Array:
+    """Sum the series of :func:`_mean_purchases_given_alive`, for ``z <= 1/2`` (terms at least halve)."""
+    c = a + beta - 1.0
+    big_a = c - r
+    log_rest = -np.log1p(-z)
+    shrink = (a - 1.0) * log_rest
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(shrink == 0.0, 1.0, -np.expm1(-shrink) / shrink)
+    term = big_a * z
+    total = term.copy()
+    for k in range(1, _MAX_TERMS):  # a loop over series terms, each vectorised over all customers
+        term = term * (big_a + k) * (a + k - 1.0) * z / ((c + k) * (k + 1.0))
+        total += term
+        if np.all(np.abs(term) <= 1e-17 * np.abs(total)):
+            break
+    return np.asarray(c * log_rest * ratio - np.exp(-shrink) * total, dtype=np.float64)
+
+
+def _closed_form(r: Array, a: float, beta: Array, z: Array) -> Array:
+    """Evaluate the closed form of :func:`_mean_purchases_given_alive`, for ``z > 1/2``."""
+
+    def plain(shape: float, beta_v: Array) -> Array:
         c = shape + beta_v - 1.0
-        hyp = hyp2f1(c - r_, shape - 1.0, c, z)
+        hyp = _hyp2f1(c - r, shape - 1.0, c, z)
         return np.asarray(c / (shape - 1.0) * (1.0 - np.exp((shape - 1.0) * np.log1p(-z)) * hyp))
 
     def regular_in_c(shape: float) -> Array:
-        c = shape + beta_ - 1.0
+        c = shape + beta - 1.0
         near = np.abs(c) < _NUDGE
         if not np.any(near):
-            return closed_form(shape, beta_)
+            return plain(shape, beta)
         # The exact value at the near points is replaced below; evaluate it somewhere harmless.
-        exact = closed_form(shape, np.where(near, beta_ + 1.0, beta_))
-        below = closed_form(shape, beta_ - _NUDGE * near)
-        above = closed_form(shape, beta_ + _NUDGE * near)
+        exact = plain(shape, np.where(near, beta + 1.0, beta))
+        below = plain(shape, beta - _NUDGE * near)
+        above = plain(shape, beta + _NUDGE * near)
         return np.asarray(np.where(near, (below + above) / 2.0, exact))
 
     if abs(a - 1.0) >= _NUDGE:
@@ -363,7 +431,7 @@ def expected_purchases(
     MBG/NBD (Batislam et al. 2007): $\frac{b}{a - 1}\left[1 - \left(\frac{\alpha}{\alpha + t}\right)^r
     {}_2F_1\!\left(r, b + 1; a + b; \frac{t}{\alpha + t}\right)\right]$, the BG/NBD value with $b + 1$ for
     $b$ times the probability $b / (a + b)$ of surviving the first purchase. Both are continuous at $a = 1$,
-    where the closed form is $0/0$; there the value is interpolated from $a = 1 \pm 10^{-4}$.
+    where the closed form is $0/0$; see :func:`_mean_purchases_given_alive` for how it is evaluated there.
 
     Examples
     --------
@@ -413,9 +481,7 @@ def conditional_expected_purchases(
     x = np.asarray(frequency, dtype=np.float64)
     age = np.asarray(T, dtype=np.float64)
     s = float(dropout_at_start)
-    alive = p_alive(
-        x, recency, age, r=r, alpha=alpha, a=a, b=b, dropout_at_start=dropout_at_start
-    )
+    alive = p_alive(x, recency, age, r=r, alpha=alpha, a=a, b=b, dropout_at_start=dropout_at_start)
     horizon = np.asarray(t, dtype=np.float64)
     given_alive = _mean_purchases_given_alive(r + x, alpha + age, a, b + x + s, horizon)
     return np.asarray(np.where(horizon > 0, alive * given_alive, 0.0), dtype=np.float64)

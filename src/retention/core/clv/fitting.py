@@ -20,14 +20,16 @@ does the rest, the same way for every model:
    ``GRADIENT_TOLERANCE``. If none does, :class:`~retention.errors.ConvergenceError` says what was tried
    and what to try.
 5. **Standard errors.** The Hessian $H$ of the negative log-likelihood in the log parameters is computed by
-   central differences of the gradient (once, at the start of the Newton polish, and reused); $H^{-1}$ is the covariance of the log parameters and the delta
-   method gives the covariance of the parameters, $D H^{-1} D$ with $D = \mathrm{diag}(\text{params})$,
-   which at the optimum equals the inverse Hessian in the natural parameters. A parameter that ends on its
-   bound gets a :class:`~retention.errors.RetentionWarning` that names it, and a NaN standard error.
+   central differences of the gradient (once, where L-BFGS-B stops, and reused by the Newton polish);
+   $H^{-1}$ is the covariance of the log parameters and the delta method gives the covariance of the
+   parameters, $D H^{-1} D$ with $D = \mathrm{diag}(\text{params})$, which at the optimum equals the
+   inverse Hessian in the natural parameters. A parameter that ends on its bound gets a
+   :class:`~retention.errors.RetentionWarning` that names it, and a NaN standard error.
 
 How a new model plugs in: write ``prepare``, ``loglik`` (and ``loglik_and_gradient`` if you can) and
 ``starts`` in its module, build one ``Likelihood(model="ParetoNBD", params=(...), ...)`` constant, and call
-``fit_likelihood(THAT_CONSTANT, (column, column, ...), weights)``.
+``fit_likelihood(THAT_CONSTANT, (column, column, ...), weights)``. The data columns must already be checked
+(finite; the frames layer does it in :mod:`retention.frames.summary_schema`).
 """
 
 from __future__ import annotations
@@ -370,7 +372,9 @@ def _optimise(
     for start in starts:
         theta0 = np.clip(np.log(start), lower, upper)
         if not math.isfinite(objective.value(theta0)):
-            attempts.append(_Attempt(start, theta0, math.inf, math.inf, "log-likelihood not finite"))
+            attempts.append(
+                _Attempt(start, theta0, math.inf, math.inf, "log-likelihood not finite")
+            )
             continue
         res = minimize(
             objective.value_and_gradient,
