@@ -246,7 +246,9 @@ def test_id_types(ids: object) -> None:
         lambda dtype: st.tuples(
             st.just(dtype),
             st.lists(
-                st.integers(int(np.iinfo(dtype).min), int(np.iinfo(dtype).max)), min_size=1, max_size=20
+                st.integers(int(np.iinfo(dtype).min), int(np.iinfo(dtype).max)),
+                min_size=1,
+                max_size=20,
             ),
             st.integers(0, 3),
         )
