@@ -8,8 +8,8 @@ Every measurement runs in a fresh worker process (this script with ``--worker``)
 times ``--runs`` calls and reports the median, then measures the peak memory of one more call with
 ``tracemalloc`` (numpy and pandas report their buffers to it). ``lifetimes`` is an optional peer, never a
 dependency of the project: it runs under ``--peer-python``, by default this interpreter if it can import
-``lifetimes``, else ``/work/venv-peers/bin/python`` (make it with ``python -m venv /work/venv-peers &&
-/work/venv-peers/bin/pip install lifetimes``). Without it the peer columns say "n/a".
+``lifetimes``, else ``.venv-peers/bin/python`` in the project root (make it with ``python -m venv .venv-peers &&
+.venv-peers/bin/pip install lifetimes``). Without it the peer columns say "n/a".
 
 Cases: the RFM summary of simulated transaction logs (1M and 10M rows; ``--quick``: 100k and 1M), with daily
 merging and times in weeks (``lifetimes``: ``freq="D", freq_multiplier=7``); the BG/NBD fit on the CDNOW
@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve()
-DEFAULT_PEER = Path("/work/venv-peers/bin/python")
+DEFAULT_PEER = HERE.parents[1] / ".venv-peers" / "bin" / "python"  # made as benchmarks/README.md says
 
 
 # --- worker: one implementation, one case, in its own process --------------------------------------------
