@@ -34,7 +34,9 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve()
-DEFAULT_PEER = HERE.parents[1] / ".venv-peers" / "bin" / "python"  # made as benchmarks/README.md says
+DEFAULT_PEER = (
+    HERE.parents[1] / ".venv-peers" / "bin" / "python"
+)  # made as benchmarks/README.md says
 
 
 # --- worker: one implementation, one case, in its own process --------------------------------------------
