@@ -47,4 +47,64 @@ REGISTRY: list[Entry] = [
     Entry("kpis", rt.kpis, needs_amount=True),
     # lifetime value (frames/summary.py)
     Entry("rfm_summary", lambda tx: rt.rfm_summary(tx, amount="amount"), needs_amount=True),
+    # customer value and model checks (frames/value.py)
+    Entry("historical_value", rt.historical_value, needs_amount=True),
+    Entry(
+        "historical_value_margin",
+        lambda tx: rt.historical_value(tx, margin=0.3, observation_end="2024-06-30"),
+        needs_amount=True,
+    ),
+    Entry(
+        "tracking_table",
+        lambda tx: rt.tracking_table(
+            rt.BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426), tx, time_unit="W", freq="D"
+        ),
+    ),
+    # ABC / XYZ classification (frames/classify.py); classes compared as category codes
+    Entry(
+        "abc_xyz",
+        lambda tx: rt.abc_xyz(tx).apply(lambda c: c.cat.codes if c.dtype == "category" else c),
+        needs_amount=True,
+    ),
+    Entry(
+        "abc_xyz_orders_weekly_computed",
+        lambda tx: rt.abc_xyz(tx, freq="W", value="orders", abc_method="computed").apply(
+            lambda c: c.cat.codes if c.dtype == "category" else c
+        ),
+    ),
+    # RFM scores and customer features (frames/segments.py); rfm_score compared by its digits
+    Entry("rfm_scores", rt.rfm_scores, needs_amount=True),
+    Entry(
+        "rfm_scores_cut_points",
+        lambda tx: rt.rfm_scores(tx, bins=4, cut_points={"recency": [7, 30, 90]}),
+        needs_amount=True,
+    ),
+    Entry("customer_features", rt.customer_features, needs_amount=True),
+    Entry(  # the table itself as the complaints and refusals tables
+        "customer_features_events",
+        lambda tx: rt.customer_features(tx, complaints=tx, refusals=tx),
+        needs_amount=True,
+    ),
+    # segment migration and contact plans (frames/migration.py, frames/contacts.py)
+    Entry(
+        "segment_history_orders_so_far",
+        lambda tx: rt.segment_history(
+            tx, segmenter=lambda t, as_of: t.groupby("customer_id").size().clip(upper=2)
+        ).set_index(["period", "before", "after"])["customers"],
+    ),
+    Entry(
+        "segment_history_working_segments",
+        lambda tx: rt.segment_history(
+            tx,
+            segmenter=lambda t, as_of: rt.working_segments(rt.customer_features(t, as_of=as_of)),
+            amount="amount",
+        ).set_index(["period", "before", "after"])["customers"],
+        needs_amount=True,
+    ),
+    Entry(  # every purchase is both a planned and a logged contact; the total row
+        "contact_compliance",
+        lambda tx: rt.contact_compliance(
+            tx.rename(columns={"date": "due"}) if hasattr(tx, "rename") else tx, tx
+        ).loc["(all)"],
+    ),
 ]

@@ -4,9 +4,12 @@ Import it as ``import retention as rt``; every public function lives at the top 
 """
 
 from retention import errors
+from retention.core.clv.value import clv_formula
 from retention.core.rates import retention_rate
 from retention.datasets import example_transactions, simulate_transactions
 from retention.frames.beta_geo import BetaGeo, ModifiedBetaGeo
+from retention.frames.bgbb import BetaGeoBetaBinom
+from retention.frames.classify import abc, abc_xyz, abc_xyz_matrix, xyz
 from retention.frames.cohorts import (
     cohort_table,
     median_lifetime,
@@ -14,7 +17,11 @@ from retention.frames.cohorts import (
     survival_at,
     survival_curve,
 )
+from retention.frames.contacts import contact_compliance, contact_plan, default_contact_cadence
+from retention.frames.gamma_gamma import GammaGamma
 from retention.frames.kpis import kpis
+from retention.frames.migration import migration_matrix, segment_history
+from retention.frames.pareto_nbd import ParetoNBD
 from retention.frames.rates import (
     average_order_value,
     period_retention,
@@ -22,27 +29,68 @@ from retention.frames.rates import (
     repeat_purchase_rate,
     time_to_second_purchase,
 )
+from retention.frames.sbg import ShiftedBetaGeometric
+from retention.frames.segments import (
+    customer_features,
+    rfm_scores,
+    rfm_segment_map,
+    rfm_segments,
+    segment,
+    working_segment_rules,
+    working_segments,
+)
 from retention.frames.summary import rfm_summary
+from retention.frames.value import (
+    calibration_holdout_table,
+    customer_lifetime_value,
+    historical_value,
+    tracking_table,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "BetaGeo",
+    "BetaGeoBetaBinom",
+    "GammaGamma",
     "ModifiedBetaGeo",
+    "ParetoNBD",
+    "ShiftedBetaGeometric",
+    "abc",
+    "abc_xyz",
+    "abc_xyz_matrix",
     "average_order_value",
+    "calibration_holdout_table",
+    "clv_formula",
     "cohort_table",
+    "contact_compliance",
+    "contact_plan",
+    "customer_features",
+    "customer_lifetime_value",
+    "default_contact_cadence",
     "errors",
     "example_transactions",
+    "historical_value",
     "kpis",
     "median_lifetime",
+    "migration_matrix",
     "period_retention",
     "purchase_frequency",
     "repeat_purchase_rate",
     "retention_curve",
     "retention_rate",
+    "rfm_scores",
+    "rfm_segment_map",
+    "rfm_segments",
     "rfm_summary",
+    "segment",
+    "segment_history",
     "simulate_transactions",
     "survival_at",
     "survival_curve",
     "time_to_second_purchase",
+    "tracking_table",
+    "working_segment_rules",
+    "working_segments",
+    "xyz",
 ]

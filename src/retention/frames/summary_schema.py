@@ -36,8 +36,12 @@ from retention.errors import (
 __all__ = [
     "Customers",
     "check_count",
+    "check_discount_rate",
     "check_fittable",
     "check_frequency_recency_T",
+    "check_frequency_recency_n_periods",
+    "check_frequency_spend",
+    "check_holdout",
     "check_time",
     "check_times",
     "check_weights",
@@ -335,3 +339,137 @@ def check_count(n: ArrayLike, name: str, func: str) -> Array:
         msg = f"The {name!r} parameter of {func} must be whole numbers >= 0. Got {n!r}."
         raise InvalidParameterError(msg)
     return values
+
+
+def check_frequency_spend(customers: Customers, *, func: str) -> Customers:
+    """Check ``(frequency, monetary_value)`` columns for the spend models (Gamma-Gamma).
+
+    ``frequency`` is a finite whole number >= 0; ``monetary_value`` is finite everywhere and positive where
+    ``frequency`` is positive (the mean amount of the repeat transactions). Where ``frequency`` is 0 the
+    monetary value is not used (``rt.rfm_summary`` puts 0 there).
+
+    Raises
+    ------
+    InvalidValueError
+        If a value breaks a rule.
+
+    Examples
+    --------
+    >>> c = read_customers(None, {"frequency": [2, 0], "monetary_value": [-5.0, 0.0]}, func="GammaGamma.fit")
+    >>> check_frequency_spend(c, func="GammaGamma.fit")
+    Traceback (most recent call last):
+    ...
+    retention.errors.InvalidValueError: The monetary_value passed to GammaGamma.fit must be positive for customers with repeat purchases (frequency > 0): 1 customer, the first at position 0 (frequency 2.0, monetary_value -5.0). The Gamma-Gamma model describes positive amounts: drop those customers, or net returns out of the amounts before rt.rfm_summary.
+    """
+    frequency, spend = customers.columns
+    index = customers.index
+    shown = {"frequency": frequency, "monetary_value": spend}
+    bad = ~np.isfinite(frequency) | (frequency < 0) | (frequency != np.round(frequency))
+    if bad.any():
+        msg = f"The frequency passed to {func} must be finite whole numbers >= 0 (repeat transactions): {_describe(bad, index, {'frequency': frequency})}."
+        raise InvalidValueError(msg)
+    bad = ~np.isfinite(spend)
+    if bad.any():
+        msg = f"The monetary_value passed to {func} must be finite: {_describe(bad, index, shown)}. Drop or fill those customers (rt.rfm_summary puts 0 where frequency is 0)."
+        raise InvalidValueError(msg)
+    bad = (frequency > 0) & (spend <= 0)
+    if bad.any():
+        msg = (
+            f"The monetary_value passed to {func} must be positive for customers with repeat purchases "
+            f"(frequency > 0): {_describe(bad, index, shown)}. The Gamma-Gamma model describes positive "
+            "amounts: drop those customers, or net returns out of the amounts before rt.rfm_summary."
+        )
+        raise InvalidValueError(msg)
+    return customers
+
+
+def check_holdout(customers: Customers, *, func: str) -> Customers:
+    """Check ``(frequency_holdout, duration_holdout)`` columns: whole counts >= 0 and finite times >= 0.
+
+    Raises
+    ------
+    InvalidValueError
+        If a value breaks a rule.
+
+    Examples
+    --------
+    >>> c = read_customers(None, {"frequency_holdout": [1.5], "duration_holdout": [4.0]}, func="f")
+    >>> check_holdout(c, func="f")
+    Traceback (most recent call last):
+    ...
+    retention.errors.InvalidValueError: The frequency_holdout passed to f must be finite whole numbers >= 0: 1 customer, the first at position 0 (frequency_holdout 1.5). Make the summary with rt.rfm_summary(..., calibration_end=...).
+    """
+    counts, duration = customers.columns
+    index = customers.index
+    bad = ~np.isfinite(counts) | (counts < 0) | (counts != np.round(counts))
+    if bad.any():
+        msg = f"The frequency_holdout passed to {func} must be finite whole numbers >= 0: {_describe(bad, index, {'frequency_holdout': counts})}. Make the summary with rt.rfm_summary(..., calibration_end=...)."
+        raise InvalidValueError(msg)
+    bad = ~np.isfinite(duration) | (duration < 0)
+    if bad.any():
+        msg = f"The duration_holdout passed to {func} must be finite and >= 0: {_describe(bad, index, {'duration_holdout': duration})}. Make the summary with rt.rfm_summary(..., calibration_end=...)."
+        raise InvalidValueError(msg)
+    return customers
+
+
+def check_frequency_recency_n_periods(
+    customers: Customers, *, func: str, periods: str = "n_periods"
+) -> Customers:
+    """Check ``(frequency, recency, n_periods)`` columns of discrete opportunities (BG/BB).
+
+    All three are finite whole numbers >= 0 with ``frequency <= recency <= n_periods`` (at most one
+    transaction per opportunity, the last one at opportunity ``recency``), and ``recency`` is 0 where
+    ``frequency`` is 0. ``periods`` is the name of the third column in messages (``"T"`` when it was read
+    from a summary's ``T``).
+
+    Raises
+    ------
+    InvalidValueError
+        If a value breaks a rule.
+
+    Examples
+    --------
+    >>> c = read_customers(None, {"frequency": [3], "recency": [2], "n_periods": [6]}, func="BetaGeoBetaBinom.fit")
+    >>> check_frequency_recency_n_periods(c, func="BetaGeoBetaBinom.fit")
+    Traceback (most recent call last):
+    ...
+    retention.errors.InvalidValueError: The frequency passed to BetaGeoBetaBinom.fit must not exceed recency: 1 customer, the first at position 0 (frequency 3.0, recency 2.0). With discrete opportunities a customer buys at most once per opportunity, the last time at opportunity recency.
+    """
+    frequency, recency, n = customers.columns
+    index = customers.index
+    for name, values in (("frequency", frequency), ("recency", recency), (periods, n)):
+        bad = ~np.isfinite(values) | (values < 0) | (values != np.round(values))
+        if bad.any():
+            msg = f"The {name} passed to {func} must be finite whole numbers >= 0 (counts of opportunities): {_describe(bad, index, {name: values})}."
+            raise InvalidValueError(msg)
+    bad = recency > n
+    if bad.any():
+        msg = f"The recency passed to {func} must not exceed {periods}: {_describe(bad, index, {'recency': recency, periods: n})}. Recency is the opportunity of the last transaction and {periods} the number of opportunities observed."
+        raise InvalidValueError(msg)
+    bad = frequency > recency
+    if bad.any():
+        msg = f"The frequency passed to {func} must not exceed recency: {_describe(bad, index, {'frequency': frequency, 'recency': recency})}. With discrete opportunities a customer buys at most once per opportunity, the last time at opportunity recency."
+        raise InvalidValueError(msg)
+    bad = (frequency == 0) & (recency > 0)
+    if bad.any():
+        msg = f"The recency passed to {func} must be 0 for customers without repeat transactions (frequency 0): {_describe(bad, index, {'frequency': frequency, 'recency': recency})}."
+        raise InvalidValueError(msg)
+    return customers
+
+
+def check_discount_rate(rate: object, func: str) -> float:
+    """Check a discount rate per period: a finite number >= 0.
+
+    Examples
+    --------
+    >>> check_discount_rate(0.1, "BetaGeoBetaBinom.discounted_expected_residual_transactions")
+    0.1
+    """
+    if isinstance(rate, bool) or not isinstance(rate, int | float | np.integer | np.floating):
+        msg = f"The 'discount_rate' parameter of {func} must be a number: the discount rate per period, e.g. 0.1 for 10%. Got {rate!r}."
+        raise InvalidParameterError(msg)
+    value = float(rate)
+    if not np.isfinite(value) or value < 0:
+        msg = f"The 'discount_rate' parameter of {func} must be a finite number >= 0 (per period, e.g. 0.1 for 10%). Got {rate!r}."
+        raise InvalidParameterError(msg)
+    return value

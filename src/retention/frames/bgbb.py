@@ -1,0 +1,502 @@
+"""``rt.BetaGeoBetaBinom`` (BG/BB): repeat buying at discrete opportunities, on a summary frame.
+
+A thin class over :mod:`retention.core.clv.bgbb`, which holds the likelihood and the prediction formulas;
+the shared behaviour (``params``, ``summary()``, standard errors) comes from :mod:`retention.frames.models`
+and the input checks from :mod:`retention.frames.summary_schema`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar, Self, overload
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike, NDArray
+
+from retention.core.clv import bgbb as core
+from retention.core.clv.fitting import Likelihood
+from retention.errors import InvalidParameterError
+from retention.frames.models import CustomerModel
+from retention.frames.summary_schema import (
+    Customers,
+    check_count,
+    check_discount_rate,
+    check_fittable,
+    check_frequency_recency_n_periods,
+    check_weights,
+    read_customers,
+)
+
+__all__ = ["BetaGeoBetaBinom"]
+
+Array = NDArray[np.float64]
+
+
+def _whole_scalar(value: object, name: str, func: str) -> float:
+    """One whole number >= 0 (a count of opportunities)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        msg = f"The {name!r} parameter of {func} must be a whole number of opportunities >= 0. Got {value!r}."
+        raise InvalidParameterError(msg)
+    return float(check_count(float(value), name, func))
+
+
+@dataclass(frozen=True, kw_only=True)
+class BetaGeoBetaBinom(CustomerModel):
+    r"""The BG/BB model of repeat buying at discrete opportunities (Fader, Hardie & Shang 2010).
+
+    A non-contractual, discrete-time setting: customers can buy once per opportunity (a yearly fund drive,
+    a weekly issue, a season) and you never see them leave. After the first purchase, at each
+    opportunity a living customer dies for good with probability $\theta$ (at its start) and, if alive,
+    buys with probability $p$. Across customers $p \sim \mathrm{Beta}(\alpha, \beta)$ and
+    $\theta \sim \mathrm{Beta}(\gamma, \delta)$.
+
+    Parameters
+    ----------
+    alpha, beta, gamma, delta : float
+        The parameters, positive and finite (keyword-only).
+
+    Attributes
+    ----------
+    params : dict
+        The parameters by name.
+    loglik : float
+        The log-likelihood of the fit (NaN for known parameters).
+    standard_errors : dict
+        Standard errors of the estimates (NaN for known parameters).
+    n_customers : float
+        The number of customers fitted (the sum of the weights).
+
+    Raises
+    ------
+    InvalidParameterError
+        If a parameter is not a positive finite number.
+
+    See Also
+    --------
+    BetaGeo : The continuous-time analogue (BG/NBD).
+    ShiftedBetaGeometric : The contractual discrete-time model (you see customers leave).
+    retention.rfm_summary : With ``freq`` the opportunity's period, the summary the model reads.
+
+    Notes
+    -----
+    A customer's data are $x$ transactions at opportunities $1, \dots, n$, the last at $t_x$ (0 when
+    $x = 0$). The likelihood (FHS 2010, eq. 5) adds the case "alive at all $n$ opportunities" to the cases
+    "died at the start of opportunity $t_x + i + 1$":
+
+    $$
+    L = \frac{B(\alpha + x, \beta + n - x)}{B(\alpha, \beta)} \frac{B(\gamma, \delta + n)}{B(\gamma, \delta)}
+    + \sum_{i=0}^{n - t_x - 1} \frac{B(\alpha + x, \beta + t_x - x + i)}{B(\alpha, \beta)}
+    \frac{B(\gamma + 1, \delta + t_x + i)}{B(\gamma, \delta)}.
+    $$
+
+    **Inputs from transactions.** ``rt.rfm_summary(tx, freq=period)`` counts ``frequency`` as the
+    periods with a purchase after the first one, ``recency`` as the periods from the first to the last,
+    and ``T`` as the periods from the first to the observation end: with a purchase at most once per
+    period, these are $x$, $t_x$ and $n$, so the model reads that summary as it is (``T`` stands in for
+    ``n_periods``). End the observation on the last day of a period.
+
+    References
+    ----------
+    Fader, P. S., Hardie, B. G. S. and Shang, J. (2010). Customer-base analysis in a discrete-time
+    noncontractual setting. *Marketing Science* 29(6), 1086-1108.
+
+    Examples
+    --------
+    >>> import retention as rt
+    >>> m = rt.BetaGeoBetaBinom(alpha=1.204, beta=0.750, gamma=0.657, delta=2.783)
+    >>> m.p_alive(frequency=[0, 6, 3], recency=[0, 6, 3], n_periods=[6, 6, 6]).round(3)
+    array([0.108, 0.93 , 0.095])
+    """
+
+    alpha: float
+    beta: float
+    gamma: float
+    delta: float
+    _likelihood: ClassVar[Likelihood[Any]] = core.BETA_GEO_BETA_BINOM
+
+    @classmethod
+    def _read(
+        cls, summary: object, frequency: object, recency: object, n_periods: object, func: str
+    ) -> Customers:
+        periods = "n_periods"
+        if (
+            isinstance(summary, pd.DataFrame)
+            and "n_periods" not in summary.columns
+            and "T" in summary.columns
+        ):
+            periods = "T"  # rt.rfm_summary(tx, freq=period) measures n in whole periods as T
+        arrays = {"frequency": frequency, "recency": recency, periods: n_periods}
+        customers = read_customers(summary, arrays, func=func)
+        return check_frequency_recency_n_periods(customers, func=func, periods=periods)
+
+    @classmethod
+    def fit(
+        cls,
+        summary: pd.DataFrame | None = None,
+        *,
+        frequency: ArrayLike | None = None,
+        recency: ArrayLike | None = None,
+        n_periods: ArrayLike | None = None,
+        weights: ArrayLike | None = None,
+    ) -> Self:
+        r"""Estimate the parameters by maximum likelihood.
+
+        Parameters
+        ----------
+        summary : pandas.DataFrame, optional
+            One row per customer (or per pattern, with ``weights``) with the columns ``frequency``,
+            ``recency`` and ``n_periods`` (or ``T`` instead of ``n_periods``, as ``rt.rfm_summary`` makes
+            it), all whole numbers. Other columns are ignored.
+        frequency, recency, n_periods : array-like, optional
+            The same columns as arrays, instead of ``summary``: transactions at opportunities
+            $1, \dots, n$, the opportunity of the last one (0 without any), and $n$.
+        weights : array-like, optional
+            How many customers each row stands for (pattern counts); one per row.
+
+        Returns
+        -------
+        Self
+            A new model value with the estimates and the fit statistics.
+
+        Raises
+        ------
+        InvalidValueError
+            If the data break the rules of :func:`retention.frames.summary_schema.check_frequency_recency_n_periods`
+            (whole numbers with ``frequency <= recency <= n_periods``), there are too few customers, or no
+            customer has a repeat transaction (the model is not identified).
+        ColumnNotFoundError, ColumnTypeError, InvalidParameterError
+            If the summary or the arrays cannot be read.
+        ConvergenceError
+            If the optimiser does not converge; the message says what was tried.
+
+        Warns
+        -----
+        RetentionWarning
+            If a parameter ends on the bound of its search range (not identified by the data).
+
+        Notes
+        -----
+        The shared routine (:func:`retention.core.clv.fitting.fit_likelihood`) groups identical rows,
+        maximises the log-likelihood over the log parameters with L-BFGS-B and the analytic gradient,
+        polishes with Newton steps and takes standard errors from the Hessian.
+
+        Examples
+        --------
+        >>> import retention as rt
+        >>> patterns = pd.DataFrame({  # 4 opportunities: every (x, t_x) and how many donors show it
+        ...     "frequency": [0, 1, 1, 2, 1, 2, 3, 1, 2, 3, 4],
+        ...     "recency": [0, 1, 2, 2, 3, 3, 3, 4, 4, 4, 4],
+        ...     "n_periods": 4,
+        ...     "donors": [3308, 1120, 382, 604, 252, 443, 537, 209, 503, 921, 1720],
+        ... })
+        >>> model = rt.BetaGeoBetaBinom.fit(patterns, weights=patterns["donors"])
+        >>> model.summary().round(3)
+                   estimate  standard_error  lower_95  upper_95
+        parameter
+        alpha         1.206           0.108     1.012     1.437
+        beta          0.751           0.043     0.672     0.839
+        gamma         0.655           0.098     0.489     0.878
+        delta         2.772           0.588     1.829     4.201
+
+        The counts are the expected numbers (rounded) of 10,000 donors under the estimates of Fader,
+        Hardie and Shang (2010) on their data ($\alpha = 1.204$, $\beta = 0.750$, $\gamma = 0.657$,
+        $\delta = 2.783$), which the fit recovers.
+        """
+        func = f"{cls.__name__}.fit"
+        data = cls._read(summary, frequency, recency, n_periods, func)
+        w = check_weights(weights, len(data), func=func)
+        check_fittable(data.columns[0], w, n_params=len(cls._likelihood.params), func=func)
+        return cls._fit_columns(data.columns, w)
+
+    def _customers(
+        self, summary: object, frequency: object, recency: object, n_periods: object, method: str
+    ) -> Customers:
+        return self._read(summary, frequency, recency, n_periods, f"{type(self).__name__}.{method}")
+
+    @overload
+    def p_alive(self, summary: pd.DataFrame) -> pd.Series: ...
+    @overload
+    def p_alive(
+        self,
+        summary: None = None,
+        *,
+        frequency: ArrayLike,
+        recency: ArrayLike,
+        n_periods: ArrayLike,
+    ) -> Array: ...
+    def p_alive(
+        self,
+        summary: pd.DataFrame | None = None,
+        *,
+        frequency: ArrayLike | None = None,
+        recency: ArrayLike | None = None,
+        n_periods: ArrayLike | None = None,
+    ) -> pd.Series | Array:
+        r"""Probability that each customer is alive at the next opportunity, $n + 1$.
+
+        Parameters
+        ----------
+        summary : pandas.DataFrame, optional
+            One row per customer with ``frequency``, ``recency`` and ``n_periods`` (or ``T``).
+        frequency, recency, n_periods : array-like, optional
+            The same as arrays, instead of ``summary``.
+
+        Returns
+        -------
+        pandas.Series or numpy.ndarray
+            A Series named ``p_alive`` on the summary's index, or an array for array input.
+
+        Raises
+        ------
+        InvalidValueError, ColumnNotFoundError, ColumnTypeError, InvalidParameterError
+            If the customers cannot be used.
+
+        Notes
+        -----
+        FHS 2010, eq. 11:
+        $P(\text{alive at } n + 1 \mid x, t_x, n) = \frac{B(\alpha + x, \beta + n - x)}{B(\alpha, \beta)}
+        \frac{B(\gamma, \delta + n + 1)}{B(\gamma, \delta)} \Big/ L$.
+
+        Examples
+        --------
+        >>> import retention as rt
+        >>> m = rt.BetaGeoBetaBinom(alpha=1.204, beta=0.750, gamma=0.657, delta=2.783)
+        >>> m.p_alive(frequency=[0, 6, 3, 3], recency=[0, 6, 6, 3], n_periods=[6, 6, 6, 6]).round(3)
+        array([0.108, 0.93 , 0.93 , 0.095])
+        """
+        data = self._customers(summary, frequency, recency, n_periods, "p_alive")
+        return data.label(core.p_alive(*data.columns, **self.params), "p_alive")
+
+    @overload
+    def expected_purchases(self, n: int) -> float: ...
+    @overload
+    def expected_purchases(self, n: ArrayLike) -> Array: ...
+    def expected_purchases(self, n: ArrayLike) -> float | Array:
+        r"""Predict the transactions of a new customer in the $n$ opportunities after the first purchase, $E[X(n)]$.
+
+        Parameters
+        ----------
+        n : int or array-like of int
+            Numbers of opportunities, >= 0.
+
+        Returns
+        -------
+        float or numpy.ndarray
+            One value per ``n``.
+
+        Raises
+        ------
+        InvalidParameterError
+            If ``n`` is not whole and >= 0.
+
+        Notes
+        -----
+        FHS 2010, eq. 7: $E[X(n)] = \frac{\alpha}{\alpha + \beta} \frac{\delta}{\gamma - 1}
+        \left[1 - \frac{\Gamma(\gamma + \delta)\, \Gamma(1 + \delta + n)}
+        {\Gamma(\gamma + \delta + n)\, \Gamma(1 + \delta)}\right]$, continuous at $\gamma = 1$.
+
+        Examples
+        --------
+        >>> import retention as rt
+        >>> m = rt.BetaGeoBetaBinom(alpha=1.204, beta=0.750, gamma=0.657, delta=2.783)
+        >>> m.expected_purchases([1, 6, 11]).round(3)
+        array([0.498, 2.22 , 3.388])
+        """
+        counts = check_count(n, "n", f"{type(self).__name__}.expected_purchases")
+        values = core.expected_purchases(counts, **self.params)
+        return float(values) if values.ndim == 0 else values
+
+    @overload
+    def conditional_expected_purchases(self, n_future: int, summary: pd.DataFrame) -> pd.Series: ...
+    @overload
+    def conditional_expected_purchases(
+        self,
+        n_future: int,
+        summary: None = None,
+        *,
+        frequency: ArrayLike,
+        recency: ArrayLike,
+        n_periods: ArrayLike,
+    ) -> Array: ...
+    def conditional_expected_purchases(
+        self,
+        n_future: int,
+        summary: pd.DataFrame | None = None,
+        *,
+        frequency: ArrayLike | None = None,
+        recency: ArrayLike | None = None,
+        n_periods: ArrayLike | None = None,
+    ) -> pd.Series | Array:
+        r"""Predict the transactions of each customer in the next $n^*$ opportunities, given their history.
+
+        Parameters
+        ----------
+        n_future : int
+            $n^*$: the opportunities $n + 1, \dots, n + n^*$.
+        summary : pandas.DataFrame, optional
+            One row per customer with ``frequency``, ``recency`` and ``n_periods`` (or ``T``).
+        frequency, recency, n_periods : array-like, optional
+            The same as arrays, instead of ``summary``.
+
+        Returns
+        -------
+        pandas.Series or numpy.ndarray
+            A Series named ``conditional_expected_purchases`` on the summary's index, or an array.
+
+        Raises
+        ------
+        InvalidValueError, ColumnNotFoundError, ColumnTypeError, InvalidParameterError
+            If the customers or ``n_future`` cannot be used.
+
+        Notes
+        -----
+        FHS 2010, eq. 13:
+
+        $$
+        E[X(n, n + n^*) \mid x, t_x, n] = \frac{1}{L}
+        \frac{B(\alpha + x + 1, \beta + n - x)}{B(\alpha, \beta)}
+        \frac{\delta}{\gamma - 1} \frac{\Gamma(\gamma + \delta)}{\Gamma(1 + \delta)}
+        \left[\frac{\Gamma(1 + \delta + n)}{\Gamma(\gamma + \delta + n)}
+        - \frac{\Gamma(1 + \delta + n + n^*)}{\Gamma(\gamma + \delta + n + n^*)}\right].
+        $$
+
+        Examples
+        --------
+        >>> import retention as rt
+        >>> m = rt.BetaGeoBetaBinom(alpha=1.204, beta=0.750, gamma=0.657, delta=2.783)
+        >>> m.conditional_expected_purchases(5, frequency=[0, 6, 3], recency=[0, 6, 3],
+        ...                                  n_periods=[6, 6, 6]).round(3)
+        array([0.073, 3.752, 0.224])
+        """
+        name = f"{type(self).__name__}.conditional_expected_purchases"
+        horizon = _whole_scalar(n_future, "n_future", name)
+        data = self._customers(
+            summary, frequency, recency, n_periods, "conditional_expected_purchases"
+        )
+        values = core.conditional_expected_purchases(horizon, *data.columns, **self.params)
+        return data.label(values, "conditional_expected_purchases")
+
+    @overload
+    def discounted_expected_residual_transactions(
+        self, summary: pd.DataFrame, *, discount_rate: float
+    ) -> pd.Series: ...
+    @overload
+    def discounted_expected_residual_transactions(
+        self,
+        summary: None = None,
+        *,
+        frequency: ArrayLike,
+        recency: ArrayLike,
+        n_periods: ArrayLike,
+        discount_rate: float,
+    ) -> Array: ...
+    def discounted_expected_residual_transactions(
+        self,
+        summary: pd.DataFrame | None = None,
+        *,
+        frequency: ArrayLike | None = None,
+        recency: ArrayLike | None = None,
+        n_periods: ArrayLike | None = None,
+        discount_rate: float,
+    ) -> pd.Series | Array:
+        r"""Present value of each customer's expected future transactions (DERT), one unit per transaction.
+
+        Parameters
+        ----------
+        summary : pandas.DataFrame, optional
+            One row per customer with ``frequency``, ``recency`` and ``n_periods`` (or ``T``).
+        frequency, recency, n_periods : array-like, optional
+            The same as arrays, instead of ``summary``.
+        discount_rate : float
+            The discount rate per opportunity, >= 0 (0.1 for 10%).
+
+        Returns
+        -------
+        pandas.Series or numpy.ndarray
+            A Series named ``discounted_expected_residual_transactions`` on the summary's index, or an
+            array. Times the value of a transaction, the expected residual lifetime value.
+
+        Raises
+        ------
+        InvalidValueError, ColumnNotFoundError, ColumnTypeError, InvalidParameterError
+            If the customers or the rate cannot be used.
+
+        Notes
+        -----
+        A transaction at opportunity $n + k$ counts $(1 + d)^{-k}$ (FHS 2010, eq. 14):
+
+        $$
+        \mathrm{DERT}(d \mid x, t_x, n) = \frac{1}{L}
+        \frac{B(\alpha + x + 1, \beta + n - x)}{B(\alpha, \beta)}
+        \frac{B(\gamma, \delta + n + 1)}{B(\gamma, \delta)\,(1 + d)}\,
+        {}_2F_1\!\left(1, \delta + n + 1; \gamma + \delta + n + 1; \tfrac{1}{1 + d}\right),
+        $$
+
+        the hypergeometric function evaluated by Gauss's continued fraction (accurate where SciPy's
+        ``hyp2f1`` fails, for large $n$ and small $d$). At $d = 0$ it is the expected number of all future
+        transactions, infinite for $\gamma \le 1$.
+
+        Examples
+        --------
+        >>> import retention as rt
+        >>> m = rt.BetaGeoBetaBinom(alpha=1.204, beta=0.750, gamma=0.657, delta=2.783)
+        >>> m.discounted_expected_residual_transactions(
+        ...     frequency=[0, 6, 3], recency=[0, 6, 3], n_periods=[6, 6, 6], discount_rate=0.1).round(3)
+        array([0.115, 5.909, 0.352])
+        """
+        method = "discounted_expected_residual_transactions"
+        rate = check_discount_rate(discount_rate, f"{type(self).__name__}.{method}")
+        data = self._customers(summary, frequency, recency, n_periods, method)
+        values = core.discounted_expected_residual_transactions(
+            *data.columns, discount_rate=rate, **self.params
+        )
+        return data.label(values, method)
+
+    @overload
+    def probability_of_purchases(self, x: int, n: int) -> float: ...
+    @overload
+    def probability_of_purchases(self, x: ArrayLike, n: int) -> Array: ...
+    def probability_of_purchases(self, x: ArrayLike, n: int) -> float | Array:
+        r"""Probability that a new customer makes exactly $x$ transactions in the next $n$ opportunities.
+
+        Parameters
+        ----------
+        x : int or array-like of int
+            Numbers of transactions, >= 0 (0 for $x > n$).
+        n : int
+            The number of opportunities, >= 0.
+
+        Returns
+        -------
+        float or numpy.ndarray
+            One probability per ``x``; they add up to 1 over $x = 0, \dots, n$.
+
+        Raises
+        ------
+        InvalidParameterError
+            If ``x`` or ``n`` is not whole and >= 0.
+
+        Notes
+        -----
+        FHS 2010, eq. 6:
+
+        $$
+        P(X(n) = x) = \binom{n}{x} \frac{B(\alpha + x, \beta + n - x)}{B(\alpha, \beta)}
+        \frac{B(\gamma, \delta + n)}{B(\gamma, \delta)}
+        + \sum_{i=x}^{n-1} \binom{i}{x} \frac{B(\alpha + x, \beta + i - x)}{B(\alpha, \beta)}
+        \frac{B(\gamma + 1, \delta + i)}{B(\gamma, \delta)}.
+        $$
+
+        Examples
+        --------
+        >>> import retention as rt
+        >>> m = rt.BetaGeoBetaBinom(alpha=1.204, beta=0.750, gamma=0.657, delta=2.783)
+        >>> m.probability_of_purchases([0, 1, 6], 6).round(3)
+        array([0.311, 0.17 , 0.113])
+        """
+        name = f"{type(self).__name__}.probability_of_purchases"
+        counts = check_count(x, "x", name)
+        horizon = _whole_scalar(n, "n", name)
+        values = core.probability_of_purchases(counts, int(horizon), **self.params)
+        return float(values) if values.ndim == 0 else values

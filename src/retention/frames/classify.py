@@ -1,0 +1,619 @@
+"""ABC / XYZ classification of customers: how much the business depends on each, and how regular they are.
+
+The adapter for :mod:`retention.core.classify`. :func:`abc` and :func:`xyz` classify values the caller has
+already computed (a Series, an array or a customers x periods frame); :func:`abc_xyz` reads a transaction
+table once with :func:`~retention.frames.schema.read_transactions`, reduces it to per-customer totals and
+per-(customer, period) values with ``bincount``, and labels the result; :func:`abc_xyz_matrix` counts the
+nine cells. The rules, with examples, are on the "Classification" page of the docs
+(``docs/classification.md``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Final, overload
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike, NDArray
+
+from retention.core.classify import (
+    abc_codes,
+    abc_table,
+    abc_thresholds,
+    check_min_periods,
+    coefficient_of_variation,
+    order_free_sums,
+    period_cv,
+    xyz_codes,
+    xyz_thresholds,
+)
+from retention.errors import ColumnTypeError, InvalidParameterError, InvalidValueError
+from retention.frames.schema import (
+    check_freq,
+    check_option,
+    last_complete_period,
+    read_transactions,
+)
+
+__all__ = ["abc", "abc_xyz", "abc_xyz_matrix", "xyz"]
+
+ABC_LABELS: Final = ("A", "B", "C")
+XYZ_LABELS: Final = ("X", "Y", "Z")
+ABC_XYZ_LABELS: Final = tuple(a + x for a in ABC_LABELS for x in XYZ_LABELS)
+
+_VALUES: Final = ("amount", "orders")
+_RESULT_COLUMNS: Final = ("value", "abc", "xyz")
+_MATRIX_MEASURES: Final = ("customers", "customer_share", "value", "value_share")
+
+
+def _labels(codes: NDArray[np.int8], labels: tuple[str, ...]) -> pd.Categorical[str]:
+    return pd.Categorical.from_codes(codes.astype(np.int64), categories=pd.Index(list(labels)))
+
+
+def _categorical(
+    codes: NDArray[np.int8], labels: tuple[str, ...], index: pd.Index, name: str
+) -> pd.Series:
+    return pd.Series(_labels(codes, labels), index=index, name=name)
+
+
+def _plain(value: object) -> object:
+    """Return a numpy scalar as the Python value, so that messages show ``3``, not ``np.int64(3)``."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _numeric_series(values: pd.Series, func: str) -> NDArray[np.float64]:
+    """Return the values of a Series as floats (NaN for missing); refuse text and booleans."""
+    dtype = values.dtype
+    if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+        msg = (
+            f"The 'values' argument of {func} must hold numbers; the Series {values.name!r} has dtype "
+            f"{dtype}. Convert it with pd.to_numeric(...)."
+        )
+        raise ColumnTypeError(msg)
+    return values.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+@overload
+def abc(
+    values: pd.Series,
+    *,
+    thresholds: Sequence[float] | None = None,
+    method: str = "cumulative",
+) -> pd.Series: ...
+@overload
+def abc(
+    values: ArrayLike,
+    *,
+    thresholds: Sequence[float] | None = None,
+    method: str = "cumulative",
+) -> NDArray[np.str_]: ...
+def abc(
+    values: pd.Series | ArrayLike,
+    *,
+    thresholds: Sequence[float] | None = None,
+    method: str = "cumulative",
+) -> pd.Series | NDArray[np.str_]:
+    r"""Classify customers A, B or C by their value: how much the business depends on each one.
+
+    Parameters
+    ----------
+    values : pandas.Series or array_like of float
+        One non-negative value per customer: revenue, margin, number of orders. Not modified.
+    thresholds : pair of float, optional
+        ``(t1, t2)`` with ``0 <= t1 <= t2 <= 1``. With ``method="cumulative"``, shares of the total value
+        (default ``(0.8, 0.95)``: A brings the first 80%, B the next 15%); with ``"count"``, shares of the
+        customers (default ``(0.2, 0.5)``: the top 20% of customers are A, the next 30% B). Leave it None
+        with ``"computed"``.
+    method : {"cumulative", "count", "computed"}, default "cumulative"
+        ``"cumulative"``: the Pareto rule on value shares. ``"count"``: fixed shares of customers, ranked
+        by value. ``"computed"``: limits derived from the data's ABC curve (Ultsch & Lötsch 2015).
+
+    Returns
+    -------
+    pandas.Series or numpy.ndarray
+        For a Series, a categorical Series named ``"abc"`` with categories ``A``, ``B``, ``C`` on the same
+        index; for anything else, a numpy array of the strings ``"A"``, ``"B"``, ``"C"``.
+
+    Raises
+    ------
+    ColumnTypeError
+        If ``values`` is not one-dimensional or holds no numbers.
+    InvalidValueError
+        If a value is missing, infinite or negative.
+    InvalidParameterError
+        If ``method`` or ``thresholds`` is not accepted.
+
+    See Also
+    --------
+    abc_xyz : ABC and XYZ classes of the customers of a transaction table.
+    xyz : Classify by the regularity of purchases.
+
+    Notes
+    -----
+    Customers are ranked by value, largest first. With $S_{>}(x)$ the total value of the customers whose
+    value is strictly larger than $x$, $N_{>}(x)$ their number, $S$ the total value and $n$ the
+    number of customers, a customer with value $x$ is
+
+    - ``"cumulative"``: A if $S_{>}(x) < t_1 S$, else B if $S_{>}(x) < t_2 S$, else C;
+    - ``"count"``: A if $N_{>}(x) < t_1 n$, else B if $N_{>}(x) < t_2 n$, else C;
+    - ``"computed"``: A if $N_{>}(x) < a$, else B if $N_{>}(x) < ab$, else C, where $a$ is the
+      smaller of the Pareto point (closest to (0, 1)) and the break-even point (slope 1) of the ABC
+      curve, and $ab$ the submarginal point (closest to (max of the two, 1)).
+
+    **Boundary rule.** Going down the ranking, the customer whose cumulative share first reaches or
+    crosses $t_1$ is still A: A is the smallest group of top customers that holds at least $t_1$ of the
+    value (so A is never empty when some value is positive). Likewise for B and $t_2$.
+
+    **Ties.** The class depends only on the customers with a strictly larger value, so equal values get
+    the same class whatever their order; a tie that straddles a limit takes the class of its first member.
+
+    **Zeros.** A customer with value 0 is C. When all values are 0, every customer is C.
+
+    References
+    ----------
+    .. [1] Ultsch, A., & Lötsch, J. (2015). Computed ABC Analysis for Rational Selection of Most
+       Informative Variables in Multivariate Data. PLoS ONE, 10(6), e0129767.
+       https://doi.org/10.1371/journal.pone.0129767
+
+    Examples
+    --------
+    >>> import retention as rt
+    >>> revenue = pd.Series([40.0, 25, 15, 10, 5, 3, 2], index=list("abcdefg"), name="revenue")
+    >>> rt.abc(revenue).tolist()
+    ['A', 'A', 'A', 'B', 'B', 'C', 'C']
+
+    Customer ``c`` brings the cumulative share to exactly 80%, so it is A; ``f`` reaches 98% but the
+    customers ahead of it already hold 95%, so it is C. By share of customers, and with limits taken from
+    the data:
+
+    >>> rt.abc(revenue, method="count", thresholds=(0.2, 0.5)).tolist()
+    ['A', 'A', 'B', 'B', 'C', 'C', 'C']
+    >>> rt.abc([50, 20, 10, 10, 5, 5], method="computed")
+    array(['A', 'A', 'B', 'B', 'C', 'C'], dtype='<U1')
+    """
+    func = "abc"
+    if isinstance(values, pd.DataFrame):
+        msg = f"The 'values' argument of {func} must be one-dimensional (a Series or an array); got a DataFrame. Pick one column."
+        raise ColumnTypeError(msg)
+    if isinstance(values, pd.Series):
+        codes = abc_codes(
+            _numeric_series(values, func), thresholds=thresholds, method=method, func=func
+        )
+        return _categorical(codes, ABC_LABELS, values.index, "abc")
+    codes = abc_codes(values, thresholds=thresholds, method=method, func=func)
+    return np.array(ABC_LABELS)[codes]
+
+
+@overload
+def xyz(
+    periodic_values: pd.DataFrame,
+    *,
+    thresholds: Sequence[float] = (0.1, 0.25),
+    min_periods: int = 2,
+) -> pd.Series: ...
+@overload
+def xyz(
+    periodic_values: ArrayLike,
+    *,
+    thresholds: Sequence[float] = (0.1, 0.25),
+    min_periods: int = 2,
+) -> NDArray[np.str_]: ...
+def xyz(
+    periodic_values: pd.DataFrame | ArrayLike,
+    *,
+    thresholds: Sequence[float] = (0.1, 0.25),
+    min_periods: int = 2,
+) -> pd.Series | NDArray[np.str_]:
+    r"""Classify customers X, Y or Z by how regularly they buy: the coefficient of variation per period.
+
+    Parameters
+    ----------
+    periodic_values : pandas.DataFrame or array_like of float, shape (customers, periods)
+        Each customer's value (amount, orders) per period, one row per customer. NaN marks a period that
+        is not observed for the customer, such as those before their first purchase, and is left out; 0
+        is a period without purchases. Not modified.
+    thresholds : pair of float, default (0.1, 0.25)
+        ``(t1, t2)`` with ``0 <= t1 <= t2``: X when the CV is at most ``t1``, Y when at most ``t2``, Z
+        above. Other common pairs are ``(0.25, 0.5)`` and ``(0.5, 1.0)``; see Notes.
+    min_periods : int, default 2
+        Fewest observed periods for a CV; customers with fewer are Z.
+
+    Returns
+    -------
+    pandas.Series or numpy.ndarray
+        For a DataFrame, a categorical Series named ``"xyz"`` with categories ``X``, ``Y``, ``Z`` on the
+        frame's index; for an array, a numpy array of the strings ``"X"``, ``"Y"``, ``"Z"``.
+
+    Raises
+    ------
+    ColumnTypeError
+        If the input is not two-dimensional or a column holds no numbers.
+    InvalidValueError
+        If a value is infinite.
+    InvalidParameterError
+        If ``thresholds`` or ``min_periods`` is not accepted.
+
+    See Also
+    --------
+    abc_xyz : ABC and XYZ classes, with the CV, from a transaction table.
+    abc : Classify by value.
+
+    Notes
+    -----
+    Over a customer's $m$ observed periods with values $v_1, \dots, v_m$,
+    $\mathrm{CV} = \sigma / \mu$ with $\mu = \frac1m \sum_j v_j$ and the population standard deviation
+    $\sigma = \sqrt{\frac1m \sum_j (v_j - \mu)^2}$ (two passes: the mean first). The class is X if
+    $\mathrm{CV} \le t_1$, Y if $t_1 < \mathrm{CV} \le t_2$, Z otherwise.
+
+    The CV is undefined with fewer than ``min_periods`` observed periods (one period says nothing about
+    regularity) or a mean that is not positive (no purchases, or refunds exceeding them). Such customers
+    are **Z**: nothing shows that they buy regularly. :func:`abc_xyz` reports their ``cv`` as NaN.
+
+    The limits come from inventory management, where XYZ analysis classifies items by the regularity of
+    their demand: ``(0.1, 0.25)`` (X up to 10%, Y up to 25%) [1]_, ``(0.25, 0.5)`` [2]_ and
+    ``(0.5, 1.0)`` [3]_. Customers buy far less regularly than a warehouse ships, so monthly CVs of
+    customers are usually above 1; the wider limits, or longer periods, separate them better.
+
+    References
+    ----------
+    .. [1] Priceva (2023). "XYZ analysis". https://priceva.com/blog/xyz-analysis
+    .. [2] t2informatik. "What is XYZ Analysis?" Smartpedia.
+       https://t2informatik.de/en/smartpedia/xyz-analysis/
+    .. [3] MetricGate. "XYZ demand classification".
+       https://metricgate.com/docs/xyz-demand-classification
+
+    Examples
+    --------
+    >>> import retention as rt
+    >>> monthly = pd.DataFrame(
+    ...     {"2024-01": [10.0, 30, np.nan], "2024-02": [12.0, 0, np.nan], "2024-03": [11.0, 0, 20]},
+    ...     index=pd.Index([101, 102, 103], name="customer_id"),
+    ... )
+    >>> rt.xyz(monthly)
+    customer_id
+    101    X
+    102    Z
+    103    Z
+    Name: xyz, dtype: category
+    Categories (3, str): ['X', 'Y', 'Z']
+
+    Customer 101's CV is 0.074, 102's is 1.41 (one purchase in three months), 103 has one observed month.
+    """
+    func = "xyz"
+    if isinstance(periodic_values, pd.DataFrame):
+        text = [
+            str(c)
+            for c, dtype in periodic_values.dtypes.items()
+            if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
+        ]
+        if text:
+            msg = (
+                f"The 'periodic_values' argument of {func} must hold numbers; column(s) {', '.join(repr(c) for c in text)} "
+                "do not. Convert them with pd.to_numeric(...)."
+            )
+            raise ColumnTypeError(msg)
+        matrix = periodic_values.to_numpy(dtype=np.float64, na_value=np.nan)
+        cv = coefficient_of_variation(matrix, min_periods=min_periods, func=func)
+        codes = xyz_codes(cv, thresholds=thresholds, func=func)
+        return _categorical(codes, XYZ_LABELS, periodic_values.index, "xyz")
+    cv = coefficient_of_variation(periodic_values, min_periods=min_periods, func=func)
+    return np.array(XYZ_LABELS)[xyz_codes(cv, thresholds=thresholds, func=func)]
+
+
+def abc_xyz(
+    tx: pd.DataFrame,
+    *,
+    freq: str = "M",
+    value: str = "amount",
+    thresholds_abc: Sequence[float] | None = None,
+    thresholds_xyz: Sequence[float] = (0.1, 0.25),
+    abc_method: str = "cumulative",
+    min_periods: int = 2,
+    customer_id: Any = "customer_id",
+    date: Any = "date",
+    amount: Any = "amount",
+    observation_end: object = None,
+) -> pd.DataFrame:
+    r"""Classify every customer of a transaction table by value (ABC) and regularity (XYZ).
+
+    Parameters
+    ----------
+    tx : pandas.DataFrame
+        One row per purchase. Not modified.
+    freq : {"M", "D", "W", "Q", "Y"}, default "M"
+        The period over which the regularity (XYZ) is measured (pandas aliases such as ``"ME"`` are
+        accepted).
+    value : {"amount", "orders"}, default "amount"
+        What a customer is worth: ``"amount"`` adds up the amounts (net of refunds, which are negative
+        amounts); ``"orders"`` counts the purchases (rows), and needs no amount column.
+    thresholds_abc : pair of float, optional
+        The ABC limits (see :func:`abc`); the default depends on ``abc_method``.
+    thresholds_xyz : pair of float, default (0.1, 0.25)
+        The XYZ limits on the coefficient of variation (see :func:`xyz`).
+    abc_method : {"cumulative", "count", "computed"}, default "cumulative"
+        How the ABC limits are drawn (see :func:`abc`).
+    min_periods : int, default 2
+        Fewest complete periods for a coefficient of variation; customers with fewer are Z.
+    customer_id, date, amount : column label, default "customer_id", "date", "amount"
+        The columns holding the customer id, the purchase date and (for ``value="amount"``) the amount.
+    observation_end : date-like, optional
+        The last day observed (inclusive); later purchases are ignored. Defaults to the day of the last
+        purchase.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per customer, indexed by customer id (sorted), with the columns
+
+        - ``value``: the customer's total amount (float) or number of purchases (int);
+        - ``share``: ``value`` over the total of all customers;
+        - ``cumulative_share``: the share of all customers whose value is at least this customer's (ties
+          included), i.e. the running share down the ranking;
+        - ``abc``: categorical, ``A``, ``B``, ``C``;
+        - ``periods``: the number of complete periods the CV is measured over;
+        - ``cv``: the coefficient of variation of the value per period, NaN when undefined;
+        - ``xyz``: categorical, ``X``, ``Y``, ``Z``;
+        - ``abc_xyz``: categorical, the two letters, ``AX`` to ``CZ``.
+
+        ``share`` and ``cumulative_share`` are NaN when the total is 0. An empty table gives a frame with
+        these columns and no rows.
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``freq``, ``value``, a threshold, ``abc_method``, ``min_periods`` or ``observation_end`` is
+        not accepted.
+    InvalidValueError
+        If a customer's total amount is negative (refunds exceeding purchases): ABC needs non-negative
+        values.
+    ColumnNotFoundError, ColumnTypeError
+        If the table cannot be read (see :func:`~retention.frames.schema.read_transactions`).
+
+    See Also
+    --------
+    abc_xyz_matrix : Customers and value in each of the nine cells.
+    abc, xyz : The two classifications on values you computed yourself.
+
+    Notes
+    -----
+    **ABC** ranks the customers by ``value`` over all purchases up to the observation end and applies
+    :func:`abc` (by default A: the smallest group of top customers with 80% of the value, B: the next,
+    up to 95%, C: the rest; the customer who reaches or crosses a limit is in the higher class; equal
+    values get the same class).
+
+    **XYZ** measures, per customer, the value in each period $p$ from the period of their first purchase
+    to the last complete period, a period without purchases counting as 0, and takes
+    $\mathrm{CV} = \sigma / \mu$ (population standard deviation over mean, computed in two passes). Periods
+    before the first purchase are not part of the customer's history and are left out. The period that
+    holds the observation end is complete only if the observation end is its last day; an incomplete last
+    period would look like a drop in purchases, so it is left out of XYZ (its purchases still count for
+    ABC). ``periods`` is the number of periods used. X: $\mathrm{CV} \le t_1$, Y: $\mathrm{CV} \le t_2$, Z
+    otherwise; customers with fewer than ``min_periods`` periods (new customers, or customers whose first
+    purchase is in the incomplete last period) or a mean that is not positive have ``cv`` NaN and are Z.
+
+    The per-customer totals and per-(customer, period) values are made with ``bincount`` on integer
+    codes, with no loop over customers.
+
+    Examples
+    --------
+    >>> import retention as rt
+    >>> tx = pd.DataFrame({
+    ...     "customer_id": [1, 1, 1, 1, 2, 2, 3, 4],
+    ...     "date": pd.to_datetime(["2024-01-05", "2024-02-03", "2024-03-09", "2024-04-02",
+    ...                             "2024-01-20", "2024-03-15", "2024-02-11", "2024-03-30"]),
+    ...     "amount": [100.0, 110, 120, 50, 25, 25, 15, 5],
+    ... })
+    >>> result = rt.abc_xyz(tx, observation_end="2024-03-31", thresholds_xyz=(0.25, 0.5))
+    >>> result[["value", "share", "cumulative_share", "abc"]]
+                 value   share  cumulative_share abc
+    customer_id
+    1            330.0  0.8250            0.8250   A
+    2             50.0  0.1250            0.9500   B
+    3             15.0  0.0375            0.9875   C
+    4              5.0  0.0125            1.0000   C
+
+    The purchase of 2 April is after the observation end and is ignored. Customer 1 alone brings 82.5%
+    and is A; customer 2 brings the cumulative share to exactly 95% and is B; the customers ahead of
+    customer 3 hold 95%, so 3 is C.
+
+    >>> result[["periods", "cv", "xyz", "abc_xyz"]]
+                 periods        cv xyz abc_xyz
+    customer_id
+    1                  3  0.074227   X      AX
+    2                  3  0.707107   Z      BZ
+    3                  2  1.000000   Z      CZ
+    4                  1       NaN   Z      CZ
+
+    Customer 1 spent 100, 110 and 120 in January to March; customer 2 25, 0 and 25; customer 4 has one
+    month of history, too little to call regular. Without ``observation_end`` the data end on 2 April:
+    the April purchase counts in the value, but April is incomplete and left out of XYZ:
+
+    >>> rt.abc_xyz(tx)[["value", "periods"]].T
+    customer_id      1     2     3    4
+    value        380.0  50.0  15.0  5.0
+    periods        3.0   3.0   2.0  1.0
+    """
+    func = "abc_xyz"
+    freq = check_freq(freq, func)
+    value = check_option("value", value, _VALUES, func)
+    limits = abc_thresholds(thresholds_abc, abc_method, func=func, name="thresholds_abc")
+    xyz_limits = xyz_thresholds(thresholds_xyz, func=func, name="thresholds_xyz")
+    min_periods = check_min_periods(min_periods, func)
+    t = read_transactions(
+        tx,
+        customer_id=customer_id,
+        date=date,
+        amount=amount if value == "amount" else None,
+        observation_end=observation_end,
+        func=func,
+    )
+    n = t.n_customers
+    weights = t.amount if value == "amount" else None
+    totals: NDArray[Any]
+    if weights is not None:
+        # Sums that do not depend on the row order, so that ties and limits do not either; a total
+        # that is zero but for rounding error (a purchase and its refund) is zero.
+        totals = order_free_sums(t.customer, weights, n)
+        gross = np.bincount(t.customer, weights=np.abs(weights), minlength=n)
+        totals[np.abs(totals) <= gross * 2.0**-40] = 0.0
+        negative = totals < 0
+        if negative.any():
+            first = int(np.flatnonzero(negative)[0])
+            count = int(negative.sum())
+            msg = (
+                f"abc_xyz needs a non-negative value per customer, but {count} customer(s) have a negative "
+                f"total amount (refunds exceeding purchases), e.g. customer {_plain(t.customer_ids[first])!r} "
+                f"({totals[first]:g}). Drop their rows, or pass value='orders'."
+            )
+            raise InvalidValueError(msg)
+    else:
+        totals = np.bincount(t.customer, minlength=n).astype(np.int64)
+    abc, share, cumulative = abc_table(totals, thresholds=limits, method=abc_method, func=func)
+    if t.end_day is not None and n > 0:
+        last = last_complete_period(t.end_day, freq)
+        cv, periods = period_cv(
+            t.customer,
+            t.periods(freq),
+            weights,
+            n,
+            last_period=last,
+            min_periods=min_periods,
+            func=func,
+        )
+    else:
+        cv, periods = np.full(n, np.nan), np.zeros(n, dtype=np.int64)
+    xyz = xyz_codes(cv, thresholds=xyz_limits, func=func)
+    index = t.customer_ids
+    combined = (abc.astype(np.int8) * 3 + xyz).astype(np.int8)
+    return pd.DataFrame(
+        {
+            "value": totals,
+            "share": share,
+            "cumulative_share": cumulative,
+            "abc": _labels(abc, ABC_LABELS),
+            "periods": periods,
+            "cv": cv,
+            "xyz": _labels(xyz, XYZ_LABELS),
+            "abc_xyz": _labels(combined, ABC_XYZ_LABELS),
+        },
+        index=index,
+    )
+
+
+def _result_codes(result: pd.DataFrame, column: str, labels: tuple[str, ...]) -> NDArray[np.int64]:
+    values = np.asarray(result[column], dtype=object)
+    codes = pd.Index(list(labels)).get_indexer(pd.Index(values)).astype(np.int64)
+    if (codes < 0).any():
+        bad = values[codes < 0][0]
+        msg = (
+            f"Column {column!r} of the abc_xyz_matrix input must hold only {', '.join(labels)}; it holds "
+            f"{bad!r}. Pass the result of rt.abc_xyz, or a transaction table."
+        )
+        raise InvalidValueError(msg)
+    return codes
+
+
+def abc_xyz_matrix(data: pd.DataFrame, **options: Any) -> pd.DataFrame:
+    r"""Count the customers and the value in each of the nine ABC / XYZ cells: a heatmap-ready table.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Either the result of :func:`abc_xyz` (it has the columns ``value``, ``abc`` and ``xyz``), or a
+        transaction table, which is classified with ``abc_xyz(data, **options)`` first. Not modified.
+    **options
+        Options of :func:`abc_xyz` (``freq``, ``value``, ``thresholds_abc``, ``customer_id``, ...), only
+        with a transaction table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``abc`` (``A``, ``B``, ``C``); columns a MultiIndex (``measure``, ``xyz``) with the measures
+
+        - ``customers``: the number of customers in the cell (int);
+        - ``customer_share``: that number over all customers;
+        - ``value``: the value of the customers in the cell;
+        - ``value_share``: that value over the total value.
+
+        ``matrix["value_share"]`` is a 3 x 3 frame ready for a heatmap. Shares are NaN when there are no
+        customers or no value at all.
+
+    Raises
+    ------
+    InvalidParameterError
+        If options are given with a result of :func:`abc_xyz`, or an option is not accepted.
+    InvalidValueError
+        If the ``abc`` or ``xyz`` column of a result holds another label.
+    ColumnNotFoundError, ColumnTypeError
+        If a transaction table cannot be read.
+
+    See Also
+    --------
+    abc_xyz : The classes of each customer.
+
+    Notes
+    -----
+    Reading the nine cells: the letter A, B, C says how much the business depends on the customer (A:
+    the few who bring most of the value), the letter X, Y, Z how regular their purchases are (X: steady
+    every period, Z: sporadic). AX customers are the dependable core, AZ customers bring much value but
+    unpredictably (the ones whose departure is noticed late), CZ customers are occasional small buyers.
+
+    Examples
+    --------
+    >>> import retention as rt
+    >>> tx = pd.DataFrame({
+    ...     "customer_id": [1, 1, 1, 2, 2, 3, 4],
+    ...     "date": pd.to_datetime(["2024-01-05", "2024-02-03", "2024-03-09", "2024-01-20",
+    ...                             "2024-03-15", "2024-02-11", "2024-03-30"]),
+    ...     "amount": [100.0, 110, 120, 25, 25, 15, 5],
+    ... })
+    >>> matrix = rt.abc_xyz_matrix(tx, observation_end="2024-03-31", thresholds_xyz=(0.25, 0.5))
+    >>> matrix["customers"]
+    xyz  X  Y  Z
+    abc
+    A    1  0  0
+    B    0  0  1
+    C    0  0  2
+    >>> matrix["value_share"].round(3)
+    xyz      X    Y      Z
+    abc
+    A    0.825  0.0  0.000
+    B    0.000  0.0  0.125
+    C    0.000  0.0  0.050
+    """
+    func = "abc_xyz_matrix"
+    is_result = isinstance(data, pd.DataFrame) and all(c in data.columns for c in _RESULT_COLUMNS)
+    if is_result:
+        if options:
+            names = ", ".join(repr(k) for k in sorted(options))
+            msg = (
+                f"{func} got options ({names}) together with a result of abc_xyz; options apply only to a "
+                "transaction table. Pass them to rt.abc_xyz instead."
+            )
+            raise InvalidParameterError(msg)
+        result = data
+    else:
+        result = abc_xyz(data, **options)
+    abc = _result_codes(result, "abc", ABC_LABELS)
+    xyz = _result_codes(result, "xyz", XYZ_LABELS)
+    cell = abc * 3 + xyz
+    values = result["value"].to_numpy(dtype=np.float64, na_value=np.nan)
+    counts = np.bincount(cell, minlength=9).reshape(3, 3)
+    sums = np.bincount(cell, weights=values, minlength=9).reshape(3, 3)
+    total_value = sums.sum()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        columns = {
+            "customers": counts,
+            "customer_share": counts / counts.sum(),
+            "value": sums,
+            "value_share": sums / total_value,
+        }
+    frame = pd.DataFrame(
+        np.concatenate([columns[m] for m in _MATRIX_MEASURES], axis=1),
+        index=pd.Index(list(ABC_LABELS), name="abc"),
+        columns=pd.MultiIndex.from_product(
+            [list(_MATRIX_MEASURES), list(XYZ_LABELS)], names=["measure", "xyz"]
+        ),
+    )
+    return frame.astype({("customers", x): np.int64 for x in XYZ_LABELS})

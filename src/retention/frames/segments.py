@@ -1,0 +1,1077 @@
+"""RFM scores and segments, customer features, and segmentation by ordered business rules.
+
+A thin adapter: each function that reads a transaction table calls
+:func:`~retention.frames.schema.read_transactions` once, hands arrays to :mod:`retention.core.segments` and
+labels the result. The guide, with the segment map, the condition grammar and worked examples, is the
+"Segments" page of the docs (``docs/segments.md``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from retention.core.segments import (
+    Condition,
+    customer_totals,
+    cut_scores,
+    evaluate_condition,
+    first_match,
+    fm_scores,
+    parse_condition,
+    quantile_scores,
+    segment_grid,
+)
+from retention.errors import (
+    ColumnNotFoundError,
+    ColumnTypeError,
+    InvalidParameterError,
+    InvalidValueError,
+    column_not_found,
+)
+from retention.frames.schema import parse_duration, read_transactions
+from retention.frames.summary_schema import check_frequency_recency_T, read_customers
+
+__all__ = [
+    "customer_features",
+    "rfm_scores",
+    "rfm_segment_map",
+    "rfm_segments",
+    "segment",
+    "working_segment_rules",
+    "working_segments",
+]
+
+_MEASURES: Final = ("recency", "frequency", "monetary")
+_SCORES: Final = ("r_score", "f_score", "m_score")
+_SUMMARY_COLUMNS: Final = ("frequency", "recency", "T")
+_MAP_COLUMNS: Final = ("segment", "r_min", "r_max", "fm_min", "fm_max")
+_FEATURES: Final = (
+    "days_since_last_purchase",
+    "tenure_days",
+    "orders",
+    "revenue",
+    "average_order_value",
+    "complaints",
+    "open_complaints",
+    "refused",
+)
+
+# The R x FM grid: (segment, r_min, r_max, fm_min, fm_max). See rfm_segment_map for the sources.
+_SEGMENT_MAP: Final = (
+    ("Champions", 5, 5, 4, 5),
+    ("Loyal Customers", 3, 4, 4, 5),
+    ("Potential Loyalists", 4, 5, 2, 3),
+    ("New Customers", 5, 5, 1, 1),
+    ("Promising", 4, 4, 1, 1),
+    ("Need Attention", 3, 3, 3, 3),
+    ("About To Sleep", 3, 3, 1, 2),
+    ("At Risk", 1, 2, 3, 4),
+    ("Can't Lose Them", 1, 2, 5, 5),
+    ("Hibernating", 2, 2, 1, 2),
+    ("Hibernating", 1, 1, 2, 2),
+    ("Lost", 1, 1, 1, 1),
+)
+
+Rule = tuple[str, Any]
+
+
+def _is_frame(value: object) -> bool:
+    """Whether ``value`` is a DataFrame (a plain bool, so that type checkers keep the caller's branch)."""
+    return isinstance(value, pd.DataFrame)
+
+
+def _missing_column(
+    column: object, role: str, available: Sequence[object], fix: str
+) -> ColumnNotFoundError:
+    """:func:`~retention.errors.column_not_found` with a closing sentence that fits ``role``."""
+    text = str(column_not_found(str(column), role, available))
+    return ColumnNotFoundError(f"{text.split(' Pass the right name with ', maxsplit=1)[0]} {fix}")
+
+
+# --- RFM ----------------------------------------------------------------------------------------------------
+
+
+def _check_bins(bins: object) -> int:
+    if isinstance(bins, bool) or not isinstance(bins, int | np.integer) or not 2 <= bins <= 9:
+        msg = f"The 'bins' parameter of rfm_scores must be a whole number from 2 to 9 (one digit per score in rfm_score). Got {bins!r}."
+        raise InvalidParameterError(msg)
+    return int(bins)
+
+
+def _check_cut_points(cut_points: object, bins: int) -> dict[str, NDArray[np.float64]]:
+    if cut_points is None:
+        return {}
+    if not isinstance(cut_points, Mapping):
+        msg = f"The 'cut_points' parameter of rfm_scores must be a dict such as {{'recency': [30, 90, 180, 365]}}. Got {type(cut_points).__name__}."
+        raise InvalidParameterError(msg)
+    checked: dict[str, NDArray[np.float64]] = {}
+    for key, points in cut_points.items():
+        if key not in _MEASURES:
+            msg = f"The 'cut_points' parameter of rfm_scores has the key {key!r}; the keys must be among 'recency', 'frequency', 'monetary'."
+            raise InvalidParameterError(msg)
+        try:
+            values = np.asarray(points, dtype=np.float64)
+        except (TypeError, ValueError) as e:
+            msg = f"cut_points[{key!r}] of rfm_scores must be a list of numbers. Got {points!r}."
+            raise InvalidParameterError(msg) from e
+        if values.ndim != 1 or len(values) != bins - 1:
+            msg = f"cut_points[{key!r}] of rfm_scores must hold bins - 1 = {bins - 1} numbers (they split the values into {bins} scores). Got {points!r}."
+            raise InvalidParameterError(msg)
+        if not np.all(np.isfinite(values)) or np.any(np.diff(values) <= 0):
+            msg = f"cut_points[{key!r}] of rfm_scores must be finite and strictly increasing. Got {points!r}."
+            raise InvalidParameterError(msg)
+        checked[str(key)] = values
+    return checked
+
+
+def _is_summary(data: object) -> bool:
+    return isinstance(data, pd.DataFrame) and all(c in data.columns for c in _SUMMARY_COLUMNS)
+
+
+def _summary_measures(
+    summary: pd.DataFrame,
+) -> tuple[NDArray[Any], NDArray[Any], NDArray[np.float64], pd.Index]:
+    func = "rfm_scores"
+    if "monetary_value" not in summary.columns:
+        raise _missing_column(
+            "monetary_value",
+            "monetary_value",
+            list(summary.columns),
+            "rfm_scores reads the monetary value of a summary: make it with rt.rfm_summary(tx, amount='amount').",
+        )
+    names: dict[str, object] = dict.fromkeys(_SUMMARY_COLUMNS)
+    frequency, recency, age = check_frequency_recency_T(
+        read_customers(summary, names, func=func), func=func
+    ).columns
+    (money,) = read_customers(summary, {"monetary_value": None}, func=func).columns
+    bad = ~np.isfinite(money)
+    if bad.any():
+        first = summary.index[int(np.flatnonzero(bad)[0])]
+        msg = f"The monetary_value passed to rfm_scores must be finite: {int(bad.sum())} customers, the first at index {first!r}. Drop or fill those customers."
+        raise InvalidValueError(msg)
+    return age - recency, frequency.astype(np.int64), money, summary.index
+
+
+def rfm_scores(
+    data: pd.DataFrame,
+    *,
+    bins: int = 5,
+    cut_points: Mapping[str, Sequence[float]] | None = None,
+    customer_id: Any = "customer_id",
+    date: Any = "date",
+    amount: Any = "amount",
+    observation_end: object = None,
+) -> pd.DataFrame:
+    r"""Score every customer's recency, frequency and monetary value from 1 to ``bins``.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Either a transaction table (one row per purchase) or a summary from :func:`retention.rfm_summary`
+        with an amount (a frame with the columns ``frequency``, ``recency``, ``T`` and
+        ``monetary_value`` is read as a summary). Not modified.
+    bins : int, default 5
+        The number of scores, from 2 to 9.
+    cut_points : dict, optional
+        Fixed cut points instead of quantiles, for any of ``"recency"``, ``"frequency"`` and
+        ``"monetary"``: ``bins - 1`` strictly increasing numbers each, e.g.
+        ``{"recency": [30, 90, 180, 365]}``. See Notes.
+    customer_id, date, amount : column label, default "customer_id", "date", "amount"
+        The columns of a transaction table (not used for a summary).
+    observation_end : date-like, optional
+        For a transaction table, the last day observed (inclusive); later purchases are ignored. Defaults
+        to the day of the last purchase. A summary has its own (set it in ``rt.rfm_summary``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per customer, indexed by customer id (sorted; a summary keeps its index), with columns
+
+        - ``recency``: days from the last purchase to the observation end (int64); for a summary
+          ``T - recency`` in the summary's time unit (float64);
+        - ``frequency``: the number of purchases, one per row (int64); for a summary its ``frequency``,
+          the repeat transactions;
+        - ``monetary``: the total amount (float64); for a summary its ``monetary_value``;
+        - ``r_score``, ``f_score``, ``m_score``: int64 scores from 1 to ``bins``, higher is better (a
+          recent purchase scores high);
+        - ``rfm_score``: the three digits, e.g. ``"545"`` (categorical whose categories are all
+          ``bins ** 3`` codes in order).
+
+        An empty table gives these columns and no rows.
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``bins``, ``cut_points`` or ``observation_end`` is not accepted, ``amount`` is None for a
+        transaction table, or ``observation_end`` is given with a summary.
+    ColumnNotFoundError, ColumnTypeError, InvalidValueError
+        If the table or the summary cannot be read (see
+        :func:`~retention.frames.schema.read_transactions`).
+
+    See Also
+    --------
+    retention.rfm_segments : Name the segments of the scores.
+    retention.rfm_summary : The summary that the CLV models read.
+
+    Notes
+    -----
+    **Measures.** From a transaction table, with $E$ the observation end: recency $= E - $ the day of
+    the last purchase, in days; frequency = the number of purchases (rows, as in "number of orders");
+    monetary = the sum of the amounts, returns included. A summary stores recency as the time from the
+    first to the last purchase, so the days since the last purchase are ``T - recency``; its frequency
+    (repeat purchases on distinct days) ranks customers like the number of distinct purchase days, and
+    its monetary value is the mean repeat purchase (a summary holds no totals).
+
+    **Quantile scores.** With $n$ customers and $B_i$ of them with a value strictly below customer
+    $i$'s,
+
+    $$s_i = \left\lfloor \text{bins} \cdot \frac{B_i}{n} \right\rfloor + 1,$$
+
+    computed in integers: score $k$ means that between $(k - 1)/\text{bins}$ and $k/\text{bins}$ of the
+    customers are below. Recency is scored on the negated days, so the most recent customers score
+    highest. Customers with equal values get equal scores, whatever the row order: a group of tied
+    customers takes the score of its lowest member ($B_i + 1$ is the "min" rank of
+    :meth:`pandas.Series.rank`). So the smallest value always scores 1 (if 60% of the customers bought
+    once, they all get ``f_score`` 1 and the next ones 4), while a large group tied at the top may not
+    reach ``bins``. If every customer has the same value, all score 1: nobody is ahead of anybody. With
+    fewer distinct values than ``bins`` some scores are unused. Without ties and with $n$ a multiple of
+    ``bins``, every score holds $n / \text{bins}$ customers.
+
+    **Cut points** $c_1 < \dots < c_{k}$ ($k = \text{bins} - 1$) make the right-closed intervals of
+    :func:`pandas.cut`: $(-\infty, c_1], (c_1, c_2], \dots, (c_k, \infty)$ score 1 to ``bins`` for
+    frequency and monetary, and ``bins`` down to 1 for recency: with ``{"recency": [30, 90, 180, 365]}``,
+    a last purchase 0 to 30 days ago scores 5 and more than 365 days ago scores 1.
+
+    References
+    ----------
+    Hughes, A. M. (1994). *Strategic Database Marketing*. Probus. (RFM quintile scoring.)
+
+    Examples
+    --------
+    >>> import retention as rt
+    >>> tx = pd.DataFrame({
+    ...     "customer_id": [1, 1, 1, 2, 3, 3, 4, 5, 5, 5, 5],
+    ...     "date": pd.to_datetime(["2024-01-05", "2024-02-10", "2024-03-28", "2024-01-20",
+    ...                             "2024-02-01", "2024-03-30", "2024-03-15", "2024-01-02",
+    ...                             "2024-01-30", "2024-02-25", "2024-03-31"]),
+    ...     "amount": [40.0, 25.0, 35.0, 300.0, 20.0, 20.0, 15.0, 60.0, 80.0, 70.0, 90.0],
+    ... })
+    >>> rt.rfm_scores(tx)
+                 recency  frequency  monetary  r_score  f_score  m_score rfm_score
+    customer_id
+    1                  3          3     100.0        3        4        3       343
+    2                 71          1     300.0        1        1        4       114
+    3                  1          2      40.0        4        3        2       432
+    4                 16          1      15.0        2        1        1       211
+    5                  0          4     300.0        5        5        4       554
+
+    Customers 2 and 5 spent the most, 300 each: three of the five customers are below them, so both
+    score $\lfloor 5 \cdot 3/5 \rfloor + 1 = 4$ and nobody scores 5. Fixed cut points for recency
+    (0-7 days scores 5, 8-14 days 4, ..., more than 60 days 1):
+
+    >>> rt.rfm_scores(tx, cut_points={"recency": [7, 14, 30, 60]})["r_score"].tolist()
+    [5, 1, 5, 3, 5]
+    """
+    func = "rfm_scores"
+    bins = _check_bins(bins)
+    cuts = _check_cut_points(cut_points, bins)
+    if _is_summary(data):
+        if observation_end is not None:
+            msg = "The 'observation_end' parameter of rfm_scores does not apply to a summary, which has its own observation end. Set it in rt.rfm_summary(..., observation_end=...)."
+            raise InvalidParameterError(msg)
+        recency, frequency, monetary, index = _summary_measures(data)
+    else:
+        if amount is None:
+            msg = "The 'amount' parameter of rfm_scores must name the amount column of the transaction table; the monetary score needs it. Got None."
+            raise InvalidParameterError(msg)
+        t = read_transactions(
+            data,
+            customer_id=customer_id,
+            date=date,
+            amount=amount,
+            observation_end=observation_end,
+            func=func,
+        )
+        totals = customer_totals(t.customer, t.day, t.amount, t.n_customers, first_day=False)
+        end = t.end_day if t.end_day is not None else 0
+        recency = end - totals.last_day
+        frequency = totals.orders
+        monetary = totals.revenue if totals.revenue is not None else np.zeros(t.n_customers)
+        index = t.customer_ids
+
+    scores = []
+    for name, values in zip(_MEASURES, (recency, frequency, monetary), strict=True):
+        reverse = name == "recency"
+        if name in cuts:
+            scores.append(cut_scores(values, cuts[name], reverse=reverse))
+        else:
+            scores.append(quantile_scores(values, bins, reverse=reverse))
+    r, f, m = scores
+    digits = [str(k) for k in range(1, bins + 1)]
+    codes = [a + b + c for a in digits for b in digits for c in digits]
+    rfm = pd.Categorical.from_codes(
+        ((r - 1) * bins + (f - 1)) * bins + (m - 1), categories=pd.Index(codes)
+    )
+    columns: dict[str, Any] = {
+        "recency": recency,
+        "frequency": frequency,
+        "monetary": monetary,
+        "r_score": r,
+        "f_score": f,
+        "m_score": m,
+        "rfm_score": rfm,
+    }
+    return pd.DataFrame(columns, index=index)
+
+
+def rfm_segment_map() -> pd.DataFrame:
+    """Return the standard RFM segment map: eleven named segments as ranges of the R and FM scores.
+
+    The map is data: read it, change it, and pass your version to :func:`rfm_segments`. Each row is a
+    rectangle of the 5 x 5 grid of the recency score (``r``) and the combined frequency-monetary score
+    (``fm``, the mean of ``f_score`` and ``m_score`` with halves rounded up); a segment may take several
+    rows. The rows tile the grid: every cell belongs to exactly one segment.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A new frame (changing it changes nothing else) with columns ``segment`` (str) and ``r_min``,
+        ``r_max``, ``fm_min``, ``fm_max`` (int64, inclusive).
+
+    See Also
+    --------
+    retention.rfm_segments : Apply a map to RFM scores.
+
+    Notes
+    -----
+    The layout is the R x F grid that circulates in many RFM tutorials (Champions R 5 and F 4-5, Loyal
+    Customers R 3-4 and F 4-5, Potential Loyalists R 4-5 and F 2-3, New Customers R 5 and F 1, Promising
+    R 4 and F 1, Need Attention R 3 and F 3, About To Sleep R 3 and F 1-2, At Risk R 1-2 and F 3-4,
+    Can't Lose Them R 1-2 and F 5, Hibernating R 1-2 and F 1-2), on the combined FM score as in Putler's
+    R versus F & M chart, with Putler's eleventh segment Lost (the lowest recency, frequency and
+    monetary scores) as the corner cell R 1, FM 1.
+
+    References
+    ----------
+    Putler. RFM segmentation (customer dashboard),
+    https://putler.com/documentation/working-of-rfm-segmentation-within-putler.
+    Churned. The RFM model (segment table on R and F & M scores),
+    https://docs.churned.io/churned-docs/dashboard-and-features/rfv-model-segment-best-practices/rfm-model.
+
+    Examples
+    --------
+    >>> import retention as rt
+    >>> rt.rfm_segment_map()
+                    segment  r_min  r_max  fm_min  fm_max
+    0             Champions      5      5       4       5
+    1       Loyal Customers      3      4       4       5
+    2   Potential Loyalists      4      5       2       3
+    3         New Customers      5      5       1       1
+    4             Promising      4      4       1       1
+    5        Need Attention      3      3       3       3
+    6        About To Sleep      3      3       1       2
+    7               At Risk      1      2       3       4
+    8       Can't Lose Them      1      2       5       5
+    9           Hibernating      2      2       1       2
+    10          Hibernating      1      1       2       2
+    11                 Lost      1      1       1       1
+    """
+    frame = pd.DataFrame(list(_SEGMENT_MAP), columns=list(_MAP_COLUMNS))
+    return frame.astype(dict.fromkeys(_MAP_COLUMNS[1:], np.int64))
+
+
+def _whole_numbers(column: pd.Series, what: str, fix: str) -> NDArray[np.int64]:
+    dtype = column.dtype
+    if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
+        msg = f"{what} must hold whole numbers; it has dtype {dtype}. {fix}"
+        raise ColumnTypeError(msg)
+    values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+    bad = ~np.isfinite(values) | (values != np.round(values)) | (values < 1)
+    if bad.any():
+        first = column.index[int(np.flatnonzero(bad)[0])]
+        msg = f"{what} must hold whole numbers >= 1: {int(bad.sum())} rows are not, the first at index {first!r} (value {column[first]!r}). {fix}"
+        raise InvalidValueError(msg)
+    return values.astype(np.int64)
+
+
+def _read_segment_map(segment_map: object) -> tuple[NDArray[np.int64], list[str]]:
+    fix = "Start from rt.rfm_segment_map() and change its rows."
+    if not isinstance(segment_map, pd.DataFrame):
+        msg = f"The 'segment_map' parameter of rfm_segments must be a DataFrame like rt.rfm_segment_map(); got {type(segment_map).__name__}. {fix}"
+        raise ColumnTypeError(msg)
+    for name in _MAP_COLUMNS:
+        if name not in segment_map.columns:
+            raise _missing_column(name, "segment map", list(segment_map.columns), fix)
+    if len(segment_map) == 0:
+        msg = f"The 'segment_map' parameter of rfm_segments has no rows. {fix}"
+        raise InvalidValueError(msg)
+    labels = segment_map["segment"].tolist()
+    bad = [v for v in labels if not isinstance(v, str) or not v]
+    if bad:
+        msg = f"The 'segment' column of the segment map must hold non-empty strings; got {bad[0]!r}. {fix}"
+        raise ColumnTypeError(msg)
+    bounds = [
+        _whole_numbers(segment_map[name], f"The {name!r} column of the segment map", fix)
+        for name in _MAP_COLUMNS[1:]
+    ]
+    r_min, r_max, fm_min, fm_max = bounds
+    for low, high, axis in ((r_min, r_max, "r"), (fm_min, fm_max, "fm")):
+        wrong = np.flatnonzero(low > high)
+        if len(wrong):
+            row = int(wrong[0])
+            msg = f"Row {row} ({labels[row]!r}) of the segment map has {axis}_min {low[row]} above {axis}_max {high[row]}. {fix}"
+            raise InvalidValueError(msg)
+    return segment_grid(r_min, r_max, fm_min, fm_max, labels)
+
+
+def rfm_segments(scores: pd.DataFrame, *, segment_map: pd.DataFrame | None = None) -> pd.Series:
+    r"""Name each customer's RFM segment from their scores, by a segment map that is plain data.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        Whole-number columns ``r_score``, ``f_score`` and ``m_score`` (>= 1), as made by
+        :func:`rfm_scores`. Not modified.
+    segment_map : pandas.DataFrame, optional
+        Columns ``segment``, ``r_min``, ``r_max``, ``fm_min``, ``fm_max``: each row gives a segment to
+        the cells of the R x FM grid in its inclusive ranges. The rows must tile the grid from 1 to the
+        largest ``r_max`` and ``fm_max`` exactly, every cell in one row. Defaults to
+        :func:`rfm_segment_map` (five scores).
+
+    Returns
+    -------
+    pandas.Series
+        Categorical, named ``"segment"``, indexed like ``scores``, one label per customer; the categories
+        are the map's segments in order of first appearance.
+
+    Raises
+    ------
+    ColumnNotFoundError
+        If ``scores`` or the map lacks a column.
+    ColumnTypeError
+        If an argument is not a DataFrame or a column has the wrong type.
+    InvalidValueError
+        If a score is not a whole number >= 1 or lies outside the map's grid, or the map's rows overlap,
+        leave a cell uncovered or have a minimum above a maximum.
+
+    See Also
+    --------
+    retention.rfm_scores : The scores.
+    retention.rfm_segment_map : The standard map, with its sources.
+
+    Notes
+    -----
+    The combined score is $FM = \lceil (F + M) / 2 \rceil$, the mean of the frequency and monetary
+    scores with halves rounded up, so it lies on the same 1 .. bins scale as R.
+
+    Examples
+    --------
+    >>> import retention as rt
+    >>> scores = pd.DataFrame({"r_score": [5, 5, 1, 3, 2], "f_score": [5, 1, 5, 3, 1],
+    ...                        "m_score": [4, 1, 5, 2, 2]}, index=pd.Index(list("abcde"), name="customer_id"))
+    >>> rt.rfm_segments(scores)
+    customer_id
+    a          Champions
+    b      New Customers
+    c    Can't Lose Them
+    d     Need Attention
+    e        Hibernating
+    Name: segment, dtype: category
+    Categories (11, str): ['Champions', 'Loyal Customers', 'Potential Loyalists', 'New Customers', ..., 'At Risk', 'Can't Lose Them', 'Hibernating', 'Lost']
+    """
+    func = "rfm_segments"
+    if not _is_frame(scores):
+        msg = f"{func} expects a DataFrame of scores such as rt.rfm_scores(tx) returns; got {type(scores).__name__}."
+        raise ColumnTypeError(msg)
+    fix = "Make the scores with rt.rfm_scores(...)."
+    for name in _SCORES:
+        if name not in scores.columns:
+            raise _missing_column(name, "score", list(scores.columns), fix)
+    r, f, m = (
+        _whole_numbers(scores[name], f"The {name!r} column passed to {func}", fix)
+        for name in _SCORES
+    )
+    table, categories = _read_segment_map(rfm_segment_map() if segment_map is None else segment_map)
+    fm = fm_scores(f, m)
+    outside = (r > table.shape[0]) | (fm > table.shape[1])
+    if outside.any():
+        row = int(np.flatnonzero(outside)[0])
+        msg = (
+            f"The scores passed to {func} go beyond the segment map's {table.shape[0]} x {table.shape[1]} "
+            f"grid: {int(outside.sum())} customers, the first at index {scores.index[row]!r} (r {r[row]}, "
+            f"fm {fm[row]}). Score with as many bins as the map has (rt.rfm_scores(..., bins={table.shape[0]})) "
+            "or pass a segment_map for your grid."
+        )
+        raise InvalidValueError(msg)
+    codes = table[r - 1, fm - 1]
+    labels = pd.Categorical.from_codes(codes, categories=pd.Index(categories))
+    return pd.Series(labels, index=scores.index, name="segment")
+
+
+# --- customer features --------------------------------------------------------------------------------------
+
+
+def _event_table(
+    table: object,
+    what: str,
+    ids: pd.Index,
+    end_day: int | None,
+    *,
+    customer_id: Any,
+    date: Any,
+) -> tuple[NDArray[np.int64], NDArray[np.bool_], pd.DataFrame]:
+    """Read a complaints or refusals table.
+
+    Returns, per row, the customer's code in ``ids`` (-1 if unknown) and whether the event falls on or
+    before the observation end; and the table itself (for ``resolved``).
+    """
+    func = f"customer_features (the {what} table)"
+    try:
+        t = read_transactions(table, customer_id=customer_id, date=date, func=func)
+    except ColumnNotFoundError as e:
+        msg = f"The {what} table passed to customer_features lacks a column. {e}"
+        raise ColumnNotFoundError(msg) from e
+    assert isinstance(table, pd.DataFrame)  # read_transactions refuses anything else
+    if (
+        t.n_rows
+        and len(ids)
+        and pd.api.types.is_numeric_dtype(t.customer_ids.dtype)
+        != pd.api.types.is_numeric_dtype(ids.dtype)
+    ):
+        msg = (
+            f"The customer ids of the {what} table ({t.customer_ids.dtype}) and of the transaction table "
+            f"({ids.dtype}) are of different kinds, so no {what} would match a customer. Make them one type, "
+            f"e.g. {what}[{customer_id!r}].astype(str) and tx[{customer_id!r}].astype(str)."
+        )
+        raise ColumnTypeError(msg)
+    position = ids.get_indexer(t.customer_ids) if t.n_rows else np.empty(0, dtype=np.int64)
+    code = position[t.customer].astype(np.int64, copy=False)
+    in_time = t.day <= end_day if end_day is not None else np.zeros(t.n_rows, dtype=np.bool_)
+    return code, in_time, table
+
+
+def _resolved_flags(table: pd.DataFrame, resolved: Any) -> NDArray[np.bool_] | None:
+    if resolved is None:
+        return None
+    if resolved not in table.columns:
+        if resolved == "resolved":
+            return None  # the default column is optional: without it every complaint is open
+        raise _missing_column(
+            resolved,
+            "resolved",
+            list(table.columns),
+            "Pass the complaints table's column of resolved flags with resolved=..., or resolved=None to count every complaint as open.",
+        )
+    col: Any = table[resolved]
+    if isinstance(col, pd.DataFrame):
+        msg = f"The complaints table passed to customer_features has the column {resolved!r} more than once. Rename the duplicates."
+        raise InvalidValueError(msg)
+    if not pd.api.types.is_bool_dtype(col.dtype):
+        msg = f"Column {resolved!r} (the resolved column) of the complaints table passed to customer_features must hold True/False; it has dtype {col.dtype}. Convert it, e.g. complaints[{resolved!r}].astype(bool)."
+        raise ColumnTypeError(msg)
+    missing = col.isna().to_numpy()
+    if missing.any():
+        first = col.index[int(np.flatnonzero(missing)[0])]
+        msg = f"Column {resolved!r} (the resolved column) of the complaints table passed to customer_features has missing values: {int(missing.sum())} rows, the first at index {first!r}. Fill them with True or False."
+        raise InvalidValueError(msg)
+    flags: NDArray[np.bool_] = col.to_numpy(dtype=np.bool_)
+    return flags
+
+
+def customer_features(
+    tx: pd.DataFrame,
+    *,
+    as_of: object = None,
+    complaints: pd.DataFrame | None = None,
+    refusals: pd.DataFrame | None = None,
+    customer_id: Any = "customer_id",
+    date: Any = "date",
+    amount: Any = "amount",
+    resolved: Any = "resolved",
+) -> pd.DataFrame:
+    """Collect the facts that segmentation rules read: one row per customer, as of one day.
+
+    Parameters
+    ----------
+    tx : pandas.DataFrame
+        One row per purchase. Not modified.
+    as_of : date-like, optional
+        The day the features describe (inclusive): purchases, complaints and refusals after it are
+        ignored, and customers whose first purchase comes later are not listed. Defaults to the day of
+        the last purchase (never today).
+    complaints : pandas.DataFrame, optional
+        One row per complaint, with the columns ``customer_id`` and ``date`` (named as in ``tx``) and
+        optionally ``resolved`` (True/False). Not modified.
+    refusals : pandas.DataFrame, optional
+        One row per refusal of further business (an unsubscription, a closed account), with the columns
+        ``customer_id`` and ``date``. Not modified.
+    customer_id, date, amount : column label, default "customer_id", "date", "amount"
+        The columns of ``tx``; ``customer_id`` and ``date`` name those of the event tables too. With
+        ``amount=None`` the features have no ``revenue`` and ``average_order_value``.
+    resolved : column label or None, default "resolved"
+        The column of ``complaints`` that marks resolved complaints. If the table has no column of the
+        default name, or with ``resolved=None``, every complaint counts as open; a column named otherwise
+        must exist.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by customer id (sorted), with columns
+
+        - ``days_since_last_purchase``: days from the last purchase to ``as_of`` (int64);
+        - ``tenure_days``: days from the first purchase to ``as_of`` (int64);
+        - ``orders``: the number of purchases, one per row (int64);
+        - ``revenue``: the sum of the amounts (float64), and ``average_order_value``: revenue / orders;
+        - ``complaints`` and ``open_complaints``: the complaints on or before ``as_of``, all and not
+          resolved (int64; 0 without a complaints table);
+        - ``refused``: True if the customer refused further business on or before ``as_of`` (bool; False
+          without a refusals table).
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``as_of`` is not a date.
+    ColumnNotFoundError, ColumnTypeError, InvalidValueError
+        If a table cannot be read (see :func:`~retention.frames.schema.read_transactions`; messages name
+        the complaints or refusals table), the ``resolved`` column holds anything but True/False, or the
+        customer ids of an event table are of another kind (numbers against text) than those of ``tx``.
+
+    See Also
+    --------
+    retention.working_segments : The working segments of these features.
+    retention.segment : Segment by your own rules.
+
+    Notes
+    -----
+    Complaints and refusals of people who never bought (up to ``as_of``) are left out: the features
+    describe customers. The ``resolved`` flag is read as the table has it today; a complaint resolved
+    after ``as_of`` counts as resolved, so to look back in time keep one table per day or filter it
+    first. Without the optional tables the counts are 0 and ``refused`` is False: no event recorded.
+
+    Examples
+    --------
+    >>> import retention as rt
+    >>> tx = pd.DataFrame({
+    ...     "customer_id": ["ann", "ann", "bob", "cy", "cy", "cy"],
+    ...     "date": pd.to_datetime(["2024-03-01", "2024-05-20", "2024-01-10",
+    ...                             "2024-04-02", "2024-04-30", "2024-05-28"]),
+    ...     "amount": [50.0, 70.0, 20.0, 10.0, 15.0, 20.0],
+    ... })
+    >>> complaints = pd.DataFrame({"customer_id": ["cy", "cy"],
+    ...                            "date": pd.to_datetime(["2024-04-03", "2024-05-29"]),
+    ...                            "resolved": [True, False]})
+    >>> refusals = pd.DataFrame({"customer_id": ["bob"], "date": pd.to_datetime(["2024-02-01"])})
+    >>> features = rt.customer_features(tx, as_of="2024-05-31", complaints=complaints,
+    ...                                 refusals=refusals)
+    >>> features[["days_since_last_purchase", "tenure_days", "orders"]]
+                 days_since_last_purchase  tenure_days  orders
+    customer_id
+    ann                                11           91       2
+    bob                               142          142       1
+    cy                                  3           59       3
+    >>> features[["revenue", "average_order_value"]]
+                 revenue  average_order_value
+    customer_id
+    ann            120.0                 60.0
+    bob             20.0                 20.0
+    cy              45.0                 15.0
+    >>> features[["complaints", "open_complaints", "refused"]]
+                 complaints  open_complaints  refused
+    customer_id
+    ann                   0                0    False
+    bob                   0                0     True
+    cy                    2                1    False
+    """
+    func = "customer_features"
+    t = read_transactions(
+        tx, customer_id=customer_id, date=date, amount=amount, observation_end=as_of, func=func
+    )
+    n = t.n_customers
+    totals = customer_totals(t.customer, t.day, t.amount, n)
+    end = t.end_day if t.end_day is not None else 0
+    columns: dict[str, Any] = {
+        "days_since_last_purchase": end - totals.last_day,
+        "tenure_days": end - totals.first_day if totals.first_day is not None else 0,
+        "orders": totals.orders,
+    }
+    if totals.revenue is not None:
+        columns["revenue"] = totals.revenue
+        with np.errstate(invalid="ignore", divide="ignore"):  # no customer has 0 orders; n may be 0
+            columns["average_order_value"] = totals.revenue / totals.orders
+    complaint_count = np.zeros(n, dtype=np.int64)
+    open_count = np.zeros(n, dtype=np.int64)
+    if complaints is not None:
+        code, in_time, table = _event_table(
+            complaints, "complaints", t.customer_ids, t.end_day, customer_id=customer_id, date=date
+        )
+        keep = in_time & (code >= 0)
+        complaint_count = np.bincount(code[keep], minlength=n).astype(np.int64, copy=False)
+        flags = _resolved_flags(table, resolved)
+        if flags is None:
+            open_count = complaint_count.copy()
+        else:
+            still_open = keep & ~flags
+            open_count = np.bincount(code[still_open], minlength=n).astype(np.int64, copy=False)
+    refused = np.zeros(n, dtype=np.bool_)
+    if refusals is not None:
+        code, in_time, _ = _event_table(
+            refusals, "refusals", t.customer_ids, t.end_day, customer_id=customer_id, date=date
+        )
+        refused[code[in_time & (code >= 0)]] = True
+    columns["complaints"] = complaint_count
+    columns["open_complaints"] = open_count
+    columns["refused"] = refused
+    return pd.DataFrame(columns, index=t.customer_ids)
+
+
+# --- ordered rules ------------------------------------------------------------------------------------------
+
+
+def _rule_items(rules: object) -> list[Rule]:
+    hint = "Pass a list of (label, condition) pairs, e.g. [('loyal', 'orders >= 2'), ('new', 'orders == 1')]."
+    items: list[Any]
+    if isinstance(rules, Mapping):
+        items = list(rules.items())
+    elif isinstance(rules, str | bytes) or not isinstance(rules, Sequence):
+        msg = f"The 'rules' parameter of segment must be an ordered list of (label, condition) pairs; got {type(rules).__name__}. {hint}"
+        raise InvalidParameterError(msg)
+    else:
+        items = list(rules)
+    checked: list[Rule] = []
+    for k, item in enumerate(items):
+        if not isinstance(item, tuple | list) or len(item) != 2:
+            msg = (
+                f"Rule {k} passed to segment is not a (label, condition) pair; got {item!r}. {hint}"
+            )
+            raise InvalidParameterError(msg)
+        label, cond = item
+        if not isinstance(label, str) or not label:
+            msg = f"The label of rule {k} passed to segment must be a non-empty string; got {label!r}."
+            raise InvalidParameterError(msg)
+        checked.append((label, cond))
+    return checked
+
+
+def _as_mask(value: Any, features: pd.DataFrame, context: str) -> NDArray[np.bool_]:
+    n = len(features)
+    if isinstance(value, bool | np.bool_):
+        return np.full(n, bool(value), dtype=np.bool_)
+    if isinstance(value, pd.DataFrame):
+        msg = f"{context} gives a DataFrame; a condition must give one True/False per customer (a Series or an array)."
+        raise ColumnTypeError(msg)
+    if isinstance(value, pd.Series):
+        if not value.index.equals(features.index):
+            same = (
+                value.index.is_unique
+                and features.index.is_unique
+                and len(value) == n
+                and value.index.isin(features.index).all()
+            )
+            if not same:
+                msg = f"{context} gives a Series whose index does not match the features' index ({len(value)} rows against {n}). Build it from the features frame, or reindex it: cond.reindex(features.index)."
+                raise InvalidValueError(msg)
+            value = value.reindex(features.index)
+        dtype = value.dtype
+        if not pd.api.types.is_bool_dtype(dtype):
+            msg = f"{context} gives values of dtype {dtype}; a condition must give True/False. Compare first, e.g. features['orders'] >= 2."
+            raise ColumnTypeError(msg)
+        if value.isna().any():
+            msg = f"{context} gives missing values (NA) for {int(value.isna().sum())} customers; a condition must give True or False for everyone. Use .fillna(False)."
+            raise InvalidValueError(msg)
+        mask: NDArray[np.bool_] = value.to_numpy(dtype=np.bool_)
+        return mask
+    if isinstance(value, np.ndarray | list | tuple):
+        array = np.asarray(value)
+        if array.dtype != np.bool_:
+            msg = (
+                f"{context} gives values of dtype {array.dtype}; a condition must give True/False."
+            )
+            raise ColumnTypeError(msg)
+        if array.shape != (n,):
+            msg = f"{context} gives {array.shape} values; a condition must give one per customer ({n})."
+            raise InvalidValueError(msg)
+        return array
+    msg = f"{context} gives {type(value).__name__}; a condition must give one True/False per customer (a boolean Series or array), or a single True/False."
+    raise ColumnTypeError(msg)
+
+
+def _lookup(features: pd.DataFrame, label: str) -> Callable[[str], Any]:
+    def column(name: str) -> Any:
+        col: Any = features[name]
+        if isinstance(col, pd.DataFrame):
+            msg = f"The condition of rule {label!r} reads the column {name!r}, which the features frame has more than once. Rename the duplicates."
+            raise InvalidValueError(msg)
+        return col
+
+    return column
+
+
+def segment(
+    features: pd.DataFrame,
+    rules: Sequence[tuple[str, Any]] | Mapping[str, Any],
+    *,
+    default: str = "other",
+) -> pd.Series:
+    """Give each customer the label of the first rule whose condition holds for them.
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+        One row per customer, e.g. from :func:`customer_features`. Not modified.
+    rules : list of (label, condition) pairs, or dict
+        Checked in order; the first condition that holds gives the label. A condition is
+
+        - a string in the safe condition language over the column names, e.g.
+          ``"days_since_last_purchase > 30 and orders >= 2"`` (see Notes);
+        - a boolean Series with the index of ``features`` (or the same labels in another order), or a
+          boolean array with one value per row;
+        - a callable that takes the features frame and returns one of the above;
+        - a single True or False (True catches everyone left).
+
+        A label may appear in several rules (their conditions then act as "or").
+    default : str, default "other"
+        The label of customers whom no rule matches.
+
+    Returns
+    -------
+    pandas.Series
+        Categorical, named ``"segment"``, indexed like ``features``: exactly one label per customer. The
+        categories are the rule labels in order of first appearance, then ``default``.
+
+    Raises
+    ------
+    ColumnNotFoundError
+        If a condition string names a column that ``features`` lacks (the message lists the columns).
+    ColumnTypeError
+        If ``features`` is not a DataFrame or a condition gives something other than True/False values.
+    InvalidParameterError
+        If ``rules`` is not a list of (label, non-empty string label, condition) pairs, or a condition
+        string is outside the grammar or cannot be evaluated.
+    InvalidValueError
+        If a condition gives the wrong number of values, another index, or missing values.
+
+    See Also
+    --------
+    retention.working_segments : The working segments, built with this function.
+    retention.customer_features : The features the rules usually read.
+
+    Notes
+    -----
+    The condition language is a safe subset of Python expressions, parsed with :mod:`ast` and checked node
+    by node before anything runs: column names (Python identifiers), numbers, ``'strings'``, ``True`` and
+    ``False``; comparisons ``== != < <= > >=`` (chains such as ``1 <= orders < 5`` mean "and"); ``and``,
+    ``or``, ``not`` on true/false values; arithmetic ``+ - * / // % **`` and unary minus; parentheses.
+    Everything else (attribute access, calls, indexing, lambda, ``&`` ``|`` ``~``, ``in``, ``is``,
+    comprehensions, f-strings, ``None``) is refused with an error; nothing is passed to :func:`eval`. The
+    operators act on the columns as pandas Series, so a condition gives what :meth:`pandas.DataFrame.eval`
+    gives for the same text. For other column names, or any other logic, pass a callable.
+
+    Examples
+    --------
+    >>> import retention as rt
+    >>> features = pd.DataFrame({"orders": [1, 5, 2, 8], "revenue": [20.0, 900.0, 60.0, 120.0]},
+    ...                         index=pd.Index(["a", "b", "c", "d"], name="customer_id"))
+    >>> rt.segment(features, [
+    ...     ("vip", "revenue >= 500"),
+    ...     ("repeat", lambda f: f["orders"] >= 2),
+    ... ], default="one-time")
+    customer_id
+    a    one-time
+    b         vip
+    c      repeat
+    d      repeat
+    Name: segment, dtype: category
+    Categories (3, str): ['vip', 'repeat', 'one-time']
+    """
+    if not _is_frame(features):
+        msg = f"segment expects a DataFrame of features, one row per customer, such as rt.customer_features(tx) returns; got {type(features).__name__}."
+        raise ColumnTypeError(msg)
+    if not isinstance(default, str) or not default:
+        msg = f"The 'default' parameter of segment must be a non-empty string. Got {default!r}."
+        raise InvalidParameterError(msg)
+    items = _rule_items(rules)
+    # Check every condition string (grammar and columns) before evaluating any.
+    parsed: list[Condition | None] = []
+    for label, cond in items:
+        if isinstance(cond, str):
+            context = f"The condition {cond!r} of rule {label!r}"
+            checked = parse_condition(cond, context=context)
+            for name in checked.columns:
+                if name not in features.columns:
+                    raise _missing_column(
+                        name,
+                        "condition",
+                        list(features.columns),
+                        f"Fix the condition {cond!r} of rule {label!r}.",
+                    )
+            parsed.append(checked)
+        else:
+            parsed.append(None)
+    masks = []
+    for (label, cond), condition in zip(items, parsed, strict=True):
+        context = (
+            f"The condition {cond!r} of rule {label!r}"
+            if condition is not None
+            else f"The condition of rule {label!r}"
+        )
+        if condition is not None:
+            value = evaluate_condition(condition, _lookup(features, label), context=context)
+        elif callable(cond):
+            # A shallow copy: with copy-on-write a callable cannot change the caller's frame through it.
+            value = cond(features.copy(deep=False))
+        else:
+            value = cond
+        masks.append(_as_mask(value, features, context))
+    categories = list(dict.fromkeys([label for label, _ in items] + [default]))
+    code_of = {label: k for k, label in enumerate(categories)}
+    rule_codes = np.array(
+        [code_of[label] for label, _ in items] + [code_of[default]], dtype=np.int64
+    )
+    codes = rule_codes[first_match(masks, len(features))]
+    labels = pd.Categorical.from_codes(codes, categories=pd.Index(categories))
+    return pd.Series(labels, index=features.index, name="segment")
+
+
+def working_segment_rules(
+    *, inactive_after: object = "30D", new_within: object = None
+) -> list[tuple[str, str]]:
+    """Return the rules of the working segments, in order: a list you can read, change and pass to segment.
+
+    Parameters
+    ----------
+    inactive_after : str, int or timedelta, default "30D"
+        A customer whose last purchase is more than this long ago is inactive (``"30D"``, ``"8W"``, or a
+        number of days).
+    new_within : str, int or timedelta, optional
+        A one-time buyer is new while their purchase is at most this long ago. Defaults to
+        ``inactive_after``, so that every active one-time buyer is new; a shorter span leaves active
+        one-time buyers past it to the default label ("other").
+
+    Returns
+    -------
+    list of (str, str)
+        (label, condition) pairs over the columns of :func:`customer_features`, in this order: refused,
+        dissatisfied, inactive, new, loyal.
+
+    Raises
+    ------
+    InvalidParameterError
+        If a duration is not a positive whole number of days.
+
+    See Also
+    --------
+    retention.working_segments : Apply these rules.
+
+    Notes
+    -----
+    The order is the order of priority for the next contact. A customer who refused further business is
+    never offered a sale, whatever else is true; an open complaint is fixed before anything else is
+    offered, to loyal and inactive customers alike; a customer who stopped buying is won back before
+    being treated as new or loyal. What remains is active: new with one purchase, loyal with two or more.
+
+    Examples
+    --------
+    >>> import retention as rt
+    >>> rt.working_segment_rules(inactive_after="60D")
+    [('refused', 'refused'), ('dissatisfied', 'open_complaints > 0'), ('inactive', 'days_since_last_purchase > 60'), ('new', 'orders == 1'), ('loyal', 'orders >= 2')]
+    """
+    return _working_rules(inactive_after, new_within, "working_segment_rules")
+
+
+def _working_rules(inactive_after: object, new_within: object, func: str) -> list[tuple[str, str]]:
+    inactive = parse_duration(inactive_after, "inactive_after", func)
+    new_rule = "orders == 1"
+    if new_within is not None:
+        new_days = parse_duration(new_within, "new_within", func)
+        if new_days < inactive:
+            new_rule = f"orders == 1 and days_since_last_purchase <= {new_days}"
+    return [
+        ("refused", "refused"),
+        ("dissatisfied", "open_complaints > 0"),
+        ("inactive", f"days_since_last_purchase > {inactive}"),
+        ("new", new_rule),
+        ("loyal", "orders >= 2"),
+    ]
+
+
+def working_segments(
+    features: pd.DataFrame, *, inactive_after: object = "30D", new_within: object = None
+) -> pd.Series:
+    """Sort customers into the working segments of retention work: refused, dissatisfied, inactive, new, loyal.
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+        From :func:`customer_features` (it needs the columns ``refused``, ``open_complaints``,
+        ``days_since_last_purchase`` and ``orders``). Not modified.
+    inactive_after : str, int or timedelta, default "30D"
+        A customer whose last purchase is more than this long ago is inactive.
+    new_within : str, int or timedelta, optional
+        A one-time buyer is new while their purchase is at most this long ago; defaults to
+        ``inactive_after``.
+
+    Returns
+    -------
+    pandas.Series
+        Categorical, named ``"segment"``, indexed like ``features``, with the categories ``refused``,
+        ``dissatisfied``, ``inactive``, ``new``, ``loyal`` and ``other`` (one-time buyers older than
+        ``new_within`` but not yet inactive; empty with the defaults).
+
+    Raises
+    ------
+    ColumnNotFoundError
+        If ``features`` lacks a column that a rule reads.
+    InvalidParameterError
+        If a duration is not a positive whole number of days.
+
+    See Also
+    --------
+    retention.working_segment_rules : The rules, as data, and why they come in this order.
+    retention.segment : Apply changed rules.
+
+    Notes
+    -----
+    This is ``rt.segment(features, rt.working_segment_rules(...))``: the first rule that holds wins.
+    The segments, their rules and the goals of contacting them:
+
+    - ``refused``: declined further business (``refused``). Goals: feedback, the cause of the complaint,
+      a gift, a fix.
+    - ``dissatisfied``: an open complaint (``open_complaints > 0``). Goals: feedback, the cause of the
+      complaint, a gift, a fix.
+    - ``inactive``: the last purchase more than ``inactive_after`` ago. Goals: feedback, a gift, an extra
+      sale.
+    - ``new``: one purchase, recent (``orders == 1``). Not in the issue's list of goals; onboarding
+      (feedback on the first purchase, service) is the natural one.
+    - ``loyal``: two or more purchases, recent (``orders >= 2``). Goals: feedback, service, an extra sale,
+      a referral request, news of offers.
+
+    Examples
+    --------
+    >>> import retention as rt
+    >>> tx = pd.DataFrame({
+    ...     "customer_id": ["ann", "ann", "bob", "cy", "cy", "dee", "eve"],
+    ...     "date": pd.to_datetime(["2024-03-01", "2024-05-20", "2024-01-10", "2024-04-02",
+    ...                             "2024-05-28", "2024-05-25", "2024-02-14"]),
+    ...     "amount": [50.0, 70.0, 20.0, 10.0, 15.0, 30.0, 25.0],
+    ... })
+    >>> complaints = pd.DataFrame({"customer_id": ["cy"], "date": pd.to_datetime(["2024-05-29"])})
+    >>> refusals = pd.DataFrame({"customer_id": ["eve"], "date": pd.to_datetime(["2024-03-01"])})
+    >>> features = rt.customer_features(tx, as_of="2024-05-31", complaints=complaints,
+    ...                                 refusals=refusals)
+    >>> rt.working_segments(features)
+    customer_id
+    ann           loyal
+    bob        inactive
+    cy     dissatisfied
+    dee             new
+    eve         refused
+    Name: segment, dtype: category
+    Categories (6, str): ['refused', 'dissatisfied', 'inactive', 'new', 'loyal', 'other']
+    """
+    rules = _working_rules(inactive_after, new_within, "working_segments")
+    return segment(features, rules, default="other")

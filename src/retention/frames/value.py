@@ -1,0 +1,584 @@
+"""Customer value and model checks on frames: CLV from fitted models, historical value, holdout tables.
+
+Thin adapters over :mod:`retention.core.clv.value`: read a summary (through
+:mod:`retention.frames.summary_schema`) or a transaction table (through
+:func:`~retention.frames.schema.read_transactions`) once, call the models and the core, label the result.
+Definitions and a worked example are on the "Customer value" page of the docs.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Final, Protocol
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike, NDArray
+
+from retention.core.activity import activity
+from retention.core.clv import value as core
+from retention.core.clv.fitting import compress
+from retention.errors import ColumnTypeError, InvalidParameterError
+from retention.frames.schema import (
+    check_freq,
+    last_complete_period,
+    period_codes,
+    period_index,
+    period_start_days,
+    read_cutoff,
+    read_transactions,
+)
+from retention.frames.summary_schema import (
+    Customers,
+    check_frequency_recency_T,
+    check_frequency_spend,
+    check_holdout,
+    read_customers,
+)
+
+__all__ = [
+    "SpendModel",
+    "TransactionModel",
+    "calibration_holdout_table",
+    "customer_lifetime_value",
+    "historical_value",
+    "tracking_table",
+]
+
+Array = NDArray[np.float64]
+
+# Mean lengths in days: a month is 365.2425 / 12 days, so 12 months make a year exactly.
+_PERIOD_DAYS: Final = {"D": 1.0, "W": 7.0, "M": 365.2425 / 12, "Q": 365.2425 / 4, "Y": 365.2425}
+_MARGIN: Final = "a finite number (the share of revenue that is profit, such as 0.3)"
+
+
+class TransactionModel(Protocol):
+    """A model of the number of transactions: ``rt.BetaGeo``, ``rt.ModifiedBetaGeo``, ``rt.ParetoNBD``."""
+
+    def conditional_expected_purchases(
+        self, t: float, *, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+    ) -> Array:
+        """Predict the transactions of each customer in ``(T, T + t]``."""
+        ...
+
+
+class SpendModel(Protocol):
+    """A model of spend per transaction: ``rt.GammaGamma``."""
+
+    def conditional_expected_spend(
+        self, *, frequency: ArrayLike, monetary_value: ArrayLike
+    ) -> Array:
+        """Predict the spend per future transaction of each customer."""
+        ...
+
+
+class NewCustomerModel(Protocol):
+    """A model that predicts the repeat transactions of a new customer, ``expected_purchases(t)``."""
+
+    def expected_purchases(self, t: Array) -> Array:
+        """Predict the repeat transactions of a new customer within ``t`` of the first purchase."""
+        ...
+
+
+def _check_number(value: object, name: str, func: str, *, low: float, what: str) -> float:
+    """Check a finite number >= ``low``; ``what`` says what it must be, for the message."""
+    number = math.nan
+    if not isinstance(value, bool) and isinstance(value, int | float | np.integer | np.floating):
+        number = float(value)
+    if not (math.isfinite(number) and number >= low):
+        msg = f"The {name!r} parameter of {func} must be {what}. Got {value!r}."
+        raise InvalidParameterError(msg)
+    return number
+
+
+def _check_whole(value: object, name: str, func: str, *, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
+        msg = f"The {name!r} parameter of {func} must be a whole number >= {low}. Got {value!r}."
+        raise InvalidParameterError(msg)
+    return int(value)
+
+
+def _check_model(model: object, method: str, role: str, example: str, func: str) -> None:
+    if not callable(getattr(model, method, None)):
+        msg = f"The {role!r} argument of {func} must be a model with a {method}() method, such as {example}. Got {type(model).__name__}."
+        raise ColumnTypeError(msg)
+
+
+def _require_frame(summary: object, maker: str, func: str) -> None:
+    if not isinstance(summary, pd.DataFrame):
+        msg = f"The summary passed to {func} must be a pandas DataFrame such as {maker} returns; got {type(summary).__name__}."
+        raise ColumnTypeError(msg)
+
+
+def _step(freq: object, time_unit: object, func: str) -> float:
+    """Return the length of one discounting period in the models' time unit."""
+    if isinstance(freq, str):
+        period = check_freq(freq, func)
+        if time_unit is None:
+            msg = (
+                f"The 'time_unit' parameter of {func} is needed with freq={freq!r}: the unit of recency and T "
+                "in the summary the models were fitted on ('W' for rt.rfm_summary(..., time_unit='W'), 'D' "
+                "for the default daily summary). Or pass freq as a number of those units."
+            )
+            raise InvalidParameterError(msg)
+        unit = check_freq(time_unit, func, name="time_unit")
+        return _PERIOD_DAYS[period] / _PERIOD_DAYS[unit]
+    if time_unit is not None:
+        msg = f"The 'time_unit' parameter of {func} applies only when freq is a period such as 'M'; freq={freq!r} is already a length in the models' time unit. Drop time_unit."
+        raise InvalidParameterError(msg)
+    what = "a period such as 'M', or a positive length in the models' time unit"
+    step = _check_number(freq, "freq", func, low=0.0, what=what)
+    if step <= 0:
+        msg = f"The 'freq' parameter of {func} must be {what}. Got {freq!r}."
+        raise InvalidParameterError(msg)
+    return step
+
+
+def customer_lifetime_value(
+    transaction_model: TransactionModel,
+    spend_model: SpendModel,
+    summary: pd.DataFrame,
+    *,
+    horizon: int,
+    freq: str | float,
+    discount_rate: float,
+    time_unit: str | None = None,
+    margin: float = 1.0,
+) -> pd.Series:
+    r"""Compute each customer's discounted expected value over the next ``horizon`` periods.
+
+    Parameters
+    ----------
+    transaction_model : model
+        A fitted model of the number of transactions (``rt.BetaGeo``, ``rt.ModifiedBetaGeo``,
+        ``rt.ParetoNBD``): anything with ``conditional_expected_purchases(t, frequency=, recency=, T=)``.
+    spend_model : model
+        A fitted model of spend per transaction (``rt.GammaGamma``): anything with
+        ``conditional_expected_spend(frequency=, monetary_value=)``.
+    summary : pandas.DataFrame
+        One row per customer with ``frequency``, ``recency``, ``T`` and ``monetary_value``, as made by
+        ``rt.rfm_summary(tx, time_unit=..., amount=...)``, in the time unit the models were fitted in.
+    horizon : int
+        The number $H$ of periods to add up, >= 1.
+    freq : {"D", "W", "M", "Q", "Y"} or float
+        The length of one period: a period string (then ``time_unit`` is needed), or a positive number
+        of the models' time units.
+    discount_rate : float
+        The discount rate $d$ per period (per month for ``freq="M"``), >= 0.
+    time_unit : {"D", "W", "M", "Q", "Y"}, optional
+        The unit of ``recency`` and ``T`` in the summary the models were fitted on; needed when ``freq``
+        is a string.
+    margin : float, default 1.0
+        The share of the spend that is profit (or any factor: the result is linear in it).
+
+    Returns
+    -------
+    pandas.Series
+        Named ``clv``, on the summary's index.
+
+    Raises
+    ------
+    ColumnTypeError
+        If a model lacks the method it needs, or the summary is not a DataFrame.
+    InvalidParameterError
+        If ``horizon``, ``freq``, ``time_unit``, ``discount_rate`` or ``margin`` is not accepted.
+    InvalidValueError, ColumnNotFoundError
+        If the summary lacks a column or breaks the rules of the summary columns.
+
+    See Also
+    --------
+    retention.clv_formula : The simple formula with a constant retention rate.
+    retention.GammaGamma : The spend model.
+    retention.BetaGeo : A transaction model.
+
+    Notes
+    -----
+    With $\Delta$ the period length in the models' time unit, $E[Y_i(t)]$ the expected transactions of
+    customer $i$ in $(T_i, T_i + t]$ (``conditional_expected_purchases``) and $\hat z_i$ the expected spend
+    per transaction (``conditional_expected_spend``):
+
+    $$
+    \mathrm{CLV}_i = \sum_{k=1}^{H} \frac{m\, \hat z_i\, \big(E[Y_i(k\Delta)] - E[Y_i((k-1)\Delta)]\big)}{(1 + d)^k},
+    $$
+
+    the value of the transactions of period $k$ discounted from the end of that period, as in
+    ``lifetimes``. Spend and the number of transactions are independent given the data (the
+    Gamma-Gamma assumption), so the expected value is the product (Fader, Hardie & Lee 2005b).
+
+    **Units.** The models know nothing of calendars: their time unit is that of ``recency`` and ``T``.
+    With ``freq="M", time_unit="W"`` a period is $\Delta = (365.2425 / 12) / 7 = 4.348$ weeks, and
+    ``horizon=12, discount_rate=0.01`` is one year discounted at 1% a month. Periods have their mean
+    length (a month is 30.436875 days; 12 months make exactly one year). ``freq=4.345`` sets $\Delta$
+    directly. ``lifetimes.utils.customer_lifetime_value`` takes monthly periods of 30 days (4.345 weeks).
+
+    The expected transactions are computed once per distinct ``(frequency, recency, T)`` and period.
+
+    References
+    ----------
+    Fader, P. S., Hardie, B. G. S. and Lee, K. L. (2005b). RFM and CLV: using iso-value curves for
+    customer base analysis. *Journal of Marketing Research* 42(4), 415-430.
+
+    Examples
+    --------
+    >>> import retention as rt
+    >>> summary = rt.rfm_summary(rt.example_transactions(), time_unit="W", amount="amount")
+    >>> purchases = rt.BetaGeo.fit(summary)
+    >>> spend = rt.GammaGamma.fit(summary)
+    >>> clv = rt.customer_lifetime_value(purchases, spend, summary, horizon=12, freq="M",
+    ...                                  time_unit="W", discount_rate=0.01)
+    >>> clv.head(3).round(2)
+    customer_id
+    1     4.13
+    2     4.21
+    3    45.92
+    Name: clv, dtype: float64
+    >>> round(clv.sum())
+    88453
+    """
+    func = "customer_lifetime_value"
+    _check_model(
+        transaction_model, "conditional_expected_purchases", "transaction_model", "rt.BetaGeo", func
+    )
+    _check_model(spend_model, "conditional_expected_spend", "spend_model", "rt.GammaGamma", func)
+    periods = _check_whole(horizon, "horizon", func, low=1)
+    step = _step(freq, time_unit, func)
+    rate = _check_number(
+        discount_rate,
+        "discount_rate",
+        func,
+        low=0.0,
+        what="a finite number >= 0 (0.01 for 1% a period)",
+    )
+    factor = _check_number(margin, "margin", func, low=-math.inf, what=_MARGIN)
+    _require_frame(summary, "rt.rfm_summary(tx, amount=...)", func)
+    names: dict[str, object] = dict.fromkeys(("frequency", "recency", "T", "monetary_value"))
+    data = read_customers(summary, names, func=func)
+    x, recency, age, spend = data.columns
+    check_frequency_recency_T(Customers((x, recency, age), data.index), func=func)
+    check_frequency_spend(Customers((x, spend), data.index), func=func)
+
+    rows = compress((x, recency, age))
+    ux, urec, uage = rows.columns
+
+    def cumulative(t: float) -> Array:
+        return np.asarray(
+            transaction_model.conditional_expected_purchases(t, frequency=ux, recency=urec, T=uage),
+            dtype=np.float64,
+        )
+
+    transactions = core.discounted_transactions(
+        cumulative, horizon=periods, step=step, discount_rate=rate
+    )
+    expected_spend = np.asarray(
+        spend_model.conditional_expected_spend(frequency=x, monetary_value=spend),
+        dtype=np.float64,
+    )
+    values = factor * expected_spend * transactions[rows.inverse]
+    return pd.Series(values, index=summary.index, name="clv")
+
+
+def historical_value(
+    tx: pd.DataFrame,
+    *,
+    customer_id: Any = "customer_id",
+    date: Any = "date",
+    amount: Any = "amount",
+    observation_end: object = None,
+    margin: float = 1.0,
+) -> pd.Series:
+    r"""Compute the value each customer has brought so far: margin times their total amount.
+
+    Parameters
+    ----------
+    tx : pandas.DataFrame
+        One row per purchase. Not modified.
+    customer_id, date, amount : column label, default "customer_id", "date", "amount"
+        The columns holding the customer id, the purchase date and the amount.
+    observation_end : date-like, optional
+        The last day counted (inclusive); later purchases are ignored. Defaults to the last purchase day.
+    margin : float, default 1.0
+        The share of revenue that is profit (any finite factor).
+
+    Returns
+    -------
+    pandas.Series
+        Named ``historical_value``, indexed by customer id (sorted), one entry per customer with a
+        purchase up to the observation end.
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``margin`` or ``observation_end`` is not accepted.
+    ColumnNotFoundError, ColumnTypeError, InvalidValueError
+        If the table cannot be read (see :func:`~retention.frames.schema.read_transactions`).
+
+    See Also
+    --------
+    retention.customer_lifetime_value : The expected value to come.
+
+    Notes
+    -----
+    $\mathrm{HV}_i = m \sum_{j} a_{ij}$, the sum of all amounts $a_{ij}$ of customer $i$, first purchase
+    included, with negative amounts (returns) netted out. Undiscounted: it is what was received.
+
+    Examples
+    --------
+    >>> import retention as rt
+    >>> tx = pd.DataFrame({"customer_id": [1, 2, 1], "amount": [10.0, 4.0, 6.0],
+    ...                    "date": pd.to_datetime(["2024-01-01", "2024-01-05", "2024-02-01"])})
+    >>> rt.historical_value(tx, margin=0.5)
+    customer_id
+    1    8.0
+    2    2.0
+    Name: historical_value, dtype: float64
+    """
+    func = "historical_value"
+    factor = _check_number(margin, "margin", func, low=-math.inf, what=_MARGIN)
+    t = read_transactions(
+        tx,
+        customer_id=customer_id,
+        date=date,
+        amount=amount,
+        observation_end=observation_end,
+        func=func,
+    )
+    amounts = t.amount if t.amount is not None else np.empty(0)
+    values = core.historical_value(t.customer, amounts, t.n_customers, margin=factor)
+    return pd.Series(values, index=t.customer_ids, name="historical_value")
+
+
+def calibration_holdout_table(
+    model: TransactionModel, summary: pd.DataFrame, *, max_frequency: int = 7
+) -> pd.DataFrame:
+    r"""Compare predicted and actual holdout transactions, by the customers' calibration frequency.
+
+    Parameters
+    ----------
+    model : model
+        A transaction model fitted on the calibration part (``rt.BetaGeo``, ``rt.ParetoNBD``, ...).
+    summary : pandas.DataFrame
+        ``rt.rfm_summary(tx, calibration_end=..., time_unit=...)``: the columns ``frequency``, ``recency``,
+        ``T``, ``frequency_holdout`` and ``duration_holdout``, in the model's time unit.
+    max_frequency : int, default 7
+        Customers with this many calibration transactions or more share the last bin, labelled
+        ``"7+"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``frequency``: the bins ``"0"``, ``"1"``, ..., ``"7+"`` (strings, in order). Columns:
+        ``customers`` (int64, how many are in the bin), ``actual`` (their mean number of holdout
+        transactions, ``frequency_holdout``) and ``expected`` (the mean predicted by the model). The means
+        are NaN in an empty bin.
+
+    Raises
+    ------
+    ColumnTypeError
+        If ``model`` lacks ``conditional_expected_purchases`` or the summary is not a DataFrame.
+    InvalidParameterError
+        If ``max_frequency`` is not a whole number >= 1.
+    ColumnNotFoundError, InvalidValueError
+        If the summary lacks the holdout columns (make it with ``calibration_end=``) or breaks their rules.
+
+    See Also
+    --------
+    tracking_table : The same check over calendar time.
+
+    Notes
+    -----
+    The conditional-expectation check of Fader, Hardie & Lee (2005, Figure 4): for each customer the
+    model predicts $E[Y(\tau) \mid x, t_x, T]$, the transactions in the holdout of length
+    $\tau$ = ``duration_holdout`` given the calibration history; the table averages predictions and
+    actual holdout transactions over the customers of each calibration frequency $x$. A model that
+    describes the data follows the actual means in every bin, including the regression to the mean of the
+    heavy buyers.
+
+    References
+    ----------
+    Fader, P. S., Hardie, B. G. S. and Lee, K. L. (2005). "Counting your customers" the easy way: an
+    alternative to the Pareto/NBD model. *Marketing Science* 24(2), 275-284.
+
+    Examples
+    --------
+    >>> import retention as rt
+    >>> tx = rt.example_transactions()
+    >>> summary = rt.rfm_summary(tx, time_unit="W", calibration_end="2024-06-30")
+    >>> model = rt.BetaGeo.fit(summary)
+    >>> rt.calibration_holdout_table(model, summary, max_frequency=4).round(3)
+               customers  actual  expected
+    frequency
+    0               1302   0.256     0.256
+    1                443   0.521     0.446
+    2                176   0.767     0.735
+    3                100   0.880     1.030
+    4+               219   2.096     2.331
+    """
+    func = "calibration_holdout_table"
+    _check_model(model, "conditional_expected_purchases", "model", "rt.BetaGeo", func)
+    cap = _check_whole(max_frequency, "max_frequency", func, low=1)
+    _require_frame(summary, "rt.rfm_summary(tx, calibration_end=...)", func)
+    names: dict[str, object] = dict.fromkeys(
+        ("frequency", "recency", "T", "frequency_holdout", "duration_holdout")
+    )
+    data = read_customers(summary, names, func=func)
+    x, recency, age, actual, duration = data.columns
+    check_frequency_recency_T(Customers((x, recency, age), data.index), func=func)
+    check_holdout(Customers((actual, duration), data.index), func=func)
+
+    expected = np.empty(len(x))
+    # rt.rfm_summary gives every customer the same holdout length; group by it in case it varies.
+    lengths, which = np.unique(duration, return_inverse=True)
+    for j, length in enumerate(lengths):  # one call per distinct holdout length, not per customer
+        rows = which == j
+        expected[rows] = model.conditional_expected_purchases(
+            float(length), frequency=x[rows], recency=recency[rows], T=age[rows]
+        )
+    bins = core.frequency_bins(x, cap)
+    counts, actual_mean = core.binned_means(bins, actual, cap + 1)
+    _, expected_mean = core.binned_means(bins, expected, cap + 1)
+    labels = [str(k) for k in range(cap)] + [f"{cap}+"]
+    return pd.DataFrame(
+        {"customers": counts.astype(np.int64), "actual": actual_mean, "expected": expected_mean},
+        index=pd.Index(labels, name="frequency", dtype="str"),
+    )
+
+
+def tracking_table(
+    model: NewCustomerModel,
+    tx: pd.DataFrame,
+    *,
+    time_unit: str,
+    freq: str = "W",
+    calibration_end: object = None,
+    observation_end: object = None,
+    customer_id: Any = "customer_id",
+    date: Any = "date",
+) -> pd.DataFrame:
+    r"""Compare expected and actual repeat transactions of the customer base, period by period.
+
+    Parameters
+    ----------
+    model : model
+        A fitted transaction model with ``expected_purchases(t)`` (``rt.BetaGeo``, ``rt.ParetoNBD``, ...).
+    tx : pandas.DataFrame
+        One row per purchase, calibration and holdout together. Not modified.
+    time_unit : {"D", "W", "M", "Q", "Y"}
+        The model's time unit: that of ``recency`` and ``T`` in the summary it was fitted on.
+    freq : {"D", "W", "M", "Q", "Y"}, default "W"
+        The periods of the table (weeks run Monday to Sunday).
+    calibration_end : date-like, optional
+        Only customers whose first purchase is on or before this day are tracked (the cohort the model
+        was fitted on, as in ``rt.rfm_summary(..., calibration_end=...)``); their purchases are tracked
+        to the observation end. None tracks every customer.
+    observation_end : date-like, optional
+        The last day observed (inclusive); defaults to the last purchase day.
+    customer_id, date : column label, default "customer_id", "date"
+        The columns holding the customer id and the purchase date.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``period`` (a PeriodIndex): from the period of the cohort's first purchase to the last
+        period that the data cover completely (the period holding the observation end only if the end is
+        its last day). Columns: ``actual`` and ``expected`` (repeat transactions in the period),
+        ``actual_cumulative`` and ``expected_cumulative`` (since the start).
+
+    Raises
+    ------
+    ColumnTypeError
+        If ``model`` lacks ``expected_purchases``.
+    InvalidParameterError
+        If ``time_unit``, ``freq``, ``calibration_end`` or ``observation_end`` is not accepted.
+    ColumnNotFoundError, InvalidValueError
+        If the table cannot be read (see :func:`~retention.frames.schema.read_transactions`).
+
+    See Also
+    --------
+    calibration_holdout_table : The check customer by customer, by calibration frequency.
+
+    Notes
+    -----
+    The tracking check of Fader, Hardie & Lee (2005, Figures 2 and 3). A repeat transaction is a day with
+    a purchase after the customer's first purchase day (purchases of one day merged, as
+    ``rt.rfm_summary(freq="D")`` counts them). With $f_i$ the first purchase day of customer $i$ and $e$
+    the last day of a period, the expected cumulative repeat transactions are
+
+    $$
+    \sum_{i:\, f_i \le e} E[X(e - f_i)],
+    $$
+
+    where $E[X(t)]$ is the model's ``expected_purchases`` and $e - f_i$ is in days converted to the
+    model's unit (weeks are 7 days; a month 30.436875). Time is measured as in ``rt.rfm_summary``,
+    where $T$ is the observation end day minus the first purchase day, so at the calibration end the
+    expected cumulative count is $\sum_i E[X(T_i)]$ over the calibration summary (``lifetimes``'
+    ``expected_cumulative_transactions`` measures to the day after, one day more). The sum over customers
+    is a convolution of the number of first purchases per day with $E[X(\cdot)]$: one call of the
+    model, no loop over customers or periods.
+
+    References
+    ----------
+    Fader, P. S., Hardie, B. G. S. and Lee, K. L. (2005). "Counting your customers" the easy way: an
+    alternative to the Pareto/NBD model. *Marketing Science* 24(2), 275-284.
+
+    Examples
+    --------
+    >>> import retention as rt
+    >>> tx = rt.example_transactions()
+    >>> summary = rt.rfm_summary(tx, time_unit="W", calibration_end="2024-06-30")
+    >>> model = rt.BetaGeo.fit(summary)
+    >>> table = rt.tracking_table(model, tx, time_unit="W", freq="M", calibration_end="2024-06-30")
+    >>> table.tail(3).round(1)
+             actual  expected  actual_cumulative  expected_cumulative
+    period
+    2024-10   201.0     206.3             3628.0               3608.7
+    2024-11   187.0     190.6             3815.0               3799.4
+    2024-12   183.0     188.8             3998.0               3988.2
+    """
+    func = "tracking_table"
+    _check_model(model, "expected_purchases", "model", "rt.BetaGeo", func)
+    unit = check_freq(time_unit, func, name="time_unit")
+    period = check_freq(freq, func)
+    t = read_transactions(
+        tx, customer_id=customer_id, date=date, observation_end=observation_end, func=func
+    )
+    cut = (
+        read_cutoff(calibration_end, t, name="calibration_end", func=func)
+        if calibration_end is not None
+        else None
+    )
+    columns = ["actual", "expected", "actual_cumulative", "expected_cumulative"]
+    if t.n_rows == 0 or t.end_day is None:
+        return _empty_tracking(columns, period)
+
+    # The distinct (customer, day) pairs are the transactions, purchases of one day merged.
+    pairs = activity(t.customer, t.days, t.n_customers)
+    first = pairs.first_period
+    cohort = first <= cut if cut is not None else np.ones(len(first), dtype=np.bool_)
+    origin = int(first[cohort].min())
+    first_code = int(period_codes(np.array([origin], dtype="datetime64[D]"), period)[0])
+    last_code = last_complete_period(t.end_day, period)
+    if last_code < first_code:
+        return _empty_tracking(columns, period)
+    codes = np.arange(first_code, last_code + 1, dtype=np.int64)
+    ends = period_start_days(codes + 1, period) - 1 - origin
+    repeat = (pairs.period != first[pairs.customer]) & cohort[pairs.customer]
+    ages = np.arange(int(ends[-1]) + 1, dtype=np.float64) / (_PERIOD_DAYS[unit] / _PERIOD_DAYS["D"])
+    expected_by_age = np.asarray(model.expected_purchases(ages), dtype=np.float64)
+    counts = core.tracking_counts(
+        first[cohort] - origin, pairs.period[repeat] - origin, ends, expected_by_age
+    )
+    result = pd.DataFrame(
+        {
+            "actual": np.diff(counts.actual, prepend=0.0),
+            "expected": np.diff(counts.expected, prepend=0.0),
+            "actual_cumulative": counts.actual,
+            "expected_cumulative": counts.expected,
+        },
+        index=period_index(codes, period, name="period"),
+    )
+    return result
+
+
+def _empty_tracking(columns: list[str], freq: str) -> pd.DataFrame:
+    index = period_index(np.empty(0, dtype=np.int64), freq, name="period")
+    return pd.DataFrame({c: np.empty(0) for c in columns}, index=index)

@@ -1,0 +1,169 @@
+"""Tests of the value computations on arrays (retention.core.clv.value)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from retention.core.clv import value
+from retention.errors import ColumnTypeError, InvalidParameterError
+
+# --- clv_formula -------------------------------------------------------------------------------------
+
+
+def test_clv_formula_by_hand() -> None:
+    # m r / (1 + d - r): 100 * 0.8 / 0.3, 100 * 0.6 / 0.5, 100 * 0.9 / 0.2.
+    assert value.clv_formula(100.0, 0.8, 0.1) == pytest.approx(80 / 0.3, rel=1e-15)
+    np.testing.assert_allclose(
+        value.clv_formula(100, [0.6, 0.8, 0.9], 0.1), [120.0, 80 / 0.3, 450.0], rtol=1e-14
+    )
+    assert isinstance(value.clv_formula(1, 0.5, 0), float)
+    assert value.clv_formula(1, 0.5, 0) == 1.0  # 0.5 / 0.5
+    assert value.clv_formula(30.0, 0.0, 0.1) == 0.0  # gone after the first period
+    assert value.clv_formula(30.0, 1.0, 0.1) == pytest.approx(300.0)  # the perpetuity m / d
+    assert value.clv_formula(-10.0, 0.5, 0.0) == -10.0  # a loss-making customer
+
+
+def test_clv_formula_broadcasts() -> None:
+    got = value.clv_formula([[10.0], [20.0]], [0.5, 0.75], [0.0, 0.25])
+    assert got.shape == (2, 2)
+    np.testing.assert_allclose(got, [[10.0, 15.0], [20.0, 30.0]])
+
+
+@given(
+    margin=st.floats(-1e6, 1e6),
+    retention=st.floats(0, 0.99),
+    rate=st.floats(0, 1),
+)
+def test_clv_formula_is_the_discounted_sum(margin: float, retention: float, rate: float) -> None:
+    # The closed form of sum_{t >= 1} m r^t / (1 + d)^t, summed until the terms vanish.
+    ratio = retention / (1 + rate)
+    terms = ratio ** np.arange(1, 20_000)
+    expected = margin * float(terms.sum())
+    assert value.clv_formula(margin, retention, rate) == pytest.approx(expected, rel=1e-9, abs=1e-9)
+
+
+@given(retention=st.floats(0, 0.99), low=st.floats(0, 1), high=st.floats(0, 1))
+def test_clv_formula_falls_with_the_discount_rate(
+    retention: float, low: float, high: float
+) -> None:
+    low, high = sorted((low, high))
+    assert value.clv_formula(1.0, retention, high) <= value.clv_formula(1.0, retention, low)
+
+
+@pytest.mark.parametrize(
+    ("args", "error", "message"),
+    [
+        ((1.0, 1.2, 0.1), InvalidParameterError, r"'retention' .* \[0, 1\]: Got 1.2"),
+        ((1.0, -0.1, 0.1), InvalidParameterError, "'retention'"),
+        ((1.0, math.nan, 0.1), InvalidParameterError, "'retention'"),
+        ((1.0, [0.5, 2.0], 0.1), InvalidParameterError, r"first at position 1 \(2.0\)"),
+        ((1.0, 0.5, -0.01), InvalidParameterError, "'discount_rate' .* >= 0"),
+        ((1.0, 0.5, math.inf), InvalidParameterError, "'discount_rate'"),
+        ((math.nan, 0.5, 0.1), InvalidParameterError, "'margin' .* finite"),
+        ((1.0, 1.0, 0.0), InvalidParameterError, "infinite sum"),
+        ((1.0, [0.5, 0.6], [0.1, 0.2, 0.3]), InvalidParameterError, "broadcast"),
+        (("1", 0.5, 0.1), ColumnTypeError, "'margin' .* numbers"),
+        ((1.0, True, 0.1), ColumnTypeError, "'retention'"),
+    ],
+)
+def test_clv_formula_bad_input(
+    args: tuple[object, object, object], error: type, message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        value.clv_formula(*args)  # type: ignore[arg-type]
+
+
+# --- discounted_transactions ------------------------------------------------------------------------------
+
+
+def test_discounted_transactions_by_hand() -> None:
+    # Cumulative 1, 3, 6 transactions at the end of periods 1, 2, 3; rate 0.1 per period.
+    table = {0.0: 0.0, 2.0: 1.0, 4.0: 3.0, 6.0: 6.0}
+    got = value.discounted_transactions(
+        lambda t: np.array([table[t], 2 * table[t]]), horizon=3, step=2.0, discount_rate=0.1
+    )
+    expected = 1 / 1.1 + 2 / 1.1**2 + 3 / 1.1**3
+    np.testing.assert_allclose(got, [expected, 2 * expected], rtol=1e-15)
+
+
+@given(
+    rates=hnp.arrays(np.float64, 3, elements=st.floats(0, 5)),
+    horizon=st.integers(1, 40),
+    step=st.floats(0.1, 10),
+)
+def test_discounted_transactions_without_discount_telescopes(
+    rates: np.ndarray, horizon: int, step: float
+) -> None:
+    def cumulative(t: float) -> np.ndarray:
+        return rates * math.sqrt(t)  # concave, like the models' E[Y(t)]
+
+    got = value.discounted_transactions(cumulative, horizon=horizon, step=step, discount_rate=0.0)
+    np.testing.assert_allclose(got, cumulative(horizon * step), rtol=1e-12, atol=1e-12)
+
+
+# --- historical value and the holdout table ----------------------------------------------------------
+
+
+def test_historical_value() -> None:
+    got = value.historical_value(
+        np.array([2, 0, 2, 2]), np.array([10.0, 4.0, -3.0, 1.5]), 4, margin=0.2
+    )
+    np.testing.assert_allclose(got, [0.8, 0.0, 1.7, 0.0])
+
+
+def test_frequency_bins_and_means() -> None:
+    x = np.array([0.0, 0.0, 1.0, 2.0, 3.0, 9.0])
+    bins = value.frequency_bins(x, 2)
+    np.testing.assert_array_equal(bins, [0, 0, 1, 2, 2, 2])
+    counts, means = value.binned_means(bins, np.array([0.0, 1.0, 2.0, 4.0, 5.0, 9.0]), 4)
+    np.testing.assert_array_equal(counts, [2, 1, 3, 0])
+    np.testing.assert_allclose(means, [0.5, 2.0, 6.0, np.nan])
+
+
+# --- tracking ------------------------------------------------------------------------------------------
+
+
+def brute_force_tracking(
+    first: np.ndarray, repeat: np.ndarray, at: np.ndarray, g: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """One customer and one day at a time."""
+    actual = np.array([float(np.sum(repeat <= e)) for e in at])
+    expected = np.array([sum(g[e - f] for f in first if f <= e) for e in at], dtype=float)
+    return actual, expected
+
+
+def test_tracking_counts_by_hand() -> None:
+    # Customers first buying on days 0, 0 and 2; E[X(d)] = 0, 0.1, 0.3, 0.6, 1.0 for d = 0..4.
+    g = np.array([0.0, 0.1, 0.3, 0.6, 1.0])
+    got = value.tracking_counts(np.array([0, 0, 2]), np.array([1, 3, 3]), np.array([1, 2, 4]), g)
+    np.testing.assert_allclose(got.actual, [1.0, 1.0, 3.0])
+    # day 1: 2 * 0.1; day 2: 2 * 0.3 + 0; day 4: 2 * 1.0 + 0.3
+    np.testing.assert_allclose(got.expected, [0.2, 0.6, 2.3], rtol=1e-12)
+
+
+@given(
+    first=hnp.arrays(np.int64, st.integers(1, 30), elements=st.integers(0, 60)),
+    gaps=hnp.arrays(np.int64, st.integers(0, 40), elements=st.integers(1, 60)),
+    data=st.data(),
+)
+def test_tracking_counts_match_brute_force(
+    first: np.ndarray, gaps: np.ndarray, data: st.DataObject
+) -> None:
+    n_days = 130
+    g = np.cumsum(data.draw(hnp.arrays(np.float64, n_days, elements=st.floats(0, 1))))
+    g[0] = 0.0
+    owners = data.draw(hnp.arrays(np.int64, len(gaps), elements=st.integers(0, len(first) - 1)))
+    repeat = first[owners] + gaps  # a repeat transaction comes after its customer's first purchase
+    at = np.sort(
+        data.draw(hnp.arrays(np.int64, st.integers(1, 10), elements=st.integers(0, n_days - 1)))
+    )
+    got = value.tracking_counts(first, repeat, at, g)
+    actual, expected = brute_force_tracking(first, repeat, at, g)
+    np.testing.assert_allclose(got.actual, actual)
+    np.testing.assert_allclose(got.expected, expected, rtol=1e-9, atol=1e-9)

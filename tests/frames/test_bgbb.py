@@ -1,0 +1,315 @@
+"""Tests of the model value rt.BetaGeoBetaBinom (retention.frames.bgbb)."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import retention as rt
+from retention.errors import (
+    ColumnNotFoundError,
+    ColumnTypeError,
+    InvalidParameterError,
+    InvalidValueError,
+)
+
+DONATIONS = {"alpha": 1.204, "beta": 0.750, "gamma": 0.657, "delta": 2.783}
+
+
+def patterns() -> pd.DataFrame:
+    """The expected pattern counts of 10,000 donors over 4 opportunities under the donation estimates."""
+    return pd.DataFrame(
+        {
+            "frequency": [0, 1, 1, 2, 1, 2, 3, 1, 2, 3, 4],
+            "recency": [0, 1, 2, 2, 3, 3, 3, 4, 4, 4, 4],
+            "n_periods": 4,
+            "donors": [3308, 1120, 382, 604, 252, 443, 537, 209, 503, 921, 1720],
+        },
+        index=pd.Index(list("abcdefghijk"), name="pattern"),
+    )
+
+
+# --- the published fit ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def donations(shared_data: Path) -> pd.DataFrame:
+    return pd.read_csv(shared_data / "donations.csv")
+
+
+def test_reproduces_fader_hardie_shang_2010(donations: pd.DataFrame) -> None:
+    model = rt.BetaGeoBetaBinom.fit(
+        frequency=donations["frequency"],
+        recency=donations["recency"],
+        n_periods=donations["periods"],
+        weights=donations["weights"],
+    )
+    assert {name: round(value, 3) for name, value in model.params.items()} == DONATIONS
+    assert round(model.loglik, 1) == -33225.6
+    assert model.n_customers == 11104
+    frame = donations.rename(columns={"periods": "n_periods"})
+    assert rt.BetaGeoBetaBinom.fit(frame, weights=frame["weights"]) == model
+
+
+def test_fit_is_a_maximum(donations: pd.DataFrame) -> None:
+    from retention.core.clv.fitting import total_loglik
+
+    model = rt.BetaGeoBetaBinom.fit(
+        frequency=donations["frequency"],
+        recency=donations["recency"],
+        n_periods=donations["periods"],
+        weights=donations["weights"],
+    )
+    columns = tuple(donations[c].to_numpy(float) for c in ("frequency", "recency", "periods"))
+    for name in model.params:
+        for factor in (0.99, 1.01):
+            params = model.params | {name: model.params[name] * factor}
+            ll = total_loglik(
+                model._likelihood, list(params.values()), columns, donations["weights"]
+            )
+            assert ll < model.loglik
+
+
+# --- input -------------------------------------------------------------------------------------------
+
+
+def test_frame_arrays_and_repeated_rows_give_the_same_fit() -> None:
+    data = patterns()
+    from_frame = rt.BetaGeoBetaBinom.fit(data, weights=data["donors"])
+    from_arrays = rt.BetaGeoBetaBinom.fit(
+        frequency=data["frequency"].to_numpy(),
+        recency=data["recency"].tolist(),
+        n_periods=np.full(len(data), 4),
+        weights=data["donors"].to_numpy(),
+    )
+    assert from_frame == from_arrays
+    repeated = rt.BetaGeoBetaBinom.fit(data.loc[data.index.repeat(data["donors"])])
+    for name in from_frame.params:
+        assert repeated.params[name] == pytest.approx(from_frame.params[name], rel=1e-8)
+    assert repeated.loglik == pytest.approx(from_frame.loglik, rel=1e-12)
+    assert repeated.n_customers == from_frame.n_customers == 9999  # 10,000 expected, rounded
+
+
+def test_reads_a_yearly_rfm_summary() -> None:
+    # Donors acquired in 2015 who can give once a year in 2016-2021: simulate the BG/BB process, write the
+    # gifts as dated transactions, and summarise them by year. T is then the number of opportunities.
+    rng = np.random.default_rng(12)
+    n, years = 6000, 6
+    p = rng.beta(DONATIONS["alpha"], DONATIONS["beta"], n)
+    death = rng.geometric(rng.beta(DONATIONS["gamma"], DONATIONS["delta"], n))
+    year = np.arange(1, years + 1)
+    gives = (rng.random((n, years)) < p[:, None]) & (year[None, :] < death[:, None])
+    donor, which = np.nonzero(gives)
+    tx = pd.DataFrame(
+        {
+            "customer_id": np.concatenate([np.arange(n), donor]),
+            "date": pd.to_datetime(
+                np.concatenate([np.full(n, 2015), 2015 + year[which]]).astype(str)
+            )
+            + pd.Timedelta(days=40),
+        }
+    )
+    summary = rt.rfm_summary(tx, freq="Y", observation_end="2021-12-31")
+    x = gives.sum(axis=1)
+    tx_expected = np.where(x > 0, years - np.argmax(gives[:, ::-1], axis=1), 0)
+    np.testing.assert_array_equal(summary["frequency"], x)
+    np.testing.assert_array_equal(summary["recency"], tx_expected)
+    np.testing.assert_array_equal(summary["T"], np.full(n, years))
+    model = rt.BetaGeoBetaBinom.fit(summary)
+    same = rt.BetaGeoBetaBinom.fit(frequency=x, recency=tx_expected, n_periods=np.full(n, years))
+    assert model == same
+    for name, truth in DONATIONS.items():
+        assert abs(model.params[name] - truth) < 3 * model.standard_errors[name], name
+    alive = model.p_alive(summary)
+    assert isinstance(alive, pd.Series)
+    pd.testing.assert_index_equal(alive.index, summary.index)
+
+
+# --- predictions ---------------------------------------------------------------------------------------
+
+
+def test_predictions_on_a_frame_are_labelled_series() -> None:
+    m = rt.BetaGeoBetaBinom(**DONATIONS)
+    data = patterns()
+    for name, result in (
+        ("p_alive", m.p_alive(data)),
+        ("conditional_expected_purchases", m.conditional_expected_purchases(5, data)),
+        (
+            "discounted_expected_residual_transactions",
+            m.discounted_expected_residual_transactions(data, discount_rate=0.1),
+        ),
+    ):
+        assert isinstance(result, pd.Series)
+        assert result.name == name
+        pd.testing.assert_index_equal(result.index, data.index)
+        arrays = m.p_alive(
+            frequency=data["frequency"], recency=data["recency"], n_periods=data["n_periods"]
+        )
+        assert isinstance(arrays, np.ndarray)
+    np.testing.assert_array_equal(
+        m.p_alive(data).to_numpy(),
+        m.p_alive(
+            frequency=data["frequency"], recency=data["recency"], n_periods=data["n_periods"]
+        ),
+    )
+
+
+def test_predictions_by_hand() -> None:
+    m = rt.BetaGeoBetaBinom(alpha=1.0, beta=1.0, gamma=1.0, delta=1.0)
+    # p, theta uniform. One opportunity, one purchase: L = 1/4 (alive and bought); alive at 2 as well:
+    # E[p] E[(1 - theta)^2] = 1/2 * 1/3, so P(alive at 2) = (1/6) / (1/4) = 2/3.
+    assert m.p_alive(frequency=[1], recency=[1], n_periods=[1])[0] == pytest.approx(
+        2 / 3, rel=1e-14
+    )
+    # No purchase at one opportunity: L = 3/4; alive at 2 with no purchase: E[1 - p] E[(1 - theta)^2] = 1/6.
+    assert m.p_alive(frequency=[0], recency=[0], n_periods=[1])[0] == pytest.approx(
+        2 / 9, rel=1e-14
+    )
+    # A new customer: E[X(1)] = E[p] E[1 - theta] = 1/4; E[X(2)] = 1/4 + E[p] E[(1 - theta)^2] = 1/4 + 1/6.
+    np.testing.assert_allclose(m.expected_purchases([0, 1, 2]), [0, 1 / 4, 5 / 12], rtol=1e-13)
+    # P(X(1) = 0) = 3/4, P(X(1) = 1) = 1/4.
+    np.testing.assert_allclose(
+        m.probability_of_purchases([0, 1, 2], 1), [3 / 4, 1 / 4, 0], rtol=1e-14
+    )
+    # After one purchase at one opportunity: E[p^2] E[(1 - theta)^2] / L = (1/3)(1/3)/(1/4) = 4/9 next time.
+    got = m.conditional_expected_purchases(1, frequency=[1], recency=[1], n_periods=[1])[0]
+    assert got == pytest.approx(4 / 9, rel=1e-13)
+
+
+def test_scalar_and_array_returns() -> None:
+    m = rt.BetaGeoBetaBinom(**DONATIONS)
+    assert isinstance(m.expected_purchases(6), float)
+    assert m.expected_purchases(0) == 0.0
+    assert m.expected_purchases([1, 2]).shape == (2,)
+    assert isinstance(m.probability_of_purchases(2, 6), float)
+    probs = m.probability_of_purchases(np.arange(7), 6)
+    assert probs.shape == (7,)
+    assert probs.sum() == pytest.approx(1.0, rel=1e-12)
+
+
+def test_known_parameters() -> None:
+    m = rt.BetaGeoBetaBinom(**DONATIONS)
+    assert m.params == DONATIONS
+    assert math.isnan(m.loglik)
+    assert repr(m) == "BetaGeoBetaBinom(alpha=1.204, beta=0.75, gamma=0.657, delta=2.783)"
+    assert list(m.summary().index) == ["alpha", "beta", "gamma", "delta"]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        m.gamma = 1.0  # type: ignore[misc]
+    with pytest.raises(InvalidParameterError, match="The 'delta' parameter of BetaGeoBetaBinom"):
+        rt.BetaGeoBetaBinom(**(DONATIONS | {"delta": 0.0}))
+
+
+# --- bad input -----------------------------------------------------------------------------------------
+
+
+def _arrays(**changes: object) -> dict[str, object]:
+    base: dict[str, object] = {
+        "frequency": [1, 0, 2, 3, 1],
+        "recency": [3, 0, 5, 4, 1],
+        "n_periods": [6, 6, 6, 6, 6],
+    }
+    return base | changes
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        (
+            {"frequency": [4, 0, 2, 3, 1]},
+            "frequency passed to .* must not exceed recency: 1 customer, the first at position 0 \\(frequency 4.0, recency 3.0\\)",
+        ),
+        (
+            {"recency": [3, 0, 7, 4, 1]},
+            "recency passed to .* must not exceed n_periods: 1 customer, the first at position 2",
+        ),
+        ({"recency": [3, 2, 5, 4, 1]}, "must be 0 for customers without repeat transactions"),
+        (
+            {"frequency": [1.5, 0, 2, 3, 1]},
+            "frequency passed to .* must be finite whole numbers >= 0",
+        ),
+        ({"recency": [3, 0, 5, 4.5, 1]}, "recency passed to .* must be finite whole numbers >= 0"),
+        (
+            {"n_periods": [6, 6, -6, 6, 6]},
+            "n_periods passed to .* must be finite whole numbers >= 0",
+        ),
+        (
+            {"n_periods": [6, np.nan, 6, 6, 6]},
+            "n_periods passed to .* must be finite whole numbers",
+        ),
+        (
+            {"n_periods": [6, 6]},
+            "one entry per customer each; got lengths frequency 5, recency 5, n_periods 2",
+        ),
+    ],
+)
+def test_bad_customers_raise_clear_errors(changes: dict[str, object], message: str) -> None:
+    with pytest.raises(InvalidValueError, match=message):
+        rt.BetaGeoBetaBinom.fit(**_arrays(**changes))  # type: ignore[arg-type]
+    with pytest.raises(InvalidValueError, match=message):
+        rt.BetaGeoBetaBinom(**DONATIONS).p_alive(**_arrays(**changes))  # type: ignore[arg-type]
+
+
+def test_bad_values_in_a_frame_are_named_by_index() -> None:
+    data = patterns()
+    data.loc["c", "recency"] = 5
+    with pytest.raises(
+        InvalidValueError, match=r"the first at index 'c' \(recency 5.0, n_periods 4.0\)"
+    ):
+        rt.BetaGeoBetaBinom.fit(data)
+    summary = patterns().rename(columns={"n_periods": "T"})
+    summary.loc["d", "T"] = 1
+    with pytest.raises(
+        InvalidValueError, match="must not exceed T: 1 customer, the first at index 'd'"
+    ):
+        rt.BetaGeoBetaBinom.fit(summary)
+
+
+def test_not_identified_and_too_few() -> None:
+    with pytest.raises(
+        InvalidValueError, match="not identified: no customer has a repeat purchase"
+    ):
+        rt.BetaGeoBetaBinom.fit(frequency=[0] * 10, recency=[0] * 10, n_periods=[5] * 10)
+    with pytest.raises(
+        InvalidValueError, match=r"needs more customers than the model has parameters \(4\)"
+    ):
+        rt.BetaGeoBetaBinom.fit(frequency=[1, 2], recency=[1, 3], n_periods=[4, 4])
+
+
+def test_frame_problems() -> None:
+    data = patterns()
+    with pytest.raises(ColumnNotFoundError, match="no 'n_periods' column"):
+        rt.BetaGeoBetaBinom.fit(data.drop(columns="n_periods"))
+    with pytest.raises(ColumnTypeError, match=r"'recency' values passed to .* must be numbers"):
+        rt.BetaGeoBetaBinom.fit(data.astype({"recency": str}))
+    with pytest.raises(InvalidParameterError, match="either a summary frame or the arrays"):
+        rt.BetaGeoBetaBinom.fit(data, frequency=data["frequency"])
+    with pytest.raises(InvalidValueError, match=r"weights passed to .* must be finite and >= 0"):
+        rt.BetaGeoBetaBinom.fit(data, weights=-data["donors"])
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, math.nan, "5", None])
+def test_bad_horizons_and_counts(bad: object) -> None:
+    m = rt.BetaGeoBetaBinom(**DONATIONS)
+    with pytest.raises(InvalidParameterError, match="'n_future' parameter of"):
+        m.conditional_expected_purchases(bad, patterns())  # type: ignore[arg-type]
+    with pytest.raises(InvalidParameterError, match="'n' parameter of"):
+        m.probability_of_purchases(1, bad)  # type: ignore[arg-type]
+    if bad is not None:
+        with pytest.raises(InvalidParameterError, match=r"'n' parameter of .*expected_purchases"):
+            m.expected_purchases(bad)  # type: ignore[arg-type]
+        with pytest.raises(InvalidParameterError, match="'x' parameter of"):
+            m.probability_of_purchases(bad, 6)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("rate", [-0.1, math.inf, "10%", True])
+def test_bad_discount_rates(rate: object) -> None:
+    m = rt.BetaGeoBetaBinom(**DONATIONS)
+    with pytest.raises(
+        InvalidParameterError, match="'discount_rate' parameter of BetaGeoBetaBinom"
+    ):
+        m.discounted_expected_residual_transactions(patterns(), discount_rate=rate)  # type: ignore[arg-type]

@@ -1,0 +1,542 @@
+"""Tests of customer value and the model checks on frames (retention.frames.value)."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from scipy import integrate, special
+
+import retention as rt
+from retention.errors import (
+    ColumnNotFoundError,
+    ColumnTypeError,
+    InvalidParameterError,
+    InvalidValueError,
+)
+
+BG = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+GG = {"p": 6.25, "q": 3.74, "gamma": 15.44}
+
+
+def customers() -> pd.DataFrame:
+    """Six CDNOW-like customers (times in weeks) with their mean repeat spend."""
+    return pd.DataFrame(
+        {
+            "frequency": [0, 2, 7, 1, 1, 30],
+            "recency": [0.0, 30.43, 29.43, 1.71, 1.71, 38.0],
+            "T": [38.86, 38.86, 38.86, 38.86, 20.0, 38.86],
+            "monetary_value": [0.0, 22.35, 73.74, 11.77, 40.0, 15.0],
+        },
+        index=pd.Index([11, 12, 13, 14, 15, 16], name="customer_id"),
+    )
+
+
+class UnitSpend:
+    """A spend model that predicts 1 per transaction, so CLV is the discounted number of transactions."""
+
+    def conditional_expected_spend(self, *, frequency: Any, monetary_value: Any) -> np.ndarray:
+        return np.ones(len(np.asarray(frequency)))
+
+
+@pytest.fixture(scope="module")
+def cdnow() -> tuple[pd.DataFrame, pd.DataFrame]:
+    from tests.conftest import SHARED_DATA
+
+    path = SHARED_DATA / "cdnow_sample.csv"
+    if not path.is_file():
+        pytest.skip(f"reference data not found at {path}")
+    tx = pd.read_csv(path)
+    summary = rt.rfm_summary(tx, time_unit="W", calibration_end="1997-09-30", amount="amount")
+    return tx, summary
+
+
+# --- customer_lifetime_value ---------------------------------------------------------------------------
+
+
+def test_clv_matches_lifetimes_on_cdnow(
+    cdnow: tuple[pd.DataFrame, pd.DataFrame], shared_data: Path
+) -> None:
+    # lifetimes 0.11.3: GammaGammaFitter(p=6.25, q=3.74, v=15.44).customer_lifetime_value(BetaGeoFitter
+    # with r=0.243, alpha=4.414, a=0.793, b=2.426, ..., time=12, discount_rate=0.01, freq="W") on the
+    # calibration summary: 12 months of 4.345 weeks at 1% a month.
+    peer = {
+        1: 36.285702,
+        2: 4.641031,
+        3: 8.369491,
+        6: 283.570303,
+        9: 43.373842,
+        18: 6.349369,
+        100: 21.900958,
+    }
+    _, summary = cdnow
+    got = rt.customer_lifetime_value(
+        rt.BetaGeo(**BG),
+        rt.GammaGamma(**GG),
+        summary.loc[list(peer)],
+        horizon=12,
+        freq=4.345,
+        discount_rate=0.01,
+    )
+    np.testing.assert_allclose(got.to_numpy(), list(peer.values()), atol=2e-6)
+
+
+def test_clv_without_discount_is_spend_times_expected_purchases() -> None:
+    summary = customers()
+    purchases, spend = rt.BetaGeo(**BG), rt.GammaGamma(**GG)
+    got = rt.customer_lifetime_value(
+        purchases,
+        spend,
+        summary,
+        horizon=12,
+        freq="M",
+        time_unit="W",
+        discount_rate=0.0,
+        margin=0.3,
+    )
+    weeks = 365.2425 / 7  # 12 months of 365.2425 / 12 days
+    expected = (
+        0.3
+        * spend.conditional_expected_spend(summary)
+        * purchases.conditional_expected_purchases(weeks, summary)
+    )
+    np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(), rtol=1e-12)
+    assert got.name == "clv"
+    assert got.index.equals(summary.index)
+
+
+def _gamma_mean(h: Any, k: float) -> float:
+    """E[h(y)] for y ~ Gamma(k, 1) by quadrature (y = v ** (1/k) removes the singularity when k < 1)."""
+    if k < 1:
+
+        def f(v: float) -> float:
+            return float(h(v ** (1 / k)) * math.exp(-(v ** (1 / k))) / math.gamma(k + 1))
+
+        cuts = [0.0, 1.0, 50.0**k, math.inf]
+    else:
+
+        def f(v: float) -> float:
+            return (
+                float(h(v) * math.exp((k - 1) * math.log(v) - v - math.lgamma(k))) if v > 0 else 0.0
+            )
+
+        cuts = [0.0, k, k + 10 * math.sqrt(k) + 10, math.inf]
+    pieces = itertools.pairwise(cuts)
+    return sum(integrate.quad(f, lo, hi, epsabs=0, epsrel=1e-11, limit=200)[0] for lo, hi in pieces)
+
+
+def bg_dert(x: float, tx: float, T: float, delta: float) -> float:
+    """Discounted expected residual transactions of the BG/NBD by 2-D quadrature of the posterior.
+
+    Alive at T, the customer has lambda ~ Gamma(r + x, alpha + T), p ~ Beta(a, b + x), buys at rate lambda
+    and leaves at each purchase with probability p, so is alive at T + s with probability exp(-lambda p s):
+    the discounted purchases are int exp(-delta s) lambda exp(-lambda p s) ds = lambda / (lambda p + delta).
+    """
+    r, alpha, a, b = BG.values()
+    k, rate, beta = r + x, alpha + T, b + x
+    alive = 1.0 if x == 0 else 1 / (1 + a / (b + x - 1) * ((alpha + T) / (alpha + tx)) ** (r + x))
+
+    def outer(u: float) -> float:
+        p = u ** (1 / a)  # removes the p ** (a - 1) of the beta density
+        inner = _gamma_mean(lambda y: (y / rate) / (y / rate * p + delta), k)
+        return inner * (1 - p) ** (beta - 1)
+
+    value = integrate.quad(outer, 0, 1, epsabs=0, epsrel=1e-10, limit=200)[0]
+    return alive * value / (a * math.exp(special.betaln(a, beta)))
+
+
+def test_clv_tends_to_the_continuously_discounted_value() -> None:
+    # Daily periods (1/7 week) at a continuous rate delta per week: (1 + d) = exp(delta / 7). Over 600
+    # weeks (exp(-30) of the value is left), the sum discounts each day's purchases from its end, so it
+    # brackets the continuous DERT: sum <= DERT <= exp(delta / 7) * sum. The middle of the bracket is
+    # within (delta / 7) ** 2 of the DERT.
+    summary = customers()
+    delta, step = 0.05, 1 / 7
+    got = rt.customer_lifetime_value(
+        rt.BetaGeo(**BG),
+        UnitSpend(),
+        summary,
+        horizon=round(600 / step),
+        freq=step,
+        discount_rate=math.exp(delta * step) - 1,
+    ).to_numpy()
+    dert = np.array([bg_dert(x, tx, T, delta) for x, tx, T, _ in summary.itertuples(index=False)])
+    assert np.all(got <= dert * (1 + 1e-9))
+    assert np.all(dert <= got * math.exp(delta * step) * (1 + 1e-9))
+    np.testing.assert_allclose(got * math.exp(delta * step / 2), dert, rtol=(delta * step) ** 2)
+
+
+def test_clv_of_pareto_nbd_tends_to_its_dert() -> None:
+    if not hasattr(rt, "ParetoNBD"):
+        pytest.skip("rt.ParetoNBD is not in this build")
+    model = rt.ParetoNBD(r=0.553, alpha=10.578, s=0.606, beta=11.669)
+    summary = customers()
+    delta, step = 0.05, 1 / 7
+    got = rt.customer_lifetime_value(
+        model,
+        UnitSpend(),
+        summary,
+        horizon=round(600 / step),
+        freq=step,
+        discount_rate=math.exp(delta * step) - 1,
+    ).to_numpy()
+    dert = np.asarray(
+        model.discounted_expected_residual_transactions(summary, discount_rate=delta), dtype=float
+    )
+    assert np.all(got <= dert * (1 + 1e-9))
+    assert np.all(dert <= got * math.exp(delta * step) * (1 + 1e-9))
+    np.testing.assert_allclose(got * math.exp(delta * step / 2), dert, rtol=(delta * step) ** 2)
+
+
+@pytest.mark.parametrize(
+    ("freq", "time_unit", "step"),
+    [
+        ("M", "W", 365.2425 / 12 / 7),
+        ("W", "D", 7.0),
+        ("Y", "M", 12.0),
+        ("Q", "M", 3.0),
+        ("D", "W", 1 / 7),
+        ("ME", "D", 365.2425 / 12),
+    ],
+)
+def test_clv_period_units(freq: str, time_unit: str, step: float) -> None:
+    summary = customers()
+    args = (rt.BetaGeo(**BG), rt.GammaGamma(**GG), summary)
+    by_name = rt.customer_lifetime_value(
+        *args, horizon=5, freq=freq, time_unit=time_unit, discount_rate=0.02
+    )
+    by_length = rt.customer_lifetime_value(*args, horizon=5, freq=step, discount_rate=0.02)
+    pd.testing.assert_series_equal(by_name, by_length, rtol=1e-12)
+
+
+def test_clv_works_with_the_mbg_nbd_and_compression_changes_nothing() -> None:
+    summary = pd.concat([customers(), customers().set_axis(range(20, 26))])  # every customer twice
+    model, spend = rt.ModifiedBetaGeo(**BG), rt.GammaGamma(**GG)
+    got = rt.customer_lifetime_value(model, spend, summary, horizon=3, freq=4.0, discount_rate=0.1)
+    # Customer by customer, period by period, without grouping identical customers.
+    expected = []
+    for _, row in summary.iterrows():
+        one = row.to_frame().T
+        cumulative = [0.0] + [
+            float(model.conditional_expected_purchases(4.0 * k, one).iloc[0]) for k in (1, 2, 3)
+        ]
+        increments = np.diff(cumulative) / 1.1 ** np.arange(1, 4)
+        expected.append(float(spend.conditional_expected_spend(one).iloc[0]) * increments.sum())
+    np.testing.assert_allclose(got.to_numpy(), expected, rtol=1e-12)
+
+
+def test_clv_of_an_empty_summary() -> None:
+    got = rt.customer_lifetime_value(
+        rt.BetaGeo(**BG),
+        rt.GammaGamma(**GG),
+        customers().iloc[:0],
+        horizon=3,
+        freq=4.0,
+        discount_rate=0.1,
+    )
+    assert len(got) == 0
+    assert got.name == "clv"
+
+
+@given(
+    low=st.floats(0, 0.5),
+    high=st.floats(0, 0.5),
+    horizon=st.integers(1, 15),
+    extra=st.integers(0, 15),
+    margin=st.floats(0.01, 100),
+)
+def test_clv_properties(low: float, high: float, horizon: int, extra: int, margin: float) -> None:
+    low, high = sorted((low, high))
+    summary = customers()
+    args = (rt.BetaGeo(**BG), rt.GammaGamma(**GG), summary)
+
+    def clv(rate: float, periods: int, m: float = 1.0) -> np.ndarray:
+        return rt.customer_lifetime_value(
+            *args, horizon=periods, freq="M", time_unit="W", discount_rate=rate, margin=m
+        ).to_numpy()
+
+    base = clv(low, horizon)
+    assert np.all(base >= 0)
+    assert np.all(clv(high, horizon) <= base * (1 + 1e-12))  # non-increasing in the discount rate
+    assert np.all(clv(low, horizon + extra) >= base * (1 - 1e-12))  # non-decreasing in the horizon
+    np.testing.assert_allclose(clv(low, horizon, margin), margin * base, rtol=1e-12)  # linear
+
+
+def test_clv_bad_arguments() -> None:
+    summary = customers()
+    bg, gg = rt.BetaGeo(**BG), rt.GammaGamma(**GG)
+    ok: dict[str, Any] = {"horizon": 12, "freq": "M", "time_unit": "W", "discount_rate": 0.01}
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"time_unit": None}, "'time_unit' parameter .* is needed"),
+        ({"freq": 4.3}, "applies only when freq is a period"),
+        ({"freq": "X"}, "'freq' parameter .* must be one of"),
+        ({"time_unit": "fortnight"}, "'time_unit' parameter"),
+        ({"freq": 0.0, "time_unit": None}, "'freq' parameter .* positive"),
+        ({"freq": -1.0, "time_unit": None}, "'freq'"),
+        ({"horizon": 0}, "'horizon' parameter .* whole number >= 1"),
+        ({"horizon": 2.5}, "'horizon'"),
+        ({"horizon": True}, "'horizon'"),
+        ({"discount_rate": -0.01}, "'discount_rate' parameter .* >= 0"),
+        ({"discount_rate": math.nan}, "'discount_rate'"),
+        ({"discount_rate": "1%"}, "'discount_rate'"),
+        ({"margin": math.inf}, "'margin'"),
+    ]
+    for change, message in cases:
+        with pytest.raises(InvalidParameterError, match=message):
+            rt.customer_lifetime_value(bg, gg, summary, **(ok | change))
+    with pytest.raises(
+        ColumnTypeError, match=r"'transaction_model' argument .* conditional_expected_purchases"
+    ):
+        rt.customer_lifetime_value(gg, bg, summary, **ok)  # type: ignore[arg-type]
+    with pytest.raises(
+        ColumnTypeError, match=r"'spend_model' argument .* conditional_expected_spend"
+    ):
+        rt.customer_lifetime_value(bg, bg, summary, **ok)  # type: ignore[arg-type]
+    with pytest.raises(ColumnTypeError, match="DataFrame"):
+        rt.customer_lifetime_value(bg, gg, summary.to_dict(), **ok)  # type: ignore[arg-type]
+    with pytest.raises(ColumnNotFoundError, match="monetary_value"):
+        rt.customer_lifetime_value(bg, gg, summary.drop(columns="monetary_value"), **ok)
+    with pytest.raises(InvalidValueError, match=r"recency .* must not exceed T"):
+        rt.customer_lifetime_value(bg, gg, summary.assign(recency=50.0), **ok)
+    with pytest.raises(InvalidValueError, match=r"monetary_value .* must be positive"):
+        rt.customer_lifetime_value(bg, gg, summary.assign(monetary_value=0.0), **ok)
+
+
+# --- historical_value -----------------------------------------------------------------------------------
+
+
+def purchases() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "customer_id": ["b", "a", "b", "c", "b", "a"],
+            "date": pd.to_datetime(
+                ["2024-01-02", "2024-01-05", "2024-01-09", "2024-02-01", "2024-03-01", "2024-03-02"]
+            ),
+            "amount": [10.0, 25.0, -4.0, 7.5, 20.0, 5.0],
+        }
+    )
+
+
+def test_historical_value_by_hand() -> None:
+    got = rt.historical_value(purchases())
+    expected = pd.Series(
+        [30.0, 26.0, 7.5],
+        index=pd.Index(["a", "b", "c"], name="customer_id"),
+        name="historical_value",
+    )
+    pd.testing.assert_series_equal(got, expected, check_index_type=False)
+    # Up to 2024-02-01, at a 40% margin: a 25 * 0.4, b (10 - 4) * 0.4, c 7.5 * 0.4.
+    early = rt.historical_value(purchases(), observation_end="2024-02-01", margin=0.4)
+    np.testing.assert_allclose(early.to_numpy(), [10.0, 2.4, 3.0])
+    # Other column names.
+    renamed = purchases().rename(columns={"customer_id": "who", "date": "when", "amount": "paid"})
+    same = rt.historical_value(renamed, customer_id="who", date="when", amount="paid")
+    np.testing.assert_allclose(same.to_numpy(), got.to_numpy())
+    assert same.index.name == "who"
+
+
+def test_historical_value_bad_margin_and_empty() -> None:
+    for bad in (math.nan, "0.3", None):
+        with pytest.raises(InvalidParameterError, match="'margin' parameter of historical_value"):
+            rt.historical_value(purchases(), margin=bad)  # type: ignore[arg-type]
+    empty = rt.historical_value(purchases().iloc[:0])
+    assert len(empty) == 0
+    assert empty.name == "historical_value"
+
+
+# --- calibration_holdout_table ----------------------------------------------------------------------
+
+
+def holdout_summary() -> pd.DataFrame:
+    return customers().assign(frequency_holdout=[0, 1, 4, 0, 2, 20], duration_holdout=39.0)
+
+
+def test_calibration_holdout_table_by_direct_computation() -> None:
+    summary = holdout_summary()
+    model = rt.BetaGeo(**BG)
+    got = rt.calibration_holdout_table(model, summary, max_frequency=2)
+    assert list(got.index) == ["0", "1", "2+"]
+    assert got.index.name == "frequency"
+    assert list(got.columns) == ["customers", "actual", "expected"]
+    np.testing.assert_array_equal(got["customers"], [1, 2, 3])
+    np.testing.assert_allclose(got["actual"], [0.0, 1.0, 25 / 3])
+    predicted = model.conditional_expected_purchases(39.0, summary).to_numpy()
+    np.testing.assert_allclose(
+        got["expected"],
+        [predicted[0], predicted[[3, 4]].mean(), predicted[[1, 2, 5]].mean()],
+        rtol=1e-14,
+    )
+    # Empty bins have no mean.
+    wide = rt.calibration_holdout_table(model, summary)
+    assert list(wide.index) == ["0", "1", "2", "3", "4", "5", "6", "7+"]
+    np.testing.assert_array_equal(wide["customers"], [1, 2, 1, 0, 0, 0, 0, 2])
+    assert wide.loc["3":"6", ["actual", "expected"]].isna().all().all()
+
+
+def test_calibration_holdout_table_with_varying_holdout_lengths() -> None:
+    summary = holdout_summary().assign(duration_holdout=[39.0, 10.0, 39.0, 10.0, 39.0, 39.0])
+    model = rt.BetaGeo(**BG)
+    got = rt.calibration_holdout_table(model, summary, max_frequency=1)
+    each = np.array(
+        [
+            model.conditional_expected_purchases(d, row.to_frame().T).iloc[0]
+            for d, (_, row) in zip(summary["duration_holdout"], summary.iterrows(), strict=True)
+        ]
+    )
+    np.testing.assert_allclose(got["expected"], [each[0], each[1:].mean()], rtol=1e-14)
+
+
+def test_calibration_holdout_table_reproduces_cdnow(
+    cdnow: tuple[pd.DataFrame, pd.DataFrame], shared_data: Path
+) -> None:
+    # Fader, Hardie & Lee (2005), Figure 4, with the published parameters. The paper shows the numbers as
+    # a plot only; these are lifetimes 0.11.3's: conditional_expected_number_of_purchases_up_to_time(39,
+    # ...) of BetaGeoFitter(r=0.243, alpha=4.414, a=0.793, b=2.426) averaged by calibration frequency.
+    _, summary = cdnow
+    got = rt.calibration_holdout_table(rt.BetaGeo(**BG), summary)
+    np.testing.assert_array_equal(got["customers"], [1411, 439, 214, 100, 62, 38, 29, 64])
+    np.testing.assert_allclose(
+        got["actual"],
+        [0.236712, 0.697039, 1.392523, 1.56, 2.532258, 2.947368, 3.862069, 6.359375],
+        atol=1e-6,
+    )
+    np.testing.assert_allclose(
+        got["expected"],
+        [0.225451, 0.523176, 1.04417, 1.520293, 2.163875, 2.653832, 3.503991, 6.157072],
+        atol=1e-6,
+    )
+
+
+def test_calibration_holdout_table_bad_input() -> None:
+    model = rt.BetaGeo(**BG)
+    with pytest.raises(ColumnNotFoundError, match="frequency_holdout"):
+        rt.calibration_holdout_table(model, customers())
+    for bad in (0, -1, 2.0, True):
+        with pytest.raises(InvalidParameterError, match="'max_frequency'"):
+            rt.calibration_holdout_table(model, holdout_summary(), max_frequency=bad)  # type: ignore[arg-type]
+    with pytest.raises(InvalidValueError, match=r"frequency_holdout .* whole numbers"):
+        rt.calibration_holdout_table(model, holdout_summary().assign(frequency_holdout=-1))
+    with pytest.raises(InvalidValueError, match=r"duration_holdout .* finite"):
+        rt.calibration_holdout_table(model, holdout_summary().assign(duration_holdout=math.nan))
+    with pytest.raises(ColumnTypeError, match="'model' argument"):
+        rt.calibration_holdout_table(rt.GammaGamma(**GG), holdout_summary())  # type: ignore[arg-type]
+
+
+# --- tracking_table ---------------------------------------------------------------------------------
+
+
+class HalfPerWeek:
+    """A new customer makes 0.5 repeat purchases a week: E[X(t)] = t / 2."""
+
+    def expected_purchases(self, t: Any) -> np.ndarray:
+        return np.asarray(t, dtype=float) / 2
+
+
+def tracked() -> pd.DataFrame:
+    """a: first Mon 1 Jan 2024, then twice on 3 Jan and on 10 Jan; b: 8 Jan, 9 Jan; c: 16 Jan, 17 Jan."""
+    rows = [
+        ("a", "2024-01-01"),
+        ("a", "2024-01-03"),
+        ("a", "2024-01-03"),
+        ("a", "2024-01-10"),
+        ("b", "2024-01-08"),
+        ("b", "2024-01-09"),
+        ("c", "2024-01-16"),
+        ("c", "2024-01-17"),
+        ("c", "2024-01-21"),
+    ]
+    return pd.DataFrame(rows, columns=["customer_id", "date"]).assign(
+        date=lambda f: pd.to_datetime(f["date"])
+    )
+
+
+def test_tracking_table_by_hand() -> None:
+    got = rt.tracking_table(HalfPerWeek(), tracked(), time_unit="W", calibration_end="2024-01-14")
+    assert list(got.index.astype(str)) == [
+        "2024-01-01/2024-01-07",
+        "2024-01-08/2024-01-14",
+        "2024-01-15/2024-01-21",
+    ]
+    assert got.index.name == "period"
+    # Repeat transactions (days): a on 3 Jan (two purchases, one day) and 10 Jan, b on 9 Jan; c came after
+    # the calibration end and is not tracked.
+    np.testing.assert_array_equal(got["actual"], [1, 2, 0])
+    np.testing.assert_array_equal(got["actual_cumulative"], [1, 3, 3])
+    # End of week 1 (7 Jan): a is 6 days old, 6/7 week; week 2: a 13 days, b 6; week 3: a 20, b 13.
+    expected_cumulative = [0.5 * 6 / 7, 0.5 * (13 + 6) / 7, 0.5 * (20 + 13) / 7]
+    np.testing.assert_allclose(got["expected_cumulative"], expected_cumulative, rtol=1e-14)
+    np.testing.assert_allclose(
+        got["expected"], np.diff(expected_cumulative, prepend=0.0), rtol=1e-13
+    )
+    # Without a calibration end, c counts too: 17 Jan and 21 Jan, and 5 days at the end of week 3.
+    everyone = rt.tracking_table(HalfPerWeek(), tracked(), time_unit="D")
+    np.testing.assert_array_equal(everyone["actual"], [1, 2, 2])
+    np.testing.assert_allclose(everyone["expected_cumulative"], [3.0, 9.5, 19.0], rtol=1e-14)
+
+
+def test_tracking_table_drops_the_incomplete_last_period() -> None:
+    got = rt.tracking_table(HalfPerWeek(), tracked(), time_unit="W", observation_end="2024-01-20")
+    assert len(got) == 2
+    got = rt.tracking_table(HalfPerWeek(), tracked(), time_unit="W", freq="M")
+    assert len(got) == 0  # January 2024 ends after the last purchase
+    assert list(got.columns) == ["actual", "expected", "actual_cumulative", "expected_cumulative"]
+
+
+def test_tracking_table_agrees_with_the_summary() -> None:
+    # At the calibration end the cumulative counts are the calibration summary's: actual = sum of
+    # frequency, expected = sum of E[X(T)]; at the end, actual adds the holdout transactions.
+    tx = rt.example_transactions()
+    summary = rt.rfm_summary(tx, time_unit="W", calibration_end="2024-06-30")
+    model = rt.BetaGeo.fit(summary)
+    got = rt.tracking_table(model, tx, time_unit="W", freq="M", calibration_end="2024-06-30")
+    june = got.loc[pd.Period("2024-06", "M")]
+    assert june["actual_cumulative"] == summary["frequency"].sum()
+    assert june["expected_cumulative"] == pytest.approx(
+        model.expected_purchases(summary["T"].to_numpy()).sum(), rel=1e-12
+    )
+    assert got["actual"].sum() == summary["frequency"].sum() + summary["frequency_holdout"].sum()
+    # Customer by customer, period by period.
+    first = tx.groupby("customer_id")["date"].min()
+    first = first[first <= "2024-06-30"]
+    for period in got.index[::5]:
+        end = period.end_time.normalize()
+        ages = (end - first[first <= end]).dt.days.to_numpy() / 7
+        assert got.loc[period, "expected_cumulative"] == pytest.approx(
+            model.expected_purchases(ages).sum(), rel=1e-10
+        )
+
+
+def test_tracking_table_on_cdnow(
+    cdnow: tuple[pd.DataFrame, pd.DataFrame], shared_data: Path
+) -> None:
+    tx, summary = cdnow
+    model = rt.BetaGeo(**BG)
+    got = rt.tracking_table(model, tx, time_unit="W", freq="D", calibration_end="1997-09-30")
+    assert got.index[0] == pd.Period("1997-01-01", "D")
+    assert got.index[-1] == pd.Period("1998-06-30", "D")
+    at_calibration_end = got.loc[pd.Period("1997-09-30", "D")]
+    assert at_calibration_end["actual_cumulative"] == 2457  # the repeat transactions of the paper
+    assert at_calibration_end["expected_cumulative"] == pytest.approx(
+        model.expected_purchases(summary["T"].to_numpy()).sum(), rel=1e-12
+    )
+    assert got["actual"].sum() == 2457 + summary["frequency_holdout"].sum()
+
+
+def test_tracking_table_bad_input() -> None:
+    with pytest.raises(ColumnTypeError, match="expected_purchases"):
+        rt.tracking_table(rt.GammaGamma(**GG), tracked(), time_unit="W")  # type: ignore[arg-type]
+    with pytest.raises(InvalidParameterError, match="'time_unit'"):
+        rt.tracking_table(HalfPerWeek(), tracked(), time_unit="fortnight")
+    with pytest.raises(InvalidParameterError, match="'freq'"):
+        rt.tracking_table(HalfPerWeek(), tracked(), time_unit="W", freq="H")
+    with pytest.raises(InvalidParameterError, match=r"'calibration_end' .* within the data"):
+        rt.tracking_table(HalfPerWeek(), tracked(), time_unit="W", calibration_end="2025-01-01")
+    empty = rt.tracking_table(HalfPerWeek(), tracked().iloc[:0], time_unit="W")
+    assert len(empty) == 0
