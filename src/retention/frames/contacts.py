@@ -26,11 +26,11 @@ from retention.errors import (
 from retention.frames.migration import check_segments
 from retention.frames.schema import (
     Transactions,
-    _read_end,  # schema's reader of a date option (no public name yet)
     check_freq,
     parse_duration,
     period_codes,
     period_start_days,
+    read_date,
     read_transactions,
 )
 
@@ -273,7 +273,7 @@ def contact_plan(
     if isinstance(periods, bool) or not isinstance(periods, int | np.integer) or periods < 1:
         msg = f"The 'periods' parameter of {func} must be a whole number >= 1. Got {periods!r}."
         raise InvalidParameterError(msg)
-    start_day = _read_end(start, "start", func)
+    start_day = read_date(start, "start", func)
     cadence_segments, per_month, goals = _read_cadence(cadence, func)
 
     try:

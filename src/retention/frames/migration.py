@@ -19,13 +19,13 @@ from numpy.typing import NDArray
 from retention.core.migration import migration_counts, shares_of_rows, shares_of_total
 from retention.errors import ColumnTypeError, InvalidParameterError, InvalidValueError
 from retention.frames.schema import (
-    _read_end,  # schema's reader of a date option (no public name yet)
     check_freq,
     check_option,
     last_complete_period,
     period_codes,
     period_index,
     period_start_days,
+    read_date,
     read_transactions,
 )
 
@@ -386,7 +386,7 @@ def segment_history(
     # receives; the observation end is applied below by slicing.
     t = read_transactions(tx, customer_id=customer_id, date=date, amount=amount, func=func)
     end_day = (
-        _read_end(observation_end, "observation_end", func)
+        read_date(observation_end, "observation_end", func)
         if observation_end is not None
         else t.end_day
     )

@@ -46,6 +46,7 @@ __all__ = [
     "period_index",
     "period_start_days",
     "read_cutoff",
+    "read_date",
     "read_transactions",
     "to_day",
 ]
@@ -559,7 +560,21 @@ def _read_customers(col: pd.Series, name: object, func: str) -> tuple[NDArray[np
     return codes.astype(np.int64, copy=False), ids
 
 
-def _read_end(value: object, name: str, func: str) -> int:
+def read_date(value: object, name: str, func: str) -> int:
+    """Read a date option (``observation_end``, ``start``, ...) as days since 1970-01-01.
+
+    A timezone-aware value is read in its local wall-clock time, like the date column.
+
+    Raises
+    ------
+    InvalidParameterError
+        If the value is not a date or is missing (NaT).
+
+    Examples
+    --------
+    >>> read_date("2024-01-02", "start", "contact_plan")
+    19724
+    """
     try:
         stamp: Any = pd.Timestamp(value)  # type: ignore[arg-type]  # NaT included, which the stubs do not allow for
     except (TypeError, ValueError) as e:
@@ -610,7 +625,7 @@ def read_cutoff(value: object, t: Transactions, *, name: str, func: str) -> int:
     ...
     retention.errors.InvalidParameterError: The 'calibration_end' parameter of example must fall within the data: on or after the first purchase (2024-01-01) and before the observation end (2024-03-01). Got '2024-03-01'.
     """
-    day = _read_end(value, name, func)
+    day = read_date(value, name, func)
     if t.end_day is None or t.n_rows == 0:
         msg = f"The {name!r} parameter of {func} must fall within the data, but the table has no purchases. Got {value!r}."
         raise InvalidParameterError(msg)
@@ -684,7 +699,7 @@ def read_transactions(
     if len(tx) == 0:
         # An empty table has nothing to check; its columns often have no dtype (object) at all.
         end = (
-            _read_end(observation_end, "observation_end", func)
+            read_date(observation_end, "observation_end", func)
             if observation_end is not None
             else None
         )
@@ -701,7 +716,7 @@ def read_transactions(
     amounts = _read_amounts(amount_col, amount, func) if amount_col is not None else None
 
     if observation_end is not None:
-        last_day = _read_end(observation_end, "observation_end", func)
+        last_day = read_date(observation_end, "observation_end", func)
         keep = days <= last_day
         if not keep.all():
             days, customer = days[keep], customer[keep]
