@@ -405,6 +405,11 @@ def test_rfm_segments_refuse_bad_scores() -> None:
         rt.rfm_segments(scores.assign(f_score=0))
     with pytest.raises(InvalidValueError, match="whole numbers >= 1"):
         rt.rfm_segments(scores.astype({"f_score": float}).assign(f_score=np.nan))
+    duplicated = pd.concat([scores, scores[["f_score"]]], axis=1)
+    with pytest.raises(
+        InvalidValueError, match="'f_score' column passed to rfm_segments appears more"
+    ):
+        rt.rfm_segments(duplicated)
     with pytest.raises(InvalidValueError, match=r"beyond the segment map's 5 x 5 grid.*bins=5"):
         rt.rfm_segments(rt.rfm_scores(five_customers(), bins=7))
 
@@ -534,6 +539,18 @@ def test_customer_features_bad_event_tables() -> None:
         rt.customer_features(tx, refusals=refusals().assign(customer_id=[1, 2]))
     with pytest.raises(ColumnTypeError, match="DataFrame"):
         rt.customer_features(tx, refusals=[("bob", "2024-01-01")])  # type: ignore[arg-type]
+
+
+def test_customer_features_categorical_ids_match_plain_ones() -> None:
+    tx = shop().astype({"customer_id": "category"})
+    features = rt.customer_features(tx, as_of="2024-05-31", complaints=complaints())
+    assert features["complaints"].tolist() == [1, 0, 2]
+    numbers = shop().assign(
+        customer_id=lambda t: t["customer_id"].map({"ann": 1, "bob": 2, "cy": 3, "dee": 4})
+    )
+    events = refusals().assign(customer_id=[2, 3])
+    features = rt.customer_features(numbers.astype({"customer_id": "category"}), refusals=events)
+    assert features["refused"].tolist() == [False, True, True, False]
 
 
 def test_customer_features_empty_event_tables_and_empty_transactions() -> None:

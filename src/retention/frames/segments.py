@@ -385,16 +385,20 @@ def rfm_segment_map() -> pd.DataFrame:
     return frame.astype(dict.fromkeys(_MAP_COLUMNS[1:], np.int64))
 
 
-def _whole_numbers(column: pd.Series, what: str, fix: str) -> NDArray[np.int64]:
-    dtype = column.dtype
+def _whole_numbers(column: Any, what: str, fix: str) -> NDArray[np.int64]:
+    if isinstance(column, pd.DataFrame):  # a duplicated column label
+        msg = f"{what} appears more than once. Rename the duplicates."
+        raise InvalidValueError(msg)
+    series: pd.Series = column
+    dtype = series.dtype
     if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
         msg = f"{what} must hold whole numbers; it has dtype {dtype}. {fix}"
         raise ColumnTypeError(msg)
-    values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+    values = series.to_numpy(dtype=np.float64, na_value=np.nan)
     bad = ~np.isfinite(values) | (values != np.round(values)) | (values < 1)
     if bad.any():
-        first = column.index[int(np.flatnonzero(bad)[0])]
-        msg = f"{what} must hold whole numbers >= 1: {int(bad.sum())} rows are not, the first at index {first!r} (value {column[first]!r}). {fix}"
+        row = int(np.flatnonzero(bad)[0])
+        msg = f"{what} must hold whole numbers >= 1: {int(bad.sum())} rows are not, the first at index {series.index[row]!r} (value {series.iloc[row]!r}). {fix}"
         raise InvalidValueError(msg)
     return values.astype(np.int64)
 
@@ -516,6 +520,14 @@ def rfm_segments(scores: pd.DataFrame, *, segment_map: pd.DataFrame | None = Non
 # --- customer features --------------------------------------------------------------------------------------
 
 
+def _numeric_ids(ids: pd.Index) -> bool:
+    """Whether customer ids are numbers (looking through a categorical to its categories)."""
+    dtype = ids.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        dtype = dtype.categories.dtype
+    return bool(pd.api.types.is_numeric_dtype(dtype))
+
+
 def _event_table(
     table: object,
     what: str,
@@ -537,12 +549,7 @@ def _event_table(
         msg = f"The {what} table passed to customer_features lacks a column. {e}"
         raise ColumnNotFoundError(msg) from e
     assert isinstance(table, pd.DataFrame)  # read_transactions refuses anything else
-    if (
-        t.n_rows
-        and len(ids)
-        and pd.api.types.is_numeric_dtype(t.customer_ids.dtype)
-        != pd.api.types.is_numeric_dtype(ids.dtype)
-    ):
+    if t.n_rows and len(ids) and _numeric_ids(t.customer_ids) != _numeric_ids(ids):
         msg = (
             f"The customer ids of the {what} table ({t.customer_ids.dtype}) and of the transaction table "
             f"({ids.dtype}) are of different kinds, so no {what} would match a customer. Make them one type, "
@@ -1033,6 +1040,8 @@ def working_segments(
     --------
     retention.working_segment_rules : The rules, as data, and why they come in this order.
     retention.segment : Apply changed rules.
+    retention.contact_plan : The contacts due to each segment (goals and cadence from
+        :func:`retention.default_contact_cadence`).
 
     Notes
     -----
@@ -1045,8 +1054,8 @@ def working_segments(
       complaint, a gift, a fix.
     - ``inactive``: the last purchase more than ``inactive_after`` ago. Goals: feedback, a gift, an extra
       sale.
-    - ``new``: one purchase, recent (``orders == 1``). Not in the issue's list of goals; onboarding
-      (feedback on the first purchase, service) is the natural one.
+    - ``new``: one purchase, recent (``orders == 1``). Goals: feedback on the first purchase, service,
+      the second sale.
     - ``loyal``: two or more purchases, recent (``orders >= 2``). Goals: feedback, service, an extra sale,
       a referral request, news of offers.
 
