@@ -121,12 +121,9 @@ def loglik(params: Array, data: GammaGammaData) -> Array:
     u = data.values
     constant_u = gammaln(p * u + q) - gammaln(p * u) - gammaln(q)
     log_share = np.log1p(gamma / data.total)  # log((gamma + s) / s), accurate when small
-    return (
-        constant_u[data.index]
-        - p * data.frequency * log_share
-        - q * (log_share + data.log_total - np.log(gamma))
-        - data.log_spend
-    )
+    log_growth = log_share + data.log_total - math.log(gamma)  # log((gamma + s) / gamma)
+    ll: Array = constant_u[data.index] - p * data.frequency * log_share - q * log_growth
+    return ll - data.log_spend
 
 
 def loglik_and_gradient(params: Array, data: GammaGammaData) -> tuple[Array, Array]:
@@ -165,7 +162,7 @@ def loglik_and_gradient(params: Array, data: GammaGammaData) -> tuple[Array, Arr
     # One logarithm per row: log((gamma + s) / s), accurate when small (it is multiplied by p x), and
     # log((gamma + s) / gamma) from it.
     log_share = np.log1p(gamma / s)
-    log_growth = log_share + data.log_total - np.log(gamma)
+    log_growth = log_share + data.log_total - math.log(gamma)
     ll = constant_u[idx] - p * x * log_share - q * log_growth - data.log_spend
     psi_sum = digamma(pu + q)
     grad = np.empty((3, len(idx)))
