@@ -15,7 +15,9 @@ ABC rules (the "Classification" page of the docs explains them with examples):
   customers, rounded up);
 - ``"computed"``: the limits come from the data's ABC curve (Ultsch & Lötsch 2015), see
   :func:`computed_abc_limits`;
-- a customer with value 0 is C whenever the total is positive, and every customer is C when all values are 0.
+- a customer with value 0 is C whenever the total is positive, and every customer is C when all values are 0;
+- values, shares and limits are compared to 40 significant bits (about 12 decimal digits, see
+  :func:`round_significant`), so that rounding noise (``0.1 + 0.2`` against ``0.3``) never splits a tie.
 
 XYZ: the coefficient of variation (population standard deviation over mean) of each customer's value per
 period, over the periods observed for them; X when it is at most ``t1``, Y when at most ``t2``, Z otherwise.
@@ -136,15 +138,23 @@ def order_free_sums(
     >>> bool(a[0] == b[0]), 0.1 + 0.2 + 0.3 == 0.3 + 0.2 + 0.1
     (True, False)
     """
-    scale = float(np.abs(weights).sum()) if len(weights) else 0.0
+    if len(weights) == 0:
+        return np.zeros(minlength)
+    # A bound on the sum of the absolute values, without a temporary array.
+    scale = max(abs(float(weights.max())), abs(float(weights.min()))) * len(weights)
     if scale == 0.0:
         return np.zeros(minlength)
+    if not math.isfinite(scale):  # pragma: no cover - amounts near the float maximum
+        return np.bincount(index, weights=weights, minlength=minlength).astype(np.float64)
     # Every coarse part is a multiple of Q and their absolute sum stays below 2^53 Q: exact sums.
-    quantum = 2.0 ** (math.ceil(math.log2(scale)) - 51)
-    coarse = np.round(weights / quantum) * quantum
-    rest = weights - coarse  # exact: both are multiples of the weight's unit in the last place
-    total = np.bincount(index, weights=coarse, minlength=minlength).astype(np.float64, copy=False)
-    return total + np.bincount(index, weights=rest, minlength=minlength)
+    quantum = 2.0 ** max(math.ceil(math.log2(scale)) - 51, -1074)
+    part = weights / quantum  # exact: a power of two
+    np.rint(part, out=part)
+    part *= quantum
+    total = np.bincount(index, weights=part, minlength=minlength).astype(np.float64, copy=False)
+    # The remainders, exact: a weight and its coarse part are multiples of the weight's last place.
+    np.subtract(weights, part, out=part)
+    return total + np.bincount(index, weights=part, minlength=minlength)
 
 
 def _first_bad(mask: NDArray[np.bool_], values: NDArray[np.generic]) -> str:
@@ -389,7 +399,8 @@ def _computed_limits(s: NDArray[np.float64], cumulative: NDArray[np.float64]) ->
     # k >= 1 only: with a positive total the empty set is never the best A.
     pareto = int(np.argmin(effort * effort + unrealised * unrealised)) + 1
     # The slope of the segment that ends at k is n s_k / total; it is >= 1 exactly while s_k >= mean.
-    break_even = max(int(np.count_nonzero(s * n >= total)), 1)
+    at_least_mean = round_significant(s * n) >= round_significant(total)
+    break_even = max(int(np.count_nonzero(at_least_mean)), 1)
     reference = max(pareto, break_even) / n
     gap = effort - reference
     submarginal = int(np.argmin(gap * gap + unrealised * unrealised)) + 1
@@ -451,7 +462,7 @@ def computed_abc_limits(values: ArrayLike, *, func: str = "abc") -> ComputedLimi
     v = _check_values(values, func)
     if len(v) == 0:
         return ComputedLimits(0, 0, 0, 0, 0)
-    _, s = _sorted_descending(v)
+    _, s = _sorted_descending(round_significant(v))
     cumulative = np.cumsum(s)
     if cumulative[-1] <= 0:
         return ComputedLimits(0, 0, 0, 0, 0)
@@ -509,7 +520,9 @@ def abc_codes(
     crosses $t_1$ is still A: A is the smallest group of top customers that holds at least $t_1$. The
     rule reads only the customers with a strictly larger value, so equal values get the same class (a
     tie that straddles a limit takes the class of its first member) and the classes are monotone in
-    value. When all values are 0 every customer is C.
+    value. Values equal to 40 significant bits (about 12 decimal digits) are equal here, and the shares
+    are compared with the limits to 40 bits too, so that rounding noise does not split a tie or miss a
+    limit that holds on paper. When all values are 0 every customer is C.
 
     Examples
     --------
@@ -740,7 +753,9 @@ def _pair_sums(
     """Per distinct (customer, period) pair of ``act``, the sum of the values (or the count) of its rows."""
     origin = int(period.min())
     span = int(period.max()) - origin + 1
-    row_key = customer * span + (period - origin)
+    row_key = customer * span
+    row_key += period
+    row_key -= origin
     pair_key = act.customer * span + (act.period - origin)
     cells = n_customers * span
     if cells <= max(_DENSE_LIMIT, _DENSE_CELLS_PER_ROW * len(row_key)):

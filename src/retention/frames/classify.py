@@ -147,6 +147,8 @@ def abc(
 
     **Ties.** The class depends only on the customers with a strictly larger value, so equal values get
     the same class whatever their order; a tie that straddles a limit takes the class of its first member.
+    Values that differ only by floating-point rounding (``0.1 + 0.2`` and ``0.3``) are ties: values and
+    limits are compared to 40 significant bits, about 12 decimal digits.
 
     **Zeros.** A customer with value 0 is C. When all values are 0, every customer is C.
 
@@ -244,7 +246,8 @@ def xyz(
     Over a customer's $m$ observed periods with values $v_1, \dots, v_m$,
     $\mathrm{CV} = \sigma / \mu$ with $\mu = \frac1m \sum_j v_j$ and the population standard deviation
     $\sigma = \sqrt{\frac1m \sum_j (v_j - \mu)^2}$ (two passes: the mean first). The class is X if
-    $\mathrm{CV} \le t_1$, Y if $t_1 < \mathrm{CV} \le t_2$, Z otherwise.
+    $\mathrm{CV} \le t_1$, Y if $t_1 < \mathrm{CV} \le t_2$, Z otherwise, comparing to 40 significant bits
+    (a CV of 0.1 computed as 0.10000000000000003 is on the limit 0.1).
 
     The CV is undefined with fewer than ``min_periods`` observed periods (one period says nothing about
     regularity) or a mean that is not positive (no purchases, or refunds exceeding them). Such customers
@@ -455,8 +458,9 @@ def abc_xyz(
         # Sums that do not depend on the row order, so that ties and limits do not either; a total
         # that is zero but for rounding error (a purchase and its refund) is zero.
         totals = order_free_sums(t.customer, weights, n)
-        gross = np.bincount(t.customer, weights=np.abs(weights), minlength=n)
-        totals[np.abs(totals) <= gross * 2.0**-40] = 0.0
+        if (weights < 0).any():  # without refunds no total can cancel out
+            gross = np.bincount(t.customer, weights=np.abs(weights), minlength=n)
+            totals[np.abs(totals) <= gross * 2.0**-40] = 0.0
         negative = totals < 0
         if negative.any():
             first = int(np.flatnonzero(negative)[0])
