@@ -18,7 +18,6 @@ from retention.core.classify import (
     abc_thresholds,
     coefficient_of_variation,
     computed_abc_limits,
-    order_free_sums,
     period_cv,
     value_shares,
     xyz_codes,
@@ -166,35 +165,6 @@ def test_value_shares_by_hand() -> None:
     assert np.isnan(share).all()
     assert np.isnan(cumulative).all()
     assert value_shares([])[0].shape == (0,)
-
-
-@given(
-    st.lists(
-        st.tuples(
-            st.integers(0, 4),
-            st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False, allow_subnormal=False),
-        ),
-        max_size=50,
-    ),
-    st.randoms(use_true_random=False),
-)
-def test_order_free_sums_do_not_depend_on_the_order(
-    rows: list[tuple[int, float]], random: object
-) -> None:
-    shuffled = list(rows)
-    random.shuffle(shuffled)  # type: ignore[attr-defined]
-    index = np.array([i for i, _ in rows], dtype=np.int64)
-    weights = np.array([w for _, w in rows], dtype=np.float64)
-    sums = order_free_sums(index, weights, 5)
-    again = order_free_sums(
-        np.array([i for i, _ in shuffled], dtype=np.int64),
-        np.array([w for _, w in shuffled], dtype=np.float64),
-        5,
-    )
-    np.testing.assert_array_equal(sums, again)
-    exact = [math.fsum(w for i, w in rows if i == b) for b in range(5)]
-    scale = np.abs(weights).sum() if len(rows) else 0.0
-    np.testing.assert_allclose(sums, exact, rtol=0, atol=scale * 2.0**-50)
 
 
 # --- ABC: bad input ------------------------------------------------------------------------------

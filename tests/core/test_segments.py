@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -19,71 +17,11 @@ from retention.core.segments import (
     evaluate_condition,
     first_match,
     fm_scores,
-    group_sums,
     parse_condition,
     quantile_scores,
     segment_grid,
 )
 from retention.errors import InvalidParameterError, InvalidValueError
-
-# --- group_sums ---------------------------------------------------------------------------------------------
-
-
-def test_group_sums_by_hand() -> None:
-    group = np.array([0, 0, 0, 1, 2, 2])
-    values = np.array([0.1, 0.2, 0.3, 0.6, -5.0, 2.5])
-    np.testing.assert_array_equal(group_sums(group, values, 4), [0.6, 0.6, -2.5, 0.0])
-
-
-def test_group_sums_is_the_correctly_rounded_sum_where_row_order_is_not() -> None:
-    values = np.array([0.1, 0.2, 0.3])
-    assert values.sum() != 0.6  # adding in row order gives 0.6000000000000001
-    for order in ([0, 1, 2], [2, 1, 0], [1, 2, 0]):
-        assert group_sums(np.zeros(3, dtype=np.int64), values[order], 1)[0] == 0.6
-
-
-def test_group_sums_empty_and_extremes() -> None:
-    np.testing.assert_array_equal(group_sums(np.empty(0, np.int64), np.empty(0), 2), [0.0, 0.0])
-    huge = np.array([1e308, 1e308, -1e308])
-    assert group_sums(np.zeros(3, np.int64), huge, 1)[0] == 1e308
-    tiny = np.array([5e-324, 5e-324, 1e-310])
-    assert group_sums(np.zeros(3, np.int64), tiny, 1)[0] == math.fsum(tiny)
-    mixed = np.array([1e20, 1.0, -1e20, 1e-20])
-    assert group_sums(np.zeros(4, np.int64), mixed, 1)[0] == math.fsum(mixed)
-
-
-def test_group_sums_leaves_its_input_alone() -> None:
-    values = np.array([0.1, 0.2, 0.3])
-    group = np.array([0, 1, 0])
-    group_sums(group, values, 2)
-    np.testing.assert_array_equal(values, [0.1, 0.2, 0.3])
-    np.testing.assert_array_equal(group, [0, 1, 0])
-
-
-amounts = st.one_of(
-    st.sampled_from([0.1, 0.2, 0.3, 0.7, 1.1, 2.2, 3.3, 1e-3, 19.99]),
-    st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False),
-    st.floats(-1e-300, 1e-300, allow_nan=False),
-)
-
-
-@given(
-    rows=st.lists(st.tuples(st.integers(0, 4), amounts), min_size=1, max_size=60),
-    seed=st.integers(0, 2**32 - 1),
-)
-def test_group_sums_do_not_depend_on_row_order_and_are_faithful(
-    rows: list[tuple[int, float]], seed: int
-) -> None:
-    group = np.array([g for g, _ in rows], dtype=np.int64)
-    values = np.array([v for _, v in rows])
-    expected = group_sums(group, values, 5)
-    order = np.random.default_rng(seed).permutation(len(rows))
-    np.testing.assert_array_equal(group_sums(group[order], values[order], 5), expected)
-    for g in range(5):
-        exact = math.fsum(values[group == g])
-        # Faithful: the exact sum rounded to one of its two neighbouring floats.
-        assert abs(expected[g] - exact) <= math.ulp(exact)
-
 
 # --- customer_totals ----------------------------------------------------------------------------------------
 

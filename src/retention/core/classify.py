@@ -27,7 +27,6 @@ such customers are Z: nothing shows that they buy regularly.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
@@ -47,7 +46,6 @@ __all__ = [
     "check_min_periods",
     "coefficient_of_variation",
     "computed_abc_limits",
-    "order_free_sums",
     "period_cv",
     "round_significant",
     "value_shares",
@@ -102,59 +100,6 @@ def round_significant(values: ArrayLike, *, bits: int = _BITS) -> NDArray[np.flo
     mantissa, exponent = np.frexp(np.asarray(values, dtype=np.float64))
     rounded: NDArray[np.float64] = np.ldexp(np.round(np.ldexp(mantissa, bits)), exponent - bits)
     return rounded
-
-
-def order_free_sums(
-    index: NDArray[np.int64], weights: NDArray[np.float64], minlength: int
-) -> NDArray[np.float64]:
-    r"""``bincount(index, weights)`` whose sums do not depend on the order of the rows.
-
-    A float sum depends on the order of its terms in the last bits, so the same purchases in another row
-    order could give a customer a total that differs by one unit in the last place, and a tie at an ABC
-    limit could then split differently. Here each weight is split exactly into a coarse part, a multiple of
-    a power of two $Q$ chosen so that every partial sum of coarse parts is exact (hence the same in any
-    order), and a remainder smaller than $Q/2$; the two are summed separately and added. The result is
-    the plain sum to within rounding, and the same in any row order except in the astronomically rare
-    case where the remainders' rounding changes the final rounding.
-
-    Parameters
-    ----------
-    index : numpy.ndarray of int64
-        Per row, the bin (a customer code).
-    weights : numpy.ndarray of float64
-        Per row, the finite value to add.
-    minlength : int
-        Number of bins.
-
-    Returns
-    -------
-    numpy.ndarray of float64
-        Per bin, the sum of its weights.
-
-    Examples
-    --------
-    >>> a = order_free_sums(np.array([0, 0, 0]), np.array([0.1, 0.2, 0.3]), 1)
-    >>> b = order_free_sums(np.array([0, 0, 0]), np.array([0.3, 0.2, 0.1]), 1)
-    >>> bool(a[0] == b[0]), 0.1 + 0.2 + 0.3 == 0.3 + 0.2 + 0.1
-    (True, False)
-    """
-    if len(weights) == 0:
-        return np.zeros(minlength)
-    # A bound on the sum of the absolute values, without a temporary array.
-    scale = max(abs(float(weights.max())), abs(float(weights.min()))) * len(weights)
-    if scale == 0.0:
-        return np.zeros(minlength)
-    if not math.isfinite(scale):  # pragma: no cover - amounts near the float maximum
-        return np.bincount(index, weights=weights, minlength=minlength).astype(np.float64)
-    # Every coarse part is a multiple of Q and their absolute sum stays below 2^53 Q: exact sums.
-    quantum = 2.0 ** max(math.ceil(math.log2(scale)) - 51, -1074)
-    part = weights / quantum  # exact: a power of two
-    np.rint(part, out=part)
-    part *= quantum
-    total = np.bincount(index, weights=part, minlength=minlength).astype(np.float64, copy=False)
-    # The remainders, exact: a weight and its coarse part are multiples of the weight's last place.
-    np.subtract(weights, part, out=part)
-    return total + np.bincount(index, weights=part, minlength=minlength)
 
 
 def _first_bad(mask: NDArray[np.bool_], values: NDArray[np.generic]) -> str:

@@ -8,8 +8,6 @@ warning or a crash.
 
 from __future__ import annotations
 
-import itertools
-import math
 from dataclasses import dataclass
 from typing import overload
 
@@ -17,6 +15,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from retention.core.activity import Activity
+from retention.core.sums import group_sums
 from retention.errors import ColumnTypeError, InvalidValueError
 
 __all__ = [
@@ -29,9 +28,6 @@ __all__ = [
     "second_purchase_days",
     "second_purchase_summary",
 ]
-
-# Amounts converted to Python floats at a time by mean_amount.
-_CHUNK = 1 << 16
 
 
 def _first(mask: NDArray[np.bool_], shown: NDArray[np.generic]) -> str:
@@ -334,8 +330,8 @@ def repeat_share(periods_active: NDArray[np.int64]) -> float:
 def mean_amount(amounts: NDArray[np.float64]) -> float:
     """Return the mean of the amounts (NaN for none), summed exactly so that row order never matters.
 
-    The sum is :func:`math.fsum`, correctly rounded once, so it does not depend on the order of the
-    amounts (numpy's pairwise sum does). It is fed in chunks to bound the memory of the conversion.
+    The sum is :func:`retention.core.sums.group_sums` over one group: it does not depend on the order of
+    the amounts (numpy's pairwise sum does).
 
     Examples
     --------
@@ -343,8 +339,8 @@ def mean_amount(amounts: NDArray[np.float64]) -> float:
     2.5
     """
     amounts = np.asarray(amounts, dtype=np.float64).ravel()
-    chunks = (amounts[i : i + _CHUNK].tolist() for i in range(0, len(amounts), _CHUNK))
-    return ratio(math.fsum(itertools.chain.from_iterable(chunks)), len(amounts))
+    total = group_sums(np.zeros(len(amounts), dtype=np.int64), amounts, 1)[0]
+    return ratio(float(total), len(amounts))
 
 
 def second_purchase_days(act: Activity) -> NDArray[np.int64]:

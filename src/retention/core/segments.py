@@ -13,7 +13,6 @@ The condition language is a tiny, safe subset of Python expressions (comparisons
 from __future__ import annotations
 
 import ast
-import math
 import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import NDArray
 
+from retention.core.sums import group_sums
 from retention.errors import InvalidParameterError, InvalidValueError, RetentionError
 
 __all__ = [
@@ -34,7 +34,6 @@ __all__ = [
     "evaluate_condition",
     "first_match",
     "fm_scores",
-    "group_sums",
     "parse_condition",
     "quantile_scores",
     "segment_grid",
@@ -46,98 +45,9 @@ BoolArray = NDArray[np.bool_]
 
 # Above this many distinct integer values per customer, ranking sorts instead of counting.
 _COUNTING_SPAN: Final = 1 << 20
-# Safety net for group_sums: every level removes at least 2**12 of the remaining magnitude for any
-# realistic table, so 100 levels cover the whole float64 range.
-_MAX_LEVELS: Final = 100
 
 
 # --- per-customer totals ------------------------------------------------------------------------------------
-
-
-def group_sums(
-    group: IntArray, values: FloatArray, n_groups: int, *, largest_group: int | None = None
-) -> FloatArray:
-    r"""Sum ``values`` per group so that the result does not depend on the order of the rows.
-
-    A plain :func:`numpy.bincount` adds the values in row order, so two orders of the same rows can give
-    sums that differ in the last bit, and two customers whose totals are equal on paper may tie in one
-    order and not in another. Here every value is split, without error, into slices on a fixed grid
-    (Rump, Ogita and Oishi's error-free extraction): the slices of one level are multiples of one power of
-    two and small enough that every partial sum of them is exact, in any order. The exact per-group sums
-    of the levels are then added from the smallest level up, always in the same order.
-
-    Parameters
-    ----------
-    group : numpy.ndarray of int64
-        Per value, its group code in ``0 .. n_groups - 1``.
-    values : numpy.ndarray of float64
-        Finite values. Not modified.
-    n_groups : int
-        Number of groups.
-    largest_group : int, optional
-        The number of values in the largest group, if the caller knows it (otherwise it is counted).
-
-    Returns
-    -------
-    numpy.ndarray of float64
-        Per group, the sum (0 for a group without values).
-
-    Notes
-    -----
-    With $n$ values in the largest group and $M$ the smallest integer with $2^M \ge n + 2$, a level with largest magnitude
-    $|p| < 2^e$ uses $\sigma = 2^{e + M}$: $q_i = (\sigma + p_i) - \sigma$ is exact, a multiple of
-    $2^{e + M - 53}$, and $|\sum q_i| < \sigma$, so every partial sum is exact; $p_i - q_i$ is exact too
-    and at most $2^{e + M - 53}$, the next level's input. :func:`numpy.bincount` adds each group's values
-    on their own, so only the size of the largest group matters. Amounts in cents of customers with up to
-    a hundred purchases need two levels.
-
-    References
-    ----------
-    Rump, S. M., Ogita, T. and Oishi, S. (2008). Accurate floating-point summation part I: faithful
-    rounding. *SIAM Journal on Scientific Computing* 31(1), 189-224.
-
-    Examples
-    --------
-    >>> group_sums(np.array([0, 0, 0, 1]), np.array([0.1, 0.2, 0.3, 0.6]), 2)
-    array([0.6, 0.6])
-    >>> 0.1 + 0.2 + 0.3  # what adding in row order gives
-    0.6000000000000001
-    """
-    values = np.asarray(values, dtype=np.float64)
-    total = np.zeros(n_groups, dtype=np.float64)
-    if len(values) == 0:
-        return total
-    if largest_group is None:
-        largest_group = int(np.bincount(group, minlength=n_groups).max())
-    guard = (largest_group + 1).bit_length()  # 2**guard >= largest_group + 2
-    rest = values.copy()
-    biggest = max(float(rest.max()), -float(rest.min()))
-    # Keep sigma finite for amounts near the float64 limit: scaling by a power of two is exact (or, for
-    # values that underflow, rounds each value on its own, which does not depend on the order either).
-    shift = max(0, math.frexp(biggest)[1] + guard - 1020)
-    if shift:
-        rest = np.ldexp(rest, -shift)
-        biggest = math.ldexp(biggest, -shift)
-    parts: list[FloatArray] = []
-    high = np.empty_like(rest)
-    for _ in range(_MAX_LEVELS):
-        if biggest == 0.0:
-            break
-        sigma = math.ldexp(1.0, math.frexp(biggest)[1] + guard)
-        np.add(rest, sigma, out=high)
-        np.subtract(high, sigma, out=high)
-        parts.append(
-            np.bincount(group, weights=high, minlength=n_groups).astype(np.float64, copy=False)
-        )
-        np.subtract(rest, high, out=rest)
-        biggest = max(float(rest.max()), -float(rest.min()))
-    else:  # pragma: no cover - unreachable for finite float64 input; keeps the loop bounded regardless
-        parts.append(
-            np.bincount(group, weights=rest, minlength=n_groups).astype(np.float64, copy=False)
-        )
-    for part in reversed(parts):
-        total += part
-    return np.ldexp(total, shift) if shift else total
 
 
 @dataclass(frozen=True, slots=True)

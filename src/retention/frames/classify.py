@@ -23,11 +23,11 @@ from retention.core.classify import (
     abc_thresholds,
     check_min_periods,
     coefficient_of_variation,
-    order_free_sums,
     period_cv,
     xyz_codes,
     xyz_thresholds,
 )
+from retention.core.sums import group_sums
 from retention.errors import ColumnTypeError, InvalidParameterError, InvalidValueError
 from retention.frames.schema import (
     check_freq,
@@ -457,7 +457,7 @@ def abc_xyz(
     if weights is not None:
         # Sums that do not depend on the row order, so that ties and limits do not either; a total
         # that is zero but for rounding error (a purchase and its refund) is zero.
-        totals = order_free_sums(t.customer, weights, n)
+        totals = group_sums(t.customer, weights, n)
         if (weights < 0).any():  # without refunds no total can cancel out
             gross = np.bincount(t.customer, weights=np.abs(weights), minlength=n)
             totals[np.abs(totals) <= gross * 2.0**-40] = 0.0
