@@ -36,6 +36,7 @@ from retention.errors import (
 
 __all__ = [
     "FREQS",
+    "PERIOD_DAYS",
     "Transactions",
     "check_freq",
     "check_option",
@@ -73,7 +74,9 @@ _FREQ_ALIASES: Final = {
     "Y-DEC": "Y",
 }
 
-_NS_PER_DAY: Final = 86_400 * 10**9
+PERIOD_DAYS: Final = {"D": 1.0, "W": 7.0, "M": 365.2425 / 12, "Q": 365.2425 / 4, "Y": 365.2425}
+"""Mean length in days of each of ``FREQS`` (Gregorian calendar: 12 months make exactly one year), for
+turning day counts into durations in a time unit (``rfm_summary``'s ``time_unit``, CLV periods)."""
 
 T = TypeVar("T")
 

@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 
 from retention.core.clv.summary import holdout_counts, repeat_counts
 from retention.frames.schema import (
+    PERIOD_DAYS,
     check_freq,
     period_codes,
     period_start_days,
@@ -27,7 +28,6 @@ __all__ = ["rfm_summary"]
 
 _FUNC: Final = "rfm_summary"
 # Mean lengths in days, for times measured in a unit that is not a whole number of the periods.
-_DAYS: Final = {"D": 1.0, "W": 7.0, "M": 365.2425 / 12, "Q": 365.2425 / 4, "Y": 365.2425}
 _MONTHS: Final = {"M": 1, "Q": 3, "Y": 12}
 _COLUMNS: Final = ("frequency", "recency", "T")
 _MONEY: Final = ("monetary_value",)
@@ -43,7 +43,7 @@ def _elapsed(
         # Calendar months are exact: 3 months are 1 quarter whatever their days.
         return ((stop - start) * _MONTHS[freq] / _MONTHS[unit]).astype(np.float64)
     days = period_start_days(stop, freq) - period_start_days(start, freq)
-    return days / _DAYS[unit]
+    return days / PERIOD_DAYS[unit]
 
 
 def _day_period(day: int, freq: str) -> NDArray[np.int64]:

@@ -20,6 +20,7 @@ from retention.core.clv import value as core
 from retention.core.clv.fitting import compress
 from retention.errors import ColumnTypeError, InvalidParameterError
 from retention.frames.schema import (
+    PERIOD_DAYS,
     check_freq,
     last_complete_period,
     period_codes,
@@ -47,8 +48,6 @@ __all__ = [
 
 Array = NDArray[np.float64]
 
-# Mean lengths in days: a month is 365.2425 / 12 days, so 12 months make a year exactly.
-_PERIOD_DAYS: Final = {"D": 1.0, "W": 7.0, "M": 365.2425 / 12, "Q": 365.2425 / 4, "Y": 365.2425}
 _MARGIN: Final = "a finite number (the share of revenue that is profit, such as 0.3)"
 
 
@@ -122,7 +121,7 @@ def _step(freq: object, time_unit: object, func: str) -> float:
             )
             raise InvalidParameterError(msg)
         unit = check_freq(time_unit, func, name="time_unit")
-        return _PERIOD_DAYS[period] / _PERIOD_DAYS[unit]
+        return PERIOD_DAYS[period] / PERIOD_DAYS[unit]
     if time_unit is not None:
         msg = f"The 'time_unit' parameter of {func} applies only when freq is a period such as 'M'; freq={freq!r} is already a length in the models' time unit. Drop time_unit."
         raise InvalidParameterError(msg)
@@ -562,7 +561,7 @@ def tracking_table(
     codes = np.arange(first_code, last_code + 1, dtype=np.int64)
     ends = period_start_days(codes + 1, period) - 1 - origin
     repeat = (pairs.period != first[pairs.customer]) & cohort[pairs.customer]
-    ages = np.arange(int(ends[-1]) + 1, dtype=np.float64) / (_PERIOD_DAYS[unit] / _PERIOD_DAYS["D"])
+    ages = np.arange(int(ends[-1]) + 1, dtype=np.float64) / (PERIOD_DAYS[unit] / PERIOD_DAYS["D"])
     expected_by_age = np.asarray(model.expected_purchases(ages), dtype=np.float64)
     counts = core.tracking_counts(
         first[cohort] - origin, pairs.period[repeat] - origin, ends, expected_by_age
