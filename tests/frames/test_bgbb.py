@@ -313,3 +313,17 @@ def test_bad_discount_rates(rate: object) -> None:
         InvalidParameterError, match="'discount_rate' parameter of BetaGeoBetaBinom"
     ):
         m.discounted_expected_residual_transactions(patterns(), discount_rate=rate)  # type: ignore[arg-type]
+
+
+def test_empty_customers_predict_empty() -> None:
+    empty = rt.rfm_summary(pd.DataFrame({"customer_id": [], "date": []}), freq="Y")
+    m = rt.BetaGeoBetaBinom(**DONATIONS)
+    for result in (
+        m.p_alive(empty),
+        m.conditional_expected_purchases(3, empty),
+        m.discounted_expected_residual_transactions(empty, discount_rate=0.1),
+    ):
+        assert isinstance(result, pd.Series)
+        assert len(result) == 0
+    with pytest.raises(InvalidValueError, match="needs more customers"):
+        rt.BetaGeoBetaBinom.fit(empty)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import Any, ClassVar, Self, overload
+from typing import Any, ClassVar, Final, Self, overload
 
 import numpy as np
 import pandas as pd
@@ -33,7 +33,7 @@ Array = NDArray[np.float64]
 
 # The sBG nests constant churn as a limit; a gain in log-likelihood below this (a likelihood-ratio
 # statistic below 1) means the data show no heterogeneity to estimate.
-_NO_GAIN = 0.5
+_NO_GAIN: Final = 0.5
 
 _FIX = (
     "Pass the number of customers of each cohort still active at periods 0, 1, 2, ..., one row per "
@@ -254,7 +254,7 @@ class ShiftedBetaGeometric(CustomerModel):
     $$
 
     The value formulas (discounted expected lifetime and residual lifetime, Fader & Hardie 2010) are in the
-    methods' notes and on the "Contractual models" page of the docs.
+    methods' notes and on the "Contractual and discrete-time models" page of the docs.
 
     References
     ----------

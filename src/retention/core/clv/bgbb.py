@@ -20,9 +20,9 @@ $$
 It is evaluated in log space: every term is a sum of log-gamma values at $\alpha + j$, $\beta + j$,
 $\alpha + \beta + j$, $\delta + j$ and $\gamma + \delta + j$ for whole $j \le n$, tabulated once per
 evaluation. A term of the sum depends on $x$ and $k = t_x + i$ only, so the terms are tabulated once per
-distinct $x$ and $k$, each row of that table is turned into tail sums with a log-cumsum-exp, and a customer's
-sum over $k = t_x, \dots, n - 1$ is the difference of two tail sums: the work grows with the number of
-distinct frequencies times the longest history, not with the customers or the terms per customer.
+distinct $x$ and $k$, each row of that table is turned into tail sums (:func:`_log_tail_sums`), and a
+customer's sum over $k = t_x, \dots, n - 1$ is the difference of two tail sums: the work grows with the
+number of distinct frequencies times the longest history, not with the customers or their terms.
 """
 
 from __future__ import annotations
@@ -61,9 +61,8 @@ PARAMS: Final = ("alpha", "beta", "gamma", "delta")
 # Below this distance of gamma from 1 the expected purchases use the Taylor series in gamma - 1 (two terms:
 # the error is of order (gamma - 1) ** 2) rather than a division by gamma - 1.
 _SERIES_GAP: Final = 1e-6
-_TINY_TAIL: Final = (
-    1e-280  # a tail sum this far below its row's largest term is summed in log space
-)
+# A tail sum this far below its row's largest term is summed in log space (see _log_tail_sums).
+_TINY_TAIL: Final = 1e-280
 _STIRLING_FROM: Final = 12.0  # from here on five terms of Stirling's series are exact to rounding
 
 
@@ -123,9 +122,8 @@ def _log_tail_sums(log_terms: Array) -> Array:
         tails = np.log(linear) + top[:, None]
     lost = np.any(finite & (linear < _TINY_TAIL), axis=1)
     if lost.any():
-        with np.errstate(
-            invalid="ignore"
-        ):  # -inf - -inf inside logaddexp when a whole tail is empty
+        # An empty tail is logaddexp(-inf, -inf): NaN, read as -inf.
+        with np.errstate(invalid="ignore"):
             exact = np.logaddexp.accumulate(log_terms[lost, ::-1], axis=1)[:, ::-1]
         tails[lost] = np.where(np.isnan(exact), -np.inf, exact)
     return np.asarray(tails, dtype=np.float64)
@@ -246,7 +244,7 @@ def loglik_and_gradient(params: Array, data: BetaGeoBetaBinomData) -> tuple[Arra
     w_rest = np.exp(terms.rest - terms.log_total)  # 0 for rows without a range (rest = -inf)
 
     def mean_over_range(shifted: Array) -> Array:
-        """The terms-weighted mean of ``shifted`` (a table like the terms') over each row's range."""
+        """Average ``shifted`` (a table like the terms') over each row's range, weighted by the terms."""
         with np.errstate(divide="ignore"):
             log_weighted = terms.log_terms + np.log(shifted)
         sums = _log_range_sums(_log_tail_sums(log_weighted), data)
@@ -259,7 +257,8 @@ def loglik_and_gradient(params: Array, data: BetaGeoBetaBinomData) -> tuple[Arra
     mean_d = mean_over_range(np.broadcast_to(ps_d[k], m.shape))
     mean_gd = mean_over_range(np.broadcast_to(ps_gd[k1], m.shape))
     grad = np.empty((4, len(x)))
-    # d/d alpha: psi(alpha + x) - psi(alpha) + psi(alpha + beta) - E[psi(alpha + beta + k_term)]
+    # With shares w of the terms adding up to 1, the constants psi(alpha + beta) and psi(gamma + delta)
+    # of the shifted tables cancel against those of -log B(alpha, beta) and -log B(gamma, delta).
     grad[0] = (
         digamma(alpha + x.astype(np.float64)) - psi_a - (w_first * ps_ab[n] + w_rest * mean_ab)
     )
@@ -271,7 +270,7 @@ def loglik_and_gradient(params: Array, data: BetaGeoBetaBinomData) -> tuple[Arra
 
 
 def starts(columns: tuple[Array, ...], weights: Array) -> list[Array]:
-    r"""Deterministic starting values: the purchase share sets $\beta$, a quarter of customers dying per opportunity.
+    r"""Deterministic starting values: $\beta$ from the share of opportunities with a purchase.
 
     With $\alpha = 1$ the mean of $p$ is $1 / (1 + \beta)$; it is set to the share of opportunities with a
     purchase, $\sum x / \sum n$, and $\gamma = 1$, $\delta = 3$ (a mean death probability of 1/4). The
@@ -528,7 +527,9 @@ def discounted_expected_residual_transactions(
     annuity = discounted_expected_lifetime(
         discount_rate, alpha=gamma, beta=delta + data.n.astype(np.float64) + 1.0
     )
-    value = weight * annuity / (1.0 + discount_rate)
+    # An infinite annuity (d = 0, gamma <= 1) stays infinite even where the weight underflows to 0.
+    value = np.where(np.isinf(annuity), np.inf, weight * np.where(np.isinf(annuity), 0.0, annuity))
+    value = value / (1.0 + discount_rate)
     return np.asarray(value[inverse], dtype=np.float64)
 
 
