@@ -529,8 +529,9 @@ def _dense_integer_codes(col: pd.Series) -> tuple[NDArray[np.int64], NDArray[Any
     if span > max(4 * len(values), 1 << 20):
         return None
     # In 64 bits, array arithmetic wraps and the true offsets are below 2**63: exact for any ids.
-    wide = values.astype(np.int64 if dtype.kind == "i" else np.uint64)
-    offset = (wide - wide.dtype.type(low)).astype(np.int64)
+    wide = values.astype(np.int64 if dtype.kind == "i" else np.uint64, copy=False)
+    offset = wide - wide.dtype.type(low)
+    offset = offset.view(np.int64)  # the offsets are below 2**63: a view, not a copy
     present = np.zeros(span, dtype=np.bool_)
     present[offset] = True
     rank = np.cumsum(present, dtype=np.int64) - 1
