@@ -15,7 +15,7 @@ Peers:
 
 - BG/BB: ``lifetimes.BetaGeoBetaBinomFitter`` (optional, never a dependency of the project). It runs under
   ``--peer-python``, by default this interpreter if it can import ``lifetimes``, else
-  ``/work/venv-peers/bin/python``; without it the peer columns say "n/a". Both libraries get the same
+  ``.venv-peers/bin/python`` in the project root (see benchmarks/README.md); without it the peer columns say "n/a". Both libraries get the same
   arrays: the 22 weighted patterns of the donation data, and one row per customer for the simulated data
   (``lifetimes`` does not group identical customers itself; ``retention`` does).
 - sBG: ``lifetimes`` has none, so the peer is the direct implementation a careful user would write with
@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve()
-DEFAULT_PEER = Path("/work/venv-peers/bin/python")
+DEFAULT_PEER = HERE.parents[1] / ".venv-peers" / "bin" / "python"  # see benchmarks/README.md
 BGBB_TRUTH = {"alpha": 1.204, "beta": 0.750, "gamma": 0.657, "delta": 2.783}
 SBG_TRUTH = {"alpha": 0.704, "beta": 1.182}
 

@@ -8,7 +8,7 @@ Every measurement runs in a fresh worker process (this script with ``--worker``)
 ``--runs`` calls and reports the median, then measures the peak memory of one more call with
 ``tracemalloc``. ``lifetimes`` is an optional peer, never a dependency of the project: it runs under
 ``--peer-python``, by default this interpreter if it can import ``lifetimes``, else ``.venv-peers`` in the
-project (see benchmarks/README.md) or ``/work/venv-peers``. Without it the peer columns say "n/a".
+project (see benchmarks/README.md). Without it the peer columns say "n/a".
 
 Cases, on the weekly RFM summary (``rt.rfm_summary(tx, time_unit="W", amount="amount")``) of simulated
 customers (1M; ``--quick``: 100k) and, when ``--data`` holds it, of the CDNOW sample's calibration period:
@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve()
-PEERS = (HERE.parents[1] / ".venv-peers" / "bin" / "python", Path("/work/venv-peers/bin/python"))
+PEERS = (HERE.parents[1] / ".venv-peers" / "bin" / "python",)
 _THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 BG = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
 GG = {"p": 6.25, "q": 3.74, "gamma": 15.44}

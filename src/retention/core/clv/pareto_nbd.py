@@ -42,15 +42,17 @@ a log-sum-exp of two logs.
 
 **The function** $H(b, c, z) = {}_2F_1(1, b; c; z)$, $0 < b < c$, $0 \le z < 1$, is computed in
 :func:`log_hyp1`, with its derivatives in $b$, $c$ and $z$ (so the gradient of the likelihood is
-analytic), by one of three methods:
+analytic), by one of three methods, each where it converges fast:
 
-- $z \le 1/2$: its power series, summed with the derivative series alongside (terms at least halve);
-- $z > 1/2$: Gauss's continued fraction for ${}_2F_1(1, b; c; z)$, evaluated by the modified Lentz
-  algorithm with forward-mode derivatives; it converges where the series is slow (large $b$ near
-  $z = 1$, heavy buyers);
-- $1 - z < 10^{-3}$, $b(1 - z) < 0.1$ and $c - b < 6$, where the fraction is slow: the connection formula
-  to $1 - z$ (DLMF 15.8.4), whose two terms are singular where $c - b$ is a whole number; there it is
-  interpolated (degree-7 Chebyshev in $c - b$ across the singular point).
+- the power series, summed with the derivative series alongside, when it converges within about 60
+  terms: always for $z \le 1/2$, and near $z = 1$ when $c - b$ is large (light buyers when
+  $\alpha < \beta$);
+- near $z = 1$ with $b(1 - z) < 1/2$ and $c - b < 10$, where the fraction below is slow: the connection
+  formula to $1 - z$ (DLMF 15.8.4), whose two terms are singular where $c - b$ is a whole number; there the
+  value and the derivatives are interpolated in $c - b$ (eight Chebyshev nodes across the singular point);
+- otherwise Gauss's continued fraction for ${}_2F_1(1, b; c; z)$, evaluated by the modified Lentz algorithm
+  with forward-mode derivatives: it converges where the series is slow (large $b$ near $z = 1$, heavy
+  buyers).
 
 Accuracy against mpmath at 40 digits (the test suite checks it): about $10^{-13}$ relative in the value
 and $10^{-10}$ in the derivatives over $b \le 5000$, $c - b \in [0.01, 30]$, $1 - z \ge 10^{-12}$.
@@ -94,8 +96,8 @@ PARAMS: Final = ("r", "alpha", "s", "beta")
 
 _TOLERANCE: Final = 1e-16  # relative size of the first neglected term of a series or fraction
 _SERIES_MAX_Z: Final = 0.5
-_CONNECTION_MAX_EPS: Final = 0.5
-_CONNECTION_MAX_B_EPS: Final = 0.1
+_SERIES_TERMS: Final = 60.0
+_CONNECTION_MAX_B_EPS: Final = 0.5
 _CONNECTION_MAX_D: Final = 10.0
 _MAX_FRACTION_TERMS: Final = 20_000
 _MAX_CONNECTION_TERMS: Final = 200
@@ -109,68 +111,68 @@ _NODES: Final = np.cos((2.0 * np.arange(8) + 1.0) * np.pi / 16.0)
 # --- log 2F1(1, b; c; z) and its derivatives -----------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _LogHyp:
-    """``log H`` and, when asked for, its partial derivatives in ``b``, ``c`` and ``z``."""
-
-    value: Array
-    db: Array | None = None
-    dc: Array | None = None
-    dz: Array | None = None
-
-
 def _series(b: Array, c: Array, z: Array, *, gradient: bool) -> Array:
-    """Sum the power series of ``H`` (and of its derivatives) for ``z <= 1/2``; rows ordered by ``z`` down.
+    """Sum the power series of ``H`` (and of its derivatives) until each row's remainder is negligible.
 
-    With the rows sorted by decreasing ``z``, the rows that still need terms at step ``k`` (those with
-    ``z ** (k + 1) * (k + 3) > 1e-17``, a bound on the relative size of the next term, since each term is at
-    most ``z`` times the previous one) are a prefix, so each step works on views without copying.
+    Term ``k + 1`` is ``z (b + k) / (c + k)`` times term ``k``; the ratio grows towards ``z``, so the rest of
+    the series after a term is at most that term times ``z / (1 - z)``. Converged rows are set aside every
+    few terms, so a row costs what its own terms cost.
     """
     n = len(z)
     rows = 4 if gradient else 1
     out = np.empty((rows, n))
-    total = np.ones(n)
+    idx = np.arange(n)
+    zz = z.copy()
+    excess = z / (1.0 - z)
     term = np.ones(n)
+    total = np.ones(n)
     bk = b.copy()  # b + k
     ck = c.copy()
-    tmp = np.empty(n)
-    if gradient:
-        hb = np.zeros(n)  # sum_{j<k} 1 / (b + j) = d log T_k / db
-        hc = np.zeros(n)
-        sb = np.zeros(n)
-        sc = np.zeros(n)
-        sz = np.zeros(n)
-    neg_z = -z
+    work = np.empty(n)
+    # with the gradient: sums over j < k of 1 / (b + j) and 1 / (c + j) (d log T_k / db, -d log T_k / dc),
+    # and the derivative series of b, c and z
+    acc = np.zeros((5, n)) if gradient else np.zeros((0, n))
     k = 0
-    m = n
-    while m > 0:  # in-place arithmetic on the prefix of rows that still need terms
-        t_m, b_m, c_m, w = term[:m], bk[:m], ck[:m], tmp[:m]
-        np.multiply(t_m, b_m, out=t_m)
-        np.divide(t_m, c_m, out=t_m)  # T_{k+1} / z
+    while len(idx):
+        np.multiply(term, bk, out=term)
+        np.divide(term, ck, out=term)  # T_{k+1} / z
         if gradient:
-            np.multiply(t_m, k + 1.0, out=w)
-            sz[:m] += w
-        np.multiply(t_m, z[:m], out=t_m)  # T_{k+1}
-        total[:m] += t_m
+            np.multiply(term, k + 1.0, out=work)
+            acc[4] += work
+        np.multiply(term, zz, out=term)  # T_{k+1}
+        total += term
         if gradient:
-            np.divide(1.0, b_m, out=w)
-            hb[:m] += w
-            np.divide(1.0, c_m, out=w)
-            hc[:m] += w
-            np.multiply(t_m, hb[:m], out=w)
-            sb[:m] += w
-            np.multiply(t_m, hc[:m], out=w)
-            sc[:m] += w
-        b_m += 1.0
-        c_m += 1.0
+            np.divide(1.0, bk, out=work)
+            acc[0] += work
+            np.divide(1.0, ck, out=work)
+            acc[1] += work
+            np.multiply(term, acc[0], out=work)
+            acc[2] += work
+            np.multiply(term, acc[1], out=work)
+            acc[3] += work
+        bk += 1.0
+        ck += 1.0
         k += 1
-        threshold = (1e-17 / (k + 3.0)) ** (1.0 / (k + 1.0))
-        m = int(np.searchsorted(neg_z, -threshold, side="left"))
-    out[0] = np.log(total)
-    if gradient:
-        out[1] = sb / total
-        out[2] = -sc / total
-        out[3] = sz / total
+        if k % 4 == 0:
+            size = k + 3.0 + (acc[0] + acc[1] if gradient else 0.0)
+            # (the cap is never reached: the dispatcher sends rows here only if ~60 terms suffice)
+            done = (term * excess * size <= 1e-17 * total) | (k >= _MAX_FRACTION_TERMS)
+            if np.any(done):
+                where = idx[done]
+                out[0, where] = np.log(total[done])
+                if gradient:
+                    out[1, where] = acc[2, done] / total[done]
+                    out[2, where] = -acc[3, done] / total[done]
+                    out[3, where] = acc[4, done] / total[done]
+                keep = ~done
+                idx, zz, excess, term, total = (
+                    idx[keep],
+                    zz[keep],
+                    excess[keep],
+                    term[keep],
+                    total[keep],
+                )
+                bk, ck, acc, work = bk[keep], ck[keep], acc[:, keep], work[keep]
     return out
 
 
@@ -368,20 +370,24 @@ def _log_hyp(b: Array, c: Array, z: Array, eps: Array, *, gradient: bool) -> Arr
     """Dispatch the rows of :func:`log_hyp1` to the series, the fraction and the connection formula."""
     rows = 4 if gradient else 1
     out = np.empty((rows, len(z)))
+    # The series when it converges within about 60 terms: always for z <= 1/2, and near z = 1 when c - b is
+    # large, since the terms first fall like the ratio z (b + k) / (c + k) (bound by log-gamma values).
     series = z <= _SERIES_MAX_Z
-    if np.any(series):
-        where = np.flatnonzero(series)
-        zs = z[where]
-        if not np.all(zs[1:] <= zs[:-1]):
-            where = where[np.argsort(-zs, kind="stable")]
-        out[:, where] = _series(b[where], c[where], z[where], gradient=gradient)
-    if not np.all(series):
-        connection = (
-            ~series
-            & (eps < _CONNECTION_MAX_EPS)
-            & (b * eps < _CONNECTION_MAX_B_EPS)
-            & (c - b < _CONNECTION_MAX_D)
+    near = ~series
+    if np.any(near):
+        bn, cn, zn = b[near], c[near], z[near]
+        log_term = (
+            _SERIES_TERMS * np.log(zn)
+            + gammaln(bn + _SERIES_TERMS)
+            - gammaln(bn)
+            - gammaln(cn + _SERIES_TERMS)
+            + gammaln(cn)
         )
+        series[near] = log_term + np.log(zn / eps[near]) < np.log(1e-17)
+    if np.any(series):
+        out[:, series] = _series(b[series], c[series], z[series], gradient=gradient)
+    if not np.all(series):
+        connection = ~series & (b * eps < _CONNECTION_MAX_B_EPS) & (c - b < _CONNECTION_MAX_D)
         fraction = ~series & ~connection
         if np.any(fraction):
             out[:, fraction] = _fraction(b[fraction], c[fraction], z[fraction])[:rows]
@@ -915,18 +921,22 @@ def probability_of_purchases(
         ratio = (beta - alpha) / beta
         log_front = np.log(s) + np.log(alpha / beta) + log_count
     total = np.zeros_like(time)
+    active = np.arange(len(time))  # the entries whose series has not converged yet
+    first = k_n + 1.0
     log_coef = 0.0  # log((s + 1)_k / k! * ratio ** k)
     for k in range(_MAX_PMF_TERMS):  # a loop over series terms, vectorised over n and t
-        if alpha >= beta:
-            a_par, b_par = k_n + 1.0, np.full_like(k_n, r + s + k)
-        else:
-            a_par, b_par = k_n + 1.0 + k, np.full_like(k_n, r + s)
+        a_par = first[active] if alpha >= beta else first[active] + k
+        b_par = r + s + k if alpha >= beta else r + s
         with np.errstate(divide="ignore"):
-            term = np.exp(log_front + log_coef + betaln(a_par, b_par)) * betainc(a_par, b_par, u_t)
-        total += term
-        # The next term is at most `ratio * (s + 2 + k) / (k + 2)` times this one (times u_t for alpha < beta).
-        shrink = ratio * (s + 1.0 + k + 1.0) / (k + 2.0)
-        if shrink < 1.0 and np.all(term * shrink / (1.0 - shrink) <= _TOLERANCE * total):
-            break
+            term = np.exp(log_front[active] + log_coef + betaln(a_par, b_par)) * betainc(
+                a_par, b_par, u_t[active]
+            )
+        total[active] += term
+        # Each later term is at most `shrink` times the one before (the incomplete beta functions fall).
+        shrink = ratio * (s + 2.0 + k) / (k + 2.0)
+        if shrink < 1.0:
+            active = active[term * shrink / (1.0 - shrink) > _TOLERANCE * total[active]]
+            if len(active) == 0:
+                break
         log_coef += np.log(s + 1.0 + k) - np.log(k + 1.0) + np.log(ratio)
     return np.asarray(alive + total).reshape(shape)
