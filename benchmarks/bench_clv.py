@@ -1,4 +1,4 @@
-"""Benchmark: ``rt.rfm_summary`` and ``rt.BetaGeo.fit`` against the ``lifetimes`` package, one table per run.
+"""Benchmark: ``rt.rfm_summary``, ``rt.BetaGeo.fit`` and ``rt.ParetoNBD.fit`` against ``lifetimes``, one table per run.
 
 Usage::
 
@@ -12,7 +12,7 @@ dependency of the project: it runs under ``--peer-python``, by default this inte
 .venv-peers/bin/pip install lifetimes``). Without it the peer columns say "n/a".
 
 Cases: the RFM summary of simulated transaction logs (1M and 10M rows; ``--quick``: 100k and 1M), with daily
-merging and times in weeks (``lifetimes``: ``freq="D", freq_multiplier=7``); the BG/NBD fit on the CDNOW
+merging and times in weeks (``lifetimes``: ``freq="D", freq_multiplier=7``); the BG/NBD and Pareto/NBD fits on the CDNOW
 sample summary (when ``--data`` holds it) and on the summary of 1M simulated customers (``--quick``: 100k).
 The two libraries' summaries are checked to agree before they are timed. A peer case whose first run takes
 longer than ``--peer-budget`` seconds is timed once.
@@ -47,7 +47,8 @@ def _ours(task: str, data: Any) -> Callable[[], Any]:
 
     if task == "summary":
         return lambda: rt.rfm_summary(data, time_unit="W")
-    return lambda: rt.BetaGeo.fit(data)
+    model = rt.ParetoNBD if task == "pareto" else rt.BetaGeo
+    return lambda: model.fit(data)
 
 
 def _lifetimes(task: str, data: Any) -> Callable[[], Any]:
@@ -57,9 +58,10 @@ def _lifetimes(task: str, data: Any) -> Callable[[], Any]:
         return lambda: summary_data_from_transaction_data(
             data, "customer_id", "date", freq="D", freq_multiplier=7
         )
-    from lifetimes import BetaGeoFitter
+    from lifetimes import BetaGeoFitter, ParetoNBDFitter
 
-    return lambda: BetaGeoFitter().fit(data["frequency"], data["recency"], data["T"])
+    fitter = ParetoNBDFitter if task == "pareto" else BetaGeoFitter
+    return lambda: fitter().fit(data["frequency"], data["recency"], data["T"])
 
 
 def _describe(task: str, result: Any) -> dict[str, Any]:
@@ -185,13 +187,14 @@ def main() -> None:
             summary = rt.rfm_summary(
                 pd.read_csv(cdnow), time_unit="W", observation_end="1997-09-30"
             )
-            cases.append(
-                ("BetaGeo.fit, CDNOW sample (2,357)", "fit", _save(summary, folder, "cdnow"))
-            )
+            path = _save(summary, folder, "cdnow")
+            cases.append(("BetaGeo.fit, CDNOW sample (2,357)", "fit", path))
+            cases.append(("ParetoNBD.fit, CDNOW sample (2,357)", "pareto", path))
         tx = rt.simulate_transactions(fit_customers, seed=2)
         summary = rt.rfm_summary(tx, time_unit="W")
-        name = f"BetaGeo.fit, {fit_customers:,} simulated customers"
-        cases.append((name, "fit", _save(summary, folder, "fit")))
+        path = _save(summary, folder, "fit")
+        cases.append((f"BetaGeo.fit, {fit_customers:,} simulated customers", "fit", path))
+        cases.append((f"ParetoNBD.fit, {fit_customers:,} simulated customers", "pareto", path))
         del tx, summary
         for name, task, path in cases:
             print(f"running: {name}", file=sys.stderr)
@@ -215,7 +218,8 @@ def main() -> None:
         f"{'runs':>5} {'results':>9}"
     )
     print(
-        f"rfm_summary and BetaGeo.fit vs lifetimes (peer: {peer or 'not installed'}); median seconds"
+        f"rfm_summary, BetaGeo.fit and ParetoNBD.fit vs lifetimes (peer: {peer or 'not installed'}); "
+        "median seconds"
     )
     print(header)
     print("-" * len(header))
