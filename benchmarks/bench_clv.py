@@ -100,11 +100,24 @@ def worker(impl: str, task: str, path: str, runs: int, budget: float) -> None:
 
 
 def _run(
-    python: str, impl: str, task: str, path: Path, *, runs: int, budget: float
+    python: str,
+    impl: str,
+    task: str,
+    path: Path,
+    *,
+    runs: int,
+    budget: float,
+    timeout: float | None = None,
 ) -> dict[str, Any] | None:
     cmd = [python, str(HERE), "--worker", impl, task, str(path), str(runs), str(budget)]
     env = os.environ | {"PYTHONWARNINGS": "ignore"}
-    done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    try:
+        done = subprocess.run(
+            cmd, capture_output=True, text=True, env=env, check=False, timeout=timeout
+        )
+    except subprocess.TimeoutExpired:
+        print(f"  {impl} {task} stopped after {timeout:.0f} s (--case-timeout)", file=sys.stderr)
+        return None
     if done.returncode != 0:
         print(f"  {impl} {task} failed: {done.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
         return None
@@ -158,6 +171,12 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smaller data (100k / 1M)")
     parser.add_argument("--peer-python", default=None)
     parser.add_argument("--peer-budget", type=float, default=120.0)
+    parser.add_argument(
+        "--case-timeout",
+        type=float,
+        default=900.0,
+        help="stop a peer case after this many seconds; its columns then say n/a",
+    )
     parser.add_argument("--data", default=str(HERE.parents[2] / "shared" / "data"))
     parser.add_argument("--worker", nargs=5, metavar=("IMPL", "TASK", "PATH", "RUNS", "BUDGET"))
     args = parser.parse_args()
@@ -200,7 +219,15 @@ def main() -> None:
             print(f"running: {name}", file=sys.stderr)
             ours = _run(sys.executable, "ours", task, path, runs=args.runs, budget=args.peer_budget)
             theirs = (
-                _run(peer, "lifetimes", task, path, runs=args.runs, budget=args.peer_budget)
+                _run(
+                    peer,
+                    "lifetimes",
+                    task,
+                    path,
+                    runs=args.runs,
+                    budget=args.peer_budget,
+                    timeout=args.case_timeout,
+                )
                 if peer
                 else None
             )
