@@ -12,10 +12,15 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["Activity", "activity"]
+__all__ = ["Activity", "activity", "first_of_pair"]
 
 # Above this many cells a dense customer x period bitmap costs more than sorting the keys.
 _DENSE_LIMIT = 1 << 27
+# Cells of the (customer, period) key space that first_of_pair handles at a time: a scratch table of this
+# many row numbers stays in the processor's caches.
+_BLOCK_CELLS = 1 << 20
+# More blocks than this are grouped with a 16-bit key (a slower radix pass) instead of an 8-bit one.
+_BYTE_BLOCKS = 1 << 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,3 +113,100 @@ def activity(customer: NDArray[np.int64], period: NDArray[np.int64], n_customers
     np.cumsum(counts, out=start[1:])
     first_period = pair_period[start[:-1]]
     return Activity(pair_customer, pair_period, first_period, start)
+
+
+def first_of_pair(
+    customer: NDArray[np.int64], period: NDArray[np.int64], n_customers: int
+) -> NDArray[np.bool_]:
+    """Mark one purchase of every distinct (customer, period) pair, in linear time.
+
+    The counting half of :func:`activity` without its sorting: the marked rows are the transactions (the
+    purchases of one customer in one period counted once), so ``np.bincount(customer[mark])`` gives each
+    customer's number of active periods.
+
+    Parameters
+    ----------
+    customer : numpy.ndarray of int64
+        Per purchase, a customer code in ``0 .. n_customers - 1``.
+    period : numpy.ndarray of int64
+        Per purchase, a period code.
+    n_customers : int
+        Number of customer codes.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        Per purchase, True for exactly one purchase of each distinct pair. Which purchase of a pair is
+        marked is unspecified; the marked pairs are not.
+
+    Notes
+    -----
+    Every pair has a cell ``customer * p + period`` in a key space of ``m x p`` cells (``m`` customers,
+    ``p`` periods). The space is cut into blocks of about a million cells; within a block each purchase
+    writes its row number into its cell of a scratch table, and a purchase is marked when its cell still
+    holds its own number after all have written. Only cells that were written are read, so the table is
+    never cleared and the work is linear in the purchases. Purchases sorted by period or by customer (as
+    logs usually are) fall into blocks in order; others are first grouped by block with a stable radix
+    sort on a one- or two-byte block number.
+
+    Examples
+    --------
+    >>> mark = first_of_pair(np.array([1, 0, 1, 1]), np.array([5, 3, 5, 6]), 2)
+    >>> int(mark.sum()), np.bincount(np.array([1, 0, 1, 1])[mark])
+    (3, array([1, 2]))
+    """
+    customer = np.asarray(customer, dtype=np.int64)
+    period = np.asarray(period, dtype=np.int64)
+    n = len(customer)
+    if n == 0:
+        return np.zeros(0, dtype=np.bool_)
+    origin = int(period.min())
+    span = int(period.max()) - origin + 1
+    offset = period - origin
+    if bool(np.all(period[1:] >= period[:-1])):
+        # Period-major cells: each block is a run of whole periods, a contiguous slice of the rows.
+        per_block = max(1, _BLOCK_CELLS // max(n_customers, 1))
+        block_cells = per_block * n_customers
+        edges = np.searchsorted(offset, np.arange(0, span + per_block, per_block))
+        offset *= n_customers
+        offset += customer
+        return _mark_blocks(offset, edges, block_cells)
+    if bool(np.all(customer[1:] >= customer[:-1])):
+        per_block = max(1, _BLOCK_CELLS // span)
+        block_cells = per_block * span
+        edges = np.searchsorted(customer, np.arange(0, n_customers + per_block, per_block))
+        offset += customer * span
+        return _mark_blocks(offset, edges, block_cells)
+    # Any other order: group the rows by block (customer-major cells) with a stable radix sort.
+    cells = n_customers * span
+    n_blocks = -(-cells // _BLOCK_CELLS)
+    limit = _BYTE_BLOCKS if n_blocks <= _BYTE_BLOCKS else 1 << 16
+    per_block = max(1, -(-n_customers // min(n_blocks, limit)))
+    block = customer // per_block
+    order = np.argsort(
+        block.astype(np.uint8 if limit == _BYTE_BLOCKS else np.uint16), kind="stable"
+    )
+    key = (customer * span + offset)[order]
+    edges = np.searchsorted(block[order], np.arange(0, n_customers // per_block + 2))
+    mark = np.empty(n, dtype=np.bool_)
+    mark[order] = _mark_blocks(key, edges, per_block * span)
+    return mark
+
+
+def _mark_blocks(
+    key: NDArray[np.int64], edges: NDArray[np.intp], block_cells: int
+) -> NDArray[np.bool_]:
+    """First-of-pair marks for keys grouped into blocks of ``block_cells`` cells at ``edges``."""
+    mark = np.empty(len(key), dtype=np.bool_)
+    sizes = np.diff(edges)
+    largest = int(sizes.max())
+    # Row numbers within a block: small, reused by every block.
+    row = np.arange(largest, dtype=np.int32 if largest < 2**31 else np.int64)
+    scratch = np.empty(min(block_cells, int(key.max()) + 1), dtype=row.dtype)
+    for b in np.flatnonzero(sizes):
+        lo, hi = int(edges[b]), int(edges[b + 1])
+        cell = key[lo:hi] - int(b) * block_cells
+        rows = row[: hi - lo]
+        scratch[cell] = rows
+        np.equal(scratch[cell], rows, out=mark[lo:hi])
+    return mark

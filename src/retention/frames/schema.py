@@ -160,14 +160,30 @@ def check_freq(freq: object, func: str, *, name: str = "freq") -> str:
     return canonical
 
 
+_UNITS_PER_DAY: Final = {
+    "D": 1,
+    "h": 24,
+    "m": 24 * 60,
+    "s": 86_400,
+    "ms": 86_400 * 10**3,
+    "us": 86_400 * 10**6,
+    "ns": 86_400 * 10**9,
+}
+
+
 def to_day(dates: NDArray[np.datetime64]) -> NDArray[np.int64]:
     """Days since 1970-01-01 of naive ``datetime64`` values.
 
     Examples
     --------
-    >>> to_day(np.array(["1970-01-02T12:00"], dtype="datetime64[ns]"))
-    array([1])
+    >>> to_day(np.array(["1970-01-02T12:00", "1969-12-31T23:00"], dtype="datetime64[ns]"))
+    array([ 1, -1])
     """
+    unit, count = np.datetime_data(dates.dtype)
+    per_day = _UNITS_PER_DAY.get(unit)
+    if per_day is not None and per_day % count == 0:
+        # Floor division of the raw counts: the same days as a cast to datetime64[D], several times faster.
+        return dates.view(np.int64) // (per_day // count)
     return dates.astype("datetime64[D]").astype(np.int64)
 
 
@@ -425,8 +441,15 @@ class Transactions:
         return pd.Timestamp(np.datetime64(self.end_day, "D"))
 
     def periods(self, freq: str) -> NDArray[np.int64]:
-        """Per row, the period code for ``freq`` (see :func:`day_period_codes`)."""
-        return day_period_codes(self.day, freq)
+        """Per row, the period code for ``freq`` (see :func:`day_period_codes`); read-only.
+
+        Daily periods are the days themselves: the same read-only array, not a copy.
+        """
+        if freq == "D":
+            return self.day
+        codes = day_period_codes(self.day, freq)
+        codes.setflags(write=False)
+        return codes
 
 
 def _column(tx: pd.DataFrame, column: object, role: str) -> pd.Series:
@@ -534,6 +557,9 @@ def _dense_integer_codes(col: pd.Series) -> tuple[NDArray[np.int64], NDArray[Any
     offset = offset.view(np.int64)  # the offsets are below 2**63: a view, not a copy
     present = np.zeros(span, dtype=np.bool_)
     present[offset] = True
+    if bool(present.all()):
+        # Every id in the range occurs (ids numbered 1, 2, 3, ...): the offsets are the codes.
+        return offset, np.arange(span, dtype=np.int64).astype(dtype) + low
     rank = np.cumsum(present, dtype=np.int64) - 1
     codes = rank[offset]
     uniques = np.flatnonzero(present).astype(dtype) + low
@@ -541,7 +567,9 @@ def _dense_integer_codes(col: pd.Series) -> tuple[NDArray[np.int64], NDArray[Any
 
 
 def _read_customers(col: pd.Series, name: object, func: str) -> tuple[NDArray[np.int64], pd.Index]:
-    missing = col.isna().to_numpy()
+    # Plain numpy integers cannot be missing: skip a pass over the column for them.
+    plain_int = isinstance(col.dtype, np.dtype) and col.dtype.kind in "iu"
+    missing = np.zeros(0, dtype=np.bool_) if plain_int else col.isna().to_numpy()
     if missing.any():
         msg = f"Column {name!r} (the customer_id column) of {func} has missing ids: {_first_bad(col, missing)}. Drop or fill those rows."
         raise InvalidValueError(msg)

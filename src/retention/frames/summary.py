@@ -42,7 +42,10 @@ def _elapsed(
     if freq in _MONTHS and unit in _MONTHS:
         # Calendar months are exact: 3 months are 1 quarter whatever their days.
         return ((stop - start) * _MONTHS[freq] / _MONTHS[unit]).astype(np.float64)
-    days = period_start_days(stop, freq) - period_start_days(start, freq)
+    if freq == "D":
+        days = stop - start
+    else:
+        days = period_start_days(stop, freq) - period_start_days(start, freq)
     return days / PERIOD_DAYS[unit]
 
 
@@ -224,7 +227,8 @@ def rfm_summary(
             data["monetary_value_holdout"] = held.monetary_value
         duration = _elapsed(end_period, _day_period(t.end_day, freq), freq, unit)
         data["duration_holdout"] = np.full(len(ids), duration[0], dtype=np.float64)
-    return pd.DataFrame(data, index=ids, columns=columns)
+    # Every array in data is new and owned here: the frame may keep them without a copy.
+    return pd.DataFrame(data, index=ids, columns=columns, copy=False)
 
 
 def _empty(ids: pd.Index, columns: list[str]) -> pd.DataFrame:

@@ -1,0 +1,107 @@
+"""The distinct (customer, period) pairs: ``activity`` and ``first_of_pair`` against a set of keys."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from retention.core import activity as act
+
+
+def _pairs_of(customer: np.ndarray, period: np.ndarray) -> set[tuple[int, int]]:
+    return {(int(c), int(p)) for c, p in zip(customer, period, strict=True)}
+
+
+def _check_marks(customer: np.ndarray, period: np.ndarray, n_customers: int) -> None:
+    mark = act.first_of_pair(customer, period, n_customers)
+    assert mark.dtype == np.bool_
+    assert len(mark) == len(customer)
+    marked = list(zip(customer[mark].tolist(), period[mark].tolist(), strict=True))
+    # Exactly one row of every distinct pair, and no other.
+    assert len(marked) == len(set(marked))
+    assert set(marked) == _pairs_of(customer, period)
+
+
+@pytest.fixture(params=["one block", "tiny blocks", "tiny blocks, two-byte groups"])
+def blocks(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run the marking with one block, with many small blocks, and with more blocks than one byte counts."""
+    if request.param != "one block":
+        monkeypatch.setattr(act, "_BLOCK_CELLS", 3)
+    if request.param.endswith("two-byte groups"):
+        monkeypatch.setattr(act, "_BYTE_BLOCKS", 2)
+
+
+@pytest.mark.usefixtures("blocks")
+@pytest.mark.parametrize("order", ["by period", "by customer", "shuffled"])
+def test_first_of_pair_marks_one_row_per_pair(order: str) -> None:
+    rng = np.random.default_rng(7)
+    n_customers = 40
+    customer = rng.integers(0, n_customers, 500)
+    period = rng.integers(-5, 30, 500)
+    if order == "by period":
+        sort = np.argsort(period, kind="stable")
+    elif order == "by customer":
+        sort = np.argsort(customer, kind="stable")
+    else:
+        sort = np.arange(500)
+    _check_marks(customer[sort], period[sort], n_customers)
+
+
+@pytest.mark.usefixtures("blocks")
+@given(
+    data=arrays(
+        np.int64,
+        st.integers(0, 60),
+        elements=st.integers(0, 8 * 9 - 1),
+    ),
+    sort=st.sampled_from([None, "period", "customer"]),
+)
+def test_first_of_pair_property(data: np.ndarray, sort: str | None) -> None:
+    customer, period = np.divmod(data, 9)
+    period = period * 3 + 1000  # an origin away from 0 and gaps between periods
+    if sort == "period":
+        order = np.argsort(period, kind="stable")
+        customer, period = customer[order], period[order]
+    elif sort == "customer":
+        order = np.argsort(customer, kind="stable")
+        customer, period = customer[order], period[order]
+    _check_marks(customer, period, 8)
+
+
+def test_first_of_pair_agrees_with_activity() -> None:
+    rng = np.random.default_rng(3)
+    customer = rng.integers(0, 1000, 20_000)
+    period = rng.integers(0, 400, 20_000)
+    mark = act.first_of_pair(customer, period, 1000)
+    pairs = act.activity(customer, period, 1000)
+    np.testing.assert_array_equal(np.bincount(customer[mark], minlength=1000), pairs.periods_active)
+
+
+def test_first_of_pair_empty_and_single() -> None:
+    assert act.first_of_pair(np.empty(0, np.int64), np.empty(0, np.int64), 0).shape == (0,)
+    assert int(act.first_of_pair(np.array([0, 0, 0]), np.array([4, 4, 4]), 1).sum()) == 1
+
+
+def test_first_of_pair_does_not_modify_input() -> None:
+    customer = np.array([2, 0, 2, 1])
+    period = np.array([3, 1, 3, 0])
+    before = customer.copy(), period.copy()
+    act.first_of_pair(customer, period, 3)
+    np.testing.assert_array_equal(customer, before[0])
+    np.testing.assert_array_equal(period, before[1])
+
+
+def test_activity_pairs_are_sorted_and_distinct() -> None:
+    rng = np.random.default_rng(11)
+    customer = rng.integers(0, 30, 300)
+    period = rng.integers(0, 12, 300)
+    a = act.activity(customer, period, 30)
+    keys = a.customer * 12 + a.period
+    assert np.all(np.diff(keys) > 0)
+    assert _pairs_of(a.customer, a.period) == _pairs_of(customer, period)
+    first = np.full(30, 99)
+    np.minimum.at(first, customer, period)
+    np.testing.assert_array_equal(a.first_period, first)
