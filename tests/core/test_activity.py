@@ -32,6 +32,7 @@ def blocks(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> N
         monkeypatch.setattr(act, "_BLOCK_CELLS", 3)
     if request.param.endswith("two-byte groups"):
         monkeypatch.setattr(act, "_BYTE_BLOCKS", 2)
+        monkeypatch.setattr(act, "_LARGE_BLOCK_CELLS", 1)
 
 
 @pytest.mark.usefixtures("blocks")

@@ -19,8 +19,10 @@ _DENSE_LIMIT = 1 << 27
 # Cells of the (customer, period) key space that first_of_pair handles at a time: a scratch table of this
 # many row numbers stays in the processor's caches.
 _BLOCK_CELLS = 1 << 20
-# More blocks than this are grouped with a 16-bit key (a slower radix pass) instead of an 8-bit one.
+# Unsorted purchases are grouped into at most this many blocks with an 8-bit radix sort, the blocks growing
+# up to _LARGE_BLOCK_CELLS; beyond that into more blocks with a 16-bit one (a slower pass).
 _BYTE_BLOCKS = 1 << 8
+_LARGE_BLOCK_CELLS = 1 << 24
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,17 +179,20 @@ def first_of_pair(
         edges = np.searchsorted(customer, np.arange(0, n_customers + per_block, per_block))
         offset += customer * span
         return _mark_blocks(offset, edges, block_cells)
-    # Any other order: group the rows by block (customer-major cells) with a stable radix sort.
+    # Any other order: group the rows by block (customer-major cells) with a stable radix sort, on one
+    # byte while the blocks that makes stay moderate, else on two.
     cells = n_customers * span
     n_blocks = -(-cells // _BLOCK_CELLS)
-    limit = _BYTE_BLOCKS if n_blocks <= _BYTE_BLOCKS else 1 << 16
-    per_block = max(1, -(-n_customers // min(n_blocks, limit)))
-    block = customer // per_block
-    order = np.argsort(
-        block.astype(np.uint8 if limit == _BYTE_BLOCKS else np.uint16), kind="stable"
-    )
-    key = (customer * span + offset)[order]
-    edges = np.searchsorted(block[order], np.arange(0, n_customers // per_block + 2))
+    if n_blocks > _BYTE_BLOCKS and cells <= _BYTE_BLOCKS * _LARGE_BLOCK_CELLS:
+        n_blocks = _BYTE_BLOCKS
+    one_byte = n_blocks <= _BYTE_BLOCKS
+    per_block = max(1, -(-n_customers // min(n_blocks, 1 << 16)))
+    block = (customer // per_block).astype(np.uint8 if one_byte else np.uint16)
+    order = np.argsort(block, kind="stable")
+    offset += customer * span
+    key = offset[order]
+    edges = np.zeros(n_customers // per_block + 2, dtype=np.intp)
+    np.cumsum(np.bincount(block, minlength=len(edges) - 1), out=edges[1:])
     mark = np.empty(n, dtype=np.bool_)
     mark[order] = _mark_blocks(key, edges, per_block * span)
     return mark
