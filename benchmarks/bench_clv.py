@@ -3,6 +3,7 @@
 Usage::
 
     python benchmarks/bench_clv.py [--runs 5] [--quick] [--peer-python PATH] [--data ../shared/data]
+                                   [--only rfm_summary] [--case-timeout 900]
 
 Every measurement runs in a fresh worker process (this script with ``--worker``) that loads the data,
 times ``--runs`` calls and reports the median, then measures the peak memory of one more call with
@@ -11,9 +12,9 @@ dependency of the project: it runs under ``--peer-python``, by default this inte
 ``lifetimes``, else ``.venv-peers/bin/python`` in the project root (make it with ``python -m venv .venv-peers &&
 .venv-peers/bin/pip install lifetimes``). Without it the peer columns say "n/a".
 
-Cases: the RFM summary of simulated transaction logs (1M and 10M rows; ``--quick``: 100k and 1M), with daily
-merging and times in weeks (``lifetimes``: ``freq="D", freq_multiplier=7``); the BG/NBD and Pareto/NBD fits on the CDNOW
-sample summary (when ``--data`` holds it) and on the summary of 1M simulated customers (``--quick``: 100k).
+Cases: the RFM summary of simulated transaction logs (1M and 10M rows in date order, and the 10M rows
+shuffled; ``--quick``: 100k and 1M), with daily merging and times in weeks (``lifetimes``: ``freq="D",
+freq_multiplier=7``); the BG/NBD and Pareto/NBD fits on the CDNOW sample summary (when ``--data`` holds it) and on the summary of 1M simulated customers (``--quick``: 100k).
 The two libraries' summaries are checked to agree before they are timed. A peer case whose first run takes
 longer than ``--peer-budget`` seconds is timed once.
 """
@@ -163,6 +164,45 @@ def _agree(task: str, ours: dict[str, Any], peer: dict[str, Any]) -> str:
     return "same" if same else "DIFFERENT"
 
 
+def _cases(
+    folder: Path, rows_sizes: tuple[int, ...], fit_customers: int, data: Path
+) -> list[tuple[str, str, Path]]:
+    """Write every case's data to ``folder``: (name, task, file) per case."""
+    import pandas as pd
+
+    import retention as rt
+
+    cases: list[tuple[str, str, Path]] = []
+    for n in rows_sizes:
+        tx = _transactions(n, seed=1)
+        cases.append(
+            (f"rfm_summary, {len(tx):,} transactions", "summary", _save(tx, folder, f"tx{n}"))
+        )
+    # The simulated log is in date order, like most logs; the same rows shuffled take the path for
+    # tables in no particular order.
+    shuffled = tx.sample(frac=1.0, random_state=0).reset_index(drop=True)
+    cases.append(
+        (
+            f"rfm_summary, {len(tx):,}, rows shuffled",
+            "summary",
+            _save(shuffled, folder, f"shuffled{n}"),
+        )
+    )
+    del shuffled
+    cdnow = data / "cdnow_sample.csv"
+    if cdnow.is_file():
+        summary = rt.rfm_summary(pd.read_csv(cdnow), time_unit="W", observation_end="1997-09-30")
+        path = _save(summary, folder, "cdnow")
+        cases.append(("BetaGeo.fit, CDNOW sample (2,357)", "fit", path))
+        cases.append(("ParetoNBD.fit, CDNOW sample (2,357)", "pareto", path))
+    tx = rt.simulate_transactions(fit_customers, seed=2)
+    summary = rt.rfm_summary(tx, time_unit="W")
+    path = _save(summary, folder, "fit")
+    cases.append((f"BetaGeo.fit, {fit_customers:,} simulated customers", "fit", path))
+    cases.append((f"ParetoNBD.fit, {fit_customers:,} simulated customers", "pareto", path))
+    return cases
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -178,6 +218,9 @@ def main() -> None:
         help="stop a peer case after this many seconds; its columns then say n/a",
     )
     parser.add_argument("--data", default=str(HERE.parents[2] / "shared" / "data"))
+    parser.add_argument(
+        "--only", default=None, help="run only the cases whose name contains this text"
+    )
     parser.add_argument("--worker", nargs=5, metavar=("IMPL", "TASK", "PATH", "RUNS", "BUDGET"))
     args = parser.parse_args()
     if args.worker:
@@ -185,37 +228,16 @@ def main() -> None:
         worker(impl, task, path, int(runs), float(budget))
         return
 
-    import pandas as pd
-
-    import retention as rt
-
     peer = _peer_python(args.peer_python)
     rows_sizes = (100_000, 1_000_000) if args.quick else (1_000_000, 10_000_000)
     fit_customers = 100_000 if args.quick else 1_000_000
     table: list[tuple[str, dict[str, Any] | None, dict[str, Any] | None, str]] = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        cases: list[tuple[str, str, Path]] = []
-        for n in rows_sizes:
-            tx = _transactions(n, seed=1)
-            cases.append(
-                (f"rfm_summary, {len(tx):,} transactions", "summary", _save(tx, folder, f"tx{n}"))
-            )
-        cdnow = Path(args.data) / "cdnow_sample.csv"
-        if cdnow.is_file():
-            summary = rt.rfm_summary(
-                pd.read_csv(cdnow), time_unit="W", observation_end="1997-09-30"
-            )
-            path = _save(summary, folder, "cdnow")
-            cases.append(("BetaGeo.fit, CDNOW sample (2,357)", "fit", path))
-            cases.append(("ParetoNBD.fit, CDNOW sample (2,357)", "pareto", path))
-        tx = rt.simulate_transactions(fit_customers, seed=2)
-        summary = rt.rfm_summary(tx, time_unit="W")
-        path = _save(summary, folder, "fit")
-        cases.append((f"BetaGeo.fit, {fit_customers:,} simulated customers", "fit", path))
-        cases.append((f"ParetoNBD.fit, {fit_customers:,} simulated customers", "pareto", path))
-        del tx, summary
+        cases = _cases(folder, rows_sizes, fit_customers, Path(args.data))
         for name, task, path in cases:
+            if args.only and args.only not in name:
+                continue
             print(f"running: {name}", file=sys.stderr)
             ours = _run(sys.executable, "ours", task, path, runs=args.runs, budget=args.peer_budget)
             theirs = (
