@@ -556,3 +556,22 @@ def test_period_cv_searches_when_the_grid_is_sparse(monkeypatch: pytest.MonkeyPa
     # Customer 0: two 1s in 1000 periods: mean 0.002, sigma sqrt(0.002 * 0.998).
     assert cv[0] == pytest.approx(math.sqrt(0.002 * 0.998) / 0.002, rel=1e-12)
     assert cv[2] == 0.0  # 2, 2
+
+
+@pytest.mark.parametrize("scale", [1e-170, 1e-300, 1e170, 1e300])
+def test_cv_of_tiny_and_huge_values_is_the_cv_of_ordinary_ones(scale: float) -> None:
+    # Squaring these values would underflow to 0 or overflow to inf; the CV does not depend on the scale.
+    expected = coefficient_of_variation([[4.0, 0.0, 4.0, 0.0], [np.nan, 1.0, 2.0, 3.0]])
+    got = coefficient_of_variation(
+        [[4 * scale, 0.0, 4 * scale, 0.0], [np.nan, scale, 2 * scale, 3 * scale]]
+    )
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+    customer = np.array([0, 0, 1, 1, 1])
+    period = np.array([3, 5, 4, 5, 6])
+    value = np.array([4.0, 4.0, 1.0, 2.0, 3.0])
+    plain, _ = period_cv(customer, period, value, 2, last_period=6)
+    np.testing.assert_allclose(plain, expected, rtol=1e-12)
+    mixed = value.copy()
+    mixed[:2] *= scale  # one customer at the extreme scale, the other ordinary
+    scaled, _ = period_cv(customer, period, mixed, 2, last_period=6)
+    np.testing.assert_allclose(scaled, expected, rtol=1e-12)

@@ -63,7 +63,7 @@ def test_customer_totals_by_hand() -> None:
 )
 def test_quantile_scores_by_hand(values: list[float], bins: int, expected: list[int]) -> None:
     np.testing.assert_array_equal(quantile_scores(np.array(values), bins), expected)
-    # the float path (sorting) and the integer path (counting) agree
+    # the float path (order statistics) and the integer path (counting) agree
     as_float = np.array(values, dtype=np.float64)
     np.testing.assert_array_equal(quantile_scores(as_float, bins), expected)
 
@@ -76,7 +76,7 @@ def test_quantile_scores_reverse_scores_the_smallest_highest() -> None:
 
 def test_quantile_scores_empty_and_wide_integers() -> None:
     assert quantile_scores(np.empty(0, dtype=np.int64), 5).shape == (0,)
-    wide = np.array([-(2**62), 0, 2**62])  # too wide to count: sorted instead
+    wide = np.array([-(2**62), 0, 2**62])  # too wide to count: order statistics instead
     np.testing.assert_array_equal(quantile_scores(wide, 3), [1, 2, 3])
 
 

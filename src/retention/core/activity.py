@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["Activity", "activity", "first_of_pair"]
+__all__ = ["Activity", "activity", "first_of_pair", "first_periods", "last_periods"]
 
 # Above this many cells a dense customer x period bitmap costs more than sorting the keys.
 _DENSE_LIMIT = 1 << 27
@@ -215,3 +215,69 @@ def _mark_blocks(
         scratch[cell] = rows
         np.equal(scratch[cell], rows, out=mark[lo:hi])
     return mark
+
+
+def first_periods(
+    customer: NDArray[np.int64], period: NDArray[np.int64], n_customers: int
+) -> NDArray[np.int64]:
+    """Per customer, the first period with a purchase.
+
+    Parameters
+    ----------
+    customer : numpy.ndarray of int64
+        Per purchase, a customer code in ``0 .. n_customers - 1``. Every code must occur at least once.
+    period : numpy.ndarray of int64
+        Per purchase, a period code (days, months, ...).
+    n_customers : int
+        Number of customer codes.
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        The earliest period per customer code.
+
+    See Also
+    --------
+    last_periods : The latest period per customer.
+
+    Notes
+    -----
+    One indexed minimum (:meth:`numpy.ufunc.at`) over the purchases, on 32-bit offsets from the earliest
+    period when they fit: numpy runs those several times faster than 64-bit ones.
+
+    Examples
+    --------
+    >>> first_periods(np.array([1, 0, 1, 1]), np.array([9, 3, 4, 7]), 2)
+    array([3, 4])
+    """
+    return _extreme(np.minimum, customer, period, n_customers)
+
+
+def last_periods(
+    customer: NDArray[np.int64], period: NDArray[np.int64], n_customers: int
+) -> NDArray[np.int64]:
+    """Per customer, the last period with a purchase; see :func:`first_periods`.
+
+    Examples
+    --------
+    >>> last_periods(np.array([1, 0, 1, 1]), np.array([9, 3, 4, 7]), 2)
+    array([3, 9])
+    """
+    return _extreme(np.maximum, customer, period, n_customers)
+
+
+def _extreme(
+    reduce: np.ufunc, customer: NDArray[np.int64], period: NDArray[np.int64], n_customers: int
+) -> NDArray[np.int64]:
+    customer = np.asarray(customer, dtype=np.int64)
+    period = np.asarray(period, dtype=np.int64)
+    if len(period) == 0:
+        return np.zeros(n_customers, dtype=np.int64)
+    origin = int(period.min())
+    span = int(period.max()) - origin + 1
+    small = np.int32 if span < 2**31 else np.int64
+    offset = np.subtract(period, origin, dtype=small, casting="unsafe")
+    out = np.full(n_customers, span if reduce is np.minimum else 0, dtype=small)
+    reduce.at(out, customer, offset)
+    result: NDArray[np.int64] = np.add(out, origin, dtype=np.int64)
+    return result

@@ -680,7 +680,12 @@ def coefficient_of_variation(
     m = _numbers(periodic_values, "periodic_values", func, 2)
     observed = ~np.isnan(m)
     count = observed.sum(axis=1).astype(np.int64)
-    total = np.where(observed, m, 0.0).sum(axis=1)
+    m = np.where(observed, m, 0.0)
+    # The CV does not change with the scale of a row: bring each row's largest value into [0.5, 1) with
+    # an exact power of two, so that squaring tiny or huge values neither underflows nor overflows.
+    top = np.abs(m).max(axis=1, initial=0.0)
+    m = np.ldexp(m, -np.frexp(top)[1][:, None])
+    total = m.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = total / count
     deviation = np.where(observed, m - mean[:, None], 0.0)
@@ -710,6 +715,10 @@ def _pair_sums(
     # A grid too large to hold: find each row's pair by binary search among the sorted pair keys.
     index = np.searchsorted(pair_key, row_key)
     return np.bincount(index, weights=value, minlength=len(pair_key)).astype(np.float64, copy=False)
+
+
+# Values whose squares (times any realistic count of periods) stay far from underflow and overflow.
+_SAFE_MAGNITUDE: Final = 2.0**400
 
 
 def period_cv(
@@ -781,6 +790,16 @@ def period_cv(
     sums = _pair_sums(customer, period, value, act, n_customers)
     keep = act.period <= last_period
     owner, sums = act.customer[keep], sums[keep]
+    magnitude = np.abs(sums)
+    if len(sums) and not (
+        magnitude.max() < _SAFE_MAGNITUDE
+        and magnitude.min(initial=np.inf, where=magnitude > 0) > 1 / _SAFE_MAGNITUDE
+    ):
+        # Tiny or huge values would underflow or overflow when squared. The CV does not change with the
+        # scale of a customer's values: bring each customer's largest into [0.5, 1) by a power of two.
+        top = np.zeros(n_customers, dtype=np.float64)
+        np.maximum.at(top, owner, magnitude)
+        sums = np.ldexp(sums, -np.frexp(top)[1][owner])
     periods = np.maximum(last_period - act.first_period + 1, 0).astype(np.int64)
     total = np.bincount(owner, weights=sums, minlength=n_customers).astype(np.float64, copy=False)
     with np.errstate(invalid="ignore", divide="ignore"):

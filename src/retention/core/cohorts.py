@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ndtri
 
-from retention.core.activity import Activity
+from retention.core.activity import Activity, first_periods
 from retention.errors import InvalidParameterError
 
 __all__ = [
@@ -244,9 +244,8 @@ def cohort_sums(
     """
     if n_customers == 0 or len(period) == 0:
         return _empty(last_period)
-    # The acquisition period is each customer's first period; minimum.at is one unbuffered pass.
-    first = np.full(n_customers, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(first, customer, period)
+    # The acquisition period is each customer's first period.
+    first = first_periods(customer, period, n_customers)
     grid = _grid(first, last_period, int(period.max()))
     if grid is None:
         return _empty(last_period)

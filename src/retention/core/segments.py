@@ -21,6 +21,7 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import NDArray
 
+from retention.core.activity import first_periods, last_periods
 from retention.core.sums import group_sums
 from retention.errors import InvalidParameterError, InvalidValueError, RetentionError
 
@@ -108,12 +109,8 @@ def customer_totals(
     customer = np.asarray(customer, dtype=np.int64)
     day = np.asarray(day, dtype=np.int64)
     orders = np.bincount(customer, minlength=n_customers).astype(np.int64, copy=False)
-    last = np.full(n_customers, np.iinfo(np.int64).min, dtype=np.int64)
-    np.maximum.at(last, customer, day)
-    first = None
-    if first_day:
-        first = np.full(n_customers, np.iinfo(np.int64).max, dtype=np.int64)
-        np.minimum.at(first, customer, day)
+    last = last_periods(customer, day, n_customers)
+    first = first_periods(customer, day, n_customers) if first_day else None
     revenue = None
     if amount is not None:
         largest = int(orders.max()) if n_customers else 0
@@ -158,6 +155,11 @@ def quantile_scores(
     of anybody, as when :func:`pandas.qcut` collapses its bins); fewer distinct values than ``bins``
     leave some scores unused. ``reverse=True`` scores the negated values.
 
+    No full sort is needed: $s_i > k$ exactly when customer $i$'s value exceeds the
+    $\lceil k n / \text{bins} \rceil$-th smallest value, so the ``bins - 1`` order statistics
+    (:func:`numpy.partition`, linear time) decide every score; integers in a narrow range are counted
+    instead.
+
     Examples
     --------
     >>> quantile_scores(np.array([10, 20, 30, 40, 50, 60, 70, 80, 90, 100]), 5)
@@ -181,17 +183,14 @@ def quantile_scores(
             below = np.cumsum(counts) - counts
             per_value = (bins * below.astype(np.int64, copy=False)) // n + 1
             return per_value[offset]
-    order = np.argsort(keyed)
-    ordered = keyed[order]
-    starts_group = np.empty(n, dtype=np.bool_)
-    starts_group[0] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=starts_group[1:])
-    # Position in sorted order of each group's first member = customers strictly below the group.
-    below = np.flatnonzero(starts_group).astype(np.int64, copy=False)
-    per_group = (bins * below) // n + 1
-    scores = np.empty(n, dtype=np.int64)
-    scores[order] = per_group[np.cumsum(starts_group) - 1]
-    return scores
+    # Score k + 1 or more means at least m_k = ceil(k n / bins) customers below, that is a value above the
+    # m_k-th smallest one: a partial sort finds those order statistics in linear time.
+    k = np.arange(1, bins, dtype=np.int64)
+    rank = -((-k * n) // bins) - 1  # m_k - 1, zero-based
+    if len(rank) == 0:
+        return np.ones(n, dtype=np.int64)
+    thresholds = np.partition(keyed, np.unique(rank))[rank]
+    return np.searchsorted(thresholds, keyed, side="left").astype(np.int64, copy=False) + 1
 
 
 def cut_scores(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from retention.core.activity import first_of_pair
+from retention.core.activity import first_of_pair, first_periods, last_periods
 
 __all__ = ["HoldoutCounts", "RepeatCounts", "holdout_counts", "repeat_counts"]
 
@@ -62,24 +62,6 @@ def _mean_per_transaction(
     out = np.zeros(len(total), dtype=np.float64)
     np.divide(total, count, out=out, where=count > 0)
     return out
-
-
-def _period_range(
-    customer: NDArray[np.int64], period: NDArray[np.int64], n_customers: int
-) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """Per customer code, the first and the last period with a purchase (every code must occur)."""
-    if len(period) == 0:
-        return np.zeros(n_customers, dtype=np.int64), np.zeros(n_customers, dtype=np.int64)
-    origin = int(period.min())
-    span = int(period.max()) - origin + 1
-    # Offsets in 32 bits when they fit: numpy's indexed min / max run several times faster on them.
-    small = np.int32 if span < 2**31 else np.int64
-    offset = np.subtract(period, origin, dtype=small, casting="unsafe")
-    first = np.full(n_customers, span, dtype=small)
-    np.minimum.at(first, customer, offset)
-    last = np.zeros(n_customers, dtype=small)
-    np.maximum.at(last, customer, offset)
-    return np.add(first, origin, dtype=np.int64), np.add(last, origin, dtype=np.int64)
 
 
 def repeat_counts(
@@ -130,7 +112,8 @@ def repeat_counts(
         - np.bincount(customer[repeated], minlength=n_customers)
         - 1
     )
-    first_period, last_period = _period_range(customer, period, n_customers)
+    first_period = first_periods(customer, period, n_customers)
+    last_period = last_periods(customer, period, n_customers)
     monetary: NDArray[np.float64] | None = None
     if amount is not None:
         total = np.bincount(customer, weights=amount, minlength=n_customers).astype(np.float64)
