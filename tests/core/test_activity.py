@@ -62,7 +62,7 @@ def test_first_of_pair_marks_one_row_per_pair(order: str) -> None:
 )
 def test_first_of_pair_property(data: np.ndarray, sort: str | None) -> None:
     customer, period = np.divmod(data, 9)
-    period = period * 3 + 1000  # an origin away from 0 and gaps between periods
+    period = period * 3 + 2**31  # an origin beyond 32 bits and gaps between periods
     if sort == "period":
         order = np.argsort(period, kind="stable")
         customer, period = customer[order], period[order]
@@ -106,3 +106,27 @@ def test_activity_pairs_are_sorted_and_distinct() -> None:
     first = np.full(30, 99)
     np.minimum.at(first, customer, period)
     np.testing.assert_array_equal(a.first_period, first)
+
+
+@given(
+    rows=st.lists(
+        st.tuples(st.integers(0, 5), st.integers(-(2**40), 2**40)), min_size=1, max_size=50
+    )
+)
+def test_first_and_last_periods_match_a_plain_reduction(rows: list[tuple[int, int]]) -> None:
+    present = sorted({c for c, _ in rows})
+    code = {c: i for i, c in enumerate(present)}  # every code occurs
+    customer = np.array([code[c] for c, _ in rows])
+    period = np.array([p for _, p in rows])
+    expected_first = [min(p for c, p in rows if code[c] == i) for i in range(len(present))]
+    expected_last = [max(p for c, p in rows if code[c] == i) for i in range(len(present))]
+    first, last = act.period_bounds(customer, period, len(present))
+    np.testing.assert_array_equal(first, expected_first)
+    np.testing.assert_array_equal(last, expected_last)
+    np.testing.assert_array_equal(act.first_periods(customer, period, len(present)), first)
+    np.testing.assert_array_equal(act.last_periods(customer, period, len(present)), last)
+
+
+def test_period_bounds_of_nothing() -> None:
+    first, last = act.period_bounds(np.empty(0, np.int64), np.empty(0, np.int64), 0)
+    assert first.shape == last.shape == (0,)

@@ -21,7 +21,7 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import NDArray
 
-from retention.core.activity import first_periods, last_periods
+from retention.core.activity import last_periods, period_bounds
 from retention.core.sums import group_sums
 from retention.errors import InvalidParameterError, InvalidValueError, RetentionError
 
@@ -109,8 +109,11 @@ def customer_totals(
     customer = np.asarray(customer, dtype=np.int64)
     day = np.asarray(day, dtype=np.int64)
     orders = np.bincount(customer, minlength=n_customers).astype(np.int64, copy=False)
-    last = last_periods(customer, day, n_customers)
-    first = first_periods(customer, day, n_customers) if first_day else None
+    first: IntArray | None
+    if first_day:
+        first, last = period_bounds(customer, day, n_customers)
+    else:
+        first, last = None, last_periods(customer, day, n_customers)
     revenue = None
     if amount is not None:
         largest = int(orders.max()) if n_customers else 0

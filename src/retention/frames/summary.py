@@ -43,10 +43,11 @@ def _elapsed(
         # Calendar months are exact: 3 months are 1 quarter whatever their days.
         return ((stop - start) * _MONTHS[freq] / _MONTHS[unit]).astype(np.float64)
     if freq == "D":
-        days = stop - start
+        days = np.subtract(stop, start, dtype=np.float64)
     else:
-        days = period_start_days(stop, freq) - period_start_days(start, freq)
-    return days / PERIOD_DAYS[unit]
+        days = (period_start_days(stop, freq) - period_start_days(start, freq)).astype(np.float64)
+    days /= PERIOD_DAYS[unit]
+    return days
 
 
 def _day_period(day: int, freq: str) -> NDArray[np.int64]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from retention.core.activity import first_of_pair, first_periods, last_periods
+from retention.core.activity import first_of_pair, period_bounds
 
 __all__ = ["HoldoutCounts", "RepeatCounts", "holdout_counts", "repeat_counts"]
 
@@ -112,8 +112,7 @@ def repeat_counts(
         - np.bincount(customer[repeated], minlength=n_customers)
         - 1
     )
-    first_period = first_periods(customer, period, n_customers)
-    last_period = last_periods(customer, period, n_customers)
+    first_period, last_period = period_bounds(customer, period, n_customers)
     monetary: NDArray[np.float64] | None = None
     if amount is not None:
         total = np.bincount(customer, weights=amount, minlength=n_customers).astype(np.float64)
