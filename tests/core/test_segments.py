@@ -91,7 +91,7 @@ measure = st.one_of(
 
 
 @given(
-    values=measure, bins=st.integers(1, 9), reverse=st.booleans(), seed=st.integers(0, 2**32 - 1)
+    values=measure, bins=st.integers(1, 20), reverse=st.booleans(), seed=st.integers(0, 2**32 - 1)
 )
 def test_quantile_scores_properties(
     values: np.ndarray, bins: int, reverse: bool, seed: int

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
 from hypothesis import given
@@ -61,7 +62,54 @@ def test_group_sums_do_not_depend_on_row_order_and_are_faithful(
     expected = group_sums(group, values, 5)
     order = np.random.default_rng(seed).permutation(len(rows))
     np.testing.assert_array_equal(group_sums(group[order], values[order], 5), expected)
+    whole_cents = all(v == float(Fraction(round(v * 100), 100)) for v in values)
     for g in range(5):
+        if whole_cents:  # read as decimals: see the tests of cents below
+            assert expected[g] == float(_decimal_total(values[group == g]))
+            continue
         exact = math.fsum(values[group == g])
         # Faithful: the exact sum rounded to one of its two neighbouring floats.
         assert abs(expected[g] - exact) <= math.ulp(exact)
+
+
+def _decimal_total(values: np.ndarray) -> Fraction:
+    """The exact sum of the values read as decimals of whole cents."""
+    return sum((Fraction(round(v * 100), 100) for v in values), Fraction(0))
+
+
+def test_group_sums_of_whole_cents_are_the_decimal_totals() -> None:
+    values = np.array([1000.01, -1000.0, 0.1, 0.2, 19.99, 0.01])
+    group = np.array([0, 0, 1, 1, 2, 2])
+    # The floats' exact sum for group 0 is 0.0099999999999909...; as cents it is one cent.
+    assert math.fsum(values[:2]) != 0.01
+    np.testing.assert_array_equal(group_sums(group, values, 3), [0.01, 0.3, 20.0])
+
+
+def test_group_sums_fall_back_to_the_exact_float_sums() -> None:
+    # One value with more than two decimals: every group is added as floats, exactly.
+    values = np.array([1000.01, -1000.0, 0.125])
+    sums = group_sums(np.array([0, 0, 1]), values, 2)
+    assert sums[0] == math.fsum(values[:2])
+    # Cents too large to add exactly as integers are added as floats too.
+    big = np.array([2.0**52, 2.0**52, 0.5])
+    assert group_sums(np.zeros(3, np.int64), big, 1)[0] == math.fsum(big)
+
+
+@given(
+    rows=st.lists(
+        st.tuples(st.integers(0, 4), st.integers(-(10**9), 10**9).map(lambda c: c / 100)),
+        min_size=1,
+        max_size=60,
+    ),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_group_sums_of_cents_are_correctly_rounded_in_any_order(
+    rows: list[tuple[int, float]], seed: int
+) -> None:
+    group = np.array([g for g, _ in rows], dtype=np.int64)
+    values = np.array([v for _, v in rows])
+    expected = group_sums(group, values, 5)
+    order = np.random.default_rng(seed).permutation(len(rows))
+    np.testing.assert_array_equal(group_sums(group[order], values[order], 5), expected)
+    for g in range(5):
+        assert expected[g] == float(_decimal_total(values[group == g]))
