@@ -130,3 +130,25 @@ def test_first_and_last_periods_match_a_plain_reduction(rows: list[tuple[int, in
 def test_period_bounds_of_nothing() -> None:
     first, last = act.period_bounds(np.empty(0, np.int64), np.empty(0, np.int64), 0)
     assert first.shape == last.shape == (0,)
+
+
+@pytest.mark.usefixtures("blocks")
+@pytest.mark.parametrize("order", ["by period", "by customer", "shuffled"])
+def test_customer_periods_combine_marks_and_bounds(order: str) -> None:
+    rng = np.random.default_rng(5)
+    customer = np.repeat(np.arange(30), 8)  # every code occurs
+    period = rng.integers(2**31 - 10, 2**31 + 20, len(customer))
+    sort = {
+        "by period": np.argsort(period, kind="stable"),
+        "by customer": np.arange(len(customer)),
+        "shuffled": rng.permutation(len(customer)),
+    }[order]
+    customer, period = customer[sort], period[sort]
+    active, first, last = act.customer_periods(customer, period, 30)
+    mark = act.first_of_pair(customer, period, 30)
+    np.testing.assert_array_equal(active, np.bincount(customer[mark], minlength=30))
+    expected_first, expected_last = act.period_bounds(customer, period, 30)
+    np.testing.assert_array_equal(first, expected_first)
+    np.testing.assert_array_equal(last, expected_last)
+    pairs = {(int(c), int(p)) for c, p in zip(customer, period, strict=True)}
+    np.testing.assert_array_equal(active, np.bincount([c for c, _ in pairs], minlength=30))

@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 __all__ = [
     "Activity",
     "activity",
+    "customer_periods",
     "first_of_pair",
     "first_periods",
     "last_periods",
@@ -166,15 +167,64 @@ def first_of_pair(
     """
     customer = np.asarray(customer, dtype=np.int64)
     period = np.asarray(period, dtype=np.int64)
-    n = len(customer)
-    if n == 0:
+    if len(customer) == 0:
         return np.zeros(0, dtype=np.bool_)
-    origin = int(period.min())
-    span = int(period.max()) - origin + 1
+    _, offset, span = _offsets(period, n_customers)
+    return _mark_pairs(customer, period, offset, span, n_customers)
+
+
+def customer_periods(
+    customer: NDArray[np.int64], period: NDArray[np.int64], n_customers: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """Per customer: the number of distinct periods with a purchase, the first and the last of them.
+
+    :func:`first_of_pair` and :func:`period_bounds` in one pass that shares their offsets.
+
+    Parameters
+    ----------
+    customer : numpy.ndarray of int64
+        Per purchase, a customer code in ``0 .. n_customers - 1``. Every code must occur at least once.
+    period : numpy.ndarray of int64
+        Per purchase, a period code.
+    n_customers : int
+        Number of customer codes.
+
+    Returns
+    -------
+    tuple of numpy.ndarray of int64
+        Active periods, first period and last period, per customer code.
+
+    Examples
+    --------
+    >>> customer_periods(np.array([1, 0, 1, 1]), np.array([5, 3, 5, 6]), 2)
+    (array([1, 2]), array([3, 5]), array([3, 6]))
+    """
+    customer = np.asarray(customer, dtype=np.int64)
+    period = np.asarray(period, dtype=np.int64)
+    if len(customer) == 0:
+        zeros = np.zeros(n_customers, dtype=np.int64)
+        return zeros, zeros.copy(), zeros.copy()
+    offsets = _offsets(period, n_customers)
+    first = _extreme(np.minimum, customer, offsets, n_customers)
+    last = _extreme(np.maximum, customer, offsets, n_customers)
+    # Purchases less the repeats within a period (few, so the second count is cheap).
+    repeated = ~_mark_pairs(customer, period, offsets[1], offsets[2], n_customers)
+    active = np.bincount(customer, minlength=n_customers)
+    active -= np.bincount(customer[repeated], minlength=n_customers)
+    return active.astype(np.int64, copy=False), first, last
+
+
+def _mark_pairs(
+    customer: NDArray[np.int64],
+    period: NDArray[np.int64],
+    offset: NDArray[np.int32] | NDArray[np.int64],
+    span: int,
+    n_customers: int,
+) -> NDArray[np.bool_]:
+    """first_of_pair on the offsets of ``period`` from its minimum (sized by ``_offsets``); uses them up."""
+    n = len(customer)
     cells = n_customers * span
-    # Cell numbers in 32 bits when they fit: half the memory traffic of 64-bit ones.
-    key_type = np.int32 if cells < 2**31 else np.int64
-    offset = np.subtract(period, np.int64(origin), dtype=key_type, casting="unsafe")
+    key_type = offset.dtype
     if bool(np.all(period[1:] >= period[:-1])):
         # Period-major cells: each block is a run of whole periods, a contiguous slice of the rows.
         per_block = max(1, _BLOCK_CELLS // max(n_customers, 1))
@@ -294,15 +344,19 @@ def period_bounds(
 
 
 def _offsets(
-    period: NDArray[np.int64],
+    period: NDArray[np.int64], n_customers: int = 1
 ) -> tuple[int, NDArray[np.int32] | NDArray[np.int64], int]:
-    """Return the earliest period, each period's offset from it (32 bits when they fit) and the span."""
+    """Return the earliest period, each period's offset from it and the span.
+
+    The offsets are 32-bit when every cell number ``customer * span + offset`` fits: half the memory
+    traffic, and numpy's indexed min / max run several times faster on them.
+    """
     period = np.asarray(period, dtype=np.int64)
     if len(period) == 0:
         return 0, np.empty(0, dtype=np.int64), 1
     origin = int(period.min())
     span = int(period.max()) - origin + 1
-    small = np.int32 if span < 2**31 else np.int64
+    small = np.int32 if max(n_customers, 1) * span < 2**31 else np.int64
     return origin, np.subtract(period, np.int64(origin), dtype=small, casting="unsafe"), span
 
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from retention.core.activity import first_of_pair, period_bounds
+from retention.core.activity import customer_periods, first_of_pair
+from retention.core.sums import group_sums
 
 __all__ = ["HoldoutCounts", "RepeatCounts", "holdout_counts", "repeat_counts"]
 
@@ -93,8 +94,9 @@ def repeat_counts(
     -----
     With $P_i$ the distinct periods in which customer $i$ bought, $x_i = |P_i| - 1$, the first and last
     periods are $\min P_i$ and $\max P_i$, and the monetary value is
-    $(\text{total spend} - \text{spend in } \min P_i) / x_i$: the mean spend per repeat transaction,
-    0 when $x_i = 0$.
+    $(\text{spend in the periods after } \min P_i) / x_i$: the mean spend per repeat transaction, 0 when
+    $x_i = 0$. Spend is summed with :func:`retention.core.sums.group_sums`, exactly and independently of
+    the order of the purchases.
 
     Examples
     --------
@@ -105,22 +107,14 @@ def repeat_counts(
     """
     customer = np.asarray(customer, dtype=np.int64)
     period = np.asarray(period, dtype=np.int64)
-    # Repeat transactions: the customer's purchases less the repeats within a period, less the first.
-    repeated = ~first_of_pair(customer, period, n_customers)
-    frequency = (
-        np.bincount(customer, minlength=n_customers)
-        - np.bincount(customer[repeated], minlength=n_customers)
-        - 1
-    )
-    first_period, last_period = period_bounds(customer, period, n_customers)
+    active, first_period, last_period = customer_periods(customer, period, n_customers)
+    frequency = active - 1  # repeat transactions: the active periods after the first
     monetary: NDArray[np.float64] | None = None
     if amount is not None:
-        total = np.bincount(customer, weights=amount, minlength=n_customers).astype(np.float64)
-        first = period == first_period[customer]
-        spent_first = np.bincount(
-            customer[first], weights=amount[first], minlength=n_customers
-        ).astype(np.float64)
-        monetary = _mean_per_transaction(total - spent_first, frequency)
+        # The spend in the periods after the first, summed exactly and in any order (core.sums).
+        later = period != first_period[customer]
+        spent = group_sums(customer[later], amount[later], n_customers)
+        monetary = _mean_per_transaction(spent, frequency)
     return RepeatCounts(frequency, first_period, last_period, monetary)
 
 
@@ -160,6 +154,6 @@ def holdout_counts(
     frequency = np.bincount(customer[mark], minlength=n_customers)
     monetary: NDArray[np.float64] | None = None
     if amount is not None:
-        total = np.bincount(customer, weights=amount, minlength=n_customers).astype(np.float64)
+        total = group_sums(customer, amount, n_customers)
         monetary = _mean_per_transaction(total, frequency)
     return HoldoutCounts(frequency, monetary)
