@@ -15,10 +15,24 @@ def _cents(value: float) -> int | None:
     return c if float(Fraction(c, 100)) == value else None
 
 
+def whole_cents(values: Iterable[float]) -> bool:
+    """Whether every value is a whole number of cents (prints with at most two decimals)."""
+    return all(_cents(float(v)) is not None for v in values)
+
+
+def decimal_total(values: Iterable[float]) -> float:
+    """The sum of whole-cent values read as decimals, correctly rounded."""
+    total = Fraction(0)
+    for v in values:
+        c = _cents(float(v))
+        if c is None:
+            msg = f"{v!r} is not a whole number of cents"
+            raise ValueError(msg)
+        total += Fraction(c, 100)
+    return float(total)
+
+
 def exact_total(values: Iterable[float]) -> float:
     """Whole cents: the decimal total, correctly rounded; other floats: their exact sum (math.fsum)."""
     values = [float(v) for v in values]
-    cents = [_cents(v) for v in values]
-    if all(c is not None for c in cents):
-        return float(sum((Fraction(c, 100) for c in cents if c is not None), Fraction(0)))
-    return math.fsum(values)
+    return decimal_total(values) if whole_cents(values) else math.fsum(values)

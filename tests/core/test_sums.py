@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import math
-from fractions import Fraction
 
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
 from retention.core.sums import group_sums
+from tests.exact import decimal_total, whole_cents
 
 
 def test_group_sums_by_hand() -> None:
@@ -62,19 +62,14 @@ def test_group_sums_do_not_depend_on_row_order_and_are_faithful(
     expected = group_sums(group, values, 5)
     order = np.random.default_rng(seed).permutation(len(rows))
     np.testing.assert_array_equal(group_sums(group[order], values[order], 5), expected)
-    whole_cents = all(v == float(Fraction(round(v * 100), 100)) for v in values)
+    cents = whole_cents(values)
     for g in range(5):
-        if whole_cents:  # read as decimals: see the tests of cents below
-            assert expected[g] == float(_decimal_total(values[group == g]))
+        if cents:  # read as decimals: see the tests of cents below
+            assert expected[g] == decimal_total(values[group == g])
             continue
         exact = math.fsum(values[group == g])
         # Faithful: the exact sum rounded to one of its two neighbouring floats.
         assert abs(expected[g] - exact) <= math.ulp(exact)
-
-
-def _decimal_total(values: np.ndarray) -> Fraction:
-    """The exact sum of the values read as decimals of whole cents."""
-    return sum((Fraction(round(v * 100), 100) for v in values), Fraction(0))
 
 
 def test_group_sums_of_whole_cents_are_the_decimal_totals() -> None:
@@ -112,4 +107,4 @@ def test_group_sums_of_cents_are_correctly_rounded_in_any_order(
     order = np.random.default_rng(seed).permutation(len(rows))
     np.testing.assert_array_equal(group_sums(group[order], values[order], 5), expected)
     for g in range(5):
-        assert expected[g] == float(_decimal_total(values[group == g]))
+        assert expected[g] == decimal_total(values[group == g])

@@ -152,7 +152,8 @@ def first_of_pair(
     Notes
     -----
     Every pair has a cell ``customer * p + period`` in a key space of ``m x p`` cells (``m`` customers,
-    ``p`` periods). The space is cut into blocks of about a million cells; within a block each purchase
+    ``p`` periods). The space is cut into blocks of about a million cells (up to 16 million when the rows
+    must be grouped first, so that one byte numbers the blocks); within a block each purchase
     writes its row number into its cell of a scratch table, and a purchase is marked when its cell still
     holds its own number after all have written. Only cells that were written are read, so the table is
     never cleared and the work is linear in the purchases. Purchases sorted by period or by customer (as

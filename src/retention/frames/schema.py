@@ -567,12 +567,12 @@ def _dense_integer_codes(col: pd.Series) -> tuple[NDArray[np.int64], NDArray[Any
 
 
 def _read_customers(col: pd.Series, name: object, func: str) -> tuple[NDArray[np.int64], pd.Index]:
-    # Plain numpy integers cannot be missing: skip a pass over the column for them.
-    plain_int = isinstance(col.dtype, np.dtype) and col.dtype.kind in "iu"
-    missing = np.zeros(0, dtype=np.bool_) if plain_int else col.isna().to_numpy()
-    if missing.any():
-        msg = f"Column {name!r} (the customer_id column) of {func} has missing ids: {_first_bad(col, missing)}. Drop or fill those rows."
-        raise InvalidValueError(msg)
+    # Plain numpy integers cannot be missing: no pass over the column for them.
+    if not (isinstance(col.dtype, np.dtype) and col.dtype.kind in "iu"):
+        missing = col.isna().to_numpy()
+        if missing.any():
+            msg = f"Column {name!r} (the customer_id column) of {func} has missing ids: {_first_bad(col, missing)}. Drop or fill those rows."
+            raise InvalidValueError(msg)
     dense = _dense_integer_codes(col)
     if dense is not None:
         codes, values = dense
