@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from numpy.typing import NDArray
 from scipy import integrate, special
@@ -453,6 +453,17 @@ def test_dert_against_mpmath_hyperu() -> None:
         assert got[0] == pytest.approx(expected, rel=1e-12)
 
 
+def test_scaled_hyperu_against_mpmath() -> None:
+    # z^s U(s, s, z), the heart of DERT, at 40 digits: both methods, whole and fractional s, tiny to large z
+    mp = pytest.importorskip("mpmath")
+    mp.mp.dps = 40
+    z = np.array([1e-12, 1e-6, 1e-3, 0.1, 0.5, 0.999, 1.0, 3.0, 30.0, 1e3])
+    for s in (0.01, 0.606, 1.0, 1.001, 1.999, 2.0, 4.0, 7.3, 29.5, 30.0, 31.0, 60.0, 500.0):
+        got = pn._scaled_hyperu(s, z)
+        expected = [float(mp.power(v, s) * mp.hyperu(s, s, v)) for v in z]
+        np.testing.assert_allclose(got, expected, rtol=1e-12, err_msg=f"s = {s}")
+
+
 @pytest.mark.parametrize("params", PARAM_SETS)
 @pytest.mark.parametrize("t", [0.5, 20.0, 300.0])
 def test_expected_purchases_equal_integral(params: dict[str, float], t: float) -> None:
@@ -774,6 +785,8 @@ def test_conditional_expected_purchases_grow_with_time(
     d1=st.floats(1e-6, 1.0),
     d2=st.floats(1e-6, 1.0),
 )
+# scipy's hyperu returned NaN here (s >= 2, small discount rate), before it was replaced.
+@example(params={"r": 1.0, "alpha": 1.0, "s": 4.0, "beta": 1.0}, x=0, share=0.0, T=1.0, d1=1.0, d2=1e-6)
 def test_dert_falls_with_the_discount_rate(
     *, params: dict[str, float], x: int, share: float, T: float, d1: float, d2: float
 ) -> None:

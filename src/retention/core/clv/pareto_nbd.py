@@ -63,12 +63,13 @@ SciPy's ``hyp2f1`` returns ``inf`` or ``nan`` for many of these arguments (large
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.special import betainc, betaln, digamma, gammaln, hyperu, xlogy
+from scipy.special import betainc, betaln, digamma, exp1, gammaincc, gammaln, xlogy
 
 from retention.core.clv.fitting import Likelihood
 
@@ -102,7 +103,8 @@ _CONNECTION_MAX_D: Final = 10.0
 _MAX_FRACTION_TERMS: Final = 20_000
 _MAX_CONNECTION_TERMS: Final = 200
 _MAX_PMF_TERMS: Final = 200_000
-_HYPERU_MAX_Z: Final = 1.0  # below: scipy's hyperu (accurate there); above: a continued fraction
+_HYPERU_MAX_Z: Final = 1.0  # below: an incomplete gamma recurrence; above: a continued fraction
+_RECURRENCE_MAX_S: Final = 30.0  # beyond: the continued fraction converges quickly for any z
 _TINY: Final = 1e-300
 # Chebyshev nodes on [-1, 1] for the interpolation across whole c - b in the connection formula.
 _NODES: Final = np.cos((2.0 * np.arange(8) + 1.0) * np.pi / 16.0)
@@ -782,16 +784,26 @@ def conditional_expected_purchases(
 
 
 def _scaled_hyperu(s: float, z: Array) -> Array:
-    r"""$z^s U(s, s, z)$ for $z > 0$: scipy's ``hyperu`` below 1, a continued fraction above.
+    r"""$z^s U(s, s, z)$ for $z > 0$: an incomplete gamma recurrence below 1, a continued fraction above.
 
-    For $z \ge 1$, with $z^s U(s, s, z) = z^s e^z \Gamma(1 - s, z)$ and Legendre's continued fraction for
-    the incomplete gamma function: $z / (z + s - \frac{1 \cdot s}{z + s + 2 -}
-    \frac{2 (s + 1)}{z + s + 4 -} \cdots)$, at most about 100 terms there. scipy's ``hyperu`` loses up to
-    eight digits for $z$ between 3 and 30.
+    $z^s U(s, s, z) = z^s e^z \Gamma(1 - s, z) = z\, g(1 - s)$ with $g(a) = z^{-a} e^z \Gamma(a, z)$.
+
+    - $z < 1$ (and $s$ up to 30): $g$ at $a_0 = \lceil s \rceil - s \in [0, 1)$ from scipy's regularised
+      incomplete gamma function (its exponential integral when $a_0 = 0$), then down to $a = 1 - s$ by
+      $g(a) = (z\, g(a + 1) - 1) / a$, from $\Gamma(a + 1, z) = a \Gamma(a, z) + z^a e^{-z}$; each step scales
+      an error by $z / |a| < 1$ once $|a| \ge 1$, so the recurrence is stable.
+    - otherwise: Legendre's continued fraction for the incomplete gamma function,
+      $z / (z + s - \frac{1 \cdot s}{z + s + 2 -} \frac{2 (s + 1)}{z + s + 4 -} \cdots)$, which needs about
+      100 terms at $z = 1$, fewer for larger $z$ or $s$.
+
+    scipy's ``hyperu`` is not used: it loses up to eight digits for $z$ between 3 and 30 and returns NaN
+    for small $z$ once $s \ge 2$.
     """
     out = np.empty(z.shape)
     low = z < _HYPERU_MAX_Z
-    out[low] = np.power(z[low], s) * hyperu(s, s, z[low])
+    if s > _RECURRENCE_MAX_S:
+        low[:] = False
+    out[low] = _scaled_hyperu_recurrence(s, z[low])
     zz = z[~low]
     f = zz + s
     cur = f.copy()
@@ -809,6 +821,20 @@ def _scaled_hyperu(s: float, z: Array) -> Array:
             break
     out[~low] = zz / f
     return out
+
+
+def _scaled_hyperu_recurrence(s: float, z: Array) -> Array:
+    r"""$z g(1 - s)$ for $0 < z < 1$ and $s \le$ ``_RECURRENCE_MAX_S``; see :func:`_scaled_hyperu`."""
+    steps = math.ceil(s) - 1
+    a = float(math.ceil(s) - s)
+    if a == 0.0:
+        g = np.exp(z) * exp1(z)
+    else:
+        g = np.exp(z - a * np.log(z) + gammaln(a)) * gammaincc(a, z)
+    for _ in range(steps):  # a loop over whole steps of s (at most 30), vectorised over the rows
+        a -= 1.0
+        g = (z * g - 1.0) / a
+    return np.asarray(z * g)
 
 
 def discounted_expected_residual_transactions(
