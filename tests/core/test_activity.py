@@ -25,14 +25,20 @@ def _check_marks(customer: np.ndarray, period: np.ndarray, n_customers: int) -> 
     assert set(marked) == _pairs_of(customer, period)
 
 
-@pytest.fixture(params=["one block", "tiny blocks", "tiny blocks, two-byte groups"])
+@pytest.fixture(
+    params=["one block", "tiny blocks", "tiny blocks, two-byte groups", "period by period"]
+)
 def blocks(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run the marking with one block, with many small blocks, and with more blocks than one byte counts."""
-    if request.param != "one block":
+    """Run with one block, with many small blocks, with more blocks than one byte counts, and (for rows
+    sorted by period) one period at a time, as logs with thousands of purchases per period are."""
+    if request.param.startswith("tiny blocks"):
         monkeypatch.setattr(act, "_BLOCK_CELLS", 3)
+        monkeypatch.setattr(act, "_CHECK_ROWS", 2)
     if request.param.endswith("two-byte groups"):
         monkeypatch.setattr(act, "_BYTE_BLOCKS", 2)
         monkeypatch.setattr(act, "_LARGE_BLOCK_CELLS", 1)
+    if request.param == "period by period":
+        monkeypatch.setattr(act, "_ROWS_PER_PERIOD", 1)
 
 
 @pytest.mark.usefixtures("blocks")
@@ -108,12 +114,20 @@ def test_activity_pairs_are_sorted_and_distinct() -> None:
     np.testing.assert_array_equal(a.first_period, first)
 
 
+@pytest.mark.usefixtures("blocks")
 @given(
     rows=st.lists(
-        st.tuples(st.integers(0, 5), st.integers(-(2**40), 2**40)), min_size=1, max_size=50
-    )
+        st.tuples(st.integers(0, 5), st.one_of(st.integers(-(2**40), 2**40), st.integers(0, 9))),
+        min_size=1,
+        max_size=50,
+    ),
+    sort=st.sampled_from([None, 0, 1]),
 )
-def test_first_and_last_periods_match_a_plain_reduction(rows: list[tuple[int, int]]) -> None:
+def test_first_and_last_periods_match_a_plain_reduction(
+    rows: list[tuple[int, int]], sort: int | None
+) -> None:
+    if sort is not None:  # sorted by customer (0) or by period (1), as logs often are
+        rows = sorted(rows, key=lambda row: row[sort])
     present = sorted({c for c, _ in rows})
     code = {c: i for i, c in enumerate(present)}  # every code occurs
     customer = np.array([code[c] for c, _ in rows])
@@ -147,8 +161,11 @@ def test_customer_periods_combine_marks_and_bounds(order: str) -> None:
     active, first, last = act.customer_periods(customer, period, 30)
     mark = act.first_of_pair(customer, period, 30)
     np.testing.assert_array_equal(active, np.bincount(customer[mark], minlength=30))
-    expected_first, expected_last = act.period_bounds(customer, period, 30)
+    expected_first = [min(period[customer == c]) for c in range(30)]
+    expected_last = [max(period[customer == c]) for c in range(30)]
     np.testing.assert_array_equal(first, expected_first)
     np.testing.assert_array_equal(last, expected_last)
+    np.testing.assert_array_equal(act.first_periods(customer, period, 30), expected_first)
+    np.testing.assert_array_equal(act.last_periods(customer, period, 30), expected_last)
     pairs = {(int(c), int(p)) for c, p in zip(customer, period, strict=True)}
     np.testing.assert_array_equal(active, np.bincount([c for c, _ in pairs], minlength=30))

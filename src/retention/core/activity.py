@@ -8,6 +8,7 @@ and survival curves agree on what "active in a period" means: at least one purch
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -31,6 +32,11 @@ _BLOCK_CELLS = 1 << 20
 # up to _LARGE_BLOCK_CELLS; beyond that into more blocks with a 16-bit one (a slower pass).
 _BYTE_BLOCKS = 1 << 8
 _LARGE_BLOCK_CELLS = 1 << 24
+# Purchases sorted by period with at least this many per period on average are counted one period at a
+# time (each step vectorised over the period's purchases): no cell numbers and no indexed min / max.
+_ROWS_PER_PERIOD = 4096
+# Sortedness is checked this many rows at a time, stopping at the first descent.
+_CHECK_ROWS = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +164,8 @@ def first_of_pair(
     holds its own number after all have written. Only cells that were written are read, so the table is
     never cleared and the work is linear in the purchases. Purchases sorted by period or by customer (as
     logs usually are) fall into blocks in order; others are first grouped by block with a stable radix
-    sort on a one- or two-byte block number.
+    sort on a one- or two-byte block number. Purchases sorted by period, with thousands per period, are
+    taken one period at a time, the customer code itself being the cell.
 
     Examples
     --------
@@ -166,12 +173,8 @@ def first_of_pair(
     >>> int(mark.sum()), np.bincount(np.array([1, 0, 1, 1])[mark])
     (3, array([1, 2]))
     """
-    customer = np.asarray(customer, dtype=np.int64)
-    period = np.asarray(period, dtype=np.int64)
-    if len(customer) == 0:
-        return np.zeros(0, dtype=np.bool_)
-    _, offset, span = _offsets(period, n_customers)
-    return _mark_pairs(customer, period, offset, span, n_customers)
+    log = _log(customer, period, n_customers)
+    return _marks(log)
 
 
 def customer_periods(
@@ -179,7 +182,8 @@ def customer_periods(
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
     """Per customer: the number of distinct periods with a purchase, the first and the last of them.
 
-    :func:`first_of_pair` and :func:`period_bounds` in one pass that shares their offsets.
+    :func:`first_of_pair` and :func:`period_bounds` in one call that looks at the order of the purchases
+    once.
 
     Parameters
     ----------
@@ -200,80 +204,13 @@ def customer_periods(
     >>> customer_periods(np.array([1, 0, 1, 1]), np.array([5, 3, 5, 6]), 2)
     (array([1, 2]), array([3, 5]), array([3, 6]))
     """
-    customer = np.asarray(customer, dtype=np.int64)
-    period = np.asarray(period, dtype=np.int64)
-    if len(customer) == 0:
-        zeros = np.zeros(n_customers, dtype=np.int64)
-        return zeros, zeros.copy(), zeros.copy()
-    offsets = _offsets(period, n_customers)
-    first = _extreme(np.minimum, customer, offsets, n_customers)
-    last = _extreme(np.maximum, customer, offsets, n_customers)
+    log = _log(customer, period, n_customers)
+    first, last = _bound(log, np.minimum), _bound(log, np.maximum)
     # Purchases less the repeats within a period (few, so the second count is cheap).
-    repeated = ~_mark_pairs(customer, period, offsets[1], offsets[2], n_customers)
-    active = np.bincount(customer, minlength=n_customers)
-    active -= np.bincount(customer[repeated], minlength=n_customers)
+    repeated = ~_marks(log)
+    active = np.bincount(log.customer, minlength=n_customers)
+    active -= np.bincount(log.customer[repeated], minlength=n_customers)
     return active.astype(np.int64, copy=False), first, last
-
-
-def _mark_pairs(
-    customer: NDArray[np.int64],
-    period: NDArray[np.int64],
-    offset: NDArray[np.int32] | NDArray[np.int64],
-    span: int,
-    n_customers: int,
-) -> NDArray[np.bool_]:
-    """first_of_pair on the offsets of ``period`` from its minimum (sized by ``_offsets``); uses them up."""
-    n = len(customer)
-    cells = n_customers * span
-    key_type = offset.dtype
-    if bool(np.all(period[1:] >= period[:-1])):
-        # Period-major cells: each block is a run of whole periods, a contiguous slice of the rows.
-        per_block = max(1, _BLOCK_CELLS // max(n_customers, 1))
-        block_cells = per_block * n_customers
-        edges = np.searchsorted(offset, np.arange(0, span + per_block, per_block))
-        offset *= n_customers
-        np.add(offset, customer, out=offset, casting="unsafe")
-        return _mark_blocks(offset, edges, block_cells)
-    np.add(offset, np.multiply(customer, span, dtype=key_type, casting="unsafe"), out=offset)
-    if bool(np.all(customer[1:] >= customer[:-1])):
-        per_block = max(1, _BLOCK_CELLS // span)
-        block_cells = per_block * span
-        edges = np.searchsorted(customer, np.arange(0, n_customers + per_block, per_block))
-        return _mark_blocks(offset, edges, block_cells)
-    # Any other order: group the rows by block (customer-major cells) with a stable radix sort, on one
-    # byte while the blocks that makes stay moderate, else on two.
-    n_blocks = -(-cells // _BLOCK_CELLS)
-    if n_blocks > _BYTE_BLOCKS and cells <= _BYTE_BLOCKS * _LARGE_BLOCK_CELLS:
-        n_blocks = _BYTE_BLOCKS
-    one_byte = n_blocks <= _BYTE_BLOCKS
-    per_block = max(1, -(-n_customers // min(n_blocks, 1 << 16)))
-    block = (customer // per_block).astype(np.uint8 if one_byte else np.uint16)
-    order = np.argsort(block, kind="stable")
-    key = offset[order]
-    edges = np.zeros(n_customers // per_block + 2, dtype=np.intp)
-    np.cumsum(np.bincount(block, minlength=len(edges) - 1), out=edges[1:])
-    mark = np.empty(n, dtype=np.bool_)
-    mark[order] = _mark_blocks(key, edges, per_block * span)
-    return mark
-
-
-def _mark_blocks(
-    key: NDArray[np.int32] | NDArray[np.int64], edges: NDArray[np.intp], block_cells: int
-) -> NDArray[np.bool_]:
-    """First-of-pair marks for keys grouped into blocks of ``block_cells`` cells at ``edges``."""
-    mark = np.empty(len(key), dtype=np.bool_)
-    sizes = np.diff(edges)
-    largest = int(sizes.max())
-    # Row numbers within a block: small, reused by every block.
-    row = np.arange(largest, dtype=np.int32 if largest < 2**31 else np.int64)
-    scratch = np.empty(min(block_cells, int(key.max()) + 1), dtype=row.dtype)
-    for b in np.flatnonzero(sizes):
-        lo, hi = int(edges[b]), int(edges[b + 1])
-        cell = key[lo:hi] - int(b) * block_cells
-        rows = row[: hi - lo]
-        scratch[cell] = rows
-        np.equal(scratch[cell], rows, out=mark[lo:hi])
-    return mark
 
 
 def first_periods(
@@ -301,16 +238,18 @@ def first_periods(
 
     Notes
     -----
-    One indexed minimum (:meth:`numpy.ufunc.at`) over the purchases, on 32-bit offsets from the earliest
-    period when they fit: numpy runs those several times faster than 64-bit ones.
+    Purchases sorted by customer are reduced customer by customer (:meth:`numpy.ufunc.reduceat`); purchases
+    sorted by period, with thousands per period, by writing each period's code over its customers, from the
+    last period back to the first; others by one indexed minimum (:meth:`numpy.ufunc.at`). The work is on
+    32-bit offsets from the earliest period when they fit: numpy runs those several times faster than
+    64-bit ones.
 
     Examples
     --------
     >>> first_periods(np.array([1, 0, 1, 1]), np.array([9, 3, 4, 7]), 2)
     array([3, 4])
     """
-    offsets = _offsets(period)
-    return _extreme(np.minimum, customer, offsets, n_customers)
+    return _bound(_log(customer, period, n_customers), np.minimum)
 
 
 def last_periods(
@@ -323,8 +262,7 @@ def last_periods(
     >>> last_periods(np.array([1, 0, 1, 1]), np.array([9, 3, 4, 7]), 2)
     array([3, 9])
     """
-    offsets = _offsets(period)
-    return _extreme(np.maximum, customer, offsets, n_customers)
+    return _bound(_log(customer, period, n_customers), np.maximum)
 
 
 def period_bounds(
@@ -337,39 +275,158 @@ def period_bounds(
     >>> period_bounds(np.array([1, 0, 1, 1]), np.array([9, 3, 4, 7]), 2)
     (array([3, 4]), array([3, 9]))
     """
-    offsets = _offsets(period)
-    return (
-        _extreme(np.minimum, customer, offsets, n_customers),
-        _extreme(np.maximum, customer, offsets, n_customers),
-    )
+    log = _log(customer, period, n_customers)
+    return _bound(log, np.minimum), _bound(log, np.maximum)
 
 
-def _offsets(
-    period: NDArray[np.int64], n_customers: int = 1
-) -> tuple[int, NDArray[np.int32] | NDArray[np.int64], int]:
-    """Return the earliest period, each period's offset from it and the span.
+@dataclass(frozen=True, slots=True)
+class _Log:
+    """Purchase codes, with what marking pairs and finding bounds need to know about their order."""
 
-    The offsets are 32-bit when every cell number ``customer * span + offset`` fits: half the memory
-    traffic, and numpy's indexed min / max run several times faster on them.
-    """
+    customer: NDArray[np.int64]
+    period: NDArray[np.int64]
+    n_customers: int
+    origin: int  # the earliest period
+    span: int  # periods from the earliest to the latest
+    layout: str  # "period" or "customer" when the purchases are sorted by that code, else ""
+    # For purchases sorted by period with many per period: where each period's purchases begin and end.
+    edges: list[int] | None
+
+    @property
+    def small(self) -> type[np.signedinteger[Any]]:
+        """int32 when every cell number ``customer * span + offset`` fits in it, else int64."""
+        return np.int32 if max(self.n_customers, 1) * self.span < 2**31 else np.int64
+
+    def offsets(self) -> NDArray[np.int32] | NDArray[np.int64]:
+        """Return each period's offset from the earliest, a new array of :attr:`small` integers.
+
+        The 32-bit offsets halve the memory traffic, and numpy's indexed min / max run several times
+        faster on them.
+        """
+        return np.subtract(self.period, np.int64(self.origin), dtype=self.small, casting="unsafe")
+
+
+def _log(customer: NDArray[np.int64], period: NDArray[np.int64], n_customers: int) -> _Log:
+    customer = np.asarray(customer, dtype=np.int64)
     period = np.asarray(period, dtype=np.int64)
     if len(period) == 0:
-        return 0, np.empty(0, dtype=np.int64), 1
-    origin = int(period.min())
-    span = int(period.max()) - origin + 1
-    small = np.int32 if max(n_customers, 1) * span < 2**31 else np.int64
-    return origin, np.subtract(period, np.int64(origin), dtype=small, casting="unsafe"), span
+        return _Log(customer, period, n_customers, 0, 1, "", None)
+    if _is_sorted(period):
+        layout = "period"
+        origin, latest = int(period[0]), int(period[-1])
+    else:
+        layout = "customer" if _is_sorted(customer) else ""
+        origin, latest = int(period.min()), int(period.max())
+    span = latest - origin + 1
+    edges = None
+    if layout == "period" and len(period) >= _ROWS_PER_PERIOD * span:
+        bounds = np.arange(origin, latest + 2, dtype=np.int64)
+        edges = np.searchsorted(period, bounds).tolist()
+    return _Log(customer, period, n_customers, origin, span, layout, edges)
 
 
-def _extreme(
-    reduce: np.ufunc,
-    customer: NDArray[np.int64],
-    offsets: tuple[int, NDArray[np.int32] | NDArray[np.int64], int],
-    n_customers: int,
-) -> NDArray[np.int64]:
-    origin, offset, span = offsets
-    out = np.full(n_customers, span if reduce is np.minimum else 0, dtype=offset.dtype)
-    reduce.at(out, np.asarray(customer, dtype=np.int64), offset)
+def _is_sorted(values: NDArray[np.int64]) -> bool:
+    """Whether ``values`` never decrease; checked in chunks, stopping at the first descent."""
+    steps = len(values) - 1
+    rises = np.empty(min(max(steps, 0), _CHECK_ROWS), dtype=np.bool_)
+    for lo in range(0, steps, _CHECK_ROWS):
+        hi = min(lo + _CHECK_ROWS, steps)
+        chunk = rises[: hi - lo]
+        np.greater_equal(values[lo + 1 : hi + 1], values[lo:hi], out=chunk)
+        if not chunk.all():
+            return False
+    return True
+
+
+def _marks(log: _Log) -> NDArray[np.bool_]:
+    """first_of_pair of a log."""
+    n = len(log.customer)
+    if n == 0:
+        return np.zeros(0, dtype=np.bool_)
+    if log.edges is not None:
+        # One period at a time: the customer code is the cell.
+        return _mark_blocks(log.customer, np.array(log.edges, dtype=np.intp), 0, log.n_customers)
+    customer, offset, span, n_customers = log.customer, log.offsets(), log.span, log.n_customers
+    cells = n_customers * span
+    if log.layout == "period":
+        # Period-major cells: each block is a run of whole periods, a contiguous slice of the rows.
+        per_block = max(1, _BLOCK_CELLS // max(n_customers, 1))
+        block_cells = per_block * n_customers
+        edges = np.searchsorted(offset, np.arange(0, span + per_block, per_block))
+        offset *= n_customers
+        np.add(offset, customer, out=offset, casting="unsafe")
+        return _mark_blocks(offset, edges, block_cells, min(block_cells, cells))
+    np.add(offset, np.multiply(customer, span, dtype=offset.dtype, casting="unsafe"), out=offset)
+    if log.layout == "customer":
+        per_block = max(1, _BLOCK_CELLS // span)
+        block_cells = per_block * span
+        edges = np.searchsorted(customer, np.arange(0, n_customers + per_block, per_block))
+        return _mark_blocks(offset, edges, block_cells, min(block_cells, cells))
+    # Any other order: group the rows by block (customer-major cells) with a stable radix sort, on one
+    # byte while the blocks that makes stay moderate, else on two.
+    n_blocks = -(-cells // _BLOCK_CELLS)
+    if n_blocks > _BYTE_BLOCKS and cells <= _BYTE_BLOCKS * _LARGE_BLOCK_CELLS:
+        n_blocks = _BYTE_BLOCKS
+    one_byte = n_blocks <= _BYTE_BLOCKS
+    per_block = max(1, -(-n_customers // min(n_blocks, 1 << 16)))
+    block = (customer // per_block).astype(np.uint8 if one_byte else np.uint16)
+    order = np.argsort(block, kind="stable")
+    key = offset[order]
+    edges = np.zeros(n_customers // per_block + 2, dtype=np.intp)
+    np.cumsum(np.bincount(block, minlength=len(edges) - 1), out=edges[1:])
+    mark = np.empty(n, dtype=np.bool_)
+    block_cells = per_block * span
+    mark[order] = _mark_blocks(key, edges, block_cells, min(block_cells, cells))
+    return mark
+
+
+def _mark_blocks(
+    key: NDArray[np.signedinteger[Any]],
+    edges: NDArray[np.intp],
+    block_cells: int,
+    table_cells: int,
+) -> NDArray[np.bool_]:
+    """First-of-pair marks for keys grouped into blocks of ``block_cells`` cells at ``edges``.
+
+    Block ``b`` holds cells ``b * block_cells`` onwards; with ``block_cells`` 0 every block's keys are its
+    cells. The scratch table has ``table_cells`` cells.
+    """
+    mark = np.empty(len(key), dtype=np.bool_)
+    sizes = np.diff(edges)
+    largest = int(sizes.max())
+    # Row numbers within a block: small, reused by every block.
+    row = np.arange(largest, dtype=np.int32 if largest < 2**31 else np.int64)
+    scratch = np.empty(table_cells, dtype=row.dtype)
+    for b in np.flatnonzero(sizes).tolist():
+        lo, hi = int(edges[b]), int(edges[b + 1])
+        cell = key[lo:hi] if block_cells == 0 else key[lo:hi] - b * block_cells
+        rows = row[: hi - lo]
+        scratch[cell] = rows
+        np.equal(scratch[cell], rows, out=mark[lo:hi])
+    return mark
+
+
+def _bound(log: _Log, reduce: np.ufunc) -> NDArray[np.int64]:
+    """Per customer, the first (``np.minimum``) or the last (``np.maximum``) period of a log."""
+    if len(log.period) == 0:
+        return np.zeros(log.n_customers, dtype=np.int64)
+    if log.edges is not None:
+        # Each period's offset written over its customers, in time order for the last period and
+        # backwards for the first: the final write to a customer is the bound.
+        out = np.zeros(log.n_customers, dtype=log.small)
+        edges = log.edges
+        order = range(log.span - 1, -1, -1) if reduce is np.minimum else range(log.span)
+        for k in order:
+            if edges[k + 1] > edges[k]:
+                out[log.customer[edges[k] : edges[k + 1]]] = k
+    elif log.layout == "customer":
+        # Every code occurs, so each customer's purchases are one non-empty run.
+        starts = np.searchsorted(log.customer, np.arange(log.n_customers, dtype=np.int64))
+        out = reduce.reduceat(log.offsets(), starts)
+    else:
+        offset = log.offsets()
+        out = np.full(log.n_customers, log.span if reduce is np.minimum else 0, dtype=offset.dtype)
+        reduce.at(out, log.customer, offset)
     result = out.astype(np.int64)
-    result += origin
+    result += log.origin
     return result
