@@ -33,8 +33,9 @@ _BLOCK_CELLS = 1 << 20
 _BYTE_BLOCKS = 1 << 8
 _LARGE_BLOCK_CELLS = 1 << 24
 # Purchases sorted by period with at least this many per period on average are counted one period at a
-# time (each step vectorised over the period's purchases): no cell numbers and no indexed min / max.
-_ROWS_PER_PERIOD = 4096
+# time (each step vectorised over the period's purchases): no cell numbers and no indexed min / max. Below
+# a few hundred per period the per-period overhead costs more than it saves.
+_ROWS_PER_PERIOD = 1024
 # Sortedness is checked this many rows at a time, stopping at the first descent.
 _CHECK_ROWS = 1 << 20
 
@@ -164,8 +165,8 @@ def first_of_pair(
     holds its own number after all have written. Only cells that were written are read, so the table is
     never cleared and the work is linear in the purchases. Purchases sorted by period or by customer (as
     logs usually are) fall into blocks in order; others are first grouped by block with a stable radix
-    sort on a one- or two-byte block number. Purchases sorted by period, with thousands per period, are
-    taken one period at a time, the customer code itself being the cell.
+    sort on a one- or two-byte block number. Purchases sorted by period, with a thousand or more per
+    period, are taken one period at a time, the customer code itself being the cell.
 
     Examples
     --------
@@ -238,11 +239,11 @@ def first_periods(
 
     Notes
     -----
-    Purchases sorted by customer are reduced customer by customer (:meth:`numpy.ufunc.reduceat`); purchases
-    sorted by period, with thousands per period, by writing each period's code over its customers, from the
-    last period back to the first; others by one indexed minimum (:meth:`numpy.ufunc.at`). The work is on
-    32-bit offsets from the earliest period when they fit: numpy runs those several times faster than
-    64-bit ones.
+    Purchases sorted by customer are reduced customer by customer (:meth:`numpy.ufunc.reduceat`);
+    purchases sorted by period, with a thousand or more per period, by writing each period's code over its
+    customers, from the last period back to the first; others by one indexed minimum
+    (:meth:`numpy.ufunc.at`). The work is on 32-bit offsets from the earliest period when they fit: numpy
+    runs those several times faster than 64-bit ones.
 
     Examples
     --------
