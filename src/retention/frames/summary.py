@@ -42,10 +42,11 @@ def _elapsed(
     if freq in _MONTHS and unit in _MONTHS:
         # Calendar months are exact: 3 months are 1 quarter whatever their days.
         return ((stop - start) * _MONTHS[freq] / _MONTHS[unit]).astype(np.float64)
-    if freq == "D":
-        days = np.subtract(stop, start, dtype=np.float64)
-    else:
-        days = (period_start_days(stop, freq) - period_start_days(start, freq)).astype(np.float64)
+    if freq != "D":
+        start, stop = period_start_days(start, freq), period_start_days(stop, freq)
+    # Whole days, exact in float64; subtracting in integers straight into the float output saves a pass.
+    days = np.empty(np.broadcast_shapes(start.shape, stop.shape), dtype=np.float64)
+    np.subtract(stop, start, out=days, casting="unsafe")
     days /= PERIOD_DAYS[unit]
     return days
 
