@@ -32,19 +32,12 @@ pandas
 from __future__ import annotations
 
 import argparse
-import cProfile
 import gc
-import io
-import os
-import platform
-import pstats
-import statistics
 import sys
 import time
-from collections.abc import Callable
-from datetime import date
 from typing import Any
 
+import _harness
 import numpy as np
 import pandas as pd
 
@@ -130,36 +123,6 @@ def check(tx: pd.DataFrame) -> None:
         )
 
 
-# --- measuring ----------------------------------------------------------------------------------------------
-
-
-def median_time(call: Callable[[], Any], repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        gc.collect()
-        began = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - began)
-    return statistics.median(times)
-
-
-def profile(call: Callable[[], Any], title: str) -> str:
-    profiler = cProfile.Profile()
-    profiler.runcall(call)
-    out = io.StringIO()
-    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(20)
-    return f"### cProfile: {title}\n\n```\n{out.getvalue().strip()}\n```"
-
-
-def machine() -> str:
-    return (
-        f"{date.today().isoformat()}, {platform.machine()} {platform.system()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}, "
-        f"retention {rt.__version__}; load average before the run "
-        f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}"
-    )
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, nargs="+", default=[1_000_000])
@@ -176,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         "|---|---|---|---|---|",
     ]
     profiles = []
-    about = machine()
+    about = _harness.machine()
     for customers in args.customers:
         began = time.perf_counter()
         tx = make_table(customers)
@@ -193,13 +156,13 @@ def main(argv: list[str] | None = None) -> int:
         def baseline(tx: pd.DataFrame = tx) -> Any:
             return pandas_abc_xyz(tx)
 
-        t_ours = median_time(ours, args.repeats)
-        t_pandas = median_time(baseline, args.repeats)
+        t_ours = _harness.median_time(ours, args.repeats)
+        t_pandas = _harness.median_time(baseline, args.repeats)
         lines.append(
             f"| {len(tx):,} | {customers:,} | {t_ours:.3f} | {t_pandas:.3f} | {t_pandas / t_ours:.1f}x |"
         )
         if args.profile and customers == max(args.customers):
-            profiles.append(profile(ours, f"rt.abc_xyz, {len(tx):,} rows"))
+            profiles.append(_harness.profile(ours, f"rt.abc_xyz, {len(tx):,} rows"))
         del tx
         gc.collect()
 

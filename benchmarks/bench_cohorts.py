@@ -35,20 +35,13 @@ floor
 from __future__ import annotations
 
 import argparse
-import cProfile
 import gc
-import io
-import os
-import platform
-import pstats
-import statistics
 import sys
 import time
-import tracemalloc
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
+import _harness
 import numpy as np
 import pandas as pd
 
@@ -234,47 +227,6 @@ def check_period_retention(tx: pd.DataFrame) -> None:
         np.testing.assert_allclose(ours.to_numpy(dtype=np.float64), floor, rtol=1e-12)
 
 
-# --- measuring ----------------------------------------------------------------------------------------------
-
-
-def median_time(call: Callable[[], Any], repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        gc.collect()
-        began = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - began)
-    return statistics.median(times)
-
-
-def peak_memory(call: Callable[[], Any]) -> int:
-    gc.collect()
-    tracemalloc.start()
-    try:
-        call()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-
-
-def profile(call: Callable[[], Any], title: str) -> str:
-    profiler = cProfile.Profile()
-    profiler.runcall(call)
-    out = io.StringIO()
-    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(20)
-    return f"### cProfile: {title}\n\n```\n{out.getvalue().strip()}\n```"
-
-
-def machine() -> str:
-    return (
-        f"{date.today().isoformat()}, {platform.machine()} {platform.system()}, {os.cpu_count()} cores "
-        f"({len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else '?'} usable), "
-        f"Python {platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}, "
-        f"retention {rt.__version__}; load average before the run "
-        f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}"
-    )
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 10_000_000])
@@ -292,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         "|" + "---|" * 13,
     ]
     profiles = []
-    about = machine()
+    about = _harness.machine()
     for rows in args.rows:
         began = time.perf_counter()
         tx = make_table(rows)
@@ -339,11 +291,13 @@ def main(argv: list[str] | None = None) -> int:
             ) -> Any:
                 return f(ids, dates, dense=False)
 
-            t_ours = median_time(ours, args.repeats)
-            t_pandas = median_time(baseline, args.repeats)
-            t_floor = median_time(floor, args.repeats)
-            t_any = median_time(floor_any, args.repeats)
-            m_ours, m_pandas, m_floor = (peak_memory(f) / size for f in (ours, baseline, floor))
+            t_ours = _harness.median_time(ours, args.repeats)
+            t_pandas = _harness.median_time(baseline, args.repeats)
+            t_floor = _harness.median_time(floor, args.repeats)
+            t_any = _harness.median_time(floor_any, args.repeats)
+            m_ours, m_pandas, m_floor = (
+                _harness.peak_memory(f) / size for f in (ours, baseline, floor)
+            )
             lines.append(
                 f"| {len(tx):,} | {customers:,} | {name} | {t_ours:.3f} | {t_pandas:.3f} | {t_floor:.3f} "
                 f"| {t_any:.3f} | {t_pandas / t_ours:.1f}x | {t_ours / t_floor:.2f}x | {t_ours / t_any:.2f}x "
@@ -351,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             print(f"  {name}: done", file=sys.stderr)
             if args.profile and rows == max(args.rows):
-                profiles.append(profile(ours, f"rt.{name}, {len(tx):,} rows"))
+                profiles.append(_harness.profile(ours, f"rt.{name}, {len(tx):,} rows"))
         del tx, ids, dates
         gc.collect()
 

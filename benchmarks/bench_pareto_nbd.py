@@ -3,14 +3,18 @@
 Usage::
 
     python benchmarks/bench_pareto_nbd.py [--runs 3] [--sizes 100000 1000000] [--peer-python PATH]
-                                          [--peer-budget 300] [--data ../shared/data]
+                                          [--peer-budget 300] [--data ../shared/data] [--only TEXT]
+                                          [--case-timeout 900] [--blas-threads 1]
 
-Every measurement runs in a fresh worker process (this script with ``--worker``) that loads the summary,
-times ``--runs`` fits and reports the median and the fitted parameters. ``lifetimes`` is an optional peer,
-never a dependency of the project: it runs under ``--peer-python``, by default this interpreter if it can
-import ``lifetimes``, else ``.venv-peers/bin/python`` in the project root
-(make one with ``python -m venv .venv-peers && .venv-peers/bin/pip install lifetimes``). A peer case whose
-first fit takes longer than ``--peer-budget`` seconds is timed once.
+Every measurement runs in a fresh worker process (this script with ``--worker``) with one BLAS thread that
+loads the summary, makes one untimed fit, then reports the median of ``--runs`` samples (fits shorter than
+0.2 s timed in batches, as ``timeit`` does) and the fitted parameters; a case whose first fit takes longer
+than ``--peer-budget`` seconds reports that one fit. No peak memory here: one more fit of lifetimes' 1M
+customers would take another five minutes or more. benchmarks/README.md, "How timing works", has the
+rules and the options shared with the other worker scripts. ``lifetimes`` is an optional peer, never a
+dependency of the project: it runs under ``--peer-python``, by default this interpreter if it can import
+``lifetimes``, else ``.venv-peers/bin/python`` in the project root (make one with ``python -m venv
+.venv-peers && .venv-peers/bin/pip install lifetimes``).
 
 Cases: the CDNOW sample calibration summary (2,357 customers, when ``--data`` holds ``cdnow_sample.csv``),
 and summaries of customers simulated from the Pareto/NBD process (r = 0.55, alpha = 10.5, s = 0.6,
@@ -24,39 +28,30 @@ gradient).
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
-import statistics
-import subprocess
-import sys
 import tempfile
-import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve()
-PEERS = (HERE.parents[1] / ".venv-peers" / "bin" / "python",)
+import _harness
+from _harness import Case, Record
+
 TRUTH = {"r": 0.55, "alpha": 10.5, "s": 0.6, "beta": 11.7}
+COLUMNS = ("frequency", "recency", "T")
 
 
-# --- worker: one implementation, one case, in its own process --------------------------------------------
+# --- the two contenders, in the worker ---------------------------------------------------------------------
 
 
-def worker(impl: str, path: str, runs: int, budget: float) -> None:
-    import warnings
-
-    import numpy as np
+def _build(impl: str, task: str, path: str) -> Callable[[], dict[str, float]]:
     import pandas as pd
 
-    warnings.simplefilter("ignore")
-    with np.load(path) as arrays:
-        data = pd.DataFrame({name: arrays[name] for name in arrays.files})
+    data = pd.DataFrame(_harness.load_arrays(path))
     if impl == "ours":
         import retention as rt
 
         def fit() -> dict[str, float]:
-            return rt.ParetoNBD.fit(data).params
+            return {k: float(v) for k, v in rt.ParetoNBD.fit(data).params.items()}
 
     else:
         from lifetimes import ParetoNBDFitter
@@ -65,44 +60,10 @@ def worker(impl: str, path: str, runs: int, budget: float) -> None:
             fitter = ParetoNBDFitter().fit(data["frequency"], data["recency"], data["T"])
             return {k: float(v) for k, v in fitter.params_.items()}
 
-    times = []
-    params: dict[str, float] = {}
-    error = ""
-    for _ in range(runs):
-        start = time.perf_counter()
-        try:
-            params = fit()
-        except Exception as e:  # a failed fit is a result to report, not a crash
-            error = f"{type(e).__name__}: {str(e)[:80]}"
-        times.append(time.perf_counter() - start)
-        if error or times[0] > budget:
-            break
-    print(json.dumps({"times": times, "params": params, "error": error}))
+    return fit
 
 
-# --- driver ----------------------------------------------------------------------------------------------
-
-
-def _run(python: str, impl: str, path: Path, *, runs: int, budget: float) -> dict[str, Any] | None:
-    cmd = [python, str(HERE), "--worker", impl, str(path), str(runs), str(budget)]
-    env = os.environ | {"PYTHONWARNINGS": "ignore"}
-    done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
-    if done.returncode != 0:
-        print(f"  {impl} failed: {done.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
-        return None
-    out: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return out
-
-
-def _peer_python(requested: str | None) -> str | None:
-    if requested:
-        return requested
-    try:
-        import lifetimes  # noqa: F401  # only to see whether this interpreter has the peer
-
-        return sys.executable
-    except ImportError:
-        return next((str(p) for p in PEERS if p.exists()), None)
+# --- the agreement check and the cases, in the driver -------------------------------------------------------
 
 
 def _simulate(n: int, seed: int) -> dict[str, Any]:
@@ -134,89 +95,66 @@ def _quality(columns: tuple[Any, ...], params: dict[str, float]) -> tuple[float,
     return total, worst
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--sizes", type=int, nargs="*", default=[100_000, 1_000_000])
-    parser.add_argument("--peer-python", default=None)
-    parser.add_argument("--peer-budget", type=float, default=300.0)
-    parser.add_argument("--data", default=str(HERE.parents[2] / "shared" / "data"))
-    parser.add_argument("--worker", nargs=4, metavar=("IMPL", "PATH", "RUNS", "BUDGET"))
-    args = parser.parse_args()
-    if args.worker:
-        impl, path, runs, budget = args.worker
-        worker(impl, path, int(runs), float(budget))
-        return
-
+def _check(case: Case, ours: Record | None, peer: Record | None) -> str:
+    """Each side's log-likelihood and convergence, by ``retention``'s log-likelihood and gradient."""
     import numpy as np
+
+    arrays = _harness.load_arrays(case.path)
+    columns = tuple(np.asarray(arrays[c], dtype=float) for c in COLUMNS)
+
+    def fit_quality(record: Record | None) -> str:
+        if record is None:
+            return f"{'n/a':>11} {'':>4}"
+        if record["error"] or not record["result"]:
+            return f"{'failed':>11} {'no':>4}"
+        ll, worst = _quality(columns, record["result"])
+        return f"{ll:11.1f} {'yes' if worst < 1e-4 else 'no':>4}"
+
+    return f"{fit_quality(ours)} {fit_quality(peer)}"
+
+
+def _cases(folder: Path, sizes: list[int], data: Path) -> list[Case]:
+    """Write every case's summary to ``folder``."""
     import pandas as pd
 
     import retention as rt
 
-    peer = _peer_python(args.peer_python)
-    rows = []
+    cases: list[Case] = []
+    cdnow = data / "cdnow_sample.csv"
+    if cdnow.is_file():
+        summary = rt.rfm_summary(pd.read_csv(cdnow), time_unit="W", calibration_end="1997-09-30")
+        columns = {c: summary[c].to_numpy() for c in COLUMNS}
+        cases.append(
+            Case("CDNOW sample (2,357)", "fit", _harness.save_arrays(folder, "cdnow", columns))
+        )
+    for n in sizes:
+        path = _harness.save_arrays(folder, f"simulated{n}", _simulate(n, seed=n))
+        cases.append(Case(f"simulated, {n:,} customers", "fit", path))
+    return cases
+
+
+def main() -> None:
+    parser = _harness.worker_parser(__doc__, runs=3, peer_budget=300.0)
+    parser.add_argument("--sizes", type=int, nargs="*", default=[100_000, 1_000_000])
+    args = parser.parse_args()
+    if args.worker:
+        _harness.serve(args.worker, _build, memory=False)
+        return
+
+    about = _harness.machine()
+    peer = _harness.peer_python(args.peer_python)
     with tempfile.TemporaryDirectory() as tmp:
-        cases: list[tuple[str, dict[str, Any]]] = []
-        cdnow = Path(args.data) / "cdnow_sample.csv"
-        if cdnow.is_file():
-            summary = rt.rfm_summary(
-                pd.read_csv(cdnow), time_unit="W", calibration_end="1997-09-30"
-            )
-            cases.append(
-                (
-                    "CDNOW sample (2,357)",
-                    {c: summary[c].to_numpy() for c in ("frequency", "recency", "T")},
-                )
-            )
-        for n in args.sizes:
-            cases.append((f"simulated, {n:,} customers", _simulate(n, seed=n)))
-        for i, (name, columns) in enumerate(cases):
-            print(f"running: {name}", file=sys.stderr)
-            path = Path(tmp) / f"case{i}.npz"
-            np.savez(path, **columns)
-            ours = _run(sys.executable, "ours", path, runs=args.runs, budget=args.peer_budget)
-            theirs = (
-                _run(peer, "lifetimes", path, runs=args.runs, budget=args.peer_budget)
-                if peer
-                else None
-            )
-            cols = tuple(np.asarray(columns[c], dtype=float) for c in ("frequency", "recency", "T"))
-            rows.append((name, ours, theirs, cols))
-
-    def seconds(r: dict[str, Any] | None) -> str:
-        return f"{statistics.median(r['times']):9.2f}" if r else f"{'n/a':>9}"
-
-    def fit_quality(r: dict[str, Any] | None, cols: tuple[Any, ...]) -> str:
-        if not r:
-            return f"{'n/a':>10} {'':>4}"
-        if r["error"] or not r["params"]:
-            return f"{'failed':>10} {'no':>4}"
-        ll, worst = _quality(cols, r["params"])
-        return f"{ll:10.1f} {'yes' if worst < 1e-4 else 'no':>4}"
-
-    print(
-        f"ParetoNBD.fit vs lifetimes ParetoNBDFitter (peer: {peer or 'not installed'}); "
-        f"median seconds of up to {args.runs} runs"
+        cases = _cases(Path(tmp), args.sizes, Path(args.data))
+        rows = _harness.compare(__file__, cases, _check, args, peer=peer)
+    _harness.print_table(
+        "ParetoNBD.fit vs lifetimes ParetoNBDFitter",
+        rows,
+        check=f"{'ours loglik':>11} {'conv':>4} {'peer loglik':>11} {'conv':>4}",
+        options=args,
+        peer=peer,
+        about=about,
+        memory=False,
     )
-    header = (
-        f"{'case':<30} {'ours s':>9} {'peer s':>9} {'ratio':>7} {'runs':>5} "
-        f"{'ours loglik':>11} {'conv':>4} {'peer loglik':>11} {'conv':>4}"
-    )
-    print(header)
-    print("-" * len(header))
-    for name, ours, theirs, cols in rows:
-        ratio = (
-            f"{statistics.median(theirs['times']) / statistics.median(ours['times']):6.1f}x"
-            if ours and theirs
-            else f"{'n/a':>7}"
-        )
-        runs = f"{len(ours['times']) if ours else 0}/{len(theirs['times']) if theirs else 0}"
-        print(
-            f"{name:<30} {seconds(ours)} {seconds(theirs)} {ratio:>7} {runs:>5} "
-            f"{fit_quality(ours, cols):>16} {fit_quality(theirs, cols):>16}"
-        )
 
 
 if __name__ == "__main__":

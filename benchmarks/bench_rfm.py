@@ -29,19 +29,10 @@ and the ratio.
 from __future__ import annotations
 
 import argparse
-import cProfile
-import gc
-import io
-import os
-import platform
-import pstats
-import statistics
 import sys
 import time
-from collections.abc import Callable
-from datetime import date
-from typing import Any
 
+import _harness
 import numpy as np
 import pandas as pd
 
@@ -115,25 +106,6 @@ def check(tx: pd.DataFrame) -> str:
     )
 
 
-def median_time(call: Callable[[], Any], repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        gc.collect()
-        began = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - began)
-    return statistics.median(times)
-
-
-def machine() -> str:
-    return (
-        f"{date.today().isoformat()}, {platform.machine()} {platform.system()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}, "
-        f"retention {rt.__version__}; load average before the run "
-        f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}"
-    )
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=1_000_000)
@@ -143,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.repeats < 3:
         parser.error("--repeats must be at least 3")
 
-    about = machine()
+    about = _harness.machine()
     began = time.perf_counter()
     tx = make_table(args.customers)
     print(
@@ -151,8 +123,8 @@ def main(argv: list[str] | None = None) -> int:
         file=sys.stderr,
     )
     note = check(tx)
-    t_ours = median_time(lambda: rt.rfm_scores(tx), args.repeats)
-    t_pandas = median_time(lambda: pandas_rfm_scores(tx), args.repeats)
+    t_ours = _harness.median_time(lambda: rt.rfm_scores(tx), args.repeats)
+    t_pandas = _harness.median_time(lambda: pandas_rfm_scores(tx), args.repeats)
     print(f"{about}; median of {args.repeats} runs. {note}\n")
     print("| rows | customers | ours (s) | pandas (s) | pandas / ours |")
     print("|---|---|---|---|---|")
@@ -160,11 +132,9 @@ def main(argv: list[str] | None = None) -> int:
         f"| {len(tx):,} | {args.customers:,} | {t_ours:.3f} | {t_pandas:.3f} | {t_pandas / t_ours:.1f}x |"
     )
     if args.profile:
-        profiler = cProfile.Profile()
-        profiler.runcall(rt.rfm_scores, tx)
-        out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(15)
-        print(f"\n```\n{out.getvalue().strip()}\n```")
+        print(
+            f"\n{_harness.profile(lambda: rt.rfm_scores(tx), f'rt.rfm_scores, {len(tx):,} rows')}"
+        )
     return 0
 
 

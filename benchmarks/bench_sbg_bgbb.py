@@ -3,21 +3,26 @@
 Usage::
 
     python benchmarks/bench_sbg_bgbb.py [--runs 5] [--quick] [--peer-python PATH] [--data ../shared/data]
+                                        [--blas-threads 1] [--only TEXT] [--case-timeout 900]
+                                        [--peer-budget 120]
 
-Every measurement runs in a fresh worker process (this script with ``--worker``) that loads the data,
-times ``--runs`` calls and reports the median, then measures the peak memory of one more call with
-``tracemalloc``. A peer case whose first run takes longer than ``--peer-budget`` seconds is timed once.
-``--blas-threads 1`` runs every worker with one BLAS thread: on a busy machine with few cores OpenBLAS's
-threads make the tiny vector operations inside SciPy's L-BFGS-B an order of magnitude slower, which
-dominates the fits of small data (ours and the peers' alike).
+Every measurement runs in a fresh worker process (this script with ``--worker``): one untimed call, then
+the median of ``--runs`` samples (calls shorter than 0.2 s timed in batches, as ``timeit`` does) and the
+``tracemalloc`` peak of one more call; a case whose first call takes longer than ``--peer-budget`` seconds
+reports that one call. benchmarks/README.md, "How timing works", has the rules and the options shared with
+the other worker scripts. Workers run with ``--blas-threads`` BLAS threads, 1 unless told (0 leaves the
+environment alone): on a busy machine with few cores OpenBLAS's threads make the tiny vector operations
+inside SciPy's L-BFGS-B an order of magnitude slower, which dominates the fits of small data (ours and the
+peers' alike).
 
 Peers:
 
 - BG/BB: ``lifetimes.BetaGeoBetaBinomFitter`` (optional, never a dependency of the project). It runs under
   ``--peer-python``, by default this interpreter if it can import ``lifetimes``, else
-  ``.venv-peers/bin/python`` in the project root (see benchmarks/README.md); without it the peer columns say "n/a". Both libraries get the same
-  arrays: the 22 weighted patterns of the donation data, and one row per customer for the simulated data
-  (``lifetimes`` does not group identical customers itself; ``retention`` does).
+  ``.venv-peers/bin/python`` in the project root (see benchmarks/README.md); without it the peer columns
+  say "n/a". Both libraries get the same arrays: the 22 weighted patterns of the donation data, and one
+  row per customer for the simulated data (``lifetimes`` does not group identical customers itself;
+  ``retention`` does).
 - sBG: ``lifetimes`` has none, so the peer is the direct implementation a careful user would write with
   ``scipy.optimize`` (in this script: the log-likelihood over the whole cohort table with ``betaln``,
   L-BFGS-B on the log parameters with numerical gradients).
@@ -31,21 +36,15 @@ below 1e-3: "same").
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
-import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve()
-DEFAULT_PEER = HERE.parents[1] / ".venv-peers" / "bin" / "python"  # see benchmarks/README.md
+import _harness
+from _harness import Case, Record
+
 BGBB_TRUTH = {"alpha": 1.204, "beta": 0.750, "gamma": 0.657, "delta": 2.783}
 SBG_TRUTH = {"alpha": 0.704, "beta": 1.182}
 
@@ -77,11 +76,11 @@ def sbg_direct(counts: Any) -> dict[str, float]:
     return {"alpha": float(a), "beta": float(b)}
 
 
-# --- worker: one implementation, one case, in its own process ------------------------------------------
+# --- the two contenders, in the worker ---------------------------------------------------------------------
 
 
-def _call(impl: str, case: str, arrays: dict[str, Any]) -> Callable[[], dict[str, float]]:
-    if case == "sbg":
+def _call(impl: str, task: str, arrays: dict[str, Any]) -> Callable[[], dict[str, float]]:
+    if task == "sbg":
         counts = arrays["counts"]
         if impl == "ours":
             import retention as rt
@@ -113,27 +112,8 @@ def _call(impl: str, case: str, arrays: dict[str, Any]) -> Callable[[], dict[str
     return peer
 
 
-def worker(impl: str, case: str, path: str, runs: int, budget: float) -> None:
-    import warnings
-
-    import numpy as np
-
-    warnings.simplefilter("ignore")
-    with np.load(path) as data:
-        arrays = {name: data[name] for name in data.files}
-    call = _call(impl, case, arrays)
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        result = call()
-        times.append(time.perf_counter() - start)
-        if times[0] > budget:
-            break
-    tracemalloc.start()
-    call()
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    print(json.dumps({"times": times, "peak": peak, "result": result}))
+def _build(impl: str, task: str, path: str) -> Callable[[], dict[str, float]]:
+    return _call(impl, task, _harness.load_arrays(path))
 
 
 # --- data ----------------------------------------------------------------------------------------------
@@ -179,85 +159,26 @@ def simulate_cohorts(n_cohorts: int, size: int, seed: int) -> dict[str, Any]:
     return {"counts": counts}
 
 
-# --- driver --------------------------------------------------------------------------------------------
+# --- the agreement check and the cases, in the driver -------------------------------------------------------
 
 
-def _run(
-    python: str,
-    impl: str,
-    case: str,
-    path: Path,
-    *,
-    runs: int,
-    budget: float,
-    blas_threads: int | None,
-) -> dict[str, Any] | None:
-    cmd = [python, str(HERE), "--worker", impl, case, str(path), str(runs), str(budget)]
-    env = os.environ | {"PYTHONWARNINGS": "ignore"}
-    if blas_threads is not None:
-        threads = str(blas_threads)
-        env |= {
-            "OPENBLAS_NUM_THREADS": threads,
-            "OMP_NUM_THREADS": threads,
-            "MKL_NUM_THREADS": threads,
-        }
-    done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
-    if done.returncode != 0:
-        print(f"  {impl} {case} failed: {done.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
-        return None
-    out: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return out
-
-
-def _peer_python(requested: str | None) -> str | None:
-    if requested:
-        return requested
-    try:
-        import lifetimes  # noqa: F401  # only to see whether this interpreter has the peer
-
-        return sys.executable
-    except ImportError:
-        return str(DEFAULT_PEER) if DEFAULT_PEER.exists() else None
-
-
-def _agree(ours: dict[str, Any] | None, peer: dict[str, Any] | None) -> str:
-    if not ours or not peer:
+def _check(case: Case, ours: Record | None, peer: Record | None) -> str:
+    if ours is None or peer is None or not _harness.succeeded(ours, peer):
         return "n/a"
     a, b = ours["result"], peer["result"]
     return "same" if all(abs(a[k] - b[k]) <= 1e-3 * abs(a[k]) for k in a) else "DIFFERENT"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--quick", action="store_true", help="smaller simulated data")
-    parser.add_argument("--peer-python", default=None)
-    parser.add_argument("--peer-budget", type=float, default=120.0)
-    parser.add_argument("--data", default=str(HERE.parents[2] / "shared" / "data"))
-    parser.add_argument(
-        "--blas-threads",
-        type=int,
-        default=None,
-        help="set OPENBLAS/OMP/MKL_NUM_THREADS in every worker (default: leave the environment alone)",
-    )
-    parser.add_argument("--worker", nargs=5, metavar=("IMPL", "CASE", "PATH", "RUNS", "BUDGET"))
-    args = parser.parse_args()
-    if args.worker:
-        impl, case, path, runs, budget = args.worker
-        worker(impl, case, path, int(runs), float(budget))
-        return
-
+def _cases(folder: Path, *, quick: bool, data: Path) -> list[Case]:
+    """Write every case's arrays to ``folder``; the sBG cases name this interpreter as their peer's."""
     import numpy as np
     import pandas as pd
 
-    lifetimes_python = _peer_python(args.peer_python)
-    big, wide = (100_000, 20_000) if args.quick else (1_000_000, 100_000)
-    cohort_size = 10_000 if args.quick else 100_000
-    # (name, case, data, peer interpreter, peer name)
-    cases: list[tuple[str, str, dict[str, Any], str | None, str]] = []
-    donations = Path(args.data) / "donations.csv"
+    big, wide = (100_000, 20_000) if quick else (1_000_000, 100_000)
+    cohort_size = 10_000 if quick else 100_000
+    save = _harness.save_arrays
+    cases: list[Case] = []
+    donations = data / "donations.csv"
     if donations.is_file():
         d = pd.read_csv(donations)
         arrays = {
@@ -266,79 +187,42 @@ def main() -> None:
             "n_periods": d["periods"].to_numpy(float),
             "weights": d["weights"].to_numpy(float),
         }
-        cases.append(
-            ("BG/BB, donations (22 patterns)", "bgbb", arrays, lifetimes_python, "lifetimes")
-        )
-    cases.append(
-        (
-            f"BG/BB, {big:,} customers, n = 6",
-            "bgbb",
-            simulate_bgbb(big, 6, seed=1),
-            lifetimes_python,
-            "lifetimes",
-        )
-    )
-    cases.append(
-        (
-            f"BG/BB, {wide:,} customers, n = 52",
-            "bgbb",
-            simulate_bgbb(wide, 52, seed=2),
-            lifetimes_python,
-            "lifetimes",
-        )
-    )
+        path = save(folder, "donations", arrays)
+        cases.append(Case("BG/BB, donations (22 patterns)", "bgbb", path, peer_name="lifetimes"))
+    path = save(folder, "bgbb6", simulate_bgbb(big, 6, seed=1))
+    cases.append(Case(f"BG/BB, {big:,} customers, n = 6", "bgbb", path, peer_name="lifetimes"))
+    path = save(folder, "bgbb52", simulate_bgbb(wide, 52, seed=2))
+    cases.append(Case(f"BG/BB, {wide:,} customers, n = 52", "bgbb", path, peer_name="lifetimes"))
     regular = np.array([[1000, 631, 468, 382, 326, 289, 262, 241]], dtype=float)
-    cases.append(
-        ("sBG, regular cohort (8 years)", "sbg", {"counts": regular}, sys.executable, "scipy")
-    )
-    cohorts = simulate_cohorts(120, cohort_size, seed=3)
-    total = 120 * cohort_size
-    cases.append(
-        (f"sBG, 120 cohorts, {total:,} customers", "sbg", cohorts, sys.executable, "scipy")
-    )
+    path = save(folder, "regular", {"counts": regular})
+    cases.append(Case("sBG, regular cohort (8 years)", "sbg", path, sys.executable, "scipy"))
+    path = save(folder, "cohorts", simulate_cohorts(120, cohort_size, seed=3))
+    name = f"sBG, 120 cohorts, {120 * cohort_size:,} customers"
+    cases.append(Case(name, "sbg", path, sys.executable, "scipy"))
+    return cases
 
-    table = []
+
+def main() -> None:
+    parser = _harness.worker_parser(__doc__, runs=5, peer_budget=120.0)
+    parser.add_argument("--quick", action="store_true", help="smaller simulated data")
+    args = parser.parse_args()
+    if args.worker:
+        _harness.serve(args.worker, _build)
+        return
+
+    about = _harness.machine()
+    peer = _harness.peer_python(args.peer_python)
     with tempfile.TemporaryDirectory() as tmp:
-        for i, (name, case, arrays, peer_python, peer_name) in enumerate(cases):
-            path = Path(tmp) / f"case{i}.npz"
-            np.savez(path, **arrays)
-            print(f"running: {name}", file=sys.stderr)
-            options = {
-                "runs": args.runs,
-                "budget": args.peer_budget,
-                "blas_threads": args.blas_threads,
-            }
-            ours = _run(sys.executable, "ours", case, path, **options)
-            peer = _run(peer_python, "peer", case, path, **options) if peer_python else None
-            table.append((name, peer_name, ours, peer, _agree(ours, peer)))
-
-    def seconds(r: dict[str, Any] | None) -> str:
-        return f"{statistics.median(r['times']):9.4f}" if r else f"{'n/a':>9}"
-
-    def memory(r: dict[str, Any] | None) -> str:
-        return f"{r['peak'] / 2**20:8.1f}" if r else f"{'n/a':>8}"
-
-    threads = args.blas_threads if args.blas_threads is not None else "default"
-    print(
-        "BetaGeoBetaBinom.fit and ShiftedBetaGeometric.fit vs peers "
-        f"(lifetimes: {lifetimes_python or 'not installed'}; BLAS threads: {threads}); median seconds"
+        cases = _cases(Path(tmp), quick=args.quick, data=Path(args.data))
+        rows = _harness.compare(__file__, cases, _check, args, peer=peer)
+    _harness.print_table(
+        "BetaGeoBetaBinom.fit and ShiftedBetaGeometric.fit vs peers",
+        rows,
+        check="params",
+        options=args,
+        peer=peer,
+        about=about,
     )
-    header = (
-        f"{'case':<40} {'peer':<10} {'ours s':>9} {'peer s':>9} {'ratio':>8} {'ours MiB':>8} {'peer MiB':>8} "
-        f"{'runs':>5} {'params':>9}"
-    )
-    print(header)
-    print("-" * len(header))
-    for name, peer_name, ours, peer, check in table:
-        ratio = (
-            f"{statistics.median(peer['times']) / statistics.median(ours['times']):7.1f}x"
-            if ours and peer
-            else f"{'n/a':>8}"
-        )
-        runs = f"{len(ours['times']) if ours else 0}/{len(peer['times']) if peer else 0}"
-        print(
-            f"{name:<40} {peer_name:<10} {seconds(ours)} {seconds(peer)} {ratio:>8} {memory(ours)} {memory(peer)} {runs:>5} {check:>9}"
-        )
 
 
 if __name__ == "__main__":
