@@ -7,11 +7,12 @@ the predictions against Monte-Carlo simulation of the buying process, the gradie
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from numpy.typing import NDArray
 from scipy import integrate, special
@@ -315,6 +316,211 @@ def test_expected_purchases_when_a_plus_b_is_one(a: float, b: float) -> None:
     expected = _mean_purchases_by_quadrature(0.8, 5.0, a, b, 12.0, mbg=False)
     got = bg.expected_purchases(12.0, r=0.8, alpha=5.0, a=a, b=b)
     assert got == pytest.approx(expected, rel=1e-7)
+
+
+# --- predictions against mpmath where SciPy's hyp2f1 fails -----------------------------------------------
+
+# (r, alpha, a, b, x, T, t): parameters in [1e-3, 1e3], up to 1000 purchases, T and t up to 1e4. The first
+# ones came from a scan of that range, where the closed forms through scipy.special.hyp2f1 gave NaN, inf or
+# wrong values (up to 1e-8 relative even with small parameters, close to whole-number c - a - b).
+WIDE_CASES = [
+    (2.925, 4.106, 595.03, 0.0027139, 0.0, 0.52056, 12.4417),  # was NaN
+    (962.19, 767.38, 12.979, 7.9938, 13.0, 65.937, 112.31),  # E[X(t)] was -7.9e23, E[Y(t)] negative
+    (0.010932, 3.2981, 562.93, 19.910, 31.0, 26.329, 446.86),  # was NaN
+    (0.10653, 0.22372, 219.61, 0.023065, 0.0, 23.031, 673.77),  # was NaN
+    (0.0012, 388.52, 0.0844, 114.10, 151.0, 5414.3, 2.7862),  # small r: 1e-11 lost to cancellation
+    (0.2, 1.0, 1.2, 0.0022, 0.0, 0.001, 7e6),  # r + x - a whole, t / (alpha + T) large: 1e-8
+    (1.0, 1.0, 1.0, 1.0, 5.0, 10.0, 1e4),  # whole-number parameters: every closed form singular
+    (0.5, 10.0, 1.0, 2.0, 0.0, 1e4, 1e4),  # a = 1
+    (0.3, 2.0, 0.4, 0.6, 0.0, 5.0, 300.0),  # a + b = 1
+    (0.243, 4.414, 0.793, 2.426, 0.0, 38.86, 1e4),  # CDNOW, a long horizon
+    (0.243, 4.414, 0.793, 2.426, 30.0, 38.86, 39.0),
+    (3.0, 0.01, 0.05, 800.0, 1000.0, 1e4, 1e4),  # a heavy buyer
+    (1e3, 1e-3, 1e3, 1e3, 1000.0, 1e-3, 1e4),
+    (1e-3, 1e3, 1e-3, 1e-3, 0.0, 1e-3, 1e-3),
+    (1e-3, 1e-3, 1e3, 1e-3, 1000.0, 1e4, 1.0),
+    (50.0, 0.5, 1e-3, 1e3, 7.0, 0.2, 300.0),
+    (1e3, 1e3, 0.5, 1e-3, 0.0, 1e4, 1e4),
+    (0.7, 0.05, 30.0, 0.2, 20.0, 3.0, 2.0),
+    (5.0, 100.0, 900.0, 3.0, 500.0, 100.0, 300.0),
+]
+
+
+def _mp_series(R: float, a: float, B: float, u: float, *, mean: bool) -> float:
+    """G = E[(1 + p u)^-R] or M = E[(1 - (1 + p u)^-R) / p], p ~ Beta(a, B), by a series of positive terms.
+
+    The purchases N of a customer who never drops out are NB(R, 1 / (1 + u)); the k-th is made if the
+    customer survived k - 1, with probability (B)_{k-1} / (a + B)_{k-1}; so G = sum_k P(N = k) S_k and
+    M = sum_k P(N = k) sum_{j < k} S_j. At 30 digits, where it needs fewer than about 10^4 terms.
+    """
+    mp = pytest.importorskip("mpmath")
+    with mp.workdps(30):
+        rr, aa, bb, uu = (mp.mpf(v) for v in (R, a, B, u))
+        z = uu / (1 + uu)
+        count, survive, made = mp.mpf(1), mp.mpf(1), mp.mpf(0)
+        total = mp.mpf(0) if mean else mp.mpf(1)
+        k = 0
+        while True:
+            made += survive
+            count *= (rr + k) * z / (k + 1)
+            survive *= (bb + k) / (aa + bb + k)
+            k += 1
+            term = count * (made if mean else survive)
+            total += term
+            if k > rr * z / (1 - z) + 10 and term < total * mp.mpf(10) ** -28:
+                return float(total * (1 + uu) ** -rr)
+
+
+def _mp_survival(R: float, a: float, B: float, u: float) -> float:
+    """E[(1 + p u)^-R] over p ~ Beta(a, B) = 2F1(R, a; a + B; -u).
+
+    By the series where it is short: mpmath's hyp2f1 is off by orders of magnitude at some arguments
+    (3e67 instead of 0.9988 at R = 0.001, a = 900, B = 2000, u = 8).
+    """
+    if R * u <= 5000 and u <= 1000:
+        return _mp_series(R, a, B, u, mean=False)
+    mp = pytest.importorskip("mpmath")
+    with mp.workdps(50):
+        return float(mp.hyp2f1(R, a, a + B, -u))
+
+
+def _mp_mean(R: float, a: float, B: float, u: float) -> float:
+    """E[(1 - (1 + p u)^-R) / p] over p ~ Beta(a, B) = (a + B - 1) / (a - 1) [1 - 2F1(R, a - 1; a + B - 1; -u)].
+
+    By the series where it is short; at a = 1 or a + B = 1, where the closed form is 0/0,
+    R u 3F2(1, R + 1, a; 2, a + B; -u).
+    """
+    if R * u <= 5000 and u <= 1000:
+        return _mp_series(R, a, B, u, mean=True)
+    mp = pytest.importorskip("mpmath")
+    with mp.workdps(50):
+        if a == 1.0 or a + B == 1.0:
+            return float(R * u * mp.hyp3f2(1, R + 1, a, 2, a + B, -u))
+        aa = mp.mpf(a)
+        return float((aa + B - 1) / (aa - 1) * (1 - mp.hyp2f1(R, aa - 1, aa + B - 1, -u)))
+
+
+@MODELS
+@pytest.mark.parametrize("case", WIDE_CASES)
+def test_predictions_against_mpmath_on_a_wide_range(mbg: bool, case: tuple[float, ...]) -> None:
+    # With t_x = T, P(alive at T) = 1 / (1 + [y > 0] a / (b + y - 1)); given alive, the look-ahead and the
+    # expected purchases are expectations over p ~ Beta(a, b + y) with lambda integrated out.
+    r, alpha, a, b, x, T, t = case
+    named = {"r": r, "alpha": alpha, "a": a, "b": b, "dropout_at_start": mbg}
+    s = 1.0 if mbg else 0.0
+    y = x + s
+    alive = 1 / (1 + a / (b + y - 1)) if y > 0 else 1.0
+    u = t / (alpha + T)
+    later = bg.p_alive([x], [T], [T], **named, t=t)[0]
+    assert later == pytest.approx(alive * _mp_survival(r + x, a, b + y, u), rel=1e-12, abs=1e-300)
+    future = bg.conditional_expected_purchases(t, [x], [T], [T], **named)[0]
+    assert future == pytest.approx(alive * _mp_mean(r + x, a, b + y, u), rel=1e-12, abs=1e-300)
+    new = bg.expected_purchases(t, **named)
+    expected = _mp_mean(r, a, b + s, t / alpha) * (b / (a + b) if mbg else 1.0)
+    assert new == pytest.approx(expected, rel=1e-12, abs=1e-300)
+
+
+def test_posterior_expectations_against_mpmath_on_a_grid() -> None:
+    # Every method of _posterior_expectation (series, connection formula, quadrature), over a grid of
+    # shapes R = r + x, a, B = b + y and horizons u = t / (alpha + T) from 1e-6 to 1e7 (without R u above
+    # 5000 at u below 1000, where mpmath takes seconds; WIDE_CASES has such cases).
+    pytest.importorskip("mpmath")
+    grid = np.array(
+        list(
+            itertools.product(
+                [1e-3, 0.3, 40.0, 1500.0],
+                [1e-3, 0.8, 1.0, 7.0, 900.0],
+                [1e-3, 0.6, 2000.0],
+                [1e-6, 0.7, 8.0, 1e7],
+            )
+        )
+    )
+    grid = grid[(grid[:, 0] * grid[:, 3] <= 5000) | (grid[:, 3] > 1000)]
+    for a in np.unique(grid[:, 1]):
+        rows = grid[grid[:, 1] == a]
+        R, B, u = rows[:, 0], rows[:, 2], rows[:, 3]
+        log_g = bg._posterior_expectation(R, float(a), B, u, mean=False)
+        mean = bg._posterior_expectation(R, float(a), B, u, mean=True)
+        for i in range(len(rows)):
+            expected_g = _mp_survival(R[i], a, B[i], u[i])
+            assert math.exp(log_g[i]) == pytest.approx(expected_g, rel=1e-12, abs=1e-300), rows[i]
+            expected_m = _mp_mean(R[i], a, B[i], u[i])
+            assert mean[i] == pytest.approx(expected_m, rel=1e-12, abs=1e-300), rows[i]
+
+
+wide_params = st.fixed_dictionaries({k: st.floats(1e-3, 1e3) for k in ("r", "alpha", "a", "b")})
+
+
+@MODELS
+@given(
+    params=wide_params,
+    x=st.integers(0, 1000),
+    share=st.floats(0.0, 1.0),
+    T=st.floats(1e-3, 1e4),
+    t=st.one_of(
+        st.just(0.0), st.floats(1e-200, 1e4)
+    ),  # no subnormal results: the bounds are relative
+)
+@example(
+    params={"r": 2.925, "alpha": 4.106, "a": 595.03, "b": 0.0027139},
+    x=0,
+    share=0.0,
+    T=0.52056,
+    t=12.4417,
+)  # NaN from scipy's hyp2f1
+@example(
+    params={"r": 962.19, "alpha": 767.38, "a": 12.979, "b": 7.9938},
+    x=13,
+    share=0.135,
+    T=65.937,
+    t=112.31,
+)  # E[X(t)] was -7.9e23
+def test_predictions_are_finite_and_in_range_anywhere(
+    mbg: bool, *, params: dict[str, float], x: int, share: float, T: float, t: float
+) -> None:
+    tx = share * T if x > 0 else 0.0
+    r, alpha = params["r"], params["alpha"]
+    now = bg.p_alive([x], [tx], [T], **params, dropout_at_start=mbg)[0]
+    later = bg.p_alive([x], [tx], [T], **params, t=t, dropout_at_start=mbg)[0]
+    assert 0 <= later <= now * (1 + 1e-12)
+    # (1 - (1 + p u)^-R) / p <= R u: at most the purchases of a customer who never drops out
+    future = bg.conditional_expected_purchases(t, [x], [tx], [T], **params, dropout_at_start=mbg)[0]
+    assert 0 <= future <= now * (r + x) * t / (alpha + T) * (1 + 1e-12)
+    new = bg.expected_purchases(t, **params, dropout_at_start=mbg)
+    assert 0 <= new <= r * t / alpha * (1 + 1e-12)
+
+
+@MODELS
+@pytest.mark.parametrize(
+    ("params", "n", "t"),
+    [
+        # P(X(0) = 0) of the MBG/NBD was 1 + 1.8e-12: the beta ratios b / (a + b) and a / (a + b) from
+        # differences of betaln values
+        ({"r": 0.0016683, "alpha": 283.52, "a": 558.14, "b": 814.72}, 0, 0.0),
+        ({"r": 431.14, "alpha": 64.575, "a": 1.1563, "b": 691.12}, 0, 0.0),
+        # I_q(n, r) with q = t / (alpha + t) close to 1: 2e-11 lost in 1 - q
+        ({"r": 0.0024962, "alpha": 0.0017756, "a": 2.0720, "b": 0.012677}, 1, 6233.7),
+        ({"r": 0.015778, "alpha": 0.0016086, "a": 835.99, "b": 80.231}, 4, 256.04),
+        ({"r": 1e3, "alpha": 1e-3, "a": 1e-3, "b": 1e3}, 700, 1e4),
+        (CDNOW, 3, 39.0),
+    ],
+)
+def test_probability_of_purchases_against_mpmath(
+    mbg: bool, params: dict[str, float], n: int, t: float
+) -> None:
+    mp = pytest.importorskip("mpmath")
+    with mp.workdps(40):
+        r, alpha, a, b = (mp.mpf(params[k]) for k in ("r", "alpha", "a", "b"))
+        y = n + (1 if mbg else 0)
+        q = t / (alpha + t)
+        nb = mp.exp(mp.loggamma(r + n) - mp.loggamma(r) - mp.loggamma(n + 1)) * (1 - q) ** r * q**n
+        reached = mp.betainc(n, r, 0, q, regularized=True) if n > 0 else 1
+        expected = mp.beta(a, b + y) / mp.beta(a, b) * nb
+        if y > 0:
+            expected += mp.beta(a + 1, b + y - 1) / mp.beta(a, b) * reached
+    got = bg.probability_of_purchases([n], t, **params, dropout_at_start=mbg)[0]
+    assert got == pytest.approx(float(expected), rel=1e-13, abs=1e-300)
+    assert got <= 1.0
 
 
 CONDITIONAL_CASES = [

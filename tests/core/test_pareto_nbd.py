@@ -458,7 +458,7 @@ def test_scaled_hyperu_against_mpmath() -> None:
     mp = pytest.importorskip("mpmath")
     mp.mp.dps = 40
     z = np.array([1e-12, 1e-6, 1e-3, 0.1, 0.5, 0.999, 1.0, 3.0, 30.0, 1e3])
-    for s in (0.01, 0.606, 1.0, 1.001, 1.999, 2.0, 4.0, 7.3, 29.5, 30.0, 31.0, 60.0, 500.0):
+    for s in (0.01, 0.606, 1.0, 1.001, 1.999, 2.0, 4.0, 7.3, 29.5, 30.0, 31.0, 60.0, 120.0):
         got = pn._scaled_hyperu(s, z)
         expected = [float(mp.power(v, s) * mp.hyperu(s, s, v)) for v in z]
         np.testing.assert_allclose(got, expected, rtol=1e-12, err_msg=f"s = {s}")
@@ -575,6 +575,86 @@ def test_probabilities_stay_accurate_in_the_tail() -> None:
         got = pn.probability_of_purchases(n, t, **CDNOW)
         assert got == pytest.approx(alive + dead, rel=1e-11)
     assert got < 1e-30  # n = 40: far below the rounding error of B1 - sum B2
+
+
+def _mp_probability(n: float, t: float, params: dict[str, float]) -> float:
+    """P(X(t) = n) at 30 digits: the alive term plus the death integral over y = log(tau), in 400 pieces.
+
+    The integrand of the death term, exp((n + 1) y) / ((alpha + e^y)^(r + n) (beta + e^y)^(s + 1)), is
+    log-concave in y; the pieces start where it is below e^-60 of its peak and end at log t.
+    """
+    mp = pytest.importorskip("mpmath")
+    with mp.workdps(30):
+        r_, a_, s_, b_ = (mp.mpf(params[k]) for k in ("r", "alpha", "s", "beta"))
+        n_, t_ = mp.mpf(n), mp.mpf(t)
+        log_count = mp.loggamma(r_ + n_) - mp.loggamma(r_) - mp.loggamma(n_ + 1)
+        alive = mp.exp(
+            log_count
+            + r_ * mp.log(a_ / (a_ + t_))
+            + n_ * mp.log(t_ / (a_ + t_))
+            + s_ * mp.log(b_ / (b_ + t_))
+        )
+
+        def phi(y):  # type: ignore[no-untyped-def]
+            return (
+                log_count
+                + mp.log(s_)
+                + s_ * mp.log(b_)
+                + r_ * mp.log(a_)
+                + (n_ + 1) * y
+                - (r_ + n_) * mp.log(a_ + mp.exp(y))
+                - (s_ + 1) * mp.log(b_ + mp.exp(y))
+            )
+
+        top = mp.log(t_)
+        peak = max(phi(top - mp.mpf(k) / 20) for k in range(4000))
+        lo = top - 200 - 60 / (n_ + 1)
+        pieces = [lo + (top - lo) * k / 400 for k in range(401)]
+        dead = mp.quad(lambda y: mp.exp(phi(y) - peak), pieces)
+        return float(alive + mp.exp(peak) * dead)
+
+
+@pytest.mark.parametrize(
+    ("n", "t", "params"),
+    [
+        # alpha >> beta or beta >> alpha: the series had hit its cap of 200,000 terms (36% and 100% off)
+        (0, 1365.8, {"r": 0.0031922, "alpha": 99.052, "s": 52.795, "beta": 0.027303}),
+        (8, 10.016, {"r": 0.82227, "alpha": 217.23, "s": 402.03, "beta": 0.14021}),
+        (13, 0.015745, {"r": 1.5594, "alpha": 75.764, "s": 959.54, "beta": 0.12686}),
+        (0, 774.86, {"r": 35.294, "alpha": 1.1928, "s": 375.51, "beta": 0.0024917}),
+        (63, 495.15, {"r": 0.012522, "alpha": 599.95, "s": 63.900, "beta": 0.77190}),
+        (2, 39.0, {"r": 0.5, "alpha": 1e3, "s": 0.5, "beta": 1e-3}),
+        (2, 39.0, {"r": 0.5, "alpha": 1e-3, "s": 0.5, "beta": 1e3}),
+        (500, 1e4, {"r": 1e3, "alpha": 1e3, "s": 1e3, "beta": 1e-3}),
+        (0, 1e-3, {"r": 1e-3, "alpha": 1e-3, "s": 1e-3, "beta": 1e3}),
+        # the series
+        (5, 39.0, CDNOW),
+        (30, 300.0, {"r": 2.0, "alpha": 10.0, "s": 3.0, "beta": 30.0}),
+    ],
+)
+def test_probabilities_against_mpmath_when_alpha_and_beta_are_far_apart(
+    n: int, t: float, params: dict[str, float]
+) -> None:
+    got = pn.probability_of_purchases([n], [t], **params)[0]
+    assert got == pytest.approx(_mp_probability(n, t, params), rel=1e-12, abs=1e-300)
+
+
+@given(
+    params=st.fixed_dictionaries({k: st.floats(1e-3, 1e3) for k in ("r", "alpha", "s", "beta")}),
+    t=st.floats(1e-3, 1e4),
+)
+@example(params={"r": 0.0031922, "alpha": 99.052, "s": 52.795, "beta": 0.027303}, t=1365.8)
+def test_probabilities_of_purchases_are_probabilities_anywhere(
+    params: dict[str, float], t: float
+) -> None:
+    # The purchases in (0, t] are at most those of a customer who never dies, NB(r, alpha / (alpha + t)):
+    # so P(X(t) = 0) >= (alpha / (alpha + t))^r, and the probabilities of 0..n add up to at most 1.
+    n = np.arange(60)
+    probs = pn.probability_of_purchases(n, t, **params)
+    assert np.all(probs >= 0)
+    assert probs.sum() <= 1 + 1e-12
+    r, alpha = params["r"], params["alpha"]
+    assert probs[0] >= math.exp(-r * math.log1p(t / alpha)) * (1 - 1e-12)
 
 
 # --- predictions against simulation ---------------------------------------------------------------------
@@ -786,7 +866,9 @@ def test_conditional_expected_purchases_grow_with_time(
     d2=st.floats(1e-6, 1.0),
 )
 # scipy's hyperu returned NaN here (s >= 2, small discount rate), before it was replaced.
-@example(params={"r": 1.0, "alpha": 1.0, "s": 4.0, "beta": 1.0}, x=0, share=0.0, T=1.0, d1=1.0, d2=1e-6)
+@example(
+    params={"r": 1.0, "alpha": 1.0, "s": 4.0, "beta": 1.0}, x=0, share=0.0, T=1.0, d1=1.0, d2=1e-6
+)
 def test_dert_falls_with_the_discount_rate(
     *, params: dict[str, float], x: int, share: float, T: float, d1: float, d2: float
 ) -> None:

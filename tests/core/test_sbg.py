@@ -105,6 +105,46 @@ def log_derivative(func, theta: Array, j: int) -> float:  # type: ignore[no-unty
     return (values[0] - 8 * values[1] + 8 * values[2] - values[3]) / (12 * h)
 
 
+@pytest.mark.parametrize(
+    ("alpha", "beta"),
+    [
+        (6.6339, 0.041564),
+        (0.0012565, 75.792),
+        (0.011322, 151.03),
+        (1e3, 1e-3),
+        (1e-3, 1e3),
+        (0.704, 1.182),
+    ],
+)
+def test_probabilities_against_mpmath_for_long_lifetimes(alpha: float, beta: float) -> None:
+    # S(t) = B(alpha, beta + t) / B(alpha, beta) and P(T = t) = B(alpha + 1, beta + t - 1) / B(alpha, beta) up
+    # to t = 10^4, where a difference of betaln values lost up to 3e-11; and the log-likelihood rows.
+    mp = pytest.importorskip("mpmath")
+    t = np.array([1.0, 2.0, 10.0, 300.0, 1000.0, 10_000.0])
+    with mp.workdps(40):
+        a, b = mp.mpf(alpha), mp.mpf(beta)
+        survive = [mp.log(mp.beta(a, b + float(v)) / mp.beta(a, b)) for v in t]
+        churn = [mp.log(mp.beta(a + 1, b + float(v) - 1) / mp.beta(a, b)) for v in t]
+    # (atol: subnormal values keep fewer digits)
+    np.testing.assert_allclose(
+        sbg.survival(t, alpha=alpha, beta=beta),
+        [float(mp.exp(v)) for v in survive],
+        rtol=1e-13,
+        atol=1e-300,
+    )
+    np.testing.assert_allclose(
+        sbg.churn_probability(t, alpha=alpha, beta=beta),
+        [float(mp.exp(v)) for v in churn],
+        rtol=1e-13,
+        atol=1e-300,
+    )
+    rows = np.concatenate([t, t])
+    active = np.concatenate([np.ones(len(t)), np.zeros(len(t))])
+    got = sbg.loglik(np.array([alpha, beta]), sbg.prepare((rows, active)))
+    expected = [float(v) for v in survive + churn]
+    np.testing.assert_allclose(got, expected, rtol=1e-14, atol=1e-14)
+
+
 @given(alpha=positive, beta=positive, t=st.integers(1, 500), active=st.booleans())
 def test_gradient_matches_differences(alpha: float, beta: float, t: int, active: bool) -> None:
     data = sbg.prepare((np.array([float(t)]), np.array([float(active)])))
@@ -213,6 +253,21 @@ def test_continued_fraction_where_scipy_hyp2f1_breaks_down(
     # NaN here (scipy 1.17). The sum is summed directly instead.
     got = sbg.discounted_expected_lifetime(d, alpha=alpha, beta=beta)
     assert got == pytest.approx(discounted_sum(alpha, beta, d), rel=1e-9)
+
+
+@pytest.mark.parametrize("alpha", [0.05, 0.704, 1.0, 1.1, 2.0, 3.7, 30.0])
+@pytest.mark.parametrize("d", [1e-9, 1e-6, 1e-4])
+def test_discounted_expected_lifetime_against_mpmath_at_small_rates(alpha: float, d: float) -> None:
+    # The continued fraction needs about 7 / sqrt(d) steps here and added up their rounding: 4e-8 relative
+    # error and 6 seconds at d = 1e-9, alpha = 0.5; the connection formula in d / (1 + d) takes a few terms.
+    # (Around d = 1e-4 either method carries about 2e-12.)
+    mp = pytest.importorskip("mpmath")
+    beta = np.array([1.182, 10.0, 1000.0, 3e4])
+    got = sbg.discounted_expected_lifetime(d, alpha=alpha, beta=beta)
+    with mp.workdps(40):
+        z = 1 / (1 + mp.mpf(d))
+        expected = [float(mp.hyp2f1(1, b, alpha + mp.mpf(b), z)) for b in beta]
+    np.testing.assert_allclose(got, expected, rtol=5e-12)
 
 
 def test_discounting_limits() -> None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -46,6 +47,23 @@ def test_clv_formula_is_the_discounted_sum(margin: float, retention: float, rate
     terms = ratio ** np.arange(1, 20_000)
     expected = margin * float(terms.sum())
     assert value.clv_formula(margin, retention, rate) == pytest.approx(expected, rel=1e-9, abs=1e-9)
+
+
+@given(
+    margin=st.floats(-1e6, 1e6),
+    retention=st.floats(0, 1, exclude_max=True),
+    rate=st.floats(1e-9, 10),
+)
+# 1 + d - r rounded off the digits of d: 4e-8 relative error here.
+@example(margin=1.0, retention=0.999999999, rate=1e-9)
+def test_clv_formula_keeps_its_digits(margin: float, retention: float, rate: float) -> None:
+    # Against exact rational arithmetic on the same doubles.
+    m, r, d = Fraction(margin), Fraction(retention), Fraction(rate)
+    expected = float(m * r / (1 + d - r))
+    # (abs: subnormal values keep fewer digits)
+    assert value.clv_formula(margin, retention, rate) == pytest.approx(
+        expected, rel=1e-14, abs=1e-300
+    )
 
 
 @given(retention=st.floats(0, 0.99), low=st.floats(0, 1), high=st.floats(0, 1))
@@ -105,6 +123,39 @@ def test_discounted_transactions_without_discount_telescopes(
 
     got = value.discounted_transactions(cumulative, horizon=horizon, step=step, discount_rate=0.0)
     np.testing.assert_allclose(got, cumulative(horizon * step), rtol=1e-12, atol=1e-12)
+
+
+@given(horizon=st.integers(1, 3000), rate=st.floats(1e-9, 10), step=st.floats(0.01, 10))
+# (1 + d) ** k overflowed: OverflowError.
+@example(horizon=400, rate=10.0, step=1.0)
+def test_discounted_transactions_at_any_rate_and_horizon(
+    horizon: int, rate: float, step: float
+) -> None:
+    # A constant rate of one transaction per unit of time: sum_k step / (1 + d)^k, a geometric sum, against
+    # exact rational arithmetic on the same doubles.
+    got = value.discounted_transactions(
+        lambda t: np.array([t]), horizon=horizon, step=step, discount_rate=rate
+    )
+    assert np.all(np.isfinite(got))
+    ratio = 1 / (1 + Fraction(rate))
+    expected = Fraction(step) * ratio * (1 - ratio**horizon) / (1 - ratio)
+    assert got[0] == pytest.approx(float(expected), rel=1e-12)
+
+
+def test_tracking_counts_keep_every_day_exact() -> None:
+    # 100,000 customers over 3,000 days: an FFT convolution left 5e-11 instead of 0 at day 0, and errors of
+    # 1e-15 of the largest count on every day; the direct sum keeps each day's relative precision.
+    rng = np.random.default_rng(0)
+    days = np.arange(3000.0)
+    expected_by_age = 1.5 * np.log1p(days / 40.0)  # concave, 0 at age 0, like E[X(t)]
+    first = rng.integers(0, 2000, 100_000)
+    got = value.tracking_counts(first, np.array([5]), np.arange(3000), expected_by_age)
+    arrivals = np.bincount(first, minlength=3000)
+    exact = [
+        math.fsum(arrivals[: e + 1][::-1] * expected_by_age[: e + 1]) for e in (0, 1, 2, 10, 2999)
+    ]
+    assert got.expected[0] == 0.0
+    np.testing.assert_allclose(got.expected[[0, 1, 2, 10, 2999]], exact, rtol=1e-13, atol=0)
 
 
 # --- historical value and the holdout table ----------------------------------------------------------

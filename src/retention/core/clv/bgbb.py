@@ -36,6 +36,7 @@ from scipy.special import betaln, digamma, exprel, gammaln, polygamma
 
 from retention.core.clv.fitting import Likelihood, compress
 from retention.core.clv.sbg import discounted_expected_lifetime
+from retention.core.clv.special import log_rising as _log_rising
 
 __all__ = [
     "BETA_GEO_BETA_BINOM",
@@ -63,7 +64,6 @@ PARAMS: Final = ("alpha", "beta", "gamma", "delta")
 _SERIES_GAP: Final = 1e-6
 # A tail sum this far below its row's largest term is summed in log space (see _log_tail_sums).
 _TINY_TAIL: Final = 1e-280
-_STIRLING_FROM: Final = 12.0  # from here on five terms of Stirling's series are exact to rounding
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,41 +303,6 @@ BETA_GEO_BETA_BINOM: Final = Likelihood(
 # --- predictions -------------------------------------------------------------------------------------
 
 
-def _log_rising(x: Array, h: float) -> Array:
-    r"""$\log\Gamma(x + h) - \log\Gamma(x)$ to nearly full relative precision, for $x > 0$, $x + h > 0$.
-
-    ``gammaln(x + h) - gammaln(x)`` loses the digits of $\log\Gamma(x)$ (about 7,000 ulp at $x = 1000$)
-    when $h$ is small. Instead, for $x \ge 12$ Stirling's series is differenced term by term,
-    $(x - \tfrac12)\log(1 + h/x) + h \log(x + h) - h + c(x + h) - c(x)$ with
-    $c(y) = \frac{1}{12y} - \frac{1}{360y^3} + \frac{1}{1260y^5} - \frac{1}{1680y^7} + \frac{1}{1188y^9}$
-    (truncation error below $10^{-15} |h|$) and each $y^{-k}$ difference factored exactly, and smaller $x$ are shifted up
-    with $\Gamma(y + 1) = y\,\Gamma(y)$.
-    """
-    shift = np.maximum(np.ceil(_STIRLING_FROM - x), 0.0)
-    y = x + shift
-    # c(y + h) - c(y), with a - b = -h a b (a = 1/(y + h), b = 1/y) taken out of every a**k - b**k so
-    # that no two nearly equal numbers are subtracted.
-    a = 1.0 / (y + h)
-    b = 1.0 / y
-    a2, b2, ab = a * a, b * b, a * b
-    power3 = a2 + ab + b2
-    power5 = a2 * a2 + ab * power3 + b2 * b2
-    power7 = a2 * a2 * a2 + ab * power5 + b2 * b2 * b2
-    power9 = a2 * a2 * a2 * a2 + ab * power7 + b2 * b2 * b2 * b2
-    difference = (
-        -h
-        * ab
-        * (1.0 / 12.0 - power3 / 360.0 + power5 / 1260.0 - power7 / 1680.0 + power9 / 1188.0)
-    )
-    value = (y - 0.5) * np.log1p(h / y) + h * np.log(y + h) - h + difference
-    for j in range(
-        int(shift.max()) if shift.size else 0
-    ):  # at most 12 steps down, all values at once
-        down = shift > j
-        value = value - np.where(down, np.log1p(h / np.where(down, x + j, 1.0)), 0.0)
-    return np.asarray(value, dtype=np.float64)
-
-
 def _survival_sum(gamma: float, delta: ArrayLike, m: ArrayLike) -> Array:
     r"""$\sum_{t=1}^{m} B(\gamma, \delta + t) / B(\gamma, \delta)$: expected opportunities survived of the next $m$.
 
@@ -345,8 +310,8 @@ def _survival_sum(gamma: float, delta: ArrayLike, m: ArrayLike) -> Array:
     $\frac{\delta}{\gamma - 1}\Big[1 - \frac{\Gamma(\gamma + \delta)\,\Gamma(1 + \delta + m)}
     {\Gamma(\gamma + \delta + m)\,\Gamma(1 + \delta)}\Big] = -\delta K\, \frac{e^{hK} - 1}{hK}$ with
     $h = \gamma - 1$ and $hK = D(1 + \delta) - D(1 + \delta + m)$, $D(x) = \log\Gamma(x + h) - \log\Gamma(x)$
-    (:func:`_log_rising`). Written so, it keeps its digits as $\gamma \to 1$; within $10^{-6}$ of
-    $\gamma = 1$, $K = \Delta\psi + \tfrac{h}{2}\Delta\psi'$ (the Taylor series in $h$), exact at
+    (:func:`~retention.core.clv.special.log_rising`). Written so, it keeps its digits as
+    $\gamma \to 1$; within $10^{-6}$ of $\gamma = 1$, $K = \Delta\psi + \tfrac{h}{2}\Delta\psi'$ (the Taylor series in $h$), exact at
     $\gamma = 1$ where the sum is $\delta[\psi(1 + \delta + m) - \psi(1 + \delta)]$.
     """
     d, steps = np.broadcast_arrays(

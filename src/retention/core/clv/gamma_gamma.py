@@ -13,9 +13,13 @@ $$
 
 evaluated in log space as
 $\log\Gamma(px+q) - \log\Gamma(px) - \log\Gamma(q) - px\,[\log(\gamma + s) - \log s]
-- q\,[\log(\gamma + s) - \log\gamma] - \log\bar z$ with $s = x\bar z$: the ``gammaln`` terms once per
-distinct $x$, and one logarithm per row, $\log(1 + \gamma/s)$, which keeps its digits when small (it is
-multiplied by $p x$); the second bracket is that plus $\log s - \log\gamma$.
+- q\,[\log(\gamma + s) - \log\gamma] - \log\bar z$ with $s = x\bar z$: the log-gamma terms once per
+distinct $x$, the larger of $px$ and $q$ shifted by the smaller one with
+:func:`~retention.core.clv.special.log_rising` (a difference of ``gammaln`` values loses their digits,
+$10^{-9}$ at $px = 10^6$), and per row the two brackets,
+$\log(1 + \gamma/s)$ and $\log(1 + s/\gamma)$: the one that can be small (multiplied by $p x$ or $q$, it
+must keep its digits) with ``log1p``, the other as it plus $\log(s/\gamma)$. The digamma differences of
+the gradient are taken the same way (:func:`~retention.core.clv.special.digamma_difference`).
 
 The factor $x^{px}$ is the Jacobian of the mean $\bar z = (\text{total})/x$; it depends on $p$, so it is
 part of the likelihood, not a constant: dropping it changes the estimates. The published log-likelihood
@@ -31,9 +35,10 @@ from typing import Final
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.special import digamma, gammaln
+from scipy.special import gammaln
 
 from retention.core.clv.fitting import Likelihood
+from retention.core.clv.special import digamma_difference, log_rising
 
 __all__ = [
     "CORRELATION_THRESHOLD",
@@ -108,6 +113,29 @@ def prepare(columns: tuple[Array, ...]) -> GammaGammaData:
     )
 
 
+def _log_gamma_terms(px: Array, q: float) -> Array:
+    """``gammaln(px + q) - gammaln(px) - gammaln(q)``, the larger argument shifted by the smaller one."""
+    qs = np.full_like(px, q)
+    small, large = np.minimum(px, qs), np.maximum(px, qs)
+    return np.asarray(log_rising(large, small) - gammaln(small), dtype=np.float64)
+
+
+def _log_ratios(data: GammaGammaData, gamma: float) -> tuple[Array, Array]:
+    """``log((gamma + s) / s)`` and ``log((gamma + s) / gamma)`` per row, each exact when small.
+
+    The one of the two that can be small (the first when ``s > gamma``, the second when ``s < gamma``) is a
+    ``log1p``; the other is it plus ``log(s / gamma)``, a sum without cancellation.
+    """
+    s = data.total
+    log_ratio = data.log_total - math.log(gamma)  # log(s / gamma)
+    above = s >= gamma
+    with np.errstate(divide="ignore"):
+        small = np.log1p(np.where(above, gamma / s, s / gamma))
+    log_share = np.where(above, small, small - log_ratio)
+    log_growth = np.where(above, small + log_ratio, small)
+    return log_share, log_growth
+
+
 def loglik(params: Array, data: GammaGammaData) -> Array:
     r"""Per-row log-likelihood of the mean spend at ``params = (p, q, gamma)`` (module docstring).
 
@@ -119,9 +147,8 @@ def loglik(params: Array, data: GammaGammaData) -> Array:
     """
     p, q, gamma = (float(v) for v in params)
     u = data.values
-    constant_u = gammaln(p * u + q) - gammaln(p * u) - gammaln(q)
-    log_share = np.log1p(gamma / data.total)  # log((gamma + s) / s), accurate when small
-    log_growth = log_share + data.log_total - math.log(gamma)  # log((gamma + s) / gamma)
+    constant_u = _log_gamma_terms(p * u, q)
+    log_share, log_growth = _log_ratios(data, gamma)
     ll: Array = constant_u[data.index] - p * data.frequency * log_share - q * log_growth
     return ll - data.log_spend
 
@@ -158,17 +185,13 @@ def loglik_and_gradient(params: Array, data: GammaGammaData) -> tuple[Array, Arr
     p, q, gamma = (float(v) for v in params)
     u, idx, x, s = data.values, data.index, data.frequency, data.total
     pu = p * u
-    constant_u = gammaln(pu + q) - gammaln(pu) - gammaln(q)
-    # One logarithm per row: log((gamma + s) / s), accurate when small (it is multiplied by p x), and
-    # log((gamma + s) / gamma) from it.
-    log_share = np.log1p(gamma / s)
-    log_growth = log_share + data.log_total - math.log(gamma)
+    constant_u = _log_gamma_terms(pu, q)
+    log_share, log_growth = _log_ratios(data, gamma)
     ll = constant_u[idx] - p * x * log_share - q * log_growth - data.log_spend
-    psi_sum = digamma(pu + q)
     grad = np.empty((3, len(idx)))
-    grad[0] = x * ((psi_sum - digamma(pu))[idx] - log_share)
-    grad[1] = (psi_sum - digamma(q))[idx] - log_growth
-    grad[2] = q / gamma - (p * x + q) / (gamma + s)
+    grad[0] = x * (digamma_difference(pu, q)[idx] - log_share)
+    grad[1] = digamma_difference(np.full_like(pu, q), pu)[idx] - log_growth
+    grad[2] = (q * s - gamma * p * x) / (gamma * (gamma + s))  # q / gamma - (p x + q) / (gamma + s)
     return ll, grad
 
 

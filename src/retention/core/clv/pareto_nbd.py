@@ -69,9 +69,10 @@ from typing import Final
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.special import betainc, betaln, digamma, exp1, gammaincc, gammaln, xlogy
+from scipy.special import betainc, digamma, exp1, gammaincc, gammaln, log_expit, xlogy
 
 from retention.core.clv.fitting import Likelihood
+from retention.core.clv.special import log_beta, log_negative_binomial_coefficient, log_trapezoid
 
 __all__ = [
     "PARAMS",
@@ -102,7 +103,13 @@ _CONNECTION_MAX_B_EPS: Final = 0.5
 _CONNECTION_MAX_D: Final = 10.0
 _MAX_FRACTION_TERMS: Final = 20_000
 _MAX_CONNECTION_TERMS: Final = 200
-_MAX_PMF_TERMS: Final = 200_000
+_MAX_PMF_TERMS: Final = 100  # beyond (alpha and beta far apart, or large s): quadrature
+_PMF_QUAD_START: Final = 64
+_PMF_QUAD_LEVELS: Final = 12
+_PMF_QUAD_TOL: Final = (
+    1e-11  # relative change between trapezoid levels at which the finer is accepted
+)
+_PMF_TAIL: Final = 45.0
 _HYPERU_MAX_Z: Final = 1.0  # below: an incomplete gamma recurrence; above: a continued fraction
 _RECURRENCE_MAX_S: Final = 30.0  # beyond: the continued fraction converges quickly for any z
 _TINY: Final = 1e-300
@@ -887,6 +894,48 @@ def discounted_expected_residual_transactions(
     return np.asarray(alive * rate * flat / discount_rate)
 
 
+def _death_by_quadrature(
+    n: Array, t: Array, log_count: Array, *, r: float, alpha: float, s: float, beta: float
+) -> Array:
+    r"""Compute the death term of :func:`probability_of_purchases` by the trapezoid rule.
+
+    $\frac{s\, \beta^s \alpha^r\, \Gamma(r + n)}{\Gamma(r)\, n!} \int_0^t \frac{\tau^n\, d\tau}{(\alpha + \tau)^{r + n}
+    (\beta + \tau)^{s + 1}}$ with $\tau = t\,\sigma(w)$, $\sigma$ the logistic function: the integrand in
+    $w$, $n \log\frac{\tau}{\alpha + \tau} - r \log(1 + \tfrac{\tau}{\alpha}) - s \log(1 + \tfrac{\tau}{\beta})
+    + \log\frac{\tau}{\beta + \tau} + \log(1 - \sigma)$ in log space, is smooth and falls like $e^{(n + 1) w}$ on
+    the left (below $\tau \approx \min(\alpha, \beta)$) and like $e^{-w}$ on the right, so the trapezoid
+    rule over a range that leaves out less than $e^{-45}$ converges exponentially. Entries with $t = 0$ are 0.
+    """
+    out = np.zeros(len(t))
+    rows = np.flatnonzero(t > 0)
+    if len(rows) == 0:
+        return out
+    tt, nn, lc = t[rows], n[rows], log_count[rows]
+    log_t, log_a, log_b = np.log(tt), math.log(alpha), math.log(beta)
+    # logit of min(alpha, beta, t / 2) / t, where the integrand stops rising like e^{(n + 1) w}
+    log_corner = np.minimum(min(log_a, log_b) - log_t, -math.log(2.0))
+    lo = log_corner - np.log1p(-np.exp(log_corner)) - _PMF_TAIL / (nn + 1.0) - 5.0
+    hi = np.full(len(rows), _PMF_TAIL)
+
+    def log_integrand(w: Array, idx: Index) -> Array:
+        log_tau = log_t[idx, None] + log_expit(w)
+        da, db = log_tau - log_a, log_tau - log_b
+        value = (
+            nn[idx, None] * log_expit(da)
+            + r * log_expit(-da)
+            + s * log_expit(-db)
+            + log_expit(db)
+            + log_expit(-w)
+        )
+        return np.asarray(value)
+
+    log_death = log_trapezoid(
+        log_integrand, lo, hi, points=_PMF_QUAD_START, levels=_PMF_QUAD_LEVELS, tol=_PMF_QUAD_TOL
+    )
+    out[rows] = np.exp(lc + math.log(s) + log_death)
+    return out
+
+
 def probability_of_purchases(
     n: ArrayLike, t: ArrayLike, *, r: float, alpha: float, s: float, beta: float
 ) -> Array:
@@ -919,8 +968,10 @@ def probability_of_purchases(
     $$
 
     from $\tau = \alpha u / (1 - u)$ and the binomial series of the remaining factor. The terms fall at least
-    geometrically, by $|\alpha - \beta| / \max(\alpha, \beta)$; with $\alpha \gg \beta$ many terms are needed
-    (at most 200,000 are summed).
+    geometrically, by $\rho = |\alpha - \beta| / \max(\alpha, \beta)$, after a rise to about
+    $k = s\rho / (1 - \rho)$. When that takes more than 100 terms ($\alpha$ and $\beta$ far apart, or large
+    $s$), the integral is instead taken by the trapezoid rule in $w$, $\tau = t / (1 + e^{-w})$, where the
+    integrand is smooth and falls exponentially at both ends; the step is halved until two levels agree.
 
     Examples
     --------
@@ -932,7 +983,7 @@ def probability_of_purchases(
     )
     shape = k_n.shape
     k_n, time = k_n.ravel(), time.ravel()
-    log_count = gammaln(r + k_n) - gammaln(r) - gammaln(k_n + 1.0)
+    log_count = log_negative_binomial_coefficient(r, k_n)
     alive = np.exp(
         log_count
         + r * np.log(alpha / (alpha + time))
@@ -946,15 +997,18 @@ def probability_of_purchases(
     else:
         ratio = (beta - alpha) / beta
         log_front = np.log(s) + np.log(alpha / beta) + log_count
+    if (s + 1.0) * ratio / (1.0 - ratio) + 45.0 / (1.0 - ratio) > _MAX_PMF_TERMS:
+        total = _death_by_quadrature(k_n, time, log_count, r=r, alpha=alpha, s=s, beta=beta)
+        return np.asarray(alive + total).reshape(shape)
     total = np.zeros_like(time)
     active = np.arange(len(time))  # the entries whose series has not converged yet
     first = k_n + 1.0
     log_coef = 0.0  # log((s + 1)_k / k! * ratio ** k)
-    for k in range(_MAX_PMF_TERMS):  # a loop over series terms, vectorised over n and t
+    for k in range(4 * _MAX_PMF_TERMS):  # a loop over series terms, vectorised over n and t
         a_par = first[active] if alpha >= beta else first[active] + k
         b_par = r + s + k if alpha >= beta else r + s
         with np.errstate(divide="ignore"):
-            term = np.exp(log_front[active] + log_coef + betaln(a_par, b_par)) * betainc(
+            term = np.exp(log_front[active] + log_coef + log_beta(a_par, b_par)) * betainc(
                 a_par, b_par, u_t[active]
             )
         total[active] += term
@@ -965,4 +1019,8 @@ def probability_of_purchases(
             if len(active) == 0:
                 break
         log_coef += np.log(s + 1.0 + k) - np.log(k + 1.0) + np.log(ratio)
+    if len(active):  # pragma: no cover - the estimate of the terms needed is generous
+        total[active] = _death_by_quadrature(
+            k_n[active], time[active], log_count[active], r=r, alpha=alpha, s=s, beta=beta
+        )
     return np.asarray(alive + total).reshape(shape)

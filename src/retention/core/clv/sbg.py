@@ -18,7 +18,12 @@ $$
 $$
 
 which :func:`survival_rows` writes as weighted rows ``(t, still_active)`` for the shared fitting routine;
-several cohorts (of different ages) simply contribute more rows. Everything is evaluated with ``betaln``.
+several cohorts (of different ages) simply contribute more rows. The ratios of beta functions are evaluated
+as $\log S(t) = \log B(\alpha, \beta + t) - \log B(\alpha, \beta)$ by
+:func:`~retention.core.clv.special.log_beta_ratio` and
+$\log P(T = t) = \log\frac{\alpha}{\alpha + \beta} + \log\frac{B(\alpha + 1, \beta + t - 1)}{B(\alpha + 1, \beta)}$,
+which keep their digits for long lifetimes (a difference of ``betaln`` values loses about $10^{-11}$ at
+$t = 10^4$).
 """
 
 from __future__ import annotations
@@ -29,9 +34,10 @@ from typing import Final
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.special import betaln, digamma, xlogy
+from scipy.special import gammaln, gammasgn, xlogy
 
 from retention.core.clv.fitting import Likelihood
+from retention.core.clv.special import digamma_difference, log_beta_ratio, log_rising
 
 __all__ = [
     "PARAMS",
@@ -58,6 +64,15 @@ PARAMS: Final = ("alpha", "beta")
 
 _TINY: Final = 1e-300  # Lentz's guard against a zero denominator
 _CF_TOLERANCE: Final = 1e-16
+# DEL by the connection formula where 1 - z = d / (1 + d) is at most this and beta (1 - z) at most ...
+_CONNECTION_MAX_EPS: Final = 0.1
+_CONNECTION_MAX_TERMS: Final = (
+    50.0  # ... this (the series then needs few terms), if accurate to ...
+)
+_CONNECTION_TOL: Final = 1e-13  # ... this by its error estimate; else the continued fraction
+_ULP: Final = 2.220446049250313e-16
+# Chebyshev nodes on [-1, 1] for the interpolation across whole alpha in the connection formula.
+_NODES: Final = np.cos((2.0 * np.arange(8) + 1.0) * np.pi / 16.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,10 +154,12 @@ def loglik(params: Array, data: SurvivalData) -> Array:
     """
     alpha, beta = (float(v) for v in params)
     t = data.t
-    # Churn rows have t >= 1; the where() keeps beta + t - 1 > 0 in the unused branch of censored rows.
-    churn = betaln(alpha + 1.0, beta + np.where(data.active, 1.0, t) - 1.0)
-    alive = betaln(alpha, beta + t)
-    return np.asarray(np.where(data.active, alive, churn) - betaln(alpha, beta), dtype=np.float64)
+    # Churn rows have t >= 1; the where() keeps t - 1 >= 0 in the unused branch of censored rows.
+    churn = math.log(alpha / (alpha + beta)) + log_beta_ratio(
+        alpha + 1.0, beta, np.where(data.active, 1.0, t) - 1.0
+    )
+    alive = log_beta_ratio(alpha, beta, t)
+    return np.asarray(np.where(data.active, alive, churn), dtype=np.float64)
 
 
 def loglik_and_gradient(params: Array, data: SurvivalData) -> tuple[Array, Array]:
@@ -179,11 +196,11 @@ def loglik_and_gradient(params: Array, data: SurvivalData) -> tuple[Array, Array
     alpha, beta = (float(v) for v in params)
     t = data.t
     active = data.active
-    common = digamma(alpha + beta) - digamma(alpha + beta + t)
+    common = -digamma_difference(alpha + beta, t)
     grad = np.empty((2, len(t)))
     # psi(alpha + 1) - psi(alpha) = 1 / alpha
     grad[0] = common + np.where(active, 0.0, 1.0 / alpha)
-    grad[1] = common + digamma(beta + t - np.where(active, 0.0, 1.0)) - digamma(beta)
+    grad[1] = common + digamma_difference(beta, t - np.where(active, 0.0, 1.0))
     return loglik(params, data), grad
 
 
@@ -259,7 +276,7 @@ def survival(t: ArrayLike, *, alpha: float, beta: float) -> Array:
     array([1.    , 0.6267, 0.2391])
     """
     time = np.asarray(t, dtype=np.float64)
-    return np.asarray(np.exp(betaln(alpha, beta + time) - betaln(alpha, beta)), dtype=np.float64)
+    return np.asarray(np.exp(log_beta_ratio(alpha, beta, time)), dtype=np.float64)
 
 
 def retention_rate(t: ArrayLike, *, alpha: float, beta: float) -> Array:
@@ -288,7 +305,7 @@ def churn_probability(t: ArrayLike, *, alpha: float, beta: float) -> Array:
     array([0.3733, 0.1529])
     """
     time = np.asarray(t, dtype=np.float64)
-    log_p = betaln(alpha + 1.0, beta + time - 1.0) - betaln(alpha, beta)
+    log_p = math.log(alpha / (alpha + beta)) + log_beta_ratio(alpha + 1.0, beta, time - 1.0)
     return np.asarray(np.exp(log_p), dtype=np.float64)
 
 
@@ -345,6 +362,87 @@ def _geometric_sum_cf(a: Array, b: Array, z: float) -> Array:
     return h
 
 
+def _connection_terms(
+    alpha: float, b: Array, d: float, tol: float
+) -> tuple[Array, NDArray[np.bool_]]:
+    r"""${}_2F_1(1, b; \alpha + b; z)$, $z = 1/(1 + d)$, by the connection formula; and where it is accurate.
+
+    DLMF 15.8.4 in $\epsilon = 1 - z = d / (1 + d)$, with ${}_2F_1(c - 1, \alpha; \alpha; \epsilon)
+    = (1 - \epsilon)^{1 - c}$ for the second term ($c = \alpha + b$):
+
+    $$
+    \frac{\alpha + b - 1}{\alpha - 1} \sum_{k \ge 0} \frac{(b)_k}{(2 - \alpha)_k} \epsilon^k
+    + \epsilon^{\alpha - 1} z^{1 - \alpha - b} \frac{\Gamma(\alpha + b)\, \Gamma(1 - \alpha)}{\Gamma(b)}.
+    $$
+
+    For small $d$, where the continued fraction needs about $7 / \sqrt{\epsilon}$ steps and adds up their
+    rounding, the series needs a few. Close to a whole $\alpha$ the two terms are large and of opposite
+    signs; the rows whose error estimate exceeds ``tol`` are flagged (see
+    :func:`_geometric_sum_connection` for whole $\alpha$).
+    """
+    eps = d / (1.0 + d)
+    log_eps, log_z = math.log(eps), -math.log1p(d)
+    n = len(b)
+    total = np.ones(n)
+    size = np.ones(n)
+    term = np.ones(n)
+    c2 = 2.0 - alpha
+    k = 0
+    # no factor changes sign after k > alpha - 2; then the terms fall by b eps / k < 1 at most
+    while True:  # a loop over series terms, vectorised over the values of b
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            term = term * (b + k) * eps / (c2 + k)
+        k += 1
+        total = total + term
+        size = size + np.abs(term)
+        if (k > alpha and k > 2.0 * _CONNECTION_MAX_TERMS) or k > 4000:
+            break
+        if k > alpha and np.all(~np.isfinite(size) | (np.abs(term) <= 1e-17 * size)):
+            break
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        first = (alpha + b - 1.0) / (alpha - 1.0)
+        log_gamma = log_rising(b, np.full(n, alpha)) + float(gammaln(1.0 - alpha))
+        magnitude = np.exp((alpha - 1.0) * log_eps + (1.0 - alpha - b) * log_z + log_gamma)
+        second = float(gammasgn(1.0 - alpha)) * magnitude
+        value = first * total + second
+        # (both terms see the same rounded alpha, so its rounding is no error of the sum)
+        gamma_error = _ULP * (
+            4.0 * (1.0 + np.abs(log_gamma))
+            + abs(float(gammaln(1.0 - alpha)))
+            + abs((alpha - 1.0) * log_eps)
+            + np.abs((1.0 - alpha - b) * log_z)
+        )
+        error = _ULP * 8.0 * np.abs(first) * size + magnitude * gamma_error
+        good = np.isfinite(value) & np.isfinite(error) & (value > 0.0)
+        good &= error <= tol * value
+    return np.where(good, value, 0.0), good
+
+
+def _geometric_sum_connection(alpha: float, b: Array, d: float) -> tuple[Array, NDArray[np.bool_]]:
+    r""":func:`_connection_terms`, interpolated in ``alpha`` across whole numbers, where it is singular.
+
+    Within ``gap`` of a whole $\alpha \ge 1$ the value is the interpolating polynomial through eight
+    Chebyshev nodes on $\alpha \pm$ ``gap``, where the terms cancel at most 1.5 digits; the value varies in
+    $\alpha$ like $\epsilon^{\alpha}$, so the gap shrinks with $\log(1 / \epsilon)$. A row is accepted when
+    its error estimate is below ``_CONNECTION_TOL``, or below that of the continued fraction (about
+    $10^{-16} / \epsilon$: it adds up the rounding of its $7 / \sqrt{\epsilon}$ steps).
+    """
+    whole = float(round(alpha))
+    gap = min(0.03, 0.15 / math.log1p(1.0 / d))
+    tol = max(_CONNECTION_TOL, _ULP * (1.0 + d) / d)
+    if whole < 1.0 or abs(alpha - whole) >= gap:
+        return _connection_terms(alpha, b, d, tol)
+    u = (alpha - whole) / gap
+    value = np.zeros(len(b))
+    good = np.ones(len(b), dtype=np.bool_)
+    for i, node in enumerate(_NODES):  # eight nodes: a loop over interpolation points, not rows
+        weight = math.prod((u - other) / (node - other) for other in np.delete(_NODES, i))
+        at_node, ok = _connection_terms(whole + gap * float(node), b, d, tol / 4.0)
+        value += weight * at_node
+        good &= ok
+    return np.where(good, value, 0.0), good
+
+
 def discounted_expected_lifetime(discount_rate: float, *, alpha: float, beta: ArrayLike) -> Array:
     r"""Discounted expected lifetime of a new customer, $\mathrm{DEL}(d) = \sum_{t \ge 0} S(t) / (1 + d)^t$.
 
@@ -355,7 +453,9 @@ def discounted_expected_lifetime(discount_rate: float, *, alpha: float, beta: Ar
     -----
     Fader & Hardie 2010, eq. 5:
     $\mathrm{DEL}(d) = {}_2F_1\!\left(1, \beta; \alpha + \beta; \tfrac{1}{1 + d}\right)$, evaluated by
-    Gauss's continued fraction (see :func:`_geometric_sum_cf`). At $d = 0$ it is $E[T]$:
+    Gauss's continued fraction (see :func:`_geometric_sum_cf`), or for small $d$ (where the fraction needs
+    thousands of steps and adds up their rounding) by the connection formula in $d / (1 + d)$ (see
+    :func:`_geometric_sum_connection`) wherever that is accurate. At $d = 0$ it is $E[T]$:
     $(\alpha + \beta - 1)/(\alpha - 1)$, infinite for $\alpha \le 1$. ``beta`` may be an array (the
     residual lifetimes use $\beta + n$).
 
@@ -371,7 +471,17 @@ def discounted_expected_lifetime(discount_rate: float, *, alpha: float, beta: Ar
         return np.asarray((alpha + b - 1.0) / (alpha - 1.0), dtype=np.float64)
     z = 1.0 / (1.0 + discount_rate)
     values, inverse = np.unique(b, return_inverse=True)
-    out = _geometric_sum_cf(np.full(values.shape, float(alpha)), values, z)
+    out = np.empty(values.shape)
+    eps = discount_rate / (1.0 + discount_rate)
+    rest = np.ones(values.shape, dtype=np.bool_)
+    if eps <= _CONNECTION_MAX_EPS:
+        near = np.flatnonzero(values * eps <= _CONNECTION_MAX_TERMS)
+        if len(near):
+            value, good = _geometric_sum_connection(float(alpha), values[near], discount_rate)
+            out[near[good]] = value[good]
+            rest[near[good]] = False
+    if np.any(rest):
+        out[rest] = _geometric_sum_cf(np.full(int(rest.sum()), float(alpha)), values[rest], z)
     return np.asarray(out[inverse].reshape(b.shape), dtype=np.float64)
 
 
