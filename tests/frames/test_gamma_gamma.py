@@ -111,18 +111,21 @@ def test_fit_leaves_out_customers_without_repeat_purchases() -> None:
 
 
 def test_fit_with_weights_equals_repeated_rows() -> None:
-    summary = spenders()
-    weights = np.array([5, 2, 1, 3, 2, 1, 4, 1])
-    # These few spenders do not identify p: the likelihood still rises at p = 1e8 (by 7e-7 from p = 1.2e7,
-    # at 50 digits), so both fits end on the bound, with the warning that says so.
-    with pytest.warns(RetentionWarning, match="'p' ended on the bound"):
-        weighted = rt.GammaGamma.fit(summary, weights=weights)
+    # Forty repeat buyers drawn from the model (p 6.25, q 3.74, gamma 15.44): enough to identify every
+    # parameter (spenders() is not: its likelihood still rises at the bound of p), so the fit is interior.
+    rng = np.random.default_rng(2)
+    frequency = rng.integers(1, 6, 40)
+    nu = rng.gamma(3.74, 1 / 15.44, 40)
+    spend = rng.gamma(6.25 * frequency, 1 / (nu * frequency))  # the mean of x Gamma(p, nu) amounts
+    summary = pd.DataFrame({"frequency": frequency, "monetary_value": spend.round(2)})
+    weights = rng.integers(1, 5, 40)
+    weighted = rt.GammaGamma.fit(summary, weights=weights)
+    assert 1.0 < weighted.params["p"] < 100.0  # an interior fit, away from the bounds
     repeated = summary.iloc[np.repeat(np.arange(len(summary)), weights)]
-    with pytest.warns(RetentionWarning, match="'p' ended on the bound"):
-        plain = rt.GammaGamma.fit(repeated)
+    plain = rt.GammaGamma.fit(repeated)
     assert weighted.params == pytest.approx(plain.params, rel=1e-6)
     assert weighted.loglik == pytest.approx(plain.loglik, rel=1e-9)
-    assert weighted.n_customers == plain.n_customers == 11
+    assert weighted.n_customers == plain.n_customers == int(weights.sum())
 
 
 def test_fit_is_a_maximum() -> None:
