@@ -72,7 +72,12 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.special import betainc, digamma, exp1, gammaincc, gammaln, log_expit, xlogy
 
 from retention.core.clv.fitting import Likelihood
-from retention.core.clv.special import log_beta, log_negative_binomial_coefficient, log_trapezoid
+from retention.core.clv.special import (
+    log_beta,
+    log_negative_binomial_coefficient,
+    log_rising,
+    log_trapezoid,
+)
 
 __all__ = [
     "PARAMS",
@@ -245,28 +250,6 @@ def _fraction(b: Array, c: Array, z: Array) -> Array:
     return out
 
 
-def _log_gamma_ratio(b: Array, d: Array) -> Array:
-    """``log Gamma(b + d) - log Gamma(b)`` to full relative accuracy also for large ``b``.
-
-    The difference of two ``gammaln`` values of order ``b log b`` loses ``log10(b log b)`` digits; for
-    ``b >= 20`` the difference of the Stirling series is taken term by term instead.
-    """
-    out = np.empty(len(b))
-    big = b >= 20.0
-    small = ~big
-    out[small] = gammaln(b[small] + d[small]) - gammaln(b[small])
-    x, y = b[big], d[big]
-
-    def correction(v: Array) -> Array:
-        w = 1.0 / (v * v)
-        return np.asarray((1 / 12 - w * (1 / 360 - w * (1 / 1260 - w / 1680))) / v)
-
-    out[big] = (
-        (x - 0.5) * np.log1p(y / x) + y * np.log(x + y) - y + correction(x + y) - correction(x)
-    )
-    return out
-
-
 def _connection_terms(b: Array, c: Array, z: Array, eps: Array) -> Array:
     r"""``H`` and its derivatives (not logs) by the connection formula; ``d = c - b`` not a whole number.
 
@@ -305,9 +288,7 @@ def _connection_terms(b: Array, c: Array, z: Array, eps: Array) -> Array:
     sign = np.where(x > 0, 1.0, np.where(np.ceil(-x) % 2 == 0, 1.0, -1.0))  # the sign of Gamma(x)
     log_eps = np.log(eps)
     log_z = np.log1p(-eps)
-    second = sign * np.exp(
-        (d - 1.0) * log_eps - (c - 1.0) * log_z + _log_gamma_ratio(b, d) + gammaln(x)
-    )
+    second = sign * np.exp((d - 1.0) * log_eps - (c - 1.0) * log_z + log_rising(b, d) + gammaln(x))
     second_b = second * (-log_eps + digamma(x) - digamma(b))
     second_c = second * (log_eps - log_z + digamma(c) - digamma(x))
     second_z = second * (-(d - 1.0) / eps + (1.0 - c) / z)
