@@ -43,3 +43,19 @@ def test_stirling_remainder_against_mpmath(x: float) -> None:
         expected = float(mp.loggamma(xx) - (xx - 0.5) * mp.log(xx) + xx - mp.log(2 * mp.pi) / 2)
     got = float(special.stirling_remainder(np.array([x]))[0])
     assert got == pytest.approx(expected, rel=1e-13, abs=1e-14)  # gammaln's digits below 15
+
+
+@given(
+    u=st.floats(-1.0, 1.0),
+    coefficients=st.lists(st.floats(-10.0, 10.0), min_size=1, max_size=8),
+)
+def test_chebyshev_weights_interpolate_polynomials_of_degree_seven_exactly(
+    u: float, coefficients: list[float]
+) -> None:
+    weights = special.chebyshev_weights(np.array([u]))[:, 0]
+    values = np.polynomial.polynomial.polyval(special.CHEBYSHEV_NODES, coefficients)
+    expected = np.polynomial.polynomial.polyval(u, coefficients)
+    assert weights.sum() == pytest.approx(1.0, abs=1e-13)
+    assert float(weights @ values) == pytest.approx(
+        expected, abs=1e-12 * (1 + sum(map(abs, coefficients)))
+    )

@@ -73,6 +73,8 @@ from scipy.special import betainc, digamma, exp1, gammaincc, gammaln, log_expit,
 
 from retention.core.clv.fitting import Likelihood
 from retention.core.clv.special import (
+    CHEBYSHEV_NODES,
+    chebyshev_weights,
     log_beta,
     log_negative_binomial_coefficient,
     log_rising,
@@ -118,8 +120,6 @@ _PMF_TAIL: Final = 45.0
 _HYPERU_MAX_Z: Final = 1.0  # below: an incomplete gamma recurrence; above: a continued fraction
 _RECURRENCE_MAX_S: Final = 30.0  # beyond: the continued fraction converges quickly for any z
 _TINY: Final = 1e-300
-# Chebyshev nodes on [-1, 1] for the interpolation across whole c - b in the connection formula.
-_NODES: Final = np.cos((2.0 * np.arange(8) + 1.0) * np.pi / 16.0)
 
 
 # --- log 2F1(1, b; c; z) and its derivatives -----------------------------------------------------------
@@ -313,10 +313,10 @@ def _connection(b: Array, c: Array, z: Array, eps: Array) -> Array:
         wn, gn = whole[near], gap[near]
         u = (d[near] - wn) / gn
         acc = np.zeros((4, len(bn)))
-        for i, node in enumerate(_NODES):  # eight nodes: a loop over interpolation points, not rows
-            weight = np.ones_like(u)
-            for other in np.delete(_NODES, i):
-                weight *= (u - other) / (node - other)
+        weights = chebyshev_weights(u)
+        for node, weight in zip(
+            CHEBYSHEV_NODES, weights, strict=True
+        ):  # eight interpolation points
             acc += weight * _connection_terms(bn, bn + wn + node * gn, zn, en)
         res[:, near] = acc
     h = res[0]

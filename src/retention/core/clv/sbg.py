@@ -37,7 +37,13 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.special import gammaln, gammasgn, xlogy
 
 from retention.core.clv.fitting import Likelihood
-from retention.core.clv.special import digamma_difference, log_beta_ratio, log_rising
+from retention.core.clv.special import (
+    CHEBYSHEV_NODES,
+    chebyshev_weights,
+    digamma_difference,
+    log_beta_ratio,
+    log_rising,
+)
 
 __all__ = [
     "PARAMS",
@@ -71,8 +77,6 @@ _CONNECTION_MAX_TERMS: Final = (
 )
 _CONNECTION_TOL: Final = 1e-13  # ... this by its error estimate; else the continued fraction
 _ULP: Final = 2.220446049250313e-16
-# Chebyshev nodes on [-1, 1] for the interpolation across whole alpha in the connection formula.
-_NODES: Final = np.cos((2.0 * np.arange(8) + 1.0) * np.pi / 16.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -435,8 +439,8 @@ def _geometric_sum_connection(alpha: float, b: Array, d: float) -> tuple[Array, 
     u = (alpha - whole) / gap
     value = np.zeros(len(b))
     good = np.ones(len(b), dtype=np.bool_)
-    for i, node in enumerate(_NODES):  # eight nodes: a loop over interpolation points, not rows
-        weight = math.prod((u - other) / (node - other) for other in np.delete(_NODES, i))
+    weights = chebyshev_weights(u)
+    for node, weight in zip(CHEBYSHEV_NODES, weights, strict=True):  # eight interpolation points
         at_node, ok = _connection_terms(whole + gap * float(node), b, d, tol / 4.0)
         value += weight * at_node
         good &= ok

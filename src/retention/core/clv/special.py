@@ -17,6 +17,8 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.special import gammaln
 
 __all__ = [
+    "CHEBYSHEV_NODES",
+    "chebyshev_weights",
     "digamma_difference",
     "log_beta",
     "log_beta_ratio",
@@ -35,6 +37,9 @@ _DIGAMMA_FROM: Final = (
     20.0  # from here on six terms of the asymptotic series of psi are exact to rounding
 )
 _HALF_LOG_TWO_PI: Final = 0.5 * math.log(2.0 * math.pi)
+
+CHEBYSHEV_NODES: Final = np.cos((2.0 * np.arange(8) + 1.0) * np.pi / 16.0)
+"""Eight Chebyshev nodes on [-1, 1], for interpolating a closed form across a point where it is singular."""
 
 
 def log_rising(x: ArrayLike, h: ArrayLike) -> Array:
@@ -258,3 +263,25 @@ def log_trapezoid(
         if len(rows) == 0:
             break
     return np.asarray(top + np.log(estimate), dtype=np.float64)
+
+
+def chebyshev_weights(u: ArrayLike) -> Array:
+    r"""Lagrange weights of the :data:`CHEBYSHEV_NODES` at the points ``u`` in $[-1, 1]$.
+
+    The interpolating polynomial through values $f_i$ at the nodes is $\sum_i w_i(u) f_i$ with
+    $w_i(u) = \prod_{j \ne i} (u - u_j) / (u_i - u_j)$. Returns shape ``(8,) + u.shape``.
+
+    Examples
+    --------
+    >>> w = chebyshev_weights(np.array([0.3]))
+    >>> bool(np.isclose((w[:, 0] * CHEBYSHEV_NODES**3).sum(), 0.3**3))  # exact for polynomials of degree 7
+    True
+    """
+    points = np.asarray(u, dtype=np.float64)
+    weights = np.ones((len(CHEBYSHEV_NODES), *points.shape))
+    for i, node in enumerate(
+        CHEBYSHEV_NODES
+    ):  # eight nodes: a loop over interpolation points, not rows
+        for other in np.delete(CHEBYSHEV_NODES, i):
+            weights[i] *= (points - other) / (node - other)
+    return weights
