@@ -13,42 +13,53 @@ from retention.core.rates import (
     period_counts,
     ratio,
     repeat_share,
-    retention_rate,
+    crr,
     second_purchase_days,
     second_purchase_summary,
 )
 from retention.errors import ColumnTypeError, InvalidValueError
 
-# --- retention_rate ----------------------------------------------------------------------------
+ARGS = ("customers_start", "customers_end", "new_customers")
 
 
-def test_retention_rate_scalars_give_a_float() -> None:
+def rate(start: object, end: object, new: object) -> object:
+    return crr(customers_start=start, customers_end=end, new_customers=new)  # type: ignore[arg-type]
+
+
+def test_crr_is_keyword_only() -> None:
+    with pytest.raises(TypeError):
+        crr(200, 210, 30)  # type: ignore[misc]
+
+# --- crr ----------------------------------------------------------------------------
+
+
+def test_crr_scalars_give_a_float() -> None:
     # (210 - 30) / 200
-    result = retention_rate(200, 210, 30)
+    result = rate(200, 210, 30)
     assert type(result) is float
     assert result == 0.9
-    assert type(retention_rate(np.int64(4), np.int64(3), np.int64(1))) is float
-    assert retention_rate(4, 3, 1) == 0.5
+    assert type(rate(np.int64(4), np.int64(3), np.int64(1))) is float
+    assert rate(4, 3, 1) == 0.5
 
 
-def test_retention_rate_arrays_broadcast() -> None:
-    result = retention_rate([100, 50, 4], [90, 50, 14], 10)
+def test_crr_arrays_broadcast() -> None:
+    result = rate([100, 50, 4], [90, 50, 14], 10)
     assert isinstance(result, np.ndarray)
     np.testing.assert_array_equal(result, [0.8, 0.8, 1.0])
-    grid = retention_rate(np.array([[10], [20]]), np.array([12, 15]), 2)
+    grid = rate(np.array([[10], [20]]), np.array([12, 15]), 2)
     np.testing.assert_array_equal(grid, [[1.0, 1.3], [0.5, 0.65]])
 
 
-def test_retention_rate_without_start_is_nan_without_warning() -> None:
+def test_crr_without_start_is_nan_without_warning() -> None:
     # pytest turns warnings into errors, so a RuntimeWarning from 0 / 0 or 5 / 0 would fail here.
-    assert np.isnan(retention_rate(0, 0, 0))
-    assert np.isnan(retention_rate(0, 5, 2))  # reactivated customers but nobody at the start
-    np.testing.assert_array_equal(retention_rate([0, 2], [5, 2], [5, 1]), [np.nan, 0.5])
+    assert np.isnan(rate(0, 0, 0))
+    assert np.isnan(rate(0, 5, 2))  # reactivated customers but nobody at the start
+    np.testing.assert_array_equal(rate([0, 2], [5, 2], [5, 1]), [np.nan, 0.5])
 
 
 def test_crr_can_exceed_one_with_reactivation() -> None:
     # 2 customers at the start, 4 at the end of whom 1 is new: 3 came back, 1 of them reactivated.
-    assert retention_rate(2, 4, 1) == 1.5
+    assert rate(2, 4, 1) == 1.5
 
 
 @pytest.mark.parametrize(
@@ -68,9 +79,9 @@ def test_crr_can_exceed_one_with_reactivation() -> None:
         ((10**400, 3, 1), "customers_start", "too large"),
     ],
 )
-def test_retention_rate_refuses_non_counts(args: tuple[object, ...], name: str, what: str) -> None:
+def test_crr_refuses_non_counts(args: tuple[object, ...], name: str, what: str) -> None:
     with pytest.raises(InvalidValueError, match=name) as info:
-        retention_rate(*args)  # type: ignore[arg-type]
+        crr(**dict(zip(ARGS, args)))  # type: ignore[arg-type]
     assert what in str(info.value)
 
 
@@ -82,19 +93,19 @@ def test_retention_rate_refuses_non_counts(args: tuple[object, ...], name: str, 
         ((10, 5, [1, "x"]), "new_customers"),
     ],
 )
-def test_retention_rate_refuses_non_numbers(args: tuple[object, ...], name: str) -> None:
+def test_crr_refuses_non_numbers(args: tuple[object, ...], name: str) -> None:
     with pytest.raises(ColumnTypeError, match=name):
-        retention_rate(*args)  # type: ignore[arg-type]
+        crr(**dict(zip(ARGS, args)))  # type: ignore[arg-type]
 
 
-def test_retention_rate_refuses_shapes_that_do_not_broadcast() -> None:
+def test_crr_refuses_shapes_that_do_not_broadcast() -> None:
     with pytest.raises(InvalidValueError, match="broadcast"):
-        retention_rate([1, 2], [1, 2, 3], 0)
+        rate([1, 2], [1, 2, 3], 0)
 
 
-def test_retention_rate_does_not_modify_its_arguments() -> None:
+def test_crr_does_not_modify_its_arguments() -> None:
     start, end, new = np.array([4, 0]), np.array([3, 1]), np.array([1, 1])
-    retention_rate(start, end, new)
+    rate(start, end, new)
     np.testing.assert_array_equal(start, [4, 0])
     np.testing.assert_array_equal(end, [3, 1])
     np.testing.assert_array_equal(new, [1, 1])
@@ -115,9 +126,9 @@ def valid_counts(draw: st.DrawFn) -> tuple[list[int], list[int], list[int]]:
 
 
 @given(valid_counts())
-def test_retention_rate_is_end_minus_new_over_start(data: tuple[list[int], ...]) -> None:
+def test_crr_is_end_minus_new_over_start(data: tuple[list[int], ...]) -> None:
     start, end, new = data
-    result = retention_rate(start, end, new)
+    result = rate(start, end, new)
     assert isinstance(result, np.ndarray)
     for s, e, n, r in zip(start, end, new, result, strict=True):
         if s == 0:
@@ -128,7 +139,7 @@ def test_retention_rate_is_end_minus_new_over_start(data: tuple[list[int], ...])
 
 
 @given(valid_counts(), st.integers(1, 1000), st.data())
-def test_retention_rate_raises_when_new_exceeds_end(
+def test_crr_raises_when_new_exceeds_end(
     data: tuple[list[int], ...], excess: int, pick: st.DataObject
 ) -> None:
     start, end, new = data
@@ -136,7 +147,7 @@ def test_retention_rate_raises_when_new_exceeds_end(
     new = list(new)
     new[i] = end[i] + excess
     with pytest.raises(InvalidValueError, match="new_customers"):
-        retention_rate(start, end, new)
+        rate(start, end, new)
 
 
 # --- ratio, repeat_share, mean_amount --------------------------------------------------------

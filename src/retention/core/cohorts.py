@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 from scipy.special import ndtri
 
 from retention.core.activity import Activity, first_periods
+from retention.core.sums import group_sums
 from retention.errors import InvalidParameterError
 
 __all__ = [
@@ -209,6 +210,7 @@ def cohort_sums(
     *,
     rolling: bool,
     weights: NDArray[np.float64] | None = None,
+    first_period: NDArray[np.int64] | None = None,
 ) -> CohortCounts:
     """Count (or sum the weights of) the purchases of each cohort k periods after acquisition.
 
@@ -226,7 +228,12 @@ def cohort_sums(
         False: purchases in exactly period ``cohort + k``. True: in period ``cohort + k`` or later
         (including the incomplete trailing period).
     weights : numpy.ndarray of float64 or None
-        Per purchase, the amount to add up; None counts purchases.
+        Per purchase, the amount to add up, exactly and in any order
+        (:func:`retention.core.sums.group_sums`); None counts purchases.
+    first_period : numpy.ndarray of int64 or None
+        Per customer, the acquisition period, when the rows are not only purchases (returns, which
+        never acquire a customer); by default each customer's first period in ``period``. Rows dated
+        before their customer's acquisition count in period 0 of the cohort.
 
     Returns
     -------
@@ -245,13 +252,20 @@ def cohort_sums(
     if n_customers == 0 or len(period) == 0:
         return _empty(last_period)
     # The acquisition period is each customer's first period.
-    first = first_periods(customer, period, n_customers)
+    first = first_periods(customer, period, n_customers) if first_period is None else first_period
     grid = _grid(first, last_period, int(period.max()))
     if grid is None:
         return _empty(last_period)
     cell = np.take(grid.base, customer)
-    cell += period
-    counts = np.bincount(cell, weights=weights, minlength=grid.n_rows * grid.width)
+    if first_period is None:
+        cell += period
+    else:
+        cell += np.maximum(period, np.take(first, customer))
+    n_cells = grid.n_rows * grid.width
+    if weights is None:
+        counts = np.bincount(cell, minlength=n_cells).astype(np.float64)
+    else:
+        counts = group_sums(cell, weights, n_cells)
     return _finish(grid, counts, last_period, rolling=rolling)
 
 

@@ -24,7 +24,7 @@ __all__ = [
     "period_counts",
     "ratio",
     "repeat_share",
-    "retention_rate",
+    "crr",
     "second_purchase_days",
     "second_purchase_summary",
 ]
@@ -46,7 +46,7 @@ def _first(mask: NDArray[np.bool_], shown: NDArray[np.generic]) -> str:
 def _counts(value: ArrayLike, name: str) -> NDArray[np.float64]:
     """Check that ``value`` holds counts (finite whole numbers >= 0); return them as floats."""
     raw = np.asarray(value)
-    head = f"The {name!r} argument of retention_rate"
+    head = f"The {name!r} argument of crr"
     fix = f"Pass whole numbers of customers >= 0 as {name}."
     if raw.dtype.kind not in "iufO":
         msg = f"{head} must hold counts; it has dtype {raw.dtype}. {fix}"
@@ -107,15 +107,19 @@ def ratio(numerator: ArrayLike, denominator: ArrayLike) -> NDArray[np.float64] |
 
 
 @overload
-def retention_rate(customers_start: float, customers_end: float, new_customers: float) -> float: ...
+def crr(*, customers_start: float, customers_end: float, new_customers: float) -> float: ...
 @overload
-def retention_rate(
-    customers_start: ArrayLike, customers_end: ArrayLike, new_customers: ArrayLike
+def crr(
+    *, customers_start: ArrayLike, customers_end: ArrayLike, new_customers: ArrayLike
 ) -> NDArray[np.float64] | float: ...
-def retention_rate(
-    customers_start: ArrayLike, customers_end: ArrayLike, new_customers: ArrayLike
+def crr(
+    *, customers_start: ArrayLike, customers_end: ArrayLike, new_customers: ArrayLike
 ) -> NDArray[np.float64] | float:
     r"""Compute the customer retention rate (CRR): customers at the end who are not new, per start.
+
+    The function and the ``crr`` column of :func:`retention.period_retention` share the name; the
+    ``retention_rate`` column there is another idea, the share ``retained / S`` of the starting customers
+    who stayed.
 
     Parameters
     ----------
@@ -164,9 +168,9 @@ def retention_rate(
 
     Examples
     --------
-    >>> retention_rate(200, 210, 30)
+    >>> crr(customers_start=200, customers_end=210, new_customers=30)
     0.9
-    >>> retention_rate([100, 0], [90, 5], [10, 5])
+    >>> crr(customers_start=[100, 0], customers_end=[90, 5], new_customers=[10, 5])
     array([0.8, nan])
     """
     start = _counts(customers_start, "customers_start")
@@ -176,7 +180,7 @@ def retention_rate(
         start, end, new = np.broadcast_arrays(start, end, new)
     except ValueError as e:
         msg = (
-            "The arguments of retention_rate must have shapes that broadcast together. Got "
+            "The arguments of crr must have shapes that broadcast together. Got "
             f"customers_start {start.shape}, customers_end {end.shape}, new_customers {new.shape}."
         )
         raise InvalidValueError(msg) from e
@@ -184,9 +188,9 @@ def retention_rate(
     if too_many.any():
         where = _first(too_many, np.asarray(new, dtype=np.int64))
         msg = (
-            "The 'new_customers' argument of retention_rate must not exceed customers_end (new "
-            f"customers are among the customers at the end): {where}. Check the order of the "
-            "arguments: retention_rate(customers_start, customers_end, new_customers)."
+            "The 'new_customers' argument of crr must not exceed customers_end (new "
+            f"customers are among the customers at the end): {where}. Check which count you passed as "
+            "new_customers."
         )
         raise InvalidValueError(msg)
     return ratio(end - new, start)
@@ -230,7 +234,12 @@ class PeriodCounts:
     def crr(self) -> NDArray[np.float64]:
         """``(customers_end - new) / customers_start``, the CRR; NaN where none start."""
         return np.asarray(
-            retention_rate(self.customers_start, self.customers_end, self.new), dtype=np.float64
+            crr(
+                customers_start=self.customers_start,
+                customers_end=self.customers_end,
+                new_customers=self.new,
+            ),
+            dtype=np.float64,
         )
 
     @property

@@ -9,14 +9,14 @@ docs (``docs/definitions/cohorts.md``).
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Hashable, Sequence
-from typing import Final, TypeAlias
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any, Final, TypeAlias
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from retention.core.activity import activity
+from retention.core.activity import activity, first_periods
 from retention.core.cohorts import (
     CohortCounts,
     cohort_customers,
@@ -33,14 +33,17 @@ from retention.errors import (
     InvalidParameterError,
     InvalidValueError,
 )
+from retention.frames.breakdown import breakdown
 from retention.frames.schema import (
     Transactions,
     check_freq,
     check_option,
+    day_period_codes,
     last_complete_period,
     parse_duration,
     period_index,
     read_transactions,
+    transaction_options,
 )
 
 __all__ = ["cohort_table", "median_lifetime", "retention_curve", "survival_at", "survival_curve"]
@@ -72,10 +75,22 @@ def _counts(t: Transactions, freq: str, metric: str, kind: str) -> CohortCounts 
     rolling = kind == "rolling"
     if metric == "customers":
         return cohort_customers(activity(t.customer, period, t.n_customers), last, rolling=rolling)
-    weights = t.amount if metric == "revenue" else None
-    return cohort_sums(t.customer, period, t.n_customers, last, rolling=rolling, weights=weights)
+    if metric == "orders":
+        return cohort_sums(t.customer, period, t.n_customers, last, rolling=rolling)
+    # Revenue net of returns: returns count for their customer's cohort, in the period they happen.
+    customer, day, amount = t.net()
+    return cohort_sums(
+        customer,
+        day_period_codes(day, freq) if len(t.return_customer) else period,
+        t.n_customers,
+        last,
+        rolling=rolling,
+        weights=amount,
+        first_period=first_periods(t.customer, period, t.n_customers),
+    )
 
 
+@transaction_options
 def cohort_table(
     tx: pd.DataFrame,
     *,
@@ -85,21 +100,26 @@ def cohort_table(
     normalize: bool = False,
     customer_id: Hashable = "customer_id",
     date: Hashable = "date",
-    amount: Hashable = "amount",
+    amount: Hashable | None = "amount",
+    order_id: Hashable | None = None,
     observation_end: DateLike | None = None,
+    returns: str = "net",
+    by: object = None,
 ) -> pd.DataFrame:
     r"""Acquisition cohorts by periods since acquisition: active customers, orders or revenue.
 
     Parameters
     ----------
     tx : pandas.DataFrame
-        One row per purchase. Not modified; row order does not matter.
+        One row per purchase, or per order line with ``order_id``. Not modified; row order does not
+        matter.
     freq : {"M", "W", "Q", "Y", "D"}, default "M"
         The period length (pandas aliases such as ``"ME"`` or ``"QS"`` are accepted). Weeks run Monday to
         Sunday.
     metric : {"customers", "orders", "revenue"}, default "customers"
-        What each cell holds: distinct active customers, purchases (rows; duplicates count), or the sum of
-        the ``amount`` column.
+        What each cell holds: distinct active customers, orders (rows, or distinct order ids with
+        ``order_id``; returns are not orders), or revenue: the sum of the amounts net of returns, a
+        return counting in the period it happens (in period 0 if it predates the first purchase).
     kind : {"classic", "rolling"}, default "classic"
         ``"classic"``: activity in exactly period ``cohort + k``. ``"rolling"`` ("on or after"): customers
         active in period ``cohort + k`` or any later observed period; for orders and revenue, the total
@@ -107,11 +127,7 @@ def cohort_table(
     normalize : bool, default False
         Divide each row by its cohort size: customers become shares of the cohort (column 0 of the classic
         table is 1.0), orders and revenue become values per acquired customer.
-    customer_id, date, amount : column label
-        The columns to read. ``amount`` is read only for ``metric="revenue"``.
-    observation_end : date-like, optional
-        The last day observed (inclusive); later purchases are ignored. Defaults to the day of the last
-        purchase. Pass the last day of a period (``"2024-06-30"``) to make that period complete.
+    <transaction options>
 
     Returns
     -------
@@ -188,10 +204,23 @@ def cohort_table(
         tx,
         customer_id=customer_id,
         date=date,
-        amount=amount if metric == "revenue" else None,
+        amount=amount,
+        order_id=order_id,
         observation_end=observation_end,
+        returns=returns,
+        by=by,
+        amount_required=metric == "revenue",
         func=func,
     )
+    return breakdown(
+        t, lambda part: cohort_table_of(part, freq, metric, kind, normalize), name=func
+    )
+
+
+def cohort_table_of(
+    t: Transactions, freq: str, metric: str, kind: str, normalize: bool
+) -> pd.DataFrame:
+    """:func:`cohort_table` of a table already read (options already checked)."""
     counts = _counts(t, freq, metric, kind)
     if counts is None:
         return _cohort_frame(np.empty((0, 0)), np.empty(0, dtype=np.int64), freq)
@@ -201,6 +230,7 @@ def cohort_table(
     return _cohort_frame(table, counts.cohort, freq)
 
 
+@transaction_options
 def retention_curve(
     tx: pd.DataFrame,
     *,
@@ -208,23 +238,25 @@ def retention_curve(
     kind: str = "classic",
     customer_id: Hashable = "customer_id",
     date: Hashable = "date",
+    amount: Hashable | None = "amount",
+    order_id: Hashable | None = None,
     observation_end: DateLike | None = None,
+    returns: str = "net",
+    by: object = None,
 ) -> pd.DataFrame:
     r"""Retention by periods since acquisition, pooled over the cohorts that reached each period.
 
     Parameters
     ----------
     tx : pandas.DataFrame
-        One row per purchase. Not modified; row order does not matter.
+        One row per purchase, or per order line with ``order_id``. Not modified; row order does not
+        matter.
     freq : {"M", "W", "Q", "Y", "D"}, default "M"
         The period length.
     kind : {"classic", "rolling"}, default "classic"
         Active in exactly period ``cohort + k``, or in that period or any later one (see
         :func:`cohort_table`).
-    customer_id, date : column label
-        The columns to read.
-    observation_end : date-like, optional
-        The last day observed (inclusive); defaults to the day of the last purchase.
+    <transaction options>
 
     Returns
     -------
@@ -278,9 +310,17 @@ def retention_curve(
     freq = check_freq(freq, func)
     check_option("kind", kind, _KINDS, func)
     t = read_transactions(
-        tx, customer_id=customer_id, date=date, observation_end=observation_end, func=func
+        tx,
+        customer_id=customer_id,
+        date=date,
+        amount=amount,
+        order_id=order_id,
+        observation_end=observation_end,
+        returns=returns,
+        by=by,
+        func=func,
     )
-    return retention_curve_of(t, freq, kind)
+    return breakdown(t, lambda part: retention_curve_of(part, freq, kind), name=func)
 
 
 def retention_curve_of(t: Transactions, freq: str, kind: str) -> pd.DataFrame:
@@ -303,27 +343,30 @@ def retention_curve_of(t: Transactions, freq: str, kind: str) -> pd.DataFrame:
     )
 
 
+@transaction_options
 def survival_curve(
     tx: pd.DataFrame,
     *,
     inactive_after: Duration = "90D",
     customer_id: Hashable = "customer_id",
     date: Hashable = "date",
+    amount: Hashable | None = "amount",
+    order_id: Hashable | None = None,
     observation_end: DateLike | None = None,
+    returns: str = "net",
+    by: object = None,
 ) -> pd.DataFrame:
     r"""Kaplan-Meier estimate of how long customers stay active, with 95% confidence intervals.
 
     Parameters
     ----------
     tx : pandas.DataFrame
-        One row per purchase. Not modified; row order does not matter.
+        One row per purchase, or per order line with ``order_id``. Not modified; row order does not
+        matter.
     inactive_after : int or str or timedelta, default "90D"
         A customer who makes no purchase for more than this many days has lapsed. An int is days; strings
         such as ``"90D"`` or ``"12W"`` and timedeltas must be whole days.
-    customer_id, date : column label
-        The columns to read.
-    observation_end : date-like, optional
-        The last day observed (inclusive); defaults to the day of the last purchase.
+    <transaction options>
 
     Returns
     -------
@@ -396,8 +439,20 @@ def survival_curve(
     func = "survival_curve"
     inactive = parse_duration(inactive_after, "inactive_after", func)
     t = read_transactions(
-        tx, customer_id=customer_id, date=date, observation_end=observation_end, func=func
+        tx,
+        customer_id=customer_id,
+        date=date,
+        amount=amount,
+        order_id=order_id,
+        observation_end=observation_end,
+        returns=returns,
+        by=by,
+        func=func,
     )
+    return breakdown(t, lambda part: _survival(part, inactive), name=func)
+
+
+def _survival(t: Transactions, inactive: int) -> pd.DataFrame:
     if t.end_day is None or t.n_rows == 0:
         duration = np.empty(0, dtype=np.int64)
         observed = np.empty(0, dtype=np.bool_)
@@ -459,6 +514,38 @@ def _check_curve(curve: object, func: str) -> tuple[NDArray[np.int64], NDArray[n
     return time, survival
 
 
+def _per_group(curve: object, one: Callable[[pd.DataFrame], Any]) -> pd.Series | None:
+    """Apply ``one`` to each group of a grouped survival curve (``by=``); None for a plain curve.
+
+    Series results gain the group level(s) in front of their index; floats become a Series by group.
+    """
+    if not (isinstance(curve, pd.DataFrame) and isinstance(curve.index, pd.MultiIndex)):
+        return None
+    outer = list(range(curve.index.nlevels - 1))
+    keys, results = [], []
+    for key, part in curve.groupby(level=outer, sort=False, dropna=False):
+        keys.append(key)
+        results.append(one(part.droplevel(outer)))
+    names = curve.index.names[:-1]
+    if len(outer) == 1:
+        groups = pd.Index([k[0] if isinstance(k, tuple) else k for k in keys], name=names[0])
+    else:
+        groups = pd.MultiIndex.from_tuples(keys, names=names)
+    if results and isinstance(results[0], pd.Series):
+        positions = np.repeat(np.arange(len(keys)), [len(r) for r in results])
+        inner = pd.concat(results)
+        levels = (
+            [groups.get_level_values(k).take(positions) for k in range(groups.nlevels)]
+            if isinstance(groups, pd.MultiIndex)
+            else [groups.take(positions)]
+        )
+        inner.index = pd.MultiIndex.from_arrays(
+            [*levels, inner.index], names=[*names, inner.index.name]
+        )
+        return inner
+    return pd.Series(np.asarray(results, dtype=np.float64), index=groups, name="value")
+
+
 def _days(value: object, func: str) -> int:
     if isinstance(value, int | np.integer) and not isinstance(value, bool):
         if value < 0:
@@ -490,6 +577,8 @@ def survival_at(
     pandas.Series
         Named ``survival``, indexed by ``times`` as given: the value of the step function at each time,
         i.e. the survival at the last curve time at or before it, and 1.0 before the first curve time.
+        For a curve broken down by group (``survival_curve(..., by=...)``), the groups are the outer
+        index level(s); ``.unstack()`` makes a table of groups by times.
 
     Raises
     ------
@@ -522,6 +611,9 @@ def survival_at(
     Name: survival, dtype: float64
     """
     func = "survival_at"
+    grouped = _per_group(curve, lambda one: survival_at(one, times))
+    if grouped is not None:
+        return grouped
     time, survival = _check_curve(curve, func)
     if isinstance(times, np.ndarray) and np.issubdtype(times.dtype, np.integer) and times.ndim == 1:
         at = times.astype(np.int64)
@@ -551,9 +643,10 @@ def median_lifetime(curve: pd.DataFrame) -> float:
 
     Returns
     -------
-    float
+    float or pandas.Series
         The smallest time (days) with survival at or below 0.5; NaN when the curve never gets there (more
-        than half of the customers are still active, or censored, at the last time).
+        than half of the customers are still active, or censored, at the last time). For a curve broken
+        down by group, a Series named ``median_lifetime`` indexed by group.
 
     Raises
     ------
@@ -578,5 +671,9 @@ def median_lifetime(curve: pd.DataFrame) -> float:
     >>> rt.median_lifetime(curve)
     10.0
     """
+    grouped = _per_group(curve, median_lifetime)
+    if grouped is not None:
+        grouped.name = "median_lifetime"
+        return grouped  # type: ignore[return-value]  # a Series by group for a grouped curve
     time, survival = _check_curve(curve, "median_lifetime")
     return median_time(time, survival)

@@ -7,14 +7,22 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
+from retention.core.rates import ratio
+from retention.frames.breakdown import breakdown
 from retention.frames.cohorts import retention_curve_of
 from retention.frames.rates import (
     average_order_value_of,
     period_retention_of,
     purchase_frequency_of,
     repeat_purchase_rate_of,
+    revenue,
 )
-from retention.frames.schema import check_freq, read_transactions
+from retention.frames.schema import (
+    Transactions,
+    check_freq,
+    read_transactions,
+    transaction_options,
+)
 
 __all__ = ["KPI_NAMES", "kpis"]
 
@@ -38,6 +46,7 @@ KPI_NAMES: Final = (
 _COHORT_HORIZONS: Final = (1, 3, 12)
 
 
+@transaction_options
 def kpis(
     tx: pd.DataFrame,
     *,
@@ -45,22 +54,20 @@ def kpis(
     customer_id: Any = "customer_id",
     date: Any = "date",
     amount: Any = "amount",
+    order_id: Any = None,
     observation_end: object = None,
+    returns: str = "net",
+    by: object = None,
 ) -> pd.Series:
     """Compute the headline retention KPIs of a transaction log.
 
     Parameters
     ----------
     tx : pandas.DataFrame
-        One row per purchase. Not modified.
+        One row per purchase, or per order line with ``order_id``. Not modified.
     freq : {"D", "W", "M", "Q", "Y"}, default "M"
         The period of the period KPIs and of the cohort retention horizons.
-    customer_id, date : column label
-        The customer id and purchase date columns.
-    amount : column label or None, default "amount"
-        The amount column; with None the money KPIs are NaN.
-    observation_end : date-like, optional
-        The last day observed (inclusive); defaults to the day of the last purchase.
+    <transaction options>
 
     Returns
     -------
@@ -73,12 +80,21 @@ def kpis(
         - ``retention_rate``, ``crr``, ``churn_rate``: of the last complete period (see
           :func:`period_retention`);
         - ``repeat_purchase_rate``, ``purchase_frequency``, ``average_order_value``: see those functions;
-        - ``revenue_per_customer``: total amount / customers;
+        - ``revenue_per_customer``: revenue net of returns / customers;
         - ``cohort_retention_1``, ``cohort_retention_3``, ``cohort_retention_12``: the classic retention
           curve (:func:`retention_curve`) 1, 3 and 12 periods after acquisition; NaN when no cohort has
           reached that age yet.
 
         ``Series.attrs`` holds ``observation_end``, ``freq`` and ``period`` (the last complete period).
+        Without an amount column the money KPIs are NaN. With ``by``, the groups are the outer index
+        level(s) and ``kpi`` the inner one.
+
+    Warns
+    -----
+    RetentionWarning
+        When no ``order_id`` is given and most rows share their customer and exact timestamp with
+        another row: that is what a log of order *lines* looks like, where every line would count as
+        an order. Pass ``order_id=`` (``--order-id`` on the command line).
 
     Raises
     ------
@@ -111,9 +127,20 @@ def kpis(
         customer_id=customer_id,
         date=date,
         amount=amount,
+        order_id=order_id,
         observation_end=observation_end,
+        returns=returns,
+        by=by,
+        warn_line_items=True,
         func=func,
     )
+    result = breakdown(t, lambda part: _kpis_of(part, freq), name=func)
+    assert isinstance(result, pd.Series)  # _kpis_of returns a Series
+    return result
+
+
+def _kpis_of(t: Transactions, freq: str) -> pd.Series:
+    """:func:`kpis` of a table already read."""
     periods = period_retention_of(t, freq)
     last = periods.iloc[-1] if len(periods) else None
     curve = retention_curve_of(t, freq, "classic")
@@ -130,11 +157,9 @@ def kpis(
         "churn_rate": float(last["churn_rate"]) if last is not None else np.nan,
         "repeat_purchase_rate": repeat_purchase_rate_of(t),
         "purchase_frequency": purchase_frequency_of(t),
-        "average_order_value": average_order_value_of(t) if amount is not None else np.nan,
+        "average_order_value": average_order_value_of(t),
         "revenue_per_customer": (
-            float(t.amount.sum()) / t.n_customers
-            if t.amount is not None and t.n_customers
-            else np.nan
+            ratio(revenue(t), t.n_customers) if t.amount is not None else np.nan
         ),
     }
     for k in _COHORT_HORIZONS:

@@ -15,18 +15,20 @@ import pandas as pd
 
 from retention.core.activity import Activity, activity
 from retention.core.rates import (
-    mean_amount,
     period_counts,
     ratio,
     repeat_share,
     second_purchase_summary,
 )
+from retention.core.sums import group_sums
+from retention.frames.breakdown import breakdown
 from retention.frames.schema import (
     Transactions,
     check_freq,
     last_complete_period,
     period_index,
     read_transactions,
+    transaction_options,
 )
 
 __all__ = [
@@ -63,13 +65,18 @@ def _activity(t: Transactions, freq: str) -> Activity:
     return activity(t.customer, t.periods(freq), t.n_customers)
 
 
+@transaction_options
 def period_retention(
     tx: pd.DataFrame,
     *,
     freq: str = "M",
     customer_id: Any = "customer_id",
     date: Any = "date",
+    amount: Any = "amount",
+    order_id: Any = None,
     observation_end: object = None,
+    returns: str = "net",
+    by: object = None,
 ) -> pd.DataFrame:
     r"""Count starting, new, reactivated, retained and churned customers, and their rates, per period.
 
@@ -79,15 +86,10 @@ def period_retention(
     Parameters
     ----------
     tx : pandas.DataFrame
-        One row per purchase. Not modified.
+        One row per purchase, or per order line with ``order_id``. Not modified.
     freq : {"M", "D", "W", "Q", "Y"}, default "M"
         The period length (pandas aliases such as ``"ME"`` are accepted). Weeks run Monday to Sunday.
-    customer_id, date : column label, default "customer_id", "date"
-        The columns holding the customer id and the purchase date.
-    observation_end : date-like, optional
-        The last day observed (inclusive); later purchases are ignored. Defaults to the day of the
-        last purchase. Pass the last day of a period (e.g. ``"2024-03-31"``) to make that period
-        complete and keep it.
+    <transaction options>
 
     Returns
     -------
@@ -160,9 +162,17 @@ def period_retention(
     func = "period_retention"
     freq = check_freq(freq, func)
     t = read_transactions(
-        tx, customer_id=customer_id, date=date, observation_end=observation_end, func=func
+        tx,
+        customer_id=customer_id,
+        date=date,
+        amount=amount,
+        order_id=order_id,
+        observation_end=observation_end,
+        returns=returns,
+        by=by,
+        func=func,
     )
-    return period_retention_of(t, freq)
+    return breakdown(t, lambda part: period_retention_of(part, freq), name=func)
 
 
 def period_retention_of(t: Transactions, freq: str) -> pd.DataFrame:
@@ -182,24 +192,25 @@ def period_retention_of(t: Transactions, freq: str) -> pd.DataFrame:
     return pd.DataFrame(columns, index=index)
 
 
+@transaction_options
 def repeat_purchase_rate(
     tx: pd.DataFrame,
     *,
     customer_id: Any = "customer_id",
     date: Any = "date",
+    amount: Any = "amount",
+    order_id: Any = None,
     observation_end: object = None,
+    returns: str = "net",
+    by: object = None,
 ) -> float:
     r"""Compute the share of customers who bought on two or more distinct days.
 
     Parameters
     ----------
     tx : pandas.DataFrame
-        One row per purchase. Not modified.
-    customer_id, date : column label, default "customer_id", "date"
-        The columns holding the customer id and the purchase date.
-    observation_end : date-like, optional
-        The last day observed (inclusive); later purchases are ignored. Defaults to the day of the
-        last purchase.
+        One row per purchase, or per order line with ``order_id``. Not modified.
+    <transaction options>
 
     Returns
     -------
@@ -239,10 +250,14 @@ def repeat_purchase_rate(
         tx,
         customer_id=customer_id,
         date=date,
+        amount=amount,
+        order_id=order_id,
         observation_end=observation_end,
+        returns=returns,
+        by=by,
         func="repeat_purchase_rate",
     )
-    return repeat_purchase_rate_of(t)
+    return breakdown(t, repeat_purchase_rate_of, name="repeat_purchase_rate")
 
 
 def repeat_purchase_rate_of(t: Transactions) -> float:
@@ -250,24 +265,25 @@ def repeat_purchase_rate_of(t: Transactions) -> float:
     return repeat_share(_activity(t, "D").periods_active)
 
 
+@transaction_options
 def purchase_frequency(
     tx: pd.DataFrame,
     *,
     customer_id: Any = "customer_id",
     date: Any = "date",
+    amount: Any = "amount",
+    order_id: Any = None,
     observation_end: object = None,
+    returns: str = "net",
+    by: object = None,
 ) -> float:
     r"""Compute the number of purchases per customer.
 
     Parameters
     ----------
     tx : pandas.DataFrame
-        One row per purchase. Not modified.
-    customer_id, date : column label, default "customer_id", "date"
-        The columns holding the customer id and the purchase date.
-    observation_end : date-like, optional
-        The last day observed (inclusive); later purchases are ignored. Defaults to the day of the
-        last purchase.
+        One row per purchase, or per order line with ``order_id``. Not modified.
+    <transaction options>
 
     Returns
     -------
@@ -309,10 +325,14 @@ def purchase_frequency(
         tx,
         customer_id=customer_id,
         date=date,
+        amount=amount,
+        order_id=order_id,
         observation_end=observation_end,
+        returns=returns,
+        by=by,
         func="purchase_frequency",
     )
-    return purchase_frequency_of(t)
+    return breakdown(t, purchase_frequency_of, name="purchase_frequency")
 
 
 def purchase_frequency_of(t: Transactions) -> float:
@@ -320,25 +340,25 @@ def purchase_frequency_of(t: Transactions) -> float:
     return ratio(t.n_rows, t.n_customers)
 
 
+@transaction_options
 def average_order_value(
     tx: pd.DataFrame,
     *,
     customer_id: Any = "customer_id",
     date: Any = "date",
     amount: Any = "amount",
+    order_id: Any = None,
     observation_end: object = None,
+    returns: str = "net",
+    by: object = None,
 ) -> float:
     r"""Compute the average amount per purchase (average order value, AOV).
 
     Parameters
     ----------
     tx : pandas.DataFrame
-        One row per purchase. Not modified.
-    customer_id, date, amount : column label, default "customer_id", "date", "amount"
-        The columns holding the customer id, the purchase date and the amount.
-    observation_end : date-like, optional
-        The last day observed (inclusive); later purchases are ignored. Defaults to the day of the
-        last purchase.
+        One row per purchase, or per order line with ``order_id``. Not modified.
+    <transaction options>
 
     Returns
     -------
@@ -382,36 +402,48 @@ def average_order_value(
         customer_id=customer_id,
         date=date,
         amount=amount,
+        order_id=order_id,
         observation_end=observation_end,
+        returns=returns,
+        by=by,
+        amount_required=True,
         func="average_order_value",
     )
-    return average_order_value_of(t)
+    return breakdown(t, average_order_value_of, name="average_order_value")
 
 
 def average_order_value_of(t: Transactions) -> float:
-    """:func:`average_order_value` of a table read with its amounts."""
-    # read_transactions always returns amounts when an amount column is named.
-    return mean_amount(t.amount if t.amount is not None else np.empty(0))
+    """:func:`average_order_value` of a table read with its amounts: revenue net of returns per order."""
+    if t.amount is None:
+        return np.nan
+    return ratio(revenue(t), t.n_rows)
 
 
+def revenue(t: Transactions) -> float:
+    """Total amount of the purchases net of the returns, summed exactly (any row order gives the same)."""
+    _, _, amounts = t.net()
+    return float(group_sums(np.zeros(len(amounts), dtype=np.int64), amounts, 1)[0])
+
+
+@transaction_options
 def time_to_second_purchase(
     tx: pd.DataFrame,
     *,
     customer_id: Any = "customer_id",
     date: Any = "date",
+    amount: Any = "amount",
+    order_id: Any = None,
     observation_end: object = None,
+    returns: str = "net",
+    by: object = None,
 ) -> pd.Series:
     r"""Summarise how many customers came back for a second purchase day, and after how long.
 
     Parameters
     ----------
     tx : pandas.DataFrame
-        One row per purchase. Not modified.
-    customer_id, date : column label, default "customer_id", "date"
-        The columns holding the customer id and the purchase date.
-    observation_end : date-like, optional
-        The last day observed (inclusive); later purchases are ignored. Defaults to the day of the
-        last purchase.
+        One row per purchase, or per order line with ``order_id``. Not modified.
+    <transaction options>
 
     Returns
     -------
@@ -473,9 +505,17 @@ def time_to_second_purchase(
         tx,
         customer_id=customer_id,
         date=date,
+        amount=amount,
+        order_id=order_id,
         observation_end=observation_end,
+        returns=returns,
+        by=by,
         func="time_to_second_purchase",
     )
-    act = _activity(t, "D")
+    return breakdown(t, _second_purchase, name="time_to_second_purchase")
+
+
+def _second_purchase(t: Transactions) -> pd.Series:
     index = pd.Index(_SECOND_PURCHASE_INDEX, name="statistic")
-    return pd.Series(second_purchase_summary(act), index=index, name="time_to_second_purchase")
+    summary = second_purchase_summary(_activity(t, "D"))
+    return pd.Series(summary, index=index, name="time_to_second_purchase")

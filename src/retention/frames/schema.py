@@ -19,18 +19,24 @@ Rules (see the "Data" page of the docs):
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
-from dataclasses import dataclass
+import inspect
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, Final, TypeVar
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from retention.core.sums import group_sums
 from retention.errors import (
     ColumnTypeError,
     InvalidParameterError,
     InvalidValueError,
+    RetentionWarning,
     column_not_found,
 )
 
@@ -387,22 +393,51 @@ def parse_duration(value: object, name: str, func: str) -> int:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
+class Groups:
+    """The group of each customer for a breakdown (``by=``), and the labels of the groups.
+
+    Attributes
+    ----------
+    codes : numpy.ndarray of int64
+        Per customer code, its group: a position in ``labels``.
+    labels : pandas.Index
+        The groups in sorted order (a missing group last), named like the ``by`` column(s); a
+        :class:`pandas.MultiIndex` for several columns.
+    """
+
+    codes: NDArray[np.int64]
+    labels: pd.Index
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class Transactions:
     """A checked transaction table reduced to arrays; what every metric reads.
+
+    The rows are *orders* (a row of the table, or one (customer, order id) with ``order_id``), split into
+    purchases (``customer``, ``day``, ``amount``) and returns (``return_customer``, ``return_day``,
+    ``return_amount``): see "Orders and returns" in the docs' data page.
 
     Attributes
     ----------
     customer : numpy.ndarray of int64
-        Per row, the customer's code: a position in ``customer_ids``.
+        Per purchase, the customer's code: a position in ``customer_ids``.
     customer_ids : pandas.Index
-        The customer ids in sorted order, named like the input column.
+        The customer ids in sorted order, named like the input column: every customer with a purchase
+        on or before the observation end.
     day : numpy.ndarray of int64
-        Per row, the purchase day in days since 1970-01-01 (the local calendar day if the input had a
-        timezone). Days are the finest resolution any metric uses.
+        Per purchase, the purchase day in days since 1970-01-01 (the local calendar day if the input had
+        a timezone). Days are the finest resolution any metric uses.
     amount : numpy.ndarray of float64 or None
-        Per row, the amount, when an amount column was read.
+        Per purchase, the amount (0 or more), when an amount column was read.
     end_day : int or None
-        The observation end (inclusive) in days since 1970-01-01; None for an empty table.
+        The observation end (inclusive) in days since 1970-01-01; None for a table without purchases
+        and without an explicit observation end.
+    return_customer, return_day : numpy.ndarray of int64
+        Per return of a customer, the customer's code and the day (empty without amounts).
+    return_amount : numpy.ndarray of float64
+        Per return, its amount (below 0).
+    groups : Groups or None
+        The customers' groups when a breakdown (``by``) was asked for.
 
     The arrays are read-only: every consumer shares them.
     """
@@ -412,9 +447,20 @@ class Transactions:
     day: NDArray[np.int64]
     amount: NDArray[np.float64] | None
     end_day: int | None
+    return_customer: NDArray[np.int64] = field(default_factory=lambda: _EMPTY_INT)
+    return_day: NDArray[np.int64] = field(default_factory=lambda: _EMPTY_INT)
+    return_amount: NDArray[np.float64] = field(default_factory=lambda: _EMPTY_FLOAT)
+    groups: Groups | None = None
 
     def __post_init__(self) -> None:
-        for array in (self.customer, self.day, self.amount):
+        for array in (
+            self.customer,
+            self.day,
+            self.amount,
+            self.return_customer,
+            self.return_day,
+            self.return_amount,
+        ):
             if array is not None:
                 array.setflags(write=False)
 
@@ -425,12 +471,12 @@ class Transactions:
 
     @property
     def n_rows(self) -> int:
-        """Number of purchases (rows) kept."""
+        """Number of purchases (orders) kept."""
         return len(self.customer)
 
     @property
     def days(self) -> NDArray[np.int64]:
-        """Per row, the purchase day in days since 1970-01-01 (the same read-only array as ``day``)."""
+        """Per purchase, the day in days since 1970-01-01 (the same read-only array as ``day``)."""
         return self.day
 
     @property
@@ -441,7 +487,7 @@ class Transactions:
         return pd.Timestamp(np.datetime64(self.end_day, "D"))
 
     def periods(self, freq: str) -> NDArray[np.int64]:
-        """Per row, the period code for ``freq`` (see :func:`day_period_codes`); read-only.
+        """Per purchase, the period code for ``freq`` (see :func:`day_period_codes`); read-only.
 
         Daily periods are the days themselves: the same read-only array, not a copy.
         """
@@ -450,6 +496,88 @@ class Transactions:
         codes = day_period_codes(self.day, freq)
         codes.setflags(write=False)
         return codes
+
+    def net(self) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+        """Purchases and returns together: customer codes, days and amounts, for revenue net of returns.
+
+        Raises
+        ------
+        AssertionError
+            If the table was read without amounts (an internal misuse).
+        """
+        if self.amount is None:  # pragma: no cover - internal misuse
+            msg = "net() needs a table read with amounts"
+            raise AssertionError(msg)
+        if len(self.return_customer) == 0:
+            return self.customer, self.day, self.amount
+        return (
+            np.concatenate([self.customer, self.return_customer]),
+            np.concatenate([self.day, self.return_day]),
+            np.concatenate([self.amount, self.return_amount]),
+        )
+
+    def split(self) -> list[tuple[object, Transactions]]:
+        """Return the table of each group's customers alone, in the order of ``groups.labels``.
+
+        Each part has the same observation end as the whole table; its customers keep their sorted order.
+        """
+        if self.groups is None:  # pragma: no cover - internal misuse
+            msg = "split() needs a table read with by="
+            raise AssertionError(msg)
+        labels = self.groups.labels
+        k = len(labels)
+        group = self.groups.codes
+        small = group.astype(np.uint16) if k <= 1 << 16 else group  # radix sort for small codes
+        by_group = np.argsort(small, kind="stable")
+        sizes = np.bincount(group, minlength=k)
+        starts = np.concatenate([[0], np.cumsum(sizes)])
+        local = np.empty(self.n_customers, dtype=np.int64)
+        local[by_group] = np.arange(self.n_customers, dtype=np.int64) - np.repeat(
+            starts[:-1], sizes
+        )
+
+        def cut(
+            customer: NDArray[np.int64], *arrays: NDArray[Any]
+        ) -> list[tuple[NDArray[np.int64], list[NDArray[Any]]]]:
+            row_group = group[customer]
+            small_rows = row_group.astype(np.uint16) if k <= 1 << 16 else row_group
+            order = np.argsort(small_rows, kind="stable")
+            bounds = np.concatenate([[0], np.cumsum(np.bincount(row_group, minlength=k))])
+            sorted_customer = local[customer[order]]
+            sorted_arrays = [a[order] for a in arrays]
+            return [
+                (
+                    sorted_customer[bounds[g] : bounds[g + 1]],
+                    [a[bounds[g] : bounds[g + 1]] for a in sorted_arrays],
+                )
+                for g in range(k)
+            ]
+
+        amount = [self.amount] if self.amount is not None else []
+        purchases = cut(self.customer, self.day, *amount)
+        returns = cut(self.return_customer, self.return_day, self.return_amount)
+        parts = []
+        for g in range(k):
+            customer, (day, *rest) = purchases[g]
+            r_customer, (r_day, r_amount) = returns[g]
+            part = Transactions(
+                customer=customer,
+                customer_ids=self.customer_ids[by_group[starts[g] : starts[g + 1]]],
+                day=day,
+                amount=rest[0] if rest else None,
+                end_day=self.end_day,
+                return_customer=r_customer,
+                return_day=r_day,
+                return_amount=r_amount,
+            )
+            parts.append((labels[g], part))
+        return parts
+
+
+_EMPTY_INT: Final = np.empty(0, dtype=np.int64)
+_EMPTY_FLOAT: Final = np.empty(0, dtype=np.float64)
+_EMPTY_INT.setflags(write=False)
+_EMPTY_FLOAT.setflags(write=False)
 
 
 def _column(tx: pd.DataFrame, column: object, role: str) -> pd.Series:
@@ -471,7 +599,10 @@ def _first_bad(series: pd.Series, mask: NDArray[np.bool_] | pd.Series) -> str:
     return f"{n} row{'s' if n != 1 else ''}, the first at index {bad.index[0]!r} (value {bad.iloc[0]!r})"
 
 
-def _read_days(col: pd.Series, name: object, func: str) -> NDArray[np.int64]:
+def _read_days(
+    col: pd.Series, name: object, func: str, *, keep_time: bool = False
+) -> tuple[NDArray[np.int64], NDArray[np.int64] | None]:
+    """Per row the day (days since 1970-01-01) and, when asked, the exact time as an integer."""
     fix = f"Convert it with pd.to_datetime(tx[{name!r}]) or pass the right column with date=..."
     if isinstance(col.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(col.dtype):
         parsed = col
@@ -514,7 +645,9 @@ def _read_days(col: pd.Series, name: object, func: str) -> NDArray[np.int64]:
     if isinstance(parsed.dtype, pd.DatetimeTZDtype):
         # Local wall-clock time of the one timezone: the business's own calendar decides the period.
         parsed = parsed.dt.tz_localize(None)
-    return to_day(parsed.to_numpy())
+    values = parsed.to_numpy()
+    stamps = values.astype("datetime64[ns]").view(np.int64) if keep_time else None
+    return to_day(values), stamps
 
 
 def _read_amounts(col: pd.Series, name: object, func: str) -> NDArray[np.float64]:
@@ -672,28 +805,280 @@ def read_cutoff(value: object, t: Transactions, *, name: str, func: str) -> int:
     return day
 
 
+RETURNS: Final = ("net", "drop")
+"""The accepted values of the shared ``returns`` option."""
+
+# The shared options of every public function that reads transactions, in signature order, with the one
+# docstring entry each of them gets (injected by :func:`transaction_options`).
+OPTION_DOCS: Final = {
+    "customer_id": """customer_id : column label, default "customer_id"
+    The column holding the customer id (any hashable type that sorts).""",
+    "date": """date : column label, default "date"
+    The column holding the purchase date: datetimes, or text in ISO 8601. A timezone-aware column is read
+    in its local wall-clock time.""",
+    "amount": """amount : column label or None, default "amount"
+    The column holding the amount of each row. A row (or an order) with a negative amount is a return
+    (see ``returns``). The default column is used when the table has it and ignored when it does not,
+    unless the function needs money; a column named explicitly must exist. None ignores amounts.""",
+    "order_id": """order_id : column label, optional
+    The column holding the order (invoice) id, for logs with one row per order line. An order is one
+    (customer, order id): its amount is the sum of its rows, its date the earliest of its rows, and order
+    counts count orders. By default every row is one order.""",
+    "observation_end": """observation_end : date-like, optional
+    The last day observed (inclusive); later purchases are ignored. Defaults to the day of the last
+    purchase, never to today.""",
+    "returns": """returns : {"net", "drop"}, default "net"
+    What to do with rows of negative amount. "net": an order whose amount is negative is a return, never
+    a purchase (no order, no activity, no first purchase); revenue is net of returns, which subtract
+    from their customer and period. "drop": rows with a negative amount are ignored.""",
+    "by": """by : column label, list of column labels or pandas.Series, optional
+    Break the result down by group: a column (each customer's value on their first purchase), several
+    columns, or a Series mapping customer id to group (an account manager from a CRM, say). The result
+    gains the group as its outer index level(s); each group's result equals the function run on that
+    group's customers alone, with the same observation end. Customers whose group is missing form a
+    group of their own (labelled NaN).""",
+}
+
+_OPTIONS_MARKER: Final = "<transaction options>"
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def transaction_options(function: F) -> F:
+    """Write the shared option entries into a docstring, where the line ``<transaction options>`` is.
+
+    The entries are those of :data:`OPTION_DOCS` that the function's signature has, in signature order,
+    so that every function that reads transactions documents its options in the same words.
+
+    Examples
+    --------
+    >>> @transaction_options
+    ... def f(tx, *, customer_id="customer_id", by=None):
+    ...     '''Do something.
+    ...
+    ...     Parameters
+    ...     ----------
+    ...     <transaction options>
+    ...     '''
+    >>> print(f.__doc__.splitlines()[5])
+        customer_id : column label, default "customer_id"
+    """
+    doc = function.__doc__ or ""
+    lines = doc.splitlines()
+    for i, line in enumerate(lines):
+        if line.strip() == _OPTIONS_MARKER:
+            indent = line[: len(line) - len(line.lstrip())]
+            names = [n for n in inspect.signature(function).parameters if n in OPTION_DOCS]
+            entries = [indent + row for n in names for row in OPTION_DOCS[n].splitlines()]
+            lines[i : i + 1] = entries
+            function.__doc__ = "\n".join(lines) + ("\n" if doc.endswith("\n") else "")
+            return function
+    msg = (
+        f"{function.__name__} has no {_OPTIONS_MARKER!r} line in its docstring"  # pragma: no cover
+    )
+    raise AssertionError(msg)  # pragma: no cover
+
+
+def _read_order_ids(col: pd.Series, name: object, func: str) -> tuple[NDArray[np.int64], int]:
+    if not (isinstance(col.dtype, np.dtype) and col.dtype.kind in "iu"):
+        missing = col.isna().to_numpy()
+        if missing.any():
+            msg = f"Column {name!r} (the order_id column) of {func} has missing order ids: {_first_bad(col, missing)}. Drop or fill those rows, or pass order_id=None to count every row as an order."
+            raise InvalidValueError(msg)
+    dense = _dense_integer_codes(col)
+    if dense is not None:
+        return dense[0], len(dense[1])
+    try:
+        codes, uniques = pd.factorize(col)
+    except TypeError as e:
+        msg = f"Column {name!r} (the order_id column) of {func} holds values that cannot be compared ({e}). Make them one type, e.g. tx[{name!r}].astype(str)."
+        raise ColumnTypeError(msg) from e
+    return codes.astype(np.int64, copy=False), len(uniques)
+
+
+# Above this many rows, the line-item check looks at the rows of a fixed sample of the customers.
+_LINE_CHECK_ROWS: Final = 100_000
+
+
+def _check_table(tx: object, returns: object, observation_end: object, func: str) -> pd.DataFrame:
+    """Check the table's type and the options that need no column."""
+    if not isinstance(tx, pd.DataFrame):
+        msg = f"{func} expects a pandas DataFrame of transactions; got {type(tx).__name__}. Build one with pd.DataFrame(...)."
+        raise ColumnTypeError(msg)
+    check_option("returns", returns, RETURNS, func)
+    if isinstance(observation_end, bool | int | float | np.number):
+        msg = f"The 'observation_end' parameter of {func} is a number ({observation_end!r}), not a date. Pass a string such as '2024-12-31' or a Timestamp."
+        raise InvalidParameterError(msg)
+    return tx
+
+
+def _warn_if_line_items(customer: NDArray[np.int64], stamp: NDArray[np.int64], func: str) -> None:
+    """Warn when most rows share their customer and exact time with another row (order lines).
+
+    Large tables are judged on every row of the customers whose code is a multiple of a step, so that
+    rows of one customer are never split and row order never matters.
+    """
+    n = len(customer)
+    if n > _LINE_CHECK_ROWS:
+        step = -(-n // _LINE_CHECK_ROWS)
+        pick = customer % step == 0
+        customer, stamp = customer[pick], stamp[pick]
+    if len(customer) < 2:
+        return
+    order = np.lexsort((stamp, customer))
+    c, s = customer[order], stamp[order]
+    same = (c[1:] == c[:-1]) & (s[1:] == s[:-1])
+    shared = np.zeros(len(c), dtype=np.bool_)
+    shared[1:] |= same
+    shared[:-1] |= same
+    share = float(np.count_nonzero(shared)) / len(c)
+    if share > 0.5:
+        msg = (
+            f"{func}: {share:.0%} of the rows share their customer and exact time with another row, as the "
+            "rows of a log of order lines do, and each row counts as one order. Pass order_id= "
+            "(--order-id on the command line) to count orders."
+        )
+        warnings.warn(msg, RetentionWarning, stacklevel=4)
+
+
+def _group_first(
+    key: NDArray[np.int64], values: NDArray[np.int64], n_keys: int
+) -> NDArray[np.int64]:
+    """Return the smallest value per key (every key occurs)."""
+    out = np.full(n_keys, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(out, key, values)
+    return out
+
+
+def _orders(
+    customer: NDArray[np.int64], order: NDArray[np.int64], n_order_ids: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64], int]:
+    """Per row the order (a dense code of its (customer, order id)), and per order its customer."""
+    owner = np.empty(n_order_ids, dtype=np.int64)
+    owner[order] = customer
+    if np.array_equal(owner[order], customer):
+        # The usual case: every order id belongs to one customer, so the order ids are the orders.
+        return order, owner, n_order_ids
+    key = customer * np.int64(n_order_ids) + order  # below 2**62 for any table that fits in memory
+    codes, uniques = pd.factorize(key)
+    codes = codes.astype(np.int64, copy=False)
+    return codes, np.asarray(uniques, dtype=np.int64) // n_order_ids, len(uniques)
+
+
+def _group_codes(
+    values: list[pd.Series | pd.Index], names: list[object], func: str
+) -> tuple[NDArray[np.int64], pd.Index]:
+    """Dense codes of (several) group columns, in sorted order of the labels, a missing label last."""
+    codes_list: list[NDArray[np.int64]] = []
+    uniques_list: list[pd.Index] = []
+    for value, name in zip(values, names, strict=True):
+        try:
+            codes, uniques = pd.factorize(value, sort=True, use_na_sentinel=False)
+        except TypeError as e:
+            if "unhashable" in str(e):
+                msg = f"The 'by' parameter of {func}: column {name!r} holds values that cannot be grouped ({str(e).splitlines()[0]}). Convert them, e.g. tx[{name!r}].astype(str)."
+                raise ColumnTypeError(msg) from e
+            # Labels of mixed types that do not sort (numbers and text): order them by type, then text.
+            codes, uniques = pd.factorize(value, use_na_sentinel=False)
+            order = sorted(
+                range(len(uniques)),
+                key=lambda i: (pd.isna(uniques[i]), type(uniques[i]).__name__, str(uniques[i])),
+            )
+            rank = np.empty(len(order), dtype=np.int64)
+            rank[order] = np.arange(len(order))
+            codes, uniques = rank[codes], pd.Index(uniques).take(order)
+        codes_list.append(np.asarray(codes, dtype=np.int64))
+        uniques_list.append(pd.Index(uniques))
+    if len(codes_list) == 1:
+        return codes_list[0], uniques_list[0].rename(names[0])
+    sizes = [len(u) for u in uniques_list]
+    combined = np.ravel_multi_index(tuple(codes_list), sizes)
+    present, dense = np.unique(combined, return_inverse=True)
+    parts = np.unravel_index(present, sizes)
+    labels = pd.MultiIndex.from_arrays(
+        [u.take(p) for u, p in zip(uniques_list, parts, strict=True)], names=names
+    )
+    return dense.astype(np.int64, copy=False), labels
+
+
+def _by_columns(by: object, tx: pd.DataFrame, func: str) -> list[object] | None:
+    """Return the column labels named by ``by``, or None when ``by`` is a Series."""
+    if isinstance(by, pd.Series):
+        return None
+    names = list(by) if isinstance(by, list | tuple) else [by]
+    if not names:
+        msg = f"The 'by' parameter of {func} is an empty list. Name at least one column, or pass by=None."
+        raise InvalidParameterError(msg)
+    for name in names:
+        try:
+            hash(name)
+        except TypeError as e:
+            msg = f"The 'by' parameter of {func} must be a column label, a list of labels or a Series of groups indexed by customer id. Got {by!r}."
+            raise InvalidParameterError(msg) from e
+        if name not in tx.columns:
+            raise column_not_found(str(name), "by", tx.columns)
+    return names
+
+
+def _series_groups(by: pd.Series, ids: pd.Index, func: str) -> Groups:
+    if not by.index.is_unique:
+        dup = by.index[by.index.duplicated()][0]
+        msg = f"The 'by' parameter of {func} is a Series whose index (the customer ids) has duplicates, e.g. {_plain(dup)!r}. Give each customer one group."
+        raise InvalidValueError(msg)
+    try:
+        values = by.reindex(ids)
+    except TypeError as e:  # pragma: no cover - index types pandas cannot align
+        msg = f"The 'by' parameter of {func} is a Series whose index cannot be matched with the customer ids ({e}). Index it by customer id."
+        raise InvalidValueError(msg) from e
+    name = by.name if by.name is not None else "group"
+    codes, labels = _group_codes([values], [name], func)
+    return Groups(codes=codes, labels=labels)
+
+
+def _plain(value: object) -> object:
+    """Return a numpy scalar as the Python value it holds, for messages."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def read_transactions(
     tx: object,
     *,
     customer_id: Any = "customer_id",
     date: Any = "date",
     amount: Any = None,
+    order_id: Any = None,
     observation_end: object = None,
+    returns: str = "net",
+    by: object = None,
+    amount_required: bool = False,
+    warn_line_items: bool = False,
     func: str,
 ) -> Transactions:
-    """Check a transaction table and reduce it to arrays.
+    """Check a transaction table and reduce it to orders, purchases and returns, as arrays.
 
     Parameters
     ----------
     tx : pandas.DataFrame
-        One row per purchase. Extra columns are ignored. Not modified.
+        One row per purchase or order line. Extra columns are ignored. Not modified.
     customer_id, date : column label
         The columns holding the customer id and the purchase date.
     amount : column label or None
-        The column holding the amount; None when the caller needs no amounts.
+        The column holding the amount; None when the caller needs no amounts. The default name
+        ``"amount"`` is ignored when the table has no such column, unless ``amount_required``.
+    order_id : column label or None
+        The column holding the order id; None when each row is an order.
     observation_end : date-like or None
-        The last day observed (inclusive). Purchases after it are dropped. Defaults to the day of the last
+        The last day observed (inclusive). Orders after it are dropped. Defaults to the day of the last
         purchase.
+    returns : {"net", "drop"}
+        "net": orders with a negative amount are returns; "drop": rows with a negative amount are ignored.
+    by : column label, list of labels, pandas.Series or None
+        The groups of a breakdown (see :data:`OPTION_DOCS`).
+    amount_required : bool
+        Whether the caller needs amounts, so that the amount column must exist.
+    warn_line_items : bool
+        Warn when no ``order_id`` is given and most rows share their customer and exact time with
+        another row, as the rows of a log of order lines do.
     func : str
         The public function being served, named in error messages.
 
@@ -710,59 +1095,209 @@ def read_transactions(
         If a named column is missing.
     InvalidValueError
         If a value cannot be used (missing or unparsable date, mixed timezones, missing or infinite amount,
-        missing customer id).
+        missing customer or order id).
+    InvalidParameterError
+        If ``returns``, ``by`` or ``observation_end`` is not accepted.
+
+    Warns
+    -----
+    RetentionWarning
+        With ``warn_line_items``, for a table that looks like order lines without ``order_id``.
 
     Examples
     --------
-    >>> tx = pd.DataFrame({"customer_id": ["b", "a", "b"],
-    ...                    "date": ["2024-01-03", "2024-01-01", "2024-02-10"],
-    ...                    "amount": [5.0, 10.0, 7.5]})
+    >>> tx = pd.DataFrame({"customer_id": ["b", "a", "b", "c"],
+    ...                    "date": ["2024-01-03", "2024-01-01", "2024-02-10", "2024-02-11"],
+    ...                    "amount": [5.0, 10.0, 7.5, -3.0]})
     >>> t = read_transactions(tx, amount="amount", func="example")
     >>> t.customer, list(t.customer_ids), t.observation_end
     (array([1, 0, 1]), ['a', 'b'], Timestamp('2024-02-10 00:00:00'))
+
+    Customer ``c`` only returned goods, so is not a customer, and the observation end is the last
+    *purchase* day.
     """
-    if not isinstance(tx, pd.DataFrame):
-        msg = f"{func} expects a pandas DataFrame of transactions; got {type(tx).__name__}. Build one with pd.DataFrame(...)."
-        raise ColumnTypeError(msg)
+    tx = _check_table(tx, returns, observation_end, func)
     cust_col = _column(tx, customer_id, "customer_id")
     date_col = _column(tx, date, "date")
+    if (
+        amount is not None
+        and amount == "amount"
+        and not amount_required
+        and amount not in tx.columns
+    ):
+        amount = None  # the default amount column, absent: this function does not need money
     amount_col = _column(tx, amount, "amount") if amount is not None else None
+    order_col = _column(tx, order_id, "order_id") if order_id is not None else None
+    by_names = _by_columns(by, tx, func) if by is not None else None
+    by_cols = [_column(tx, name, "by") for name in by_names] if by_names is not None else None
+    end = (
+        read_date(observation_end, "observation_end", func) if observation_end is not None else None
+    )
 
     if len(tx) == 0:
-        # An empty table has nothing to check; its columns often have no dtype (object) at all.
-        end = (
-            read_date(observation_end, "observation_end", func)
-            if observation_end is not None
-            else None
-        )
-        return Transactions(
-            customer=np.empty(0, dtype=np.int64),
-            customer_ids=pd.Index(cust_col.to_numpy(), name=customer_id),
-            day=np.empty(0, dtype=np.int64),
-            amount=np.empty(0, dtype=np.float64) if amount_col is not None else None,
-            end_day=end,
+        return _empty_table(
+            cust_col,
+            customer_id,
+            with_amount=amount_col is not None,
+            end=end,
+            by=by,
+            by_names=by_names,
         )
 
-    days = _read_days(date_col, date, func)
+    check_lines = warn_line_items and order_id is None
+    days, stamps = _read_days(date_col, date, func, keep_time=by_cols is not None or check_lines)
     customer, ids = _read_customers(cust_col, customer_id, func)
+    if check_lines:
+        assert stamps is not None  # read with keep_time
+        _warn_if_line_items(customer, stamps, func)
     amounts = _read_amounts(amount_col, amount, func) if amount_col is not None else None
-
-    if observation_end is not None:
-        last_day = read_date(observation_end, "observation_end", func)
-        keep = days <= last_day
+    order = _read_order_ids(order_col, order_id, func) if order_col is not None else None
+    rows = np.arange(len(days), dtype=np.int64)  # positions of the rows kept, for the by columns
+    if amounts is not None and returns == "drop":
+        keep = amounts >= 0
         if not keep.all():
-            days, customer = days[keep], customer[keep]
-            amounts = amounts[keep] if amounts is not None else None
-            # Customers seen only after the end are not customers yet.
-            used = np.unique(customer)
-            if len(used) < len(ids):
-                remap = np.full(len(ids), -1, dtype=np.int64)
-                remap[used] = np.arange(len(used), dtype=np.int64)
-                customer = remap[customer]
-                ids = ids[used]
-        end_day: int | None = last_day
+            rows, customer, days, amounts = rows[keep], customer[keep], days[keep], amounts[keep]
+            order = (order[0][keep], order[1]) if order is not None else None
+
+    o = _to_orders(customer, days, amounts, order, end)
+    # Customers are those with a purchase up to the observation end; codes stay in sorted id order.
+    present = np.zeros(len(ids), dtype=np.bool_)
+    present[o.customer[o.purchase]] = True
+    remap = None
+    if not present.all():
+        remap = np.cumsum(present, dtype=np.int64) - 1
+        remap[~present] = -1
+        ids = ids[present]
+    t = _purchases_and_returns(o, remap, ids)
+    if by is None:
+        return t
+    if by_cols is None:
+        assert isinstance(by, pd.Series)  # _by_columns returns None only for a Series
+        groups = _series_groups(by, ids, func)
     else:
-        end_day = int(days.max()) if len(days) else None
+        assert by_names is not None  # set with by_cols
+        assert stamps is not None  # read with keep_time when by names columns
+        row_codes, labels = _group_codes([c.iloc[rows] for c in by_cols], by_names, func)
+        row_purchase = o.purchase[o.row_order] if o.row_order is not None else o.purchase
+        c = customer[row_purchase]
+        groups = _first_purchase_groups(
+            remap[c] if remap is not None else c,
+            stamps[rows][row_purchase],
+            row_codes[row_purchase],
+            labels,
+            len(ids),
+        )
+    return dataclasses.replace(t, groups=groups)
+
+
+@dataclass(frozen=True, slots=True)
+class _Orders:
+    """Orders before the customers are settled: rows, or (customer, order id) pairs."""
+
+    customer: NDArray[np.int64]
+    day: NDArray[np.int64]
+    amount: NDArray[np.float64] | None
+    purchase: NDArray[np.bool_]  # a purchase on or before the observation end
+    is_return: NDArray[np.bool_] | None  # a return on or before the observation end
+    end_day: int | None
+    row_order: NDArray[np.int64] | None  # per row, its order; None when every row is an order
+
+
+def _to_orders(
+    customer: NDArray[np.int64],
+    days: NDArray[np.int64],
+    amounts: NDArray[np.float64] | None,
+    order: tuple[NDArray[np.int64], int] | None,
+    end: int | None,
+) -> _Orders:
+    """Merge rows into orders (the sum of their rows, their earliest day) and tell purchases from returns."""
+    row_order = None
+    if order is not None:
+        row_order, customer, n_orders = _orders(customer, *order)
+        day = _group_first(row_order, days, n_orders)
+        amount = group_sums(row_order, amounts, n_orders) if amounts is not None else None
+    else:
+        day, amount = days, amounts
+    negative = amount < 0 if amount is not None else None
+    purchase = ~negative if negative is not None else np.ones(len(day), dtype=np.bool_)
+    if end is None:
+        bought = day[purchase]
+        end = int(bought.max()) if len(bought) else None
+    in_time = day <= end if end is not None else np.zeros(len(day), dtype=np.bool_)
+    purchase &= in_time
+    is_return = negative & in_time if negative is not None else None
+    return _Orders(customer, day, amount, purchase, is_return, end, row_order)
+
+
+def _purchases_and_returns(
+    o: _Orders, remap: NDArray[np.int64] | None, ids: pd.Index
+) -> Transactions:
+    """Build the table of purchases and of the returns of customers, with customer codes renumbered."""
+
+    def coded(c: NDArray[np.int64]) -> NDArray[np.int64]:
+        return remap[c] if remap is not None else c
+
+    every = bool(o.purchase.all())
+    amount = o.amount if every or o.amount is None else o.amount[o.purchase]
+    r_customer, r_day, r_amount = _EMPTY_INT, _EMPTY_INT, _EMPTY_FLOAT
+    if o.is_return is not None and o.amount is not None and o.is_return.any():
+        r_cust = coded(o.customer[o.is_return])
+        known = r_cust >= 0  # returns of people without a purchase belong to no customer
+        r_customer = r_cust[known]
+        r_day = o.day[o.is_return][known]
+        r_amount = o.amount[o.is_return][known]
     return Transactions(
-        customer=customer, customer_ids=ids, day=days, amount=amounts, end_day=end_day
+        customer=coded(o.customer if every else o.customer[o.purchase]),
+        customer_ids=ids,
+        day=o.day if every else o.day[o.purchase],
+        amount=amount,
+        end_day=o.end_day,
+        return_customer=r_customer,
+        return_day=r_day,
+        return_amount=r_amount,
+    )
+
+
+def _first_purchase_groups(
+    customer: NDArray[np.int64],
+    stamp: NDArray[np.int64],
+    group: NDArray[np.int64],
+    labels: pd.Index,
+    n_customers: int,
+) -> Groups:
+    """Find each customer's group on their first purchase, from the rows of purchases.
+
+    The first purchase is the earliest row (exact time); rows at the same time go to the first label in
+    sorted order, so that row order never decides.
+    """
+    first = _group_first(customer, stamp, n_customers)
+    at_first = stamp == first[customer]
+    codes = _group_first(customer[at_first], group[at_first], n_customers)
+    used, dense = np.unique(codes, return_inverse=True)
+    return Groups(codes=dense.astype(np.int64, copy=False), labels=labels[used])
+
+
+def _empty_table(
+    cust_col: pd.Series,
+    customer_id: object,
+    *,
+    with_amount: bool,
+    end: int | None,
+    by: object,
+    by_names: list[object] | None,
+) -> Transactions:
+    """Build the reduced form of a table without rows (whose columns often have no dtype at all)."""
+    groups = None
+    if by is not None:
+        names = by_names if by_names is not None else [getattr(by, "name", None) or "group"]
+        empty = [pd.Index([], name=n) for n in names]
+        labels = empty[0] if len(empty) == 1 else pd.MultiIndex.from_arrays(empty)
+        groups = Groups(codes=_EMPTY_INT, labels=labels)
+    return Transactions(
+        customer=np.empty(0, dtype=np.int64),
+        customer_ids=pd.Index(cust_col.to_numpy()[:0], name=customer_id),
+        day=np.empty(0, dtype=np.int64),
+        amount=np.empty(0, dtype=np.float64) if with_amount else None,
+        end_day=end,
+        groups=groups,
     )
