@@ -1,12 +1,21 @@
-"""Shared test set-up: hypothesis profiles and the location of the reference data."""
+"""Shared test set-up: hypothesis profiles, the reference data and the rule that CI never skips for data.
+
+The published data sets ship with the package (``rt.load_cdnow()`` and the like), so no test needs the
+folder ``../shared/data`` beside the project. Only tests marked ``reference_copy``, which compare the packaged
+files with that folder, may skip when it is absent; in CI (``CI`` set in the environment) any other test that
+skips for missing reference data fails instead, so that a published result can never go unchecked there.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Generator
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+pytest_plugins = ["pytester"]  # tests/test_datasets.py runs the CI rule below on a small test file
 
 # Extend hypothesis's built-in `ci` profile (derandomized, no deadline, print the blob) rather than replace it.
 settings.register_profile(
@@ -19,13 +28,47 @@ settings.register_profile("dev", max_examples=100, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+# Every skip for absent reference data says this, so that the CI rule below can recognise it.
+MISSING_DATA = "reference data not found"
 
 
 @pytest.fixture
 def shared_data() -> Path:
-    """The folder of published reference data; skips the test when it is absent."""
+    """The folder of published reference data beside the project; skips the test when it is absent.
+
+    Tests that reproduce published results use the packaged copies (``rt.load_cdnow()`` etc.) instead.
+    """
     if not SHARED_DATA.is_dir():
-        pytest.skip(
-            f"reference data not found at {SHARED_DATA} (../shared/data beside the project)"
-        )
+        pytest.skip(f"{MISSING_DATA} at {SHARED_DATA} (../shared/data beside the project)")
     return SHARED_DATA
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "reference_copy: compares packaged data with ../shared/data; may skip when that folder is absent",
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """In CI, turn a skip for missing reference data into a failure (except in ``reference_copy`` tests)."""
+    report = yield
+    if (
+        os.environ.get("CI")
+        and report.skipped
+        and not hasattr(report, "wasxfail")
+        and MISSING_DATA in str(report.longrepr)
+        and item.get_closest_marker("reference_copy") is None
+    ):
+        # A skip's longrepr is (file, line, "Skipped: reason").
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = (
+            f"{item.nodeid} skipped for missing reference data in CI ({reason}). Load the "
+            "packaged copy instead (rt.load_cdnow(), rt.load_donations(), rt.load_sbg_survival()), or "
+            "mark a test that only compares copies with @pytest.mark.reference_copy."
+        )
+    return report

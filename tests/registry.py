@@ -2,8 +2,9 @@
 
 `tests/frames/test_common.py` runs one battery over every entry: bad input raises an error from
 `retention.errors`, the input is never modified, row order never changes the result, an empty table gives an
-empty result, and one customer, huge integer ids and timezone-aware dates work. Add every new public function
-that takes a transaction table here.
+empty result, one customer, huge integer ids and timezone-aware dates work; and, by capability, the shared
+options: `order_id` (orders made of several rows), `returns`, `by` and the amount column. Every public
+function that reads transactions must be listed (a test checks the set against `rt.__all__`).
 """
 
 from __future__ import annotations
@@ -12,99 +13,151 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
+
 import retention as rt
+
+
+def _codes(frame: pd.DataFrame) -> pd.DataFrame:
+    """Categorical columns as their codes, so that results compare as numbers."""
+    return frame.apply(lambda c: c.cat.codes if c.dtype == "category" else c)
 
 
 @dataclass(frozen=True)
 class Entry:
-    """One public function and how to call it on a transaction table."""
+    """One public function and how to call it on a transaction table.
+
+    ``call(tx, **options)`` runs the function on a table with the columns `customer_id`, `date`,
+    `amount`, `order_id` and `channel`, passing the shared options through. The flags say which shared
+    options it takes, and so which common tests apply.
+    """
 
     name: str
-    call: Callable[..., Any]  # call(tx) -> result, with the columns `customer_id`, `date`, `amount`
-    needs_amount: bool = False
+    function: Callable[..., Any]
+    call: Callable[..., Any]
+    needs_amount: bool = False  # the amount column must exist
+    money: bool = False  # the result depends on amounts (revenue net of returns)
+    by: bool = False  # takes by=
+    freq: bool = False  # takes freq=
+    transactions: bool = True  # reads a transaction log (False: another log read the same way)
+    lines: bool = True  # order lines count as one order (False when the table is also read as events)
+
+
+def _entry(name: str, function: Callable[..., Any], *, fixed: dict[str, Any] | None = None, post: Callable[[Any], Any] | None = None, **flags: Any) -> Entry:  # fmt: skip
+    fixed = fixed or {}
+
+    def call(tx: Any, **options: Any) -> Any:
+        result = function(tx, **fixed, **options)
+        return post(result) if post is not None else result
+
+    return Entry(name, function, call, **flags)
 
 
 REGISTRY: list[Entry] = [
     # rates (frames/rates.py)
-    Entry("period_retention", rt.period_retention),
-    Entry("period_retention_weekly", lambda tx: rt.period_retention(tx, freq="W")),
-    Entry("repeat_purchase_rate", rt.repeat_purchase_rate),
-    Entry("purchase_frequency", rt.purchase_frequency),
-    Entry("average_order_value", rt.average_order_value, needs_amount=True),
-    Entry("time_to_second_purchase", rt.time_to_second_purchase),
+    _entry("period_retention", rt.period_retention, by=True, freq=True),
+    _entry("period_retention_weekly", rt.period_retention, fixed={"freq": "W"}, by=True, freq=True),
+    _entry("repeat_purchase_rate", rt.repeat_purchase_rate, by=True),
+    _entry("purchase_frequency", rt.purchase_frequency, by=True),
+    _entry("average_order_value", rt.average_order_value, needs_amount=True, money=True, by=True),
+    _entry("time_to_second_purchase", rt.time_to_second_purchase, by=True),
     # cohorts and survival (frames/cohorts.py)
-    Entry("cohort_table", rt.cohort_table),
-    Entry("cohort_table_weekly_orders", lambda tx: rt.cohort_table(tx, freq="W", metric="orders")),
-    Entry(
+    _entry("cohort_table", rt.cohort_table, by=True, freq=True),
+    _entry(
+        "cohort_table_weekly_orders",
+        rt.cohort_table,
+        fixed={"freq": "W", "metric": "orders"},
+        by=True,
+        freq=True,
+    ),
+    _entry(
         "cohort_table_revenue_rolling",
-        lambda tx: rt.cohort_table(tx, metric="revenue", kind="rolling", normalize=True),
+        rt.cohort_table,
+        fixed={"metric": "revenue", "kind": "rolling", "normalize": True},
         needs_amount=True,
+        money=True,
+        by=True,
+        freq=True,
     ),
-    Entry("retention_curve", rt.retention_curve),
-    Entry("retention_curve_rolling", lambda tx: rt.retention_curve(tx, kind="rolling")),
-    Entry("survival_curve", rt.survival_curve),
+    _entry("retention_curve", rt.retention_curve, by=True, freq=True),
+    _entry(
+        "retention_curve_rolling", rt.retention_curve, fixed={"kind": "rolling"}, by=True, freq=True
+    ),
+    _entry("survival_curve", rt.survival_curve, by=True),
     # kpis (frames/kpis.py)
-    Entry("kpis", rt.kpis, needs_amount=True),
-    # lifetime value (frames/summary.py)
-    Entry("rfm_summary", lambda tx: rt.rfm_summary(tx, amount="amount"), needs_amount=True),
-    # customer value and model checks (frames/value.py)
-    Entry("historical_value", rt.historical_value, needs_amount=True),
-    Entry(
+    _entry("kpis", rt.kpis, money=True, by=True, freq=True),
+    # lifetime value (frames/summary.py, frames/value.py)
+    _entry("rfm_summary", rt.rfm_summary, money=True, freq=True),
+    _entry("historical_value", rt.historical_value, needs_amount=True, money=True, by=True),
+    _entry(
         "historical_value_margin",
-        lambda tx: rt.historical_value(tx, margin=0.3, observation_end="2024-06-30"),
+        rt.historical_value,
+        fixed={"margin": 0.3},
         needs_amount=True,
+        money=True,
+        by=True,
     ),
-    Entry(
+    Entry(  # the model comes first
         "tracking_table",
-        lambda tx: rt.tracking_table(
-            rt.BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426), tx, time_unit="W", freq="D"
+        rt.tracking_table,
+        lambda tx, **options: rt.tracking_table(
+            rt.BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426),
+            tx,
+            time_unit="W",
+            freq="D",
+            **options,
         ),
+        freq=True,
     ),
     # ABC / XYZ classification (frames/classify.py); classes compared as category codes
-    Entry(
-        "abc_xyz",
-        lambda tx: rt.abc_xyz(tx).apply(lambda c: c.cat.codes if c.dtype == "category" else c),
-        needs_amount=True,
-    ),
-    Entry(
+    _entry("abc_xyz", rt.abc_xyz, post=_codes, needs_amount=True, money=True, by=True, freq=True),
+    _entry(
         "abc_xyz_orders_weekly_computed",
-        lambda tx: rt.abc_xyz(tx, freq="W", value="orders", abc_method="computed").apply(
-            lambda c: c.cat.codes if c.dtype == "category" else c
-        ),
+        rt.abc_xyz,
+        fixed={"freq": "W", "value": "orders", "abc_method": "computed"},
+        post=_codes,
+        by=True,
+        freq=True,
     ),
-    # RFM scores and customer features (frames/segments.py); rfm_score compared by its digits
-    Entry("rfm_scores", rt.rfm_scores, needs_amount=True),
-    Entry(
+    # RFM scores and customer features (frames/segments.py)
+    _entry("rfm_scores", rt.rfm_scores, post=_codes, needs_amount=True, money=True, by=True),
+    _entry(
         "rfm_scores_cut_points",
-        lambda tx: rt.rfm_scores(tx, bins=4, cut_points={"recency": [7, 30, 90]}),
+        rt.rfm_scores,
+        fixed={"bins": 4, "cut_points": {"recency": [7, 30, 90]}},
+        post=_codes,
         needs_amount=True,
+        money=True,
+        by=True,
     ),
-    Entry("customer_features", rt.customer_features, needs_amount=True),
+    _entry("customer_features", rt.customer_features, money=True),
     Entry(  # the table itself as the complaints and refusals tables
         "customer_features_events",
-        lambda tx: rt.customer_features(tx, complaints=tx, refusals=tx),
-        needs_amount=True,
+        rt.customer_features,
+        lambda tx, **options: rt.customer_features(tx, complaints=tx, refusals=tx, **options),
+        money=True,
+        lines=False,  # every row of the complaints table is a complaint
     ),
-    # segment migration and contact plans (frames/migration.py, frames/contacts.py)
-    Entry(
+    # segment migration (frames/migration.py)
+    _entry(
         "segment_history_orders_so_far",
-        lambda tx: rt.segment_history(
-            tx, segmenter=lambda t, as_of: t.groupby("customer_id").size().clip(upper=2)
-        ).set_index(["period", "before", "after"])["customers"],
-    ),
-    Entry(
-        "segment_history_working_segments",
-        lambda tx: rt.segment_history(
-            tx,
-            segmenter=lambda t, as_of: rt.working_segments(rt.customer_features(t, as_of=as_of)),
-            amount="amount",
-        ).set_index(["period", "before", "after"])["customers"],
-        needs_amount=True,
-    ),
-    Entry(  # every purchase is both a planned and a logged contact; the total row
-        "contact_compliance",
-        lambda tx: rt.contact_compliance(
-            tx.rename(columns={"date": "due"}) if hasattr(tx, "rename") else tx, tx
-        ).loc["(all)"],
+        rt.segment_history,
+        fixed={"segmenter": lambda t, as_of: t.groupby("customer_id").size().clip(upper=2)},
+        post=lambda r: r.set_index(["period", "before", "after"])["customers"],
+        freq=True,
     ),
 ]
+"""Every public function that reads transactions, some with several sets of options."""
+
+
+CONTACT_LOGS: list[Entry] = [
+    Entry(  # every purchase is both a planned and a logged contact; the total row
+        "contact_compliance",
+        rt.contact_compliance,
+        lambda tx, **options: rt.contact_compliance(
+            tx.rename(columns={"date": "due"}) if hasattr(tx, "rename") else tx, tx, **options
+        ).loc["(all)"],
+        transactions=False,
+    ),
+]
+"""Functions that read another log (contacts) through the same reader: the basic battery only."""

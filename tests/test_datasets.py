@@ -1,4 +1,4 @@
-"""Tests of the simulators and the example data.
+"""Tests of the simulators, the example data and the published data sets that ship with the package.
 
 The statistical tests compare a fixed-seed simulation with the closed forms of the BG/NBD model (Fader, Hardie
 & Lee 2005) and of the Gamma-Gamma model (Fader & Hardie 2013). Each tolerance is four standard errors of the
@@ -9,6 +9,10 @@ a test fails only if the simulator does not follow the model (or, once in ~16,00
 from __future__ import annotations
 
 import hashlib
+import re
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -19,6 +23,7 @@ from scipy import integrate, special, stats
 
 import retention as rt
 from retention.errors import InvalidParameterError
+from tests.conftest import MISSING_DATA
 
 R, ALPHA, A, B = 0.25, 4.0, 0.8, 2.5  # the defaults of simulate_transactions, weeks
 P, Q, GAMMA = 6.25, 3.74, 15.44
@@ -179,7 +184,7 @@ def test_example_is_pinned():
     # The example must be the same on every machine and numpy version: its numbers appear in the docs.
     # If this fails after a numpy upgrade, the reproducibility promise of datasets.py is broken.
     tx = rt.example_transactions()
-    assert list(tx.columns) == ["customer_id", "date", "amount", "channel"]
+    assert list(tx.columns) == ["customer_id", "date", "amount", "channel", "manager"]
     assert len(tx) == 7533
     assert tx["customer_id"].nunique() == 3000
     assert (tx["customer_id"].min(), tx["customer_id"].max()) == (1, 3000)
@@ -187,13 +192,36 @@ def test_example_is_pinned():
     assert tx["date"].max() == pd.Timestamp("2024-12-31")
     assert round(tx["amount"].sum(), 2) == 254014.03
     assert tx["channel"].value_counts().to_dict() == {"web": 3815, "store": 2100, "app": 1618}
+    # The digest predates the manager column: adding it changed no other value.
     assert _digest(tx) == "e2cf72c6d12ec62b1775142f5412742c4c28c7ed6ec01e0b37192f859aada35e"
+    managers = tx.groupby("customer_id")["manager"].first().value_counts().to_dict()
+    assert managers == {
+        "Avery": 466,
+        "Blake": 508,
+        "Casey": 519,
+        "Drew": 504,
+        "Emery": 491,
+        "Finley": 512,
+    }
 
 
 def test_example_channel_is_per_customer():
     tx = rt.example_transactions()
     assert tx.groupby("customer_id")["channel"].nunique().max() == 1
     assert set(tx["channel"]) == {"web", "store", "app"}
+
+
+def test_example_manager_is_per_customer_and_independent_of_channel():
+    tx = rt.example_transactions()
+    assert tx["manager"].dtype == tx["channel"].dtype  # str, like the channel
+    assert tx["manager"].notna().all()
+    assert tx.groupby("customer_id")["manager"].nunique().max() == 1
+    per_customer = tx.groupby("customer_id")[["channel", "manager"]].first()
+    # Six managers of ~500 customers each; drawn apart from the channel, so every pair occurs, and a
+    # chi-square test of independence does not reject (a fixed draw: this pins it, it is not a gamble).
+    table = pd.crosstab(per_customer["channel"], per_customer["manager"])
+    assert table.shape == (3, 6)
+    assert stats.chi2_contingency(table.to_numpy()).pvalue > 0.01
 
 
 def test_example_returns_a_new_copy():
@@ -209,6 +237,157 @@ def test_example_transactions_are_the_simulation():
     tx = rt.example_transactions()
     again = rt.simulate_transactions(3000, seed=20240101)
     pd.testing.assert_frame_equal(tx[["customer_id", "date", "amount"]], again)
+
+
+# --- the published data sets -------------------------------------------------------------------------------
+
+PACKAGED = ["cdnow_sample.csv.gz", "cdnow_master.csv.gz", "donations.csv", "sbg_survival.csv"]
+LOADERS: dict[str, Callable[[], pd.DataFrame]] = {
+    "cdnow_sample": rt.load_cdnow,
+    "cdnow_master": lambda: rt.load_cdnow("master"),
+    "donations": rt.load_donations,
+    "sbg_survival": rt.load_sbg_survival,
+}
+
+
+@pytest.mark.parametrize("name", PACKAGED)
+def test_packaged_files_are_installed(name):
+    # Runs (never skips) wherever the package is installed, so in CI it checks the installed package:
+    # a build that left the data out of the wheel fails here, not as a skipped model test.
+    resource = resources.files("retention") / "data" / name
+    assert resource.is_file()
+    assert len(resource.read_bytes()) > 100
+
+
+@pytest.mark.parametrize(
+    ("kind", "rows", "customers", "cds", "amount"),
+    [("sample", 6919, 2357, 16479, 244091.94), ("master", 69659, 23570, 167881, 2500315.63)],
+)
+def test_load_cdnow(kind, rows, customers, cds, amount):
+    tx = rt.load_cdnow(kind)
+    assert list(tx.columns) == ["customer_id", "date", "cds", "amount"]
+    assert tx.dtypes.tolist() == [
+        np.dtype(np.int64),
+        np.dtype("datetime64[ns]"),
+        np.dtype(np.int64),
+        np.dtype(np.float64),
+    ]
+    assert tx.index.equals(pd.RangeIndex(rows))
+    assert tx["customer_id"].nunique() == customers
+    assert (tx["customer_id"].min(), tx["customer_id"].max()) == (1, customers)
+    assert tx["cds"].sum() == cds
+    assert round(tx["amount"].sum(), 2) == amount
+    assert tx["amount"].min() >= 0  # no returns
+    assert (tx["date"].min(), tx["date"].max()) == (
+        pd.Timestamp("1997-01-01"),
+        pd.Timestamp("1998-06-30"),
+    )
+    # One cohort: every first purchase in the first quarter of 1997.
+    assert tx.groupby("customer_id")["date"].min().max() <= pd.Timestamp("1997-03-31")
+    key = tx[["customer_id", "date"]]
+    assert key.equals(key.sort_values(["customer_id", "date"], ignore_index=True))
+
+
+def test_load_cdnow_defaults_to_the_sample():
+    pd.testing.assert_frame_equal(rt.load_cdnow(), rt.load_cdnow("sample"))
+
+
+def test_cdnow_sample_gives_the_published_summary():
+    # Fader, Hardie & Lee (2005): 39 weeks of calibration, 2,357 customers, 2,457 repeat transactions.
+    summary = rt.rfm_summary(rt.load_cdnow(), time_unit="W", calibration_end="1997-09-30")
+    assert len(summary) == 2357
+    assert summary["frequency"].sum() == 2457
+
+
+def test_load_donations():
+    donations = rt.load_donations()
+    assert list(donations.columns) == ["frequency", "recency", "periods", "weights"]
+    assert (donations.dtypes == np.int64).all()
+    assert donations.shape == (22, 4)
+    assert donations["weights"].sum() == 11104  # the 1995 cohort of Fader, Hardie & Shang (2010)
+    assert (donations["periods"] == 6).all()
+    # Every pattern (x, t_x) with 0 <= x <= t_x <= 6, x = 0 only with t_x = 0, exactly once.
+    patterns = {(x, t) for t in range(1, 7) for x in range(1, t + 1)} | {(0, 0)}
+    assert set(zip(donations["frequency"], donations["recency"], strict=True)) == patterns
+    assert len(patterns) == len(donations)
+    assert (donations["weights"] > 0).all()
+
+
+def test_load_sbg_survival():
+    survival = rt.load_sbg_survival()
+    assert list(survival.columns) == ["regular", "high_end"]
+    assert (survival.dtypes == np.int64).all()
+    assert survival.index.name == "year"
+    assert survival.index.dtype == np.int64
+    assert survival.index.tolist() == list(range(13))
+    assert survival.loc[0].tolist() == [1000, 1000]
+    assert survival.loc[7].tolist() == [241, 491]  # the last year of the published fit
+    assert survival.loc[12].tolist() == [173, 394]
+    assert (survival.diff().dropna() <= 0).all().all()  # nobody comes back
+
+
+@pytest.mark.parametrize("name", list(LOADERS))
+def test_loaders_return_a_fresh_copy(name):
+    load = LOADERS[name]
+    one = load()
+    reference = one.copy(deep=True)
+    one.iloc[0, 0] = -999
+    one["extra"] = 1
+    two = load()
+    assert two is not one
+    pd.testing.assert_frame_equal(two, reference)
+
+
+@pytest.mark.parametrize("kind", ["x", "Sample", "full", "", None, 1])
+def test_load_cdnow_bad_kind(kind):
+    message = f"The 'kind' parameter of load_cdnow must be one of 'sample', 'master'. Got {kind!r}."
+    with pytest.raises(InvalidParameterError, match=f"^{re.escape(message)}$"):
+        rt.load_cdnow(kind)
+
+
+@pytest.mark.reference_copy
+@pytest.mark.parametrize("name", list(LOADERS))
+def test_packaged_data_equal_the_reference_copies(name, shared_data: Path):
+    # The packaged files are the published reference data, unchanged (the CDNOW files only gzipped).
+    path = shared_data / f"{name}.csv"
+    expected = pd.read_csv(path, index_col="year" if name == "sbg_survival" else None)
+    if name.startswith("cdnow"):
+        expected["date"] = pd.to_datetime(expected["date"]).astype("datetime64[ns]")
+    pd.testing.assert_frame_equal(LOADERS[name](), expected)
+
+
+CI_RULE_TESTS = f"""
+import pytest
+
+def test_reads_missing_data():
+    pytest.skip("{MISSING_DATA} at /nowhere")
+
+@pytest.mark.reference_copy
+def test_compares_copies():
+    pytest.skip("{MISSING_DATA} at /nowhere")
+
+def test_needs_an_optional_dependency():
+    pytest.skip("matplotlib is not installed")
+"""
+
+
+@pytest.mark.parametrize("ci", ["", "1"])
+def test_ci_fails_tests_that_skip_for_missing_data(pytester, monkeypatch, ci):
+    # The rule of tests/conftest.py, run on a small test file: in CI, a skip for missing reference data
+    # fails, unless the test only compares copies (reference_copy); other skips stay skips.
+    monkeypatch.setenv("CI", ci)
+    pytester.makeconftest(
+        "from tests.conftest import pytest_configure, pytest_runtest_makereport\n"
+    )
+    pytester.makepyfile(test_rule=CI_RULE_TESTS)
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    if ci:
+        result.assert_outcomes(failed=1, skipped=2)
+        result.stdout.fnmatch_lines(
+            ["*test_reads_missing_data skipped for missing reference data in CI*"]
+        )
+    else:
+        result.assert_outcomes(skipped=3)
 
 
 # --- statistics against the closed forms ------------------------------------------------------------------

@@ -5,8 +5,14 @@ Import it as ``import retention as rt``; every public function lives at the top 
 
 from retention import errors
 from retention.core.clv.value import clv_formula
-from retention.core.rates import retention_rate
-from retention.datasets import example_transactions, simulate_transactions
+from retention.core.rates import crr
+from retention.datasets import (
+    example_transactions,
+    load_cdnow,
+    load_donations,
+    load_sbg_survival,
+    simulate_transactions,
+)
 from retention.frames.beta_geo import BetaGeo, ModifiedBetaGeo
 from retention.frames.bgbb import BetaGeoBetaBinom
 from retention.frames.classify import abc, abc_xyz, abc_xyz_matrix, xyz
@@ -65,6 +71,7 @@ __all__ = [
     "cohort_table",
     "contact_compliance",
     "contact_plan",
+    "crr",
     "customer_features",
     "customer_lifetime_value",
     "default_contact_cadence",
@@ -72,13 +79,15 @@ __all__ = [
     "example_transactions",
     "historical_value",
     "kpis",
+    "load_cdnow",
+    "load_donations",
+    "load_sbg_survival",
     "median_lifetime",
     "migration_matrix",
     "period_retention",
     "purchase_frequency",
     "repeat_purchase_rate",
     "retention_curve",
-    "retention_rate",
     "rfm_scores",
     "rfm_segment_map",
     "rfm_segments",

@@ -2,9 +2,19 @@
 
 Usage::
 
-    retention kpis PATH [--customer COL] [--date COL] [--amount COL] [--freq M] [--as-of DATE]
+    retention kpis PATH [--customer COL] [--date COL] [--amount COL] [--order-id COL] [--by COL ...]
+                        [--freq M] [--observation-end DATE] [--returns net|drop] [--drop-missing-ids]
+                        [--sep SEP] [--decimal CHAR] [--encoding NAME] [--date-format FORMAT]
                         [--format table|json|csv] [--fail-under NAME=VALUE ...]
-    retention kpis --example
+    retention kpis --example [...]
+
+PATH is a CSV file (any separator: ``,`` ``;`` tab or ``|`` is recognised from the file unless ``--sep``
+is given), optionally compressed (``.gz``, ``.bz2``, ``.xz``, ``.zip``, ``.zst``, ``.tar``), a parquet file
+(``.parquet``, ``.pq``; extra ``parquet``) or an Excel workbook (``.xlsx``, ``.xlsm``; extra ``excel``; the
+first sheet is read). ``--as-of`` is another name of ``--observation-end``.
+
+Standard error carries one line per note (``retention: dropped N rows without a customer id``), per warning
+(``retention: warning: ...``) and per KPI under its floor; an error is one line (``retention: error: ...``).
 
 Exit status: 0 when every KPI is at or above its floor, 1 when one falls short (each is named on stderr),
 2 for bad usage, a file that cannot be read or data that cannot be used (one line on stderr, no traceback).
@@ -13,49 +23,457 @@ Exit status: 0 when every KPI is at or above its floor, 1 when one falls short (
 from __future__ import annotations
 
 import argparse
+import bz2
+import codecs
+import csv
+import gzip
+import importlib
 import json
+import lzma
 import math
+import os
 import sys
-from collections.abc import Sequence
+import tarfile
+import warnings
+import zipfile
+import zlib
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, BinaryIO, Final, NamedTuple, Protocol, cast
 
+import numpy as np
 import pandas as pd
 
 from retention import __version__
 from retention.datasets import example_transactions
-from retention.errors import MissingDependencyError, RetentionError
+from retention.errors import (
+    InvalidValueError,
+    MissingDependencyError,
+    RetentionError,
+    RetentionWarning,
+)
 from retention.frames.kpis import KPI_NAMES, kpis
 
 __all__ = ["main"]
 
-_PARQUET_SUFFIXES = (".parquet", ".pq")
+_PARQUET_SUFFIXES: Final = (".parquet", ".pq")
+_EXCEL_SUFFIXES: Final = (".xlsx", ".xlsm")
+_OTHER_SPREADSHEETS: Final = (".xls", ".xlsb", ".ods", ".numbers")
+# The suffixes that pandas infers a compression from, with pandas' names for them.
+_COMPRESSIONS: Final = {
+    ".gz": "gzip",
+    ".bz2": "bz2",
+    ".xz": "xz",
+    ".zip": "zip",
+    ".zst": "zstd",
+    ".tar": "tar",
+}
+# The separators recognised in a CSV file, in the order that breaks ties.
+_SEPARATORS: Final = (",", ";", "\t", "|")
+_SEPARATOR_NAMES: Final = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+_SAMPLE_BYTES: Final = 1 << 16  # the separator and the encoding are judged on the first 64 KiB
+_SAMPLE_LINES: Final = 50
+# What a broken compressed file raises while it is being read (beyond OSError and ValueError).
+_DECOMPRESSION_ERRORS: Final = (
+    gzip.BadGzipFile,
+    EOFError,
+    zlib.error,
+    lzma.LZMAError,
+    zipfile.BadZipFile,
+    tarfile.TarError,
+)
 
 
 class _UsageError(Exception):
     """Bad command-line input that argparse cannot see (a KPI floor that names no KPI, say)."""
 
 
-def _read_table(path: str, date: str) -> pd.DataFrame:
+class _ReadError(Exception):
+    """A file that cannot be read as a transaction table."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Columns:
+    """The columns the command uses: the ones it needs and the amount column, used when present."""
+
+    required: tuple[str, ...]
+    amount: str
+    date: str
+
+    def to_read(self, available: Sequence[object]) -> list[str] | None:
+        """Return the columns worth reading, or None (all) when a required one is missing.
+
+        Reading every column then lets the library's error list what the file has.
+        """
+        names = set(available)
+        if not all(c in names for c in self.required):
+            return None
+        wanted = {*self.required, self.amount}
+        return [str(c) for c in available if c in wanted]
+
+
+class _Table(NamedTuple):
+    """A table read from a file, and how its rows are numbered for messages."""
+
+    frame: pd.DataFrame
+    unit: str  # "line" for text files, "row" for sheets and parquet
+    first: int  # the number of the first data row
+
+    def where(self, label: object) -> str:
+        # Rows keep the labels they were read with (0, 1, ...), also after rows are dropped.
+        if isinstance(label, int | np.integer):
+            return f"{self.unit} {int(label) + self.first}"
+        return f"row {label!r}"
+
+
+def _one_line(text: object) -> str:
+    return " ".join(part.strip() for part in str(text).splitlines() if part.strip())
+
+
+def _first_line(error: BaseException) -> str:
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[0] if lines else type(error).__name__
+
+
+# --------------------------------------------------------------------------------------------- reading
+
+
+def _kind_of(file: Path) -> tuple[str, str | None]:
+    """Return the format suffix of a file and the compression its name announces, as pandas infers it."""
+    suffixes = [s.lower() for s in file.suffixes]
+    compression = None
+    if suffixes and suffixes[-1] in _COMPRESSIONS:
+        compression = _COMPRESSIONS[suffixes.pop()]
+        if suffixes and suffixes[-1] == ".tar":
+            compression = "tar"  # .tar.gz, .tar.bz2, .tar.xz
+            suffixes.pop()
+    return (suffixes[-1] if suffixes else ""), compression
+
+
+@contextmanager
+def _reading(path: str, what: str, encoding: str | None = None) -> Iterator[None]:
+    """Turn what a reader raises for a bad file into one line naming the file."""
+    try:
+        yield
+    except UnicodeDecodeError as e:
+        byte = e.object[e.start : e.start + 1].hex() if e.object else "?"
+        name = encoding or e.encoding
+        name = "utf-8" if name == "utf-8-sig" else name
+        msg = f"cannot read {path}: it is not {name} text (byte 0x{byte} cannot be decoded). Pass its encoding, e.g. --encoding cp1252 or --encoding latin-1."
+        raise _ReadError(msg) from e
+    except pd.errors.EmptyDataError as e:
+        msg = f"cannot read {path}: the file is empty (no header line)"
+        raise _ReadError(msg) from e
+    except _DECOMPRESSION_ERRORS as e:
+        msg = f"cannot read {path}: the compressed file is damaged ({_first_line(e)})"
+        raise _ReadError(msg) from e
+    except (ValueError, OSError) as e:
+        # pandas' ParserError is a ValueError; gzip's BadGzipFile and pyarrow's IO errors are OSErrors.
+        msg = f"cannot read {path} as {what}: {_first_line(e)}"
+        raise _ReadError(msg) from e
+
+
+def _head(file: Path, compression: str | None) -> tuple[bytes, bool]:
+    """Return the first bytes of a file, decompressed, and whether that is all of it."""
+    size = _SAMPLE_BYTES + 1
+    # Opening is one step (a missing permission is an OSError of its own), decompressing another.
+    with file.open("rb") as raw:
+        if compression is None:
+            data = raw.read(size)
+        else:
+            try:
+                data = _decompressed_head(raw, compression, size)
+            except (OSError, *_DECOMPRESSION_ERRORS) as e:
+                msg = f"cannot read {file}: the compressed file is damaged ({_first_line(e)})"
+                raise _ReadError(msg) from e
+    return data[:_SAMPLE_BYTES], len(data) <= _SAMPLE_BYTES
+
+
+class _Stream(Protocol):
+    def read(self, size: int = ..., /) -> bytes: ...
+
+
+def _decompressed_head(raw: BinaryIO, compression: str, size: int) -> bytes:
+    with ExitStack() as stack:
+        stream: _Stream | None = None
+        if compression == "gzip":
+            stream = stack.enter_context(gzip.GzipFile(fileobj=raw, mode="rb"))
+        elif compression == "bz2":
+            stream = stack.enter_context(bz2.BZ2File(raw, "rb"))
+        elif compression == "xz":
+            stream = stack.enter_context(lzma.LZMAFile(raw, "rb"))
+        elif compression == "zip":
+            archive = stack.enter_context(zipfile.ZipFile(raw))
+            names = [n for n in archive.namelist() if not n.endswith("/")]
+            stream = stack.enter_context(archive.open(names[0])) if names else None
+        elif compression == "tar":
+            tar = stack.enter_context(tarfile.open(fileobj=raw, mode="r:*"))
+            member = next((m for m in tar if m.isfile()), None)
+            extracted = tar.extractfile(member) if member is not None else None
+            stream = stack.enter_context(extracted) if extracted is not None else None
+        else:  # zstd, whose module pandas needs as well
+            try:
+                zstandard = importlib.import_module("zstandard")
+            except ImportError as e:
+                msg = "reading .zst files needs the zstandard package: pip install zstandard"
+                raise MissingDependencyError(msg) from e
+            stream = stack.enter_context(zstandard.ZstdDecompressor().stream_reader(raw))
+        if stream is None:
+            return b""  # an archive without a file: pandas says so when it reads it
+        chunks: list[bytes] = []
+        while sum(map(len, chunks)) < size and (chunk := stream.read(size)):
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def _encoding(given: str | None, head: bytes) -> str:
+    """Return the codec to read a text file with: a UTF-8 byte-order mark is skipped, UTF-16/32 seen."""
+    if given is None:
+        if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+            return "utf-32"
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return "utf-16"
+        return "utf-8-sig"
+    # utf-8-sig reads plain UTF-8 too, and drops the byte-order mark that Excel writes.
+    return "utf-8-sig" if codecs.lookup(given).name == "utf-8" else given
+
+
+def _sniff_separator(lines: Sequence[str], decimal: str) -> str:
+    """Pick the separator that splits the header into most columns, the data rows agreeing.
+
+    Each candidate splits the sample with the csv module (quotes respected). A candidate must give the
+    header at least two fields; among those, the one under which most data rows have as many fields as the
+    header wins, then the one with more fields, then the first of ``_SEPARATORS``. The decimal mark is never
+    the separator. Deterministic: the same sample always gives the same answer.
+    """
+    candidates = [s for s in _SEPARATORS if s != decimal]
+    best, best_score = candidates[0], (-1, 0)
+    for sep in candidates:
+        try:
+            rows = [row for row in csv.reader(lines, delimiter=sep) if row]
+        except csv.Error:
+            continue  # the sample cannot be split this way
+        if not rows or len(rows[0]) < 2:
+            continue
+        width = len(rows[0])
+        score = (sum(len(row) == width for row in rows[1:]), width)
+        if score > best_score:
+            best, best_score = sep, score
+    return best
+
+
+def _read_csv(
+    file: Path,
+    path: str,
+    compression: str | None,
+    columns: _Columns,
+    *,
+    sep: str | None,
+    decimal: str,
+    encoding: str | None,
+) -> pd.DataFrame:
+    with _reading(path, "CSV", encoding):
+        head, whole = _head(file, compression)
+        codec = _encoding(encoding, head)
+        text = codecs.getincrementaldecoder(codec)().decode(head, final=whole)
+    lines = text.splitlines()
+    if not whole and len(lines) > 1:
+        lines.pop()  # the sample may end in the middle of a line
+    lines = lines[:_SAMPLE_LINES]
+    if not any(line.strip() for line in lines):
+        msg = f"cannot read {path}: the file is empty (no header line)"
+        raise _ReadError(msg)
+    if "\x00" in text:
+        name = "utf-8" if codec == "utf-8-sig" else codec
+        msg = f"cannot read {path}: it is not {name} text (it holds NUL characters: a binary file, or UTF-16 text without a byte-order mark, which --encoding utf-16 reads)"
+        raise _ReadError(msg)
+    if sep is None:
+        sep = _sniff_separator(lines, decimal)
+    elif sep == decimal:
+        msg = f"--sep and --decimal cannot both be {sep!r}"
+        raise _UsageError(msg)
+    shown = "tab" if sep == "\t" else repr(sep)
+    with _reading(path, f"CSV with separator {shown}", encoding):
+        # Every column is read, so that the parser checks that each row has as many fields as the header
+        # (with usecols it would not). Dates stay text: the library's one schema check parses and
+        # validates them. The whole file is typed at once (low_memory=False), so that a column cannot
+        # come out half numbers and half text, as order ids like 489434 and C489449 would.
+        return pd.read_csv(
+            file,
+            sep=sep,
+            decimal=decimal,
+            encoding=codec,
+            compression="infer",
+            dtype={columns.date: str},
+            low_memory=False,
+        )
+
+
+def _read_parquet(file: Path, path: str, columns: _Columns) -> pd.DataFrame:
+    try:
+        # pyarrow first: `import pyarrow.parquet` alone succeeds from a cache when pyarrow was hidden.
+        import pyarrow  # noqa: PLC0415  # optional extra: imported only when a parquet file is read
+        import pyarrow.parquet as pq  # noqa: PLC0415
+    except ImportError as e:
+        msg = "reading parquet needs pyarrow: pip install 'retention-metrics[parquet]'"
+        raise MissingDependencyError(msg) from e
+    with _reading(path, "parquet"):
+        try:
+            names = pq.read_schema(file).names
+            return pd.read_parquet(file, engine="pyarrow", columns=columns.to_read(names))
+        except pyarrow.ArrowException as e:  # ArrowInvalid, ArrowNotImplementedError, ...
+            raise ValueError(_first_line(e)) from e
+
+
+def _read_excel(file: Path, path: str) -> pd.DataFrame:
+    try:
+        # An optional extra, imported only when a workbook is read (and untyped: hence import_module).
+        # The package first: its submodule alone is found in the cache when the package was hidden.
+        importlib.import_module("openpyxl")
+        exceptions = importlib.import_module("openpyxl.utils.exceptions")
+    except ImportError as e:
+        msg = "reading Excel workbooks needs openpyxl: pip install 'retention-metrics[excel]'"
+        raise MissingDependencyError(msg) from e
+    with _reading(path, "an Excel workbook"), warnings.catch_warnings():
+        # openpyxl warns about styles and data validation it does not read; none of it matters here.
+        warnings.filterwarnings("ignore", category=UserWarning, module="openpyxl")
+        try:
+            return pd.read_excel(file, sheet_name=0, engine="openpyxl")
+        except (zipfile.BadZipFile, KeyError, SyntaxError, exceptions.InvalidFileException) as e:
+            # Not a zip archive, a zip archive without the parts of a workbook, or parts that are not
+            # XML (ElementTree's and lxml's parse errors are SyntaxErrors).
+            raise ValueError(f"not an .xlsx workbook ({_first_line(e)})") from e
+
+
+def _read_table(
+    path: str,
+    columns: _Columns,
+    *,
+    sep: str | None,
+    decimal: str,
+    encoding: str | None,
+) -> _Table:
     file = Path(path)
     if not file.exists():
         msg = f"no such file: {path}"
-        raise _UsageError(msg)
+        raise _ReadError(msg)
     if file.is_dir():
-        msg = f"{path} is a folder; give a CSV or parquet file"
+        msg = f"{path} is a folder; give a CSV, parquet or Excel file"
+        raise _ReadError(msg)
+    suffix, compression = _kind_of(file)
+    if suffix in _PARQUET_SUFFIXES + _EXCEL_SUFFIXES and compression is not None:
+        msg = (
+            f"cannot read {path}: compressed {suffix} files are not supported; decompress it first"
+        )
+        raise _ReadError(msg)
+    if suffix in _OTHER_SPREADSHEETS:
+        msg = f"cannot read {path}: {suffix} workbooks are not supported; save it as .xlsx or CSV"
+        raise _ReadError(msg)
+    if suffix in _PARQUET_SUFFIXES:
+        table = _Table(_read_parquet(file, path, columns), "row", 1)
+    elif suffix in _EXCEL_SUFFIXES:
+        table = _Table(_read_excel(file, path), "row", 2)  # row 1 of the sheet is the header
+    else:
+        frame = _read_csv(
+            file, path, compression, columns, sep=sep, decimal=decimal, encoding=encoding
+        )
+        table = _Table(frame, "line", 2)  # line 1 is the header
+    if table.frame.shape[1] == 0:
+        msg = f"cannot read {path}: the file has no columns"
+        raise _ReadError(msg)
+    return table
+
+
+def _separator(value: str | None) -> str | None:
+    if value is None:
+        return None
+    sep = _SEPARATOR_NAMES.get(value.lower(), value)
+    if len(sep) != 1 or sep in '"\r\n':
+        msg = f"--sep takes one character (or 'tab'). Got {value!r}."
         raise _UsageError(msg)
-    if file.suffix.lower() in _PARQUET_SUFFIXES:
+    return sep
+
+
+def _check_text_options(args: argparse.Namespace) -> None:
+    """Check the options of reading text files, whatever is read (so that a typo shows at once)."""
+    _separator(args.sep)
+    if len(args.decimal) != 1 or args.decimal in '"\r\n':
+        msg = f"--decimal takes one character, e.g. ','. Got {args.decimal!r}."
+        raise _UsageError(msg)
+    if args.encoding is not None:
         try:
-            import pyarrow  # noqa: F401, PLC0415  # optional extra: imported only when a parquet file is read
-        except ImportError as e:
-            msg = "reading parquet needs pyarrow: pip install 'retention-metrics[parquet]'"
-            raise MissingDependencyError(msg) from e
-        return pd.read_parquet(file)
+            codecs.lookup(args.encoding)
+        except LookupError as e:
+            msg = f"--encoding {args.encoding!r} is not an encoding Python knows; try utf-8, cp1252 or latin-1"
+            raise _UsageError(msg) from e
+
+
+# ---------------------------------------------------------------------------------- preparing rows
+
+
+def _drop_missing_ids(tx: pd.DataFrame, column: str) -> tuple[pd.DataFrame, int]:
+    """Drop the rows without a customer id; the library then names any other problem."""
+    if column not in tx.columns or isinstance(tx[column], pd.DataFrame):
+        return tx, 0  # a missing or duplicated column: the library's error says so
+    missing = tx[column].isna().to_numpy()
+    dropped = int(missing.sum())
+    return (tx.loc[~missing] if dropped else tx), dropped
+
+
+def _parse_dates(tx: pd.DataFrame, column: str, fmt: str, table: _Table) -> pd.DataFrame:
+    """Parse the date column with a strptime format; the first value that does not match is an error."""
+    if column not in tx.columns or isinstance(tx[column], pd.DataFrame):
+        return tx  # the library names the missing column
+    col = tx[column]
+    if pd.api.types.is_datetime64_any_dtype(col.dtype):
+        return tx  # already dates (parquet, Excel date cells): there is nothing to parse
     try:
-        # Dates stay text here; the library's one schema check parses and validates them.
-        return pd.read_csv(file, dtype={date: str})
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
-        msg = f"cannot read {path} as CSV: {str(e).splitlines()[0]}"
-        raise _UsageError(msg) from e
+        parsed = pd.to_datetime(col, format=fmt, errors="coerce")
+    except (ValueError, TypeError, OverflowError) as e:
+        msg = f"cannot parse column {column!r} with --date-format {fmt!r}: {_first_line(e)}"
+        raise _ReadError(msg) from e
+    # Missing dates stay missing: the library names them as such.
+    bad = (parsed.isna() & col.notna()).to_numpy()
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        more = int(bad.sum()) - 1
+        rest = f" (and {more:,} more row{'s' if more != 1 else ''})" if more else ""
+        msg = (
+            f"column {column!r} does not match --date-format {fmt!r}: {col.iloc[first]!r} at "
+            f"{table.where(col.index[first])}{rest}"
+        )
+        raise _ReadError(msg)
+    return tx.assign(**{column: parsed})
+
+
+def _last_purchase(tx: pd.DataFrame, date: str, amount: str) -> pd.Timestamp | None:
+    """Return the day of the last purchase (a row not of negative amount), or None if unknown."""
+    if date not in tx.columns or isinstance(tx[date], pd.DataFrame):
+        return None
+    col = tx[date]
+    if amount in tx.columns and not isinstance(tx[amount], pd.DataFrame):
+        amounts = tx[amount]
+        if pd.api.types.is_numeric_dtype(amounts.dtype) and not pd.api.types.is_bool_dtype(
+            amounts.dtype
+        ):
+            col = col[(amounts >= 0).to_numpy()]
+    if not pd.api.types.is_datetime64_any_dtype(col.dtype):
+        # Text dates, parsed as the library parses them; each distinct value once.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                col = pd.Series(pd.to_datetime(col.dropna().unique(), format="ISO8601"))
+            except (ValueError, TypeError, OverflowError):
+                return None
+    if isinstance(col.dtype, pd.DatetimeTZDtype):
+        col = col.dt.tz_localize(None)  # local wall-clock time, as the library reads it
+    last = col.max()
+    return None if pd.isna(last) else pd.Timestamp(last).normalize()
+
+
+# ------------------------------------------------------------------------------------------ output
 
 
 def _floors(items: Sequence[str]) -> dict[str, float]:
@@ -75,6 +493,53 @@ def _floors(items: Sequence[str]) -> dict[str, float]:
     return floors
 
 
+_Group = tuple[tuple[object, ...], dict[str, float]]
+
+
+def _is_missing(value: object) -> bool:
+    if isinstance(value, float | np.floating):
+        return math.isnan(value)
+    return value is None or value is pd.NaT or value is pd.NA
+
+
+def _groups(values: pd.Series) -> tuple[list[str], list[_Group]]:
+    """Return the group columns, and per group (in the library's order) its labels and its KPIs.
+
+    Without a breakdown there is one group with no labels. A missing label becomes None.
+    """
+    if values.index.nlevels == 1:
+        return [], [((), {str(k): float(v) for k, v in values.items()})]
+    names = [str(n) for n in values.index.names[:-1]]
+    groups: dict[tuple[object, ...], dict[str, float]] = {}
+    for key, value in values.items():
+        parts = cast(tuple[object, ...], key)  # MultiIndex keys are tuples
+        label = tuple(None if _is_missing(v) else v for v in parts[:-1])
+        groups.setdefault(label, {})[str(parts[-1])] = float(value)
+    return names, list(groups.items())
+
+
+def _label_text(value: object) -> str:
+    return "(missing)" if value is None else str(value)
+
+
+def _group_text(names: Sequence[str], labels: Sequence[object]) -> str:
+    return ", ".join(f"{n}={_label_text(v)}" for n, v in zip(names, labels, strict=True))
+
+
+def _json_label(value: object) -> object:
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    return str(value)  # dates, periods, ...
+
+
+def _json_value(value: float) -> float | None:
+    return float(value) if math.isfinite(value) else None
+
+
 def _format_value(value: float) -> str:
     if math.isnan(value):
         return "n/a"
@@ -84,28 +549,67 @@ def _format_value(value: float) -> str:
 
 
 def _render(values: pd.Series, fmt: str) -> str:
-    header = {k: str(v) for k, v in values.attrs.items()}
+    header = {str(k): str(v) for k, v in values.attrs.items()}
+    names, groups = _groups(values)
     if fmt == "json":
-        payload = {
-            **header,
-            "kpis": {k: (None if math.isnan(v) else float(v)) for k, v in values.items()},
-        }
+        if not names:
+            payload: dict[str, object] = {
+                **header,
+                "kpis": {k: _json_value(v) for k, v in groups[0][1].items()},
+            }
+        else:
+            payload = {
+                **header,
+                "by": names,
+                "groups": [
+                    {
+                        "group": {n: _json_label(v) for n, v in zip(names, labels, strict=True)},
+                        "kpis": {k: _json_value(v) for k, v in kpis_.items()},
+                    }
+                    for labels, kpis_ in groups
+                ],
+            }
         return json.dumps(payload, indent=2)
     if fmt == "csv":
-        lines = ["kpi,value"] + [
-            f"{k},{'' if math.isnan(v) else repr(float(v))}" for k, v in values.items()
-        ]
-        return "\n".join(lines)
-    width = max(len(str(k)) for k in values.index)
+        # One tidy table: the group columns, the KPI and its value, then the header values repeated on
+        # every row, so that the file loads as it is and still says what it measured.
+        out = _Lines()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow([*names, "kpi", "value", *header])
+        for labels, kpis_ in groups:
+            cells = ["" if v is None else str(v) for v in labels]
+            for k, v in kpis_.items():
+                writer.writerow([*cells, k, "" if math.isnan(v) else repr(v), *header.values()])
+        return "".join(out.parts).rstrip("\n")
+    width = max(len(k) for _, kpis_ in groups for k in kpis_)
     lines = [f"{k}: {v}" for k, v in header.items()]
-    lines += [f"{k!s:<{width}}  {_format_value(float(v)):>14}" for k, v in values.items()]
+    for labels, kpis_ in groups:
+        indent = ""
+        if names:
+            lines += ["", _group_text(names, labels)]
+            indent = "  "
+        lines += [f"{indent}{k:<{width}}  {_format_value(v):>14}" for k, v in kpis_.items()]
     return "\n".join(lines)
+
+
+class _Lines:
+    """A minimal text sink for csv.writer."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.parts.append(text)
+        return len(text)
+
+
+# ----------------------------------------------------------------------------------------- command
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="retention",
-        description="Customer-retention metrics from a transaction log (CSV or parquet).",
+        description="Customer-retention metrics from a transaction log (CSV, parquet or Excel).",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -113,19 +617,81 @@ def _parser() -> argparse.ArgumentParser:
         "kpis",
         help="print the retention KPIs of a transaction file",
         description=(
-            "Print the retention KPIs of a transaction file: one row per purchase with a customer id, a "
-            "date and an amount. Exit status 1 when a KPI is under its --fail-under floor, 2 on bad input."
+            "Print the retention KPIs of a transaction file: one row per purchase (or order line) with a "
+            "customer id, a date and an amount. Exit status 1 when a KPI is under its --fail-under floor, "
+            "2 on bad input."
         ),
     )
     source = k.add_mutually_exclusive_group(required=True)
-    source.add_argument("path", nargs="?", help="CSV or parquet file of transactions")
+    source.add_argument(
+        "path",
+        nargs="?",
+        help="CSV file (optionally .gz, .bz2, .xz, .zip, .zst), parquet (.parquet, .pq) or .xlsx",
+    )
     source.add_argument("--example", action="store_true", help="use the built-in example data")
-    k.add_argument("--customer", default="customer_id", metavar="COL", help="customer id column")
-    k.add_argument("--date", default="date", metavar="COL", help="purchase date column")
-    k.add_argument("--amount", default="amount", metavar="COL", help="amount column")
-    k.add_argument("--freq", default="M", help="period: D, W, M, Q or Y (default M)")
-    k.add_argument(
-        "--as-of", default=None, metavar="DATE", help="observation end (default: last purchase day)"
+    columns = k.add_argument_group("columns")
+    columns.add_argument(
+        "--customer", default="customer_id", metavar="COL", help="customer id column"
+    )
+    columns.add_argument("--date", default="date", metavar="COL", help="purchase date column")
+    columns.add_argument(
+        "--date-format",
+        default=None,
+        metavar="FORMAT",
+        help="strptime format of text dates, e.g. %%d.%%m.%%Y (default: ISO 8601, parsed by the library)",
+    )
+    columns.add_argument(
+        "--amount", default="amount", metavar="COL", help="amount column (used when present)"
+    )
+    columns.add_argument(
+        "--order-id",
+        default=None,
+        metavar="COL",
+        help="order (invoice) id column, for files with one row per order line",
+    )
+    columns.add_argument(
+        "--by",
+        action="append",
+        default=[],
+        metavar="COL",
+        help="break the KPIs down by this column (each customer's value on their first purchase); repeatable",
+    )
+    kpi = k.add_argument_group("KPIs")
+    kpi.add_argument("--freq", default="M", help="period: D, W, M, Q or Y (default M)")
+    kpi.add_argument(
+        "--observation-end",
+        "--as-of",
+        dest="observation_end",
+        default=None,
+        metavar="DATE",
+        help="last day observed, inclusive (default: the last purchase day)",
+    )
+    kpi.add_argument(
+        "--returns",
+        default="net",
+        choices=("net", "drop"),
+        help="rows of negative amount: returns netted against revenue (net, default) or ignored (drop)",
+    )
+    kpi.add_argument(
+        "--drop-missing-ids",
+        action="store_true",
+        help="drop rows without a customer id (their count is printed on stderr) instead of failing",
+    )
+    reading = k.add_argument_group("CSV files")
+    reading.add_argument(
+        "--sep",
+        default=None,
+        metavar="SEP",
+        help="separator: one character or 'tab' (default: recognised from the file among , ; tab |)",
+    )
+    reading.add_argument(
+        "--decimal", default=".", metavar="CHAR", help="decimal mark of numbers (default .)"
+    )
+    reading.add_argument(
+        "--encoding",
+        default=None,
+        metavar="NAME",
+        help="text encoding (default utf-8, with or without a byte-order mark)",
     )
     k.add_argument(
         "--format", default="table", choices=("table", "json", "csv"), help="output format"
@@ -135,37 +701,126 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="exit with status 1 if KPI NAME is under VALUE (or undefined); repeatable",
+        help="exit with status 1 if KPI NAME is under VALUE (or undefined), in any group; repeatable",
     )
     return parser
 
 
+def _load(args: argparse.Namespace) -> _Table:
+    if args.example:
+        return _Table(example_transactions(), "row", 1)
+    columns = _Columns(
+        required=(args.customer, args.date, *([args.order_id] if args.order_id else []), *args.by),
+        amount=args.amount,
+        date=args.date,
+    )
+    return _read_table(
+        args.path,
+        columns,
+        sep=_separator(args.sep),
+        decimal=args.decimal,
+        encoding=args.encoding,
+    )
+
+
+def _compute(tx: pd.DataFrame, args: argparse.Namespace) -> tuple[pd.Series, list[str]]:
+    """Run ``rt.kpis``; return its result and its RetentionWarnings, one line each."""
+    # Only the options that differ from the library's defaults are passed.
+    options: dict[str, Any] = {}
+    if args.order_id is not None:
+        options["order_id"] = args.order_id
+    if args.returns != "net":
+        options["returns"] = args.returns
+    if args.by:
+        options["by"] = args.by[0] if len(args.by) == 1 else list(args.by)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RetentionWarning)
+        values = kpis(
+            tx,
+            freq=args.freq,
+            customer_id=args.customer,
+            date=args.date,
+            amount=args.amount,
+            observation_end=args.observation_end,
+            **options,
+        )
+    lines: list[str] = []
+    for w in caught:
+        if issubclass(w.category, RetentionWarning):
+            line = f"retention: warning: {_one_line(w.message)}"
+            if line not in lines:  # the same warning for every group is said once
+                lines.append(line)
+        else:  # not ours to reword: let Python's filters decide what to do with it
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+    return values, lines
+
+
+def _print_output(text: str) -> None:
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        # The reader went away (`retention kpis ... | head`). Later writes go nowhere, and the floors
+        # still decide the exit status.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
 def _kpis_command(args: argparse.Namespace) -> int:
     floors = _floors(args.fail_under)
-    tx = example_transactions() if args.example else _read_table(args.path, args.date)
-    values = kpis(
-        tx,
-        freq=args.freq,
-        customer_id=args.customer,
-        date=args.date,
-        amount=args.amount,
-        observation_end=args.as_of,
-    )
-    print(_render(values, args.format))
+    _check_text_options(args)
+    table = _load(args)
+    tx = table.frame
+    notes: list[str] = []  # printed once the KPIs are computed, so that an error stays one line
+    if args.drop_missing_ids:
+        tx, dropped = _drop_missing_ids(tx, args.customer)
+        if dropped:
+            rows = "row" if dropped == 1 else "rows"
+            notes.append(f"retention: dropped {dropped:,} {rows} without a customer id")
+    if args.date_format is not None:
+        tx = _parse_dates(tx, args.date, args.date_format, table)
+    try:
+        values, warned = _compute(tx, args)
+    except InvalidValueError as e:
+        if (
+            not args.drop_missing_ids
+            and "(the customer_id column)" in str(e)
+            and "missing" in str(e)
+        ):
+            msg = f"{e} Or pass --drop-missing-ids to drop them."
+            raise InvalidValueError(msg) from e
+        raise
+    notes += warned
+    if args.observation_end is not None and values.attrs.get("observation_end"):
+        last = _last_purchase(tx, args.date, args.amount)
+        end = pd.Timestamp(values.attrs["observation_end"])
+        if last is not None and end > last:
+            days = (end - last).days
+            notes.append(
+                f"retention: warning: the observation end {end:%Y-%m-%d} is {days:,} day"
+                f"{'s' if days != 1 else ''} after the last purchase ({last:%Y-%m-%d}); those days "
+                "count as observed days without purchases"
+            )
+    for line in notes:
+        print(line, file=sys.stderr)
+    _print_output(_render(values, args.format))
+    names, groups = _groups(values)
     failed = 0
-    for name, floor in floors.items():
-        value = float(values[name])
-        if math.isnan(value):
-            print(
-                f"retention: KPI {name} is undefined (n/a), so it cannot meet its floor {floor:g}",
-                file=sys.stderr,
-            )
-            failed += 1
-        elif value < floor:
-            print(
-                f"retention: KPI {name} = {value:.4g} is under its floor {floor:g}", file=sys.stderr
-            )
-            failed += 1
+    for labels, kpis_ in groups:
+        where = f" in group {_group_text(names, labels)}" if names else ""
+        for name, floor in floors.items():
+            value = kpis_.get(name, math.nan)
+            if math.isnan(value):
+                print(
+                    f"retention: KPI {name} is undefined (n/a){where}, so it cannot meet its floor {floor:g}",
+                    file=sys.stderr,
+                )
+                failed += 1
+            elif value < floor:
+                print(
+                    f"retention: KPI {name} = {value:.4g} is under its floor {floor:g}{where}",
+                    file=sys.stderr,
+                )
+                failed += 1
     return 1 if failed else 0
 
 
@@ -185,15 +840,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     Examples
     --------
     >>> main(["kpis", "--example", "--format", "csv", "--fail-under", "customers=1"])  # doctest: +ELLIPSIS
-    kpi,value
-    customers,...
+    kpi,value,observation_end,freq,period
+    customers,...,2024-12-31,M,2024-12
+    ...
     0
     """
     args = _parser().parse_args(argv)
     try:
         return _kpis_command(args)
-    except (RetentionError, _UsageError, OSError) as e:
-        print(f"retention: error: {e}", file=sys.stderr)
+    except (RetentionError, _UsageError, _ReadError, OSError) as e:
+        print(f"retention: error: {_one_line(e)}", file=sys.stderr)
         return 2
 
 

@@ -1,9 +1,14 @@
-"""Simulated transaction logs: the BG/NBD buying process with Gamma-Gamma spend, and the built-in example.
+"""Data: simulated transaction logs, the built-in example and the published data sets.
 
 :func:`simulate_transactions` draws customers from the generating process of the BG/NBD model (Fader, Hardie &
 Lee 2005) for *when* they buy and of the Gamma-Gamma model (Fader & Hardie 2013) for *how much*; the models
 that the library fits are therefore exactly right for its output, which makes it the reference data for tests
 and benchmarks. :func:`example_transactions` is a fixed draw of it that the README and the docs use.
+
+:func:`load_cdnow`, :func:`load_donations` and :func:`load_sbg_survival` read the real data sets of the
+papers whose published estimates the library reproduces. The files ship inside the package, in
+``retention/data`` with their source and licence in its README, so the tests that check published results
+run from any clone.
 
 Reproducibility: every random number comes from the raw 64-bit output of numpy's ``PCG64`` bit generator,
 whose stream numpy guarantees across versions, turned into uniforms with one fixed formula; the gamma,
@@ -17,6 +22,7 @@ day or cent boundary to show.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from importlib import resources
 from typing import Final, Literal, TypeAlias
 
 import numpy as np
@@ -24,8 +30,15 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from retention.errors import InvalidParameterError
+from retention.frames.schema import check_option
 
-__all__ = ["example_transactions", "simulate_transactions"]
+__all__ = [
+    "example_transactions",
+    "load_cdnow",
+    "load_donations",
+    "load_sbg_survival",
+    "simulate_transactions",
+]
 
 Seed: TypeAlias = int | np.integer | np.random.SeedSequence | np.random.Generator | None
 Acquisition: TypeAlias = Literal["uniform", "start"] | Sequence[object] | ArrayLike
@@ -40,6 +53,10 @@ _AMOUNT_MAX: Final = 1e12
 _EXAMPLE_SEED: Final = 20240101
 _EXAMPLE_CHANNELS: Final = ("web", "store", "app")
 _EXAMPLE_CHANNEL_CUTS: Final = (0.5, 0.8)  # web below 0.5, store below 0.8, app above: 50/30/20%
+# The managers come from a stream of their own, so adding them changed no other column of the example.
+_EXAMPLE_MANAGER_SEED: Final = 20240102
+_EXAMPLE_MANAGERS: Final = ("Avery", "Blake", "Casey", "Drew", "Emery", "Finley")
+_CDNOW_KINDS: Final = ("sample", "master")
 
 
 class _Uniforms:
@@ -427,34 +444,46 @@ def example_transactions() -> pd.DataFrame:
     """Return the built-in example: 3,000 simulated customers over 2023-2024.
 
     A fixed draw of :func:`simulate_transactions` (default parameters, seed 20240101, customers acquired
-    uniformly from 2023-01-01 to 2024-12-31) with an extra column ``channel``, the customer's sign-up
-    channel: ``"web"``, ``"store"`` or ``"app"`` with shares 50/30/20%, drawn independently of behaviour.
-    It shows that extra columns are ignored. The table is the same on every machine and numpy version,
-    and each call returns a new copy that can be modified freely.
+    uniformly from 2023-01-01 to 2024-12-31) with two extra per-customer columns, drawn independently of
+    behaviour: ``channel``, the customer's sign-up channel (``"web"``, ``"store"`` or ``"app"`` with shares
+    50/30/20%), and ``manager``, the customer's account manager (one of ``"Avery"``, ``"Blake"``,
+    ``"Casey"``, ``"Drew"``, ``"Emery"`` and ``"Finley"``, each with probability 1/6). They show that extra
+    columns are ignored, and give something to split results by (``by="channel"``, ``by="manager"``). The
+    table is the same on every machine and numpy version, and each call returns a new copy that can be
+    modified freely.
 
     Returns
     -------
     pandas.DataFrame
         7,533 rows sorted by date then customer id, columns ``customer_id`` (int64, 1 to 3000), ``date``
-        (datetime64[ns]), ``amount`` (float64) and ``channel`` (str).
+        (datetime64[ns]), ``amount`` (float64), ``channel`` (str) and ``manager`` (str). A customer has the
+        same channel and manager on all of their rows.
 
     See Also
     --------
     simulate_transactions : The generating process and its parameters.
+    load_cdnow : Real transactions: the CDNOW data of the published model fits.
+
+    Notes
+    -----
+    The manager is drawn from a random stream of its own (seed 20240102), not from the one that makes the
+    transactions and channels, so that adding the column changed no other value of the table.
 
     Examples
     --------
     >>> import retention as rt
     >>> tx = rt.example_transactions()
     >>> tx.head()
-       customer_id       date  amount channel
-    0            1 2023-01-01   26.28     web
-    1            2 2023-01-01   18.59     web
-    2            3 2023-01-01    8.32   store
-    3            4 2023-01-01   75.68     app
-    4            5 2023-01-02   28.90     web
+       customer_id       date  amount channel manager
+    0            1 2023-01-01   26.28     web   Emery
+    1            2 2023-01-01   18.59     web  Finley
+    2            3 2023-01-01    8.32   store  Finley
+    3            4 2023-01-01   75.68     app   Emery
+    4            5 2023-01-02   28.90     web   Emery
     >>> tx["date"].min(), tx["date"].max()
     (Timestamp('2023-01-01 00:00:00'), Timestamp('2024-12-31 00:00:00'))
+    >>> tx.groupby("customer_id")["manager"].first().value_counts().sort_index().to_dict()
+    {'Avery': 466, 'Blake': 508, 'Casey': 519, 'Drew': 504, 'Emery': 491, 'Finley': 512}
     """
     bit_generator = np.random.PCG64(_EXAMPLE_SEED)
     tx = simulate_transactions(3000, seed=np.random.Generator(bit_generator))
@@ -462,7 +491,249 @@ def example_transactions() -> pd.DataFrame:
     u = 1.0 - _Uniforms(bit_generator).uniform(3000)
     codes = np.searchsorted(np.array(_EXAMPLE_CHANNEL_CUTS), u, side="right")
     channel = np.array(_EXAMPLE_CHANNELS, dtype=object)[codes]
-    tx["channel"] = pd.Series(
-        channel[tx["customer_id"].to_numpy() - 1], index=tx.index, dtype="str"
-    )
+    row_customer = tx["customer_id"].to_numpy() - 1
+    tx["channel"] = pd.Series(channel[row_customer], index=tx.index, dtype="str")
+    # 1 - U lies in [0, 1 - 2**-53], so 6 (1 - U) rounds to below 6 and its floor is one of 0 .. 5, each
+    # with probability 1/6.
+    v = 1.0 - _Uniforms(np.random.PCG64(_EXAMPLE_MANAGER_SEED)).uniform(3000)
+    manager_codes = np.floor(v * len(_EXAMPLE_MANAGERS)).astype(np.int64)
+    manager = np.array(_EXAMPLE_MANAGERS, dtype=object)[manager_codes]
+    tx["manager"] = pd.Series(manager[row_customer], index=tx.index, dtype="str")
     return tx
+
+
+# --- the published data sets --------------------------------------------------------------------------------
+
+
+def _read_packaged(
+    name: str, dtype: dict[str, type], *, index_col: str | None = None
+) -> pd.DataFrame:
+    """Read one csv file shipped in ``retention/data`` (gzip-compressed if its name ends in ``.gz``).
+
+    Every call reads the file again, so callers get a frame of their own that they may modify.
+    """
+    resource = resources.files("retention") / "data" / name
+    with resource.open("rb") as handle:
+        return pd.read_csv(
+            handle,
+            compression="gzip" if name.endswith(".gz") else None,
+            dtype=dtype,
+            index_col=index_col,
+        )
+
+
+def load_cdnow(kind: Literal["sample", "master"] = "sample") -> pd.DataFrame:
+    r"""Load the CDNOW transactions: the data of the published BG/NBD, Pareto/NBD and Gamma-Gamma fits.
+
+    CDNOW was an online music store. The data are the purchases of the 23,570 customers who made their
+    first purchase there in the first quarter of 1997, followed until 30 June 1998; the ``"sample"`` is the
+    1/10 sample of these customers that Fader, Hardie & Lee (2005) and later papers analyse.
+
+    Parameters
+    ----------
+    kind : {"sample", "master"}, default "sample"
+        ``"sample"``: the 2,357 customers of the published analyses (6,919 rows). ``"master"``: the whole
+        cohort of 23,570 customers (69,659 rows).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per purchase record, sorted by customer then date, with columns ``customer_id`` (int64,
+        1 to 2,357 or 23,570), ``date`` (datetime64[ns], the purchase day at midnight), ``cds`` (int64,
+        number of CDs bought) and ``amount`` (float64, in US dollars). A customer can have several rows on
+        one day. Each call returns a new frame, which may be modified freely.
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``kind`` is not ``"sample"`` or ``"master"``.
+
+    See Also
+    --------
+    rfm_summary : The per-customer summary that the models are fitted to.
+    example_transactions : A simulated table, from the BG/NBD model with parameters close to the CDNOW fit.
+
+    Notes
+    -----
+    Source: the versions of ``CDNOW_sample.txt`` and ``CDNOW_master.txt`` (made available by Bruce Hardie,
+    http://www.brucehardie.com/datasets/) that are distributed with the ``lifetimes`` package, MIT licence
+    (Copyright (c) 2015 Cameron Davidson-Pilon), with named columns and ISO dates. They are packaged as
+    ``retention/data/cdnow_sample.csv.gz`` and ``cdnow_master.csv.gz``.
+
+    The published analyses use the sample with a 39-week calibration period ending 1997-09-30; purchases of
+    one day are one transaction and times are in weeks. That summary
+    (``rfm_summary(tx, time_unit="W", calibration_end="1997-09-30", amount="amount")``) has 2,357
+    customers with 2,457 repeat transactions, and it reproduces:
+
+    - BG/NBD (Fader, Hardie & Lee 2005): $r$ = 0.243, $\alpha$ = 4.414, $a$ = 0.793, $b$ = 2.426,
+      log-likelihood -9582.4;
+    - Pareto/NBD (values as in Fader, Hardie & Lee 2005): $r$ = 0.553, $\alpha$ = 10.578, $s$ = 0.606,
+      $\beta$ = 11.669, log-likelihood -9595.0;
+    - Gamma-Gamma (Fader & Hardie 2013), on the 946 customers with repeat transactions in calibration and
+      their mean repeat spend: $p$ = 6.25, $q$ = 3.74, $\gamma$ = 15.44, log-likelihood -4055.9.
+
+    References
+    ----------
+    .. [1] Fader, P. S., Hardie, B. G. S., & Lee, K. L. (2005). "Counting Your Customers" the Easy Way: An
+       Alternative to the Pareto/NBD Model. Marketing Science, 24(2), 275-284.
+    .. [2] Fader, P. S., & Hardie, B. G. S. (2013). The Gamma-Gamma Model of Monetary Value.
+       http://www.brucehardie.com/notes/025/
+
+    Examples
+    --------
+    >>> import retention as rt
+    >>> tx = rt.load_cdnow()
+    >>> tx.head(3)
+       customer_id       date  cds  amount
+    0            1 1997-01-01    2   29.33
+    1            1 1997-01-18    2   29.73
+    2            1 1997-08-02    1   14.96
+    >>> tx.shape, tx["customer_id"].nunique()
+    ((6919, 4), 2357)
+    >>> summary = rt.rfm_summary(tx, time_unit="W", calibration_end="1997-09-30")
+    >>> len(summary), int(summary["frequency"].sum())
+    (2357, 2457)
+    >>> model = rt.BetaGeo.fit(summary)
+    >>> {name: round(value, 3) for name, value in model.params.items()}
+    {'r': 0.243, 'alpha': 4.414, 'a': 0.793, 'b': 2.426}
+    >>> round(model.loglik, 1)
+    -9582.4
+
+    The whole cohort is ten times larger:
+
+    >>> master = rt.load_cdnow("master")
+    >>> master.shape, master["customer_id"].nunique()
+    ((69659, 4), 23570)
+    """
+    check_option("kind", kind, _CDNOW_KINDS, "load_cdnow")
+    tx = _read_packaged(
+        f"cdnow_{kind}.csv.gz",
+        dtype={"customer_id": np.int64, "date": str, "cds": np.int64, "amount": np.float64},
+    )
+    tx["date"] = pd.to_datetime(tx["date"], format="%Y-%m-%d").astype("datetime64[ns]")
+    return tx
+
+
+def load_donations() -> pd.DataFrame:
+    r"""Load the repeat donations of the 1995 cohort: the data of the published BG/BB fit.
+
+    The 11,104 people who first donated to a nonprofit organisation in 1995, and whether they donated again
+    in each of the 6 following years (1996-2001), as repeat-transaction patterns: one row per combination
+    of frequency and recency, with the number of donors who show it.
+
+    Returns
+    -------
+    pandas.DataFrame
+        22 rows, one per pattern, with int64 columns ``frequency`` (years with a repeat donation, 0 to 6),
+        ``recency`` (the last such year, 1 to 6, or 0 for none), ``periods`` (the 6 opportunities) and
+        ``weights`` (the number of donors with the pattern; 11,104 in all). Each call returns a new frame,
+        which may be modified freely.
+
+    See Also
+    --------
+    BetaGeoBetaBinom : The discrete-time model fitted to these data.
+
+    Notes
+    -----
+    Source: the version of the donation data (made available by Bruce Hardie,
+    http://www.brucehardie.com/datasets/) that is distributed with the ``lifetimes`` package, MIT licence
+    (Copyright (c) 2015 Cameron Davidson-Pilon). It is packaged as ``retention/data/donations.csv``.
+
+    Fitted with the pattern counts as weights, the BG/BB model reproduces the estimates of Fader, Hardie &
+    Shang (2010): $\alpha$ = 1.204, $\beta$ = 0.750, $\gamma$ = 0.657, $\delta$ = 2.783, log-likelihood
+    -33225.6.
+
+    References
+    ----------
+    .. [1] Fader, P. S., Hardie, B. G. S., & Shang, J. (2010). Customer-Base Analysis in a Discrete-Time
+       Noncontractual Setting. Marketing Science, 29(6), 1086-1108.
+
+    Examples
+    --------
+    >>> import retention as rt
+    >>> donations = rt.load_donations()
+    >>> donations.head(3)
+       frequency  recency  periods  weights
+    0          0        0        6     3464
+    1          1        1        6     1091
+    2          1        2        6      277
+    >>> donations.shape, int(donations["weights"].sum())
+    ((22, 4), 11104)
+    >>> model = rt.BetaGeoBetaBinom.fit(
+    ...     frequency=donations["frequency"],
+    ...     recency=donations["recency"],
+    ...     n_periods=donations["periods"],
+    ...     weights=donations["weights"],
+    ... )
+    >>> {name: round(value, 3) for name, value in model.params.items()}
+    {'alpha': 1.204, 'beta': 0.75, 'gamma': 0.657, 'delta': 2.783}
+    >>> round(model.loglik, 1)
+    -33225.6
+    """
+    return _read_packaged(
+        "donations.csv",
+        dtype={
+            "frequency": np.int64,
+            "recency": np.int64,
+            "periods": np.int64,
+            "weights": np.int64,
+        },
+    )
+
+
+def load_sbg_survival() -> pd.DataFrame:
+    r"""Load the survivor counts of two subscriber cohorts: the data of the published sBG fits.
+
+    Of 1,000 customers who signed up in year 0, how many are still customers at the start of each of the
+    years 0 to 12, for a cohort of "regular" and one of "high end" customers. Fader & Hardie (2007) fit the
+    shifted-beta-geometric model to years 0-7 and project years 8-12.
+
+    Returns
+    -------
+    pandas.DataFrame
+        13 rows indexed by ``year`` (int64, 0 to 12), with int64 columns ``regular`` and ``high_end`` (the
+        customers still active, 1,000 in year 0). Each call returns a new frame, which may be modified
+        freely.
+
+    See Also
+    --------
+    ShiftedBetaGeometric : The contractual model fitted to these data.
+
+    Notes
+    -----
+    Source: Table 1 of Fader & Hardie (2007), transcribed; packaged as ``retention/data/sbg_survival.csv``.
+    The numbers are published facts, given with their source.
+
+    Fitted to years 0-7, the sBG model reproduces the paper's estimates: regular $\alpha$ = 0.704,
+    $\beta$ = 1.182 (log-likelihood -1680.3); high end $\alpha$ = 0.668, $\beta$ = 3.806
+    (log-likelihood -1611.2).
+
+    References
+    ----------
+    .. [1] Fader, P. S., & Hardie, B. G. S. (2007). How to Project Customer Retention. Journal of
+       Interactive Marketing, 21(1), 76-90.
+
+    Examples
+    --------
+    >>> import retention as rt
+    >>> survival = rt.load_sbg_survival()
+    >>> survival.head(4)
+          regular  high_end
+    year
+    0        1000      1000
+    1         631       869
+    2         468       743
+    3         382       653
+    >>> survival.shape
+    (13, 2)
+    >>> model = rt.ShiftedBetaGeometric.fit(survival.loc[0:7, "regular"])
+    >>> {name: round(value, 3) for name, value in model.params.items()}
+    {'alpha': 0.704, 'beta': 1.182}
+    >>> round(model.loglik, 1)
+    -1680.3
+    """
+    return _read_packaged(
+        "sbg_survival.csv",
+        index_col="year",
+        dtype={"year": np.int64, "regular": np.int64, "high_end": np.int64},
+    )

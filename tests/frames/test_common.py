@@ -1,87 +1,140 @@
 """One battery over every public function that reads a transaction table (see tests/registry.py).
 
 As in scikit-learn's `sklearn/metrics/tests/test_common.py`: the registry lists the functions, these tests
-check what all of them promise.
+check what all of them promise, and the capability flags of each entry say which shared options apply.
 """
 
 from __future__ import annotations
 
 import copy
+import inspect
+import warnings
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from retention.errors import ColumnNotFoundError, ColumnTypeError, InvalidValueError
-from tests.registry import REGISTRY, Entry
-
-ids = [e.name for e in REGISTRY]
-entries = pytest.mark.parametrize("entry", REGISTRY, ids=ids)
-with_amount = pytest.mark.parametrize(
-    "entry",
-    [e for e in REGISTRY if e.needs_amount],
-    ids=[e.name for e in REGISTRY if e.needs_amount],
+import retention as rt
+from retention.errors import (
+    ColumnNotFoundError,
+    ColumnTypeError,
+    InvalidParameterError,
+    InvalidValueError,
+    RetentionWarning,
 )
+from retention.frames.schema import OPTION_DOCS
+from tests.registry import CONTACT_LOGS, REGISTRY, Entry
+
+
+def _param(entries: list[Entry]) -> Any:
+    return pytest.mark.parametrize("entry", entries, ids=[e.name for e in entries])
+
+
+every = _param(REGISTRY + CONTACT_LOGS)
+entries = _param(REGISTRY)
+with_amount = _param([e for e in REGISTRY if e.needs_amount])
+without_money = _param([e for e in REGISTRY if not e.money])
+with_by = _param([e for e in REGISTRY if e.by])
+with_lines = _param([e for e in REGISTRY if e.lines])
+
+END = "2024-07-15"  # the last purchase day of sample(), passed where groups are compared
 
 
 def sample() -> pd.DataFrame:
     """Seven customers over seven months with repeat buyers, a lapse, a return and a same-day duplicate."""
     rows = [
-        (1, "2024-01-03", 10.0),
-        (1, "2024-02-14", 12.5),
-        (1, "2024-03-01", 8.0),
-        (1, "2024-05-20", 20.0),
-        (2, "2024-01-15", 30.0),
-        (2, "2024-01-15", 30.0),
-        (2, "2024-04-02", -5.0),
-        (3, "2024-02-01", 15.0),
-        (3, "2024-02-28", 15.0),
-        (3, "2024-06-30", 7.0),
-        (4, "2024-03-10", 50.0),
-        (5, "2024-03-31", 5.0),
-        (5, "2024-04-01", 6.0),
-        (5, "2024-05-05", 7.0),
-        (5, "2024-06-06", 8.0),
-        (6, "2024-05-01", 9.0),
-        (7, "2024-07-15", 11.0),
+        (1, "2024-01-03", 10.0, "web"),
+        (1, "2024-02-14", 12.5, "store"),
+        (1, "2024-03-01", 8.0, "web"),
+        (1, "2024-05-20", 20.0, "web"),
+        (2, "2024-01-15", 30.0, "store"),
+        (2, "2024-01-15", 30.0, "web"),
+        (2, "2024-04-02", -5.0, "store"),
+        (3, "2024-02-01", 15.0, "app"),
+        (3, "2024-02-28", 15.0, "web"),
+        (3, "2024-06-30", 7.0, "app"),
+        (4, "2024-03-10", 50.0, "web"),
+        (5, "2024-03-31", 5.0, "store"),
+        (5, "2024-04-01", 6.0, "store"),
+        (5, "2024-05-05", 7.0, "web"),
+        (5, "2024-06-06", 8.0, "web"),
+        (6, "2024-05-01", 9.0, "app"),
+        (7, "2024-07-15", 11.0, "web"),
     ]
-    tx = pd.DataFrame(rows, columns=["customer_id", "date", "amount"])
+    tx = pd.DataFrame(rows, columns=["customer_id", "date", "amount", "channel"])
     tx["date"] = pd.to_datetime(tx["date"])
-    tx["channel"] = "web"  # an extra column, ignored
+    tx.insert(1, "order_id", [f"o{i:02d}" for i in range(len(tx))])
+    tx["note"] = "extra"  # an extra column, ignored
     return tx
 
 
+def values_of(result: Any) -> np.ndarray[Any, Any]:
+    return np.asarray(result, dtype=float)
+
+
 def assert_same(a: Any, b: Any) -> None:
-    """Equal results; the values of frames and series compared, not their labels."""
+    """Equal results to the last bit; the values of frames and series compared, not their labels."""
     if isinstance(a, pd.DataFrame | pd.Series):
-        np.testing.assert_allclose(
-            np.asarray(a, dtype=float), np.asarray(b, dtype=float), rtol=1e-12, equal_nan=True
-        )
         assert a.shape == b.shape
-    else:
-        np.testing.assert_allclose(a, b, rtol=1e-12, equal_nan=True)
+    np.testing.assert_array_equal(values_of(a), values_of(b))
 
 
-@entries
+def assert_identical(a: Any, b: Any) -> None:
+    """Equal results to the last bit, labels included."""
+    if isinstance(a, pd.DataFrame | pd.Series):
+        pd.testing.assert_index_equal(a.index, b.index)
+    if isinstance(a, pd.DataFrame):
+        pd.testing.assert_index_equal(a.columns, b.columns)
+    assert_same(a, b)
+
+
+# --- the basic battery ----------------------------------------------------------------------------------
+
+
+@every
 def test_runs_and_leaves_input_alone(entry: Entry) -> None:
     tx = sample()
     before = copy.deepcopy(tx)
     entry.call(tx)
+    if entry.transactions:
+        entry.call(tx, order_id="order_id", returns="drop")
+    if entry.by:
+        entry.call(tx, by="channel")
     pd.testing.assert_frame_equal(tx, before)
 
 
-@entries
+@every
 def test_row_order_does_not_matter(entry: Entry) -> None:
     tx = sample()
     shuffled = tx.sample(frac=1.0, random_state=7)
-    expected, got = entry.call(tx), entry.call(shuffled)
-    if isinstance(expected, pd.DataFrame | pd.Series):
-        pd.testing.assert_index_equal(expected.index, got.index)
-    assert_same(expected, got)
+    assert_identical(entry.call(tx), entry.call(shuffled))
+    if entry.by:
+        assert_identical(entry.call(tx, by="channel"), entry.call(shuffled, by="channel"))
 
 
-@entries
+@given(st.randoms(use_true_random=False))
+@settings(max_examples=5, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_row_order_with_cancelling_amounts(random: Any) -> None:
+    """Cancelling and mixed-magnitude amounts: every money result is the same to the last bit."""
+    tx = sample()
+    tx.loc[0:3, "amount"] = [1e16, 1.0, -1e16 + 2.0, 5.0]  # customer 1's total is exactly 8
+    tx.loc[4:6, "amount"] = [0.1, 0.2, -0.3]
+    order = list(range(len(tx)))
+    random.shuffle(order)
+    shuffled = tx.iloc[order]
+    for entry in REGISTRY:
+        if entry.money:
+            try:
+                expected = entry.call(tx)
+            except InvalidValueError:  # a negative total (abc_xyz) is refused whatever the order
+                continue
+            assert_identical(expected, entry.call(shuffled))
+
+
+@every
 def test_huge_and_string_ids(entry: Entry) -> None:
     tx = sample()
     expected = entry.call(tx)
@@ -91,21 +144,21 @@ def test_huge_and_string_ids(entry: Entry) -> None:
         assert_same(expected, entry.call(renamed))
 
 
-@entries
+@every
 def test_timezone_aware_dates_use_local_time(entry: Entry) -> None:
     tx = sample()
     aware = tx.assign(date=tx["date"].dt.tz_localize("America/New_York"))
     assert_same(entry.call(tx), entry.call(aware))
 
 
-@entries
+@every
 def test_one_customer_and_one_row(entry: Entry) -> None:
     tx = sample()
     entry.call(tx[tx["customer_id"] == 1])
     entry.call(tx.iloc[[0]])
 
 
-@entries
+@every
 def test_empty_table(entry: Entry) -> None:
     empty = sample().iloc[0:0]
     result = entry.call(empty)
@@ -116,15 +169,18 @@ def test_empty_table(entry: Entry) -> None:
         assert np.isnan(result)
     # also when the columns have no dtype at all
     entry.call(pd.DataFrame({"customer_id": [], "date": [], "amount": []}))
+    if entry.by:
+        grouped = entry.call(empty, by="channel")
+        assert len(grouped) == 0
 
 
-@entries
+@every
 def test_not_a_frame(entry: Entry) -> None:
     with pytest.raises(ColumnTypeError, match="DataFrame"):
         entry.call(sample().to_dict())
 
 
-@entries
+@every
 def test_missing_column(entry: Entry) -> None:
     with pytest.raises(ColumnNotFoundError, match="customer_id"):
         entry.call(sample().rename(columns={"customer_id": "customer"}))
@@ -132,7 +188,7 @@ def test_missing_column(entry: Entry) -> None:
         entry.call(sample().drop(columns="date"))
 
 
-@entries
+@every
 def test_missing_date(entry: Entry) -> None:
     tx = sample()
     tx.loc[3, "date"] = pd.NaT
@@ -140,7 +196,7 @@ def test_missing_date(entry: Entry) -> None:
         entry.call(tx)
 
 
-@entries
+@every
 def test_unparsable_date(entry: Entry) -> None:
     tx = sample().astype({"date": str})
     tx.loc[3, "date"] = "31/31/2024"
@@ -148,7 +204,7 @@ def test_unparsable_date(entry: Entry) -> None:
         entry.call(tx)
 
 
-@entries
+@every
 def test_mixed_timezones(entry: Entry) -> None:
     tx = sample().astype({"date": object})
     tx.loc[0, "date"] = pd.Timestamp("2024-01-03", tz="UTC")
@@ -157,11 +213,14 @@ def test_mixed_timezones(entry: Entry) -> None:
         entry.call(tx)
 
 
-@entries
+@every
 def test_wrong_date_type(entry: Entry) -> None:
     tx = sample().assign(date=np.arange(17.0))
     with pytest.raises(ColumnTypeError, match="'date'"):
         entry.call(tx)
+
+
+# --- the amount column --------------------------------------------------------------------------------
 
 
 @with_amount
@@ -185,5 +244,273 @@ def test_missing_amount_column(entry: Entry) -> None:
         entry.call(sample().drop(columns="amount"))
 
 
-def test_registry_is_not_empty() -> None:
-    assert len(REGISTRY) >= 5
+@entries
+def test_default_amount_column_is_optional_unless_needed(entry: Entry) -> None:
+    tx = sample()
+    if not entry.needs_amount:
+        # Without an amount column there are no returns: the same as reading no amounts at all.
+        positive = tx[tx["amount"] >= 0]
+        assert_identical(
+            entry.call(positive.drop(columns="amount")), entry.call(positive, amount=None)
+        )
+    with pytest.raises(ColumnNotFoundError, match="'total'"):
+        entry.call(tx, amount="total")  # a column named explicitly must exist
+
+
+# --- orders and returns ---------------------------------------------------------------------------------
+
+
+def order_lines(tx: pd.DataFrame) -> pd.DataFrame:
+    """Split every order into lines: the same order id, amounts split, later lines later on the day."""
+    first = tx.assign(amount=tx["amount"] * 0.25)
+    second = tx.assign(amount=tx["amount"] * 0.75, date=tx["date"] + pd.Timedelta(hours=3))
+    return pd.concat([second, first], ignore_index=True)
+
+
+@with_lines
+def test_order_lines_count_as_one_order(entry: Entry) -> None:
+    tx = sample()
+    expected = entry.call(tx, order_id="order_id")
+    assert_identical(expected, entry.call(order_lines(tx), order_id="order_id"))
+    # Each row is its own order here, so order_id changes nothing.
+    assert_identical(entry.call(tx), expected)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(1, 6),  # customer
+            st.integers(0, 150),  # day
+            st.integers(-3_000, 20_000),  # amount in cents
+            st.integers(1, 3),  # lines in the order
+            st.sampled_from(["web", "store", "app"]),
+        ),
+        min_size=1,
+        max_size=25,
+    )
+)
+@settings(max_examples=15, suppress_health_check=[HealthCheck.too_slow])
+def test_splitting_orders_into_lines_changes_nothing(rows: list[tuple[Any, ...]]) -> None:
+    orders = pd.DataFrame(rows, columns=["customer_id", "day", "cents", "lines", "channel"])
+    orders["order_id"] = np.arange(len(orders))
+    orders["date"] = pd.Timestamp("2024-01-01") + pd.to_timedelta(orders["day"], unit="D")
+    orders["amount"] = orders["cents"] / 100
+    lines = orders.loc[orders.index.repeat(orders["lines"])].copy()
+    line_no = lines.groupby(level=0).cumcount()
+    # Amounts split in whole cents; the first line carries the remainder.
+    share = (lines["cents"] // lines["lines"]).where(
+        line_no > 0, lines["cents"] - (lines["cents"] // lines["lines"]) * (lines["lines"] - 1)
+    )
+    lines["amount"] = share / 100
+    lines["date"] = lines["date"] + pd.to_timedelta(line_no, unit="min")
+    for entry in REGISTRY:
+        if not entry.lines:
+            continue
+        try:
+            expected = entry.call(orders, order_id="order_id")
+        except InvalidValueError:  # refused whatever the lines (a negative total for abc_xyz)
+            continue
+        assert_identical(expected, entry.call(lines, order_id="order_id"))
+
+
+@without_money
+def test_return_rows_change_no_activity(entry: Entry) -> None:
+    tx = sample()
+    refund = pd.DataFrame(
+        {
+            "customer_id": [1, 5, 4],
+            "order_id": ["r1", "r2", "r3"],
+            "date": pd.to_datetime(["2024-02-14", "2024-06-06", "2024-06-01"]),
+            "amount": [-12.5, -3.0, -50.0],
+            "channel": ["web"] * 3,
+            "note": ["refund"] * 3,
+        }
+    )
+    assert_identical(entry.call(tx), entry.call(pd.concat([tx, refund], ignore_index=True)))
+
+
+@entries
+def test_returns_option(entry: Entry) -> None:
+    positive = sample()
+    positive = positive[positive["amount"] >= 0]
+    assert_identical(entry.call(positive), entry.call(positive, returns="drop"))
+    with pytest.raises(InvalidParameterError, match="'returns'"):
+        entry.call(positive, returns="keep")
+
+
+@entries
+def test_order_id_errors(entry: Entry) -> None:
+    with pytest.raises(ColumnNotFoundError, match="order_id"):
+        entry.call(sample(), order_id="invoice")
+    tx = sample()
+    tx.loc[2, "order_id"] = None
+    with pytest.raises(InvalidValueError, match="missing order ids"):
+        entry.call(tx, order_id="order_id")
+
+
+# --- breakdowns -----------------------------------------------------------------------------------------
+
+
+def first_purchase_channel(tx: pd.DataFrame) -> pd.Series:
+    """Each customer's channel on their first purchase (ties to the first channel in sorted order)."""
+    bought = tx[tx["amount"] >= 0] if "amount" in tx else tx
+    first = bought.sort_values(["customer_id", "date", "channel"]).drop_duplicates("customer_id")
+    return first.set_index("customer_id")["channel"]
+
+
+def group_part(result: Any, label: Any) -> Any:
+    if isinstance(result, pd.Series) and not isinstance(result.index, pd.MultiIndex):
+        return result[label]
+    outer = result.index.get_level_values(0)
+    part = result[outer.isna()] if pd.isna(label) else result[outer == label]
+    return part.droplevel(0)
+
+
+def check_groups(entry: Entry, tx: pd.DataFrame, by: Any, groups: pd.Series) -> None:
+    result = entry.call(tx, by=by, observation_end=END)
+    labels = sorted(groups.dropna().unique()) + ([np.nan] if groups.isna().any() else [])
+    if not isinstance(result.index, pd.MultiIndex):  # one number per group
+        assert len(result) == len(labels)
+    for label in labels:
+        members = groups.index[groups.isna()] if pd.isna(label) else groups.index[groups == label]
+        alone = entry.call(tx[tx["customer_id"].isin(members)], observation_end=END)
+        part = group_part(result, label)
+        if isinstance(alone, float):
+            np.testing.assert_array_equal(part, alone)
+            continue
+        if isinstance(alone, pd.DataFrame) and not part.columns.equals(alone.columns):
+            # Tables of periods since acquisition (cohort_table) span the longest group's columns: a
+            # group's extra columns are not covered by its data, so NaN.
+            extra = part.columns.difference(alone.columns)
+            assert part[extra].isna().all().all()
+            part = part[alone.columns]
+        assert_identical(part, alone)
+
+
+@with_by
+def test_by_equals_each_group_alone(entry: Entry) -> None:
+    tx = sample()
+    check_groups(entry, tx, "channel", first_purchase_channel(tx))
+    # A Series from a CRM, with one customer missing: the missing group is a group of its own.
+    managers = pd.Series(
+        ["ann", "bob", "ann", "cy", "bob", "cy"], index=[1, 2, 3, 4, 5, 6], name="manager"
+    )
+    groups = managers.reindex(range(1, 8))
+    check_groups(entry, tx, managers, groups)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(1, 8),
+            st.integers(0, 196),  # up to END
+            st.integers(-2_000, 10_000),
+            st.sampled_from(["web", "store", "app", None]),
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+@settings(max_examples=10, suppress_health_check=[HealthCheck.too_slow])
+def test_by_property(rows: list[tuple[Any, ...]]) -> None:
+    tx = pd.DataFrame(rows, columns=["customer_id", "day", "cents", "channel"])
+    tx["date"] = pd.Timestamp("2024-01-01") + pd.to_timedelta(tx["day"], unit="D")
+    tx["amount"] = tx["cents"] / 100
+    if not (tx["amount"] >= 0).any():
+        return
+    groups = first_purchase_channel(tx.fillna({"channel": "~missing"})).replace("~missing", np.nan)
+    for entry in REGISTRY:
+        if entry.by:
+            with warnings.catch_warnings():
+                warnings.simplefilter(
+                    "ignore", RetentionWarning
+                )  # kpis on rows that look like lines
+                try:
+                    check_groups(entry, tx, "channel", groups)
+                except InvalidValueError:  # refused for the whole table and for a group alike
+                    continue
+
+
+@with_by
+def test_by_errors(entry: Entry) -> None:
+    with pytest.raises(ColumnNotFoundError, match="'region'"):
+        entry.call(sample(), by="region")
+    tx = sample()
+    tx["tags"] = [["a"]] * len(tx)
+    with pytest.raises(ColumnTypeError, match="'tags'"):
+        entry.call(tx, by="tags")
+    with pytest.raises(InvalidParameterError, match="'by'"):
+        entry.call(tx, by=[])
+
+
+def test_by_several_columns() -> None:
+    tx = sample().assign(region=lambda d: np.where(d["customer_id"] % 2 == 0, "north", "south"))
+    result = rt.period_retention(tx, by=["channel", "region"], observation_end=END)
+    assert result.index.names == ["channel", "region", "period"]
+    part = result.xs(("web", "south"), level=["channel", "region"])
+    members = [1, 7]  # web on their first purchase, odd ids
+    expected = rt.period_retention(tx[tx["customer_id"].isin(members)], observation_end=END)
+    assert_identical(part, expected)
+
+
+# --- one contract of options ----------------------------------------------------------------------------
+
+
+def transaction_functions() -> set[str]:
+    """Public functions that read a transaction table: they take customer_id, date and observation_end."""
+    names = set()
+    for name in rt.__all__:
+        obj = getattr(rt, name)
+        if inspect.isfunction(obj):
+            params = inspect.signature(obj).parameters
+            if {"customer_id", "date", "observation_end"} <= set(params):
+                names.add(name)
+    return names
+
+
+def test_registry_lists_every_transaction_function() -> None:
+    assert {e.function.__name__ for e in REGISTRY} == transaction_functions()
+
+
+SHARED = {
+    "customer_id": "customer_id",
+    "date": "date",
+    "amount": "amount",
+    "order_id": None,
+    "observation_end": None,
+    "returns": "net",
+}
+
+
+@pytest.mark.parametrize("name", sorted(transaction_functions()))
+def test_one_contract_of_options(name: str) -> None:
+    function = getattr(rt, name)
+    params = inspect.signature(function).parameters
+    entry = next(e for e in REGISTRY if e.function is function)
+    expected = dict(SHARED)
+    if entry.by:
+        expected["by"] = None
+    for option, default in expected.items():
+        assert option in params, f"{name} lacks {option}="
+        assert params[option].kind is inspect.Parameter.KEYWORD_ONLY, (
+            f"{name}: {option} is not keyword-only"
+        )
+        assert params[option].default == default, (
+            f"{name}: {option} defaults to {params[option].default!r}"
+        )
+    assert ("by" in params) == entry.by
+    if "freq" in params:
+        assert entry.freq
+        assert params["freq"].kind is inspect.Parameter.KEYWORD_ONLY
+    doc = inspect.getdoc(function) or ""
+    for option in expected:
+        text = OPTION_DOCS[option]
+        assert text in doc, f"{name} does not document {option} in the shared words"
+    assert "as_of" not in params
+
+
+def test_one_keyword_dict_for_every_function() -> None:
+    options = {"customer_id": "customer_id", "date": "date", "amount": "amount", "order_id": "order_id",
+               "observation_end": END, "returns": "net"}  # fmt: skip
+    for entry in REGISTRY:
+        entry.call(sample(), **options)

@@ -954,6 +954,11 @@ def _orders(
     customer: NDArray[np.int64], order: NDArray[np.int64], n_order_ids: int
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], int]:
     """Per row the order (a dense code of its (customer, order id)), and per order its customer."""
+    used = np.zeros(n_order_ids, dtype=np.bool_)
+    used[order] = True
+    if not used.all():  # rows dropped (returns="drop"): number the order ids left without gaps
+        order = (np.cumsum(used, dtype=np.int64) - 1)[order]
+        n_order_ids = int(np.count_nonzero(used))
     owner = np.empty(n_order_ids, dtype=np.int64)
     owner[order] = customer
     if np.array_equal(owner[order], customer):
