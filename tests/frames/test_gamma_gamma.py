@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -41,16 +40,11 @@ def spenders() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def cdnow_summary() -> pd.DataFrame:
-    from tests.conftest import SHARED_DATA
-
-    path = SHARED_DATA / "cdnow_sample.csv"
-    if not path.is_file():
-        pytest.skip(f"reference data not found at {path}")
-    tx = pd.read_csv(path)
+    tx = rt.load_cdnow()
     return rt.rfm_summary(tx, time_unit="W", calibration_end="1997-09-30", amount="amount")
 
 
-def test_reproduces_fader_hardie_2013(cdnow_summary: pd.DataFrame, shared_data: Path) -> None:
+def test_reproduces_fader_hardie_2013(cdnow_summary: pd.DataFrame) -> None:
     # The 946 customers with repeat purchases in the 39-week calibration period; spend = the mean of their
     # repeat transactions, the amounts of one day added up first (rfm_summary with daily merging).
     with warnings.catch_warnings():
@@ -66,7 +60,7 @@ def test_reproduces_fader_hardie_2013(cdnow_summary: pd.DataFrame, shared_data: 
     assert round(rt.GammaGamma(**TRUE).mean_spend, 2) == 35.22  # the note's E(Z)
 
 
-def test_cdnow_matches_lifetimes(cdnow_summary: pd.DataFrame, shared_data: Path) -> None:
+def test_cdnow_matches_lifetimes(cdnow_summary: pd.DataFrame) -> None:
     # lifetimes 0.11.3 GammaGammaFitter with p=6.25, q=3.74, v=15.44,
     # conditional_expected_average_profit on the calibration summary of customers 1, 2, 3, 6, 9, 18, 100.
     peer = [24.659613, 18.916852, 35.218978, 71.471015, 27.288386, 17.679366, 28.962736]

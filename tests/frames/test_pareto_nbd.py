@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -40,19 +39,12 @@ def patterns() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def cdnow_summary() -> pd.DataFrame:
-    from tests.conftest import SHARED_DATA
-
-    path = SHARED_DATA / "cdnow_sample.csv"
-    if not path.is_file():
-        pytest.skip(f"reference data not found at {path}")
-    # As ../shared/data/README.md says: same-day purchases merged, times in weeks, calibration to
-    # 1997-09-30 (39 weeks).
-    return rt.rfm_summary(pd.read_csv(path), time_unit="W", calibration_end="1997-09-30")
+    # As in the published analyses: same-day purchases merged, times in weeks, calibration to 1997-09-30
+    # (39 weeks).
+    return rt.rfm_summary(rt.load_cdnow(), time_unit="W", calibration_end="1997-09-30")
 
 
-def test_pareto_nbd_reproduces_the_published_fit(
-    cdnow_summary: pd.DataFrame, shared_data: Path
-) -> None:
+def test_pareto_nbd_reproduces_the_published_fit(cdnow_summary: pd.DataFrame) -> None:
     assert len(cdnow_summary) == 2357
     assert cdnow_summary["frequency"].sum() == 2457
     model = rt.ParetoNBD.fit(cdnow_summary)
@@ -62,7 +54,7 @@ def test_pareto_nbd_reproduces_the_published_fit(
     assert model.n_customers == 2357
 
 
-def test_cdnow_fit_is_a_maximum(cdnow_summary: pd.DataFrame, shared_data: Path) -> None:
+def test_cdnow_fit_is_a_maximum(cdnow_summary: pd.DataFrame) -> None:
     from retention.core.clv.fitting import total_loglik
 
     model = rt.ParetoNBD.fit(cdnow_summary)

@@ -102,10 +102,12 @@ def test_docs_example_scalar_metrics() -> None:
     tx = docs_example()
     # Repeat buyers on two or more distinct days: A (3 days) and B (2); D's two rows share one day.
     assert rt.repeat_purchase_rate(tx) == 2 / 5
-    # 9 rows, 5 customers.
-    assert rt.purchase_frequency(tx) == 9 / 5
-    # 20 + 30 + 25 + 50 + 40 + 10 + 60 - 20 + 55 = 270 over 9 rows.
-    assert rt.average_order_value(tx) == 30.0
+    # 8 orders (D's -20 is a return, not an order), 5 customers.
+    assert rt.purchase_frequency(tx) == 8 / 5
+    # Revenue net of the return, 20 + 30 + 25 + 50 + 40 + 10 + 60 - 20 + 55 = 270, over 8 orders.
+    assert rt.average_order_value(tx) == 270 / 8
+    # returns="drop" ignores the return: 290 over the same 8 orders.
+    assert rt.average_order_value(tx, returns="drop") == 290 / 8
 
 
 def test_docs_example_time_to_second_purchase() -> None:
@@ -122,10 +124,11 @@ def test_docs_example_time_to_second_purchase() -> None:
 def test_docs_example_observation_end_drops_later_purchases() -> None:
     tx = docs_example()
     end = "2024-02-29"
-    # Kept: A (5 Jan, 10 Feb), B (20 Jan), C (31 Jan), D (two rows on 1 Feb); E is not a customer yet.
+    # Kept: A (5 Jan, 10 Feb), B (20 Jan), C (31 Jan), D (an order and a return on 1 Feb); E is not a
+    # customer yet.
     assert rt.repeat_purchase_rate(tx, observation_end=end) == 1 / 4
-    assert rt.purchase_frequency(tx, observation_end=end) == 6 / 4
-    assert rt.average_order_value(tx, observation_end=end) == (20 + 30 + 50 + 10 + 60 - 20) / 6
+    assert rt.purchase_frequency(tx, observation_end=end) == 5 / 4
+    assert rt.average_order_value(tx, observation_end=end) == (20 + 30 + 50 + 10 + 60 - 20) / 5
     got = rt.time_to_second_purchase(tx, observation_end=end)
     np.testing.assert_array_equal(got.to_numpy(), [4, 1, 0.25, 36, 36, 36, 36])
 
@@ -337,11 +340,50 @@ def test_time_to_second_purchase_when_nobody_returned() -> None:
     np.testing.assert_array_equal(got.to_numpy(), [2, 0, 0.0, np.nan, np.nan, np.nan, np.nan])
 
 
-def test_average_order_value_counts_returns() -> None:
+def test_average_order_value_is_net_of_returns_per_order() -> None:
     tx = tx_of([(1, "2024-01-01", 100.0), (1, "2024-01-03", -100.0), (2, "2024-01-04", 50.0)])
-    # (100 - 100 + 50) / 3 rows
-    assert rt.average_order_value(tx) == 50 / 3
-    assert rt.average_order_value(tx.rename(columns={"amount": "net"}), amount="net") == 50 / 3
+    # (100 - 100 + 50) over 2 orders: the return is not an order
+    assert rt.average_order_value(tx) == 50 / 2
+    assert rt.average_order_value(tx.rename(columns={"amount": "net"}), amount="net") == 50 / 2
+    assert rt.average_order_value(tx, returns="drop") == 150 / 2
+    assert rt.purchase_frequency(tx) == 2 / 2
+
+
+def test_order_lines_and_returns_by_hand() -> None:
+    tx = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 1, 1, 2, 2, 3],
+            "invoice": ["A", "A", "B", "C", "D", "D", "E"],
+            "date": pd.to_datetime(
+                [
+                    "2024-01-01 10:00",
+                    "2024-01-01 10:00",
+                    "2024-01-05",
+                    "2024-01-04",
+                    "2024-01-02",
+                    "2024-01-03",
+                    "2024-01-04",
+                ],
+                format="ISO8601",
+            ),
+            # A: two lines, 30; B: one line, 20; C: a cancellation, -20; D: a line and a returned
+            # line netting 5; E: a customer who only returned goods (not a customer).
+            "amount": [10.0, 20.0, 20.0, -20.0, 15.0, -10.0, -7.0],
+        }
+    )
+    assert rt.purchase_frequency(tx, order_id="invoice") == 3 / 2  # A, B; D
+    assert rt.average_order_value(tx, order_id="invoice") == (30 + 20 - 20 + 5) / 3
+    assert rt.repeat_purchase_rate(tx, order_id="invoice") == 1 / 2
+    # Without order_id every row is an order: customer 1 has 3 purchase rows, 2 has 1 (and a return).
+    assert rt.purchase_frequency(tx) == 4 / 2
+    assert rt.average_order_value(tx) == (10 + 20 + 20 - 20 + 15 - 10) / 4
+    # D's date is its earliest row: 2 January; the returned line on 3 January is no visit.
+    got = rt.time_to_second_purchase(tx, order_id="invoice")
+    np.testing.assert_array_equal(got.to_numpy(), [2, 1, 0.5, 4, 4, 4, 4])
+    # A return after the last purchase day falls after the default observation end.
+    late = tx.assign(date=tx["date"].where(tx["invoice"] != "C", pd.Timestamp("2024-01-09")))
+    assert rt.average_order_value(late, order_id="invoice") == (30 + 20 + 5) / 3
+    assert rt.average_order_value(late, order_id="invoice", observation_end="2024-01-09") == 35 / 3
 
 
 # --- properties on random tables ---------------------------------------------------------------
@@ -376,6 +418,7 @@ def reference_period_retention(
 ) -> pd.DataFrame:
     """The definitions, one period at a time with Python sets, from pandas' own periods."""
     pandas_freq = {"W": "W-SUN", "Q": "Q-DEC", "Y": "Y-DEC"}.get(freq, freq)
+    tx = tx[tx["amount"] >= 0]  # returns are never activity
     if observation_end is not None:
         tx = tx[tx["date"].dt.normalize() <= observation_end]
     if len(tx) == 0:
@@ -497,17 +540,31 @@ def test_average_order_value_scales_with_the_amounts(tx: pd.DataFrame, power: in
     factor = 2.0**power
     scaled = tx.assign(amount=tx["amount"] * factor)
     aov = rt.average_order_value(tx)
+    kept, returned = purchases_and_returns(tx, None)
     if np.isnan(aov):
         assert np.isnan(rt.average_order_value(scaled))
     else:
-        assert aov == exact_total(tx["amount"]) / len(tx)
-        assert rt.average_order_value(scaled) == exact_total(scaled["amount"]) / len(tx)
+        net = pd.concat([kept["amount"], returned["amount"]])
+        assert aov == exact_total(net) / len(kept)
+        assert rt.average_order_value(scaled) == exact_total(net * factor) / len(kept)
         assert rt.average_order_value(scaled) == pytest.approx(aov * factor, rel=2**-50)
+
+
+def purchases_and_returns(
+    tx: pd.DataFrame, end: pd.Timestamp | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The purchases up to the observation end, and the returns of their customers up to it."""
+    bought = tx[tx["amount"] >= 0]
+    if end is None:
+        end = bought["date"].max().normalize() if len(bought) else pd.Timestamp.min
+    kept = bought[bought["date"].dt.normalize() <= end]
+    returned = tx[(tx["amount"] < 0) & (tx["date"].dt.normalize() <= end)]
+    return kept, returned[returned["customer_id"].isin(kept["customer_id"])]
 
 
 @given(tables(), ends)
 def test_scalar_metrics_match_their_definitions(tx: pd.DataFrame, end: pd.Timestamp | None) -> None:
-    kept = tx if end is None else tx[tx["date"].dt.normalize() <= end]
+    kept, returned = purchases_and_returns(tx, end)
     days = kept.assign(day=kept["date"].dt.normalize()).groupby("customer_id")["day"]
     distinct_days = days.nunique()
     repeat = rt.repeat_purchase_rate(tx, observation_end=end)
@@ -521,7 +578,7 @@ def test_scalar_metrics_match_their_definitions(tx: pd.DataFrame, end: pd.Timest
         return
     assert repeat == (distinct_days >= 2).sum() / len(distinct_days)
     assert frequency == len(kept) / kept["customer_id"].nunique()
-    assert aov == exact_total(kept["amount"]) / len(kept)
+    assert aov == exact_total(pd.concat([kept["amount"], returned["amount"]])) / len(kept)
     assert 0 <= repeat <= 1
     assert 0 <= summary["share_returned"] <= 1
     assert summary["share_returned"] == repeat

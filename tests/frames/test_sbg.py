@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -27,8 +26,8 @@ HIGH_END = [1000, 869, 743, 653, 593, 551, 517, 491]
 
 
 @pytest.fixture
-def survival(shared_data: Path) -> pd.DataFrame:
-    return pd.read_csv(shared_data / "sbg_survival.csv", index_col="year")
+def survival() -> pd.DataFrame:
+    return rt.load_sbg_survival()
 
 
 @pytest.mark.parametrize(

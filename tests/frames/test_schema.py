@@ -16,6 +16,7 @@ from retention.errors import (
     InvalidParameterError,
     InvalidValueError,
     RetentionError,
+    RetentionWarning,
 )
 from retention.frames.schema import (
     FREQS,
@@ -120,13 +121,15 @@ def test_reduces_to_sorted_codes() -> None:
         [5, 10, 7.5, -2],
     )
     t = read(tx, amount="amount")
-    assert list(t.customer_ids) == ["a", "b", "c"]
+    # c only returned goods: a return is never a purchase, so c is no customer
+    assert list(t.customer_ids) == ["a", "b"]
     assert t.customer_ids.name == "customer_id"
-    np.testing.assert_array_equal(t.customer, [1, 0, 1, 2])
-    np.testing.assert_array_equal(t.amount, [5.0, 10.0, 7.5, -2.0])  # returns are allowed
+    np.testing.assert_array_equal(t.customer, [1, 0, 1])
+    np.testing.assert_array_equal(t.amount, [5.0, 10.0, 7.5])
+    assert len(t.return_customer) == 0
     assert t.observation_end == pd.Timestamp("2024-02-10")
-    assert t.n_customers == 3
-    assert t.n_rows == 4
+    assert t.n_customers == 2
+    assert t.n_rows == 3
 
 
 def test_input_is_not_modified() -> None:
@@ -208,8 +211,12 @@ def test_missing_column_lists_what_exists() -> None:
     tx = pd.DataFrame({"customer": [1], "date": ["2024-01-01"]})
     with pytest.raises(ColumnNotFoundError, match=r"'customer', 'date'.*did you mean 'customer'"):
         read(tx)
+    no_amount = pd.DataFrame({"customer_id": [1], "date": ["2024-01-01"]})
+    assert read(no_amount, amount="amount").amount is None  # the default name, absent: ignored
     with pytest.raises(ColumnNotFoundError, match="amount"):
-        read(pd.DataFrame({"customer_id": [1], "date": ["2024-01-01"]}), amount="amount")
+        read(no_amount, amount="amount", amount_required=True)
+    with pytest.raises(ColumnNotFoundError, match="total"):
+        read(no_amount, amount="total")
 
 
 def test_not_a_frame() -> None:
@@ -319,3 +326,115 @@ def test_duplicate_column_names() -> None:
     tx = pd.DataFrame([[1, "2024-01-01", "2024-01-01"]], columns=["customer_id", "date", "date"])
     with pytest.raises(InvalidValueError, match="more than once"):
         read(tx)
+
+
+# --- orders, returns and groups ------------------------------------------------------------------------
+
+
+def lines() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "a", "b", "b", "c", "a"],
+            "order_id": [7, 7, 8, 7, 9, 10, 11],  # order 7 of a and order 7 of b are two orders
+            "date": pd.to_datetime(
+                [
+                    "2024-01-02 10:00",
+                    "2024-01-01 09:00",
+                    "2024-01-03",
+                    "2024-01-05",
+                    "2024-01-06",
+                    "2024-01-04",
+                    "2024-01-06",
+                ],
+                format="ISO8601",
+            ),
+            "amount": [10.0, 5.0, -4.0, 3.0, -8.0, -1.0, 0.0],
+            "channel": ["web", "shop", "web", "app", "web", "web", "shop"],
+        }
+    )
+
+
+def test_orders_are_customer_and_order_id() -> None:
+    t = read(lines(), amount="amount", order_id="order_id")
+    assert list(t.customer_ids) == ["a", "b"]  # c only returned goods
+    got = sorted(zip(t.customer.tolist(), t.day.tolist(), t.amount.tolist(), strict=True))
+    # a/7: two lines, 15, dated by its earliest line; a/11: zero amount, a purchase; b/7: 3.
+    assert got == [(0, 19723, 15.0), (0, 19728, 0.0), (1, 19727, 3.0)]
+    returned = sorted(zip(t.return_customer.tolist(), t.return_amount.tolist(), strict=True))
+    assert returned == [(0, -4.0), (1, -8.0)]
+    assert t.end_day == 19728  # the last purchase day
+
+
+def test_returns_drop_ignores_negative_rows() -> None:
+    t = read(lines(), amount="amount", order_id="order_id", returns="drop")
+    assert len(t.return_customer) == 0
+    assert sorted(t.amount.tolist()) == [0.0, 3.0, 15.0]
+    with pytest.raises(InvalidParameterError, match="'returns' parameter of test"):
+        read(lines(), returns="ignore")
+
+
+def test_an_order_netting_below_zero_is_a_return() -> None:
+    tx = lines().assign(amount=[10.0, -12.0, 1.0, 3.0, 8.0, 1.0, 2.0])
+    t = read(tx, amount="amount", order_id="order_id")
+    np.testing.assert_array_equal(t.return_amount, [-2.0])
+    assert 19723 not in t.day.tolist()  # a's order 7 is no purchase, so a's first day is 3 January
+
+
+def test_order_id_errors() -> None:
+    tx = lines().astype({"order_id": object})
+    tx.loc[2, "order_id"] = None
+    with pytest.raises(InvalidValueError, match=r"order_id column\) of test has missing order ids"):
+        read(tx, order_id="order_id")
+    with pytest.raises(ColumnNotFoundError, match="invoice"):
+        read(tx, order_id="invoice")
+
+
+def test_group_is_the_value_on_the_first_purchase() -> None:
+    t = read(lines(), amount="amount", order_id="order_id", by="channel")
+    assert t.groups is not None
+    # a's first purchase is order 7 on 1 January (shop); b's is order 7 (app).
+    assert [t.groups.labels[g] for g in t.groups.codes] == ["shop", "app"]
+    assert t.groups.labels.name == "channel"
+    parts = dict(t.split())
+    assert list(parts["shop"].customer_ids) == ["a"]
+    assert list(parts["app"].customer_ids) == ["b"]
+    np.testing.assert_array_equal(parts["app"].return_amount, [-8.0])
+
+
+def test_group_ties_go_to_the_first_label() -> None:
+    tx = pd.DataFrame(
+        {"customer_id": [1, 1], "date": ["2024-01-01", "2024-01-01"], "channel": ["web", "app"]}
+    )
+    for order in ([0, 1], [1, 0]):
+        t = read(tx.iloc[order], by="channel")
+        assert t.groups is not None
+        assert t.groups.labels[t.groups.codes[0]] == "app"
+
+
+def test_groups_from_a_series_and_missing_groups() -> None:
+    managers = pd.Series({"a": "ann", "x": "bob"}, name="manager")
+    t = read(lines(), amount="amount", by=managers)
+    assert t.groups is not None
+    assert t.groups.labels.name == "manager"
+    labels = [t.groups.labels[g] for g in t.groups.codes]
+    assert labels[0] == "ann"
+    assert pd.isna(labels[1])  # b has no manager: a group of its own
+    with pytest.raises(InvalidValueError, match="duplicates"):
+        read(lines(), by=pd.Series(["x", "y"], index=["a", "a"]))
+
+
+@pytest.mark.parametrize("end", [20231130, 1.5, True, np.int64(5)])
+def test_numbers_are_not_observation_ends(end: object) -> None:
+    with pytest.raises(InvalidParameterError, match="is a number"):
+        read(lines(), observation_end=end)
+
+
+def test_line_item_warning() -> None:
+    tx = pd.DataFrame({"customer_id": [1, 1, 2, 2], "date": ["2024-01-01 10:00"] * 4})
+    with pytest.warns(RetentionWarning, match="order_id="):
+        read(tx, warn_line_items=True)
+    read(tx, warn_line_items=True, order_id="customer_id")  # no warning with order_id
+    read(
+        tx.assign(date=["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04"]),
+        warn_line_items=True,
+    )

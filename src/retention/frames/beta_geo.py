@@ -17,7 +17,7 @@ from numpy.typing import ArrayLike, NDArray
 from retention.core.clv import beta_geo as core
 from retention.core.clv.fitting import Likelihood
 from retention.frames.models import FrequencyRecencyModel
-from retention.frames.summary_schema import check_count, check_time, check_times
+from retention.frames.summary_schema import check_count, check_times, shaped
 
 __all__ = ["BetaGeo", "ModifiedBetaGeo"]
 
@@ -39,10 +39,20 @@ class _BetaGeoFamily(FrequencyRecencyModel):
         self,
         summary: None = None,
         *,
+        frequency: float,
+        recency: float,
+        T: float,
+        t: float = 0.0,
+    ) -> float: ...
+    @overload
+    def p_alive(
+        self,
+        summary: None = None,
+        *,
         frequency: ArrayLike,
         recency: ArrayLike,
         T: ArrayLike,
-        t: float = 0.0,
+        t: ArrayLike = 0.0,
     ) -> NDArray[np.float64]: ...
     def p_alive(
         self,
@@ -51,8 +61,8 @@ class _BetaGeoFamily(FrequencyRecencyModel):
         frequency: ArrayLike | None = None,
         recency: ArrayLike | None = None,
         T: ArrayLike | None = None,
-        t: float = 0.0,
-    ) -> pd.Series | NDArray[np.float64]:
+        t: ArrayLike = 0.0,
+    ) -> pd.Series | NDArray[np.float64] | float:
         r"""Probability that each customer is still alive at $T$, or $t$ time units later.
 
         Parameters
@@ -60,22 +70,24 @@ class _BetaGeoFamily(FrequencyRecencyModel):
         summary : pandas.DataFrame, optional
             One row per customer with ``frequency``, ``recency`` and ``T`` (from
             :func:`~retention.rfm_summary`).
-        frequency, recency, T : array-like, optional
-            The same as arrays, instead of ``summary``.
-        t : float, default 0
+        frequency, recency, T : float or array-like, optional
+            The same as numbers or arrays, instead of ``summary``. They broadcast together (and with
+            ``t``) like the arguments of a numpy ufunc: any shapes that broadcast.
+        t : float or array-like, default 0
             How far after $T$ (in the unit of ``T``): 0 gives $P(\text{alive at } T)$, the usual "P(alive)";
             $t > 0$ gives the probability of being alive at $T + t$ given the history up to $T$, whatever
-            happens in between.
+            happens in between. Broadcasts with the customers' arrays; a single number with ``summary``.
 
         Returns
         -------
-        pandas.Series or numpy.ndarray
-            A Series named ``p_alive`` on the summary's index, or an array for array input.
+        pandas.Series, numpy.ndarray or float
+            A Series named ``p_alive`` on the summary's index; for arrays, an array of their broadcast
+            shape; a float when every argument is a number.
 
         Raises
         ------
         InvalidValueError, ColumnNotFoundError, ColumnTypeError, InvalidParameterError
-            If the customers or ``t`` cannot be used.
+            If the customers or ``t`` cannot be used, or the arrays do not broadcast together.
 
         Notes
         -----
@@ -94,13 +106,16 @@ class _BetaGeoFamily(FrequencyRecencyModel):
         >>> m = rt.BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426)
         >>> m.p_alive(frequency=[0, 2, 2], recency=[0.0, 30.43, 10.0], T=[38.86, 38.86, 38.86]).round(3)
         array([1.   , 0.727, 0.268])
-        >>> m.p_alive(frequency=[2], recency=[30.43], T=[38.86], t=52.0).round(3)
-        array([0.532])
+        >>> m.p_alive(frequency=2, recency=30.43, T=38.86, t=[0.0, 52.0]).round(3)
+        array([0.727, 0.532])
         """
-        data = self._customers(summary, frequency, recency, T, "p_alive")
-        later = check_time(t, "t", f"{type(self).__name__}.p_alive")
+        later = check_times(t, "t", f"{type(self).__name__}.p_alive")
+        data = self._customers(summary, frequency, recency, T, "p_alive", t=later)
         values = core.p_alive(
-            *data.columns, **self.params, t=later, dropout_at_start=self._dropout_at_start
+            *data.columns,
+            **self.params,
+            t=data.horizons[0],
+            dropout_at_start=self._dropout_at_start,
         )
         return data.label(values, "p_alive")
 
@@ -114,12 +129,12 @@ class _BetaGeoFamily(FrequencyRecencyModel):
         Parameters
         ----------
         t : float or array-like
-            Times since the first purchase, in the unit of ``T`` in the fitted data.
+            Times since the first purchase, in the unit of ``T`` in the fitted data; any shape.
 
         Returns
         -------
         float or numpy.ndarray
-            One value per time.
+            One value per time, in the shape of ``t``; a float for a number.
 
         Raises
         ------
@@ -143,10 +158,11 @@ class _BetaGeoFamily(FrequencyRecencyModel):
         1.4461
         """
         times = check_times(t, "t", f"{type(self).__name__}.expected_purchases")
+        shape, (flat,) = self._broadcast("expected_purchases", t=times)
         values = core.expected_purchases(
-            times, **self.params, dropout_at_start=self._dropout_at_start
+            flat, **self.params, dropout_at_start=self._dropout_at_start
         )
-        return float(values) if values.ndim == 0 else values
+        return shaped(values, shape)
 
     @overload
     def conditional_expected_purchases(self, t: float, summary: pd.DataFrame) -> pd.Series: ...
@@ -156,39 +172,52 @@ class _BetaGeoFamily(FrequencyRecencyModel):
         t: float,
         summary: None = None,
         *,
+        frequency: float,
+        recency: float,
+        T: float,
+    ) -> float: ...
+    @overload
+    def conditional_expected_purchases(
+        self,
+        t: ArrayLike,
+        summary: None = None,
+        *,
         frequency: ArrayLike,
         recency: ArrayLike,
         T: ArrayLike,
     ) -> NDArray[np.float64]: ...
     def conditional_expected_purchases(
         self,
-        t: float,
+        t: ArrayLike,
         summary: pd.DataFrame | None = None,
         *,
         frequency: ArrayLike | None = None,
         recency: ArrayLike | None = None,
         T: ArrayLike | None = None,
-    ) -> pd.Series | NDArray[np.float64]:
+    ) -> pd.Series | NDArray[np.float64] | float:
         r"""Predict the purchases of each customer in the next $t$ time units, given their history.
 
         Parameters
         ----------
-        t : float
-            The horizon after $T$, in the unit of ``T``.
+        t : float or array-like
+            The horizon after $T$, in the unit of ``T``. Broadcasts with the customers' arrays; a single
+            number with ``summary``.
         summary : pandas.DataFrame, optional
             One row per customer with ``frequency``, ``recency`` and ``T``.
-        frequency, recency, T : array-like, optional
-            The same as arrays, instead of ``summary``.
+        frequency, recency, T : float or array-like, optional
+            The same as numbers or arrays, instead of ``summary``. They broadcast together (and with
+            ``t``) like the arguments of a numpy ufunc: any shapes that broadcast.
 
         Returns
         -------
-        pandas.Series or numpy.ndarray
-            A Series named ``conditional_expected_purchases`` on the summary's index, or an array.
+        pandas.Series, numpy.ndarray or float
+            A Series named ``conditional_expected_purchases`` on the summary's index; for arrays, an array
+            of their broadcast shape; a float when every argument is a number.
 
         Raises
         ------
         InvalidValueError, ColumnNotFoundError, ColumnTypeError, InvalidParameterError
-            If the customers or ``t`` cannot be used.
+            If the customers or ``t`` cannot be used, or the arrays do not broadcast together.
 
         Notes
         -----
@@ -208,38 +237,54 @@ class _BetaGeoFamily(FrequencyRecencyModel):
         >>> m.conditional_expected_purchases(39.0, frequency=[0, 2], recency=[0.0, 30.43],
         ...                                  T=[38.86, 38.86]).round(3)
         array([0.195, 1.226])
+
+        Numbers give a float, and arrays broadcast: one row per customer, one column per horizon.
+
+        >>> round(m.conditional_expected_purchases(52, frequency=26, recency=30.86, T=31), 3)
+        25.758
+        >>> m.conditional_expected_purchases([13, 52], frequency=[[0], [2]], recency=[[0.0], [30.43]],
+        ...                                  T=38.86).round(3)
+        array([[0.07 , 0.252],
+               [0.457, 1.559]])
         """
-        name = f"{type(self).__name__}.conditional_expected_purchases"
-        horizon = check_time(t, "t", name)
-        data = self._customers(summary, frequency, recency, T, "conditional_expected_purchases")
+        method = "conditional_expected_purchases"
+        horizon = check_times(t, "t", f"{type(self).__name__}.{method}")
+        data = self._customers(summary, frequency, recency, T, method, t=horizon)
         values = core.conditional_expected_purchases(
-            horizon, *data.columns, **self.params, dropout_at_start=self._dropout_at_start
+            data.horizons[0],
+            *data.columns,
+            **self.params,
+            dropout_at_start=self._dropout_at_start,
         )
-        return data.label(values, "conditional_expected_purchases")
+        return data.label(values, method)
 
     @overload
     def probability_of_purchases(self, n: int, t: float) -> float: ...
     @overload
-    def probability_of_purchases(self, n: ArrayLike, t: float) -> NDArray[np.float64]: ...
-    def probability_of_purchases(self, n: ArrayLike, t: float) -> float | NDArray[np.float64]:
+    def probability_of_purchases(self, n: ArrayLike, t: ArrayLike) -> NDArray[np.float64]: ...
+    def probability_of_purchases(self, n: ArrayLike, t: ArrayLike) -> float | NDArray[np.float64]:
         r"""Probability that a new customer makes exactly $n$ repeat purchases within $t$, $P(X(t) = n)$.
 
         Parameters
         ----------
         n : int or array-like of int
             Numbers of repeat purchases, >= 0.
-        t : float
-            Time since the first purchase, in the unit of ``T``.
+        t : float or array-like
+            Time since the first purchase, in the unit of ``T``. ``n`` and ``t`` broadcast together like
+            the arguments of a numpy ufunc.
 
         Returns
         -------
         float or numpy.ndarray
-            One probability per ``n``; they add up to 1 over ``n = 0, 1, 2, ...``.
+            One probability per entry of the broadcast ``n`` and ``t`` (a float for numbers); over
+            ``n = 0, 1, 2, ...`` they add up to 1.
 
         Raises
         ------
         InvalidParameterError
             If ``n`` is not whole and >= 0, or ``t`` is negative or not finite.
+        InvalidValueError
+            If ``n`` and ``t`` do not broadcast together.
 
         Notes
         -----
@@ -257,13 +302,15 @@ class _BetaGeoFamily(FrequencyRecencyModel):
         >>> m.probability_of_purchases([0, 1, 2], 39.0).round(3)
         array([0.574, 0.199, 0.085])
         """
-        name = f"{type(self).__name__}.probability_of_purchases"
+        method = "probability_of_purchases"
+        name = f"{type(self).__name__}.{method}"
         counts = check_count(n, "n", name)
-        horizon = check_time(t, "t", name)
+        times = check_times(t, "t", name)
+        shape, (flat_n, flat_t) = self._broadcast(method, n=counts, t=times)
         values = core.probability_of_purchases(
-            counts, horizon, **self.params, dropout_at_start=self._dropout_at_start
+            flat_n, flat_t, **self.params, dropout_at_start=self._dropout_at_start
         )
-        return float(values) if values.ndim == 0 else values
+        return shaped(values, shape)
 
 
 @dataclass(frozen=True, kw_only=True)

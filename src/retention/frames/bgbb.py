@@ -7,6 +7,7 @@ and the input checks from :mod:`retention.frames.summary_schema`.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self, overload
 
@@ -16,7 +17,6 @@ from numpy.typing import ArrayLike, NDArray
 
 from retention.core.clv import bgbb as core
 from retention.core.clv.fitting import Likelihood
-from retention.errors import InvalidParameterError
 from retention.frames.models import CustomerModel
 from retention.frames.summary_schema import (
     Customers,
@@ -26,6 +26,7 @@ from retention.frames.summary_schema import (
     check_frequency_recency_n_periods,
     check_weights,
     read_customers,
+    shaped,
 )
 
 __all__ = ["BetaGeoBetaBinom"]
@@ -33,12 +34,17 @@ __all__ = ["BetaGeoBetaBinom"]
 Array = NDArray[np.float64]
 
 
-def _whole_scalar(value: object, name: str, func: str) -> float:
-    """One whole number >= 0 (a count of opportunities)."""
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        msg = f"The {name!r} parameter of {func} must be a whole number of opportunities >= 0. Got {value!r}."
-        raise InvalidParameterError(msg)
-    return float(check_count(float(value), name, func))
+def _by_distinct(horizon: Array, compute: Callable[[float, NDArray[np.bool_]], Array]) -> Array:
+    """Evaluate ``compute(h, rows)`` once per distinct value ``h`` of a flat horizon, on the rows holding it.
+
+    The core of the BG/BB takes one number of opportunities at a time; a broadcast horizon is put together
+    from one call per distinct value (a handful in practice), each on exactly the rows it would see alone.
+    """
+    out = np.empty(horizon.shape)
+    for value in np.unique(horizon):
+        rows = horizon == value
+        out[rows] = compute(float(value), rows)
+    return out
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -117,7 +123,15 @@ class BetaGeoBetaBinom(CustomerModel):
 
     @classmethod
     def _read(
-        cls, summary: object, frequency: object, recency: object, n_periods: object, func: str
+        cls,
+        summary: object,
+        frequency: object,
+        recency: object,
+        n_periods: object,
+        func: str,
+        *,
+        predict: bool = False,
+        horizons: Mapping[str, Array] | None = None,
     ) -> Customers:
         periods = "n_periods"
         if (
@@ -127,7 +141,7 @@ class BetaGeoBetaBinom(CustomerModel):
         ):
             periods = "T"  # rt.rfm_summary(tx, freq=period) measures n in whole periods as T
         arrays = {"frequency": frequency, "recency": recency, periods: n_periods}
-        customers = read_customers(summary, arrays, func=func)
+        customers = read_customers(summary, arrays, func=func, predict=predict, horizons=horizons)
         return check_frequency_recency_n_periods(customers, func=func, periods=periods)
 
     @classmethod
@@ -210,12 +224,31 @@ class BetaGeoBetaBinom(CustomerModel):
         return cls._fit_columns(data.columns, w)
 
     def _customers(
-        self, summary: object, frequency: object, recency: object, n_periods: object, method: str
+        self,
+        summary: object,
+        frequency: object,
+        recency: object,
+        n_periods: object,
+        method: str,
+        **horizons: Array,
     ) -> Customers:
-        return self._read(summary, frequency, recency, n_periods, f"{type(self).__name__}.{method}")
+        """Read and check the customers of a prediction, broadcast with the (checked) ``horizons``."""
+        func = f"{type(self).__name__}.{method}"
+        return self._read(
+            summary, frequency, recency, n_periods, func, predict=True, horizons=horizons
+        )
 
     @overload
     def p_alive(self, summary: pd.DataFrame) -> pd.Series: ...
+    @overload
+    def p_alive(
+        self,
+        summary: None = None,
+        *,
+        frequency: float,
+        recency: float,
+        n_periods: float,
+    ) -> float: ...
     @overload
     def p_alive(
         self,
@@ -232,25 +265,27 @@ class BetaGeoBetaBinom(CustomerModel):
         frequency: ArrayLike | None = None,
         recency: ArrayLike | None = None,
         n_periods: ArrayLike | None = None,
-    ) -> pd.Series | Array:
+    ) -> pd.Series | Array | float:
         r"""Probability that each customer is alive at the next opportunity, $n + 1$.
 
         Parameters
         ----------
         summary : pandas.DataFrame, optional
             One row per customer with ``frequency``, ``recency`` and ``n_periods`` (or ``T``).
-        frequency, recency, n_periods : array-like, optional
-            The same as arrays, instead of ``summary``.
+        frequency, recency, n_periods : int or array-like, optional
+            The same as numbers or arrays, instead of ``summary``. They broadcast together like the
+            arguments of a numpy ufunc: any shapes that broadcast.
 
         Returns
         -------
-        pandas.Series or numpy.ndarray
-            A Series named ``p_alive`` on the summary's index, or an array for array input.
+        pandas.Series, numpy.ndarray or float
+            A Series named ``p_alive`` on the summary's index; for arrays, an array of their broadcast
+            shape; a float when every argument is a number.
 
         Raises
         ------
         InvalidValueError, ColumnNotFoundError, ColumnTypeError, InvalidParameterError
-            If the customers cannot be used.
+            If the customers cannot be used, or the arrays do not broadcast together.
 
         Notes
         -----
@@ -264,6 +299,8 @@ class BetaGeoBetaBinom(CustomerModel):
         >>> m = rt.BetaGeoBetaBinom(alpha=1.204, beta=0.750, gamma=0.657, delta=2.783)
         >>> m.p_alive(frequency=[0, 6, 3, 3], recency=[0, 6, 6, 3], n_periods=[6, 6, 6, 6]).round(3)
         array([0.108, 0.93 , 0.93 , 0.095])
+        >>> round(m.p_alive(frequency=3, recency=3, n_periods=6), 3)
+        0.095
         """
         data = self._customers(summary, frequency, recency, n_periods, "p_alive")
         return data.label(core.p_alive(*data.columns, **self.params), "p_alive")
@@ -278,12 +315,12 @@ class BetaGeoBetaBinom(CustomerModel):
         Parameters
         ----------
         n : int or array-like of int
-            Numbers of opportunities, >= 0.
+            Numbers of opportunities, >= 0; any shape.
 
         Returns
         -------
         float or numpy.ndarray
-            One value per ``n``.
+            One value per ``n``, in the shape of ``n``; a float for a number.
 
         Raises
         ------
@@ -304,8 +341,8 @@ class BetaGeoBetaBinom(CustomerModel):
         array([0.498, 2.22 , 3.388])
         """
         counts = check_count(n, "n", f"{type(self).__name__}.expected_purchases")
-        values = core.expected_purchases(counts, **self.params)
-        return float(values) if values.ndim == 0 else values
+        shape, (flat,) = self._broadcast("expected_purchases", n=counts)
+        return shaped(core.expected_purchases(flat, **self.params), shape)
 
     @overload
     def conditional_expected_purchases(self, n_future: int, summary: pd.DataFrame) -> pd.Series: ...
@@ -315,39 +352,52 @@ class BetaGeoBetaBinom(CustomerModel):
         n_future: int,
         summary: None = None,
         *,
+        frequency: float,
+        recency: float,
+        n_periods: float,
+    ) -> float: ...
+    @overload
+    def conditional_expected_purchases(
+        self,
+        n_future: ArrayLike,
+        summary: None = None,
+        *,
         frequency: ArrayLike,
         recency: ArrayLike,
         n_periods: ArrayLike,
     ) -> Array: ...
     def conditional_expected_purchases(
         self,
-        n_future: int,
+        n_future: ArrayLike,
         summary: pd.DataFrame | None = None,
         *,
         frequency: ArrayLike | None = None,
         recency: ArrayLike | None = None,
         n_periods: ArrayLike | None = None,
-    ) -> pd.Series | Array:
+    ) -> pd.Series | Array | float:
         r"""Predict the transactions of each customer in the next $n^*$ opportunities, given their history.
 
         Parameters
         ----------
-        n_future : int
-            $n^*$: the opportunities $n + 1, \dots, n + n^*$.
+        n_future : int or array-like of int
+            $n^*$: the opportunities $n + 1, \dots, n + n^*$. Broadcasts with the customers' arrays; a
+            single number with ``summary``.
         summary : pandas.DataFrame, optional
             One row per customer with ``frequency``, ``recency`` and ``n_periods`` (or ``T``).
-        frequency, recency, n_periods : array-like, optional
-            The same as arrays, instead of ``summary``.
+        frequency, recency, n_periods : int or array-like, optional
+            The same as numbers or arrays, instead of ``summary``. They broadcast together (and with
+            ``n_future``) like the arguments of a numpy ufunc: any shapes that broadcast.
 
         Returns
         -------
-        pandas.Series or numpy.ndarray
-            A Series named ``conditional_expected_purchases`` on the summary's index, or an array.
+        pandas.Series, numpy.ndarray or float
+            A Series named ``conditional_expected_purchases`` on the summary's index; for arrays, an array
+            of their broadcast shape; a float when every argument is a number.
 
         Raises
         ------
         InvalidValueError, ColumnNotFoundError, ColumnTypeError, InvalidParameterError
-            If the customers or ``n_future`` cannot be used.
+            If the customers or ``n_future`` cannot be used, or the arrays do not broadcast together.
 
         Notes
         -----
@@ -368,19 +418,41 @@ class BetaGeoBetaBinom(CustomerModel):
         >>> m.conditional_expected_purchases(5, frequency=[0, 6, 3], recency=[0, 6, 3],
         ...                                  n_periods=[6, 6, 6]).round(3)
         array([0.073, 3.752, 0.224])
+        >>> m.conditional_expected_purchases([[1], [5]], frequency=[0, 6, 3], recency=[0, 6, 3],
+        ...                                  n_periods=6).round(3)
+        array([[0.016, 0.843, 0.05 ],
+               [0.073, 3.752, 0.224]])
         """
-        name = f"{type(self).__name__}.conditional_expected_purchases"
-        horizon = _whole_scalar(n_future, "n_future", name)
-        data = self._customers(
-            summary, frequency, recency, n_periods, "conditional_expected_purchases"
-        )
-        values = core.conditional_expected_purchases(horizon, *data.columns, **self.params)
-        return data.label(values, "conditional_expected_purchases")
+        method = "conditional_expected_purchases"
+        horizon = check_count(n_future, "n_future", f"{type(self).__name__}.{method}")
+        data = self._customers(summary, frequency, recency, n_periods, method, n_future=horizon)
+        (later,) = data.horizons
+        columns = data.columns
+        if later.ndim == 0:  # one horizon for every customer (always so with a frame)
+            values = core.conditional_expected_purchases(float(later), *columns, **self.params)
+        else:
+            values = _by_distinct(
+                later,
+                lambda h, rows: core.conditional_expected_purchases(
+                    h, *(c[rows] for c in columns), **self.params
+                ),
+            )
+        return data.label(values, method)
 
     @overload
     def discounted_expected_residual_transactions(
         self, summary: pd.DataFrame, *, discount_rate: float
     ) -> pd.Series: ...
+    @overload
+    def discounted_expected_residual_transactions(
+        self,
+        summary: None = None,
+        *,
+        frequency: float,
+        recency: float,
+        n_periods: float,
+        discount_rate: float,
+    ) -> float: ...
     @overload
     def discounted_expected_residual_transactions(
         self,
@@ -399,28 +471,30 @@ class BetaGeoBetaBinom(CustomerModel):
         recency: ArrayLike | None = None,
         n_periods: ArrayLike | None = None,
         discount_rate: float,
-    ) -> pd.Series | Array:
+    ) -> pd.Series | Array | float:
         r"""Present value of each customer's expected future transactions (DERT), one unit per transaction.
 
         Parameters
         ----------
         summary : pandas.DataFrame, optional
             One row per customer with ``frequency``, ``recency`` and ``n_periods`` (or ``T``).
-        frequency, recency, n_periods : array-like, optional
-            The same as arrays, instead of ``summary``.
+        frequency, recency, n_periods : int or array-like, optional
+            The same as numbers or arrays, instead of ``summary``. They broadcast together like the
+            arguments of a numpy ufunc: any shapes that broadcast.
         discount_rate : float
-            The discount rate per opportunity, >= 0 (0.1 for 10%).
+            The discount rate per opportunity, >= 0 (0.1 for 10%); a single number.
 
         Returns
         -------
-        pandas.Series or numpy.ndarray
-            A Series named ``discounted_expected_residual_transactions`` on the summary's index, or an
-            array. Times the value of a transaction, the expected residual lifetime value.
+        pandas.Series, numpy.ndarray or float
+            A Series named ``discounted_expected_residual_transactions`` on the summary's index; for
+            arrays, an array of their broadcast shape; a float when every argument is a number. Times the
+            value of a transaction, the expected residual lifetime value.
 
         Raises
         ------
         InvalidValueError, ColumnNotFoundError, ColumnTypeError, InvalidParameterError
-            If the customers or the rate cannot be used.
+            If the customers or the rate cannot be used, or the arrays do not broadcast together.
 
         Notes
         -----
@@ -456,26 +530,30 @@ class BetaGeoBetaBinom(CustomerModel):
     @overload
     def probability_of_purchases(self, x: int, n: int) -> float: ...
     @overload
-    def probability_of_purchases(self, x: ArrayLike, n: int) -> Array: ...
-    def probability_of_purchases(self, x: ArrayLike, n: int) -> float | Array:
+    def probability_of_purchases(self, x: ArrayLike, n: ArrayLike) -> Array: ...
+    def probability_of_purchases(self, x: ArrayLike, n: ArrayLike) -> float | Array:
         r"""Probability that a new customer makes exactly $x$ transactions in the next $n$ opportunities.
 
         Parameters
         ----------
         x : int or array-like of int
             Numbers of transactions, >= 0 (0 for $x > n$).
-        n : int
-            The number of opportunities, >= 0.
+        n : int or array-like of int
+            Numbers of opportunities, >= 0. ``x`` and ``n`` broadcast together like the arguments of a
+            numpy ufunc.
 
         Returns
         -------
         float or numpy.ndarray
-            One probability per ``x``; they add up to 1 over $x = 0, \dots, n$.
+            One probability per entry of the broadcast ``x`` and ``n`` (a float for numbers); over
+            $x = 0, \dots, n$ they add up to 1.
 
         Raises
         ------
         InvalidParameterError
             If ``x`` or ``n`` is not whole and >= 0.
+        InvalidValueError
+            If ``x`` and ``n`` do not broadcast together.
 
         Notes
         -----
@@ -495,8 +573,13 @@ class BetaGeoBetaBinom(CustomerModel):
         >>> m.probability_of_purchases([0, 1, 6], 6).round(3)
         array([0.311, 0.17 , 0.113])
         """
-        name = f"{type(self).__name__}.probability_of_purchases"
+        method = "probability_of_purchases"
+        name = f"{type(self).__name__}.{method}"
         counts = check_count(x, "x", name)
-        horizon = _whole_scalar(n, "n", name)
-        values = core.probability_of_purchases(counts, int(horizon), **self.params)
-        return float(values) if values.ndim == 0 else values
+        horizon = check_count(n, "n", name)
+        shape, (flat_x, flat_n) = self._broadcast(method, x=counts, n=horizon)
+        values = _by_distinct(
+            flat_n,
+            lambda h, rows: core.probability_of_purchases(flat_x[rows], int(h), **self.params),
+        )
+        return shaped(values, shape)

@@ -214,13 +214,24 @@ class GammaGamma(CustomerModel):
 
     @classmethod
     def _read(
-        cls, summary: object, frequency: object, monetary_value: object, func: str
+        cls,
+        summary: object,
+        frequency: object,
+        monetary_value: object,
+        func: str,
+        *,
+        predict: bool = False,
     ) -> Customers:
         arrays = {"frequency": frequency, "monetary_value": monetary_value}
-        return check_frequency_spend(read_customers(summary, arrays, func=func), func=func)
+        customers = read_customers(summary, arrays, func=func, predict=predict)
+        return check_frequency_spend(customers, func=func)
 
     @overload
     def conditional_expected_spend(self, summary: pd.DataFrame) -> pd.Series: ...
+    @overload
+    def conditional_expected_spend(
+        self, summary: None = None, *, frequency: float, monetary_value: float
+    ) -> float: ...
     @overload
     def conditional_expected_spend(
         self, summary: None = None, *, frequency: ArrayLike, monetary_value: ArrayLike
@@ -231,25 +242,27 @@ class GammaGamma(CustomerModel):
         *,
         frequency: ArrayLike | None = None,
         monetary_value: ArrayLike | None = None,
-    ) -> pd.Series | NDArray[np.float64]:
+    ) -> pd.Series | NDArray[np.float64] | float:
         r"""Predict each customer's mean spend per future transaction, given their past spend.
 
         Parameters
         ----------
         summary : pandas.DataFrame, optional
             One row per customer with ``frequency`` and ``monetary_value``.
-        frequency, monetary_value : array-like, optional
-            The same as arrays, instead of ``summary``.
+        frequency, monetary_value : float or array-like, optional
+            The same as numbers or arrays, instead of ``summary``. They broadcast together like the
+            arguments of a numpy ufunc: any shapes that broadcast.
 
         Returns
         -------
-        pandas.Series or numpy.ndarray
-            A Series named ``conditional_expected_spend`` on the summary's index, or an array.
+        pandas.Series, numpy.ndarray or float
+            A Series named ``conditional_expected_spend`` on the summary's index; for arrays, an array of
+            their broadcast shape; a float when both arguments are numbers.
 
         Raises
         ------
         InvalidValueError, ColumnNotFoundError, ColumnTypeError, InvalidParameterError
-            If the customers cannot be used (the rules of `fit`).
+            If the customers cannot be used (the rules of `fit`), or the arrays do not broadcast together.
 
         Warns
         -----
@@ -278,9 +291,11 @@ class GammaGamma(CustomerModel):
         >>> m = rt.GammaGamma(p=6.25, q=3.74, gamma=15.44)
         >>> m.conditional_expected_spend(frequency=[0, 1, 2, 10], monetary_value=[0.0, 30.0, 30.0, 30.0]).round(2)
         array([35.22, 31.59, 30.94, 30.22])
+        >>> round(m.conditional_expected_spend(frequency=2, monetary_value=30.0), 2)
+        30.94
         """
         name = f"{type(self).__name__}.conditional_expected_spend"
-        data = self._read(summary, frequency, monetary_value, name)
+        data = self._read(summary, frequency, monetary_value, name, predict=True)
         values = core.conditional_expected_spend(*data.columns, **self.params)
         if np.isnan(values).any():
             msg = (

@@ -21,9 +21,19 @@ How a model plugs in (see :mod:`retention.frames.beta_geo` for a complete one)::
         beta: float
         _likelihood: ClassVar[Likelihood[Any]] = pareto_nbd.PARETO_NBD  # the core's declaration
 
-        def p_alive(self, summary=None, *, frequency=None, recency=None, T=None):
-            data = self._customers(summary, frequency, recency, T, "p_alive")
-            return data.label(pareto_nbd.p_alive(*data.columns, **self.params), "p_alive")
+        def p_alive(self, summary=None, *, frequency=None, recency=None, T=None, t=0.0):
+            later = check_times(t, "t", "ParetoNBD.p_alive")
+            data = self._customers(summary, frequency, recency, T, "p_alive", t=later)
+            values = pareto_nbd.p_alive(*data.columns, **self.params, t=data.horizons[0])
+            return data.label(values, "p_alive")
+
+**Shapes.** Predictions broadcast like numpy ufuncs: the customers' arrays and the horizons (``t``, ``n``,
+``n_future`` ...) may be numbers, 0-d arrays, lists or arrays of any shapes that broadcast together.
+``_customers`` broadcasts and flattens them once (:func:`~retention.frames.summary_schema.read_customers`),
+the core computes on 1-D arrays, and ``data.label`` gives the result back: a Series on the customer index
+for a summary frame, an array of the broadcast shape for arrays, a float when every argument is a number.
+Methods without customers do the same with :meth:`CustomerModel._broadcast` and
+:func:`~retention.frames.summary_schema.shaped`. Fitting reads one-dimensional columns only.
 
 :class:`FrequencyRecencyModel` supplies ``fit`` for models of ``(frequency, recency, T)``; a model of other
 data (Gamma-Gamma, sBG, BG/BB) subclasses :class:`CustomerModel` and writes its own ``fit`` that checks its
@@ -33,20 +43,23 @@ columns and calls :meth:`CustomerModel._fit_columns`.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Self
 
 import numpy as np
 import pandas as pd
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from retention.core.clv.fitting import FitResult, Likelihood, fit_likelihood
 from retention.errors import InvalidParameterError
 from retention.frames.summary_schema import (
     Customers,
+    broadcast_arguments,
     check_fittable,
     check_frequency_recency_T,
     check_weights,
+    plain,
     read_customers,
 )
 
@@ -70,11 +83,11 @@ class CustomerModel:
             if isinstance(value, bool) or not isinstance(
                 value, int | float | np.integer | np.floating
             ):
-                msg = f"The {name!r} parameter of {type(self).__name__} must be a positive number. Got {value!r}."
+                msg = f"The {name!r} parameter of {type(self).__name__} must be a positive number. Got {plain(value)!r}."
                 raise InvalidParameterError(msg)
             number = float(value)
             if not (math.isfinite(number) and number > 0):
-                msg = f"The {name!r} parameter of {type(self).__name__} must be a positive finite number. Got {value!r}."
+                msg = f"The {name!r} parameter of {type(self).__name__} must be a positive finite number. Got {plain(value)!r}."
                 raise InvalidParameterError(msg)
             object.__setattr__(self, name, number)
 
@@ -133,6 +146,16 @@ class CustomerModel:
             {"estimate": estimate, "standard_error": errors, "lower_95": lower, "upper_95": upper},
             index=names,
         )
+
+    def _broadcast(
+        self, method: str, **arguments: NDArray[np.float64]
+    ) -> tuple[tuple[int, ...], tuple[NDArray[np.float64], ...]]:
+        """Broadcast a prediction's checked arguments together and flatten them (numpy's rules).
+
+        Returns the broadcast shape, to give the result back with
+        :func:`~retention.frames.summary_schema.shaped`, and the flat arrays in the order given.
+        """
+        return broadcast_arguments(arguments, func=f"{type(self).__name__}.{method}")
 
     @classmethod
     def _fit_columns(
@@ -212,12 +235,28 @@ class FrequencyRecencyModel(CustomerModel):
         recency: object,
         T: object,
         func: str,
+        *,
+        predict: bool = False,
+        horizons: Mapping[str, NDArray[np.float64]] | None = None,
     ) -> Customers:
         arrays = {"frequency": frequency, "recency": recency, "T": T}
-        return check_frequency_recency_T(read_customers(summary, arrays, func=func), func=func)
+        customers = read_customers(summary, arrays, func=func, predict=predict, horizons=horizons)
+        return check_frequency_recency_T(customers, func=func)
 
     def _customers(
-        self, summary: object, frequency: object, recency: object, T: object, method: str
+        self,
+        summary: object,
+        frequency: object,
+        recency: object,
+        T: object,
+        method: str,
+        **horizons: NDArray[np.float64],
     ) -> Customers:
-        """Read and check the customers passed to a prediction method."""
-        return self._read(summary, frequency, recency, T, f"{type(self).__name__}.{method}")
+        """Read and check the customers passed to a prediction method, broadcast with ``horizons``.
+
+        The arrays and the (checked) horizons broadcast together; see
+        :func:`~retention.frames.summary_schema.read_customers`. ``data.label`` gives the result the
+        shape of the input: a Series for a frame, the broadcast shape for arrays, a float for numbers.
+        """
+        func = f"{type(self).__name__}.{method}"
+        return self._read(summary, frequency, recency, T, func, predict=True, horizons=horizons)

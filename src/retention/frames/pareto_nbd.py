@@ -19,7 +19,7 @@ from retention.core.clv import pareto_nbd as core
 from retention.core.clv.fitting import Likelihood
 from retention.errors import InvalidParameterError
 from retention.frames.models import FrequencyRecencyModel
-from retention.frames.summary_schema import check_count, check_time, check_times
+from retention.frames.summary_schema import check_count, check_times, plain, shaped
 
 __all__ = ["ParetoNBD"]
 
@@ -28,11 +28,11 @@ def _check_rate(rate: object, func: str) -> float:
     """Check a continuously compounded discount rate per unit of time: a finite number >= 0."""
     hint = "a continuously compounded rate per unit of T, e.g. log(1 + 0.15) / 52 for 15% a year with T in weeks"
     if isinstance(rate, bool) or not isinstance(rate, int | float | np.integer | np.floating):
-        msg = f"The 'discount_rate' parameter of {func} must be a number: {hint}. Got {rate!r}."
+        msg = f"The 'discount_rate' parameter of {func} must be a number: {hint}. Got {plain(rate)!r}."
         raise InvalidParameterError(msg)
     value = float(rate)
     if not (math.isfinite(value) and value >= 0):
-        msg = f"The 'discount_rate' parameter of {func} must be a finite number >= 0: {hint}. Got {rate!r}."
+        msg = f"The 'discount_rate' parameter of {func} must be a finite number >= 0: {hint}. Got {plain(rate)!r}."
         raise InvalidParameterError(msg)
     return value
 
@@ -136,10 +136,20 @@ class ParetoNBD(FrequencyRecencyModel):
         self,
         summary: None = None,
         *,
+        frequency: float,
+        recency: float,
+        T: float,
+        t: float = 0.0,
+    ) -> float: ...
+    @overload
+    def p_alive(
+        self,
+        summary: None = None,
+        *,
         frequency: ArrayLike,
         recency: ArrayLike,
         T: ArrayLike,
-        t: float = 0.0,
+        t: ArrayLike = 0.0,
     ) -> NDArray[np.float64]: ...
     def p_alive(
         self,
@@ -148,8 +158,8 @@ class ParetoNBD(FrequencyRecencyModel):
         frequency: ArrayLike | None = None,
         recency: ArrayLike | None = None,
         T: ArrayLike | None = None,
-        t: float = 0.0,
-    ) -> pd.Series | NDArray[np.float64]:
+        t: ArrayLike = 0.0,
+    ) -> pd.Series | NDArray[np.float64] | float:
         r"""Probability that each customer is still alive at $T$, or $t$ time units later.
 
         Parameters
@@ -157,21 +167,24 @@ class ParetoNBD(FrequencyRecencyModel):
         summary : pandas.DataFrame, optional
             One row per customer with ``frequency``, ``recency`` and ``T`` (from
             :func:`~retention.rfm_summary`).
-        frequency, recency, T : array-like, optional
-            The same as arrays, instead of ``summary``.
-        t : float, default 0
+        frequency, recency, T : float or array-like, optional
+            The same as numbers or arrays, instead of ``summary``. They broadcast together (and with
+            ``t``) like the arguments of a numpy ufunc: any shapes that broadcast.
+        t : float or array-like, default 0
             How far after $T$ (in the unit of ``T``): 0 gives $P(\text{alive at } T)$, the usual "P(alive)";
             $t > 0$ gives the probability of being alive at $T + t$ given the history up to $T$.
+            Broadcasts with the customers' arrays; a single number with ``summary``.
 
         Returns
         -------
-        pandas.Series or numpy.ndarray
-            A Series named ``p_alive`` on the summary's index, or an array for array input.
+        pandas.Series, numpy.ndarray or float
+            A Series named ``p_alive`` on the summary's index; for arrays, an array of their broadcast
+            shape; a float when every argument is a number.
 
         Raises
         ------
         InvalidValueError, ColumnNotFoundError, ColumnTypeError, InvalidParameterError
-            If the customers or ``t`` cannot be used.
+            If the customers or ``t`` cannot be used, or the arrays do not broadcast together.
 
         Notes
         -----
@@ -194,10 +207,12 @@ class ParetoNBD(FrequencyRecencyModel):
         array([0.295, 0.869, 0.269])
         >>> m.p_alive(frequency=[2], recency=[30.43], T=[38.86], t=52.0).round(3)
         array([0.566])
+        >>> round(m.p_alive(frequency=2, recency=30.43, T=38.86), 3)
+        0.869
         """
-        data = self._customers(summary, frequency, recency, T, "p_alive")
-        later = check_time(t, "t", f"{type(self).__name__}.p_alive")
-        values = core.p_alive(*data.columns, **self.params, t=later)
+        later = check_times(t, "t", f"{type(self).__name__}.p_alive")
+        data = self._customers(summary, frequency, recency, T, "p_alive", t=later)
+        values = core.p_alive(*data.columns, **self.params, t=data.horizons[0])
         return data.label(values, "p_alive")
 
     @overload
@@ -210,12 +225,12 @@ class ParetoNBD(FrequencyRecencyModel):
         Parameters
         ----------
         t : float or array-like
-            Times since the first purchase, in the unit of ``T`` in the fitted data.
+            Times since the first purchase, in the unit of ``T`` in the fitted data; any shape.
 
         Returns
         -------
         float or numpy.ndarray
-            One value per time.
+            One value per time, in the shape of ``t``; a float for a number.
 
         Raises
         ------
@@ -236,8 +251,8 @@ class ParetoNBD(FrequencyRecencyModel):
         1.473
         """
         times = check_times(t, "t", f"{type(self).__name__}.expected_purchases")
-        values = core.expected_purchases(times, **self.params)
-        return float(values) if values.ndim == 0 else values
+        shape, (flat,) = self._broadcast("expected_purchases", t=times)
+        return shaped(core.expected_purchases(flat, **self.params), shape)
 
     @overload
     def conditional_expected_purchases(self, t: float, summary: pd.DataFrame) -> pd.Series: ...
@@ -247,39 +262,52 @@ class ParetoNBD(FrequencyRecencyModel):
         t: float,
         summary: None = None,
         *,
+        frequency: float,
+        recency: float,
+        T: float,
+    ) -> float: ...
+    @overload
+    def conditional_expected_purchases(
+        self,
+        t: ArrayLike,
+        summary: None = None,
+        *,
         frequency: ArrayLike,
         recency: ArrayLike,
         T: ArrayLike,
     ) -> NDArray[np.float64]: ...
     def conditional_expected_purchases(
         self,
-        t: float,
+        t: ArrayLike,
         summary: pd.DataFrame | None = None,
         *,
         frequency: ArrayLike | None = None,
         recency: ArrayLike | None = None,
         T: ArrayLike | None = None,
-    ) -> pd.Series | NDArray[np.float64]:
+    ) -> pd.Series | NDArray[np.float64] | float:
         r"""Predict the purchases of each customer in the next $t$ time units, given their history.
 
         Parameters
         ----------
-        t : float
-            The horizon after $T$, in the unit of ``T``.
+        t : float or array-like
+            The horizon after $T$, in the unit of ``T``. Broadcasts with the customers' arrays; a single
+            number with ``summary``.
         summary : pandas.DataFrame, optional
             One row per customer with ``frequency``, ``recency`` and ``T``.
-        frequency, recency, T : array-like, optional
-            The same as arrays, instead of ``summary``.
+        frequency, recency, T : float or array-like, optional
+            The same as numbers or arrays, instead of ``summary``. They broadcast together (and with
+            ``t``) like the arguments of a numpy ufunc: any shapes that broadcast.
 
         Returns
         -------
-        pandas.Series or numpy.ndarray
-            A Series named ``conditional_expected_purchases`` on the summary's index, or an array.
+        pandas.Series, numpy.ndarray or float
+            A Series named ``conditional_expected_purchases`` on the summary's index; for arrays, an array
+            of their broadcast shape; a float when every argument is a number.
 
         Raises
         ------
         InvalidValueError, ColumnNotFoundError, ColumnTypeError, InvalidParameterError
-            If the customers or ``t`` cannot be used.
+            If the customers or ``t`` cannot be used, or the arrays do not broadcast together.
 
         Notes
         -----
@@ -298,35 +326,39 @@ class ParetoNBD(FrequencyRecencyModel):
         ...                                  T=[38.86, 38.86]).round(3)
         array([0.107, 1.455])
         """
-        name = f"{type(self).__name__}.conditional_expected_purchases"
-        horizon = check_time(t, "t", name)
-        data = self._customers(summary, frequency, recency, T, "conditional_expected_purchases")
-        values = core.conditional_expected_purchases(horizon, *data.columns, **self.params)
-        return data.label(values, "conditional_expected_purchases")
+        method = "conditional_expected_purchases"
+        horizon = check_times(t, "t", f"{type(self).__name__}.{method}")
+        data = self._customers(summary, frequency, recency, T, method, t=horizon)
+        values = core.conditional_expected_purchases(data.horizons[0], *data.columns, **self.params)
+        return data.label(values, method)
 
     @overload
     def probability_of_purchases(self, n: int, t: float) -> float: ...
     @overload
-    def probability_of_purchases(self, n: ArrayLike, t: float) -> NDArray[np.float64]: ...
-    def probability_of_purchases(self, n: ArrayLike, t: float) -> float | NDArray[np.float64]:
+    def probability_of_purchases(self, n: ArrayLike, t: ArrayLike) -> NDArray[np.float64]: ...
+    def probability_of_purchases(self, n: ArrayLike, t: ArrayLike) -> float | NDArray[np.float64]:
         r"""Probability that a new customer makes exactly $n$ repeat purchases within $t$, $P(X(t) = n)$.
 
         Parameters
         ----------
         n : int or array-like of int
             Numbers of repeat purchases, >= 0.
-        t : float
-            Time since the first purchase, in the unit of ``T``.
+        t : float or array-like
+            Time since the first purchase, in the unit of ``T``. ``n`` and ``t`` broadcast together like
+            the arguments of a numpy ufunc.
 
         Returns
         -------
         float or numpy.ndarray
-            One probability per ``n``; they add up to 1 over ``n = 0, 1, 2, ...``.
+            One probability per entry of the broadcast ``n`` and ``t`` (a float for numbers); over
+            ``n = 0, 1, 2, ...`` they add up to 1.
 
         Raises
         ------
         InvalidParameterError
             If ``n`` is not whole and >= 0, or ``t`` is negative or not finite.
+        InvalidValueError
+            If ``n`` and ``t`` do not broadcast together.
 
         Notes
         -----
@@ -351,16 +383,27 @@ class ParetoNBD(FrequencyRecencyModel):
         >>> m.probability_of_purchases([0, 1, 2], 39.0).round(3)
         array([0.594, 0.166, 0.082])
         """
-        name = f"{type(self).__name__}.probability_of_purchases"
+        method = "probability_of_purchases"
+        name = f"{type(self).__name__}.{method}"
         counts = check_count(n, "n", name)
-        horizon = check_time(t, "t", name)
-        values = core.probability_of_purchases(counts, horizon, **self.params)
-        return float(values) if values.ndim == 0 else values
+        times = check_times(t, "t", name)
+        shape, (flat_n, flat_t) = self._broadcast(method, n=counts, t=times)
+        return shaped(core.probability_of_purchases(flat_n, flat_t, **self.params), shape)
 
     @overload
     def discounted_expected_residual_transactions(
         self, summary: pd.DataFrame, *, discount_rate: float
     ) -> pd.Series: ...
+    @overload
+    def discounted_expected_residual_transactions(
+        self,
+        summary: None = None,
+        *,
+        frequency: float,
+        recency: float,
+        T: float,
+        discount_rate: float,
+    ) -> float: ...
     @overload
     def discounted_expected_residual_transactions(
         self,
@@ -379,30 +422,32 @@ class ParetoNBD(FrequencyRecencyModel):
         recency: ArrayLike | None = None,
         T: ArrayLike | None = None,
         discount_rate: float,
-    ) -> pd.Series | NDArray[np.float64]:
+    ) -> pd.Series | NDArray[np.float64] | float:
         r"""Present value of each customer's expected future transactions (DERT), one unit per transaction.
 
         Parameters
         ----------
         summary : pandas.DataFrame, optional
             One row per customer with ``frequency``, ``recency`` and ``T``.
-        frequency, recency, T : array-like, optional
-            The same as arrays, instead of ``summary``.
+        frequency, recency, T : float or array-like, optional
+            The same as numbers or arrays, instead of ``summary``. They broadcast together like the
+            arguments of a numpy ufunc: any shapes that broadcast.
         discount_rate : float
-            The continuously compounded discount rate $\delta$ per unit of ``T``, >= 0. From an annual
-            rate $d$ and $k$ units of time a year, $\delta = \log(1 + d) / k$: 15% a year with ``T`` in
-            weeks is ``math.log(1.15) / 52`` = 0.00269 (the value of Fader, Hardie & Lee 2005).
+            The continuously compounded discount rate $\delta$ per unit of ``T``, >= 0 (a single number). From
+            an annual rate $d$ and $k$ units of time a year, $\delta = \log(1 + d) / k$: 15% a year with ``T``
+            in weeks is ``math.log(1.15) / 52`` = 0.00269 (the value of Fader, Hardie & Lee 2005).
 
         Returns
         -------
-        pandas.Series or numpy.ndarray
-            A Series named ``discounted_expected_residual_transactions`` on the summary's index, or an
-            array. Times the margin of a transaction, the expected residual lifetime value.
+        pandas.Series, numpy.ndarray or float
+            A Series named ``discounted_expected_residual_transactions`` on the summary's index; for
+            arrays, an array of their broadcast shape; a float when every argument is a number. Times the
+            margin of a transaction, the expected residual lifetime value.
 
         Raises
         ------
         InvalidValueError, ColumnNotFoundError, ColumnTypeError, InvalidParameterError
-            If the customers or the rate cannot be used.
+            If the customers or the rate cannot be used, or the arrays do not broadcast together.
 
         Notes
         -----

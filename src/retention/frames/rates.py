@@ -277,7 +277,7 @@ def purchase_frequency(
     returns: str = "net",
     by: object = None,
 ) -> float:
-    r"""Compute the number of purchases per customer.
+    r"""Compute the number of orders per customer.
 
     Parameters
     ----------
@@ -304,11 +304,12 @@ def purchase_frequency(
 
     Notes
     -----
-    $$\text{purchase frequency} = \frac{\text{purchases}}{\text{customers}},$$
+    $$\text{purchase frequency} = \frac{\text{orders}}{\text{customers}},$$
 
-    where every row is a purchase: two identical rows count as two purchases, and rows with
-    negative amounts (returns) count too. Drop duplicates or returns first if they are not
-    purchases in your data.
+    where an order is a row, or one (customer, order id) with ``order_id``: two identical rows
+    without ``order_id`` count as two orders (pass ``order_id`` for a log of order lines). A row or
+    order with a negative amount is a return, not an order; a customer who only returned goods is
+    not a customer.
 
     Examples
     --------
@@ -379,12 +380,13 @@ def average_order_value(
 
     Notes
     -----
-    $$\text{AOV} = \frac{\sum_i a_i}{\text{purchases}},$$
+    $$\text{AOV} = \frac{\text{revenue}}{\text{orders}},$$
 
-    summed over every row $i$ (each row is a purchase, as in :func:`purchase_frequency`).
-    Negative amounts (returns, refunds) are part of the sum and their rows count as purchases, so
-    the result is net of returns; filter them out first for a gross figure. The sum is exact
-    (:func:`math.fsum`), so row order never changes the result.
+    with revenue the sum of the amounts of the orders *net of returns* (a return subtracts its
+    amount but is not an order) and orders counted as in :func:`purchase_frequency`. So
+    ``average_order_value * purchase_frequency`` is the revenue per customer. With
+    ``returns="drop"`` returns are ignored and the result is gross. The sum is exact
+    (:func:`retention.core.sums.group_sums`), so row order never changes the result.
 
     Examples
     --------
@@ -394,8 +396,10 @@ def average_order_value(
     ...     "date": pd.to_datetime(["2024-01-01", "2024-01-09", "2024-01-03", "2024-01-03"]),
     ...     "amount": [30.0, 50.0, 60.0, -20.0],
     ... })
-    >>> rt.average_order_value(tx)
-    30.0
+    >>> rt.average_order_value(tx)  # (30 + 50 + 60 - 20) over 3 orders
+    40.0
+    >>> rt.average_order_value(tx, returns="drop")
+    46.666666666666664
     """
     t = read_transactions(
         tx,

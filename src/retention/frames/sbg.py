@@ -25,7 +25,7 @@ from retention.errors import (
     RetentionWarning,
 )
 from retention.frames.models import CustomerModel
-from retention.frames.summary_schema import check_count, check_discount_rate
+from retention.frames.summary_schema import check_count, check_discount_rate, plain, shaped
 
 __all__ = ["ShiftedBetaGeometric", "read_active"]
 
@@ -61,7 +61,7 @@ def _from_frame(active: pd.DataFrame, func: str) -> tuple[Array, list[str], list
         if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
             msg = f"The survival counts passed to {func} must be numbers; column {column!r} has dtype {dtype}. {_FIX}"
             raise ColumnTypeError(msg)
-    labels: list[object] = list(active.columns)
+    labels: list[object] = [plain(c) for c in active.columns]
     whole = all(isinstance(c, int | np.integer) and not isinstance(c, bool) for c in labels)
     if labels and whole and labels != list(range(len(labels))):
         msg = (
@@ -70,7 +70,7 @@ def _from_frame(active: pd.DataFrame, func: str) -> tuple[Array, list[str], list
         )
         raise InvalidValueError(msg)
     values = active.to_numpy(dtype=np.float64, na_value=np.nan)
-    return values, [f"cohort {label!r}" for label in active.index], labels
+    return values, [f"cohort {plain(label)!r}" for label in active.index], labels
 
 
 def _from_array(active: object, func: str) -> tuple[Array, list[str], list[object]]:
@@ -363,16 +363,20 @@ class ShiftedBetaGeometric(CustomerModel):
             warnings.warn(msg, RetentionWarning, stacklevel=2)
         return model
 
-    def _whole(self, t: ArrayLike, method: str, *, least: int) -> Array:
+    def _whole(self, t: ArrayLike, method: str, *, least: int) -> tuple[tuple[int, ...], Array]:
+        """Check periods ``t`` (any shape) and return their shape and the flat periods."""
         func = f"{type(self).__name__}.{method}"
         values = check_count(t, "t", func)
-        if np.any(values < least):
+        low = values < least
+        if np.any(low):
+            got = plain(np.asarray(t).flat[int(np.flatnonzero(low)[0])])
             msg = (
                 f"The 't' parameter of {func} must be whole numbers >= {least}: period t's rate compares it "
-                f"with period t - 1. Got {t!r}."
+                f"with period t - 1. Got {got!r}."
             )
             raise InvalidParameterError(msg)
-        return values
+        shape, (flat,) = self._broadcast(method, t=values)
+        return shape, flat
 
     @overload
     def survival(self, t: int) -> float: ...
@@ -384,12 +388,13 @@ class ShiftedBetaGeometric(CustomerModel):
         Parameters
         ----------
         t : int or array-like of int
-            Periods since acquisition, >= 0 (0 gives 1).
+            Periods since acquisition, >= 0 (0 gives 1); any shape.
 
         Returns
         -------
         float or numpy.ndarray
-            One probability per period; times a cohort's size, its expected survivors.
+            One probability per period, in the shape of ``t`` (a float for a number); times a cohort's
+            size, its expected survivors.
 
         Raises
         ------
@@ -406,8 +411,8 @@ class ShiftedBetaGeometric(CustomerModel):
         >>> rt.ShiftedBetaGeometric(alpha=0.704, beta=1.182).survival([0, 1, 7]).round(4)
         array([1.    , 0.6267, 0.2391])
         """
-        values = core.survival(self._whole(t, "survival", least=0), **self.params)
-        return float(values) if values.ndim == 0 else values
+        shape, periods = self._whole(t, "survival", least=0)
+        return shaped(core.survival(periods, **self.params), shape)
 
     @overload
     def retention_rate(self, t: int) -> float: ...
@@ -419,12 +424,12 @@ class ShiftedBetaGeometric(CustomerModel):
         Parameters
         ----------
         t : int or array-like of int
-            Periods, >= 1.
+            Periods, >= 1; any shape.
 
         Returns
         -------
         float or numpy.ndarray
-            One rate per period, increasing in $t$.
+            One rate per period, in the shape of ``t`` (a float for a number); increasing in $t$.
 
         Raises
         ------
@@ -443,8 +448,8 @@ class ShiftedBetaGeometric(CustomerModel):
         >>> rt.ShiftedBetaGeometric(alpha=0.704, beta=1.182).retention_rate([1, 2, 12]).round(3)
         array([0.627, 0.756, 0.945])
         """
-        values = core.retention_rate(self._whole(t, "retention_rate", least=1), **self.params)
-        return float(values) if values.ndim == 0 else values
+        shape, periods = self._whole(t, "retention_rate", least=1)
+        return shaped(core.retention_rate(periods, **self.params), shape)
 
     @overload
     def churn_probability(self, t: int) -> float: ...
@@ -456,13 +461,14 @@ class ShiftedBetaGeometric(CustomerModel):
         Parameters
         ----------
         t : int or array-like of int
-            Periods, >= 1.
+            Periods, >= 1; any shape.
 
         Returns
         -------
         float or numpy.ndarray
-            One probability per period; over $t = 1, 2, \dots$ they add up to 1. (The churn rate among
-            the customers still active at $t - 1$ is ``1 - retention_rate(t)``.)
+            One probability per period, in the shape of ``t`` (a float for a number); over
+            $t = 1, 2, \dots$ they add up to 1. (The churn rate among the customers still active at
+            $t - 1$ is ``1 - retention_rate(t)``.)
 
         Raises
         ------
@@ -480,8 +486,8 @@ class ShiftedBetaGeometric(CustomerModel):
         >>> rt.ShiftedBetaGeometric(alpha=0.704, beta=1.182).churn_probability([1, 2]).round(4)
         array([0.3733, 0.1529])
         """
-        values = core.churn_probability(self._whole(t, "churn_probability", least=1), **self.params)
-        return float(values) if values.ndim == 0 else values
+        shape, periods = self._whole(t, "churn_probability", least=1)
+        return shaped(core.churn_probability(periods, **self.params), shape)
 
     def expected_lifetime(self) -> float:
         r"""Compute the expected number of periods a new customer pays for, $E[T]$ (period 0 included).
@@ -555,15 +561,16 @@ class ShiftedBetaGeometric(CustomerModel):
         ----------
         renewals : int or array-like of int
             $n$, the renewals made: the customer has been active at periods $0, \dots, n$, and we stand
-            at the end of period $n$.
+            at the end of period $n$. Any shape.
         discount_rate : float
-            The discount rate per period, >= 0.
+            The discount rate per period, >= 0; a single number.
 
         Returns
         -------
         float or numpy.ndarray
-            $\mathrm{DERL}(d \mid n)$; times the margin per period, the expected residual lifetime value.
-            It grows with $n$: a customer who has renewed many times is likely one who rarely churns.
+            $\mathrm{DERL}(d \mid n)$, in the shape of ``renewals`` (a float for a number); times the
+            margin per period, the expected residual lifetime value. It grows with $n$: a customer who
+            has renewed many times is likely one who rarely churns.
 
         Raises
         ------
@@ -590,10 +597,9 @@ class ShiftedBetaGeometric(CustomerModel):
         >>> m.discounted_expected_residual_lifetime([0, 4], discount_rate=0.1).round(4)
         array([2.9647, 5.8944])
         """
-        func = f"{type(self).__name__}.discounted_expected_residual_lifetime"
+        method = "discounted_expected_residual_lifetime"
+        func = f"{type(self).__name__}.{method}"
         n = check_count(renewals, "renewals", func)
         rate = check_discount_rate(discount_rate, func)
-        values = core.discounted_expected_residual_lifetime(n, rate, **self.params)
-        if values.ndim == 0:
-            return float(values)
-        return values
+        shape, (flat,) = self._broadcast(method, renewals=n)
+        return shaped(core.discounted_expected_residual_lifetime(flat, rate, **self.params), shape)

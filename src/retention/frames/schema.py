@@ -860,8 +860,8 @@ def transaction_options(function: F) -> F:
     ...     ----------
     ...     <transaction options>
     ...     '''
-    >>> print(f.__doc__.splitlines()[5])
-        customer_id : column label, default "customer_id"
+    >>> print(f.__doc__.splitlines()[4].strip())
+    customer_id : column label, default "customer_id"
     """
     doc = function.__doc__ or ""
     lines = doc.splitlines()

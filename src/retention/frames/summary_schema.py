@@ -14,11 +14,23 @@ Rules:
 - weights (how many customers share a row) are finite and >= 0.
 - to fit, there must be more customers than parameters and at least one repeat purchase: with no repeat
   purchase at all the model is not identified.
+
+Shapes:
+
+- to **fit**, the columns are one-dimensional: one entry per customer, all of one length.
+- to **predict**, the arrays and the horizons (``t``, ``n``, ``n_future`` ...) broadcast together like the
+  arguments of a numpy ufunc: numbers, 0-d arrays, lists and arrays of any shapes that broadcast. They are
+  broadcast and flattened here (:func:`read_customers` with ``predict=True``, or
+  :func:`broadcast_arguments` for methods without customers), so the checks and the core see 1-D arrays,
+  and the result is given the broadcast shape back (:meth:`Customers.label`, :func:`shaped`): a float when
+  every argument is a number. A summary frame gives one value per customer, a Series, so with a frame the
+  horizons must be single numbers.
 """
 
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +47,7 @@ from retention.errors import (
 
 __all__ = [
     "Customers",
+    "broadcast_arguments",
     "check_count",
     "check_discount_rate",
     "check_fittable",
@@ -45,10 +58,49 @@ __all__ = [
     "check_time",
     "check_times",
     "check_weights",
+    "plain",
     "read_customers",
+    "shaped",
 ]
 
 Array = NDArray[np.float64]
+
+
+def plain(value: object) -> object:
+    """Return a numpy scalar (or 0-d array) as the Python value it holds, for messages.
+
+    So that a message shows ``622`` rather than ``np.int64(622)``; anything else is returned as is.
+
+    Examples
+    --------
+    >>> plain(np.int64(622)), plain(np.array(2.5)), plain("c")
+    (622, 2.5, 'c')
+    """
+    if isinstance(value, np.generic) or (isinstance(value, np.ndarray) and value.ndim == 0):
+        return value.item()
+    return value
+
+
+def shaped(values: ArrayLike, shape: tuple[int, ...]) -> float | Array:
+    """Give flat results the broadcast ``shape`` of the arguments: a float for shape ``()``.
+
+    Examples
+    --------
+    >>> shaped(np.array([1.0, 2.0]), (2, 1))
+    array([[1.],
+           [2.]])
+    >>> shaped(np.array([0.5]), ())
+    0.5
+    """
+    out = np.asarray(values, dtype=np.float64).reshape(shape)
+    return float(out) if out.ndim == 0 else out
+
+
+def _position(flat: int, shape: tuple[int, ...]) -> str:
+    """Format an entry's position: ``3`` in a 1-D array, ``(1, 2)`` in a 2-D one."""
+    if len(shape) <= 1:
+        return str(flat)
+    return str(tuple(int(i) for i in np.unravel_index(flat, shape)))
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -58,34 +110,55 @@ class Customers:
     Attributes
     ----------
     columns : tuple of numpy.ndarray
-        The columns in the order asked for, float64.
+        The columns in the order asked for, float64 and one-dimensional (flattened after broadcasting).
     index : pandas.Index or None
         The summary frame's index; None for arrays.
+    shape : tuple of int or None
+        For arrays read to predict, the shape they broadcast to (``()`` when all are numbers), which
+        :meth:`label` gives the results back; None for a frame and for arrays read to fit.
+    horizons : tuple of numpy.ndarray
+        The horizons read with the customers (:func:`read_customers`), in order: 0-d where a single number
+        was given, otherwise broadcast with the columns and flattened like them.
     """
 
     columns: tuple[Array, ...]
     index: pd.Index | None
+    shape: tuple[int, ...] | None = None
+    horizons: tuple[Array, ...] = ()
 
     def __len__(self) -> int:
         return len(self.columns[0]) if self.columns else 0
 
-    def label(self, values: Array, name: str) -> pd.Series | Array:
-        """Label ``values`` as a Series named ``name`` on the frame's index; bare array for array input."""
-        if self.index is None:
+    def label(self, values: Array, name: str) -> pd.Series | Array | float:
+        """Label ``values`` (one per row of ``columns``) the way the customers were given.
+
+        A Series named ``name`` on the frame's index for a frame; for arrays read to predict, an array of
+        their broadcast shape, or a float when every argument was a number; else the bare array.
+        """
+        if self.index is not None:
+            return pd.Series(values, index=self.index, name=name)
+        if self.shape is None:
             return values
-        return pd.Series(values, index=self.index, name=name)
+        return shaped(values, self.shape)
 
 
-def _describe(mask: NDArray[np.bool_], index: pd.Index | None, shown: dict[str, Array]) -> str:
+def _describe(mask: NDArray[np.bool_], where: Customers | None, shown: dict[str, Array]) -> str:
     """How many entries are bad, and which is the first (by frame label or array position)."""
     n = int(mask.sum())
     first = int(np.flatnonzero(mask)[0])
-    where = f"index {index[first]!r}" if index is not None else f"position {first}"
     values = ", ".join(f"{k} {v[first].item()!r}" for k, v in shown.items())
-    return f"{n} customer{'s' if n != 1 else ''}, the first at {where} ({values})"
+    index = where.index if where is not None else None
+    shape = where.shape if where is not None else None
+    if index is not None:
+        place = f", the first at index {plain(index[first])!r}"
+    elif shape == ():
+        place = ""  # a single customer given as numbers
+    else:
+        place = f", the first at position {_position(first, shape or (len(mask),))}"
+    return f"{n} customer{'s' if n != 1 else ''}{place} ({values})"
 
 
-def _as_float(values: object, name: str, func: str) -> Array:
+def _as_float(values: object, name: str, func: str, *, one_dimensional: bool = True) -> Array:
     fix = f"Pass numbers, e.g. from rt.rfm_summary(...), as {name}=..."
     if isinstance(values, pd.Series | pd.Index):
         dtype = values.dtype
@@ -95,7 +168,7 @@ def _as_float(values: object, name: str, func: str) -> Array:
         return values.to_numpy(dtype=np.float64, na_value=np.nan)
     try:
         arr = np.asarray(values)
-    except (TypeError, ValueError) as e:  # pragma: no cover - ragged input that numpy refuses
+    except (TypeError, ValueError) as e:  # ragged input that numpy refuses
         msg = f"The {name!r} values passed to {func} are not an array of numbers. {fix}"
         raise ColumnTypeError(msg) from e
     if arr.dtype == np.bool_ or not (
@@ -103,7 +176,7 @@ def _as_float(values: object, name: str, func: str) -> Array:
     ):
         msg = f"The {name!r} values passed to {func} must be numbers; got dtype {arr.dtype}. {fix}"
         raise ColumnTypeError(msg)
-    if arr.ndim != 1:
+    if one_dimensional and arr.ndim != 1:
         msg = f"The {name!r} values passed to {func} must be one-dimensional (one entry per customer); got shape {arr.shape}."
         raise InvalidValueError(msg)
     return arr.astype(np.float64)
@@ -127,11 +200,73 @@ def _frame_column(summary: pd.DataFrame, name: str, func: str) -> pd.Series:
     return series
 
 
+def broadcast_arguments(
+    arrays: Mapping[str, Array], *, func: str
+) -> tuple[tuple[int, ...], tuple[Array, ...]]:
+    """Broadcast named arrays together (numpy's rules) and flatten them.
+
+    Parameters
+    ----------
+    arrays : mapping
+        Argument name -> its array (already checked), of any shape.
+    func : str
+        The method, named in messages.
+
+    Returns
+    -------
+    shape : tuple of int
+        The broadcast shape, ``()`` when every array is 0-d.
+    flat : tuple of numpy.ndarray
+        Each array broadcast to ``shape`` and flattened: 1-D, of one length (1 for shape ``()``).
+
+    Raises
+    ------
+    InvalidValueError
+        If the shapes do not broadcast; the message lists the shape of every argument.
+
+    Examples
+    --------
+    >>> frequency, t = np.array([[0.0], [2.0]]), np.array([13.0, 26.0, 52.0])
+    >>> broadcast_arguments({"frequency": frequency, "t": t}, func="f")
+    ((2, 3), (array([0., 0., 0., 2., 2., 2.]), array([13., 26., 52., 13., 26., 52.])))
+    >>> broadcast_arguments({"frequency": np.zeros(3), "T": np.zeros(2)}, func="BetaGeo.p_alive")
+    Traceback (most recent call last):
+    ...
+    retention.errors.InvalidValueError: The arguments passed to BetaGeo.p_alive must broadcast together like numpy arrays (along each axis, counted from the last, the lengths are equal or 1); got shapes frequency (3,), T (2,). Pass arrays of one length (one entry per customer, say), or add length-1 axes for a grid: a column of shape (k, 1) against a row of shape (m,) gives shape (k, m).
+    """
+    try:
+        shape = np.broadcast_shapes(*(a.shape for a in arrays.values()))
+    except ValueError as e:
+        # numbers broadcast with anything: only the arrays can be at fault
+        shapes = ", ".join(f"{n} {a.shape}" for n, a in arrays.items() if a.ndim)
+        msg = (
+            f"The arguments passed to {func} must broadcast together like numpy arrays (along each axis, "
+            f"counted from the last, the lengths are equal or 1); got shapes {shapes}. Pass arrays of one "
+            "length (one entry per customer, say), or add length-1 axes for a grid: a column of shape "
+            "(k, 1) against a row of shape (m,) gives shape (k, m)."
+        )
+        raise InvalidValueError(msg) from e
+    return shape, tuple(np.broadcast_to(a, shape).ravel() for a in arrays.values())
+
+
+def _horizon_with_frame(name: str, shape: tuple[int, ...], columns: list[str], func: str) -> str:
+    first, others = columns[0], columns[1:]
+    rest = " and ".join([", ".join(others[:-1]), others[-1]] if len(others) > 1 else others)
+    return (
+        f"The {name!r} parameter of {func} must be a single number when a summary frame is passed (the "
+        f"result is one value per customer, a Series); got shape {shape}. Call once per value, or pass "
+        f"the columns as arrays with a length-1 axis, e.g. {first}=summary[{first!r}].to_numpy()[:, None] "
+        f"(likewise {rest}) and {name}=[...], for one row per customer and one column per {name}."
+    )
+
+
 def read_customers(
     summary: object,
     arrays: dict[str, object],
     *,
     func: str,
+    predict: bool = False,
+    horizons: Mapping[str, Array] | None = None,
 ) -> Customers:
     """Read per-customer columns from a summary frame or from keyword arrays, never both.
 
@@ -143,11 +278,18 @@ def read_customers(
         Column name -> the array passed for it (None when not passed), in the order wanted.
     func : str
         The model method, named in messages (``"BetaGeo.fit"``).
+    predict : bool, default False
+        False (to fit): arrays must be one-dimensional, of one length. True (to predict): the arrays and
+        the ``horizons`` may be numbers or arrays of any shapes that broadcast together; they are broadcast
+        and flattened, and the shape kept for :meth:`Customers.label`.
+    horizons : mapping, optional
+        Only with ``predict=True``: name -> checked array of the horizons passed with the customers
+        (``{"t": ...}``), which broadcast with them. With a frame they must be single numbers (0-d).
 
     Returns
     -------
     Customers
-        The columns as float arrays, with the frame's index when a frame was given.
+        The columns as 1-D float arrays, with the frame's index when a frame was given.
 
     Raises
     ------
@@ -156,16 +298,25 @@ def read_customers(
     ColumnNotFoundError
         If the frame lacks a column.
     InvalidParameterError
-        If both a frame and arrays, or neither, are given, or an array is missing.
+        If both a frame and arrays, or neither, are given, an array is missing, or a horizon given with a
+        frame is not a single number.
     InvalidValueError
-        If the columns have different lengths.
+        If arrays read to fit are not one-dimensional or have different lengths, or arrays read to
+        predict do not broadcast together.
 
     Examples
     --------
     >>> c = read_customers(None, {"frequency": [1, 0], "T": [5.0, 3.0]}, func="Model.fit")
     >>> c.columns, c.index
     ((array([1., 0.]), array([5., 3.])), None)
+    >>> c = read_customers(None, {"frequency": [[1], [0]], "T": 5}, func="Model.predict", predict=True)
+    >>> c.columns, c.shape
+    ((array([1., 0.]), array([5., 5.])), (2, 1))
     """
+    extra = dict(horizons or {})
+    if extra and not predict:
+        msg = "read_customers takes horizons only to predict (predict=True)."
+        raise TypeError(msg)
     names = list(arrays)
     listed = ", ".join(f"{n}=" for n in names)
     given = [n for n, v in arrays.items() if v is not None]
@@ -177,11 +328,22 @@ def read_customers(
             msg = f"The summary passed to {func} must be a pandas DataFrame such as rt.rfm_summary(...) returns; got {type(summary).__name__}. To pass arrays, name them: {listed}"
             raise ColumnTypeError(msg)
         columns = tuple(_as_float(_frame_column(summary, n, func), n, func) for n in names)
-        return Customers(columns, summary.index)
+        for name, values in extra.items():
+            if values.ndim:
+                raise InvalidParameterError(_horizon_with_frame(name, values.shape, names, func))
+        return Customers(columns, summary.index, None, tuple(extra.values()))
     missing = [n for n in names if arrays[n] is None]
     if missing:
         msg = f"{func} needs a summary frame or all of the arrays {listed}; {', '.join(repr(m) for m in missing)} missing."
         raise InvalidParameterError(msg)
+    if predict:
+        raw = {n: _as_float(arrays[n], n, func, one_dimensional=False) for n in names}
+        shape, flat = broadcast_arguments({**raw, **extra}, func=func)
+        # a single horizon stays 0-d: the core takes it as a number, as for a frame
+        kept = tuple(
+            h if h.ndim == 0 else f for h, f in zip(extra.values(), flat[len(names) :], strict=True)
+        )
+        return Customers(flat[: len(names)], None, shape, kept)
     columns = tuple(_as_float(arrays[n], n, func) for n in names)
     lengths = {len(c) for c in columns}
     if len(lengths) > 1:
@@ -208,36 +370,35 @@ def check_frequency_recency_T(customers: Customers, *, func: str) -> Customers:
     retention.errors.InvalidValueError: The recency passed to BetaGeo.fit must not exceed T: 1 customer, the first at position 0 (recency 6.0, T 5.0). Recency is the time from the first to the last purchase and T from the first purchase to the observation end.
     """
     frequency, recency, age = customers.columns
-    index = customers.index
     for name, values in (("frequency", frequency), ("recency", recency), ("T", age)):
         bad = ~np.isfinite(values)
         if bad.any():
-            msg = f"The {name} passed to {func} must be finite: {_describe(bad, index, {name: values})}. Drop or fill those customers."
+            msg = f"The {name} passed to {func} must be finite: {_describe(bad, customers, {name: values})}. Drop or fill those customers."
             raise InvalidValueError(msg)
         bad = values < 0
         if bad.any():
-            msg = f"The {name} passed to {func} must not be negative: {_describe(bad, index, {name: values})}."
+            msg = f"The {name} passed to {func} must not be negative: {_describe(bad, customers, {name: values})}."
             raise InvalidValueError(msg)
     bad = frequency != np.round(frequency)
     if bad.any():
-        msg = f"The frequency passed to {func} must be whole numbers (repeat transactions): {_describe(bad, index, {'frequency': frequency})}."
+        msg = f"The frequency passed to {func} must be whole numbers (repeat transactions): {_describe(bad, customers, {'frequency': frequency})}."
         raise InvalidValueError(msg)
     shown = {"frequency": frequency, "recency": recency, "T": age}
     bad = recency > age
     if bad.any():
         pair = {"recency": recency, "T": age}
         msg = (
-            f"The recency passed to {func} must not exceed T: {_describe(bad, index, pair)}. Recency is the "
+            f"The recency passed to {func} must not exceed T: {_describe(bad, customers, pair)}. Recency is the "
             "time from the first to the last purchase and T from the first purchase to the observation end."
         )
         raise InvalidValueError(msg)
     bad = (frequency == 0) & (recency > 0)
     if bad.any():
-        msg = f"The recency passed to {func} must be 0 for customers without repeat purchases (frequency 0): {_describe(bad, index, shown)}."
+        msg = f"The recency passed to {func} must be 0 for customers without repeat purchases (frequency 0): {_describe(bad, customers, shown)}."
         raise InvalidValueError(msg)
     bad = (age == 0) & (frequency > 0)
     if bad.any():
-        msg = f"The T passed to {func} must be positive for customers with repeat purchases: {_describe(bad, index, shown)}."
+        msg = f"The T passed to {func} must be positive for customers with repeat purchases: {_describe(bad, customers, shown)}."
         raise InvalidValueError(msg)
     return customers
 
@@ -296,47 +457,88 @@ def check_time(t: object, name: str, func: str) -> float:
     4.0
     """
     if isinstance(t, bool) or not isinstance(t, int | float | np.integer | np.floating):
-        msg = f"The {name!r} parameter of {func} must be a number of time units (the unit of recency and T). Got {t!r}."
+        msg = f"The {name!r} parameter of {func} must be a number of time units (the unit of recency and T). Got {plain(t)!r}."
         raise InvalidParameterError(msg)
     value = float(t)
     if not np.isfinite(value) or value < 0:
-        msg = f"The {name!r} parameter of {func} must be a finite number >= 0. Got {t!r}."
+        msg = f"The {name!r} parameter of {func} must be a finite number >= 0. Got {plain(t)!r}."
         raise InvalidParameterError(msg)
     return value
 
 
+def _first_bad(raw: NDArray[Any], bad: NDArray[np.bool_]) -> str:
+    """Show the first offending entry as a plain value, with its position in an array."""
+    if raw.ndim == 0:
+        return repr(plain(raw))
+    first = int(np.flatnonzero(bad)[0])
+    return f"{plain(raw.flat[first])!r} at position {_position(first, raw.shape)}"
+
+
+def _numbers(values: ArrayLike, name: str, func: str, what: str) -> tuple[NDArray[Any], Array]:
+    """Read a parameter of one or more finite numbers >= 0: the array as given, and as floats."""
+    try:
+        raw = np.asarray(values)
+    except (TypeError, ValueError) as e:  # ragged nested lists
+        msg = f"The {name!r} parameter of {func} must be {what}, in a rectangular array."
+        raise InvalidParameterError(msg) from e
+    if raw.dtype == np.bool_ or not (
+        np.issubdtype(raw.dtype, np.integer) or np.issubdtype(raw.dtype, np.floating)
+    ):
+        got = repr(plain(raw)) if raw.ndim == 0 else f"an array of dtype {raw.dtype}"
+        msg = f"The {name!r} parameter of {func} must be {what}. Got {got}."
+        raise InvalidParameterError(msg)
+    floats = raw.astype(np.float64)
+    bad = ~np.isfinite(floats) | (floats < 0)
+    if bad.any():
+        msg = (
+            f"The {name!r} parameter of {func} must be finite and >= 0. Got {_first_bad(raw, bad)}."
+        )
+        raise InvalidParameterError(msg)
+    return raw, floats
+
+
 def check_times(t: ArrayLike, name: str, func: str) -> Array:
-    """Check one or more finite times >= 0 and return them as an array (0-d for a scalar).
+    """Check one or more finite times >= 0 and return them as an array of any shape (0-d for a number).
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``t`` is not numbers, or an entry is negative or not finite; the message shows the first.
 
     Examples
     --------
     >>> check_times([0, 52], "t", "BetaGeo.expected_purchases")
     array([ 0., 52.])
+    >>> check_times([[0], [-52]], "t", "BetaGeo.expected_purchases")
+    Traceback (most recent call last):
+    ...
+    retention.errors.InvalidParameterError: The 't' parameter of BetaGeo.expected_purchases must be finite and >= 0. Got -52 at position (1, 0).
     """
-    arr = np.asarray(t)
-    if arr.dtype == np.bool_ or not (
-        np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)
-    ):
-        msg = f"The {name!r} parameter of {func} must be numbers (times in the unit of recency and T). Got {t!r}."
-        raise InvalidParameterError(msg)
-    values = arr.astype(np.float64)
-    if not np.all(np.isfinite(values)) or np.any(values < 0):
-        msg = f"The {name!r} parameter of {func} must be finite and >= 0. Got {t!r}."
-        raise InvalidParameterError(msg)
-    return values
+    return _numbers(t, name, func, "numbers (times in the unit of recency and T)")[1]
 
 
 def check_count(n: ArrayLike, name: str, func: str) -> Array:
-    """Check one or more whole numbers >= 0 and return them as a float array (0-d for a scalar).
+    """Check one or more whole numbers >= 0 and return them as a float array of any shape (0-d for a number).
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``n`` is not numbers, or an entry is negative, not finite or not whole; the message shows the
+        first.
 
     Examples
     --------
     >>> check_count(3, "n", "BetaGeo.probability_of_purchases")
     array(3.)
+    >>> check_count(np.float64(1.5), "n", "BetaGeo.probability_of_purchases")
+    Traceback (most recent call last):
+    ...
+    retention.errors.InvalidParameterError: The 'n' parameter of BetaGeo.probability_of_purchases must be whole numbers >= 0. Got 1.5.
     """
-    values = check_times(n, name, func)
-    if np.any(values != np.round(values)):
-        msg = f"The {name!r} parameter of {func} must be whole numbers >= 0. Got {n!r}."
+    raw, values = _numbers(n, name, func, "whole numbers >= 0 (counts)")
+    bad = values != np.round(values)
+    if bad.any():
+        msg = f"The {name!r} parameter of {func} must be whole numbers >= 0. Got {_first_bad(raw, bad)}."
         raise InvalidParameterError(msg)
     return values
 
@@ -362,21 +564,20 @@ def check_frequency_spend(customers: Customers, *, func: str) -> Customers:
     retention.errors.InvalidValueError: The monetary_value passed to GammaGamma.fit must be positive for customers with repeat purchases (frequency > 0): 1 customer, the first at position 0 (frequency 2.0, monetary_value -5.0). The Gamma-Gamma model describes positive amounts: drop those customers, or net returns out of the amounts before rt.rfm_summary.
     """
     frequency, spend = customers.columns
-    index = customers.index
     shown = {"frequency": frequency, "monetary_value": spend}
     bad = ~np.isfinite(frequency) | (frequency < 0) | (frequency != np.round(frequency))
     if bad.any():
-        msg = f"The frequency passed to {func} must be finite whole numbers >= 0 (repeat transactions): {_describe(bad, index, {'frequency': frequency})}."
+        msg = f"The frequency passed to {func} must be finite whole numbers >= 0 (repeat transactions): {_describe(bad, customers, {'frequency': frequency})}."
         raise InvalidValueError(msg)
     bad = ~np.isfinite(spend)
     if bad.any():
-        msg = f"The monetary_value passed to {func} must be finite: {_describe(bad, index, shown)}. Drop or fill those customers (rt.rfm_summary puts 0 where frequency is 0)."
+        msg = f"The monetary_value passed to {func} must be finite: {_describe(bad, customers, shown)}. Drop or fill those customers (rt.rfm_summary puts 0 where frequency is 0)."
         raise InvalidValueError(msg)
     bad = (frequency > 0) & (spend <= 0)
     if bad.any():
         msg = (
             f"The monetary_value passed to {func} must be positive for customers with repeat purchases "
-            f"(frequency > 0): {_describe(bad, index, shown)}. The Gamma-Gamma model describes positive "
+            f"(frequency > 0): {_describe(bad, customers, shown)}. The Gamma-Gamma model describes positive "
             "amounts: drop those customers, or net returns out of the amounts before rt.rfm_summary."
         )
         raise InvalidValueError(msg)
@@ -400,14 +601,13 @@ def check_holdout(customers: Customers, *, func: str) -> Customers:
     retention.errors.InvalidValueError: The frequency_holdout passed to f must be finite whole numbers >= 0: 1 customer, the first at position 0 (frequency_holdout 1.5). Make the summary with rt.rfm_summary(..., calibration_end=...).
     """
     counts, duration = customers.columns
-    index = customers.index
     bad = ~np.isfinite(counts) | (counts < 0) | (counts != np.round(counts))
     if bad.any():
-        msg = f"The frequency_holdout passed to {func} must be finite whole numbers >= 0: {_describe(bad, index, {'frequency_holdout': counts})}. Make the summary with rt.rfm_summary(..., calibration_end=...)."
+        msg = f"The frequency_holdout passed to {func} must be finite whole numbers >= 0: {_describe(bad, customers, {'frequency_holdout': counts})}. Make the summary with rt.rfm_summary(..., calibration_end=...)."
         raise InvalidValueError(msg)
     bad = ~np.isfinite(duration) | (duration < 0)
     if bad.any():
-        msg = f"The duration_holdout passed to {func} must be finite and >= 0: {_describe(bad, index, {'duration_holdout': duration})}. Make the summary with rt.rfm_summary(..., calibration_end=...)."
+        msg = f"The duration_holdout passed to {func} must be finite and >= 0: {_describe(bad, customers, {'duration_holdout': duration})}. Make the summary with rt.rfm_summary(..., calibration_end=...)."
         raise InvalidValueError(msg)
     return customers
 
@@ -436,23 +636,22 @@ def check_frequency_recency_n_periods(
     retention.errors.InvalidValueError: The frequency passed to BetaGeoBetaBinom.fit must not exceed recency: 1 customer, the first at position 0 (frequency 3.0, recency 2.0). With discrete opportunities a customer buys at most once per opportunity, the last time at opportunity recency.
     """
     frequency, recency, n = customers.columns
-    index = customers.index
     for name, values in (("frequency", frequency), ("recency", recency), (periods, n)):
         bad = ~np.isfinite(values) | (values < 0) | (values != np.round(values))
         if bad.any():
-            msg = f"The {name} passed to {func} must be finite whole numbers >= 0 (counts of opportunities): {_describe(bad, index, {name: values})}."
+            msg = f"The {name} passed to {func} must be finite whole numbers >= 0 (counts of opportunities): {_describe(bad, customers, {name: values})}."
             raise InvalidValueError(msg)
     bad = recency > n
     if bad.any():
-        msg = f"The recency passed to {func} must not exceed {periods}: {_describe(bad, index, {'recency': recency, periods: n})}. Recency is the opportunity of the last transaction and {periods} the number of opportunities observed."
+        msg = f"The recency passed to {func} must not exceed {periods}: {_describe(bad, customers, {'recency': recency, periods: n})}. Recency is the opportunity of the last transaction and {periods} the number of opportunities observed."
         raise InvalidValueError(msg)
     bad = frequency > recency
     if bad.any():
-        msg = f"The frequency passed to {func} must not exceed recency: {_describe(bad, index, {'frequency': frequency, 'recency': recency})}. With discrete opportunities a customer buys at most once per opportunity, the last time at opportunity recency."
+        msg = f"The frequency passed to {func} must not exceed recency: {_describe(bad, customers, {'frequency': frequency, 'recency': recency})}. With discrete opportunities a customer buys at most once per opportunity, the last time at opportunity recency."
         raise InvalidValueError(msg)
     bad = (frequency == 0) & (recency > 0)
     if bad.any():
-        msg = f"The recency passed to {func} must be 0 for customers without repeat transactions (frequency 0): {_describe(bad, index, {'frequency': frequency, 'recency': recency})}."
+        msg = f"The recency passed to {func} must be 0 for customers without repeat transactions (frequency 0): {_describe(bad, customers, {'frequency': frequency, 'recency': recency})}."
         raise InvalidValueError(msg)
     return customers
 
@@ -466,10 +665,10 @@ def check_discount_rate(rate: object, func: str) -> float:
     0.1
     """
     if isinstance(rate, bool) or not isinstance(rate, int | float | np.integer | np.floating):
-        msg = f"The 'discount_rate' parameter of {func} must be a number: the discount rate per period, e.g. 0.1 for 10%. Got {rate!r}."
+        msg = f"The 'discount_rate' parameter of {func} must be a number: the discount rate per period, e.g. 0.1 for 10%. Got {plain(rate)!r}."
         raise InvalidParameterError(msg)
     value = float(rate)
     if not np.isfinite(value) or value < 0:
-        msg = f"The 'discount_rate' parameter of {func} must be a finite number >= 0 (per period, e.g. 0.1 for 10%). Got {rate!r}."
+        msg = f"The 'discount_rate' parameter of {func} must be a finite number >= 0 (per period, e.g. 0.1 for 10%). Got {plain(rate)!r}."
         raise InvalidParameterError(msg)
     return value
