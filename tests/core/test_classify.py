@@ -578,3 +578,63 @@ def test_cv_of_tiny_and_huge_values_is_the_cv_of_ordinary_ones(scale: float) -> 
     mixed[:2] *= scale  # one customer at the extreme scale, the other ordinary
     scaled, _ = period_cv(customer, period, mixed, 2, last_period=6)
     np.testing.assert_allclose(scaled, expected, rtol=1e-12)
+
+
+def test_period_cv_with_returns_and_first_periods_by_hand() -> None:
+    # Customer 0 bought in periods 3 and 5; a return of 2 in period 4 and one of 1 in period 2, before
+    # the first purchase, which counts in period 3: 10 - 1, -2, 6, 0 over periods 3 to 6.
+    # Customer 1 bought 4 in period 5 and returned 4 in period 7, after the last period: 4, 0.
+    customer = np.array([0, 0, 1, 0, 0, 1])
+    period = np.array([3, 5, 5, 4, 2, 7])
+    value = np.array([10.0, 6.0, 4.0, -2.0, -1.0, -4.0])
+    first = np.array([3, 5])
+    cv, periods = period_cv(customer, period, value, 2, last_period=6, first_period=first)
+    months = np.array([9.0, -2.0, 6.0, 0.0])
+    np.testing.assert_allclose(cv, [months.std() / months.mean(), 1.0], rtol=1e-14)
+    np.testing.assert_array_equal(periods, [4, 2])
+
+
+def test_period_cv_sums_exactly() -> None:
+    # 1e16 + 1 - 1e16 in one period is 1, not 0 (what adding in row order gives): periods 1, 5.
+    cv, _ = period_cv(
+        np.zeros(4, dtype=np.int64),
+        np.array([0, 0, 0, 1]),
+        np.array([1e16, 1.0, -1e16, 5.0]),
+        1,
+        last_period=1,
+    )
+    assert cv[0] == pytest.approx(2 / 3, rel=1e-15)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 4),
+            st.integers(0, 8),
+            st.sampled_from([1e16, -1e16, 0.1, 1 / 3, -2.5e-7, 12345.678, 3.0, 1e-300]),
+        ),
+        min_size=1,
+        max_size=40,
+    ),
+    st.randoms(use_true_random=False),
+)
+def test_period_cv_does_not_depend_on_the_row_order_to_the_last_bit(
+    rows: list[tuple[int, int, float]], random: object
+) -> None:
+    shuffled = list(rows)
+    random.shuffle(shuffled)  # type: ignore[attr-defined]
+
+    def run(r: list[tuple[int, int, float]]) -> tuple[np.ndarray, np.ndarray]:
+        customer = np.array([c for c, _, _ in r], dtype=np.int64)
+        return period_cv(
+            customer,
+            np.array([p for _, p, _ in r], dtype=np.int64),
+            np.array([v for _, _, v in r]),
+            5,
+            last_period=6,
+            first_period=np.zeros(5, dtype=np.int64),
+        )
+
+    a, b = run(rows), run(shuffled)
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])

@@ -40,6 +40,36 @@ def test_customer_totals_by_hand() -> None:
     assert lean.revenue is None
 
 
+def test_customer_totals_net_returns_from_revenue_only() -> None:
+    customer = np.array([2, 0, 2, 1, 2, 0])
+    day = np.array([10, 3, 7, 5, 12, 9])
+    amount = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+    # Returns of 2.5 by customer 0 on day 20 and of 4 by customer 1 before their purchase.
+    totals = customer_totals(
+        customer,
+        day,
+        amount,
+        3,
+        return_customer=np.array([0, 1]),
+        return_amount=np.array([-2.5, -4.0]),
+    )
+    np.testing.assert_array_equal(totals.orders, [2, 1, 3])
+    np.testing.assert_array_equal(totals.first_day, [3, 5, 7])
+    np.testing.assert_array_equal(totals.last_day, [9, 5, 12])
+    np.testing.assert_array_equal(totals.revenue, [5.5, 0.0, 9.0])
+    # Exact: 1e16 + 1 - 1e16 + 5 is 6.
+    big = customer_totals(
+        np.zeros(3, dtype=np.int64),
+        np.arange(3),
+        np.array([1e16, 1.0, 5.0]),
+        1,
+        return_customer=np.array([0]),
+        return_amount=np.array([-1e16]),
+    )
+    assert big.revenue is not None
+    assert big.revenue.tolist() == [6.0]
+
+
 # --- quantile_scores ----------------------------------------------------------------------------------------
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -257,11 +258,14 @@ def test_abc_xyz_refuses_negative_totals() -> None:
     tx = shop()
     tx.loc[len(tx)] = [3, pd.Timestamp("2024-03-01"), -40.0]
     with pytest.raises(
-        InvalidValueError, match=r"1 customer\(s\) have a negative total.*customer 3"
+        InvalidValueError,
+        match=r"1 customer\(s\) have a negative revenue net of returns.*customer 3 \(-25\)\. Pass returns='drop'",
     ):
         rt.abc_xyz(tx)
-    # Counting orders, the refund is one more row.
-    assert rt.abc_xyz(tx, value="orders")["value"].loc[3] == 2
+    # Counting orders, the refund is a return, not an order: customer 3 still has one order.
+    assert rt.abc_xyz(tx, value="orders")["value"].loc[3] == 1
+    # Ignoring returns, customer 3 is worth their purchase again.
+    assert rt.abc_xyz(tx, returns="drop")["value"].loc[3] == 15.0
 
 
 def test_abc_xyz_a_refund_that_cancels_a_purchase_is_zero() -> None:
@@ -390,10 +394,8 @@ def test_abc_xyz_ignores_row_order_with_decimal_amounts(
     random.shuffle(shuffled)  # type: ignore[attr-defined]
     a = rt.abc_xyz(table(rows).assign(amount=lambda d: d["amount"] / 100))
     b = rt.abc_xyz(table(shuffled).assign(amount=lambda d: d["amount"] / 100))
-    for column in ("abc", "xyz", "abc_xyz", "periods", "cumulative_share"):
-        pd.testing.assert_series_equal(a[column], b[column])
-    for column in ("value", "share", "cv"):
-        pd.testing.assert_series_equal(a[column], b[column], rtol=1e-12)
+    # The sums are exact, so every column agrees to the last bit.
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
 
 
 @given(transactions, st.integers(-10, 10))
@@ -479,3 +481,302 @@ def test_abc_xyz_matrix_of_nothing() -> None:
     assert matrix.shape == (3, 12)
     assert (matrix["customers"].to_numpy() == 0).all()
     assert matrix["value_share"].isna().all().all()
+
+
+# --- abc_xyz: orders, returns and breakdowns -----------------------------------------------------
+
+
+def order_lines() -> pd.DataFrame:
+    """Order lines and returns over January to March 2024 (see the test below for the numbers)."""
+    rows = [
+        (1, "o1", "2024-01-05", 60.0),
+        (1, "o1", "2024-01-05", 40.0),
+        (1, "o2", "2024-02-03", 110.0),
+        (1, "o3", "2024-03-09", 70.0),
+        (1, "o3", "2024-03-10", 50.0),  # a line a day later: the order is dated by its first line
+        (1, "r1", "2024-03-20", -30.0),
+        (2, "o4", "2024-01-20", 25.0),
+        (2, "r2", "2024-02-10", -5.0),
+        (2, "o5", "2024-03-15", 25.0),
+        (2, "o5", "2024-03-15", 10.0),
+        (3, "r3", "2024-01-25", -5.0),  # before the customer's first purchase
+        (3, "o6", "2024-02-11", 15.0),
+        (4, "r4", "2024-03-01", -20.0),  # only a return: not a customer
+        (5, "o7", "2024-03-30", 3.0),
+        (5, "o7", "2024-03-30", 2.0),
+    ]
+    return pd.DataFrame(rows, columns=["customer_id", "order_id", "date", "amount"]).assign(
+        date=lambda d: pd.to_datetime(d["date"])
+    )
+
+
+def test_abc_xyz_of_orders_and_returns_by_hand() -> None:
+    tx = order_lines()
+    result = rt.abc_xyz(tx, order_id="order_id", observation_end="2024-03-31")
+    assert result.index.tolist() == [1, 2, 3, 5]  # customer 4 only returned goods
+    # Revenue net of returns: 100 + 110 + 120 - 30, 25 - 5 + 35, 15 - 5, 5; 370 in all.
+    np.testing.assert_array_equal(result["value"], [300.0, 55.0, 10.0, 5.0])
+    # Ahead of 300, 55, 10, 5: 0, 300 (81.1%), 355 (95.9%), 365.
+    assert result["abc"].tolist() == ["A", "B", "C", "C"]
+    # Per month, returns subtracting where they happen: 1 -> 100, 110, 90; 2 -> 25, -5, 35;
+    # 3 -> the January return counts in February, its first month: 10, 0; 5 -> one month.
+    np.testing.assert_array_equal(result["periods"], [3, 3, 2, 1])
+    mean2 = 55 / 3
+    cv2 = math.sqrt(((25 - mean2) ** 2 + (-5 - mean2) ** 2 + (35 - mean2) ** 2) / 3) / mean2
+    np.testing.assert_allclose(
+        result["cv"], [math.sqrt(200 / 3) / 100, cv2, 1.0, np.nan], rtol=1e-14
+    )
+    assert result["xyz"].tolist() == ["X", "Z", "Z", "Z"]
+
+    orders = rt.abc_xyz(tx, order_id="order_id", observation_end="2024-03-31", value="orders")
+    # Orders: 3, 2, 1, 1; returns are not orders. Per month 1, 1, 1 / 1, 0, 1 / 1, 0 / 1.
+    assert orders["value"].tolist() == [3, 2, 1, 1]
+    np.testing.assert_allclose(orders["cv"], [0.0, math.sqrt(2) / 2, 1.0, np.nan], rtol=1e-14)
+
+    lines = rt.abc_xyz(tx, observation_end="2024-03-31", value="orders")
+    # Without order_id every line is an order.
+    assert lines["value"].tolist() == [5, 3, 1, 2]
+
+
+def test_abc_xyz_sums_exactly_without_zeroing_small_totals() -> None:
+    # 1e16 + 1 - 1e16 is 0 when added in row order; the exact January total is 1, the value 6.
+    tx = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 1, 1, 2],
+            "date": pd.to_datetime(
+                ["2024-01-02", "2024-01-03", "2024-01-04", "2024-02-05", "2024-01-10"]
+            ),
+            "amount": [1e16, 1.0, -1e16, 5.0, 4.0],
+        }
+    )
+    result = rt.abc_xyz(tx, observation_end="2024-02-29")
+    assert result["value"].tolist() == [6.0, 4.0]
+    # Customer 1's months are 1 and 5: mean 3, sigma 2.
+    assert result["cv"].iloc[0] == pytest.approx(2 / 3, rel=1e-15)
+
+
+def test_abc_xyz_needs_an_amount_for_revenue() -> None:
+    with pytest.raises(
+        InvalidParameterError, match=r"'amount' parameter of abc_xyz.*value='orders'"
+    ):
+        rt.abc_xyz(shop(), amount=None)
+    assert rt.abc_xyz(shop(), amount=None, value="orders")["value"].tolist() == [4, 2, 1, 2, 1]
+
+
+def test_abc_xyz_by_a_series_and_by_a_column_by_hand() -> None:
+    tx = shop()
+    managers = pd.Series({1: "ann", 2: "bob", 3: "ann", 4: "bob"}, name="manager")
+    result = rt.abc_xyz(tx, observation_end="2024-03-31", by=managers)
+    assert result.index.names == ["manager", "customer_id"]
+    assert result.index.tolist() == [("ann", 1), ("ann", 3), ("bob", 2), ("bob", 4)]
+    # ann: 330 and 15 (the second has 95.7% ahead: C); bob: 50 and 5 (90.9% ahead: B).
+    assert result["abc"].tolist() == ["A", "C", "A", "B"]
+    np.testing.assert_allclose(result["share"], [330 / 345, 15 / 345, 50 / 55, 5 / 55], rtol=1e-15)
+    # A customer missing from the Series is in a group of its own.
+    partial = rt.abc_xyz(tx, by=pd.Series({1: "ann"}, name="manager"))
+    assert partial.index.get_level_values("manager").isna().tolist() == [False] + [True] * 4
+    # A column: each customer's value on the first purchase.
+    channel = tx.assign(channel=np.where(tx["customer_id"] <= 2, "web", "shop"))
+    channel.loc[1, "channel"] = "shop"  # customer 1's second purchase: their group stays "web"
+    by_column = rt.abc_xyz(channel, by="channel")
+    assert by_column.index.tolist() == [
+        ("shop", 3),
+        ("shop", 4),
+        ("shop", 5),
+        ("web", 1),
+        ("web", 2),
+    ]
+
+
+def test_abc_xyz_matrix_per_group() -> None:
+    tx = shop()
+    managers = pd.Series({1: "ann", 2: "bob", 3: "ann", 4: "bob", 5: "bob"}, name="manager")
+    result = rt.abc_xyz(tx, by=managers)
+    matrix = rt.abc_xyz_matrix(result)
+    assert matrix.index.names == ["manager", "abc"]
+    pd.testing.assert_frame_equal(matrix, rt.abc_xyz_matrix(tx, by=managers))
+    for manager in ("ann", "bob"):
+        alone = rt.abc_xyz_matrix(result.xs(manager, level="manager"))
+        pd.testing.assert_frame_equal(matrix.xs(manager, level="manager"), alone)
+    with pytest.raises(InvalidParameterError, match="together with a result"):
+        rt.abc_xyz_matrix(result, by=managers)
+    empty = rt.abc_xyz_matrix(tx.iloc[0:0], by=managers)
+    assert len(empty) == 0
+    assert empty.index.names == ["manager", "abc"]
+
+
+# Purchases (positive) and returns (negative) in cents; orders of one to three lines.
+orders_strategy = st.lists(
+    st.tuples(
+        st.integers(1, 6),  # customer
+        st.integers(0, len(days) - 1),  # day
+        st.one_of(st.integers(1, 50_000), st.integers(-3_000, -1)),  # the order's amount in cents
+        st.integers(1, 3),  # lines
+        st.integers(-20_000, 20_000),  # moved from the first line to the last
+        st.integers(0, 5),  # days from the first line to the others
+    ),
+    min_size=1,
+    max_size=30,
+)
+
+
+def one_row_per_order(orders: list[tuple[int, int, int, int, int, int]]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "customer_id": [o[0] for o in orders],
+            "order_id": [f"o{k}" for k in range(len(orders))],
+            "date": days[[o[1] for o in orders]],
+            "amount": [o[2] / 100 for o in orders],
+        }
+    )
+
+
+def lines_of_orders(orders: list[tuple[int, int, int, int, int, int]]) -> pd.DataFrame:
+    """The same orders as several lines each: amounts that add up to the order's, dated on or after it."""
+    rows = []
+    for k, (customer, day, cents, lines, moved, later) in enumerate(orders):
+        parts = [cents // lines] * (lines - 1) + [cents - (lines - 1) * (cents // lines)]
+        if lines > 1:
+            parts[0] += moved
+            parts[-1] -= moved
+        for j, part in enumerate(parts):
+            when = days[min(day + (later if j else 0), len(days) - 1)]
+            rows.append((customer, f"o{k}", when, part / 100))
+    tx = pd.DataFrame(rows, columns=["customer_id", "order_id", "date", "amount"])
+    return tx.iloc[::-1].reset_index(drop=True)  # and in another order
+
+
+def outcome(call: Callable[[], pd.DataFrame]) -> pd.DataFrame | str:
+    """The result, or the message of the error (some customers' returns exceed their purchases)."""
+    try:
+        return call()
+    except InvalidValueError as e:
+        return str(e)
+
+
+def assert_same_outcome(a: pd.DataFrame | str, b: pd.DataFrame | str) -> None:
+    if isinstance(a, str) or isinstance(b, str):
+        assert a == b
+    else:
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
+
+
+@given(orders_strategy, st.sampled_from(["amount", "orders"]), st.sampled_from(["M", "W"]))
+def test_abc_xyz_splitting_an_order_into_lines_changes_nothing(
+    orders: list[tuple[int, int, int, int, int, int]], value: str, freq: str
+) -> None:
+    options = {"order_id": "order_id", "value": value, "freq": freq}
+    whole = outcome(lambda: rt.abc_xyz(one_row_per_order(orders), **options))
+    split = outcome(lambda: rt.abc_xyz(lines_of_orders(orders), **options))
+    assert_same_outcome(whole, split)
+
+
+@given(transactions, st.integers(0, 39), st.integers(1, 500))
+def test_abc_xyz_a_return_lowers_the_value_and_changes_no_order_count(
+    rows: list[tuple[int, int, int]], pick: int, size: int
+) -> None:
+    tx = table(rows)
+    row = tx.iloc[pick % len(tx)]
+    end = tx["date"].max()
+    before = rt.abc_xyz(tx, observation_end=end)
+    who = row["customer_id"]
+    amount = -float(min(size, before.loc[who, "value"]))  # never more than the customer's revenue
+    returned = pd.concat(
+        [tx, pd.DataFrame({"customer_id": [who], "date": [row["date"]], "amount": [amount]})],
+        ignore_index=True,
+    )
+    after = rt.abc_xyz(returned, observation_end=end)
+    expected = before["value"].copy()
+    expected.loc[who] += amount
+    pd.testing.assert_series_equal(after["value"], expected)
+    # Orders and periods of activity do not change at all.
+    pd.testing.assert_frame_equal(
+        rt.abc_xyz(returned, value="orders", observation_end=end),
+        rt.abc_xyz(tx, value="orders", observation_end=end),
+    )
+    pd.testing.assert_series_equal(after["periods"], before["periods"])
+
+
+managers_strategy = st.dictionaries(
+    st.integers(1, 8), st.sampled_from(["ann", "bob", "cy"]), max_size=8
+)
+
+
+def groups_of(result: pd.DataFrame) -> list[tuple[object, pd.DataFrame]]:
+    """Each group's rows of a result with ``by``, without the group level (a missing group included)."""
+    labels = result.index.get_level_values(0)
+    parts = []
+    for label in pd.unique(labels):
+        mask = labels.isna() if pd.isna(label) else labels == label
+        parts.append((label, result[np.asarray(mask)].droplevel(0)))
+    return parts
+
+
+@given(transactions, managers_strategy, st.sampled_from(["amount", "orders"]))
+def test_abc_xyz_by_equals_each_groups_customers_alone(
+    rows: list[tuple[int, int, int]], managers: dict[int, str], value: str
+) -> None:
+    tx = table(rows)
+    end = tx["date"].max()
+    by = pd.Series(managers, name="manager", dtype=object)
+    result = rt.abc_xyz(tx, by=by, observation_end=end, value=value, abc_method="count")
+    assert len(result) == tx["customer_id"].nunique()
+    group = tx["customer_id"].map(by)
+    for label, part in groups_of(result):
+        mine = group.isna() if pd.isna(label) else group == label
+        alone = rt.abc_xyz(tx[mine], observation_end=end, value=value, abc_method="count")
+        pd.testing.assert_frame_equal(part, alone, check_exact=True)
+
+
+@given(
+    transactions,
+    st.lists(st.integers(1, 8), max_size=8),
+    st.randoms(use_true_random=False),
+)
+def test_abc_xyz_by_a_column_equals_each_groups_customers_alone(
+    rows: list[tuple[int, int, int]], in_shop: list[int], random: object
+) -> None:
+    tx = table(rows).assign(
+        channel=lambda d: np.where(d["customer_id"].isin(in_shop), "shop", "web")
+    )
+    end = tx["date"].max()
+    result = rt.abc_xyz(tx, by="channel", observation_end=end)
+    for label, part in groups_of(result):
+        alone = rt.abc_xyz(tx[tx["channel"] == label], observation_end=end)
+        pd.testing.assert_frame_equal(part, alone, check_exact=True)
+    shuffled = tx.sample(frac=1.0, random_state=random.randint(0, 2**31))  # type: ignore[attr-defined]
+    pd.testing.assert_frame_equal(
+        rt.abc_xyz(shuffled, by="channel", observation_end=end), result, check_exact=True
+    )
+
+
+# Amounts of very different magnitudes, and returns that cancel whole purchases.
+mixed_amounts = st.sampled_from([1e16, 0.1, 1 / 3, 2.5e-7, 12345.678, 3.0, 1e-9, 7e12])
+mixed_rows = st.lists(
+    st.tuples(
+        st.integers(1, 6),
+        st.integers(0, len(days) - 1),
+        mixed_amounts,
+        st.booleans(),  # cancelled by a return
+        st.integers(0, len(days) - 1),  # the day of the return
+    ),
+    min_size=1,
+    max_size=40,
+)
+
+
+def mixed_table(rows: list[tuple[int, int, float, bool, int]]) -> pd.DataFrame:
+    records = [(c, days[d], a) for c, d, a, _, _ in rows]
+    records += [(c, days[r], -a) for c, _, a, cancelled, r in rows if cancelled]
+    return pd.DataFrame(records, columns=["customer_id", "date", "amount"])
+
+
+@given(mixed_rows, st.sampled_from(["M", "W"]), st.randoms(use_true_random=False))
+def test_abc_xyz_row_order_changes_no_bit_with_cancelling_mixed_amounts(
+    rows: list[tuple[int, int, float, bool, int]], freq: str, random: object
+) -> None:
+    tx = mixed_table(rows)
+    shuffled = tx.sample(frac=1.0, random_state=random.randint(0, 2**31))  # type: ignore[attr-defined]
+    expected = rt.abc_xyz(tx, freq=freq)
+    pd.testing.assert_frame_equal(rt.abc_xyz(shuffled, freq=freq), expected, check_exact=True)
+    assert (expected["value"] >= 0).all()  # the returns cancel purchases exactly

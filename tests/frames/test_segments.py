@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -19,6 +19,7 @@ from retention.errors import (
     InvalidParameterError,
     InvalidValueError,
 )
+from tests.exact import exact_total
 
 # --- data ---------------------------------------------------------------------------------------------------
 
@@ -153,8 +154,10 @@ def test_rfm_scores_of_a_summary() -> None:
 
 @given(transactions())
 def test_rfm_scores_from_a_table_and_from_its_summary_agree_on_r_and_f(tx: pd.DataFrame) -> None:
-    # One purchase a day: the number of rows and of distinct purchase days are the same.
-    tx = tx.drop_duplicates(["customer_id", "date"])
+    # One purchase a day: the number of orders and of distinct purchase days are the same. Purchases
+    # only: how a summary treats returns is rfm_summary's business.
+    tx = tx[tx["amount"] >= 0].drop_duplicates(["customer_id", "date"])
+    assume(len(tx) > 0)
     direct = rt.rfm_scores(tx)
     via_summary = rt.rfm_scores(rt.rfm_summary(tx, amount="amount"))
     pd.testing.assert_series_equal(direct["r_score"], via_summary["r_score"])
@@ -256,7 +259,7 @@ def test_rfm_scores_bad_input() -> None:
     with pytest.raises(
         ColumnNotFoundError, match=r"'monetary_value'.*rt.rfm_summary\(tx, amount='amount'\)"
     ):
-        rt.rfm_scores(rt.rfm_summary(five_customers()))
+        rt.rfm_scores(summary.drop(columns="monetary_value"))
     with pytest.raises(InvalidValueError, match="must not exceed T"):
         rt.rfm_scores(summary.assign(recency=summary["T"] + 1))
     with pytest.raises(
@@ -425,7 +428,7 @@ def shop() -> pd.DataFrame:
         ("cy", "2024-04-02", 10.0),
         ("cy", "2024-04-30", 15.0),
         ("cy", "2024-05-28", 20.0),
-        ("dee", "2024-06-05", 30.0),  # after as_of in most tests
+        ("dee", "2024-06-05", 30.0),  # after the observation end in most tests
     ]
     tx = pd.DataFrame(rows, columns=["customer_id", "date", "amount"])
     tx["date"] = pd.to_datetime(tx["date"])
@@ -453,9 +456,9 @@ def refusals() -> pd.DataFrame:
 def test_customer_features_by_hand() -> None:
     tx, c, r = shop(), complaints(), refusals()
     saved = [copy.deepcopy(x) for x in (tx, c, r)]
-    features = rt.customer_features(tx, as_of="2024-05-31", complaints=c, refusals=r)
-    # dee's first purchase is after as_of: not a customer yet. zed never bought: left out.
-    # ann's complaint of 06-01 and cy's refusal of 06-02 come after as_of: ignored.
+    features = rt.customer_features(tx, observation_end="2024-05-31", complaints=c, refusals=r)
+    # dee's first purchase is after the observation end: not a customer yet. zed never bought: left
+    # out. ann's complaint of 06-01 and cy's refusal of 06-02 come after the observation end: ignored.
     expected = pd.DataFrame(
         {
             "days_since_last_purchase": [11, 142, 3],
@@ -474,7 +477,7 @@ def test_customer_features_by_hand() -> None:
         pd.testing.assert_frame_equal(before, after)
 
 
-def test_customer_features_as_of_defaults_to_the_last_purchase() -> None:
+def test_customer_features_observation_end_defaults_to_the_last_purchase() -> None:
     features = rt.customer_features(shop(), complaints=complaints(), refusals=refusals())
     # the last purchase is dee's on 2024-06-05
     assert features.index.tolist() == ["ann", "bob", "cy", "dee"]
@@ -486,7 +489,7 @@ def test_customer_features_as_of_defaults_to_the_last_purchase() -> None:
 
 
 def test_customer_features_without_optional_tables_or_amounts() -> None:
-    features = rt.customer_features(shop(), as_of="2024-05-31", amount=None)
+    features = rt.customer_features(shop(), observation_end="2024-05-31", amount=None)
     assert features.columns.tolist() == [
         "days_since_last_purchase",
         "tenure_days",
@@ -501,19 +504,19 @@ def test_customer_features_without_optional_tables_or_amounts() -> None:
 
 def test_customer_features_resolved_column() -> None:
     no_flag = complaints().drop(columns="resolved")
-    features = rt.customer_features(shop(), as_of="2024-05-31", complaints=no_flag)
+    features = rt.customer_features(shop(), observation_end="2024-05-31", complaints=no_flag)
     assert features["open_complaints"].tolist() == [1, 0, 2]  # every complaint open
     features = rt.customer_features(
-        shop(), as_of="2024-05-31", complaints=complaints(), resolved=None
+        shop(), observation_end="2024-05-31", complaints=complaints(), resolved=None
     )
     assert features["open_complaints"].tolist() == [1, 0, 2]
     renamed = complaints().rename(columns={"resolved": "closed"})
     features = rt.customer_features(
-        shop(), as_of="2024-05-31", complaints=renamed, resolved="closed"
+        shop(), observation_end="2024-05-31", complaints=renamed, resolved="closed"
     )
     assert features["open_complaints"].tolist() == [1, 0, 1]
     nullable = complaints().astype({"resolved": "boolean"})
-    features = rt.customer_features(shop(), as_of="2024-05-31", complaints=nullable)
+    features = rt.customer_features(shop(), observation_end="2024-05-31", complaints=nullable)
     assert features["open_complaints"].tolist() == [1, 0, 1]
 
 
@@ -543,7 +546,7 @@ def test_customer_features_bad_event_tables() -> None:
 
 def test_customer_features_categorical_ids_match_plain_ones() -> None:
     tx = shop().astype({"customer_id": "category"})
-    features = rt.customer_features(tx, as_of="2024-05-31", complaints=complaints())
+    features = rt.customer_features(tx, observation_end="2024-05-31", complaints=complaints())
     assert features["complaints"].tolist() == [1, 0, 2]
     numbers = shop().assign(
         customer_id=lambda t: t["customer_id"].map({"ann": 1, "bob": 2, "cy": 3, "dee": 4})
@@ -568,9 +571,19 @@ def test_customer_features_properties(tx: pd.DataFrame, seed: int) -> None:
     features = rt.customer_features(tx, complaints=events, refusals=events.iloc[:2])
     assert (features["days_since_last_purchase"] <= features["tenure_days"]).all()
     assert (features["days_since_last_purchase"] >= 0).all()
-    assert features["orders"].sum() == len(tx)
-    assert features["complaints"].sum() == len(events)
-    np.testing.assert_allclose(features["revenue"].sum(), tx["amount"].sum(), atol=1e-9)
+    # Returns (negative amounts) are not orders, and people who only returned goods are not customers;
+    # nothing happens after the observation end, the last purchase day.
+    purchase = tx["amount"] >= 0
+    end = tx.loc[purchase, "date"].max()
+    kept = tx[(tx["date"] <= end) & tx["customer_id"].isin(tx.loc[purchase, "customer_id"])]
+    assert features["orders"].sum() == (kept["amount"] >= 0).sum()
+    listed = events["customer_id"].isin(features.index) & (events["date"] <= end)
+    assert features["complaints"].sum() == listed.sum()
+    # Revenue is net of returns, summed exactly.
+    revenue = kept.groupby("customer_id")["amount"].agg(lambda a: exact_total(a.tolist()))
+    pd.testing.assert_series_equal(
+        features["revenue"], revenue.rename("revenue"), check_exact=True, check_index_type=False
+    )
     shuffled = rt.customer_features(
         tx.sample(frac=1.0, random_state=seed % 2**31 + 1),
         complaints=events.iloc[::-1],
@@ -826,7 +839,7 @@ def test_working_segment_rules_are_data() -> None:
 
 def test_working_segments_end_to_end_and_errors() -> None:
     features = rt.customer_features(
-        shop(), as_of="2024-05-31", complaints=complaints(), refusals=refusals()
+        shop(), observation_end="2024-05-31", complaints=complaints(), refusals=refusals()
     )
     assert rt.working_segments(features).tolist() == ["dissatisfied", "refused", "dissatisfied"]
     with pytest.raises(ColumnNotFoundError, match="'refused'"):
@@ -851,3 +864,294 @@ def test_working_segments_give_every_customer_one_segment(tx: pd.DataFrame, days
     inactive = features["days_since_last_purchase"] > days
     flagged = features["refused"] | (features["open_complaints"] > 0)
     assert ((labels == "inactive") == (inactive & ~flagged)).all()
+
+
+# --- orders, returns and breakdowns -------------------------------------------------------------------------
+
+
+def order_lines() -> pd.DataFrame:
+    """Order lines and returns of five people in the first quarter of 2024 (numbers in the tests)."""
+    rows = [
+        (1, "o1", "2024-01-05", 40.0),
+        (1, "o1", "2024-01-05", 10.0),
+        (1, "o2", "2024-02-10", 25.0),
+        (1, "r1", "2024-03-01", -15.0),
+        (2, "o3", "2024-01-20", 100.0),
+        (2, "o3", "2024-01-21", 200.0),  # a line a day later: the order is dated by its first line
+        (3, "o4", "2024-02-01", 20.0),
+        (3, "o5", "2024-03-30", 20.0),
+        (3, "o5", "2024-03-30", 5.0),
+        (3, "r2", "2024-03-31", -45.0),  # the return is the last event: not a purchase
+        (4, "r3", "2024-02-01", -10.0),  # only a return: not a customer
+        (5, "o6", "2024-03-15", 15.0),
+    ]
+    tx = pd.DataFrame(rows, columns=["customer_id", "order_id", "date", "amount"])
+    tx["date"] = pd.to_datetime(tx["date"])
+    return tx
+
+
+def test_rfm_scores_count_orders_and_net_returns_by_hand() -> None:
+    tx = order_lines()
+    result = rt.rfm_scores(tx, order_id="order_id", observation_end="2024-03-31")
+    # Days from the last purchase to 03-31: 02-10 -> 50, 01-20 -> 71, 03-30 -> 1, 03-15 -> 16.
+    # Orders: 2, 1, 2, 1. Revenue net of returns: 50 + 25 - 15, 300, 20 + 25 - 45, 15.
+    # Scores floor(5 B / 4) + 1 with B = 1, 0, 3, 2 (recency), 2, 0, 2, 0 (frequency), 2, 3, 0, 1.
+    expected = pd.DataFrame(
+        {
+            "recency": [50, 71, 1, 16],
+            "frequency": [2, 1, 2, 1],
+            "monetary": [60.0, 300.0, 0.0, 15.0],
+            "r_score": [2, 1, 4, 3],
+            "f_score": [3, 1, 3, 1],
+            "m_score": [3, 4, 1, 2],
+        },
+        index=pd.Index([1, 2, 3, 5], name="customer_id"),
+    )
+    pd.testing.assert_frame_equal(result.drop(columns="rfm_score"), expected)
+    # Without order_id every line is an order; customer 2's last purchase is the second line.
+    lines = rt.rfm_scores(tx, observation_end="2024-03-31")
+    assert lines["frequency"].tolist() == [3, 2, 3, 1]
+    assert lines["recency"].tolist() == [50, 70, 1, 16]
+    assert lines["monetary"].tolist() == [60.0, 300.0, 0.0, 15.0]
+    # returns="drop" ignores the returns.
+    dropped = rt.rfm_scores(tx, order_id="order_id", returns="drop", observation_end="2024-03-31")
+    assert dropped["monetary"].tolist() == [75.0, 300.0, 45.0, 15.0]
+    pd.testing.assert_series_equal(dropped["frequency"], result["frequency"])
+    # By default the observation end is the last purchase (03-30): the return of 03-31 is not seen.
+    assert rt.rfm_scores(tx, order_id="order_id")["monetary"].tolist() == [60.0, 300.0, 45.0, 15.0]
+
+
+def test_rfm_scores_by_hand_within_groups() -> None:
+    tx = order_lines()
+    managers = pd.Series({1: "ann", 2: "ann", 3: "bob", 5: "bob"}, name="manager")
+    result = rt.rfm_scores(
+        tx, order_id="order_id", observation_end="2024-03-31", by=managers, bins=2
+    )
+    assert result.index.names == ["manager", "customer_id"]
+    assert result.index.tolist() == [("ann", 1), ("ann", 2), ("bob", 3), ("bob", 5)]
+    # Within ann's two customers: 1 is more recent, buys more, spends less; likewise within bob's.
+    assert result["r_score"].tolist() == [2, 1, 2, 1]
+    assert result["f_score"].tolist() == [2, 1, 2, 1]
+    assert result["m_score"].tolist() == [1, 2, 1, 2]
+    assert result["rfm_score"].tolist() == ["221", "112", "221", "112"]
+    assert isinstance(result["rfm_score"].dtype, pd.CategoricalDtype)
+
+
+def test_rfm_scores_refuse_transaction_options_with_a_summary() -> None:
+    summary = rt.rfm_summary(five_customers(), amount="amount")
+    with pytest.raises(InvalidParameterError, match=r"'by' parameter of rfm_scores does not apply"):
+        rt.rfm_scores(summary, by=pd.Series({1: "a"}))
+    with pytest.raises(InvalidParameterError, match=r"'order_id' parameter .*rfm_summary"):
+        rt.rfm_scores(summary, order_id="order_id")
+    with pytest.raises(InvalidParameterError, match=r"'returns' parameter .*returns=\.\.\."):
+        rt.rfm_scores(summary, returns="drop")
+    rt.rfm_scores(summary, returns="net", customer_id="ignored")  # the defaults, and column names
+
+
+def test_customer_features_count_orders_and_net_returns_by_hand() -> None:
+    features = rt.customer_features(
+        order_lines(), order_id="order_id", observation_end="2024-03-31"
+    )
+    expected = pd.DataFrame(
+        {
+            "days_since_last_purchase": [50, 71, 1, 16],
+            "tenure_days": [86, 71, 59, 16],
+            "orders": [2, 1, 2, 1],
+            "revenue": [60.0, 300.0, 0.0, 15.0],
+            "average_order_value": [30.0, 300.0, 0.0, 15.0],
+            "complaints": [0, 0, 0, 0],
+            "open_complaints": [0, 0, 0, 0],
+            "refused": [False] * 4,
+        },
+        index=pd.Index([1, 2, 3, 5], name="customer_id"),
+    )
+    pd.testing.assert_frame_equal(features, expected)
+    lines = rt.customer_features(order_lines(), observation_end="2024-03-31")
+    assert lines["orders"].tolist() == [3, 2, 3, 1]
+    assert lines["average_order_value"].tolist() == [20.0, 150.0, 0.0, 15.0]
+    # A table without an amount column: no returns can be told, no revenue.
+    plain = rt.customer_features(order_lines().drop(columns="amount"), order_id="order_id")
+    assert "revenue" not in plain.columns
+    assert plain["orders"].tolist() == [3, 1, 3, 1, 1]  # r1 .. r3 are orders now
+
+
+def test_working_segments_one_order_rule_counts_orders() -> None:
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["ann", "ann", "ann", "bob", "bob", "cy", "cy"],
+            "invoice": ["a1", "a1", "a1", "b1", "b2", "c1", "c2"],
+            "date": pd.to_datetime(
+                [
+                    "2024-05-20",
+                    "2024-05-20",
+                    "2024-05-20",
+                    "2024-05-01",
+                    "2024-05-25",
+                    "2024-05-10",
+                    "2024-05-28",
+                ]
+            ),
+            "amount": [5.0, 7.0, 9.0, 30.0, 20.0, 40.0, -40.0],
+        }
+    )
+    # ann: one invoice of three lines; bob: two invoices; cy: one purchase and its return.
+    features = rt.customer_features(tx, order_id="invoice", observation_end="2024-05-31")
+    assert rt.working_segments(features).tolist() == ["new", "loyal", "new"]
+    assert features["orders"].tolist() == [1, 2, 1]
+    # Every line an order: ann looks loyal; cy's return is still no order.
+    features = rt.customer_features(tx, observation_end="2024-05-31")
+    assert rt.working_segments(features).tolist() == ["loyal", "loyal", "new"]
+
+
+@st.composite
+def orders(draw: st.DrawFn) -> list[tuple[int, int, int, int, int, int]]:
+    """Orders in cents of up to 6 customers within 90 days: purchases and returns, 1 to 3 lines each."""
+    return draw(
+        st.lists(
+            st.tuples(
+                st.integers(1, 6),  # customer
+                st.integers(0, 90),  # day
+                st.one_of(st.integers(1, 50_000), st.integers(-30_000, -1)),  # cents
+                st.integers(1, 3),  # lines
+                st.integers(-20_000, 20_000),  # moved from the first line to the last
+                st.integers(0, 5),  # days from the first line to the others
+            ),
+            min_size=1,
+            max_size=30,
+        )
+    )
+
+
+START = pd.Timestamp("2024-01-01")
+
+
+def one_row_per_order(orders: list[tuple[int, int, int, int, int, int]]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "customer_id": [o[0] for o in orders],
+            "order_id": [f"o{k}" for k in range(len(orders))],
+            "date": [START + pd.Timedelta(days=o[1]) for o in orders],
+            "amount": [o[2] / 100 for o in orders],
+        }
+    )
+
+
+def lines_of_orders(orders: list[tuple[int, int, int, int, int, int]]) -> pd.DataFrame:
+    """The same orders as lines whose amounts add up to the order's, dated on or after the order."""
+    rows = []
+    for k, (customer, day, cents, lines, moved, later) in enumerate(orders):
+        parts = [cents // lines] * (lines - 1) + [cents - (lines - 1) * (cents // lines)]
+        if lines > 1:
+            parts[0] += moved
+            parts[-1] -= moved
+        for j, part in enumerate(parts):
+            rows.append(
+                (
+                    customer,
+                    f"o{k}",
+                    START + pd.Timedelta(days=day + (later if j else 0)),
+                    part / 100,
+                )
+            )
+    tx = pd.DataFrame(rows, columns=["customer_id", "order_id", "date", "amount"])
+    return tx.iloc[::-1].reset_index(drop=True)
+
+
+@given(orders())
+def test_splitting_an_order_into_lines_changes_nothing(
+    orders: list[tuple[int, int, int, int, int, int]],
+) -> None:
+    whole, split = one_row_per_order(orders), lines_of_orders(orders)
+    for function in (rt.rfm_scores, rt.customer_features):
+        pd.testing.assert_frame_equal(
+            function(whole, order_id="order_id"),
+            function(split, order_id="order_id"),
+            check_exact=True,
+        )
+    pd.testing.assert_series_equal(
+        rt.working_segments(rt.customer_features(whole, order_id="order_id")),
+        rt.working_segments(rt.customer_features(split, order_id="order_id")),
+    )
+
+
+@given(transactions(), st.integers(0, 39), st.integers(1, 2_000))
+def test_a_return_lowers_revenue_and_changes_no_order_count(
+    tx: pd.DataFrame, pick: int, cents: int
+) -> None:
+    purchases = tx[tx["amount"] >= 0]
+    assume(len(purchases) > 0)
+    end = purchases["date"].max()
+    row = tx.iloc[pick % len(tx)]
+    who = purchases["customer_id"].iloc[pick % len(purchases)]
+    amount = -cents / 100
+    returned = pd.concat(
+        [tx, pd.DataFrame({"customer_id": [who], "date": [row["date"]], "amount": [amount]})],
+        ignore_index=True,
+    )
+    for function in (rt.rfm_scores, rt.customer_features):
+        before = function(tx, observation_end=end)
+        after = function(returned, observation_end=end)
+        money = "monetary" if function is rt.rfm_scores else "revenue"
+        counts = [
+            c
+            for c in before.columns
+            if c
+            in (
+                "recency",
+                "frequency",
+                "r_score",
+                "f_score",
+                "days_since_last_purchase",
+                "tenure_days",
+                "orders",
+            )
+        ]
+        pd.testing.assert_frame_equal(after[counts], before[counts])
+        # Lower by exactly the return: the revenue is the exact sum of the customer's amounts.
+        mine = returned[(returned["customer_id"] == who) & (returned["date"] <= end)]["amount"]
+        assert after.loc[who, money] == exact_total(mine.tolist())
+        others = before.index != who
+        pd.testing.assert_series_equal(after[money][others], before[money][others])
+
+
+@given(orders(), st.dictionaries(st.integers(1, 6), st.sampled_from(["ann", "bob"]), max_size=6))
+def test_rfm_scores_by_equals_each_groups_customers_alone(
+    orders: list[tuple[int, int, int, int, int, int]], managers: dict[int, str]
+) -> None:
+    tx = lines_of_orders(orders)
+    bought = tx.groupby("order_id")["amount"].sum() >= 0
+    assume(bought.any())
+    end = tx["date"].max()
+    by = pd.Series(managers, name="manager", dtype=object)
+    result = rt.rfm_scores(tx, order_id="order_id", observation_end=end, by=by)
+    group = tx["customer_id"].map(by)
+    labels = result.index.get_level_values(0)
+    for label in pd.unique(labels):
+        mask = np.asarray(labels.isna() if pd.isna(label) else labels == label)
+        mine = group.isna() if pd.isna(label) else group == label
+        alone = rt.rfm_scores(tx[mine], order_id="order_id", observation_end=end)
+        pd.testing.assert_frame_equal(result[mask].droplevel(0), alone, check_exact=True)
+
+
+mixed_amounts = st.sampled_from([1e16, -1e16, 0.1, -0.1, 1 / 3, 2.5e-7, 12345.678, -3.0, 1e-9])
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 6), st.integers(0, 90), mixed_amounts), min_size=1, max_size=40
+    ),
+    st.randoms(use_true_random=False),
+)
+def test_row_order_changes_no_bit_with_cancelling_mixed_amounts(
+    rows: list[tuple[int, int, float]], random: Any
+) -> None:
+    tx = pd.DataFrame(
+        {
+            "customer_id": [c for c, _, _ in rows],
+            "date": [START + pd.Timedelta(days=d) for _, d, _ in rows],
+            "amount": [a for _, _, a in rows],
+        }
+    )
+    shuffled = tx.sample(frac=1.0, random_state=random.randint(0, 2**31))
+    for function in (rt.rfm_scores, rt.customer_features):
+        pd.testing.assert_frame_equal(function(shuffled), function(tx), check_exact=True)

@@ -2,7 +2,7 @@ r"""ABC and XYZ classification: how much each customer brings, and how regularly
 
 Pure numpy. Classes are small integer codes, ``0, 1, 2`` for A, B, C (and for X, Y, Z); the adapter
 (:mod:`retention.frames.classify`) turns them into labels. Every function here is vectorised: a sort for
-ABC, ``bincount`` over (customer, period) pairs for XYZ, and no loop over customers.
+ABC, exact sums over (customer, period) pairs for XYZ, and no loop over customers.
 
 ABC rules (the "Classification" page of the docs explains them with examples):
 
@@ -34,7 +34,8 @@ from typing import Final
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from retention.core.activity import Activity, activity
+from retention.core.activity import first_periods
+from retention.core.sums import group_sums
 from retention.errors import ColumnTypeError, InvalidParameterError, InvalidValueError
 
 __all__ = [
@@ -175,7 +176,9 @@ def _check_pair(
     t1, t2 = float(items[0]), float(items[1])
     ok = np.isfinite(t1) and np.isfinite(t2) and 0 <= t1 <= t2 and (upper is None or t2 <= upper)
     if not ok:
-        msg = f"The {name!r} parameter of {func} must satisfy 0 <= t1 <= t2{bound}. Got {thresholds!r}. {fix}"
+        # The numbers as Python values: (0.9, 0.1), not (np.float64(0.9), np.float64(0.1)).
+        shown = tuple(t.item() if isinstance(t, np.generic) else t for t in items)
+        msg = f"The {name!r} parameter of {func} must satisfy 0 <= t1 <= t2{bound}. Got {shown!r}. {fix}"
         raise InvalidParameterError(msg)
     return t1, t2
 
@@ -630,7 +633,8 @@ def check_min_periods(min_periods: object, func: str) -> int:
         or not isinstance(min_periods, int | np.integer)
         or min_periods < 1
     ):
-        msg = f"The 'min_periods' parameter of {func} must be a whole number >= 1. Got {min_periods!r}."
+        shown = min_periods.item() if isinstance(min_periods, np.generic) else min_periods
+        msg = f"The 'min_periods' parameter of {func} must be a whole number >= 1. Got {shown!r}."
         raise InvalidParameterError(msg)
     return int(min_periods)
 
@@ -697,24 +701,45 @@ def _pair_sums(
     customer: NDArray[np.int64],
     period: NDArray[np.int64],
     value: NDArray[np.float64] | None,
-    act: Activity,
     n_customers: int,
-) -> NDArray[np.float64]:
-    """Per distinct (customer, period) pair of ``act``, the sum of the values (or the count) of its rows."""
+) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """Per distinct (customer, period) pair, the exact sum of its values (or its number of rows).
+
+    Returns the sums and each pair's customer, the pairs in ascending order of (customer, period), so that
+    neither depends on the order of the rows.
+    """
     origin = int(period.min())
     span = int(period.max()) - origin + 1
     row_key = customer * span
     row_key += period
     row_key -= origin
-    pair_key = act.customer * span + (act.period - origin)
     cells = n_customers * span
     if cells <= max(_DENSE_LIMIT, _DENSE_CELLS_PER_ROW * len(row_key)):
-        # One bincount over the customer x period grid, read back at the pairs (in ascending order).
-        dense = np.bincount(row_key, weights=value, minlength=cells)
-        return np.asarray(dense[pair_key], dtype=np.float64)
-    # A grid too large to hold: find each row's pair by binary search among the sorted pair keys.
-    index = np.searchsorted(pair_key, row_key)
-    return np.bincount(index, weights=value, minlength=len(pair_key)).astype(np.float64, copy=False)
+        # Mark the pairs on the customer x period grid and number them by a running count.
+        marks = np.zeros(cells, dtype=np.bool_)
+        marks[row_key] = True
+        pair_key = np.flatnonzero(marks).astype(np.int64, copy=False)
+        number = np.cumsum(marks, dtype=np.int64)
+        number -= 1
+        row_pair = number[row_key]
+    else:
+        # A grid too large to hold: sort the rows by pair and number the pairs along the sorted keys.
+        # The order within a pair does not matter: group_sums adds in any order to the same bits.
+        order = np.argsort(row_key)
+        row_key = row_key[order]
+        new = np.empty(len(row_key), dtype=np.bool_)
+        new[0] = True
+        np.not_equal(row_key[1:], row_key[:-1], out=new[1:])
+        pair_key = row_key[new]
+        row_pair = np.cumsum(new, dtype=np.int64)
+        row_pair -= 1
+        value = value[order] if value is not None else None
+    n_pairs = len(pair_key)
+    if value is None:
+        sums = np.bincount(row_pair, minlength=n_pairs).astype(np.float64)
+    else:
+        sums = group_sums(row_pair, value, n_pairs)
+    return sums, pair_key // span
 
 
 # Values whose squares (times any realistic count of periods) stay far from underflow and overflow.
@@ -729,24 +754,29 @@ def period_cv(
     *,
     last_period: int,
     min_periods: int = 2,
+    first_period: NDArray[np.int64] | None = None,
     func: str = "abc_xyz",
 ) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
-    r"""Coefficient of variation of each customer's value per period, from one row per purchase.
+    r"""Coefficient of variation of each customer's value per period, from one row per purchase or return.
 
     Parameters
     ----------
     customer : numpy.ndarray of int64
-        Per purchase, a customer code in ``0 .. n_customers - 1``; every code occurs at least once.
+        Per row, a customer code in ``0 .. n_customers - 1``.
     period : numpy.ndarray of int64
-        Per purchase, a period code.
+        Per row, a period code.
     value : numpy.ndarray of float64 or None
-        Per purchase, the value (an amount); None counts purchases (every purchase is worth 1).
+        Per row, the value (an amount, negative for a return); None counts rows (every row is worth 1).
     n_customers : int
         Number of customer codes.
     last_period : int
-        The last period to use (the last complete one); purchases after it are left out.
+        The last period to use (the last complete one); rows after it are left out.
     min_periods : int, default 2
         Fewest observed periods for a defined CV.
+    first_period : numpy.ndarray of int64, optional
+        Per customer code, the period of the first purchase, where each customer's history starts. A row
+        in an earlier period (a return of something bought before the data begin) counts in this first
+        period. Defaults to each customer's earliest row; every code must then occur.
     func : str, default "abc_xyz"
         The public function, named in error messages.
 
@@ -766,12 +796,13 @@ def period_cv(
     Notes
     -----
     The periods of a customer are the $m$ periods from the one of their first purchase (which may be
-    after ``last_period``: then there are none) to ``last_period``; a period without purchases counts
-    as 0. The values per (customer, period) pair are summed with ``bincount``; with $P$ the periods with
-    a purchase, $\mu = \frac1m \sum_{j \in P} v_j$ and
-    $m\sigma^2 = \sum_{j \in P} (v_j - \mu)^2 + (m - |P|)\,\mu^2$, the periods without a purchase
-    contributing $(0 - \mu)^2$ each. Two passes, as in :func:`coefficient_of_variation`, without building
-    the customers x periods matrix.
+    after ``last_period``: then there are none) to ``last_period``; a period without rows counts as 0.
+    The values of each (customer, period) pair are added exactly (:func:`~retention.core.sums.group_sums`),
+    so row order never changes a bit of the result, and so is each customer's total $T$. With $P$ the
+    periods with a row, $\mu = T / m$ and
+    $m\sigma^2 = \sum_{j \in P} (v_j - \mu)^2 + (m - |P|)\,\mu^2$, the periods without a row
+    contributing $(0 - \mu)^2$ each; the squares are added over the pairs in their sorted order. Two
+    passes, as in :func:`coefficient_of_variation`, without building the customers x periods matrix.
 
     Examples
     --------
@@ -784,14 +815,34 @@ def period_cv(
     ([1.0, 1.4142, nan], [4, 3, 0])
     """
     min_periods = check_min_periods(min_periods, func)
+    customer = np.asarray(customer, dtype=np.int64)
+    period = np.asarray(period, dtype=np.int64)
     if len(customer) == 0:
         return np.full(n_customers, np.nan), np.zeros(n_customers, dtype=np.int64)
-    act = activity(customer, period, n_customers)
-    sums = _pair_sums(customer, period, value, act, n_customers)
-    keep = act.period <= last_period
-    owner, sums = act.customer[keep], sums[keep]
+    first = (
+        first_periods(customer, period, n_customers)
+        if first_period is None
+        else np.asarray(first_period, dtype=np.int64)
+    )
+    periods = np.maximum(last_period - first + 1, 0).astype(np.int64)
+    # A row before the customer's first purchase counts in that first period.
+    period = np.maximum(period, first[customer])
+    keep = period <= last_period
+    if not keep.all():
+        customer, period = customer[keep], period[keep]
+        value = value[keep] if value is not None else None
+    if len(customer) == 0:
+        return np.full(n_customers, np.nan), periods
+    if value is not None:
+        value = np.asarray(value, dtype=np.float64)
+    sums, owner = _pair_sums(customer, period, value, n_customers)
+    total = (
+        np.bincount(customer, minlength=n_customers).astype(np.float64)
+        if value is None
+        else group_sums(customer, value, n_customers)
+    )
     magnitude = np.abs(sums)
-    if len(sums) and not (
+    if not (
         magnitude.max() < _SAFE_MAGNITUDE
         and magnitude.min(initial=np.inf, where=magnitude > 0) > 1 / _SAFE_MAGNITUDE
     ):
@@ -799,16 +850,17 @@ def period_cv(
         # scale of a customer's values: bring each customer's largest into [0.5, 1) by a power of two.
         top = np.zeros(n_customers, dtype=np.float64)
         np.maximum.at(top, owner, magnitude)
-        sums = np.ldexp(sums, -np.frexp(top)[1][owner])
-    periods = np.maximum(last_period - act.first_period + 1, 0).astype(np.int64)
-    total = np.bincount(owner, weights=sums, minlength=n_customers).astype(np.float64, copy=False)
+        exponent = np.frexp(top)[1]
+        sums = np.ldexp(sums, -exponent[owner])
+        total = np.ldexp(total, -exponent)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = total / periods
     deviation = sums - mean[owner]
-    with_purchase = np.bincount(owner, minlength=n_customers)
+    with_rows = np.bincount(owner, minlength=n_customers)
+    # The pairs are in sorted order, so this sum does not depend on the order of the rows either.
     squares = np.bincount(owner, weights=deviation * deviation, minlength=n_customers).astype(
         np.float64, copy=False
     )
     with np.errstate(invalid="ignore"):
-        squares += (periods - with_purchase) * (mean * mean)
+        squares += (periods - with_rows) * (mean * mean)
     return _cv(squares, periods, mean, min_periods), periods

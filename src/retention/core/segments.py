@@ -53,18 +53,18 @@ _COUNTING_SPAN: Final = 1 << 20
 
 @dataclass(frozen=True, slots=True)
 class CustomerTotals:
-    """Per customer code: purchases, first and last purchase day, and the total amount.
+    """Per customer code: orders, first and last purchase day, and revenue net of returns.
 
     Attributes
     ----------
     orders : numpy.ndarray of int64
-        Number of purchases (rows).
+        Number of purchases (orders; returns are not orders).
     first_day : numpy.ndarray of int64 or None
         Days since 1970-01-01 of the first purchase, when asked for.
     last_day : numpy.ndarray of int64
         Days since 1970-01-01 of the last purchase.
     revenue : numpy.ndarray of float64 or None
-        Sum of the amounts (see :func:`group_sums`), when amounts were given.
+        Sum of the purchase amounts and of the returns (see :func:`group_sums`), when amounts were given.
     """
 
     orders: IntArray
@@ -80,13 +80,16 @@ def customer_totals(
     n_customers: int,
     *,
     first_day: bool = True,
+    return_customer: IntArray | None = None,
+    return_amount: FloatArray | None = None,
 ) -> CustomerTotals:
     """Reduce per-purchase codes to per-customer totals in one pass each.
 
     Parameters
     ----------
     customer : numpy.ndarray of int64
-        Per purchase, a customer code in ``0 .. n_customers - 1``; every code occurs at least once.
+        Per purchase (order), a customer code in ``0 .. n_customers - 1``; every code occurs at least
+        once.
     day : numpy.ndarray of int64
         Per purchase, the day (days since 1970-01-01).
     amount : numpy.ndarray of float64 or None
@@ -95,6 +98,11 @@ def customer_totals(
         Number of customer codes.
     first_day : bool, default True
         Also find each customer's first purchase day.
+    return_customer : numpy.ndarray of int64, optional
+        Per return, the customer code. Returns count in the revenue only: they are neither orders nor
+        purchase days.
+    return_amount : numpy.ndarray of float64, optional
+        Per return, its amount (negative); given with ``return_customer``.
 
     Returns
     -------
@@ -105,6 +113,13 @@ def customer_totals(
     >>> t = customer_totals(np.array([1, 0, 1]), np.array([10, 12, 15]), np.array([5.0, 2.0, 7.5]), 2)
     >>> t.orders, t.first_day, t.last_day, t.revenue
     (array([1, 2]), array([12, 10]), array([12, 15]), array([ 2. , 12.5]))
+
+    A return of 4 by customer 1 lowers the revenue, not the orders:
+
+    >>> t = customer_totals(np.array([1, 0, 1]), np.array([10, 12, 15]), np.array([5.0, 2.0, 7.5]), 2,
+    ...                     return_customer=np.array([1]), return_amount=np.array([-4.0]))
+    >>> t.orders, t.revenue
+    (array([1, 2]), array([2. , 8.5]))
     """
     customer = np.asarray(customer, dtype=np.int64)
     day = np.asarray(day, dtype=np.int64)
@@ -116,8 +131,15 @@ def customer_totals(
         first, last = None, last_periods(customer, day, n_customers)
     revenue = None
     if amount is not None:
-        largest = int(orders.max()) if n_customers else 0
-        revenue = group_sums(customer, amount, n_customers, largest_group=largest)
+        if return_customer is not None and return_amount is not None and len(return_customer):
+            revenue = group_sums(
+                np.concatenate([customer, np.asarray(return_customer, dtype=np.int64)]),
+                np.concatenate([amount, np.asarray(return_amount, dtype=np.float64)]),
+                n_customers,
+            )
+        else:
+            largest = int(orders.max()) if n_customers else 0
+            revenue = group_sums(customer, amount, n_customers, largest_group=largest)
     return CustomerTotals(orders=orders, first_day=first, last_day=last, revenue=revenue)
 
 

@@ -2,21 +2,23 @@
 
 The adapter for :mod:`retention.core.classify`. :func:`abc` and :func:`xyz` classify values the caller has
 already computed (a Series, an array or a customers x periods frame); :func:`abc_xyz` reads a transaction
-table once with :func:`~retention.frames.schema.read_transactions`, reduces it to per-customer totals and
-per-(customer, period) values with ``bincount``, and labels the result; :func:`abc_xyz_matrix` counts the
-nine cells. The rules, with examples, are on the "Classification" page of the docs
+table once with :func:`~retention.frames.schema.read_transactions`, reduces it to per-customer values
+(revenue net of returns, or orders) and per-(customer, period) values with exact sums, and labels the result
+(per group with ``by``); :func:`abc_xyz_matrix` counts the nine cells. The rules, with examples, are on the "Classification" page of the docs
 (``docs/classification.md``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Final, overload
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
+from retention.core.activity import first_periods
 from retention.core.classify import (
     abc_codes,
     abc_table,
@@ -29,11 +31,15 @@ from retention.core.classify import (
 )
 from retention.core.sums import group_sums
 from retention.errors import ColumnTypeError, InvalidParameterError, InvalidValueError
+from retention.frames.breakdown import breakdown
 from retention.frames.schema import (
+    Transactions,
     check_freq,
     check_option,
+    day_period_codes,
     last_complete_period,
     read_transactions,
+    transaction_options,
 )
 
 __all__ = ["abc", "abc_xyz", "abc_xyz_matrix", "xyz"]
@@ -304,6 +310,7 @@ def xyz(
     return np.array(XYZ_LABELS)[xyz_codes(cv, thresholds=thresholds, func=func)]
 
 
+@transaction_options
 def abc_xyz(
     tx: pd.DataFrame,
     *,
@@ -316,20 +323,24 @@ def abc_xyz(
     customer_id: Any = "customer_id",
     date: Any = "date",
     amount: Any = "amount",
+    order_id: Any = None,
     observation_end: object = None,
+    returns: str = "net",
+    by: object = None,
 ) -> pd.DataFrame:
     r"""Classify every customer of a transaction table by value (ABC) and regularity (XYZ).
 
     Parameters
     ----------
     tx : pandas.DataFrame
-        One row per purchase. Not modified.
+        One row per purchase, or per order line with ``order_id``. Not modified.
     freq : {"M", "D", "W", "Q", "Y"}, default "M"
         The period over which the regularity (XYZ) is measured (pandas aliases such as ``"ME"`` are
         accepted).
     value : {"amount", "orders"}, default "amount"
-        What a customer is worth: ``"amount"`` adds up the amounts (net of refunds, which are negative
-        amounts); ``"orders"`` counts the purchases (rows), and needs no amount column.
+        What a customer is worth: ``"amount"``, their revenue net of returns (the amount column must
+        exist); ``"orders"``, their number of orders (returns are not orders), which needs no amount
+        column.
     thresholds_abc : pair of float, optional
         The ABC limits (see :func:`abc`); the default depends on ``abc_method``.
     thresholds_xyz : pair of float, default (0.1, 0.25)
@@ -338,18 +349,14 @@ def abc_xyz(
         How the ABC limits are drawn (see :func:`abc`).
     min_periods : int, default 2
         Fewest complete periods for a coefficient of variation; customers with fewer are Z.
-    customer_id, date, amount : column label, default "customer_id", "date", "amount"
-        The columns holding the customer id, the purchase date and (for ``value="amount"``) the amount.
-    observation_end : date-like, optional
-        The last day observed (inclusive); later purchases are ignored. Defaults to the day of the last
-        purchase.
+    <transaction options>
 
     Returns
     -------
     pandas.DataFrame
         One row per customer, indexed by customer id (sorted), with the columns
 
-        - ``value``: the customer's total amount (float) or number of purchases (int);
+        - ``value``: the customer's revenue net of returns (float) or number of orders (int);
         - ``share``: ``value`` over the total of all customers;
         - ``cumulative_share``: the share of all customers whose value is at least this customer's (ties
           included), i.e. the running share down the ranking;
@@ -360,16 +367,17 @@ def abc_xyz(
         - ``abc_xyz``: categorical, the two letters, ``AX`` to ``CZ``.
 
         ``share`` and ``cumulative_share`` are NaN when the total is 0. An empty table gives a frame with
-        these columns and no rows.
+        these columns and no rows. With ``by``, the classes are drawn within each group (each manager's A
+        customers) and the group comes first in the index.
 
     Raises
     ------
     InvalidParameterError
-        If ``freq``, ``value``, a threshold, ``abc_method``, ``min_periods`` or ``observation_end`` is
-        not accepted.
+        If ``freq``, ``value``, a threshold, ``abc_method``, ``min_periods``, ``returns``, ``by`` or
+        ``observation_end`` is not accepted, or ``amount`` is None with ``value="amount"``.
     InvalidValueError
-        If a customer's total amount is negative (refunds exceeding purchases): ABC needs non-negative
-        values.
+        If a customer's revenue net of returns is negative (returns exceeding purchases): ABC needs
+        non-negative values.
     ColumnNotFoundError, ColumnTypeError
         If the table cannot be read (see :func:`~retention.frames.schema.read_transactions`).
 
@@ -380,23 +388,30 @@ def abc_xyz(
 
     Notes
     -----
-    **ABC** ranks the customers by ``value`` over all purchases up to the observation end and applies
-    :func:`abc` (by default A: the smallest group of top customers with 80% of the value, B: the next,
-    up to 95%, C: the rest; the customer who reaches or crosses a limit is in the higher class; equal
-    values get the same class).
+    **Value.** With ``value="amount"`` a customer's value is their revenue net of returns up to the
+    observation end: the amounts of their orders minus their returns (orders of negative amount). With
+    ``value="orders"`` it is their number of orders: rows, or distinct order ids with ``order_id``;
+    returns are not orders. The sums are exact (:func:`~retention.core.sums.group_sums`), so a purchase
+    and its refund cancel to exactly 0 and row order never changes a bit of the result. A customer whose
+    returns exceed their purchases (goods bought before the data begin, returned after) has a negative
+    value, which ABC cannot rank: pass ``returns="drop"`` to ignore returns, or ``value="orders"``.
+
+    **ABC** ranks the customers by ``value`` and applies :func:`abc` (by default A: the smallest group
+    of top customers with 80% of the value, B: the next, up to 95%, C: the rest; the customer who reaches
+    or crosses a limit is in the higher class; equal values get the same class).
 
     **XYZ** measures, per customer, the value in each period $p$ from the period of their first purchase
     to the last complete period, a period without purchases counting as 0, and takes
-    $\mathrm{CV} = \sigma / \mu$ (population standard deviation over mean, computed in two passes). Periods
-    before the first purchase are not part of the customer's history and are left out. The period that
-    holds the observation end is complete only if the observation end is its last day; an incomplete last
-    period would look like a drop in purchases, so it is left out of XYZ (its purchases still count for
-    ABC). ``periods`` is the number of periods used. X: $\mathrm{CV} \le t_1$, Y: $\mathrm{CV} \le t_2$, Z
-    otherwise; customers with fewer than ``min_periods`` periods (new customers, or customers whose first
-    purchase is in the incomplete last period) or a mean that is not positive have ``cv`` NaN and are Z.
-
-    The per-customer totals and per-(customer, period) values are made with ``bincount`` on integer
-    codes, with no loop over customers.
+    $\mathrm{CV} = \sigma / \mu$ (population standard deviation over mean, computed in two passes). The
+    value of a period is its orders, or its revenue net of returns: a return subtracts in the period
+    where it happens (in the first purchase's period if it comes earlier). Periods before the first
+    purchase are not part of the customer's history and are left out. The period that holds the
+    observation end is complete only if the observation end is its last day; an incomplete last period
+    would look like a drop in purchases, so it is left out of XYZ (its orders and returns still count for
+    ABC). ``periods`` is the number of periods used. X: $\mathrm{CV} \le t_1$, Y: $\mathrm{CV} \le t_2$,
+    Z otherwise; customers with fewer than ``min_periods`` periods (new customers, or customers whose
+    first purchase is in the incomplete last period) or a mean that is not positive have ``cv`` NaN and
+    are Z.
 
     Examples
     --------
@@ -436,6 +451,39 @@ def abc_xyz(
     customer_id      1     2     3    4
     value        380.0  50.0  15.0  5.0
     periods        3.0   3.0   2.0  1.0
+
+    Classes within each account manager's customers (``by``): customer 4 is C among all customers, but
+    B among bob's, where customer 2 brings 91%:
+
+    >>> managers = pd.Series({1: "ann", 2: "bob", 3: "ann", 4: "bob"}, name="manager")
+    >>> rt.abc_xyz(tx, observation_end="2024-03-31", by=managers)[["value", "share", "abc"]]
+                         value     share abc
+    manager customer_id
+    ann     1            330.0  0.956522   A
+            3             15.0  0.043478   C
+    bob     2             50.0  0.909091   A
+            4              5.0  0.090909   B
+
+    Order lines and a return: customer 1 orders twice (order ``o1`` has two lines) and customer 2 three
+    times, then returns 50 in February. Their values per month are 100, 100 and 80, 70 - 50 = 20:
+
+    >>> lines = pd.DataFrame({
+    ...     "customer_id": [1, 1, 1, 2, 2, 2],
+    ...     "order_id": ["o1", "o1", "o2", "o3", "o4", "r1"],
+    ...     "date": pd.to_datetime(["2024-01-05", "2024-01-05", "2024-02-10", "2024-01-20",
+    ...                             "2024-02-03", "2024-02-20"]),
+    ...     "amount": [60.0, 40.0, 100.0, 80.0, 70.0, -50.0],
+    ... })
+    >>> rt.abc_xyz(lines, order_id="order_id", observation_end="2024-02-29")[["value", "cv"]]
+                 value  cv
+    customer_id
+    1            200.0  0.0
+    2            100.0  0.6
+    >>> rt.abc_xyz(lines, order_id="order_id", observation_end="2024-02-29", value="orders")[["value", "cv"]]
+                 value   cv
+    customer_id
+    1                2  0.0
+    2                2  0.0
     """
     func = "abc_xyz"
     freq = check_freq(freq, func)
@@ -443,52 +491,88 @@ def abc_xyz(
     limits = abc_thresholds(thresholds_abc, abc_method, func=func, name="thresholds_abc")
     xyz_limits = xyz_thresholds(thresholds_xyz, func=func, name="thresholds_xyz")
     min_periods = check_min_periods(min_periods, func)
+    if value == "amount" and amount is None:
+        msg = f"The 'amount' parameter of {func} must name the amount column when value='amount'; the value is the revenue. Got None. Pass value='orders' to count orders instead."
+        raise InvalidParameterError(msg)
     t = read_transactions(
         tx,
         customer_id=customer_id,
         date=date,
-        amount=amount if value == "amount" else None,
+        amount=amount,
+        order_id=order_id,
         observation_end=observation_end,
+        returns=returns,
+        by=by,
+        amount_required=value == "amount",
         func=func,
     )
+    options = _Options(freq, value, limits, abc_method, xyz_limits, min_periods)
+    result = breakdown(t, lambda part: abc_xyz_of(part, options), name=func)
+    assert isinstance(result, pd.DataFrame)  # a frame per group gives a frame
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class _Options:
+    """The checked options of :func:`abc_xyz`."""
+
+    freq: str
+    value: str
+    limits: tuple[float, float] | None
+    abc_method: str
+    xyz_limits: tuple[float, float]
+    min_periods: int
+
+
+def _values(
+    t: Transactions, options: _Options
+) -> tuple[NDArray[Any], NDArray[np.int64], NDArray[np.int64], NDArray[np.float64] | None]:
+    """Per customer the value; per order (and return) the customer, period and value for XYZ."""
     n = t.n_customers
-    weights = t.amount if value == "amount" else None
-    totals: NDArray[Any]
-    if weights is not None:
-        # Sums that do not depend on the row order, so that ties and limits do not either; a total
-        # that is zero but for rounding error (a purchase and its refund) is zero.
-        totals = group_sums(t.customer, weights, n)
-        if (weights < 0).any():  # without refunds no total can cancel out
-            gross = np.bincount(t.customer, weights=np.abs(weights), minlength=n)
-            totals[np.abs(totals) <= gross * 2.0**-40] = 0.0
-        negative = totals < 0
-        if negative.any():
-            first = int(np.flatnonzero(negative)[0])
-            count = int(negative.sum())
-            msg = (
-                f"abc_xyz needs a non-negative value per customer, but {count} customer(s) have a negative "
-                f"total amount (refunds exceeding purchases), e.g. customer {_plain(t.customer_ids[first])!r} "
-                f"({totals[first]:g}). Drop their rows, or pass value='orders'."
-            )
-            raise InvalidValueError(msg)
-    else:
-        totals = np.bincount(t.customer, minlength=n).astype(np.int64)
-    abc, share, cumulative = abc_table(totals, thresholds=limits, method=abc_method, func=func)
+    periods = t.periods(options.freq)
+    if options.value == "orders" or t.amount is None:
+        return np.bincount(t.customer, minlength=n).astype(np.int64), t.customer, periods, None
+    customer, _, amounts = t.net()
+    if len(t.return_customer):
+        periods = np.concatenate([periods, day_period_codes(t.return_day, options.freq)])
+    # Exact sums: a purchase and its refund cancel to exactly 0, and row order changes no bit.
+    totals = group_sums(customer, amounts, n)
+    negative = totals < 0
+    if negative.any():
+        first = int(np.flatnonzero(negative)[0])
+        count = int(negative.sum())
+        msg = (
+            f"abc_xyz needs a non-negative value per customer, but {count} customer(s) have a negative "
+            f"revenue net of returns (returns exceeding purchases), e.g. customer "
+            f"{_plain(t.customer_ids[first])!r} ({float(totals[first]):g}). Pass returns='drop' to "
+            "ignore returns, or value='orders' to count orders."
+        )
+        raise InvalidValueError(msg)
+    return totals, customer, periods, amounts
+
+
+def abc_xyz_of(t: Transactions, options: _Options) -> pd.DataFrame:
+    """:func:`abc_xyz` of a table already read (options already checked)."""
+    func = "abc_xyz"
+    n = t.n_customers
+    totals, customer, periods, amounts = _values(t, options)
+    abc, share, cumulative = abc_table(
+        totals, thresholds=options.limits, method=options.abc_method, func=func
+    )
     if t.end_day is not None and n > 0:
-        last = last_complete_period(t.end_day, freq)
-        cv, periods = period_cv(
-            t.customer,
-            t.periods(freq),
-            weights,
+        cv, counted = period_cv(
+            customer,
+            periods,
+            amounts,
             n,
-            last_period=last,
-            min_periods=min_periods,
+            last_period=last_complete_period(t.end_day, options.freq),
+            min_periods=options.min_periods,
+            first_period=first_periods(t.customer, periods[: t.n_rows], n),
             func=func,
         )
     else:
-        cv, periods = np.full(n, np.nan), np.zeros(n, dtype=np.int64)
-    xyz = xyz_codes(cv, thresholds=xyz_limits, func=func)
-    index = t.customer_ids
+        cv, counted = np.full(n, np.nan), np.zeros(n, dtype=np.int64)
+    xyz = xyz_codes(cv, thresholds=options.xyz_limits, func=func)
     combined = (abc.astype(np.int8) * 3 + xyz).astype(np.int8)
     return pd.DataFrame(
         {
@@ -496,12 +580,12 @@ def abc_xyz(
             "share": share,
             "cumulative_share": cumulative,
             "abc": _labels(abc, ABC_LABELS),
-            "periods": periods,
+            "periods": counted,
             "cv": cv,
             "xyz": _labels(xyz, XYZ_LABELS),
             "abc_xyz": _labels(combined, ABC_XYZ_LABELS),
         },
-        index=index,
+        index=t.customer_ids,
     )
 
 
@@ -509,13 +593,28 @@ def _result_codes(result: pd.DataFrame, column: str, labels: tuple[str, ...]) ->
     values = np.asarray(result[column], dtype=object)
     codes = pd.Index(list(labels)).get_indexer(pd.Index(values)).astype(np.int64)
     if (codes < 0).any():
-        bad = values[codes < 0][0]
+        bad = _plain(values[codes < 0][0])
         msg = (
             f"Column {column!r} of the abc_xyz_matrix input must hold only {', '.join(labels)}; it holds "
             f"{bad!r}. Pass the result of rt.abc_xyz, or a transaction table."
         )
         raise InvalidValueError(msg)
     return codes
+
+
+def _result_groups(result: pd.DataFrame) -> tuple[NDArray[np.int64], pd.Index | None]:
+    """Per customer row its group, and the groups, for a result of ``abc_xyz(..., by=...)``.
+
+    A result without ``by`` is indexed by customer id alone; with ``by`` the group level(s) come first.
+    """
+    index = result.index
+    if not isinstance(index, pd.MultiIndex):
+        return np.zeros(len(result), dtype=np.int64), None
+    outer = index.droplevel(-1)
+    # In order of first appearance: the order of the groups in the result.
+    codes, uniques = outer.factorize(use_na_sentinel=False)
+    groups = uniques if isinstance(uniques, pd.Index) else pd.Index(uniques)
+    return np.asarray(codes, dtype=np.int64), groups.set_names(outer.names)
 
 
 def abc_xyz_matrix(data: pd.DataFrame, **options: Any) -> pd.DataFrame:
@@ -527,8 +626,8 @@ def abc_xyz_matrix(data: pd.DataFrame, **options: Any) -> pd.DataFrame:
         Either the result of :func:`abc_xyz` (it has the columns ``value``, ``abc`` and ``xyz``), or a
         transaction table, which is classified with ``abc_xyz(data, **options)`` first. Not modified.
     **options
-        Options of :func:`abc_xyz` (``freq``, ``value``, ``thresholds_abc``, ``customer_id``, ...), only
-        with a transaction table.
+        Options of :func:`abc_xyz` (``freq``, ``value``, ``thresholds_abc``, ``customer_id``,
+        ``order_id``, ``returns``, ``by``, ...), only with a transaction table.
 
     Returns
     -------
@@ -537,11 +636,14 @@ def abc_xyz_matrix(data: pd.DataFrame, **options: Any) -> pd.DataFrame:
 
         - ``customers``: the number of customers in the cell (int);
         - ``customer_share``: that number over all customers;
-        - ``value``: the value of the customers in the cell;
+        - ``value``: the value of the customers in the cell (revenue net of returns, or orders, as in
+          :func:`abc_xyz`);
         - ``value_share``: that value over the total value.
 
         ``matrix["value_share"]`` is a 3 x 3 frame ready for a heatmap. Shares are NaN when there are no
-        customers or no value at all.
+        customers or no value at all. For a breakdown (``by`` among the options, or a result of
+        ``abc_xyz(..., by=...)``), one matrix per group: the group(s) come first in the index, before
+        ``abc``, and the shares are within the group.
 
     Raises
     ------
@@ -562,6 +664,8 @@ def abc_xyz_matrix(data: pd.DataFrame, **options: Any) -> pd.DataFrame:
     the few who bring most of the value), the letter X, Y, Z how regular their purchases are (X: steady
     every period, Z: sporadic). AX customers are the dependable core, AZ customers bring much value but
     unpredictably (the ones whose departure is noticed late), CZ customers are occasional small buyers.
+    The value of each cell and of each group is summed exactly
+    (:func:`~retention.core.sums.group_sums`).
 
     Examples
     --------
@@ -585,6 +689,19 @@ def abc_xyz_matrix(data: pd.DataFrame, **options: Any) -> pd.DataFrame:
     A    0.825  0.0  0.000
     B    0.000  0.0  0.125
     C    0.000  0.0  0.050
+
+    One matrix per account manager:
+
+    >>> managers = pd.Series({1: "ann", 2: "bob", 3: "ann", 4: "bob"}, name="manager")
+    >>> rt.abc_xyz_matrix(tx, observation_end="2024-03-31", by=managers)["customers"]
+    xyz          X  Y  Z
+    manager abc
+    ann     A    1  0  0
+            B    0  0  0
+            C    0  0  1
+    bob     A    0  0  1
+            B    0  0  1
+            C    0  0  0
     """
     func = "abc_xyz_matrix"
     is_result = isinstance(data, pd.DataFrame) and all(c in data.columns for c in _RESULT_COLUMNS)
@@ -601,21 +718,40 @@ def abc_xyz_matrix(data: pd.DataFrame, **options: Any) -> pd.DataFrame:
         result = abc_xyz(data, **options)
     abc = _result_codes(result, "abc", ABC_LABELS)
     xyz = _result_codes(result, "xyz", XYZ_LABELS)
-    cell = abc * 3 + xyz
+    group, groups = _result_groups(result)
+    n_groups = 1 if groups is None else len(groups)
+    cell = group * 9 + abc * 3 + xyz
     values = result["value"].to_numpy(dtype=np.float64, na_value=np.nan)
-    counts = np.bincount(cell, minlength=9).reshape(3, 3)
-    sums = np.bincount(cell, weights=values, minlength=9).reshape(3, 3)
-    total_value = sums.sum()
+    counts = np.bincount(cell, minlength=9 * n_groups).reshape(n_groups * 3, 3)
+    sums = group_sums(cell, values, 9 * n_groups).reshape(n_groups * 3, 3)
+    per_group_count = np.repeat(np.bincount(group, minlength=n_groups), 3)[:, None]
+    per_group_value = np.repeat(group_sums(group, values, n_groups), 3)[:, None]
     with np.errstate(invalid="ignore", divide="ignore"):
         columns = {
             "customers": counts,
-            "customer_share": counts / counts.sum(),
+            "customer_share": counts / per_group_count,
             "value": sums,
-            "value_share": sums / total_value,
+            "value_share": sums / per_group_value,
         }
+    abc_index = pd.Index(list(ABC_LABELS), name="abc")
+    if groups is None:
+        index: pd.Index = abc_index
+    else:
+        levels = (
+            [groups.get_level_values(k) for k in range(groups.nlevels)]
+            if isinstance(groups, pd.MultiIndex)
+            else [groups]
+        )
+        index = pd.MultiIndex.from_arrays(
+            [
+                *(level.repeat(3) for level in levels),
+                abc_index.take(np.tile(np.arange(3), n_groups)),
+            ],
+            names=[*groups.names, "abc"],
+        )
     frame = pd.DataFrame(
         np.concatenate([columns[m] for m in _MATRIX_MEASURES], axis=1),
-        index=pd.Index(list(ABC_LABELS), name="abc"),
+        index=index,
         columns=pd.MultiIndex.from_product(
             [list(_MATRIX_MEASURES), list(XYZ_LABELS)], names=["measure", "xyz"]
         ),

@@ -33,7 +33,13 @@ from retention.errors import (
     InvalidValueError,
     column_not_found,
 )
-from retention.frames.schema import parse_duration, read_transactions
+from retention.frames.breakdown import breakdown
+from retention.frames.schema import (
+    Transactions,
+    parse_duration,
+    read_transactions,
+    transaction_options,
+)
 from retention.frames.summary_schema import check_frequency_recency_T, read_customers
 
 __all__ = [
@@ -80,6 +86,11 @@ _SEGMENT_MAP: Final = (
 Rule = tuple[str, Any]
 
 
+def _plain(value: object) -> object:
+    """Return a numpy scalar as the Python value, so that messages show ``3``, not ``np.int64(3)``."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _is_frame(value: object) -> bool:
     """Whether ``value`` is a DataFrame (a plain bool, so that type checkers keep the caller's branch)."""
     return isinstance(value, pd.DataFrame)
@@ -98,7 +109,7 @@ def _missing_column(
 
 def _check_bins(bins: object) -> int:
     if isinstance(bins, bool) or not isinstance(bins, int | np.integer) or not 2 <= bins <= 9:
-        msg = f"The 'bins' parameter of rfm_scores must be a whole number from 2 to 9 (one digit per score in rfm_score). Got {bins!r}."
+        msg = f"The 'bins' parameter of rfm_scores must be a whole number from 2 to 9 (one digit per score in rfm_score). Got {_plain(bins)!r}."
         raise InvalidParameterError(msg)
     return int(bins)
 
@@ -152,11 +163,82 @@ def _summary_measures(
     bad = ~np.isfinite(money)
     if bad.any():
         first = summary.index[int(np.flatnonzero(bad)[0])]
-        msg = f"The monetary_value passed to rfm_scores must be finite: {int(bad.sum())} customers, the first at index {first!r}. Drop or fill those customers."
+        msg = f"The monetary_value passed to rfm_scores must be finite: {int(bad.sum())} customers, the first at index {_plain(first)!r}. Drop or fill those customers."
         raise InvalidValueError(msg)
     return age - recency, frequency.astype(np.int64), money, summary.index
 
 
+def _summary_options(
+    observation_end: object, order_id: object, returns: object, by: object
+) -> None:
+    """Refuse the options of a transaction table that a summary has already settled."""
+    func = "rfm_scores"
+    if observation_end is not None:
+        msg = f"The 'observation_end' parameter of {func} does not apply to a summary, which has its own observation end. Set it in rt.rfm_summary(..., observation_end=...)."
+        raise InvalidParameterError(msg)
+    for name, value, default in (("order_id", order_id, None), ("returns", returns, "net")):
+        if not (value is default or (isinstance(value, str) and value == default)):
+            msg = f"The {name!r} parameter of {func} does not apply to a summary, whose orders and returns were settled when it was made. Set it in rt.rfm_summary(..., {name}=...)."
+            raise InvalidParameterError(msg)
+    if by is not None:
+        msg = f"The 'by' parameter of {func} does not apply to a summary. Score the transaction table with rt.rfm_scores(tx, by=...), or pass each group's rows of the summary on their own."
+        raise InvalidParameterError(msg)
+
+
+def _transaction_measures(
+    t: Transactions,
+) -> tuple[NDArray[Any], NDArray[Any], NDArray[np.float64], pd.Index]:
+    """Recency, frequency (orders) and monetary value (revenue net of returns) of a table already read."""
+    totals = customer_totals(
+        t.customer,
+        t.day,
+        t.amount,
+        t.n_customers,
+        first_day=False,
+        return_customer=t.return_customer,
+        return_amount=t.return_amount,
+    )
+    end = t.end_day if t.end_day is not None else 0
+    monetary = totals.revenue if totals.revenue is not None else np.zeros(t.n_customers)
+    return end - totals.last_day, totals.orders, monetary, t.customer_ids
+
+
+def _score_frame(
+    recency: NDArray[Any],
+    frequency: NDArray[Any],
+    monetary: NDArray[np.float64],
+    index: pd.Index,
+    *,
+    bins: int,
+    cuts: dict[str, NDArray[np.float64]],
+) -> pd.DataFrame:
+    """Score the three measures and label the result."""
+    scores = []
+    for name, values in zip(_MEASURES, (recency, frequency, monetary), strict=True):
+        reverse = name == "recency"
+        if name in cuts:
+            scores.append(cut_scores(values, cuts[name], reverse=reverse))
+        else:
+            scores.append(quantile_scores(values, bins, reverse=reverse))
+    r, f, m = scores
+    digits = [str(k) for k in range(1, bins + 1)]
+    codes = [a + b + c for a in digits for b in digits for c in digits]
+    rfm = pd.Categorical.from_codes(
+        ((r - 1) * bins + (f - 1)) * bins + (m - 1), categories=pd.Index(codes)
+    )
+    columns: dict[str, Any] = {
+        "recency": recency,
+        "frequency": frequency,
+        "monetary": monetary,
+        "r_score": r,
+        "f_score": f,
+        "m_score": m,
+        "rfm_score": rfm,
+    }
+    return pd.DataFrame(columns, index=index)
+
+
+@transaction_options
 def rfm_scores(
     data: pd.DataFrame,
     *,
@@ -165,27 +247,29 @@ def rfm_scores(
     customer_id: Any = "customer_id",
     date: Any = "date",
     amount: Any = "amount",
+    order_id: Any = None,
     observation_end: object = None,
+    returns: str = "net",
+    by: object = None,
 ) -> pd.DataFrame:
     r"""Score every customer's recency, frequency and monetary value from 1 to ``bins``.
 
     Parameters
     ----------
     data : pandas.DataFrame
-        Either a transaction table (one row per purchase) or a summary from :func:`retention.rfm_summary`
-        with an amount (a frame with the columns ``frequency``, ``recency``, ``T`` and
-        ``monetary_value`` is read as a summary). Not modified.
+        Either a transaction table (one row per purchase, or per order line with ``order_id``) or a
+        summary from :func:`retention.rfm_summary` with an amount (a frame with the columns
+        ``frequency``, ``recency``, ``T`` and ``monetary_value`` is read as a summary). A summary has
+        settled its observation end, orders and returns when it was made, so ``observation_end``,
+        ``order_id``, ``returns`` and ``by`` are refused with one, and the column options are not used.
+        Not modified.
     bins : int, default 5
         The number of scores, from 2 to 9.
     cut_points : dict, optional
         Fixed cut points instead of quantiles, for any of ``"recency"``, ``"frequency"`` and
         ``"monetary"``: ``bins - 1`` strictly increasing numbers each, e.g.
         ``{"recency": [30, 90, 180, 365]}``. See Notes.
-    customer_id, date, amount : column label, default "customer_id", "date", "amount"
-        The columns of a transaction table (not used for a summary).
-    observation_end : date-like, optional
-        For a transaction table, the last day observed (inclusive); later purchases are ignored. Defaults
-        to the day of the last purchase. A summary has its own (set it in ``rt.rfm_summary``).
+    <transaction options>
 
     Returns
     -------
@@ -194,21 +278,23 @@ def rfm_scores(
 
         - ``recency``: days from the last purchase to the observation end (int64); for a summary
           ``T - recency`` in the summary's time unit (float64);
-        - ``frequency``: the number of purchases, one per row (int64); for a summary its ``frequency``,
-          the repeat transactions;
-        - ``monetary``: the total amount (float64); for a summary its ``monetary_value``;
+        - ``frequency``: the number of orders (int64); for a summary its ``frequency``, the repeat
+          transactions;
+        - ``monetary``: the revenue net of returns (float64); for a summary its ``monetary_value``;
         - ``r_score``, ``f_score``, ``m_score``: int64 scores from 1 to ``bins``, higher is better (a
           recent purchase scores high);
         - ``rfm_score``: the three digits, e.g. ``"545"`` (categorical whose categories are all
           ``bins ** 3`` codes in order).
 
-        An empty table gives these columns and no rows.
+        With ``by``, the customers are scored within their group (quantiles of the group's customers)
+        and the group comes first in the index. An empty table gives these columns and no rows.
 
     Raises
     ------
     InvalidParameterError
-        If ``bins``, ``cut_points`` or ``observation_end`` is not accepted, ``amount`` is None for a
-        transaction table, or ``observation_end`` is given with a summary.
+        If ``bins``, ``cut_points``, ``returns``, ``by`` or ``observation_end`` is not accepted,
+        ``amount`` is None for a transaction table, or ``observation_end``, ``order_id``, ``returns`` or
+        ``by`` is given with a summary.
     ColumnNotFoundError, ColumnTypeError, InvalidValueError
         If the table or the summary cannot be read (see
         :func:`~retention.frames.schema.read_transactions`).
@@ -221,11 +307,14 @@ def rfm_scores(
     Notes
     -----
     **Measures.** From a transaction table, with $E$ the observation end: recency $= E - $ the day of
-    the last purchase, in days; frequency = the number of purchases (rows, as in "number of orders");
-    monetary = the sum of the amounts, returns included. A summary stores recency as the time from the
-    first to the last purchase, so the days since the last purchase are ``T - recency``; its frequency
-    (repeat purchases on distinct days) ranks customers like the number of distinct purchase days, and
-    its monetary value is the mean repeat purchase (a summary holds no totals).
+    the last purchase, in days; frequency = the number of orders (rows, or distinct order ids with
+    ``order_id``); monetary = the revenue net of returns, the sum of the order amounts minus the
+    returns, summed exactly. A return (an order of negative amount) is not a purchase: it is not an
+    order, does not make a customer recent, and a customer who only returned goods is not scored; it
+    lowers the monetary value. A summary stores recency as the time from the first to the last purchase,
+    so the days since the last purchase are ``T - recency``; its frequency (repeat purchases on distinct
+    days) ranks customers like the number of distinct purchase days, and its monetary value is the mean
+    repeat purchase (a summary holds no totals).
 
     **Quantile scores.** With $n$ customers and $B_i$ of them with a value strictly below customer
     $i$'s,
@@ -240,7 +329,8 @@ def rfm_scores(
     once, they all get ``f_score`` 1 and the next ones 4), while a large group tied at the top may not
     reach ``bins``. If every customer has the same value, all score 1: nobody is ahead of anybody. With
     fewer distinct values than ``bins`` some scores are unused. Without ties and with $n$ a multiple of
-    ``bins``, every score holds $n / \text{bins}$ customers.
+    ``bins``, every score holds $n / \text{bins}$ customers. With ``by``, $n$ and $B_i$ count the
+    customers of $i$'s group only.
 
     **Cut points** $c_1 < \dots < c_{k}$ ($k = \text{bins} - 1$) make the right-closed intervals of
     :func:`pandas.cut`: $(-\infty, c_1], (c_1, c_2], \dots, (c_k, \infty)$ score 1 to ``bins`` for
@@ -276,57 +366,50 @@ def rfm_scores(
 
     >>> rt.rfm_scores(tx, cut_points={"recency": [7, 14, 30, 60]})["r_score"].tolist()
     [5, 1, 5, 3, 5]
+
+    Order lines and a return: customer 1 ordered twice (order ``a`` has two lines) and customer 2 once,
+    then returned 30 on 3 April. The return lowers customer 2's monetary value, not their frequency or
+    recency:
+
+    >>> lines = pd.DataFrame({
+    ...     "customer_id": [1, 1, 1, 2, 2],
+    ...     "order_id": ["a", "a", "b", "c", "r"],
+    ...     "date": pd.to_datetime(["2024-03-01", "2024-03-01", "2024-03-20", "2024-03-10",
+    ...                             "2024-04-03"]),
+    ...     "amount": [20.0, 30.0, 40.0, 100.0, -30.0],
+    ... })
+    >>> rt.rfm_scores(lines, order_id="order_id", observation_end="2024-04-30", bins=2)
+                 recency  frequency  monetary  r_score  f_score  m_score rfm_score
+    customer_id
+    1                 41          2      90.0        2        2        2       222
+    2                 51          1      70.0        1        1        1       111
     """
     func = "rfm_scores"
     bins = _check_bins(bins)
     cuts = _check_cut_points(cut_points, bins)
     if _is_summary(data):
-        if observation_end is not None:
-            msg = "The 'observation_end' parameter of rfm_scores does not apply to a summary, which has its own observation end. Set it in rt.rfm_summary(..., observation_end=...)."
-            raise InvalidParameterError(msg)
-        recency, frequency, monetary, index = _summary_measures(data)
-    else:
-        if amount is None:
-            msg = "The 'amount' parameter of rfm_scores must name the amount column of the transaction table; the monetary score needs it. Got None."
-            raise InvalidParameterError(msg)
-        t = read_transactions(
-            data,
-            customer_id=customer_id,
-            date=date,
-            amount=amount,
-            observation_end=observation_end,
-            func=func,
-        )
-        totals = customer_totals(t.customer, t.day, t.amount, t.n_customers, first_day=False)
-        end = t.end_day if t.end_day is not None else 0
-        recency = end - totals.last_day
-        frequency = totals.orders
-        monetary = totals.revenue if totals.revenue is not None else np.zeros(t.n_customers)
-        index = t.customer_ids
-
-    scores = []
-    for name, values in zip(_MEASURES, (recency, frequency, monetary), strict=True):
-        reverse = name == "recency"
-        if name in cuts:
-            scores.append(cut_scores(values, cuts[name], reverse=reverse))
-        else:
-            scores.append(quantile_scores(values, bins, reverse=reverse))
-    r, f, m = scores
-    digits = [str(k) for k in range(1, bins + 1)]
-    codes = [a + b + c for a in digits for b in digits for c in digits]
-    rfm = pd.Categorical.from_codes(
-        ((r - 1) * bins + (f - 1)) * bins + (m - 1), categories=pd.Index(codes)
+        _summary_options(observation_end, order_id, returns, by)
+        return _score_frame(*_summary_measures(data), bins=bins, cuts=cuts)
+    if amount is None:
+        msg = f"The 'amount' parameter of {func} must name the amount column of the transaction table; the monetary score needs it. Got None."
+        raise InvalidParameterError(msg)
+    t = read_transactions(
+        data,
+        customer_id=customer_id,
+        date=date,
+        amount=amount,
+        order_id=order_id,
+        observation_end=observation_end,
+        returns=returns,
+        by=by,
+        amount_required=True,
+        func=func,
     )
-    columns: dict[str, Any] = {
-        "recency": recency,
-        "frequency": frequency,
-        "monetary": monetary,
-        "r_score": r,
-        "f_score": f,
-        "m_score": m,
-        "rfm_score": rfm,
-    }
-    return pd.DataFrame(columns, index=index)
+    result = breakdown(
+        t, lambda part: _score_frame(*_transaction_measures(part), bins=bins, cuts=cuts), name=func
+    )
+    assert isinstance(result, pd.DataFrame)  # a frame per group gives a frame
+    return result
 
 
 def rfm_segment_map() -> pd.DataFrame:
@@ -398,7 +481,7 @@ def _whole_numbers(column: Any, what: str, fix: str) -> NDArray[np.int64]:
     bad = ~np.isfinite(values) | (values != np.round(values)) | (values < 1)
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        msg = f"{what} must hold whole numbers >= 1: {int(bad.sum())} rows are not, the first at index {series.index[row]!r} (value {series.iloc[row]!r}). {fix}"
+        msg = f"{what} must hold whole numbers >= 1: {int(bad.sum())} rows are not, the first at index {_plain(series.index[row])!r} (value {_plain(series.iloc[row])!r}). {fix}"
         raise InvalidValueError(msg)
     return values.astype(np.int64)
 
@@ -417,7 +500,7 @@ def _read_segment_map(segment_map: object) -> tuple[NDArray[np.int64], list[str]
     labels = segment_map["segment"].tolist()
     bad = [v for v in labels if not isinstance(v, str) or not v]
     if bad:
-        msg = f"The 'segment' column of the segment map must hold non-empty strings; got {bad[0]!r}. {fix}"
+        msg = f"The 'segment' column of the segment map must hold non-empty strings; got {_plain(bad[0])!r}. {fix}"
         raise ColumnTypeError(msg)
     bounds = [
         _whole_numbers(segment_map[name], f"The {name!r} column of the segment map", fix)
@@ -507,7 +590,7 @@ def rfm_segments(scores: pd.DataFrame, *, segment_map: pd.DataFrame | None = Non
         row = int(np.flatnonzero(outside)[0])
         msg = (
             f"The scores passed to {func} go beyond the segment map's {table.shape[0]} x {table.shape[1]} "
-            f"grid: {int(outside.sum())} customers, the first at index {scores.index[row]!r} (r {r[row]}, "
+            f"grid: {int(outside.sum())} customers, the first at index {_plain(scores.index[row])!r} (r {r[row]}, "
             f"fm {fm[row]}). Score with as many bins as the map has (rt.rfm_scores(..., bins={table.shape[0]})) "
             "or pass a segment_map for your grid."
         )
@@ -584,65 +667,66 @@ def _resolved_flags(table: pd.DataFrame, resolved: Any) -> NDArray[np.bool_] | N
     missing = col.isna().to_numpy()
     if missing.any():
         first = col.index[int(np.flatnonzero(missing)[0])]
-        msg = f"Column {resolved!r} (the resolved column) of the complaints table passed to customer_features has missing values: {int(missing.sum())} rows, the first at index {first!r}. Fill them with True or False."
+        msg = f"Column {resolved!r} (the resolved column) of the complaints table passed to customer_features has missing values: {int(missing.sum())} rows, the first at index {_plain(first)!r}. Fill them with True or False."
         raise InvalidValueError(msg)
     flags: NDArray[np.bool_] = col.to_numpy(dtype=np.bool_)
     return flags
 
 
+@transaction_options
 def customer_features(
     tx: pd.DataFrame,
     *,
-    as_of: object = None,
     complaints: pd.DataFrame | None = None,
     refusals: pd.DataFrame | None = None,
+    resolved: Any = "resolved",
     customer_id: Any = "customer_id",
     date: Any = "date",
     amount: Any = "amount",
-    resolved: Any = "resolved",
+    order_id: Any = None,
+    observation_end: object = None,
+    returns: str = "net",
 ) -> pd.DataFrame:
-    """Collect the facts that segmentation rules read: one row per customer, as of one day.
+    """Collect the facts that segmentation rules read: one row per customer, on one day.
 
     Parameters
     ----------
     tx : pandas.DataFrame
-        One row per purchase. Not modified.
-    as_of : date-like, optional
-        The day the features describe (inclusive): purchases, complaints and refusals after it are
-        ignored, and customers whose first purchase comes later are not listed. Defaults to the day of
-        the last purchase (never today).
+        One row per purchase, or per order line with ``order_id``. Not modified.
     complaints : pandas.DataFrame, optional
         One row per complaint, with the columns ``customer_id`` and ``date`` (named as in ``tx``) and
         optionally ``resolved`` (True/False). Not modified.
     refusals : pandas.DataFrame, optional
         One row per refusal of further business (an unsubscription, a closed account), with the columns
         ``customer_id`` and ``date``. Not modified.
-    customer_id, date, amount : column label, default "customer_id", "date", "amount"
-        The columns of ``tx``; ``customer_id`` and ``date`` name those of the event tables too. With
-        ``amount=None`` the features have no ``revenue`` and ``average_order_value``.
     resolved : column label or None, default "resolved"
         The column of ``complaints`` that marks resolved complaints. If the table has no column of the
         default name, or with ``resolved=None``, every complaint counts as open; a column named otherwise
         must exist.
+    <transaction options>
 
     Returns
     -------
     pandas.DataFrame
         Indexed by customer id (sorted), with columns
 
-        - ``days_since_last_purchase``: days from the last purchase to ``as_of`` (int64);
-        - ``tenure_days``: days from the first purchase to ``as_of`` (int64);
-        - ``orders``: the number of purchases, one per row (int64);
-        - ``revenue``: the sum of the amounts (float64), and ``average_order_value``: revenue / orders;
-        - ``complaints`` and ``open_complaints``: the complaints on or before ``as_of``, all and not
-          resolved (int64; 0 without a complaints table);
-        - ``refused``: True if the customer refused further business on or before ``as_of`` (bool; False
-          without a refusals table).
+        - ``days_since_last_purchase``: days from the last purchase to the observation end (int64);
+        - ``tenure_days``: days from the first purchase to the observation end (int64);
+        - ``orders``: the number of orders (int64);
+        - ``revenue``: the revenue net of returns (float64), and ``average_order_value``:
+          revenue / orders (only when the table has amounts);
+        - ``complaints`` and ``open_complaints``: the complaints on or before the observation end, all
+          and not resolved (int64; 0 without a complaints table);
+        - ``refused``: True if the customer refused further business on or before the observation end
+          (bool; False without a refusals table).
+
+        The observation end is the day the features describe: purchases, returns, complaints and
+        refusals after it are ignored, and customers whose first purchase comes later are not listed.
 
     Raises
     ------
     InvalidParameterError
-        If ``as_of`` is not a date.
+        If ``observation_end`` is not a date or ``returns`` is not accepted.
     ColumnNotFoundError, ColumnTypeError, InvalidValueError
         If a table cannot be read (see :func:`~retention.frames.schema.read_transactions`; messages name
         the complaints or refusals table), the ``resolved`` column holds anything but True/False, or the
@@ -655,10 +739,18 @@ def customer_features(
 
     Notes
     -----
-    Complaints and refusals of people who never bought (up to ``as_of``) are left out: the features
-    describe customers. The ``resolved`` flag is read as the table has it today; a complaint resolved
-    after ``as_of`` counts as resolved, so to look back in time keep one table per day or filter it
-    first. Without the optional tables the counts are 0 and ``refused`` is False: no event recorded.
+    **Orders and returns.** ``orders`` counts orders: rows, or distinct order ids with ``order_id`` (the
+    lines of one invoice are one order, dated by its earliest line). An order of negative amount is a
+    return: it is not an order, not a purchase (it moves neither ``days_since_last_purchase`` nor
+    ``tenure_days``), and a customer who only returned goods is not listed; it lowers ``revenue``, which
+    is the sum of the order amounts minus the returns, summed exactly. So ``average_order_value`` is the
+    revenue net of returns per order. ``returns="drop"`` ignores rows of negative amount instead.
+
+    Complaints and refusals of people who never bought (up to the observation end) are left out: the
+    features describe customers. The ``resolved`` flag is read as the table has it today; a complaint
+    resolved after the observation end counts as resolved, so to look back in time keep one table per day
+    or filter it first. Without the optional tables the counts are 0 and ``refused`` is False: no event
+    recorded.
 
     Examples
     --------
@@ -673,7 +765,7 @@ def customer_features(
     ...                            "date": pd.to_datetime(["2024-04-03", "2024-05-29"]),
     ...                            "resolved": [True, False]})
     >>> refusals = pd.DataFrame({"customer_id": ["bob"], "date": pd.to_datetime(["2024-02-01"])})
-    >>> features = rt.customer_features(tx, as_of="2024-05-31", complaints=complaints,
+    >>> features = rt.customer_features(tx, observation_end="2024-05-31", complaints=complaints,
     ...                                 refusals=refusals)
     >>> features[["days_since_last_purchase", "tenure_days", "orders"]]
                  days_since_last_purchase  tenure_days  orders
@@ -693,13 +785,45 @@ def customer_features(
     ann                   0                0    False
     bob                   0                0     True
     cy                    2                1    False
+
+    Order lines and a return: ann's invoice ``i1`` has two lines, and she returns 25 a week later:
+
+    >>> lines = pd.DataFrame({
+    ...     "customer_id": ["ann", "ann", "ann", "ann"],
+    ...     "invoice": ["i1", "i1", "i2", "r1"],
+    ...     "date": pd.to_datetime(["2024-03-01", "2024-03-01", "2024-05-20", "2024-05-27"]),
+    ...     "amount": [30.0, 20.0, 70.0, -25.0],
+    ... })
+    >>> lined = rt.customer_features(lines, order_id="invoice", observation_end="2024-05-31")
+    >>> lined[["days_since_last_purchase", "tenure_days", "orders"]]
+                 days_since_last_purchase  tenure_days  orders
+    customer_id
+    ann                                11           91       2
+    >>> lined[["revenue", "average_order_value"]]
+                 revenue  average_order_value
+    customer_id
+    ann             95.0                 47.5
     """
     func = "customer_features"
     t = read_transactions(
-        tx, customer_id=customer_id, date=date, amount=amount, observation_end=as_of, func=func
+        tx,
+        customer_id=customer_id,
+        date=date,
+        amount=amount,
+        order_id=order_id,
+        observation_end=observation_end,
+        returns=returns,
+        func=func,
     )
     n = t.n_customers
-    totals = customer_totals(t.customer, t.day, t.amount, n)
+    totals = customer_totals(
+        t.customer,
+        t.day,
+        t.amount,
+        n,
+        return_customer=t.return_customer,
+        return_amount=t.return_amount,
+    )
     end = t.end_day if t.end_day is not None else 0
     columns: dict[str, Any] = {
         "days_since_last_purchase": end - totals.last_day,
@@ -979,7 +1103,8 @@ def working_segment_rules(
     The order is the order of priority for the next contact. A customer who refused further business is
     never offered a sale, whatever else is true; an open complaint is fixed before anything else is
     offered, to loyal and inactive customers alike; a customer who stopped buying is won back before
-    being treated as new or loyal. What remains is active: new with one purchase, loyal with two or more.
+    being treated as new or loyal. What remains is active: new with one order, loyal with two or more
+    (``orders`` counts orders, not order lines or returns: see :func:`customer_features`).
 
     Examples
     --------
@@ -1015,7 +1140,8 @@ def working_segments(
     ----------
     features : pandas.DataFrame
         From :func:`customer_features` (it needs the columns ``refused``, ``open_complaints``,
-        ``days_since_last_purchase`` and ``orders``). Not modified.
+        ``days_since_last_purchase`` and ``orders``). Not modified. For a log of order lines, build it
+        with ``customer_features(tx, order_id=...)`` so that ``orders`` counts orders, not lines.
     inactive_after : str, int or timedelta, default "30D"
         A customer whose last purchase is more than this long ago is inactive.
     new_within : str, int or timedelta, optional
@@ -1054,9 +1180,9 @@ def working_segments(
       complaint, a gift, a fix.
     - ``inactive``: the last purchase more than ``inactive_after`` ago. Goals: feedback, a gift, an extra
       sale.
-    - ``new``: one purchase, recent (``orders == 1``). Goals: feedback on the first purchase, service,
+    - ``new``: one order, recent (``orders == 1``). Goals: feedback on the first purchase, service,
       the second sale.
-    - ``loyal``: two or more purchases, recent (``orders >= 2``). Goals: feedback, service, an extra sale,
+    - ``loyal``: two or more orders, recent (``orders >= 2``). Goals: feedback, service, an extra sale,
       a referral request, news of offers.
 
     Examples
@@ -1070,7 +1196,7 @@ def working_segments(
     ... })
     >>> complaints = pd.DataFrame({"customer_id": ["cy"], "date": pd.to_datetime(["2024-05-29"])})
     >>> refusals = pd.DataFrame({"customer_id": ["eve"], "date": pd.to_datetime(["2024-03-01"])})
-    >>> features = rt.customer_features(tx, as_of="2024-05-31", complaints=complaints,
+    >>> features = rt.customer_features(tx, observation_end="2024-05-31", complaints=complaints,
     ...                                 refusals=refusals)
     >>> rt.working_segments(features)
     customer_id
@@ -1081,6 +1207,16 @@ def working_segments(
     eve         refused
     Name: segment, dtype: category
     Categories (6, str): ['refused', 'dissatisfied', 'inactive', 'new', 'loyal', 'other']
+
+    The one-order rule counts orders: fay's one invoice of three lines makes her new when the features
+    are built with ``order_id``, and loyal when every line is taken for an order:
+
+    >>> lines = pd.DataFrame({"customer_id": ["fay"] * 3, "invoice": ["i9"] * 3,
+    ...                       "date": pd.to_datetime(["2024-05-30"] * 3), "amount": [5.0, 7.0, 9.0]})
+    >>> rt.working_segments(rt.customer_features(lines, order_id="invoice")).tolist()
+    ['new']
+    >>> rt.working_segments(rt.customer_features(lines)).tolist()
+    ['loyal']
     """
     rules = _working_rules(inactive_after, new_within, "working_segments")
     return segment(features, rules, default="other")
