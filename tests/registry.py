@@ -40,7 +40,9 @@ class Entry:
     by: bool = False  # takes by=
     freq: bool = False  # takes freq=
     transactions: bool = True  # reads a transaction log (False: another log read the same way)
-    lines: bool = True  # order lines count as one order (False when the table is also read as events)
+    lines: bool = (
+        True  # order lines count as one order (False when the table is also read as events)
+    )
 
 
 def _entry(name: str, function: Callable[..., Any], *, fixed: dict[str, Any] | None = None, post: Callable[[Any], Any] | None = None, **flags: Any) -> Entry:  # fmt: skip

@@ -9,11 +9,11 @@ from hypothesis import strategies as st
 
 from retention.core.activity import activity
 from retention.core.rates import (
+    crr,
     mean_amount,
     period_counts,
     ratio,
     repeat_share,
-    crr,
     second_purchase_days,
     second_purchase_summary,
 )
@@ -29,6 +29,7 @@ def rate(start: object, end: object, new: object) -> object:
 def test_crr_is_keyword_only() -> None:
     with pytest.raises(TypeError):
         crr(200, 210, 30)  # type: ignore[misc]
+
 
 # --- crr ----------------------------------------------------------------------------
 
@@ -81,7 +82,7 @@ def test_crr_can_exceed_one_with_reactivation() -> None:
 )
 def test_crr_refuses_non_counts(args: tuple[object, ...], name: str, what: str) -> None:
     with pytest.raises(InvalidValueError, match=name) as info:
-        crr(**dict(zip(ARGS, args)))  # type: ignore[arg-type]
+        crr(**dict(zip(ARGS, args, strict=True)))  # type: ignore[arg-type]
     assert what in str(info.value)
 
 
@@ -95,7 +96,7 @@ def test_crr_refuses_non_counts(args: tuple[object, ...], name: str, what: str) 
 )
 def test_crr_refuses_non_numbers(args: tuple[object, ...], name: str) -> None:
     with pytest.raises(ColumnTypeError, match=name):
-        crr(**dict(zip(ARGS, args)))  # type: ignore[arg-type]
+        crr(**dict(zip(ARGS, args, strict=True)))  # type: ignore[arg-type]
 
 
 def test_crr_refuses_shapes_that_do_not_broadcast() -> None:

@@ -20,11 +20,11 @@ from retention.errors import ColumnTypeError, InvalidValueError
 
 __all__ = [
     "PeriodCounts",
+    "crr",
     "mean_amount",
     "period_counts",
     "ratio",
     "repeat_share",
-    "crr",
     "second_purchase_days",
     "second_purchase_summary",
 ]

@@ -9,7 +9,7 @@ group's customers alone. The loop is over groups (tens), never over customers or
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, overload
 
 import numpy as np
 import pandas as pd
@@ -17,8 +17,6 @@ import pandas as pd
 from retention.frames.schema import Transactions
 
 __all__ = ["breakdown"]
-
-R = TypeVar("R", pd.DataFrame, pd.Series, float)
 
 
 def _group_levels(labels: pd.Index, sizes: list[int]) -> list[pd.Index]:
@@ -50,7 +48,21 @@ def _stack(pieces: list[Any], labels: pd.Index, empty: Any) -> Any:
     return combined
 
 
-def breakdown(t: Transactions, compute: Callable[[Transactions], R], *, name: str) -> R | pd.Series:
+@overload
+def breakdown(
+    t: Transactions, compute: Callable[[Transactions], pd.DataFrame], *, name: str
+) -> pd.DataFrame: ...
+@overload
+def breakdown(
+    t: Transactions, compute: Callable[[Transactions], pd.Series], *, name: str
+) -> pd.Series: ...
+@overload
+def breakdown(
+    t: Transactions, compute: Callable[[Transactions], float], *, name: str
+) -> float | pd.Series: ...
+def breakdown(
+    t: Transactions, compute: Callable[[Transactions], Any], *, name: str
+) -> pd.DataFrame | pd.Series | float:
     """Run ``compute`` on the whole table, or on each group's part when ``t`` has groups.
 
     Parameters
@@ -82,13 +94,14 @@ def breakdown(t: Transactions, compute: Callable[[Transactions], R], *, name: st
     Name: customers, dtype: float64
     """
     if t.groups is None:
-        return compute(t)
+        result: pd.DataFrame | pd.Series | float = compute(t)
+        return result
     labels = t.groups.labels
     parts = t.split()
     results = [compute(part) for _, part in parts]
     sample = results[0] if results else compute(t)
     if isinstance(sample, pd.DataFrame | pd.Series):
-        out = _stack(results, labels, sample)
+        out: pd.DataFrame | pd.Series = _stack(results, labels, sample)
         out.attrs = dict(sample.attrs)
-        return out  # type: ignore[no-any-return]
+        return out
     return pd.Series(np.asarray(results, dtype=np.float64), index=labels, name=name)

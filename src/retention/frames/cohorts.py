@@ -522,10 +522,11 @@ def _per_group(curve: object, one: Callable[[pd.DataFrame], Any]) -> pd.Series |
     if not (isinstance(curve, pd.DataFrame) and isinstance(curve.index, pd.MultiIndex)):
         return None
     outer = list(range(curve.index.nlevels - 1))
+    outer_levels: list[Hashable] = list(outer)
     keys, results = [], []
     for key, part in curve.groupby(level=outer, sort=False, dropna=False):
         keys.append(key)
-        results.append(one(part.droplevel(outer)))
+        results.append(one(part.droplevel(outer_levels)))
     names = curve.index.names[:-1]
     if len(outer) == 1:
         groups = pd.Index([k[0] if isinstance(k, tuple) else k for k in keys], name=names[0])
@@ -533,7 +534,7 @@ def _per_group(curve: object, one: Callable[[pd.DataFrame], Any]) -> pd.Series |
         groups = pd.MultiIndex.from_tuples(keys, names=names)
     if results and isinstance(results[0], pd.Series):
         positions = np.repeat(np.arange(len(keys)), [len(r) for r in results])
-        inner = pd.concat(results)
+        inner: pd.Series = pd.concat(results)
         levels = (
             [groups.get_level_values(k).take(positions) for k in range(groups.nlevels)]
             if isinstance(groups, pd.MultiIndex)

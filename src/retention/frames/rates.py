@@ -203,7 +203,7 @@ def repeat_purchase_rate(
     observation_end: object = None,
     returns: str = "net",
     by: object = None,
-) -> float:
+) -> float | pd.Series:
     r"""Compute the share of customers who bought on two or more distinct days.
 
     Parameters
@@ -214,8 +214,9 @@ def repeat_purchase_rate(
 
     Returns
     -------
-    float
-        A share in $[0, 1]$; NaN for a table without purchases.
+    float or pandas.Series
+        A share in $[0, 1]$; NaN for a table without purchases. With ``by``, a Series of them indexed by
+        group.
 
     Raises
     ------
@@ -276,7 +277,7 @@ def purchase_frequency(
     observation_end: object = None,
     returns: str = "net",
     by: object = None,
-) -> float:
+) -> float | pd.Series:
     r"""Compute the number of orders per customer.
 
     Parameters
@@ -287,8 +288,8 @@ def purchase_frequency(
 
     Returns
     -------
-    float
-        At least 1; NaN for a table without purchases.
+    float or pandas.Series
+        At least 1; NaN for a table without purchases. With ``by``, a Series of them indexed by group.
 
     Raises
     ------
@@ -352,7 +353,7 @@ def average_order_value(
     observation_end: object = None,
     returns: str = "net",
     by: object = None,
-) -> float:
+) -> float | pd.Series:
     r"""Compute the average amount per purchase (average order value, AOV).
 
     Parameters
@@ -363,8 +364,8 @@ def average_order_value(
 
     Returns
     -------
-    float
-        NaN for a table without purchases.
+    float or pandas.Series
+        NaN for a table without purchases. With ``by``, a Series of them indexed by group.
 
     Raises
     ------

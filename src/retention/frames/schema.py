@@ -392,6 +392,12 @@ def parse_duration(value: object, name: str, func: str) -> int:
     return int(delta // pd.Timedelta(days=1))
 
 
+_EMPTY_INT: Final[NDArray[np.int64]] = np.empty(0, dtype=np.int64)
+_EMPTY_FLOAT: Final[NDArray[np.float64]] = np.empty(0, dtype=np.float64)
+_EMPTY_INT.setflags(write=False)
+_EMPTY_FLOAT.setflags(write=False)
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class Groups:
     """The group of each customer for a breakdown (``by=``), and the labels of the groups.
@@ -572,12 +578,6 @@ class Transactions:
             )
             parts.append((labels[g], part))
         return parts
-
-
-_EMPTY_INT: Final = np.empty(0, dtype=np.int64)
-_EMPTY_FLOAT: Final = np.empty(0, dtype=np.float64)
-_EMPTY_INT.setflags(write=False)
-_EMPTY_FLOAT.setflags(write=False)
 
 
 def _column(tx: pd.DataFrame, column: object, role: str) -> pd.Series:
