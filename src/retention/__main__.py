@@ -4,4 +4,5 @@ import sys
 
 from retention.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # not when imported, e.g. by the documentation's inspection of the package
+    sys.exit(main())
