@@ -583,3 +583,74 @@ def test_errors_are_retention_errors() -> None:
         rt.cohort_table("not a frame")  # type: ignore[arg-type]
     with pytest.raises(ColumnNotFoundError, match="customer_id"):
         rt.survival_curve(TX.drop(columns="customer_id"))
+
+
+# --- orders, returns and groups ------------------------------------------------------------------------
+
+
+def order_lines() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "customer_id": [1, 1, 1, 1, 2, 2, 2, 3, 1],
+            "invoice": ["A", "A", "B", "R", "C", "C", "D", "E", "F"],
+            "date": pd.to_datetime(
+                [
+                    "2024-01-05",
+                    "2024-01-05",
+                    "2024-02-10",
+                    "2024-03-11",
+                    "2024-02-20",
+                    "2024-02-20",
+                    "2024-03-03",
+                    "2024-03-04",
+                    "2023-12-30",
+                ],
+            ),
+            # A = 30 (two lines); B = 20; R: a refund in March; C = 25 - 5; D = 10; E: 3 only returns;
+            # F: a refund of 1 dated before 1's first purchase (counts in 1's period 0).
+            "amount": [10.0, 20.0, 20.0, -8.0, 25.0, -5.0, 10.0, -4.0, -1.0],
+            "channel": ["web", "web", "shop", "shop", "shop", "shop", "web", "web", "app"],
+        }
+    )
+
+
+def test_orders_and_revenue_with_returns_by_hand() -> None:
+    tx = order_lines()
+    end = "2024-03-31"
+    orders = rt.cohort_table(tx, metric="orders", order_id="invoice", observation_end=end)
+    np.testing.assert_array_equal(orders.to_numpy(), [[1.0, 1.0, 0.0], [1.0, 1.0, np.nan]])
+    lines = rt.cohort_table(tx, metric="orders", observation_end=end)  # every positive line
+    np.testing.assert_array_equal(lines.to_numpy(), [[2.0, 1.0, 0.0], [1.0, 1.0, np.nan]])
+    revenue = rt.cohort_table(tx, metric="revenue", order_id="invoice", observation_end=end)
+    # January cohort (1): 30 - 1 in January, 20 in February, -8 in March; February cohort (2): 20, 10.
+    np.testing.assert_array_equal(revenue.to_numpy(), [[29.0, 20.0, -8.0], [20.0, 10.0, np.nan]])
+    gross = rt.cohort_table(
+        tx, metric="revenue", order_id="invoice", returns="drop", observation_end=end
+    )
+    np.testing.assert_array_equal(gross.to_numpy(), [[30.0, 20.0, 0.0], [25.0, 10.0, np.nan]])
+    customers = rt.cohort_table(
+        tx, observation_end=end
+    )  # 3 is no customer; refunds are no activity
+    np.testing.assert_array_equal(customers.to_numpy(), [[1.0, 1.0, 0.0], [1.0, 1.0, np.nan]])
+
+
+def test_grouped_survival_at_and_median_lifetime() -> None:
+    tx = order_lines()
+    curve = rt.survival_curve(tx, inactive_after="30D", by="channel", observation_end="2024-03-31")
+    assert curve.index.names == ["channel", "time"]
+    at = rt.survival_at(curve, ["10D", 40])
+    medians = rt.median_lifetime(curve)
+    assert medians.name == "median_lifetime"
+    for channel in ("shop", "web"):
+        members = {"web": [1], "shop": [2]}[channel]
+        alone = rt.survival_curve(
+            tx[tx["customer_id"].isin(members)], inactive_after="30D", observation_end="2024-03-31"
+        )
+        pd.testing.assert_frame_equal(curve.xs(channel, level="channel"), alone)
+        np.testing.assert_array_equal(
+            at.xs(channel, level="channel").to_numpy(),
+            rt.survival_at(alone, ["10D", 40]).to_numpy(),
+        )
+        assert medians[channel] == rt.median_lifetime(alone) or (
+            np.isnan(medians[channel]) and np.isnan(rt.median_lifetime(alone))
+        )

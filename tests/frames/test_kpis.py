@@ -80,3 +80,69 @@ def test_quarterly(tx: pd.DataFrame) -> None:
     assert k.attrs["period"] == "2024Q1"
     assert k["new_customers"] == 3
     assert np.isnan(k["crr"])  # nobody was active before the first quarter
+
+
+def order_lines() -> pd.DataFrame:
+    """Order lines: invoice A (two lines) and C (a line and a returned line), a cancellation, a refund."""
+    return pd.DataFrame(
+        {
+            "customer_id": [1, 1, 1, 1, 2, 2, 2, 3],
+            "invoice": ["A", "A", "B", "B-x", "C", "C", "D", "E"],
+            "date": pd.to_datetime(
+                [
+                    "2024-01-05 10:00",
+                    "2024-01-05 10:00",
+                    "2024-02-10 12:00",
+                    "2024-02-11 09:00",
+                    "2024-01-20 15:00",
+                    "2024-01-20 15:00",
+                    "2024-03-03 11:00",
+                    "2024-03-04 08:00",
+                ]
+            ),
+            # A = 30; B = 20 then cancelled (-20); C = 25 - 5 = 20; D = 10; E: 3 only returned goods.
+            "amount": [10.0, 20.0, 20.0, -20.0, 25.0, -5.0, 10.0, -4.0],
+        }
+    )
+
+
+def test_orders_and_returns_by_hand() -> None:
+    k = rt.kpis(order_lines(), order_id="invoice", observation_end="2024-03-31")
+    assert k["customers"] == 2  # 3 is not a customer
+    assert k["purchase_frequency"] == 4 / 2  # A, B; C, D
+    assert k["average_order_value"] == (30 + 20 - 20 + 20 + 10) / 4  # net revenue per order
+    assert k["revenue_per_customer"] == 60 / 2
+    assert k["repeat_purchase_rate"] == 1.0
+    # March: 2 is back (reactivated); February's only active customer (1) churned.
+    assert k["active_customers"] == 1
+    assert k["crr"] == 1.0
+    assert k["churn_rate"] == 1.0
+    # Without order_id each line with a positive amount is an order: 5 orders.
+    lines = rt.kpis(order_lines(), observation_end="2024-03-31")
+    assert lines["purchase_frequency"] == 5 / 2
+    assert lines["revenue_per_customer"] == 60 / 2
+    # Dropping returns: revenue is gross.
+    gross = rt.kpis(order_lines(), order_id="invoice", returns="drop", observation_end="2024-03-31")
+    assert gross["revenue_per_customer"] == (30 + 20 + 25 + 10) / 2
+
+
+def test_line_items_without_order_id_warn() -> None:
+    tx = order_lines().assign(
+        date=lambda d: d["date"].where(d["invoice"] != "B", d["date"].iloc[0])
+    )
+    with pytest.warns(rt.errors.RetentionWarning, match="order_id="):
+        rt.kpis(tx.assign(date=pd.Timestamp("2024-01-05 10:00")))
+    rt.kpis(tx.assign(date=pd.Timestamp("2024-01-05 10:00")), order_id="invoice")  # no warning
+
+
+def test_kpis_by_group() -> None:
+    tx = order_lines().assign(channel=["web", "web", "shop", "shop", "shop", "web", "web", "web"])
+    k = rt.kpis(tx, order_id="invoice", by="channel", observation_end="2024-03-31")
+    assert k.index.names == ["channel", "kpi"]
+    assert sorted(k.index.get_level_values("channel").unique()) == ["shop", "web"]
+    # 1's first purchase is A (web), 2's is C (both lines at the same time: shop before web).
+    assert k[("web", "customers")] == 1
+    assert k[("shop", "customers")] == 1
+    alone = rt.kpis(tx[tx["customer_id"] == 2], order_id="invoice", observation_end="2024-03-31")
+    np.testing.assert_array_equal(k.loc["shop"].to_numpy(), alone.to_numpy())
+    assert k.attrs["observation_end"] == "2024-03-31"
