@@ -147,6 +147,7 @@ REGISTRY: list[Entry] = [
         fixed={"segmenter": lambda t, as_of: t.groupby("customer_id").size().clip(upper=2)},
         post=lambda r: r.set_index(["period", "before", "after"])["customers"],
         freq=True,
+        lines=False,  # the segmenter receives the rows and counts them
     ),
 ]
 """Every public function that reads transactions, some with several sets of options."""
