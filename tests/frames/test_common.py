@@ -514,3 +514,22 @@ def test_one_keyword_dict_for_every_function() -> None:
                "observation_end": END, "returns": "net"}  # fmt: skip
     for entry in REGISTRY:
         entry.call(sample(), **options)
+
+
+@entries
+def test_messages_show_plain_values(entry: Entry) -> None:
+    """Values in messages read as the user wrote them: 3, not np.int64(3); nan, not np.float64(nan)."""
+    bad_tables = []
+    tx = sample()
+    tx.loc[2, "amount"] = np.nan
+    bad_tables.append((tx, {}))
+    tx = sample().astype({"customer_id": float})
+    tx.loc[4, "customer_id"] = np.nan
+    bad_tables.append((tx, {}))
+    tx = sample().assign(order_id=np.arange(17.0))
+    tx.loc[5, "order_id"] = np.nan
+    bad_tables.append((tx, {"order_id": "order_id"}))
+    for table, options in bad_tables:
+        with pytest.raises(InvalidValueError) as info:
+            entry.call(table, **options)
+        assert "np." not in str(info.value)

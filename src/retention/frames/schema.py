@@ -596,7 +596,8 @@ def _column(tx: pd.DataFrame, column: object, role: str) -> pd.Series:
 def _first_bad(series: pd.Series, mask: NDArray[np.bool_] | pd.Series) -> str:
     bad = series[np.asarray(mask)]
     n = len(bad)
-    return f"{n} row{'s' if n != 1 else ''}, the first at index {bad.index[0]!r} (value {bad.iloc[0]!r})"
+    first, value = _plain(bad.index[0]), _plain(bad.iloc[0])
+    return f"{n} row{'s' if n != 1 else ''}, the first at index {first!r} (value {value!r})"
 
 
 def _read_days(

@@ -561,7 +561,7 @@ def check_frequency_spend(customers: Customers, *, func: str) -> Customers:
     >>> check_frequency_spend(c, func="GammaGamma.fit")
     Traceback (most recent call last):
     ...
-    retention.errors.InvalidValueError: The monetary_value passed to GammaGamma.fit must be positive for customers with repeat purchases (frequency > 0): 1 customer, the first at position 0 (frequency 2.0, monetary_value -5.0). The Gamma-Gamma model describes positive amounts: drop those customers, or net returns out of the amounts before rt.rfm_summary.
+    retention.errors.InvalidValueError: The monetary_value passed to GammaGamma.fit must be positive for customers with repeat purchases (frequency > 0): 1 customer, the first at position 0 (frequency 2.0, monetary_value -5.0). The Gamma-Gamma model describes positive amounts: rt.rfm_summary nets returns out of the spend, which can leave a customer nothing; pass returns='drop' to rt.rfm_summary to ignore returns, or drop those customers.
     """
     frequency, spend = customers.columns
     shown = {"frequency": frequency, "monetary_value": spend}
@@ -578,7 +578,8 @@ def check_frequency_spend(customers: Customers, *, func: str) -> Customers:
         msg = (
             f"The monetary_value passed to {func} must be positive for customers with repeat purchases "
             f"(frequency > 0): {_describe(bad, customers, shown)}. The Gamma-Gamma model describes positive "
-            "amounts: drop those customers, or net returns out of the amounts before rt.rfm_summary."
+            "amounts: rt.rfm_summary nets returns out of the spend, which can leave a customer nothing; "
+            "pass returns='drop' to rt.rfm_summary to ignore returns, or drop those customers."
         )
         raise InvalidValueError(msg)
     return customers
