@@ -40,7 +40,9 @@ def _ours(task: str, data: Any) -> Callable[[], Any]:
     import retention as rt
 
     if task == "summary":
-        return lambda: rt.rfm_summary(data, time_unit="W")
+        return lambda: rt.rfm_summary(
+            data, time_unit="W", amount=None
+        )  # lifetimes gets no money column either
     model = rt.ParetoNBD if task == "pareto" else rt.BetaGeo
     return lambda: model.fit(data)
 

@@ -141,13 +141,17 @@ REGISTRY: list[Entry] = [
         lines=False,  # every row of the complaints table is a complaint
     ),
     # segment migration (frames/migration.py)
-    _entry(
+    Entry(  # the segmenter is told the same options, as the docs advise
         "segment_history_orders_so_far",
         rt.segment_history,
-        fixed={"segmenter": lambda t, as_of: t.groupby("customer_id").size().clip(upper=2)},
-        post=lambda r: r.set_index(["period", "before", "after"])["customers"],
+        lambda tx, **options: rt.segment_history(
+            tx,
+            segmenter=lambda t, as_of: rt.customer_features(
+                t, **(options | {"observation_end": as_of})
+            )["orders"].clip(upper=2),
+            **options,
+        ).set_index(["period", "before", "after"])["customers"],
         freq=True,
-        lines=False,  # the segmenter receives the rows and counts them
     ),
 ]
 """Every public function that reads transactions, some with several sets of options."""

@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from retention.core.clv.summary import holdout_counts, repeat_counts
+from retention.core.clv.summary import Returns, holdout_counts, repeat_counts
 
 
 def test_repeat_counts_by_hand() -> None:
@@ -40,6 +40,56 @@ def test_holdout_counts_by_hand() -> None:
     np.testing.assert_array_equal(c.frequency, [2, 0, 1])
     assert c.monetary_value is not None
     np.testing.assert_array_equal(c.monetary_value, [4.0, 0.0, 4.0])
+
+
+def test_returns_subtract_from_the_spend_of_their_period() -> None:
+    # The purchases of test_repeat_counts_by_hand. Customer 0: a return of 4 in period 7 (a repeat
+    # period), of 6 in period 8 (no purchase there: still subtracts), of 1 in the first period 3 and of 2
+    # in period 1, before the first: neither counts. Customer 1 (no repeat): 0 whatever the returns.
+    # Customer 2: a return of 3 in period 6.
+    customer = np.array([0, 0, 0, 1, 0, 2, 2, 2])
+    period = np.array([3, 3, 7, 5, 9, 4, 6, 6])
+    amount = np.array([1.0, 2.0, 10.0, 4.0, 20.0, 9.0, 2.0, 5.0])
+    back = Returns(
+        np.array([0, 0, 0, 0, 1, 2]),
+        np.array([7, 8, 3, 1, 9, 6]),
+        np.array([-4.0, -6.0, -1.0, -2.0, -50.0, -3.0]),
+    )
+    c = repeat_counts(customer, period, 3, amount=amount, returns=back)
+    np.testing.assert_array_equal(c.frequency, [2, 0, 1])  # returns are never transactions
+    np.testing.assert_array_equal(c.first_period, [3, 5, 4])
+    np.testing.assert_array_equal(c.last_period, [9, 5, 6])
+    assert c.monetary_value is not None
+    np.testing.assert_array_equal(c.monetary_value, [(10 + 20 - 4 - 6) / 2, 0.0, 7 - 3])
+    # Without amounts the returns are not looked at.
+    assert repeat_counts(customer, period, 3, returns=back).monetary_value is None
+
+
+def test_holdout_returns_all_subtract() -> None:
+    back = Returns(np.array([0, 1, 0]), np.array([8, 9, 20]), np.array([-1.0, -3.0, -0.5]))
+    c = holdout_counts(
+        np.array([0, 2, 0, 0]),
+        np.array([8, 8, 8, 9]),
+        3,
+        amount=np.array([1.0, 4.0, 2.0, 5.0]),
+        returns=back,
+    )
+    np.testing.assert_array_equal(c.frequency, [2, 0, 1])
+    assert c.monetary_value is not None
+    # Customer 0: (1 + 2 + 5 - 1 - 0.5) / 2; customer 1 returned without buying: 0.
+    np.testing.assert_array_equal(c.monetary_value, [3.25, 0.0, 4.0])
+
+
+def test_spend_is_exact_in_any_order() -> None:
+    # 1e16 + 1 - 1e16 + 5 = 6, with the return among the purchases of the repeat period.
+    customer = np.array([0, 0, 0, 0])
+    period = np.array([1, 2, 2, 2])
+    amount = np.array([7.0, 1e16, 1.0, 5.0])
+    back = Returns(np.array([0]), np.array([2]), np.array([-1e16]))
+    for order in ([0, 1, 2, 3], [0, 3, 2, 1], [2, 0, 3, 1]):
+        c = repeat_counts(customer[order], period[order], 1, amount=amount[order], returns=back)
+        assert c.monetary_value is not None
+        assert c.monetary_value[0] == 6.0
 
 
 transactions = st.lists(

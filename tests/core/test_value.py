@@ -168,6 +168,54 @@ def test_historical_value() -> None:
     np.testing.assert_allclose(got, [0.8, 0.0, 1.7, 0.0])
 
 
+@given(
+    amounts=st.lists(
+        st.sampled_from([1e16, -1e16, 1.0, 5.0, -3.0, 0.1, 0.2, -0.3, 1234.567, 2.0**-30]),
+        min_size=1,
+        max_size=40,
+    ),
+    data=st.data(),
+)
+def test_historical_value_is_exact_and_order_free(
+    amounts: list[float], data: st.DataObject
+) -> None:
+    n = len(amounts)
+    customer = np.array(data.draw(st.lists(st.integers(0, 3), min_size=n, max_size=n)))
+    order = data.draw(st.permutations(range(n)))
+    values = np.array(amounts)
+    got = value.historical_value(customer, values, 4, margin=1.0)
+    shuffled = value.historical_value(customer[order], values[order], 4, margin=1.0)
+    np.testing.assert_array_equal(got, shuffled)  # to the last bit
+    # Faithfully rounded (within one unit in the last place) of the exact sum of the floats, or, when
+    # every amount is a whole number of cents, of the sum of the decimals they print as (group_sums).
+    for c in range(4):
+        mine = values[customer == c]
+        exact = sum((Fraction(v) for v in mine), Fraction(0))
+        decimal = sum((Fraction(repr(float(v))) for v in mine), Fraction(0))
+        assert any(
+            abs(Fraction(got[c]) - total) <= Fraction(math.ulp(float(total)))
+            for total in (exact, decimal)
+        )
+
+
+def test_historical_value_of_mixed_magnitudes() -> None:
+    # Adding in row order gives 4.0 here; the exact sum is 6.
+    got = value.historical_value(np.zeros(4, np.int64), np.array([1e16, 1.0, -1e16, 5.0]), 1)
+    np.testing.assert_array_equal(got, [6.0])
+    assert 1e16 + 1.0 - 1e16 + 5.0 != 6.0
+
+
+def test_binned_means_do_not_depend_on_the_order() -> None:
+    values = np.array([0.1, 0.2, 0.3, 1e-17, 0.7, 1e16, 1.0, -1e16])
+    bins = np.array([0, 0, 0, 0, 1, 2, 2, 2])
+    counts, means = value.binned_means(bins, values, 3)
+    np.testing.assert_array_equal(counts, [4, 1, 3])
+    np.testing.assert_array_equal(means, [0.15, 0.7, 1 / 3])
+    order = [7, 3, 5, 1, 0, 6, 2, 4]
+    _, again = value.binned_means(bins[order], values[order], 3)
+    np.testing.assert_array_equal(again, means)
+
+
 def test_frequency_bins_and_means() -> None:
     x = np.array([0.0, 0.0, 1.0, 2.0, 3.0, 9.0])
     bins = value.frequency_bins(x, 2)

@@ -378,7 +378,7 @@ def test_history_with_the_working_segments() -> None:
     tx = rt.simulate_transactions(300, start="2023-01-01", end="2023-12-31", seed=5)
 
     def segmenter(t: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
-        return rt.working_segments(rt.customer_features(t, as_of=as_of))
+        return rt.working_segments(rt.customer_features(t, observation_end=as_of))
 
     got = rt.segment_history(tx, segmenter=segmenter, freq="Q", amount="amount")
     assert got["period"].unique().tolist() == list(pd.period_range("2023Q2", "2023Q4", freq="Q"))
@@ -388,3 +388,102 @@ def test_history_with_the_working_segments() -> None:
     for period, rows in got.groupby("period", observed=True):
         end = period.end_time.normalize()
         assert rows["customers"].sum() == tx.loc[days <= end, "customer_id"].nunique()
+
+
+# --- segment_history with orders and returns --------------------------------------------------------
+
+
+def seen_rows(tx: pd.DataFrame, **options: Any) -> list[tuple[pd.Timestamp, list[float]]]:
+    """Run segment_history with a segmenter that records the amounts it is given."""
+    seen: list[tuple[pd.Timestamp, list[float]]] = []
+
+    def spy(t: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
+        seen.append((as_of, sorted(t["amount"].tolist())))
+        return repeat_or_not(t, as_of)
+
+    rt.segment_history(tx, segmenter=spy, **options)
+    return seen
+
+
+def with_returns() -> pd.DataFrame:
+    """history_tx() and three returns: b in February, e (who never bought) on 10 April, a on 20 April."""
+    refunds = pd.DataFrame(
+        {
+            "customer_id": ["b", "e", "a"],
+            "date": pd.to_datetime(["2024-02-20", "2024-04-10", "2024-04-20"]),
+            "amount": [-8.0, -3.0, -12.0],
+        }
+    )
+    return pd.concat([history_tx(), refunds], ignore_index=True)
+
+
+def test_history_periods_come_from_purchases() -> None:
+    # The last purchase is on 2 April; the returns of 10 and 20 April, one of someone who never bought,
+    # move neither the observation end nor the periods: March is still the last complete month.
+    got = rt.segment_history(with_returns(), segmenter=repeat_or_not)
+    assert got["period"].unique().tolist() == [pd.Period("2024-02", "M"), pd.Period("2024-03", "M")]
+    # A return before the first purchase starts no period either.
+    early = pd.DataFrame(
+        {"customer_id": ["z"], "date": pd.to_datetime(["2023-11-15"]), "amount": [-5.0]}
+    )
+    got = rt.segment_history(pd.concat([early, history_tx()]), segmenter=repeat_or_not)
+    assert got["period"].unique().tolist() == [pd.Period("2024-02", "M"), pd.Period("2024-03", "M")]
+    # A return on 30 April would complete April if it were a purchase, as it is with amount=None.
+    late = pd.DataFrame(
+        {"customer_id": ["a"], "date": pd.to_datetime(["2024-04-30"]), "amount": [-1.0]}
+    )
+    tx = pd.concat([with_returns(), late], ignore_index=True)
+    assert rt.segment_history(tx, segmenter=repeat_or_not)["period"].max() == pd.Period("2024-03")
+    ignored = rt.segment_history(tx, segmenter=repeat_or_not, amount=None)
+    assert ignored["period"].max() == pd.Period("2024-04", "M")
+
+
+def test_history_segmenter_sees_raw_rows_or_no_returns_with_drop() -> None:
+    tx = with_returns()
+    net = seen_rows(tx, observation_end="2024-04-30")
+    # "net": every row dated up to the period end, the return rows included (e never bought).
+    assert [len(amounts) for _, amounts in net] == [3, 6, 8, 11]
+    assert -8.0 in net[1][1]
+    assert {-3.0, -12.0} <= set(net[3][1])
+    drop = seen_rows(tx, observation_end="2024-04-30", returns="drop")
+    assert [len(amounts) for _, amounts in drop] == [3, 5, 7, 8]
+    assert all(a >= 0 for _, amounts in drop for a in amounts)
+    # Nothing after the observation end reaches the segmenter.
+    assert all(len(amounts) <= 10 for _, amounts in seen_rows(tx, observation_end="2024-04-15"))
+
+
+def test_history_with_order_lines_and_the_options_passed_on() -> None:
+    # Each purchase of history_tx() split into two lines of one order, on the same day.
+    tx = history_tx().assign(order_id=[f"o{i}" for i in range(8)])
+    lines = pd.concat([tx.assign(amount=tx["amount"] / 2)] * 2, ignore_index=True)
+
+    def orders_so_far(t: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
+        orders = t.groupby("customer_id")["order_id"].nunique()
+        return orders.map(lambda n: "repeat" if n > 1 else "one-time")
+
+    expected = rt.segment_history(tx, segmenter=repeat_or_not, observation_end="2024-04-30")
+    got = rt.segment_history(
+        lines, segmenter=orders_so_far, order_id="order_id", observation_end="2024-04-30"
+    )
+    pd.testing.assert_frame_equal(got, expected)
+    # A segmenter that counts rows counts lines: every customer looks like a repeat buyer.
+    rows = rt.segment_history(lines, segmenter=repeat_or_not, order_id="order_id")
+    assert set(rows.loc[rows["customers"] > 0, "after"]) == {"repeat"}
+
+
+def test_history_with_the_working_segments_and_returns() -> None:
+    tx = rt.simulate_transactions(200, start="2023-01-01", end="2023-12-31", seed=7)
+    refunds = tx.sample(n=20, random_state=1).assign(amount=lambda d: -d["amount"])
+
+    def segmenter(t: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
+        return rt.working_segments(rt.customer_features(t, observation_end=as_of))
+
+    # customer_features reads the returns of each slice by the same rules: the refunds move no
+    # customer out of a segment that counts purchases, and no period is added.
+    plain = rt.segment_history(tx, segmenter=segmenter, freq="Q")
+    with_refunds = rt.segment_history(pd.concat([tx, refunds]), segmenter=segmenter, freq="Q")
+    assert with_refunds["period"].unique().tolist() == plain["period"].unique().tolist()
+    dropped = rt.segment_history(
+        pd.concat([tx, refunds]), segmenter=segmenter, freq="Q", returns="drop"
+    )
+    pd.testing.assert_frame_equal(dropped, plain)

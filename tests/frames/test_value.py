@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import math
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -48,12 +47,7 @@ class UnitSpend:
 
 @pytest.fixture(scope="module")
 def cdnow() -> tuple[pd.DataFrame, pd.DataFrame]:
-    from tests.conftest import SHARED_DATA
-
-    path = SHARED_DATA / "cdnow_sample.csv"
-    if not path.is_file():
-        pytest.skip(f"reference data not found at {path}")
-    tx = pd.read_csv(path)
+    tx = rt.load_cdnow()
     summary = rt.rfm_summary(tx, time_unit="W", calibration_end="1997-09-30", amount="amount")
     return tx, summary
 
@@ -62,7 +56,7 @@ def cdnow() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def test_clv_matches_lifetimes_on_cdnow(
-    cdnow: tuple[pd.DataFrame, pd.DataFrame], shared_data: Path
+    cdnow: tuple[pd.DataFrame, pd.DataFrame],
 ) -> None:
     # lifetimes 0.11.3: GammaGammaFitter(p=6.25, q=3.74, v=15.44).customer_lifetime_value(BetaGeoFitter
     # with r=0.243, alpha=4.414, a=0.793, b=2.426, ..., time=12, discount_rate=0.01, freq="W") on the
@@ -351,6 +345,224 @@ def test_historical_value_bad_margin_and_empty() -> None:
     assert empty.name == "historical_value"
 
 
+def order_log() -> pd.DataFrame:
+    """Order lines with returns (amounts in whole cents).
+
+    a: order A1 of two lines (15.50) on 2 Jan, A2 (20) on 10 Feb, A3 of two lines on 5 Mar netting to
+    -3 (a return as a whole), and a return of 100 on 5 Apr, after the last purchase. b: order B1 of two
+    lines on 15 and 16 Jan (10, dated 15 Jan) and a return B2 of 4 on 1 Mar. c: a return only. e: one
+    order of 8 on 31 Mar, the last purchase.
+    """
+    rows = [
+        ("a", "A1", "2024-01-02", 10.00),
+        ("a", "A1", "2024-01-02", 5.50),
+        ("a", "A2", "2024-02-10", 20.00),
+        ("b", "B1", "2024-01-15", 7.25),
+        ("b", "B1", "2024-01-16", 2.75),
+        ("b", "B2", "2024-03-01", -4.00),
+        ("c", "C1", "2024-02-01", -30.00),
+        ("a", "A3", "2024-03-05", 12.00),
+        ("a", "A3", "2024-03-05", -15.00),
+        ("e", "E1", "2024-03-31", 8.00),
+        ("a", "A4", "2024-04-05", -100.00),
+    ]
+    tx = pd.DataFrame(rows, columns=["customer_id", "order_id", "date", "amount"])
+    return tx.assign(date=pd.to_datetime(tx["date"]))
+
+
+def test_historical_value_of_orders_and_returns_by_hand() -> None:
+    tx = order_log()
+    index = pd.Index(["a", "b", "e"], name="customer_id")
+    # a: 15.50 + 20 - 3; b: 10 - 4; e: 8. c only returned goods: not a customer. a's return of 5 April
+    # is after the last purchase (31 March), the observation end.
+    net = pd.Series([32.5, 6.0, 8.0], index=index, name="historical_value")
+    pd.testing.assert_series_equal(rt.historical_value(tx, order_id="order_id"), net)
+    # Revenue is the same whether rows or orders: an order's amount is the sum of its rows.
+    pd.testing.assert_series_equal(rt.historical_value(tx), net)
+    # "drop" ignores the rows of negative amount: A3 is then a purchase of 12.
+    dropped = rt.historical_value(tx, order_id="order_id", returns="drop", margin=0.5)
+    np.testing.assert_array_equal(dropped.to_numpy(), [23.75, 5.0, 4.0])
+    # Up to 1 March: A1 + A2 for a, B1 - B2 for b; e has not bought yet.
+    early = rt.historical_value(tx, order_id="order_id", observation_end="2024-03-01")
+    assert list(early.index) == ["a", "b"]
+    np.testing.assert_array_equal(early.to_numpy(), [35.5, 6.0])
+    # A later observation end takes a's return of 5 April.
+    late = rt.historical_value(tx, order_id="order_id", observation_end="2024-04-30")
+    np.testing.assert_array_equal(late.to_numpy(), [-67.5, 6.0, 8.0])
+
+
+def test_historical_value_by_groups() -> None:
+    tx = order_log().assign(
+        channel=["web", "web", "shop", "shop", "web", "web", "app", "web", "web", "app", "web"]
+    )
+    managers = pd.Series(["ann", "bob", "ann"], index=["a", "b", "e"], name="manager")
+    got = rt.historical_value(tx, order_id="order_id", by=managers)
+    expected_index = pd.MultiIndex.from_tuples(
+        [("ann", "a"), ("ann", "e"), ("bob", "b")], names=["manager", "customer_id"]
+    )
+    pd.testing.assert_series_equal(
+        got, pd.Series([32.5, 8.0, 6.0], index=expected_index, name="historical_value")
+    )
+    # By column: each customer's channel on their first purchase (b's B1 starts on the "shop" line; the
+    # return of c, in "app", makes no group).
+    by_channel = rt.historical_value(tx, order_id="order_id", by="channel")
+    assert list(by_channel.index) == [("app", "e"), ("shop", "b"), ("web", "a")]
+    np.testing.assert_array_equal(by_channel.to_numpy(), [8.0, 6.0, 32.5])
+
+
+def test_historical_value_needs_the_amount_column() -> None:
+    with pytest.raises(ColumnNotFoundError, match="amount"):
+        rt.historical_value(order_log().drop(columns="amount"))
+    with pytest.raises(InvalidParameterError, match="'returns'"):
+        rt.historical_value(order_log(), returns="keep")
+
+
+def test_historical_value_sums_exactly_in_any_order() -> None:
+    # 1e16 + 1 - 1e16 + 5 is 6; adding in row order gives 4, 5, 6 or 8 depending on the order.
+    tx = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 1, 1, 2, 2, 2],
+            "date": pd.to_datetime(["2024-01-01"] * 7),
+            "amount": [1e16, 1.0, -1e16, 5.0, 0.1, 0.2, 0.3],
+        }
+    )
+    for order in itertools.permutations(range(4)):
+        got = rt.historical_value(tx.iloc[[*order, 4, 5, 6]])
+        np.testing.assert_array_equal(got.to_numpy(), [6.0, 0.6])
+
+
+# Rows of (customer, day, amount in cents, lines in the order).
+order_rows = st.lists(
+    st.tuples(
+        st.integers(1, 6), st.integers(0, 90), st.integers(-5_000, 50_000), st.integers(1, 3)
+    ),
+    min_size=1,
+    max_size=30,
+)
+
+
+def orders_frame(rows: list[tuple[int, int, int, int]]) -> pd.DataFrame:
+    """One row per order, with an order id and amounts in whole cents."""
+    orders = pd.DataFrame(rows, columns=["customer_id", "day", "cents", "lines"])
+    return orders.assign(
+        order_id=np.arange(len(orders)),
+        date=pd.Timestamp("2024-01-01") + pd.to_timedelta(orders["day"], unit="D"),
+        amount=orders["cents"] / 100,
+    )
+
+
+def split_into_lines(orders: pd.DataFrame) -> pd.DataFrame:
+    """Every order as ``lines`` rows: the same order id, its cents split, later lines later on the day.
+
+    The lines of a return are all negative (so that ``returns="drop"`` drops the whole order).
+    """
+    orders = orders.assign(
+        lines=orders["lines"].where(
+            orders["cents"] >= 0, orders["lines"].clip(upper=-orders["cents"])
+        )
+    )
+    lines = orders.loc[orders.index.repeat(orders["lines"])].copy()
+    line_no = lines.groupby(level=0).cumcount()
+    part = lines["cents"] // lines["lines"]
+    lines["amount"] = part.where(line_no > 0, lines["cents"] - part * (lines["lines"] - 1)) / 100
+    lines["date"] = lines["date"] + pd.to_timedelta(line_no * 7, unit="min")
+    return lines.iloc[::-1].reset_index(drop=True)
+
+
+@given(order_rows)
+def test_historical_value_of_orders_split_into_lines(rows: list[tuple[int, int, int, int]]) -> None:
+    orders = orders_frame(rows)
+    if not (orders["amount"] >= 0).any():
+        return
+    for returns in ("net", "drop"):
+        expected = rt.historical_value(orders, order_id="order_id", returns=returns)
+        got = rt.historical_value(split_into_lines(orders), order_id="order_id", returns=returns)
+        pd.testing.assert_series_equal(got, expected, check_exact=True)
+
+
+@given(order_rows, st.data())
+def test_a_return_lowers_its_customer_by_its_amount(
+    rows: list[tuple[int, int, int, int]], data: st.DataObject
+) -> None:
+    orders = orders_frame(rows)
+    bought = orders[orders["amount"] >= 0]
+    if bought.empty:
+        return
+    end = bought["date"].max()
+    base = rt.historical_value(orders, order_id="order_id")
+    who = data.draw(st.sampled_from(sorted(bought["customer_id"].unique())))
+    cents = data.draw(st.integers(1, 100_000))
+    day = data.draw(st.integers(0, int((end - pd.Timestamp("2024-01-01")).days)))
+    refund = pd.DataFrame(
+        {
+            "customer_id": [who],
+            "day": [day],
+            "cents": [-cents],
+            "lines": [1],
+            "order_id": [10_000],
+            "date": [pd.Timestamp("2024-01-01") + pd.Timedelta(days=day)],
+            "amount": [-cents / 100],
+        }
+    )
+    got = rt.historical_value(pd.concat([orders, refund]), order_id="order_id")
+    # Whole cents add exactly: the customer's new total is the decimal total less the refund.
+    kept = orders[(orders["date"] <= end) & orders["customer_id"].isin(bought["customer_id"])]
+    total_cents = kept.groupby("customer_id")["cents"].sum()
+    expected = (
+        (total_cents - pd.Series({who: cents})).reindex(total_cents.index).fillna(total_cents)
+    )
+    np.testing.assert_array_equal(got.to_numpy(), expected.to_numpy() / 100)
+    np.testing.assert_array_equal(
+        got.drop(who).to_numpy(), base.drop(who).to_numpy()
+    )  # nobody else changes
+    assert got.index.equals(base.index)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(1, 8),
+            st.integers(0, 60),
+            st.sampled_from([1e16, -1e16, 1.0, 5.0, -3.0, 0.1, 0.2, -0.3, 1234.56]),
+            st.sampled_from(["web", "shop", None]),
+        ),
+        min_size=1,
+        max_size=30,
+    ),
+    st.randoms(use_true_random=False),
+)
+def test_historical_value_row_order_and_groups(rows: list[tuple[Any, ...]], rnd: Any) -> None:
+    tx = pd.DataFrame(rows, columns=["customer_id", "day", "amount", "channel"])
+    tx["date"] = pd.Timestamp("2024-01-01") + pd.to_timedelta(tx["day"], unit="D")
+    if not (tx["amount"] >= 0).any():
+        return
+    order = list(range(len(tx)))
+    rnd.shuffle(order)
+    base = rt.historical_value(tx)
+    pd.testing.assert_series_equal(rt.historical_value(tx.iloc[order]), base, check_exact=True)
+    # by=: each group's part equals the function on that group's customers alone, to the last bit.
+    end = tx.loc[tx["amount"] >= 0, "date"].max()
+    grouped = rt.historical_value(tx, by="channel", observation_end=end)
+    pd.testing.assert_series_equal(
+        rt.historical_value(tx.iloc[order], by="channel", observation_end=end),
+        grouped,
+        check_exact=True,
+    )
+    first = (
+        tx[tx["amount"] >= 0]
+        .sort_values(["customer_id", "date", "channel"], na_position="last")
+        .drop_duplicates("customer_id")
+        .set_index("customer_id")["channel"]
+    )
+    assert len(grouped) == len(base)
+    for label in grouped.index.get_level_values(0).unique():
+        members = first.index[first.isna()] if pd.isna(label) else first.index[first == label]
+        alone = rt.historical_value(tx[tx["customer_id"].isin(members)], observation_end=end)
+        outer = grouped.index.get_level_values(0)
+        part = grouped[outer.isna() if pd.isna(label) else outer == label].droplevel(0)
+        pd.testing.assert_series_equal(part, alone, check_exact=True)
+
+
 # --- calibration_holdout_table ----------------------------------------------------------------------
 
 
@@ -394,7 +606,7 @@ def test_calibration_holdout_table_with_varying_holdout_lengths() -> None:
 
 
 def test_calibration_holdout_table_reproduces_cdnow(
-    cdnow: tuple[pd.DataFrame, pd.DataFrame], shared_data: Path
+    cdnow: tuple[pd.DataFrame, pd.DataFrame],
 ) -> None:
     # Fader, Hardie & Lee (2005), Figure 4, with the published parameters. The paper shows the numbers as
     # a plot only; these are lifetimes 0.11.3's: conditional_expected_number_of_purchases_up_to_time(39,
@@ -481,6 +693,58 @@ def test_tracking_table_by_hand() -> None:
     np.testing.assert_allclose(everyone["expected_cumulative"], [3.0, 9.5, 19.0], rtol=1e-14)
 
 
+def tracked_orders() -> pd.DataFrame:
+    """tracked() as orders with returns.
+
+    a's order of 3 Jan gets a second line on 4 Jan; b returns goods on 12 Jan; z, who never bought,
+    returns goods on 2 Jan; c returns goods on Sunday 28 Jan, after the last purchase (21 Jan).
+    """
+    tx = tracked().assign(order_id=[f"o{i}" for i in range(9)], amount=10.0)
+    extra = pd.DataFrame(
+        {
+            "customer_id": ["a", "b", "z", "c"],
+            "date": pd.to_datetime(["2024-01-04", "2024-01-12", "2024-01-02", "2024-01-28"]),
+            "order_id": ["o1", "r1", "r2", "r3"],
+            "amount": [5.0, -3.0, -10.0, -2.0],
+        }
+    )
+    return pd.concat([tx, extra], ignore_index=True)
+
+
+def test_tracking_table_of_orders_and_returns_by_hand() -> None:
+    tx = tracked_orders()
+    expected = rt.tracking_table(
+        HalfPerWeek(), tracked(), time_unit="W", calibration_end="2024-01-14"
+    )
+    # With order_id the 4 Jan line belongs to the order of 3 Jan, so no repeat transaction is added;
+    # the returns are no transactions, z is no customer, and the observation end stays 21 Jan.
+    got = rt.tracking_table(
+        HalfPerWeek(), tx, time_unit="W", calibration_end="2024-01-14", order_id="order_id"
+    )
+    pd.testing.assert_frame_equal(got, expected)
+    # Without order_id the 4 Jan line is a purchase on a day of its own: one more repeat in week 1.
+    rows = rt.tracking_table(HalfPerWeek(), tx, time_unit="W", calibration_end="2024-01-14")
+    np.testing.assert_array_equal(rows["actual"], [2, 2, 0])
+    np.testing.assert_array_equal(rows["expected_cumulative"], expected["expected_cumulative"])
+    # returns="drop" gives the same table: the returns were no transactions anyway.
+    dropped = rt.tracking_table(
+        HalfPerWeek(),
+        tx,
+        time_unit="W",
+        calibration_end="2024-01-14",
+        order_id="order_id",
+        returns="drop",
+    )
+    pd.testing.assert_frame_equal(dropped, expected)
+    # amount=None reads no amounts, so every row is a purchase: z joins the cohort on 2 Jan, b buys
+    # again on 12 Jan and the data end on Sunday 28 Jan, which completes a fourth week.
+    blind = rt.tracking_table(
+        HalfPerWeek(), tx, time_unit="W", calibration_end="2024-01-14", amount=None
+    )
+    assert len(blind) == 4
+    np.testing.assert_array_equal(blind["actual"], [2, 3, 0, 0])
+
+
 def test_tracking_table_drops_the_incomplete_last_period() -> None:
     got = rt.tracking_table(HalfPerWeek(), tracked(), time_unit="W", observation_end="2024-01-20")
     assert len(got) == 2
@@ -514,7 +778,7 @@ def test_tracking_table_agrees_with_the_summary() -> None:
 
 
 def test_tracking_table_on_cdnow(
-    cdnow: tuple[pd.DataFrame, pd.DataFrame], shared_data: Path
+    cdnow: tuple[pd.DataFrame, pd.DataFrame],
 ) -> None:
     tx, summary = cdnow
     model = rt.BetaGeo(**BG)

@@ -19,14 +19,15 @@ from numpy.typing import NDArray
 from retention.core.migration import migration_counts, shares_of_rows, shares_of_total
 from retention.errors import ColumnTypeError, InvalidParameterError, InvalidValueError
 from retention.frames.schema import (
+    _read_days,
     check_freq,
     check_option,
+    day_period_codes,
     last_complete_period,
-    period_codes,
     period_index,
     period_start_days,
-    read_date,
     read_transactions,
+    transaction_options,
 )
 
 __all__ = ["GONE", "NEW", "check_segments", "migration_matrix", "segment_history"]
@@ -184,7 +185,7 @@ def migration_matrix(
     ----------
     before : pandas.Series
         Segment labels at the earlier date, indexed by customer id (one row per customer), e.g.
-        ``rt.working_segments(rt.customer_features(tx, as_of="2024-03-31"))``. Not modified.
+        ``rt.working_segments(rt.customer_features(tx, observation_end="2024-03-31"))``. Not modified.
     after : pandas.Series
         Segment labels at the later date, in the same form. Not modified.
     normalize : {None, "index", "all"}, default None
@@ -270,6 +271,7 @@ def migration_matrix(
     )
 
 
+@transaction_options
 def segment_history(
     tx: pd.DataFrame,
     *,
@@ -277,31 +279,27 @@ def segment_history(
     freq: str = "M",
     customer_id: Any = "customer_id",
     date: Any = "date",
-    amount: Any = None,
+    amount: Any = "amount",
+    order_id: Any = None,
     observation_end: object = None,
+    returns: str = "net",
 ) -> pd.DataFrame:
     """Segment the customers at the end of every complete period and count the moves between periods.
 
     Parameters
     ----------
     tx : pandas.DataFrame
-        One row per purchase. Not modified.
+        One row per purchase, or per order line with ``order_id``. Not modified.
     segmenter : callable
         ``segmenter(tx_so_far, as_of)`` returns a Series of segment labels indexed by customer id (one
-        row per customer). ``tx_so_far`` holds every row of ``tx`` (all columns, sorted by date) up to
-        and including the day ``as_of``, the last day of the period, given as a Timestamp at midnight.
-        For the working segments:
-        ``lambda t, as_of: rt.working_segments(rt.customer_features(t, as_of=as_of))``.
+        row per customer). ``as_of`` is the last day of the period, the observation end of that
+        snapshot, given as a Timestamp at midnight; ``tx_so_far`` holds the *rows* of ``tx`` dated up
+        to and including that day (all columns, sorted by date): see Notes for what they include. For
+        the working segments:
+        ``lambda t, as_of: rt.working_segments(rt.customer_features(t, observation_end=as_of))``.
     freq : {"M", "D", "W", "Q", "Y"}, default "M"
         The period length (pandas aliases such as ``"ME"`` are accepted). Weeks run Monday to Sunday.
-    customer_id, date : column label, default "customer_id", "date"
-        The columns holding the customer id and the purchase date.
-    amount : column label, optional
-        An amount column to check up front, so that a bad amount fails before the first segmentation.
-        The segmenter sees every column whether or not it is named here.
-    observation_end : date-like, optional
-        The last day observed (inclusive). Defaults to the day of the last purchase. Only complete periods
-        are segmented; see Notes.
+    <transaction options>
 
     Returns
     -------
@@ -317,7 +315,8 @@ def segment_history(
     Raises
     ------
     InvalidParameterError
-        If ``segmenter`` is not callable, or ``freq`` or ``observation_end`` is not accepted.
+        If ``segmenter`` is not callable, or ``freq``, ``observation_end`` or ``returns`` is not
+        accepted.
     ColumnNotFoundError, ColumnTypeError, InvalidValueError
         If the table cannot be read (see :func:`~retention.frames.schema.read_transactions`), or the
         segmenter returns something other than a Series of labels with one row per customer.
@@ -333,6 +332,17 @@ def segment_history(
     segmenter runs once at the end of each of these periods, and each period from the second on gives
     the moves from the end of the period before to its own end. The segmenter runs on the data up to the
     end of the period only, so a result never depends on later purchases.
+
+    **Orders and returns.** The periods come from purchases only: a return (an order of negative
+    amount) never starts the first period, and the default observation end is the last *purchase* day,
+    so neither a customer with returns only nor a return after the last purchase adds a period. The
+    segmenter, though, receives raw rows, sliced by their own date: every order line (one order may
+    have several rows) and, with ``returns="net"``, the return rows too, including those of people who
+    never bought; with ``returns="drop"`` the rows of negative amount are left out. Rows after the
+    observation end never reach it. So a segmenter that counts orders or revenue must read the rows
+    with the same rules, for instance by passing the options on:
+    ``lambda t, as_of: rt.working_segments(rt.customer_features(t, observation_end=as_of,
+    order_id="invoice"))``; one that counts rows counts order lines and returns.
 
     A customer whose first purchase falls in a period is in the ``"(new)"`` row of that period (unless
     the segmenter leaves them out); ``"(gone)"`` counts customers the segmenter leaves out after having
@@ -379,31 +389,39 @@ def segment_history(
         msg = (
             f"The 'segmenter' parameter of {func} must be a function (tx_so_far, as_of) -> Series of "
             f"labels; got {type(segmenter).__name__}. Pass e.g. "
-            "lambda t, as_of: rt.working_segments(rt.customer_features(t, as_of=as_of))."
+            "lambda t, as_of: rt.working_segments(rt.customer_features(t, observation_end=as_of))."
         )
         raise InvalidParameterError(msg)
-    # Read without observation_end so that the days line up with the rows of tx, which the segmenter
-    # receives; the observation end is applied below by slicing.
-    t = read_transactions(tx, customer_id=customer_id, date=date, amount=amount, func=func)
-    end_day = (
-        read_date(observation_end, "observation_end", func)
-        if observation_end is not None
-        else t.end_day
+    # Checks the whole table and settles purchases, returns and the observation end by the shared rules.
+    t = read_transactions(
+        tx,
+        customer_id=customer_id,
+        date=date,
+        amount=amount,
+        order_id=order_id,
+        observation_end=observation_end,
+        returns=returns,
+        func=func,
     )
-    days = t.days
     codes = np.empty(0, dtype=np.int64)
-    if end_day is not None and len(days) and int(days.min()) <= end_day:
-        first_day = np.array([days.min()], dtype="datetime64[D]")
-        first = int(period_codes(first_day, freq)[0])
-        codes = np.arange(first, last_complete_period(end_day, freq) + 1, dtype=np.int64)
+    if t.end_day is not None and t.n_rows:
+        first = int(day_period_codes(np.array([t.days.min()]), freq)[0])
+        codes = np.arange(first, last_complete_period(t.end_day, freq) + 1, dtype=np.int64)
     if len(codes) < 2:
         return _history_frame([], codes, [], freq)
 
-    # Sort the table by day once; the rows up to each period end are then a prefix found by searchsorted.
+    # The segmenter gets raw rows, sliced by each row's own day: the table is sorted by day once, and
+    # the rows up to each period end are then a prefix found by searchsorted.
+    days, _ = _read_days(tx[date], date, func)
+    rows = np.arange(len(tx), dtype=np.int64)
+    if returns == "drop" and amount is not None and amount in tx.columns:
+        # The amount column read_transactions used (it has checked it): leave the return rows out.
+        rows = np.flatnonzero(tx[amount].to_numpy(dtype=np.float64) >= 0)
+        days = days[rows]
     by_day = np.argsort(days, kind="stable")
     ends = period_start_days(codes + 1, freq) - 1
     stops = np.searchsorted(days[by_day], ends, side="right")
-    ordered = tx.take(by_day)
+    ordered = tx.take(rows[by_day])
     labels = period_index(codes, freq)
     snapshots = []
     # A loop over periods (tens), each calling the user's segmenter once; never over customers or rows.

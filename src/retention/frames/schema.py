@@ -392,6 +392,15 @@ def parse_duration(value: object, name: str, func: str) -> int:
     return int(delta // pd.Timedelta(days=1))
 
 
+def _small_codes(codes: NDArray[np.int64], n: int) -> NDArray[Any]:
+    """Codes below ``n`` in the narrowest unsigned type, so that numpy's stable sort is a radix sort."""
+    if n <= 1 << 8:
+        return codes.astype(np.uint8)
+    if n <= 1 << 16:
+        return codes.astype(np.uint16)
+    return codes
+
+
 _EMPTY_INT: Final[NDArray[np.int64]] = np.empty(0, dtype=np.int64)
 _EMPTY_FLOAT: Final[NDArray[np.float64]] = np.empty(0, dtype=np.float64)
 _EMPTY_INT.setflags(write=False)
@@ -533,8 +542,7 @@ class Transactions:
         labels = self.groups.labels
         k = len(labels)
         group = self.groups.codes
-        small = group.astype(np.uint16) if k <= 1 << 16 else group  # radix sort for small codes
-        by_group = np.argsort(small, kind="stable")
+        by_group = np.argsort(_small_codes(group, k), kind="stable")
         sizes = np.bincount(group, minlength=k)
         starts = np.concatenate([[0], np.cumsum(sizes)])
         local = np.empty(self.n_customers, dtype=np.int64)
@@ -543,14 +551,23 @@ class Transactions:
         )
 
         def cut(
-            customer: NDArray[np.int64], *arrays: NDArray[Any]
+            customer: NDArray[np.int64], day: NDArray[np.int64], *arrays: NDArray[Any]
         ) -> list[tuple[NDArray[np.int64], list[NDArray[Any]]]]:
             row_group = group[customer]
-            small_rows = row_group.astype(np.uint16) if k <= 1 << 16 else row_group
-            order = np.argsort(small_rows, kind="stable")
+            # A stable radix sort on the small group codes partitions the rows in linear time.
+            order = np.argsort(_small_codes(row_group, k), kind="stable")
             bounds = np.concatenate([[0], np.cumsum(np.bincount(row_group, minlength=k))])
-            sorted_customer = local[customer[order]]
-            sorted_arrays = [a[order] for a in arrays]
+            # The customer's local code and the day travel together in one integer: one gather, not two.
+            low = int(day.min()) if len(day) else 0
+            span = int(day.max()) - low + 1 if len(day) else 1
+            if span * max(self.n_customers, 1) < 1 << 62:
+                packed = local[customer] * span + (day - low)
+                packed = packed[order]
+                sorted_customer, sorted_day = np.divmod(packed, span)
+                sorted_day += low
+            else:  # pragma: no cover - days spanning more than 2**62 / customers
+                sorted_customer, sorted_day = local[customer[order]], day[order]
+            sorted_arrays = [sorted_day, *(a[order] for a in arrays)]
             return [
                 (
                     sorted_customer[bounds[g] : bounds[g + 1]],
@@ -647,7 +664,7 @@ def _read_days(
         # Local wall-clock time of the one timezone: the business's own calendar decides the period.
         parsed = parsed.dt.tz_localize(None)
     values = parsed.to_numpy()
-    stamps = values.astype("datetime64[ns]").view(np.int64) if keep_time else None
+    stamps = values.astype("datetime64[ns]", copy=False).view(np.int64) if keep_time else None
     return to_day(values), stamps
 
 
@@ -1188,7 +1205,7 @@ def read_transactions(
         c = customer[row_purchase]
         groups = _first_purchase_groups(
             remap[c] if remap is not None else c,
-            stamps[rows][row_purchase],
+            (stamps if len(rows) == len(stamps) else stamps[rows])[row_purchase],
             row_codes[row_purchase],
             labels,
             len(ids),
@@ -1276,9 +1293,18 @@ def _first_purchase_groups(
     The first purchase is the earliest row (exact time); rows at the same time go to the first label in
     sorted order, so that row order never decides.
     """
-    first = _group_first(customer, stamp, n_customers)
-    at_first = stamp == first[customer]
-    codes = _group_first(customer[at_first], group[at_first], n_customers)
+    k = max(len(labels), 1)
+    low = int(stamp.min()) if len(stamp) else 0
+    span = int(stamp.max()) - low + 1 if len(stamp) else 1
+    if span < (1 << 62) // k:
+        # Time and group in one key: the smallest key per customer is the first row, ties to the first
+        # group; one pass instead of two.
+        key = (stamp - low) * k + group
+        codes = _group_first(customer, key, n_customers) % k
+    else:  # times spanning centuries at nanosecond resolution: two passes
+        first = _group_first(customer, stamp, n_customers)
+        at_first = stamp == first[customer]
+        codes = _group_first(customer[at_first], group[at_first], n_customers)
     used, dense = np.unique(codes, return_inverse=True)
     return Groups(codes=dense.astype(np.int64, copy=False), labels=labels[used])
 

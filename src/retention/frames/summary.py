@@ -14,14 +14,17 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from retention.core.clv.summary import holdout_counts, repeat_counts
+from retention.core.clv.summary import Returns, holdout_counts, repeat_counts
 from retention.frames.schema import (
     PERIOD_DAYS,
+    Transactions,
     check_freq,
+    day_period_codes,
     period_codes,
     period_start_days,
     read_cutoff,
     read_transactions,
+    transaction_options,
 )
 
 __all__ = ["rfm_summary"]
@@ -55,6 +58,7 @@ def _day_period(day: int, freq: str) -> NDArray[np.int64]:
     return period_codes(np.array([day], dtype="datetime64[D]"), freq)
 
 
+@transaction_options
 def rfm_summary(
     tx: pd.DataFrame,
     *,
@@ -64,7 +68,9 @@ def rfm_summary(
     calibration_end: object = None,
     customer_id: Any = "customer_id",
     date: Any = "date",
-    amount: Any = None,
+    amount: Any = "amount",
+    order_id: Any = None,
+    returns: str = "net",
 ) -> pd.DataFrame:
     r"""Summarise each customer's purchases as frequency, recency, age and mean spend.
 
@@ -75,25 +81,19 @@ def rfm_summary(
     Parameters
     ----------
     tx : pandas.DataFrame
-        One row per purchase. Not modified.
+        One row per purchase, or per order line with ``order_id``. Not modified.
     freq : {"D", "W", "M", "Q", "Y"}, default "D"
         The period within which purchases are merged into one transaction (pandas aliases are accepted).
         Weeks run Monday to Sunday.
     time_unit : {"D", "W", "M", "Q", "Y"} or None, default None
         The unit of ``recency``, ``T`` and ``duration_holdout``; defaults to ``freq``. ``freq="D",
         time_unit="W"`` merges purchases by day and measures times in weeks (days / 7), as in the papers.
-    observation_end : date-like, optional
-        The last day observed (inclusive); later purchases are ignored. Defaults to the day of the last
-        purchase, never today.
     calibration_end : date-like, optional
         Split the data: the summary describes purchases up to this day (inclusive), with ``T`` measured
-        to it, and three holdout columns describe the purchases after it, up to the observation end.
+        to it, and the holdout columns describe the purchases after it, up to the observation end.
         Customers whose first purchase is after it are left out. It must be on or after the first purchase
         and before the observation end.
-    customer_id, date : column label, default "customer_id", "date"
-        The columns holding the customer id and the purchase date.
-    amount : column label or None, default None
-        The column holding the amount of each purchase; when given, the monetary columns are added.
+    <transaction options>
 
     Returns
     -------
@@ -104,25 +104,27 @@ def rfm_summary(
           first one;
         - ``recency`` (float64): time from the first to the last transaction (0 without repeats);
         - ``T`` (float64): time from the first transaction to the observation (or calibration) end;
-        - ``monetary_value`` (float64, with ``amount``): the mean amount of the repeat transactions, the
-          amounts of one period added up first; 0 where ``frequency`` is 0;
+        - ``monetary_value`` (float64, when an amount column is read): the mean net spend per repeat
+          transaction (see Notes); 0 where ``frequency`` is 0;
         - with ``calibration_end``: ``frequency_holdout`` (int64, distinct periods with a purchase after
-          the calibration end), ``monetary_value_holdout`` (float64, with ``amount``: their mean amount,
-          0 without any) and ``duration_holdout`` (float64, the length of the holdout span).
+          the calibration end), ``monetary_value_holdout`` (float64, when an amount column is read: the
+          net spend of the holdout per holdout transaction, 0 without any) and ``duration_holdout``
+          (float64, the length of the holdout span).
 
         An empty table gives these columns and no rows.
 
     Raises
     ------
     InvalidParameterError
-        If ``freq``, ``time_unit``, ``observation_end`` or ``calibration_end`` is not accepted, including a
-        calibration end outside the data.
+        If ``freq``, ``time_unit``, ``observation_end``, ``calibration_end`` or ``returns`` is not
+        accepted, including a calibration end outside the data.
     ColumnNotFoundError, ColumnTypeError, InvalidValueError
         If the table cannot be read (see :func:`~retention.frames.schema.read_transactions`).
 
     See Also
     --------
     retention.BetaGeo : The BG/NBD model, fitted to this summary.
+    retention.GammaGamma : The spend model, fitted to ``frequency`` and ``monetary_value``.
 
     Notes
     -----
@@ -137,10 +139,33 @@ def rfm_summary(
     longer than a day, a period that spans the calibration end counts in both parts if the customer bought
     in both.
 
+    **Orders and returns.** Transactions are periods with a purchase, so several orders (or order lines)
+    in one period are one transaction, with or without ``order_id``; with it, an order's day is the
+    earliest day of its rows and its amount the sum of its rows. A return (an order of negative amount)
+    is never a transaction: it makes no period active, is never a first purchase and a customer with
+    returns only is not in the summary; the default observation end is the last *purchase* day. Returns
+    subtract from the spend of the period in which they happen, so that customer $i$'s
+    ``monetary_value`` is
+
+    $$
+    m_i = \frac{1}{x_i} \Big( \sum_{j:\, p(j) > p_1} a_{ij} + \sum_{k:\, p(k) > p_1} r_{ik} \Big),
+    $$
+
+    with $a_{ij}$ the amounts of the purchases and $r_{ik} < 0$ those of the returns, $p(\cdot)$ their
+    periods and $x_i$ = ``frequency`` (0 where $x_i = 0$). So a return in a later period without a
+    purchase still subtracts (the spend of that period is negative), and a return in the first period,
+    or before it, changes nothing: it subtracts from the first period's spend, which the monetary value
+    leaves out like ``lifetimes``. With ``calibration_end`` a return belongs to the part in which it
+    happens: on or before the calibration end it counts towards ``monetary_value``, after it towards
+    ``monetary_value_holdout`` (every return of the holdout counts there). The net spend can be 0 or
+    negative, which the Gamma-Gamma model refuses; ``returns="drop"`` ignores the returns and keeps the
+    spend of the purchases.
+
     Differences from ``lifetimes``: times are given in any unit by ``time_unit`` (instead of
     ``freq_multiplier``), the calibration columns keep their plain names (``frequency``, not
-    ``frequency_cal``) so that a model reads them directly, and ``monetary_value_holdout`` adds the amounts
-    of one period first, like ``monetary_value`` (lifetimes averages single purchases there).
+    ``frequency_cal``) so that a model reads them directly, ``monetary_value_holdout`` adds the amounts
+    of one period first, like ``monetary_value`` (lifetimes averages single purchases there), and
+    returns are not transactions (lifetimes counts a refund as a purchase).
 
     References
     ----------
@@ -156,18 +181,33 @@ def rfm_summary(
     ...                             "2024-01-08", "2024-01-29", "2024-03-04"]),
     ...     "amount": [10.0, 5.0, 20.0, 30.0, 8.0, 12.0, 14.0],
     ... })
-    >>> rt.rfm_summary(tx, time_unit="W", amount="amount")
+    >>> rt.rfm_summary(tx, time_unit="W")
                  frequency  recency     T  monetary_value
     customer_id
     1                    2      6.0   9.0            25.0
     2                    0      0.0   8.0             0.0
     3                    1      5.0   5.0            14.0
-    >>> rt.rfm_summary(tx, time_unit="W", calibration_end="2024-02-05")
+    >>> rt.rfm_summary(tx, time_unit="W", calibration_end="2024-02-05", amount=None)
                  frequency  recency    T  frequency_holdout  duration_holdout
     customer_id
     1                    1      2.0  5.0                  1               4.0
     2                    0      0.0  4.0                  0               4.0
     3                    0      0.0  1.0                  1               4.0
+
+    Customer 1 returns goods worth 10 on 19 February; customer 4, who never bought, returns goods on
+    5 March, after the last purchase:
+
+    >>> refunds = pd.DataFrame({"customer_id": [1, 4], "amount": [-10.0, -5.0],
+    ...                         "date": pd.to_datetime(["2024-02-19", "2024-03-05"])})
+    >>> rt.rfm_summary(pd.concat([tx, refunds]), time_unit="W")
+                 frequency  recency     T  monetary_value
+    customer_id
+    1                    2      6.0   9.0            20.0
+    2                    0      0.0   8.0             0.0
+    3                    1      5.0   5.0            14.0
+
+    Customer 1's repeat spend is 20 + 30 - 10 = 40 over two repeat transactions. Customer 4 is not a
+    customer, and the observation end stays the last purchase day, 4 March.
     """
     freq = check_freq(freq, _FUNC)
     unit = freq if time_unit is None else check_freq(time_unit, _FUNC, name="time_unit")
@@ -176,10 +216,12 @@ def rfm_summary(
         customer_id=customer_id,
         date=date,
         amount=amount,
+        order_id=order_id,
         observation_end=observation_end,
+        returns=returns,
         func=_FUNC,
     )
-    with_money = amount is not None
+    with_money = t.amount is not None
     columns = list(_COLUMNS) + (list(_MONEY) if with_money else [])
     cut: int | None = None
     if calibration_end is not None:
@@ -194,27 +236,35 @@ def rfm_summary(
     customer = t.customer
     amounts = t.amount
     ids = t.customer_ids
+    back = _returns(t, freq) if with_money else None
     end_day = t.end_day if cut is None else cut
     held = None
     if cut is not None:
-        days = t.days
-        calibration = days <= cut
+        calibration = t.days <= cut
         # Customers first seen after the calibration end are not in the summary.
-        present = np.unique(customer[calibration])
-        remap = np.full(t.n_customers, -1, dtype=np.int64)
-        remap[present] = np.arange(len(present), dtype=np.int64)
-        later = ~calibration & (remap[customer] >= 0)
+        present = np.zeros(t.n_customers, dtype=np.bool_)
+        present[customer[calibration]] = True
+        remap = np.cumsum(present, dtype=np.int64) - 1
+        remap[~present] = -1
+        n_present = int(np.count_nonzero(present))
+        later = ~calibration & present[customer]
+        held_back = None
+        if back is not None:
+            back_calibration = t.return_day <= cut
+            held_back = _kept(back, ~back_calibration, remap)
+            back = _kept(back, back_calibration, remap)
         held = holdout_counts(
             remap[customer[later]],
             periods[later],
-            len(present),
+            n_present,
             amount=amounts[later] if amounts is not None else None,
+            returns=held_back,
         )
         customer, periods = remap[customer[calibration]], periods[calibration]
         amounts = amounts[calibration] if amounts is not None else None
         ids = ids[present]
 
-    counts = repeat_counts(customer, periods, len(ids), amount=amounts)
+    counts = repeat_counts(customer, periods, len(ids), amount=amounts, returns=back)
     end_period = _day_period(end_day, freq)
     data: dict[str, NDArray[Any]] = {
         "frequency": counts.frequency,
@@ -231,6 +281,19 @@ def rfm_summary(
         data["duration_holdout"] = np.full(len(ids), duration[0], dtype=np.float64)
     # Every array in data is new and owned here: the frame may keep them without a copy.
     return pd.DataFrame(data, index=ids, columns=columns, copy=False)
+
+
+def _returns(t: Transactions, freq: str) -> Returns:
+    """Return the customers' returns with the period codes of their days."""
+    period = t.return_day if freq == "D" else day_period_codes(t.return_day, freq)
+    return Returns(t.return_customer, period, t.return_amount)
+
+
+def _kept(back: Returns, keep: NDArray[np.bool_], remap: NDArray[np.int64]) -> Returns:
+    """Keep the returns marked by ``keep`` of the customers that ``remap`` keeps, with their new codes."""
+    customer = remap[back.customer]
+    keep = keep & (customer >= 0)
+    return Returns(customer[keep], back.period[keep], back.amount[keep])
 
 
 def _empty(ids: pd.Index, columns: list[str]) -> pd.DataFrame:

@@ -19,8 +19,10 @@ from retention.core.activity import activity
 from retention.core.clv import value as core
 from retention.core.clv.fitting import compress
 from retention.errors import ColumnTypeError, InvalidParameterError
+from retention.frames.breakdown import breakdown
 from retention.frames.schema import (
     PERIOD_DAYS,
+    Transactions,
     check_freq,
     last_complete_period,
     period_codes,
@@ -28,6 +30,7 @@ from retention.frames.schema import (
     period_start_days,
     read_cutoff,
     read_transactions,
+    transaction_options,
 )
 from retention.frames.summary_schema import (
     Customers,
@@ -79,20 +82,25 @@ class NewCustomerModel(Protocol):
         ...
 
 
+def _plain(value: object) -> object:
+    """Return a numpy scalar as the Python value it holds: messages show ``2``, not ``np.int64(2)``."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _check_number(value: object, name: str, func: str, *, low: float, what: str) -> float:
     """Check a finite number >= ``low``; ``what`` says what it must be, for the message."""
     number = math.nan
     if not isinstance(value, bool) and isinstance(value, int | float | np.integer | np.floating):
         number = float(value)
     if not (math.isfinite(number) and number >= low):
-        msg = f"The {name!r} parameter of {func} must be {what}. Got {value!r}."
+        msg = f"The {name!r} parameter of {func} must be {what}. Got {_plain(value)!r}."
         raise InvalidParameterError(msg)
     return number
 
 
 def _check_whole(value: object, name: str, func: str, *, low: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-        msg = f"The {name!r} parameter of {func} must be a whole number >= {low}. Got {value!r}."
+        msg = f"The {name!r} parameter of {func} must be a whole number >= {low}. Got {_plain(value)!r}."
         raise InvalidParameterError(msg)
     return int(value)
 
@@ -123,12 +131,12 @@ def _step(freq: object, time_unit: object, func: str) -> float:
         unit = check_freq(time_unit, func, name="time_unit")
         return PERIOD_DAYS[period] / PERIOD_DAYS[unit]
     if time_unit is not None:
-        msg = f"The 'time_unit' parameter of {func} applies only when freq is a period such as 'M'; freq={freq!r} is already a length in the models' time unit. Drop time_unit."
+        msg = f"The 'time_unit' parameter of {func} applies only when freq is a period such as 'M'; freq={_plain(freq)!r} is already a length in the models' time unit. Drop time_unit."
         raise InvalidParameterError(msg)
     what = "a period such as 'M', or a positive length in the models' time unit"
     step = _check_number(freq, "freq", func, low=0.0, what=what)
     if step <= 0:
-        msg = f"The 'freq' parameter of {func} must be {what}. Got {freq!r}."
+        msg = f"The 'freq' parameter of {func} must be {what}. Got {_plain(freq)!r}."
         raise InvalidParameterError(msg)
     return step
 
@@ -276,25 +284,26 @@ def customer_lifetime_value(
     return pd.Series(values, index=summary.index, name="clv")
 
 
+@transaction_options
 def historical_value(
     tx: pd.DataFrame,
     *,
     customer_id: Any = "customer_id",
     date: Any = "date",
     amount: Any = "amount",
+    order_id: Any = None,
     observation_end: object = None,
+    returns: str = "net",
+    by: object = None,
     margin: float = 1.0,
 ) -> pd.Series:
-    r"""Compute the value each customer has brought so far: margin times their total amount.
+    r"""Compute the value each customer has brought so far: margin times their revenue net of returns.
 
     Parameters
     ----------
     tx : pandas.DataFrame
-        One row per purchase. Not modified.
-    customer_id, date, amount : column label, default "customer_id", "date", "amount"
-        The columns holding the customer id, the purchase date and the amount.
-    observation_end : date-like, optional
-        The last day counted (inclusive); later purchases are ignored. Defaults to the last purchase day.
+        One row per purchase, or per order line with ``order_id``. Not modified.
+    <transaction options>
     margin : float, default 1.0
         The share of revenue that is profit (any finite factor).
 
@@ -302,14 +311,15 @@ def historical_value(
     -------
     pandas.Series
         Named ``historical_value``, indexed by customer id (sorted), one entry per customer with a
-        purchase up to the observation end.
+        purchase up to the observation end. With ``by``, the group is the outer index level.
 
     Raises
     ------
     InvalidParameterError
-        If ``margin`` or ``observation_end`` is not accepted.
+        If ``margin``, ``observation_end``, ``returns`` or ``by`` is not accepted.
     ColumnNotFoundError, ColumnTypeError, InvalidValueError
-        If the table cannot be read (see :func:`~retention.frames.schema.read_transactions`).
+        If the table cannot be read (see :func:`~retention.frames.schema.read_transactions`); the amount
+        column must exist.
 
     See Also
     --------
@@ -317,18 +327,33 @@ def historical_value(
 
     Notes
     -----
-    $\mathrm{HV}_i = m \sum_{j} a_{ij}$, the sum of all amounts $a_{ij}$ of customer $i$, first purchase
-    included, with negative amounts (returns) netted out. Undiscounted: it is what was received.
+    $\mathrm{HV}_i = m \sum_{j} a_{ij}$, the sum of all amounts $a_{ij}$ of customer $i$ up to the
+    observation end, first purchase included, with returns netted out: a return (an order of negative
+    amount) subtracts from its customer's revenue, and can make it negative. Returns of people without
+    a purchase belong to no customer and count nowhere; ``returns="drop"`` leaves every return out.
+    Orders (``order_id``) change nothing here, as an order's amount is the sum of its rows. The sum is
+    exact, so the order of the rows never changes a bit of the result. Undiscounted: it is what was
+    received.
 
     Examples
     --------
     >>> import retention as rt
-    >>> tx = pd.DataFrame({"customer_id": [1, 2, 1], "amount": [10.0, 4.0, 6.0],
-    ...                    "date": pd.to_datetime(["2024-01-01", "2024-01-05", "2024-02-01"])})
+    >>> tx = pd.DataFrame({"customer_id": [1, 2, 1, 2], "amount": [10.0, 4.0, 6.0, -1.0],
+    ...                    "date": pd.to_datetime(["2024-01-01", "2024-01-05", "2024-02-01",
+    ...                                            "2024-01-20"])})
     >>> rt.historical_value(tx, margin=0.5)
     customer_id
     1    8.0
-    2    2.0
+    2    1.5
+    Name: historical_value, dtype: float64
+
+    By a customer attribute (here from a CRM):
+
+    >>> managers = pd.Series(["ann", "bob"], index=[1, 2], name="manager")
+    >>> rt.historical_value(tx, by=managers)
+    manager  customer_id
+    ann      1              16.0
+    bob      2               3.0
     Name: historical_value, dtype: float64
     """
     func = "historical_value"
@@ -338,11 +363,20 @@ def historical_value(
         customer_id=customer_id,
         date=date,
         amount=amount,
+        order_id=order_id,
         observation_end=observation_end,
+        returns=returns,
+        by=by,
+        amount_required=True,
         func=func,
     )
-    amounts = t.amount if t.amount is not None else np.empty(0)
-    values = core.historical_value(t.customer, amounts, t.n_customers, margin=factor)
+    return breakdown(t, lambda part: historical_value_of(part, factor), name=func)
+
+
+def historical_value_of(t: Transactions, margin: float) -> pd.Series:
+    """:func:`historical_value` of a table already read with amounts (``margin`` already checked)."""
+    customer, _, amounts = t.net()
+    values = core.historical_value(customer, amounts, t.n_customers, margin=margin)
     return pd.Series(values, index=t.customer_ids, name="historical_value")
 
 
@@ -442,6 +476,7 @@ def calibration_holdout_table(
     )
 
 
+@transaction_options
 def tracking_table(
     model: NewCustomerModel,
     tx: pd.DataFrame,
@@ -452,6 +487,9 @@ def tracking_table(
     observation_end: object = None,
     customer_id: Any = "customer_id",
     date: Any = "date",
+    amount: Any = "amount",
+    order_id: Any = None,
+    returns: str = "net",
 ) -> pd.DataFrame:
     r"""Compare expected and actual repeat transactions of the customer base, period by period.
 
@@ -460,7 +498,8 @@ def tracking_table(
     model : model
         A fitted transaction model with ``expected_purchases(t)`` (``rt.BetaGeo``, ``rt.ParetoNBD``, ...).
     tx : pandas.DataFrame
-        One row per purchase, calibration and holdout together. Not modified.
+        One row per purchase (or per order line with ``order_id``), calibration and holdout together.
+        Not modified.
     time_unit : {"D", "W", "M", "Q", "Y"}
         The model's time unit: that of ``recency`` and ``T`` in the summary it was fitted on.
     freq : {"D", "W", "M", "Q", "Y"}, default "W"
@@ -469,10 +508,7 @@ def tracking_table(
         Only customers whose first purchase is on or before this day are tracked (the cohort the model
         was fitted on, as in ``rt.rfm_summary(..., calibration_end=...)``); their purchases are tracked
         to the observation end. None tracks every customer.
-    observation_end : date-like, optional
-        The last day observed (inclusive); defaults to the last purchase day.
-    customer_id, date : column label, default "customer_id", "date"
-        The columns holding the customer id and the purchase date.
+    <transaction options>
 
     Returns
     -------
@@ -487,7 +523,8 @@ def tracking_table(
     ColumnTypeError
         If ``model`` lacks ``expected_purchases``.
     InvalidParameterError
-        If ``time_unit``, ``freq``, ``calibration_end`` or ``observation_end`` is not accepted.
+        If ``time_unit``, ``freq``, ``calibration_end``, ``observation_end`` or ``returns`` is not
+        accepted.
     ColumnNotFoundError, InvalidValueError
         If the table cannot be read (see :func:`~retention.frames.schema.read_transactions`).
 
@@ -514,6 +551,12 @@ def tracking_table(
     is a convolution of the number of first purchases per day with $E[X(\cdot)]$: one call of the
     model, no loop over customers or periods.
 
+    **Orders and returns.** A transaction is a day with a purchase, so several orders (or order lines)
+    of one day are one transaction, with or without ``order_id``; with it, an order's day is the earliest
+    day of its rows. A return (an order of negative amount) is never a transaction: it is not a repeat
+    transaction, not a first purchase (a customer with returns only is not tracked) and does not move the
+    default observation end, the last purchase day. The amount column is read only to recognise returns.
+
     References
     ----------
     Fader, P. S., Hardie, B. G. S. and Lee, K. L. (2005). "Counting your customers" the easy way: an
@@ -538,7 +581,14 @@ def tracking_table(
     unit = check_freq(time_unit, func, name="time_unit")
     period = check_freq(freq, func)
     t = read_transactions(
-        tx, customer_id=customer_id, date=date, observation_end=observation_end, func=func
+        tx,
+        customer_id=customer_id,
+        date=date,
+        amount=amount,
+        order_id=order_id,
+        observation_end=observation_end,
+        returns=returns,
+        func=func,
     )
     cut = (
         read_cutoff(calibration_end, t, name="calibration_end", func=func)

@@ -3,8 +3,9 @@
 Pure numpy. Customers are codes ``0 .. n_customers - 1`` and periods integer codes (any origin), made by the
 adapter. Purchases in the same period are one transaction; the distinct (customer, period) pairs are marked by
 :func:`retention.core.activity.first_of_pair`, next to the library's one definition of "active in a period".
-Times are returned as period codes: turning them into a time unit is the adapter's job, which knows the
-calendar.
+Returns (:class:`Returns`) are never transactions: they only subtract from the spend of the period where they
+happen. Times are returned as period codes: turning them into a time unit is the adapter's job, which knows
+the calendar.
 """
 
 from __future__ import annotations
@@ -17,7 +18,29 @@ from numpy.typing import NDArray
 from retention.core.activity import customer_periods, first_of_pair
 from retention.core.sums import group_sums
 
-__all__ = ["HoldoutCounts", "RepeatCounts", "holdout_counts", "repeat_counts"]
+__all__ = ["HoldoutCounts", "RepeatCounts", "Returns", "holdout_counts", "repeat_counts"]
+
+
+@dataclass(frozen=True, slots=True)
+class Returns:
+    """Returns (refunds, cancellations) of the customers: money back, never a transaction.
+
+    Attributes
+    ----------
+    customer : numpy.ndarray of int64
+        Per return, a customer code (of a customer with a purchase).
+    period : numpy.ndarray of int64
+        Per return, the code of the period in which it happened.
+    amount : numpy.ndarray of float64
+        Per return, its amount (below 0).
+    """
+
+    customer: NDArray[np.int64]
+    period: NDArray[np.int64]
+    amount: NDArray[np.float64]
+
+    def __len__(self) -> int:
+        return len(self.customer)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +54,8 @@ class RepeatCounts:
     first_period, last_period : numpy.ndarray of int64
         The codes of the first and of the last period with a purchase.
     monetary_value : numpy.ndarray of float64 or None
-        The mean over the repeat periods of the amount spent in each (same-period amounts added first);
-        0 where ``frequency`` is 0. None when no amounts were given.
+        The net spend of the periods after the first (same-period amounts added first, returns
+        subtracted) divided by ``frequency``; 0 where ``frequency`` is 0. None when no amounts were given.
     """
 
     frequency: NDArray[np.int64]
@@ -50,7 +73,8 @@ class HoldoutCounts:
     frequency : numpy.ndarray of int64
         Distinct periods with a purchase (every one counts: there is no "first" purchase in a holdout).
     monetary_value : numpy.ndarray of float64 or None
-        The mean over those periods of the amount spent in each; 0 where ``frequency`` is 0.
+        The net spend of the span (every return in it subtracted) divided by ``frequency``; 0 where
+        ``frequency`` is 0.
     """
 
     frequency: NDArray[np.int64]
@@ -71,6 +95,7 @@ def repeat_counts(
     n_customers: int,
     *,
     amount: NDArray[np.float64] | None = None,
+    returns: Returns | None = None,
 ) -> RepeatCounts:
     r"""Count repeat transactions per customer.
 
@@ -84,6 +109,8 @@ def repeat_counts(
         Number of customer codes.
     amount : numpy.ndarray of float64 or None
         Per purchase, the amount.
+    returns : Returns or None
+        The customers' returns, which subtract from the spend of their period; used with ``amount``.
 
     Returns
     -------
@@ -94,9 +121,11 @@ def repeat_counts(
     -----
     With $P_i$ the distinct periods in which customer $i$ bought, $x_i = |P_i| - 1$, the first and last
     periods are $\min P_i$ and $\max P_i$, and the monetary value is
-    $(\text{spend in the periods after } \min P_i) / x_i$: the mean spend per repeat transaction, 0 when
-    $x_i = 0$. Spend is summed with :func:`retention.core.sums.group_sums`, exactly and independently of
-    the order of the purchases.
+    $(\text{net spend in the periods after } \min P_i) / x_i$: the mean spend per repeat transaction, 0
+    when $x_i = 0$. Returns never make a period: a return after $\min P_i$ subtracts from the net spend
+    (also in a period without a purchase), a return in the first period or before it subtracts from spend
+    that is not counted, so it changes nothing. Spend is summed with
+    :func:`retention.core.sums.group_sums`, exactly and independently of the order of the purchases.
 
     Examples
     --------
@@ -104,6 +133,13 @@ def repeat_counts(
     ...                   amount=np.array([1.0, 2.0, 10.0, 4.0, 20.0]))
     >>> c.frequency, c.first_period, c.last_period, c.monetary_value
     (array([2, 0]), array([3, 5]), array([9, 5]), array([15.,  0.]))
+
+    A return of 6 in period 9 and one of 1 in the first period 3:
+
+    >>> back = Returns(np.array([0, 0]), np.array([9, 3]), np.array([-6.0, -1.0]))
+    >>> repeat_counts(np.array([0, 0, 0, 1, 0]), np.array([3, 3, 7, 5, 9]), 2,
+    ...               amount=np.array([1.0, 2.0, 10.0, 4.0, 20.0]), returns=back).monetary_value
+    array([12.,  0.])
     """
     customer = np.asarray(customer, dtype=np.int64)
     period = np.asarray(period, dtype=np.int64)
@@ -111,9 +147,14 @@ def repeat_counts(
     frequency = active - 1  # repeat transactions: the active periods after the first
     monetary: NDArray[np.float64] | None = None
     if amount is not None:
-        # The spend in the periods after the first, summed exactly and in any order (core.sums).
+        # The net spend in the periods after the first, summed exactly and in any order (core.sums).
         later = period != first_period[customer]
-        spent = group_sums(customer[later], amount[later], n_customers)
+        who, spend = customer[later], amount[later]
+        if returns is not None and len(returns):
+            back = returns.period > first_period[returns.customer]
+            who = np.concatenate([who, returns.customer[back]])
+            spend = np.concatenate([spend, returns.amount[back]])
+        spent = group_sums(who, spend, n_customers)
         monetary = _mean_per_transaction(spent, frequency)
     return RepeatCounts(frequency, first_period, last_period, monetary)
 
@@ -124,6 +165,7 @@ def holdout_counts(
     n_customers: int,
     *,
     amount: NDArray[np.float64] | None = None,
+    returns: Returns | None = None,
 ) -> HoldoutCounts:
     """Count transactions per customer in a span where not every customer buys.
 
@@ -137,6 +179,9 @@ def holdout_counts(
         Number of customer codes.
     amount : numpy.ndarray of float64 or None
         Per purchase, the amount.
+    returns : Returns or None
+        The customers' returns in the span; every one subtracts from the spend (there is no first
+        purchase in a holdout). Used with ``amount``.
 
     Returns
     -------
@@ -154,6 +199,10 @@ def holdout_counts(
     frequency = np.bincount(customer[mark], minlength=n_customers)
     monetary: NDArray[np.float64] | None = None
     if amount is not None:
-        total = group_sums(customer, amount, n_customers)
+        who, spend = customer, amount
+        if returns is not None and len(returns):
+            who = np.concatenate([who, returns.customer])
+            spend = np.concatenate([spend, returns.amount])
+        total = group_sums(who, spend, n_customers)
         monetary = _mean_per_transaction(total, frequency)
     return HoldoutCounts(frequency, monetary)

@@ -6,7 +6,7 @@ is :mod:`retention.frames.value`; here are the computations on arrays:
 - :func:`discounted_transactions`: the discounted sum of the expected transactions per period, the core
   of ``rt.customer_lifetime_value``;
 - :func:`clv_formula`: $m r / (1 + d - r)$ (Gupta & Lehmann 2003);
-- :func:`historical_value`: revenue per customer to date;
+- :func:`historical_value`: revenue per customer to date, net of returns, summed exactly;
 - :func:`frequency_bins` and :func:`binned_means`: the calibration/holdout check by calibration frequency
   (Fader, Hardie & Lee 2005, Figure 4);
 - :func:`tracking_counts`: actual and expected cumulative repeat transactions of a cohort over calendar
@@ -24,6 +24,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.signal import convolve
 
+from retention.core.sums import group_sums
 from retention.errors import ColumnTypeError, InvalidParameterError
 
 __all__ = [
@@ -213,14 +214,35 @@ def clv_formula(
 def historical_value(
     customer: NDArray[np.int64], amount: Array, n_customers: int, *, margin: float = 1.0
 ) -> Array:
-    """Margin times the total amount per customer code.
+    """Margin times the total amount per customer code, returns (negative amounts) netted out.
+
+    The totals are exact sums (:func:`retention.core.sums.group_sums`), so that the order of the
+    purchases and returns never changes a bit of the result.
+
+    Parameters
+    ----------
+    customer : numpy.ndarray of int64
+        Per purchase or return, a customer code in ``0 .. n_customers - 1``.
+    amount : numpy.ndarray of float64
+        Per purchase or return, the amount (below 0 for a return).
+    n_customers : int
+        Number of customer codes.
+    margin : float, default 1.0
+        The factor applied to each customer's total.
+
+    Returns
+    -------
+    numpy.ndarray of float64
+        Per customer code, ``margin`` times the total (0 without any amount).
 
     Examples
     --------
     >>> historical_value(np.array([0, 1, 0]), np.array([10.0, 5.0, 2.5]), 2, margin=0.5)
     array([6.25, 2.5 ])
+    >>> historical_value(np.array([0, 0, 0, 0]), np.array([1e16, 1.0, -1e16, 5.0]), 1)  # exact
+    array([6.])
     """
-    totals = np.bincount(customer, weights=amount, minlength=n_customers).astype(np.float64)
+    totals = group_sums(customer, np.asarray(amount, dtype=np.float64), n_customers)
     return margin * totals
 
 
@@ -238,13 +260,16 @@ def frequency_bins(frequency: Array, max_frequency: int) -> NDArray[np.int64]:
 def binned_means(bins: NDArray[np.int64], values: Array, n_bins: int) -> tuple[Array, Array]:
     """Count and mean of ``values`` per bin; the mean is NaN in an empty bin.
 
+    The sums are exact (:func:`retention.core.sums.group_sums`): the order of the values never changes a
+    mean.
+
     Examples
     --------
     >>> binned_means(np.array([0, 0, 2]), np.array([1.0, 2.0, 5.0]), 3)
     (array([2., 0., 1.]), array([1.5, nan, 5. ]))
     """
     counts = np.bincount(bins, minlength=n_bins).astype(np.float64)
-    sums = np.bincount(bins, weights=values, minlength=n_bins)
+    sums = group_sums(bins, np.asarray(values, dtype=np.float64), n_bins)
     means = np.full(n_bins, np.nan)
     np.divide(sums, counts, out=means, where=counts > 0)
     return counts, means
