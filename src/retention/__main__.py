@@ -4,5 +4,7 @@ import sys
 
 from retention.cli import main
 
-if __name__ == "__main__":  # not when imported, e.g. by the documentation's inspection of the package
+if (
+    __name__ == "__main__"
+):  # not when imported, e.g. by the documentation's inspection of the package
     sys.exit(main())

@@ -19,6 +19,7 @@ __all__ = [
     "MissingDependencyError",
     "RetentionError",
     "RetentionWarning",
+    "plain_value",
 ]
 
 
@@ -52,6 +53,21 @@ class MissingDependencyError(RetentionError, ImportError):
 
 class RetentionWarning(UserWarning):
     """A warning about a result that is defined but may not mean what you expect."""
+
+
+def plain_value(value: object) -> object:
+    """Return a numpy scalar as the Python value it holds, so that messages show ``3``, not ``np.int64(3)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> repr(plain_value(np.int64(3))), repr(plain_value("a"))
+    ('3', "'a'")
+    """
+    item = getattr(value, "item", None)
+    if item is not None and type(value).__module__ == "numpy":
+        return item()
+    return value
 
 
 def column_not_found(column: str, role: str, available: Iterable[object]) -> ColumnNotFoundError:

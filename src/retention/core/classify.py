@@ -36,7 +36,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from retention.core.activity import first_periods
 from retention.core.sums import group_sums
-from retention.errors import ColumnTypeError, InvalidParameterError, InvalidValueError
+from retention.errors import ColumnTypeError, InvalidParameterError, InvalidValueError, plain_value
 
 __all__ = [
     "ABC_METHODS",
@@ -109,7 +109,7 @@ def _first_bad(mask: NDArray[np.bool_], values: NDArray[np.generic]) -> str:
     position = tuple(int(i) for i in np.argwhere(mask)[0])
     where = position[0] if len(position) == 1 else position
     value = values[position]
-    shown = value.item() if isinstance(value, np.generic) else value
+    shown = plain_value(value)
     return f"{n} value{'s' if n != 1 else ''}, the first at position {where} ({shown!r})"
 
 
@@ -177,7 +177,7 @@ def _check_pair(
     ok = np.isfinite(t1) and np.isfinite(t2) and 0 <= t1 <= t2 and (upper is None or t2 <= upper)
     if not ok:
         # The numbers as Python values: (0.9, 0.1), not (np.float64(0.9), np.float64(0.1)).
-        shown = tuple(t.item() if isinstance(t, np.generic) else t for t in items)
+        shown = tuple(plain_value(t) for t in items)
         msg = f"The {name!r} parameter of {func} must satisfy 0 <= t1 <= t2{bound}. Got {shown!r}. {fix}"
         raise InvalidParameterError(msg)
     return t1, t2
@@ -633,7 +633,7 @@ def check_min_periods(min_periods: object, func: str) -> int:
         or not isinstance(min_periods, int | np.integer)
         or min_periods < 1
     ):
-        shown = min_periods.item() if isinstance(min_periods, np.generic) else min_periods
+        shown = plain_value(min_periods)
         msg = f"The 'min_periods' parameter of {func} must be a whole number >= 1. Got {shown!r}."
         raise InvalidParameterError(msg)
     return int(min_periods)

@@ -30,7 +30,7 @@ from retention.core.classify import (
     xyz_thresholds,
 )
 from retention.core.sums import group_sums
-from retention.errors import ColumnTypeError, InvalidParameterError, InvalidValueError
+from retention.errors import ColumnTypeError, InvalidParameterError, InvalidValueError, plain_value
 from retention.frames.breakdown import breakdown
 from retention.frames.schema import (
     Transactions,
@@ -61,11 +61,6 @@ def _categorical(
     codes: NDArray[np.int8], labels: tuple[str, ...], index: pd.Index, name: str
 ) -> pd.Series:
     return pd.Series(_labels(codes, labels), index=index, name=name)
-
-
-def _plain(value: object) -> object:
-    """Return a numpy scalar as the Python value, so that messages show ``3``, not ``np.int64(3)``."""
-    return value.item() if isinstance(value, np.generic) else value
 
 
 def _numeric_series(values: pd.Series, func: str) -> NDArray[np.float64]:
@@ -544,7 +539,7 @@ def _values(
         msg = (
             f"abc_xyz needs a non-negative value per customer, but {count} customer(s) have a negative "
             f"revenue net of returns (returns exceeding purchases), e.g. customer "
-            f"{_plain(t.customer_ids[first])!r} ({float(totals[first]):g}). Pass returns='drop' to "
+            f"{plain_value(t.customer_ids[first])!r} ({float(totals[first]):g}). Pass returns='drop' to "
             "ignore returns, or value='orders' to count orders."
         )
         raise InvalidValueError(msg)
@@ -593,7 +588,7 @@ def _result_codes(result: pd.DataFrame, column: str, labels: tuple[str, ...]) ->
     values = np.asarray(result[column], dtype=object)
     codes = pd.Index(list(labels)).get_indexer(pd.Index(values)).astype(np.int64)
     if (codes < 0).any():
-        bad = _plain(values[codes < 0][0])
+        bad = plain_value(values[codes < 0][0])
         msg = (
             f"Column {column!r} of the abc_xyz_matrix input must hold only {', '.join(labels)}; it holds "
             f"{bad!r}. Pass the result of rt.abc_xyz, or a transaction table."

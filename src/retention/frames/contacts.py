@@ -22,6 +22,7 @@ from retention.errors import (
     InvalidParameterError,
     InvalidValueError,
     column_not_found,
+    plain_value,
 )
 from retention.frames.migration import check_segments
 from retention.frames.schema import (
@@ -152,7 +153,7 @@ def _read_cadence(
     if pd.api.types.is_bool_dtype(counts.dtype) or bad.any():
         where = np.flatnonzero(bad)[0] if bad.any() else 0
         shown = counts.iloc[where]
-        shown = shown.item() if isinstance(shown, np.generic) else shown
+        shown = plain_value(shown)
         msg = (
             f"The 'contacts_per_month' column of the cadence of {func} must hold whole numbers >= 1 "
             f"(every segment is contacted at least once a month); segment {segments[where]!r} has "

@@ -17,7 +17,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from retention.core.migration import migration_counts, shares_of_rows, shares_of_total
-from retention.errors import ColumnTypeError, InvalidParameterError, InvalidValueError
+from retention.errors import ColumnTypeError, InvalidParameterError, InvalidValueError, plain_value
 from retention.frames.schema import (
     _read_days,
     check_freq,
@@ -89,14 +89,14 @@ def check_segments(labels: object, what: str) -> pd.Series:
         n = len(repeated)
         msg = (
             f"{what} has duplicated customer ids ({n} id{'s' if n != 1 else ''}, the first "
-            f"{_plain(repeated[0])!r}); a customer is in one segment at a time. Keep one row per customer, "
+            f"{plain_value(repeated[0])!r}); a customer is in one segment at a time. Keep one row per customer, "
             "e.g. labels[~labels.index.duplicated(keep='last')]."
         )
         raise InvalidValueError(msg)
     missing = labels.isna().to_numpy()
     if missing.any():
         n = int(missing.sum())
-        first = _plain(index[np.flatnonzero(missing)[0]])
+        first = plain_value(index[np.flatnonzero(missing)[0]])
         msg = (
             f"{what} has missing segment labels: {n} customer{'s' if n != 1 else ''}, the first "
             f"{first!r}. Give every customer a label, e.g. labels.fillna('other') (add the category "
@@ -104,11 +104,6 @@ def check_segments(labels: object, what: str) -> pd.Series:
         )
         raise InvalidValueError(msg)
     return labels
-
-
-def _plain(value: Any) -> Any:
-    """Return a numpy scalar as the Python value it holds: messages show ``2``, not ``np.int64(2)``."""
-    return value.item() if isinstance(value, np.generic) else value
 
 
 def segment_order(snapshots: Sequence[pd.Series], func: str) -> list[Any]:

@@ -38,6 +38,7 @@ from retention.errors import (
     InvalidValueError,
     RetentionWarning,
     column_not_found,
+    plain_value,
 )
 
 __all__ = [
@@ -613,7 +614,7 @@ def _column(tx: pd.DataFrame, column: object, role: str) -> pd.Series:
 def _first_bad(series: pd.Series, mask: NDArray[np.bool_] | pd.Series) -> str:
     bad = series[np.asarray(mask)]
     n = len(bad)
-    first, value = _plain(bad.index[0]), _plain(bad.iloc[0])
+    first, value = plain_value(bad.index[0]), plain_value(bad.iloc[0])
     return f"{n} row{'s' if n != 1 else ''}, the first at index {first!r} (value {value!r})"
 
 
@@ -1046,7 +1047,7 @@ def _by_columns(by: object, tx: pd.DataFrame, func: str) -> list[object] | None:
 def _series_groups(by: pd.Series, ids: pd.Index, func: str) -> Groups:
     if not by.index.is_unique:
         dup = by.index[by.index.duplicated()][0]
-        msg = f"The 'by' parameter of {func} is a Series whose index (the customer ids) has duplicates, e.g. {_plain(dup)!r}. Give each customer one group."
+        msg = f"The 'by' parameter of {func} is a Series whose index (the customer ids) has duplicates, e.g. {plain_value(dup)!r}. Give each customer one group."
         raise InvalidValueError(msg)
     try:
         values = by.reindex(ids)
@@ -1056,11 +1057,6 @@ def _series_groups(by: pd.Series, ids: pd.Index, func: str) -> Groups:
     name = by.name if by.name is not None else "group"
     codes, labels = _group_codes([values], [name], func)
     return Groups(codes=codes, labels=labels)
-
-
-def _plain(value: object) -> object:
-    """Return a numpy scalar as the Python value it holds, for messages."""
-    return value.item() if isinstance(value, np.generic) else value
 
 
 def read_transactions(

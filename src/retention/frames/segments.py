@@ -32,6 +32,7 @@ from retention.errors import (
     InvalidParameterError,
     InvalidValueError,
     column_not_found,
+    plain_value,
 )
 from retention.frames.breakdown import breakdown
 from retention.frames.schema import (
@@ -86,11 +87,6 @@ _SEGMENT_MAP: Final = (
 Rule = tuple[str, Any]
 
 
-def _plain(value: object) -> object:
-    """Return a numpy scalar as the Python value, so that messages show ``3``, not ``np.int64(3)``."""
-    return value.item() if isinstance(value, np.generic) else value
-
-
 def _is_frame(value: object) -> bool:
     """Whether ``value`` is a DataFrame (a plain bool, so that type checkers keep the caller's branch)."""
     return isinstance(value, pd.DataFrame)
@@ -109,7 +105,7 @@ def _missing_column(
 
 def _check_bins(bins: object) -> int:
     if isinstance(bins, bool) or not isinstance(bins, int | np.integer) or not 2 <= bins <= 9:
-        msg = f"The 'bins' parameter of rfm_scores must be a whole number from 2 to 9 (one digit per score in rfm_score). Got {_plain(bins)!r}."
+        msg = f"The 'bins' parameter of rfm_scores must be a whole number from 2 to 9 (one digit per score in rfm_score). Got {plain_value(bins)!r}."
         raise InvalidParameterError(msg)
     return int(bins)
 
@@ -163,7 +159,7 @@ def _summary_measures(
     bad = ~np.isfinite(money)
     if bad.any():
         first = summary.index[int(np.flatnonzero(bad)[0])]
-        msg = f"The monetary_value passed to rfm_scores must be finite: {int(bad.sum())} customers, the first at index {_plain(first)!r}. Drop or fill those customers."
+        msg = f"The monetary_value passed to rfm_scores must be finite: {int(bad.sum())} customers, the first at index {plain_value(first)!r}. Drop or fill those customers."
         raise InvalidValueError(msg)
     return age - recency, frequency.astype(np.int64), money, summary.index
 
@@ -481,7 +477,7 @@ def _whole_numbers(column: Any, what: str, fix: str) -> NDArray[np.int64]:
     bad = ~np.isfinite(values) | (values != np.round(values)) | (values < 1)
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        msg = f"{what} must hold whole numbers >= 1: {int(bad.sum())} rows are not, the first at index {_plain(series.index[row])!r} (value {_plain(series.iloc[row])!r}). {fix}"
+        msg = f"{what} must hold whole numbers >= 1: {int(bad.sum())} rows are not, the first at index {plain_value(series.index[row])!r} (value {plain_value(series.iloc[row])!r}). {fix}"
         raise InvalidValueError(msg)
     return values.astype(np.int64)
 
@@ -500,7 +496,7 @@ def _read_segment_map(segment_map: object) -> tuple[NDArray[np.int64], list[str]
     labels = segment_map["segment"].tolist()
     bad = [v for v in labels if not isinstance(v, str) or not v]
     if bad:
-        msg = f"The 'segment' column of the segment map must hold non-empty strings; got {_plain(bad[0])!r}. {fix}"
+        msg = f"The 'segment' column of the segment map must hold non-empty strings; got {plain_value(bad[0])!r}. {fix}"
         raise ColumnTypeError(msg)
     bounds = [
         _whole_numbers(segment_map[name], f"The {name!r} column of the segment map", fix)
@@ -590,7 +586,7 @@ def rfm_segments(scores: pd.DataFrame, *, segment_map: pd.DataFrame | None = Non
         row = int(np.flatnonzero(outside)[0])
         msg = (
             f"The scores passed to {func} go beyond the segment map's {table.shape[0]} x {table.shape[1]} "
-            f"grid: {int(outside.sum())} customers, the first at index {_plain(scores.index[row])!r} (r {r[row]}, "
+            f"grid: {int(outside.sum())} customers, the first at index {plain_value(scores.index[row])!r} (r {r[row]}, "
             f"fm {fm[row]}). Score with as many bins as the map has (rt.rfm_scores(..., bins={table.shape[0]})) "
             "or pass a segment_map for your grid."
         )
@@ -667,7 +663,7 @@ def _resolved_flags(table: pd.DataFrame, resolved: Any) -> NDArray[np.bool_] | N
     missing = col.isna().to_numpy()
     if missing.any():
         first = col.index[int(np.flatnonzero(missing)[0])]
-        msg = f"Column {resolved!r} (the resolved column) of the complaints table passed to customer_features has missing values: {int(missing.sum())} rows, the first at index {_plain(first)!r}. Fill them with True or False."
+        msg = f"Column {resolved!r} (the resolved column) of the complaints table passed to customer_features has missing values: {int(missing.sum())} rows, the first at index {plain_value(first)!r}. Fill them with True or False."
         raise InvalidValueError(msg)
     flags: NDArray[np.bool_] = col.to_numpy(dtype=np.bool_)
     return flags

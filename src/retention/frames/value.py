@@ -18,7 +18,7 @@ from numpy.typing import ArrayLike, NDArray
 from retention.core.activity import activity
 from retention.core.clv import value as core
 from retention.core.clv.fitting import compress
-from retention.errors import ColumnTypeError, InvalidParameterError
+from retention.errors import ColumnTypeError, InvalidParameterError, plain_value
 from retention.frames.breakdown import breakdown
 from retention.frames.schema import (
     PERIOD_DAYS,
@@ -82,25 +82,20 @@ class NewCustomerModel(Protocol):
         ...
 
 
-def _plain(value: object) -> object:
-    """Return a numpy scalar as the Python value it holds: messages show ``2``, not ``np.int64(2)``."""
-    return value.item() if isinstance(value, np.generic) else value
-
-
 def _check_number(value: object, name: str, func: str, *, low: float, what: str) -> float:
     """Check a finite number >= ``low``; ``what`` says what it must be, for the message."""
     number = math.nan
     if not isinstance(value, bool) and isinstance(value, int | float | np.integer | np.floating):
         number = float(value)
     if not (math.isfinite(number) and number >= low):
-        msg = f"The {name!r} parameter of {func} must be {what}. Got {_plain(value)!r}."
+        msg = f"The {name!r} parameter of {func} must be {what}. Got {plain_value(value)!r}."
         raise InvalidParameterError(msg)
     return number
 
 
 def _check_whole(value: object, name: str, func: str, *, low: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-        msg = f"The {name!r} parameter of {func} must be a whole number >= {low}. Got {_plain(value)!r}."
+        msg = f"The {name!r} parameter of {func} must be a whole number >= {low}. Got {plain_value(value)!r}."
         raise InvalidParameterError(msg)
     return int(value)
 
@@ -131,12 +126,12 @@ def _step(freq: object, time_unit: object, func: str) -> float:
         unit = check_freq(time_unit, func, name="time_unit")
         return PERIOD_DAYS[period] / PERIOD_DAYS[unit]
     if time_unit is not None:
-        msg = f"The 'time_unit' parameter of {func} applies only when freq is a period such as 'M'; freq={_plain(freq)!r} is already a length in the models' time unit. Drop time_unit."
+        msg = f"The 'time_unit' parameter of {func} applies only when freq is a period such as 'M'; freq={plain_value(freq)!r} is already a length in the models' time unit. Drop time_unit."
         raise InvalidParameterError(msg)
     what = "a period such as 'M', or a positive length in the models' time unit"
     step = _check_number(freq, "freq", func, low=0.0, what=what)
     if step <= 0:
-        msg = f"The 'freq' parameter of {func} must be {what}. Got {_plain(freq)!r}."
+        msg = f"The 'freq' parameter of {func} must be {what}. Got {plain_value(freq)!r}."
         raise InvalidParameterError(msg)
     return step
 
