@@ -558,16 +558,7 @@ class Transactions:
             # A stable radix sort on the small group codes partitions the rows in linear time.
             order = np.argsort(_small_codes(row_group, k), kind="stable")
             bounds = np.concatenate([[0], np.cumsum(np.bincount(row_group, minlength=k))])
-            # The customer's local code and the day travel together in one integer: one gather, not two.
-            low = int(day.min()) if len(day) else 0
-            span = int(day.max()) - low + 1 if len(day) else 1
-            if span * max(self.n_customers, 1) < 1 << 62:
-                packed = local[customer] * span + (day - low)
-                packed = packed[order]
-                sorted_customer, sorted_day = np.divmod(packed, span)
-                sorted_day += low
-            else:  # pragma: no cover - days spanning more than 2**62 / customers
-                sorted_customer, sorted_day = local[customer[order]], day[order]
+            sorted_customer, sorted_day = local[customer[order]], day[order]
             sorted_arrays = [sorted_day, *(a[order] for a in arrays)]
             return [
                 (
@@ -1196,15 +1187,16 @@ def read_transactions(
     else:
         assert by_names is not None  # set with by_cols
         assert stamps is not None  # read with keep_time when by names columns
-        row_codes, labels = _group_codes([c.iloc[rows] for c in by_cols], by_names, func)
         row_purchase = o.purchase[o.row_order] if o.row_order is not None else o.purchase
         c = customer[row_purchase]
         groups = _first_purchase_groups(
             remap[c] if remap is not None else c,
-            (stamps if len(rows) == len(stamps) else stamps[rows])[row_purchase],
-            row_codes[row_purchase],
-            labels,
-            len(ids),
+            stamps[rows[row_purchase]],
+            rows[row_purchase],
+            columns=by_cols,
+            names=by_names,
+            n_customers=len(ids),
+            func=func,
         )
     return dataclasses.replace(t, groups=groups)
 
@@ -1280,28 +1272,25 @@ def _purchases_and_returns(
 def _first_purchase_groups(
     customer: NDArray[np.int64],
     stamp: NDArray[np.int64],
-    group: NDArray[np.int64],
-    labels: pd.Index,
+    position: NDArray[np.int64],
+    *,
+    columns: list[pd.Series],
+    names: list[object],
     n_customers: int,
+    func: str,
 ) -> Groups:
-    """Find each customer's group on their first purchase, from the rows of purchases.
+    """Find each customer's group: the value of the ``by`` column(s) on their first purchase.
 
-    The first purchase is the earliest row (exact time); rows at the same time go to the first label in
-    sorted order, so that row order never decides.
+    ``customer``, ``stamp`` and ``position`` describe the rows of purchases (their position in the
+    table). The first purchase is the earliest row (exact time); rows at the same time go to the first
+    label in sorted order, so that row order never decides. Only the rows at a customer's first time are
+    looked up in the columns.
     """
-    k = max(len(labels), 1)
-    low = int(stamp.min()) if len(stamp) else 0
-    span = int(stamp.max()) - low + 1 if len(stamp) else 1
-    if span < (1 << 62) // k:
-        # Time and group in one key: the smallest key per customer is the first row, ties to the first
-        # group; one pass instead of two.
-        key = (stamp - low) * k + group
-        codes = _group_first(customer, key, n_customers) % k
-    else:  # times spanning centuries at nanosecond resolution: two passes
-        first = _group_first(customer, stamp, n_customers)
-        at_first = stamp == first[customer]
-        codes = _group_first(customer[at_first], group[at_first], n_customers)
-    used, dense = np.unique(codes, return_inverse=True)
+    first = _group_first(customer, stamp, n_customers)
+    at_first = stamp == first[customer]
+    codes, labels = _group_codes([c.iloc[position[at_first]] for c in columns], names, func)
+    group = _group_first(customer[at_first], codes, n_customers)
+    used, dense = np.unique(group, return_inverse=True)
     return Groups(codes=dense.astype(np.int64, copy=False), labels=labels[used])
 
 
