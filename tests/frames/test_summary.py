@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 import retention as rt
 from retention.errors import InvalidParameterError
+from tests.lines import orders_frame, split_into_lines
 
 
 def table() -> pd.DataFrame:
@@ -430,33 +431,6 @@ order_rows = st.lists(
 summary_options = st.sampled_from(
     [{"freq": "D"}, {"freq": "W", "time_unit": "D"}, {"freq": "M"}, {"freq": "D", "time_unit": "W"}]
 )
-
-
-def orders_frame(rows: list[tuple[int, int, int, int]]) -> pd.DataFrame:
-    orders = pd.DataFrame(rows, columns=["customer_id", "day", "cents", "lines"])
-    return orders.assign(
-        order_id=np.arange(len(orders)),
-        date=pd.Timestamp("2024-01-01") + pd.to_timedelta(orders["day"], unit="D"),
-        amount=orders["cents"] / 100,
-    )
-
-
-def split_into_lines(orders: pd.DataFrame) -> pd.DataFrame:
-    """Every order as ``lines`` rows: the same order id, its cents split, later lines later on the day.
-
-    The lines of a return are all negative (so that ``returns="drop"`` drops the whole order).
-    """
-    orders = orders.assign(
-        lines=orders["lines"].where(
-            orders["cents"] >= 0, orders["lines"].clip(upper=-orders["cents"])
-        )
-    )
-    lines = orders.loc[orders.index.repeat(orders["lines"])].copy()
-    line_no = lines.groupby(level=0).cumcount()
-    part = lines["cents"] // lines["lines"]
-    lines["amount"] = part.where(line_no > 0, lines["cents"] - part * (lines["lines"] - 1)) / 100
-    lines["date"] = lines["date"] + pd.to_timedelta(line_no * 7, unit="min")
-    return lines.iloc[::-1].reset_index(drop=True)
 
 
 def middle_of(tx: pd.DataFrame) -> pd.Timestamp | None:

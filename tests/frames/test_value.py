@@ -20,6 +20,7 @@ from retention.errors import (
     InvalidParameterError,
     InvalidValueError,
 )
+from tests.lines import orders_frame, split_into_lines
 
 BG = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
 GG = {"p": 6.25, "q": 3.74, "gamma": 15.44}
@@ -439,34 +440,6 @@ order_rows = st.lists(
     min_size=1,
     max_size=30,
 )
-
-
-def orders_frame(rows: list[tuple[int, int, int, int]]) -> pd.DataFrame:
-    """One row per order, with an order id and amounts in whole cents."""
-    orders = pd.DataFrame(rows, columns=["customer_id", "day", "cents", "lines"])
-    return orders.assign(
-        order_id=np.arange(len(orders)),
-        date=pd.Timestamp("2024-01-01") + pd.to_timedelta(orders["day"], unit="D"),
-        amount=orders["cents"] / 100,
-    )
-
-
-def split_into_lines(orders: pd.DataFrame) -> pd.DataFrame:
-    """Every order as ``lines`` rows: the same order id, its cents split, later lines later on the day.
-
-    The lines of a return are all negative (so that ``returns="drop"`` drops the whole order).
-    """
-    orders = orders.assign(
-        lines=orders["lines"].where(
-            orders["cents"] >= 0, orders["lines"].clip(upper=-orders["cents"])
-        )
-    )
-    lines = orders.loc[orders.index.repeat(orders["lines"])].copy()
-    line_no = lines.groupby(level=0).cumcount()
-    part = lines["cents"] // lines["lines"]
-    lines["amount"] = part.where(line_no > 0, lines["cents"] - part * (lines["lines"] - 1)) / 100
-    lines["date"] = lines["date"] + pd.to_timedelta(line_no * 7, unit="min")
-    return lines.iloc[::-1].reset_index(drop=True)
 
 
 @given(order_rows)
