@@ -836,3 +836,20 @@ def test_real_process_with_a_closed_pipe() -> None:
         os.close(write)
     assert done.returncode == 1
     assert done.stderr.splitlines() == ["retention: KPI customers = 3000 is under its floor 1e+09"]
+
+
+def test_dates_in_another_format_point_at_date_format(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "german.csv"
+    path.write_text(
+        "customer_id;date;amount\n1;31.01.2024;10,5\n2;01.02.2024;3\n", encoding="utf-8"
+    )
+    status, _, err = run(["kpis", str(path)], capsys)
+    assert status == 2
+    assert len(err.strip().splitlines()) == 1
+    assert "--date-format" in err
+    assert "You might want to try" not in err
+    status, out, _ = run(["kpis", str(path), "--date-format", "%d.%m.%Y", "--decimal", ","], capsys)
+    assert status == 0
+    assert "customers" in out

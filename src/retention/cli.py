@@ -765,6 +765,17 @@ def _print_output(text: str) -> None:
         os.dup2(devnull, sys.stdout.fileno())
 
 
+def _with_command_hint(error: InvalidValueError, args: argparse.Namespace) -> InvalidValueError:
+    """Return the library's error with the command's own way out, where there is one."""
+    text = str(error)
+    if not args.drop_missing_ids and "(the customer_id column)" in text and "missing" in text:
+        return InvalidValueError(f"{text} Or pass --drop-missing-ids to drop them.")
+    if args.date_format is None and "(the date column)" in text and "not dates" in text:
+        hint = "Or give their format with --date-format, e.g. --date-format '%d.%m.%Y %H:%M'."
+        return InvalidValueError(f"{text} {hint}")
+    return error
+
+
 def _kpis_command(args: argparse.Namespace) -> int:
     floors = _floors(args.fail_under)
     _check_text_options(args)
@@ -781,14 +792,7 @@ def _kpis_command(args: argparse.Namespace) -> int:
     try:
         values, warned = _compute(tx, args)
     except InvalidValueError as e:
-        if (
-            not args.drop_missing_ids
-            and "(the customer_id column)" in str(e)
-            and "missing" in str(e)
-        ):
-            msg = f"{e} Or pass --drop-missing-ids to drop them."
-            raise InvalidValueError(msg) from e
-        raise
+        raise _with_command_hint(e, args) from e
     notes += warned
     if args.observation_end is not None and values.attrs.get("observation_end"):
         last = _last_purchase(tx, args.date, args.amount)

@@ -637,7 +637,8 @@ def _read_days(
                     f"Convert them to one timezone first, e.g. pd.to_datetime(tx[{name!r}], utc=True).dt.tz_convert('Europe/Berlin')."
                 )
                 raise InvalidValueError(msg) from e
-            msg = f"Column {name!r} (the date column) of {func} has values that are not dates ({text.splitlines()[0]}). {fix}"
+            reason = text.splitlines()[0].split(". You might want to try")[0].rstrip(":. ")
+            msg = f"Column {name!r} (the date column) of {func} has values that are not dates ({reason}). {fix}"
             raise InvalidValueError(msg) from e
         if not (
             pd.api.types.is_datetime64_dtype(parsed.dtype)
