@@ -392,8 +392,11 @@ def test_order_id_errors() -> None:
 def test_group_is_the_value_on_the_first_purchase() -> None:
     t = read(lines(), amount="amount", order_id="order_id", by="channel")
     assert t.groups is not None
-    # a's first purchase is order 7 on 1 January (shop); b's is order 7 (app).
-    assert [t.groups.labels[g] for g in t.groups.codes] == ["shop", "app"]
+    # a's first purchase is order 7 on 1 January (shop); b's is order 7 (app). Customers are coded by
+    # group, then id, so that each group's customers are one range of codes.
+    group_of = dict(zip(t.customer_ids, (t.groups.labels[g] for g in t.groups.codes), strict=True))
+    assert group_of == {"a": "shop", "b": "app"}
+    assert list(t.customer_ids) == ["b", "a"]
     assert t.groups.labels.name == "channel"
     parts = dict(t.split())
     assert list(parts["shop"].customer_ids) == ["a"]
@@ -416,9 +419,9 @@ def test_groups_from_a_series_and_missing_groups() -> None:
     t = read(lines(), amount="amount", by=managers)
     assert t.groups is not None
     assert t.groups.labels.name == "manager"
-    labels = [t.groups.labels[g] for g in t.groups.codes]
-    assert labels[0] == "ann"
-    assert pd.isna(labels[1])  # b has no manager: a group of its own
+    group_of = dict(zip(t.customer_ids, (t.groups.labels[g] for g in t.groups.codes), strict=True))
+    assert group_of["a"] == "ann"
+    assert pd.isna(group_of["b"])  # b has no manager: a group of its own
     with pytest.raises(InvalidValueError, match="duplicates"):
         read(lines(), by=pd.Series(["x", "y"], index=["a", "a"]))
 

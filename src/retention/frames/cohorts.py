@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from retention.core.activity import activity, first_periods
+from retention.core.activity import first_periods
 from retention.core.cohorts import (
     CohortCounts,
     cohort_customers,
@@ -71,10 +71,10 @@ def _counts(t: Transactions, freq: str, metric: str, kind: str) -> CohortCounts 
     if t.end_day is None or t.n_rows == 0:
         return None
     last = last_complete_period(t.end_day, freq)
-    period = t.periods(freq)
     rolling = kind == "rolling"
     if metric == "customers":
-        return cohort_customers(activity(t.customer, period, t.n_customers), last, rolling=rolling)
+        return cohort_customers(t.activity(freq), last, rolling=rolling)
+    period = t.periods(freq)
     if metric == "orders":
         return cohort_sums(t.customer, period, t.n_customers, last, rolling=rolling)
     # Revenue net of returns: returns count for their customer's cohort, in the period they happen.
@@ -457,9 +457,7 @@ def _survival(t: Transactions, inactive: int) -> pd.DataFrame:
         duration = np.empty(0, dtype=np.int64)
         observed = np.empty(0, dtype=np.bool_)
     else:
-        duration, observed = lifetimes(
-            activity(t.customer, t.days, t.n_customers), t.end_day, inactive
-        )
+        duration, observed = lifetimes(t.activity("D"), t.end_day, inactive)
     km = kaplan_meier(duration, observed)
     return pd.DataFrame(
         {

@@ -15,7 +15,6 @@ from retention.frames.rates import (
     period_retention_of,
     purchase_frequency_of,
     repeat_purchase_rate_of,
-    revenue,
 )
 from retention.frames.schema import (
     Transactions,
@@ -158,9 +157,7 @@ def _kpis_of(t: Transactions, freq: str) -> pd.Series:
         "repeat_purchase_rate": repeat_purchase_rate_of(t),
         "purchase_frequency": purchase_frequency_of(t),
         "average_order_value": average_order_value_of(t),
-        "revenue_per_customer": (
-            ratio(revenue(t), t.n_customers) if t.amount is not None else np.nan
-        ),
+        "revenue_per_customer": (ratio(t.revenue(), t.n_customers) if t.has_amounts else np.nan),
     }
     for k in _COHORT_HORIZONS:
         values[f"cohort_retention_{k}"] = at_age(k)

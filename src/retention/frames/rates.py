@@ -13,14 +13,13 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from retention.core.activity import Activity, activity
+from retention.core.activity import Activity
 from retention.core.rates import (
     period_counts,
     ratio,
     repeat_share,
     second_purchase_summary,
 )
-from retention.core.sums import group_sums
 from retention.frames.breakdown import breakdown
 from retention.frames.schema import (
     Transactions,
@@ -62,7 +61,7 @@ _SECOND_PURCHASE_INDEX: Final = (
 
 def _activity(t: Transactions, freq: str) -> Activity:
     """Distinct (customer, period) pairs; with ``freq="D"``, each customer's distinct purchase days."""
-    return activity(t.customer, t.periods(freq), t.n_customers)
+    return t.activity(freq)
 
 
 @transaction_options
@@ -419,15 +418,9 @@ def average_order_value(
 
 def average_order_value_of(t: Transactions) -> float:
     """:func:`average_order_value` of a table read with its amounts: revenue net of returns per order."""
-    if t.amount is None:
+    if not t.has_amounts:
         return np.nan
-    return ratio(revenue(t), t.n_rows)
-
-
-def revenue(t: Transactions) -> float:
-    """Total amount of the purchases net of the returns, summed exactly (any row order gives the same)."""
-    _, _, amounts = t.net()
-    return float(group_sums(np.zeros(len(amounts), dtype=np.int64), amounts, 1)[0])
+    return ratio(t.revenue(), t.n_rows)
 
 
 @transaction_options

@@ -19,18 +19,18 @@ Rules (see the "Data" page of the docs):
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as _dt
 import inspect
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from retention.core.activity import Activity, activity
 from retention.core.sums import group_sums
 from retention.errors import (
     ColumnTypeError,
@@ -425,7 +425,17 @@ class Groups:
     labels: pd.Index
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+Rows = tuple[
+    NDArray[np.int64],
+    NDArray[np.int64],
+    NDArray[np.float64] | None,
+    NDArray[np.int64],
+    NDArray[np.int64],
+    NDArray[np.float64],
+]
+"""The arrays of a table: purchase customer, day and amount, return customer, day and amount."""
+
+
 class Transactions:
     """A checked transaction table reduced to arrays; what every metric reads.
 
@@ -438,8 +448,8 @@ class Transactions:
     customer : numpy.ndarray of int64
         Per purchase, the customer's code: a position in ``customer_ids``.
     customer_ids : pandas.Index
-        The customer ids in sorted order, named like the input column: every customer with a purchase
-        on or before the observation end.
+        The customer ids, named like the input column: every customer with a purchase on or before the
+        observation end, in sorted order (with ``by``, sorted within each group, the groups in order).
     day : numpy.ndarray of int64
         Per purchase, the purchase day in days since 1970-01-01 (the local calendar day if the input had
         a timezone). Days are the finest resolution any metric uses.
@@ -455,30 +465,105 @@ class Transactions:
     groups : Groups or None
         The customers' groups when a breakdown (``by``) was asked for.
 
-    The arrays are read-only: every consumer shares them.
+    The arrays are read-only: every consumer shares them. The parts made by :meth:`split` read their rows
+    only when asked for them; what a whole table computes once (its activity, revenue, row counts) the
+    parts take slices of.
     """
 
-    customer: NDArray[np.int64]
-    customer_ids: pd.Index
-    day: NDArray[np.int64]
-    amount: NDArray[np.float64] | None
-    end_day: int | None
-    return_customer: NDArray[np.int64] = field(default_factory=lambda: _EMPTY_INT)
-    return_day: NDArray[np.int64] = field(default_factory=lambda: _EMPTY_INT)
-    return_amount: NDArray[np.float64] = field(default_factory=lambda: _EMPTY_FLOAT)
-    groups: Groups | None = None
+    __slots__ = (
+        "_cache",
+        "_index",
+        "_offset",
+        "_parent",
+        "_rows",
+        "customer_ids",
+        "end_day",
+        "groups",
+    )
 
-    def __post_init__(self) -> None:
-        for array in (
-            self.customer,
-            self.day,
-            self.amount,
-            self.return_customer,
-            self.return_day,
-            self.return_amount,
-        ):
+    def __init__(
+        self,
+        *,
+        customer: NDArray[np.int64],
+        customer_ids: pd.Index,
+        day: NDArray[np.int64],
+        amount: NDArray[np.float64] | None,
+        end_day: int | None,
+        return_customer: NDArray[np.int64] | None = None,
+        return_day: NDArray[np.int64] | None = None,
+        return_amount: NDArray[np.float64] | None = None,
+        groups: Groups | None = None,
+    ) -> None:
+        rows: Rows = (
+            customer,
+            day,
+            amount,
+            _EMPTY_INT if return_customer is None else return_customer,
+            _EMPTY_INT if return_day is None else return_day,
+            _EMPTY_FLOAT if return_amount is None else return_amount,
+        )
+        for array in rows:
             if array is not None:
                 array.setflags(write=False)
+        self._rows: Rows | None = rows
+        self.customer_ids = customer_ids
+        self.end_day = end_day
+        self.groups = groups
+        self._parent: Transactions | None = None
+        self._index = 0
+        self._offset = 0
+        self._cache: dict[object, Any] = {}
+
+    def __repr__(self) -> str:
+        return f"Transactions(customers={self.n_customers}, purchases={self.n_rows}, end_day={self.end_day})"
+
+    def _arrays(self) -> Rows:
+        if self._rows is None:
+            assert self._parent is not None  # only parts are made without rows
+            self._rows = self._parent._group_rows()[self._index]
+        return self._rows
+
+    @property
+    def customer(self) -> NDArray[np.int64]:
+        """Per purchase, the customer's code: a position in ``customer_ids``."""
+        return self._arrays()[0]
+
+    @property
+    def day(self) -> NDArray[np.int64]:
+        """Per purchase, the day in days since 1970-01-01."""
+        return self._arrays()[1]
+
+    @property
+    def days(self) -> NDArray[np.int64]:
+        """Per purchase, the purchase day in days since 1970-01-01 (the same read-only array as ``day``)."""
+        return self._arrays()[1]
+
+    @property
+    def amount(self) -> NDArray[np.float64] | None:
+        """Per purchase, the amount, when an amount column was read."""
+        return self._arrays()[2]
+
+    @property
+    def has_amounts(self) -> bool:
+        """Whether an amount column was read (without reading a part's rows)."""
+        if self._rows is None and self._parent is not None:
+            return self._parent.has_amounts
+        return self.amount is not None
+
+    @property
+    def return_customer(self) -> NDArray[np.int64]:
+        """Per return, the customer's code."""
+        return self._arrays()[3]
+
+    @property
+    def return_day(self) -> NDArray[np.int64]:
+        """Per return, the day in days since 1970-01-01."""
+        return self._arrays()[4]
+
+    @property
+    def return_amount(self) -> NDArray[np.float64]:
+        """Per return, its amount (below 0)."""
+        return self._arrays()[5]
 
     @property
     def n_customers(self) -> int:
@@ -488,12 +573,9 @@ class Transactions:
     @property
     def n_rows(self) -> int:
         """Number of purchases (orders) kept."""
+        if self._rows is None and self._parent is not None:
+            return int(self._parent._group_sizes()[self._index])
         return len(self.customer)
-
-    @property
-    def days(self) -> NDArray[np.int64]:
-        """Per purchase, the day in days since 1970-01-01 (the same read-only array as ``day``)."""
-        return self.day
 
     @property
     def observation_end(self) -> pd.Timestamp | None:
@@ -513,6 +595,37 @@ class Transactions:
         codes.setflags(write=False)
         return codes
 
+    def activity(self, freq: str) -> Activity:
+        """Return the distinct (customer, period) pairs of the purchases, computed once per table and period.
+
+        A part of a split table takes its slice of the whole table's pairs: its customers' codes are one
+        contiguous range there.
+        """
+        key = ("activity", freq)
+        if key not in self._cache:
+            parent = self._parent
+            if parent is not None and self._rows is None:
+                whole = parent.activity(freq)
+                lo, hi = self._offset, self._offset + self.n_customers
+                a, b = int(whole.start[lo]), int(whole.start[hi])
+                self._cache[key] = Activity(
+                    whole.customer[a:b] - lo,
+                    whole.period[a:b],
+                    whole.first_period[lo:hi],
+                    whole.start[lo : hi + 1] - a,
+                )
+            else:
+                self._cache[key] = activity(self.customer, self.periods(freq), self.n_customers)
+        result: Activity = self._cache[key]
+        return result
+
+    def revenue(self) -> float:
+        """Return the total amount of the purchases net of returns, exact (in any row order)."""
+        if self._rows is None and self._parent is not None:
+            return float(self._parent._group_revenue()[self._index])
+        _, _, amounts = self.net()
+        return float(group_sums(np.zeros(len(amounts), dtype=np.int64), amounts, 1)[0])
+
     def net(self) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
         """Purchases and returns together: customer codes, days and amounts, for revenue net of returns.
 
@@ -521,72 +634,133 @@ class Transactions:
         AssertionError
             If the table was read without amounts (an internal misuse).
         """
-        if self.amount is None:  # pragma: no cover - internal misuse
+        customer, day, amount, r_customer, r_day, r_amount = self._arrays()
+        if amount is None:  # pragma: no cover - internal misuse
             msg = "net() needs a table read with amounts"
             raise AssertionError(msg)
-        if len(self.return_customer) == 0:
-            return self.customer, self.day, self.amount
+        if len(r_customer) == 0:
+            return customer, day, amount
         return (
-            np.concatenate([self.customer, self.return_customer]),
-            np.concatenate([self.day, self.return_day]),
-            np.concatenate([self.amount, self.return_amount]),
+            np.concatenate([customer, r_customer]),
+            np.concatenate([day, r_day]),
+            np.concatenate([amount, r_amount]),
         )
+
+    def _bounds(self) -> NDArray[np.int64]:
+        """Return the first customer code of each group, and one past the last (codes are group-major)."""
+        assert self.groups is not None  # only tables read with by= are split
+        if "bounds" not in self._cache:
+            sizes = np.bincount(self.groups.codes, minlength=len(self.groups.labels))
+            self._cache["bounds"] = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        bounds: NDArray[np.int64] = self._cache["bounds"]
+        return bounds
+
+    def _row_groups(self, customer: NDArray[np.int64]) -> NDArray[np.int64]:
+        assert self.groups is not None  # only tables read with by= are split
+        return self.groups.codes[customer]
+
+    def _group_sizes(self) -> NDArray[np.int64]:
+        if "sizes" not in self._cache:
+            assert self.groups is not None  # only tables read with by= are split
+            rows = np.bincount(self._row_groups(self.customer), minlength=len(self.groups.labels))
+            self._cache["sizes"] = rows.astype(np.int64, copy=False)
+        sizes: NDArray[np.int64] = self._cache["sizes"]
+        return sizes
+
+    def _group_revenue(self) -> NDArray[np.float64]:
+        if "revenue" not in self._cache:
+            assert self.groups is not None  # only tables read with by= are split
+            customer, _, amount = self.net()
+            groups = self._row_groups(customer)
+            self._cache["revenue"] = group_sums(groups, amount, len(self.groups.labels))
+        revenue: NDArray[np.float64] = self._cache["revenue"]
+        return revenue
+
+    def _group_rows(self) -> list[Rows]:
+        """Return every group's rows, made in one pass the first time a part needs its rows."""
+        if "rows" in self._cache:
+            rows: list[Rows] = self._cache["rows"]
+            return rows
+        assert self.groups is not None  # only tables read with by= are split
+        k = len(self.groups.labels)
+        bounds = self._bounds()
+
+        def cut(
+            customer: NDArray[np.int64], *arrays: NDArray[Any]
+        ) -> list[tuple[NDArray[np.int64], list[NDArray[Any]]]]:
+            row_group = self._row_groups(customer)
+            # A stable radix sort on the small group codes partitions the rows in linear time.
+            order = np.argsort(_small_codes(row_group, k), kind="stable")
+            edges = np.concatenate([[0], np.cumsum(np.bincount(row_group, minlength=k))])
+            ordered = customer[order]
+            others = [a[order] for a in arrays]
+            return [
+                (
+                    ordered[edges[g] : edges[g + 1]] - bounds[g],  # codes local to the group
+                    [a[edges[g] : edges[g + 1]] for a in others],
+                )
+                for g in range(k)
+            ]
+
+        customer, day, amount, r_customer, r_day, r_amount = self._arrays()
+        purchases = cut(customer, day, *([amount] if amount is not None else []))
+        returns = cut(r_customer, r_day, r_amount)
+        result: list[Rows] = []
+        for g in range(k):
+            p_customer, (p_day, *rest) = purchases[g]
+            q_customer, (q_day, q_amount) = returns[g]
+            parts = (p_customer, p_day, rest[0] if rest else None, q_customer, q_day, q_amount)
+            for array in parts:
+                if array is not None:
+                    array.setflags(write=False)
+            result.append(parts)
+        self._cache["rows"] = result
+        return result
 
     def split(self) -> list[tuple[object, Transactions]]:
         """Return the table of each group's customers alone, in the order of ``groups.labels``.
 
         Each part has the same observation end as the whole table; its customers keep their sorted order.
+        A part reads its rows from the whole table only when a metric asks for them.
         """
         if self.groups is None:  # pragma: no cover - internal misuse
             msg = "split() needs a table read with by="
             raise AssertionError(msg)
-        labels = self.groups.labels
-        k = len(labels)
-        group = self.groups.codes
-        by_group = np.argsort(_small_codes(group, k), kind="stable")
-        sizes = np.bincount(group, minlength=k)
-        starts = np.concatenate([[0], np.cumsum(sizes)])
-        local = np.empty(self.n_customers, dtype=np.int64)
-        local[by_group] = np.arange(self.n_customers, dtype=np.int64) - np.repeat(
-            starts[:-1], sizes
-        )
-
-        def cut(
-            customer: NDArray[np.int64], day: NDArray[np.int64], *arrays: NDArray[Any]
-        ) -> list[tuple[NDArray[np.int64], list[NDArray[Any]]]]:
-            row_group = group[customer]
-            # A stable radix sort on the small group codes partitions the rows in linear time.
-            order = np.argsort(_small_codes(row_group, k), kind="stable")
-            bounds = np.concatenate([[0], np.cumsum(np.bincount(row_group, minlength=k))])
-            sorted_customer, sorted_day = local[customer[order]], day[order]
-            sorted_arrays = [sorted_day, *(a[order] for a in arrays)]
-            return [
-                (
-                    sorted_customer[bounds[g] : bounds[g + 1]],
-                    [a[bounds[g] : bounds[g + 1]] for a in sorted_arrays],
-                )
-                for g in range(k)
-            ]
-
-        amount = [self.amount] if self.amount is not None else []
-        purchases = cut(self.customer, self.day, *amount)
-        returns = cut(self.return_customer, self.return_day, self.return_amount)
+        bounds = self._bounds()
         parts = []
-        for g in range(k):
-            customer, (day, *rest) = purchases[g]
-            r_customer, (r_day, r_amount) = returns[g]
-            part = Transactions(
-                customer=customer,
-                customer_ids=self.customer_ids[by_group[starts[g] : starts[g + 1]]],
-                day=day,
-                amount=rest[0] if rest else None,
-                end_day=self.end_day,
-                return_customer=r_customer,
-                return_day=r_day,
-                return_amount=r_amount,
-            )
-            parts.append((labels[g], part))
+        for g, label in enumerate(self.groups.labels):
+            part = Transactions.__new__(Transactions)
+            part._rows = None
+            part._parent = self
+            part._index = g
+            part._offset = int(bounds[g])
+            part._cache = {}
+            part.customer_ids = self.customer_ids[bounds[g] : bounds[g + 1]]
+            part.end_day = self.end_day
+            part.groups = None
+            parts.append((label, part))
         return parts
+
+    def group_major(self) -> Transactions:
+        """Return the same table with customer codes ordered by group, then id, as :meth:`split` needs."""
+        assert self.groups is not None  # only tables read with by= are split
+        order = np.argsort(_small_codes(self.groups.codes, len(self.groups.labels)), kind="stable")
+        if np.array_equal(order, np.arange(len(order))):
+            return self
+        new = np.empty(len(order), dtype=np.int64)
+        new[order] = np.arange(len(order), dtype=np.int64)
+        customer, day, amount, r_customer, r_day, r_amount = self._arrays()
+        return Transactions(
+            customer=new[customer],
+            customer_ids=self.customer_ids[order],
+            day=day,
+            amount=amount,
+            end_day=self.end_day,
+            return_customer=new[r_customer],
+            return_day=r_day,
+            return_amount=r_amount,
+            groups=Groups(codes=self.groups.codes[order], labels=self.groups.labels),
+        )
 
 
 def _column(tx: pd.DataFrame, column: object, role: str) -> pd.Series:
@@ -1199,7 +1373,17 @@ def read_transactions(
             n_customers=len(ids),
             func=func,
         )
-    return dataclasses.replace(t, groups=groups)
+    return Transactions(
+        customer=t.customer,
+        customer_ids=t.customer_ids,
+        day=t.day,
+        amount=t.amount,
+        end_day=t.end_day,
+        return_customer=t.return_customer,
+        return_day=t.return_day,
+        return_amount=t.return_amount,
+        groups=groups,
+    ).group_major()
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from retention.core.activity import activity
 from retention.core.clv import value as core
 from retention.core.clv.fitting import compress
 from retention.errors import ColumnTypeError, InvalidParameterError, plain_value
@@ -595,7 +594,7 @@ def tracking_table(
         return _empty_tracking(columns, period)
 
     # The distinct (customer, day) pairs are the transactions, purchases of one day merged.
-    pairs = activity(t.customer, t.days, t.n_customers)
+    pairs = t.activity("D")
     first = pairs.first_period
     cohort = first <= cut if cut is not None else np.ones(len(first), dtype=np.bool_)
     origin = int(first[cohort].min())
