@@ -619,6 +619,26 @@ class Transactions:
         result: Activity = self._cache[key]
         return result
 
+    def per_customer(
+        self, key: str, compute: Callable[[Transactions], tuple[NDArray[Any] | None, ...]]
+    ) -> tuple[NDArray[Any] | None, ...]:
+        """Return arrays with one value per customer, computed once per table.
+
+        ``compute(table)`` must give each customer's value from that customer's rows alone (order counts,
+        totals, last purchase days), so that a part of a split table can take its slice of the whole
+        table's arrays instead of reading its own rows.
+        """
+        if key not in self._cache:
+            parent = self._parent
+            if parent is not None and self._rows is None:
+                lo, hi = self._offset, self._offset + self.n_customers
+                whole = parent.per_customer(key, compute)
+                self._cache[key] = tuple(a[lo:hi] if a is not None else None for a in whole)
+            else:
+                self._cache[key] = compute(self)
+        result: tuple[NDArray[Any] | None, ...] = self._cache[key]
+        return result
+
     def revenue(self) -> float:
         """Return the total amount of the purchases net of returns, exact (in any row order)."""
         if self._rows is None and self._parent is not None:
@@ -657,6 +677,11 @@ class Transactions:
 
     def _row_groups(self, customer: NDArray[np.int64]) -> NDArray[np.int64]:
         assert self.groups is not None  # only tables read with by= are split
+        if customer is self.customer:  # the purchases' groups serve sizes, revenue and rows
+            if "row_groups" not in self._cache:
+                self._cache["row_groups"] = self.groups.codes[customer]
+            cached: NDArray[np.int64] = self._cache["row_groups"]
+            return cached
         return self.groups.codes[customer]
 
     def _group_sizes(self) -> NDArray[np.int64]:
@@ -670,8 +695,10 @@ class Transactions:
     def _group_revenue(self) -> NDArray[np.float64]:
         if "revenue" not in self._cache:
             assert self.groups is not None  # only tables read with by= are split
-            customer, _, amount = self.net()
-            groups = self._row_groups(customer)
+            _, _, amount = self.net()
+            groups = self._row_groups(self.customer)
+            if len(self.return_customer):
+                groups = np.concatenate([groups, self._row_groups(self.return_customer)])
             self._cache["revenue"] = group_sums(groups, amount, len(self.groups.labels))
         revenue: NDArray[np.float64] = self._cache["revenue"]
         return revenue
@@ -1364,10 +1391,11 @@ def read_transactions(
         assert stamps is not None  # read with keep_time when by names columns
         row_purchase = o.purchase[o.row_order] if o.row_order is not None else o.purchase
         c = customer[row_purchase]
+        every_row = len(rows) == len(stamps)  # no row dropped: positions are the rows themselves
         groups = _first_purchase_groups(
             remap[c] if remap is not None else c,
-            stamps[rows[row_purchase]],
-            rows[row_purchase],
+            stamps[row_purchase] if every_row else stamps[rows[row_purchase]],
+            np.flatnonzero(row_purchase) if every_row else rows[row_purchase],
             columns=by_cols,
             names=by_names,
             n_customers=len(ids),
@@ -1475,8 +1503,10 @@ def _first_purchase_groups(
     at_first = stamp == first[customer]
     codes, labels = _group_codes([c.iloc[position[at_first]] for c in columns], names, func)
     group = _group_first(customer[at_first], codes, n_customers)
-    used, dense = np.unique(group, return_inverse=True)
-    return Groups(codes=dense.astype(np.int64, copy=False), labels=labels[used])
+    present = np.zeros(len(labels), dtype=np.bool_)
+    present[group] = True
+    rank = np.cumsum(present, dtype=np.int64) - 1  # labels no customer has are dropped
+    return Groups(codes=rank[group], labels=labels[np.flatnonzero(present)])
 
 
 def _empty_table(
