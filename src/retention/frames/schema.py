@@ -1162,15 +1162,22 @@ def _group_first(
     return out
 
 
+def _dense(codes: NDArray[np.int64], n: int) -> tuple[NDArray[np.int64], int]:
+    """Renumber the codes that occur without gaps (after rows were dropped), keeping their order."""
+    used = np.zeros(n, dtype=np.bool_)
+    used[codes] = True
+    if used.all():
+        return codes, n
+    return (np.cumsum(used, dtype=np.int64) - 1)[codes], int(np.count_nonzero(used))
+
+
 def _orders(
     customer: NDArray[np.int64], order: NDArray[np.int64], n_order_ids: int
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], int]:
-    """Per row the order (a dense code of its (customer, order id)), and per order its customer."""
-    used = np.zeros(n_order_ids, dtype=np.bool_)
-    used[order] = True
-    if not used.all():  # rows dropped (returns="drop"): number the order ids left without gaps
-        order = (np.cumsum(used, dtype=np.int64) - 1)[order]
-        n_order_ids = int(np.count_nonzero(used))
+    """Per row the order (a dense code of its (customer, order id)), and per order its customer.
+
+    ``order`` holds dense codes of the order ids: every code below ``n_order_ids`` occurs.
+    """
     owner = np.empty(n_order_ids, dtype=np.int64)
     owner[order] = customer
     if np.array_equal(owner[order], customer):
@@ -1369,7 +1376,7 @@ def read_transactions(
         keep = amounts >= 0
         if not keep.all():
             rows, customer, days, amounts = rows[keep], customer[keep], days[keep], amounts[keep]
-            order = (order[0][keep], order[1]) if order is not None else None
+            order = _dense(order[0][keep], order[1]) if order is not None else None
 
     o = _to_orders(customer, days, amounts, order, end)
     # Customers are those with a purchase up to the observation end; codes stay in sorted id order.
