@@ -19,7 +19,6 @@ __all__ = [
     "MissingDependencyError",
     "RetentionError",
     "RetentionWarning",
-    "plain_value",
 ]
 
 
@@ -57,6 +56,8 @@ class RetentionWarning(UserWarning):
 
 def plain_value(value: object) -> object:
     """Return a numpy scalar as the Python value it holds, so that messages show ``3``, not ``np.int64(3)``.
+
+    A helper for the library's messages, not part of the public API.
 
     Examples
     --------
