@@ -862,8 +862,21 @@ def _read_days(
     return to_day(values), stamps
 
 
-def _read_amounts(col: pd.Series, name: object, func: str) -> NDArray[np.float64]:
+def _read_amounts(
+    col: pd.Series, name: object, func: str, *, needed: bool = True
+) -> NDArray[np.float64]:
     fix = f"Convert it with pd.to_numeric(tx[{name!r}]) or pass the right column with amount=..."
+    try:
+        return _amounts(col, name, func, fix)
+    except (ColumnTypeError, InvalidValueError) as e:
+        if needed:
+            raise
+        # Read only to recognise returns: say how to do without it.
+        hint = " Or pass amount=None to read no amounts (no row is then a return)."
+        raise type(e)(str(e) + hint) from e
+
+
+def _amounts(col: pd.Series, name: object, func: str, fix: str) -> NDArray[np.float64]:
     if pd.api.types.is_bool_dtype(col.dtype) or not pd.api.types.is_numeric_dtype(col.dtype):
         msg = f"Column {name!r} (the amount column) of {func} must hold numbers; it has dtype {col.dtype}. {fix}"
         raise ColumnTypeError(msg)
@@ -1369,7 +1382,11 @@ def read_transactions(
     if check_lines:
         assert stamps is not None  # read with keep_time
         _warn_if_line_items(customer, stamps, func)
-    amounts = _read_amounts(amount_col, amount, func) if amount_col is not None else None
+    amounts = (
+        _read_amounts(amount_col, amount, func, needed=amount_required)
+        if amount_col is not None
+        else None
+    )
     order = _read_order_ids(order_col, order_id, func) if order_col is not None else None
     rows = np.arange(len(days), dtype=np.int64)  # positions of the rows kept, for the by columns
     if amounts is not None and returns == "drop":
