@@ -404,18 +404,22 @@ def test_by_equals_each_group_alone(entry: Entry) -> None:
         st.tuples(
             st.integers(1, 8),
             st.integers(0, 196),  # up to END
-            st.integers(-2_000, 10_000),
+            # Cents, and amounts that make the exact sums take another method in some groups than in
+            # others (a group's numbers must not depend on the other groups' amounts).
+            st.one_of(
+                st.integers(-2_000, 10_000).map(lambda c: c / 100),
+                st.sampled_from([1e16, -1e16, 0.1, 0.2, 1 / 3, 1e-9]),
+            ),
             st.sampled_from(["web", "store", "app", None]),
         ),
         min_size=1,
         max_size=30,
     )
 )
-@settings(max_examples=10, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, suppress_health_check=[HealthCheck.too_slow])
 def test_by_property(rows: list[tuple[Any, ...]]) -> None:
-    tx = pd.DataFrame(rows, columns=["customer_id", "day", "cents", "channel"])
+    tx = pd.DataFrame(rows, columns=["customer_id", "day", "amount", "channel"])
     tx["date"] = pd.Timestamp("2024-01-01") + pd.to_timedelta(tx["day"], unit="D")
-    tx["amount"] = tx["cents"] / 100
     if not (tx["amount"] >= 0).any():
         return
     groups = first_purchase_channel(tx.fillna({"channel": "~missing"})).replace("~missing", np.nan)

@@ -619,30 +619,11 @@ class Transactions:
         result: Activity = self._cache[key]
         return result
 
-    def per_customer(
-        self, key: str, compute: Callable[[Transactions], tuple[NDArray[Any] | None, ...]]
-    ) -> tuple[NDArray[Any] | None, ...]:
-        """Return arrays with one value per customer, computed once per table.
-
-        ``compute(table)`` must give each customer's value from that customer's rows alone (order counts,
-        totals, last purchase days), so that a part of a split table can take its slice of the whole
-        table's arrays instead of reading its own rows.
-        """
-        if key not in self._cache:
-            parent = self._parent
-            if parent is not None and self._rows is None:
-                lo, hi = self._offset, self._offset + self.n_customers
-                whole = parent.per_customer(key, compute)
-                self._cache[key] = tuple(a[lo:hi] if a is not None else None for a in whole)
-            else:
-                self._cache[key] = compute(self)
-        result: tuple[NDArray[Any] | None, ...] = self._cache[key]
-        return result
-
     def revenue(self) -> float:
         """Return the total amount of the purchases net of returns, exact (in any row order)."""
-        if self._rows is None and self._parent is not None:
-            return float(self._parent._group_revenue()[self._index])
+        # A part sums its own rows, never the whole table's sums by group: which exact method a sum takes
+        # depends on the values summed (core.sums), and a group's revenue must equal that of its
+        # customers alone to the last bit.
         _, _, amounts = self.net()
         return float(group_sums(np.zeros(len(amounts), dtype=np.int64), amounts, 1)[0])
 
@@ -691,17 +672,6 @@ class Transactions:
             self._cache["sizes"] = rows.astype(np.int64, copy=False)
         sizes: NDArray[np.int64] = self._cache["sizes"]
         return sizes
-
-    def _group_revenue(self) -> NDArray[np.float64]:
-        if "revenue" not in self._cache:
-            assert self.groups is not None  # only tables read with by= are split
-            _, _, amount = self.net()
-            groups = self._row_groups(self.customer)
-            if len(self.return_customer):
-                groups = np.concatenate([groups, self._row_groups(self.return_customer)])
-            self._cache["revenue"] = group_sums(groups, amount, len(self.groups.labels))
-        revenue: NDArray[np.float64] = self._cache["revenue"]
-        return revenue
 
     def _group_rows(self) -> list[Rows]:
         """Return every group's rows, made in one pass the first time a part needs its rows."""
@@ -767,27 +737,6 @@ class Transactions:
             part.groups = None
             parts.append((label, part))
         return parts
-
-    def group_major(self) -> Transactions:
-        """Return the same table with customer codes ordered by group, then id, as :meth:`split` needs."""
-        assert self.groups is not None  # only tables read with by= are split
-        order = np.argsort(_small_codes(self.groups.codes, len(self.groups.labels)), kind="stable")
-        if np.array_equal(order, np.arange(len(order))):
-            return self
-        new = np.empty(len(order), dtype=np.int64)
-        new[order] = np.arange(len(order), dtype=np.int64)
-        customer, day, amount, r_customer, r_day, r_amount = self._arrays()
-        return Transactions(
-            customer=new[customer],
-            customer_ids=self.customer_ids[order],
-            day=day,
-            amount=amount,
-            end_day=self.end_day,
-            return_customer=new[r_customer],
-            return_day=r_day,
-            return_amount=r_amount,
-            groups=Groups(codes=self.groups.codes[order], labels=self.groups.labels),
-        )
 
 
 def _column(tx: pd.DataFrame, column: object, role: str) -> pd.Series:
@@ -1399,43 +1348,50 @@ def read_transactions(
     # Customers are those with a purchase up to the observation end; codes stay in sorted id order.
     present = np.zeros(len(ids), dtype=np.bool_)
     present[o.customer[o.purchase]] = True
+    every_customer = bool(present.all())
     remap = None
-    if not present.all():
+    if not every_customer:
         remap = np.cumsum(present, dtype=np.int64) - 1
         remap[~present] = -1
-        ids = ids[present]
-    t = _purchases_and_returns(o, remap, ids)
     if by is None:
-        return t
+        return _purchases_and_returns(o, remap, ids if every_customer else ids[present])
     if by_cols is None:
         assert isinstance(by, pd.Series)  # _by_columns returns None only for a Series
-        groups = _series_groups(by, ids, func)
+        groups = _series_groups(by, ids if every_customer else ids[present], func)
     else:
         assert by_names is not None  # set with by_cols
         assert stamps is not None  # read with keep_time when by names columns
         row_purchase = o.purchase[o.row_order] if o.row_order is not None else o.purchase
-        c = customer[row_purchase]
-        every_row = len(rows) == len(stamps)  # no row dropped: positions are the rows themselves
         groups = _first_purchase_groups(
-            remap[c] if remap is not None else c,
-            stamps[row_purchase] if every_row else stamps[rows[row_purchase]],
-            np.flatnonzero(row_purchase) if every_row else rows[row_purchase],
+            customer,
+            stamps if len(rows) == len(stamps) else stamps[rows],
+            row_purchase,
+            rows,
             columns=by_cols,
             names=by_names,
-            n_customers=len(ids),
+            present=present,
             func=func,
         )
-    return Transactions(
-        customer=t.customer,
-        customer_ids=t.customer_ids,
-        day=t.day,
-        amount=t.amount,
-        end_day=t.end_day,
-        return_customer=t.return_customer,
-        return_day=t.return_day,
-        return_amount=t.return_amount,
-        groups=groups,
-    ).group_major()
+    return _by_group(o, remap, ids if every_customer else ids[present], groups)
+
+
+def _by_group(
+    o: _Orders, remap: NDArray[np.int64] | None, ids: pd.Index, groups: Groups
+) -> Transactions:
+    """Build the table with the customers coded group by group (ids sorted within a group).
+
+    Each group's customers are then one range of codes, so that the parts of a breakdown slice the whole
+    table's per-customer results. ``remap`` (old code to kept code, or None) and the group order are
+    applied in one pass over the rows.
+    """
+    k = len(groups.labels)
+    by_group = np.argsort(_small_codes(groups.codes, k), kind="stable")
+    rank = np.empty(len(by_group), dtype=np.int64)
+    rank[by_group] = np.arange(len(by_group), dtype=np.int64)
+    final = rank if remap is None else np.where(remap >= 0, rank[np.maximum(remap, 0)], -1)
+    t = _purchases_and_returns(o, final, ids[by_group])
+    t.groups = Groups(codes=groups.codes[by_group], labels=groups.labels)
+    return t
 
 
 @dataclass(frozen=True, slots=True)
@@ -1509,28 +1465,37 @@ def _purchases_and_returns(
 def _first_purchase_groups(
     customer: NDArray[np.int64],
     stamp: NDArray[np.int64],
-    position: NDArray[np.int64],
+    purchase: NDArray[np.bool_],
+    rows: NDArray[np.int64],
     *,
     columns: list[pd.Series],
     names: list[object],
-    n_customers: int,
+    present: NDArray[np.bool_],
     func: str,
 ) -> Groups:
     """Find each customer's group: the value of the ``by`` column(s) on their first purchase.
 
-    ``customer``, ``stamp`` and ``position`` describe the rows of purchases (their position in the
-    table). The first purchase is the earliest row (exact time); rows at the same time go to the first
-    label in sorted order, so that row order never decides. Only the rows at a customer's first time are
-    looked up in the columns.
+    ``customer`` (codes before the customers without purchases are dropped), ``stamp`` (exact times),
+    ``purchase`` (whether the row is part of a purchase) and ``rows`` (positions in the table) describe
+    the rows read. The first purchase is the earliest row of a purchase (exact time); rows at the same
+    time go to the first label in sorted order, so that row order never decides. Only the rows at a
+    customer's first time are looked up in the columns. The result has one code per customer in
+    ``present``, in order.
     """
-    first = _group_first(customer, stamp, n_customers)
+    never = np.iinfo(np.int64).max
+    if not purchase.all():
+        stamp = np.where(purchase, stamp, never)  # no pass compresses the rows
+    first = _group_first(customer, stamp, len(present))
     at_first = stamp == first[customer]
-    codes, labels = _group_codes([c.iloc[position[at_first]] for c in columns], names, func)
-    group = _group_first(customer[at_first], codes, n_customers)
-    present = np.zeros(len(labels), dtype=np.bool_)
-    present[group] = True
-    rank = np.cumsum(present, dtype=np.int64) - 1  # labels no customer has are dropped
-    return Groups(codes=rank[group], labels=labels[np.flatnonzero(present)])
+    if not purchase.all():
+        at_first &= purchase
+    position = np.flatnonzero(at_first)
+    codes, labels = _group_codes([c.iloc[rows[position]] for c in columns], names, func)
+    group = _group_first(customer[position], codes, len(present))[present]
+    used = np.zeros(len(labels), dtype=np.bool_)
+    used[group] = True
+    kept = np.cumsum(used, dtype=np.int64) - 1  # labels no customer has are dropped
+    return Groups(codes=kept[group], labels=labels[np.flatnonzero(used)])
 
 
 def _empty_table(

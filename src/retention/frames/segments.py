@@ -185,16 +185,6 @@ def _transaction_measures(
     t: Transactions,
 ) -> tuple[NDArray[Any], NDArray[Any], NDArray[np.float64], pd.Index]:
     """Recency, frequency (orders) and monetary value (revenue net of returns) of a table already read."""
-    orders, last_day, revenue = t.per_customer("rfm_scores", _rfm_totals)
-    assert orders is not None  # always counted
-    assert last_day is not None
-    end = t.end_day if t.end_day is not None else 0
-    monetary = revenue if revenue is not None else np.zeros(t.n_customers)
-    return end - last_day, orders, monetary, t.customer_ids
-
-
-def _rfm_totals(t: Transactions) -> tuple[NDArray[Any] | None, ...]:
-    """Orders, last purchase day and revenue net of returns per customer (per customer: sliceable)."""
     totals = customer_totals(
         t.customer,
         t.day,
@@ -204,7 +194,9 @@ def _rfm_totals(t: Transactions) -> tuple[NDArray[Any] | None, ...]:
         return_customer=t.return_customer,
         return_amount=t.return_amount,
     )
-    return totals.orders, totals.last_day, totals.revenue
+    end = t.end_day if t.end_day is not None else 0
+    monetary = totals.revenue if totals.revenue is not None else np.zeros(t.n_customers)
+    return end - totals.last_day, totals.orders, monetary, t.customer_ids
 
 
 def _score_frame(

@@ -369,13 +369,9 @@ def historical_value(
 
 def historical_value_of(t: Transactions, margin: float) -> pd.Series:
     """:func:`historical_value` of a table already read with amounts (``margin`` already checked)."""
-    (values,) = t.per_customer(f"historical_value {margin!r}", lambda whole: _values(whole, margin))
-    return pd.Series(values, index=t.customer_ids, name="historical_value")
-
-
-def _values(t: Transactions, margin: float) -> tuple[NDArray[np.float64]]:
     customer, _, amounts = t.net()
-    return (core.historical_value(customer, amounts, t.n_customers, margin=margin),)
+    values = core.historical_value(customer, amounts, t.n_customers, margin=margin)
+    return pd.Series(values, index=t.customer_ids, name="historical_value")
 
 
 def calibration_holdout_table(
