@@ -62,12 +62,11 @@ def plain_value(value: object) -> object:
     Examples
     --------
     >>> import numpy as np
-    >>> repr(plain_value(np.int64(3))), repr(plain_value("a"))
-    ('3', "'a'")
+    >>> repr(plain_value(np.int64(3))), repr(plain_value(np.array(2.5))), repr(plain_value("a"))
+    ('3', '2.5', "'a'")
     """
-    item = getattr(value, "item", None)
-    if item is not None and type(value).__module__ == "numpy":
-        return item()
+    if type(value).__module__ == "numpy" and getattr(value, "ndim", None) == 0:
+        return value.item()  # type: ignore[attr-defined]  # a numpy scalar or 0-d array
     return value
 
 

@@ -52,14 +52,13 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from retention.core.clv.fitting import FitResult, Likelihood, fit_likelihood
-from retention.errors import InvalidParameterError
+from retention.errors import InvalidParameterError, plain_value
 from retention.frames.summary_schema import (
     Customers,
     broadcast_arguments,
     check_fittable,
     check_frequency_recency_T,
     check_weights,
-    plain,
     read_customers,
 )
 
@@ -83,11 +82,11 @@ class CustomerModel:
             if isinstance(value, bool) or not isinstance(
                 value, int | float | np.integer | np.floating
             ):
-                msg = f"The {name!r} parameter of {type(self).__name__} must be a positive number. Got {plain(value)!r}."
+                msg = f"The {name!r} parameter of {type(self).__name__} must be a positive number. Got {plain_value(value)!r}."
                 raise InvalidParameterError(msg)
             number = float(value)
             if not (math.isfinite(number) and number > 0):
-                msg = f"The {name!r} parameter of {type(self).__name__} must be a positive finite number. Got {plain(value)!r}."
+                msg = f"The {name!r} parameter of {type(self).__name__} must be a positive finite number. Got {plain_value(value)!r}."
                 raise InvalidParameterError(msg)
             object.__setattr__(self, name, number)
 

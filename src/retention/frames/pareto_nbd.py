@@ -17,9 +17,9 @@ from numpy.typing import ArrayLike, NDArray
 
 from retention.core.clv import pareto_nbd as core
 from retention.core.clv.fitting import Likelihood
-from retention.errors import InvalidParameterError
+from retention.errors import InvalidParameterError, plain_value
 from retention.frames.models import FrequencyRecencyModel
-from retention.frames.summary_schema import check_count, check_times, plain, shaped
+from retention.frames.summary_schema import check_count, check_times, shaped
 
 __all__ = ["ParetoNBD"]
 
@@ -28,11 +28,11 @@ def _check_rate(rate: object, func: str) -> float:
     """Check a continuously compounded discount rate per unit of time: a finite number >= 0."""
     hint = "a continuously compounded rate per unit of T, e.g. log(1 + 0.15) / 52 for 15% a year with T in weeks"
     if isinstance(rate, bool) or not isinstance(rate, int | float | np.integer | np.floating):
-        msg = f"The 'discount_rate' parameter of {func} must be a number: {hint}. Got {plain(rate)!r}."
+        msg = f"The 'discount_rate' parameter of {func} must be a number: {hint}. Got {plain_value(rate)!r}."
         raise InvalidParameterError(msg)
     value = float(rate)
     if not (math.isfinite(value) and value >= 0):
-        msg = f"The 'discount_rate' parameter of {func} must be a finite number >= 0: {hint}. Got {plain(rate)!r}."
+        msg = f"The 'discount_rate' parameter of {func} must be a finite number >= 0: {hint}. Got {plain_value(rate)!r}."
         raise InvalidParameterError(msg)
     return value
 

@@ -23,9 +23,10 @@ from retention.errors import (
     InvalidParameterError,
     InvalidValueError,
     RetentionWarning,
+    plain_value,
 )
 from retention.frames.models import CustomerModel
-from retention.frames.summary_schema import check_count, check_discount_rate, plain, shaped
+from retention.frames.summary_schema import check_count, check_discount_rate, shaped
 
 __all__ = ["ShiftedBetaGeometric", "read_active"]
 
@@ -61,7 +62,7 @@ def _from_frame(active: pd.DataFrame, func: str) -> tuple[Array, list[str], list
         if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
             msg = f"The survival counts passed to {func} must be numbers; column {column!r} has dtype {dtype}. {_FIX}"
             raise ColumnTypeError(msg)
-    labels: list[object] = [plain(c) for c in active.columns]
+    labels: list[object] = [plain_value(c) for c in active.columns]
     whole = all(isinstance(c, int | np.integer) and not isinstance(c, bool) for c in labels)
     if labels and whole and labels != list(range(len(labels))):
         msg = (
@@ -70,7 +71,7 @@ def _from_frame(active: pd.DataFrame, func: str) -> tuple[Array, list[str], list
         )
         raise InvalidValueError(msg)
     values = active.to_numpy(dtype=np.float64, na_value=np.nan)
-    return values, [f"cohort {plain(label)!r}" for label in active.index], labels
+    return values, [f"cohort {plain_value(label)!r}" for label in active.index], labels
 
 
 def _from_array(active: object, func: str) -> tuple[Array, list[str], list[object]]:
@@ -369,7 +370,7 @@ class ShiftedBetaGeometric(CustomerModel):
         values = check_count(t, "t", func)
         low = values < least
         if np.any(low):
-            got = plain(np.asarray(t).flat[int(np.flatnonzero(low)[0])])
+            got = plain_value(np.asarray(t).flat[int(np.flatnonzero(low)[0])])
             msg = (
                 f"The 't' parameter of {func} must be whole numbers >= {least}: period t's rate compares it "
                 f"with period t - 1. Got {got!r}."

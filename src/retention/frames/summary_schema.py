@@ -43,6 +43,7 @@ from retention.errors import (
     ColumnTypeError,
     InvalidParameterError,
     InvalidValueError,
+    plain_value,
 )
 
 __all__ = [
@@ -55,30 +56,13 @@ __all__ = [
     "check_frequency_recency_n_periods",
     "check_frequency_spend",
     "check_holdout",
-    "check_time",
     "check_times",
     "check_weights",
-    "plain",
     "read_customers",
     "shaped",
 ]
 
 Array = NDArray[np.float64]
-
-
-def plain(value: object) -> object:
-    """Return a numpy scalar (or 0-d array) as the Python value it holds, for messages.
-
-    So that a message shows ``622`` rather than ``np.int64(622)``; anything else is returned as is.
-
-    Examples
-    --------
-    >>> plain(np.int64(622)), plain(np.array(2.5)), plain("c")
-    (622, 2.5, 'c')
-    """
-    if isinstance(value, np.generic) or (isinstance(value, np.ndarray) and value.ndim == 0):
-        return value.item()
-    return value
 
 
 def shaped(values: ArrayLike, shape: tuple[int, ...]) -> float | Array:
@@ -150,7 +134,7 @@ def _describe(mask: NDArray[np.bool_], where: Customers | None, shown: dict[str,
     index = where.index if where is not None else None
     shape = where.shape if where is not None else None
     if index is not None:
-        place = f", the first at index {plain(index[first])!r}"
+        place = f", the first at index {plain_value(index[first])!r}"
     elif shape == ():
         place = ""  # a single customer given as numbers
     else:
@@ -448,30 +432,12 @@ def check_fittable(frequency: Array, weights: Array | None, *, n_params: int, fu
         raise InvalidValueError(msg)
 
 
-def check_time(t: object, name: str, func: str) -> float:
-    """Check a single finite time >= 0.
-
-    Examples
-    --------
-    >>> check_time(4, "t", "BetaGeo.p_alive")
-    4.0
-    """
-    if isinstance(t, bool) or not isinstance(t, int | float | np.integer | np.floating):
-        msg = f"The {name!r} parameter of {func} must be a number of time units (the unit of recency and T). Got {plain(t)!r}."
-        raise InvalidParameterError(msg)
-    value = float(t)
-    if not np.isfinite(value) or value < 0:
-        msg = f"The {name!r} parameter of {func} must be a finite number >= 0. Got {plain(t)!r}."
-        raise InvalidParameterError(msg)
-    return value
-
-
 def _first_bad(raw: NDArray[Any], bad: NDArray[np.bool_]) -> str:
     """Show the first offending entry as a plain value, with its position in an array."""
     if raw.ndim == 0:
-        return repr(plain(raw))
+        return repr(plain_value(raw))
     first = int(np.flatnonzero(bad)[0])
-    return f"{plain(raw.flat[first])!r} at position {_position(first, raw.shape)}"
+    return f"{plain_value(raw.flat[first])!r} at position {_position(first, raw.shape)}"
 
 
 def _numbers(values: ArrayLike, name: str, func: str, what: str) -> tuple[NDArray[Any], Array]:
@@ -484,7 +450,7 @@ def _numbers(values: ArrayLike, name: str, func: str, what: str) -> tuple[NDArra
     if raw.dtype == np.bool_ or not (
         np.issubdtype(raw.dtype, np.integer) or np.issubdtype(raw.dtype, np.floating)
     ):
-        got = repr(plain(raw)) if raw.ndim == 0 else f"an array of dtype {raw.dtype}"
+        got = repr(plain_value(raw)) if raw.ndim == 0 else f"an array of dtype {raw.dtype}"
         msg = f"The {name!r} parameter of {func} must be {what}. Got {got}."
         raise InvalidParameterError(msg)
     floats = raw.astype(np.float64)
@@ -666,10 +632,10 @@ def check_discount_rate(rate: object, func: str) -> float:
     0.1
     """
     if isinstance(rate, bool) or not isinstance(rate, int | float | np.integer | np.floating):
-        msg = f"The 'discount_rate' parameter of {func} must be a number: the discount rate per period, e.g. 0.1 for 10%. Got {plain(rate)!r}."
+        msg = f"The 'discount_rate' parameter of {func} must be a number: the discount rate per period, e.g. 0.1 for 10%. Got {plain_value(rate)!r}."
         raise InvalidParameterError(msg)
     value = float(rate)
     if not np.isfinite(value) or value < 0:
-        msg = f"The 'discount_rate' parameter of {func} must be a finite number >= 0 (per period, e.g. 0.1 for 10%). Got {plain(rate)!r}."
+        msg = f"The 'discount_rate' parameter of {func} must be a finite number >= 0 (per period, e.g. 0.1 for 10%). Got {plain_value(rate)!r}."
         raise InvalidParameterError(msg)
     return value
