@@ -16,7 +16,7 @@ import pandas as pd
 
 from retention.frames.schema import Transactions
 
-__all__ = ["breakdown"]
+__all__ = ["breakdown", "by_group"]
 
 
 def _group_levels(labels: pd.Index, sizes: list[int]) -> list[pd.Index]:
@@ -96,10 +96,41 @@ def breakdown(
     if t.groups is None:
         result: pd.DataFrame | pd.Series | float = compute(t)
         return result
-    labels = t.groups.labels
-    parts = t.split()
-    results = [compute(part) for _, part in parts]
-    sample = results[0] if results else compute(t)
+    results = [compute(part) for _, part in t.split()]
+    return by_group(results, t.groups.labels, name=name, empty=None if results else compute(t))
+
+
+def by_group(
+    results: list[Any], labels: pd.Index, *, name: str, empty: object = None
+) -> pd.DataFrame | pd.Series:
+    """Label per-group results by their groups: the one way a breakdown's result is shaped.
+
+    Parameters
+    ----------
+    results : list
+        One result per group, in the order of ``labels``: all frames, all series or all floats.
+    labels : pandas.Index
+        The groups (a :class:`pandas.MultiIndex` for several columns), named.
+    name : str
+        The name of the Series of per-group floats.
+    empty : object, optional
+        The result of the whole (empty) table, to shape the result when there are no groups.
+
+    Returns
+    -------
+    pandas.DataFrame or pandas.Series
+        Frames and series gain the group level(s) in front of their index (``attrs`` of the first
+        kept); floats become a Series indexed by group.
+
+    Examples
+    --------
+    >>> by_group([1.0, 2.0], pd.Index(["shop", "web"], name="channel"), name="customers")
+    channel
+    shop    1.0
+    web     2.0
+    Name: customers, dtype: float64
+    """
+    sample = results[0] if results else empty
     if isinstance(sample, pd.DataFrame | pd.Series):
         out: pd.DataFrame | pd.Series = _stack(results, labels, sample)
         out.attrs = dict(sample.attrs)

@@ -33,7 +33,7 @@ from retention.errors import (
     InvalidParameterError,
     InvalidValueError,
 )
-from retention.frames.breakdown import breakdown
+from retention.frames.breakdown import breakdown, by_group
 from retention.frames.schema import (
     Transactions,
     check_freq,
@@ -530,19 +530,9 @@ def _per_group(curve: object, one: Callable[[pd.DataFrame], Any]) -> pd.Series |
         groups = pd.Index([k[0] if isinstance(k, tuple) else k for k in keys], name=names[0])
     else:
         groups = pd.MultiIndex.from_tuples(keys, names=names)
-    if results and isinstance(results[0], pd.Series):
-        positions = np.repeat(np.arange(len(keys)), [len(r) for r in results])
-        inner: pd.Series = pd.concat(results)
-        levels = (
-            [groups.get_level_values(k).take(positions) for k in range(groups.nlevels)]
-            if isinstance(groups, pd.MultiIndex)
-            else [groups.take(positions)]
-        )
-        inner.index = pd.MultiIndex.from_arrays(
-            [*levels, inner.index], names=[*names, inner.index.name]
-        )
-        return inner
-    return pd.Series(np.asarray(results, dtype=np.float64), index=groups, name="value")
+    result = by_group(results, groups, name="value")
+    assert isinstance(result, pd.Series)  # one reads a series or a number off each group's curve
+    return result
 
 
 def _days(value: object, func: str) -> int:
