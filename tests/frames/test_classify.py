@@ -780,3 +780,23 @@ def test_abc_xyz_row_order_changes_no_bit_with_cancelling_mixed_amounts(
     expected = rt.abc_xyz(tx, freq=freq)
     pd.testing.assert_frame_equal(rt.abc_xyz(shuffled, freq=freq), expected, check_exact=True)
     assert (expected["value"] >= 0).all()  # the returns cancel purchases exactly
+
+
+def test_abc_xyz_matrix_by_group_equals_each_group_alone_to_the_last_bit() -> None:
+    # Team a's amounts are whole cents (0.1 + 0.2 adds as the decimal 0.3); team b's are not, and summed
+    # together with them the exact sum takes another method, whose 0.1 + 0.2 is 0.30000000000000004.
+    tx = pd.DataFrame(
+        {
+            "customer_id": [1, 2, 5, 3, 4],
+            "date": pd.to_datetime(
+                ["2024-01-05", "2024-01-09", "2024-02-05", "2024-01-10", "2024-03-01"]
+            ),
+            "amount": [0.1, 0.2, 100.0, 1e16 / 3, 1 / 3],
+            "team": ["a", "a", "a", "b", "b"],
+        }
+    )
+    end = "2024-03-31"
+    grouped = rt.abc_xyz_matrix(tx, by="team", observation_end=end)
+    for team in ("a", "b"):
+        alone = rt.abc_xyz_matrix(tx[tx["team"] == team], observation_end=end)
+        np.testing.assert_array_equal(grouped.xs(team, level="team").to_numpy(), alone.to_numpy())

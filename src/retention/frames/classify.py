@@ -612,6 +612,25 @@ def _result_groups(result: pd.DataFrame) -> tuple[NDArray[np.int64], pd.Index | 
     return np.asarray(codes, dtype=np.int64), groups.set_names(outer.names)
 
 
+def _group_value_sums(
+    group: NDArray[np.int64], cell: NDArray[np.int64], values: NDArray[np.float64], n_groups: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Each group's nine cell sums (rows of 3 x 3) and total, from that group's values alone.
+
+    The exact sum picks its method from the values it adds (core.sums), so each group is summed on its
+    own: a group's matrix equals the matrix of its customers alone, to the last bit. A loop over groups.
+    """
+    order = np.argsort(group, kind="stable")
+    edges = np.concatenate([[0], np.cumsum(np.bincount(group, minlength=n_groups))])
+    sums = np.zeros((n_groups * 3, 3), dtype=np.float64)
+    totals = np.zeros(n_groups, dtype=np.float64)
+    for g in range(n_groups):
+        rows = order[edges[g] : edges[g + 1]]
+        sums[3 * g : 3 * g + 3] = group_sums(cell[rows], values[rows], 9).reshape(3, 3)
+        totals[g] = group_sums(np.zeros(len(rows), dtype=np.int64), values[rows], 1)[0]
+    return sums, totals
+
+
 def abc_xyz_matrix(data: pd.DataFrame, **options: Any) -> pd.DataFrame:
     r"""Count the customers and the value in each of the nine ABC / XYZ cells: a heatmap-ready table.
 
@@ -718,9 +737,9 @@ def abc_xyz_matrix(data: pd.DataFrame, **options: Any) -> pd.DataFrame:
     cell = group * 9 + abc * 3 + xyz
     values = result["value"].to_numpy(dtype=np.float64, na_value=np.nan)
     counts = np.bincount(cell, minlength=9 * n_groups).reshape(n_groups * 3, 3)
-    sums = group_sums(cell, values, 9 * n_groups).reshape(n_groups * 3, 3)
+    sums, totals = _group_value_sums(group, abc * 3 + xyz, values, n_groups)
     per_group_count = np.repeat(np.bincount(group, minlength=n_groups), 3)[:, None]
-    per_group_value = np.repeat(group_sums(group, values, n_groups), 3)[:, None]
+    per_group_value = np.repeat(totals, 3)[:, None]
     with np.errstate(invalid="ignore", divide="ignore"):
         columns = {
             "customers": counts,
