@@ -19,13 +19,13 @@ from numpy.typing import NDArray
 from retention.core.migration import migration_counts, shares_of_rows, shares_of_total
 from retention.errors import ColumnTypeError, InvalidParameterError, InvalidValueError, plain_value
 from retention.frames.schema import (
-    _read_days,
     check_freq,
     check_option,
     day_period_codes,
     last_complete_period,
     period_index,
     period_start_days,
+    read_days,
     read_transactions,
     transaction_options,
 )
@@ -407,7 +407,7 @@ def segment_history(
 
     # The segmenter gets raw rows, sliced by each row's own day: the table is sorted by day once, and
     # the rows up to each period end are then a prefix found by searchsorted.
-    days, _ = _read_days(tx[date], date, func)
+    days, _ = read_days(tx[date], date, func)
     rows = np.arange(len(tx), dtype=np.int64)
     if returns == "drop" and amount is not None and amount in tx.columns:
         # The amount column read_transactions used (it has checked it): leave the return rows out.

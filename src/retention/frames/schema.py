@@ -55,6 +55,7 @@ __all__ = [
     "period_start_days",
     "read_cutoff",
     "read_date",
+    "read_days",
     "read_transactions",
     "to_day",
 ]
@@ -759,10 +760,19 @@ def _first_bad(series: pd.Series, mask: NDArray[np.bool_] | pd.Series) -> str:
     return f"{n} row{'s' if n != 1 else ''}, the first at index {first!r} (value {value!r})"
 
 
-def _read_days(
+def read_days(
     col: pd.Series, name: object, func: str, *, keep_time: bool = False
 ) -> tuple[NDArray[np.int64], NDArray[np.int64] | None]:
-    """Per row the day (days since 1970-01-01) and, when asked, the exact time as an integer."""
+    """Read a date column: per row the day (days since 1970-01-01) and, when asked, the exact time.
+
+    The one parser of date columns (the rules are in the module docstring); the exact time is in
+    nanoseconds since 1970 as int64, local wall-clock time for a timezone-aware column.
+
+    Examples
+    --------
+    >>> read_days(pd.Series(["2024-01-02", "2024-01-01T23:00"]), "date", "example", keep_time=True)
+    (array([19724, 19723]), array([1704153600000000000, 1704150000000000000]))
+    """
     fix = f"Convert it with pd.to_datetime(tx[{name!r}]) or pass the right column with date=..."
     if isinstance(col.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(col.dtype):
         parsed = col
@@ -1326,7 +1336,7 @@ def read_transactions(
         )
 
     check_lines = warn_line_items and order_id is None
-    days, stamps = _read_days(date_col, date, func, keep_time=by_cols is not None or check_lines)
+    days, stamps = read_days(date_col, date, func, keep_time=by_cols is not None or check_lines)
     customer, ids = _read_customers(cust_col, customer_id, func)
     if check_lines:
         assert stamps is not None  # read with keep_time
