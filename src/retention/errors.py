@@ -8,6 +8,7 @@ clause. Messages name the column or parameter, say what is wrong, and say what t
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Iterable
 
 __all__ = [
@@ -100,3 +101,54 @@ def column_not_found(column: str, role: str, available: Iterable[object]) -> Col
         msg += f" Hint: did you mean {close[0]!r}?"
     msg += f" Pass the right name with {role}=..."
     return ColumnNotFoundError(msg)
+
+
+def _memory_bytes() -> int:
+    """Return the physical memory of this machine in bytes (64 GiB when the system does not say)."""
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, OSError, ValueError):  # pragma: no cover - systems without sysconf
+        return 1 << 36
+
+
+def check_size(n_values: int, *, itemsize: int = 8, what: str, fix: str, func: str) -> None:
+    """Refuse, before allocating, an array of ``n_values`` items that cannot fit in this machine's memory.
+
+    A helper for the library's size guards, not part of the public API: a call whose options ask for an
+    array larger than the physical memory gets a clear error naming the option to change, instead of
+    numpy's ``MemoryError`` (or a machine that starts swapping).
+
+    Parameters
+    ----------
+    n_values : int
+        Number of items the call would allocate (a Python int: no overflow).
+    itemsize : int
+        Bytes per item.
+    what : str
+        What would be allocated, for the message ("the cohort table's cells", say).
+    fix : str
+        What to change, naming the option ("Pass a coarser freq= or an earlier observation_end=").
+    func : str
+        The public function being served.
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``n_values * itemsize`` bytes exceed the physical memory.
+
+    Examples
+    --------
+    >>> check_size(1000, what="the table", fix="Pass fewer periods.", func="example")
+    >>> check_size(10**18, what="the table", fix="Pass fewer periods=.", func="example")
+    Traceback (most recent call last):
+    ...
+    retention.errors.InvalidParameterError: example: the table would hold 1,000,000,000,000,000,000 values (7,450,580,597 GiB), more than this machine's memory (...). Pass fewer periods=.
+    """
+    n_bytes = int(n_values) * int(itemsize)
+    limit = _memory_bytes()
+    if n_bytes > limit:
+        msg = (
+            f"{func}: {what} would hold {int(n_values):,} values ({n_bytes / 2**30:,.0f} GiB), more "
+            f"than this machine's memory ({limit / 2**30:,.0f} GiB). {fix}"
+        )
+        raise InvalidParameterError(msg)
