@@ -43,6 +43,7 @@ from retention.errors import (
 
 __all__ = [
     "FREQS",
+    "MAX_AMOUNT",
     "PERIOD_DAYS",
     "Transactions",
     "check_freq",
@@ -81,6 +82,11 @@ _FREQ_ALIASES: Final = {
     "A": "Y",
     "Y-DEC": "Y",
 }
+
+MAX_AMOUNT: Final = 1e15
+"""The largest magnitude of an amount (or a customer's average spend) any function reads: a quadrillion
+units of any currency. Larger values are refused with a clear error: they are not money, and their sums,
+squares and averages would overflow float64 to infinity."""
 
 PERIOD_DAYS: Final = {"D": 1.0, "W": 7.0, "M": 365.2425 / 12, "Q": 365.2425 / 4, "Y": 365.2425}
 """Mean length in days of each of ``FREQS`` (Gregorian calendar: 12 months make exactly one year), for
@@ -843,13 +849,21 @@ def _amounts(col: pd.Series, name: object, func: str, fix: str) -> NDArray[np.fl
         msg = f"Column {name!r} (the amount column) of {func} holds complex numbers. Pass real amounts."
         raise ColumnTypeError(msg)
     values = col.to_numpy(dtype=np.float64, na_value=np.nan)
-    missing = np.isnan(values)
-    if missing.any():
-        msg = f"Column {name!r} (the amount column) of {func} has missing amounts: {_first_bad(col, missing)}. Drop or fill those rows."
-        raise InvalidValueError(msg)
-    infinite = ~np.isfinite(values)
-    if infinite.any():
-        msg = f"Column {name!r} (the amount column) of {func} has infinite amounts: {_first_bad(col, infinite)}. Drop or fix those rows."
+    bad = ~(np.abs(values) <= MAX_AMOUNT)  # missing, infinite or too large: one pass in the usual case
+    if bad.any():
+        missing = np.isnan(values)
+        if missing.any():
+            msg = f"Column {name!r} (the amount column) of {func} has missing amounts: {_first_bad(col, missing)}. Drop or fill those rows."
+            raise InvalidValueError(msg)
+        infinite = ~np.isfinite(values)
+        if infinite.any():
+            msg = f"Column {name!r} (the amount column) of {func} has infinite amounts: {_first_bad(col, infinite)}. Drop or fix those rows."
+            raise InvalidValueError(msg)
+        msg = (
+            f"Column {name!r} (the amount column) of {func} has amounts beyond +-{MAX_AMOUNT:.0e}: "
+            f"{_first_bad(col, bad)}. Amounts that large are not money (and their totals and averages "
+            "would overflow); drop or fix those rows, or rescale the column (to thousands, say)."
+        )
         raise InvalidValueError(msg)
     return values
 
