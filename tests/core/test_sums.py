@@ -81,10 +81,11 @@ def test_group_sums_of_whole_cents_are_the_decimal_totals() -> None:
 
 
 def test_group_sums_fall_back_to_the_exact_float_sums() -> None:
-    # One value with more than two decimals: every group is added as floats, exactly.
-    values = np.array([1000.01, -1000.0, 0.125])
-    sums = group_sums(np.array([0, 0, 1]), values, 2)
-    assert sums[0] == math.fsum(values[:2])
+    # One value with more than two decimals: its group is added as floats, exactly; the other as cents.
+    values = np.array([1000.01, -1000.0, 0.125, 1000.01, -1000.0])
+    sums = group_sums(np.array([0, 0, 0, 1, 1]), values, 2)
+    assert sums[0] == math.fsum(values[:3])
+    assert sums[1] == 0.01
     # Cents too large to add exactly as integers are added as floats too.
     big = np.array([2.0**52, 2.0**52, 0.5])
     assert group_sums(np.zeros(3, np.int64), big, 1)[0] == math.fsum(big)
@@ -108,3 +109,32 @@ def test_group_sums_of_cents_are_correctly_rounded_in_any_order(
     np.testing.assert_array_equal(group_sums(group[order], values[order], 5), expected)
     for g in range(5):
         assert expected[g] == decimal_total(values[group == g])
+
+
+@given(
+    rows=st.lists(st.tuples(st.integers(0, 4), amounts), min_size=1, max_size=60),
+    group=st.integers(0, 4),
+)
+def test_a_group_sum_depends_on_that_group_alone(rows: list[tuple[int, float]], group: int) -> None:
+    # The sums of a breakdown's groups equal those of each group's values summed alone, to the last bit,
+    # whatever the other groups hold (more decimals, other magnitudes, many more values).
+    codes = np.array([g for g, _ in rows], dtype=np.int64)
+    values = np.array([v for _, v in rows])
+    alone = values[codes == group]
+    expected = group_sums(np.zeros(len(alone), dtype=np.int64), alone, 1)[0]
+    assert group_sums(codes, values, 5)[group] == expected
+
+
+def test_a_group_sum_ignores_the_magnitude_and_decimals_of_other_groups() -> None:
+    values = np.array([0.1, 0.2, 0.3, 1e300, 1e-300, 0.125])
+    codes = np.array([0, 0, 0, 1, 1, 2])
+    sums = group_sums(codes, values, 3)
+    assert sums[0] == 0.6  # as cents, although other groups hold other floats
+    assert sums[1] == 1e300
+    assert sums[2] == 0.125
+
+
+def test_group_sums_of_mixed_magnitudes_that_cancel() -> None:
+    values = np.array([1e16, 1.0, -1e16, 5.0, 1e6, 1e-300, -1e6])
+    codes = np.array([0, 0, 0, 0, 1, 1, 1])
+    np.testing.assert_array_equal(group_sums(codes, values, 2), [6.0, 1e-300])

@@ -83,10 +83,11 @@ _FREQ_ALIASES: Final = {
     "Y-DEC": "Y",
 }
 
-MAX_AMOUNT: Final = 1e15
-"""The largest magnitude of an amount (or a customer's average spend) any function reads: a quadrillion
-units of any currency. Larger values are refused with a clear error: they are not money, and their sums,
-squares and averages would overflow float64 to infinity."""
+MAX_AMOUNT: Final = 1e100
+"""The largest magnitude of an amount (or a customer's average spend) any function reads. Larger values
+are refused with a clear error: they are not money, and their sums, squares and products (variances, model
+likelihoods) could overflow float64 to infinity. Below it every total, mean and variance the library
+computes is finite."""
 
 PERIOD_DAYS: Final = {"D": 1.0, "W": 7.0, "M": 365.2425 / 12, "Q": 365.2425 / 4, "Y": 365.2425}
 """Mean length in days of each of ``FREQS`` (Gregorian calendar: 12 months make exactly one year), for
