@@ -519,6 +519,32 @@ class _Options:
     min_periods: int
 
 
+def _customer_values(
+    t: Transactions, options: _Options
+) -> tuple[NDArray[Any], NDArray[np.float64], NDArray[np.int64]]:
+    """Per customer the value, the coefficient of variation of its period values, and the periods counted.
+
+    Each depends on the customer's own rows alone, so a breakdown's parts take slices of the whole table's.
+    """
+    func = "abc_xyz"
+    n = t.n_customers
+    totals, customer, periods, amounts = _values(t, options)
+    if t.end_day is not None and n > 0:
+        cv, counted = period_cv(
+            customer,
+            periods,
+            amounts,
+            n,
+            last_period=last_complete_period(t.end_day, options.freq),
+            min_periods=options.min_periods,
+            first_period=first_periods(t.customer, periods[: t.n_rows], n),
+            func=func,
+        )
+    else:
+        cv, counted = np.full(n, np.nan), np.zeros(n, dtype=np.int64)
+    return totals, cv, counted
+
+
 def _values(
     t: Transactions, options: _Options
 ) -> tuple[NDArray[Any], NDArray[np.int64], NDArray[np.int64], NDArray[np.float64] | None]:
@@ -549,24 +575,11 @@ def _values(
 def abc_xyz_of(t: Transactions, options: _Options) -> pd.DataFrame:
     """:func:`abc_xyz` of a table already read (options already checked)."""
     func = "abc_xyz"
-    n = t.n_customers
-    totals, customer, periods, amounts = _values(t, options)
+    key = ("abc_xyz", options.freq, options.value, options.min_periods)
+    totals, cv, counted = t.per_customer(key, lambda whole: _customer_values(whole, options))
     abc, share, cumulative = abc_table(
         totals, thresholds=options.limits, method=options.abc_method, func=func
     )
-    if t.end_day is not None and n > 0:
-        cv, counted = period_cv(
-            customer,
-            periods,
-            amounts,
-            n,
-            last_period=last_complete_period(t.end_day, options.freq),
-            min_periods=options.min_periods,
-            first_period=first_periods(t.customer, periods[: t.n_rows], n),
-            func=func,
-        )
-    else:
-        cv, counted = np.full(n, np.nan), np.zeros(n, dtype=np.int64)
     xyz = xyz_codes(cv, thresholds=options.xyz_limits, func=func)
     combined = (abc.astype(np.int8) * 3 + xyz).astype(np.int8)
     return pd.DataFrame(

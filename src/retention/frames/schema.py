@@ -410,6 +410,8 @@ def _small_codes(codes: NDArray[np.int64], n: int) -> NDArray[Any]:
     return codes
 
 
+# Rows handled at a time by passes that would otherwise make temporaries the size of the table.
+_ROW_BLOCK: Final = 1 << 20
 _EMPTY_INT: Final[NDArray[np.int64]] = np.empty(0, dtype=np.int64)
 _EMPTY_FLOAT: Final[NDArray[np.float64]] = np.empty(0, dtype=np.float64)
 _EMPTY_INT.setflags(write=False)
@@ -629,11 +631,63 @@ class Transactions:
 
     def revenue(self) -> float:
         """Return the total amount of the purchases net of returns, exact (in any row order)."""
-        # A part sums its own rows, never the whole table's sums by group: which exact method a sum takes
-        # depends on the values summed (core.sums), and a group's revenue must equal that of its
-        # customers alone to the last bit.
+        if self._parent is not None and self._rows is None:
+            # A group's exact sum depends on its own amounts alone (core.sums), so the whole table's
+            # sums by group are each part's own revenue, to the last bit.
+            return float(self._parent._group_revenue()[self._index])
         _, _, amounts = self.net()
         return float(group_sums(np.zeros(len(amounts), dtype=np.int64), amounts, 1)[0])
+
+    def _group_revenue(self) -> NDArray[np.float64]:
+        """Per group, the revenue net of returns of its customers (whole tables read with ``by``)."""
+        if "group_revenue" not in self._cache:
+            assert self.groups is not None  # only tables read with by= are split
+            amount = self.amount
+            if amount is None:  # pragma: no cover - internal misuse
+                msg = "revenue() needs a table read with amounts"
+                raise AssertionError(msg)
+            codes = np.concatenate(
+                [self._row_groups(self.customer), self.groups.codes[self.return_customer]]
+            )
+            self._cache["group_revenue"] = group_sums(
+                codes, np.concatenate([amount, self.return_amount]), len(self.groups.labels)
+            )
+        revenue: NDArray[np.float64] = self._cache["group_revenue"]
+        return revenue
+
+    def per_customer(
+        self, key: object, compute: Callable[[Transactions], tuple[NDArray[Any], ...]]
+    ) -> tuple[NDArray[Any], ...]:
+        """Return per-customer arrays computed once on the whole table; a part takes its customers' slice.
+
+        Only for quantities of a customer that depend on that customer's rows alone (counts, days,
+        exact sums: :func:`~retention.core.sums.group_sums` sums each customer on its own), so that a
+        part's slice is what the part would compute alone, to the last bit, without reading its rows.
+
+        Parameters
+        ----------
+        key : hashable
+            Names ``compute`` with the options it depends on (the cache key).
+        compute : callable
+            ``compute(table) -> tuple`` of arrays indexed by customer code.
+
+        Returns
+        -------
+        tuple
+            The arrays for this table's customers (a part's are views of the whole table's: the caller
+            must not modify them).
+        """
+        cache_key = ("per_customer", key)
+        if cache_key not in self._cache:
+            parent = self._parent
+            if parent is not None and self._rows is None:
+                lo, hi = self._offset, self._offset + self.n_customers
+                whole = parent.per_customer(key, compute)
+                self._cache[cache_key] = tuple(a[lo:hi] for a in whole)
+            else:
+                self._cache[cache_key] = compute(self)
+        result: tuple[NDArray[Any], ...] = self._cache[cache_key]
+        return result
 
     def net(self) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
         """Purchases and returns together: customer codes, days and amounts, for revenue net of returns.
@@ -850,7 +904,9 @@ def _amounts(col: pd.Series, name: object, func: str, fix: str) -> NDArray[np.fl
         msg = f"Column {name!r} (the amount column) of {func} holds complex numbers. Pass real amounts."
         raise ColumnTypeError(msg)
     values = col.to_numpy(dtype=np.float64, na_value=np.nan)
-    bad = ~(np.abs(values) <= MAX_AMOUNT)  # missing, infinite or too large: one pass in the usual case
+    bad = ~(
+        np.abs(values) <= MAX_AMOUNT
+    )  # missing, infinite or too large: one pass in the usual case
     if bad.any():
         missing = np.isnan(values)
         if missing.any():
@@ -1449,9 +1505,8 @@ def _to_orders(
         day, amount = days, amounts
     negative = amount < 0 if amount is not None else None
     purchase = ~negative if negative is not None else np.ones(len(day), dtype=np.bool_)
-    if end is None:
-        bought = day[purchase]
-        end = int(bought.max()) if len(bought) else None
+    if end is None and purchase.any():
+        end = int(day.max(where=purchase, initial=np.iinfo(np.int64).min))
     in_time = day <= end if end is not None else np.zeros(len(day), dtype=np.bool_)
     purchase &= in_time
     is_return = negative & in_time if negative is not None else None
@@ -1466,6 +1521,18 @@ def _purchases_and_returns(
     def coded(c: NDArray[np.int64]) -> NDArray[np.int64]:
         return remap[c] if remap is not None else c
 
+    def coded_kept(c: NDArray[np.int64], keep: NDArray[np.bool_]) -> NDArray[np.int64]:
+        """``coded(c[keep])`` block by block, without a table-sized temporary."""
+        if remap is None:
+            return c[keep]
+        out = np.empty(int(np.count_nonzero(keep)), dtype=np.int64)
+        at = 0
+        for lo in range(0, len(c), _ROW_BLOCK):
+            block = c[lo : lo + _ROW_BLOCK][keep[lo : lo + _ROW_BLOCK]]
+            out[at : at + len(block)] = remap[block]
+            at += len(block)
+        return out
+
     every = bool(o.purchase.all())
     amount = o.amount if every or o.amount is None else o.amount[o.purchase]
     r_customer, r_day, r_amount = _EMPTY_INT, _EMPTY_INT, _EMPTY_FLOAT
@@ -1476,7 +1543,7 @@ def _purchases_and_returns(
         r_day = o.day[o.is_return][known]
         r_amount = o.amount[o.is_return][known]
     return Transactions(
-        customer=coded(o.customer if every else o.customer[o.purchase]),
+        customer=coded(o.customer) if every else coded_kept(o.customer, o.purchase),
         customer_ids=ids,
         day=o.day if every else o.day[o.purchase],
         amount=amount,
@@ -1507,12 +1574,20 @@ def _first_purchase_groups(
     customer's first time are looked up in the columns. The result has one code per customer in
     ``present``, in order.
     """
-    never = np.iinfo(np.int64).max
-    if not purchase.all():
-        stamp = np.where(purchase, stamp, never)  # no pass compresses the rows
-    first = _group_first(customer, stamp, len(present))
-    at_first = stamp == first[customer]
-    if not purchase.all():
+    every = bool(purchase.all())
+    first = np.full(len(present), np.iinfo(np.int64).max, dtype=np.int64)
+    at_first = np.empty(len(customer), dtype=np.bool_)
+    # Block by block, so that the temporaries stay small (the table can be large).
+    for lo in range(0, len(customer), _ROW_BLOCK):
+        c, s = customer[lo : lo + _ROW_BLOCK], stamp[lo : lo + _ROW_BLOCK]
+        if not every:
+            p = purchase[lo : lo + _ROW_BLOCK]
+            c, s = c[p], s[p]
+        np.minimum.at(first, c, s)
+    for lo in range(0, len(customer), _ROW_BLOCK):
+        block = slice(lo, lo + _ROW_BLOCK)
+        np.equal(stamp[block], first[customer[block]], out=at_first[block])
+    if not every:
         at_first &= purchase
     position = np.flatnonzero(at_first)
     codes, labels = _group_codes([c.iloc[rows[position]] for c in columns], names, func)

@@ -185,6 +185,12 @@ def _transaction_measures(
     t: Transactions,
 ) -> tuple[NDArray[Any], NDArray[Any], NDArray[np.float64], pd.Index]:
     """Recency, frequency (orders) and monetary value (revenue net of returns) of a table already read."""
+    recency, frequency, monetary = t.per_customer("rfm measures", _customer_measures)
+    return recency, frequency, monetary, t.customer_ids
+
+
+def _customer_measures(t: Transactions) -> tuple[NDArray[Any], NDArray[Any], NDArray[np.float64]]:
+    """Per customer, days since the last purchase, orders, and revenue net of returns (0 without amounts)."""
     totals = customer_totals(
         t.customer,
         t.day,
@@ -196,7 +202,7 @@ def _transaction_measures(
     )
     end = t.end_day if t.end_day is not None else 0
     monetary = totals.revenue if totals.revenue is not None else np.zeros(t.n_customers)
-    return end - totals.last_day, totals.orders, monetary, t.customer_ids
+    return end - totals.last_day, totals.orders, monetary
 
 
 def _score_frame(
