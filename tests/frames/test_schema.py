@@ -26,6 +26,7 @@ from retention.frames.schema import (
     parse_duration,
     period_codes,
     period_index,
+    read_date,
     read_transactions,
     to_day,
 )
@@ -152,6 +153,27 @@ def test_input_is_not_modified() -> None:
 def test_accepted_date_types(dates: object) -> None:
     t = read(pd.DataFrame({"customer_id": [1, 2], "date": dates}))
     np.testing.assert_array_equal(t.days, [19723, 19724])
+
+
+@pytest.mark.parametrize(
+    "arrow_type", ["timestamp[ns][pyarrow]", "timestamp[s][pyarrow]", "date32[pyarrow]"]
+)
+def test_pyarrow_dates_are_read(arrow_type: str) -> None:
+    # What parquet files and pandas 3's pyarrow-backed frames give: not "mixed timezones".
+    pytest.importorskip("pyarrow")
+    dates = pd.Series(pd.to_datetime(["2024-01-01", "2024-01-02"])).astype(arrow_type)
+    t = read(pd.DataFrame({"customer_id": [1, 2], "date": dates}))
+    np.testing.assert_array_equal(t.days, [19723, 19724])
+
+
+def test_pyarrow_timestamps_with_a_timezone_are_local_wall_clock() -> None:
+    pa = pytest.importorskip("pyarrow")
+    utc = pd.Series(pd.to_datetime(["2024-01-31T23:30:00Z"], utc=True))
+    berlin = utc.dt.tz_convert("Europe/Berlin").astype(
+        pd.ArrowDtype(pa.timestamp("ns", tz="Europe/Berlin"))
+    )
+    t = read(pd.DataFrame({"customer_id": [1], "date": berlin}))
+    assert t.days.tolist() == [19754]  # 1 February in Berlin
 
 
 def test_timezone_is_local_wall_clock() -> None:
@@ -426,10 +448,39 @@ def test_groups_from_a_series_and_missing_groups() -> None:
         read(lines(), by=pd.Series(["x", "y"], index=["a", "a"]))
 
 
-@pytest.mark.parametrize("end", [20231130, 1.5, True, np.int64(5)])
+@pytest.mark.parametrize("end", [20231130, 1.5, True, np.int64(5), np.array(20231130)])
 def test_numbers_are_not_observation_ends(end: object) -> None:
     with pytest.raises(InvalidParameterError, match="is a number"):
         read(lines(), observation_end=end)
+
+
+@pytest.mark.parametrize("end", [20231130, 1.5, np.float64(2.0)])
+def test_numbers_are_not_dates_anywhere(end: object) -> None:
+    # The one reader of date options refuses numbers, which pandas reads as nanoseconds since 1970.
+    with pytest.raises(
+        InvalidParameterError, match=r"'start' parameter of contact_plan is a number"
+    ):
+        read_date(end, "start", "contact_plan")
+
+
+@pytest.mark.parametrize("word", ["now", "today", " Today "])
+def test_the_clock_is_never_a_date_option(word: str) -> None:
+    with pytest.raises(InvalidParameterError, match="depend on the clock"):
+        read(lines(), observation_end=word)
+
+
+@pytest.mark.parametrize("cells", [["2024-01-01", "now"], ["today", "2024-01-01"]])
+def test_the_clock_is_never_a_date_cell(cells: list[str]) -> None:
+    # pandas reads "now" and "today" as the current time, which would stretch the table to today.
+    with pytest.raises(InvalidValueError, match=r"not dates: 1 row.*depend on the clock"):
+        read(pd.DataFrame({"customer_id": [1, 2], "date": cells}))
+
+
+def test_a_date_column_like_now_is_still_read() -> None:
+    # A real timestamp close to the current time is a date, not the word "now".
+    now = pd.Timestamp.now().floor("s")
+    t = read(pd.DataFrame({"customer_id": [1, 2], "date": ["2024-01-01", now.isoformat()]}))
+    assert t.end_day == (now.normalize() - pd.Timestamp("1970-01-01")).days
 
 
 def test_line_item_warning() -> None:

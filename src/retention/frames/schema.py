@@ -835,6 +835,9 @@ def read_days(
     (array([19724, 19723]), array([1704153600000000000, 1704150000000000000]))
     """
     fix = f"Convert it with pd.to_datetime(tx[{name!r}]) or pass the right column with date=..."
+    arrow = _arrow_dates(col)
+    if arrow is not None:  # pyarrow timestamps and dates, as parquet files and pandas 3 give them
+        col = arrow
     if isinstance(col.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(col.dtype):
         parsed = col
     elif pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
@@ -849,7 +852,9 @@ def read_days(
             msg = f"Column {name!r} (the date column) of {func} has missing dates: {_first_bad(col, missing)}. Drop or fill those rows."
             raise InvalidValueError(msg)
         try:
+            before = _clock()
             parsed = pd.to_datetime(col, format="ISO8601")
+            after = _clock()
         except (ValueError, TypeError, OverflowError) as e:
             text = str(e)
             if "timezone" in text.lower() or "tz-aware" in text.lower() or "offset" in text.lower():
@@ -870,6 +875,7 @@ def read_days(
                 f"Convert them to one timezone first, e.g. pd.to_datetime(tx[{name!r}], utc=True)."
             )
             raise InvalidValueError(msg)
+        _refuse_clock_words(col, parsed, before=before, after=after, name=name, func=func)
     missing = parsed.isna().to_numpy()
     if missing.any():
         msg = f"Column {name!r} (the date column) of {func} has missing dates (NaT): {_first_bad(col, missing)}. Drop or fill those rows."
@@ -880,6 +886,65 @@ def read_days(
     values = parsed.to_numpy()
     stamps = values.astype("datetime64[ns]", copy=False).view(np.int64) if keep_time else None
     return to_day(values), stamps
+
+
+# Words pandas reads as the current time: a result must never depend on the clock.
+_CLOCK_WORDS: Final = frozenset({"now", "today"})
+
+
+def _clock() -> tuple[np.datetime64, np.datetime64]:
+    """Return the current local and UTC wall-clock times, to recognise what pandas parsed as "now"."""
+    return (
+        pd.Timestamp.now().to_datetime64(),
+        pd.Timestamp.now(tz="UTC").tz_localize(None).to_datetime64(),
+    )
+
+
+def _refuse_clock_words(
+    col: pd.Series,
+    parsed: pd.Series,
+    *,
+    before: tuple[np.datetime64, np.datetime64],
+    after: tuple[np.datetime64, np.datetime64],
+    name: object,
+    func: str,
+) -> None:
+    """Refuse the cells that pandas read as the current time ("now", "today"), as unparsable dates.
+
+    Only the rows parsed to a time within the parse's own duration (local or UTC clock) are looked at,
+    so that the check costs a few comparisons per row; the result never depends on the clock.
+    """
+    if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+        return  # pandas reads "now" as a naive time, which cannot share a column with a timezone
+    values = parsed.to_numpy()
+    near = ((values >= before[0]) & (values <= after[0])) | (
+        (values >= before[1]) & (values <= after[1])
+    )
+    if not near.any():
+        return
+    words = col[near].astype(str).str.strip().str.lower().isin(_CLOCK_WORDS).to_numpy()
+    if words.any():
+        bad = np.zeros(len(col), dtype=np.bool_)
+        bad[np.flatnonzero(near)[words]] = True
+        msg = (
+            f"Column {name!r} (the date column) of {func} has values that are not dates: "
+            f"{_first_bad(col, bad)}. 'now' and 'today' would make the result depend on the clock; "
+            "write the date itself (e.g. '2024-12-31')."
+        )
+        raise InvalidValueError(msg)
+
+
+def _arrow_dates(col: pd.Series) -> pd.Series | None:
+    """Return a pyarrow timestamp or date column as numpy datetime64 (timezone kept), else None."""
+    dtype = col.dtype
+    if not isinstance(dtype, pd.ArrowDtype) or dtype.kind != "M":
+        return None
+    tz = getattr(
+        dtype.pyarrow_dtype, "tz", None
+    )  # timestamps have a timezone or None; dates have none
+    if tz is not None:
+        return col.astype(pd.DatetimeTZDtype(unit="ns", tz=tz))
+    return col.astype("datetime64[ns]")
 
 
 def _read_amounts(
@@ -995,9 +1060,23 @@ def read_date(value: object, name: str, func: str) -> int:
     >>> read_date("2024-01-02", "start", "contact_plan")
     19724
     """
+    if isinstance(value, bool | int | float | np.number) or (
+        isinstance(value, np.ndarray) and value.dtype.kind in "biufc"
+    ):
+        msg = (
+            f"The {name!r} parameter of {func} is a number ({plain_value(value)!r}), not a date: pandas "
+            "would read it as nanoseconds since 1970. Pass a string such as '2024-12-31' or a Timestamp."
+        )
+        raise InvalidParameterError(msg)
+    if isinstance(value, str) and value.strip().lower() in _CLOCK_WORDS:
+        msg = (
+            f"The {name!r} parameter of {func} is {value!r}, which would make the result depend on the "
+            "clock. Pass the date itself, such as '2024-12-31' (or None for the default)."
+        )
+        raise InvalidParameterError(msg)
     try:
         stamp: Any = pd.Timestamp(value)  # type: ignore[arg-type]  # NaT included, which the stubs do not allow for
-    except (TypeError, ValueError) as e:
+    except (TypeError, ValueError, OverflowError) as e:
         msg = f"The {name!r} parameter of {func} is not a date. Got {value!r}. Pass a date such as '2024-12-31'."
         raise InvalidParameterError(msg) from e
     if pd.isna(stamp):
@@ -1155,15 +1234,12 @@ def _read_order_ids(col: pd.Series, name: object, func: str) -> tuple[NDArray[np
 _LINE_CHECK_ROWS: Final = 100_000
 
 
-def _check_table(tx: object, returns: object, observation_end: object, func: str) -> pd.DataFrame:
+def _check_table(tx: object, returns: object, func: str) -> pd.DataFrame:
     """Check the table's type and the options that need no column."""
     if not isinstance(tx, pd.DataFrame):
         msg = f"{func} expects a pandas DataFrame of transactions; got {type(tx).__name__}. Build one with pd.DataFrame(...)."
         raise ColumnTypeError(msg)
     check_option("returns", returns, RETURNS, func)
-    if isinstance(observation_end, bool | int | float | np.number):
-        msg = f"The 'observation_end' parameter of {func} is a number ({observation_end!r}), not a date. Pass a string such as '2024-12-31' or a Timestamp."
-        raise InvalidParameterError(msg)
     return tx
 
 
@@ -1378,7 +1454,7 @@ def read_transactions(
     Customer ``c`` only returned goods, so is not a customer, and the observation end is the last
     *purchase* day.
     """
-    tx = _check_table(tx, returns, observation_end, func)
+    tx = _check_table(tx, returns, func)
     cust_col = _column(tx, customer_id, "customer_id")
     date_col = _column(tx, date, "date")
     if (
