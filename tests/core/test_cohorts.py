@@ -241,6 +241,7 @@ def test_step_at_and_median_time() -> None:
         step_at(time, survival, np.array([0, 1, 2, 4, 5, 8, 9, 100])),
         [1.0, 1.0, 0.8, 0.8, 0.5, 0.5, 0.1, 0.1],
     )
-    assert_array_equal(step_at(time[:0], survival[:0], np.array([0, 3])), [1.0, 1.0])
+    # No customers, no curve: survival is undefined, not 1.
+    assert_array_equal(step_at(time[:0], survival[:0], np.array([0, 3])), [np.nan, np.nan])
     assert median_time(time, survival) == 5.0
     assert math.isnan(median_time(time, np.array([0.9, 0.8, 0.6])))

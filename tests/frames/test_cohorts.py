@@ -654,3 +654,39 @@ def test_grouped_survival_at_and_median_lifetime() -> None:
         assert medians[channel] == rt.median_lifetime(alone) or (
             np.isnan(medians[channel]) and np.isnan(rt.median_lifetime(alone))
         )
+
+
+@pytest.mark.parametrize(
+    ("times", "match"),
+    [
+        (1.5, "not a duration"),
+        (None, "not a duration"),
+        (np.timedelta64(36, "h"), "whole number of days"),
+        (10**30, "in range"),
+        (np.array([1, 2**63], dtype=np.uint64), "from 0 to 106,751"),
+        (-1, "in range"),
+    ],
+)
+def test_survival_at_refuses_times_that_are_not_days(times: object, match: str) -> None:
+    curve = rt.survival_curve(rt.example_transactions())
+    with pytest.raises(InvalidParameterError, match=match):
+        rt.survival_at(curve, times)  # type: ignore[arg-type]  # the point: wrong types
+
+
+def test_survival_at_reads_numpy_durations_as_durations() -> None:
+    curve = rt.survival_curve(rt.example_transactions())
+    by_days = rt.survival_at(curve, [1, 2]).to_numpy()
+    by_hours = rt.survival_at(curve, np.array([24, 48], dtype="timedelta64[h]")).to_numpy()
+    np.testing.assert_array_equal(by_hours, by_days)
+    assert rt.survival_at(curve, np.timedelta64(2, "D")).iloc[0] == by_days[1]
+
+
+def test_survival_of_no_customers_is_undefined() -> None:
+    curve = rt.survival_curve(rt.example_transactions().iloc[:0])
+    assert np.isnan(rt.survival_at(curve, [0, 30]).to_numpy()).all()
+
+
+@pytest.mark.parametrize("inactive_after", [10**9, 1.5, "36h", 0])
+def test_inactive_after_must_be_whole_days_in_range(inactive_after: object) -> None:
+    with pytest.raises(InvalidParameterError, match="inactive_after"):
+        rt.survival_curve(rt.example_transactions(), inactive_after=inactive_after)  # type: ignore[arg-type]

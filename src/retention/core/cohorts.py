@@ -425,13 +425,17 @@ def step_at(
 ) -> NDArray[np.float64]:
     """Read a right-continuous step function: the value at the last ``time <= at``, 1.0 before the first.
 
+    A curve without times (no customers) has no value: NaN everywhere.
+
     Examples
     --------
     >>> step_at(np.array([2, 5]), np.array([0.8, 0.4]), np.array([0, 2, 4, 9]))
     array([1. , 0.8, 0.8, 0.4])
+    >>> step_at(np.array([], dtype=np.int64), np.array([]), np.array([0, 30]))
+    array([nan, nan])
     """
     if len(time) == 0:
-        return np.ones(len(at), dtype=np.float64)
+        return np.full(len(at), np.nan)
     position = np.searchsorted(time, at, side="right") - 1
     return np.where(position >= 0, survival[np.maximum(position, 0)], 1.0)
 

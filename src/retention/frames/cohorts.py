@@ -9,8 +9,8 @@ docs (``docs/definitions/cohorts.md``).
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable, Hashable, Sequence
-from typing import Any, Final, TypeAlias
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from typing import Any, Final, TypeAlias, cast
 
 import numpy as np
 import pandas as pd
@@ -32,9 +32,11 @@ from retention.errors import (
     ColumnTypeError,
     InvalidParameterError,
     InvalidValueError,
+    plain_value,
 )
 from retention.frames.breakdown import breakdown, by_group
 from retention.frames.schema import (
+    MAX_DAYS,
     Transactions,
     check_freq,
     check_option,
@@ -536,12 +538,7 @@ def _per_group(curve: object, one: Callable[[pd.DataFrame], Any]) -> pd.Series |
 
 
 def _days(value: object, func: str) -> int:
-    if isinstance(value, int | np.integer) and not isinstance(value, bool):
-        if value < 0:
-            msg = f"The 'times' parameter of {func} must hold non-negative days. Got {value!r}."
-            raise InvalidParameterError(msg)
-        return int(value)
-    return parse_duration(value, "times", func)
+    return parse_duration(value, "times", func, allow_zero=True)
 
 
 def survival_at(
@@ -604,19 +601,20 @@ def survival_at(
     if grouped is not None:
         return grouped
     time, survival = _check_curve(curve, func)
-    if isinstance(times, np.ndarray) and np.issubdtype(times.dtype, np.integer) and times.ndim == 1:
-        at = times.astype(np.int64)
-        if np.any(at < 0):
+    if isinstance(times, np.ndarray) and times.dtype.kind in "iu" and times.ndim == 1:
+        # Whole days (numpy's timedelta64 arrays, an integer kind too, go through parse_duration).
+        outside = (times < 0) | (times > MAX_DAYS)
+        if outside.any():
             msg = (
-                f"The 'times' parameter of {func} must hold non-negative days. Got {int(at.min())}."
+                f"The 'times' parameter of {func} must hold days from 0 to {MAX_DAYS:,}. Got "
+                f"{plain_value(times[outside][0])!r}."
             )
             raise InvalidParameterError(msg)
+        at = times.astype(np.int64)
         labels: list[object] = list(times)
     else:
         labels = (
-            [times]
-            if isinstance(times, int | str | _dt.timedelta | np.timedelta64 | np.integer)
-            else list(times)
+            list(cast("Iterable[object]", times)) if pd.api.types.is_list_like(times) else [times]
         )
         at = np.array([_days(value, func) for value in labels], dtype=np.int64)
     return pd.Series(step_at(time, survival, at), index=pd.Index(labels), name="survival")

@@ -44,6 +44,7 @@ from retention.errors import (
 __all__ = [
     "FREQS",
     "MAX_AMOUNT",
+    "MAX_DAYS",
     "PERIOD_DAYS",
     "Transactions",
     "check_freq",
@@ -351,25 +352,31 @@ def last_complete_period(end_day: int, freq: str) -> int:
     return int(this) if following != this else int(this) - 1
 
 
-def parse_duration(value: object, name: str, func: str) -> int:
+MAX_DAYS: Final = 106_751
+"""The longest duration any option takes, in days: the span of ``datetime64[ns]`` (about 292 years)."""
+
+
+def parse_duration(value: object, name: str, func: str, *, allow_zero: bool = False) -> int:
     """Read a positive duration such as ``"90D"``, ``"4W"`` or a :class:`pandas.Timedelta` as whole days.
 
     Parameters
     ----------
-    value : str, int, datetime.timedelta or pandas.Timedelta
+    value : str, int, datetime.timedelta, numpy.timedelta64 or pandas.Timedelta
         An int is a number of days.
     name, func : str
         The parameter and the function, named in the message.
+    allow_zero : bool, default False
+        Accept a duration of 0 days (a time since an event, rather than a length).
 
     Returns
     -------
     int
-        The duration in days (at least 1).
+        The duration in days (at least 1, or 0 with ``allow_zero``), at most :data:`MAX_DAYS`.
 
     Raises
     ------
     InvalidParameterError
-        If the value is not a positive whole number of days.
+        If the value is not a whole number of days in range.
 
     Examples
     --------
@@ -378,25 +385,35 @@ def parse_duration(value: object, name: str, func: str) -> int:
     >>> parse_duration("2W", "inactive_after", "survival_curve")
     14
     """
-    hint = "Pass a positive number of days such as '30D', '12W' or 90."
+    least = 0 if allow_zero else 1
+    shown = value if isinstance(value, np.timedelta64) else plain_value(value)
+    hint = (
+        f"Pass a {'non-negative' if allow_zero else 'positive'} number of days such as '30D', '12W' "
+        f"or 90 (at most {MAX_DAYS:,} days)."
+    )
     try:
-        if isinstance(value, bool):
-            raise TypeError
-        if isinstance(value, int | np.integer):
-            delta = pd.Timedelta(days=int(value))
-        elif isinstance(value, str | _dt.timedelta | np.timedelta64):
+        # numpy's timedelta64 is an integer type too: read it as a duration, not as a count of days.
+        if isinstance(value, str | _dt.timedelta | np.timedelta64):
             delta = pd.Timedelta(value)
+        elif isinstance(value, int | np.integer) and not isinstance(value, bool):
+            if not least <= value <= MAX_DAYS:
+                raise ValueError
+            delta = pd.Timedelta(days=int(value))
         else:
             raise TypeError
-    except (TypeError, ValueError) as e:
-        msg = f"The {name!r} parameter of {func} is not a duration. Got {value!r}. {hint}"
+    except TypeError as e:
+        msg = f"The {name!r} parameter of {func} is not a duration. Got {shown!r}. {hint}"
+        raise InvalidParameterError(msg) from e
+    except (ValueError, OverflowError) as e:  # out of range, or text that is no duration
+        msg = f"The {name!r} parameter of {func} is not a duration in range. Got {shown!r}. {hint}"
         raise InvalidParameterError(msg) from e
     if (
         pd.isna(delta)
-        or delta <= pd.Timedelta(0)
+        or delta < pd.Timedelta(days=least)
+        or delta > pd.Timedelta(days=MAX_DAYS)
         or delta % pd.Timedelta(days=1) != pd.Timedelta(0)
     ):
-        msg = f"The {name!r} parameter of {func} must be a positive whole number of days. Got {value!r}. {hint}"
+        msg = f"The {name!r} parameter of {func} must be a whole number of days from {least} to {MAX_DAYS:,}. Got {shown!r}. {hint}"
         raise InvalidParameterError(msg)
     return int(delta // pd.Timedelta(days=1))
 
