@@ -155,6 +155,25 @@ def test_plan_bad_input() -> None:
         rt.contact_plan(good, start="2024-01-01", freq="W")
     with pytest.raises(ColumnTypeError, match="mix types that cannot be sorted"):
         rt.contact_plan(pd.Series(["loyal", "new"], index=[1, "a"]), start="2024-01-01")
+    # A number is no date: pandas would read 20240701 as nanoseconds after 1970-01-01.
+    with pytest.raises(
+        InvalidParameterError, match="'start' parameter of contact_plan is a number"
+    ):
+        rt.contact_plan(good, start=20240701)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("periods", [3000, 10**8, 10**30])
+def test_plan_sizes_are_refused_before_allocating(periods: int) -> None:
+    with pytest.raises(InvalidParameterError, match="after 2262-04-11"):
+        rt.contact_plan(pd.Series(["loyal"], index=[1]), start="2024-01-01", periods=periods)
+
+
+def test_plan_too_large_for_memory_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 1,000 customers for 200 years of monthly contacts: refused against the machine's memory.
+    monkeypatch.setattr("retention.errors._memory_bytes", lambda: 1 << 20)
+    segments = pd.Series(["loyal"] * 1000, index=range(1000))
+    with pytest.raises(InvalidParameterError, match=r"values .*Pass fewer periods="):
+        rt.contact_plan(segments, start="2024-01-01", periods=2400)
 
 
 def test_plan_bad_cadence() -> None:
@@ -348,6 +367,10 @@ def test_compliance_bad_input() -> None:
         rt.contact_compliance(plan, log, tolerance="-3D")
     with pytest.raises(ColumnTypeError, match="DataFrame"):
         rt.contact_compliance(plan, log.to_dict())  # type: ignore[arg-type]
+    # One rule for booleans, as for cohort_table(normalize=...): "yes" is not True.
+    for flag in ("yes", 1, None):
+        with pytest.raises(InvalidParameterError, match=r"'by_segment' parameter.*True or False"):
+            rt.contact_compliance(plan, log, by_segment=flag)  # type: ignore[arg-type]
     bad = log.assign(date=log["date"].astype(object))
     bad.loc[2, "date"] = None
     with pytest.raises(InvalidValueError, match="missing dates"):

@@ -38,6 +38,7 @@ from retention.frames.breakdown import breakdown, by_group
 from retention.frames.schema import (
     MAX_DAYS,
     Transactions,
+    check_flag,
     check_freq,
     check_option,
     day_period_codes,
@@ -201,7 +202,7 @@ def cohort_table(
     freq = check_freq(freq, func)
     check_option("metric", metric, _METRICS, func)
     check_option("kind", kind, _KINDS, func)
-    _check_bool(normalize, "normalize", func)
+    check_flag(normalize, "normalize", func)
     t = read_transactions(
         tx,
         customer_id=customer_id,
@@ -472,12 +473,6 @@ def _survival(t: Transactions, inactive: int) -> pd.DataFrame:
         },
         index=pd.Index(km.time, name="time"),
     )
-
-
-def _check_bool(value: object, name: str, func: str) -> None:
-    if not isinstance(value, bool | np.bool_):
-        msg = f"The {name!r} parameter of {func} must be True or False. Got {value!r}."
-        raise InvalidParameterError(msg)
 
 
 def _check_curve(curve: object, func: str) -> tuple[NDArray[np.int64], NDArray[np.float64]]:

@@ -21,12 +21,15 @@ from retention.errors import (
     ColumnTypeError,
     InvalidParameterError,
     InvalidValueError,
+    check_size,
     column_not_found,
     plain_value,
 )
 from retention.frames.migration import check_segments
 from retention.frames.schema import (
+    MAX_DAYS,
     Transactions,
+    check_flag,
     check_freq,
     parse_duration,
     period_codes,
@@ -300,6 +303,7 @@ def contact_plan(
         raise InvalidValueError(msg)
 
     first = int(period_codes(np.array([start_day], dtype="datetime64[D]"), freq)[0])
+    _check_plan_size(first, int(periods), per_month[row_of], freq, func)
     codes = np.arange(first, first + int(periods), dtype=np.int64)
     first_day = period_start_days(codes, freq)
     first_day[0] = start_day
@@ -322,6 +326,32 @@ def contact_plan(
             "goal": goal,
         },
         columns=list(_PLAN_COLUMNS),
+    )
+
+
+def _check_plan_size(
+    first: int, periods: int, per_month: NDArray[np.int64], freq: str, func: str
+) -> None:
+    """Refuse, before allocating, a plan that ends past the dates pandas holds or cannot fit in memory."""
+    end_day = (
+        int(period_start_days(np.array([first + periods], dtype=np.int64), freq)[0])
+        if periods <= MAX_DAYS
+        else MAX_DAYS + 1
+    )
+    if end_day > MAX_DAYS:  # the last day of datetime64[ns], 2262-04-11
+        msg = (
+            f"The 'periods' parameter of {func} is {periods:,}: the plan would end after 2262-04-11, the "
+            "last date pandas holds. Plan fewer periods (a plan is redone as customers move)."
+        )
+        raise InvalidParameterError(msg)
+    contacts = int(per_month.sum()) * _MONTHS[freq] * periods
+    # Per contact: its customer, due day, number, cadence row, goal and id positions (int64 each).
+    check_size(
+        contacts,
+        itemsize=48,
+        what=f"a plan of {periods:,} periods for {len(per_month):,} customers",
+        fix="Pass fewer periods=, or plan a part of the customers at a time.",
+        func=func,
     )
 
 
@@ -453,6 +483,7 @@ def contact_compliance(
     (all)          5     4    3        0.60
     """
     func = "contact_compliance"
+    by_segment = check_flag(by_segment, "by_segment", func)
     tol = parse_duration(tolerance, "tolerance", func)
     logged = read_transactions(done, customer_id=customer_id, date=date, func=func)
     planned = read_transactions(plan, customer_id="customer_id", date="due", func=func)

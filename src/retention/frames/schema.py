@@ -47,6 +47,7 @@ __all__ = [
     "MAX_DAYS",
     "PERIOD_DAYS",
     "Transactions",
+    "check_flag",
     "check_freq",
     "check_option",
     "day_period_codes",
@@ -95,6 +96,24 @@ PERIOD_DAYS: Final = {"D": 1.0, "W": 7.0, "M": 365.2425 / 12, "Q": 365.2425 / 4,
 turning day counts into durations in a time unit (``rfm_summary``'s ``time_unit``, CLV periods)."""
 
 T = TypeVar("T")
+
+
+def check_flag(value: object, name: str, func: str) -> bool:
+    """Check a True/False option: the one rule for booleans (no 1, "yes" or None standing in for True).
+
+    Examples
+    --------
+    >>> check_flag(True, "normalize", "cohort_table")
+    True
+    >>> check_flag("yes", "by_segment", "contact_compliance")
+    Traceback (most recent call last):
+    ...
+    retention.errors.InvalidParameterError: The 'by_segment' parameter of contact_compliance must be True or False. Got 'yes'.
+    """
+    if not isinstance(value, bool | np.bool_):
+        msg = f"The {name!r} parameter of {func} must be True or False. Got {plain_value(value)!r}."
+        raise InvalidParameterError(msg)
+    return bool(value)
 
 
 def check_option(name: str, value: T, allowed: tuple[T, ...], func: str) -> T:
