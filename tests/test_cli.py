@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 import os
+import signal
+import stat
 import subprocess
 import sys
 import warnings
 import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 
 import pandas as pd
 import pytest
@@ -161,6 +167,13 @@ def test_fail_under(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         (["kpis", "--example", "--fail-under", "crr"], "NAME=VALUE"),
         (["kpis", "--example", "--fail-under", "nope=1"], "NAME one of"),
         (["kpis", "--example", "--fail-under", "crr=high"], "not a number"),
+        (
+            ["kpis", "--example", "--fail-under", "customers=nan"],
+            "--fail-under 'customers=nan': the floor must be a finite number",
+        ),
+        (["kpis", "--example", "--fail-under", "crr=inf"], "--fail-under 'crr=inf'"),
+        (["kpis", "--example", "--fail-under", "crr=-inf"], "--fail-under 'crr=-inf'"),
+        (["kpis", "--example", "--fail-under", "crr=1e999"], "e.g. --fail-under crr=0.5"),
         (["kpis", "--example", "--freq", "fortnight"], "'freq'"),
         (["kpis", "--example", "--as-of", "someday"], "observation_end"),
         (["kpis", "--example", "--observation-end", "someday"], "observation_end"),
@@ -506,18 +519,380 @@ BROKEN = [
 ]
 
 
-@pytest.mark.parametrize("case", BROKEN)
-def test_read_errors_are_one_line_and_status_2(
-    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def patched_zip(path: Path, *, flag: int = 0, method: int | None = None) -> Path:
+    """A zip archive of one CSV file with its headers patched: an encryption flag, a compression method."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:
+        archive.writestr("orders.csv", orders().to_csv(index=False))
+    data = bytearray(path.read_bytes())
+    # (signature, offset of the flags, offset of the method) of the local and the central header
+    for signature, flags, method_at in ((b"PK\x03\x04", 6, 8), (b"PK\x01\x02", 8, 10)):
+        at = data.find(signature)
+        data[at + flags] |= flag
+        if method is not None:
+            data[at + method_at : at + method_at + 2] = method.to_bytes(2, "little")
+    path.write_bytes(bytes(data))
+    return path
+
+
+def parquet(path: Path) -> Path:
+    orders().to_parquet(path)
+    return path
+
+
+def workbook(path: Path) -> Path:
+    orders().to_excel(path, index=False)
+    return path
+
+
+def edited_workbook(path: Path, part: str, edit: Callable[[bytes], bytes]) -> Path:
+    """A workbook of `orders()` whose `part` is rewritten by `edit`."""
+    good = workbook(path.with_name("good.xlsx"))
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(path, "w") as archive:
+        for name in source.namelist():
+            data = source.read(name)
+            archive.writestr(name, edit(data) if name == part else data)
+    return path
+
+
+def truncated(path: Path) -> Path:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    return path
+
+
+def parquet_with_damaged_pandas_metadata(path: Path) -> Path:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(orders())
+    metadata = json.loads(table.schema.metadata[b"pandas"])
+    del metadata["index_columns"][0]["stop"]  # a RangeIndex without its end
+    pq.write_table(table.replace_schema_metadata({b"pandas": json.dumps(metadata)}), path)
+    return path
+
+
+def written(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def shared_string_out_of_range(sheet: bytes) -> bytes:
+    head, _, _ = sheet.partition(b"<sheetData>")
+    return (
+        head
+        + b'<sheetData><row r="1"><c r="A1" t="s"><v>12345</v></c></row></sheetData></worksheet>'
+    )
+
+
+# More ways reading can fail, built by functions: a file and the message it must give.
+BUILT: dict[str, Callable[[Path], tuple[Path, str]]] = {
+    "CSV named .parquet": lambda t: (
+        written(t / "orders.parquet", orders().to_csv(index=False).encode()),
+        "it is not a parquet file but text; if it is CSV, rename it to .csv",
+    ),
+    "truncated parquet": lambda t: (
+        truncated(parquet(t / "cut.parquet")),
+        "the file is truncated or damaged",
+    ),
+    "parquet with damaged pandas metadata": lambda t: (
+        parquet_with_damaged_pandas_metadata(t / "meta.parquet"),
+        "the pandas metadata stored in it",
+    ),
+    "parquet named .csv": lambda t: (
+        parquet(t / "orders.csv"),
+        "it is not CSV text but a parquet file; rename it to .parquet",
+    ),
+    "gzip named .csv": lambda t: (
+        written(t / "orders.csv", gzip.compress(orders().to_csv(index=False).encode())),
+        "it is not CSV text but gzip-compressed data; add .gz to its name",
+    ),
+    "CSV named .xlsx": lambda t: (
+        written(t / "orders.xlsx", orders().to_csv(index=False).encode()),
+        "it is not an .xlsx workbook but text; if it is CSV, rename it to .csv",
+    ),
+    "empty xlsx": lambda t: (written(t / "empty.xlsx", b""), "the file is empty (0 bytes)"),
+    "password-protected workbook": lambda t: (
+        written(t / "locked.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)),
+        "a password-protected workbook; save it from Excel as .xlsx without a password",
+    ),
+    "truncated xlsx": lambda t: (
+        truncated(workbook(t / "cut.xlsx")),
+        "the workbook is damaged, or not an .xlsx workbook",
+    ),
+    "xlsx with a shared string that is not there": lambda t: (  # openpyxl: IndexError
+        edited_workbook(t / "strings.xlsx", "xl/worksheets/sheet1.xml", shared_string_out_of_range),
+        "the workbook is damaged",
+    ),
+    "xlsx with an attribute openpyxl does not know": lambda t: (  # openpyxl: TypeError
+        edited_workbook(
+            t / "attribute.xlsx",
+            "[Content_Types].xml",
+            lambda xml: xml.replace(b"<Override PartName=", b"<Override PartNom="),
+        ),
+        "the workbook is damaged",
+    ),
+    "encrypted zip": lambda t: (
+        patched_zip(t / "locked.csv.zip", flag=0x1),
+        "the zip archive is encrypted (password-protected); extract orders.csv",
+    ),
+    "zip of a method Python lacks": lambda t: (
+        patched_zip(t / "ppmd.csv.zip", method=98),  # PPMd
+        "a version or compression method that Python cannot read",
+    ),
+}
+
+
+def needs_readers(case: str) -> None:
     if "parquet" in case:
         pytest.importorskip("pyarrow")
     if "xlsx" in case or "workbook" in case:
         pytest.importorskip("openpyxl")
-    path, message = broken_files(tmp_path)[case]
+
+
+def broken(tmp_path: Path, case: str) -> tuple[Path, str]:
+    """The file of a case of BROKEN or BUILT, and the message it must give."""
+    needs_readers(case)
+    return BUILT[case](tmp_path) if case in BUILT else broken_files(tmp_path)[case]
+
+
+@pytest.mark.parametrize("case", BROKEN + list(BUILT))
+def test_read_errors_are_one_line_and_status_2(
+    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, message = broken(tmp_path, case)
     status, _, err = run(["kpis", str(path), *COLUMNS], capsys)
     assert_one_line_error(status, err, message)
     assert str(path) in err or "compressed" in message
+
+
+@contextmanager
+def no_hang(seconds: int = 10) -> Iterator[None]:
+    """Fail the test, instead of waiting forever, when the command blocks (on a FIFO, say)."""
+    if not hasattr(signal, "SIGALRM"):  # Windows, which has no FIFOs to block on either
+        yield
+        return
+
+    def blocked(signum: int, frame: FrameType | None) -> None:
+        # pytest's failure is no Exception: the command cannot catch it and report an error instead.
+        pytest.fail(f"the command blocked for {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, blocked)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def run_status(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """Run the command as its entry point does: argparse's errors exit through SystemExit."""
+    code: object
+    try:
+        with no_hang():
+            code = main(args)
+    except SystemExit as e:
+        code = e.code
+    assert isinstance(code, int)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def fifo(tmp_path: Path) -> list[str]:
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no named pipes (os.mkfifo) on this platform")
+    path = tmp_path / "orders.csv"
+    os.mkfifo(path)  # no writer: opening it for reading would wait forever
+    return ["kpis", str(path), *COLUMNS]
+
+
+def device(tmp_path: Path) -> list[str]:
+    if not os.path.exists(os.devnull) or not stat.S_ISCHR(os.stat(os.devnull).st_mode):
+        pytest.skip(f"{os.devnull} is no character device here")
+    return ["kpis", os.devnull]
+
+
+def broken_case(case: str) -> Callable[[Path], list[str]]:
+    return lambda t: ["kpis", str(broken(t, case)[0]), *COLUMNS]
+
+
+def floor(value: str) -> Callable[[Path], list[str]]:
+    return lambda t: ["kpis", str(write_csv(t)), *COLUMNS, "--fail-under", f"customers={value}"]
+
+
+# The exit statuses, one row per class of outcome: (what happens, arguments, status, what stderr says).
+# 0: computed, every floor met; 1: a floor missed, and nothing else; 2: bad options or input, one line.
+EXIT_STATUS: list[tuple[str, Callable[[Path], list[str]], int, str]] = [
+    ("good run", floor("3"), 0, ""),
+    ("good run without floors", lambda t: ["kpis", str(write_csv(t)), *COLUMNS], 0, ""),
+    ("floor missed", floor("4"), 1, "retention: KPI customers = 3 is under its floor 4"),
+    (
+        "floor of an undefined KPI",
+        lambda t: ["kpis", str(write_csv(t)), *COLUMNS, "--fail-under", "cohort_retention_12=0.1"],
+        1,
+        "retention: KPI cohort_retention_12 is undefined (n/a)",
+    ),
+    ("option argparse refuses", lambda t: ["kpis", "--example", "--format", "xml"], 2, "'xml'"),
+    ("no file and no --example", lambda t: ["kpis"], 2, "--example"),
+    ("no command", lambda t: [], 2, "required: COMMAND"),
+    ("floor of no KPI", lambda t: ["kpis", "--example", "--fail-under", "nope=1"], 2, "nope=1"),
+    ("floor that is no number", floor("many"), 2, "'many' is not a number"),
+    ("floor nan", floor("nan"), 2, "--fail-under 'customers=nan': the floor must be a finite"),
+    ("floor inf", floor("inf"), 2, "--fail-under 'customers=inf': the floor must be a finite"),
+    ("floor -inf", floor("-inf"), 2, "--fail-under 'customers=-inf': the floor must be a finite"),
+    ("option the library refuses", lambda t: ["kpis", "--example", "--freq", "X"], 2, "'freq'"),
+    ("no such file", lambda t: ["kpis", str(t / "nope.csv")], 2, "no such file"),
+    ("folder", lambda t: ["kpis", str(t)], 2, "is a folder"),
+    ("named pipe", fifo, 2, "is a named pipe (FIFO), not a regular file"),
+    ("device", device, 2, "is a device, not a regular file"),
+    ("empty file", broken_case("empty"), 2, "the file is empty"),
+    ("ragged CSV", broken_case("ragged"), 2, "Expected 4 fields"),
+    ("damaged gzip", broken_case("truncated gzip"), 2, "the compressed file is damaged"),
+    ("encrypted zip", broken_case("encrypted zip"), 2, "encrypted"),
+    ("mislabelled CSV", broken_case("parquet named .csv"), 2, "rename it to .parquet"),
+    ("CSV named .parquet", broken_case("CSV named .parquet"), 2, "rename it to .csv"),
+    ("zero-byte parquet", broken_case("empty parquet file"), 2, "as parquet"),
+    ("truncated parquet", broken_case("truncated parquet"), 2, "truncated"),
+    ("damaged parquet", broken_case("corrupt parquet"), 2, "the file is damaged"),
+    (
+        "parquet with damaged pandas metadata",
+        broken_case("parquet with damaged pandas metadata"),
+        2,
+        "pandas metadata",
+    ),
+    ("CSV named .xlsx", broken_case("CSV named .xlsx"), 2, "rename it to .csv"),
+    ("truncated xlsx", broken_case("truncated xlsx"), 2, "the workbook is damaged"),
+    (
+        "damaged workbook",
+        broken_case("xlsx with a shared string that is not there"),
+        2,
+        "the workbook is damaged",
+    ),
+    ("missing column", lambda t: ["kpis", str(write_csv(t))], 2, "'customer_id'"),
+    (
+        "bad date",
+        lambda t: ["kpis", str(write_csv(t)), *COLUMNS, "--date-format", "%d.%m.%Y"],
+        2,
+        "does not match --date-format",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", EXIT_STATUS, ids=[case[0] for case in EXIT_STATUS])
+def test_exit_status(
+    case: tuple[str, Callable[[Path], list[str]], int, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    name, args, status, message = case
+    needs_readers(name)
+    got, out, err = run_status(args(tmp_path), capsys)
+    assert got == status, err
+    assert "Traceback" not in err
+    if status == 0:
+        assert err == ""
+        assert "customers" in out
+    elif status == 1:
+        # a floor missed: the KPIs are printed, and stderr names each KPI under its floor
+        assert "customers" in out
+        assert len(err.splitlines()) == 1
+        assert err.startswith(message)
+    else:
+        assert out == ""
+        assert err.startswith("retention: error: ")
+        assert err.count("\n") == 1
+        assert err.endswith("\n")
+        assert message in err
+
+
+def test_exit_statuses_are_in_the_help(capsys: pytest.CaptureFixture[str]) -> None:
+    for args in (["--help"], ["kpis", "--help"]):
+        with pytest.raises(SystemExit) as info:
+            main(args)
+        assert info.value.code == 0
+        out = capsys.readouterr().out
+        epilog = out[out.index("exit status:") :].splitlines()
+        assert [line.split()[0] for line in epilog[1:] if line[:3].strip()] == ["0", "1", "2"]
+        assert "--fail-under floor" in out
+        assert "never a traceback" in out
+        assert "- reads CSV text from standard input" in " ".join(out.split()) or args == ["--help"]
+
+
+def test_argparse_errors_are_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["kpis", "--example", "--returns", "keep"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "retention: error: argument --returns: invalid choice: 'keep' (choose from 'net', 'drop'); "
+        "see retention kpis --help\n"
+    )
+
+
+def test_fifo_is_refused_before_it_is_opened(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    args = fifo(tmp_path)
+    opened: list[object] = []
+    real_open = Path.open
+
+    def recording_open(self: Path, *a: object, **k: object) -> object:
+        opened.append(self)
+        return real_open(self, *a, **k)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(Path, "open", recording_open)
+    status, _, err = run_status(args, capsys)
+    assert_one_line_error(status, err, f"cannot read {args[1]}: it is a named pipe (FIFO)")
+    assert f"cat {args[1]} | retention kpis -" in err
+    assert opened == []
+
+
+class FakeStdin(io.TextIOWrapper):
+    def __init__(self, data: bytes, *, tty: bool = False) -> None:
+        super().__init__(io.BytesIO(data))
+        self.tty = tty
+
+    def isatty(self) -> bool:
+        return self.tty
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_stdin(
+    compress: bool,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    expected = reference(tmp_path, capsys)
+    data = orders().to_csv(sep=";", index=False).encode()
+    monkeypatch.setattr(sys, "stdin", FakeStdin(gzip.compress(data) if compress else data))
+    status, out, err = run(["kpis", "-", *COLUMNS, "--format", "csv"], capsys)
+    assert (status, err) == (0, "")
+    assert csv_values(out) == expected
+
+
+@pytest.mark.parametrize(
+    ("data", "tty", "message"),
+    [
+        (b"", True, "cannot read standard input (-): it is a terminal, not data"),
+        (b"PAR1\x15\x04\x15\x00PAR1", False, "it is a parquet file, not CSV text"),
+        (b"", False, "cannot read standard input: the file is empty"),
+        (
+            b"client,when,total\n1,2024-01-01,\xff\n",
+            False,
+            "cannot read standard input: it is not utf-8",
+        ),
+    ],
+)
+def test_stdin_errors(
+    data: bytes,
+    tty: bool,
+    message: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(sys, "stdin", FakeStdin(data, tty=tty))
+    status, _, err = run(["kpis", "-", *COLUMNS], capsys)
+    assert_one_line_error(status, err, message)
 
 
 def test_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -7,17 +7,22 @@ Usage::
                         [--sep SEP] [--decimal CHAR] [--encoding NAME] [--date-format FORMAT]
                         [--format table|json|csv] [--fail-under NAME=VALUE ...]
     retention kpis --example [...]
+    retention kpis - [...] < orders.csv
 
 PATH is a CSV file (any separator: ``,`` ``;`` tab or ``|`` is recognised from the file unless ``--sep``
 is given), optionally compressed (``.gz``, ``.bz2``, ``.xz``, ``.zip``, ``.zst``, ``.tar``), a parquet file
 (``.parquet``, ``.pq``; extra ``parquet``) or an Excel workbook (``.xlsx``, ``.xlsm``; extra ``excel``; the
-first sheet is read). ``--as-of`` is another name of ``--observation-end``.
+first sheet is read). Only regular files are read: a named pipe, a device or a folder is refused before it
+is opened (opening a pipe without a writer would wait forever). ``-`` reads CSV text from standard input,
+plain or compressed with gzip, bzip2, xz or zstd (recognised from its first bytes). ``--as-of`` is another
+name of ``--observation-end``.
 
 Standard error carries one line per note (``retention: dropped N rows without a customer id``), per warning
 (``retention: warning: ...``) and per KPI under its floor; an error is one line (``retention: error: ...``).
 
 Exit status: 0 when every KPI is at or above its floor, 1 when one falls short (each is named on stderr),
 2 for bad usage, a file that cannot be read or data that cannot be used (one line on stderr, no traceback).
+Status 1 never means anything but a missed floor, so that a CI job can tell a bad KPI from a broken input.
 """
 
 from __future__ import annotations
@@ -28,10 +33,12 @@ import codecs
 import csv
 import gzip
 import importlib
+import io
 import json
 import lzma
 import math
 import os
+import stat
 import sys
 import tarfile
 import warnings
@@ -41,7 +48,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Final, NamedTuple, Protocol, cast
+from typing import Any, BinaryIO, Final, Literal, NamedTuple, NoReturn, Protocol, cast
 
 import numpy as np
 import pandas as pd
@@ -62,7 +69,8 @@ _PARQUET_SUFFIXES: Final = (".parquet", ".pq")
 _EXCEL_SUFFIXES: Final = (".xlsx", ".xlsm")
 _OTHER_SPREADSHEETS: Final = (".xls", ".xlsb", ".ods", ".numbers")
 # The suffixes that pandas infers a compression from, with pandas' names for them.
-_COMPRESSIONS: Final = {
+_Compression = Literal["gzip", "bz2", "xz", "zip", "zstd", "tar"]  # pandas' names
+_COMPRESSIONS: Final[dict[str, _Compression]] = {
     ".gz": "gzip",
     ".bz2": "bz2",
     ".xz": "xz",
@@ -84,6 +92,59 @@ _DECOMPRESSION_ERRORS: Final = (
     zipfile.BadZipFile,
     tarfile.TarError,
 )
+# What openpyxl raises, beyond ValueError and OSError, for a file that is not a sound .xlsx workbook:
+# not a zip archive, or an encrypted one (RuntimeError) or one of a zip version or method that Python
+# cannot read (NotImplementedError); a missing part (KeyError); XML that does not parse (SyntaxError: the
+# parse errors of ElementTree and lxml), or that parses into attributes or references the workbook's
+# model does not know (TypeError: an unexpected keyword; IndexError: a shared string that is not there).
+_WORKBOOK_ERRORS: Final = (
+    zipfile.BadZipFile,
+    RuntimeError,
+    NotImplementedError,
+    KeyError,
+    SyntaxError,
+    TypeError,
+    IndexError,
+)
+# What pyarrow's conversion to pandas raises when the pandas metadata stored in a parquet file (its index
+# and dtypes) is damaged; the data themselves are then read fine, but not the way pandas wrote them.
+_PANDAS_METADATA_ERRORS: Final = (KeyError, TypeError, IndexError, AttributeError)
+# The first bytes of the binary formats that turn up under another format's name: what each is, what to
+# do, and, for a compressed stream, pandas' name of its compression (standard input is read by these).
+_MAGIC: Final[tuple[tuple[bytes, str, str, _Compression | None], ...]] = (
+    (b"PAR1", "a parquet file", "rename it to .parquet", None),
+    (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+        "an old .xls workbook or a password-protected workbook",
+        "save it from Excel as .xlsx without a password, or as CSV",
+        None,
+    ),
+    (
+        b"PK\x03\x04",
+        "a zip archive",
+        "rename it to .xlsx if it is a workbook, or to .csv.zip if it holds one CSV file",
+        None,
+    ),
+    (b"PK\x05\x06", "an empty zip archive", "give the file that holds the transactions", None),
+    (b"\x1f\x8b", "gzip-compressed data", "add .gz to its name if it holds CSV text", "gzip"),
+    (b"BZh", "bzip2-compressed data", "add .bz2 to its name if it holds CSV text", "bz2"),
+    (b"\xfd7zXZ\x00", "xz-compressed data", "add .xz to its name if it holds CSV text", "xz"),
+    (
+        b"\x28\xb5\x2f\xfd",
+        "zstd-compressed data",
+        "add .zst to its name if it holds CSV text",
+        "zstd",
+    ),
+)
+# The bytes that text never holds: the control characters but tab and the line breaks.
+_CONTROL_BYTES: Final = bytes([*range(0x09), *range(0x0E, 0x20)])
+_STDIN: Final = "standard input"
+_EXIT_STATUS: Final = """exit status:
+  0  the KPIs were computed and every --fail-under floor is met
+  1  a KPI is under its --fail-under floor, or undefined, in at least one group
+     (and nothing else: a broken input is never 1)
+  2  bad options, or a file that cannot be read or used: one line on stderr
+     (retention: error: ...), never a traceback"""
 
 
 class _UsageError(Exception):
@@ -140,7 +201,7 @@ def _first_line(error: BaseException) -> str:
 # --------------------------------------------------------------------------------------------- reading
 
 
-def _kind_of(file: Path) -> tuple[str, str | None]:
+def _kind_of(file: Path) -> tuple[str, _Compression | None]:
     """Return the format suffix of a file and the compression its name announces, as pandas infers it."""
     suffixes = [s.lower() for s in file.suffixes]
     compression = None
@@ -150,6 +211,88 @@ def _kind_of(file: Path) -> tuple[str, str | None]:
             compression = "tar"  # .tar.gz, .tar.bz2, .tar.xz
             suffixes.pop()
     return (suffixes[-1] if suffixes else ""), compression
+
+
+def _check_regular_file(path: str) -> None:
+    """Refuse, before opening it, anything but a regular file (or a link to one).
+
+    Opening a named pipe (FIFO) without a writer waits forever, and a device can be read forever; a folder
+    cannot be read at all. Checked with ``stat``, which opens nothing.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    # ValueError: a NUL in the path, which no file's name holds
+    except (FileNotFoundError, NotADirectoryError, ValueError) as e:
+        msg = f"no such file: {path}"
+        raise _ReadError(msg) from e
+    except OSError as e:  # a folder on the way that cannot be searched, a loop of links, ...
+        msg = f"cannot read {path}: {e.strerror or _first_line(e)}"
+        raise _ReadError(msg) from e
+    if stat.S_ISDIR(mode):
+        msg = f"{path} is a folder; give a CSV, parquet or Excel file"
+        raise _ReadError(msg)
+    if not stat.S_ISREG(mode):
+        example = ""
+        if stat.S_ISFIFO(mode):
+            kind = "a named pipe (FIFO)"
+            example = f" (e.g. cat {path} | retention kpis -)"
+        elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+            kind = "a device"
+        elif stat.S_ISSOCK(mode):
+            kind = "a socket"
+        else:
+            kind = "a special file"
+        msg = f"cannot read {path}: it is {kind}, not a regular file. Give a file, or pipe CSV text into standard input with -{example}"
+        raise _ReadError(msg)
+
+
+def _is_system_error(error: BaseException) -> bool:
+    """Return whether an error is the system's (a permission, a disk), not a reader's verdict on a file.
+
+    pyarrow and openpyxl raise OSErrors without an error number for files they cannot make sense of.
+    """
+    return isinstance(error, OSError) and error.errno is not None
+
+
+def _is_text(head: bytes) -> bool:
+    """Return whether the first bytes of a file hold no control bytes other than tab and line breaks."""
+    return len(head.translate(None, _CONTROL_BYTES)) == len(head)
+
+
+def _binary_kind(head: bytes) -> tuple[str, str, _Compression | None] | None:
+    r"""Recognise a binary format by its first bytes: return what it is, what to do, and its compression.
+
+    The compression is pandas' name for it, or None for a format that is not a compressed stream. The
+    magic bytes ``PAR1`` and ``BZh`` could begin a line of text, so a head without control bytes is text.
+
+    Examples
+    --------
+    >>> _binary_kind(b"PAR1\x15\x04\x15")[0]
+    'a parquet file'
+    >>> _binary_kind(b"\x1f\x8b\x08\x00")[2]
+    'gzip'
+    >>> _binary_kind(b"PAR1,date,amount\n") is None
+    True
+    """
+    if _is_text(head):
+        return None
+    for magic, what, fix, compression in _MAGIC:
+        if head.startswith(magic):
+            if magic == b"PK\x03\x04" and b"xl/" in head:
+                return "an Excel workbook", "rename it to .xlsx", None
+            return what, fix, compression
+    return None
+
+
+def _not_a(head: bytes, expected: str) -> str:
+    """Say what a file that is not ``expected`` holds instead, and what to do: the end of a message."""
+    found = _binary_kind(head)
+    if found is not None:
+        what, fix, _ = found
+        return f"it is not {expected} but {what}; {fix}"
+    if _is_text(head):
+        return f"it is not {expected} but text; if it is CSV, rename it to .csv"
+    return f"it is not {expected}, nor a format the command knows: the file is damaged or of another kind"
 
 
 @contextmanager
@@ -175,18 +318,26 @@ def _reading(path: str, what: str, encoding: str | None = None) -> Iterator[None
         raise _ReadError(msg) from e
 
 
-def _head(file: Path, compression: str | None) -> tuple[bytes, bool]:
+def _open(source: Path | bytes) -> BinaryIO:
+    """Open a file, or the bytes read from standard input, for reading bytes."""
+    return io.BytesIO(source) if isinstance(source, bytes) else source.open("rb")
+
+
+def _head(source: Path | bytes, name: str, compression: _Compression | None) -> tuple[bytes, bool]:
     """Return the first bytes of a file, decompressed, and whether that is all of it."""
     size = _SAMPLE_BYTES + 1
     # Opening is one step (a missing permission is an OSError of its own), decompressing another.
-    with file.open("rb") as raw:
+    with _open(source) as raw:
         if compression is None:
             data = raw.read(size)
         else:
             try:
-                data = _decompressed_head(raw, compression, size)
+                data = _decompressed_head(raw, name, compression, size)
             except (OSError, *_DECOMPRESSION_ERRORS) as e:
-                msg = f"cannot read {file}: the compressed file is damaged ({_first_line(e)})"
+                msg = f"cannot read {name}: the compressed file is damaged ({_first_line(e)})"
+                raise _ReadError(msg) from e
+            except NotImplementedError as e:  # zipfile's word for a zip version or method it lacks
+                msg = f"cannot read {name}: the zip archive uses a version or compression method that Python cannot read ({_first_line(e)}); extract its file and give that, or zip it again"
                 raise _ReadError(msg) from e
     return data[:_SAMPLE_BYTES], len(data) <= _SAMPLE_BYTES
 
@@ -195,7 +346,7 @@ class _Stream(Protocol):
     def read(self, size: int = ..., /) -> bytes: ...
 
 
-def _decompressed_head(raw: BinaryIO, compression: str, size: int) -> bytes:
+def _decompressed_head(raw: BinaryIO, name: str, compression: _Compression, size: int) -> bytes:
     with ExitStack() as stack:
         stream: _Stream | None = None
         if compression == "gzip":
@@ -206,8 +357,12 @@ def _decompressed_head(raw: BinaryIO, compression: str, size: int) -> bytes:
             stream = stack.enter_context(lzma.LZMAFile(raw, "rb"))
         elif compression == "zip":
             archive = stack.enter_context(zipfile.ZipFile(raw))
-            names = [n for n in archive.namelist() if not n.endswith("/")]
-            stream = stack.enter_context(archive.open(names[0])) if names else None
+            members = [m for m in archive.infolist() if not m.is_dir()]
+            if members and members[0].flag_bits & 0x1:
+                # zipfile would ask for a password (RuntimeError): say so, and what to do.
+                msg = f"cannot read {name}: the zip archive is encrypted (password-protected); extract {members[0].filename} from it and give that file"
+                raise _ReadError(msg)
+            stream = stack.enter_context(archive.open(members[0])) if members else None
         elif compression == "tar":
             tar = stack.enter_context(tarfile.open(fileobj=raw, mode="r:*"))
             member = next((m for m in tar if m.isfile()), None)
@@ -265,17 +420,21 @@ def _sniff_separator(lines: Sequence[str], decimal: str) -> str:
 
 
 def _read_csv(
-    file: Path,
-    path: str,
-    compression: str | None,
+    source: Path | bytes,
+    name: str,
+    compression: _Compression | None,
     columns: _Columns,
     *,
     sep: str | None,
     decimal: str,
     encoding: str | None,
 ) -> pd.DataFrame:
-    with _reading(path, "CSV", encoding):
-        head, whole = _head(file, compression)
+    with _reading(name, "CSV", encoding):
+        head, whole = _head(source, name, compression)
+        if compression is None and (found := _binary_kind(head)) is not None:
+            what, fix, _ = found
+            msg = f"cannot read {name}: it is not CSV text but {what}; {fix}"
+            raise _ReadError(msg)
         codec = _encoding(encoding, head)
         text = codecs.getincrementaldecoder(codec)().decode(head, final=whole)
     lines = text.splitlines()
@@ -283,11 +442,11 @@ def _read_csv(
         lines.pop()  # the sample may end in the middle of a line
     lines = lines[:_SAMPLE_LINES]
     if not any(line.strip() for line in lines):
-        msg = f"cannot read {path}: the file is empty (no header line)"
+        msg = f"cannot read {name}: the file is empty (no header line)"
         raise _ReadError(msg)
     if "\x00" in text:
-        name = "utf-8" if codec == "utf-8-sig" else codec
-        msg = f"cannot read {path}: it is not {name} text (it holds NUL characters: a binary file, or UTF-16 text without a byte-order mark, which --encoding utf-16 reads)"
+        codec_name = "utf-8" if codec == "utf-8-sig" else codec
+        msg = f"cannot read {name}: it is not {codec_name} text (it holds NUL characters: a binary file, or UTF-16 text without a byte-order mark, which --encoding utf-16 reads)"
         raise _ReadError(msg)
     if sep is None:
         sep = _sniff_separator(lines, decimal)
@@ -295,20 +454,33 @@ def _read_csv(
         msg = f"--sep and --decimal cannot both be {sep!r}"
         raise _UsageError(msg)
     shown = "tab" if sep == "\t" else repr(sep)
-    with _reading(path, f"CSV with separator {shown}", encoding):
+    with _reading(name, f"CSV with separator {shown}", encoding):
         # Every column is read, so that the parser checks that each row has as many fields as the header
         # (with usecols it would not). Dates stay text: the library's one schema check parses and
         # validates them. The whole file is typed at once (low_memory=False), so that a column cannot
         # come out half numbers and half text, as order ids like 489434 and C489449 would.
         return pd.read_csv(
-            file,
+            source if isinstance(source, Path) else io.BytesIO(source),
             sep=sep,
             decimal=decimal,
             encoding=codec,
-            compression="infer",
+            # A file's compression is inferred from its name, as _kind_of does; standard input's was
+            # recognised from its first bytes.
+            compression="infer" if isinstance(source, Path) else compression,
             dtype={columns.date: str},
             low_memory=False,
         )
+
+
+def _file_ends(file: Path, path: str, what: str) -> tuple[bytes, bytes]:
+    """Return the first bytes of a file and its last four (empty when the file is shorter than eight)."""
+    with _reading(path, what), file.open("rb") as raw:
+        head = raw.read(_SAMPLE_BYTES)
+        tail = b""
+        if len(head) >= 8:
+            raw.seek(-4, os.SEEK_END)
+            tail = raw.read(4)
+    return head, tail
 
 
 def _read_parquet(file: Path, path: str, columns: _Columns) -> pd.DataFrame:
@@ -319,12 +491,37 @@ def _read_parquet(file: Path, path: str, columns: _Columns) -> pd.DataFrame:
     except ImportError as e:
         msg = "reading parquet needs pyarrow: pip install 'retention-metrics[parquet]'"
         raise MissingDependencyError(msg) from e
+    # A parquet file begins and ends with PAR1 (PARE: an encrypted footer, which pyarrow names itself).
+    head, tail = _file_ends(file, path, "parquet")
+    if not head:
+        msg = f"cannot read {path} as parquet: the file is empty (0 bytes)"
+        raise _ReadError(msg)
+    if not head.startswith(b"PAR1"):
+        msg = f"cannot read {path} as parquet: {_not_a(head, 'a parquet file')}"
+        raise _ReadError(msg)
+    if tail not in (b"PAR1", b"PARE"):
+        msg = f"cannot read {path} as parquet: the file is truncated or damaged (it begins as parquet but does not end with the parquet marker PAR1); copy or write it again"
+        raise _ReadError(msg)
     with _reading(path, "parquet"):
         try:
-            names = pq.read_schema(file).names
-            return pd.read_parquet(file, engine="pyarrow", columns=columns.to_read(names))
-        except pyarrow.ArrowException as e:  # ArrowInvalid, ArrowNotImplementedError, ...
-            raise ValueError(_first_line(e)) from e
+            schema = pq.read_schema(file)
+            try:
+                return pd.read_parquet(
+                    file, engine="pyarrow", columns=columns.to_read(schema.names)
+                )
+            except pyarrow.ArrowException:
+                raise  # ArrowKeyError and ArrowTypeError are KeyError and TypeError too
+            except _PANDAS_METADATA_ERRORS as e:
+                if b"pandas" not in (schema.metadata or {}):
+                    raise  # not the metadata's doing: a fault to see, not to reword
+                msg = f"cannot read {path} as parquet: the pandas metadata stored in it (the index and dtypes of the frame it was written from) is damaged ({type(e).__name__}: {_first_line(e)}); write the file again"
+                raise _ReadError(msg) from e
+        # ArrowInvalid, ArrowNotImplementedError, ...; and pyarrow's OSErrors for damaged files
+        except (pyarrow.ArrowException, OSError) as e:
+            if _is_system_error(e):
+                raise  # said as it is: a permission, a disk
+            msg = f"{_first_line(e)}; the file is damaged, or holds what pyarrow cannot read: write it again, or export the data as CSV"
+            raise ValueError(msg) from e
 
 
 def _read_excel(file: Path, path: str) -> pd.DataFrame:
@@ -336,15 +533,49 @@ def _read_excel(file: Path, path: str) -> pd.DataFrame:
     except ImportError as e:
         msg = "reading Excel workbooks needs openpyxl: pip install 'retention-metrics[excel]'"
         raise MissingDependencyError(msg) from e
+    head, _ = _file_ends(file, path, "an Excel workbook")
+    if not head:
+        msg = f"cannot read {path} as an Excel workbook: the file is empty (0 bytes)"
+        raise _ReadError(msg)
+    if not head.startswith(b"PK"):  # an .xlsx workbook is a zip archive
+        msg = f"cannot read {path} as an Excel workbook: {_not_a(head, 'an .xlsx workbook')}"
+        raise _ReadError(msg)
     with _reading(path, "an Excel workbook"), warnings.catch_warnings():
         # openpyxl warns about styles and data validation it does not read; none of it matters here.
         warnings.filterwarnings("ignore", category=UserWarning, module="openpyxl")
         try:
             return pd.read_excel(file, sheet_name=0, engine="openpyxl")
-        except (zipfile.BadZipFile, KeyError, SyntaxError, exceptions.InvalidFileException) as e:
-            # Not a zip archive, a zip archive without the parts of a workbook, or parts that are not
-            # XML (ElementTree's and lxml's parse errors are SyntaxErrors).
-            raise ValueError(f"not an .xlsx workbook ({_first_line(e)})") from e
+        except (
+            ValueError,
+            OSError,
+            *_WORKBOOK_ERRORS,
+            exceptions.InvalidFileException,
+        ) as e:
+            if _is_system_error(e):
+                raise  # said as it is: a permission, a disk
+            msg = f"the workbook is damaged, or not an .xlsx workbook ({_first_line(e)}); open it in Excel and save it again as .xlsx, or as CSV"
+            raise ValueError(msg) from e
+
+
+def _read_stdin() -> tuple[bytes, _Compression | None]:
+    """Read all of standard input; return it and the compression that its first bytes announce."""
+    stream = sys.stdin
+    if stream is None:
+        msg = "cannot read standard input (-): there is none; give a file's path"
+        raise _ReadError(msg)
+    if stream.isatty():
+        # Waiting for someone to type a transaction log is never what was meant.
+        msg = "cannot read standard input (-): it is a terminal, not data; pipe CSV text into it (retention kpis - < orders.csv) or give a file's path"
+        raise _ReadError(msg)
+    data = stream.buffer.read()
+    found = _binary_kind(data[:_SAMPLE_BYTES])
+    if found is None:
+        return data, None
+    what, _, compression = found
+    if compression is None:
+        msg = f"cannot read standard input (-): it is {what}, not CSV text; - reads CSV text (plain, gzip, bzip2, xz or zstd): give the file's path instead"
+        raise _ReadError(msg)
+    return data, compression
 
 
 def _read_table(
@@ -355,13 +586,30 @@ def _read_table(
     decimal: str,
     encoding: str | None,
 ) -> _Table:
+    if path == "-":
+        data, compression = _read_stdin()
+        frame = _read_csv(
+            data, _STDIN, compression, columns, sep=sep, decimal=decimal, encoding=encoding
+        )
+        table, path = _Table(frame, "line", 2), _STDIN
+    else:
+        table = _read_file(path, columns, sep=sep, decimal=decimal, encoding=encoding)
+    if table.frame.shape[1] == 0:
+        msg = f"cannot read {path}: the file has no columns"
+        raise _ReadError(msg)
+    return table
+
+
+def _read_file(
+    path: str,
+    columns: _Columns,
+    *,
+    sep: str | None,
+    decimal: str,
+    encoding: str | None,
+) -> _Table:
+    _check_regular_file(path)
     file = Path(path)
-    if not file.exists():
-        msg = f"no such file: {path}"
-        raise _ReadError(msg)
-    if file.is_dir():
-        msg = f"{path} is a folder; give a CSV, parquet or Excel file"
-        raise _ReadError(msg)
     suffix, compression = _kind_of(file)
     if suffix in _PARQUET_SUFFIXES + _EXCEL_SUFFIXES and compression is not None:
         msg = (
@@ -372,18 +620,11 @@ def _read_table(
         msg = f"cannot read {path}: {suffix} workbooks are not supported; save it as .xlsx or CSV"
         raise _ReadError(msg)
     if suffix in _PARQUET_SUFFIXES:
-        table = _Table(_read_parquet(file, path, columns), "row", 1)
-    elif suffix in _EXCEL_SUFFIXES:
-        table = _Table(_read_excel(file, path), "row", 2)  # row 1 of the sheet is the header
-    else:
-        frame = _read_csv(
-            file, path, compression, columns, sep=sep, decimal=decimal, encoding=encoding
-        )
-        table = _Table(frame, "line", 2)  # line 1 is the header
-    if table.frame.shape[1] == 0:
-        msg = f"cannot read {path}: the file has no columns"
-        raise _ReadError(msg)
-    return table
+        return _Table(_read_parquet(file, path, columns), "row", 1)
+    if suffix in _EXCEL_SUFFIXES:
+        return _Table(_read_excel(file, path), "row", 2)  # row 1 of the sheet is the header
+    frame = _read_csv(file, path, compression, columns, sep=sep, decimal=decimal, encoding=encoding)
+    return _Table(frame, "line", 2)  # line 1 is the header
 
 
 def _separator(value: str | None) -> str | None:
@@ -477,6 +718,20 @@ def _last_purchase(tx: pd.DataFrame, date: str, amount: str) -> pd.Timestamp | N
 
 
 def _floors(items: Sequence[str]) -> dict[str, float]:
+    """Read the ``--fail-under NAME=VALUE`` floors: a KPI name and a finite number each.
+
+    A floor of NaN could never be missed (no comparison with NaN is true) and one of infinity never met
+    (or, at minus infinity, never missed), so the check would be a no-op or always fail: refused.
+
+    Examples
+    --------
+    >>> _floors(["crr=0.4", " customers = 1e3"])
+    {'crr': 0.4, 'customers': 1000.0}
+    >>> _floors(["crr=nan"])
+    Traceback (most recent call last):
+    ...
+    retention.cli._UsageError: --fail-under 'crr=nan': the floor must be a finite number, and nan is not one (no KPI is ever under nan, so the check could never fail). Give a number, e.g. --fail-under crr=0.5.
+    """
     floors: dict[str, float] = {}
     for item in items:
         name, sep, value = item.partition("=")
@@ -486,10 +741,20 @@ def _floors(items: Sequence[str]) -> dict[str, float]:
             msg = f"--fail-under takes NAME=VALUE with NAME one of: {known}. Got {item!r}."
             raise _UsageError(msg)
         try:
-            floors[name] = float(value)
+            floor = float(value)
         except ValueError as e:
             msg = f"--fail-under {item!r}: {value!r} is not a number"
             raise _UsageError(msg) from e
+        if not math.isfinite(floor):
+            if math.isnan(floor):
+                why = "no KPI is ever under nan, so the check could never fail"
+            elif floor > 0:
+                why = "no KPI reaches it, so the check would always fail"
+            else:
+                why = "every KPI is above it, so the check could never fail"
+            msg = f"--fail-under {item!r}: the floor must be a finite number, and {value.strip()} is not one ({why}). Give a number, e.g. --fail-under {name}=0.5."
+            raise _UsageError(msg)
+        floors[name] = floor
     return floors
 
 
@@ -606,10 +871,20 @@ class _Lines:
 # ----------------------------------------------------------------------------------------- command
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line on stderr, as every other error of the command."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print ``message`` on one line, with where to find the usage, and exit with status 2."""
+        self.exit(2, f"retention: error: {_one_line(message)}; see {self.prog} --help\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="retention",
         description="Customer-retention metrics from a transaction log (CSV, parquet or Excel).",
+        epilog=_EXIT_STATUS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -617,16 +892,18 @@ def _parser() -> argparse.ArgumentParser:
         "kpis",
         help="print the retention KPIs of a transaction file",
         description=(
-            "Print the retention KPIs of a transaction file: one row per purchase (or order line) with a "
-            "customer id, a date and an amount. Exit status 1 when a KPI is under its --fail-under floor, "
-            "2 on bad input."
+            "Print the retention KPIs of a transaction file: one row per purchase (or order\n"
+            "line) with a customer id, a date and an amount."
         ),
+        epilog=_EXIT_STATUS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     source = k.add_mutually_exclusive_group(required=True)
     source.add_argument(
         "path",
         nargs="?",
-        help="CSV file (optionally .gz, .bz2, .xz, .zip, .zst), parquet (.parquet, .pq) or .xlsx",
+        help="CSV file (optionally .gz, .bz2, .xz, .zip, .zst), parquet (.parquet, .pq) or .xlsx; "
+        "- reads CSV text from standard input",
     )
     source.add_argument("--example", action="store_true", help="use the built-in example data")
     columns = k.add_argument_group("columns")
@@ -839,7 +1116,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        The exit status: 0 success, 1 a KPI under its floor, 2 bad input.
+        The exit status: 0 when the KPIs were computed and every ``--fail-under`` floor is met; 1 when a
+        KPI is under its floor (or undefined), and for nothing else; 2 for bad options or a file that
+        cannot be read or used, with one line on stderr and no traceback. (Errors of the options that
+        argparse checks exit with status 2 too, through ``SystemExit``.)
 
     Examples
     --------
