@@ -101,12 +101,17 @@ def test_no_complete_cohort_gives_empty_counts() -> None:
     assert cohort_customers(activity(empty, empty, 0), 9, rolling=True).cells.shape == (0, 0)
 
 
-def test_grid_too_large_is_refused() -> None:
-    # 70,000 cohorts x 70,000 periods would need more than 2**31 cells.
-    customer = np.arange(70_000)
-    period = np.arange(70_000)
-    with pytest.raises(InvalidParameterError, match="too many"):
-        cohort_sums(customer, period, 70_000, 70_000, rolling=False)
+def test_grid_too_large_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 20,000 cohorts x 20,000 periods: more than 2**28 cells, refused on any machine.
+    monkeypatch.setattr("retention.errors._memory_bytes", lambda: 1 << 50)
+    customer = np.arange(20_000)
+    period = np.arange(20_000)
+    with pytest.raises(InvalidParameterError, match="more than 268,435,456 cells"):
+        cohort_sums(customer, period, 20_000, 20_000, rolling=False)
+    # Against this machine's memory first, before allocating anything.
+    monkeypatch.setattr("retention.errors._memory_bytes", lambda: 1 << 20)
+    with pytest.raises(InvalidParameterError, match="more than this machine's memory"):
+        cohort_customers(activity(customer[:200], period[:200], 200), 200, rolling=False)
 
 
 def test_retention_by_period_by_hand() -> None:

@@ -690,3 +690,8 @@ def test_survival_of_no_customers_is_undefined() -> None:
 def test_inactive_after_must_be_whole_days_in_range(inactive_after: object) -> None:
     with pytest.raises(InvalidParameterError, match="inactive_after"):
         rt.survival_curve(rt.example_transactions(), inactive_after=inactive_after)  # type: ignore[arg-type]
+
+
+def test_a_daily_table_to_the_year_9999_is_refused_before_allocating() -> None:
+    with pytest.raises(InvalidParameterError, match=r"cohorts x 2,9\d\d,\d\d\d periods.*freq='W'"):
+        rt.cohort_table(rt.example_transactions(), freq="D", observation_end="9999-12-31")

@@ -21,7 +21,7 @@ from scipy.special import ndtri
 
 from retention.core.activity import Activity, first_periods
 from retention.core.sums import group_sums
-from retention.errors import InvalidParameterError
+from retention.errors import InvalidParameterError, check_size
 
 __all__ = [
     "CohortCounts",
@@ -35,8 +35,9 @@ __all__ = [
     "step_at",
 ]
 
-_MAX_CELLS: Final = 1 << 31
-"""Refuse cohort grids larger than this many cells (16 GiB of float64) instead of exhausting memory."""
+_MAX_CELLS: Final = 1 << 28
+"""Refuse cohort grids larger than this many cells (2 GiB of float64, twenty times a daily table of ten
+years) on any machine: beyond it pandas cannot usefully lay the table out."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,11 +122,13 @@ def _grid(first: NDArray[np.int64], last_period: int, max_period: int) -> _Grid 
     rank[present] = np.arange(len(present), dtype=np.int64)
     width = max(max_period, last_period) - origin + 1
     n_rows = len(present) + 1
+    # The grid, its shares and the labelled table: about three values per cell. A fixed limit too, so
+    # that a table pandas cannot lay out (millions of period columns) is refused on any machine.
+    fix = "Use a longer period (freq='W', 'M', 'Q') or an earlier observation_end."
+    what = f"the cohort table's {n_rows:,} cohorts x {width:,} periods"
+    check_size(n_rows * width, itemsize=24, what=what, fix=fix, func="cohort_table")
     if n_rows * width > _MAX_CELLS:
-        msg = (
-            f"The cohort table would have {n_rows} cohorts x {width} periods, too many to hold in memory. "
-            "Use a longer period (freq='W', 'M', 'Q') or a shorter observation window."
-        )
+        msg = f"cohort_table: {what} are more than {_MAX_CELLS:,} cells. {fix}"
         raise InvalidParameterError(msg)
     base = rank[offset] * width - first
     return _Grid(present + origin, kept[present], base, width, n_rows)
