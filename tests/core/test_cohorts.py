@@ -109,7 +109,7 @@ def test_grid_too_large_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(InvalidParameterError, match="more than 268,435,456 cells"):
         cohort_sums(customer, period, 20_000, 20_000, rolling=False)
     # Against this machine's memory first, before allocating anything.
-    monkeypatch.setattr("retention.errors._memory_bytes", lambda: 1 << 20)
+    monkeypatch.setattr("retention.errors._memory_bytes", lambda: 1 << 16)
     with pytest.raises(InvalidParameterError, match="more than this machine's memory"):
         cohort_customers(activity(customer[:200], period[:200], 200), 200, rolling=False)
 
