@@ -800,3 +800,12 @@ def test_abc_xyz_matrix_by_group_equals_each_group_alone_to_the_last_bit() -> No
     for team in ("a", "b"):
         alone = rt.abc_xyz_matrix(tx[tx["team"] == team], observation_end=end)
         np.testing.assert_array_equal(grouped.xs(team, level="team").to_numpy(), alone.to_numpy())
+
+
+def test_ragged_lists_are_refused_with_a_clear_error() -> None:
+    with pytest.raises(
+        ColumnTypeError, match=r"rows differ in length\. Pad the short rows with NaN"
+    ):
+        rt.xyz([[1.0, 2.0], [1.0]])
+    with pytest.raises(ColumnTypeError, match="one per customer; it holds nested lists"):
+        rt.abc([1.0, [2.0, 3.0]])  # type: ignore[list-item]

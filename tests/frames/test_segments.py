@@ -1155,3 +1155,19 @@ def test_row_order_changes_no_bit_with_cancelling_mixed_amounts(
     shuffled = tx.sample(frac=1.0, random_state=random.randint(0, 2**31))
     for function in (rt.rfm_scores, rt.customer_features):
         pd.testing.assert_frame_equal(function(shuffled), function(tx), check_exact=True)
+
+
+@pytest.mark.parametrize("column", ["days_since_last_purchase", "orders"])
+def test_working_segments_refuse_missing_values_instead_of_guessing(column: str) -> None:
+    # A missing recency used to fail the "inactive" rule and make everyone "new" or "loyal".
+    features = rt.customer_features(rt.example_transactions())
+    features[column] = features[column].astype(float)
+    features.iloc[3, features.columns.get_loc(column)] = np.nan
+    with pytest.raises(InvalidValueError, match=rf"'{column}', which has missing values for 1"):
+        rt.working_segments(features)
+
+
+def test_segment_conditions_refuse_missing_values() -> None:
+    features = pd.DataFrame({"orders": [1.0, np.nan, 3.0]}, index=["a", "b", "c"])
+    with pytest.raises(InvalidValueError, match="the first 'b'"):
+        rt.segment(features, [("many", "orders >= 2")])

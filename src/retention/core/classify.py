@@ -115,8 +115,16 @@ def _first_bad(mask: NDArray[np.bool_], values: NDArray[np.generic]) -> str:
 
 def _numbers(values: ArrayLike, name: str, func: str, ndim: int) -> NDArray[np.float64]:
     """Return ``values`` as a float array of ``ndim`` dimensions; refuse text, booleans and infinities."""
-    raw = np.asarray(values)
     head = f"The {name!r} argument of {func}"
+    try:
+        raw = np.asarray(values)
+    except ValueError as e:  # ragged nested lists
+        msg = (
+            f"{head} must be a flat list of numbers, one per customer; it holds nested lists."
+            if ndim == 1
+            else f"{head} must be a rectangular array of numbers, one row per customer; its rows differ in length. Pad the short rows with NaN (a period not observed)."
+        )
+        raise ColumnTypeError(msg) from e
     if raw.dtype.kind not in "iuf":
         msg = f"{head} must hold numbers; it has dtype {raw.dtype}. Convert it with .astype(float)."
         raise ColumnTypeError(msg)

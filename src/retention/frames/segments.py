@@ -933,6 +933,19 @@ def _as_mask(value: Any, features: pd.DataFrame, context: str) -> NDArray[np.boo
     raise ColumnTypeError(msg)
 
 
+def _refuse_missing(col: pd.Series, name: str, context: str) -> None:
+    """Refuse missing values in a column a condition reads: the condition would be neither true nor false."""
+    missing = col.isna().to_numpy()
+    if missing.any():
+        first = col.index[int(np.flatnonzero(missing)[0])]
+        msg = (
+            f"{context} reads the column {name!r}, which has missing values for {int(missing.sum())} "
+            f"customer(s), the first {plain_value(first)!r}: the condition would be neither true nor "
+            "false for them (and they would fall through to a later rule). Fill them or drop those rows."
+        )
+        raise InvalidValueError(msg)
+
+
 def _lookup(features: pd.DataFrame, label: str) -> Callable[[str], Any]:
     def column(name: str) -> Any:
         col: Any = features[name]
@@ -1042,6 +1055,7 @@ def segment(
                         list(features.columns),
                         f"Fix the condition {cond!r} of rule {label!r}.",
                     )
+                _refuse_missing(_lookup(features, label)(name), name, context)
             parsed.append(checked)
         else:
             parsed.append(None)
