@@ -809,3 +809,13 @@ def test_ragged_lists_are_refused_with_a_clear_error() -> None:
         rt.xyz([[1.0, 2.0], [1.0]])
     with pytest.raises(ColumnTypeError, match="one per customer; it holds nested lists"):
         rt.abc([1.0, [2.0, 3.0]])  # type: ignore[list-item]
+
+
+def test_matrix_names_itself_and_the_nearest_option() -> None:
+    tx = rt.example_transactions()
+    with pytest.raises(InvalidParameterError, match="abc_xyz_matrix got an unknown option 'bogus'"):
+        rt.abc_xyz_matrix(tx, bogus=1)
+    with pytest.raises(InvalidParameterError, match="Did you mean 'freq'"):
+        rt.abc_xyz_matrix(tx, frq="M")
+    with pytest.raises(InvalidParameterError, match="'freq' parameter of abc_xyz_matrix"):
+        rt.abc_xyz_matrix(tx, freq="X")

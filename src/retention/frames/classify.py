@@ -10,6 +10,8 @@ table once with :func:`~retention.frames.schema.read_transactions`, reduces it t
 
 from __future__ import annotations
 
+import difflib
+import inspect
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final, overload
@@ -480,7 +482,44 @@ def abc_xyz(
     1                2  0.0
     2                2  0.0
     """
-    func = "abc_xyz"
+    return _classify(
+        tx,
+        func="abc_xyz",
+        freq=freq,
+        value=value,
+        thresholds_abc=thresholds_abc,
+        thresholds_xyz=thresholds_xyz,
+        abc_method=abc_method,
+        min_periods=min_periods,
+        customer_id=customer_id,
+        date=date,
+        amount=amount,
+        order_id=order_id,
+        observation_end=observation_end,
+        returns=returns,
+        by=by,
+    )
+
+
+def _classify(
+    tx: pd.DataFrame,
+    *,
+    func: str,
+    freq: str = "M",
+    value: str = "amount",
+    thresholds_abc: Sequence[float] | None = None,
+    thresholds_xyz: Sequence[float] = (0.1, 0.25),
+    abc_method: str = "cumulative",
+    min_periods: int = 2,
+    customer_id: Any = "customer_id",
+    date: Any = "date",
+    amount: Any = "amount",
+    order_id: Any = None,
+    observation_end: object = None,
+    returns: str = "net",
+    by: object = None,
+) -> pd.DataFrame:
+    """:func:`abc_xyz` on behalf of ``func`` (the public function named in messages)."""
     freq = check_freq(freq, func)
     value = check_option("value", value, _VALUES, func)
     limits = abc_thresholds(thresholds_abc, abc_method, func=func, name="thresholds_abc")
@@ -501,7 +540,7 @@ def abc_xyz(
         amount_required=value == "amount",
         func=func,
     )
-    options = _Options(freq, value, limits, abc_method, xyz_limits, min_periods)
+    options = _Options(freq, value, limits, abc_method, xyz_limits, min_periods, func)
     result = breakdown(t, lambda part: abc_xyz_of(part, options), name=func)
     assert isinstance(result, pd.DataFrame)  # a frame per group gives a frame
     return result
@@ -517,6 +556,7 @@ class _Options:
     abc_method: str
     xyz_limits: tuple[float, float]
     min_periods: int
+    func: str = "abc_xyz"  # the public function named in messages
 
 
 def _customer_values(
@@ -526,7 +566,7 @@ def _customer_values(
 
     Each depends on the customer's own rows alone, so a breakdown's parts take slices of the whole table's.
     """
-    func = "abc_xyz"
+    func = options.func
     n = t.n_customers
     totals, customer, periods, amounts = _values(t, options)
     if t.end_day is not None and n > 0:
@@ -563,7 +603,7 @@ def _values(
         first = int(np.flatnonzero(negative)[0])
         count = int(negative.sum())
         msg = (
-            f"abc_xyz needs a non-negative value per customer, but {count} customer(s) have a negative "
+            f"{options.func} needs a non-negative value per customer, but {count} customer(s) have a negative "
             f"revenue net of returns (returns exceeding purchases), e.g. customer "
             f"{plain_value(t.customer_ids[first])!r} ({float(totals[first]):g}). Pass returns='drop' to "
             "ignore returns, or value='orders' to count orders."
@@ -574,7 +614,7 @@ def _values(
 
 def abc_xyz_of(t: Transactions, options: _Options) -> pd.DataFrame:
     """:func:`abc_xyz` of a table already read (options already checked)."""
-    func = "abc_xyz"
+    func = options.func
     key = ("abc_xyz", options.freq, options.value, options.min_periods)
     totals, cv, counted = t.per_customer(key, lambda whole: _customer_values(whole, options))
     abc, share, cumulative = abc_table(
@@ -595,6 +635,17 @@ def abc_xyz_of(t: Transactions, options: _Options) -> pd.DataFrame:
         },
         index=t.customer_ids,
     )
+
+
+def _check_option_names(options: dict[str, Any], func: str) -> None:
+    """Refuse options that :func:`abc_xyz` does not take, naming ``func`` and the nearest option."""
+    known = [name for name in inspect.signature(abc_xyz).parameters if name != "tx"]
+    for name in options:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            msg = f"{func} got an unknown option {name!r}.{hint} It takes the options of abc_xyz: {', '.join(known)}."
+            raise InvalidParameterError(msg)
 
 
 def _result_codes(result: pd.DataFrame, column: str, labels: tuple[str, ...]) -> NDArray[np.int64]:
@@ -742,7 +793,8 @@ def abc_xyz_matrix(data: pd.DataFrame, **options: Any) -> pd.DataFrame:
             raise InvalidParameterError(msg)
         result = data
     else:
-        result = abc_xyz(data, **options)
+        _check_option_names(options, func)
+        result = _classify(data, func=func, **options)
     abc = _result_codes(result, "abc", ABC_LABELS)
     xyz = _result_codes(result, "xyz", XYZ_LABELS)
     group, groups = _result_groups(result)

@@ -1491,6 +1491,9 @@ def read_transactions(
     *purchase* day.
     """
     tx = _check_table(tx, returns, func)
+    if amount is None and amount_required:
+        msg = f"The 'amount' parameter of {func} must name the amount column: {func} sums money. Got None. Pass amount='amount' (the default) or the name of your amount column."
+        raise InvalidParameterError(msg)
     cust_col = _column(tx, customer_id, "customer_id")
     date_col = _column(tx, date, "date")
     if (
