@@ -765,9 +765,11 @@ class Transactions:
 
     def _group_sizes(self) -> NDArray[np.int64]:
         if "sizes" not in self._cache:
-            assert self.groups is not None  # only tables read with by= are split
-            rows = np.bincount(self._row_groups(self.customer), minlength=len(self.groups.labels))
-            self._cache["sizes"] = rows.astype(np.int64, copy=False)
+            # Purchases per customer, added over each group's range of codes (codes are group-major).
+            per_customer = np.bincount(self.customer, minlength=self.n_customers)
+            added = np.concatenate([[0], np.cumsum(per_customer, dtype=np.int64)])
+            bounds = self._bounds()
+            self._cache["sizes"] = added[bounds[1:]] - added[bounds[:-1]]
         sizes: NDArray[np.int64] = self._cache["sizes"]
         return sizes
 
