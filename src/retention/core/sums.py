@@ -135,7 +135,8 @@ def group_sums(
     n_groups : int
         Number of groups.
     largest_group : int, optional
-        The number of values in the largest group, if the caller knows it (otherwise it is counted).
+        The number of values in the largest group, or a bound on it, if the caller knows one (otherwise
+        the number of values bounds it). Only speed depends on it, never the sums.
 
     Returns
     -------
@@ -176,9 +177,11 @@ def group_sums(
     if len(values) == 0:
         return total
     if largest_group is None:
-        largest_group = (
-            int(np.bincount(group, minlength=n_groups).max()) if n_groups > 1 else len(values)
-        )
+        # The number of values bounds the largest group; counting is needed only for tables of more
+        # than 2**31 - 2 values (the guard) or when the bound is too coarse for the cents (below).
+        largest_group = len(values)
+        if n_groups > 1 and largest_group >= 2**_GUARD - 1:
+            largest_group = int(np.bincount(group, minlength=n_groups).max())
     # Groups beyond 2**31 - 2 values (more than one machine holds) need a wider guard.
     guard = max(_GUARD, (largest_group + 1).bit_length())
     cents, whole = _cents(values)

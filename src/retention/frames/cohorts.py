@@ -550,14 +550,15 @@ def survival_at(
     curve : pandas.DataFrame
         A result of :func:`survival_curve` (index ``time`` in days, a ``survival`` column).
     times : int, str, timedelta, or a sequence of them
-        Times since the first purchase: an int is days; strings and timedeltas must be whole days
-        (``"30D"``, ``"13W"``; write months as days, e.g. ``"91D"``).
+        Times since the first purchase: an int is days; strings and timedeltas (numpy's too) must be
+        whole days (``"30D"``, ``"13W"``; write months as days, e.g. ``"91D"``), up to 106,751.
 
     Returns
     -------
     pandas.Series
         Named ``survival``, indexed by ``times`` as given: the value of the step function at each time,
-        i.e. the survival at the last curve time at or before it, and 1.0 before the first curve time.
+        i.e. the survival at the last curve time at or before it, and 1.0 before the first curve time;
+        NaN for a curve without customers (its survival is undefined).
         For a curve broken down by group (``survival_curve(..., by=...)``), the groups are the outer
         index level(s); ``.unstack()`` makes a table of groups by times.
 
