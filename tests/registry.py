@@ -1,8 +1,10 @@
 """The registry of public functions that read a transaction table.
 
 `tests/frames/test_common.py` runs one battery over every entry: bad input raises an error from
-`retention.errors`, the input is never modified, row order never changes the result, an empty table gives an
-empty result, one customer, huge integer ids and timezone-aware dates work; and, by capability, the shared
+`retention.errors` (among it numbers and "now"/"today" as dates, amounts beyond the bound, no amount column
+where money is needed), the input is never modified, row order never changes the result (to the last bit,
+with cancelling and mixed-magnitude amounts drawn by hypothesis), no result depends on the clock, an empty
+table gives an empty result, one customer, huge integer ids and timezone-aware dates work; and, by capability, the shared
 options: `order_id` (orders made of several rows), `returns`, `by` and the amount column. Every public
 function that reads transactions must be listed (a test checks the set against `rt.__all__`).
 """
