@@ -679,20 +679,13 @@ def _result_groups(result: pd.DataFrame) -> tuple[NDArray[np.int64], pd.Index | 
 def _group_value_sums(
     group: NDArray[np.int64], cell: NDArray[np.int64], values: NDArray[np.float64], n_groups: int
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Each group's nine cell sums (rows of 3 x 3) and total, from that group's values alone.
+    """Each group's nine cell sums (rows of 3 x 3) and total.
 
-    The exact sum picks its method from the values it adds (core.sums), so each group is summed on its
-    own: a group's matrix equals the matrix of its customers alone, to the last bit. A loop over groups.
+    An exact sum depends on the values it adds alone (core.sums), so a group's matrix equals the matrix of
+    its customers alone, to the last bit.
     """
-    order = np.argsort(group, kind="stable")
-    edges = np.concatenate([[0], np.cumsum(np.bincount(group, minlength=n_groups))])
-    sums = np.zeros((n_groups * 3, 3), dtype=np.float64)
-    totals = np.zeros(n_groups, dtype=np.float64)
-    for g in range(n_groups):
-        rows = order[edges[g] : edges[g + 1]]
-        sums[3 * g : 3 * g + 3] = group_sums(cell[rows], values[rows], 9).reshape(3, 3)
-        totals[g] = group_sums(np.zeros(len(rows), dtype=np.int64), values[rows], 1)[0]
-    return sums, totals
+    sums = group_sums(group * 9 + cell, values, n_groups * 9).reshape(n_groups * 3, 3)
+    return sums, group_sums(group, values, n_groups)
 
 
 def abc_xyz_matrix(data: pd.DataFrame, **options: Any) -> pd.DataFrame:
