@@ -638,3 +638,19 @@ def test_period_cv_does_not_depend_on_the_row_order_to_the_last_bit(
     a, b = run(rows), run(shuffled)
     np.testing.assert_array_equal(a[0], b[0])
     np.testing.assert_array_equal(a[1], b[1])
+
+
+def test_period_cv_of_a_mean_that_almost_cancels_is_infinite_not_a_warning() -> None:
+    # -1e16 + 1e-300 in one month and 1e16 in the next: a positive mean of about 1.4e-301 over 7 months
+    # against a spread of 5e15. The CV's limit is inf (class Z); no overflow warning escapes.
+    cv, periods = period_cv(
+        np.zeros(3, dtype=np.int64),
+        np.array([0, 0, 1]),
+        np.array([-1e16, 1e-300, 1e16]),
+        1,
+        last_period=6,
+        first_period=np.zeros(1, dtype=np.int64),
+    )
+    assert periods.tolist() == [7]
+    assert cv.tolist() == [np.inf]
+    assert xyz_codes(cv, thresholds=(0.1, 0.25), func="abc_xyz").tolist() == [2]

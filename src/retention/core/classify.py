@@ -621,8 +621,12 @@ def _cv(
     mean: NDArray[np.float64],
     min_periods: int,
 ) -> NDArray[np.float64]:
-    """CV from the sum of squared deviations; NaN below ``min_periods`` periods or for a mean <= 0."""
-    with np.errstate(invalid="ignore", divide="ignore"):
+    """CV from the sum of squared deviations; NaN below ``min_periods`` periods or for a mean <= 0.
+
+    A positive mean so small against the spread that the ratio exceeds the float range (purchases and
+    refunds that cancel to almost nothing) gives ``inf``: the CV's limit, and class Z.
+    """
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         cv = np.sqrt(squares / count) / mean
     defined = (count >= min_periods) & (mean > 0)
     return np.where(defined, cv, np.nan)
