@@ -1,9 +1,12 @@
 """retention: customer-retention metrics on a numpy core with a pandas adapter.
 
-Import it as ``import retention as rt``; every public function lives at the top level.
+Import it as ``import retention as rt``; every public function lives at the top level. The plots are in
+:mod:`retention.plot` (``rt.plot``, imported on first use, so that ``import retention`` needs no matplotlib).
 """
 
-from retention import errors
+from typing import TYPE_CHECKING
+
+from retention import errors, stats
 from retention.core.clv.value import clv_formula
 from retention.core.rates import crr
 from retention.datasets import (
@@ -53,6 +56,9 @@ from retention.frames.value import (
     tracking_table,
 )
 
+if TYPE_CHECKING:
+    from retention import plot as plot
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -95,6 +101,7 @@ __all__ = [
     "segment",
     "segment_history",
     "simulate_transactions",
+    "stats",
     "survival_at",
     "survival_curve",
     "time_to_second_purchase",
@@ -103,3 +110,13 @@ __all__ = [
     "working_segments",
     "xyz",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """Import :mod:`retention.plot` on first use of ``rt.plot``."""
+    if name == "plot":
+        import importlib  # noqa: PLC0415  # only when rt.plot is used
+
+        return importlib.import_module("retention.plot")
+    msg = f"module 'retention' has no attribute {name!r}"
+    raise AttributeError(msg)

@@ -1,0 +1,68 @@
+"""Plots of the library's results: one function per result, drawn with matplotlib.
+
+Each function takes a result the library already returns (a frame such as ``rt.cohort_table(tx)``, or a
+fitted model), never the transactions behind it (except ``p_alive_history``, which is about one
+customer's purchases), draws it and returns the matplotlib Axes, or the Figure when it draws one panel per
+group. Pass ``ax=`` to draw on an Axes of your own. Plots are deterministic, use the colour-blind-safe
+Okabe-Ito palette and the viridis colour map, label their axes with units and show shares in percent.
+Results broken down by ``by=`` are drawn as one line per group (curves) or one panel per group (heatmaps
+and bars).
+
+matplotlib is the ``plot`` extra: ``pip install "retention-metrics[plot]"``. ``import retention`` imports
+neither matplotlib nor this module; ``from retention import plot`` (or ``rt.plot``) imports this module but
+not matplotlib, and a plot called without matplotlib raises ``retention.errors.MissingDependencyError``.
+
+| Result | Plot |
+| --- | --- |
+| ``rt.cohort_table`` | ``cohort_heatmap``, ``retention_curves`` |
+| ``rt.retention_curve`` | ``retention_curves`` |
+| ``rt.period_retention`` | ``period_retention`` |
+| ``rt.survival_curve`` | ``survival`` |
+| a fitted ``rt.BetaGeo``, ``rt.ParetoNBD``, ... | ``frequency_recency_matrix``, ``p_alive_matrix``, ``p_alive_history`` |
+| ``rt.calibration_holdout_table`` | ``calibration_holdout`` |
+| ``rt.tracking_table`` | ``tracking`` |
+| ``rt.abc_xyz`` | ``abc_curve`` |
+| ``rt.abc_xyz_matrix`` | ``abc_xyz_matrix`` |
+| ``rt.migration_matrix`` | ``migration`` |
+| ``rt.rfm_segments`` | ``rfm_segments`` |
+
+Plots for comparisons, campaigns and forecasts follow those results.
+
+Examples
+--------
+>>> import matplotlib.pyplot as plt
+>>> import retention as rt
+>>> from retention import plot
+>>> ax = plot.survival(rt.survival_curve(rt.example_transactions()))
+>>> ax.get_ylabel()
+'share of customers still active'
+>>> plt.close(ax.figure)
+"""
+
+from __future__ import annotations
+
+from retention.plot.clv import (
+    calibration_holdout,
+    frequency_recency_matrix,
+    p_alive_history,
+    p_alive_matrix,
+    tracking,
+)
+from retention.plot.cohorts import cohort_heatmap, period_retention, retention_curves, survival
+from retention.plot.segments import abc_curve, abc_xyz_matrix, migration, rfm_segments
+
+__all__ = [
+    "abc_curve",
+    "abc_xyz_matrix",
+    "calibration_holdout",
+    "cohort_heatmap",
+    "frequency_recency_matrix",
+    "migration",
+    "p_alive_history",
+    "p_alive_matrix",
+    "period_retention",
+    "retention_curves",
+    "rfm_segments",
+    "survival",
+    "tracking",
+]

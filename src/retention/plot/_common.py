@@ -1,0 +1,419 @@
+"""What every plot shares: the lazy matplotlib import, the palette, input checks, facets and heatmaps.
+
+Not public. matplotlib is imported on first use, never when :mod:`retention.plot` is imported, so that
+``import retention`` and the API docs work without it; a call without it raises
+:class:`~retention.errors.MissingDependencyError` naming the extra to install.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+from collections.abc import Hashable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Final
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from retention.errors import (
+    ColumnNotFoundError,
+    ColumnTypeError,
+    InvalidParameterError,
+    MissingDependencyError,
+)
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.image import AxesImage
+    from matplotlib.ticker import Formatter
+
+__all__ = [
+    "OKABE_ITO",
+    "check_ax",
+    "check_numeric",
+    "check_result",
+    "colour",
+    "concise_dates",
+    "draw_heatmap",
+    "empty_axes",
+    "facet_axes",
+    "group_title",
+    "index_level",
+    "new_axes",
+    "percent_formatter",
+    "period_labels",
+    "period_unit",
+    "pyplot",
+    "require_matplotlib",
+    "set_category_ticks",
+    "split_groups",
+    "ticker",
+]
+
+EXTRA: Final = "retention-metrics[plot]"
+
+OKABE_ITO: Final = (
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#D55E00",  # vermillion
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#F0E442",  # yellow
+    "#000000",  # black
+)
+"""The Okabe-Ito palette: eight colours that stay distinct under the common colour-vision deficiencies."""
+
+HEATMAP_CMAP: Final = "viridis"  # perceptually uniform and readable with colour-vision deficiencies
+MAX_TICK_LABELS: Final = 24
+ANNOTATE_CELLS: Final = 150  # heatmaps with at most this many cells write their values in the cells
+NO_DATA: Final = "no data"
+
+_UNITS: Final = {
+    "D": "days",
+    "W": "weeks",
+    "M": "months",
+    "Q": "quarters",
+    "Y": "years",
+    "A": "years",
+}
+_UNIT: Final = {"D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "year", "A": "year"}
+
+
+def require_matplotlib(func: str) -> None:
+    """Import matplotlib, or raise the error that says how to install it.
+
+    Raises
+    ------
+    MissingDependencyError
+        If matplotlib cannot be imported.
+    """
+    try:
+        importlib.import_module("matplotlib")
+    except ImportError as e:
+        msg = (
+            f"{func} needs matplotlib, which is not installed. Install the plot extra: "
+            f'pip install "{EXTRA}".'
+        )
+        raise MissingDependencyError(msg) from e
+
+
+def pyplot() -> Any:
+    """Return :mod:`matplotlib.pyplot`, imported on first use (call :func:`require_matplotlib` first)."""
+    return importlib.import_module("matplotlib.pyplot")
+
+
+def ticker() -> Any:
+    """Return :mod:`matplotlib.ticker`, imported on first use."""
+    return importlib.import_module("matplotlib.ticker")
+
+
+def concise_dates(ax: Axes) -> None:
+    """Label a date x axis with matplotlib's concise labels (years once, then months)."""
+    dates = importlib.import_module("matplotlib.dates")
+    locator = dates.AutoDateLocator()
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(dates.ConciseDateFormatter(locator))
+
+
+def percent_formatter() -> Formatter:
+    """Return a tick formatter that shows shares (0 to 1) as percentages."""
+    formatter: Formatter = ticker().PercentFormatter(xmax=1.0, decimals=0)
+    return formatter
+
+
+def colour(k: int) -> str:
+    """Return the ``k``-th colour of the palette (it repeats after eight)."""
+    return OKABE_ITO[k % len(OKABE_ITO)]
+
+
+# --- axes -------------------------------------------------------------------------------------------------
+
+
+def check_ax(ax: object, func: str) -> Axes | None:
+    """Return ``ax`` if it is None or a matplotlib Axes; refuse anything else."""
+    if ax is None:
+        return None
+    axes_class = importlib.import_module("matplotlib.axes").Axes
+    if not isinstance(ax, axes_class):
+        msg = (
+            f"The 'ax' parameter of {func} must be a matplotlib Axes (such as plt.subplots()[1]) or None; "
+            f"got {type(ax).__name__}. Leave it None to draw on a new figure."
+        )
+        raise ColumnTypeError(msg)
+    result: Axes = ax
+    return result
+
+
+def new_axes(ax: Axes | None, figsize: tuple[float, float] = (7.0, 4.5)) -> Axes:
+    """Return ``ax``, or the Axes of a new figure (constrained layout, so labels below are not cut)."""
+    if ax is not None:
+        return ax
+    _, created = pyplot().subplots(figsize=figsize, layout="constrained")
+    result: Axes = created
+    return result
+
+
+def facet_axes(
+    n: int,
+    *,
+    ax: Axes | None,
+    func: str,
+    names: Sequence[Hashable],
+    example: str,
+    panel: tuple[float, float] = (6.0, 4.0),
+) -> tuple[Figure, list[Axes]]:
+    """Make a figure with one panel per group (two panels a row); refuse a single ``ax``."""
+    if ax is not None:
+        by = ", ".join(repr(str(name)) for name in names)
+        msg = (
+            f"{func} draws a result broken down by {by} as one panel per group, so it cannot draw on the one "
+            f"Axes passed as ax=. Leave ax=None, or pick one group first: {example}."
+        )
+        raise InvalidParameterError(msg)
+    ncols = min(n, 2)
+    nrows = math.ceil(n / ncols)
+    fig, grid = pyplot().subplots(
+        nrows,
+        ncols,
+        figsize=(panel[0] * ncols, panel[1] * nrows),
+        layout="constrained",
+        squeeze=False,
+    )
+    axes: list[Axes] = list(grid.flat)
+    for extra in axes[n:]:
+        extra.remove()
+    figure: Figure = fig
+    return figure, axes[:n]
+
+
+def empty_axes(ax: Axes, *, title: str, xlabel: str, ylabel: str) -> Axes:
+    """Label an Axes and say that there is nothing to draw (an empty result)."""
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.text(0.5, 0.5, NO_DATA, transform=ax.transAxes, ha="center", va="center", color="0.45")
+    return ax
+
+
+# --- reading results --------------------------------------------------------------------------------------
+
+
+def _listed(names: Iterable[object]) -> str:
+    shown = ", ".join(repr(str(n)) for n in names)
+    return shown or "none"
+
+
+def check_result(
+    data: object,
+    *,
+    func: str,
+    argument: str,
+    maker: str,
+    columns: Sequence[str] = (),
+    index: str | None = None,
+    column_index: str | None = None,
+) -> pd.DataFrame:
+    """Check that ``data`` is a result frame of ``maker``: its type, columns and index names.
+
+    Parameters
+    ----------
+    data : object
+        What the caller passed.
+    func : str
+        The plot function, named in messages (``"plot.survival"``).
+    argument : str
+        The name of its parameter.
+    maker : str
+        The call that makes the expected result (``"rt.survival_curve(tx)"``).
+    columns : sequence of str
+        Columns the frame must have.
+    index : str, optional
+        The name of the innermost index level (the group levels of ``by=`` come before it).
+    column_index : str, optional
+        The name of the columns' index.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``data``, unchanged.
+
+    Raises
+    ------
+    ColumnTypeError
+        If ``data`` is not a DataFrame.
+    ColumnNotFoundError
+        If a column or an index name is missing.
+    """
+    fix = f"Pass the DataFrame returned by {maker}."
+    if not isinstance(data, pd.DataFrame):
+        msg = f"The {argument!r} argument of {func} must be a DataFrame; got {type(data).__name__}. {fix}"
+        raise ColumnTypeError(msg)
+    missing = [c for c in columns if c not in data.columns]
+    if missing:
+        msg = (
+            f"The {argument!r} argument of {func} has no {missing[0]!r} column (it has: "
+            f"{_listed(data.columns)}), so it is not a result of {maker}. {fix}"
+        )
+        raise ColumnNotFoundError(msg)
+    if index is not None and data.index.names[-1] != index:
+        msg = (
+            f"The index of the {argument!r} argument of {func} must be named {index!r} (its last level, "
+            f"after any by= groups); it is named {_listed(data.index.names)}. {fix}"
+        )
+        raise ColumnNotFoundError(msg)
+    if column_index is not None and data.columns.name != column_index:
+        msg = (
+            f"The columns of the {argument!r} argument of {func} must be named {column_index!r}; they are "
+            f"named {data.columns.name!r}. {fix}"
+        )
+        raise ColumnNotFoundError(msg)
+    return data
+
+
+def check_numeric(
+    frame: pd.DataFrame, columns: Sequence[Hashable] | None, *, func: str, argument: str, maker: str
+) -> None:
+    """Refuse columns that do not hold numbers (all columns when ``columns`` is None)."""
+    names = list(frame.columns) if columns is None else list(columns)
+    for name in names:
+        dtype = frame[name].dtype
+        if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
+            msg = (
+                f"The {str(name)!r} column of the {argument!r} argument of {func} must hold numbers; it "
+                f"has dtype {dtype}. Pass the DataFrame returned by {maker}."
+            )
+            raise ColumnTypeError(msg)
+
+
+def index_level(data: pd.DataFrame | pd.Series, level: int = -1) -> pd.Index:
+    """Return the values of one index level (the index itself when it has one level)."""
+    index = data.index
+    if isinstance(index, pd.MultiIndex):
+        return index.get_level_values(level)
+    return index
+
+
+def split_groups(
+    data: pd.DataFrame | pd.Series, *, inner: int = 1
+) -> tuple[list[Hashable], list[tuple[str, Any]]] | None:
+    """Split a result broken down by ``by=`` into its groups; None for a result without groups.
+
+    Returns the names of the group levels and, per group in the order of the result, a label
+    (``"web"``, or ``"web / north"`` for several levels) and the group's part without the group levels.
+    """
+    index = data.index
+    if not isinstance(index, pd.MultiIndex) or index.nlevels <= inner:
+        return None
+    outer = list(range(index.nlevels - inner))
+    names: list[Hashable] = list(index.names[: len(outer)])
+    if len(data) == 0:
+        return names, []
+    parts: list[tuple[str, Any]] = []
+    drop: list[Hashable] = list(outer)
+    for key, part in data.groupby(level=outer, sort=False, dropna=False):
+        keys = key if isinstance(key, tuple) else (key,)
+        parts.append((" / ".join(str(k) for k in keys), part.droplevel(drop)))
+    return names, parts
+
+
+def group_title(names: Sequence[Hashable], label: str) -> str:
+    """Return a panel title for one group: ``"channel = web"``."""
+    return f"{', '.join(str(n) for n in names)} = {label}"
+
+
+def period_unit(index: pd.Index, *, plural: bool = True) -> str | None:
+    """Return the period length of a PeriodIndex in words (``"months"``); None for another index."""
+    if not isinstance(index, pd.PeriodIndex):
+        return None
+    letter = str(index.freqstr)[0].upper()
+    return (_UNITS if plural else _UNIT).get(letter)
+
+
+def period_labels(index: pd.Index) -> list[str]:
+    """Tick labels for periods: ``"2024-03"``, ``"2024Q1"``; a week by its first day."""
+    if isinstance(index, pd.PeriodIndex) and str(index.freqstr).upper().startswith("W"):
+        return [str(p.start_time.date()) for p in index]
+    return [str(p) for p in index]
+
+
+def set_category_ticks(ax: Axes, axis: str, labels: Sequence[str]) -> None:
+    """Label the positions ``0 .. n - 1`` of an axis, at most :data:`MAX_TICK_LABELS` of them.
+
+    Long x labels that would not fit side by side are turned upright.
+    """
+    n = len(labels)
+    step = max(1, math.ceil(n / MAX_TICK_LABELS))
+    positions = list(range(0, n, step))
+    shown = [labels[k] for k in positions]
+    if axis == "x":
+        longest = max((len(label) for label in shown), default=0)
+        ax.set_xticks(positions, shown, rotation=90 if len(shown) * longest > 60 else 0)
+    else:
+        ax.set_yticks(positions, shown)
+
+
+# --- heatmaps ---------------------------------------------------------------------------------------------
+
+
+def _cell_text(value: float, percent: bool, integers: bool) -> str:
+    if percent:
+        return f"{value:.0%}"
+    if integers:
+        return f"{value:,.0f}"
+    return f"{value:,.3g}"
+
+
+def draw_heatmap(
+    ax: Axes,
+    values: NDArray[np.float64],
+    *,
+    rows: Sequence[str],
+    columns: Sequence[str],
+    percent: bool,
+    annotate: bool | None,
+    colorbar_label: str,
+    vmax: float | None = None,
+    extra_text: NDArray[np.str_] | None = None,
+) -> AxesImage:
+    """Draw a matrix as an image: NaN cells blank, values in the cells when the matrix is small.
+
+    The image holds ``values`` as given (``image.get_array()``), with NaN masked.
+    """
+    plt = pyplot()
+    cmap = plt.get_cmap(HEATMAP_CMAP).with_extremes(bad=(0.0, 0.0, 0.0, 0.0))
+    finite = values[np.isfinite(values)]
+    low = float(min(0.0, finite.min())) if finite.size else 0.0
+    high = vmax if vmax is not None else (float(finite.max()) if finite.size else 1.0)
+    if not high > low:
+        high = low + 1.0
+    image: AxesImage = ax.imshow(
+        np.ma.masked_invalid(values),
+        aspect="auto",
+        interpolation="nearest",
+        cmap=cmap,
+        vmin=low,
+        vmax=high,
+    )
+    set_category_ticks(ax, "x", columns)
+    set_category_ticks(ax, "y", rows)
+    ax.figure.colorbar(
+        image, ax=ax, label=colorbar_label, format=percent_formatter() if percent else None
+    )
+    if annotate is None:
+        annotate = values.size <= ANNOTATE_CELLS
+    if annotate:
+        integers = bool(np.all(finite == np.round(finite)))
+        rgba = np.asarray(image.to_rgba(np.ma.masked_invalid(values)), dtype=np.float64)
+        light = rgba[..., :3] @ np.array([0.299, 0.587, 0.114]) > 0.5  # black ink on light cells
+        for (i, j), value in np.ndenumerate(values):
+            if not np.isfinite(value):
+                continue
+            ink = "black" if light[i, j] else "white"
+            text = _cell_text(float(value), percent, integers)
+            if extra_text is not None:
+                text += f"\n{extra_text[i, j]}"
+            ax.text(j, i, text, ha="center", va="center", color=ink, fontsize="small")
+    return image

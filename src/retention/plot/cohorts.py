@@ -1,0 +1,615 @@
+"""Plots of cohorts, period retention and survival.
+
+The pictures of the results of :mod:`retention.frames.cohorts` and :mod:`retention.frames.rates`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import TYPE_CHECKING, Final
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from retention.plot._common import (
+    check_ax,
+    check_numeric,
+    check_result,
+    colour,
+    draw_heatmap,
+    empty_axes,
+    facet_axes,
+    group_title,
+    index_level,
+    new_axes,
+    percent_formatter,
+    period_labels,
+    period_unit,
+    pyplot,
+    require_matplotlib,
+    set_category_ticks,
+    split_groups,
+    ticker,
+)
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = ["cohort_heatmap", "period_retention", "retention_curves", "survival"]
+
+_SURVIVAL_COLUMNS: Final = ("at_risk", "events", "censored", "survival", "ci_lower", "ci_upper")
+_CURVE_COLUMNS: Final = ("cohorts", "customers", "active", "retention")
+_STACK: Final = (("retained", "retained"), ("reactivated", "reactivated"), ("new", "new"))
+_RATES: Final = (("crr", "CRR", "black"), ("churn_rate", "churn rate", "#CC79A7"))
+_MAX_COHORT_LEGEND: Final = 12
+
+
+def _is_share_table(values: NDArray[np.float64]) -> bool:
+    """Whether a cohort table holds shares of the cohort (``normalize=True`` on customers)."""
+    finite = values[np.isfinite(values)]
+    if values.shape[0] == 0 or values.shape[1] == 0 or finite.size == 0:
+        return False
+    return bool(np.all(values[:, 0] == 1.0) and finite.min() >= 0.0 and finite.max() <= 1.0)
+
+
+def _faceted(
+    data: pd.DataFrame,
+    ax: Axes | None,
+    draw: Callable[[pd.DataFrame, Axes], Axes],
+    *,
+    func: str,
+    example: str,
+    title: str,
+) -> Axes | Figure:
+    """Draw a result on ``ax``, or one panel per group for a result broken down by ``by=``."""
+    groups = split_groups(data)
+    if groups is None or not groups[1]:
+        inner = data.droplevel(list(range(data.index.nlevels - 1))) if groups else data
+        return draw(inner, new_axes(ax))
+    names, parts = groups
+    fig, axes = facet_axes(len(parts), ax=ax, func=func, names=names, example=example)
+    for (label, part), panel in zip(parts, axes, strict=True):
+        draw(part, panel)
+        panel.set_title(group_title(names, label))
+    fig.suptitle(title)
+    return fig
+
+
+def cohort_heatmap(
+    cohort_table: pd.DataFrame,
+    *,
+    percent: bool | None = None,
+    annotate: bool | None = None,
+    ax: Axes | None = None,
+) -> Axes | Figure:
+    """Draw a cohort table as a heatmap: cohorts down, periods since acquisition across.
+
+    Parameters
+    ----------
+    cohort_table : pandas.DataFrame
+        A result of :func:`retention.cohort_table`: shares (``normalize=True``) or counts, customers,
+        orders or revenue, with or without ``by=``. Not modified.
+    percent : bool, optional
+        Show values as percentages. None (the default) does when the table holds shares of the cohort
+        (column 0 all 1 and every value between 0 and 1, as ``normalize=True`` on customers gives).
+    annotate : bool, optional
+        Write the value in each cell. None (the default) does for tables of at most 150 cells.
+    ax : matplotlib.axes.Axes, optional
+        The Axes to draw on; a new figure when None. Not with a table broken down by ``by=``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes or matplotlib.figure.Figure
+        The Axes; for a table broken down by ``by=``, a Figure with one panel per group.
+
+    Raises
+    ------
+    MissingDependencyError
+        If matplotlib is not installed.
+    ColumnTypeError, ColumnNotFoundError
+        If ``cohort_table`` is not a result of :func:`retention.cohort_table`.
+    InvalidParameterError
+        If ``ax`` is given with a table broken down by ``by=``.
+
+    See Also
+    --------
+    retention_curves : The rows of the table as lines.
+
+    Notes
+    -----
+    The image holds the table's values as they are; cells the data do not cover (NaN) are blank. The
+    colour scale runs from 0 to the largest value after period 0, so that period 0 (all 100% in a table of
+    shares, the cohort sizes in counts) does not wash out the differences between later periods; period 0
+    shows in the top colour.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import retention as rt
+    >>> from retention import plot
+    >>> tx = rt.example_transactions()
+    >>> ax = plot.cohort_heatmap(rt.cohort_table(tx, freq="Q", normalize=True))
+    >>> ax.get_title(), ax.get_xlabel()
+    ('Share of each cohort active', 'quarters since acquisition')
+    >>> plt.close(ax.figure)
+    """
+    func = "plot.cohort_heatmap"
+    require_matplotlib(func)
+    ax = check_ax(ax, func)
+    maker = "rt.cohort_table(tx)"
+    table = check_result(
+        cohort_table,
+        func=func,
+        argument="cohort_table",
+        maker=maker,
+        index="cohort",
+        column_index="periods_since",
+    )
+    check_numeric(table, None, func=func, argument="cohort_table", maker=maker)
+
+    whole = table.to_numpy(dtype=np.float64, na_value=np.nan)
+    shares = _is_share_table(whole) if percent is None else percent
+    # One colour scale for every panel, from 0 to the largest value after period 0.
+    later = whole[:, 1:]
+    top = float(np.nanmax(later)) if np.isfinite(later).any() else None
+
+    def draw(part: pd.DataFrame, axes: Axes) -> Axes:
+        values = part.to_numpy(dtype=np.float64, na_value=np.nan)
+        unit = period_unit(part.index)
+        xlabel = f"{unit or 'periods'} since acquisition"
+        ylabel = f"cohort ({period_unit(part.index, plural=False) or 'period'} of first purchase)"
+        title = "Share of each cohort active" if shares else "Cohort table"
+        if values.size == 0:
+            return empty_axes(axes, title=title, xlabel=xlabel, ylabel=ylabel)
+        draw_heatmap(
+            axes,
+            values,
+            rows=period_labels(part.index),
+            columns=[str(c) for c in part.columns],
+            percent=shares,
+            annotate=annotate,
+            colorbar_label="share of the cohort" if shares else "value",
+            vmax=top if top is not None and top > 0 else None,
+        )
+        axes.set_title(title)
+        axes.set_xlabel(xlabel)
+        axes.set_ylabel(ylabel)
+        return axes
+
+    return _faceted(
+        table,
+        ax,
+        draw,
+        func=func,
+        example="table.xs('web', level='channel')",
+        title="Share of each cohort active" if shares else "Cohort table",
+    )
+
+
+def _curve_lines(axes: Axes, part: pd.DataFrame, label: str, k: int) -> None:
+    x = index_level(part).to_numpy(dtype=np.int64)
+    y = part["retention"].to_numpy(dtype=np.float64, na_value=np.nan)
+    axes.plot(x, y, marker="o", markersize=3, color=colour(k), label=label)
+
+
+def _label_retention_axes(axes: Axes, *, xlabel: str, shares: bool) -> None:
+    axes.set_title("Retention by periods since acquisition")
+    axes.set_xlabel(xlabel)
+    if shares:
+        axes.set_ylabel("share of the cohort active")
+        axes.yaxis.set_major_formatter(percent_formatter())
+        axes.set_ylim(0.0, 1.02)
+    else:
+        axes.set_ylabel("value")
+    axes.grid(alpha=0.3)
+
+
+def _cohort_lines(part: pd.DataFrame, axes: Axes) -> Axes:
+    """One line per cohort of a cohort table, coloured from the oldest (dark) to the newest (light)."""
+    values = part.to_numpy(dtype=np.float64, na_value=np.nan)
+    shares = _is_share_table(values)
+    unit = period_unit(part.index)
+    xlabel = f"{unit or 'periods'} since acquisition"
+    if values.size == 0:
+        return empty_axes(
+            axes,
+            title="Retention by periods since acquisition",
+            xlabel=xlabel,
+            ylabel="share of the cohort active",
+        )
+    cmap = pyplot().get_cmap("viridis")
+    x = np.asarray(part.columns, dtype=np.int64)
+    labels = period_labels(part.index)
+    n = len(labels)
+    lines = []
+    for k in range(n):
+        (line,) = axes.plot(
+            x, values[k], color=cmap(0.9 * k / max(n - 1, 1)), linewidth=1.2, label=labels[k]
+        )
+        lines.append(line)
+    shown = lines if n <= _MAX_COHORT_LEGEND else [lines[0], lines[-1]]
+    axes.legend(handles=shown, title="cohort", fontsize="small")
+    _label_retention_axes(axes, xlabel=xlabel, shares=shares)
+    return axes
+
+
+def retention_curves(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes | Figure:
+    """Draw retention by periods since acquisition: the pooled curve, or one line per cohort.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        A result of :func:`retention.retention_curve` (one line, its ``retention`` column; with ``by=``,
+        one line per group) or of :func:`retention.cohort_table` (one line per cohort, best with
+        ``normalize=True``; with ``by=``, one panel per group). Not modified.
+    ax : matplotlib.axes.Axes, optional
+        The Axes to draw on; a new figure when None. Not with a cohort table broken down by ``by=``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes or matplotlib.figure.Figure
+        The Axes; for a cohort table broken down by ``by=``, a Figure with one panel per group.
+
+    Raises
+    ------
+    MissingDependencyError
+        If matplotlib is not installed.
+    ColumnTypeError, ColumnNotFoundError
+        If ``data`` is neither a retention curve nor a cohort table.
+    InvalidParameterError
+        If ``ax`` is given with a cohort table broken down by ``by=``.
+
+    See Also
+    --------
+    cohort_heatmap : The cohort table as a heatmap.
+    survival : Retention as the survival of lifetimes, in days.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import retention as rt
+    >>> from retention import plot
+    >>> tx = rt.example_transactions()
+    >>> ax = plot.retention_curves(rt.retention_curve(tx, by="channel"))
+    >>> [line.get_label() for line in ax.get_lines()]
+    ['app', 'store', 'web']
+    >>> plt.close(ax.figure)
+    """
+    func = "plot.retention_curves"
+    require_matplotlib(func)
+    ax = check_ax(ax, func)
+    maker = "rt.retention_curve(tx) or rt.cohort_table(tx, normalize=True)"
+    if isinstance(data, pd.DataFrame) and data.columns.name == "periods_since":
+        table = check_result(
+            data,
+            func=func,
+            argument="data",
+            maker=maker,
+            index="cohort",
+            column_index="periods_since",
+        )
+        check_numeric(table, None, func=func, argument="data", maker=maker)
+        return _faceted(
+            table,
+            ax,
+            _cohort_lines,
+            func=func,
+            example="table.xs('web', level='channel')",
+            title="Retention by periods since acquisition",
+        )
+    curve = check_result(
+        data, func=func, argument="data", maker=maker, columns=_CURVE_COLUMNS, index="periods_since"
+    )
+    check_numeric(curve, ["retention"], func=func, argument="data", maker=maker)
+    axes = new_axes(ax)
+    xlabel = "periods since acquisition"
+    if len(curve) == 0:
+        return empty_axes(
+            axes,
+            title="Retention by periods since acquisition",
+            xlabel=xlabel,
+            ylabel="share of the cohort active",
+        )
+    groups = split_groups(curve)
+    if groups is None:
+        _curve_lines(axes, curve, "retention", 0)
+    else:
+        names, parts = groups
+        for k, (label, part) in enumerate(parts):
+            _curve_lines(axes, part, label, k)
+        axes.legend(title=", ".join(str(n) for n in names))
+    _label_retention_axes(axes, xlabel=xlabel, shares=True)
+    return axes
+
+
+def _period_bars(part: pd.DataFrame, axes: Axes) -> Axes:
+    """Stacked retained / reactivated / new bars and the CRR and churn lines on a second y axis."""
+    unit = period_unit(part.index, plural=False)
+    xlabel = f"period ({unit})" if unit else "period"
+    title = "Active customers per period, and retention"
+    if len(part) == 0:
+        return empty_axes(axes, title=title, xlabel=xlabel, ylabel="active customers")
+    x = np.arange(len(part))
+    bottom = np.zeros(len(part))
+    for k, (column, label) in enumerate(_STACK):
+        height = part[column].to_numpy(dtype=np.float64)
+        axes.bar(x, height, bottom=bottom, color=colour(k), width=0.8, label=label)
+        bottom += height
+    rates = axes.twinx()
+    for column, label, col in _RATES:
+        y = part[column].to_numpy(dtype=np.float64, na_value=np.nan)
+        rates.plot(x, y, color=col, marker="o", markersize=3, linewidth=1.5, label=label)
+    # Head room above the bars and the lines for the legend.
+    axes.set_ylim(0.0, max(float(bottom.max()), 1.0) * 1.3)
+    drawn = part[["crr", "churn_rate"]].to_numpy(dtype=np.float64, na_value=np.nan)
+    finite = drawn[np.isfinite(drawn)]
+    rates.set_ylim(0.0, max(1.0, float(finite.max()) if finite.size else 1.0) * 1.3)
+    rates.yaxis.set_major_formatter(percent_formatter())
+    rates.set_ylabel("CRR and churn rate")
+    set_category_ticks(axes, "x", period_labels(part.index))
+    axes.set_xlim(-0.6, len(part) - 0.4)
+    handles, labels = axes.get_legend_handles_labels()
+    more_handles, more_labels = rates.get_legend_handles_labels()
+    axes.legend(
+        handles + more_handles, labels + more_labels, loc="upper left", fontsize="small", ncols=2
+    )
+    axes.set_title(title)
+    axes.set_xlabel(xlabel)
+    axes.set_ylabel("active customers")
+    return axes
+
+
+def period_retention(period_retention: pd.DataFrame, *, ax: Axes | None = None) -> Axes | Figure:
+    """Draw active customers per period as stacked retained, reactivated and new bars, with CRR and churn.
+
+    Parameters
+    ----------
+    period_retention : pandas.DataFrame
+        A result of :func:`retention.period_retention`, with or without ``by=``. Not modified.
+    ax : matplotlib.axes.Axes, optional
+        The Axes for the bars; a new figure when None. The rates go on a second y axis that shares its
+        x axis (``ax.figure.axes``). Not with a result broken down by ``by=``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes or matplotlib.figure.Figure
+        The Axes of the bars; for a result broken down by ``by=``, a Figure with one panel per group.
+
+    Raises
+    ------
+    MissingDependencyError
+        If matplotlib is not installed.
+    ColumnTypeError, ColumnNotFoundError
+        If ``period_retention`` is not a result of :func:`retention.period_retention`.
+    InvalidParameterError
+        If ``ax`` is given with a result broken down by ``by=``.
+
+    Notes
+    -----
+    The bars of a period add up to ``customers_end`` (retained + reactivated + new); the lines are the
+    ``crr`` and ``churn_rate`` columns, which are undefined (not drawn) in the first period.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import retention as rt
+    >>> from retention import plot
+    >>> tx = rt.example_transactions()
+    >>> ax = plot.period_retention(rt.period_retention(tx, freq="Q"))
+    >>> [bars.get_label() for bars in ax.containers]
+    ['retained', 'reactivated', 'new']
+    >>> plt.close(ax.figure)
+    """
+    func = "plot.period_retention"
+    require_matplotlib(func)
+    ax = check_ax(ax, func)
+    maker = "rt.period_retention(tx)"
+    columns = [c for c, _ in _STACK] + [c for c, _, _ in _RATES]
+    table = check_result(
+        period_retention,
+        func=func,
+        argument="period_retention",
+        maker=maker,
+        columns=columns,
+        index="period",
+    )
+    check_numeric(table, columns, func=func, argument="period_retention", maker=maker)
+    return _faceted(
+        table,
+        ax,
+        _period_bars,
+        func=func,
+        example="table.xs('web', level='channel')",
+        title="Active customers per period, and retention",
+    )
+
+
+def _at_risk_ticks(axes: Axes, last: int) -> NDArray[np.int64]:
+    """Whole-day tick positions from 0 to the last time, set on the x axis."""
+    locator = ticker().MaxNLocator(nbins=6, integer=True, min_n_ticks=2)
+    values = np.asarray(locator.tick_values(0, max(last, 1)), dtype=np.float64)
+    ticks = values[(values >= 0) & (values <= max(last, 1))].astype(np.int64)
+    axes.set_xticks(ticks)
+    axes.set_xlim(-0.01 * max(last, 1), max(last, 1) * 1.02)
+    return ticks
+
+
+def at_risk_counts(part: pd.DataFrame, ticks: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Return the customers at risk at each tick: ``at_risk`` at the first curve time at or after it.
+
+    A lifetime at least ``tick`` long is at least as long as the next time on the curve, because no
+    lifetime ends or is censored in between; so the count is read off the curve, not recomputed.
+    """
+    time = index_level(part).to_numpy(dtype=np.int64)
+    at_risk = part["at_risk"].to_numpy(dtype=np.int64)
+    position = np.searchsorted(time, ticks, side="left")
+    padded = np.concatenate([at_risk, np.zeros(1, dtype=np.int64)])  # 0 past the last time
+    counts: NDArray[np.int64] = padded[position].astype(np.int64)
+    return counts
+
+
+def _survival_group(axes: Axes, part: pd.DataFrame, label: str, k: int) -> None:
+    time = index_level(part).to_numpy(dtype=np.int64)
+    values = part["survival"].to_numpy(dtype=np.float64, na_value=np.nan)
+    lower = part["ci_lower"].to_numpy(dtype=np.float64, na_value=np.nan)
+    upper = part["ci_upper"].to_numpy(dtype=np.float64, na_value=np.nan)
+    censored = part["censored"].to_numpy(dtype=np.int64) > 0
+    x, y = time, values
+    if len(time) and time[0] > 0:  # the curve is 1 before its first time
+        x, y = np.concatenate([[0], time]), np.concatenate([[1.0], values])
+    col = colour(k)
+    axes.step(x, y, where="post", color=col, linewidth=1.6, label=label)
+    axes.fill_between(
+        time, lower, upper, step="post", color=col, alpha=0.2, linewidth=0, label="_band"
+    )
+    axes.plot(
+        time[censored],
+        values[censored],
+        linestyle="none",
+        marker="|",
+        markersize=6,
+        color=col,
+        label="_censored",
+    )
+
+
+def survival(survival_curve: pd.DataFrame, *, at_risk: bool = True, ax: Axes | None = None) -> Axes:
+    """Draw Kaplan-Meier survival curves with their 95% band, censoring ticks and the numbers at risk.
+
+    Parameters
+    ----------
+    survival_curve : pandas.DataFrame
+        A result of :func:`retention.survival_curve`; with ``by=``, one curve per group. Not modified.
+    at_risk : bool, default True
+        Write the number of customers at risk at each x tick under the axis, one row per group.
+    ax : matplotlib.axes.Axes, optional
+        The Axes to draw on; a new figure when None.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes: per group a step line (``survival``), a band (``ci_lower`` to ``ci_upper``, not drawn
+        where they are NaN) and the censoring ticks (marker ``|`` at the times with ``censored > 0``).
+
+    Raises
+    ------
+    MissingDependencyError
+        If matplotlib is not installed.
+    ColumnTypeError, ColumnNotFoundError
+        If ``survival_curve`` is not a result of :func:`retention.survival_curve`.
+
+    See Also
+    --------
+    retention_curves : Retention by calendar periods since acquisition.
+
+    Notes
+    -----
+    The number at risk at day $t$ is the ``at_risk`` of the first curve time at or after $t$ (0 past
+    the last): the customers whose lifetime is at least $t$ days. A curve whose first time is after day
+    0 starts at 1 on day 0.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import retention as rt
+    >>> from retention import plot
+    >>> tx = rt.example_transactions()
+    >>> ax = plot.survival(rt.survival_curve(tx, by="channel"))
+    >>> ax.get_legend().get_title().get_text(), [t.get_text() for t in ax.get_legend().get_texts()]
+    ('channel', ['app', 'store', 'web'])
+    >>> plt.close(ax.figure)
+    """
+    func = "plot.survival"
+    require_matplotlib(func)
+    ax = check_ax(ax, func)
+    maker = "rt.survival_curve(tx)"
+    curve = check_result(
+        survival_curve,
+        func=func,
+        argument="survival_curve",
+        maker=maker,
+        columns=_SURVIVAL_COLUMNS,
+        index="time",
+    )
+    check_numeric(curve, _SURVIVAL_COLUMNS, func=func, argument="survival_curve", maker=maker)
+    axes = new_axes(ax, figsize=(7.0, 5.0))
+    title = "Customer survival (Kaplan-Meier, 95% interval)"
+    xlabel = "days since first purchase"
+    ylabel = "share of customers still active"
+    if len(curve) == 0:
+        return empty_axes(axes, title=title, xlabel=xlabel, ylabel=ylabel)
+    groups = split_groups(curve)
+    names: list[Hashable] = []
+    parts: list[tuple[str, pd.DataFrame]]
+    if groups is None:
+        parts = [("survival", curve)]
+    else:
+        names, parts = groups
+    for k, (label, part) in enumerate(parts):
+        _survival_group(axes, part, label, k)
+    if groups is not None:
+        axes.legend(title=", ".join(str(n) for n in names))
+    last = int(index_level(curve).max())
+    ticks = _at_risk_ticks(axes, last)
+    axes.set_ylim(0.0, 1.02)
+    axes.yaxis.set_major_formatter(percent_formatter())
+    axes.set_title(title)
+    axes.set_xlabel(xlabel)
+    axes.set_ylabel(ylabel)
+    axes.grid(alpha=0.3)
+    if at_risk:
+        _at_risk_table(axes, parts, ticks, grouped=groups is not None)
+    return axes
+
+
+_AT_RISK_TOP: Final = 32.0  # points below the axis: under the tick labels and the x label
+_AT_RISK_ROW: Final = 12.0
+
+
+def _at_risk_table(
+    axes: Axes, parts: list[tuple[str, pd.DataFrame]], ticks: NDArray[np.int64], *, grouped: bool
+) -> None:
+    """Write the numbers at risk at the ticks under the x axis, one row per group, labelled on the left."""
+    axes.annotate(
+        "at risk",
+        xy=(0.0, 0.0),
+        xycoords="axes fraction",
+        xytext=(-28.0, -_AT_RISK_TOP),
+        textcoords="offset points",
+        ha="right",
+        va="top",
+        fontsize="small",
+        fontweight="bold",
+        annotation_clip=False,
+    )
+    for row, (label, part) in enumerate(parts):
+        offset = -(_AT_RISK_TOP + _AT_RISK_ROW * (row + 1))
+        col = colour(row) if grouped else "black"
+        axes.annotate(
+            label if grouped else "customers",
+            xy=(0.0, 0.0),
+            xycoords="axes fraction",
+            xytext=(-28.0, offset),
+            textcoords="offset points",
+            ha="right",
+            va="top",
+            fontsize="small",
+            color=col,
+            annotation_clip=False,
+        )
+        for tick, count in zip(ticks, at_risk_counts(part, ticks), strict=True):
+            text = axes.annotate(
+                f"{int(count):,}",
+                xy=(float(tick), 0.0),
+                xycoords=("data", "axes fraction"),
+                xytext=(0.0, offset),
+                textcoords="offset points",
+                ha="center",
+                va="top",
+                fontsize="small",
+                color=col,
+                annotation_clip=False,
+            )
+            text.set_gid(f"at_risk:{label}")
