@@ -492,3 +492,14 @@ def test_line_item_warning() -> None:
         tx.assign(date=["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04"]),
         warn_line_items=True,
     )
+
+
+def test_a_table_of_returns_only_has_no_customers_in_any_group() -> None:
+    tx = pd.DataFrame(
+        {"customer_id": [1, 2], "date": ["2024-01-01", "2024-01-02"], "amount": [-5.0, -3.0],
+         "channel": ["web", "shop"]}
+    )  # fmt: skip
+    t = read_transactions(tx, amount="amount", by="channel", func="example")
+    assert t.n_customers == 0
+    assert t.groups is not None
+    assert len(t.groups.labels) == 0

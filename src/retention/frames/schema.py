@@ -1586,7 +1586,12 @@ def _by_group(
     by_group = np.argsort(_small_codes(groups.codes, k), kind="stable")
     rank = np.empty(len(by_group), dtype=np.int64)
     rank[by_group] = np.arange(len(by_group), dtype=np.int64)
-    final = rank if remap is None else np.where(remap >= 0, rank[np.maximum(remap, 0)], -1)
+    if remap is None:
+        final = rank
+    elif len(rank) == 0:  # nobody bought anything (only returns): no row has a customer
+        final = np.full(len(remap), -1, dtype=np.int64)
+    else:
+        final = np.where(remap >= 0, rank[np.maximum(remap, 0)], -1)
     t = _purchases_and_returns(o, final, ids[by_group])
     t.groups = Groups(codes=groups.codes[by_group], labels=groups.labels)
     return t
