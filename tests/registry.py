@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 import retention as rt
@@ -23,6 +24,12 @@ import retention as rt
 def _codes(frame: pd.DataFrame) -> pd.DataFrame:
     """Categorical columns as their codes, so that results compare as numbers."""
     return frame.apply(lambda c: c.cat.codes if c.dtype == "category" else c)
+
+
+def _comparison(result: Any) -> pd.Series:
+    """The numbers of a compare_retention result (groups, differences, test) as one Series."""
+    frames = (result.groups, result.differences, result.test)
+    return pd.Series(np.concatenate([f.to_numpy(dtype=float).ravel() for f in frames]))
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,9 @@ class Entry:
     needs_amount: bool = False  # the amount column must exist
     money: bool = False  # the result depends on amounts (revenue net of returns)
     by: bool = False  # takes by=
+    compares: bool = (
+        False  # by is its required second argument: the groups it compares (not a breakdown)
+    )
     freq: bool = False  # takes freq=
     transactions: bool = True  # reads a transaction log (False: another log read the same way)
     lines: bool = (
@@ -88,6 +98,22 @@ REGISTRY: list[Entry] = [
         "retention_curve_rolling", rt.retention_curve, fixed={"kind": "rolling"}, by=True, freq=True
     ),
     _entry("survival_curve", rt.survival_curve, by=True),
+    # group comparisons (frames/compare.py): by is the data argument, the channel column (an empty
+    # Series of groups for a table without it); all three frames' numbers compared
+    Entry(
+        "compare_retention",
+        rt.compare_retention,
+        lambda tx, **options: _comparison(
+            rt.compare_retention(
+                tx,
+                "channel"
+                if "channel" in getattr(tx, "columns", ())
+                else pd.Series([], dtype=object, name="channel"),
+                **options,
+            )
+        ),
+        compares=True,
+    ),
     # kpis (frames/kpis.py)
     _entry("kpis", rt.kpis, money=True, by=True, freq=True),
     # lifetime value (frames/summary.py, frames/value.py)
@@ -155,6 +181,8 @@ REGISTRY: list[Entry] = [
         ).set_index(["period", "before", "after"])["customers"],
         freq=True,
     ),
+    # the HTML report (report.py): its KPIs stand for the page, whose text the tests of report.py check
+    _entry("report", rt.report, post=lambda r: r.kpis, money=True, by=True, freq=True),
 ]
 """Every public function that reads transactions, some with several sets of options."""
 

@@ -1228,3 +1228,55 @@ def test_dates_in_another_format_point_at_date_format(
     status, out, _ = run(["kpis", str(path), "--date-format", "%d.%m.%Y", "--decimal", ","], capsys)
     assert status == 0
     assert "customers" in out
+
+
+def test_report_command_reads_like_kpis(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import retention as rt
+
+    path = tmp_path / "german.csv"
+    frame = orders()
+    german = frame.assign(
+        when=pd.to_datetime(frame["when"]).dt.strftime("%d.%m.%Y"),
+        total=frame["total"].map(lambda x: f"{x}".replace(".", ",")),
+    )
+    german.to_csv(path, sep=";", index=False)
+    out_file = tmp_path / "report.html"
+    options = [*COLUMNS, "--by", "country", "--freq", "W", "--date-format", "%d.%m.%Y"]
+    status, out, err = run(
+        ["report", str(path), "-o", str(out_file), "--decimal", ",", *options], capsys
+    )
+    assert status == 0
+    assert out == ""
+    assert err.splitlines() == [f"retention: wrote {out_file} ({out_file.stat().st_size:,} bytes)"]
+    expected = rt.report(
+        frame.assign(when=pd.to_datetime(frame["when"])),
+        customer_id="client",
+        date="when",
+        amount="total",
+        by="country",
+        freq="W",
+    )
+    assert out_file.read_text(encoding="utf-8") == expected.to_html()
+
+
+def test_report_command_errors_are_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_csv(tmp_path)
+    missing = tmp_path / "no" / "report.html"
+    status, _, err = run(["report", str(path), "-o", str(missing), *COLUMNS], capsys)
+    assert status == 2
+    assert err.splitlines() == [
+        f"retention: error: cannot write {missing}: the folder {missing.parent} does not exist; "
+        "create it or give another -o path"
+    ]
+    target = tmp_path / "report.html"
+    status, _, err = run(["report", str(path), "-o", str(target)], capsys)  # no column options
+    assert status == 2
+    assert len(err.splitlines()) == 1
+    assert "'customer_id'" in err
+    assert not target.exists()
+    with pytest.raises(SystemExit) as stopped:
+        main(["report", str(path), "-o", str(target), "--fail-under", "crr=0.5"])
+    assert stopped.value.code == 2
+    assert "unrecognized arguments: --fail-under" in capsys.readouterr().err

@@ -26,6 +26,7 @@ from retention.frames.cohorts import (
     survival_at,
     survival_curve,
 )
+from retention.frames.compare import RetentionComparison, compare_retention
 from retention.frames.contacts import contact_compliance, contact_plan, default_contact_cadence
 from retention.frames.gamma_gamma import GammaGamma
 from retention.frames.kpis import kpis
@@ -55,6 +56,7 @@ from retention.frames.value import (
     historical_value,
     tracking_table,
 )
+from retention.report import Report, report
 
 if TYPE_CHECKING:
     from retention import plot as plot
@@ -67,6 +69,8 @@ __all__ = [
     "GammaGamma",
     "ModifiedBetaGeo",
     "ParetoNBD",
+    "Report",
+    "RetentionComparison",
     "ShiftedBetaGeometric",
     "abc",
     "abc_xyz",
@@ -75,6 +79,7 @@ __all__ = [
     "calibration_holdout_table",
     "clv_formula",
     "cohort_table",
+    "compare_retention",
     "contact_compliance",
     "contact_plan",
     "crr",
@@ -93,6 +98,7 @@ __all__ = [
     "period_retention",
     "purchase_frequency",
     "repeat_purchase_rate",
+    "report",
     "retention_curve",
     "rfm_scores",
     "rfm_segment_map",

@@ -1,4 +1,4 @@
-"""The ``retention`` command: retention KPIs of a transaction file, for reports and CI pipelines.
+"""The ``retention`` command: retention KPIs and the HTML report of a transaction file.
 
 Usage::
 
@@ -8,6 +8,7 @@ Usage::
                         [--format table|json|csv] [--fail-under NAME=VALUE ...]
     retention kpis --example [...]
     retention kpis - [...] < orders.csv
+    retention report PATH -o FILE.html [--title TEXT] [the reading options of kpis ...]
 
 PATH is a CSV file (any separator: ``,`` ``;`` tab or ``|`` is recognised from the file unless ``--sep``
 is given), optionally compressed (``.gz``, ``.bz2``, ``.xz``, ``.zip``, ``.zst``, ``.tar``), a parquet file
@@ -23,6 +24,7 @@ Standard error carries one line per note (``retention: dropped N rows without a 
 Exit status: 0 when every KPI is at or above its floor, 1 when one falls short (each is named on stderr),
 2 for bad usage, a file that cannot be read or data that cannot be used (one line on stderr, no traceback).
 Status 1 never means anything but a missed floor, so that a CI job can tell a bad KPI from a broken input.
+``retention report`` writes the page of :func:`retention.report` and exits with 0, or 2 as above.
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ from retention.errors import (
     RetentionWarning,
 )
 from retention.frames.kpis import KPI_NAMES, kpis
+from retention.report import report
 
 __all__ = ["main"]
 
@@ -145,6 +148,11 @@ _EXIT_STATUS: Final = """exit status:
      (and nothing else: a broken input is never 1)
   2  bad options, or a file that cannot be read or used: one line on stderr
      (retention: error: ...), never a traceback"""
+
+_REPORT_EXIT_STATUS: Final = """exit status:
+  0  the report was written
+  2  bad options, or a file that cannot be read or used, or matplotlib missing:
+     one line on stderr (retention: error: ...), never a traceback"""
 
 
 class _UsageError(Exception):
@@ -898,7 +906,43 @@ def _parser() -> argparse.ArgumentParser:
         epilog=_EXIT_STATUS,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    source = k.add_mutually_exclusive_group(required=True)
+    _add_table_options(k, what="KPIs")
+    k.add_argument(
+        "--format", default="table", choices=("table", "json", "csv"), help="output format"
+    )
+    k.add_argument(
+        "--fail-under",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="exit with status 1 if KPI NAME is under VALUE (or undefined), in any group; repeatable",
+    )
+    r = commands.add_parser(
+        "report",
+        help="write the retention report of a transaction file: one self-contained HTML page",
+        description=(
+            "Write the retention report of a transaction file (KPIs, period retention, cohorts,\n"
+            "survival, segments, ABC/XYZ, top customers by predicted value) as one HTML file that\n"
+            "opens in any browser without network access. Needs matplotlib (the plot extra)."
+        ),
+        epilog=_REPORT_EXIT_STATUS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    r.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="FILE.html",
+        help="the HTML file to write (replaced if it exists)",
+    )
+    r.add_argument("--title", default="Retention report", help="the page's title")
+    _add_table_options(r, what="report")
+    return parser
+
+
+def _add_table_options(command: argparse.ArgumentParser, *, what: str) -> None:
+    """Add the options of reading a transaction file, shared by every subcommand."""
+    source = command.add_mutually_exclusive_group(required=True)
     source.add_argument(
         "path",
         nargs="?",
@@ -906,7 +950,7 @@ def _parser() -> argparse.ArgumentParser:
         "- reads CSV text from standard input",
     )
     source.add_argument("--example", action="store_true", help="use the built-in example data")
-    columns = k.add_argument_group("columns")
+    columns = command.add_argument_group("columns")
     columns.add_argument(
         "--customer", default="customer_id", metavar="COL", help="customer id column"
     )
@@ -931,9 +975,9 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="COL",
-        help="break the KPIs down by this column (each customer's value on their first purchase); repeatable",
+        help=f"break the {what} down by this column (each customer's value on their first purchase); repeatable",
     )
-    kpi = k.add_argument_group("KPIs")
+    kpi = command.add_argument_group(what)
     kpi.add_argument("--freq", default="M", help="period: D, W, M, Q or Y (default M)")
     kpi.add_argument(
         "--observation-end",
@@ -954,7 +998,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="drop rows without a customer id (their count is printed on stderr) instead of failing",
     )
-    reading = k.add_argument_group("CSV files")
+    reading = command.add_argument_group("CSV files")
     reading.add_argument(
         "--sep",
         default=None,
@@ -970,17 +1014,6 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="text encoding (default utf-8, with or without a byte-order mark)",
     )
-    k.add_argument(
-        "--format", default="table", choices=("table", "json", "csv"), help="output format"
-    )
-    k.add_argument(
-        "--fail-under",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="exit with status 1 if KPI NAME is under VALUE (or undefined), in any group; repeatable",
-    )
-    return parser
 
 
 def _load(args: argparse.Namespace) -> _Table:
@@ -1000,27 +1033,29 @@ def _load(args: argparse.Namespace) -> _Table:
     )
 
 
-def _compute(tx: pd.DataFrame, args: argparse.Namespace) -> tuple[pd.Series, list[str]]:
-    """Run ``rt.kpis``; return its result and its RetentionWarnings, one line each."""
-    # Only the options that differ from the library's defaults are passed.
-    options: dict[str, Any] = {}
+def _options(args: argparse.Namespace) -> dict[str, Any]:
+    """Return the library's options from the command's; of the optional ones, those not at their defaults."""
+    options: dict[str, Any] = {
+        "freq": args.freq,
+        "customer_id": args.customer,
+        "date": args.date,
+        "amount": args.amount,
+        "observation_end": args.observation_end,
+    }
     if args.order_id is not None:
         options["order_id"] = args.order_id
     if args.returns != "net":
         options["returns"] = args.returns
     if args.by:
         options["by"] = args.by[0] if len(args.by) == 1 else list(args.by)
+    return options
+
+
+def _compute(tx: pd.DataFrame, args: argparse.Namespace) -> tuple[pd.Series, list[str]]:
+    """Run ``rt.kpis``; return its result and its RetentionWarnings, one line each."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RetentionWarning)
-        values = kpis(
-            tx,
-            freq=args.freq,
-            customer_id=args.customer,
-            date=args.date,
-            amount=args.amount,
-            observation_end=args.observation_end,
-            **options,
-        )
+        values = kpis(tx, **_options(args))
     lines: list[str] = []
     for w in caught:
         if issubclass(w.category, RetentionWarning):
@@ -1053,12 +1088,15 @@ def _with_command_hint(error: InvalidValueError, args: argparse.Namespace) -> In
     return error
 
 
-def _kpis_command(args: argparse.Namespace) -> int:
-    floors = _floors(args.fail_under)
+def _prepared(args: argparse.Namespace) -> tuple[pd.DataFrame, list[str]]:
+    """Read the table and apply --drop-missing-ids and --date-format; return it and the notes to print.
+
+    The notes are printed once the results are computed, so that an error stays one line.
+    """
     _check_text_options(args)
     table = _load(args)
     tx = table.frame
-    notes: list[str] = []  # printed once the KPIs are computed, so that an error stays one line
+    notes: list[str] = []
     if args.drop_missing_ids:
         tx, dropped = _drop_missing_ids(tx, args.customer)
         if dropped:
@@ -1066,21 +1104,36 @@ def _kpis_command(args: argparse.Namespace) -> int:
             notes.append(f"retention: dropped {dropped:,} {rows} without a customer id")
     if args.date_format is not None:
         tx = _parse_dates(tx, args.date, args.date_format, table)
+    return tx, notes
+
+
+def _late_end_notes(
+    tx: pd.DataFrame, args: argparse.Namespace, observation_end: object
+) -> list[str]:
+    """Warn when --observation-end lies after the last purchase (those days count as without purchases)."""
+    if args.observation_end is None or not observation_end:
+        return []
+    last = _last_purchase(tx, args.date, args.amount)
+    end = pd.Timestamp(str(observation_end))
+    if last is None or end <= last:
+        return []
+    days = (end - last).days
+    return [
+        f"retention: warning: the observation end {end:%Y-%m-%d} is {days:,} day"
+        f"{'s' if days != 1 else ''} after the last purchase ({last:%Y-%m-%d}); those days "
+        "count as observed days without purchases"
+    ]
+
+
+def _kpis_command(args: argparse.Namespace) -> int:
+    floors = _floors(args.fail_under)
+    tx, notes = _prepared(args)
     try:
         values, warned = _compute(tx, args)
     except InvalidValueError as e:
         raise _with_command_hint(e, args) from e
     notes += warned
-    if args.observation_end is not None and values.attrs.get("observation_end"):
-        last = _last_purchase(tx, args.date, args.amount)
-        end = pd.Timestamp(values.attrs["observation_end"])
-        if last is not None and end > last:
-            days = (end - last).days
-            notes.append(
-                f"retention: warning: the observation end {end:%Y-%m-%d} is {days:,} day"
-                f"{'s' if days != 1 else ''} after the last purchase ({last:%Y-%m-%d}); those days "
-                "count as observed days without purchases"
-            )
+    notes += _late_end_notes(tx, args, values.attrs.get("observation_end"))
     for line in notes:
         print(line, file=sys.stderr)
     _print_output(_render(values, args.format))
@@ -1103,6 +1156,29 @@ def _kpis_command(args: argparse.Namespace) -> int:
                 )
                 failed += 1
     return 1 if failed else 0
+
+
+def _report_command(args: argparse.Namespace) -> int:
+    output = Path(args.output)
+    if not output.parent.is_dir():  # said before the report is computed, not after
+        msg = f"cannot write {output}: the folder {output.parent} does not exist; create it or give another -o path"
+        raise _UsageError(msg)
+    tx, notes = _prepared(args)
+    try:
+        page = report(tx, title=args.title, **_options(args))
+    except InvalidValueError as e:
+        raise _with_command_hint(e, args) from e
+    notes += _late_end_notes(tx, args, page.kpis.attrs.get("observation_end"))
+    try:
+        path = page.save(output)
+    except OSError as e:
+        msg = f"cannot write {output}: {e.strerror or _first_line(e)}"
+        raise _UsageError(msg) from e
+    for line in notes:
+        print(line, file=sys.stderr)
+    size = path.stat().st_size
+    print(f"retention: wrote {path} ({size:,} bytes)", file=sys.stderr)
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -1131,6 +1207,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     args = _parser().parse_args(argv)
     try:
+        if args.command == "report":
+            return _report_command(args)
         return _kpis_command(args)
     except (RetentionError, _UsageError, _ReadError, OSError) as e:
         print(f"retention: error: {_one_line(e)}", file=sys.stderr)

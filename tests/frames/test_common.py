@@ -575,7 +575,10 @@ def test_one_contract_of_options(name: str) -> None:
         assert params[option].default == default, (
             f"{name}: {option} defaults to {params[option].default!r}"
         )
-    assert ("by" in params) == entry.by
+    assert ("by" in params) == (entry.by or entry.compares)
+    if entry.compares:  # the groups compared are the data, a required argument after the table
+        assert list(params)[1] == "by"
+        assert params["by"].default is inspect.Parameter.empty
     if "freq" in params:
         assert entry.freq
         assert params["freq"].kind is inspect.Parameter.KEYWORD_ONLY

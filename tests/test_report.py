@@ -1,0 +1,418 @@
+"""Tests of `rt.report`: the self-contained HTML retention report, also as opened in headless Chromium."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import os
+import re
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import retention as rt
+from retention.errors import ColumnNotFoundError, InvalidParameterError, MissingDependencyError
+from retention.frames.kpis import KPI_NAMES
+from retention.report import KPI_LABELS
+
+CHROMIUM = next(
+    (found for name in ("chromium", "chromium-browser") if (found := shutil.which(name))), None
+)
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None, reason="chromium not found (CI installs Debian's chromium package)"
+)
+SECTIONS = [
+    "kpis",
+    "period-retention",
+    "cohorts",
+    "survival",
+    "working-segments",
+    "rfm-segments",
+    "abc-xyz",
+    "top-customers",
+]
+IMAGE = re.compile(r'<img alt="[^"]*" src="data:image/png;base64,([A-Za-z0-9+/=]+)">')
+SCRIPT_ID = "<script>alert('x')</script>"
+SHOT_HEIGHT = 7200  # pixels: the example report, top to bottom, in a window 1200 pixels wide
+
+
+@pytest.fixture(scope="module")
+def example() -> pd.DataFrame:
+    return rt.example_transactions()
+
+
+@pytest.fixture(scope="module")
+def page(example: pd.DataFrame) -> str:
+    return rt.report(example).to_html()
+
+
+class _Page(HTMLParser):
+    """What the tests read from a page: section ids, KPI cells, images, scripts and outside links."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.sections: list[str] = []
+        self.kpis: list[tuple[str, int, str, str]] = []  # (kpi, column, data-value, shown text)
+        self.images: list[str] = []
+        self.tags: set[str] = set()
+        self.links: list[str] = []  # src and href values that are not data URIs or anchors
+        self._kpi: tuple[str, int, str] | None = None
+        self._text: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        self.tags.add(tag)
+        if tag == "section":
+            self.sections.append(a["id"])
+        if tag == "span" and "data-kpi" in a:
+            self._kpi = (a["data-kpi"], int(a["data-column"]), a["data-value"])
+            self._text = []
+        if tag == "img":
+            self.images.append(a["src"])
+        for key in ("src", "href"):
+            if key in a and not a[key].startswith(("data:", "#")):
+                self.links.append(a[key])
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "span" and self._kpi is not None:
+            self.kpis.append((*self._kpi, "".join(self._text)))
+            self._kpi = None
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+        if self._kpi is not None:
+            self._text.append(data)
+
+
+def parse(text: str) -> _Page:
+    parser = _Page()
+    parser.feed(text)
+    parser.close()
+    return parser
+
+
+def decode_png(src: str) -> np.ndarray:
+    import matplotlib.image
+
+    assert src.startswith("data:image/png;base64,")
+    data = base64.b64decode(src.split(",", 1)[1], validate=True)
+    return np.asarray(matplotlib.image.imread(io.BytesIO(data), format="png"))
+
+
+def shown_number(text: str) -> float:
+    """Read a number as the page writes it: ``3,000``, ``26.73%``, ``33.72``; ``n/a`` is NaN."""
+    if text == "n/a":
+        return float("nan")
+    if text.endswith("%"):
+        return float(text[:-1].replace(",", "")) / 100
+    return float(text.replace(",", ""))
+
+
+def check_kpis(found: _Page, expected: pd.Series, column: int) -> None:
+    cells = {k: (value, text) for k, c, value, text in found.kpis if c == column}
+    assert list(cells) == list(KPI_NAMES)
+    for name in KPI_NAMES:
+        value, text = cells[name]
+        want = float(expected[name])
+        if np.isnan(want):
+            assert value == "nan"
+            assert text == "n/a"
+            continue
+        assert float(value) == want, name  # the exact value, written with repr
+        kind = KPI_LABELS[name][1]
+        shown = shown_number(text)
+        # The shown value is the KPI rounded to what is written: 0 decimals, 2 decimals, 2 of a percent.
+        tolerance = {"count": 0.5, "number": 0.005, "share": 0.00005}[kind]
+        assert abs(shown - want) <= tolerance + 1e-12, (name, text, want)
+
+
+# --- headless Chromium ---------------------------------------------------------------------------------
+
+
+def chromium(
+    page: Path, profile: Path, *extra: str, height: int = 2400
+) -> subprocess.CompletedProcess[str]:
+    """Open a page in headless Chromium, isolated: its own profile, no host names resolved, no services.
+
+    Nothing listens (no remote debugging port); host names resolve to nothing, so a page that needed
+    the network would fail to load what it asks for.
+    """
+    assert CHROMIUM is not None
+    flags = [
+        "--headless",
+        "--disable-gpu",
+        "--no-first-run",
+        "--no-default-browser-check",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-extensions",
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+        f"--user-data-dir={profile}",
+        "--enable-logging=stderr",
+        "--v=0",
+        "--hide-scrollbars",
+        f"--window-size=1200,{height}",
+    ]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        flags.append("--no-sandbox")  # Chromium refuses to run as root with its sandbox
+    return subprocess.run(
+        [CHROMIUM, *flags, *extra, page.resolve().as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def console_messages(stderr: str) -> list[str]:
+    """The page's console messages and uncaught errors in Chromium's log (the page has no scripts)."""
+    return [line for line in stderr.splitlines() if ":CONSOLE" in line or "Uncaught" in line]
+
+
+def open_page(text: str, tmp_path: Path, name: str) -> tuple[str, str]:
+    """Open a page in Chromium; return the DOM after loading and the log."""
+    path = tmp_path / f"{name}.html"
+    path.write_text(text, encoding="utf-8")
+    run = chromium(path, tmp_path / f"profile-{name}", "--dump-dom")
+    assert run.returncode == 0, run.stderr[-2000:]
+    return run.stdout, run.stderr
+
+
+@needs_chromium
+def test_console_check_sees_errors(tmp_path: Path) -> None:
+    """The console check of the tests below can fail: a page that logs an error is caught."""
+    dom, log = open_page(
+        "<!DOCTYPE html><p>x</p><script>console.error('boom')</script>", tmp_path, "bad"
+    )
+    assert "<p>x</p>" in dom
+    assert any("boom" in line for line in console_messages(log))
+
+
+@needs_chromium
+def test_example_report_in_chromium(example: pd.DataFrame, page: str, tmp_path: Path) -> None:
+    dom, log = open_page(page, tmp_path, "report")
+    assert console_messages(log) == []
+    found = parse(dom)
+    assert found.sections == SECTIONS  # the whole page was loaded and laid out
+    assert "script" not in found.tags
+    assert found.links == []
+    check_kpis(found, rt.kpis(example), 0)
+    # Every image of the page as the browser holds it decodes, and is a picture, not a blank.
+    assert len(found.images) == 5
+    for src in found.images:
+        pixels = decode_png(src)
+        assert pixels.shape[0] > 100
+        assert pixels.shape[1] > 100
+        assert pixels[..., :3].std() > 0.01
+    # The screenshot, kept for people to look at (CI uploads CI_ARTIFACTS).
+    shot = tmp_path / "report.png"
+    # The whole page in one picture: a window as tall as the page.
+    run = chromium(
+        tmp_path / "report.html",
+        tmp_path / "profile-shot",
+        f"--screenshot={shot}",
+        height=SHOT_HEIGHT,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert console_messages(run.stderr) == []
+    pixels = decode_png("data:image/png;base64," + base64.b64encode(shot.read_bytes()).decode())
+    assert pixels.shape[:2] == (SHOT_HEIGHT, 1200)
+    assert pixels[..., :3].std() > 0.01
+    if artifacts := os.environ.get("CI_ARTIFACTS"):
+        Path(artifacts).mkdir(parents=True, exist_ok=True)
+        shutil.copy(shot, Path(artifacts) / "report.png")
+
+
+@needs_chromium
+@pytest.mark.parametrize("case", ["empty", "one customer", "script id"])
+def test_small_and_hostile_reports_in_chromium(
+    example: pd.DataFrame, tmp_path: Path, case: str
+) -> None:
+    tx = {"empty": example.iloc[:0], "one customer": example[example["customer_id"] == 3]}.get(
+        case, hostile(example)
+    )
+    dom, log = open_page(rt.report(tx).to_html(), tmp_path, case.replace(" ", "-"))
+    assert console_messages(log) == []
+    found = parse(dom)
+    assert found.sections == SECTIONS
+    assert "script" not in found.tags
+    for src in found.images:
+        decode_png(src)
+    if case == "script id":
+        assert SCRIPT_ID in "".join(found.text)
+
+
+# --- the page itself -------------------------------------------------------------------------------------
+
+
+def test_images_decode_and_nothing_is_fetched(page: str) -> None:
+    found = parse(page)
+    assert found.sections == SECTIONS
+    assert found.links == []  # no stylesheet, script, font or image from elsewhere
+    assert "script" not in found.tags
+    assert "link" not in found.tags
+    assert re.search(r"https?://", page) is None
+    assert len(found.images) == len(IMAGE.findall(page)) == 5
+    for src in found.images:
+        assert decode_png(src).ndim == 3
+
+
+def test_kpis_in_the_page_equal_rt_kpis(example: pd.DataFrame, page: str) -> None:
+    check_kpis(parse(page), rt.kpis(example), 0)
+
+
+def test_kpis_per_group(example: pd.DataFrame) -> None:
+    made = rt.report(example, by="channel", freq="Q")
+    found = parse(made.to_html())
+    check_kpis(found, rt.kpis(example, freq="Q"), 0)
+    grouped = rt.kpis(example, freq="Q", by="channel")
+    for k, group in enumerate(["app", "store", "web"], start=1):
+        check_kpis(found, grouped.xs(group, level="channel"), k)
+    header = re.search(r"<thead><tr>(.*?)</tr></thead>", made.sections[0].body)
+    assert header is not None
+    assert re.findall(r"<th>(.*?)</th>", header.group(1)) == [
+        "KPI",
+        "all customers",
+        "app",
+        "store",
+        "web",
+    ]
+    survival = made.sections[SECTIONS.index("survival")].body
+    assert all(f"<td>{g}</td>" in survival for g in ("app", "store", "web"))
+
+
+def test_many_groups_and_daily_periods(example: pd.DataFrame) -> None:
+    """Eighteen groups and 730 daily periods still make a page (pytest turns any warning into an error)."""
+    made = rt.report(example, by=["channel", "manager"], freq="D")
+    found = parse(made.to_html())
+    assert found.sections == SECTIONS
+    grouped = rt.kpis(example, freq="D", by=["channel", "manager"])
+    groups = grouped.index.droplevel(-1).unique()
+    assert len(groups) > 6  # survival curves drawn without the numbers at risk
+    check_kpis(found, rt.kpis(example, freq="D"), 0)
+    for k, group in enumerate(groups, start=1):
+        check_kpis(found, grouped.loc[group], k)
+    for src in found.images:
+        decode_png(src)
+
+
+def test_size_of_the_example_report(page: str) -> None:
+    assert len(page.encode("utf-8")) < 3_000_000
+
+
+def test_same_input_same_bytes(example: pd.DataFrame, page: str) -> None:
+    assert rt.report(example).to_html() == page
+    shuffled = example.sample(frac=1.0, random_state=1)
+    assert rt.report(shuffled).to_html() == page  # row order never changes a result
+
+
+def test_footer_states_the_data_not_the_clock(example: pd.DataFrame) -> None:
+    made = rt.report(example, freq="W", observation_end="2024-06-30")
+    footer = dict(made.footer)
+    assert footer["data range"] == "2023-01-01 to 2024-12-31"
+    assert footer["observation end"] == "2024-06-30"
+    assert footer["observation_end"] == "2024-06-30"
+    assert footer["period"] == "W (last complete: 2024-06-24/2024-06-30)"
+    assert footer["made with"] == f"retention {rt.__version__}"
+    assert str(pd.Timestamp.now().year + 1) not in made.to_html()
+
+
+def test_empty_table_is_a_page_that_says_so(example: pd.DataFrame) -> None:
+    made = rt.report(example.iloc[:0])
+    found = parse(made.to_html())
+    assert found.sections == SECTIONS
+    assert found.images == []
+    text = " ".join(found.text)
+    assert "The table has no purchases" in text
+    assert "No periods: the table has no purchases." in text
+    assert "No predicted values: the models cannot be fitted" in text
+    assert dict(made.footer)["data range"] == "no purchases"
+    check_kpis(found, rt.kpis(example.iloc[:0]), 0)
+
+
+def test_one_customer_is_a_page_that_says_what_is_missing(example: pd.DataFrame) -> None:
+    one = example[example["customer_id"] == 3]
+    made = rt.report(one)
+    found = parse(made.to_html())
+    assert found.sections == SECTIONS
+    text = " ".join(found.text)
+    assert "The table has one customer" in text
+    assert "No predicted values: the models cannot be fitted to these data" in text
+    assert len(found.images) == 5
+    check_kpis(found, rt.kpis(one), 0)
+
+
+def test_without_amounts_the_money_sections_say_so(example: pd.DataFrame) -> None:
+    made = rt.report(example.drop(columns="amount"))
+    for anchor in ("rfm-segments", "abc-xyz", "top-customers"):
+        body = made.sections[SECTIONS.index(anchor)].body
+        assert "needs amounts" in body
+    assert len(parse(made.to_html()).images) == 3
+
+
+def hostile(example: pd.DataFrame) -> pd.DataFrame:
+    """The example with string ids, the best customer's id a script, and a group label in markup."""
+    best = rt.report(example, top=1).sections[-1].body
+    top = re.search(r"<tbody><tr><td>(\d+)</td>", best)
+    assert top is not None
+    ids = example["customer_id"].astype(str).replace(top.group(1), SCRIPT_ID)
+    channel = example["channel"].replace("web", "<i>web</i>")
+    return example.assign(customer_id=ids, channel=channel)
+
+
+def test_user_data_are_text_not_markup(example: pd.DataFrame) -> None:
+    tx = hostile(example).rename(columns={"customer_id": "<b>client</b>"})
+    made = rt.report(tx, customer_id="<b>client</b>", by="channel")
+    page = made.to_html()
+    found = parse(page)
+    assert "script" not in found.tags
+    assert "b" not in found.tags
+    assert "i" not in found.tags
+    text = "".join(found.text)
+    assert SCRIPT_ID in text
+    assert "<b>client</b>" in text
+    assert "<i>web</i>" in text
+    assert html.escape(SCRIPT_ID) in page
+
+
+def test_save_and_notebook(example: pd.DataFrame, page: str, tmp_path: Path) -> None:
+    made = rt.report(example)
+    path = made.save(tmp_path / "r.html")
+    assert path == tmp_path / "r.html"
+    assert path.read_bytes() == page.encode("utf-8")
+    shown = made._repr_html_()
+    match = re.fullmatch(
+        r'<iframe srcdoc="(.*?)" style="[^"]*" title="[^"]*"></iframe>', shown, re.S
+    )
+    assert match is not None
+    assert html.unescape(match.group(1)) == page
+
+
+def test_bad_options(example: pd.DataFrame) -> None:
+    with pytest.raises(InvalidParameterError, match="'top' parameter of report"):
+        rt.report(example, top=0)
+    with pytest.raises(InvalidParameterError, match="'title' parameter of report"):
+        rt.report(example, title=3)  # type: ignore[arg-type]
+    with pytest.raises(ColumnNotFoundError, match="client"):
+        rt.report(example, customer_id="client")
+
+
+def test_without_matplotlib(example: pd.DataFrame, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    with pytest.raises(MissingDependencyError, match=r"retention-metrics\[plot\]"):
+        rt.report(example)
+
+
+def test_import_retention_does_not_import_matplotlib() -> None:
+    code = "import retention, sys; assert 'matplotlib' not in sys.modules, 'matplotlib imported'"
+    subprocess.run([sys.executable, "-c", code], check=True)
