@@ -442,6 +442,9 @@ def test_row_order_never_changes_the_result(data: list[tuple[int, int, str]], ra
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_renaming_groups_changes_only_the_labels(data: list[tuple[int, int, str]]) -> None:
     tx = table(data)
+    # One label per customer: rows at the same first time with different labels go to the first label in
+    # sorted order, which a renaming that reverses the order changes (a different grouping, not a bug).
+    tx["group"] = tx.groupby("customer_id")["group"].transform("first")
     names = {"a": "zeta", "b": "alpha", "c": "mid"}  # reverses the sorted order of a and b
     renamed = tx.assign(group=tx["group"].map(names))
     groups = (
