@@ -131,7 +131,7 @@ money = st.one_of(
     cancel=st.lists(st.tuples(st.integers(0, 16), st.integers(0, 16)), max_size=4),
     random=st.randoms(use_true_random=False),
 )
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=10, deadline=None)
 def test_row_order_never_changes_a_money_result(
     amounts: list[float], cancel: list[tuple[int, int]], random: Any
 ) -> None:
