@@ -1,4 +1,4 @@
-"""Benchmark: ``rt.rfm_summary``, ``rt.BetaGeo.fit`` and ``rt.ParetoNBD.fit`` against ``lifetimes``, one table per run.
+"""Benchmark: ``rt.rfm_summary`` and the BG/NBD and Pareto/NBD fits against ``lifetimes``; long CLV horizons.
 
 Usage::
 
@@ -21,10 +21,19 @@ freq_multiplier=7``); the BG/NBD and Pareto/NBD fits on the CDNOW sample summary
 and on the summary of 1M simulated customers (``--quick``: 100k). ``--only TEXT`` runs the cases whose
 name contains TEXT. The "results" column says whether the two libraries agree: the summaries' sums (to
 1e-9), the fitted parameters (to 1e-3).
+
+Horizon independence (``--only customer_lifetime_value``): ``rt.customer_lifetime_value`` of 400 simulated
+customers (BG/NBD and Gamma-Gamma fitted on their daily summary) over daily periods at 0.03% a day, for
+horizons of 100, 10,000 and 1,000,000 days. Its time must not grow with the horizon. The peer is the sum
+period by period (one call of the model per day, as the library did before), run in this interpreter; it
+grows with the horizon, and a million days outlasts ``--case-timeout`` ("n/a"). "results": every
+customer's value agrees to 1e-10.
 """
 
 from __future__ import annotations
 
+import math
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -60,16 +69,65 @@ def _lifetimes(task: str, data: Any) -> Callable[[], Any]:
     return lambda: fitter().fit(data["frequency"], data["recency"], data["T"])
 
 
+_CLV_CUSTOMERS = 400
+_CLV_HORIZONS = (100, 10_000, 1_000_000)  # daily periods
+_CLV_DISCOUNT = 0.0003  # a day: about 11.6% a year
+_CLV_COLUMNS = ("frequency", "recency", "T", "monetary_value")
+
+
+def _period_by_period(purchases: Any, spend: Any, summary: Any, horizon: int) -> Any:
+    """The CLV sum as the library took it before: one call of the model per period, all customers."""
+    import numpy as np
+    import pandas as pd
+
+    columns = {c: summary[c].to_numpy() for c in ("frequency", "recency", "T")}
+    log_rate = math.log1p(_CLV_DISCOUNT)
+    total = np.zeros(len(summary))
+    previous = np.zeros(len(summary))
+    for k in range(1, horizon + 1):
+        current = purchases.conditional_expected_purchases(float(k), **columns)
+        total += (current - previous) * math.exp(-k * log_rate)
+        previous = current
+    return pd.Series(spend.conditional_expected_spend(summary).to_numpy() * total, name="clv")
+
+
+def _clv(impl: str, task: str, arrays: dict[str, Any]) -> Callable[[], Any]:
+    import pandas as pd
+
+    import retention as rt
+
+    horizon = int(task.split(":")[1])
+    purchases = rt.BetaGeo(**{k: float(arrays[k]) for k in ("r", "alpha", "a", "b")})
+    spend = rt.GammaGamma(**{k: float(arrays[k]) for k in ("p", "q", "gamma")})
+    summary = pd.DataFrame({c: arrays[c] for c in _CLV_COLUMNS})
+    if impl == "ours":
+        return lambda: rt.customer_lifetime_value(
+            purchases,
+            spend,
+            summary,
+            horizon=horizon,
+            freq="D",
+            time_unit="D",
+            discount_rate=_CLV_DISCOUNT,
+        )
+    return lambda: _period_by_period(purchases, spend, summary, horizon)
+
+
 def _build(impl: str, task: str, path: str) -> Callable[[], Any]:
     import pandas as pd
 
+    arrays = _harness.load_arrays(path)
+    if task.startswith("clv:"):
+        return _clv(impl, task, arrays)
     # Plain arrays in the file, so that each library builds the frame it would see in practice.
-    data = pd.DataFrame(_harness.load_arrays(path))
+    data = pd.DataFrame(arrays)
     return (_ours if impl == "ours" else _lifetimes)(task, data)
 
 
-def _describe(impl: str, task: str, path: str, result: Any) -> dict[str, Any]:
-    """What the check compares: the summary's sums, or the fitted parameters."""
+def _describe(impl: str, task: str, path: str, result: Any) -> Any:
+    """What the check compares: the summary's sums, the fitted parameters, or every customer's CLV."""
+    if task.startswith("clv:"):
+        return [float(v) for v in result.to_numpy()]
     if task == "summary":
         return {c: float(result[c].sum()) for c in ("frequency", "recency", "T")} | {
             "rows": len(result)
@@ -85,7 +143,9 @@ def _check(case: Case, ours: Record | None, peer: Record | None) -> str:
     if ours is None or peer is None or not _harness.succeeded(ours, peer):
         return "n/a"
     a, b = ours["result"], peer["result"]
-    if case.task == "summary":
+    if case.task.startswith("clv:"):
+        same = all(abs(x - y) <= 1e-10 * abs(y) for x, y in zip(a, b, strict=True))
+    elif case.task == "summary":
         same = all(abs(a[k] - b[k]) <= 1e-9 * max(1.0, abs(a[k])) for k in a)
     else:
         same = all(abs(a[k] - b[k]) <= 1e-3 * abs(a[k]) for k in a)
@@ -134,7 +194,29 @@ def _cases(folder: Path, rows_sizes: tuple[int, ...], fit_customers: int, data: 
     path = _save(summary, folder, "fit")
     cases.append(Case(f"BetaGeo.fit, {fit_customers:,} simulated customers", "fit", path))
     cases.append(Case(f"ParetoNBD.fit, {fit_customers:,} simulated customers", "pareto", path))
+    cases.extend(_clv_cases(folder))
     return cases
+
+
+def _clv_cases(folder: Path) -> list[Case]:
+    """The horizon-independence cases: one customer base, three horizons, the period-by-period peer."""
+    import retention as rt
+
+    tx = rt.simulate_transactions(_CLV_CUSTOMERS, seed=3)
+    summary = rt.rfm_summary(tx, time_unit="D", amount="amount")
+    purchases, spend = rt.BetaGeo.fit(summary), rt.GammaGamma.fit(summary)
+    columns = {c: summary[c].to_numpy() for c in _CLV_COLUMNS} | purchases.params | spend.params
+    path = _harness.save_arrays(folder, "clv", columns)
+    return [
+        Case(
+            f"customer_lifetime_value, {_CLV_CUSTOMERS} customers, {days:,} days",
+            f"clv:{days}",
+            path,
+            peer_python=sys.executable,
+            peer_name="period by period",
+        )
+        for days in _CLV_HORIZONS
+    ]
 
 
 def main() -> None:
@@ -153,7 +235,7 @@ def main() -> None:
         cases = _cases(Path(tmp), rows_sizes, fit_customers, Path(args.data))
         rows = _harness.compare(__file__, cases, _check, args, peer=peer)
     _harness.print_table(
-        "rfm_summary, BetaGeo.fit and ParetoNBD.fit vs lifetimes",
+        "rfm_summary, BetaGeo.fit and ParetoNBD.fit vs lifetimes; customer_lifetime_value by horizon",
         rows,
         check="results",
         options=args,

@@ -575,6 +575,58 @@ def test_bad_parameters(kwargs, match):
         rt.simulate_transactions(n, **kwargs)
 
 
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("alpha", 1e-300),
+        ("alpha", 1e-101),
+        ("r", 1e101),
+        ("a", 5e-324),
+        ("b", 1.7e308),
+        ("gamma", 1e300),
+    ],
+)
+def test_parameters_outside_what_can_be_simulated(name, value):
+    # alpha=1e-300 raised numpy's "repeats may not contain negative values"; subnormal shapes and values
+    # near 1.8e308 overflowed with RuntimeWarnings. Each parameter must lie in [1e-100, 1e100].
+    message = rf"'{name}' parameter of simulate_transactions .* between 1e-100 and 1e\+100. Got"
+    with pytest.raises(InvalidParameterError, match=message):
+        rt.simulate_transactions(10, seed=1, **{name: value})
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"alpha": 1e-20},  # failed: expected purchases beyond int64 (now every purchase on day one)
+        {"r": 1e18},  # the same
+        {"alpha": 1e-100, "r": 1e100},  # purchase rates of 1e200 a week
+        {"a": 1e-100},
+        {"b": 1e100},
+        {"p": 1e-100, "q": 1e100, "gamma": 1e100},
+        {"r": 1e-100, "alpha": 1e100, "a": 1e100, "b": 1e-100},
+    ],
+)
+def test_extreme_parameters_within_the_range_simulate(kwargs):
+    tx = rt.simulate_transactions(20, seed=1, **kwargs)
+    assert tx["customer_id"].nunique() == 20
+    assert np.isfinite(tx["amount"]).all()
+    assert (tx["amount"] >= 0.01).all()
+
+
+def test_logs_too_large_for_memory_are_refused(monkeypatch):
+    # simulate_transactions(10**9) made numpy raise its _ArrayMemoryError; the size is checked before
+    # allocating, against this machine's memory (set to 1 GiB here), and the message names the option.
+    monkeypatch.setattr("retention.errors._memory_bytes", lambda: 1 << 30)
+    with pytest.raises(
+        InvalidParameterError, match=r"simulate_transactions: .*memory.*n_customers="
+    ):
+        rt.simulate_transactions(10**9, seed=1)
+    # Customers who buy constantly and never drop out: the purchases, checked round by round.
+    with pytest.raises(InvalidParameterError, match=r"simulated purchases .*memory.*alpha"):
+        rt.simulate_transactions(50, seed=1, alpha=1e-6, a=1e-3, b=1e3)
+    assert len(rt.simulate_transactions(1000, seed=1)) > 1000
+
+
 # --- properties ---------------------------------------------------------------------------------------------
 
 

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from retention.errors import InvalidParameterError
+from retention.errors import InvalidParameterError, check_size
 from retention.frames.schema import check_option
 
 __all__ = [
@@ -48,6 +48,15 @@ _DAYS_PER_WEEK: Final = 7.0
 # Repeat purchases allowed before dropout are geometric and unbounded when p is tiny; only those before the
 # window end are ever used, so a cap that no window can reach keeps the count an exact integer.
 _K_CAP: Final = float(2**53)
+# Every model parameter lies in [1e-100, 1e100]: far beyond any real customer base, and inside it every
+# rate, ratio and gamma variate of the simulation is a finite float64 (tried: alpha below 1e-17 made rates
+# whose expected counts overflowed int64, shapes below 1e-308 and values near 1.8e308 overflowed).
+_PARAMETER_MIN: Final = 1e-100
+_PARAMETER_MAX: Final = 1e100
+# Bytes the simulation takes per customer (with its first purchase) and per repeat purchase, at its peak:
+# 187 and 128 measured with tracemalloc.
+_BYTES_PER_CUSTOMER: Final = 192
+_BYTES_PER_PURCHASE: Final = 128
 _AMOUNT_MIN: Final = 0.01
 _AMOUNT_MAX: Final = 1e12
 _EXAMPLE_SEED: Final = 20240101
@@ -137,6 +146,15 @@ def _positive(name: str, value: object, model: str) -> float:
     if not (np.isfinite(number) and number > 0.0):
         msg = f"The {name!r} parameter of {_FUNC} ({model}) must be a finite number > 0. Got {value!r}."
         raise InvalidParameterError(msg)
+    if not _PARAMETER_MIN <= number <= _PARAMETER_MAX:
+        msg = (
+            f"The {name!r} parameter of {_FUNC} ({model}) must be between {_PARAMETER_MIN:.0e} and "
+            f"{_PARAMETER_MAX:.0e}. Got {value!r}. Beyond that range the draws (purchase rates of "
+            "r / alpha a week, dropout probabilities from a and b, amounts from p, q and gamma) under- or "
+            "overflow float64 and cannot be simulated. Pass a value within the range: alpha is per week "
+            "and gamma in the currency of the amounts, so change the units rather than the process."
+        )
+        raise InvalidParameterError(msg)
     return number
 
 
@@ -219,10 +237,26 @@ def _repeat_purchases(
     active = np.flatnonzero(left > 0)
     owners: list[NDArray[np.int64]] = []
     times: list[NDArray[np.float64]] = []
+    kept_so_far = 0
     while active.size:
         remaining = horizon[active] - elapsed[active]
-        mean = rate[active] * remaining
-        batch = np.minimum(left[active], np.ceil(mean + 2.0 * np.sqrt(mean)).astype(np.int64) + 1)
+        # In floats, capped by the purchases still allowed (< 2**53) before the cast: a huge rate gives an
+        # infinite mean, which as an integer would wrap around.
+        with np.errstate(over="ignore", invalid="ignore"):
+            mean = rate[active] * remaining
+            wanted = np.ceil(mean + 2.0 * np.sqrt(mean)) + 1.0
+        batch = np.fmin(left[active].astype(np.float64), wanted).astype(np.int64)
+        check_size(
+            kept_so_far + n + int(batch.sum()),
+            itemsize=_BYTES_PER_PURCHASE,
+            what="the simulated purchases",
+            fix=(
+                "With these parameters the customers buy very often before they drop out: pass fewer "
+                "n_customers=, a shorter window (start=, end=), a lower purchase rate (a smaller r or a "
+                "larger alpha: r / alpha purchases a week) or an earlier dropout (a larger a or smaller b)."
+            ),
+            func=_FUNC,
+        )
         local = np.repeat(np.arange(active.size), batch)
         # A rate of 0 (a gamma draw that underflowed) gives inf or nan gaps, handled by fmin below.
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -236,6 +270,7 @@ def _repeat_purchases(
         when = elapsed[active][local] + since
         inside = when < horizon[active][local]
         kept = np.bincount(local[inside], minlength=active.size)
+        kept_so_far += int(kept.sum())
         owners.append(active[local[inside]])
         times.append(when[inside])
         left[active] -= kept
@@ -280,7 +315,8 @@ def simulate_transactions(
         bit generator. None draws fresh entropy.
     r, alpha : float, default 0.25, 4.0
         Shape and rate of the gamma distribution of the purchase rates $\lambda$, **in purchases per week**
-        (mean $r/\alpha$ = 0.0625 a week, about 3 a year while active).
+        (mean $r/\alpha$ = 0.0625 a week, about 3 a year while active). Every model parameter (``r``,
+        ``alpha``, ``a``, ``b``, ``p``, ``q``, ``gamma``) must lie in $[10^{-100}, 10^{100}]$.
     a, b : float, default 0.8, 2.5
         Shape parameters of the beta distribution of the dropout probabilities $p$ (mean $a/(a+b)$ = 0.24).
     p, q, gamma : float, default 6.25, 3.74, 15.44
@@ -304,9 +340,12 @@ def simulate_transactions(
     Raises
     ------
     InvalidParameterError
-        If ``n_customers`` is not a non-negative integer, a model parameter is not a finite number > 0,
-        ``start`` or ``end`` is not a date or ``end`` is not after ``start``, ``acquisition`` or ``seed`` is
-        not of an accepted form, or the ids would overflow int64.
+        If ``n_customers`` is not a non-negative integer, a model parameter is not a number in
+        $[10^{-100}, 10^{100}]$, ``start`` or ``end`` is not a date or ``end`` is not after ``start``,
+        ``acquisition`` or ``seed`` is not of an accepted form, or the ids would overflow int64. Also,
+        before anything is allocated, if the log would not fit in this machine's memory: too many
+        customers (about 190 bytes each), or, checked round by round as the purchases are drawn, too
+        many purchases (about 130 bytes each); the message says which option to change.
 
     See Also
     --------
@@ -373,6 +412,13 @@ def simulate_transactions(
         )
         raise InvalidParameterError(msg)
     n = int(n_customers)
+    check_size(
+        n,
+        itemsize=_BYTES_PER_CUSTOMER,
+        what="the simulated customers (each with a first purchase)",
+        fix="Pass a smaller n_customers=.",
+        func=_FUNC,
+    )
     first = _day("start", start)
     last = _day("end", end)
     if last <= first:

@@ -193,6 +193,18 @@ def test_conditional_expected_spend_by_hand() -> None:
     np.testing.assert_allclose(got, [6.25 * 15.44 / 2.74, 471.5 / 15.24], rtol=1e-14)
 
 
+def test_conditional_expected_spend_does_not_overflow() -> None:
+    # gamma + x zbar overflowed to inf (a RuntimeWarning, an error under pytest) for huge frequencies or
+    # spend; the weighted form p gamma / (p x + q - 1) + zbar / (1 + (q - 1) / (p x)) stays finite.
+    got = gg.conditional_expected_spend(
+        [1e300, 2.0, 1e308, 5.0], [1e100, 1e308, 1e10, 10.0], p=6.25, q=3.74, gamma=15.44
+    )
+    assert got[0] == pytest.approx(1e100, rel=1e-12)
+    assert got[1] == pytest.approx(1e308 / (12.5 + 2.74) * 12.5, rel=1e-12)
+    assert got[2] == pytest.approx(1e10, rel=1e-12)
+    assert got[3] == pytest.approx(6.25 * (15.44 + 50.0) / (31.25 + 2.74), rel=1e-15)
+
+
 def test_mean_spend_undefined_for_q_at_most_one() -> None:
     assert gg.mean_spend(p=2.0, q=3.0, gamma=4.0) == 4.0
     assert math.isnan(gg.mean_spend(p=2.0, q=1.0, gamma=4.0))

@@ -104,7 +104,10 @@ def test_discounted_transactions_by_hand() -> None:
     # Cumulative 1, 3, 6 transactions at the end of periods 1, 2, 3; rate 0.1 per period.
     table = {0.0: 0.0, 2.0: 1.0, 4.0: 3.0, 6.0: 6.0}
     got = value.discounted_transactions(
-        lambda t: np.array([table[t], 2 * table[t]]), horizon=3, step=2.0, discount_rate=0.1
+        lambda ts: np.array([[table[t], 2 * table[t]] for t in ts]),
+        horizon=3,
+        step=2.0,
+        discount_rate=0.1,
     )
     expected = 1 / 1.1 + 2 / 1.1**2 + 3 / 1.1**3
     np.testing.assert_allclose(got, [expected, 2 * expected], rtol=1e-15)
@@ -118,11 +121,13 @@ def test_discounted_transactions_by_hand() -> None:
 def test_discounted_transactions_without_discount_telescopes(
     rates: np.ndarray, horizon: int, step: float
 ) -> None:
-    def cumulative(t: float) -> np.ndarray:
-        return rates * math.sqrt(t)  # concave, like the models' E[Y(t)]
+    def cumulative(t: np.ndarray) -> np.ndarray:
+        return np.outer(np.sqrt(t), rates)  # concave, like the models' E[Y(t)]
 
     got = value.discounted_transactions(cumulative, horizon=horizon, step=step, discount_rate=0.0)
-    np.testing.assert_allclose(got, cumulative(horizon * step), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        got, cumulative(np.array([horizon * step]))[0], rtol=1e-12, atol=1e-12
+    )
 
 
 @given(horizon=st.integers(1, 3000), rate=st.floats(1e-9, 10), step=st.floats(0.01, 10))
@@ -134,12 +139,95 @@ def test_discounted_transactions_at_any_rate_and_horizon(
     # A constant rate of one transaction per unit of time: sum_k step / (1 + d)^k, a geometric sum, against
     # exact rational arithmetic on the same doubles.
     got = value.discounted_transactions(
-        lambda t: np.array([t]), horizon=horizon, step=step, discount_rate=rate
+        lambda t: t[:, None], horizon=horizon, step=step, discount_rate=rate
     )
     assert np.all(np.isfinite(got))
     ratio = 1 / (1 + Fraction(rate))
     expected = Fraction(step) * ratio * (1 - ratio**horizon) / (1 - ratio)
     assert got[0] == pytest.approx(float(expected), rel=1e-12)
+
+
+def smooth_cumulative(t: np.ndarray) -> np.ndarray:
+    """Concave E[Y(t)] of four customers, like the models': mixtures of exponential and power-law decay."""
+    t = np.asarray(t, dtype=np.float64)[:, None]
+    return np.hstack(
+        [
+            0.7 * -np.expm1(-0.05 * t) / 0.05,  # constant rate, exponential dropout
+            2.0 * np.log1p(t / 3.0),  # Pareto/NBD-like, s = 1
+            4.0 * (1.0 - (1.0 + t / 40.0) ** -0.6) / 0.6,  # s = 1.6
+            0.3 * np.sqrt(t) + 0.01 * t,  # slow decay, never ending
+        ]
+    )
+
+
+def period_by_period(cumulative, horizon: int, step: float, rate: float) -> np.ndarray:  # type: ignore[no-untyped-def]
+    k = np.arange(horizon + 1, dtype=np.float64)
+    increments = np.diff(cumulative(k * step), axis=0)
+    return np.exp(-k[1:] * math.log1p(rate)) @ increments
+
+
+@given(
+    horizon=st.integers(513, 20_000),
+    rate=st.floats(1e-6, 3.0),
+    step=st.floats(0.05, 50.0),
+)
+@example(horizon=513, rate=1e-6, step=0.05)  # just past the explicit sum, hardly discounted
+@example(horizon=20_000, rate=0.01, step=1.0)  # cut after the discount factor falls by e^-40
+def test_discounted_transactions_of_long_horizons_are_the_period_sum(
+    horizon: int, rate: float, step: float
+) -> None:
+    # Beyond 512 periods the sum is taken in bulk (by parts, Gregory's formula and quadrature): within the
+    # stated 1e-12 of the explicit sum.
+    got = value.discounted_transactions(
+        smooth_cumulative, horizon=horizon, step=step, discount_rate=rate
+    )
+    expected = period_by_period(smooth_cumulative, horizon, step, rate)
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
+class Budget:
+    """A cumulative that counts the values asked of it and refuses to give more than ``limit``."""
+
+    def __init__(self, cumulative, limit: int) -> None:  # type: ignore[no-untyped-def]
+        self.cumulative, self.limit, self.used = cumulative, limit, 0
+
+    def __call__(self, t: np.ndarray) -> np.ndarray:
+        values = self.cumulative(t)
+        self.used += values.size
+        if self.used > self.limit:
+            msg = f"asked for {self.used} values"
+            raise AssertionError(msg)
+        return values
+
+
+@pytest.mark.parametrize("rate", [0.0, 1e-300, 1e-12, 1e-4, 0.1, 3.0])
+def test_discounted_transactions_cost_does_not_grow_with_the_horizon(rate: float) -> None:
+    # Not a timing: the number of values asked of the model, fewer than 530 per customer whatever the horizon
+    # (a million periods asked for a million values, period by period).
+    results = {}
+    for horizon in (10**3, 10**6, 10**9, 2**53):
+        budget = Budget(smooth_cumulative, limit=530 * 4)
+        results[horizon] = value.discounted_transactions(
+            budget, horizon=horizon, step=1.0, discount_rate=rate
+        )
+        assert np.all(np.isfinite(results[horizon]))
+    if rate >= 1e-4:  # the same cut after the discount factor fell by e^-40
+        np.testing.assert_array_equal(results[10**6], results[2**53])
+    if rate == 0.0:  # the sum telescopes
+        np.testing.assert_array_equal(results[10**9], smooth_cumulative(np.array([1e9]))[0])
+
+
+@pytest.mark.parametrize("rate", [1e-9, 1e-6, 1e-3, 0.05, 2.0])
+@pytest.mark.parametrize("horizon", [10**4, 10**6, 10**12])
+def test_discounted_transactions_of_a_constant_rate_at_any_horizon(
+    rate: float, horizon: int
+) -> None:
+    # One transaction per period: the geometric sum (1 - (1 + d)^-H) / d, each step to a few ulp.
+    got = value.discounted_transactions(
+        lambda t: t[:, None], horizon=horizon, step=1.0, discount_rate=rate
+    )
+    expected = -math.expm1(-horizon * math.log1p(rate)) / rate
+    assert got[0] == pytest.approx(expected, rel=1e-12)
 
 
 def test_tracking_counts_keep_every_day_exact() -> None:

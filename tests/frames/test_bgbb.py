@@ -322,3 +322,33 @@ def test_empty_customers_predict_empty() -> None:
         assert len(result) == 0
     with pytest.raises(InvalidValueError, match="needs more customers"):
         rt.BetaGeoBetaBinom.fit(empty)
+
+
+def test_histories_too_long_for_memory_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    # n_periods=10**8 made numpy raise its _ArrayMemoryError: the likelihood tabulates every opportunity
+    # up to the longest history. The tables are sized before they are allocated, against this machine's
+    # memory (set to 1 GiB here), and the message names the column to change.
+    monkeypatch.setattr("retention.errors._memory_bytes", lambda: 1 << 30)
+    m = rt.BetaGeoBetaBinom(**DONATIONS)
+    long = {"frequency": [0, 6, 3], "recency": [0, 6, 3], "n_periods": [10**8, 6, 6]}
+    message = r"BetaGeoBetaBinom\.{}: .*4 rows of 100,000,001 opportunities.*memory.*\(n_periods\)"
+    for method, call in (
+        ("p_alive", lambda: m.p_alive(**long)),
+        ("conditional_expected_purchases", lambda: m.conditional_expected_purchases(5, **long)),
+        (
+            "discounted_expected_residual_transactions",
+            lambda: m.discounted_expected_residual_transactions(**long, discount_rate=0.1),
+        ),
+        ("fit", lambda: rt.BetaGeoBetaBinom.fit(**long)),
+    ):
+        with pytest.raises(InvalidParameterError, match=message.format(method)):
+            call()
+    # A summary's T is named as T.
+    summary = pd.DataFrame({"frequency": [0, 6, 3], "recency": [0, 6, 3], "T": [10**8, 6, 6]})
+    with pytest.raises(InvalidParameterError, match=r"memory.* \(T\)"):
+        m.p_alive(summary)
+    # The flat sums of probability_of_purchases: n - x terms for each x.
+    with pytest.raises(InvalidParameterError, match=r"probability_of_purchases.*memory.*smaller n"):
+        m.probability_of_purchases([0, 1, 2], 10**8)
+    # Long but affordable histories still work.
+    assert 0 < m.p_alive(frequency=3, recency=3, n_periods=10**5) < 1

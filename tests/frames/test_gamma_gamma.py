@@ -18,6 +18,7 @@ from retention.errors import (
     InvalidValueError,
     RetentionWarning,
 )
+from retention.frames.schema import MAX_AMOUNT
 
 TRUE = {"p": 6.25, "q": 3.74, "gamma": 15.44}
 
@@ -245,6 +246,33 @@ def test_infinite_mean_spend_warns() -> None:
         got = model.conditional_expected_spend(frequency=[0, 2], monetary_value=[0.0, 10.0])
     assert math.isnan(got[0])
     assert got[1] == pytest.approx(0.5 * 30.0 / 0.9)
+
+
+@pytest.mark.parametrize("spend", [1e308, 1e200, -1e250])
+def test_monetary_values_beyond_the_amount_bound_are_refused(spend: float) -> None:
+    # 1e308 overflowed the conditional spend to inf with numpy RuntimeWarnings; transaction tables refuse
+    # amounts beyond MAX_AMOUNT, and so does the Gamma-Gamma, by frame, arrays or numbers.
+    model = rt.GammaGamma(**TRUE)
+    frame = spenders()
+    frame.loc["d" if spend < 0 else "e", "monetary_value"] = spend  # d has no repeat purchase
+    where = "index 'd'" if spend < 0 else "index 'e'"
+    for call in (model.conditional_expected_spend, rt.GammaGamma.fit):
+        with pytest.raises(InvalidValueError, match=rf"monetary_value .* at most .*{where}"):
+            call(frame)
+    x = 0 if spend < 0 else 3
+    with pytest.raises(InvalidValueError, match=r"at most .* position \(1, 0\)"):
+        model.conditional_expected_spend(frequency=[[2], [x]], monetary_value=[[10.0], [spend]])
+    with pytest.raises(InvalidValueError, match=rf"at most .* \(frequency {x}.0"):
+        model.conditional_expected_spend(frequency=x, monetary_value=spend)
+
+
+def test_monetary_values_at_the_amount_bound_give_finite_spend() -> None:
+    model = rt.GammaGamma(**TRUE)
+    got = model.conditional_expected_spend(
+        frequency=[1, 30], monetary_value=[MAX_AMOUNT, MAX_AMOUNT]
+    )
+    assert np.isfinite(got).all()
+    assert got[1] == pytest.approx(6.25 * (15.44 + 30 * MAX_AMOUNT) / (6.25 * 30 + 2.74), rel=1e-12)
 
 
 def test_a_model_is_an_immutable_value() -> None:

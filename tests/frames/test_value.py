@@ -20,6 +20,7 @@ from retention.errors import (
     InvalidParameterError,
     InvalidValueError,
 )
+from retention.frames.schema import MAX_AMOUNT
 from tests.lines import orders_frame, split_into_lines
 
 BG = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
@@ -302,6 +303,158 @@ def test_clv_bad_arguments() -> None:
         rt.customer_lifetime_value(bg, gg, summary.assign(recency=50.0), **ok)
     with pytest.raises(InvalidValueError, match=r"monetary_value .* must be positive"):
         rt.customer_lifetime_value(bg, gg, summary.assign(monetary_value=0.0), **ok)
+
+
+class CountedModel:
+    """A transaction model that counts the values asked of it and refuses to give more than ``limit``."""
+
+    def __init__(self, model: Any, limit: int) -> None:
+        self.model, self.limit, self.used = model, limit, 0
+
+    def conditional_expected_purchases(self, t: Any, **customers: Any) -> np.ndarray:
+        values = np.asarray(self.model.conditional_expected_purchases(t, **customers))
+        self.used += values.size
+        if self.used > self.limit:
+            msg = f"asked for {self.used} values"
+            raise AssertionError(msg)
+        return values
+
+
+def explicit_clv(
+    model: Any, summary: pd.DataFrame, horizon: int, step: float, rate: float
+) -> np.ndarray:
+    """The CLV sum period by period, every period asked of the model (times x customers at once)."""
+    k = np.arange(horizon + 1, dtype=np.float64)
+    columns = {c: summary[c].to_numpy() for c in ("frequency", "recency", "T")}
+    cumulative = model.conditional_expected_purchases((k * step)[:, None], **columns)
+    transactions = np.exp(-k[1:] * math.log1p(rate)) @ np.diff(cumulative, axis=0)
+    spend = rt.GammaGamma(**GG).conditional_expected_spend(summary).to_numpy()
+    return spend * transactions
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        rt.BetaGeo(**BG),
+        rt.ModifiedBetaGeo(**BG),
+        rt.ParetoNBD(r=0.553, alpha=10.578, s=0.606, beta=11.669),
+    ],
+    ids=["BG/NBD", "MBG/NBD", "Pareto/NBD"],
+)
+@pytest.mark.parametrize(
+    ("horizon", "step", "rate"),
+    [
+        (600, 1 / 7, 3e-4),
+        (2000, 1 / 7, 1e-5),
+        (1500, 1.0, 0.002),
+        (800, 52.0, 0.1),
+        (5000, 4.345, 0.3),
+    ],
+)
+def test_clv_of_long_horizons_is_the_period_sum(
+    model: Any, horizon: int, step: float, rate: float
+) -> None:
+    # Beyond 512 periods the sum is taken in bulk: within the documented 1e-12 of the explicit sum.
+    summary = customers()
+    got = rt.customer_lifetime_value(
+        model, rt.GammaGamma(**GG), summary, horizon=horizon, freq=step, discount_rate=rate
+    )
+    np.testing.assert_allclose(
+        got.to_numpy(), explicit_clv(model, summary, horizon, step, rate), rtol=1e-12
+    )
+
+
+def test_clv_cost_does_not_grow_with_the_horizon() -> None:
+    # Daily periods over a million days took minutes, one call of the model per day. Not a timing: the
+    # values asked of the model, fewer than 530 per customer for any horizon (benchmarks/bench_clv.py
+    # times it).
+    summary = customers()
+    spend = rt.GammaGamma(**GG)
+    daily = {"freq": "D", "time_unit": "W", "discount_rate": 0.0003}
+    values = {}
+    for days in (10**4, 10**6, 10**9):
+        counted = CountedModel(rt.BetaGeo(**BG), limit=530 * len(summary))
+        values[days] = rt.customer_lifetime_value(counted, spend, summary, horizon=days, **daily)
+    pd.testing.assert_series_equal(values[10**6], values[10**9])  # cut where (1 + d)^-k < e^-40
+    assert (values[10**4] < values[10**6]).all()
+
+
+def test_clv_of_a_long_horizon_brackets_the_continuously_discounted_value() -> None:
+    # As test_clv_tends_to_the_continuously_discounted_value, with a horizon of a million days: what is
+    # left after 600 weeks is too small to move the bracket.
+    summary = customers()
+    delta, step = 0.05, 1 / 7
+    got = rt.customer_lifetime_value(
+        CountedModel(rt.BetaGeo(**BG), limit=530 * len(summary)),
+        UnitSpend(),
+        summary,
+        horizon=10**6,
+        freq=step,
+        discount_rate=math.exp(delta * step) - 1,
+    ).to_numpy()
+    dert = np.array([bg_dert(x, tx, T, delta) for x, tx, T, _ in summary.itertuples(index=False)])
+    assert np.all(got <= dert * (1 + 1e-9))
+    assert np.all(dert <= got * math.exp(delta * step) * (1 + 1e-9))
+    np.testing.assert_allclose(got * math.exp(delta * step / 2), dert, rtol=(delta * step) ** 2)
+
+
+def test_clv_without_discount_over_any_horizon_is_one_prediction() -> None:
+    summary = customers()
+    model, spend = rt.BetaGeo(**BG), rt.GammaGamma(**GG)
+    counted = CountedModel(model, limit=len(summary))  # one time: the sum telescopes
+    got = rt.customer_lifetime_value(
+        counted, spend, summary, horizon=10**12, freq=1.0, discount_rate=0.0
+    )
+    expected = spend.conditional_expected_spend(summary) * model.conditional_expected_purchases(
+        1e12, summary
+    )
+    np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(), rtol=1e-15)
+
+
+def test_clv_horizon_beyond_two_to_the_53_is_refused() -> None:
+    # Refused before the model is asked for anything (the sum used to run period by period, for ever).
+    args = (CountedModel(rt.BetaGeo(**BG), limit=0), rt.GammaGamma(**GG), customers())
+    with pytest.raises(InvalidParameterError, match=r"'horizon' parameter .* from 1 to 2\*\*53"):
+        rt.customer_lifetime_value(*args, horizon=2**53 + 1, freq=1.0, discount_rate=0.01)
+    with pytest.raises(InvalidParameterError, match="'horizon'"):
+        rt.customer_lifetime_value(*args, horizon=10**400, freq=1.0, discount_rate=0.0)
+    with pytest.raises(InvalidParameterError, match=r"'horizon' and 'freq' .* beyond float64"):
+        rt.customer_lifetime_value(*args, horizon=12, freq=1e308, discount_rate=0.01)
+
+
+def test_clv_refuses_the_bgbb_and_says_which_models_it_takes() -> None:
+    bgbb = rt.BetaGeoBetaBinom(alpha=1.204, beta=0.750, gamma=0.657, delta=2.783)
+    summary = customers().assign(recency=[0.0, 30.0, 29.0, 2.0, 2.0, 38.0], T=39.0)
+    message = (
+        r"'transaction_model' argument of customer_lifetime_value .* rt.BetaGeo, rt.ModifiedBetaGeo or "
+        r"rt.ParetoNBD\. Got BetaGeoBetaBinom.*discounted_expected_residual_transactions"
+    )
+    with pytest.raises(ColumnTypeError, match=message):
+        rt.customer_lifetime_value(
+            bgbb, rt.GammaGamma(**GG), summary, horizon=12, freq=1.0, discount_rate=0.01
+        )
+
+
+@pytest.mark.parametrize(("customer", "spend"), [(13, 1e308), (13, 1e200), (11, -1e300)])
+def test_clv_refuses_monetary_values_beyond_the_amount_bound(customer: int, spend: float) -> None:
+    # 1e308 overflowed the Gamma-Gamma posterior to inf, with numpy RuntimeWarnings. (Customer 11 has no
+    # repeat purchase: its monetary value is not used, but is no amount either.)
+    summary = customers()
+    summary.loc[customer, "monetary_value"] = spend
+    message = rf"monetary_value .* customer_lifetime_value .* at most .*index {customer}"
+    with pytest.raises(InvalidValueError, match=message):
+        rt.customer_lifetime_value(
+            rt.BetaGeo(**BG), rt.GammaGamma(**GG), summary, horizon=3, freq=1.0, discount_rate=0.1
+        )
+
+
+def test_clv_at_the_amount_bound_is_finite() -> None:
+    summary = customers()
+    summary.loc[13, "monetary_value"] = MAX_AMOUNT
+    got = rt.customer_lifetime_value(
+        rt.BetaGeo(**BG), rt.GammaGamma(**GG), summary, horizon=3, freq=1.0, discount_rate=0.1
+    )
+    assert np.isfinite(got).all()
 
 
 # --- historical_value -----------------------------------------------------------------------------------
@@ -612,6 +765,75 @@ def test_calibration_holdout_table_bad_input() -> None:
         rt.calibration_holdout_table(model, holdout_summary().assign(duration_holdout=math.nan))
     with pytest.raises(ColumnTypeError, match="'model' argument"):
         rt.calibration_holdout_table(rt.GammaGamma(**GG), holdout_summary())  # type: ignore[arg-type]
+
+
+BGBB = {"alpha": 1.204, "beta": 0.750, "gamma": 0.657, "delta": 2.783}
+
+
+def opportunity_summary() -> pd.DataFrame:
+    """Six customers counted in opportunities (whole numbers), with a holdout of 5 opportunities."""
+    return pd.DataFrame(
+        {
+            "frequency": [0, 1, 6, 3, 2, 5],
+            "recency": [0, 5, 6, 3, 6, 6],
+            "T": [6, 6, 6, 6, 8, 8],
+            "frequency_holdout": [0, 1, 4, 0, 2, 3],
+            "duration_holdout": 5.0,
+        },
+        index=pd.Index([11, 12, 13, 14, 15, 16], name="customer_id"),
+    )
+
+
+def test_calibration_holdout_table_of_the_bgbb_by_direct_computation() -> None:
+    # It took only models with T=: the BG/BB raised a TypeError about T. Its holdout prediction is
+    # E[X(n, n + n*)] with n = T opportunities and n* = duration_holdout (FHS 2010, eq. 13).
+    summary = opportunity_summary()
+    model = rt.BetaGeoBetaBinom(**BGBB)
+    got = rt.calibration_holdout_table(model, summary, max_frequency=3)
+    predicted = model.conditional_expected_purchases(
+        5,
+        frequency=summary["frequency"],
+        recency=summary["recency"],
+        n_periods=summary["T"],
+    )
+    np.testing.assert_array_equal(got["customers"], [1, 1, 1, 3])
+    np.testing.assert_allclose(got["actual"], [0.0, 1.0, 2.0, 7 / 3])
+    np.testing.assert_allclose(
+        got["expected"],
+        [predicted[0], predicted[1], predicted[4], predicted[[2, 3, 5]].mean()],
+        rtol=1e-14,
+    )
+    # n_periods instead of T, as the BG/BB reads it, gives the same table.
+    renamed = summary.rename(columns={"T": "n_periods"})
+    pd.testing.assert_frame_equal(
+        rt.calibration_holdout_table(model, renamed, max_frequency=3), got
+    )
+
+
+def test_calibration_holdout_table_of_the_bgbb_needs_whole_opportunities() -> None:
+    model = rt.BetaGeoBetaBinom(**BGBB)
+    halves = opportunity_summary().assign(duration_holdout=[5.0, 5.0, 4.5, 5.0, 5.0, 5.0])
+    with pytest.raises(InvalidValueError, match=r"duration_holdout .* whole numbers .* index 13"):
+        rt.calibration_holdout_table(model, halves)
+    weeks = opportunity_summary().assign(T=6.5)
+    with pytest.raises(InvalidValueError, match=r"T passed to calibration_holdout_table .* whole"):
+        rt.calibration_holdout_table(model, weeks)
+
+
+def test_calibration_holdout_table_too_large_for_memory_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # max_frequency=10**9 made numpy raise its _ArrayMemoryError (or swap): a table of 10**9 rows is
+    # refused before anything is allocated, against this machine's memory (set to 8 GiB here).
+    monkeypatch.setattr("retention.errors._memory_bytes", lambda: 1 << 33)
+    model = rt.BetaGeo(**BG)
+    for cap in (10**9, 10**30):
+        with pytest.raises(
+            InvalidParameterError, match=r"max_frequency.*memory|memory.*max_frequency"
+        ):
+            rt.calibration_holdout_table(model, holdout_summary(), max_frequency=cap)
+    small = rt.calibration_holdout_table(model, holdout_summary(), max_frequency=1000)
+    assert len(small) == 1001
 
 
 # --- tracking_table ---------------------------------------------------------------------------------

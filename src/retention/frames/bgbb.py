@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Self, overload
+from typing import Any, ClassVar, Final, Self, overload
 
 import numpy as np
 import pandas as pd
@@ -17,6 +17,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from retention.core.clv import bgbb as core
 from retention.core.clv.fitting import Likelihood
+from retention.errors import check_size
 from retention.frames.models import CustomerModel
 from retention.frames.summary_schema import (
     Customers,
@@ -32,6 +33,10 @@ from retention.frames.summary_schema import (
 __all__ = ["BetaGeoBetaBinom"]
 
 Array = NDArray[np.float64]
+
+# Bytes per cell of the tables over opportunities that the likelihood (with its gradient, to fit) and
+# probability_of_purchases hold at once: 64 and 56 measured with tracemalloc.
+_BYTES_PER_CELL: Final = 80
 
 
 def _by_distinct(horizon: Array, compute: Callable[[float, NDArray[np.bool_]], Array]) -> Array:
@@ -142,7 +147,22 @@ class BetaGeoBetaBinom(CustomerModel):
             periods = "T"  # rt.rfm_summary(tx, freq=period) measures n in whole periods as T
         arrays = {"frequency": frequency, "recency": recency, periods: n_periods}
         customers = read_customers(summary, arrays, func=func, predict=predict, horizons=horizons)
-        return check_frequency_recency_n_periods(customers, func=func, periods=periods)
+        checked = check_frequency_recency_n_periods(customers, func=func, periods=periods)
+        x, _, n = checked.columns
+        if len(n):
+            # The likelihood tabulates every opportunity up to the longest history, per distinct
+            # frequency (core.bgbb._terms): that table, not the customers, sets the memory it takes.
+            rows, size = len(np.unique(x)) + 1, int(n.max()) + 1
+            check_size(
+                rows * size,
+                itemsize=_BYTES_PER_CELL,
+                what=f"the likelihood's tables ({rows} rows of {size:,} opportunities)",
+                fix=f"Pass fewer opportunities per customer ({periods}): make the summary with longer "
+                "periods, rt.rfm_summary(tx, freq=...) with a coarser freq, so that each opportunity is a "
+                "longer period.",
+                func=func,
+            )
+        return checked
 
     @classmethod
     def fit(
@@ -180,7 +200,9 @@ class BetaGeoBetaBinom(CustomerModel):
             (whole numbers with ``frequency <= recency <= n_periods``), there are too few customers, or no
             customer has a repeat transaction (the model is not identified).
         ColumnNotFoundError, ColumnTypeError, InvalidParameterError
-            If the summary or the arrays cannot be read.
+            If the summary or the arrays cannot be read, or the likelihood's tables (one row per
+            distinct frequency, one entry per opportunity up to the longest history) would not fit in
+            this machine's memory (checked before they are allocated).
         ConvergenceError
             If the optimiser does not converge; the message says what was tried.
 
@@ -285,7 +307,8 @@ class BetaGeoBetaBinom(CustomerModel):
         Raises
         ------
         InvalidValueError, ColumnNotFoundError, ColumnTypeError, InvalidParameterError
-            If the customers cannot be used, or the arrays do not broadcast together.
+            If the customers cannot be used, or the arrays do not broadcast together; histories too long
+            for this machine's memory are refused as in `fit`.
 
         Notes
         -----
@@ -397,7 +420,8 @@ class BetaGeoBetaBinom(CustomerModel):
         Raises
         ------
         InvalidValueError, ColumnNotFoundError, ColumnTypeError, InvalidParameterError
-            If the customers or ``n_future`` cannot be used, or the arrays do not broadcast together.
+            If the customers or ``n_future`` cannot be used, or the arrays do not broadcast together;
+            histories too long for this machine's memory are refused as in `fit`.
 
         Notes
         -----
@@ -494,7 +518,8 @@ class BetaGeoBetaBinom(CustomerModel):
         Raises
         ------
         InvalidValueError, ColumnNotFoundError, ColumnTypeError, InvalidParameterError
-            If the customers or the rate cannot be used, or the arrays do not broadcast together.
+            If the customers or the rate cannot be used, or the arrays do not broadcast together;
+            histories too long for this machine's memory are refused as in `fit`.
 
         Notes
         -----
@@ -551,7 +576,8 @@ class BetaGeoBetaBinom(CustomerModel):
         Raises
         ------
         InvalidParameterError
-            If ``x`` or ``n`` is not whole and >= 0.
+            If ``x`` or ``n`` is not whole and >= 0, or the $n - x$ terms of the sums would not fit in
+            this machine's memory (checked before they are allocated).
         InvalidValueError
             If ``x`` and ``n`` do not broadcast together.
 
@@ -578,6 +604,14 @@ class BetaGeoBetaBinom(CustomerModel):
         counts = check_count(x, "x", name)
         horizon = check_count(n, "n", name)
         shape, (flat_x, flat_n) = self._broadcast(method, x=counts, n=horizon)
+        # The sum of eq. 6 has n - x terms for each x, laid out flat (core.probability_of_purchases).
+        check_size(
+            int(np.maximum(flat_n - flat_x, 0.0).sum()),
+            itemsize=_BYTES_PER_CELL,
+            what="the terms of the sums (n - x for each x)",
+            fix="Pass a smaller n (fewer opportunities).",
+            func=name,
+        )
         values = _by_distinct(
             flat_n,
             lambda h, rows: core.probability_of_purchases(flat_x[rows], int(h), **self.params),

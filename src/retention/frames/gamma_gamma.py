@@ -18,8 +18,9 @@ from numpy.typing import ArrayLike, NDArray
 
 from retention.core.clv import gamma_gamma as core
 from retention.core.clv.fitting import Likelihood
-from retention.errors import InvalidValueError, RetentionWarning
+from retention.errors import InvalidValueError, RetentionWarning, plain_value
 from retention.frames.models import CustomerModel
+from retention.frames.schema import MAX_AMOUNT
 from retention.frames.summary_schema import (
     Customers,
     check_fittable,
@@ -28,7 +29,57 @@ from retention.frames.summary_schema import (
     read_customers,
 )
 
-__all__ = ["GammaGamma"]
+__all__ = ["GammaGamma", "check_monetary_value"]
+
+
+def check_monetary_value(customers: Customers, *, func: str) -> Customers:
+    r"""Refuse ``monetary_value`` beyond ``MAX_AMOUNT`` in absolute value, as transaction tables are.
+
+    A helper for the readers of ``(frequency, monetary_value)`` columns (``rt.GammaGamma`` and
+    ``rt.customer_lifetime_value``), after
+    :func:`~retention.frames.summary_schema.check_frequency_spend`: every function that reads amounts
+    from transactions refuses those beyond :data:`~retention.frames.schema.MAX_AMOUNT`, which are not
+    money and whose sums and products (the Gamma-Gamma posterior $\gamma + x\bar z$, a lifetime value)
+    overflow to infinity.
+
+    Raises
+    ------
+    InvalidValueError
+        If a monetary value exceeds the bound; the message names the first such customer.
+
+    Examples
+    --------
+    >>> from retention.frames.summary_schema import read_customers
+    >>> c = read_customers(None, {"frequency": [2, 3], "monetary_value": [10.0, 1e308]}, func="f")
+    >>> check_monetary_value(c, func="GammaGamma.fit")
+    Traceback (most recent call last):
+    ...
+    retention.errors.InvalidValueError: The monetary_value passed to GammaGamma.fit must be at most ... in absolute value, ...: 1 customer, the first at position 1 (frequency 3.0, monetary_value 1e+308). ...
+    """
+    frequency, spend = customers.columns
+    bad = ~(np.abs(spend) <= MAX_AMOUNT)
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        count = int(bad.sum())
+        if customers.index is not None:
+            place = f", the first at index {plain_value(customers.index[first])!r}"
+        elif customers.shape == ():
+            place = ""
+        elif customers.shape is not None and len(customers.shape) > 1:
+            where = tuple(int(i) for i in np.unravel_index(first, customers.shape))
+            place = f", the first at position {where}"
+        else:
+            place = f", the first at position {first}"
+        msg = (
+            f"The monetary_value passed to {func} must be at most {MAX_AMOUNT:.0e} in absolute value, "
+            f"the bound on amounts of every function that reads transactions: {count} customer"
+            f"{'s' if count != 1 else ''}{place} (frequency {frequency[first].item()!r}, monetary_value "
+            f"{spend[first].item()!r}). Larger values are not money, and the model's sums and products of "
+            "them overflow to infinity. Check the units of the amounts the summary was made from, or drop "
+            "those customers."
+        )
+        raise InvalidValueError(msg)
+    return customers
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -150,9 +201,10 @@ class GammaGamma(CustomerModel):
         Raises
         ------
         InvalidValueError
-            If a frequency is not a whole number >= 0, a monetary value is not finite or, for a customer
-            with repeat purchases, not positive; or if there are no more customers with repeat purchases
-            than parameters (3).
+            If a frequency is not a whole number >= 0, a monetary value is not finite, beyond
+            ``retention.frames.schema.MAX_AMOUNT`` in absolute value (the bound on amounts of every
+            function that reads transactions) or, for a customer with repeat purchases, not positive; or
+            if there are no more customers with repeat purchases than parameters (3).
         ColumnNotFoundError, ColumnTypeError, InvalidParameterError
             If the summary or the arrays cannot be read.
         ConvergenceError
@@ -224,7 +276,7 @@ class GammaGamma(CustomerModel):
     ) -> Customers:
         arrays = {"frequency": frequency, "monetary_value": monetary_value}
         customers = read_customers(summary, arrays, func=func, predict=predict)
-        return check_frequency_spend(customers, func=func)
+        return check_monetary_value(check_frequency_spend(customers, func=func), func=func)
 
     @overload
     def conditional_expected_spend(self, summary: pd.DataFrame) -> pd.Series: ...

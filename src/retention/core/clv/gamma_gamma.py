@@ -260,18 +260,28 @@ def conditional_expected_spend(
     $$
 
     For $x = 0$ this is the population mean $p\gamma / (q - 1)$ whatever $\bar z$. It is finite only when
-    $p x + q > 1$; elsewhere the result is NaN.
+    $p x + q > 1$; elsewhere the result is NaN. Where $\gamma + x \bar z$ or $p x$ overflows (a huge
+    frequency or spend), the weighted form is used, $\frac{p\gamma}{p x + q - 1} + \bar z \big/
+    \big(1 + \frac{q - 1}{p x}\big)$, which stays finite: the mean is never $\infty$ for finite data.
 
     Examples
     --------
     >>> conditional_expected_spend([0, 2, 10], [0.0, 30.0, 30.0], p=6.25, q=3.74, gamma=15.44).round(2)
     array([35.22, 30.94, 30.22])
+    >>> conditional_expected_spend([1e300], [1e100], p=6.25, q=3.74, gamma=15.44)  # no overflow
+    array([1.e+100])
     """
-    x = np.asarray(frequency, dtype=np.float64)
-    z = np.where(x > 0, np.asarray(monetary_value, dtype=np.float64), 0.0)
-    denominator = p * x + q - 1.0
-    with np.errstate(divide="ignore", invalid="ignore"):
+    x, spend = np.broadcast_arrays(
+        np.asarray(frequency, dtype=np.float64), np.asarray(monetary_value, dtype=np.float64)
+    )
+    z = np.where(x > 0, spend, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        denominator = p * x + q - 1.0
         value = p * (gamma + x * z) / denominator
+        lost = ~np.isfinite(value) & (denominator > 0)
+        if lost.any():
+            xs, zs, ds = x[lost], z[lost], denominator[lost]
+            value[lost] = p * gamma / ds + zs / (1.0 + (q - 1.0) / (p * xs))
     return np.asarray(np.where(denominator > 0, value, np.nan), dtype=np.float64)
 
 
