@@ -999,3 +999,16 @@ def test_tracking_table_bad_input() -> None:
         rt.tracking_table(HalfPerWeek(), tracked(), time_unit="W", calibration_end="2025-01-01")
     empty = rt.tracking_table(HalfPerWeek(), tracked().iloc[:0], time_unit="W")
     assert len(empty) == 0
+
+
+def test_calibration_holdout_table_does_not_depend_on_the_order_of_the_summary() -> None:
+    # The expected holdout purchases per bin are exact sums of the predictions: any row order, same bits.
+    summary = rt.rfm_summary(rt.example_transactions(), time_unit="W", calibration_end="2024-06-30")
+    model = rt.BetaGeo.fit(summary)
+    expected = rt.calibration_holdout_table(model, summary)
+    rng = np.random.default_rng(3)
+    for _ in range(3):
+        shuffled = summary.iloc[rng.permutation(len(summary))]
+        pd.testing.assert_frame_equal(
+            rt.calibration_holdout_table(model, shuffled), expected, check_exact=True
+        )
