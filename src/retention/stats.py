@@ -34,6 +34,7 @@ from retention.errors import (
     InvalidValueError,
     plain_value,
 )
+from retention.frames.cohorts import kaplan_meier_frame
 from retention.frames.schema import _group_codes, check_option
 
 __all__ = [
@@ -490,17 +491,7 @@ def kaplan_meier(durations: object, events: object) -> pd.DataFrame:
     times, km = _core.km_on_times(duration, observed)
     time = times[km.time]
     index = pd.Index(time.astype(np.int64) if whole else time, name="time")
-    return pd.DataFrame(
-        {
-            "at_risk": km.at_risk,
-            "events": km.events,
-            "censored": km.censored,
-            "survival": km.survival,
-            "ci_lower": km.ci_lower,
-            "ci_upper": km.ci_upper,
-        },
-        index=index,
-    )
+    return kaplan_meier_frame(km, index)
 
 
 @_survival_data_docs

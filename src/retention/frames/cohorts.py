@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from retention.core.activity import first_periods
 from retention.core.cohorts import (
     CohortCounts,
+    KaplanMeier,
     cohort_customers,
     cohort_sums,
     kaplan_meier,
@@ -462,6 +463,18 @@ def _survival(t: Transactions, inactive: int) -> pd.DataFrame:
     else:
         duration, observed = lifetimes(t.activity("D"), t.end_day, inactive)
     km = kaplan_meier(duration, observed)
+    return kaplan_meier_frame(km, pd.Index(km.time, name="time"))
+
+
+def kaplan_meier_frame(km: KaplanMeier, time: pd.Index) -> pd.DataFrame:
+    """Label a Kaplan-Meier estimate as :func:`survival_curve` does: one row per ``time``, the same columns.
+
+    Examples
+    --------
+    >>> km = kaplan_meier(np.array([0, 10, 20]), np.array([True, False, True]))
+    >>> kaplan_meier_frame(km, pd.Index(km.time, name="time"))["survival"].tolist()
+    [0.6666666666666667, 0.6666666666666667, 0.0]
+    """
     return pd.DataFrame(
         {
             "at_risk": km.at_risk,
@@ -471,7 +484,7 @@ def _survival(t: Transactions, inactive: int) -> pd.DataFrame:
             "ci_lower": km.ci_lower,
             "ci_upper": km.ci_upper,
         },
-        index=pd.Index(km.time, name="time"),
+        index=time,
     )
 
 
