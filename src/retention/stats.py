@@ -35,7 +35,7 @@ from retention.errors import (
     plain_value,
 )
 from retention.frames.cohorts import kaplan_meier_frame
-from retention.frames.schema import _group_codes, check_option
+from retention.frames.schema import check_option, group_codes
 
 __all__ = [
     "Interval",
@@ -256,7 +256,7 @@ def _groups(values: object, n: int, func: str) -> tuple[NDArray[np.int64], pd.In
         msg = f"The 'groups' argument of {func} has {len(s):,} values but 'durations' has {n:,}. Pass one group label per duration."
         raise InvalidValueError(msg)
     try:
-        return _group_codes([s.reset_index(drop=True)], ["group"], func)
+        return group_codes([s.reset_index(drop=True)], ["group"], func)
     except ColumnTypeError as e:
         msg = f"The 'groups' argument of {func} holds values that cannot be grouped (lists or other unhashable values). Pass labels such as numbers or text."
         raise ColumnTypeError(msg) from e
