@@ -10,8 +10,6 @@ table once with :func:`~retention.frames.schema.read_transactions`, reduces it t
 
 from __future__ import annotations
 
-import difflib
-import inspect
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final, overload
@@ -37,6 +35,7 @@ from retention.frames.breakdown import breakdown
 from retention.frames.schema import (
     Transactions,
     check_freq,
+    check_keywords,
     check_option,
     day_period_codes,
     last_complete_period,
@@ -637,17 +636,6 @@ def abc_xyz_of(t: Transactions, options: _Options) -> pd.DataFrame:
     )
 
 
-def _check_option_names(options: dict[str, Any], func: str) -> None:
-    """Refuse options that :func:`abc_xyz` does not take, naming ``func`` and the nearest option."""
-    known = [name for name in inspect.signature(abc_xyz).parameters if name != "tx"]
-    for name in options:
-        if name not in known:
-            close = difflib.get_close_matches(name, known, n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
-            msg = f"{func} got an unknown option {name!r}.{hint} It takes the options of abc_xyz: {', '.join(known)}."
-            raise InvalidParameterError(msg)
-
-
 def _result_codes(result: pd.DataFrame, column: str, labels: tuple[str, ...]) -> NDArray[np.int64]:
     values = np.asarray(result[column], dtype=object)
     codes = pd.Index(list(labels)).get_indexer(pd.Index(values)).astype(np.int64)
@@ -786,7 +774,7 @@ def abc_xyz_matrix(data: pd.DataFrame, **options: Any) -> pd.DataFrame:
             raise InvalidParameterError(msg)
         result = data
     else:
-        _check_option_names(options, func)
+        check_keywords(options, abc_xyz, func)
         result = _classify(data, func=func, **options)
     abc = _result_codes(result, "abc", ABC_LABELS)
     xyz = _result_codes(result, "xyz", XYZ_LABELS)

@@ -20,9 +20,10 @@ Rules (see the "Data" page of the docs):
 from __future__ import annotations
 
 import datetime as _dt
+import difflib
 import inspect
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
@@ -49,6 +50,7 @@ __all__ = [
     "Transactions",
     "check_flag",
     "check_freq",
+    "check_keywords",
     "check_option",
     "day_period_codes",
     "group_codes",
@@ -115,6 +117,27 @@ def check_flag(value: object, name: str, func: str) -> bool:
         msg = f"The {name!r} parameter of {func} must be True or False. Got {plain_value(value)!r}."
         raise InvalidParameterError(msg)
     return bool(value)
+
+
+def check_keywords(options: Mapping[str, object], target: Callable[..., Any], func: str) -> None:
+    """Refuse keywords that ``target`` does not take, naming ``func`` (which passes them on) and the nearest.
+
+    Examples
+    --------
+    >>> def abc_xyz(tx, *, freq="M", value="amount"): ...
+    >>> check_keywords({"frq": "Q"}, abc_xyz, "abc_xyz_matrix")
+    Traceback (most recent call last):
+    ...
+    retention.errors.InvalidParameterError: abc_xyz_matrix got an unknown option 'frq'. Did you mean 'freq'? It takes the options of abc_xyz: freq, value.
+    """
+    parameters = inspect.signature(target).parameters
+    known = [n for n, p in parameters.items() if p.kind is inspect.Parameter.KEYWORD_ONLY]
+    for name in options:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            msg = f"{func} got an unknown option {name!r}.{hint} It takes the options of {target.__name__}: {', '.join(known)}."
+            raise InvalidParameterError(msg)
 
 
 def check_option(name: str, value: T, allowed: tuple[T, ...], func: str) -> T:
