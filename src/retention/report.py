@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 import numpy as np
 import pandas as pd
 
+from retention.core.sums import group_sums
 from retention.errors import (
     ConvergenceError,
     InvalidParameterError,
@@ -513,7 +514,17 @@ def _rfm_section(tx: pd.DataFrame, o: _Options) -> Section:
         lambda ax: plot.rfm_segments(named, scores, ax=ax), alt="RFM segments", size=(8.0, 5.5)
     )
     counts = named.value_counts(sort=False)
-    revenue = scores["monetary"].groupby(named.to_numpy(), observed=False, sort=False).sum()
+    # Each segment's revenue: the exact, order-independent sum of its customers' monetary values.
+    segment = pd.Index(counts.index).get_indexer(pd.Index(named.to_numpy()))
+    kept = segment >= 0
+    revenue = pd.Series(
+        group_sums(
+            segment[kept].astype(np.int64),
+            scores["monetary"].to_numpy(dtype=np.float64)[kept],
+            len(counts),
+        ),
+        index=counts.index,
+    )
     return Section(
         "rfm-segments", title, lead + notes + image + _bars(counts, {"revenue": revenue})
     )

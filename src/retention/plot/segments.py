@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Final
 import numpy as np
 import pandas as pd
 
+from retention.core.sums import group_sums
 from retention.errors import ColumnNotFoundError, ColumnTypeError, InvalidValueError
 from retention.frames.schema import check_option
 from retention.plot._common import (
@@ -380,8 +381,11 @@ def _segment_bars(part: pd.DataFrame, axes: Axes, categories: list[object]) -> A
     axes.bar_label(bars, labels=[f"{int(c):,}" for c in counts], padding=2, fontsize="x-small")
     if with_revenue:
         money = part["monetary"].to_numpy(dtype=np.float64, na_value=np.nan)
-        sums = np.array([np.nansum(money[labels == c]) for c in categories])
-        total = float(np.nansum(money))
+        known = np.isfinite(money)  # exact, order-independent sums of the scores' revenue
+        code = pd.Index(categories).get_indexer(pd.Index(labels))
+        named = known & (code >= 0)
+        sums = group_sums(code[named].astype(np.int64), money[named], len(categories))
+        total = float(group_sums(np.zeros(int(known.sum()), dtype=np.int64), money[known], 1)[0])
         revenue = axes.barh(
             y + height / 2,
             sums / total if total else np.zeros(len(categories)),
