@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
@@ -667,3 +669,39 @@ def test_gallery_shows_every_plot() -> None:
     page = (ROOT / "docs" / "gallery.md").read_text(encoding="utf-8")
     for name in plot.__all__:
         assert f"plot.{name}(" in page, f"docs/gallery.md does not show plot.{name}"
+
+
+# --- properties ---------------------------------------------------------------------------------------------
+
+purchases = st.lists(
+    st.tuples(
+        st.integers(1, 12), st.integers(0, 400), st.integers(1, 9_999).map(lambda c: c / 100)
+    ),
+    min_size=1,
+    max_size=60,
+)
+
+
+@given(rows=purchases)
+@settings(max_examples=25, deadline=None)
+def test_any_cohort_table_and_curve_are_drawn_as_they_are(
+    rows: list[tuple[int, int, float]],
+) -> None:
+    """On any log, the heatmap's image is the cohort table and the retention line is the curve."""
+    tx = pd.DataFrame(rows, columns=["customer_id", "day", "amount"])
+    tx["date"] = pd.Timestamp("2024-01-01") + pd.to_timedelta(tx.pop("day"), unit="D")
+    table = rt.cohort_table(tx, normalize=True, observation_end="2025-03-31")
+    curve = rt.retention_curve(tx, observation_end="2025-03-31")
+    try:
+        ax = plot.cohort_heatmap(table)
+        if len(table):
+            assert_same(ax.images[0].get_array(), table)
+        else:
+            assert not ax.images
+        line_ax = plot.retention_curves(curve)
+        if len(curve):
+            np.testing.assert_array_equal(
+                line_ax.lines[0].get_ydata(), curve["retention"].to_numpy(dtype=float)
+            )
+    finally:
+        plt.close("all")
