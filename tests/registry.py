@@ -106,9 +106,9 @@ REGISTRY: list[Entry] = [
         lambda tx, **options: _comparison(
             rt.compare_retention(
                 tx,
-                "channel"
-                if "channel" in getattr(tx, "columns", ())
-                else pd.Series([], dtype=object, name="channel"),
+                pd.Series([], dtype=object, name="channel")
+                if isinstance(tx, pd.DataFrame) and "channel" not in tx.columns
+                else "channel",
                 **options,
             )
         ),

@@ -14,8 +14,7 @@ from typing import Final
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import ndtri
-from scipy.stats import norm
+from scipy.special import ndtr, ndtri
 
 from retention.core.activity import Activity
 from retention.core.cohorts import KaplanMeier, step_at
@@ -108,7 +107,7 @@ def difference_test(
     half = float(ndtri(1.0 - alpha / 2.0)) * standard_error
     positive = standard_error > 0
     p = np.full(len(estimate), np.nan)
-    p[positive] = 2.0 * norm.sf(np.abs(estimate[positive]) / standard_error[positive])
+    p[positive] = 2.0 * ndtr(-np.abs(estimate[positive]) / standard_error[positive])
     return estimate - half, estimate + half, p
 
 
@@ -208,7 +207,7 @@ def proportion_test(
         z = (successes_1 / n_1 - successes_0 / n_0) / se
     usable = (n_1 > 0) & (n_0 > 0) & (se > 0)
     p = np.full(len(z), np.nan)
-    p[usable] = 2.0 * norm.sf(np.abs(z[usable]))
+    p[usable] = 2.0 * ndtr(-np.abs(z[usable]))
     return p
 
 

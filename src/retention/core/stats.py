@@ -19,8 +19,7 @@ from typing import Final
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import ndtri
-from scipy.stats import chi2, norm
+from scipy.special import chdtrc, ndtr, ndtri
 
 from retention.core.cohorts import KaplanMeier, kaplan_meier
 from retention.errors import check_size
@@ -265,7 +264,7 @@ def logrank(
     except np.linalg.LinAlgError:  # pragma: no cover - singular only through rounding
         statistic = float(head @ np.linalg.pinv(block, hermitian=True) @ head)
     statistic = max(statistic, 0.0)  # a quadratic form in a PSD matrix: below 0 only by rounding
-    return LogrankTest(statistic, df, float(chi2.sf(statistic, df)), observed_g, expected_g)
+    return LogrankTest(statistic, df, float(chdtrc(df, statistic)), observed_g, expected_g)
 
 
 def _areas(
@@ -372,7 +371,7 @@ def rmst_difference(
     estimate = est_1 - est_0
     se = float(np.hypot(se_1, se_0))
     half = float(ndtri(1.0 - alpha / 2.0)) * se
-    p_value = float(2.0 * norm.sf(abs(estimate) / se)) if se > 0 else float("nan")
+    p_value = float(2.0 * ndtr(-abs(estimate) / se)) if se > 0 else float("nan")
     return RmstDifference(estimate, se, estimate - half, estimate + half, p_value)
 
 

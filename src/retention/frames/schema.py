@@ -41,6 +41,7 @@ from retention.errors import (
     column_not_found,
     plain_value,
 )
+from retention.frames.engines import reads_engines
 
 __all__ = [
     "FREQS",
@@ -1241,10 +1242,12 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def transaction_options(function: F) -> F:
-    """Write the shared option entries into a docstring, where the line ``<transaction options>`` is.
+    """Mark a function that reads transactions: shared option docs, and tables of every engine.
 
-    The entries are those of :data:`OPTION_DOCS` that the function's signature has, in signature order,
-    so that every function that reads transactions documents its options in the same words.
+    The option entries are those of :data:`OPTION_DOCS` that the function's signature has, in signature
+    order, written where the line ``<transaction options>`` is, so that every function that reads
+    transactions documents its options in the same words. The function also reads polars, pyarrow and
+    DuckDB tables (:func:`retention.frames.engines.reads_engines`).
 
     Examples
     --------
@@ -1268,7 +1271,7 @@ def transaction_options(function: F) -> F:
             entries = [indent + row for n in names for row in OPTION_DOCS[n].splitlines()]
             lines[i : i + 1] = entries
             function.__doc__ = "\n".join(lines) + ("\n" if doc.endswith("\n") else "")
-            return function
+            return reads_engines(function)
     msg = (
         f"{function.__name__} has no {_OPTIONS_MARKER!r} line in its docstring"  # pragma: no cover
     )

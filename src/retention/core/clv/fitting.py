@@ -42,7 +42,6 @@ from typing import Final, Generic, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.optimize import minimize
 
 from retention.errors import ConvergenceError, RetentionWarning
 
@@ -368,6 +367,9 @@ def _optimise(
     upper: float,
 ) -> _Attempt:
     """Run L-BFGS-B and the Newton polish from each start until one converges."""
+    # Imported on the first fit: scipy.optimize would double the import time of the package.
+    from scipy.optimize import minimize  # noqa: PLC0415
+
     attempts: list[_Attempt] = []
     for start in starts:
         theta0 = np.clip(np.log(start), lower, upper)

@@ -1,0 +1,242 @@
+"""Transaction tables from other dataframe engines: polars, pyarrow and DuckDB, read as pandas columns.
+
+Every public function that reads transactions accepts, besides a pandas DataFrame, a polars DataFrame or
+LazyFrame, a pyarrow Table or a DuckDB relation. Only the columns that the options name (``customer_id``,
+``date``, ``amount``, ``order_id`` and the ``by`` columns) are read: a lazy frame (polars LazyFrame, DuckDB
+relation) runs the projection in its engine and collects only those columns, which go to pandas through
+Arrow (zero-copy for numbers and times without missing values; text stays Arrow-backed). The rest of the
+library then reads them as it reads any pandas table, so the results are those of the same table in pandas.
+
+The engines are read through narwhals, imported on first use, as are the engines themselves: ``import
+retention`` imports none of them. A frame is recognised by the module its type comes from, so that an engine
+that is not installed is never imported to test a value.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import inspect
+from collections.abc import Callable, Sequence
+from typing import Any, Final, TypeVar
+
+import pandas as pd
+
+from retention.errors import ColumnTypeError, MissingDependencyError
+
+__all__ = ["ENGINES", "engine_of", "native_columns", "reads_engines", "to_pandas"]
+
+# The engines read on one machine: the top-level module of the frame's type, and the extra that installs
+# what reading it needs (narwhals with the engine).
+ENGINES: Final = {"polars": "polars", "pyarrow": "parquet", "duckdb": "duckdb"}
+
+# Engines that hold data on a cluster: collecting their rows to this process is what the library must not
+# do, so they are refused with a message rather than read.
+_DISTRIBUTED: Final = {"dask": "Dask", "pyspark": "PySpark"}
+
+# The parameters of a public function that hold the transaction table, and those that name its columns.
+_TABLE_PARAMETERS: Final = ("tx", "transactions", "data")
+# Other tables a function reads with the same options (customer_features' complaints and refusals): small
+# tables, read whole.
+_EVENT_TABLES: Final = ("complaints", "refusals")
+_COLUMN_OPTIONS: Final = ("customer_id", "date", "amount", "order_id")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def engine_of(value: object) -> str | None:
+    """Return the engine a dataframe comes from (``"polars"``, ``"pyarrow"``, ...), or None.
+
+    pandas objects, and anything that is not a dataframe, give None: they need no conversion. The test reads the module of the value's type, so
+    that no engine is imported to answer it.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> engine_of(pd.DataFrame()) is None
+    True
+    """
+    root = type(value).__module__.partition(".")[0]
+    if root in ENGINES or root in _DISTRIBUTED:
+        return root
+    return None
+
+
+def _narwhals(engine: str, func: str) -> Any:
+    try:
+        return importlib.import_module("narwhals")
+    except ImportError as e:
+        extra = ENGINES.get(engine, engine)
+        msg = f"{func} reads {engine} tables through narwhals, which is not installed. Install it with pip install 'retention-metrics[{extra}]'."
+        raise MissingDependencyError(msg) from e
+
+
+def _frame(tx: object, engine: str, func: str) -> Any:
+    """Wrap a native table in a narwhals frame (eager or lazy)."""
+    if engine in _DISTRIBUTED:
+        name = _DISTRIBUTED[engine]
+        msg = (
+            f"{func} does not read {name} DataFrames yet: that would collect the raw log to this process. "
+            f"Compute the columns it needs first (customer_id, date, amount, order_id), "
+            f"e.g. tx[[...]].compute() for Dask or tx.select(...).toPandas() for PySpark, if they fit in memory."
+        )
+        raise ColumnTypeError(msg)
+    nw = _narwhals(engine, func)
+    try:
+        return nw.from_native(tx)
+    except TypeError as e:
+        msg = f"{func} cannot read a {type(tx).__module__}.{type(tx).__name__} as a table of transactions: pass a pandas, polars or pyarrow DataFrame, a polars LazyFrame or a DuckDB relation."
+        raise ColumnTypeError(msg) from e
+
+
+def native_columns(tx: object, func: str) -> list[object]:
+    """Return the column names of a table of any engine this library reads (pandas included).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> native_columns(pd.DataFrame({"customer_id": [1], "date": ["2024-01-01"]}), "f")
+    ['customer_id', 'date']
+    """
+    engine = engine_of(tx)
+    if engine is None:
+        return list(tx.columns) if isinstance(tx, pd.DataFrame) else []
+    frame = _frame(tx, engine, func)
+    return list(frame.collect_schema().names())
+
+
+def _wanted(names: Sequence[object], options: dict[str, Any]) -> list[object]:
+    """Return the columns of the table that the options name, in table order."""
+    named: set[object] = set()
+    for option in _COLUMN_OPTIONS:
+        value = options.get(option)
+        if value is not None and not isinstance(value, (list, tuple, pd.Series)):
+            named.add(value)
+    by = options.get("by")
+    if isinstance(by, (list, tuple)):
+        named.update(b for b in by if not isinstance(b, (list, tuple, pd.Series)))
+    elif by is not None and not isinstance(by, pd.Series):
+        named.add(by)
+    return [n for n in names if n in named]
+
+
+def to_pandas(
+    tx: object,
+    options: dict[str, Any],
+    *,
+    whole: bool = False,
+    every_column: bool = False,
+    func: str,
+) -> object:
+    """Read a table of another engine as a pandas DataFrame of the columns the options name.
+
+    A pandas DataFrame (and anything that is not a dataframe, for the caller's own type check) is returned
+    as it is. A table that lacks the customer or date column is returned with all its columns when
+    ``whole`` (a table of another kind, such as an RFM summary: indexed by its customer column if it has
+    one, as the library's per-customer tables are), else as an empty frame with its column names, so that
+    the reader's error lists them.
+
+    Parameters
+    ----------
+    tx : object
+        The table: pandas, polars (DataFrame or LazyFrame), pyarrow Table or DuckDB relation.
+    options : dict
+        The function's options: ``customer_id``, ``date``, ``amount``, ``order_id`` and ``by``.
+    whole : bool, default False
+        Read every column when the table is not a transaction table.
+    every_column : bool, default False
+        Read every column (a small table of events with columns of its own).
+    func : str
+        The public function, named in errors.
+
+    Returns
+    -------
+    object
+        ``tx`` itself, or a pandas DataFrame with the named columns.
+
+    Raises
+    ------
+    MissingDependencyError
+        If narwhals is not installed.
+    ColumnTypeError
+        If the table is a Dask or PySpark DataFrame, or a type narwhals does not read.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> table = pa.table({"customer_id": [1, 2], "date": ["2024-01-01", "2024-01-02"], "note": ["x", "y"]})
+    >>> to_pandas(table, {"customer_id": "customer_id", "date": "date"}, func="f").columns.tolist()
+    ['customer_id', 'date']
+    """
+    engine = engine_of(tx)
+    if engine is None:
+        return tx
+    frame = _frame(tx, engine, func)
+    names = list(frame.collect_schema().names())
+    key_columns = (options.get("customer_id", "customer_id"), options.get("date", "date"))
+    if every_column:
+        columns = names
+    elif not all(c in names for c in key_columns):
+        if not whole:
+            return pd.DataFrame(columns=pd.Index(names, dtype=object))
+        columns = names
+    else:
+        columns = _wanted(names, options)
+    frame = frame.select(columns)
+    if hasattr(frame, "collect"):  # a lazy frame: the engine runs the projection
+        frame = frame.collect()
+    table = frame.to_arrow()
+    # Dates as datetime64 (not Python date objects); text and other types as pandas reads Arrow.
+    result = table.to_pandas(date_as_object=False, split_blocks=True, self_destruct=True)
+    assert isinstance(result, pd.DataFrame)
+    customer = key_columns[0]
+    if whole and columns is names and customer in names and key_columns[1] not in names:
+        # A per-customer table (an RFM summary): engines have no index, so the customer column is one.
+        index = pd.Index(result.pop(customer), name=customer)
+        result.index = index
+    return result
+
+
+def reads_engines(function: F) -> F:
+    """Let a function that reads a pandas transaction table read the tables of the other engines too.
+
+    The table is the parameter ``tx`` (or ``transactions``; ``data`` for functions that read summaries
+    as well); the complaints and refusals tables of ``customer_features`` are read too, whole. A table of
+    another engine is read with :func:`to_pandas` before the call; pandas tables go through untouched.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> @reads_engines
+    ... def n_rows(tx, *, customer_id="customer_id", date="date"):
+    ...     return len(tx), type(tx).__name__
+    >>> n_rows(pa.table({"customer_id": [1, 2], "date": ["2024-01-01", "2024-01-02"]}))
+    (2, 'DataFrame')
+    """
+    signature = inspect.signature(function)
+    table = next(p for p in _TABLE_PARAMETERS if p in signature.parameters)
+    whole = table == "data"
+    events = [p for p in _EVENT_TABLES if p in signature.parameters]
+    name = function.__name__
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            bound = signature.bind(*args, **kwargs)
+        except TypeError:
+            return function(*args, **kwargs)  # let the function report its own call error
+        native = [t for t in (table, *events) if engine_of(bound.arguments.get(t)) is not None]
+        if not native:
+            return function(*args, **kwargs)
+        options = {
+            p.name: bound.arguments.get(p.name, p.default)
+            for p in signature.parameters.values()
+            if p.name in (*_COLUMN_OPTIONS, "by")
+        }
+        for t in native:
+            bound.arguments[t] = to_pandas(
+                bound.arguments[t], options, whole=whole, every_column=t != table, func=name
+            )
+        return function(*bound.args, **bound.kwargs)
+
+    return wrapper  # type: ignore[return-value]
