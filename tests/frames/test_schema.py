@@ -20,6 +20,7 @@ from retention.errors import (
 )
 from retention.frames.schema import (
     FREQS,
+    _text_codes,
     check_freq,
     day_period_codes,
     last_complete_period,
@@ -503,3 +504,52 @@ def test_a_table_of_returns_only_has_no_customers_in_any_group() -> None:
     assert t.n_customers == 0
     assert t.groups is not None
     assert len(t.groups.labels) == 0
+
+
+# --- text ids coded from their bytes (schema._text_codes) ------------------------------------------------
+
+# Text as real ids have it and beyond: ASCII, accents, symbols outside the BMP, empty ids, ids of 7 to 9 and
+# 15 to 17 bytes (word boundaries), prefixes of one another.
+id_text = st.one_of(
+    st.text(
+        alphabet=st.characters(blacklist_characters="\x00", blacklist_categories=["Cs"]),
+        max_size=20,
+    ),
+    st.sampled_from(
+        ["", "C1", "C10", "C100", "a" * 7, "a" * 8, "a" * 9, "b" * 16, "b" * 17, "é", "😀"]
+    ),
+)
+
+
+@given(
+    st.lists(id_text, min_size=1, max_size=40), st.sampled_from(["str", "large", "small", "object"])
+)
+def test_text_codes_equal_sorted_factorize(ids: list[str], kind: str) -> None:
+    import pyarrow as pa  # the test extra has it
+
+    dtype: object = {
+        "str": "str",
+        "large": pd.ArrowDtype(pa.large_string()),
+        "small": pd.ArrowDtype(pa.string()),
+        "object": object,
+    }[kind]
+    col = pd.Series(ids + ids[::-1], dtype=dtype).iloc[1:]  # a slice: an Arrow offset not at 0
+    result = _text_codes(col)
+    assert result is not None
+    codes, representative = result
+    expected_codes, expected_ids = pd.factorize(col, sort=True)
+    np.testing.assert_array_equal(codes, expected_codes)
+    assert col.take(representative).tolist() == list(expected_ids)
+
+
+def test_text_codes_leave_other_columns_to_pandas() -> None:
+    assert _text_codes(pd.Series(["a", 1], dtype=object)) is None  # mixed types
+    assert _text_codes(pd.Series(["a", b"a"], dtype=object)) is None  # text and bytes: not one id
+    assert _text_codes(pd.Series(["a", 2**70], dtype=object)) is None
+    assert _text_codes(pd.Series(["a", None], dtype=object)) is None  # missing
+    assert _text_codes(pd.Series(["a", "a\x00"])) is None  # a NUL byte: padding would merge them
+    assert _text_codes(pd.Series(["a" * 65, "b"])) is None  # longer than 64 bytes
+    # ... and pandas codes them as before
+    tx = tx_of(["a", "a\x00", "a" * 65], ["2024-01-01"] * 3)
+    t = read_transactions(tx, func="f")
+    assert t.customer_ids.tolist() == ["a", "a\x00", "a" * 65]

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import difflib
+import importlib
 import inspect
 import warnings
 from collections.abc import Callable, Mapping
@@ -1082,6 +1083,102 @@ def _dense_integer_codes(col: pd.Series) -> tuple[NDArray[np.int64], NDArray[Any
     return codes, uniques
 
 
+# Text ids of at most this many bytes are coded from their bytes (_text_codes); longer ones by pd.factorize.
+_TEXT_CODE_MAX_BYTES: Final = 64
+
+# _WORD_MASKS[k] keeps the first k bytes of a big-endian 8-byte word and zeroes the others.
+_WORD_MASKS: Final = np.array(
+    [0] + [((1 << (8 * k)) - 1) << (8 * (8 - k)) for k in range(1, 9)], dtype=np.uint64
+)
+
+
+def _sorted_codes(keys: NDArray[Any]) -> tuple[NDArray[np.int64], int]:
+    """Return codes of integer keys in sorted order: a hash pass, then a sort of the distinct keys."""
+    codes, uniques = pd.factorize(keys, sort=False)
+    order = np.argsort(uniques, kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order), dtype=np.int64)
+    return rank[codes], len(order)
+
+
+def _arrow_text(col: pd.Series) -> Any:
+    """Return the column as one pyarrow string array without missing values, or None if it is not."""
+    dtype = col.dtype
+    arrow_backed = getattr(dtype, "storage", None) == "pyarrow" or (
+        isinstance(dtype, pd.ArrowDtype) and str(dtype.pyarrow_dtype) in ("string", "large_string")
+    )
+    if not (arrow_backed or dtype == np.dtype(object)):
+        return None
+    try:
+        pa = importlib.import_module("pyarrow")  # an optional extra: held by it, or read by it
+    except ImportError:
+        return None
+    try:
+        # The column's own Arrow data (its __arrow_array__); Python strings (object dtype) converted,
+        # their type inferred, not imposed: bytes among the text give a binary array, left to pandas.
+        source = col.array if arrow_backed else col.to_numpy()
+        array = pa.array(source, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError):
+        return None  # not all text (or text Arrow cannot hold): pandas decides
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    text = pa.types.is_large_string(array.type) or pa.types.is_string(array.type)
+    return array if text and not array.null_count else None
+
+
+def _text_codes(col: pd.Series) -> tuple[NDArray[np.int64], NDArray[np.int64]] | None:
+    """Return sorted codes of text ids read from their UTF-8 bytes, with one row of each id; or None.
+
+    The ids' bytes, zero-padded, are cut into big-endian 8-byte words: comparing the words in turn is
+    comparing the bytes, which for UTF-8 is comparing the code points, the order in which Python and pandas
+    sort text. Each word is an integer, coded by a hash pass and a sort of its distinct values, and the
+    codes of successive words are combined, so that no string is hashed or compared. Equal to
+    ``pd.factorize(col, sort=True)`` and several times faster on logs of millions of rows. Python strings
+    (object dtype) are converted to Arrow first when pyarrow is installed. None (use pandas) when the
+    column is not text, when pyarrow is missing, when an id is longer than ``_TEXT_CODE_MAX_BYTES`` or
+    when a NUL byte occurs (zero padding would then merge ids).
+    """
+    array = _arrow_text(col)
+    if array is None:
+        return None
+    n = len(array)
+    large = str(array.type) == "large_string"  # 64-bit offsets, else 32-bit
+    _, offset_buffer, data_buffer = array.buffers()
+    offsets = np.frombuffer(
+        offset_buffer,
+        dtype=np.int64 if large else np.int32,
+        count=n + 1,
+        offset=array.offset * (8 if large else 4),
+    )
+    first, last = int(offsets[0]), int(offsets[-1])
+    data = (
+        np.frombuffer(data_buffer, dtype=np.uint8, count=last)
+        if data_buffer is not None
+        else np.zeros(0, np.uint8)
+    )
+    data = data[first:]
+    length = np.diff(offsets).astype(np.int64)
+    width = int(length.max()) if n else 0
+    if width > _TEXT_CODE_MAX_BYTES or not data.all():
+        return None
+    start = offsets[:-1].astype(np.int64) - first
+    padded = np.zeros(len(data) + 8, dtype=np.uint8)
+    padded[: len(data)] = data
+    # Every byte position as the start of an unaligned big-endian word: word i is padded[i : i + 8].
+    words = np.ndarray((len(data) + 1,), dtype=">u8", buffer=padded, strides=(1,))
+    codes, n_codes = np.zeros(n, dtype=np.int64), min(n, 1)  # every id empty: one code
+    for k in range(-(-width // 8)):  # a handful of words: a loop over byte columns, not rows
+        # Ids shorter than 8k bytes have no k-th word (mask 0): their index is clipped into the buffer.
+        at = np.minimum(start + 8 * k, len(data))
+        word = words[at].astype(np.uint64) & _WORD_MASKS[np.clip(length - 8 * k, 0, 8)]
+        word_codes, n_word = _sorted_codes(word)
+        # codes * n_word + word_codes < n**2: no overflow below 3e9 rows.
+        codes, n_codes = _sorted_codes(codes * n_word + word_codes) if k else (word_codes, n_word)
+    representative = np.empty(n_codes, dtype=np.int64)
+    representative[codes] = np.arange(n, dtype=np.int64)
+    return codes, representative
+
+
 def _read_customers(col: pd.Series, name: object, func: str) -> tuple[NDArray[np.int64], pd.Index]:
     # Plain numpy integers cannot be missing: no pass over the column for them.
     if not (isinstance(col.dtype, np.dtype) and col.dtype.kind in "iu"):
@@ -1093,6 +1190,10 @@ def _read_customers(col: pd.Series, name: object, func: str) -> tuple[NDArray[np
     if dense is not None:
         codes, values = dense
         return codes, pd.Index(values, name=name)
+    text = _text_codes(col)
+    if text is not None:
+        codes, representative = text
+        return codes, pd.Index(col.take(representative), name=name)
     try:
         codes, uniques = pd.factorize(col, sort=True)
     except TypeError as e:
