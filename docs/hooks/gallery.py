@@ -11,8 +11,8 @@ A page asks for a picture with a marker comment right before a Python code block
 When the site is built (``on_files``) the hook runs the marked blocks of each page in order, in one
 namespace per page that starts with ``rt`` (``import retention as rt``) and ``tx =
 rt.example_transactions()``, as the pages define them. The last line of a block must give the Axes or the
-Figure that a ``retention.plot`` function returns; the hook saves it as ``img/<page>/<name>.png`` among the
-site's files (generated, never committed) and, when the page is rendered (``on_page_markdown``), puts the
+Figure that a ``retention.plot`` function returns (or a ``retention.Report``, photographed in headless
+Chromium); the hook saves it as ``img/<page>/<name>.png`` among the site's files (generated, never committed) and, when the page is rendered (``on_page_markdown``), puts the
 image right after the code that made it. A block marked ``<!-- gallery: run -->`` is run for what it
 defines, without a picture. A block that fails fails the build, naming the page and the block.
 
@@ -25,8 +25,12 @@ from __future__ import annotations
 import ast
 import io
 import logging
+import os
 import posixpath
 import re
+import shutil
+import subprocess
+import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -46,6 +50,10 @@ BLOCK: Final = re.compile(r"<!-- gallery: ([a-z0-9-]+) -->\n+```python\n(.*?)\n`
 RUN: Final = "run"
 IMAGES: Final = "img"  # the folder of the generated images in the site, one subfolder per page
 DPI: Final = 96
+SHOT_SIZE: Final = (
+    1200,
+    1500,
+)  # the window of a report's screenshot, in pixels: the top of the page
 
 
 def _error(message: str) -> Exception:
@@ -74,18 +82,65 @@ def run_block(code: str, namespace: dict[str, Any], *, where: str) -> object:
     return eval(compile(expression, where, "eval"), namespace)
 
 
+def _chromium() -> str:
+    """Return the path of Chromium (Debian's ``chromium`` package), or fail the build saying so."""
+    for name in ("chromium", "chromium-browser"):
+        if found := shutil.which(name):
+            return found
+    msg = "gallery: the report screenshot needs headless Chromium; install it (apt-get install chromium)."
+    raise _error(msg)
+
+
+def _screenshot(html: str, *, where: str) -> bytes:
+    """Open a page in headless Chromium, isolated and offline, and return the top of it as PNG bytes."""
+    with tempfile.TemporaryDirectory() as folder:
+        page, shot = Path(folder) / "page.html", Path(folder) / "shot.png"
+        page.write_text(html, encoding="utf-8")
+        flags = [
+            "--headless",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-extensions",
+            "--host-resolver-rules=MAP * ~NOTFOUND",  # nothing resolves: the page must be offline
+            f"--user-data-dir={Path(folder) / 'profile'}",
+            "--hide-scrollbars",
+            f"--window-size={SHOT_SIZE[0]},{SHOT_SIZE[1]}",
+            f"--screenshot={shot}",
+        ]
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            flags.append("--no-sandbox")  # Chromium refuses to run as root with its sandbox
+        run = subprocess.run(
+            [_chromium(), *flags, page.as_uri()],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            stdin=subprocess.DEVNULL,
+        )
+        if run.returncode != 0 or not shot.exists():
+            msg = f"gallery: {where}: Chromium could not take the screenshot: {run.stderr[-500:]}"
+            raise _error(msg)
+        return shot.read_bytes()
+
+
 def _png(result: object, *, where: str) -> bytes:
-    """Save the figure of an Axes or a Figure as PNG bytes, and close it."""
+    """Save the figure of an Axes or a Figure as PNG bytes (and close it), or a Report's screenshot."""
     import matplotlib.pyplot as plt  # noqa: PLC0415  # imported after the backend is chosen
     from matplotlib.axes import Axes  # noqa: PLC0415
     from matplotlib.figure import Figure  # noqa: PLC0415
 
+    from retention import Report  # noqa: PLC0415  # only when the docs are built
+
+    if isinstance(result, Report):
+        return _screenshot(result.to_html(), where=where)
     if isinstance(result, Axes):
         figure = result.figure
     elif isinstance(result, Figure):
         figure = result
     else:
-        msg = f"gallery: {where} must end with a line that gives a matplotlib Axes or Figure (a retention.plot call); it gives {type(result).__name__}."
+        msg = f"gallery: {where} must end with a line that gives a matplotlib Axes or Figure (a retention.plot call) or a retention Report; it gives {type(result).__name__}."
         raise _error(msg)
     buffer = io.BytesIO()
     # Constrained layout keeps every label inside the figure, so it is drawn once (no bbox_inches="tight");
