@@ -11,6 +11,7 @@ function that reads transactions must be listed (a test checks the set against `
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 import retention as rt
+from retention.frames.engines import to_pandas
 
 
 def _codes(frame: pd.DataFrame) -> pd.DataFrame:
@@ -29,6 +31,46 @@ def _codes(frame: pd.DataFrame) -> pd.DataFrame:
 def _comparison(result: Any) -> pd.Series:
     """The numbers of a compare_retention result (groups, differences, test) as one Series."""
     frames = (result.groups, result.differences, result.test)
+    return pd.Series(np.concatenate([f.to_numpy(dtype=float).ravel() for f in frames]))
+
+
+def _as_pandas(tx: Any) -> Any:
+    """A table of another engine (polars, pyarrow, DuckDB) as pandas, to derive other arguments from."""
+    return to_pandas(tx, {}, every_column=True, func="registry")
+
+
+def _complaints_of(tx: Any, customer_id: Any) -> Any:
+    """The table itself as a complaints table, resolved for every other customer id in sorted order."""
+    tx = _as_pandas(tx)
+    if not isinstance(tx, pd.DataFrame) or customer_id not in tx.columns:
+        return tx
+    rank = tx[customer_id].rank(method="dense").to_numpy()
+    return tx.assign(resolved=rank % 2 == 0)
+
+
+def _scorecard(result: Any) -> pd.Series:
+    """The numbers of a scorecard (figures, ranks, differences from the rest) as one Series."""
+    frames = (result.figures, result.ranks, result.versus_rest)
+    return pd.Series(
+        np.concatenate([f.to_numpy(dtype=float, na_value=np.nan).ravel() for f in frames])
+    )
+
+
+def _campaign(tx: Any, **options: Any) -> pd.Series:
+    """campaign_effect with every other customer (in id order) contacted on 2024-04-01, observed up to
+    2024-07-15 unless the test says otherwise; the numbers of every frame of the result as one Series.
+    Its warnings (ids that only returned goods, an empty group in a one-customer table) are tested in
+    tests/frames/test_campaign.py."""
+    ids = pd.Index([])
+    table = _as_pandas(tx)
+    if isinstance(table, pd.DataFrame) and "customer_id" in table.columns:
+        ids = pd.Index(pd.unique(table["customer_id"])).sort_values()[::2]
+    options.setdefault("observation_end", "2024-07-15")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", rt.errors.RetentionWarning)
+        result = rt.campaign_effect(tx, ids, start="2024-04-01", randomized=True, **options)
+    frames = (result.groups, result.differences.drop(columns="method"), result.did,
+              result.balance, result.sizes, result.sample_ratio, result.curves)  # fmt: skip
     return pd.Series(np.concatenate([f.to_numpy(dtype=float).ravel() for f in frames]))
 
 
@@ -114,6 +156,43 @@ REGISTRY: list[Entry] = [
         ),
         compares=True,
     ),
+    # campaigns (frames/campaign.py): the contacted customers are the data, a required argument
+    Entry("campaign_effect", rt.campaign_effect, _campaign, money=True),
+    # complaints (frames/complaints.py): the table itself as the complaints, half of them resolved
+    Entry(
+        "complaint_outcomes",
+        rt.complaint_outcomes,
+        lambda tx, **options: _comparison(
+            rt.complaint_outcomes(
+                tx, _complaints_of(tx, options.get("customer_id", "customer_id")), **options
+            )
+        ),
+        lines=False,  # every row of the complaints table is a complaint
+    ),
+    # the scorecard (frames/scorecard.py): by is the data argument, as for compare_retention; the table
+    # itself as the complaints, the contact plan and the contact log
+    Entry(
+        "scorecard",
+        rt.scorecard,
+        lambda tx, **options: _scorecard(
+            rt.scorecard(
+                tx,
+                pd.Series([], dtype=object, name="channel")
+                if isinstance(tx, pd.DataFrame) and "channel" not in tx.columns
+                else "channel",
+                complaints=_complaints_of(tx, options.get("customer_id", "customer_id")),
+                plan=_as_pandas(tx).rename(columns={"date": "due"})
+                if hasattr(_as_pandas(tx), "rename")
+                else tx,
+                done=tx,
+                **options,
+            )
+        ),
+        money=True,
+        compares=True,
+        freq=True,
+        lines=False,  # the contact log and the complaints are read row by row
+    ),
     # kpis (frames/kpis.py)
     _entry("kpis", rt.kpis, money=True, by=True, freq=True),
     # lifetime value (frames/summary.py, frames/value.py)
@@ -137,6 +216,42 @@ REGISTRY: list[Entry] = [
             freq="D",
             **options,
         ),
+        freq=True,
+    ),
+    # forecasts (frames/forecast.py): the model's parameters given (no fit on seven customers), a holdout
+    # from May to July unless the test sets the observation end; the per-period table compared
+    Entry(
+        "backtest",
+        rt.backtest,
+        lambda tx, **options: (
+            rt.backtest(
+                tx,
+                model=rt.BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426),
+                calibration_end="2024-04-30",
+                freq="M",
+                spend=False,
+                n_draws=0,
+                **({"observation_end": "2024-07-31"} | options),
+            ).table
+        ),
+        freq=True,
+    ),
+    Entry(
+        "backtest_revenue",
+        rt.backtest,
+        lambda tx, **options: (
+            rt.backtest(
+                tx,
+                model=rt.BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426),
+                calibration_end="2024-04-30",
+                freq="M",
+                spend=rt.GammaGamma(p=6.25, q=3.74, gamma=15.44),
+                n_draws=0,
+                **({"observation_end": "2024-07-31"} | options),
+            ).table
+        ),
+        needs_amount=True,
+        money=True,
         freq=True,
     ),
     # ABC / XYZ classification (frames/classify.py); classes compared as category codes

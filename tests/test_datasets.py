@@ -667,3 +667,75 @@ def test_properties(n, seed, start_day, length, options):
     assert np.isfinite(tx["amount"]).all()
     again = rt.simulate_transactions(n, seed=seed, start=start, end=end, **options)
     pd.testing.assert_frame_equal(tx, again)
+
+
+# --- the campaign option (treated, treatment_start, lift) ----------------------------------------------------
+
+
+def test_campaign_adds_purchases_only_to_the_treated_after_the_start():
+    base = rt.simulate_transactions(800, seed=5)
+    treated = np.arange(1, 801, 3)
+    tx = rt.simulate_transactions(
+        800, seed=5, treated=treated, treatment_start="2024-03-15", lift=0.7
+    )
+    is_treated = tx["customer_id"].isin(treated)
+    before = tx["date"] < "2024-03-15"
+    # Untreated customers, and everybody before the start, are the table without a campaign.
+    untouched = tx[~is_treated | before].reset_index(drop=True)
+    expected = base[~base["customer_id"].isin(treated) | (base["date"] < "2024-03-15")]
+    pd.testing.assert_frame_equal(untouched, expected.reset_index(drop=True))
+    assert len(tx[is_treated & ~before]) > len(
+        base[base["customer_id"].isin(treated) & (base["date"] >= "2024-03-15")]
+    )
+    key = tx[["date", "customer_id"]]
+    assert key.equals(key.sort_values(["date", "customer_id"], ignore_index=True))
+    again = rt.simulate_transactions(
+        800, seed=5, treated=treated, treatment_start="2024-03-15", lift=0.7
+    )
+    pd.testing.assert_frame_equal(tx, again)
+
+
+def test_a_lift_of_zero_changes_nothing():
+    base = rt.simulate_transactions(300, seed=8)
+    same = rt.simulate_transactions(
+        300, seed=8, treated=range(1, 301), treatment_start="2023-06-01"
+    )
+    pd.testing.assert_frame_equal(base, same)
+
+
+def test_campaign_raises_the_purchase_rate_by_the_lift():
+    # Without dropout (a tiny, b huge), a customer's purchases in the year from the start are Poisson with
+    # mean (1 + lift) * lambda * weeks, lambda ~ Gamma(r, alpha): mean (1 + lift) * r / alpha * weeks and
+    # variance mean + r / alpha**2 * ((1 + lift) * weeks)**2. Tolerance 4 standard errors.
+    n, lift, weeks = 20_000, 1.0, 366 / 7
+    tx = rt.simulate_transactions(
+        n, seed=13, start="2023-01-01", end="2024-12-31", acquisition="start", a=1e-6, b=1e6,
+        treated=np.arange(1, n // 2 + 1), treatment_start="2024-01-01", lift=lift,
+    )  # fmt: skip
+    after = tx[tx["date"] >= "2024-01-01"]
+    counts = after.groupby("customer_id").size().reindex(range(1, n + 1), fill_value=0)
+    for factor, part in ((1.0 + lift, counts.iloc[: n // 2]), (1.0, counts.iloc[n // 2 :])):
+        mean = factor * R / ALPHA * weeks
+        sd = np.sqrt(mean + R / ALPHA**2 * (factor * weeks) ** 2)
+        assert abs(part.mean() - mean) < Z * sd / np.sqrt(len(part))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"lift": 0.5}, "need 'treated'"),
+        ({"treatment_start": "2024-01-01"}, "need 'treated'"),
+        ({"treated": [1, 2]}, "'treatment_start' parameter"),
+        ({"treated": [1, 2], "treatment_start": "2024-01-01", "lift": -0.1}, "'lift' parameter"),
+        ({"treated": [1, 2], "treatment_start": "2024-01-01", "lift": True}, "'lift' parameter"),
+        ({"treated": [1, 2], "treatment_start": "2030-01-01", "lift": 1.0}, "between start"),
+        (
+            {"treated": [0, 2], "treatment_start": "2024-01-01", "lift": 1.0},
+            "not simulated, e.g. 0",
+        ),
+        ({"treated": ["a"], "treatment_start": "2024-01-01", "lift": 1.0}, "integer customer ids"),
+    ],
+)
+def test_campaign_bad_parameters(kwargs, match):
+    with pytest.raises(InvalidParameterError, match=match):
+        rt.simulate_transactions(10, seed=1, **kwargs)

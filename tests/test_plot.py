@@ -128,7 +128,10 @@ CALLS: dict[str, Callable[[], Any]] = {
     "abc_curve": lambda: plot.abc_curve(None),  # type: ignore[arg-type]
     "abc_xyz_matrix": lambda: plot.abc_xyz_matrix(None),  # type: ignore[arg-type]
     "calibration_holdout": lambda: plot.calibration_holdout(None),  # type: ignore[arg-type]
+    "campaign": lambda: plot.campaign(None),  # type: ignore[arg-type]
     "cohort_heatmap": lambda: plot.cohort_heatmap(None),  # type: ignore[arg-type]
+    "comparison": lambda: plot.comparison(None),  # type: ignore[arg-type]
+    "forecast": lambda: plot.forecast(None),
     "frequency_recency_matrix": lambda: plot.frequency_recency_matrix(None),
     "migration": lambda: plot.migration(None),  # type: ignore[arg-type]
     "p_alive_history": lambda: plot.p_alive_history(None, None, time_unit="W"),  # type: ignore[arg-type]
@@ -136,6 +139,7 @@ CALLS: dict[str, Callable[[], Any]] = {
     "period_retention": lambda: plot.period_retention(None),  # type: ignore[arg-type]
     "retention_curves": lambda: plot.retention_curves(None),  # type: ignore[arg-type]
     "rfm_segments": lambda: plot.rfm_segments(None),  # type: ignore[arg-type]
+    "scorecard": lambda: plot.scorecard(None),  # type: ignore[arg-type]
     "survival": lambda: plot.survival(None),  # type: ignore[arg-type]
     "tracking": lambda: plot.tracking(None),  # type: ignore[arg-type]
 }

@@ -18,6 +18,7 @@ from retention.datasets import (
 )
 from retention.frames.beta_geo import BetaGeo, ModifiedBetaGeo
 from retention.frames.bgbb import BetaGeoBetaBinom
+from retention.frames.campaign import CampaignEffect, HoldoutSplit, campaign_effect, holdout_split
 from retention.frames.classify import abc, abc_xyz, abc_xyz_matrix, xyz
 from retention.frames.cohorts import (
     cohort_table,
@@ -27,7 +28,9 @@ from retention.frames.cohorts import (
     survival_curve,
 )
 from retention.frames.compare import RetentionComparison, compare_retention
+from retention.frames.complaints import complaint_outcomes
 from retention.frames.contacts import contact_compliance, contact_plan, default_contact_cadence
+from retention.frames.forecast import Backtest, backtest, forecast, forecast_customers
 from retention.frames.gamma_gamma import GammaGamma
 from retention.frames.kpis import kpis
 from retention.frames.migration import migration_matrix, segment_history
@@ -40,6 +43,7 @@ from retention.frames.rates import (
     time_to_second_purchase,
 )
 from retention.frames.sbg import ShiftedBetaGeometric
+from retention.frames.scorecard import Scorecard, scorecard
 from retention.frames.segments import (
     customer_features,
     rfm_scores,
@@ -64,22 +68,29 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 __all__ = [
+    "Backtest",
     "BetaGeo",
     "BetaGeoBetaBinom",
+    "CampaignEffect",
     "GammaGamma",
+    "HoldoutSplit",
     "ModifiedBetaGeo",
     "ParetoNBD",
     "Report",
     "RetentionComparison",
+    "Scorecard",
     "ShiftedBetaGeometric",
     "abc",
     "abc_xyz",
     "abc_xyz_matrix",
     "average_order_value",
+    "backtest",
     "calibration_holdout_table",
+    "campaign_effect",
     "clv_formula",
     "cohort_table",
     "compare_retention",
+    "complaint_outcomes",
     "contact_compliance",
     "contact_plan",
     "crr",
@@ -88,7 +99,10 @@ __all__ = [
     "default_contact_cadence",
     "errors",
     "example_transactions",
+    "forecast",
+    "forecast_customers",
     "historical_value",
+    "holdout_split",
     "kpis",
     "load_cdnow",
     "load_donations",
@@ -104,6 +118,7 @@ __all__ = [
     "rfm_segment_map",
     "rfm_segments",
     "rfm_summary",
+    "scorecard",
     "segment",
     "segment_history",
     "simulate_transactions",

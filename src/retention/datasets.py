@@ -22,6 +22,7 @@ day or cent boundary to show.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from importlib import resources
 from typing import Final, Literal, TypeAlias
 
@@ -297,6 +298,9 @@ def simulate_transactions(
     gamma: float = 15.44,
     acquisition: Acquisition = "uniform",
     id_start: int = 1,
+    treated: ArrayLike | None = None,
+    treatment_start: object = None,
+    lift: float = 0.0,
 ) -> pd.DataFrame:
     r"""Simulate a transaction log from the BG/NBD buying process with Gamma-Gamma spend.
 
@@ -329,6 +333,16 @@ def simulate_transactions(
         cohort as in the CDNOW data. A sequence: one date per customer in ``[start, end]``, at midnight.
     id_start : int, default 1
         The id of the first customer; ids are consecutive.
+    treated : array-like of int, optional
+        Customer ids (from ``id_start`` on) whose purchase rate a campaign raises from
+        ``treatment_start`` on, by the factor ``1 + lift``: the data of a campaign whose true effect is
+        known. Needs ``treatment_start``. None (the default) simulates no campaign.
+    treatment_start : date-like, optional
+        The day the raised rate starts (from its midnight), within ``[start, end]``; only with
+        ``treated``.
+    lift : float, default 0.0
+        The relative increase of the treated customers' purchase rate (0.5: half as many purchases
+        again per unit of time while active), at least 0; only with ``treated``.
 
     Returns
     -------
@@ -345,7 +359,9 @@ def simulate_transactions(
         ``acquisition`` or ``seed`` is not of an accepted form, or the ids would overflow int64. Also,
         before anything is allocated, if the log would not fit in this machine's memory: too many
         customers (about 190 bytes each), or, checked round by round as the purchases are drawn, too
-        many purchases (about 130 bytes each); the message says which option to change.
+        many purchases (about 130 bytes each); the message says which option to change. Also if
+        ``treated``, ``treatment_start`` or ``lift`` is not accepted (ids outside the simulated ones, a
+        start outside the window, a negative lift, or one of them without ``treated``).
 
     See Also
     --------
@@ -371,6 +387,17 @@ def simulate_transactions(
     (Fader & Hardie 2013). Purchase instants are continuous; the ``date`` column is the purchase day, so
     a customer can buy twice on one day (rare with the defaults), and daily summaries such as
     ``rfm_summary`` merge such purchases, as the published CDNOW analyses do.
+
+    **A campaign** (``treated``): from ``treatment_start`` on, the treated customers' purchases arrive
+    at rate $(1 + \text{lift})\lambda_i$. They are drawn as the purchases without a campaign plus those
+    of an independent Poisson process of rate $\text{lift}\cdot\lambda_i$ from ``treatment_start`` (a
+    superposition), of which the first $K_i$ repeat purchases are kept, so a customer who buys faster
+    also drops out sooner, as the BG/NBD process says. The extra purchases and their amounts are drawn
+    after everything else, from the same stream, so the table is the one without a campaign (same seed)
+    plus the treated customers' extra purchases, minus those of their later purchases that the earlier
+    dropout removes: every other customer's rows, and the treated customers' rows before
+    ``treatment_start``, are identical. So the counterfactual of each treated customer is known, and
+    with it the true effect of the campaign.
 
     The process is drawn without any loop over customers or purchases. The variates are made from the
     raw output of numpy's ``PCG64`` bit generator (see the module notes), so a seed gives the same table on
@@ -401,6 +428,18 @@ def simulate_transactions(
     <DatetimeArray>
     ['2024-01-01 00:00:00']
     Length: 1, dtype: datetime64[ns]
+
+    A campaign that doubles the purchase rate of customers 1 to 500 from 1 July 2024 adds purchases
+    only to them, and only from then on:
+
+    >>> campaign = rt.simulate_transactions(1000, seed=42, treated=range(1, 501),
+    ...                                     treatment_start="2024-07-01", lift=1.0)
+    >>> before = campaign[campaign["date"] < "2024-07-01"]
+    >>> before.reset_index(drop=True).equals(tx[tx["date"] < "2024-07-01"].reset_index(drop=True))
+    True
+    >>> others = campaign[campaign["customer_id"] > 500]
+    >>> others.reset_index(drop=True).equals(tx[tx["customer_id"] > 500].reset_index(drop=True))
+    True
     """
     if (
         isinstance(n_customers, bool)
@@ -444,6 +483,9 @@ def simulate_transactions(
             f"Got {acquisition!r}."
         )
         raise InvalidParameterError(msg)
+    campaign = _treatment(
+        treated, treatment_start, lift, n=n, id_start=int(id_start), first=first, last=last
+    )
     uniforms = _Uniforms(_generator(seed))
 
     acquired = _acquisition_days(acquisition, n, first, last, uniforms)
@@ -476,6 +518,14 @@ def simulate_transactions(
     with np.errstate(over="ignore"):
         amount = np.exp(uniforms.log_gamma(p_, len(key)) - log_nu[customer])
     amount = np.clip(np.round(amount, 2), _AMOUNT_MIN, _AMOUNT_MAX)
+    if campaign is not None:
+        day, customer, amount = _campaign_purchases(
+            campaign,
+            _Drawn(day, customer, amount, owner, since, acquired, horizon, rate, allowed, log_nu),
+            p_,
+            int(window),
+            uniforms,
+        )
     dates = (first + day.astype("timedelta64[D]")).astype("datetime64[ns]")
     return pd.DataFrame(
         {
@@ -484,6 +534,143 @@ def simulate_transactions(
             "amount": amount.astype(np.float64, copy=False),
         }
     )
+
+
+@dataclass(frozen=True)
+class _Campaign:
+    """The treated customers (positions 0 .. n - 1), the treatment start (days after ``start``), the lift."""
+
+    treated: NDArray[np.bool_]
+    offset: float
+    lift: float
+
+
+@dataclass(frozen=True)
+class _Drawn:
+    """The simulation without a campaign: the sorted rows and the per-customer draws behind them."""
+
+    day: NDArray[np.int64]
+    customer: NDArray[np.int64]
+    amount: NDArray[np.float64]
+    owner: NDArray[np.int64]  # per repeat purchase (unsorted), the customer
+    since: NDArray[np.float64]  # and its time after the first purchase, in days
+    acquired: NDArray[np.float64]
+    horizon: NDArray[np.float64]
+    rate: NDArray[np.float64]
+    allowed: NDArray[np.int64]
+    log_nu: NDArray[np.float64]
+
+
+def _treatment(
+    treated: object,
+    treatment_start: object,
+    lift: object,
+    *,
+    n: int,
+    id_start: int,
+    first: np.datetime64,
+    last: np.datetime64,
+) -> _Campaign | None:
+    """Check the campaign options; None when there is no campaign."""
+    if treated is None:
+        if treatment_start is not None or not (isinstance(lift, int | float) and lift == 0):
+            msg = f"The 'treatment_start' and 'lift' parameters of {_FUNC} need 'treated', the ids of the customers whose purchase rate rises. Pass treated=..., or leave them at their defaults."
+            raise InvalidParameterError(msg)
+        return None
+    ok = isinstance(lift, int | float | np.integer | np.floating) and not isinstance(
+        lift, bool | np.bool_
+    )
+    value = float(lift) if ok else np.nan  # type: ignore[arg-type]
+    if not (np.isfinite(value) and 0.0 <= value <= _PARAMETER_MAX):
+        msg = f"The 'lift' parameter of {_FUNC} must be a finite number >= 0 (0.5 raises the purchase rate by half). Got {lift!r}."
+        raise InvalidParameterError(msg)
+    if treatment_start is None:
+        msg = f"The 'treatment_start' parameter of {_FUNC} is needed with 'treated': the day the treated customers' purchase rate rises. Pass a date such as '2024-06-01'."
+        raise InvalidParameterError(msg)
+    day = _day("treatment_start", treatment_start)
+    if not first <= day <= last:
+        msg = f"The 'treatment_start' parameter of {_FUNC} ({day}) must lie between start ({first}) and end ({last})."
+        raise InvalidParameterError(msg)
+    try:
+        ids = np.asarray(treated)
+        if ids.ndim != 1 or not (ids.dtype.kind in "iu" or ids.size == 0):
+            raise TypeError
+        position = ids.astype(np.int64) - id_start
+    except (TypeError, ValueError, OverflowError) as e:
+        msg = f"The 'treated' parameter of {_FUNC} must be a sequence of integer customer ids. Got {type(treated).__name__}."
+        raise InvalidParameterError(msg) from e
+    outside = (position < 0) | (position >= n)
+    if outside.any():
+        bad = int(ids[np.flatnonzero(outside)[0]])
+        msg = f"The 'treated' parameter of {_FUNC} holds ids that are not simulated, e.g. {bad}: the ids run from {id_start} to {id_start + n - 1}."
+        raise InvalidParameterError(msg)
+    mask = np.zeros(n, dtype=np.bool_)
+    mask[position] = True
+    return _Campaign(mask, float((day - first).astype(np.int64)), value)
+
+
+def _campaign_purchases(
+    campaign: _Campaign, drawn: _Drawn, p: float, window: int, uniforms: _Uniforms
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+    """Add the treated customers' extra purchases and drop those after their (earlier) dropout.
+
+    The extra purchases are a Poisson process of rate ``lift * rate`` from the treatment start; merged with
+    the customer's purchases without a campaign, the first ``allowed`` repeat purchases are kept.
+    """
+    n = len(drawn.rate)
+    # From the treatment start, or from the first purchase for customers acquired later.
+    begin = np.maximum(campaign.offset - drawn.acquired, 0.0)
+    who = np.flatnonzero(campaign.treated & (begin < drawn.horizon) & (drawn.allowed > 0))
+    extra_owner = np.empty(0, dtype=np.int64)
+    extra_since = np.empty(0, dtype=np.float64)
+    if len(who) and campaign.lift > 0.0:
+        local, since = _repeat_purchases(
+            drawn.rate[who] * campaign.lift,
+            drawn.allowed[who],
+            drawn.horizon[who] - begin[who],
+            uniforms,
+        )
+        extra_owner = who[local]
+        extra_since = begin[extra_owner] + since
+    # Merge each treated customer's repeat purchases with the extra ones; keep the first `allowed`.
+    mine = campaign.treated[drawn.owner]
+    owner = np.concatenate([drawn.owner[mine], extra_owner])
+    when = np.concatenate([drawn.since[mine], extra_since])
+    extra = np.concatenate(
+        [np.zeros(int(mine.sum()), np.bool_), np.ones(len(extra_owner), np.bool_)]
+    )
+    order = np.lexsort((when, owner))
+    sizes = np.bincount(owner, minlength=n)
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order)) - starts[owner[order]]
+    kept = rank < drawn.allowed[owner]
+    kept_original = np.bincount(owner[kept & ~extra], minlength=n)
+    # The rows without a campaign: a treated customer keeps the first purchase and `kept_original` of
+    # the repeat purchases, in day order (rows of one customer on one day are alike until their amounts).
+    by_customer = np.argsort(drawn.customer, kind="stable")
+    row_sizes = np.bincount(drawn.customer, minlength=n)
+    row_starts = np.concatenate(([0], np.cumsum(row_sizes)[:-1]))
+    row_rank = np.empty(len(by_customer), dtype=np.int64)
+    row_rank[by_customer] = np.arange(len(by_customer)) - row_starts[drawn.customer[by_customer]]
+    keep_row = ~campaign.treated[drawn.customer] | (row_rank <= kept_original[drawn.customer])
+    # The extra rows, sorted by (day, customer) before their amounts are drawn, as the other rows were.
+    add = kept & extra
+    add_owner = owner[add]
+    add_day = np.floor(drawn.acquired[add_owner] + when[add]).astype(np.int64)
+    np.minimum(add_day, window - 1, out=add_day)
+    key = add_day * max(n, 1) + add_owner
+    key.sort()
+    add_day, add_owner = np.divmod(key, max(n, 1))
+    with np.errstate(over="ignore"):
+        add_amount = np.exp(uniforms.log_gamma(p, len(key)) - drawn.log_nu[add_owner])
+    add_amount = np.clip(np.round(add_amount, 2), _AMOUNT_MIN, _AMOUNT_MAX)
+    day = np.concatenate([drawn.day[keep_row], add_day])
+    customer = np.concatenate([drawn.customer[keep_row], add_owner])
+    amount = np.concatenate([drawn.amount[keep_row], add_amount])
+    # Sorted by day, then customer; stable, so that the rows without a campaign keep their order.
+    final = np.lexsort((customer, day))
+    return day[final], customer[final], amount[final]
 
 
 def example_transactions() -> pd.DataFrame:

@@ -595,12 +595,15 @@ def _top_section(tx: pd.DataFrame, o: _Options, top: int) -> tuple[Section, str 
             discount_rate=CLV_DISCOUNT,
         )
     )
-    alive = purchases.p_alive(summary)
+    # The predictions' warnings (a spend model whose mean is infinite, say) become notes of the page.
+    (alive, expected_spend), prediction_notes = _quiet(
+        lambda: (purchases.p_alive(summary), spend.conditional_expected_spend(summary))
+    )
     frame = pd.DataFrame(
         {
             "repeat": summary["frequency"],
             "p_alive": alive,
-            "spend": spend.conditional_expected_spend(summary),
+            "spend": expected_spend,
             "clv": value,
         }
     )
@@ -624,7 +627,10 @@ def _top_section(tx: pd.DataFrame, o: _Options, top: int) -> tuple[Section, str 
         f"value, next {CLV_HORIZON} months",
     ]
     table = _table(header, rows)
-    return Section("top-customers", title, lead + notes + fit_notes + clv_notes + table), None
+    if prediction_notes and prediction_notes in clv_notes:
+        prediction_notes = ""  # the value's computation already noted the same
+    body = lead + notes + fit_notes + clv_notes + prediction_notes + table
+    return Section("top-customers", title, body), None
 
 
 # --- the entry point ------------------------------------------------------------------------------------

@@ -156,7 +156,11 @@ def test_missing_narwhals_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> No
 def test_customer_features_reads_event_tables_from_engines() -> None:
     tx = sample()
     complaints = pd.DataFrame(
-        {"customer_id": [1, 3], "date": pd.to_datetime(["2024-02-01", "2024-03-01"]), "resolved": [True, False]}
+        {
+            "customer_id": [1, 3],
+            "date": pd.to_datetime(["2024-02-01", "2024-03-01"]),
+            "resolved": [True, False],
+        }
     )
     expected = rt.customer_features(tx, complaints=complaints)
     got = rt.customer_features(_polars(tx), complaints=pl.from_pandas(complaints))

@@ -36,9 +36,9 @@ _DISTRIBUTED: Final = {"dask": "Dask", "pyspark": "PySpark"}
 
 # The parameters of a public function that hold the transaction table, and those that name its columns.
 _TABLE_PARAMETERS: Final = ("tx", "transactions", "data")
-# Other tables a function reads with the same options (customer_features' complaints and refusals): small
-# tables, read whole.
-_EVENT_TABLES: Final = ("complaints", "refusals")
+# Other tables a function reads with the same options (customer_features' complaints and refusals, the
+# scorecard's contact plan and log): small tables, read whole.
+_EVENT_TABLES: Final = ("complaints", "refusals", "plan", "done")
 _COLUMN_OPTIONS: Final = ("customer_id", "date", "amount", "order_id")
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -201,7 +201,8 @@ def reads_engines(function: F) -> F:
     """Let a function that reads a pandas transaction table read the tables of the other engines too.
 
     The table is the parameter ``tx`` (or ``transactions``; ``data`` for functions that read summaries
-    as well); the complaints and refusals tables of ``customer_features`` are read too, whole. A table of
+    as well); the tables of events it also reads (complaints, refusals, a contact plan and log) are read
+    too, whole. A table of
     another engine is read with :func:`to_pandas` before the call; pandas tables go through untouched.
 
     Examples

@@ -621,17 +621,19 @@ def _event_table(
     *,
     customer_id: Any,
     date: Any,
-) -> tuple[NDArray[np.int64], NDArray[np.bool_], pd.DataFrame]:
-    """Read a complaints or refusals table.
+    caller: str = "customer_features",
+) -> tuple[NDArray[np.int64], NDArray[np.bool_], pd.DataFrame, NDArray[np.int64]]:
+    """Read a complaints or refusals table (for ``customer_features``, or the public function ``caller``).
 
-    Returns, per row, the customer's code in ``ids`` (-1 if unknown) and whether the event falls on or
-    before the observation end; and the table itself (for ``resolved``).
+    Returns, per row in the table's order, the customer's code in ``ids`` (-1 if unknown) and whether the
+    event falls on or before the observation end; the table itself (for ``resolved``); and the event's
+    day (days since 1970-01-01).
     """
-    func = f"customer_features (the {what} table)"
+    func = f"{caller} (the {what} table)"
     try:
         t = read_transactions(table, customer_id=customer_id, date=date, func=func)
     except ColumnNotFoundError as e:
-        msg = f"The {what} table passed to customer_features lacks a column. {e}"
+        msg = f"The {what} table passed to {caller} lacks a column. {e}"
         raise ColumnNotFoundError(msg) from e
     assert isinstance(table, pd.DataFrame)  # read_transactions refuses anything else
     if t.n_rows and len(ids) and _numeric_ids(t.customer_ids) != _numeric_ids(ids):
@@ -644,10 +646,12 @@ def _event_table(
     position = ids.get_indexer(t.customer_ids) if t.n_rows else np.empty(0, dtype=np.int64)
     code = position[t.customer].astype(np.int64, copy=False)
     in_time = t.day <= end_day if end_day is not None else np.zeros(t.n_rows, dtype=np.bool_)
-    return code, in_time, table
+    return code, in_time, table, t.day
 
 
-def _resolved_flags(table: pd.DataFrame, resolved: Any) -> NDArray[np.bool_] | None:
+def _resolved_flags(
+    table: pd.DataFrame, resolved: Any, caller: str = "customer_features"
+) -> NDArray[np.bool_] | None:
     if resolved is None:
         return None
     if resolved not in table.columns:
@@ -661,15 +665,15 @@ def _resolved_flags(table: pd.DataFrame, resolved: Any) -> NDArray[np.bool_] | N
         )
     col: Any = table[resolved]
     if isinstance(col, pd.DataFrame):
-        msg = f"The complaints table passed to customer_features has the column {resolved!r} more than once. Rename the duplicates."
+        msg = f"The complaints table passed to {caller} has the column {resolved!r} more than once. Rename the duplicates."
         raise InvalidValueError(msg)
     if not pd.api.types.is_bool_dtype(col.dtype):
-        msg = f"Column {resolved!r} (the resolved column) of the complaints table passed to customer_features must hold True/False; it has dtype {col.dtype}. Convert it, e.g. complaints[{resolved!r}].astype(bool)."
+        msg = f"Column {resolved!r} (the resolved column) of the complaints table passed to {caller} must hold True/False; it has dtype {col.dtype}. Convert it, e.g. complaints[{resolved!r}].astype(bool)."
         raise ColumnTypeError(msg)
     missing = col.isna().to_numpy()
     if missing.any():
         first = col.index[int(np.flatnonzero(missing)[0])]
-        msg = f"Column {resolved!r} (the resolved column) of the complaints table passed to customer_features has missing values: {int(missing.sum())} rows, the first at index {plain_value(first)!r}. Fill them with True or False."
+        msg = f"Column {resolved!r} (the resolved column) of the complaints table passed to {caller} has missing values: {int(missing.sum())} rows, the first at index {plain_value(first)!r}. Fill them with True or False."
         raise InvalidValueError(msg)
     flags: NDArray[np.bool_] = col.to_numpy(dtype=np.bool_)
     return flags
@@ -839,7 +843,7 @@ def customer_features(
     complaint_count = np.zeros(n, dtype=np.int64)
     open_count = np.zeros(n, dtype=np.int64)
     if complaints is not None:
-        code, in_time, table = _event_table(
+        code, in_time, table, _ = _event_table(
             complaints, "complaints", t.customer_ids, t.end_day, customer_id=customer_id, date=date
         )
         keep = in_time & (code >= 0)
@@ -852,7 +856,7 @@ def customer_features(
             open_count = np.bincount(code[still_open], minlength=n).astype(np.int64, copy=False)
     refused = np.zeros(n, dtype=np.bool_)
     if refusals is not None:
-        code, in_time, _ = _event_table(
+        code, in_time, _, _ = _event_table(
             refusals, "refusals", t.customer_ids, t.end_day, customer_id=customer_id, date=date
         )
         refused[code[in_time & (code >= 0)]] = True

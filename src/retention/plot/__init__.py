@@ -25,6 +25,10 @@ not matplotlib, and a plot called without matplotlib raises ``retention.errors.M
 | ``rt.abc_xyz_matrix`` | ``abc_xyz_matrix`` |
 | ``rt.migration_matrix`` | ``migration`` |
 | ``rt.rfm_segments`` | ``rfm_segments`` |
+| ``rt.compare_retention`` | ``comparison`` |
+| ``rt.campaign_effect`` | ``campaign`` (also ``result.plot()``) |
+| ``rt.scorecard`` | ``scorecard`` |
+| ``rt.forecast``, ``rt.backtest`` | ``forecast`` (also ``result.plot()`` of a backtest) |
 
 Plots for comparisons, campaigns and forecasts follow those results.
 
@@ -49,13 +53,19 @@ from retention.plot.clv import (
     tracking,
 )
 from retention.plot.cohorts import cohort_heatmap, period_retention, retention_curves, survival
+from retention.plot.compare import campaign, comparison
+from retention.plot.forecasting import forecast
+from retention.plot.scorecard import scorecard
 from retention.plot.segments import abc_curve, abc_xyz_matrix, migration, rfm_segments
 
 __all__ = [
     "abc_curve",
     "abc_xyz_matrix",
     "calibration_holdout",
+    "campaign",
     "cohort_heatmap",
+    "comparison",
+    "forecast",
     "frequency_recency_matrix",
     "migration",
     "p_alive_history",
@@ -63,6 +73,7 @@ __all__ = [
     "period_retention",
     "retention_curves",
     "rfm_segments",
+    "scorecard",
     "survival",
     "tracking",
 ]

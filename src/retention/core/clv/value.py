@@ -23,8 +23,8 @@ from typing import Final, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.signal import convolve
 
+from retention.core.clv.forecast import cohort_expected
 from retention.core.sums import group_sums
 from retention.errors import ColumnTypeError, InvalidParameterError
 
@@ -39,10 +39,6 @@ __all__ = [
 ]
 
 Array = NDArray[np.float64]
-
-_DIRECT_MAX_DAYS = (
-    50_000  # tracking_counts: the direct convolution up to this many days (about 0.3 s)
-)
 
 
 def _gregory_weights(order: int) -> Array:
@@ -479,10 +475,8 @@ def tracking_counts(
     $$
 
     the convolution of the acquisitions per day with $E[X(\cdot)]$, computed for every day at once as a
-    direct sum of products (``scipy.signal.convolve``), whose terms are all non-negative, so every day keeps
-    its relative precision (FFT convolution, which SciPy picks for long inputs, leaves errors of the size of
-    the largest day everywhere: $5 \cdot 10^{-11}$ instead of 0 at day 0 of a 3000-day cohort); beyond
-    ``_DIRECT_MAX_DAYS`` days, where the direct sum takes seconds, by FFT. No loop over customers or
+    direct sum of products (:func:`retention.core.clv.forecast.cohort_expected`, the computation that
+    ``rt.forecast`` uses for new customers; it says why direct, and when FFT). No loop over customers or
     periods: the customers enter only through the counts per day.
 
     Examples
@@ -494,10 +488,8 @@ def tracking_counts(
     """
     n_days = len(expected_by_age)
     arrivals = np.bincount(first_day, minlength=n_days).astype(np.float64)
-    if n_days <= _DIRECT_MAX_DAYS:
-        expected = convolve(arrivals, expected_by_age, method="direct")[:n_days]
-    else:
-        expected = convolve(arrivals, expected_by_age, method="fft")[:n_days]
+    # The one computation of expected cohort transactions, shared with rt.forecast's new customers.
+    expected = cohort_expected(arrivals, expected_by_age)
     actual = np.cumsum(np.bincount(repeat_day, minlength=n_days)).astype(np.float64)
     return Tracking(
         actual=actual[at_days], expected=np.asarray(expected[at_days], dtype=np.float64)
