@@ -37,6 +37,7 @@ SECTIONS = [
     "rfm-segments",
     "abc-xyz",
     "top-customers",
+    "forecast",
 ]
 IMAGE = re.compile(r'<img alt="[^"]*" src="data:image/png;base64,([A-Za-z0-9+/=]+)">')
 SCRIPT_ID = "<script>alert('x')</script>"
@@ -208,7 +209,7 @@ def test_example_report_in_chromium(example: pd.DataFrame, page: str, tmp_path: 
     assert found.links == []
     check_kpis(found, rt.kpis(example), 0)
     # Every image of the page as the browser holds it decodes, and is a picture, not a blank.
-    assert len(found.images) == 5
+    assert len(found.images) == 6
     for src in found.images:
         pixels = decode_png(src)
         assert pixels.shape[0] > 100
@@ -262,7 +263,7 @@ def test_images_decode_and_nothing_is_fetched(page: str) -> None:
     assert "script" not in found.tags
     assert "link" not in found.tags
     assert re.search(r"https?://", page) is None
-    assert len(found.images) == len(IMAGE.findall(page)) == 5
+    assert len(found.images) == len(IMAGE.findall(page)) == 6
     for src in found.images:
         assert decode_png(src).ndim == 3
 
@@ -327,6 +328,36 @@ def test_footer_states_the_data_not_the_clock(example: pd.DataFrame) -> None:
     assert str(pd.Timestamp.now().year + 1) not in made.to_html()
 
 
+def test_forecast_in_the_page_equals_rt_forecast(example: pd.DataFrame, page: str) -> None:
+    # The same models, fitted the same way, give the same forecast: the page shows it to two decimals.
+    summary = rt.rfm_summary(example, time_unit="W")
+    expected = rt.forecast(
+        rt.BetaGeo.fit(summary),
+        summary,
+        periods=12,
+        freq="M",
+        time_unit="W",
+        start="2025-01-01",
+        spend_model=rt.GammaGamma.fit(summary),
+        interval=0.9,
+        seed=0,
+    )
+    section = page[page.index('<section id="forecast"') :]
+    rows = re.findall(r"<tr><td>(\d{4}-\d{2})</td>((?:<td>[^<]*</td>)+)</tr>", section)
+    assert [p for p, _ in rows] == [str(p) for p in expected.index]
+    columns = [
+        "orders",
+        "orders_lower",
+        "orders_upper",
+        "revenue",
+        "revenue_lower",
+        "revenue_upper",
+    ]
+    for (_, cells), (_, want) in zip(rows, expected[columns].iterrows(), strict=True):
+        shown = [shown_number(c) for c in re.findall(r"<td>([^<]*)</td>", cells)]
+        np.testing.assert_allclose(shown, want.to_numpy(), atol=0.005 + 1e-9, rtol=0)
+
+
 def test_empty_table_is_a_page_that_says_so(example: pd.DataFrame) -> None:
     made = rt.report(example.iloc[:0])
     found = parse(made.to_html())
@@ -348,7 +379,7 @@ def test_one_customer_is_a_page_that_says_what_is_missing(example: pd.DataFrame)
     text = " ".join(found.text)
     assert "The table has one customer" in text
     assert "No predicted values: the models cannot be fitted to these data" in text
-    assert len(found.images) == 5
+    assert len(found.images) == 5  # no forecast chart
     check_kpis(found, rt.kpis(one), 0)
 
 
@@ -357,12 +388,16 @@ def test_without_amounts_the_money_sections_say_so(example: pd.DataFrame) -> Non
     for anchor in ("rfm-segments", "abc-xyz", "top-customers"):
         body = made.sections[SECTIONS.index(anchor)].body
         assert "needs amounts" in body
-    assert len(parse(made.to_html()).images) == 3
+    # The forecast of orders needs no money: its chart and table stay, without revenue.
+    forecast_body = made.sections[SECTIONS.index("forecast")].body
+    assert "orders, high" in forecast_body
+    assert "revenue" not in forecast_body
+    assert len(parse(made.to_html()).images) == 4
 
 
 def hostile(example: pd.DataFrame) -> pd.DataFrame:
     """The example with string ids, the best customer's id a script, and a group label in markup."""
-    best = rt.report(example, top=1).sections[-1].body
+    best = rt.report(example, top=1).sections[SECTIONS.index("top-customers")].body
     top = re.search(r"<tbody><tr><td>(\d+)</td>", best)
     assert top is not None
     ids = example["customer_id"].astype(str).replace(top.group(1), SCRIPT_ID)

@@ -40,6 +40,7 @@ from retention.errors import (
 from retention.frames.beta_geo import BetaGeo
 from retention.frames.classify import abc_xyz, abc_xyz_matrix
 from retention.frames.cohorts import cohort_table, survival_at, survival_curve
+from retention.frames.forecast import forecast
 from retention.frames.gamma_gamma import GammaGamma
 from retention.frames.kpis import KPI_NAMES, kpis
 from retention.frames.rates import period_retention
@@ -68,6 +69,8 @@ SURVIVAL_DAYS: Final = (30, 91, 365)
 CLV_HORIZON: Final = 12  # months of predicted value
 CLV_DISCOUNT: Final = 0.01  # per month
 TABLE_PERIODS: Final = 12  # the last periods listed under the period retention chart
+FORECAST_PERIODS: Final = 12  # periods of the sales forecast
+FORECAST_INTERVAL: Final = 0.9
 MAX_AT_RISK_ROWS: Final = 6  # survival curves of more groups are drawn without the numbers at risk
 
 KPI_LABELS: Final = {
@@ -155,7 +158,7 @@ class Report:
     True
     >>> [s.anchor for s in page.sections]  # doctest: +NORMALIZE_WHITESPACE
     ['kpis', 'period-retention', 'cohorts', 'survival', 'working-segments', 'rfm-segments', 'abc-xyz',
-     'top-customers']
+     'top-customers', 'forecast']
     """
 
     title: str
@@ -564,7 +567,38 @@ def _no_amount(o: _Options) -> str:
     )
 
 
-def _top_section(tx: pd.DataFrame, o: _Options, top: int) -> tuple[Section, str | None]:
+@dataclass(frozen=True, slots=True)
+class _Fits:
+    """The models of the last two sections, fitted once on a weekly RFM summary."""
+
+    summary: pd.DataFrame
+    purchases: BetaGeo | None  # None: no fit (``failure`` says why)
+    spend: GammaGamma | None  # None: no amounts, or no fit
+    notes: str  # the warnings of the summary and the fits, as notes
+    failure: str | None  # why the purchase model (or, with amounts, the spend model) has no fit
+
+
+def _fit(tx: pd.DataFrame, o: _Options) -> _Fits:
+    """Fit BG/NBD (and, with amounts, Gamma-Gamma) to the weekly RFM summary of the table."""
+    summary, notes = _quiet(lambda: rfm_summary(tx, time_unit="W", **o.reading))
+    try:
+        purchases, purchase_notes = _quiet(lambda: BetaGeo.fit(summary))
+    except (ConvergenceError, InvalidValueError) as e:
+        why = " ".join(str(e).split())
+        text = f"No predicted values: the models cannot be fitted to these data ({why})"
+        return _Fits(summary, None, None, notes, text)
+    if not o.has_amount:
+        return _Fits(summary, purchases, None, notes + purchase_notes, None)
+    try:
+        spend, spend_notes = _quiet(lambda: GammaGamma.fit(summary))
+    except (ConvergenceError, InvalidValueError) as e:
+        why = " ".join(str(e).split())
+        text = f"No predicted values: the spend model cannot be fitted to these data ({why})"
+        return _Fits(summary, purchases, None, notes + purchase_notes, text)
+    return _Fits(summary, purchases, spend, notes + purchase_notes + spend_notes, None)
+
+
+def _top_section(fits: _Fits, o: _Options, top: int) -> tuple[Section, str | None]:
     """List the top customers by predicted value; a note (also returned) when the models cannot be fitted."""
     title = "Top customers by predicted value"
     lead = _lead(
@@ -574,16 +608,11 @@ def _top_section(tx: pd.DataFrame, o: _Options, top: int) -> tuple[Section, str 
     )
     if not o.has_amount:
         return Section("top-customers", title, lead + _missing(_no_amount(o))), None
-    reading = dict(o.reading)
-    summary, notes = _quiet(lambda: rfm_summary(tx, time_unit="W", **reading))
-    try:
-        (purchases, spend), fit_notes = _quiet(
-            lambda: (BetaGeo.fit(summary), GammaGamma.fit(summary))
-        )
-    except (ConvergenceError, InvalidValueError) as e:
-        why = " ".join(str(e).split())
-        text = f"No predicted values: the models cannot be fitted to these data ({why})"
-        return Section("top-customers", title, lead + notes + _missing(text)), text
+    purchases, spend, summary = fits.purchases, fits.spend, fits.summary
+    if purchases is None or spend is None:
+        assert fits.failure is not None  # set whenever a model is missing
+        body = lead + fits.notes + _missing(fits.failure)
+        return Section("top-customers", title, body), fits.failure
     value, clv_notes = _quiet(
         lambda: customer_lifetime_value(
             purchases,
@@ -629,11 +658,57 @@ def _top_section(tx: pd.DataFrame, o: _Options, top: int) -> tuple[Section, str 
     table = _table(header, rows)
     if prediction_notes and prediction_notes in clv_notes:
         prediction_notes = ""  # the value's computation already noted the same
-    body = lead + notes + fit_notes + clv_notes + prediction_notes + table
+    body = lead + fits.notes + clv_notes + prediction_notes + table
     return Section("top-customers", title, body), None
 
 
-# --- the entry point ------------------------------------------------------------------------------------
+def _forecast_section(fits: _Fits, o: _Options, end: object) -> Section:
+    """Forecast the existing customers' orders (and revenue) for the next periods, with the interval."""
+    title = "Sales forecast"
+    unit = _FREQ_WORDS.get(o.freq, o.freq)
+    lead = _lead(
+        f"Expected repeat orders of the existing customers in each of the next {FORECAST_PERIODS} "
+        f"{unit}s{', and their revenue' if fits.spend is not None else ''}, with a "
+        f"{FORECAST_INTERVAL:.0%} interval (parameter uncertainty and purchase-count noise): the BG/NBD "
+        "model of the section above (rt.forecast). New customers are not included. The first period "
+        "starts the day after the observation end."
+    )
+    purchases = fits.purchases
+    if purchases is None or end is None:
+        why = fits.failure or "No forecast: the table has no purchases."
+        return Section("forecast", title, lead + fits.notes + _missing(why))
+    start = pd.Timestamp(str(end)) + pd.Timedelta(days=1)
+    result, notes = _quiet(
+        lambda: forecast(
+            purchases,
+            fits.summary,
+            periods=FORECAST_PERIODS,
+            freq=o.freq,
+            time_unit="W",
+            start=start,
+            spend_model=fits.spend,
+            interval=FORECAST_INTERVAL,
+            seed=0,
+        )
+    )
+    plot = _plot()
+    image = _image(lambda ax: plot.forecast(result, ax=ax), alt="sales forecast", size=(8.0, 4.0))
+    measures = ["orders", "revenue"] if fits.spend is not None else ["orders"]
+    header = ["period"]
+    for m in measures:
+        header += [m, f"{m}, low", f"{m}, high"]
+    rows = [
+        [
+            _label(p),
+            *[
+                _number(float(row[c]), "number")
+                for m in measures
+                for c in (m, f"{m}_lower", f"{m}_upper")
+            ],
+        ]
+        for p, row in result.iterrows()
+    ]
+    return Section("forecast", title, lead + notes + image + _table(header, rows))
 
 
 def _data_range(tx: pd.DataFrame, date: Hashable) -> str:
@@ -720,9 +795,10 @@ def report(
     :func:`retention.working_segments`); RFM segments (:func:`retention.rfm_scores`,
     :func:`retention.rfm_segments`); the ABC/XYZ matrix (:func:`retention.abc_xyz_matrix`); and the top
     customers by their value over the next 12 months (BG/NBD and Gamma-Gamma fitted on a weekly
-    :func:`retention.rfm_summary`, :func:`retention.customer_lifetime_value` at 1% a month). When the
-    models cannot be fitted (too few customers, no repeat purchases, no convergence) the section says so
-    instead. Sections that need money say so when the table has no amount column. The library's
+    :func:`retention.rfm_summary`, :func:`retention.customer_lifetime_value` at 1% a month); and the
+    sales forecast of the existing customers' repeat orders (and revenue) for the next 12 periods with
+    a 90% interval (:func:`retention.forecast` with the same models, seed 0). When the models cannot be
+    fitted (too few customers, no repeat purchases, no convergence) the sections say so instead. Sections that need money say so when the table has no amount column. The library's
     warnings are shown as notes in the section they concern.
 
     The footer states the data's date range, the options and the library version; nothing in the page
@@ -773,7 +849,8 @@ def report(
         )
     kpi = _kpi_section(values, overall, freq)
     kpi = Section(kpi.anchor, kpi.title, kpi.body + kpi_notes)
-    top_section, fit_note = _top_section(tx, o, int(top))
+    fits = _fit(tx, o)
+    top_section, fit_note = _top_section(fits, o, int(top))
     if fit_note is not None and customers > 1:
         notes.append(fit_note)
     sections = (
@@ -785,7 +862,7 @@ def report(
         _rfm_section(tx, o),
         _abc_section(tx, o),
         top_section,
-        # The 12-period forecast joins here once the forecast issue lands (rt.forecast).
+        _forecast_section(fits, o, values.attrs.get("observation_end")),
     )
     version = importlib.import_module("retention").__version__
     footer = (

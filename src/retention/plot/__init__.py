@@ -30,7 +30,7 @@ not matplotlib, and a plot called without matplotlib raises ``retention.errors.M
 | ``rt.scorecard`` | ``scorecard`` |
 | ``rt.forecast``, ``rt.backtest`` | ``forecast`` (also ``result.plot()`` of a backtest) |
 
-Plots for comparisons, campaigns and forecasts follow those results.
+Every plot is drawn from the example data in the docs' gallery, rebuilt with the site.
 
 Examples
 --------
