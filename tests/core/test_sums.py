@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from retention.core.sums import group_sums
+from retention.core.sums import group_sums, group_sums_of
 from tests.exact import decimal_total, whole_cents
 
 
@@ -62,9 +63,8 @@ def test_group_sums_do_not_depend_on_row_order_and_are_faithful(
     expected = group_sums(group, values, 5)
     order = np.random.default_rng(seed).permutation(len(rows))
     np.testing.assert_array_equal(group_sums(group[order], values[order], 5), expected)
-    cents = whole_cents(values)
     for g in range(5):
-        if cents:  # read as decimals: see the tests of cents below
+        if whole_cents(values[group == g]):  # a group of cents reads as decimals (tests below)
             assert expected[g] == decimal_total(values[group == g])
             continue
         exact = math.fsum(values[group == g])
@@ -138,3 +138,44 @@ def test_group_sums_of_mixed_magnitudes_that_cancel() -> None:
     values = np.array([1e16, 1.0, -1e16, 5.0, 1e6, 1e-300, -1e6])
     codes = np.array([0, 0, 0, 0, 1, 1, 1])
     np.testing.assert_array_equal(group_sums(codes, values, 2), [6.0, 1e-300])
+
+
+# --- sums of pieces (group_sums_of) ---------------------------------------------------------------------
+
+mixed_amounts = st.one_of(
+    amounts,
+    st.integers(-(10**7), 10**7).map(lambda c: c / 100),  # whole cents, so groups add as cents
+    st.sampled_from([1e16, -1e16, 2.0**53, 1e300, -1e300, 5e-324]),
+)
+
+
+@given(
+    rows=st.lists(st.tuples(st.integers(0, 3), mixed_amounts), min_size=0, max_size=60),
+    cuts=st.lists(st.integers(0, 60), max_size=3),
+)
+def test_pieces_sum_as_the_pieces_put_together(
+    rows: list[tuple[int, float]], cuts: list[int]
+) -> None:
+    group = np.array([g for g, _ in rows], dtype=np.int64)
+    values = np.array([v for _, v in rows], dtype=np.float64)
+    edges = [0, *sorted(min(c, len(rows)) for c in cuts), len(rows)]
+    pieces = [(group[a:b], values[a:b]) for a, b in itertools.pairwise(edges)]
+    expected = group_sums(group, values, 4)
+    np.testing.assert_array_equal(group_sums_of(pieces, 4), expected)
+    # A grand total: pieces without group codes give the sum of everything, as one group.
+    total = group_sums(np.zeros(len(values), dtype=np.int64), values, 1)
+    np.testing.assert_array_equal(group_sums_of([(None, v) for _, v in pieces], 1), total)
+    mixed = [(None if k % 2 else np.zeros(len(v), np.int64), v) for k, (_, v) in enumerate(pieces)]
+    np.testing.assert_array_equal(group_sums_of(mixed, 1), total)
+
+
+def test_pieces_by_hand() -> None:
+    purchases = (np.array([0, 1, 0]), np.array([10.0, 5.5, 0.1]))
+    returns = (np.array([0, 1]), np.array([-0.1, -5.5]))
+    np.testing.assert_array_equal(group_sums_of([purchases, returns], 3), [10.0, 0.0, 0.0])
+    np.testing.assert_array_equal(group_sums_of([], 2), [0.0, 0.0])
+    # One piece of floats that are not cents, one of cents: the group adds as floats, exactly.
+    np.testing.assert_array_equal(
+        group_sums_of([(None, np.array([1e-20])), (None, np.array([0.1]))], 1),
+        [math.fsum([1e-20, 0.1])],
+    )

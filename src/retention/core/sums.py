@@ -9,15 +9,18 @@ goes through :func:`group_sums`, the one implementation of this concept in the l
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Final
 
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["group_sums"]
+__all__ = ["Piece", "group_sums", "group_sums_of"]
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
+Piece = tuple[IntArray | None, FloatArray]
+"""Values and their group codes (None: all in group 0), one of the pieces :func:`group_sums_of` adds."""
 
 # The fixed grid of the exact float sums: a level holds the bits of every value between two fixed powers
 # of two, 53 - _GUARD bits apart, so that a group's level sums depend on that group's values alone. _GUARD
@@ -57,12 +60,41 @@ def _two_sum(a: FloatArray, b: FloatArray) -> tuple[FloatArray, FloatArray]:
     return s, (a - (s - v)) + (b - v)
 
 
-def _float_sums(group: IntArray, values: FloatArray, n_groups: int, guard: int) -> FloatArray:
+def _tally(group: IntArray | None, n_groups: int, values: FloatArray) -> FloatArray:
+    """Add ``values`` per group (``group`` None: all in group 0), in the order of the rows.
+
+    Callers pass only values whose partial sums are exact in any order (whole cents, or the slices of one
+    level of the grid), so the order does not show in the result.
+    """
+    if group is None:
+        total = np.zeros(n_groups, dtype=np.float64)
+        total[0] = np.sum(values)
+        return total
+    return np.bincount(group, weights=values, minlength=n_groups).astype(np.float64, copy=False)
+
+
+def _count(group: IntArray | None, n_groups: int, n_values: int) -> IntArray:
+    """Count values per group (``group`` None: ``n_values`` in group 0)."""
+    if group is None:
+        counts = np.zeros(n_groups, dtype=np.int64)
+        counts[0] = n_values
+        return counts
+    return np.bincount(group, minlength=n_groups).astype(np.int64, copy=False)
+
+
+def _select(group: IntArray | None, mask: NDArray[np.bool_]) -> IntArray | None:
+    return None if group is None else group[mask]
+
+
+def _float_sums(pieces: list[Piece], n_groups: int, guard: int) -> FloatArray:
     """Exact per-group sums of floats on the fixed grid of ``guard`` spare bits, smallest level first."""
     width = 53 - guard
     top_limit = 1023 - guard
-    rest = values.copy()
-    biggest = max(float(rest.max()), -float(rest.min()))
+    pieces = [(g, v) for g, v in pieces if len(v)]
+    if not pieces:
+        return np.zeros(n_groups, dtype=np.float64)
+    rests = [v.copy() for _, v in pieces]
+    biggest = max(max(float(r.max()), -float(r.min())) for r in rests)
     if biggest == 0.0:
         return np.zeros(n_groups, dtype=np.float64)
     # The first level is the one with the smallest top at least one bit above the largest value: a level
@@ -75,20 +107,22 @@ def _float_sums(group: IntArray, values: FloatArray, n_groups: int, guard: int) 
     exponent -= shift
     top = top_limit - ((top_limit - exponent) // width) * width
     if shift:
-        rest = np.ldexp(rest, -shift)
+        rests = [np.ldexp(r, -shift) for r in rests]
     parts: list[FloatArray] = []
-    high = np.empty_like(rest)
+    highs = [np.empty_like(r) for r in rests]
     for _ in range(
         (top_limit + 1075) // width + 2
     ):  # enough for every float: the loop always breaks
         sigma = math.ldexp(1.0, top + guard)
-        np.add(rest, sigma, out=high)
-        np.subtract(high, sigma, out=high)
-        parts.append(
-            np.bincount(group, weights=high, minlength=n_groups).astype(np.float64, copy=False)
-        )
-        np.subtract(rest, high, out=rest)
-        if not rest.any():
+        level = np.zeros(n_groups, dtype=np.float64)
+        for (group, _), rest, high in zip(pieces, rests, highs, strict=True):
+            np.add(rest, sigma, out=high)
+            np.subtract(high, sigma, out=high)
+            # A level's partial sums are exact: the pieces' sums add up exactly too.
+            level += _tally(group, n_groups, high)
+            np.subtract(rest, high, out=rest)
+        parts.append(level)
+        if not any(r.any() for r in rests):
             break
         top -= width
     # The level sums are exact; add them from the smallest level up with TwoSum, carrying the rounding
@@ -100,6 +134,46 @@ def _float_sums(group: IntArray, values: FloatArray, n_groups: int, guard: int) 
         error += e
     total = total + error
     return np.ldexp(total, shift) if shift else total
+
+
+def _counts(pieces: list[Piece], n_groups: int) -> IntArray:
+    """Count the values of every piece per group."""
+    counts = np.zeros(n_groups, dtype=np.int64)
+    for g, v in pieces:
+        counts += _count(g, n_groups, len(v))
+    return counts
+
+
+def _groups_in_cents(
+    pieces: list[Piece],
+    cents_whole: list[tuple[FloatArray, NDArray[np.bool_]]],
+    n_groups: int,
+    largest_group: int,
+) -> NDArray[np.bool_]:
+    """Per group, whether it adds as cents: all its values whole cents, their sums exact integers."""
+    if all(whole.all() for _, whole in cents_whole):
+        by_cents = np.ones(n_groups, dtype=np.bool_)
+    else:
+        by_cents = np.ones(n_groups, dtype=np.bool_)
+        for (g, _), (_, whole) in zip(pieces, cents_whole, strict=True):
+            by_cents &= _count(_select(g, ~whole), n_groups, int(np.count_nonzero(~whole))) == 0
+    if not by_cents.any():
+        return by_cents
+    counted = [
+        c if by_cents.all() else (c if by_cents[0] else c[:0]) if g is None else c[by_cents[g]]
+        for (g, _), (c, _) in zip(pieces, cents_whole, strict=True)
+    ]
+    biggest = max(max(float(c.max(initial=0.0)), -float(c.min(initial=0.0))) for c in counted)
+    if biggest * largest_group >= _EXACT_INTEGERS:
+        peak = np.zeros(n_groups, dtype=np.float64)
+        for (g, _), (c, whole) in zip(pieces, cents_whole, strict=True):
+            magnitude = np.abs(np.where(whole, c, 0.0))
+            if g is None:
+                peak[0] = max(peak[0], float(magnitude.max()))
+            else:
+                np.maximum.at(peak, g, magnitude)
+        by_cents &= peak * _counts(pieces, n_groups) < _EXACT_INTEGERS
+    return by_cents
 
 
 def group_sums(
@@ -172,46 +246,80 @@ def group_sums(
     >>> group_sums(np.array([0, 0]), np.array([1000.01, -1000.0]), 1)  # whole cents: the decimal total
     array([0.01])
     """
-    values = np.asarray(values, dtype=np.float64)
+    return group_sums_of([(group, values)], n_groups, largest_group=largest_group)
+
+
+def group_sums_of(
+    pieces: Sequence[Piece], n_groups: int, *, largest_group: int | None = None
+) -> FloatArray:
+    """Sum values given in pieces per group: :func:`group_sums` of the pieces put end to end.
+
+    The same sums, to the last bit, without putting the pieces together (purchases and returns, say, which
+    would take a table-sized copy). A piece is ``(group, values)``; ``group`` None puts every value of the
+    piece in group 0 (for a grand total, without an array of zeros).
+
+    Parameters
+    ----------
+    pieces : sequence of (numpy.ndarray of int64 or None, numpy.ndarray of float64)
+        The group codes and the values of each piece.
+    n_groups : int
+        Number of groups (>= 1 when a piece has ``group`` None).
+    largest_group : int, optional
+        A bound on the number of values of the largest group, over all pieces (as in
+        :func:`group_sums`).
+
+    Returns
+    -------
+    numpy.ndarray of float64
+        Per group, the sum of its values in every piece.
+
+    Examples
+    --------
+    >>> purchases = (np.array([0, 1, 0]), np.array([10.0, 5.5, 0.1]))
+    >>> returns = (np.array([0]), np.array([-0.1]))
+    >>> group_sums_of([purchases, returns], 2)
+    array([10. ,  5.5])
+    >>> group_sums_of([(None, np.array([0.1, 0.2])), (None, np.array([0.3]))], 1)
+    array([0.6])
+    """
+    read = [(g, np.asarray(v, dtype=np.float64)) for g, v in pieces]
+    read = [(g, v) for g, v in read if len(v)]
     total = np.zeros(n_groups, dtype=np.float64)
-    if len(values) == 0:
+    if not read:
         return total
     if largest_group is None:
         # The number of values bounds the largest group; counting is needed only for tables of more
         # than 2**31 - 2 values (the guard) or when the bound is too coarse for the cents (below).
-        largest_group = len(values)
+        largest_group = sum(len(v) for _, v in read)
         if n_groups > 1 and largest_group >= 2**_GUARD - 1:
-            largest_group = int(np.bincount(group, minlength=n_groups).max())
+            largest_group = int(_counts(read, n_groups).max())
     # Groups beyond 2**31 - 2 values (more than one machine holds) need a wider guard.
     guard = max(_GUARD, (largest_group + 1).bit_length())
-    cents, whole = _cents(values)
-    if whole.all():
-        by_cents = np.ones(n_groups, dtype=np.bool_)
-    else:
-        by_cents = np.bincount(group[~whole], minlength=n_groups) == 0
-    if by_cents.any():
-        # A group adds as cents when its values are whole cents whose sums stay exact integers.
-        counted = cents if by_cents.all() else cents[by_cents[group]]
-        if (
-            max(float(counted.max(initial=0.0)), -float(counted.min(initial=0.0))) * largest_group
-            >= _EXACT_INTEGERS
-        ):
-            peak = np.zeros(n_groups, dtype=np.float64)
-            np.maximum.at(peak, group, np.abs(np.where(whole, cents, 0.0)))
-            sizes = np.bincount(group, minlength=n_groups)
-            by_cents &= peak * sizes < _EXACT_INTEGERS
+    cents_whole = [_cents(v) for _, v in read]
+    by_cents = _groups_in_cents(read, cents_whole, n_groups, largest_group)
     if by_cents.all():
-        total = np.bincount(group, weights=cents, minlength=n_groups).astype(np.float64, copy=False)
-        total /= 100.0
-        return total
-    in_cents = by_cents[group]
-    if not in_cents.any():  # every value is in a group added as floats
-        return _float_sums(group, values, n_groups, guard)
-    if by_cents.any():
-        total = np.bincount(group[in_cents], weights=cents[in_cents], minlength=n_groups).astype(
-            np.float64, copy=False
+        # Whole cents add exactly as integers: the pieces' sums add up exactly too.
+        total = sum(
+            (_tally(g, n_groups, c) for (g, _), (c, _) in zip(read, cents_whole, strict=True)),
+            start=np.zeros(n_groups, dtype=np.float64),
         )
         total /= 100.0
-    in_floats = ~in_cents
-    floats = _float_sums(group[in_floats], values[in_floats], n_groups, guard)
+        return total
+    in_cents = [np.full(len(v), bool(by_cents[0])) if g is None else by_cents[g] for g, v in read]
+    if not any(ic.any() for ic in in_cents):  # every value is in a group added as floats
+        return _float_sums(read, n_groups, guard)
+    if by_cents.any():
+        total = sum(
+            (
+                _tally(_select(g, ic), n_groups, c[ic])
+                for (g, _), (c, _), ic in zip(read, cents_whole, in_cents, strict=True)
+            ),
+            start=np.zeros(n_groups, dtype=np.float64),
+        )
+        total /= 100.0
+    floats = _float_sums(
+        [(_select(g, ~ic), v[~ic]) for (g, v), ic in zip(read, in_cents, strict=True)],
+        n_groups,
+        guard,
+    )
     return np.where(by_cents, total, floats)

@@ -33,7 +33,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from retention.core.activity import Activity, activity
-from retention.core.sums import group_sums
+from retention.core.sums import Piece, group_sums, group_sums_of
 from retention.errors import (
     ColumnTypeError,
     InvalidParameterError,
@@ -697,8 +697,15 @@ class Transactions:
             # A group's exact sum depends on its own amounts alone (core.sums), so the whole table's
             # sums by group are each part's own revenue, to the last bit.
             return float(self._parent._group_revenue()[self._index])
-        _, _, amounts = self.net()
-        return float(group_sums(np.zeros(len(amounts), dtype=np.int64), amounts, 1)[0])
+        if self.amount is None:  # pragma: no cover - internal misuse
+            msg = "revenue() needs a table read with amounts"
+            raise AssertionError(msg)
+        if "revenue" not in self._cache:
+            # Purchases and returns as two pieces of one exact sum: no table-sized copy of either.
+            pieces: list[Piece] = [(None, self.amount), (None, self.return_amount)]
+            self._cache["revenue"] = float(group_sums_of(pieces, 1)[0])
+        revenue: float = self._cache["revenue"]
+        return revenue
 
     def _group_revenue(self) -> NDArray[np.float64]:
         """Per group, the revenue net of returns of its customers (whole tables read with ``by``)."""
@@ -708,12 +715,11 @@ class Transactions:
             if amount is None:  # pragma: no cover - internal misuse
                 msg = "revenue() needs a table read with amounts"
                 raise AssertionError(msg)
-            codes = np.concatenate(
-                [self._row_groups(self.customer), self.groups.codes[self.return_customer]]
-            )
-            self._cache["group_revenue"] = group_sums(
-                codes, np.concatenate([amount, self.return_amount]), len(self.groups.labels)
-            )
+            pieces: list[Piece] = [
+                (self._row_groups(self.customer), amount),
+                (self.groups.codes[self.return_customer], self.return_amount),
+            ]
+            self._cache["group_revenue"] = group_sums_of(pieces, len(self.groups.labels))
         revenue: NDArray[np.float64] = self._cache["group_revenue"]
         return revenue
 
