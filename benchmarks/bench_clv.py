@@ -85,7 +85,7 @@ def _period_by_period(purchases: Any, spend: Any, summary: Any, horizon: int) ->
     total = np.zeros(len(summary))
     previous = np.zeros(len(summary))
     for k in range(1, horizon + 1):
-        current = purchases.conditional_expected_purchases(float(k), **columns)
+        current = purchases.conditional_expected_purchases(t=float(k), **columns)
         total += (current - previous) * math.exp(-k * log_rate)
         previous = current
     return pd.Series(spend.conditional_expected_spend(summary).to_numpy() * total, name="clv")

@@ -259,12 +259,12 @@ REGISTRY: list[Entry] = [
     _entry(
         "abc_xyz_orders_weekly_computed",
         rt.abc_xyz,
-        fixed={"freq": "W", "value": "orders", "abc_method": "computed"},
+        fixed={"freq": "W", "metric": "orders", "abc_method": "computed"},
         post=_codes,
         by=True,
         freq=True,
     ),
-    # RFM scores and customer features (frames/segments.py)
+    # RFM scores and customer features (frames/rfm.py, frames/features.py)
     _entry("rfm_scores", rt.rfm_scores, post=_codes, needs_amount=True, money=True, by=True),
     _entry(
         "rfm_scores_cut_points",

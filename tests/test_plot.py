@@ -346,7 +346,7 @@ def test_frequency_recency_matrix_holds_the_predictions(
     f, r = np.indices(values.shape)
     valid = (f == 0) == (r == 0)
     expected = model.conditional_expected_purchases(
-        52.0, frequency=f[valid], recency=r[valid], T=top_r
+        t=52.0, frequency=f[valid], recency=r[valid], T=top_r
     )
     np.testing.assert_array_equal(values[valid], expected)
     assert np.isnan(values[~valid]).all()  # no customer has them
@@ -374,7 +374,7 @@ def test_matrices_of_the_discrete_time_model() -> None:
     valid = ((f == 0) == (r == 0)) & (f <= r)
     np.testing.assert_array_equal(
         values[valid],
-        bgbb.conditional_expected_purchases(5, frequency=f[valid], recency=r[valid], n_periods=6),
+        bgbb.conditional_expected_purchases(t=5, frequency=f[valid], recency=r[valid], n_periods=6),
     )
     assert np.isnan(values[~valid]).all()
     assert ax.get_xlabel() == "recency: first to last purchase (opportunities)"

@@ -358,6 +358,18 @@ def test_forecast_in_the_page_equals_rt_forecast(example: pd.DataFrame, page: st
         np.testing.assert_allclose(shown, want.to_numpy(), atol=0.005 + 1e-9, rtol=0)
 
 
+def test_an_infinite_mean_spend_forecasts_orders_only(
+    example: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A spend model with q <= 1 (its mean spend is infinite), as small or odd data can give.
+    infinite = rt.GammaGamma(p=6.0, q=0.7, gamma=15.0)
+    monkeypatch.setattr(rt.GammaGamma, "fit", classmethod(lambda cls, *a, **k: infinite))
+    body = rt.report(example).sections[SECTIONS.index("forecast")].body
+    assert "Revenue is not forecast" in body
+    assert "orders, high" in body
+    assert "revenue, high" not in body
+
+
 def test_empty_table_is_a_page_that_says_so(example: pd.DataFrame) -> None:
     made = rt.report(example.iloc[:0])
     found = parse(made.to_html())

@@ -30,6 +30,7 @@ from retention.frames.cohorts import (
 from retention.frames.compare import RetentionComparison, compare_retention
 from retention.frames.complaints import complaint_outcomes
 from retention.frames.contacts import contact_compliance, contact_plan, default_contact_cadence
+from retention.frames.features import customer_features
 from retention.frames.forecast import Backtest, backtest, forecast, forecast_customers
 from retention.frames.gamma_gamma import GammaGamma
 from retention.frames.kpis import kpis
@@ -42,13 +43,11 @@ from retention.frames.rates import (
     repeat_purchase_rate,
     time_to_second_purchase,
 )
+from retention.frames.rfm import rfm_scores, rfm_segment_map, rfm_segments
 from retention.frames.sbg import ShiftedBetaGeometric
 from retention.frames.scorecard import Scorecard, scorecard
 from retention.frames.segments import (
-    customer_features,
-    rfm_scores,
-    rfm_segment_map,
-    rfm_segments,
+    rule_segments,
     segment,
     working_segment_rules,
     working_segments,
@@ -118,6 +117,7 @@ __all__ = [
     "rfm_segment_map",
     "rfm_segments",
     "rfm_summary",
+    "rule_segments",
     "scorecard",
     "segment",
     "segment_history",

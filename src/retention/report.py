@@ -40,17 +40,14 @@ from retention.errors import (
 from retention.frames.beta_geo import BetaGeo
 from retention.frames.classify import abc_xyz, abc_xyz_matrix
 from retention.frames.cohorts import cohort_table, survival_at, survival_curve
+from retention.frames.features import customer_features
 from retention.frames.forecast import forecast
 from retention.frames.gamma_gamma import GammaGamma
 from retention.frames.kpis import KPI_NAMES, kpis
 from retention.frames.rates import period_retention
+from retention.frames.rfm import rfm_scores, rfm_segments
 from retention.frames.schema import transaction_options
-from retention.frames.segments import (
-    customer_features,
-    rfm_scores,
-    rfm_segments,
-    working_segments,
-)
+from retention.frames.segments import working_segments
 from retention.frames.summary import rfm_summary
 from retention.frames.value import customer_lifetime_value
 
@@ -678,6 +675,14 @@ def _forecast_section(fits: _Fits, o: _Options, end: object) -> Section:
         why = fits.failure or "No forecast: the table has no purchases."
         return Section("forecast", title, lead + fits.notes + _missing(why))
     start = pd.Timestamp(str(end)) + pd.Timedelta(days=1)
+    spend, spend_note = fits.spend, ""
+    if spend is not None and not math.isfinite(spend.mean_spend):
+        spend = None  # the mean spend per order is infinite (q <= 1): no revenue to forecast
+        spend_note = _note(
+            "Revenue is not forecast: the spend model fitted to these data has an infinite mean spend "
+            "per order (q <= 1), so only orders are. More customers with repeat purchases, or "
+            "returns='drop', may give a model with a finite mean."
+        )
     result, notes = _quiet(
         lambda: forecast(
             purchases,
@@ -686,14 +691,14 @@ def _forecast_section(fits: _Fits, o: _Options, end: object) -> Section:
             freq=o.freq,
             time_unit="W",
             start=start,
-            spend_model=fits.spend,
+            spend_model=spend,
             interval=FORECAST_INTERVAL,
             seed=0,
         )
     )
     plot = _plot()
     image = _image(lambda ax: plot.forecast(result, ax=ax), alt="sales forecast", size=(8.0, 4.0))
-    measures = ["orders", "revenue"] if fits.spend is not None else ["orders"]
+    measures = ["orders", "revenue"] if spend is not None else ["orders"]
     header = ["period"]
     for m in measures:
         header += [m, f"{m}, low", f"{m}, high"]
@@ -708,7 +713,7 @@ def _forecast_section(fits: _Fits, o: _Options, end: object) -> Section:
         ]
         for p, row in result.iterrows()
     ]
-    return Section("forecast", title, lead + notes + image + _table(header, rows))
+    return Section("forecast", title, lead + notes + spend_note + image + _table(header, rows))
 
 
 def _data_range(tx: pd.DataFrame, date: Hashable) -> str:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from numpy.typing import NDArray
 
+import retention as rt
 from retention.core.clv.beta_geo import BETA_GEO
 from retention.core.clv.fitting import (
     GRADIENT_TOLERANCE,
@@ -160,6 +163,33 @@ def test_flat_direction_warns_and_gives_nan_errors() -> None:
         result = fit_likelihood(spec, (DURATIONS,))
     assert result.params[0] == pytest.approx(0.8, rel=1e-7)
     assert np.all(np.isnan(result.standard_errors))
+
+
+def test_warnings_name_the_callers_line() -> None:
+    """A fitting warning points at the user's call, not into the library, however deep the call."""
+    spec = Likelihood(
+        model="Flat",
+        params=("lam", "nuisance"),
+        prepare=_prepare,
+        loglik=_flat_in_second,
+        starts=_two_starts,
+    )
+    with pytest.warns(RetentionWarning, match="not positive definite") as record:
+        fit_likelihood(spec, (DURATIONS,))
+    assert [w.filename for w in record] == [__file__]
+    # through the model classes: frames -> model base -> core model -> fitting, still this file
+    summary = pd.DataFrame(
+        {
+            "frequency": [0, 0, 0, 1, 0, 0],
+            "recency": [0, 0, 0, 5.0, 0, 0],
+            "T": [10.0, 20, 30, 40, 50, 60],
+        }
+    )
+    for model in (rt.BetaGeo, rt.ParetoNBD):
+        line = inspect.currentframe().f_lineno + 2  # type: ignore[union-attr]
+        with pytest.warns(RetentionWarning, match="not positive definite") as record:
+            model.fit(summary)
+        assert [(w.filename, w.lineno) for w in record] == [(__file__, line)]
 
 
 def test_bg_nbd_fit_converges_below_the_tolerance() -> None:

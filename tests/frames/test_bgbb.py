@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import math
 
 import numpy as np
@@ -137,7 +136,7 @@ def test_predictions_on_a_frame_are_labelled_series() -> None:
     data = patterns()
     for name, result in (
         ("p_alive", m.p_alive(data)),
-        ("conditional_expected_purchases", m.conditional_expected_purchases(5, data)),
+        ("conditional_expected_purchases", m.conditional_expected_purchases(data, 5)),
         (
             "discounted_expected_residual_transactions",
             m.discounted_expected_residual_transactions(data, discount_rate=0.1),
@@ -176,7 +175,7 @@ def test_predictions_by_hand() -> None:
         m.probability_of_purchases([0, 1, 2], 1), [3 / 4, 1 / 4, 0], rtol=1e-14
     )
     # After one purchase at one opportunity: E[p^2] E[(1 - theta)^2] / L = (1/3)(1/3)/(1/4) = 4/9 next time.
-    got = m.conditional_expected_purchases(1, frequency=[1], recency=[1], n_periods=[1])[0]
+    got = m.conditional_expected_purchases(t=1, frequency=[1], recency=[1], n_periods=[1])[0]
     assert got == pytest.approx(4 / 9, rel=1e-13)
 
 
@@ -191,16 +190,7 @@ def test_scalar_and_array_returns() -> None:
     assert probs.sum() == pytest.approx(1.0, rel=1e-12)
 
 
-def test_known_parameters() -> None:
-    m = rt.BetaGeoBetaBinom(**DONATIONS)
-    assert m.params == DONATIONS
-    assert math.isnan(m.loglik)
-    assert repr(m) == "BetaGeoBetaBinom(alpha=1.204, beta=0.75, gamma=0.657, delta=2.783)"
-    assert list(m.summary().index) == ["alpha", "beta", "gamma", "delta"]
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        m.gamma = 1.0  # type: ignore[misc]
-    with pytest.raises(InvalidParameterError, match="The 'delta' parameter of BetaGeoBetaBinom"):
-        rt.BetaGeoBetaBinom(**(DONATIONS | {"delta": 0.0}))
+# Construction, bad parameters, keyword-only parameters, equality and hashing: tests/frames/test_models.py.
 
 
 # --- bad input -----------------------------------------------------------------------------------------
@@ -290,14 +280,14 @@ def test_frame_problems() -> None:
 @pytest.mark.parametrize("bad", [-1, 1.5, math.nan, "5", None])
 def test_bad_horizons_and_counts(bad: object) -> None:
     m = rt.BetaGeoBetaBinom(**DONATIONS)
-    with pytest.raises(InvalidParameterError, match="'n_future' parameter of"):
-        m.conditional_expected_purchases(bad, patterns())  # type: ignore[arg-type]
-    with pytest.raises(InvalidParameterError, match="'n' parameter of"):
+    with pytest.raises(InvalidParameterError, match="'t' parameter of"):
+        m.conditional_expected_purchases(patterns(), bad)  # type: ignore[arg-type]
+    with pytest.raises(InvalidParameterError, match="'t' parameter of"):
         m.probability_of_purchases(1, bad)  # type: ignore[arg-type]
     if bad is not None:
-        with pytest.raises(InvalidParameterError, match=r"'n' parameter of .*expected_purchases"):
+        with pytest.raises(InvalidParameterError, match=r"'t' parameter of .*expected_purchases"):
             m.expected_purchases(bad)  # type: ignore[arg-type]
-        with pytest.raises(InvalidParameterError, match="'x' parameter of"):
+        with pytest.raises(InvalidParameterError, match="'n' parameter of"):
             m.probability_of_purchases(bad, 6)  # type: ignore[arg-type]
 
 
@@ -315,7 +305,7 @@ def test_empty_customers_predict_empty() -> None:
     m = rt.BetaGeoBetaBinom(**DONATIONS)
     for result in (
         m.p_alive(empty),
-        m.conditional_expected_purchases(3, empty),
+        m.conditional_expected_purchases(empty, 3),
         m.discounted_expected_residual_transactions(empty, discount_rate=0.1),
     ):
         assert isinstance(result, pd.Series)
@@ -334,7 +324,7 @@ def test_histories_too_long_for_memory_are_refused(monkeypatch: pytest.MonkeyPat
     message = r"BetaGeoBetaBinom\.{}: .*4 rows of 100,000,001 opportunities.*memory.*\(n_periods\)"
     for method, call in (
         ("p_alive", lambda: m.p_alive(**long)),
-        ("conditional_expected_purchases", lambda: m.conditional_expected_purchases(5, **long)),
+        ("conditional_expected_purchases", lambda: m.conditional_expected_purchases(t=5, **long)),
         (
             "discounted_expected_residual_transactions",
             lambda: m.discounted_expected_residual_transactions(**long, discount_rate=0.1),
@@ -347,8 +337,8 @@ def test_histories_too_long_for_memory_are_refused(monkeypatch: pytest.MonkeyPat
     summary = pd.DataFrame({"frequency": [0, 6, 3], "recency": [0, 6, 3], "T": [10**8, 6, 6]})
     with pytest.raises(InvalidParameterError, match=r"memory.* \(T\)"):
         m.p_alive(summary)
-    # The flat sums of probability_of_purchases: n - x terms for each x.
-    with pytest.raises(InvalidParameterError, match=r"probability_of_purchases.*memory.*smaller n"):
+    # The flat sums of probability_of_purchases: t - n terms for each n.
+    with pytest.raises(InvalidParameterError, match=r"probability_of_purchases.*memory.*smaller t"):
         m.probability_of_purchases([0, 1, 2], 10**8)
     # Long but affordable histories still work.
     assert 0 < m.p_alive(frequency=3, recency=3, n_periods=10**5) < 1

@@ -1,7 +1,8 @@
 """Predictions broadcast like numpy ufuncs (issue 9): every prediction method of every model.
 
-Each method is declared once below with three valid values per argument, chosen so that *every*
-combination of them is a valid customer (``recency <= T`` for all pairs, and so on). The tests then call
+Each method is declared once in the model registry (``tests/frames/model_registry.py``) with three valid
+values per argument, chosen so that *every* combination of them is a valid customer (``recency <= T`` for
+all pairs, and so on). The tests then call
 the method with numbers, 0-d arrays, lists, 1-D arrays and grids, and compare with an independent loop over
 single-number calls. Fitting is not touched: it still takes one-dimensional columns.
 """
@@ -9,8 +10,6 @@ single-number calls. Fitting is not touched: it still takes one-dimensional colu
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -22,124 +21,21 @@ from hypothesis.extra.numpy import mutually_broadcastable_shapes
 
 import retention as rt
 from retention.errors import InvalidParameterError, InvalidValueError
+from tests.frames.model_registry import (
+    AGE,
+    BB_FREQUENCY,
+    BB_PERIODS,
+    BB_RECENCY,
+    CDNOW_BG,
+    CDNOW_PARETO,
+    DONATIONS,
+    FREQUENCY,
+    RECENCY,
+    Method,
+    all_methods,
+)
 
-CDNOW_BG = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
-CDNOW_MBG = {"r": 0.525, "alpha": 6.183, "a": 0.891, "b": 1.614}
-CDNOW_PARETO = {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}
-DONATIONS = {"alpha": 1.204, "beta": 0.750, "gamma": 0.657, "delta": 2.783}
-
-# Customers of (frequency, recency, T): any frequency with any (recency, T) pair is valid.
-FREQUENCY = [1.0, 2.0, 26.0]
-RECENCY = [0.5, 10.0, 30.43]
-AGE = [31.0, 38.86, 40.0]
-# BG/BB customers: frequency <= recency <= n_periods for every combination.
-BB_FREQUENCY = [1, 2, 3]
-BB_RECENCY = [3, 4, 6]
-BB_PERIODS = [6, 7, 10]
-
-
-@dataclass(frozen=True)
-class Method:
-    """One prediction method, its arguments in call order and three valid values for each."""
-
-    model: Any
-    name: str
-    args: Mapping[str, Sequence[float]]
-    positional: tuple[str, ...] = ()
-    fixed: dict[str, object] = field(default_factory=dict)
-
-    @property
-    def id(self) -> str:
-        return f"{type(self.model).__name__}.{self.name}"
-
-    def __call__(self, **values: Any) -> Any:
-        args = [values.pop(name) for name in self.positional]
-        return getattr(self.model, self.name)(*args, **values, **self.fixed)
-
-    def at(self, picks: dict[str, int]) -> float:
-        """The prediction for one combination of values, by index, from a single-number call."""
-        result = self(**{name: self.args[name][k] for name, k in picks.items()})
-        assert type(result) is float
-        return float(result)
-
-
-def _frequency_recency_methods(model: Any) -> list[Method]:
-    customers = {"frequency": FREQUENCY, "recency": RECENCY, "T": AGE}
-    methods = [
-        Method(model, "p_alive", {**customers, "t": [0.0, 13.0, 52.0]}),
-        Method(
-            model,
-            "conditional_expected_purchases",
-            {"t": [1.0, 26.0, 52.5], **customers},
-            positional=("t",),
-        ),
-        Method(model, "expected_purchases", {"t": [0.0, 13.0, 52.0]}, positional=("t",)),
-        Method(
-            model,
-            "probability_of_purchases",
-            {"n": [0, 1, 3], "t": [1.0, 13.0, 52.0]},
-            positional=("n", "t"),
-        ),
-    ]
-    if isinstance(model, rt.ParetoNBD):
-        methods.append(
-            Method(
-                model,
-                "discounted_expected_residual_transactions",
-                customers,
-                fixed={"discount_rate": math.log(1.15) / 52},
-            )
-        )
-    return methods
-
-
-def _all_methods() -> list[Method]:
-    bb_customers = {"frequency": BB_FREQUENCY, "recency": BB_RECENCY, "n_periods": BB_PERIODS}
-    bgbb = rt.BetaGeoBetaBinom(**DONATIONS)
-    sbg = rt.ShiftedBetaGeometric(alpha=0.704, beta=1.182)
-    return [
-        *_frequency_recency_methods(rt.BetaGeo(**CDNOW_BG)),
-        *_frequency_recency_methods(rt.ModifiedBetaGeo(**CDNOW_MBG)),
-        *_frequency_recency_methods(rt.ParetoNBD(**CDNOW_PARETO)),
-        Method(
-            rt.GammaGamma(p=6.25, q=3.74, gamma=15.44),
-            "conditional_expected_spend",
-            {"frequency": [0, 1, 4], "monetary_value": [5.0, 20.0, 35.5]},
-        ),
-        Method(bgbb, "p_alive", bb_customers),
-        Method(bgbb, "expected_purchases", {"n": [0, 1, 11]}, positional=("n",)),
-        Method(
-            bgbb,
-            "conditional_expected_purchases",
-            {"n_future": [0, 1, 5], **bb_customers},
-            positional=("n_future",),
-        ),
-        Method(
-            bgbb,
-            "discounted_expected_residual_transactions",
-            bb_customers,
-            fixed={"discount_rate": 0.1},
-        ),
-        Method(
-            bgbb,
-            "probability_of_purchases",
-            {"x": [0, 1, 6], "n": [0, 3, 6]},
-            positional=("x", "n"),
-        ),
-        Method(sbg, "survival", {"t": [0, 1, 7]}, positional=("t",)),
-        Method(sbg, "retention_rate", {"t": [1, 2, 12]}, positional=("t",)),
-        Method(sbg, "churn_probability", {"t": [1, 2, 5]}, positional=("t",)),
-        Method(
-            sbg,
-            "discounted_expected_residual_lifetime",
-            {"renewals": [0, 4, 10]},
-            positional=("renewals",),
-            fixed={"discount_rate": 0.1},
-        ),
-    ]
-
-
-METHODS = _all_methods()
+METHODS = all_methods()
 EVERY_METHOD = pytest.mark.parametrize("method", METHODS, ids=[m.id for m in METHODS])
 SEVERAL_ARGUMENTS = [m for m in METHODS if len(m.args) > 1]
 
@@ -233,12 +129,12 @@ def test_higher_dimensions_keep_their_shape(method: Method) -> None:
 
 def test_the_issue_example_returns_a_float() -> None:
     m = rt.BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426)
-    got = m.conditional_expected_purchases(52, frequency=26, recency=30.86, T=31)
+    got = m.conditional_expected_purchases(t=52, frequency=26, recency=30.86, T=31)
     assert type(got) is float
-    one = m.conditional_expected_purchases(52, frequency=[26], recency=[30.86], T=[31])
+    one = m.conditional_expected_purchases(t=52, frequency=[26], recency=[30.86], T=[31])
     assert got == one[0]
     grid = m.conditional_expected_purchases(
-        52, frequency=np.array([[0], [2], [26]]), recency=np.array([0.0, 0.0, 0.0]), T=31
+        t=52, frequency=np.array([[0], [2], [26]]), recency=np.array([0.0, 0.0, 0.0]), T=31
     )
     assert grid.shape == (3, 3)
 
@@ -299,7 +195,7 @@ def test_the_horizon_is_named_among_the_shapes(model: Any) -> None:
         InvalidValueError, match=r"got shapes frequency \(3,\), recency \(3,\), T \(3,\), t \(2,\)"
     ):
         model(**params).conditional_expected_purchases(
-            [13.0, 26.0], frequency=FREQUENCY, recency=RECENCY, T=AGE
+            t=[13.0, 26.0], frequency=FREQUENCY, recency=RECENCY, T=AGE
         )
 
 
@@ -318,19 +214,19 @@ def test_a_summary_gives_a_series_by_customer_and_needs_a_single_horizon(model: 
     m = model(**(CDNOW_PARETO if model is rt.ParetoNBD else CDNOW_BG))
     summary = _summary()
     for horizon in (26, np.float64(26.0), np.asarray(26)):
-        got = m.conditional_expected_purchases(horizon, summary)
+        got = m.conditional_expected_purchases(summary, horizon)
         assert isinstance(got, pd.Series)
         assert got.index.equals(summary.index)
         np.testing.assert_array_equal(
             got.to_numpy(),
-            m.conditional_expected_purchases(26, frequency=FREQUENCY, recency=RECENCY, T=AGE),
+            m.conditional_expected_purchases(t=26, frequency=FREQUENCY, recency=RECENCY, T=AGE),
         )
     with pytest.raises(
         InvalidParameterError,
         match=r"The 't' parameter of .*conditional_expected_purchases must be a single number when a "
         r"summary frame is passed .* got shape \(2,\)\. .*frequency=summary\['frequency'\]\.to_numpy\(\)\[:, None\]",
     ):
-        m.conditional_expected_purchases([13, 26], summary)
+        m.conditional_expected_purchases(summary, [13, 26])
     with pytest.raises(
         InvalidParameterError, match=r"'t' parameter of .*p_alive must be a single number"
     ):
@@ -338,15 +234,13 @@ def test_a_summary_gives_a_series_by_customer_and_needs_a_single_horizon(model: 
     assert isinstance(m.p_alive(summary, t=13.0), pd.Series)
 
 
-def test_a_bgbb_summary_needs_a_single_n_future() -> None:
+def test_a_bgbb_summary_needs_a_single_horizon() -> None:
     m = rt.BetaGeoBetaBinom(**DONATIONS)
     summary = pd.DataFrame({"frequency": BB_FREQUENCY, "recency": BB_RECENCY, "T": BB_PERIODS})
-    got = m.conditional_expected_purchases(5, summary)
+    got = m.conditional_expected_purchases(summary, 5)
     assert isinstance(got, pd.Series)
-    with pytest.raises(
-        InvalidParameterError, match=r"'n_future' parameter .* single number .*\(3,\)"
-    ):
-        m.conditional_expected_purchases([1, 2, 5], summary)  # type: ignore[call-overload]
+    with pytest.raises(InvalidParameterError, match=r"'t' parameter .* single number .*\(3,\)"):
+        m.conditional_expected_purchases(summary, [1, 2, 5])  # type: ignore[call-overload]
 
 
 # --- checks on broadcast arrays -----------------------------------------------------------------------
@@ -368,7 +262,9 @@ def test_rules_are_checked_entry_by_entry_after_broadcasting() -> None:
         match=r"must be 0 for customers without repeat purchases \(frequency 0\): 1 customer, the "
         r"first at position \(1, 0\) \(frequency 0\.0, recency 3\.0, T 10\.0\)",
     ):
-        m.conditional_expected_purchases(10.0, frequency=[[1], [0]], recency=[3.0, 0.0], T=[[10.0]])
+        m.conditional_expected_purchases(
+            t=10.0, frequency=[[1], [0]], recency=[3.0, 0.0], T=[[10.0]]
+        )
     with pytest.raises(InvalidValueError, match=r"frequency passed to .* must be whole numbers"):
         m.p_alive(frequency=np.full((2, 2), 1.5), recency=1.0, T=2.0)
     with pytest.raises(
@@ -394,7 +290,7 @@ def test_messages_show_plain_values() -> None:
     with pytest.raises(InvalidParameterError, match=r"Got -52 at position \(1, 0\)\.$"):
         m.expected_purchases([[0], [-52]])
     with pytest.raises(InvalidParameterError, match=r"Got nan at position 1\.$"):
-        m.conditional_expected_purchases(np.array([1.0, np.nan]), frequency=1, recency=1.0, T=2.0)
+        m.conditional_expected_purchases(t=np.array([1.0, np.nan]), frequency=1, recency=1.0, T=2.0)
     with pytest.raises(
         InvalidParameterError, match=r"'n' parameter .* whole numbers >= 0\. Got 1\.5\.$"
     ):
@@ -432,7 +328,7 @@ def test_empty_arrays_give_empty_results_of_the_broadcast_shape() -> None:
     m = rt.BetaGeo(**CDNOW_BG)
     got = m.p_alive(frequency=[], recency=[], T=[])
     assert got.shape == (0,)
-    got = m.conditional_expected_purchases(np.zeros((2, 1)), frequency=[], recency=[], T=[])
+    got = m.conditional_expected_purchases(t=np.zeros((2, 1)), frequency=[], recency=[], T=[])
     assert got.shape == (2, 0)
     assert rt.BetaGeoBetaBinom(**DONATIONS).probability_of_purchases([], 3).shape == (0,)
 
@@ -483,14 +379,14 @@ def test_arguments_are_not_modified() -> None:
     recency = np.array([0.5, 10.0])
     before = frequency.copy(), recency.copy()
     rt.ParetoNBD(**CDNOW_PARETO).conditional_expected_purchases(
-        26.0, frequency=frequency, recency=recency, T=40.0
+        t=26.0, frequency=frequency, recency=recency, T=40.0
     )
     np.testing.assert_array_equal(frequency, before[0])
     np.testing.assert_array_equal(recency, before[1])
 
 
 def test_value_functions_that_call_the_models_still_work() -> None:
-    # customer_lifetime_value calls conditional_expected_purchases(t, frequency=..., ...) with 1-D arrays.
+    # customer_lifetime_value calls conditional_expected_purchases(t=..., frequency=..., ...) with 1-D arrays.
     summary = rt.rfm_summary(rt.example_transactions(), time_unit="W", amount="amount")
     clv = rt.customer_lifetime_value(
         rt.BetaGeo(**CDNOW_BG),

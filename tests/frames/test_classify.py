@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -153,7 +154,7 @@ def shop() -> pd.DataFrame:
 def test_abc_xyz_by_hand() -> None:
     tx = shop()
     before = copy.deepcopy(tx)
-    result = rt.abc_xyz(tx, thresholds_xyz=(0.25, 0.5))
+    result = rt.abc_xyz(tx, xyz_thresholds=(0.25, 0.5))
     pd.testing.assert_frame_equal(tx, before)
     assert result.index.name == "customer_id"
     assert result.index.tolist() == [1, 2, 3, 4, 5]
@@ -195,7 +196,7 @@ def test_abc_xyz_by_hand() -> None:
 
 def test_abc_xyz_counts_orders_and_uses_complete_periods() -> None:
     tx = shop().drop(columns="amount")  # orders need no amount column
-    result = rt.abc_xyz(tx, value="orders", observation_end="2024-04-30")
+    result = rt.abc_xyz(tx, metric="orders", observation_end="2024-04-30")
     # Orders 4, 2, 1, 2, 1 of 10: ahead 0 (A), 4 (40%: A), 6 (60%, the 2s tie: both A), 8 (80%: B).
     assert result["value"].tolist() == [4, 2, 1, 2, 1]
     assert result["value"].dtype == np.int64
@@ -248,7 +249,7 @@ def test_abc_xyz_computed_and_count_methods() -> None:
         }
     )
     assert rt.abc_xyz(tx, abc_method="computed")["abc"].tolist() == list("CBACBC")
-    counted = rt.abc_xyz(tx, abc_method="count", thresholds_abc=(0.2, 0.6))
+    counted = rt.abc_xyz(tx, abc_method="count", abc_thresholds=(0.2, 0.6))
     # 6 customers: A while fewer than 1.2 are ahead (the 40, and the 15s with 1 ahead), B while fewer
     # than 3.6 (the 10s, with 3 ahead).
     assert counted["abc"].tolist() == list("BAABAB")
@@ -263,7 +264,7 @@ def test_abc_xyz_refuses_negative_totals() -> None:
     ):
         rt.abc_xyz(tx)
     # Counting orders, the refund is a return, not an order: customer 3 still has one order.
-    assert rt.abc_xyz(tx, value="orders")["value"].loc[3] == 1
+    assert rt.abc_xyz(tx, metric="orders")["value"].loc[3] == 1
     # Ignoring returns, customer 3 is worth their purchase again.
     assert rt.abc_xyz(tx, returns="drop")["value"].loc[3] == 15.0
 
@@ -284,16 +285,16 @@ def test_abc_xyz_a_refund_that_cancels_a_purchase_is_zero() -> None:
 
 def test_abc_xyz_refuses_bad_options() -> None:
     tx = shop()
-    with pytest.raises(InvalidParameterError, match="'value' parameter of abc_xyz must be one of"):
-        rt.abc_xyz(tx, value="revenue")
+    with pytest.raises(InvalidParameterError, match="'metric' parameter of abc_xyz must be one of"):
+        rt.abc_xyz(tx, metric="amount")
     with pytest.raises(InvalidParameterError, match="'freq' parameter of abc_xyz"):
         rt.abc_xyz(tx, freq="H")
-    with pytest.raises(InvalidParameterError, match="'thresholds_abc' parameter of abc_xyz"):
-        rt.abc_xyz(tx, thresholds_abc=(0.9, 0.1))
-    with pytest.raises(InvalidParameterError, match="'thresholds_abc' parameter of abc_xyz"):
-        rt.abc_xyz(tx, abc_method="computed", thresholds_abc=(0.8, 0.9))
-    with pytest.raises(InvalidParameterError, match="'thresholds_xyz' parameter of abc_xyz"):
-        rt.abc_xyz(tx, thresholds_xyz=(-1, 0.5))
+    with pytest.raises(InvalidParameterError, match="'abc_thresholds' parameter of abc_xyz"):
+        rt.abc_xyz(tx, abc_thresholds=(0.9, 0.1))
+    with pytest.raises(InvalidParameterError, match="'abc_thresholds' parameter of abc_xyz"):
+        rt.abc_xyz(tx, abc_method="computed", abc_thresholds=(0.8, 0.9))
+    with pytest.raises(InvalidParameterError, match="'xyz_thresholds' parameter of abc_xyz"):
+        rt.abc_xyz(tx, xyz_thresholds=(-1, 0.5))
     with pytest.raises(InvalidParameterError, match="'method' parameter of abc_xyz"):
         rt.abc_xyz(tx, abc_method="pareto")
     with pytest.raises(InvalidParameterError, match="'min_periods' parameter of abc_xyz"):
@@ -442,7 +443,7 @@ def test_every_customer_gets_one_cell_and_shares_sum_to_one(
 
 
 def test_abc_xyz_matrix_by_hand() -> None:
-    result = rt.abc_xyz(shop(), thresholds_xyz=(0.25, 0.5))
+    result = rt.abc_xyz(shop(), xyz_thresholds=(0.25, 0.5))
     # Cells: 1 AX (330), 2 BZ (50), 3 BZ (15), 4 CZ (5), 5 CZ (10); total 410.
     matrix = rt.abc_xyz_matrix(result)
     assert matrix.index.name == "abc"
@@ -462,7 +463,7 @@ def test_abc_xyz_matrix_by_hand() -> None:
         matrix["value_share"], np.array([[330, 0, 0], [0, 0, 65], [0, 0, 15]]) / 410, rtol=1e-15
     )
     # The same from the transaction table, with the options passed on.
-    pd.testing.assert_frame_equal(rt.abc_xyz_matrix(shop(), thresholds_xyz=(0.25, 0.5)), matrix)
+    pd.testing.assert_frame_equal(rt.abc_xyz_matrix(shop(), xyz_thresholds=(0.25, 0.5)), matrix)
 
 
 def test_abc_xyz_matrix_refuses_options_with_a_result_and_foreign_labels() -> None:
@@ -528,12 +529,12 @@ def test_abc_xyz_of_orders_and_returns_by_hand() -> None:
     )
     assert result["xyz"].tolist() == ["X", "Z", "Z", "Z"]
 
-    orders = rt.abc_xyz(tx, order_id="order_id", observation_end="2024-03-31", value="orders")
+    orders = rt.abc_xyz(tx, order_id="order_id", observation_end="2024-03-31", metric="orders")
     # Orders: 3, 2, 1, 1; returns are not orders. Per month 1, 1, 1 / 1, 0, 1 / 1, 0 / 1.
     assert orders["value"].tolist() == [3, 2, 1, 1]
     np.testing.assert_allclose(orders["cv"], [0.0, math.sqrt(2) / 2, 1.0, np.nan], rtol=1e-14)
 
-    lines = rt.abc_xyz(tx, observation_end="2024-03-31", value="orders")
+    lines = rt.abc_xyz(tx, observation_end="2024-03-31", metric="orders")
     # Without order_id every line is an order.
     assert lines["value"].tolist() == [5, 3, 1, 2]
 
@@ -557,10 +558,10 @@ def test_abc_xyz_sums_exactly_without_zeroing_small_totals() -> None:
 
 def test_abc_xyz_needs_an_amount_for_revenue() -> None:
     with pytest.raises(
-        InvalidParameterError, match=r"'amount' parameter of abc_xyz.*value='orders'"
+        InvalidParameterError, match=r"'amount' parameter of abc_xyz.*metric='orders'"
     ):
         rt.abc_xyz(shop(), amount=None)
-    assert rt.abc_xyz(shop(), amount=None, value="orders")["value"].tolist() == [4, 2, 1, 2, 1]
+    assert rt.abc_xyz(shop(), amount=None, metric="orders")["value"].tolist() == [4, 2, 1, 2, 1]
 
 
 def test_abc_xyz_by_a_series_and_by_a_column_by_hand() -> None:
@@ -661,11 +662,11 @@ def assert_same_outcome(a: pd.DataFrame | str, b: pd.DataFrame | str) -> None:
         pd.testing.assert_frame_equal(a, b, check_exact=True)
 
 
-@given(orders_strategy, st.sampled_from(["amount", "orders"]), st.sampled_from(["M", "W"]))
+@given(orders_strategy, st.sampled_from(["revenue", "orders"]), st.sampled_from(["M", "W"]))
 def test_abc_xyz_splitting_an_order_into_lines_changes_nothing(
-    orders: list[tuple[int, int, int, int, int, int]], value: str, freq: str
+    orders: list[tuple[int, int, int, int, int, int]], metric: str, freq: str
 ) -> None:
-    options = {"order_id": "order_id", "value": value, "freq": freq}
+    options = {"order_id": "order_id", "metric": metric, "freq": freq}
     whole = outcome(lambda: rt.abc_xyz(one_row_per_order(orders), **options))
     split = outcome(lambda: rt.abc_xyz(lines_of_orders(orders), **options))
     assert_same_outcome(whole, split)
@@ -691,8 +692,8 @@ def test_abc_xyz_a_return_lowers_the_value_and_changes_no_order_count(
     pd.testing.assert_series_equal(after["value"], expected)
     # Orders and periods of activity do not change at all.
     pd.testing.assert_frame_equal(
-        rt.abc_xyz(returned, value="orders", observation_end=end),
-        rt.abc_xyz(tx, value="orders", observation_end=end),
+        rt.abc_xyz(returned, metric="orders", observation_end=end),
+        rt.abc_xyz(tx, metric="orders", observation_end=end),
     )
     pd.testing.assert_series_equal(after["periods"], before["periods"])
 
@@ -712,19 +713,19 @@ def groups_of(result: pd.DataFrame) -> list[tuple[object, pd.DataFrame]]:
     return parts
 
 
-@given(transactions, managers_strategy, st.sampled_from(["amount", "orders"]))
+@given(transactions, managers_strategy, st.sampled_from(["revenue", "orders"]))
 def test_abc_xyz_by_equals_each_groups_customers_alone(
-    rows: list[tuple[int, int, int]], managers: dict[int, str], value: str
+    rows: list[tuple[int, int, int]], managers: dict[int, str], metric: str
 ) -> None:
     tx = table(rows)
     end = tx["date"].max()
     by = pd.Series(managers, name="manager", dtype=object)
-    result = rt.abc_xyz(tx, by=by, observation_end=end, value=value, abc_method="count")
+    result = rt.abc_xyz(tx, by=by, observation_end=end, metric=metric, abc_method="count")
     assert len(result) == tx["customer_id"].nunique()
     group = tx["customer_id"].map(by)
     for label, part in groups_of(result):
         mine = group.isna() if pd.isna(label) else group == label
-        alone = rt.abc_xyz(tx[mine], observation_end=end, value=value, abc_method="count")
+        alone = rt.abc_xyz(tx[mine], observation_end=end, metric=metric, abc_method="count")
         pd.testing.assert_frame_equal(part, alone, check_exact=True)
 
 
@@ -819,3 +820,39 @@ def test_matrix_names_itself_and_the_nearest_option() -> None:
         rt.abc_xyz_matrix(tx, frq="M")
     with pytest.raises(InvalidParameterError, match="'freq' parameter of abc_xyz_matrix"):
         rt.abc_xyz_matrix(tx, freq="X")
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ({"value": "amount"}, {"metric": "revenue"}),
+        ({"value": "orders"}, {"metric": "orders"}),
+        ({"thresholds_abc": (0.5, 0.9)}, {"abc_thresholds": (0.5, 0.9)}),
+        ({"thresholds_xyz": (0.25, 0.5)}, {"xyz_thresholds": (0.25, 0.5)}),
+    ],
+)
+def test_abc_xyz_old_option_names_warn_and_give_the_same_result(
+    old: dict[str, Any], new: dict[str, Any]
+) -> None:
+    tx = shop()
+    (name,) = old
+    with pytest.warns(
+        DeprecationWarning, match=f"'{name}' option of abc_xyz is deprecated"
+    ) as record:
+        got = rt.abc_xyz(tx, **old)
+    assert [w.filename for w in record] == [__file__]  # the caller's line, not the library's
+    pd.testing.assert_frame_equal(got, rt.abc_xyz(tx, **new))
+    with pytest.warns(DeprecationWarning, match=f"'{name}' option of abc_xyz_matrix") as record:
+        matrix = rt.abc_xyz_matrix(tx, **old)
+    assert [w.filename for w in record] == [__file__]
+    pd.testing.assert_frame_equal(matrix, rt.abc_xyz_matrix(tx, **new))
+
+
+def test_abc_xyz_refuses_unknown_keywords_as_python_does() -> None:
+    with pytest.raises(TypeError, match="unexpected keyword argument 'valu'"):
+        rt.abc_xyz(shop(), valu="orders")
+    with (
+        pytest.warns(DeprecationWarning, match="pass metric='sales'"),
+        pytest.raises(InvalidParameterError, match="'metric'"),
+    ):
+        rt.abc_xyz(shop(), value="sales")  # an unknown old value is refused in the new words

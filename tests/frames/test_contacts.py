@@ -425,10 +425,6 @@ def test_compliance_invariants(
 
 
 def test_plan_and_compliance_with_the_working_segments() -> None:
-    if not all(hasattr(rt, name) for name in ("working_segments", "customer_features")):
-        pytest.skip(
-            "rt.working_segments and rt.customer_features (issue 4, core/segments.py) are not built yet"
-        )
     tx = rt.simulate_transactions(200, start="2023-01-01", end="2023-12-31", seed=11)
     segments = rt.working_segments(rt.customer_features(tx, observation_end="2023-12-31"))
     plan = rt.contact_plan(segments, start="2024-01-01", periods=2)

@@ -165,3 +165,18 @@ def test_customer_features_reads_event_tables_from_engines() -> None:
     expected = rt.customer_features(tx, complaints=complaints)
     got = rt.customer_features(_polars(tx), complaints=pl.from_pandas(complaints))
     pd.testing.assert_frame_equal(got, expected)
+
+
+def test_warnings_name_the_callers_line() -> None:
+    # The engines wrapper adds a frame: warnings must still point at the line that called the library.
+    tx = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 1, 2, 2, 2],
+            "date": pd.to_datetime(["2024-01-01 10:00"] * 3 + ["2024-02-01 09:00"] * 3),
+            "amount": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+        }
+    )
+    for table in (tx, _polars(tx)):
+        with pytest.warns(rt.errors.RetentionWarning, match="order_id") as caught:
+            rt.kpis(table)
+        assert caught[0].filename == __file__

@@ -105,14 +105,14 @@ def test_holdout_forecast_is_the_sum_of_conditional_increments(
     model = rt.BetaGeo(**BG)
     result = rt.forecast(model, summary, periods=39, freq="W", time_unit="W", interval=None)
     cumulative = np.array(
-        [model.conditional_expected_purchases(float(k), summary).sum() for k in range(40)]
+        [model.conditional_expected_purchases(summary, float(k)).sum() for k in range(40)]
     )
     assert_allclose(result["existing_orders"], np.diff(cumulative), rtol=1e-11)
     assert_allclose(result["orders_cumulative"], cumulative[1:], rtol=1e-11)
     assert result["orders"].sum() == pytest.approx(result["orders_cumulative"].iloc[-1], rel=1e-12)
     per_customer = rt.forecast_customers(model, summary, periods=39, freq="W", time_unit="W")
     assert per_customer["expected_orders"].sum() == pytest.approx(cumulative[-1], rel=1e-11)
-    assert_allclose(per_customer["expected_orders"], model.conditional_expected_purchases(39.0, summary), rtol=1e-11)  # fmt: skip
+    assert_allclose(per_customer["expected_orders"], model.conditional_expected_purchases(summary, 39.0), rtol=1e-11)  # fmt: skip
     assert_allclose(per_customer["p_alive"], model.p_alive(summary), rtol=1e-14)
 
 
@@ -124,7 +124,7 @@ def test_revenue_is_the_sum_of_spend_times_orders(cdnow: tuple[pd.DataFrame, pd.
         new_customers=10, interval=None,
     )  # fmt: skip
     z = spend.conditional_expected_spend(summary)
-    week = [model.conditional_expected_purchases(float(k), summary) for k in (2, 3)]
+    week = [model.conditional_expected_purchases(summary, float(k)) for k in (2, 3)]
     expected = ((week[1] - week[0]) * z).sum() + spend.mean_spend * (
         10 + result["new_repeat_orders"].iloc[2]
     )
@@ -149,7 +149,7 @@ def test_every_model(model: Any, time_unit: str) -> None:
         summary = rt.rfm_summary(tx, time_unit="W")
     result = rt.forecast(model, summary, periods=6, freq="M", time_unit=time_unit, seed=2)
     horizons = [0, 6] if time_unit == "M" else [0.0, float(np.rint(6 * 365.2425 / 12)) / 7]
-    total = [model.conditional_expected_purchases(h, summary).sum() for h in horizons]
+    total = [model.conditional_expected_purchases(summary, h).sum() for h in horizons]
     assert result["existing_orders"].sum() == pytest.approx(total[1] - total[0], rel=1e-10)
     assert np.all(result["orders_lower"] <= result["orders"])
     assert np.all(result["orders"] <= result["orders_upper"])
@@ -162,7 +162,7 @@ def test_calendar_periods_from_a_start_day() -> None:
     assert list(result.index) == [pd.Period("2025-01", "M"), pd.Period("2025-02", "M")]
     # January from the 15th: 17 days; February: 28 more.
     weeks = np.array([0.0, 17.0, 45.0]) / 7
-    total = [model.conditional_expected_purchases(w, summary).sum() for w in weeks]
+    total = [model.conditional_expected_purchases(summary, w).sum() for w in weeks]
     assert_allclose(result["existing_orders"], np.diff(total), rtol=1e-11)
 
 
@@ -344,7 +344,7 @@ def test_backtest_of_other_models(model: str) -> None:
     cls = {"pareto_nbd": rt.ParetoNBD, "mbg_nbd": rt.ModifiedBetaGeo}[model]
     assert isinstance(result.model, cls)
     # Two whole quarters of 92 days each: the model's conditional expectation over them.
-    total = result.model.conditional_expected_purchases(184 / 7, summary).sum()
+    total = result.model.conditional_expected_purchases(summary, 184 / 7).sum()
     assert result.table["forecast"].sum() == pytest.approx(total, rel=1e-10)
     assert result.table["actual"].sum() == summary["frequency_holdout"].sum()
 

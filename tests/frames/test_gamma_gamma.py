@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import warnings
 
@@ -275,13 +274,4 @@ def test_monetary_values_at_the_amount_bound_give_finite_spend() -> None:
     assert got[1] == pytest.approx(6.25 * (15.44 + 30 * MAX_AMOUNT) / (6.25 * 30 + 2.74), rel=1e-12)
 
 
-def test_a_model_is_an_immutable_value() -> None:
-    model = rt.GammaGamma(**TRUE)
-    assert model == rt.GammaGamma(p=6.25, q=3.74, gamma=15.44)
-    assert hash(model) == hash(rt.GammaGamma(**TRUE))
-    assert model.params == TRUE
-    assert math.isnan(model.loglik)
-    assert model.n_customers == 0
-    assert all(math.isnan(v) for v in model.standard_errors.values())
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        model.p = 1.0  # type: ignore[misc]
+# Construction, bad parameters, equality and hashing, pickling: tests/frames/test_models.py.

@@ -80,6 +80,22 @@ def test_shares_of_all_by_hand() -> None:
     pd.testing.assert_frame_equal(got, expected / 7, rtol=1e-15, atol=0)
 
 
+def test_normalize_as_a_flag_as_in_cohort_table_and_crosstab() -> None:
+    before, after = labels(BEFORE), labels(AFTER)
+    counts = rt.migration_matrix(before, after)
+    pd.testing.assert_frame_equal(rt.migration_matrix(before, after, normalize=False), counts)
+    pd.testing.assert_frame_equal(rt.migration_matrix(before, after, normalize=None), counts)
+    everyone = rt.migration_matrix(before, after, normalize="all")
+    pd.testing.assert_frame_equal(rt.migration_matrix(before, after, normalize=True), everyone)
+    pd.testing.assert_frame_equal(rt.migration_matrix(before, after, normalize=np.True_), everyone)
+    assert everyone.to_numpy().sum() == pytest.approx(1.0, abs=1e-15)
+    for bad in (1, 0, "columns", "INDEX", 0.5):
+        with pytest.raises(
+            InvalidParameterError, match="must be one of False, True, 'index', 'all'"
+        ):
+            rt.migration_matrix(before, after, normalize=bad)  # type: ignore[arg-type]
+
+
 def test_plain_labels_are_sorted() -> None:
     got = rt.migration_matrix(labels(BEFORE, categorical=False), labels(AFTER, categorical=False))
     order = ["dissatisfied", "inactive", "loyal"]
@@ -371,10 +387,6 @@ def test_history_leaves_input_alone_and_ignores_row_order() -> None:
 
 
 def test_history_with_the_working_segments() -> None:
-    if not all(hasattr(rt, name) for name in ("working_segments", "customer_features")):
-        pytest.skip(
-            "rt.working_segments and rt.customer_features (issue 4, core/segments.py) are not built yet"
-        )
     tx = rt.simulate_transactions(300, start="2023-01-01", end="2023-12-31", seed=5)
 
     def segmenter(t: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:

@@ -1,366 +1,308 @@
-"""Tests of the model values rt.BetaGeo and rt.ModifiedBetaGeo (retention.frames.models, .beta_geo)."""
+"""The common model tests, driven by the model registry (tests/frames/model_registry.py).
+
+Every model value (``rt.BetaGeo``, ``rt.ModifiedBetaGeo``, ``rt.ParetoNBD``, ``rt.GammaGamma``,
+``rt.BetaGeoBetaBinom``, ``rt.ShiftedBetaGeometric``) gets these checks from its one registry entry:
+construction from known parameters, bad parameter values, keyword-only parameters, immutability, equality
+and hashing by the parameters, pickling, the docstring sections the base writes, the plumbing of the base
+(``fit`` reads only the model's columns), and the spellings of earlier releases, which still work with a
+DeprecationWarning and give the same result. Broadcasting is in test_broadcasting.py, from the same
+registry; what is particular to a model is in its own module.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import math
+import pickle
+import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
 import retention as rt
-from retention.errors import (
-    ColumnNotFoundError,
-    ColumnTypeError,
-    InvalidParameterError,
-    InvalidValueError,
+from retention.errors import InvalidParameterError
+from retention.frames.models import CustomerModel, SummaryModel
+from tests.frames.model_registry import (
+    CDNOW_BG,
+    CDNOW_PARETO,
+    DONATIONS,
+    MODELS,
+    ModelCase,
+    all_methods,
+    donor_patterns,
+    ten_patterns,
 )
 
-MODELS = pytest.mark.parametrize(
-    "model", [rt.BetaGeo, rt.ModifiedBetaGeo], ids=["BetaGeo", "ModifiedBetaGeo"]
-)
-CDNOW = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
-
-
-def patterns() -> pd.DataFrame:
-    """Ten purchase patterns and how many customers show each, indexed by a made-up id."""
-    return pd.DataFrame(
-        {
-            "frequency": [0, 0, 1, 1, 2, 3, 5, 1, 0, 2],
-            "recency": [0.0, 0.0, 5.0, 30.0, 20.0, 33.0, 36.0, 2.0, 0.0, 10.0],
-            "T": [38.0, 20.0, 38.0, 38.0, 38.0, 38.0, 38.0, 25.0, 30.0, 30.0],
-            "customers": [500, 200, 80, 60, 40, 30, 20, 30, 100, 20],
-        },
-        index=pd.Index(list("abcdefghij"), name="customer_id"),
-    )
-
-
-# --- the published fit -------------------------------------------------------------------------------
+EVERY_MODEL = pytest.mark.parametrize("case", MODELS, ids=[c.id for c in MODELS])
+BAD_VALUES = [-1.0, 0.0, math.nan, math.inf, "1", True, None]
 
 
 @pytest.fixture(scope="module")
-def cdnow_summary() -> pd.DataFrame:
-    return rt.rfm_summary(rt.load_cdnow(), time_unit="W", calibration_end="1997-09-30")
+def fitted() -> dict[str, Any]:
+    """Each model fitted once to its small data set."""
+    return {case.id: case.fit(case.model) for case in MODELS}
 
 
-def test_bg_nbd_reproduces_fader_hardie_lee_2005(cdnow_summary: pd.DataFrame) -> None:
-    model = rt.BetaGeo.fit(cdnow_summary)
-    got = {name: round(value, 3) for name, value in model.params.items()}
-    assert got == CDNOW
-    assert round(model.loglik, 1) == -9582.4
-    assert model.n_customers == 2357
+# --- construction ----------------------------------------------------------------------------------------
 
 
-def test_mbg_nbd_fits_cdnow(cdnow_summary: pd.DataFrame) -> None:
-    model = rt.ModifiedBetaGeo.fit(cdnow_summary)
-    # No published value on these data: check it is a maximum and close to the BG/NBD fit in likelihood.
-    assert abs(model.loglik - rt.BetaGeo.fit(cdnow_summary).loglik) < 5
-    for name in model.params:
-        for factor in (0.99, 1.01):
-            params = model.params | {name: model.params[name] * factor}
-            other = rt.ModifiedBetaGeo(**params)
-            assert _loglik(other, cdnow_summary) < model.loglik
+def test_the_registry_lists_every_model() -> None:
+    public = {
+        name
+        for name in rt.__all__
+        if isinstance(getattr(rt, name), type) and issubclass(getattr(rt, name), CustomerModel)
+    }
+    assert public == {case.id for case in MODELS}
 
 
-def _loglik(model: rt.BetaGeo, summary: pd.DataFrame) -> float:
-    from retention.core.clv.fitting import total_loglik
-
-    columns = tuple(summary[c].to_numpy(float) for c in ("frequency", "recency", "T"))
-    return total_loglik(model._likelihood, list(model.params.values()), columns)
-
-
-# --- the value: construction, parameters, table ------------------------------------------------------
-
-
-@MODELS
-def test_known_parameters(model: type[rt.BetaGeo]) -> None:
-    m = model(**CDNOW)
-    assert m.params == CDNOW
+@EVERY_MODEL
+def test_known_parameters(case: ModelCase) -> None:
+    m = case.known()
+    assert m.params == case.params
+    assert list(m.params) == list(case.model._likelihood.params)
     assert math.isnan(m.loglik)
     assert m.n_customers == 0
+    assert list(m.standard_errors) == list(case.params)
     assert all(math.isnan(v) for v in m.standard_errors.values())
     table = m.summary()
     assert list(table.columns) == ["estimate", "standard_error", "lower_95", "upper_95"]
-    assert list(table.index) == ["r", "alpha", "a", "b"]
+    assert list(table.index) == list(case.params)
     assert table.index.name == "parameter"
-    np.testing.assert_array_equal(table["estimate"], list(CDNOW.values()))
-    assert table["standard_error"].isna().all()
-    assert repr(m) == f"{model.__name__}(r=0.243, alpha=4.414, a=0.793, b=2.426)"
+    np.testing.assert_array_equal(table["estimate"], list(case.params.values()))
+    assert table[["standard_error", "lower_95", "upper_95"]].isna().all().all()
+    assert m.covariance.isna().all().all()
+    assert list(m.covariance.index) == list(m.covariance.columns) == list(case.params)
+    assert repr(m) == case.repr
 
 
-@MODELS
-def test_is_immutable_and_compares_by_parameters(model: type[rt.BetaGeo]) -> None:
-    m = model(**CDNOW)
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        m.r = 1.0  # type: ignore[misc]
-    fitted = model.fit(patterns(), weights=patterns()["customers"])
-    assert fitted == model(**fitted.params)
-    assert hash(fitted) == hash(model(**fitted.params))
-    assert m != fitted
+@EVERY_MODEL
+def test_parameters_are_stored_as_floats(case: ModelCase) -> None:
+    m = case.model(**{name: np.int64(2) for name in case.params})
+    assert all(type(getattr(m, name)) is float for name in case.params)
+    assert m == case.model(**dict.fromkeys(case.params, 2.0))
 
 
-@MODELS
-@pytest.mark.parametrize("bad", [-1.0, 0.0, math.nan, math.inf, "1", True, None])
-def test_bad_parameter_values(model: type[rt.BetaGeo], bad: object) -> None:
-    with pytest.raises(InvalidParameterError, match=f"The 'alpha' parameter of {model.__name__}"):
-        model(**(CDNOW | {"alpha": bad}))  # type: ignore[arg-type]
+@EVERY_MODEL
+@pytest.mark.parametrize("bad", BAD_VALUES)
+def test_bad_parameter_values(case: ModelCase, bad: object) -> None:
+    for name in case.params:
+        with pytest.raises(
+            InvalidParameterError, match=f"The '{name}' parameter of {case.id} must be a positive"
+        ):
+            case.model(**(case.params | {name: bad}))
 
 
-def test_parameters_are_keyword_only() -> None:
+@EVERY_MODEL
+def test_parameters_are_keyword_only(case: ModelCase) -> None:
     with pytest.raises(TypeError):
-        rt.BetaGeo(0.243, 4.414, 0.793, 2.426)  # type: ignore[misc]
+        case.model(*case.params.values())
+    with pytest.raises(TypeError):
+        case.model(**dict(list(case.params.items())[1:]))  # one missing
 
 
-@MODELS
-def test_fit_table_and_intervals(model: type[rt.BetaGeo]) -> None:
-    data = patterns()
-    m = model.fit(data, weights=data["customers"])
-    assert m.n_customers == 1080
-    table = m.summary()
+# --- a value: immutable, equal by parameters, picklable ----------------------------------------------------
+
+
+@EVERY_MODEL
+def test_is_immutable_and_compares_by_parameters(case: ModelCase, fitted: dict[str, Any]) -> None:
+    m = case.known()
+    for name in case.params:
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(m, name, 1.0)
+    assert m == case.known()
+    assert hash(m) == hash(case.known())
+    fit = fitted[case.id]
+    assert fit == case.model(**fit.params)  # the fit statistics do not take part
+    assert hash(fit) == hash(case.model(**fit.params))
+    assert m != fit
+    other = next(c for c in MODELS if c.model is not case.model)
+    assert m != other.known()
+
+
+@EVERY_MODEL
+def test_pickling_keeps_the_value_and_the_fit(case: ModelCase, fitted: dict[str, Any]) -> None:
+    for m in (case.known(), fitted[case.id]):
+        copy = pickle.loads(pickle.dumps(m))
+        assert copy == m
+        assert type(copy) is type(m)
+        assert copy.loglik == m.loglik or math.isnan(m.loglik)
+        assert copy.n_customers == m.n_customers
+        pd.testing.assert_frame_equal(copy.summary(), m.summary())
+
+
+def test_pickled_models_predict_the_same() -> None:
+    for method in all_methods():
+        copy = pickle.loads(pickle.dumps(method.model))
+        values = {n: list(v) for n, v in method.args.items()}
+        positional = [values.pop(n) for n in method.positional]
+        got = getattr(copy, method.name)(*positional, **values, **method.fixed)
+        np.testing.assert_array_equal(got, method(**{n: list(v) for n, v in method.args.items()}))
+
+
+@EVERY_MODEL
+def test_fitted_models_carry_their_fit(case: ModelCase, fitted: dict[str, Any]) -> None:
+    m = fitted[case.id]
+    assert math.isfinite(m.loglik)
+    assert m.n_customers > 0
     se = np.array(list(m.standard_errors.values()))
-    np.testing.assert_array_equal(table["standard_error"], se)
-    estimate = table["estimate"].to_numpy()
-    # The interval is symmetric on the log scale: lower * upper = estimate ** 2.
-    np.testing.assert_allclose(table["lower_95"] * table["upper_95"], estimate**2, rtol=1e-12)
-    np.testing.assert_allclose(
-        np.log(table["upper_95"] / estimate), 1.959963984540054 * se / estimate, rtol=1e-12
-    )
-    cov = m.covariance
-    np.testing.assert_allclose(np.sqrt(np.diag(cov)), se, rtol=1e-12)
-    assert list(cov.index) == list(cov.columns) == ["r", "alpha", "a", "b"]
+    assert np.isfinite(se).all()
+    np.testing.assert_allclose(np.sqrt(np.diag(m.covariance)), se, rtol=1e-12)
 
 
-@MODELS
-def test_weights_equal_repeated_customers(model: type[rt.BetaGeo]) -> None:
-    data = patterns()
-    weighted = model.fit(data, weights=data["customers"])
-    repeated = model.fit(data.loc[data.index.repeat(data["customers"])])
-    for name in weighted.params:
-        assert weighted.params[name] == pytest.approx(repeated.params[name], rel=1e-8)
-    assert weighted.loglik == pytest.approx(repeated.loglik, rel=1e-12)
+# --- the plumbing of the base ------------------------------------------------------------------------------
 
 
-@MODELS
-def test_frame_and_arrays_give_the_same_fit(model: type[rt.BetaGeo]) -> None:
-    data = patterns()
-    from_frame = model.fit(data, weights=data["customers"])
-    from_arrays = model.fit(
-        frequency=data["frequency"].to_numpy(),
-        recency=data["recency"].tolist(),
-        T=data["T"].to_numpy(),
-        weights=data["customers"].to_numpy(),
-    )
-    assert from_frame == from_arrays
-
-
-def test_parameters_recovered_from_simulated_transactions() -> None:
-    # The simulator's own parameters are per week; purchases are dated by day, and the few purchases of one
-    # customer on one day become one transaction.
-    truth = {"r": 0.25, "alpha": 4.0, "a": 0.8, "b": 2.5}
-    tx = rt.simulate_transactions(5000, start="2023-01-01", end="2024-12-31", seed=21, **truth)
-    model = rt.BetaGeo.fit(rt.rfm_summary(tx, time_unit="W"))
-    for name, value in truth.items():
-        assert abs(model.params[name] - value) < 3 * model.standard_errors[name], name
-
-
-def test_expected_purchases_match_simulated_cohort() -> None:
-    # One cohort starting on 1 January 2024; count the repeat purchases in the first 52 weeks (364 days):
-    # dates are whole days, so purchases at continuous times in [0, 364) have dates before day 364.
-    params = {"r": 0.25, "alpha": 4.0, "a": 0.8, "b": 2.5}
-    n = 40_000
-    tx = rt.simulate_transactions(
-        n, start="2024-01-01", end="2025-12-31", seed=3, acquisition="start", **params
-    )
-    within = tx[tx["date"] < pd.Timestamp("2024-01-01") + pd.Timedelta(days=364)]
-    repeats = within.groupby("customer_id").size() - 1
-    repeats = repeats.reindex(tx["customer_id"].unique(), fill_value=0)
-    predicted = rt.BetaGeo(**params).expected_purchases(52.0)
-    assert abs(repeats.mean() - predicted) < 4 * repeats.std() / math.sqrt(n)
-
-
-# --- predictions: frames and arrays ---------------------------------------------------------------------
-
-
-@MODELS
-def test_predictions_on_a_frame_are_labelled_series(model: type[rt.BetaGeo]) -> None:
-    m = model(**CDNOW)
-    data = patterns()
-    for name, result in (
-        ("p_alive", m.p_alive(data)),
-        ("p_alive", m.p_alive(data, t=10.0)),
-        ("conditional_expected_purchases", m.conditional_expected_purchases(10.0, data)),
-    ):
-        assert isinstance(result, pd.Series)
-        assert result.name == name
-        pd.testing.assert_index_equal(result.index, data.index)
-    arrays = {
-        "frequency": data["frequency"].to_numpy(),
-        "recency": data["recency"].to_numpy(),
-        "T": data["T"].to_numpy(),
-    }
-    array_result = m.p_alive(**arrays)
-    assert isinstance(array_result, np.ndarray)
-    np.testing.assert_array_equal(array_result, m.p_alive(data).to_numpy())
-
-
-def test_bg_nbd_predictions_by_hand() -> None:
-    m = rt.BetaGeo(**CDNOW)
-    r, alpha, a, b = CDNOW.values()
-    # FHL 2005 eq. 12 for x = 2, t_x = 30.43, T = 38.86.
-    expected = 1 / (1 + a / (b + 2 - 1) * ((alpha + 38.86) / (alpha + 30.43)) ** (r + 2))
-    got = m.p_alive(frequency=[2], recency=[30.43], T=[38.86])
-    assert got[0] == pytest.approx(expected, rel=1e-13)
-    assert m.p_alive(frequency=[0], recency=[0.0], T=[38.86])[0] == 1.0
-    # MBG/NBD: a customer without repeat purchases is not certainly alive.
-    mbg = rt.ModifiedBetaGeo(**CDNOW).p_alive(frequency=[0], recency=[0.0], T=[38.86])[0]
-    assert mbg == pytest.approx(1 / (1 + a / b * ((alpha + 38.86) / alpha) ** r), rel=1e-13)
-
-
-@MODELS
-def test_scalar_and_array_returns(model: type[rt.BetaGeo]) -> None:
-    m = model(**CDNOW)
-    assert isinstance(m.expected_purchases(10.0), float)
-    assert m.expected_purchases(0) == 0.0
-    values = m.expected_purchases([1.0, 10.0])
-    assert isinstance(values, np.ndarray)
-    assert values.shape == (2,)
-    assert isinstance(m.probability_of_purchases(2, 10.0), float)
-    probs = m.probability_of_purchases(np.arange(3), 10.0)
-    assert probs.shape == (3,)
-    assert m.probability_of_purchases(0, 0.0) == pytest.approx(1.0, rel=1e-15)
-
-
-# --- bad input --------------------------------------------------------------------------------------------
-
-
-def _arrays(**changes: object) -> dict[str, object]:
-    base: dict[str, object] = {
-        "frequency": [1, 0, 2],
-        "recency": [3.0, 0.0, 5.0],
-        "T": [10.0, 8.0, 6.0],
-    }
-    return base | changes
-
-
-@MODELS
 @pytest.mark.parametrize(
-    ("changes", "message"),
-    [
-        (
-            {"frequency": [-1, 0, 2]},
-            "frequency passed to .*must not be negative: 1 customer, the first at position 0",
-        ),
-        ({"frequency": [1, np.nan, 2]}, "frequency passed to .*must be finite"),
-        ({"recency": [np.inf, 0.0, 5.0]}, "recency passed to .*must be finite"),
-        ({"frequency": [1.5, 0, 2]}, "must be whole numbers"),
-        (
-            {"recency": [3.0, 0.0, 7.0]},
-            "must not exceed T: 1 customer, the first at position 2 \\(recency 7.0, T 6.0\\)",
-        ),
-        ({"T": [10.0, -1.0, 6.0]}, "T passed to .*must not be negative"),
-        (
-            {"recency": [3.0, 1.0, 5.0]},
-            "recency passed to .*must be 0 for customers without repeat purchases",
-        ),
-        (
-            {"recency": [0.0, 0.0, 5.0], "T": [0.0, 8.0, 6.0]},
-            "T passed to .*must be positive for customers with repeat purchases",
-        ),
-    ],
+    "case", [c for c in MODELS if c.columns], ids=[c.id for c in MODELS if c.columns]
 )
-def test_bad_customers_raise_clear_errors(
-    model: type[rt.BetaGeo], changes: dict[str, object], message: str
-) -> None:
-    with pytest.raises(InvalidValueError, match=message):
-        model.fit(**_arrays(**changes))  # type: ignore[arg-type]
-    with pytest.raises(InvalidValueError, match=message):
-        model(**CDNOW).p_alive(**_arrays(**changes))  # type: ignore[arg-type]
-
-
-@MODELS
-def test_bad_values_in_a_frame_are_named_by_index(model: type[rt.BetaGeo]) -> None:
-    data = patterns()
-    data.loc["c", "recency"] = 50.0
+def test_fit_reads_the_declared_columns_and_no_other_keyword(case: ModelCase) -> None:
+    assert issubclass(case.model, SummaryModel)
+    assert case.model._columns == case.columns
     with pytest.raises(
-        InvalidValueError, match=r"the first at index 'c' \(recency 50\.0, T 38\.0\)"
+        TypeError, match=rf"{case.id}\.fit\(\) got an unexpected keyword argument 'x'"
     ):
-        model.fit(data)
+        case.model.fit(x=[1.0])
+    signature = inspect.signature(case.model.fit)
+    kinds = {p.name: p.kind for p in signature.parameters.values()}
+    assert kinds["summary"] is inspect.Parameter.POSITIONAL_OR_KEYWORD
+    assert kinds["weights"] is inspect.Parameter.KEYWORD_ONLY
 
 
-@MODELS
-def test_not_identified_without_repeat_purchases(model: type[rt.BetaGeo]) -> None:
-    with pytest.raises(
-        InvalidValueError, match="the model is not identified: no customer has a repeat purchase"
+@EVERY_MODEL
+def test_customers_and_options_are_keyword_only(case: ModelCase) -> None:
+    """Customers' columns and options (rates) are keyword-only; only summary and horizons are positional."""
+    positional_names = {"self", "summary", "t", "n", "renewals", "active"}
+    for name, member in inspect.getmembers(case.model, callable):
+        if name.startswith("_") or name in {"fit"}:
+            continue
+        for p in inspect.signature(member).parameters.values():
+            if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD:
+                assert p.name in positional_names, f"{case.id}.{name}: {p.name}"
+
+
+@EVERY_MODEL
+def test_docstrings_have_the_shared_sections(case: ModelCase) -> None:
+    doc = case.model.__doc__ or ""
+    for section in ("Parameters", "Attributes", "Raises", "See Also", "Notes", "Examples"):
+        assert f"\n    {section}\n    {'-' * len(section)}\n" in doc, section
+    for attribute in (
+        "params : dict",
+        "loglik : float",
+        "standard_errors : dict",
+        "n_customers : float",
     ):
-        model.fit(frequency=[0] * 10, recency=[0.0] * 10, T=[5.0] * 10)
+        assert f"\n    {attribute}\n" in doc
+    assert "InvalidParameterError\n        If a parameter is not a positive finite number." in doc
+    for name, member in inspect.getmembers(case.model, callable):
+        if name.startswith("_"):
+            continue
+        text = member.__doc__ or ""
+        # No marker left unfilled: every "<...>" line of a base docstring got the model's text.
+        assert not [line for line in text.splitlines() if line.strip().startswith("<")], name
+        if name in {"fit", "p_alive", "conditional_expected_purchases", "probability_of_purchases"}:
+            assert "Notes\n        -----" in text, name
 
 
-@MODELS
-@pytest.mark.parametrize("n", [0, 1, 4])
-def test_too_few_customers(model: type[rt.BetaGeo], n: int) -> None:
-    with pytest.raises(
-        InvalidValueError, match="needs more customers than the model has parameters \\(4\\)"
+# --- one name and one order per idea ----------------------------------------------------------------------
+
+
+def test_probability_of_purchases_is_n_purchases_in_time_t_in_every_model() -> None:
+    for model, params, t in (
+        (rt.BetaGeo, CDNOW_BG, 6.0),
+        (rt.ParetoNBD, CDNOW_PARETO, 6.0),
+        (rt.BetaGeoBetaBinom, DONATIONS, 6),
     ):
-        model.fit(frequency=[1] * n, recency=[1.0] * n, T=[5.0] * n)
+        m = model(**params)
+        assert list(inspect.signature(m.probability_of_purchases).parameters) == ["n", "t"]
+        probs = m.probability_of_purchases(np.arange(7), t)
+        assert probs.sum() == pytest.approx(1.0, rel=1e-9) or model is not rt.BetaGeoBetaBinom
+        np.testing.assert_array_equal(probs, m.probability_of_purchases(n=np.arange(7), t=t))
+    # BG/BB: no more than t purchases in t opportunities.
+    assert rt.BetaGeoBetaBinom(**DONATIONS).probability_of_purchases(7, 6) == 0.0
 
 
-@MODELS
-def test_bad_weights(model: type[rt.BetaGeo]) -> None:
-    data = patterns()
-    with pytest.raises(InvalidValueError, match=r"weights passed to .* must be finite and >= 0"):
-        model.fit(data, weights=-data["customers"])
-    with pytest.raises(InvalidValueError, match="one entry per row \\(10\\); got 3"):
-        model.fit(data, weights=[1, 2, 3])
+def test_predictions_take_the_customers_first_then_the_horizon() -> None:
+    for m, summary in (
+        (rt.BetaGeo(**CDNOW_BG), ten_patterns()),
+        (rt.ParetoNBD(**CDNOW_PARETO), ten_patterns()),
+        (rt.BetaGeoBetaBinom(**DONATIONS), donor_patterns()),
+    ):
+        for method in ("p_alive", "conditional_expected_purchases"):
+            names = list(inspect.signature(getattr(m, method)).parameters)
+            if "t" in names:
+                assert names[:2] == ["summary", "t"], method
+        positional = m.conditional_expected_purchases(summary, 4)
+        keywords = m.conditional_expected_purchases(summary=summary, t=4)
+        pd.testing.assert_series_equal(positional, keywords)
+    m = rt.BetaGeo(**CDNOW_BG)
+    pd.testing.assert_series_equal(m.p_alive(ten_patterns(), 4.0), m.p_alive(ten_patterns(), t=4.0))
 
 
-@MODELS
-def test_summary_and_arrays_are_exclusive(model: type[rt.BetaGeo]) -> None:
-    data = patterns()
-    with pytest.raises(InvalidParameterError, match="either a summary frame or the arrays"):
-        model.fit(data, frequency=data["frequency"])
-    with pytest.raises(InvalidParameterError, match="'recency', 'T' missing"):
-        model(**CDNOW).p_alive(frequency=[1])  # type: ignore[call-overload]
-    with pytest.raises(ColumnTypeError, match="must be a pandas DataFrame"):
-        model.fit(data.to_dict())  # type: ignore[arg-type]
+def test_a_missing_horizon_is_named() -> None:
+    with pytest.raises(TypeError, match=r"missing 1 required argument: 't'"):
+        rt.BetaGeo(**CDNOW_BG).conditional_expected_purchases(ten_patterns())
+    with pytest.raises(TypeError, match=r"missing 1 required argument: 't'"):
+        rt.BetaGeoBetaBinom(**DONATIONS).conditional_expected_purchases(
+            frequency=1, recency=1, n_periods=2
+        )
 
 
-@MODELS
-def test_missing_and_text_columns(model: type[rt.BetaGeo]) -> None:
-    renamed = patterns().rename(columns={"recency": "recncy"})
-    with pytest.raises(ColumnNotFoundError, match=r"no 'recency' column.*did you mean 'recncy'"):
-        model.fit(renamed)
-    text = patterns().astype({"T": str})
-    with pytest.raises(ColumnTypeError, match=r"'T' values passed to .* must be numbers"):
-        model(**CDNOW).p_alive(text)
+# --- the spellings of earlier releases: a DeprecationWarning, the same result ---------------------------
 
 
-@MODELS
-@pytest.mark.parametrize("t", [-1.0, math.nan, "soon"])
-def test_bad_times(model: type[rt.BetaGeo], t: object) -> None:
-    m = model(**CDNOW)
-    with pytest.raises(InvalidParameterError, match="'t' parameter of"):
-        m.p_alive(patterns(), t=t)  # type: ignore[arg-type]
-    with pytest.raises(InvalidParameterError, match="'t' parameter of"):
-        m.conditional_expected_purchases(t, patterns())  # type: ignore[arg-type]
-    with pytest.raises(InvalidParameterError, match="'t' parameter of"):
-        m.expected_purchases(t)  # type: ignore[arg-type]
+def _old(call: Any) -> Any:
+    with pytest.warns(DeprecationWarning, match="deprecated") as record:
+        result = call()
+    assert len(record) == 1
+    assert record[0].filename == __file__  # the warning points at the caller's line
+    return result
 
 
-@MODELS
-def test_bad_counts(model: type[rt.BetaGeo]) -> None:
-    m = model(**CDNOW)
-    with pytest.raises(InvalidParameterError, match=r"'n' parameter of .* whole numbers"):
-        m.probability_of_purchases(1.5, 10.0)
-    with pytest.raises(InvalidParameterError, match="'n' parameter of"):
-        m.probability_of_purchases(-1, 10.0)
+@pytest.mark.parametrize(
+    ("model", "summary", "t"),
+    [
+        (rt.BetaGeo(**CDNOW_BG), ten_patterns(), 39.0),
+        (rt.ModifiedBetaGeo(**CDNOW_BG), ten_patterns(), 39.0),
+        (rt.ParetoNBD(**CDNOW_PARETO), ten_patterns(), 39.0),
+        (rt.BetaGeoBetaBinom(**DONATIONS), donor_patterns(), 5),
+    ],
+    ids=["BetaGeo", "ModifiedBetaGeo", "ParetoNBD", "BetaGeoBetaBinom"],
+)
+def test_the_horizon_first_still_works_with_a_warning(model: Any, summary: Any, t: Any) -> None:
+    new = model.conditional_expected_purchases(summary, t)
+    old = _old(lambda: model.conditional_expected_purchases(t, summary))
+    pd.testing.assert_series_equal(old, new)
+    columns = {name: summary[name].to_numpy() for name in model._columns}
+    new_arrays = model.conditional_expected_purchases(t=[[t], [1]], **columns)
+    old_arrays = _old(lambda: model.conditional_expected_purchases([[t], [1]], **columns))
+    np.testing.assert_array_equal(old_arrays, new_arrays)
+    np.testing.assert_array_equal(new_arrays[0], new.to_numpy())
 
 
-@MODELS
-def test_empty_customers_predict_empty(model: type[rt.BetaGeo]) -> None:
-    empty = rt.rfm_summary(pd.DataFrame({"customer_id": [], "date": []}))
-    result = model(**CDNOW).p_alive(empty)
-    assert isinstance(result, pd.Series)
-    assert len(result) == 0
-    with pytest.raises(InvalidValueError, match="needs more customers"):
-        model.fit(empty)
+def test_the_continuous_rate_of_pareto_nbd_dert_has_its_own_name() -> None:
+    m = rt.ParetoNBD(**CDNOW_PARETO)
+    rate = math.log(1.15) / 52
+    new = m.discounted_expected_residual_transactions(ten_patterns(), continuous_discount_rate=rate)
+    old = _old(
+        lambda: m.discounted_expected_residual_transactions(ten_patterns(), discount_rate=rate)
+    )
+    pd.testing.assert_series_equal(old, new)
+    with pytest.raises(TypeError, match="not both"):
+        m.discounted_expected_residual_transactions(
+            ten_patterns(), continuous_discount_rate=rate, discount_rate=rate
+        )
+    with pytest.raises(TypeError, match="missing 1 required keyword-only argument"):
+        m.discounted_expected_residual_transactions(ten_patterns())  # type: ignore[call-overload]
+
+
+def test_new_spellings_do_not_warn() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        m = rt.ParetoNBD(**CDNOW_PARETO)
+        m.conditional_expected_purchases(ten_patterns(), 10.0)
+        m.conditional_expected_purchases(t=10.0, frequency=1, recency=2.0, T=3.0)
+        m.discounted_expected_residual_transactions(ten_patterns(), continuous_discount_rate=0.01)
+        m.p_alive(ten_patterns())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import math
 
 import numpy as np
@@ -72,38 +71,7 @@ def test_cdnow_fit_is_a_maximum(cdnow_summary: pd.DataFrame) -> None:
 # --- the value: construction, parameters, table ------------------------------------------------------
 
 
-def test_known_parameters() -> None:
-    m = rt.ParetoNBD(**CDNOW)
-    assert m.params == CDNOW
-    assert math.isnan(m.loglik)
-    assert m.n_customers == 0
-    assert all(math.isnan(v) for v in m.standard_errors.values())
-    table = m.summary()
-    assert list(table.index) == ["r", "alpha", "s", "beta"]
-    np.testing.assert_array_equal(table["estimate"], list(CDNOW.values()))
-    assert table["standard_error"].isna().all()
-    assert repr(m) == "ParetoNBD(r=0.553, alpha=10.578, s=0.606, beta=11.669)"
-
-
-def test_is_immutable_and_compares_by_parameters() -> None:
-    m = rt.ParetoNBD(**CDNOW)
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        m.r = 1.0  # type: ignore[misc]
-    fitted = rt.ParetoNBD.fit(patterns(), weights=patterns()["customers"])
-    assert fitted == rt.ParetoNBD(**fitted.params)
-    assert hash(fitted) == hash(rt.ParetoNBD(**fitted.params))
-    assert m != fitted
-
-
-@pytest.mark.parametrize("bad", [-1.0, 0.0, math.nan, math.inf, "1", True, None])
-def test_bad_parameter_values(bad: object) -> None:
-    with pytest.raises(InvalidParameterError, match="The 'beta' parameter of ParetoNBD"):
-        rt.ParetoNBD(**(CDNOW | {"beta": bad}))  # type: ignore[arg-type]
-
-
-def test_parameters_are_keyword_only() -> None:
-    with pytest.raises(TypeError):
-        rt.ParetoNBD(0.553, 10.578, 0.606, 11.669)  # type: ignore[misc]
+# Construction, bad parameters, keyword-only parameters, equality and hashing: tests/frames/test_models.py.
 
 
 def test_fit_table_and_weights() -> None:
@@ -159,10 +127,10 @@ def test_predictions_on_a_frame_are_labelled_series() -> None:
     for name, result in (
         ("p_alive", m.p_alive(data)),
         ("p_alive", m.p_alive(data, t=10.0)),
-        ("conditional_expected_purchases", m.conditional_expected_purchases(10.0, data)),
+        ("conditional_expected_purchases", m.conditional_expected_purchases(data, 10.0)),
         (
             "discounted_expected_residual_transactions",
-            m.discounted_expected_residual_transactions(data, discount_rate=0.0027),
+            m.discounted_expected_residual_transactions(data, continuous_discount_rate=0.0027),
         ),
     ):
         assert isinstance(result, pd.Series)
@@ -186,7 +154,7 @@ def test_predictions_by_hand() -> None:
     expected = r * beta / (alpha * (s - 1)) * (1 - (beta / (beta + 52.0)) ** (s - 1))
     assert m.expected_purchases(52.0) == pytest.approx(expected, rel=1e-13)
     # ... times P(alive) for a customer (FH 2005 eq. 41), here certainly alive
-    cond = m.conditional_expected_purchases(52.0, frequency=[3], recency=[20.0], T=[20.0])[0]
+    cond = m.conditional_expected_purchases(t=52.0, frequency=[3], recency=[20.0], T=[20.0])[0]
     by_hand = (
         (r + 3)
         * (beta + 20)
@@ -211,18 +179,24 @@ def test_scalar_and_array_returns() -> None:
 def test_dert_conversion_from_an_annual_rate() -> None:
     m = rt.ParetoNBD(**CDNOW)
     data = patterns()
-    weekly = m.discounted_expected_residual_transactions(data, discount_rate=math.log(1.15) / 52)
+    weekly = m.discounted_expected_residual_transactions(
+        data, continuous_discount_rate=math.log(1.15) / 52
+    )
     daily = rt.ParetoNBD(
         r=CDNOW["r"], alpha=CDNOW["alpha"] * 7, s=CDNOW["s"], beta=CDNOW["beta"] * 7
     )
     days = data.assign(recency=data["recency"] * 7, T=data["T"] * 7)
     # The same customers and rate, with times in days: the same present value.
     np.testing.assert_allclose(
-        daily.discounted_expected_residual_transactions(days, discount_rate=math.log(1.15) / 364),
+        daily.discounted_expected_residual_transactions(
+            days, continuous_discount_rate=math.log(1.15) / 364
+        ),
         weekly,
         rtol=1e-10,
     )
-    assert (weekly < m.discounted_expected_residual_transactions(data, discount_rate=0.001)).all()
+    assert (
+        weekly < m.discounted_expected_residual_transactions(data, continuous_discount_rate=0.001)
+    ).all()
 
 
 # --- bad input --------------------------------------------------------------------------------------------
@@ -257,7 +231,7 @@ def test_bad_customers_raise_clear_errors(changes: dict[str, object], message: s
     with pytest.raises(InvalidValueError, match=message):
         rt.ParetoNBD(**CDNOW).discounted_expected_residual_transactions(
             **_arrays(**changes),  # type: ignore[arg-type]
-            discount_rate=0.01,
+            continuous_discount_rate=0.01,
         )
 
 
@@ -290,7 +264,7 @@ def test_bad_times(t: object) -> None:
     with pytest.raises(InvalidParameterError, match=r"'t' parameter of ParetoNBD\.p_alive"):
         m.p_alive(patterns(), t=t)  # type: ignore[arg-type]
     with pytest.raises(InvalidParameterError, match="'t' parameter of"):
-        m.conditional_expected_purchases(t, patterns())  # type: ignore[arg-type]
+        m.conditional_expected_purchases(patterns(), t)  # type: ignore[arg-type]
     with pytest.raises(InvalidParameterError, match="'t' parameter of"):
         m.expected_purchases(t)  # type: ignore[arg-type]
     with pytest.raises(InvalidParameterError, match="'n' parameter of"):
@@ -301,10 +275,10 @@ def test_bad_times(t: object) -> None:
 def test_bad_discount_rates(rate: object) -> None:
     with pytest.raises(
         InvalidParameterError,
-        match=r"'discount_rate' parameter of ParetoNBD\.discounted_expected_residual_transactions.*"
+        match=r"'continuous_discount_rate' parameter of ParetoNBD\.discounted_expected_residual_transactions.*"
         "continuously compounded",
     ):
         rt.ParetoNBD(**CDNOW).discounted_expected_residual_transactions(
             patterns(),
-            discount_rate=rate,  # type: ignore[arg-type]
+            continuous_discount_rate=rate,  # type: ignore[arg-type]
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import math
 
 import numpy as np
@@ -243,18 +242,7 @@ def test_input_is_not_modified() -> None:
 # --- the value and its predictions -------------------------------------------------------------------
 
 
-def test_known_parameters() -> None:
-    m = rt.ShiftedBetaGeometric(alpha=0.704, beta=1.182)
-    assert m.params == {"alpha": 0.704, "beta": 1.182}
-    assert math.isnan(m.loglik)
-    assert m.n_customers == 0
-    assert repr(m) == "ShiftedBetaGeometric(alpha=0.704, beta=1.182)"
-    assert list(m.summary().index) == ["alpha", "beta"]
-    assert m.summary()["standard_error"].isna().all()
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        m.alpha = 1.0  # type: ignore[misc]
-    with pytest.raises(InvalidParameterError, match="The 'beta' parameter of ShiftedBetaGeometric"):
-        rt.ShiftedBetaGeometric(alpha=1.0, beta=-2.0)
+# Construction, bad parameters, keyword-only parameters, equality and hashing: tests/frames/test_models.py.
 
 
 def test_predictions_by_hand() -> None:

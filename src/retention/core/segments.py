@@ -1,8 +1,9 @@
 """RFM scores, segment grids, ordered rules and the safe condition language: numpy in, numpy out.
 
-The adapter (:mod:`retention.frames.segments`) reduces a transaction table to customer codes, days and
-amounts; this module turns those into per-customer totals, quantile or cut-point scores, RFM segment codes
-and first-match rule codes. Nothing here knows about DataFrames, column names or dates.
+The adapters (:mod:`retention.frames.rfm`, :mod:`retention.frames.features` and
+:mod:`retention.frames.segments`) reduce a transaction table to customer codes, days and amounts; this
+module turns those into per-customer totals, quantile or cut-point scores, RFM segment codes and
+first-match rule codes. Nothing here knows about DataFrames, column names or dates.
 
 The condition language is a tiny, safe subset of Python expressions (comparisons, ``and`` / ``or`` /
 ``not``, arithmetic, numbers, strings, True / False and column names), checked node by node on the

@@ -1,94 +1,37 @@
 """``rt.BetaGeo`` (BG/NBD) and ``rt.ModifiedBetaGeo`` (MBG/NBD): model values on a summary frame.
 
-Thin classes over :mod:`retention.core.clv.beta_geo`, which holds the likelihood and the prediction
-formulas; the shared behaviour (``fit``, ``params``, ``summary()``, input checks) comes from
-:mod:`retention.frames.models`.
+Declarations only: the parameters, the core module (:mod:`retention.core.clv.beta_geo`, which holds the
+likelihood and the prediction formulas) and the parts of the docstrings that are this model's own. The
+predictions, ``fit``, ``params``, ``summary()`` and the input checks come from
+:class:`retention.frames.models.FrequencyRecencyModel`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, overload
-
-import numpy as np
-import pandas as pd
-from numpy.typing import ArrayLike, NDArray
+from typing import Any, ClassVar
 
 from retention.core.clv import beta_geo as core
 from retention.core.clv.fitting import Likelihood
-from retention.frames.models import FrequencyRecencyModel
-from retention.frames.summary_schema import check_count, check_times, shaped
+from retention.frames.models import FrequencyRecencyModel, model_doctests
 
 __all__ = ["BetaGeo", "ModifiedBetaGeo"]
 
 
 @dataclass(frozen=True, kw_only=True)
 class _BetaGeoFamily(FrequencyRecencyModel):
-    """What BG/NBD and MBG/NBD share: the parameters and the predictions."""
+    """What BG/NBD and MBG/NBD share: the parameters, the core and the predictions' notes."""
 
     r: float
     alpha: float
     a: float
     b: float
-    _dropout_at_start: ClassVar[bool] = False
-
-    @overload
-    def p_alive(self, summary: pd.DataFrame, *, t: float = 0.0) -> pd.Series: ...
-    @overload
-    def p_alive(
-        self,
-        summary: None = None,
-        *,
-        frequency: float,
-        recency: float,
-        T: float,
-        t: float = 0.0,
-    ) -> float: ...
-    @overload
-    def p_alive(
-        self,
-        summary: None = None,
-        *,
-        frequency: ArrayLike,
-        recency: ArrayLike,
-        T: ArrayLike,
-        t: ArrayLike = 0.0,
-    ) -> NDArray[np.float64]: ...
-    def p_alive(
-        self,
-        summary: pd.DataFrame | None = None,
-        *,
-        frequency: ArrayLike | None = None,
-        recency: ArrayLike | None = None,
-        T: ArrayLike | None = None,
-        t: ArrayLike = 0.0,
-    ) -> pd.Series | NDArray[np.float64] | float:
-        r"""Probability that each customer is still alive at $T$, or $t$ time units later.
-
-        Parameters
-        ----------
-        summary : pandas.DataFrame, optional
-            One row per customer with ``frequency``, ``recency`` and ``T`` (from
-            :func:`~retention.rfm_summary`).
-        frequency, recency, T : float or array-like, optional
-            The same as numbers or arrays, instead of ``summary``. They broadcast together (and with
-            ``t``) like the arguments of a numpy ufunc: any shapes that broadcast.
-        t : float or array-like, default 0
-            How far after $T$ (in the unit of ``T``): 0 gives $P(\text{alive at } T)$, the usual "P(alive)";
-            $t > 0$ gives the probability of being alive at $T + t$ given the history up to $T$, whatever
-            happens in between. Broadcasts with the customers' arrays; a single number with ``summary``.
-
-        Returns
-        -------
-        pandas.Series, numpy.ndarray or float
-            A Series named ``p_alive`` on the summary's index; for arrays, an array of their broadcast
-            shape; a float when every argument is a number.
-
-        Raises
-        ------
-        InvalidValueError, ColumnNotFoundError, ColumnTypeError, InvalidParameterError
-            If the customers or ``t`` cannot be used, or the arrays do not broadcast together.
-
+    _core: ClassVar[Any] = core
+    _core_options: ClassVar[Mapping[str, Any]] = {"dropout_at_start": False}
+    _docs: ClassVar[Mapping[str, Any]] = {
+        "p_alive": {
+            "p_alive notes": r"""
         Notes
         -----
         BG/NBD (Fader, Hardie & Lee 2005, eq. 12):
@@ -109,38 +52,9 @@ class _BetaGeoFamily(FrequencyRecencyModel):
         >>> m.p_alive(frequency=2, recency=30.43, T=38.86, t=[0.0, 52.0]).round(3)
         array([0.727, 0.532])
         """
-        later = check_times(t, "t", f"{type(self).__name__}.p_alive")
-        data = self._customers(summary, frequency, recency, T, "p_alive", t=later)
-        values = core.p_alive(
-            *data.columns,
-            **self.params,
-            t=data.horizons[0],
-            dropout_at_start=self._dropout_at_start,
-        )
-        return data.label(values, "p_alive")
-
-    @overload
-    def expected_purchases(self, t: float) -> float: ...
-    @overload
-    def expected_purchases(self, t: ArrayLike) -> NDArray[np.float64]: ...
-    def expected_purchases(self, t: ArrayLike) -> float | NDArray[np.float64]:
-        r"""Predict the repeat purchases of a new customer within $t$ of the first purchase, $E[X(t)]$.
-
-        Parameters
-        ----------
-        t : float or array-like
-            Times since the first purchase, in the unit of ``T`` in the fitted data; any shape.
-
-        Returns
-        -------
-        float or numpy.ndarray
-            One value per time, in the shape of ``t``; a float for a number.
-
-        Raises
-        ------
-        InvalidParameterError
-            If a time is negative or not finite.
-
+        },
+        "expected_purchases": {
+            "expected_purchases notes": r"""
         Notes
         -----
         BG/NBD (Fader, Hardie & Lee 2005, eq. 9):
@@ -157,68 +71,9 @@ class _BetaGeoFamily(FrequencyRecencyModel):
         >>> round(m.expected_purchases(52.0), 4)
         1.4461
         """
-        times = check_times(t, "t", f"{type(self).__name__}.expected_purchases")
-        shape, (flat,) = self._broadcast("expected_purchases", t=times)
-        values = core.expected_purchases(
-            flat, **self.params, dropout_at_start=self._dropout_at_start
-        )
-        return shaped(values, shape)
-
-    @overload
-    def conditional_expected_purchases(self, t: float, summary: pd.DataFrame) -> pd.Series: ...
-    @overload
-    def conditional_expected_purchases(
-        self,
-        t: float,
-        summary: None = None,
-        *,
-        frequency: float,
-        recency: float,
-        T: float,
-    ) -> float: ...
-    @overload
-    def conditional_expected_purchases(
-        self,
-        t: ArrayLike,
-        summary: None = None,
-        *,
-        frequency: ArrayLike,
-        recency: ArrayLike,
-        T: ArrayLike,
-    ) -> NDArray[np.float64]: ...
-    def conditional_expected_purchases(
-        self,
-        t: ArrayLike,
-        summary: pd.DataFrame | None = None,
-        *,
-        frequency: ArrayLike | None = None,
-        recency: ArrayLike | None = None,
-        T: ArrayLike | None = None,
-    ) -> pd.Series | NDArray[np.float64] | float:
-        r"""Predict the purchases of each customer in the next $t$ time units, given their history.
-
-        Parameters
-        ----------
-        t : float or array-like
-            The horizon after $T$, in the unit of ``T``. Broadcasts with the customers' arrays; a single
-            number with ``summary``.
-        summary : pandas.DataFrame, optional
-            One row per customer with ``frequency``, ``recency`` and ``T``.
-        frequency, recency, T : float or array-like, optional
-            The same as numbers or arrays, instead of ``summary``. They broadcast together (and with
-            ``t``) like the arguments of a numpy ufunc: any shapes that broadcast.
-
-        Returns
-        -------
-        pandas.Series, numpy.ndarray or float
-            A Series named ``conditional_expected_purchases`` on the summary's index; for arrays, an array
-            of their broadcast shape; a float when every argument is a number.
-
-        Raises
-        ------
-        InvalidValueError, ColumnNotFoundError, ColumnTypeError, InvalidParameterError
-            If the customers or ``t`` cannot be used, or the arrays do not broadcast together.
-
+        },
+        "conditional_expected_purchases": {
+            "conditional_expected_purchases notes": r"""
         Notes
         -----
         BG/NBD (Fader, Hardie & Lee 2005, eq. 10), with MBG/NBD the same with $s = 1$ (Batislam et al.
@@ -234,58 +89,22 @@ class _BetaGeoFamily(FrequencyRecencyModel):
         --------
         >>> import retention as rt
         >>> m = rt.BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426)
-        >>> m.conditional_expected_purchases(39.0, frequency=[0, 2], recency=[0.0, 30.43],
-        ...                                  T=[38.86, 38.86]).round(3)
+        >>> m.conditional_expected_purchases(t=39.0, frequency=[0, 2], recency=[0.0, 30.43],
+        ...                                    T=[38.86, 38.86]).round(3)
         array([0.195, 1.226])
 
         Numbers give a float, and arrays broadcast: one row per customer, one column per horizon.
 
-        >>> round(m.conditional_expected_purchases(52, frequency=26, recency=30.86, T=31), 3)
+        >>> round(m.conditional_expected_purchases(t=52, frequency=26, recency=30.86, T=31), 3)
         25.758
-        >>> m.conditional_expected_purchases([13, 52], frequency=[[0], [2]], recency=[[0.0], [30.43]],
-        ...                                  T=38.86).round(3)
+        >>> m.conditional_expected_purchases(t=[13, 52], frequency=[[0], [2]], recency=[[0.0], [30.43]],
+        ...                                    T=38.86).round(3)
         array([[0.07 , 0.252],
                [0.457, 1.559]])
         """
-        method = "conditional_expected_purchases"
-        horizon = check_times(t, "t", f"{type(self).__name__}.{method}")
-        data = self._customers(summary, frequency, recency, T, method, t=horizon)
-        values = core.conditional_expected_purchases(
-            data.horizons[0],
-            *data.columns,
-            **self.params,
-            dropout_at_start=self._dropout_at_start,
-        )
-        return data.label(values, method)
-
-    @overload
-    def probability_of_purchases(self, n: int, t: float) -> float: ...
-    @overload
-    def probability_of_purchases(self, n: ArrayLike, t: ArrayLike) -> NDArray[np.float64]: ...
-    def probability_of_purchases(self, n: ArrayLike, t: ArrayLike) -> float | NDArray[np.float64]:
-        r"""Probability that a new customer makes exactly $n$ repeat purchases within $t$, $P(X(t) = n)$.
-
-        Parameters
-        ----------
-        n : int or array-like of int
-            Numbers of repeat purchases, >= 0.
-        t : float or array-like
-            Time since the first purchase, in the unit of ``T``. ``n`` and ``t`` broadcast together like
-            the arguments of a numpy ufunc.
-
-        Returns
-        -------
-        float or numpy.ndarray
-            One probability per entry of the broadcast ``n`` and ``t`` (a float for numbers); over
-            ``n = 0, 1, 2, ...`` they add up to 1.
-
-        Raises
-        ------
-        InvalidParameterError
-            If ``n`` is not whole and >= 0, or ``t`` is negative or not finite.
-        InvalidValueError
-            If ``n`` and ``t`` do not broadcast together.
-
+        },
+        "probability_of_purchases": {
+            "probability_of_purchases notes": r"""
         Notes
         -----
         BG/NBD (Fader, Hardie & Lee 2005, eq. 8), MBG/NBD with $s = 1$, $y = n + s$:
@@ -302,15 +121,8 @@ class _BetaGeoFamily(FrequencyRecencyModel):
         >>> m.probability_of_purchases([0, 1, 2], 39.0).round(3)
         array([0.574, 0.199, 0.085])
         """
-        method = "probability_of_purchases"
-        name = f"{type(self).__name__}.{method}"
-        counts = check_count(n, "n", name)
-        times = check_times(t, "t", name)
-        shape, (flat_n, flat_t) = self._broadcast(method, n=counts, t=times)
-        values = core.probability_of_purchases(
-            flat_n, flat_t, **self.params, dropout_at_start=self._dropout_at_start
-        )
-        return shaped(values, shape)
+        },
+    }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -323,26 +135,7 @@ class BetaGeo(_BetaGeoFamily):
     $p \sim \mathrm{Beta}(a, b)$. Build it from known parameters, or estimate them with
     `fit`.
 
-    Parameters
-    ----------
-    r, alpha, a, b : float
-        The parameters, positive and finite (keyword-only).
-
-    Attributes
-    ----------
-    params : dict
-        The parameters by name.
-    loglik : float
-        The log-likelihood of the fit (NaN for known parameters).
-    standard_errors : dict
-        Standard errors of the estimates (NaN for known parameters).
-    n_customers : float
-        The number of customers fitted.
-
-    Raises
-    ------
-    InvalidParameterError
-        If a parameter is not a positive finite number.
+    <model sections>
 
     See Also
     --------
@@ -370,6 +163,7 @@ class BetaGeo(_BetaGeoFamily):
 
     Examples
     --------
+    >>> import pandas as pd
     >>> import retention as rt
     >>> summary = pd.DataFrame({  # ten purchase patterns and how many customers show each
     ...     "frequency": [0, 0, 1, 1, 2, 3, 5, 1, 0, 2],
@@ -402,27 +196,7 @@ class ModifiedBetaGeo(_BetaGeoFamily):
     So a customer without repeat purchases is not certainly alive, which the BG/NBD assumes and which
     overstates P(alive) for one-time buyers observed for a long time.
 
-    Parameters
-    ----------
-    r, alpha, a, b : float
-        The parameters, positive and finite (keyword-only): $\lambda \sim \mathrm{Gamma}(r, \alpha)$,
-        $p \sim \mathrm{Beta}(a, b)$ as in the BG/NBD.
-
-    Attributes
-    ----------
-    params : dict
-        The parameters by name.
-    loglik : float
-        The log-likelihood of the fit (NaN for known parameters).
-    standard_errors : dict
-        Standard errors of the estimates (NaN for known parameters).
-    n_customers : float
-        The number of customers fitted.
-
-    Raises
-    ------
-    InvalidParameterError
-        If a parameter is not a positive finite number.
+    <model sections>
 
     See Also
     --------
@@ -451,4 +225,10 @@ class ModifiedBetaGeo(_BetaGeoFamily):
     """
 
     _likelihood: ClassVar[Likelihood[Any]] = core.MODIFIED_BETA_GEO
-    _dropout_at_start: ClassVar[bool] = True
+    _docs: ClassVar[Mapping[str, Any]] = {
+        "parameters": r"$\lambda \sim \mathrm{Gamma}(r, \alpha)$, $p \sim \mathrm{Beta}(a, b)$ as in the BG/NBD."
+    }
+    _core_options: ClassVar[Mapping[str, Any]] = {"dropout_at_start": True}
+
+
+__test__ = model_doctests(_BetaGeoFamily)

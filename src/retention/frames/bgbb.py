@@ -1,15 +1,16 @@
 """``rt.BetaGeoBetaBinom`` (BG/BB): repeat buying at discrete opportunities, on a summary frame.
 
-A thin class over :mod:`retention.core.clv.bgbb`, which holds the likelihood and the prediction formulas;
-the shared behaviour (``params``, ``summary()``, standard errors) comes from :mod:`retention.frames.models`
-and the input checks from :mod:`retention.frames.summary_schema`.
+A short class over :mod:`retention.core.clv.bgbb`, which holds the likelihood and the prediction formulas:
+it declares the parameters and the columns it reads (``frequency``, ``recency``, ``n_periods``, or ``T``
+from ``rt.rfm_summary``), and its predictions call the core through the plumbing of
+:class:`retention.frames.models.SummaryModel` (``fit``, reading and labelling, ``params``, ``summary()``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Final, Self, overload
+from typing import Any, ClassVar, Final, overload
 
 import numpy as np
 import pandas as pd
@@ -18,15 +19,19 @@ from numpy.typing import ArrayLike, NDArray
 from retention.core.clv import bgbb as core
 from retention.core.clv.fitting import Likelihood
 from retention.errors import check_size
-from retention.frames.models import CustomerModel
+from retention.frames.models import (
+    REQUIRED,
+    NotGiven,
+    Prediction,
+    SummaryModel,
+    customers_first,
+    model_doctests,
+)
 from retention.frames.summary_schema import (
     Customers,
     check_count,
     check_discount_rate,
-    check_fittable,
     check_frequency_recency_n_periods,
-    check_weights,
-    read_customers,
     shaped,
 )
 
@@ -53,7 +58,7 @@ def _by_distinct(horizon: Array, compute: Callable[[float, NDArray[np.bool_]], A
 
 
 @dataclass(frozen=True, kw_only=True)
-class BetaGeoBetaBinom(CustomerModel):
+class BetaGeoBetaBinom(SummaryModel):
     r"""The BG/BB model of repeat buying at discrete opportunities (Fader, Hardie & Shang 2010).
 
     A non-contractual, discrete-time setting: customers can buy once per opportunity (a yearly fund drive,
@@ -62,26 +67,7 @@ class BetaGeoBetaBinom(CustomerModel):
     buys with probability $p$. Across customers $p \sim \mathrm{Beta}(\alpha, \beta)$ and
     $\theta \sim \mathrm{Beta}(\gamma, \delta)$.
 
-    Parameters
-    ----------
-    alpha, beta, gamma, delta : float
-        The parameters, positive and finite (keyword-only).
-
-    Attributes
-    ----------
-    params : dict
-        The parameters by name.
-    loglik : float
-        The log-likelihood of the fit (NaN for known parameters).
-    standard_errors : dict
-        Standard errors of the estimates (NaN for known parameters).
-    n_customers : float
-        The number of customers fitted (the sum of the weights).
-
-    Raises
-    ------
-    InvalidParameterError
-        If a parameter is not a positive finite number.
+    <model sections>
 
     See Also
     --------
@@ -125,97 +111,32 @@ class BetaGeoBetaBinom(CustomerModel):
     gamma: float
     delta: float
     _likelihood: ClassVar[Likelihood[Any]] = core.BETA_GEO_BETA_BINOM
-
-    @classmethod
-    def _read(
-        cls,
-        summary: object,
-        frequency: object,
-        recency: object,
-        n_periods: object,
-        func: str,
-        *,
-        predict: bool = False,
-        horizons: Mapping[str, Array] | None = None,
-    ) -> Customers:
-        periods = "n_periods"
-        if (
-            isinstance(summary, pd.DataFrame)
-            and "n_periods" not in summary.columns
-            and "T" in summary.columns
-        ):
-            periods = "T"  # rt.rfm_summary(tx, freq=period) measures n in whole periods as T
-        arrays = {"frequency": frequency, "recency": recency, periods: n_periods}
-        customers = read_customers(summary, arrays, func=func, predict=predict, horizons=horizons)
-        checked = check_frequency_recency_n_periods(customers, func=func, periods=periods)
-        x, _, n = checked.columns
-        if len(n):
-            # The likelihood tabulates every opportunity up to the longest history, per distinct
-            # frequency (core.bgbb._terms): that table, not the customers, sets the memory it takes.
-            rows, size = len(np.unique(x)) + 1, int(n.max()) + 1
-            check_size(
-                rows * size,
-                itemsize=_BYTES_PER_CELL,
-                what=f"the likelihood's tables ({rows} rows of {size:,} opportunities)",
-                fix=f"Pass fewer opportunities per customer ({periods}): make the summary with longer "
-                "periods, rt.rfm_summary(tx, freq=...) with a coarser freq, so that each opportunity is a "
-                "longer period.",
-                func=func,
-            )
-        return checked
-
-    @classmethod
-    def fit(
-        cls,
-        summary: pd.DataFrame | None = None,
-        *,
-        frequency: ArrayLike | None = None,
-        recency: ArrayLike | None = None,
-        n_periods: ArrayLike | None = None,
-        weights: ArrayLike | None = None,
-    ) -> Self:
-        r"""Estimate the parameters by maximum likelihood.
-
-        Parameters
-        ----------
-        summary : pandas.DataFrame, optional
-            One row per customer (or per pattern, with ``weights``) with the columns ``frequency``,
-            ``recency`` and ``n_periods`` (or ``T`` instead of ``n_periods``, as ``rt.rfm_summary`` makes
-            it), all whole numbers. Other columns are ignored.
-        frequency, recency, n_periods : array-like, optional
-            The same columns as arrays, instead of ``summary``: transactions at opportunities
-            $1, \dots, n$, the opportunity of the last one (0 without any), and $n$.
-        weights : array-like, optional
-            How many customers each row stands for (pattern counts); one per row.
-
-        Returns
-        -------
-        Self
-            A new model value with the estimates and the fit statistics.
-
-        Raises
-        ------
-        InvalidValueError
-            If the data break the rules of :func:`retention.frames.summary_schema.check_frequency_recency_n_periods`
-            (whole numbers with ``frequency <= recency <= n_periods``), there are too few customers, or no
-            customer has a repeat transaction (the model is not identified).
-        ColumnNotFoundError, ColumnTypeError, InvalidParameterError
-            If the summary or the arrays cannot be read, or the likelihood's tables (one row per
-            distinct frequency, one entry per opportunity up to the longest history) would not fit in
-            this machine's memory (checked before they are allocated).
-        ConvergenceError
-            If the optimiser does not converge; the message says what was tried.
-
-        Warns
-        -----
-        RetentionWarning
-            If a parameter ends on the bound of its search range (not identified by the data).
-
+    _columns: ClassVar[tuple[str, ...]] = ("frequency", "recency", "n_periods")
+    _docs: ClassVar[Mapping[str, Any]] = {
+        "fit": {
+            "columns": "``frequency``, ``recency`` and ``n_periods`` (or ``T`` instead of ``n_periods``)",
+            "summary note": " with ``freq`` the opportunity's period; all whole numbers",
+            "rules": (
+                "whole numbers with ``frequency <= recency <= n_periods``, "
+                ":func:`~retention.frames.summary_schema.check_frequency_recency_n_periods`"
+            ),
+            "not identified": (
+                ", or no customer has a repeat transaction (the model is not identified)"
+            ),
+            "read errors": (
+                ", or the likelihood's tables (one row per distinct frequency, one entry per "
+                "opportunity up to the longest history) would not fit in this machine's memory "
+                "(checked before they are allocated)"
+            ),
+            "warns": "",
+            "fit notes": r"""
         Notes
         -----
         The shared routine (:func:`retention.core.clv.fitting.fit_likelihood`) groups identical rows,
         maximises the log-likelihood over the log parameters with L-BFGS-B and the analytic gradient,
-        polishes with Newton steps and takes standard errors from the Hessian.
+        polishes with Newton steps and takes standard errors from the Hessian. The arrays are
+        ``frequency``, ``recency`` and ``n_periods``: transactions at opportunities $1, \dots, n$, the
+        opportunity of the last one (0 without any), and $n$.
 
         Examples
         --------
@@ -238,27 +159,39 @@ class BetaGeoBetaBinom(CustomerModel):
         The counts are the expected numbers (rounded) of 10,000 donors under the estimates of Fader,
         Hardie and Shang (2010) on their data ($\alpha = 1.204$, $\beta = 0.750$, $\gamma = 0.657$,
         $\delta = 2.783$), which the fit recovers.
-        """
-        func = f"{cls.__name__}.fit"
-        data = cls._read(summary, frequency, recency, n_periods, func)
-        w = check_weights(weights, len(data), func=func)
-        check_fittable(data.columns[0], w, n_params=len(cls._likelihood.params), func=func)
-        return cls._fit_columns(data.columns, w)
+        """,
+        },
+    }
 
-    def _customers(
-        self,
-        summary: object,
-        frequency: object,
-        recency: object,
-        n_periods: object,
-        method: str,
-        **horizons: Array,
-    ) -> Customers:
-        """Read and check the customers of a prediction, broadcast with the (checked) ``horizons``."""
-        func = f"{type(self).__name__}.{method}"
-        return self._read(
-            summary, frequency, recency, n_periods, func, predict=True, horizons=horizons
-        )
+    @classmethod
+    def _names(cls, summary: object) -> tuple[str, ...]:
+        if (
+            isinstance(summary, pd.DataFrame)
+            and "n_periods" not in summary.columns
+            and "T" in summary.columns
+        ):
+            return ("frequency", "recency", "T")  # rt.rfm_summary(tx, freq=period) measures n as T
+        return cls._columns
+
+    @classmethod
+    def _check_customers(cls, customers: Customers, func: str, names: tuple[str, ...]) -> Customers:
+        periods = names[2]
+        checked = check_frequency_recency_n_periods(customers, func=func, periods=periods)
+        x, _, n = checked.columns
+        if len(n):
+            # The likelihood tabulates every opportunity up to the longest history, per distinct
+            # frequency (core.bgbb._terms): that table, not the customers, sets the memory it takes.
+            rows, size = len(np.unique(x)) + 1, int(n.max()) + 1
+            check_size(
+                rows * size,
+                itemsize=_BYTES_PER_CELL,
+                what=f"the likelihood's tables ({rows} rows of {size:,} opportunities)",
+                fix=f"Pass fewer opportunities per customer ({periods}): make the summary with longer "
+                "periods, rt.rfm_summary(tx, freq=...) with a coarser freq, so that each opportunity is a "
+                "longer period.",
+                func=func,
+            )
+        return checked
 
     @overload
     def p_alive(self, summary: pd.DataFrame) -> pd.Series: ...
@@ -287,7 +220,7 @@ class BetaGeoBetaBinom(CustomerModel):
         frequency: ArrayLike | None = None,
         recency: ArrayLike | None = None,
         n_periods: ArrayLike | None = None,
-    ) -> pd.Series | Array | float:
+    ) -> Prediction:
         r"""Probability that each customer is alive at the next opportunity, $n + 1$.
 
         Parameters
@@ -325,34 +258,36 @@ class BetaGeoBetaBinom(CustomerModel):
         >>> round(m.p_alive(frequency=3, recency=3, n_periods=6), 3)
         0.095
         """
-        data = self._customers(summary, frequency, recency, n_periods, "p_alive")
-        return data.label(core.p_alive(*data.columns, **self.params), "p_alive")
+        columns = {"frequency": frequency, "recency": recency, "n_periods": n_periods}
+        return self._predict(
+            "p_alive", summary, columns, lambda data: core.p_alive(*data.columns, **self.params)
+        )
 
     @overload
-    def expected_purchases(self, n: int) -> float: ...
+    def expected_purchases(self, t: int) -> float: ...
     @overload
-    def expected_purchases(self, n: ArrayLike) -> Array: ...
-    def expected_purchases(self, n: ArrayLike) -> float | Array:
-        r"""Predict the transactions of a new customer in the $n$ opportunities after the first purchase, $E[X(n)]$.
+    def expected_purchases(self, t: ArrayLike) -> Array: ...
+    def expected_purchases(self, t: ArrayLike) -> float | Array:
+        r"""Predict the transactions of a new customer in the $t$ opportunities after the first purchase, $E[X(t)]$.
 
         Parameters
         ----------
-        n : int or array-like of int
+        t : int or array-like of int
             Numbers of opportunities, >= 0; any shape.
 
         Returns
         -------
         float or numpy.ndarray
-            One value per ``n``, in the shape of ``n``; a float for a number.
+            One value per ``t``, in the shape of ``t``; a float for a number.
 
         Raises
         ------
         InvalidParameterError
-            If ``n`` is not whole and >= 0.
+            If ``t`` is not whole and >= 0.
 
         Notes
         -----
-        FHS 2010, eq. 7: $E[X(n)] = \frac{\alpha}{\alpha + \beta} \frac{\delta}{\gamma - 1}
+        FHS 2010, eq. 7, with $n = t$: $E[X(n)] = \frac{\alpha}{\alpha + \beta} \frac{\delta}{\gamma - 1}
         \left[1 - \frac{\Gamma(\gamma + \delta)\, \Gamma(1 + \delta + n)}
         {\Gamma(\gamma + \delta + n)\, \Gamma(1 + \delta)}\right]$, continuous at $\gamma = 1$.
 
@@ -363,18 +298,18 @@ class BetaGeoBetaBinom(CustomerModel):
         >>> m.expected_purchases([1, 6, 11]).round(3)
         array([0.498, 2.22 , 3.388])
         """
-        counts = check_count(n, "n", f"{type(self).__name__}.expected_purchases")
-        shape, (flat,) = self._broadcast("expected_purchases", n=counts)
-        return shaped(core.expected_purchases(flat, **self.params), shape)
+        counts = check_count(t, "t", self._func("expected_purchases"))
+        compute = lambda flat: core.expected_purchases(flat, **self.params)  # noqa: E731
+        return self._shaped("expected_purchases", compute, t=counts)
 
     @overload
-    def conditional_expected_purchases(self, n_future: int, summary: pd.DataFrame) -> pd.Series: ...
+    def conditional_expected_purchases(self, summary: pd.DataFrame, t: int) -> pd.Series: ...
     @overload
     def conditional_expected_purchases(
         self,
-        n_future: int,
         summary: None = None,
         *,
+        t: int,
         frequency: float,
         recency: float,
         n_periods: float,
@@ -382,34 +317,34 @@ class BetaGeoBetaBinom(CustomerModel):
     @overload
     def conditional_expected_purchases(
         self,
-        n_future: ArrayLike,
         summary: None = None,
         *,
+        t: ArrayLike,
         frequency: ArrayLike,
         recency: ArrayLike,
         n_periods: ArrayLike,
     ) -> Array: ...
     def conditional_expected_purchases(
         self,
-        n_future: ArrayLike,
         summary: pd.DataFrame | None = None,
+        t: ArrayLike | NotGiven = REQUIRED,
         *,
         frequency: ArrayLike | None = None,
         recency: ArrayLike | None = None,
         n_periods: ArrayLike | None = None,
-    ) -> pd.Series | Array | float:
-        r"""Predict the transactions of each customer in the next $n^*$ opportunities, given their history.
+    ) -> Prediction:
+        r"""Predict the transactions of each customer in the next $t$ opportunities, given their history.
 
         Parameters
         ----------
-        n_future : int or array-like of int
-            $n^*$: the opportunities $n + 1, \dots, n + n^*$. Broadcasts with the customers' arrays; a
-            single number with ``summary``.
         summary : pandas.DataFrame, optional
             One row per customer with ``frequency``, ``recency`` and ``n_periods`` (or ``T``).
+        t : int or array-like of int
+            $n^* = t$: the opportunities $n + 1, \dots, n + t$ (required). Broadcasts with the customers'
+            arrays; a single number with ``summary``.
         frequency, recency, n_periods : int or array-like, optional
             The same as numbers or arrays, instead of ``summary``. They broadcast together (and with
-            ``n_future``) like the arguments of a numpy ufunc: any shapes that broadcast.
+            ``t``) like the arguments of a numpy ufunc: any shapes that broadcast.
 
         Returns
         -------
@@ -420,8 +355,16 @@ class BetaGeoBetaBinom(CustomerModel):
         Raises
         ------
         InvalidValueError, ColumnNotFoundError, ColumnTypeError, InvalidParameterError
-            If the customers or ``n_future`` cannot be used, or the arrays do not broadcast together;
+            If the customers or ``t`` cannot be used, or the arrays do not broadcast together;
             histories too long for this machine's memory are refused as in `fit`.
+        TypeError
+            If ``t`` is not given.
+
+        Warns
+        -----
+        DeprecationWarning
+            For the order of earlier releases, the horizon first: ``(t, summary)`` or
+            ``(t, frequency=...)`` (same result).
 
         Notes
         -----
@@ -439,29 +382,33 @@ class BetaGeoBetaBinom(CustomerModel):
         --------
         >>> import retention as rt
         >>> m = rt.BetaGeoBetaBinom(alpha=1.204, beta=0.750, gamma=0.657, delta=2.783)
-        >>> m.conditional_expected_purchases(5, frequency=[0, 6, 3], recency=[0, 6, 3],
-        ...                                  n_periods=[6, 6, 6]).round(3)
+        >>> m.conditional_expected_purchases(t=5, frequency=[0, 6, 3], recency=[0, 6, 3],
+        ...                                    n_periods=[6, 6, 6]).round(3)
         array([0.073, 3.752, 0.224])
-        >>> m.conditional_expected_purchases([[1], [5]], frequency=[0, 6, 3], recency=[0, 6, 3],
-        ...                                  n_periods=6).round(3)
+        >>> m.conditional_expected_purchases(t=[[1], [5]], frequency=[0, 6, 3], recency=[0, 6, 3],
+        ...                                    n_periods=6).round(3)
         array([[0.016, 0.843, 0.05 ],
                [0.073, 3.752, 0.224]])
         """
         method = "conditional_expected_purchases"
-        horizon = check_count(n_future, "n_future", f"{type(self).__name__}.{method}")
-        data = self._customers(summary, frequency, recency, n_periods, method, n_future=horizon)
-        (later,) = data.horizons
-        columns = data.columns
-        if later.ndim == 0:  # one horizon for every customer (always so with a frame)
-            values = core.conditional_expected_purchases(float(later), *columns, **self.params)
-        else:
-            values = _by_distinct(
+        customers, given = customers_first(summary, t, self._func(method))
+        horizon = check_count(given, "t", self._func(method))
+        columns = {"frequency": frequency, "recency": recency, "n_periods": n_periods}
+
+        def compute(data: Customers) -> Array:
+            (later,) = data.horizons
+            if later.ndim == 0:  # one horizon for every customer (always so with a frame)
+                return core.conditional_expected_purchases(
+                    float(later), *data.columns, **self.params
+                )
+            return _by_distinct(
                 later,
                 lambda h, rows: core.conditional_expected_purchases(
-                    h, *(c[rows] for c in columns), **self.params
+                    h, *(c[rows] for c in data.columns), **self.params
                 ),
             )
-        return data.label(values, method)
+
+        return self._predict(method, customers, columns, compute, t=horizon)
 
     @overload
     def discounted_expected_residual_transactions(
@@ -495,7 +442,7 @@ class BetaGeoBetaBinom(CustomerModel):
         recency: ArrayLike | None = None,
         n_periods: ArrayLike | None = None,
         discount_rate: float,
-    ) -> pd.Series | Array | float:
+    ) -> Prediction:
         r"""Present value of each customer's expected future transactions (DERT), one unit per transaction.
 
         Parameters
@@ -545,45 +492,49 @@ class BetaGeoBetaBinom(CustomerModel):
         array([0.115, 5.909, 0.352])
         """
         method = "discounted_expected_residual_transactions"
-        rate = check_discount_rate(discount_rate, f"{type(self).__name__}.{method}")
-        data = self._customers(summary, frequency, recency, n_periods, method)
-        values = core.discounted_expected_residual_transactions(
-            *data.columns, discount_rate=rate, **self.params
+        rate = check_discount_rate(discount_rate, self._func(method))
+        columns = {"frequency": frequency, "recency": recency, "n_periods": n_periods}
+        return self._predict(
+            method,
+            summary,
+            columns,
+            lambda data: core.discounted_expected_residual_transactions(
+                *data.columns, discount_rate=rate, **self.params
+            ),
         )
-        return data.label(values, method)
 
     @overload
-    def probability_of_purchases(self, x: int, n: int) -> float: ...
+    def probability_of_purchases(self, n: int, t: int) -> float: ...
     @overload
-    def probability_of_purchases(self, x: ArrayLike, n: ArrayLike) -> Array: ...
-    def probability_of_purchases(self, x: ArrayLike, n: ArrayLike) -> float | Array:
-        r"""Probability that a new customer makes exactly $x$ transactions in the next $n$ opportunities.
+    def probability_of_purchases(self, n: ArrayLike, t: ArrayLike) -> Array: ...
+    def probability_of_purchases(self, n: ArrayLike, t: ArrayLike) -> float | Array:
+        r"""Probability that a new customer makes exactly $n$ transactions in its first $t$ opportunities, $P(X(t) = n)$.
 
         Parameters
         ----------
-        x : int or array-like of int
-            Numbers of transactions, >= 0 (0 for $x > n$).
         n : int or array-like of int
-            Numbers of opportunities, >= 0. ``x`` and ``n`` broadcast together like the arguments of a
+            Numbers of transactions, >= 0 (0 for $n > t$).
+        t : int or array-like of int
+            Numbers of opportunities, >= 0. ``n`` and ``t`` broadcast together like the arguments of a
             numpy ufunc.
 
         Returns
         -------
         float or numpy.ndarray
-            One probability per entry of the broadcast ``x`` and ``n`` (a float for numbers); over
-            $x = 0, \dots, n$ they add up to 1.
+            One probability per entry of the broadcast ``n`` and ``t`` (a float for numbers); over
+            $n = 0, \dots, t$ they add up to 1.
 
         Raises
         ------
         InvalidParameterError
-            If ``x`` or ``n`` is not whole and >= 0, or the $n - x$ terms of the sums would not fit in
+            If ``n`` or ``t`` is not whole and >= 0, or the $t - n$ terms of the sums would not fit in
             this machine's memory (checked before they are allocated).
         InvalidValueError
-            If ``x`` and ``n`` do not broadcast together.
+            If ``n`` and ``t`` do not broadcast together.
 
         Notes
         -----
-        FHS 2010, eq. 6:
+        FHS 2010, eq. 6, in the paper's letters ($x$ transactions in $n$ opportunities; here ``n`` and ``t``):
 
         $$
         P(X(n) = x) = \binom{n}{x} \frac{B(\alpha + x, \beta + n - x)}{B(\alpha, \beta)}
@@ -600,20 +551,23 @@ class BetaGeoBetaBinom(CustomerModel):
         array([0.311, 0.17 , 0.113])
         """
         method = "probability_of_purchases"
-        name = f"{type(self).__name__}.{method}"
-        counts = check_count(x, "x", name)
-        horizon = check_count(n, "n", name)
-        shape, (flat_x, flat_n) = self._broadcast(method, x=counts, n=horizon)
-        # The sum of eq. 6 has n - x terms for each x, laid out flat (core.probability_of_purchases).
+        name = self._func(method)
+        counts = check_count(n, "n", name)
+        horizon = check_count(t, "t", name)
+        shape, (flat_n, flat_t) = self._broadcast(method, n=counts, t=horizon)
+        # The sum of eq. 6 has t - n terms for each n, laid out flat (core.probability_of_purchases).
         check_size(
-            int(np.maximum(flat_n - flat_x, 0.0).sum()),
+            int(np.maximum(flat_t - flat_n, 0.0).sum()),
             itemsize=_BYTES_PER_CELL,
-            what="the terms of the sums (n - x for each x)",
-            fix="Pass a smaller n (fewer opportunities).",
+            what="the terms of the sums (t - n for each n)",
+            fix="Pass a smaller t (fewer opportunities).",
             func=name,
         )
         values = _by_distinct(
-            flat_n,
-            lambda h, rows: core.probability_of_purchases(flat_x[rows], int(h), **self.params),
+            flat_t,
+            lambda h, rows: core.probability_of_purchases(flat_n[rows], int(h), **self.params),
         )
         return shaped(values, shape)
+
+
+__test__ = model_doctests(BetaGeoBetaBinom)

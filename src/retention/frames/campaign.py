@@ -5,13 +5,18 @@ the contacted customers (and the comparison group) into customer codes and conta
 numerics of :mod:`retention.core.campaign` (windows around the contact, Welch's test), of
 :mod:`retention.core.stats` (Newcombe's interval, restricted mean survival time) and of
 :mod:`retention.core.compare` (the two-proportion test). Nothing loops over customers or rows.
+
+Why one module of about 1,000 lines: ``campaign_effect`` is one function with one result
+(:class:`CampaignEffect`) whose six tables (shares, means, difference-in-differences, balance, sizes, sample
+ratio) are read from the same windows, groups and codes; splitting them would pass those private arrays
+between modules. ``holdout_split`` makes the groups that ``campaign_effect`` reads and shares its reading of
+ids and strata; its docstring is most of its length.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import math
-import warnings
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -24,6 +29,7 @@ from numpy.typing import NDArray
 from retention.core import campaign as _campaign
 from retention.core import compare as _compare
 from retention.core import stats as _stats
+from retention.core.caller import warn_at_caller
 from retention.core.cohorts import kaplan_meier, median_time
 from retention.errors import (
     ColumnTypeError,
@@ -61,9 +67,6 @@ _SHARE, _REVENUE, _ORDERS, _DAYS = (
     "orders_per_customer",
     "days_to_next_purchase",
 )
-# Warnings of the helpers point at the caller of campaign_effect (helper, campaign_effect, the engines
-# wrapper of transaction_options).
-_STACK: Final = 4
 
 
 # --- the random hold-out --------------------------------------------------------------------------------
@@ -602,7 +605,7 @@ def _assign(
     if n and (never > 0).any():
         g = int(np.flatnonzero(never)[0])
         msg = f"{func}: {int(never[g]):,} of the {GROUPS[g]} ids never bought (no purchase up to the observation end); they are left out (see .sizes)."
-        warnings.warn(msg, RetentionWarning, stacklevel=_STACK)
+        warn_at_caller(msg, RetentionWarning)
     return group, ref, never, listed
 
 
@@ -611,7 +614,7 @@ def _warn(sizes: pd.DataFrame, assigned: bool | None, func: str) -> None:
     empty = [g for g in GROUPS if sizes.loc[g, "customers"] == 0]
     if empty:
         msg = f"{func}: the {' and the '.join(empty)} group{'s have' if len(empty) > 1 else ' has'} no customers (see .sizes); {'their' if len(empty) > 1 else 'its'} figures and the differences are NaN."
-        warnings.warn(msg, RetentionWarning, stacklevel=_STACK)
+        warn_at_caller(msg, RetentionWarning)
     if assigned is None:
         msg = (
             f"{func}: the groups were not assigned at random (or it is not known), so the difference "
@@ -621,7 +624,7 @@ def _warn(sizes: pd.DataFrame, assigned: bool | None, func: str) -> None:
             "randomized=True for a random hold-out drawn elsewhere, or randomized=False to say that it "
             "was not random."
         )
-        warnings.warn(msg, RetentionWarning, stacklevel=_STACK)
+        warn_at_caller(msg, RetentionWarning)
 
 
 @transaction_options

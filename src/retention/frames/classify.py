@@ -6,11 +6,15 @@ table once with :func:`~retention.frames.schema.read_transactions`, reduces it t
 (revenue net of returns, or orders) and per-(customer, period) values with exact sums, and labels the result
 (per group with ``by``); :func:`abc_xyz_matrix` counts the nine cells. The rules, with examples, are on the "Classification" page of the docs
 (``docs/classification.md``).
+
+Why one module of about 800 lines: the four functions are one classification (``abc_xyz`` is ``abc`` and
+``xyz`` of values it reads from transactions, ``abc_xyz_matrix`` counts its result) and share the labelling
+and the option checks; the typing overloads of ``abc`` and ``xyz`` and the docstrings are most of the length.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, overload
 
@@ -19,16 +23,17 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from retention.core.activity import first_periods
+from retention.core.caller import warn_at_caller
 from retention.core.classify import (
     abc_codes,
     abc_table,
-    abc_thresholds,
     check_min_periods,
     coefficient_of_variation,
     period_cv,
     xyz_codes,
-    xyz_thresholds,
 )
+from retention.core.classify import abc_thresholds as abc_limits
+from retention.core.classify import xyz_thresholds as xyz_limits
 from retention.core.sums import group_sums
 from retention.errors import ColumnTypeError, InvalidParameterError, InvalidValueError, plain_value
 from retention.frames.breakdown import breakdown
@@ -49,7 +54,7 @@ ABC_LABELS: Final = ("A", "B", "C")
 XYZ_LABELS: Final = ("X", "Y", "Z")
 ABC_XYZ_LABELS: Final = tuple(a + x for a in ABC_LABELS for x in XYZ_LABELS)
 
-_VALUES: Final = ("amount", "orders")
+_METRICS: Final = ("revenue", "orders")
 _RESULT_COLUMNS: Final = ("value", "abc", "xyz")
 _MATRIX_MEASURES: Final = ("customers", "customer_share", "value", "value_share")
 
@@ -311,9 +316,9 @@ def abc_xyz(
     tx: pd.DataFrame,
     *,
     freq: str = "M",
-    value: str = "amount",
-    thresholds_abc: Sequence[float] | None = None,
-    thresholds_xyz: Sequence[float] = (0.1, 0.25),
+    metric: str = "revenue",
+    abc_thresholds: Sequence[float] | None = None,
+    xyz_thresholds: Sequence[float] = (0.1, 0.25),
     abc_method: str = "cumulative",
     min_periods: int = 2,
     customer_id: Any = "customer_id",
@@ -323,6 +328,7 @@ def abc_xyz(
     observation_end: object = None,
     returns: str = "net",
     by: object = None,
+    **deprecated: Any,
 ) -> pd.DataFrame:
     r"""Classify every customer of a transaction table by value (ABC) and regularity (XYZ).
 
@@ -333,19 +339,24 @@ def abc_xyz(
     freq : {"M", "D", "W", "Q", "Y"}, default "M"
         The period over which the regularity (XYZ) is measured (pandas aliases such as ``"ME"`` are
         accepted).
-    value : {"amount", "orders"}, default "amount"
-        What a customer is worth: ``"amount"``, their revenue net of returns (the amount column must
+    metric : {"revenue", "orders"}, default "revenue"
+        What a customer is worth: ``"revenue"``, their revenue net of returns (the amount column must
         exist); ``"orders"``, their number of orders (returns are not orders), which needs no amount
-        column.
-    thresholds_abc : pair of float, optional
-        The ABC limits (see :func:`abc`); the default depends on ``abc_method``.
-    thresholds_xyz : pair of float, default (0.1, 0.25)
-        The XYZ limits on the coefficient of variation (see :func:`xyz`).
+        column. The same word and values as ``metric`` of :func:`~retention.cohort_table`.
+    abc_thresholds : pair of float, optional
+        The ABC limits (``thresholds`` of :func:`abc`); the default depends on ``abc_method``.
+    xyz_thresholds : pair of float, default (0.1, 0.25)
+        The XYZ limits on the coefficient of variation (``thresholds`` of :func:`xyz`).
     abc_method : {"cumulative", "count", "computed"}, default "cumulative"
-        How the ABC limits are drawn (see :func:`abc`).
+        How the ABC limits are drawn (``method`` of :func:`abc`).
     min_periods : int, default 2
         Fewest complete periods for a coefficient of variation; customers with fewer are Z.
     <transaction options>
+    **deprecated
+        The spellings up to version 0.1, accepted for one release with a :class:`DeprecationWarning`:
+        ``value="amount"`` (now ``metric="revenue"``), ``value="orders"`` (``metric="orders"``),
+        ``thresholds_abc`` (``abc_thresholds``) and ``thresholds_xyz`` (``xyz_thresholds``). An old
+        spelling wins over the new one given in the same call. Any other keyword raises :class:`TypeError`.
 
     Returns
     -------
@@ -369,8 +380,8 @@ def abc_xyz(
     Raises
     ------
     InvalidParameterError
-        If ``freq``, ``value``, a threshold, ``abc_method``, ``min_periods``, ``returns``, ``by`` or
-        ``observation_end`` is not accepted, or ``amount`` is None with ``value="amount"``.
+        If ``freq``, ``metric``, a threshold, ``abc_method``, ``min_periods``, ``returns``, ``by`` or
+        ``observation_end`` is not accepted, or ``amount`` is None with ``metric="revenue"``.
     InvalidValueError
         If a customer's revenue net of returns is negative (returns exceeding purchases): ABC needs
         non-negative values.
@@ -384,13 +395,13 @@ def abc_xyz(
 
     Notes
     -----
-    **Value.** With ``value="amount"`` a customer's value is their revenue net of returns up to the
+    **Value.** With ``metric="revenue"`` a customer's value is their revenue net of returns up to the
     observation end: the amounts of their orders minus their returns (orders of negative amount). With
-    ``value="orders"`` it is their number of orders: rows, or distinct order ids with ``order_id``;
+    ``metric="orders"`` it is their number of orders: rows, or distinct order ids with ``order_id``;
     returns are not orders. The sums are exact (:func:`~retention.core.sums.group_sums`), so a purchase
     and its refund cancel to exactly 0 and row order never changes a bit of the result. A customer whose
     returns exceed their purchases (goods bought before the data begin, returned after) has a negative
-    value, which ABC cannot rank: pass ``returns="drop"`` to ignore returns, or ``value="orders"``.
+    value, which ABC cannot rank: pass ``returns="drop"`` to ignore returns, or ``metric="orders"``.
 
     **ABC** ranks the customers by ``value`` and applies :func:`abc` (by default A: the smallest group
     of top customers with 80% of the value, B: the next, up to 95%, C: the rest; the customer who reaches
@@ -418,7 +429,7 @@ def abc_xyz(
     ...                             "2024-01-20", "2024-03-15", "2024-02-11", "2024-03-30"]),
     ...     "amount": [100.0, 110, 120, 50, 25, 25, 15, 5],
     ... })
-    >>> result = rt.abc_xyz(tx, observation_end="2024-03-31", thresholds_xyz=(0.25, 0.5))
+    >>> result = rt.abc_xyz(tx, observation_end="2024-03-31", xyz_thresholds=(0.25, 0.5))
     >>> result[["value", "share", "cumulative_share", "abc"]]
                  value   share  cumulative_share abc
     customer_id
@@ -475,19 +486,28 @@ def abc_xyz(
     customer_id
     1            200.0  0.0
     2            100.0  0.6
-    >>> rt.abc_xyz(lines, order_id="order_id", observation_end="2024-02-29", value="orders")[["value", "cv"]]
+    >>> rt.abc_xyz(lines, order_id="order_id", observation_end="2024-02-29", metric="orders")[["value", "cv"]]
                  value   cv
     customer_id
     1                2  0.0
     2                2  0.0
     """
+    if deprecated:
+        unknown = sorted(set(deprecated) - set(_RENAMED))
+        if unknown:
+            msg = f"abc_xyz() got an unexpected keyword argument {unknown[0]!r}"
+            raise TypeError(msg)
+        renamed = _renamed(deprecated, "abc_xyz")
+        metric = renamed.get("metric", metric)
+        abc_thresholds = renamed.get("abc_thresholds", abc_thresholds)
+        xyz_thresholds = renamed.get("xyz_thresholds", xyz_thresholds)
     return _classify(
         tx,
         func="abc_xyz",
         freq=freq,
-        value=value,
-        thresholds_abc=thresholds_abc,
-        thresholds_xyz=thresholds_xyz,
+        metric=metric,
+        abc_thresholds=abc_thresholds,
+        xyz_thresholds=xyz_thresholds,
         abc_method=abc_method,
         min_periods=min_periods,
         customer_id=customer_id,
@@ -500,14 +520,42 @@ def abc_xyz(
     )
 
 
+# The option names of abc_xyz up to version 0.1, and the old values of `value` (see its **deprecated).
+_RENAMED: Final = {
+    "value": "metric",
+    "thresholds_abc": "abc_thresholds",
+    "thresholds_xyz": "xyz_thresholds",
+}
+_OLD_METRICS: Final = {"amount": "revenue", "orders": "orders"}
+
+
+def _renamed(options: Mapping[str, Any], func: str) -> dict[str, Any]:
+    """``options`` with the old spellings of :func:`abc_xyz`'s options replaced, each with a warning."""
+    new = dict(options)
+    for old, name in _RENAMED.items():
+        if old in new:
+            given = new.pop(old)
+            if (
+                old == "value"
+            ):  # an unknown value is refused by the check of metric, in the new words
+                given = _OLD_METRICS.get(given, given) if isinstance(given, str) else given
+            msg = (
+                f"The {old!r} option of {func} is deprecated and will be removed in the next release; "
+                f"pass {name}={given!r} instead."
+            )
+            warn_at_caller(msg, DeprecationWarning)
+            new[name] = given
+    return new
+
+
 def _classify(
     tx: pd.DataFrame,
     *,
     func: str,
     freq: str = "M",
-    value: str = "amount",
-    thresholds_abc: Sequence[float] | None = None,
-    thresholds_xyz: Sequence[float] = (0.1, 0.25),
+    metric: str = "revenue",
+    abc_thresholds: Sequence[float] | None = None,
+    xyz_thresholds: Sequence[float] = (0.1, 0.25),
     abc_method: str = "cumulative",
     min_periods: int = 2,
     customer_id: Any = "customer_id",
@@ -520,12 +568,12 @@ def _classify(
 ) -> pd.DataFrame:
     """:func:`abc_xyz` on behalf of ``func`` (the public function named in messages)."""
     freq = check_freq(freq, func)
-    value = check_option("value", value, _VALUES, func)
-    limits = abc_thresholds(thresholds_abc, abc_method, func=func, name="thresholds_abc")
-    xyz_limits = xyz_thresholds(thresholds_xyz, func=func, name="thresholds_xyz")
+    metric = check_option("metric", metric, _METRICS, func)
+    limits = abc_limits(abc_thresholds, abc_method, func=func, name="abc_thresholds")
+    xyz_limit_pair = xyz_limits(xyz_thresholds, func=func, name="xyz_thresholds")
     min_periods = check_min_periods(min_periods, func)
-    if value == "amount" and amount is None:
-        msg = f"The 'amount' parameter of {func} must name the amount column when value='amount'; the value is the revenue. Got None. Pass value='orders' to count orders instead."
+    if metric == "revenue" and amount is None:
+        msg = f"The 'amount' parameter of {func} must name the amount column when metric='revenue'. Got None. Pass metric='orders' to count orders instead."
         raise InvalidParameterError(msg)
     t = read_transactions(
         tx,
@@ -536,10 +584,10 @@ def _classify(
         observation_end=observation_end,
         returns=returns,
         by=by,
-        amount_required=value == "amount",
+        amount_required=metric == "revenue",
         func=func,
     )
-    options = _Options(freq, value, limits, abc_method, xyz_limits, min_periods, func)
+    options = _Options(freq, metric, limits, abc_method, xyz_limit_pair, min_periods, func)
     result = breakdown(t, lambda part: abc_xyz_of(part, options), name=func)
     assert isinstance(result, pd.DataFrame)  # a frame per group gives a frame
     return result
@@ -550,7 +598,7 @@ class _Options:
     """The checked options of :func:`abc_xyz`."""
 
     freq: str
-    value: str
+    metric: str
     limits: tuple[float, float] | None
     abc_method: str
     xyz_limits: tuple[float, float]
@@ -590,7 +638,7 @@ def _values(
     """Per customer the value; per order (and return) the customer, period and value for XYZ."""
     n = t.n_customers
     periods = t.periods(options.freq)
-    if options.value == "orders" or t.amount is None:
+    if options.metric == "orders" or t.amount is None:
         return np.bincount(t.customer, minlength=n).astype(np.int64), t.customer, periods, None
     customer, _, amounts = t.net()
     if len(t.return_customer):
@@ -605,7 +653,7 @@ def _values(
             f"{options.func} needs a non-negative value per customer, but {count} customer(s) have a negative "
             f"revenue net of returns (returns exceeding purchases), e.g. customer "
             f"{plain_value(t.customer_ids[first])!r} ({float(totals[first]):g}). Pass returns='drop' to "
-            "ignore returns, or value='orders' to count orders."
+            "ignore returns, or metric='orders' to count orders."
         )
         raise InvalidValueError(msg)
     return totals, customer, periods, amounts
@@ -614,7 +662,7 @@ def _values(
 def abc_xyz_of(t: Transactions, options: _Options) -> pd.DataFrame:
     """:func:`abc_xyz` of a table already read (options already checked)."""
     func = options.func
-    key = ("abc_xyz", options.freq, options.value, options.min_periods)
+    key = ("abc_xyz", options.freq, options.metric, options.min_periods)
     totals, cv, counted = t.per_customer(key, lambda whole: _customer_values(whole, options))
     abc, share, cumulative = abc_table(
         totals, thresholds=options.limits, method=options.abc_method, func=func
@@ -685,7 +733,7 @@ def abc_xyz_matrix(data: pd.DataFrame, **options: Any) -> pd.DataFrame:
         Either the result of :func:`abc_xyz` (it has the columns ``value``, ``abc`` and ``xyz``), or a
         transaction table, which is classified with ``abc_xyz(data, **options)`` first. Not modified.
     **options
-        Options of :func:`abc_xyz` (``freq``, ``value``, ``thresholds_abc``, ``customer_id``,
+        Options of :func:`abc_xyz` (``freq``, ``metric``, ``abc_thresholds``, ``customer_id``,
         ``order_id``, ``returns``, ``by``, ...), only with a transaction table.
 
     Returns
@@ -735,7 +783,7 @@ def abc_xyz_matrix(data: pd.DataFrame, **options: Any) -> pd.DataFrame:
     ...                             "2024-03-15", "2024-02-11", "2024-03-30"]),
     ...     "amount": [100.0, 110, 120, 25, 25, 15, 5],
     ... })
-    >>> matrix = rt.abc_xyz_matrix(tx, observation_end="2024-03-31", thresholds_xyz=(0.25, 0.5))
+    >>> matrix = rt.abc_xyz_matrix(tx, observation_end="2024-03-31", xyz_thresholds=(0.25, 0.5))
     >>> matrix["customers"]
     xyz  X  Y  Z
     abc
@@ -774,6 +822,7 @@ def abc_xyz_matrix(data: pd.DataFrame, **options: Any) -> pd.DataFrame:
             raise InvalidParameterError(msg)
         result = data
     else:
+        options = _renamed(options, func)
         check_keywords(options, abc_xyz, func)
         result = _classify(data, func=func, **options)
     abc = _result_codes(result, "abc", ABC_LABELS)

@@ -130,7 +130,9 @@ def cohort_table(
         over periods ``cohort + k`` and later.
     normalize : bool, default False
         Divide each row by its cohort size: customers become shares of the cohort (column 0 of the classic
-        table is 1.0), orders and revenue become values per acquired customer.
+        table is 1.0), orders and revenue become values per acquired customer. The same option as
+        ``normalize`` of :func:`~retention.migration_matrix` (False counts, True shares); a cohort table
+        has one denominator, the cohort size, so it takes no string naming one.
     <transaction options>
 
     Returns
@@ -369,7 +371,10 @@ def survival_curve(
         matter.
     inactive_after : int or str or timedelta, default "90D"
         A customer who makes no purchase for more than this many days has lapsed. An int is days; strings
-        such as ``"90D"`` or ``"12W"`` and timedeltas must be whole days.
+        such as ``"90D"`` or ``"12W"`` and timedeltas must be whole days. The default is longer than the
+        ``"30D"`` of :func:`~retention.working_segments` on purpose: here a lapse ends a lifetime, so it
+        must outlast the ordinary gap between purchases (a quarter, the usual definition of a lapsed
+        retail customer); there it only triggers the next contact of a monthly plan.
     <transaction options>
 
     Returns

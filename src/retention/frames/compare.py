@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
-import warnings
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, TypeAlias, cast
@@ -21,6 +20,7 @@ from numpy.typing import NDArray
 
 from retention.core import compare as _compare
 from retention.core import stats as _stats
+from retention.core.caller import warn_at_caller
 from retention.core.cohorts import KaplanMeier, kaplan_meier, lifetimes, median_time
 from retention.errors import InvalidParameterError, RetentionWarning, plain_value
 from retention.frames.schema import (
@@ -585,7 +585,7 @@ def _test(
             "time. The log-rank test sums the differences over time, so it has little power here; "
             "compare the RMST (.differences, measure 'rmst') and the survival at fixed horizons instead."
         )
-        warnings.warn(msg, RetentionWarning, stacklevel=3)
+        warn_at_caller(msg, RetentionWarning)
     return pd.DataFrame(
         {
             "statistic": [statistic],

@@ -1,7 +1,7 @@
 """Did resolving the complaint keep the customer? ``rt.complaint_outcomes``.
 
 The adapter reads the transaction table once with :func:`retention.frames.schema.read_transactions` and the
-complaints table with the reader of ``customer_features`` (:func:`retention.frames.segments._event_table`).
+complaints table with the reader of ``customer_features`` (:func:`retention.frames.events.read_events`).
 It then moves each complaining customer's clock to the day of their first complaint: their purchase days
 after that day, with the complaint day as day 0, form a small table of (customer, day) pairs, one row per
 distinct day, which :func:`retention.frames.compare.compare_retention` compares by group. So every number,
@@ -20,15 +20,16 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from retention.core import compare as _compare
+from retention.core.caller import warn_at_caller
 from retention.errors import InvalidParameterError, plain_value
 from retention.frames.compare import RetentionComparison, _horizons, _weightings, compare_retention
+from retention.frames.events import missing_column, read_events, resolved_flags
 from retention.frames.schema import (
     check_option,
     parse_duration,
     read_transactions,
     transaction_options,
 )
-from retention.frames.segments import _event_table, _missing_column, _resolved_flags
 from retention.stats import _alpha
 
 __all__ = ["COMPLAINT_GROUPS", "complaint_outcomes"]
@@ -217,7 +218,7 @@ def complaint_outcomes(
         returns=returns,
         func=func,
     )
-    code, in_time, table, day = _event_table(
+    code, in_time, table, day = read_events(
         complaints,
         "complaints",
         t.customer_ids,
@@ -227,13 +228,13 @@ def complaint_outcomes(
         caller=func,
     )
     if resolved not in table.columns:
-        raise _missing_column(
+        raise missing_column(
             resolved,
             "resolved",
             list(table.columns),
             f"{func} compares resolved and unresolved complaints: pass the column of resolved flags (True/False) with resolved=...",
         )
-    flags = _resolved_flags(table, resolved, func)
+    flags = resolved_flags(table, resolved, func)
     assert flags is not None  # the column exists
     keep = in_time & (code >= 0)
     customer, origin, group = _complaint_clock(code[keep], day[keep], flags[keep], t.activity("D"))
@@ -266,7 +267,7 @@ def complaint_outcomes(
         raise InvalidParameterError(str(e).replace("compare_retention", func)) from e
     for warning in caught:
         text = str(warning.message).replace("compare_retention", func)
-        warnings.warn(text, warning.category, stacklevel=2)
+        warn_at_caller(text, warning.category)
     return result
 
 

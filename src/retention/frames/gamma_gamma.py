@@ -1,14 +1,15 @@
 """``rt.GammaGamma``: the Gamma-Gamma model of spend per transaction as a model value.
 
-A thin class over :mod:`retention.core.clv.gamma_gamma`, which holds the likelihood and the prediction;
-the shared behaviour (``params``, ``summary()``, standard errors) comes from
-:class:`retention.frames.models.CustomerModel`.
+A short class over :mod:`retention.core.clv.gamma_gamma`, which holds the likelihood and the prediction:
+it declares the columns it reads and fits only the customers with repeat purchases; ``fit``, the reading
+and labelling, ``params`` and ``summary()`` come from :class:`retention.frames.models.SummaryModel`.
 """
 
 from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self, overload
 
@@ -19,17 +20,13 @@ from numpy.typing import ArrayLike, NDArray
 from retention.core.clv import gamma_gamma as core
 from retention.core.clv.fitting import Likelihood
 from retention.errors import InvalidValueError, RetentionWarning, plain_value
-from retention.frames.models import CustomerModel
+from retention.frames.models import Prediction, SummaryModel, model_doctests
 from retention.frames.schema import MAX_AMOUNT
-from retention.frames.summary_schema import (
-    Customers,
-    check_fittable,
-    check_frequency_spend,
-    check_weights,
-    read_customers,
-)
+from retention.frames.summary_schema import Customers, check_frequency_spend
 
 __all__ = ["GammaGamma", "check_monetary_value"]
+
+Array = NDArray[np.float64]
 
 
 def check_monetary_value(customers: Customers, *, func: str) -> Customers:
@@ -83,7 +80,7 @@ def check_monetary_value(customers: Customers, *, func: str) -> Customers:
 
 
 @dataclass(frozen=True, kw_only=True)
-class GammaGamma(CustomerModel):
+class GammaGamma(SummaryModel):
     r"""The Gamma-Gamma model of spend per transaction (Fader & Hardie 2013).
 
     Each transaction of a customer has an amount $z \sim \mathrm{Gamma}(p, \nu)$ (shape $p$, rate $\nu$),
@@ -91,28 +88,7 @@ class GammaGamma(CustomerModel):
     The population mean amount is $p\gamma / (q - 1)$. Build it from known parameters, or estimate them
     with `fit` from the customers' number of repeat transactions and their mean amount.
 
-    Parameters
-    ----------
-    p, q, gamma : float
-        The parameters, positive and finite (keyword-only); ``gamma`` is in the currency of the amounts.
-
-    Attributes
-    ----------
-    params : dict
-        The parameters by name.
-    loglik : float
-        The log-likelihood of the fit (NaN for known parameters).
-    standard_errors : dict
-        Standard errors of the estimates (NaN for known parameters).
-    n_customers : float
-        The number of customers fitted: those with repeat purchases.
-    mean_spend : float
-        The population mean amount per transaction, $p\gamma / (q - 1)$.
-
-    Raises
-    ------
-    InvalidParameterError
-        If a parameter is not a positive finite number.
+    <model sections>
 
     See Also
     --------
@@ -171,52 +147,31 @@ class GammaGamma(CustomerModel):
         r"""The population mean amount per transaction, $p\gamma / (q - 1)$; NaN when $q \le 1$ (infinite)."""
         return core.mean_spend(p=self.p, q=self.q, gamma=self.gamma)
 
-    @classmethod
-    def fit(
-        cls,
-        summary: pd.DataFrame | None = None,
-        *,
-        frequency: ArrayLike | None = None,
-        monetary_value: ArrayLike | None = None,
-        weights: ArrayLike | None = None,
-    ) -> Self:
-        r"""Estimate the parameters by maximum likelihood from the customers with repeat purchases.
-
-        Parameters
-        ----------
-        summary : pandas.DataFrame, optional
-            One row per customer with the columns ``frequency`` (repeat transactions) and
-            ``monetary_value`` (their mean amount), as made by ``rt.rfm_summary(tx, amount=...)``.
-            Other columns are ignored.
-        frequency, monetary_value : array-like, optional
-            The same columns as arrays, instead of ``summary``.
-        weights : array-like, optional
-            How many customers each row stands for; one per row.
-
-        Returns
-        -------
-        Self
-            A new model value with the estimates and the fit statistics.
-
-        Raises
-        ------
-        InvalidValueError
-            If a frequency is not a whole number >= 0, a monetary value is not finite, beyond
-            ``retention.frames.schema.MAX_AMOUNT`` in absolute value (the bound on amounts of every
-            function that reads transactions) or, for a customer with repeat purchases, not positive; or
-            if there are no more customers with repeat purchases than parameters (3).
-        ColumnNotFoundError, ColumnTypeError, InvalidParameterError
-            If the summary or the arrays cannot be read.
-        ConvergenceError
-            If the optimiser does not converge; the message says what was tried.
-
-        Warns
-        -----
-        RetentionWarning
-            If ``frequency`` and ``monetary_value`` of the customers fitted have a Pearson correlation
-            above 0.3 in absolute value (the model assumes they are independent), or a parameter ends on
-            the bound of its search range.
-
+    _columns: ClassVar[tuple[str, ...]] = ("frequency", "monetary_value")
+    _n_customers_doc: ClassVar[str] = "The number of customers fitted: those with repeat purchases."
+    _docs: ClassVar[Mapping[str, Any]] = {
+        "parameters": "``gamma`` is in the currency of the amounts.",
+        "extra attributes": r"""
+        mean_spend : float
+            The population mean amount per transaction, $p\gamma / (q - 1)$.
+        """,
+        "fit": {
+            "columns": "``frequency`` (repeat transactions) and ``monetary_value`` (their mean amount)",
+            "summary note": " with ``amount=``",
+            "rules": (
+                "a frequency is a whole number >= 0; a monetary value is finite, within "
+                "``retention.frames.schema.MAX_AMOUNT`` in absolute value (the bound on amounts of every "
+                "function that reads transactions) and, for a customer with repeat purchases, positive"
+            ),
+            "not identified": (
+                ", or there are no more customers with repeat purchases than parameters (3)"
+            ),
+            "read errors": "",
+            "warns": (
+                ", or ``frequency`` and ``monetary_value`` of the customers fitted have a Pearson "
+                "correlation above 0.3 in absolute value (the model assumes they are independent)"
+            ),
+            "fit notes": r"""
         Notes
         -----
         **Customers without repeat purchases are left out** (filtered here, not refused): they have no
@@ -234,14 +189,20 @@ class GammaGamma(CustomerModel):
         The log-likelihood is maximised with the shared routine
         (:func:`retention.core.clv.fitting.fit_likelihood`): log parameters, L-BFGS-B with the analytic
         gradient, Newton polish, standard errors from the Hessian.
-        """
-        func = f"{cls.__name__}.fit"
-        data = cls._read(summary, frequency, monetary_value, func)
-        w = check_weights(weights, len(data), func=func)
+        """,
+        },
+    }
+
+    @classmethod
+    def _check_customers(cls, customers: Customers, func: str, names: tuple[str, ...]) -> Customers:
+        return check_monetary_value(check_frequency_spend(customers, func=func), func=func)
+
+    @classmethod
+    def _fit_checked(cls, data: Customers, weights: Array | None, func: str) -> Self:
+        """Fit the customers with repeat purchases, after checking the independence of spend and count."""
         x, spend = data.columns
         n_params = len(cls._likelihood.params)
-        check_fittable(x, w, n_params=n_params, func=func)
-        counts = np.ones(len(x)) if w is None else w
+        counts = np.ones(len(x)) if weights is None else weights
         repeat = (x > 0) & (counts > 0)
         n_repeat = float(counts[repeat].sum())
         if n_repeat <= n_params:
@@ -261,22 +222,9 @@ class GammaGamma(CustomerModel):
                 "its spend predictions may be biased. Check summary[summary['frequency'] > 0][['frequency', "
                 "'monetary_value']].corr(), and consider fitting segments separately."
             )
-            warnings.warn(msg, RetentionWarning, stacklevel=2)
-        return cls._fit_columns(columns, None if w is None else w[repeat])
-
-    @classmethod
-    def _read(
-        cls,
-        summary: object,
-        frequency: object,
-        monetary_value: object,
-        func: str,
-        *,
-        predict: bool = False,
-    ) -> Customers:
-        arrays = {"frequency": frequency, "monetary_value": monetary_value}
-        customers = read_customers(summary, arrays, func=func, predict=predict)
-        return check_monetary_value(check_frequency_spend(customers, func=func), func=func)
+            # stacklevel 3: this routine, then the shared fit, then the caller's line.
+            warnings.warn(msg, RetentionWarning, stacklevel=3)
+        return cls._fit_columns(columns, None if weights is None else weights[repeat])
 
     @overload
     def conditional_expected_spend(self, summary: pd.DataFrame) -> pd.Series: ...
@@ -294,7 +242,7 @@ class GammaGamma(CustomerModel):
         *,
         frequency: ArrayLike | None = None,
         monetary_value: ArrayLike | None = None,
-    ) -> pd.Series | NDArray[np.float64] | float:
+    ) -> Prediction:
         r"""Predict each customer's mean spend per future transaction, given their past spend.
 
         Parameters
@@ -346,14 +294,23 @@ class GammaGamma(CustomerModel):
         >>> round(m.conditional_expected_spend(frequency=2, monetary_value=30.0), 2)
         30.94
         """
-        name = f"{type(self).__name__}.conditional_expected_spend"
-        data = self._read(summary, frequency, monetary_value, name, predict=True)
-        values = core.conditional_expected_spend(*data.columns, **self.params)
-        if np.isnan(values).any():
+        method = "conditional_expected_spend"
+        columns = {"frequency": frequency, "monetary_value": monetary_value}
+        result = self._predict(
+            method,
+            summary,
+            columns,
+            lambda data: core.conditional_expected_spend(*data.columns, **self.params),
+        )
+        missing = int(np.isnan(np.asarray(result, dtype=np.float64)).sum())
+        if missing:
             msg = (
-                f"{name}: the expected spend is infinite (NaN here) for {int(np.isnan(values).sum())} "
+                f"{self._func(method)}: the expected spend is infinite (NaN here) for {missing} "
                 f"customers: with q = {self.q:.4g}, customers without repeat purchases need q > 1, and "
                 "those with x repeat purchases need p x + q > 1, for the mean spend to be finite."
             )
             warnings.warn(msg, RetentionWarning, stacklevel=2)
-        return data.label(values, "conditional_expected_spend")
+        return result
+
+
+__test__ = model_doctests(GammaGamma)

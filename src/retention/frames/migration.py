@@ -1,7 +1,7 @@
 """Segment migration: who moved from which segment to which, between two dates or period by period.
 
 A thin adapter over :mod:`retention.core.migration`. A *snapshot* is a pandas Series of segment labels
-indexed by customer id, as made by ``rt.working_segments``, ``rt.segment`` or ``rt.rfm_segments``.
+indexed by customer id, as made by ``rt.working_segments``, ``rt.rule_segments`` or ``rt.rfm_segments``.
 :func:`check_segments` is the one checker of such Series (used by the contact plans too); the labels of
 all snapshots are coded jointly so that a segment keeps its row and column everywhere. The guide is
 ``docs/migration-and-contacts.md``.
@@ -20,7 +20,6 @@ from retention.core.migration import migration_counts, shares_of_rows, shares_of
 from retention.errors import ColumnTypeError, InvalidParameterError, InvalidValueError, plain_value
 from retention.frames.schema import (
     check_freq,
-    check_option,
     day_period_codes,
     last_complete_period,
     period_index,
@@ -172,7 +171,7 @@ def _pair_counts(
 
 
 def migration_matrix(
-    before: pd.Series, after: pd.Series, *, normalize: str | None = None
+    before: pd.Series, after: pd.Series, *, normalize: bool | str | None = False
 ) -> pd.DataFrame:
     r"""Count the customers who moved from each segment at one date to each segment at a later date.
 
@@ -183,10 +182,13 @@ def migration_matrix(
         ``rt.working_segments(rt.customer_features(tx, observation_end="2024-03-31"))``. Not modified.
     after : pandas.Series
         Segment labels at the later date, in the same form. Not modified.
-    normalize : {None, "index", "all"}, default None
-        None gives counts. ``"index"`` divides each row by its total: the share of the customers of a
+    normalize : bool or {"index", "all"}, default False
+        False gives counts. ``"index"`` divides each row by its total: the share of the customers of a
         segment who moved to each segment (each row sums to 1; a row with no customers, such as an empty
-        category, is NaN). ``"all"`` divides by the number of customers: the whole table sums to 1.
+        category, is NaN). ``"all"`` (or True) divides by the number of customers: the whole table sums
+        to 1. As ``normalize`` of :func:`pandas.crosstab`, and of :func:`~retention.cohort_table`, where
+        True is the only share (of the cohort) so no string is needed. None, the default up to version
+        0.1, is False.
 
     Returns
     -------
@@ -205,7 +207,7 @@ def migration_matrix(
         If a customer id is missing or repeated, a label is missing, or a label is ``"(new)"`` or
         ``"(gone)"``.
     InvalidParameterError
-        If ``normalize`` is not one of None, ``"index"``, ``"all"``.
+        If ``normalize`` is not one of False, True, ``"index"``, ``"all"`` (or None).
 
     See Also
     --------
@@ -220,7 +222,7 @@ def migration_matrix(
     |B \setminus A|$, the rows other than ``"(new)"`` sum to $|B|$ and the columns other than
     ``"(gone)"`` to $|A|$.
 
-    Segment order: when the Series are categorical (as ``rt.segment`` returns them), their categories
+    Segment order: when the Series are categorical (as ``rt.rule_segments`` returns them), their categories
     in order, unused ones included, so that the layout stays the same from month to month; labels of
     non-categorical Series sorted. ``"(new)"`` and ``"(gone)"`` come last.
 
@@ -248,7 +250,11 @@ def migration_matrix(
     func = "migration_matrix"
     before = check_segments(before, f"The 'before' argument of {func}")
     after = check_segments(after, f"The 'after' argument of {func}")
-    check_option("normalize", normalize, (None, "index", "all"), func)
+    if normalize is None or isinstance(normalize, bool | np.bool_):
+        normalize = "all" if normalize else None  # True as in pandas.crosstab
+    elif not isinstance(normalize, str) or normalize not in ("index", "all"):
+        msg = f"The 'normalize' parameter of {func} must be one of False, True, 'index', 'all'. Got {normalize!r}."
+        raise InvalidParameterError(msg)
     order = segment_order([before, after], func)
     labels = pd.Index(order)
     counts = _pair_counts(

@@ -1,51 +1,62 @@
-"""The base of every customer-base model value (``rt.BetaGeo``, ``rt.ParetoNBD``, ...).
+"""The base of every customer-base model value (``rt.BetaGeo``, ``rt.ParetoNBD``, ...): all the plumbing.
 
 Why here: a model's methods take a summary *frame* and return Series labelled by customer, so the classes
 are part of the pandas adapter (:mod:`retention.frames`), while everything numeric (log-likelihoods,
-predictions, the fitting routine) lives in :mod:`retention.core.clv` as functions of arrays. A model class
-is thin: it checks inputs (through :mod:`retention.frames.summary_schema`), calls the core and labels the
-result.
+predictions, the fitting routine) lives in :mod:`retention.core.clv` as functions of arrays.
 
 A model is a small immutable value (a frozen dataclass): its fields are the parameters, named as in the
 papers, so ``rt.BetaGeo(r=0.24, alpha=4.4, a=0.79, b=2.4)`` is a model with known parameters, and
 ``rt.BetaGeo.fit(summary)`` returns a new value that also carries the fit (log-likelihood, covariance).
 Equality and hashing look at the parameters only.
 
-How a model plugs in (see :mod:`retention.frames.beta_geo` for a complete one)::
+**What a model declares, and what it gets.** A model class declares
 
-    @dataclass(frozen=True, kw_only=True)
-    class ParetoNBD(FrequencyRecencyModel):
-        r: float
-        alpha: float
-        s: float
-        beta: float
-        _likelihood: ClassVar[Likelihood[Any]] = pareto_nbd.PARETO_NBD  # the core's declaration
+- its parameters, as float fields, and ``_likelihood``, the core's
+  :class:`~retention.core.clv.fitting.Likelihood` (parameter names, bounds, log-likelihood);
+- for a model of a per-customer summary (:class:`SummaryModel`): ``_columns``, the summary columns it reads
+  in the core's order, and ``_check_customers``, the rules of :mod:`retention.frames.summary_schema` they
+  obey;
+- its predictions, each a few lines that call the core through :meth:`SummaryModel._predict` (customers and
+  horizons) or :meth:`CustomerModel._shaped` (horizons only);
+- the parts of its docstrings that are its own.
 
-        def p_alive(self, summary=None, *, frequency=None, recency=None, T=None, t=0.0):
-            later = check_times(t, "t", "ParetoNBD.p_alive")
-            data = self._customers(summary, frequency, recency, T, "p_alive", t=later)
-            values = pareto_nbd.p_alive(*data.columns, **self.params, t=data.horizons[0])
-            return data.label(values, "p_alive")
+The base gives it the check of the parameters, ``params``, ``loglik``, ``standard_errors``,
+``n_customers``, ``covariance``, ``summary()``, equality and hashing, ``fit`` (reading the summary or the
+arrays, the weights, the shared fitting routine) and the docstring sections every model shares, written
+once here and put in at class creation (as scipy.stats injects its shared parameter docs and lifelines'
+``_update_docstrings`` does): a line ``<model sections>`` in a class docstring becomes the Parameters,
+Attributes and Raises sections, and a model's ``_docs`` fill the markers of the docstrings it inherits.
+The models of ``(frequency, recency, T)`` (:class:`FrequencyRecencyModel`) share their four predictions
+outright and only declare the core module that computes them. The page "Writing a model" of the docs
+shows a whole model in 23 lines.
 
-**Shapes.** Predictions broadcast like numpy ufuncs: the customers' arrays and the horizons (``t``, ``n``,
-``n_future`` ...) may be numbers, 0-d arrays, lists or arrays of any shapes that broadcast together.
-``_customers`` broadcasts and flattens them once (:func:`~retention.frames.summary_schema.read_customers`),
-the core computes on 1-D arrays, and ``data.label`` gives the result back: a Series on the customer index
-for a summary frame, an array of the broadcast shape for arrays, a float when every argument is a number.
-Methods without customers do the same with :meth:`CustomerModel._broadcast` and
-:func:`~retention.frames.summary_schema.shaped`. Fitting reads one-dimensional columns only.
+**Shapes.** Predictions broadcast like numpy ufuncs: the customers' arrays and the horizons (``t``, ``n``
+...) may be numbers, 0-d arrays, lists or arrays of any shapes that broadcast together. They are broadcast
+and flattened once (:func:`~retention.frames.summary_schema.read_customers`), the core computes on 1-D
+arrays, and the result comes back as a Series on the customer index for a summary frame, an array of the
+broadcast shape for arrays, a float when every argument is a number. Fitting reads one-dimensional columns
+only.
 
-:class:`FrequencyRecencyModel` supplies ``fit`` for models of ``(frequency, recency, T)``; a model of other
-data (Gamma-Gamma, sBG, BG/BB) subclasses :class:`CustomerModel` and writes its own ``fit`` that checks its
-columns and calls :meth:`CustomerModel._fit_columns`.
+**One name and one order per idea.** Every prediction about known customers takes the customers first
+(a summary frame, or the columns as keyword arrays), then its horizon ``t`` where it has one
+(``p_alive(summary, t)``, ``conditional_expected_purchases(summary, t)``); options such as a discount
+rate are keyword-only. (Customers first because some predictions have no horizon or an optional one:
+``p_alive(summary)``, DERT, spend; with the horizon first, ``p_alive(summary, t=...)`` could not have
+kept working.) Predictions about a new customer take the horizon alone: ``expected_purchases(t)``.
+``probability_of_purchases(n, t)`` is the probability of ``n`` purchases in time ``t`` in every model,
+and ``discount_rate`` is a discrete rate per period everywhere (``continuous_discount_rate`` where the
+papers discount continuously: the Pareto/NBD DERT).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+import textwrap
+import types
+import warnings
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Final, Self, overload
 
 import numpy as np
 import pandas as pd
@@ -56,25 +67,158 @@ from retention.errors import InvalidParameterError, plain_value
 from retention.frames.summary_schema import (
     Customers,
     broadcast_arguments,
+    check_count,
     check_fittable,
     check_frequency_recency_T,
+    check_times,
     check_weights,
     read_customers,
+    shaped,
 )
 
-__all__ = ["CustomerModel", "FrequencyRecencyModel"]
+__all__ = [
+    "REQUIRED",
+    "CustomerModel",
+    "FrequencyRecencyModel",
+    "NotGiven",
+    "SummaryModel",
+    "customers_first",
+    "model_doctests",
+]
+
+Array = NDArray[np.float64]
+Prediction = pd.Series | Array | float
+
+# The sections every model's class docstring shares, put where the line "<model sections>" stands.
+_SECTIONS = """\
+Parameters
+----------
+<names> : float
+    The parameters, positive and finite (keyword-only).
+    <parameters>
+
+Attributes
+----------
+params : dict
+    The parameters by name.
+loglik : float
+    The log-likelihood of the fit (NaN for known parameters).
+standard_errors : dict
+    Standard errors of the estimates (NaN for known parameters).
+n_customers : float
+    <n_customers>
+<extra attributes>
+
+Raises
+------
+InvalidParameterError
+    If a parameter is not a positive finite number."""
+
+
+def _fill(template: str, fields: Mapping[str, str]) -> str:
+    """Put ``fields`` into a docstring: a line holding only ``<name>`` becomes the (indented) text.
+
+    Elsewhere ``<name>`` is replaced inline. A field that is empty removes its line. Markers without a
+    field are left as they are (a base class's own docstring keeps them).
+    """
+    lines: list[str] = []
+    for line in template.splitlines():
+        key = line.strip()
+        if key.startswith("<") and key.endswith(">") and key[1:-1] in fields:
+            indent = line[: len(line) - len(line.lstrip())]
+            text = fields[key[1:-1]]
+            lines.extend(indent + row if row else "" for row in text.splitlines())
+            continue
+        filled = line
+        for name, text in fields.items():
+            filled = filled.replace(f"<{name}>", text)
+        lines.append(filled)
+    return "\n".join(lines) + ("\n" if template.endswith("\n") else "")
+
+
+def _dedent(text: str) -> str:
+    """Dedent a docstring fragment written as an indented triple-quoted string (one line: as it is)."""
+    return textwrap.dedent(text).strip("\n") if "\n" in text else text
+
+
+def _copy_with_doc(function: Callable[..., Any], owner: type, doc: str) -> Callable[..., Any]:
+    """Return a copy of ``function`` that belongs to ``owner`` and has the docstring ``doc``."""
+    copy = types.FunctionType(
+        function.__code__,
+        function.__globals__,
+        function.__name__,
+        function.__defaults__,
+        function.__closure__,
+    )
+    copy.__kwdefaults__ = function.__kwdefaults__
+    copy.__annotations__ = dict(function.__annotations__)
+    copy.__qualname__ = f"{owner.__qualname__}.{function.__name__}"
+    copy.__module__ = owner.__module__
+    copy.__doc__ = doc
+    return copy
+
+
+def model_doctests(*classes: type) -> dict[str, str]:
+    """Collect the docstrings that the base wrote into ``classes``, for a module's ``__test__``.
+
+    doctest finds a module's own functions only; the methods a model inherits with its own docstring are
+    copies of the base's functions, so each model module lists them with
+    ``__test__ = model_doctests(Model)``.
+
+    Examples
+    --------
+    >>> import retention as rt
+    >>> sorted(model_doctests(rt.BetaGeo))[:2]
+    ['FrequencyRecencyModel.fit', '_BetaGeoFamily.conditional_expected_purchases']
+    """
+    tests: dict[str, str] = {}
+    for cls in classes:
+        for klass in cls.__mro__:
+            for name in klass.__dict__.get("_documented", ()):
+                member = klass.__dict__[name]
+                function = member.__func__ if isinstance(member, classmethod) else member
+                tests[f"{klass.__name__}.{name}"] = function.__doc__ or ""
+    return tests
 
 
 @dataclass(frozen=True, kw_only=True)
 class CustomerModel:
-    """Base of the model values: parameters, fit statistics and the parameter table.
+    """Base of the model values: parameters, fit statistics, the parameter table and shared docstrings.
 
     Subclasses declare their parameters as float fields (in the order of ``_likelihood.params``) and set
     ``_likelihood`` to the core's :class:`~retention.core.clv.fitting.Likelihood`.
     """
 
     _likelihood: ClassVar[Likelihood[Any]]
+    # Docstring parts of this model: marker name -> text, or method name -> {marker: text}.
+    _docs: ClassVar[Mapping[str, Any]] = {}
+    _n_customers_doc: ClassVar[str] = "The number of customers fitted (the sum of the weights)."
+    _documented: ClassVar[tuple[str, ...]] = ()  # the methods given their own docstring here
     _fit: FitResult | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        docs = cls.__dict__.get("_docs", {})
+        if cls.__doc__ and "<model sections>" in cls.__doc__:
+            fields = {
+                "names": ", ".join(cls._likelihood.params),
+                "parameters": _dedent(docs.get("parameters", "")),
+                "n_customers": cls._n_customers_doc,
+                "extra attributes": _dedent(docs.get("extra attributes", "")),
+            }
+            cls.__doc__ = _fill(cls.__doc__, {"model sections": _fill(_SECTIONS, fields)})
+        documented: list[str] = []
+        for name, fields in docs.items():
+            if not isinstance(fields, Mapping):
+                continue
+            member = next(k.__dict__[name] for k in cls.__mro__ if name in k.__dict__)
+            wrapped = isinstance(member, classmethod)
+            function = member.__func__ if wrapped else member
+            text = {key: _dedent(value) for key, value in fields.items()}
+            copy = _copy_with_doc(function, cls, _fill(function.__doc__ or "", text))
+            setattr(cls, name, classmethod(copy) if wrapped else copy)
+            documented.append(name)
+        cls._documented = tuple(documented)
 
     def __post_init__(self) -> None:
         for name in self._likelihood.params:
@@ -146,20 +290,33 @@ class CustomerModel:
             index=names,
         )
 
+    def _func(self, method: str) -> str:
+        """How messages name a method: ``"BetaGeo.p_alive"``."""
+        return f"{type(self).__name__}.{method}"
+
     def _broadcast(
-        self, method: str, **arguments: NDArray[np.float64]
-    ) -> tuple[tuple[int, ...], tuple[NDArray[np.float64], ...]]:
+        self, method: str, **arguments: Array
+    ) -> tuple[tuple[int, ...], tuple[Array, ...]]:
         """Broadcast a prediction's checked arguments together and flatten them (numpy's rules).
 
         Returns the broadcast shape, to give the result back with
         :func:`~retention.frames.summary_schema.shaped`, and the flat arrays in the order given.
         """
-        return broadcast_arguments(arguments, func=f"{type(self).__name__}.{method}")
+        return broadcast_arguments(arguments, func=self._func(method))
+
+    def _shaped(
+        self, method: str, compute: Callable[..., ArrayLike], **arguments: Array
+    ) -> float | Array:
+        """Run a prediction without customers: broadcast the checked ``arguments``, compute, reshape.
+
+        ``compute`` takes the flat arguments in the order given; the result has their broadcast shape (a
+        float when all are numbers).
+        """
+        shape, flat = self._broadcast(method, **arguments)
+        return shaped(compute(*flat), shape)
 
     @classmethod
-    def _fit_columns(
-        cls, columns: tuple[np.ndarray[Any, Any], ...], weights: np.ndarray[Any, Any] | None
-    ) -> Self:
+    def _fit_columns(cls, columns: tuple[Array, ...], weights: Array | None) -> Self:
         """Fit the model's likelihood to checked columns and return the fitted value."""
         result = fit_likelihood(cls._likelihood, columns, weights)
         model = cls(**dict(zip(cls._likelihood.params, map(float, result.params), strict=True)))
@@ -168,30 +325,64 @@ class CustomerModel:
 
 
 @dataclass(frozen=True, kw_only=True)
-class FrequencyRecencyModel(CustomerModel):
-    """Base of the models of ``(frequency, recency, T)``: the fit and the reading of customers."""
+class SummaryModel(CustomerModel):
+    """Base of the models of a per-customer summary: reading it, ``fit`` and the predictions' plumbing.
+
+    Subclasses declare ``_columns``, the summary columns the core reads (in its order), and
+    ``_check_customers``, which applies their rules.
+    """
+
+    _columns: ClassVar[tuple[str, ...]]
+
+    @classmethod
+    def _check_customers(cls, customers: Customers, func: str, names: tuple[str, ...]) -> Customers:
+        """Apply the model's rules to the columns read, named ``names`` (summary_schema's checks)."""
+        return customers
+
+    @classmethod
+    def _names(cls, summary: object) -> tuple[str, ...]:
+        """Name the columns to read from ``summary``: ``_columns``, unless a model reads another name too."""
+        return cls._columns
+
+    @classmethod
+    def _read(
+        cls,
+        summary: object,
+        columns: Mapping[str, object],
+        func: str,
+        *,
+        predict: bool = False,
+        horizons: Mapping[str, Array] | None = None,
+    ) -> Customers:
+        """Read and check the model's columns from ``summary`` or the keyword arrays ``columns``."""
+        unknown = [name for name in columns if name not in cls._columns]
+        if unknown:
+            msg = f"{func}() got an unexpected keyword argument {unknown[0]!r}; the columns are {', '.join(cls._columns)}."
+            raise TypeError(msg)
+        names = cls._names(summary)
+        arrays = {name: columns.get(own) for name, own in zip(names, cls._columns, strict=True)}
+        customers = read_customers(summary, arrays, func=func, predict=predict, horizons=horizons)
+        return cls._check_customers(customers, func, names)
 
     @classmethod
     def fit(
         cls,
         summary: pd.DataFrame | None = None,
         *,
-        frequency: ArrayLike | None = None,
-        recency: ArrayLike | None = None,
-        T: ArrayLike | None = None,
         weights: ArrayLike | None = None,
+        **columns: ArrayLike | None,
     ) -> Self:
         """Estimate the parameters by maximum likelihood.
 
         Parameters
         ----------
         summary : pandas.DataFrame, optional
-            One row per customer with the columns ``frequency``, ``recency`` and ``T``, as made by
-            :func:`~retention.rfm_summary` (other columns are ignored).
-        frequency, recency, T : array-like, optional
-            The same columns as arrays, instead of ``summary``.
+            One row per customer (or per purchase pattern, with ``weights``) with the columns
+            <columns>, as made by :func:`~retention.rfm_summary`<summary note>. Other columns are ignored.
         weights : array-like, optional
             How many customers each row stands for (for data already grouped by pattern); one per row.
+        **columns : array-like, optional
+            The same columns as keyword arrays, by name, instead of ``summary``.
 
         Returns
         -------
@@ -202,60 +393,337 @@ class FrequencyRecencyModel(CustomerModel):
         Raises
         ------
         InvalidValueError
-            If the data break the rules of :mod:`retention.frames.summary_schema`, there are too few
-            customers, or no customer has a repeat purchase (the model is not identified).
+            If the data break the model's rules (<rules>), there are too few customers<not identified>.
         ColumnNotFoundError, ColumnTypeError, InvalidParameterError
-            If the summary or the arrays cannot be read.
+            If the summary or the arrays cannot be read<read errors>.
         ConvergenceError
             If the optimiser does not converge; the message says what was tried.
+        TypeError
+            If a keyword names no column of the model.
 
         Warns
         -----
         RetentionWarning
-            If a parameter ends on the bound of its search range (not identified by the data).
+            If a parameter ends on the bound of its search range (not identified by the data)<warns>.
 
+        <fit notes>
+        """
+        func = f"{cls.__name__}.fit"
+        data = cls._read(summary, columns, func)
+        w = check_weights(weights, len(data), func=func)
+        check_fittable(data.columns[0], w, n_params=len(cls._likelihood.params), func=func)
+        return cls._fit_checked(data, w, func)
+
+    @classmethod
+    def _fit_checked(cls, data: Customers, weights: Array | None, func: str) -> Self:
+        """Fit checked columns; a model that fits a part of them (Gamma-Gamma) overrides this."""
+        return cls._fit_columns(data.columns, weights)
+
+    def _predict(
+        self,
+        method: str,
+        summary: object,
+        columns: Mapping[str, object],
+        compute: Callable[[Customers], Array],
+        **horizons: Array,
+    ) -> Prediction:
+        """Run a prediction on customers: read them, broadcast with ``horizons``, compute and label.
+
+        The result is a Series named ``method`` on the summary's index, an array of the broadcast shape
+        for arrays, or a float when every argument is a number (:meth:`Customers.label`).
+        """
+        func = self._func(method)
+        data = self._read(summary, columns, func, predict=True, horizons=horizons)
+        return data.label(compute(data), method)
+
+
+class NotGiven:
+    """The default of an argument that must be given, where None is a bad value refused as such."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+
+    def __repr__(self) -> str:
+        return self.label
+
+
+REQUIRED: Final = NotGiven("<required>")
+
+
+def customers_first(summary: Any, t: Any, func: str) -> tuple[Any, Any]:
+    """Read ``(summary, t)`` of a prediction, accepting the spelling before the customers came first.
+
+    Until this release ``conditional_expected_purchases`` took the horizon first (``(t, summary)``,
+    ``(t, frequency=...)``); those calls still work for one release, with a DeprecationWarning.
+
+    Examples
+    --------
+    >>> customers_first(None, 39.0, "BetaGeo.conditional_expected_purchases")
+    (None, 39.0)
+    """
+    old = summary is not None and not isinstance(summary, pd.DataFrame)
+    if old and (t is REQUIRED or isinstance(t, pd.DataFrame)):
+        msg = (
+            f"{func}(t, summary) is deprecated: every prediction takes the customers first, then the "
+            f"horizon. Write {func}(summary, t), or {func}(t=..., frequency=..., ...) with arrays. The "
+            "old order will stop working in the next release."
+        )
+        warnings.warn(msg, DeprecationWarning, stacklevel=3)
+        summary, t = (None if t is REQUIRED else t), summary
+    if t is REQUIRED:
+        msg = f"{func}() missing 1 required argument: 't' (the horizon)."
+        raise TypeError(msg)
+    return summary, t
+
+
+# The fit's docstring for the models of (frequency, recency, T).
+FREQUENCY_RECENCY_FIT: Mapping[str, str] = {
+    "columns": "``frequency``, ``recency`` and ``T``",
+    "summary note": "",
+    "rules": "those of :func:`~retention.frames.summary_schema.check_frequency_recency_T`",
+    "not identified": ", or no customer has a repeat purchase (the model is not identified)",
+    "read errors": "",
+    "warns": "",
+    "fit notes": """
         Notes
         -----
         One routine fits every model (:func:`retention.core.clv.fitting.fit_likelihood`): identical
         customers are grouped, the log-likelihood is maximised over the log parameters with L-BFGS-B and
         the analytic gradient and polished with Newton steps, and standard errors come from the Hessian.
-        """
-        func = f"{cls.__name__}.fit"
-        data = cls._read(summary, frequency, recency, T, func)
-        w = check_weights(weights, len(data), func=func)
-        check_fittable(data.columns[0], w, n_params=len(cls._likelihood.params), func=func)
-        return cls._fit_columns(data.columns, w)
+        """,
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class FrequencyRecencyModel(SummaryModel):
+    """Base of the models of ``(frequency, recency, T)``: their four predictions, written once.
+
+    A subclass declares ``_core``, the core module with ``p_alive``, ``expected_purchases``,
+    ``conditional_expected_purchases`` and ``probability_of_purchases`` (arrays in, arrays out), and
+    ``_core_options``, keyword arguments those take besides the parameters; its ``_docs`` give each
+    prediction its Notes and Examples.
+    """
+
+    _columns: ClassVar[tuple[str, ...]] = ("frequency", "recency", "T")
+    _docs: ClassVar[Mapping[str, Any]] = {"fit": FREQUENCY_RECENCY_FIT}
+    _core: ClassVar[types.ModuleType]
+    _core_options: ClassVar[Mapping[str, Any]] = {}
 
     @classmethod
-    def _read(
-        cls,
-        summary: object,
-        frequency: object,
-        recency: object,
-        T: object,
-        func: str,
-        *,
-        predict: bool = False,
-        horizons: Mapping[str, NDArray[np.float64]] | None = None,
-    ) -> Customers:
-        arrays = {"frequency": frequency, "recency": recency, "T": T}
-        customers = read_customers(summary, arrays, func=func, predict=predict, horizons=horizons)
+    def _check_customers(cls, customers: Customers, func: str, names: tuple[str, ...]) -> Customers:
         return check_frequency_recency_T(customers, func=func)
 
-    def _customers(
-        self,
-        summary: object,
-        frequency: object,
-        recency: object,
-        T: object,
-        method: str,
-        **horizons: NDArray[np.float64],
-    ) -> Customers:
-        """Read and check the customers passed to a prediction method, broadcast with ``horizons``.
+    def _core_call(self, name: str, *arrays: Array, **options: Any) -> Array:
+        """Call the core's ``name`` with the parameters and the model's options."""
+        values = getattr(self._core, name)(*arrays, **self.params, **self._core_options, **options)
+        return np.asarray(values, dtype=np.float64)
 
-        The arrays and the (checked) horizons broadcast together; see
-        :func:`~retention.frames.summary_schema.read_customers`. ``data.label`` gives the result the
-        shape of the input: a Series for a frame, the broadcast shape for arrays, a float for numbers.
+    @overload
+    def p_alive(self, summary: pd.DataFrame, t: float = 0.0) -> pd.Series: ...
+    @overload
+    def p_alive(
+        self,
+        summary: None = None,
+        t: float = 0.0,
+        *,
+        frequency: float,
+        recency: float,
+        T: float,
+    ) -> float: ...
+    @overload
+    def p_alive(
+        self,
+        summary: None = None,
+        t: ArrayLike = 0.0,
+        *,
+        frequency: ArrayLike,
+        recency: ArrayLike,
+        T: ArrayLike,
+    ) -> Array: ...
+    def p_alive(
+        self,
+        summary: pd.DataFrame | None = None,
+        t: ArrayLike = 0.0,
+        *,
+        frequency: ArrayLike | None = None,
+        recency: ArrayLike | None = None,
+        T: ArrayLike | None = None,
+    ) -> Prediction:
+        r"""Probability that each customer is still alive at $T$, or $t$ time units later.
+
+        Parameters
+        ----------
+        summary : pandas.DataFrame, optional
+            One row per customer with ``frequency``, ``recency`` and ``T`` (from
+            :func:`~retention.rfm_summary`).
+        t : float or array-like, default 0
+            How far after $T$ (in the unit of ``T``): 0 gives $P(\text{alive at } T)$, the usual "P(alive)";
+            $t > 0$ gives the probability of being alive at $T + t$ given the history up to $T$, whatever
+            happens in between. Broadcasts with the customers' arrays; a single number with ``summary``.
+        frequency, recency, T : float or array-like, optional
+            The same as numbers or arrays, instead of ``summary``. They broadcast together (and with
+            ``t``) like the arguments of a numpy ufunc: any shapes that broadcast.
+
+        Returns
+        -------
+        pandas.Series, numpy.ndarray or float
+            A Series named ``p_alive`` on the summary's index; for arrays, an array of their broadcast
+            shape; a float when every argument is a number.
+
+        Raises
+        ------
+        InvalidValueError, ColumnNotFoundError, ColumnTypeError, InvalidParameterError
+            If the customers or ``t`` cannot be used, or the arrays do not broadcast together.
+
+        <p_alive notes>
         """
-        func = f"{type(self).__name__}.{method}"
-        return self._read(summary, frequency, recency, T, func, predict=True, horizons=horizons)
+        later = check_times(t, "t", self._func("p_alive"))
+        columns = {"frequency": frequency, "recency": recency, "T": T}
+        return self._predict(
+            "p_alive",
+            summary,
+            columns,
+            lambda data: self._core_call("p_alive", *data.columns, t=data.horizons[0]),
+            t=later,
+        )
+
+    @overload
+    def expected_purchases(self, t: float) -> float: ...
+    @overload
+    def expected_purchases(self, t: ArrayLike) -> Array: ...
+    def expected_purchases(self, t: ArrayLike) -> float | Array:
+        r"""Predict the repeat purchases of a new customer within $t$ of the first purchase, $E[X(t)]$.
+
+        Parameters
+        ----------
+        t : float or array-like
+            Times since the first purchase, in the unit of ``T`` in the fitted data; any shape.
+
+        Returns
+        -------
+        float or numpy.ndarray
+            One value per time, in the shape of ``t``; a float for a number.
+
+        Raises
+        ------
+        InvalidParameterError
+            If a time is negative or not finite.
+
+        <expected_purchases notes>
+        """
+        times = check_times(t, "t", self._func("expected_purchases"))
+        compute = lambda flat: self._core_call("expected_purchases", flat)  # noqa: E731
+        return self._shaped("expected_purchases", compute, t=times)
+
+    @overload
+    def conditional_expected_purchases(self, summary: pd.DataFrame, t: float) -> pd.Series: ...
+    @overload
+    def conditional_expected_purchases(
+        self,
+        summary: None = None,
+        *,
+        t: float,
+        frequency: float,
+        recency: float,
+        T: float,
+    ) -> float: ...
+    @overload
+    def conditional_expected_purchases(
+        self,
+        summary: None = None,
+        *,
+        t: ArrayLike,
+        frequency: ArrayLike,
+        recency: ArrayLike,
+        T: ArrayLike,
+    ) -> Array: ...
+    def conditional_expected_purchases(
+        self,
+        summary: pd.DataFrame | None = None,
+        t: ArrayLike | NotGiven = REQUIRED,
+        *,
+        frequency: ArrayLike | None = None,
+        recency: ArrayLike | None = None,
+        T: ArrayLike | None = None,
+    ) -> Prediction:
+        r"""Predict the purchases of each customer in the next $t$ time units, given their history.
+
+        Parameters
+        ----------
+        summary : pandas.DataFrame, optional
+            One row per customer with ``frequency``, ``recency`` and ``T``.
+        t : float or array-like
+            The horizon after $T$, in the unit of ``T`` (required). Broadcasts with the customers' arrays; a
+            single number with ``summary``.
+        frequency, recency, T : float or array-like, optional
+            The same as numbers or arrays, instead of ``summary``. They broadcast together (and with
+            ``t``) like the arguments of a numpy ufunc: any shapes that broadcast.
+
+        Returns
+        -------
+        pandas.Series, numpy.ndarray or float
+            A Series named ``conditional_expected_purchases`` on the summary's index; for arrays, an array
+            of their broadcast shape; a float when every argument is a number.
+
+        Raises
+        ------
+        InvalidValueError, ColumnNotFoundError, ColumnTypeError, InvalidParameterError
+            If the customers or ``t`` cannot be used, or the arrays do not broadcast together.
+        TypeError
+            If ``t`` is not given.
+
+        Warns
+        -----
+        DeprecationWarning
+            For the order of earlier releases, the horizon first: ``(t, summary)`` or
+            ``(t, frequency=...)`` (same result).
+
+        <conditional_expected_purchases notes>
+        """
+        method = "conditional_expected_purchases"
+        customers, given = customers_first(summary, t, self._func(method))
+        horizon = check_times(given, "t", self._func(method))
+        columns = {"frequency": frequency, "recency": recency, "T": T}
+        return self._predict(
+            method,
+            customers,
+            columns,
+            lambda data: self._core_call(method, data.horizons[0], *data.columns),
+            t=horizon,
+        )
+
+    @overload
+    def probability_of_purchases(self, n: int, t: float) -> float: ...
+    @overload
+    def probability_of_purchases(self, n: ArrayLike, t: ArrayLike) -> Array: ...
+    def probability_of_purchases(self, n: ArrayLike, t: ArrayLike) -> float | Array:
+        r"""Probability that a new customer makes exactly $n$ repeat purchases within $t$, $P(X(t) = n)$.
+
+        Parameters
+        ----------
+        n : int or array-like of int
+            Numbers of repeat purchases, >= 0.
+        t : float or array-like
+            Time since the first purchase, in the unit of ``T``. ``n`` and ``t`` broadcast together like
+            the arguments of a numpy ufunc.
+
+        Returns
+        -------
+        float or numpy.ndarray
+            One probability per entry of the broadcast ``n`` and ``t`` (a float for numbers); over
+            ``n = 0, 1, 2, ...`` they add up to 1.
+
+        Raises
+        ------
+        InvalidParameterError
+            If ``n`` is not whole and >= 0, or ``t`` is negative or not finite.
+        InvalidValueError
+            If ``n`` and ``t`` do not broadcast together.
+
+        <probability_of_purchases notes>
+        """
+        method = "probability_of_purchases"
+        counts = check_count(n, "n", self._func(method))
+        times = check_times(t, "t", self._func(method))
+        compute = lambda flat_n, flat_t: self._core_call(method, flat_n, flat_t)  # noqa: E731
+        return self._shaped(method, compute, n=counts, t=times)

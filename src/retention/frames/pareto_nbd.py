@@ -1,15 +1,18 @@
 """``rt.ParetoNBD``: the Pareto/NBD model as a value on a summary frame.
 
-A thin class over :mod:`retention.core.clv.pareto_nbd`, which holds the likelihood (in log space) and the
-prediction formulas; the shared behaviour (``fit``, ``params``, ``summary()``, input checks) comes from
-:mod:`retention.frames.models`.
+Declarations (the parameters, the core module :mod:`retention.core.clv.pareto_nbd`, the docstrings' own
+parts) and the one prediction the other models of ``(frequency, recency, T)`` do not have, DERT with
+continuous discounting. The other predictions, ``fit``, ``params``, ``summary()`` and the input checks come
+from :class:`retention.frames.models.FrequencyRecencyModel`.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, overload
+from typing import Any, ClassVar, Final, overload
 
 import numpy as np
 import pandas as pd
@@ -18,8 +21,13 @@ from numpy.typing import ArrayLike, NDArray
 from retention.core.clv import pareto_nbd as core
 from retention.core.clv.fitting import Likelihood
 from retention.errors import InvalidParameterError, plain_value
-from retention.frames.models import FrequencyRecencyModel
-from retention.frames.summary_schema import check_count, check_times, shaped
+from retention.frames.models import (
+    REQUIRED,
+    FrequencyRecencyModel,
+    NotGiven,
+    Prediction,
+    model_doctests,
+)
 
 __all__ = ["ParetoNBD"]
 
@@ -28,13 +36,35 @@ def _check_rate(rate: object, func: str) -> float:
     """Check a continuously compounded discount rate per unit of time: a finite number >= 0."""
     hint = "a continuously compounded rate per unit of T, e.g. log(1 + 0.15) / 52 for 15% a year with T in weeks"
     if isinstance(rate, bool) or not isinstance(rate, int | float | np.integer | np.floating):
-        msg = f"The 'discount_rate' parameter of {func} must be a number: {hint}. Got {plain_value(rate)!r}."
+        msg = f"The 'continuous_discount_rate' parameter of {func} must be a number: {hint}. Got {plain_value(rate)!r}."
         raise InvalidParameterError(msg)
     value = float(rate)
     if not (math.isfinite(value) and value >= 0):
-        msg = f"The 'discount_rate' parameter of {func} must be a finite number >= 0: {hint}. Got {plain_value(rate)!r}."
+        msg = f"The 'continuous_discount_rate' parameter of {func} must be a finite number >= 0: {hint}. Got {plain_value(rate)!r}."
         raise InvalidParameterError(msg)
     return value
+
+
+_OLD_NAME: Final = NotGiven("<deprecated>")
+
+
+def _renamed_rate(continuous: object, old: object, func: str) -> object:
+    """Take ``continuous_discount_rate``, or ``discount_rate``, its name before, with a warning."""
+    if old is _OLD_NAME:
+        if continuous is REQUIRED:
+            msg = f"{func}() missing 1 required keyword-only argument: 'continuous_discount_rate'"
+            raise TypeError(msg)
+        return continuous
+    if continuous is not REQUIRED:
+        msg = f"{func}() takes continuous_discount_rate, not both it and discount_rate (its old name)."
+        raise TypeError(msg)
+    msg = (
+        f"{func}(discount_rate=...) is deprecated: the rate is continuously compounded, so it is now named "
+        "continuous_discount_rate (discount_rate is a discrete rate per period everywhere else). Same "
+        "meaning, same result; the old name will stop working in the next release."
+    )
+    warnings.warn(msg, DeprecationWarning, stacklevel=3)
+    return old
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,26 +77,7 @@ class ParetoNBD(FrequencyRecencyModel):
     $\mu \sim \mathrm{Gamma}(s, \beta)$ (shape, rate, in the unit of ``T``), independently. Build it from
     known parameters, or estimate them with `fit`.
 
-    Parameters
-    ----------
-    r, alpha, s, beta : float
-        The parameters, positive and finite (keyword-only).
-
-    Attributes
-    ----------
-    params : dict
-        The parameters by name.
-    loglik : float
-        The log-likelihood of the fit (NaN for known parameters).
-    standard_errors : dict
-        Standard errors of the estimates (NaN for known parameters).
-    n_customers : float
-        The number of customers fitted.
-
-    Raises
-    ------
-    InvalidParameterError
-        If a parameter is not a positive finite number.
+    <model sections>
 
     See Also
     --------
@@ -102,13 +113,14 @@ class ParetoNBD(FrequencyRecencyModel):
 
     Examples
     --------
+    >>> import pandas as pd
     >>> import retention as rt
-    >>> summary = pd.DataFrame({  # ten purchase patterns and how many customers show each
-    ...     "frequency": [0, 0, 1, 1, 2, 3, 5, 1, 0, 2],
-    ...     "recency": [0.0, 0.0, 5.0, 30.0, 20.0, 33.0, 36.0, 2.0, 0.0, 10.0],
-    ...     "T": [38.0, 20.0, 38.0, 38.0, 38.0, 38.0, 38.0, 25.0, 30.0, 30.0],
-    ...     "customers": [500, 200, 80, 60, 40, 30, 20, 30, 100, 20],
-    ... })
+    >>> patterns = [  # (frequency, recency, T) and how many customers show each
+    ...     (0, 0.0, 38.0, 500), (0, 0.0, 20.0, 200), (1, 5.0, 38.0, 80), (1, 30.0, 38.0, 60),
+    ...     (2, 20.0, 38.0, 40), (3, 33.0, 38.0, 30), (5, 36.0, 38.0, 20), (1, 2.0, 25.0, 30),
+    ...     (0, 0.0, 30.0, 100), (2, 10.0, 30.0, 20),
+    ... ]
+    >>> summary = pd.DataFrame(patterns, columns=["frequency", "recency", "T", "customers"])
     >>> model = rt.ParetoNBD.fit(summary, weights=summary["customers"])
     >>> model.summary().round(3)
                estimate  standard_error  lower_95  upper_95
@@ -128,64 +140,10 @@ class ParetoNBD(FrequencyRecencyModel):
     s: float
     beta: float
     _likelihood: ClassVar[Likelihood[Any]] = core.PARETO_NBD
-
-    @overload
-    def p_alive(self, summary: pd.DataFrame, *, t: float = 0.0) -> pd.Series: ...
-    @overload
-    def p_alive(
-        self,
-        summary: None = None,
-        *,
-        frequency: float,
-        recency: float,
-        T: float,
-        t: float = 0.0,
-    ) -> float: ...
-    @overload
-    def p_alive(
-        self,
-        summary: None = None,
-        *,
-        frequency: ArrayLike,
-        recency: ArrayLike,
-        T: ArrayLike,
-        t: ArrayLike = 0.0,
-    ) -> NDArray[np.float64]: ...
-    def p_alive(
-        self,
-        summary: pd.DataFrame | None = None,
-        *,
-        frequency: ArrayLike | None = None,
-        recency: ArrayLike | None = None,
-        T: ArrayLike | None = None,
-        t: ArrayLike = 0.0,
-    ) -> pd.Series | NDArray[np.float64] | float:
-        r"""Probability that each customer is still alive at $T$, or $t$ time units later.
-
-        Parameters
-        ----------
-        summary : pandas.DataFrame, optional
-            One row per customer with ``frequency``, ``recency`` and ``T`` (from
-            :func:`~retention.rfm_summary`).
-        frequency, recency, T : float or array-like, optional
-            The same as numbers or arrays, instead of ``summary``. They broadcast together (and with
-            ``t``) like the arguments of a numpy ufunc: any shapes that broadcast.
-        t : float or array-like, default 0
-            How far after $T$ (in the unit of ``T``): 0 gives $P(\text{alive at } T)$, the usual "P(alive)";
-            $t > 0$ gives the probability of being alive at $T + t$ given the history up to $T$.
-            Broadcasts with the customers' arrays; a single number with ``summary``.
-
-        Returns
-        -------
-        pandas.Series, numpy.ndarray or float
-            A Series named ``p_alive`` on the summary's index; for arrays, an array of their broadcast
-            shape; a float when every argument is a number.
-
-        Raises
-        ------
-        InvalidValueError, ColumnNotFoundError, ColumnTypeError, InvalidParameterError
-            If the customers or ``t`` cannot be used, or the arrays do not broadcast together.
-
+    _core: ClassVar[Any] = core
+    _docs: ClassVar[Mapping[str, Any]] = {
+        "p_alive": {
+            "p_alive notes": r"""
         Notes
         -----
         The alive term of the likelihood over the whole (Fader & Hardie 2005, eq. 36-37):
@@ -210,33 +168,9 @@ class ParetoNBD(FrequencyRecencyModel):
         >>> round(m.p_alive(frequency=2, recency=30.43, T=38.86), 3)
         0.869
         """
-        later = check_times(t, "t", f"{type(self).__name__}.p_alive")
-        data = self._customers(summary, frequency, recency, T, "p_alive", t=later)
-        values = core.p_alive(*data.columns, **self.params, t=data.horizons[0])
-        return data.label(values, "p_alive")
-
-    @overload
-    def expected_purchases(self, t: float) -> float: ...
-    @overload
-    def expected_purchases(self, t: ArrayLike) -> NDArray[np.float64]: ...
-    def expected_purchases(self, t: ArrayLike) -> float | NDArray[np.float64]:
-        r"""Predict the repeat purchases of a new customer within $t$ of the first purchase, $E[X(t)]$.
-
-        Parameters
-        ----------
-        t : float or array-like
-            Times since the first purchase, in the unit of ``T`` in the fitted data; any shape.
-
-        Returns
-        -------
-        float or numpy.ndarray
-            One value per time, in the shape of ``t``; a float for a number.
-
-        Raises
-        ------
-        InvalidParameterError
-            If a time is negative or not finite.
-
+        },
+        "expected_purchases": {
+            "expected_purchases notes": r"""
         Notes
         -----
         Schmittlein, Morrison & Colombo (1987); Fader & Hardie (2005, eq. 27):
@@ -250,65 +184,9 @@ class ParetoNBD(FrequencyRecencyModel):
         >>> round(m.expected_purchases(52.0), 3)
         1.473
         """
-        times = check_times(t, "t", f"{type(self).__name__}.expected_purchases")
-        shape, (flat,) = self._broadcast("expected_purchases", t=times)
-        return shaped(core.expected_purchases(flat, **self.params), shape)
-
-    @overload
-    def conditional_expected_purchases(self, t: float, summary: pd.DataFrame) -> pd.Series: ...
-    @overload
-    def conditional_expected_purchases(
-        self,
-        t: float,
-        summary: None = None,
-        *,
-        frequency: float,
-        recency: float,
-        T: float,
-    ) -> float: ...
-    @overload
-    def conditional_expected_purchases(
-        self,
-        t: ArrayLike,
-        summary: None = None,
-        *,
-        frequency: ArrayLike,
-        recency: ArrayLike,
-        T: ArrayLike,
-    ) -> NDArray[np.float64]: ...
-    def conditional_expected_purchases(
-        self,
-        t: ArrayLike,
-        summary: pd.DataFrame | None = None,
-        *,
-        frequency: ArrayLike | None = None,
-        recency: ArrayLike | None = None,
-        T: ArrayLike | None = None,
-    ) -> pd.Series | NDArray[np.float64] | float:
-        r"""Predict the purchases of each customer in the next $t$ time units, given their history.
-
-        Parameters
-        ----------
-        t : float or array-like
-            The horizon after $T$, in the unit of ``T``. Broadcasts with the customers' arrays; a single
-            number with ``summary``.
-        summary : pandas.DataFrame, optional
-            One row per customer with ``frequency``, ``recency`` and ``T``.
-        frequency, recency, T : float or array-like, optional
-            The same as numbers or arrays, instead of ``summary``. They broadcast together (and with
-            ``t``) like the arguments of a numpy ufunc: any shapes that broadcast.
-
-        Returns
-        -------
-        pandas.Series, numpy.ndarray or float
-            A Series named ``conditional_expected_purchases`` on the summary's index; for arrays, an array
-            of their broadcast shape; a float when every argument is a number.
-
-        Raises
-        ------
-        InvalidValueError, ColumnNotFoundError, ColumnTypeError, InvalidParameterError
-            If the customers or ``t`` cannot be used, or the arrays do not broadcast together.
-
+        },
+        "conditional_expected_purchases": {
+            "conditional_expected_purchases notes": r"""
         Notes
         -----
         Fader & Hardie (2005, eq. 41):
@@ -322,44 +200,13 @@ class ParetoNBD(FrequencyRecencyModel):
         --------
         >>> import retention as rt
         >>> m = rt.ParetoNBD(r=0.553, alpha=10.578, s=0.606, beta=11.669)
-        >>> m.conditional_expected_purchases(39.0, frequency=[0, 2], recency=[0.0, 30.43],
-        ...                                  T=[38.86, 38.86]).round(3)
+        >>> m.conditional_expected_purchases(t=39.0, frequency=[0, 2], recency=[0.0, 30.43],
+        ...                                    T=[38.86, 38.86]).round(3)
         array([0.107, 1.455])
         """
-        method = "conditional_expected_purchases"
-        horizon = check_times(t, "t", f"{type(self).__name__}.{method}")
-        data = self._customers(summary, frequency, recency, T, method, t=horizon)
-        values = core.conditional_expected_purchases(data.horizons[0], *data.columns, **self.params)
-        return data.label(values, method)
-
-    @overload
-    def probability_of_purchases(self, n: int, t: float) -> float: ...
-    @overload
-    def probability_of_purchases(self, n: ArrayLike, t: ArrayLike) -> NDArray[np.float64]: ...
-    def probability_of_purchases(self, n: ArrayLike, t: ArrayLike) -> float | NDArray[np.float64]:
-        r"""Probability that a new customer makes exactly $n$ repeat purchases within $t$, $P(X(t) = n)$.
-
-        Parameters
-        ----------
-        n : int or array-like of int
-            Numbers of repeat purchases, >= 0.
-        t : float or array-like
-            Time since the first purchase, in the unit of ``T``. ``n`` and ``t`` broadcast together like
-            the arguments of a numpy ufunc.
-
-        Returns
-        -------
-        float or numpy.ndarray
-            One probability per entry of the broadcast ``n`` and ``t`` (a float for numbers); over
-            ``n = 0, 1, 2, ...`` they add up to 1.
-
-        Raises
-        ------
-        InvalidParameterError
-            If ``n`` is not whole and >= 0, or ``t`` is negative or not finite.
-        InvalidValueError
-            If ``n`` and ``t`` do not broadcast together.
-
+        },
+        "probability_of_purchases": {
+            "probability_of_purchases notes": r"""
         Notes
         -----
         Alive at $t$ after $n$ purchases, or dead at some $\tau < t$ after $n$ purchases (Fader & Hardie
@@ -383,16 +230,12 @@ class ParetoNBD(FrequencyRecencyModel):
         >>> m.probability_of_purchases([0, 1, 2], 39.0).round(3)
         array([0.594, 0.166, 0.082])
         """
-        method = "probability_of_purchases"
-        name = f"{type(self).__name__}.{method}"
-        counts = check_count(n, "n", name)
-        times = check_times(t, "t", name)
-        shape, (flat_n, flat_t) = self._broadcast(method, n=counts, t=times)
-        return shaped(core.probability_of_purchases(flat_n, flat_t, **self.params), shape)
+        },
+    }
 
     @overload
     def discounted_expected_residual_transactions(
-        self, summary: pd.DataFrame, *, discount_rate: float
+        self, summary: pd.DataFrame, *, continuous_discount_rate: float
     ) -> pd.Series: ...
     @overload
     def discounted_expected_residual_transactions(
@@ -402,7 +245,7 @@ class ParetoNBD(FrequencyRecencyModel):
         frequency: float,
         recency: float,
         T: float,
-        discount_rate: float,
+        continuous_discount_rate: float,
     ) -> float: ...
     @overload
     def discounted_expected_residual_transactions(
@@ -412,7 +255,7 @@ class ParetoNBD(FrequencyRecencyModel):
         frequency: ArrayLike,
         recency: ArrayLike,
         T: ArrayLike,
-        discount_rate: float,
+        continuous_discount_rate: float,
     ) -> NDArray[np.float64]: ...
     def discounted_expected_residual_transactions(
         self,
@@ -421,8 +264,9 @@ class ParetoNBD(FrequencyRecencyModel):
         frequency: ArrayLike | None = None,
         recency: ArrayLike | None = None,
         T: ArrayLike | None = None,
-        discount_rate: float,
-    ) -> pd.Series | NDArray[np.float64] | float:
+        continuous_discount_rate: float | NotGiven = REQUIRED,
+        discount_rate: float | NotGiven = _OLD_NAME,
+    ) -> Prediction:
         r"""Present value of each customer's expected future transactions (DERT), one unit per transaction.
 
         Parameters
@@ -432,10 +276,14 @@ class ParetoNBD(FrequencyRecencyModel):
         frequency, recency, T : float or array-like, optional
             The same as numbers or arrays, instead of ``summary``. They broadcast together like the
             arguments of a numpy ufunc: any shapes that broadcast.
-        discount_rate : float
-            The continuously compounded discount rate $\delta$ per unit of ``T``, >= 0 (a single number). From
-            an annual rate $d$ and $k$ units of time a year, $\delta = \log(1 + d) / k$: 15% a year with ``T``
-            in weeks is ``math.log(1.15) / 52`` = 0.00269 (the value of Fader, Hardie & Lee 2005).
+        continuous_discount_rate : float
+            The continuously compounded discount rate $\delta$ per unit of ``T``, >= 0 (a single number),
+            as in the paper. From a discrete rate $d$ per period and $k$ units of time a period,
+            $\delta = \log(1 + d) / k$: 15% a year with ``T`` in weeks is ``math.log(1.15) / 52`` = 0.00269
+            (the value of Fader, Hardie & Lee 2005).
+        discount_rate : float, optional
+            Deprecated: the old name of ``continuous_discount_rate`` (same meaning, with a
+            DeprecationWarning). Everywhere else ``discount_rate`` is a discrete rate per period.
 
         Returns
         -------
@@ -448,6 +296,13 @@ class ParetoNBD(FrequencyRecencyModel):
         ------
         InvalidValueError, ColumnNotFoundError, ColumnTypeError, InvalidParameterError
             If the customers or the rate cannot be used, or the arrays do not broadcast together.
+        TypeError
+            If no rate is given, or both names are.
+
+        Warns
+        -----
+        DeprecationWarning
+            If the rate is passed as ``discount_rate``.
 
         Notes
         -----
@@ -470,13 +325,19 @@ class ParetoNBD(FrequencyRecencyModel):
         >>> m = rt.ParetoNBD(r=0.553, alpha=10.578, s=0.606, beta=11.669)
         >>> m.discounted_expected_residual_transactions(
         ...     frequency=[0, 2], recency=[0.0, 30.43], T=[38.86, 38.86],
-        ...     discount_rate=math.log(1.15) / 52).round(3)
+        ...     continuous_discount_rate=math.log(1.15) / 52).round(3)
         array([0.478, 6.502])
         """
         method = "discounted_expected_residual_transactions"
-        rate = _check_rate(discount_rate, f"{type(self).__name__}.{method}")
-        data = self._customers(summary, frequency, recency, T, method)
-        values = core.discounted_expected_residual_transactions(
-            *data.columns, **self.params, discount_rate=rate
+        func = self._func(method)
+        rate = _check_rate(_renamed_rate(continuous_discount_rate, discount_rate, func), func)
+        columns = {"frequency": frequency, "recency": recency, "T": T}
+        return self._predict(
+            method,
+            summary,
+            columns,
+            lambda data: self._core_call(method, *data.columns, discount_rate=rate),
         )
-        return data.label(values, method)
+
+
+__test__ = model_doctests(ParetoNBD)

@@ -2,13 +2,15 @@
 
 A thin class over :mod:`retention.core.clv.sbg`. Unlike the other models it does not read one row per
 customer but survival counts: the number of customers of each cohort still active at periods 0, 1, 2, ...
-They are checked here (:func:`read_active`), as this is the only model that reads them; the shared
-behaviour (``params``, ``summary()``, standard errors) comes from :mod:`retention.frames.models`.
+They are checked here (:func:`read_active`), as this is the only model that reads them, and it has its own
+``fit``; the rest (``params``, ``summary()``, standard errors, broadcasting, the shared docstring sections)
+comes from :class:`retention.frames.models.CustomerModel`.
 """
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Final, Self, overload
 
@@ -26,7 +28,7 @@ from retention.errors import (
     plain_value,
 )
 from retention.frames.models import CustomerModel
-from retention.frames.summary_schema import check_count, check_discount_rate, shaped
+from retention.frames.summary_schema import check_count, check_discount_rate
 
 __all__ = ["ShiftedBetaGeometric", "read_active"]
 
@@ -216,27 +218,7 @@ class ShiftedBetaGeometric(CustomerModel):
     over time: the customers likely to cancel leave first. Build it from known parameters, or estimate
     them from the survivors of one or several cohorts with `fit`.
 
-    Parameters
-    ----------
-    alpha, beta : float
-        The parameters, positive and finite (keyword-only). The mean churn probability is
-        $\alpha / (\alpha + \beta)$; smaller $\alpha + \beta$ means more heterogeneity.
-
-    Attributes
-    ----------
-    params : dict
-        The parameters by name.
-    loglik : float
-        The log-likelihood of the fit (NaN for known parameters).
-    standard_errors : dict
-        Standard errors of the estimates (NaN for known parameters).
-    n_customers : float
-        The number of customers fitted: the cohort sizes added up.
-
-    Raises
-    ------
-    InvalidParameterError
-        If a parameter is not a positive finite number.
+    <model sections>
 
     See Also
     --------
@@ -284,6 +266,13 @@ class ShiftedBetaGeometric(CustomerModel):
     alpha: float
     beta: float
     _likelihood: ClassVar[Likelihood[Any]] = core.SHIFTED_BETA_GEOMETRIC
+    _n_customers_doc: ClassVar[str] = "The number of customers fitted: the cohort sizes added up."
+    _docs: ClassVar[Mapping[str, Any]] = {
+        "parameters": r"""
+        The mean churn probability is $\alpha / (\alpha + \beta)$; smaller $\alpha + \beta$ means more
+        heterogeneity.
+        """
+    }
 
     @classmethod
     def fit(cls, active: ArrayLike | pd.DataFrame | pd.Series) -> Self:
@@ -364,9 +353,11 @@ class ShiftedBetaGeometric(CustomerModel):
             warnings.warn(msg, RetentionWarning, stacklevel=2)
         return model
 
-    def _whole(self, t: ArrayLike, method: str, *, least: int) -> tuple[tuple[int, ...], Array]:
-        """Check periods ``t`` (any shape) and return their shape and the flat periods."""
-        func = f"{type(self).__name__}.{method}"
+    def _periods(
+        self, t: ArrayLike, method: str, compute: Callable[..., Array], *, least: int
+    ) -> float | Array:
+        """Check periods ``t`` (any shape, whole numbers >= ``least``) and run ``compute`` on them."""
+        func = self._func(method)
         values = check_count(t, "t", func)
         low = values < least
         if np.any(low):
@@ -376,8 +367,7 @@ class ShiftedBetaGeometric(CustomerModel):
                 f"with period t - 1. Got {got!r}."
             )
             raise InvalidParameterError(msg)
-        shape, (flat,) = self._broadcast(method, t=values)
-        return shape, flat
+        return self._shaped(method, lambda flat: compute(flat, **self.params), t=values)
 
     @overload
     def survival(self, t: int) -> float: ...
@@ -412,8 +402,7 @@ class ShiftedBetaGeometric(CustomerModel):
         >>> rt.ShiftedBetaGeometric(alpha=0.704, beta=1.182).survival([0, 1, 7]).round(4)
         array([1.    , 0.6267, 0.2391])
         """
-        shape, periods = self._whole(t, "survival", least=0)
-        return shaped(core.survival(periods, **self.params), shape)
+        return self._periods(t, "survival", core.survival, least=0)
 
     @overload
     def retention_rate(self, t: int) -> float: ...
@@ -449,8 +438,7 @@ class ShiftedBetaGeometric(CustomerModel):
         >>> rt.ShiftedBetaGeometric(alpha=0.704, beta=1.182).retention_rate([1, 2, 12]).round(3)
         array([0.627, 0.756, 0.945])
         """
-        shape, periods = self._whole(t, "retention_rate", least=1)
-        return shaped(core.retention_rate(periods, **self.params), shape)
+        return self._periods(t, "retention_rate", core.retention_rate, least=1)
 
     @overload
     def churn_probability(self, t: int) -> float: ...
@@ -487,8 +475,7 @@ class ShiftedBetaGeometric(CustomerModel):
         >>> rt.ShiftedBetaGeometric(alpha=0.704, beta=1.182).churn_probability([1, 2]).round(4)
         array([0.3733, 0.1529])
         """
-        shape, periods = self._whole(t, "churn_probability", least=1)
-        return shaped(core.churn_probability(periods, **self.params), shape)
+        return self._periods(t, "churn_probability", core.churn_probability, least=1)
 
     def expected_lifetime(self) -> float:
         r"""Compute the expected number of periods a new customer pays for, $E[T]$ (period 0 included).
@@ -540,9 +527,7 @@ class ShiftedBetaGeometric(CustomerModel):
         >>> round(m.discounted_expected_lifetime(discount_rate=0.1), 4)
         3.6951
         """
-        rate = check_discount_rate(
-            discount_rate, f"{type(self).__name__}.discounted_expected_lifetime"
-        )
+        rate = check_discount_rate(discount_rate, self._func("discounted_expected_lifetime"))
         return float(core.discounted_expected_lifetime(rate, alpha=self.alpha, beta=self.beta))
 
     @overload
@@ -599,8 +584,7 @@ class ShiftedBetaGeometric(CustomerModel):
         array([2.9647, 5.8944])
         """
         method = "discounted_expected_residual_lifetime"
-        func = f"{type(self).__name__}.{method}"
-        n = check_count(renewals, "renewals", func)
-        rate = check_discount_rate(discount_rate, func)
-        shape, (flat,) = self._broadcast(method, renewals=n)
-        return shaped(core.discounted_expected_residual_lifetime(flat, rate, **self.params), shape)
+        n = check_count(renewals, "renewals", self._func(method))
+        rate = check_discount_rate(discount_rate, self._func(method))
+        compute = lambda flat: core.discounted_expected_residual_lifetime(flat, rate, **self.params)  # noqa: E731
+        return self._shaped(method, compute, renewals=n)

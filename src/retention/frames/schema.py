@@ -23,7 +23,6 @@ import datetime as _dt
 import difflib
 import importlib
 import inspect
-import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, TypeVar
@@ -33,6 +32,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from retention.core.activity import Activity, activity
+from retention.core.caller import warn_at_caller
 from retention.core.sums import Piece, group_sums, group_sums_of
 from retention.errors import (
     ColumnTypeError,
@@ -1441,7 +1441,7 @@ def _warn_if_line_items(customer: NDArray[np.int64], stamp: NDArray[np.int64], f
             "rows of a log of order lines do, and each row counts as one order. Pass order_id= "
             "(--order-id on the command line) to count orders."
         )
-        warnings.warn(msg, RetentionWarning, stacklevel=4)
+        warn_at_caller(msg, RetentionWarning)
 
 
 def _group_first(

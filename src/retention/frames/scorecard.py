@@ -28,6 +28,7 @@ from retention.core.cohorts import kaplan_meier, lifetimes
 from retention.core.rates import ratio
 from retention.errors import ColumnTypeError, InvalidParameterError
 from retention.frames.contacts import contact_compliance
+from retention.frames.events import read_events, resolved_flags
 from retention.frames.rates import period_retention_of, repeat_purchase_rate_of
 from retention.frames.schema import (
     Transactions,
@@ -37,7 +38,6 @@ from retention.frames.schema import (
     read_transactions,
     transaction_options,
 )
-from retention.frames.segments import _event_table, _resolved_flags
 from retention.stats import _alpha
 
 __all__ = ["Scorecard", "scorecard"]
@@ -523,7 +523,7 @@ def _complaint_counts(
     """Per group, the open and the resolved complaints of its customers, up to the observation end."""
     assert t.groups is not None  # read with by
     k = len(t.groups.labels)
-    code, in_time, table, _ = _event_table(
+    code, in_time, table, _ = read_events(
         complaints,
         "complaints",
         t.customer_ids,
@@ -532,7 +532,7 @@ def _complaint_counts(
         date=date,
         caller=func,
     )
-    flags = _resolved_flags(table, resolved, func)
+    flags = resolved_flags(table, resolved, func)
     keep = in_time & (code >= 0)
     group = t.groups.codes[code[keep]]
     done = flags[keep] if flags is not None else np.zeros(len(group), dtype=np.bool_)

@@ -111,7 +111,10 @@ def rfm_summary(
           net spend of the holdout per holdout transaction, 0 without any) and ``duration_holdout``
           (float64, the length of the holdout span).
 
-        An empty table gives these columns and no rows.
+        An empty table gives these columns and no rows. ``recency`` and ``frequency`` are the models'
+        measures (Fader, Hardie & Lee 2005), not the RFM ones of :func:`~retention.rfm_scores`, whose
+        ``recency`` is the time from the last purchase to the observation end (``T - recency`` here) and
+        whose ``frequency`` counts all orders (here: repeat purchases).
 
     Raises
     ------

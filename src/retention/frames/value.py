@@ -70,7 +70,7 @@ class TransactionModel(Protocol):
     """A model of the number of transactions: ``rt.BetaGeo``, ``rt.ModifiedBetaGeo``, ``rt.ParetoNBD``."""
 
     def conditional_expected_purchases(
-        self, t: ArrayLike, *, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+        self, *, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
     ) -> Array:
         """Predict the transactions of each customer in ``(T, T + t]``; ``t`` broadcasts with the customers."""
         ...
@@ -166,7 +166,7 @@ def customer_lifetime_value(
     transaction_model : model
         A fitted model of the number of transactions in continuous time (``rt.BetaGeo``,
         ``rt.ModifiedBetaGeo``, ``rt.ParetoNBD``): anything with
-        ``conditional_expected_purchases(t, frequency=, recency=, T=)`` whose ``t`` broadcasts with the
+        ``conditional_expected_purchases(t=, frequency=, recency=, T=)`` whose ``t`` broadcasts with the
         customers' arrays, as the library's models do (a column of times against a row of customers).
         Not ``rt.BetaGeoBetaBinom``, which counts discrete opportunities (see Raises).
     spend_model : model
@@ -331,7 +331,7 @@ def customer_lifetime_value(
     def cumulative(times: Array) -> Array:
         # A column of times against a row of customers: one call of the model for many periods.
         values = transaction_model.conditional_expected_purchases(
-            times[:, None], frequency=ux, recency=urec, T=uage
+            t=times[:, None], frequency=ux, recency=urec, T=uage
         )
         return np.asarray(values, dtype=np.float64).reshape(len(times), len(ux))
 
@@ -574,11 +574,11 @@ def calibration_holdout_table(
         rows = which == j
         if isinstance(model, BetaGeoBetaBinom):
             expected[rows] = model.conditional_expected_purchases(
-                int(length), frequency=x[rows], recency=recency[rows], n_periods=age[rows]
+                t=int(length), frequency=x[rows], recency=recency[rows], n_periods=age[rows]
             )
         else:
             expected[rows] = model.conditional_expected_purchases(
-                float(length), frequency=x[rows], recency=recency[rows], T=age[rows]
+                t=float(length), frequency=x[rows], recency=recency[rows], T=age[rows]
             )
     bins = core.frequency_bins(x, cap)
     counts, actual_mean = core.binned_means(bins, actual, cap + 1)

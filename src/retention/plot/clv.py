@@ -208,7 +208,7 @@ def _matrix(
     if what == "purchases":
         horizon_arg: float | int = int(horizon) if discrete else horizon
         values[valid] = model.conditional_expected_purchases(
-            horizon_arg, frequency=frequency[valid], recency=recency[valid], **periods
+            t=horizon_arg, frequency=frequency[valid], recency=recency[valid], **periods
         )
     else:
         values[valid] = model.p_alive(frequency=frequency[valid], recency=recency[valid], **periods)
@@ -294,7 +294,7 @@ def frequency_recency_matrix(
     Notes
     -----
     The cell of frequency $x$ and recency $t_x$ is
-    ``model.conditional_expected_purchases(t, frequency=x, recency=t_x, T=T)``, at whole recencies
+    ``model.conditional_expected_purchases(t=t, frequency=x, recency=t_x, T=T)``, at whole recencies
     $0, 1, \dots$. Cells no customer can have are blank: a positive recency without repeat purchases, a
     repeat purchase at recency 0, recency beyond $T$ (and for the BG/BB more transactions than
     opportunities). As in ``lifetimes``' ``plot_frequency_recency_matrix``.

@@ -1,7 +1,7 @@
 """Plots of classes and segments.
 
 The pictures of the results of :mod:`retention.frames.classify`, :mod:`retention.frames.migration` and
-:mod:`retention.frames.segments`.
+:mod:`retention.frames.rfm`.
 """
 
 from __future__ import annotations

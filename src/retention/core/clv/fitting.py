@@ -35,7 +35,6 @@ How a new model plugs in: write ``prepare``, ``loglik`` (and ``loglik_and_gradie
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Final, Generic, TypeVar
@@ -43,10 +42,12 @@ from typing import Final, Generic, TypeVar
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from retention.core.caller import warn_at_caller
 from retention.errors import ConvergenceError, RetentionWarning
 
 __all__ = [
     "GRADIENT_TOLERANCE",
+    "SEARCH_BOX",
     "Compressed",
     "FitResult",
     "Likelihood",
@@ -58,6 +59,7 @@ __all__ = [
 Data = TypeVar("Data")
 Array = NDArray[np.float64]
 
+
 GRADIENT_TOLERANCE: Final = 1e-5
 """Largest projected-gradient component (mean negative log-likelihood, log parameters) accepted as converged."""
 
@@ -67,6 +69,10 @@ _HESSIAN_STEP_NUMERIC: Final = 1e-4  # ... of a gradient that is itself a differ
 _NEWTON_STEPS: Final = 6
 _MAX_ITERATIONS: Final = 1000
 _Z_95: Final = 1.959963984540054
+
+
+SEARCH_BOX: Final = (1e-8, 1e8)
+"""The box, on the natural scale, that every parameter is searched in unless a model says otherwise."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +108,7 @@ class Likelihood(Generic[Data]):
     loglik: Callable[[Array, Data], Array]
     starts: Callable[[tuple[Array, ...], Array], list[Array]]
     loglik_and_gradient: Callable[[Array, Data], tuple[Array, Array]] | None = None
-    bounds: tuple[float, float] = (1e-8, 1e8)
+    bounds: tuple[float, float] = SEARCH_BOX
 
     def evaluate(self, params: ArrayLike, columns: Sequence[ArrayLike]) -> Array:
         """Per-row log-likelihood at ``params`` of uncompressed ``columns`` (for checks and callers).
@@ -428,7 +434,8 @@ def _log_covariance(
                 "estimate, so the likelihood is flat in some direction and the standard errors are NaN. "
                 "The data may be too few or too uniform to identify every parameter."
             )
-            warnings.warn(msg, RetentionWarning, stacklevel=4)
+            # at the user's line, however many frames (frames -> models -> fitting) lie between
+            warn_at_caller(msg, RetentionWarning)
     for name, value, fixed in zip(spec.params, np.exp(theta), ~free, strict=True):
         if fixed:
             msg = (
@@ -436,7 +443,8 @@ def _log_covariance(
                 "range, so the data do not identify it (the fit is a limiting case of the model); its "
                 "standard error is NaN. Check that the data show what the parameter describes."
             )
-            warnings.warn(msg, RetentionWarning, stacklevel=4)
+            # at the user's line, however many frames (frames -> models -> fitting) lie between
+            warn_at_caller(msg, RetentionWarning)
     return log_cov
 
 

@@ -39,7 +39,7 @@ from numpy.typing import NDArray
 from scipy.special import betaln
 
 from retention.core.clv import beta_geo, bgbb, pareto_nbd
-from retention.core.clv.fitting import compress
+from retention.core.clv.fitting import SEARCH_BOX, compress
 from retention.core.sums import group_sums
 
 __all__ = [
@@ -605,7 +605,10 @@ def draw_totals(
     root = vectors * np.sqrt(np.clip(values, 0.0, None))
     shifts = rng.standard_normal((n_draws, len(params))) @ root.T
     if exact:
-        return np.stack([evaluate(np.exp(center + shift)) for shift in shifts])
+        # Draws stay in the box the fit searched: a parameter the data barely identify (a huge variance)
+        # would otherwise be drawn at values that overflow and that no fit could have given.
+        low, high = np.log(SEARCH_BOX[0]), np.log(SEARCH_BOX[1])
+        return np.stack([evaluate(np.exp(np.clip(center + shift, low, high))) for shift in shifts])
     if base is None:
         base = evaluate(params)
     jacobian = np.zeros((len(base), len(params)))

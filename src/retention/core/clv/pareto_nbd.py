@@ -40,23 +40,10 @@ $r + s + x$ becomes 1), so the argument is in $[0, 1)$, every term of the series
 value lies between 1 and $1 / (1 - z)$: no overflow, whatever $x$ and $T$. The whole log-likelihood is
 a log-sum-exp of two logs.
 
-**The function** $H(b, c, z) = {}_2F_1(1, b; c; z)$, $0 < b < c$, $0 \le z < 1$, is computed in
-:func:`log_hyp1`, with its derivatives in $b$, $c$ and $z$ (so the gradient of the likelihood is
-analytic), by one of three methods, each where it converges fast:
-
-- the power series, summed with the derivative series alongside, when it converges within about 60
-  terms: always for $z \le 1/2$, and near $z = 1$ when $c - b$ is large (light buyers when
-  $\alpha < \beta$);
-- near $z = 1$ with $b(1 - z) < 1/2$ and $c - b < 10$, where the fraction below is slow: the connection
-  formula to $1 - z$ (DLMF 15.8.4), whose two terms are singular where $c - b$ is a whole number; there the
-  value and the derivatives are interpolated in $c - b$ (eight Chebyshev nodes across the singular point);
-- otherwise Gauss's continued fraction for ${}_2F_1(1, b; c; z)$, evaluated by the modified Lentz algorithm
-  with forward-mode derivatives: it converges where the series is slow (large $b$ near $z = 1$, heavy
-  buyers).
-
-Accuracy against mpmath at 40 digits (the test suite checks it): about $10^{-13}$ relative in the value
-and $10^{-10}$ in the derivatives over $b \le 5000$, $c - b \in [0.01, 30]$, $1 - z \ge 10^{-12}$.
-SciPy's ``hyp2f1`` returns ``inf`` or ``nan`` for many of these arguments (large $b$ close to $z = 1$).
+**The function** $H(b, c, z) = {}_2F_1(1, b; c; z)$ is computed, with its derivatives in $b$, $c$ and
+$z$ (so the gradient of the likelihood is analytic), by :func:`retention.core.clv.special.log_hyp1`, finite
+and accurate where SciPy's ``hyp2f1`` returns ``inf`` or ``nan`` (large $b$ close to $z = 1$); the
+docstring of :mod:`retention.core.clv.special` describes its three methods and their accuracy.
 
 **Predictions** (Fader & Hardie 2005; Fader, Hardie & Lee 2005 for DERT) are in the functions' notes.
 """
@@ -73,11 +60,10 @@ from scipy.special import betainc, digamma, exp1, gammaincc, gammaln, log_expit,
 
 from retention.core.clv.fitting import Likelihood
 from retention.core.clv.special import (
-    CHEBYSHEV_NODES,
-    chebyshev_weights,
     log_beta,
+    log_hyp1,
+    log_hyp1_rows,
     log_negative_binomial_coefficient,
-    log_rising,
     log_trapezoid,
 )
 
@@ -104,12 +90,6 @@ PARAMS: Final = ("r", "alpha", "s", "beta")
 """The parameter names, in the order of every parameter vector."""
 
 _TOLERANCE: Final = 1e-16  # relative size of the first neglected term of a series or fraction
-_SERIES_MAX_Z: Final = 0.5
-_SERIES_TERMS: Final = 60.0
-_CONNECTION_MAX_B_EPS: Final = 0.5
-_CONNECTION_MAX_D: Final = 10.0
-_MAX_FRACTION_TERMS: Final = 20_000
-_MAX_CONNECTION_TERMS: Final = 200
 _MAX_PMF_TERMS: Final = 100  # beyond (alpha and beta far apart, or large s): quadrature
 _PMF_QUAD_START: Final = 64
 _PMF_QUAD_LEVELS: Final = 12
@@ -120,271 +100,6 @@ _PMF_TAIL: Final = 45.0
 _HYPERU_MAX_Z: Final = 1.0  # below: an incomplete gamma recurrence; above: a continued fraction
 _RECURRENCE_MAX_S: Final = 30.0  # beyond: the continued fraction converges quickly for any z
 _TINY: Final = 1e-300
-
-
-# --- log 2F1(1, b; c; z) and its derivatives -----------------------------------------------------------
-
-
-def _series(b: Array, c: Array, z: Array, *, gradient: bool) -> Array:
-    """Sum the power series of ``H`` (and of its derivatives) until each row's remainder is negligible.
-
-    Term ``k + 1`` is ``z (b + k) / (c + k)`` times term ``k``; the ratio grows towards ``z``, so the rest of
-    the series after a term is at most that term times ``z / (1 - z)``. Converged rows are set aside every
-    few terms, so a row costs what its own terms cost.
-    """
-    n = len(z)
-    rows = 4 if gradient else 1
-    out = np.empty((rows, n))
-    idx = np.arange(n)
-    zz = z.copy()
-    excess = z / (1.0 - z)
-    term = np.ones(n)
-    total = np.ones(n)
-    bk = b.copy()  # b + k
-    ck = c.copy()
-    work = np.empty(n)
-    # with the gradient: sums over j < k of 1 / (b + j) and 1 / (c + j) (d log T_k / db, -d log T_k / dc),
-    # and the derivative series of b, c and z
-    acc = np.zeros((5, n)) if gradient else np.zeros((0, n))
-    k = 0
-    while len(idx):
-        np.multiply(term, bk, out=term)
-        np.divide(term, ck, out=term)  # T_{k+1} / z
-        if gradient:
-            np.multiply(term, k + 1.0, out=work)
-            acc[4] += work
-        np.multiply(term, zz, out=term)  # T_{k+1}
-        total += term
-        if gradient:
-            np.divide(1.0, bk, out=work)
-            acc[0] += work
-            np.divide(1.0, ck, out=work)
-            acc[1] += work
-            np.multiply(term, acc[0], out=work)
-            acc[2] += work
-            np.multiply(term, acc[1], out=work)
-            acc[3] += work
-        bk += 1.0
-        ck += 1.0
-        k += 1
-        if k % 4 == 0:
-            size = k + 3.0 + (acc[0] + acc[1] if gradient else 0.0)
-            # (the cap is never reached: the dispatcher sends rows here only if ~60 terms suffice)
-            done = (term * excess * size <= 1e-17 * total) | (k >= _MAX_FRACTION_TERMS)
-            if np.any(done):
-                where = idx[done]
-                out[0, where] = np.log(total[done])
-                if gradient:
-                    out[1, where] = acc[2, done] / total[done]
-                    out[2, where] = -acc[3, done] / total[done]
-                    out[3, where] = acc[4, done] / total[done]
-                keep = ~done
-                idx, zz, excess, term, total = (
-                    idx[keep],
-                    zz[keep],
-                    excess[keep],
-                    term[keep],
-                    total[keep],
-                )
-                bk, ck, acc, work = bk[keep], ck[keep], acc[:, keep], work[keep]
-    return out
-
-
-def _fraction(b: Array, c: Array, z: Array) -> Array:
-    r"""Evaluate ``log H`` with its derivatives by Gauss's continued fraction (modified Lentz).
-
-    With $g = c - 1$ (DLMF 15.7.5 with the first parameter 0):
-    $g / H = g - \frac{u_1 z}{g + 1 -} \frac{u_2 z}{g + 2 -} \cdots$, $u_{2j+1} = (b + j)(g + j)$,
-    $u_{2j} = j (g - b + j)$. Lentz's $C$ and $D$ are carried as ``(4, n)`` arrays: the value and its
-    derivatives in $(b, c, z)$ (forward mode), so each factor's log-derivative adds up like its log.
-    """
-    n = len(z)
-    out = np.empty((4, n))
-    idx = np.arange(n)
-    a, g, zz = b.copy(), c - 1.0, z.copy()
-    # log f and its derivatives, with f = g / H; Lentz's C (starts at g) and D (starts at 0)
-    logf = np.array([np.log(g), np.zeros(n), 1.0 / g, np.zeros(n)])
-    cur = np.array([g, np.zeros(n), np.ones(n), np.zeros(n)])
-    dd = np.zeros((4, n))
-    unit_c = np.array([0.0, 1.0, 0.0])[:, np.newaxis]  # d b_k / d(b, c, z)
-    k = 0
-    while len(idx):
-        k += 1
-        j = k // 2
-        if k % 2:
-            u = (a + j) * (g + j)
-            du = np.array([g + j, a + j, np.zeros_like(a)])
-        else:
-            u = j * (g - a + j)
-            du = np.array([np.full_like(a, -float(j)), np.full_like(a, float(j)), np.zeros_like(a)])
-        ak = -u * zz
-        dak = -du * zz
-        dak[2] = -u
-        bk = g + k
-        den = bk + ak * dd[0]
-        dden = unit_c + dak * dd[0] + ak * dd[1:]
-        den = np.where(den == 0.0, _TINY, den)
-        dd[0] = 1.0 / den
-        dd[1:] = -dden * dd[0] ** 2
-        inv = 1.0 / cur[0]
-        new = bk + ak * inv
-        cur[1:] = unit_c + dak * inv - ak * cur[1:] * inv**2
-        cur[0] = np.where(new == 0.0, _TINY, new)
-        delta = cur[0] * dd[0]
-        steps = cur[1:] / cur[0] - dden / den
-        logf[0] += np.log(np.abs(delta))
-        logf[1:] += steps
-        done = (np.abs(delta - 1.0) <= _TOLERANCE) & (
-            np.abs(steps).sum(axis=0) <= _TOLERANCE * (1.0 + np.abs(logf[1:]).sum(axis=0))
-        )
-        if k >= _MAX_FRACTION_TERMS:
-            done[:] = True
-        if np.any(done):
-            out[0, idx[done]] = np.log(g[done]) - logf[0, done]
-            out[1:3, idx[done]] = -logf[1:3, done]
-            out[2, idx[done]] += 1.0 / g[done]
-            out[3, idx[done]] = -logf[3, done]
-            keep = ~done
-            idx, a, g, zz = idx[keep], a[keep], g[keep], zz[keep]
-            logf, cur, dd = logf[:, keep], cur[:, keep], dd[:, keep]
-    return out
-
-
-def _connection_terms(b: Array, c: Array, z: Array, eps: Array) -> Array:
-    r"""``H`` and its derivatives (not logs) by the connection formula; ``d = c - b`` not a whole number.
-
-    $H = \frac{c - 1}{d - 1} \sum_k \frac{(b)_k}{(2 - d)_k} \epsilon^k
-    + \epsilon^{d - 1} z^{1 - c} \frac{\Gamma(c)\, \Gamma(1 - d)}{\Gamma(b)}$ with $\epsilon = 1 - z$
-    (DLMF 15.8.4 with $a = 1$; the second hypergeometric function there is $(1 - \epsilon)^{1 - c}$).
-    """
-    d = c - b
-    n = len(z)
-    term = np.ones(n)
-    total = np.ones(n)
-    hb = np.zeros(n)
-    hc = np.zeros(n)
-    sb = np.zeros(n)
-    sc = np.zeros(n)
-    sz = np.zeros(n)
-    for k in range(_MAX_CONNECTION_TERMS):  # a loop over series terms, vectorised over the rows
-        q = 1.0 / (2.0 - d + k)
-        hb += 1.0 / (b + k) - q
-        hc += q
-        term = term * (b + k) * q * eps
-        total += term
-        sb += term * hb
-        sc += term * hc
-        sz -= term * (k + 1.0) / eps
-        # The terms shrink from the start only once the factors 2 - d + k are positive (k > d - 2).
-        small = np.abs(term) * (k + 2.0 + np.abs(hb) + np.abs(hc)) <= _TOLERANCE * np.abs(total)
-        if np.all(small & (k + 2.0 > d)):
-            break
-    lead = (c - 1.0) / (d - 1.0)
-    first = lead * total
-    first_b = first / (d - 1.0) + lead * sb
-    first_c = first * (1.0 / (c - 1.0) - 1.0 / (d - 1.0)) + lead * sc
-    first_z = lead * sz
-    x = 1.0 - d
-    sign = np.where(x > 0, 1.0, np.where(np.ceil(-x) % 2 == 0, 1.0, -1.0))  # the sign of Gamma(x)
-    log_eps = np.log(eps)
-    log_z = np.log1p(-eps)
-    second = sign * np.exp((d - 1.0) * log_eps - (c - 1.0) * log_z + log_rising(b, d) + gammaln(x))
-    second_b = second * (-log_eps + digamma(x) - digamma(b))
-    second_c = second * (log_eps - log_z + digamma(c) - digamma(x))
-    second_z = second * (-(d - 1.0) / eps + (1.0 - c) / z)
-    return np.array([first + second, first_b + second_b, first_c + second_c, first_z + second_z])
-
-
-def _connection(b: Array, c: Array, z: Array, eps: Array) -> Array:
-    """``log H`` and its derivatives by the connection formula, interpolated across whole ``c - b``.
-
-    Within ``gap`` of a whole number the two terms are huge and of opposite sign; there the value and the
-    derivatives are interpolated in ``d`` through eight Chebyshev nodes spread over ``d +- gap``, where the
-    cancellation costs at most three digits. The gap shrinks with ``log(1 / eps)`` because the function
-    varies in ``d`` like ``eps ** d``.
-    """
-    d = c - b
-    whole = np.round(d)
-    gap = np.minimum(0.03, 0.15 / -np.log(eps))
-    near = np.abs(d - whole) < gap
-    res = _connection_terms(b, np.where(near, b + whole + 0.5, c), z, eps)
-    if np.any(near):
-        bn, zn, en = b[near], z[near], eps[near]
-        wn, gn = whole[near], gap[near]
-        u = (d[near] - wn) / gn
-        acc = np.zeros((4, len(bn)))
-        weights = chebyshev_weights(u)
-        for node, weight in zip(
-            CHEBYSHEV_NODES, weights, strict=True
-        ):  # eight interpolation points
-            acc += weight * _connection_terms(bn, bn + wn + node * gn, zn, en)
-        res[:, near] = acc
-    h = res[0]
-    return np.array([np.log(h), res[1] / h, res[2] / h, res[3] / h])
-
-
-def log_hyp1(b: ArrayLike, c: ArrayLike, z: ArrayLike, eps: ArrayLike | None = None) -> Array:
-    r"""Compute $\log {}_2F_1(1, b; c; z)$ for $0 < b < c$, $0 \le z < 1$, with its derivatives.
-
-    Parameters
-    ----------
-    b, c, z : array-like
-        The parameters and the argument (broadcast together).
-    eps : array-like, optional
-        $1 - z$, when the caller knows it more accurately than ``1 - z`` (near $z = 1$).
-
-    Returns
-    -------
-    numpy.ndarray
-        Shape ``(4, n)``: $\log H$ and its partial derivatives in $b$, $c$ and $z$, flattened.
-
-    Notes
-    -----
-    $H = E[1 / (1 - zU)]$ for $U \sim \mathrm{Beta}(b, c - b)$, so $1 \le H \le 1 / (1 - z)$. See the
-    module docstring for the three methods and their accuracy.
-
-    Examples
-    --------
-    >>> log_hyp1(2.0, 3.0, 0.5)[0].round(8)  # 2F1(1, 2; 3; z) = -2 (z + log(1 - z)) / z**2
-    array([0.43513875])
-    >>> log_hyp1(3000.0, 3001.6, 0.9999)[0].round(8)  # where scipy's hyp2f1 returns inf
-    array([7.78084998])
-    """
-    arrays = [np.asarray(v, dtype=np.float64) for v in (b, c, z)]
-    arrays.append(1.0 - arrays[2] if eps is None else np.asarray(eps, dtype=np.float64))
-    bb, cc, zz, ee = (v.ravel() for v in np.broadcast_arrays(*arrays))
-    return _log_hyp(bb, cc, zz, ee, gradient=True)
-
-
-def _log_hyp(b: Array, c: Array, z: Array, eps: Array, *, gradient: bool) -> Array:
-    """Dispatch the rows of :func:`log_hyp1` to the series, the fraction and the connection formula."""
-    rows = 4 if gradient else 1
-    out = np.empty((rows, len(z)))
-    # The series when it converges within about 60 terms: always for z <= 1/2, and near z = 1 when c - b is
-    # large, since the terms first fall like the ratio z (b + k) / (c + k) (bound by log-gamma values).
-    series = z <= _SERIES_MAX_Z
-    near = ~series
-    if np.any(near):
-        bn, cn, zn = b[near], c[near], z[near]
-        log_term = (
-            _SERIES_TERMS * np.log(zn)
-            + gammaln(bn + _SERIES_TERMS)
-            - gammaln(bn)
-            - gammaln(cn + _SERIES_TERMS)
-            + gammaln(cn)
-        )
-        series[near] = log_term + np.log(zn / eps[near]) < np.log(1e-17)
-    if np.any(series):
-        out[:, series] = _series(b[series], c[series], z[series], gradient=gradient)
-    if not np.all(series):
-        connection = ~series & (b * eps < _CONNECTION_MAX_B_EPS) & (c - b < _CONNECTION_MAX_D)
-        fraction = ~series & ~connection
-        if np.any(fraction):
-            out[:, fraction] = _fraction(b[fraction], c[fraction], z[fraction])[:rows]
-        if np.any(connection):
-            m = connection
-            out[:, m] = _connection(b[m], c[m], z[m], eps[m])[:rows]
-    return out
 
 
 # --- the shares E[mu / (lambda + mu)] --------------------------------------------------------------------
@@ -403,7 +118,7 @@ def _log_share(p: Array, big_p: Array, q: Array, big_q: Array, *, gradient: bool
     z = np.where(first, (big_p - big_q) / big_p, (big_q - big_p) / big_q)
     b = np.where(first, p, q + 1.0)
     c = p + q + 1.0
-    hyp = _log_hyp(b, c, z, ratio, gradient=gradient)
+    hyp = log_hyp1_rows(b, c, z, ratio, gradient=gradient)
     log_pq = np.log(p + q)
     value = np.log(q) - log_pq + hyp[0] + np.where(first, 0.0, np.log(big_p) - np.log(big_q))
     if not gradient:
