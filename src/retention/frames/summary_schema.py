@@ -18,7 +18,7 @@ Rules:
 Shapes:
 
 - to **fit**, the columns are one-dimensional: one entry per customer, all of one length.
-- to **predict**, the arrays and the horizons (``t``, ``n``, ``n_future`` ...) broadcast together like the
+- to **predict**, the arrays and the horizons (``t``, ``n`` ...) broadcast together like the
   arguments of a numpy ufunc: numbers, 0-d arrays, lists and arrays of any shapes that broadcast. They are
   broadcast and flattened here (:func:`read_customers` with ``predict=True``, or
   :func:`broadcast_arguments` for methods without customers), so the checks and the core see 1-D arrays,
