@@ -110,7 +110,10 @@ def activity(customer: NDArray[np.int64], period: NDArray[np.int64], n_customers
         )
     origin = int(period.min())
     span = int(period.max()) - origin + 1
-    key = customer * span + (period - origin)
+    # One table-sized temporary, not three: fresh memory is slow to touch on large tables.
+    key = customer * span
+    key += period
+    key -= origin
     cells = n_customers * span
     if cells <= max(_DENSE_LIMIT, 4 * len(key)):
         marks = np.zeros(cells, dtype=np.bool_)
