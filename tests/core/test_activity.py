@@ -169,3 +169,20 @@ def test_customer_periods_combine_marks_and_bounds(order: str) -> None:
     np.testing.assert_array_equal(act.last_periods(customer, period, 30), expected_last)
     pairs = {(int(c), int(p)) for c, p in zip(customer, period, strict=True)}
     np.testing.assert_array_equal(active, np.bincount([c for c, _ in pairs], minlength=30))
+
+
+@pytest.mark.parametrize(("dense", "narrow"), [(0, 1 << 32), (0, 0)])
+def test_activity_sorted_paths_equal_the_bitmap(
+    dense: int, narrow: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The bitmap (small tables), the sort of 32-bit keys and the sort of 64-bit keys give one result.
+    rng = np.random.default_rng(5)
+    customer = np.concatenate([np.arange(40), rng.integers(0, 40, 400)])
+    period = rng.integers(-30, 30, len(customer))
+    expected = act.activity(customer, period, 40)
+    monkeypatch.setattr(act, "_DENSE_LIMIT", dense)
+    monkeypatch.setattr(act, "_NARROW_LIMIT", narrow)
+    got = act.activity(customer, period, 40)
+    for field in ("customer", "period", "first_period", "start"):
+        np.testing.assert_array_equal(getattr(got, field), getattr(expected, field))
+        assert getattr(got, field).dtype == np.int64

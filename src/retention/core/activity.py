@@ -25,6 +25,7 @@ __all__ = [
 
 # Above this many cells a dense customer x period bitmap costs more than sorting the keys.
 _DENSE_LIMIT = 1 << 27
+_NARROW_LIMIT = 1 << 32  # pair keys below this are sorted as 32-bit integers
 # Cells of the (customer, period) key space that first_of_pair handles at a time: a scratch table of this
 # many row numbers stays in the processor's caches.
 _BLOCK_CELLS = 1 << 20
@@ -121,11 +122,14 @@ def activity(customer: NDArray[np.int64], period: NDArray[np.int64], n_customers
         keys = np.flatnonzero(marks).astype(np.int64, copy=False)
     else:
         # Sort and drop repeats: np.unique's hash path is several times slower on int64 keys (numpy 2.4).
-        keys = np.sort(key)
-        keep = np.empty(len(keys), dtype=np.bool_)
+        # Keys that fit in 32 bits are sorted as such: numpy's vectorised sort of 32-bit integers is
+        # several times faster than of 64-bit ones (daily activity of millions of customers fits).
+        narrow = key.astype(np.uint32) if cells <= _NARROW_LIMIT else key
+        ordered = np.sort(narrow)
+        keep = np.empty(len(ordered), dtype=np.bool_)
         keep[0] = True
-        np.not_equal(keys[1:], keys[:-1], out=keep[1:])
-        keys = keys[keep]
+        np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+        keys = ordered[keep].astype(np.int64, copy=False)
     pair_customer, offset = np.divmod(keys, span)
     pair_period = offset + origin
     counts = np.bincount(pair_customer, minlength=n_customers)
