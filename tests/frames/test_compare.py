@@ -78,7 +78,10 @@ def test_hand_computed_differences() -> None:
     # Greenwood: store S(10)^2 * 1/(3*2), web S(10)^2 * 1/(2*1)
     se = math.sqrt((2 / 3) ** 2 / 6 + (1 / 2) ** 2 / 2)
     assert s["standard_error"] == pytest.approx(se)
-    assert s["ci_lower"] == pytest.approx(s["estimate"] - 1.959963984540054 * se)
+    # The normal interval, -1.04 at its lower end here, clipped to [-1, 1] where differences of shares lie.
+    assert s["estimate"] - 1.959963984540054 * se < -1.0
+    assert s["ci_lower"] == -1.0
+    assert s["ci_upper"] == pytest.approx(s["estimate"] + 1.959963984540054 * se)
     r = d.loc[("web", "store", "rmst", 20)]
     assert r["estimate"] == pytest.approx(15 - 40 / 3)
     share = d.loc[("web", "store", "repurchase_share", 30)]
@@ -462,3 +465,31 @@ def test_renaming_groups_changes_only_the_labels(data: list[tuple[int, int, str]
     pd.testing.assert_frame_equal(expected.sort_index(), b.differences.sort_index(), rtol=1e-12)
     assert a.test["df"].iloc[0] == b.test["df"].iloc[0]
     np.testing.assert_allclose(a.test["statistic"], b.test["statistic"], rtol=1e-9, atol=1e-12)
+
+
+@given(data=rows)
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_differences_of_shares_stay_between_minus_one_and_one(
+    data: list[tuple[int, int, str]],
+) -> None:
+    # Survival and repurchase shares lie in [0, 1], so their differences and intervals lie in [-1, 1],
+    # even for the tiny groups where a normal interval reaches past it.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RetentionWarning)
+        result = rt.compare_retention(table(data), "group", horizons=["30D", "90D"], alpha=0.01)
+    shares = result.differences[result.differences.index.get_level_values("measure") != "rmst"]
+    bounds = shares[["estimate", "ci_lower", "ci_upper"]].to_numpy(dtype=float)
+    assert not (bounds[~np.isnan(bounds)] < -1.0).any()
+    assert not (bounds[~np.isnan(bounds)] > 1.0).any()
+
+
+def test_a_normal_interval_of_a_survival_difference_is_clipped() -> None:
+    from retention.core.compare import clip_to_differences_of_shares, difference_test
+
+    low, high, _ = difference_test(np.array([0.5]), np.array([0.354]), 0.05)
+    assert high[0] > 1.0  # the normal interval reaches past 1 ...
+    low, high = clip_to_differences_of_shares(low, high)
+    assert (low[0], high[0]) == (
+        pytest.approx(0.5 - 1.959964 * 0.354, abs=1e-6),
+        1.0,
+    )  # ... clipped

@@ -24,6 +24,7 @@ __all__ = [
     "MIN_AT_RISK_TO_CROSS",
     "NO_SECOND",
     "adjust_p_values",
+    "clip_to_differences_of_shares",
     "curves_cross",
     "difference_test",
     "greenwood_variance",
@@ -109,6 +110,21 @@ def difference_test(
     p = np.full(len(estimate), np.nan)
     p[positive] = 2.0 * ndtr(-np.abs(estimate[positive]) / standard_error[positive])
     return estimate - half, estimate + half, p
+
+
+def clip_to_differences_of_shares(
+    low: NDArray[np.float64], high: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Clip an interval of a difference of two shares to [-1, 1], where such a difference lies.
+
+    A normal-approximation interval can reach past it for small groups; NaN stays NaN.
+
+    Examples
+    --------
+    >>> clip_to_differences_of_shares(np.array([-1.2, 0.1, np.nan]), np.array([0.3, 1.4, np.nan]))
+    (array([-1. ,  0.1,  nan]), array([0.3, 1. , nan]))
+    """
+    return np.maximum(low, -1.0), np.minimum(high, 1.0)
 
 
 NO_SECOND: Final = np.iinfo(np.int64).max

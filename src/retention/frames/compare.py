@@ -315,8 +315,8 @@ def compare_retention(
     $\hat V_g(h) = \hat S_g(h)^2 \sum_{t_i \le h} d_i / (n_i (n_i - d_i))$. The difference uses the delta
     method on the difference itself (Klein and Moeschberger 2003, section 7.8):
     $\hat S_g(h) - \hat S_r(h) \pm z_{1-\alpha/2} \sqrt{\hat V_g(h) + \hat V_r(h)}$, with the p-value
-    of the same z; not the complementary log-log scale, whose intervals are for one curve (those are
-    the per-group intervals). The p-value is NaN when both variances are 0.
+    of the same z, the interval clipped to [-1, 1]; not the complementary log-log scale, whose intervals
+    are for one curve (those are the per-group intervals). The p-value is NaN when both variances are 0.
 
     **RMST** up to $\tau$ and its standard error from the Greenwood-type variance of the integral are
     :func:`retention.stats.rmst`'s; the difference's standard error is
@@ -618,6 +618,7 @@ def _differences(
     s_est = (s[pair_group] - s[pair_ref]).T.ravel()
     s_se = np.sqrt(v[pair_group] + v[pair_ref]).T.ravel()
     s_low, s_high, s_p = _compare.difference_test(s_est, s_se, alpha)
+    s_low, s_high = _compare.clip_to_differences_of_shares(s_low, s_high)
 
     x, n = shares
     x_1, n_1 = x[pair_group].T.ravel(), n[pair_group].T.ravel()

@@ -611,6 +611,7 @@ def _versus_rest(
         estimate = s_g - s_r
         se = np.sqrt(survival.variance[:, j] + survival.rest_variance[:, j])
         low, high, p = _compare.difference_test(estimate, se, alpha)
+        low, high = _compare.clip_to_differences_of_shares(low, high)
         blocks.append(
             {
                 "value": s_g,
