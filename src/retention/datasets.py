@@ -31,7 +31,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from retention.errors import InvalidParameterError, check_size
-from retention.frames.schema import check_option
+from retention.frames.schema import check_option, read_seed
 
 __all__ = [
     "example_transactions",
@@ -123,20 +123,6 @@ class _Uniforms:
         if boosted:
             out += np.log(self.uniform(n)) / shape
         return out
-
-
-def _generator(seed: object) -> np.random.BitGenerator:
-    if isinstance(seed, np.random.Generator):
-        return seed.bit_generator
-    if isinstance(seed, bool):
-        msg = f"The 'seed' parameter of {_FUNC} must be None, a non-negative int, a SeedSequence or a Generator. Got {seed!r}."
-        raise InvalidParameterError(msg)
-    if seed is None or isinstance(seed, np.random.SeedSequence):
-        return np.random.PCG64(seed)
-    if isinstance(seed, int | np.integer) and int(seed) >= 0:
-        return np.random.PCG64(int(seed))
-    msg = f"The 'seed' parameter of {_FUNC} must be None, a non-negative int, a SeedSequence or a Generator. Got {seed!r}."
-    raise InvalidParameterError(msg)
 
 
 def _positive(name: str, value: object, model: str) -> float:
@@ -486,7 +472,7 @@ def simulate_transactions(
     campaign = _treatment(
         treated, treatment_start, lift, n=n, id_start=int(id_start), first=first, last=last
     )
-    uniforms = _Uniforms(_generator(seed))
+    uniforms = _Uniforms(read_seed(seed, _FUNC))
 
     acquired = _acquisition_days(acquisition, n, first, last, uniforms)
     window = float((last - first).astype(np.int64) + 1)

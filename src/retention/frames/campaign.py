@@ -46,6 +46,7 @@ from retention.frames.schema import (
     parse_duration,
     read_date,
     read_days,
+    read_seed,
     read_transactions,
     transaction_options,
 )
@@ -95,21 +96,6 @@ def _share_fraction(share: object, func: str) -> Fraction:
         raise InvalidParameterError(msg)
     # The share as written (its shortest decimal), so that 10% of 25 is exactly 2.5.
     return Fraction(repr(value))
-
-
-def _bit_generator(seed: object, func: str) -> np.random.BitGenerator:
-    """Return the bit generator of a seed (its raw stream is the part of numpy.random that never changes)."""
-    bits: np.random.BitGenerator
-    if isinstance(seed, np.random.Generator):
-        bits = seed.bit_generator
-    elif seed is None or isinstance(seed, np.random.SeedSequence):
-        bits = np.random.PCG64(seed)
-    elif isinstance(seed, int | np.integer) and not isinstance(seed, bool) and int(seed) >= 0:
-        bits = np.random.PCG64(int(seed))
-    else:
-        msg = f"The 'seed' parameter of {func} must be None, a non-negative int, a SeedSequence or a Generator. Got {plain_value(seed)!r}."
-        raise InvalidParameterError(msg)
-    return bits
 
 
 def _id_index(values: object, name: str, func: str) -> pd.Index:
@@ -227,7 +213,7 @@ def holdout_split(
     except TypeError as e:
         msg = f"The 'customers' argument of {func} mixes id types that cannot be sorted. Make them one type, e.g. pd.Index(ids).astype(str)."
         raise InvalidValueError(msg) from e
-    keys = np.asarray(_bit_generator(seed, func).random_raw(len(ids)), dtype=np.uint64)
+    keys = np.asarray(read_seed(seed, func).random_raw(len(ids)), dtype=np.uint64)
     stratum, n_strata = _strata(strata, ids, func)
     sizes = np.bincount(stratum, minlength=n_strata).astype(np.int64)
     counts = _campaign.holdout_counts(sizes, fraction.numerator, fraction.denominator)
@@ -517,7 +503,7 @@ def _mean_test(alpha: float, bootstrap: object, seed: object, func: str) -> _Mea
     ):
         msg = f"The 'bootstrap' parameter of {func} is the number of resamples, a whole number from 100 to 1,000,000 (2,000 or more for 95% intervals), or None for Welch's intervals. Got {plain_value(bootstrap)!r}."
         raise InvalidParameterError(msg)
-    return _MeanTest(alpha, int(bootstrap), _bit_generator(seed, func))
+    return _MeanTest(alpha, int(bootstrap), read_seed(seed, func))
 
 
 def _frame(rows: Mapping[str, Sequence[float]], columns: list[str]) -> pd.DataFrame:

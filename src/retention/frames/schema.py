@@ -64,6 +64,7 @@ __all__ = [
     "read_cutoff",
     "read_date",
     "read_days",
+    "read_seed",
     "read_transactions",
     "to_day",
 ]
@@ -140,6 +141,28 @@ def check_keywords(options: Mapping[str, object], target: Callable[..., Any], fu
             hint = f" Did you mean {close[0]!r}?" if close else ""
             msg = f"{func} got an unknown option {name!r}.{hint} It takes the options of {target.__name__}: {', '.join(known)}."
             raise InvalidParameterError(msg)
+
+
+def read_seed(seed: object, func: str) -> np.random.BitGenerator:
+    """Read a ``seed`` option as the bit generator whose raw stream the library draws from.
+
+    None (fresh entropy), a non-negative int, a SeedSequence, or a Generator (whose bit generator is used,
+    and advanced). The raw stream of a bit generator is the part of numpy.random that never changes
+    between numpy versions, so the same seed gives the same draws.
+
+    Examples
+    --------
+    >>> read_seed(7, "f").random_raw() == np.random.PCG64(7).random_raw()
+    True
+    """
+    if isinstance(seed, np.random.Generator):
+        return seed.bit_generator
+    if seed is None or isinstance(seed, np.random.SeedSequence):
+        return np.random.PCG64(seed)
+    if isinstance(seed, int | np.integer) and not isinstance(seed, bool) and int(seed) >= 0:
+        return np.random.PCG64(int(seed))
+    msg = f"The 'seed' parameter of {func} must be None, a non-negative int, a SeedSequence or a Generator. Got {plain_value(seed)!r}."
+    raise InvalidParameterError(msg)
 
 
 def check_option(name: str, value: T, allowed: tuple[T, ...], func: str) -> T:
