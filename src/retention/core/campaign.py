@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import chdtrc, stdtr, stdtrit  # scipy.stats' t and chi2, without importing it
 
-from retention.core.sums import group_sums
+from retention.core.sums import group_sums, group_sums_of
 
 __all__ = [
     "NO_PURCHASE",
@@ -89,12 +89,11 @@ def _mean_and_variance(x: NDArray[np.float64]) -> tuple[float, float]:
     n = len(x)
     if n == 0:
         return float("nan"), float("nan")
-    zero = np.zeros(n, dtype=np.int64)
-    mean = float(group_sums(zero, x, 1)[0]) / n
+    mean = float(group_sums_of([(None, x)], 1)[0]) / n
     if n < 2:
         return mean, float("nan")
     deviation = x - mean
-    return mean, float(group_sums(zero, deviation * deviation, 1)[0]) / (n - 1)
+    return mean, float(group_sums_of([(None, deviation * deviation)], 1)[0]) / (n - 1)
 
 
 @dataclass(frozen=True, slots=True)
