@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -486,3 +487,29 @@ def test_bootstrap_intervals_match_the_exact_bootstrap_distribution() -> None:
         run(bootstrap=10)
     with pytest.raises(InvalidParameterError, match="'seed' parameter"):
         run(bootstrap=1000, seed="x")
+
+
+@given(
+    labels=st.lists(st.sampled_from(["a", "b", "c"]), min_size=1, max_size=80),
+    share=st.sampled_from([0.05, 0.1, 0.25, 0.5, 0.9]),
+    seed=st.integers(0, 2**32 - 1),
+    order=st.randoms(use_true_random=False),
+)
+@settings(max_examples=40, deadline=None)
+def test_holdout_split_property(labels: list[str], share: float, seed: int, order: Any) -> None:
+    ids = pd.Index(range(1, len(labels) + 1))
+    strata = pd.Series(labels, index=ids)
+    split = rt.holdout_split(ids, share=share, seed=seed, strata=strata)
+    # A partition of the customers ...
+    assert split.treated.union(split.holdout).equals(ids)
+    assert split.treated.intersection(split.holdout).empty
+    # ... holding out share x size of each stratum, rounded half up on the share as written ...
+    fraction = Fraction(repr(share))
+    for label, size in strata.value_counts().items():
+        expected = math.floor(fraction * size + Fraction(1, 2))
+        assert int((strata[split.holdout] == label).sum()) == expected
+    # ... whatever the order the customers come in.
+    shuffled = list(ids)
+    order.shuffle(shuffled)
+    again = rt.holdout_split(shuffled, share=share, seed=seed, strata=strata)
+    assert again.holdout.equals(split.holdout)
