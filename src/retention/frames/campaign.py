@@ -15,12 +15,11 @@ ids and strata; its docstring is most of its length.
 
 from __future__ import annotations
 
-import datetime as _dt
 import math
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, Final, NamedTuple, TypeAlias, cast
+from typing import TYPE_CHECKING, Any, Final, NamedTuple, cast
 
 import numpy as np
 import pandas as pd
@@ -41,6 +40,8 @@ from retention.errors import (
 )
 from retention.frames.cohorts import kaplan_meier_frame
 from retention.frames.schema import (
+    DateLike,
+    Duration,
     Transactions,
     check_flag,
     parse_duration,
@@ -57,9 +58,6 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = ["CampaignEffect", "HoldoutSplit", "campaign_effect", "holdout_split"]
-
-DateLike: TypeAlias = str | _dt.date | np.datetime64
-Duration: TypeAlias = int | str | _dt.timedelta | np.timedelta64
 
 GROUPS: Final = ("treated", "control")
 _SHARE, _REVENUE, _ORDERS, _DAYS = (

@@ -8,9 +8,8 @@ docs (``docs/definitions/cohorts.md``).
 
 from __future__ import annotations
 
-import datetime as _dt
 from collections.abc import Callable, Hashable, Iterable, Sequence
-from typing import Any, Final, TypeAlias, cast
+from typing import Any, Final, cast
 
 import numpy as np
 import pandas as pd
@@ -38,6 +37,8 @@ from retention.errors import (
 from retention.frames.breakdown import breakdown, by_group
 from retention.frames.schema import (
     MAX_DAYS,
+    DateLike,
+    Duration,
     Transactions,
     check_flag,
     check_freq,
@@ -51,12 +52,6 @@ from retention.frames.schema import (
 )
 
 __all__ = ["cohort_table", "median_lifetime", "retention_curve", "survival_at", "survival_curve"]
-
-DateLike: TypeAlias = str | _dt.date | np.datetime64
-"""A calendar day: ``"2024-12-31"``, a :class:`datetime.date`, a :class:`pandas.Timestamp`, ..."""
-
-Duration: TypeAlias = int | str | _dt.timedelta | np.timedelta64
-"""A number of days: an int, or a string / timedelta such as ``"90D"``."""
 
 _METRICS: Final = ("customers", "orders", "revenue")
 _KINDS: Final = ("classic", "rolling")

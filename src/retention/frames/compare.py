@@ -8,11 +8,10 @@ the groups of ``by``), derives each customer's lifetime exactly as ``rt.survival
 
 from __future__ import annotations
 
-import datetime as _dt
 import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, TypeAlias, cast
+from typing import Any, Final, cast
 
 import numpy as np
 import pandas as pd
@@ -24,6 +23,8 @@ from retention.core.caller import warn_at_caller
 from retention.core.cohorts import KaplanMeier, kaplan_meier, lifetimes, median_time
 from retention.errors import InvalidParameterError, RetentionWarning, plain_value
 from retention.frames.schema import (
+    DateLike,
+    Duration,
     Transactions,
     check_option,
     parse_duration,
@@ -33,9 +34,6 @@ from retention.frames.schema import (
 from retention.stats import _alpha, _real
 
 __all__ = ["RetentionComparison", "compare_retention"]
-
-DateLike: TypeAlias = str | _dt.date | np.datetime64
-Duration: TypeAlias = int | str | _dt.timedelta | np.timedelta64
 
 _MEASURES: Final = ("survival", "repurchase_share", "rmst")
 _DIFFERENCE_COLUMNS: Final = (

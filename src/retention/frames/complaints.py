@@ -10,10 +10,9 @@ interval and test is the one ``compare_retention`` gives; only the origin of the
 
 from __future__ import annotations
 
-import datetime as _dt
 import warnings
 from collections.abc import Hashable, Sequence
-from typing import Any, Final, TypeAlias
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -25,6 +24,8 @@ from retention.errors import InvalidParameterError, plain_value
 from retention.frames.compare import RetentionComparison, _horizons, _weightings, compare_retention
 from retention.frames.events import missing_column, read_events, resolved_flags
 from retention.frames.schema import (
+    DateLike,
+    Duration,
     check_option,
     parse_duration,
     read_transactions,
@@ -33,9 +34,6 @@ from retention.frames.schema import (
 from retention.stats import _alpha
 
 __all__ = ["COMPLAINT_GROUPS", "complaint_outcomes"]
-
-DateLike: TypeAlias = str | _dt.date | np.datetime64
-Duration: TypeAlias = int | str | _dt.timedelta | np.timedelta64
 
 COMPLAINT_GROUPS: Final = ("no complaint", "resolved", "unresolved")
 """The groups of :func:`complaint_outcomes`, in the order of its results (sorted)."""

@@ -25,7 +25,7 @@ import importlib
 import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeAlias, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -49,6 +49,8 @@ __all__ = [
     "MAX_AMOUNT",
     "MAX_DAYS",
     "PERIOD_DAYS",
+    "DateLike",
+    "Duration",
     "Transactions",
     "check_flag",
     "check_freq",
@@ -141,6 +143,13 @@ def check_keywords(options: Mapping[str, object], target: Callable[..., Any], fu
             hint = f" Did you mean {close[0]!r}?" if close else ""
             msg = f"{func} got an unknown option {name!r}.{hint} It takes the options of {target.__name__}: {', '.join(known)}."
             raise InvalidParameterError(msg)
+
+
+DateLike: TypeAlias = str | _dt.date | np.datetime64
+"""A calendar day: ``"2024-12-31"``, a :class:`datetime.date`, a :class:`pandas.Timestamp`, ..."""
+
+Duration: TypeAlias = int | str | _dt.timedelta | np.timedelta64
+"""A number of days: an int, or a string / timedelta such as ``"90D"``."""
 
 
 def read_seed(seed: object, func: str) -> np.random.BitGenerator:

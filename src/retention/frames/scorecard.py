@@ -12,11 +12,10 @@ are over groups, never over customers.
 
 from __future__ import annotations
 
-import datetime as _dt
 import math
 from collections.abc import Hashable
 from dataclasses import dataclass
-from typing import Any, Final, TypeAlias
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -31,6 +30,8 @@ from retention.frames.contacts import contact_compliance
 from retention.frames.events import read_events, resolved_flags
 from retention.frames.rates import period_retention_of, repeat_purchase_rate_of
 from retention.frames.schema import (
+    DateLike,
+    Duration,
     Transactions,
     check_freq,
     check_option,
@@ -41,9 +42,6 @@ from retention.frames.schema import (
 from retention.stats import _alpha
 
 __all__ = ["Scorecard", "scorecard"]
-
-DateLike: TypeAlias = str | _dt.date | np.datetime64
-Duration: TypeAlias = int | str | _dt.timedelta | np.timedelta64
 
 SURVIVAL_PERIODS: Final = (3, 12)
 """The ages, in periods of ``freq``, at which the scorecard reads survival."""
