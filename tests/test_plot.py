@@ -216,6 +216,27 @@ def test_cohort_heatmap_refuses_other_results(tx: pd.DataFrame) -> None:
         plot.cohort_heatmap(rt.cohort_table(tx), ax="left")  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    ("draw", "make", "column", "maker"),
+    [
+        (plot.cohort_heatmap, rt.cohort_table, 0, "rt.cohort_table(tx)"),
+        (plot.retention_curves, rt.retention_curve, "retention", "rt.retention_curve"),
+        (plot.period_retention, rt.period_retention, "crr", "rt.period_retention(tx)"),
+        (plot.survival, rt.survival_curve, "survival", "rt.survival_curve(tx)"),
+        (plot.abc_curve, rt.abc_xyz, "cumulative_share", "rt.abc_xyz(tx)"),
+    ],
+)
+def test_results_with_text_for_numbers_are_refused(
+    tx: pd.DataFrame, draw: Callable[..., Any], make: Callable[..., Any], column: Any, maker: str
+) -> None:
+    result = make(tx)
+    result[column] = result[column].astype(str)
+    with pytest.raises(
+        ColumnTypeError, match=rf"'{column}' column .* must hold numbers.*{re.escape(maker)}"
+    ):
+        draw(result)
+
+
 def test_retention_curves_draws_the_curve(tx: pd.DataFrame) -> None:
     curve = rt.retention_curve(tx)
     ax = plot.retention_curves(curve)

@@ -25,32 +25,23 @@ Exit status: 0 when every KPI is at or above its floor, 1 when one falls short (
 2 for bad usage, a file that cannot be read or data that cannot be used (one line on stderr, no traceback).
 Status 1 never means anything but a missed floor, so that a CI job can tell a bad KPI from a broken input.
 ``retention report`` writes the page of :func:`retention.report` and exits with 0, or 2 as above.
+
+This module parses the command line and prints the results; :mod:`retention.table_files` reads the file.
 """
 
 from __future__ import annotations
 
 import argparse
-import bz2
 import codecs
 import csv
-import gzip
-import importlib
-import io
 import json
-import lzma
 import math
 import os
-import stat
 import sys
-import tarfile
 import warnings
-import zipfile
-import zlib
-from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, BinaryIO, Final, Literal, NamedTuple, NoReturn, Protocol, cast
+from typing import Any, Final, NoReturn, cast
 
 import numpy as np
 import pandas as pd
@@ -59,89 +50,32 @@ from retention import __version__
 from retention.datasets import example_transactions
 from retention.errors import (
     InvalidValueError,
-    MissingDependencyError,
     RetentionError,
     RetentionWarning,
 )
 from retention.frames.kpis import KPI_NAMES, kpis
 from retention.report import report
+from retention.table_files import (
+    SEPARATOR_NAMES,
+    Columns,
+    ReadError,
+    Table,
+    first_line,
+    one_line,
+    read_table,
+    sniff_separator,
+)
 
 __all__ = ["main"]
 
-_PARQUET_SUFFIXES: Final = (".parquet", ".pq")
-_EXCEL_SUFFIXES: Final = (".xlsx", ".xlsm")
-_OTHER_SPREADSHEETS: Final = (".xls", ".xlsb", ".ods", ".numbers")
-# The suffixes that pandas infers a compression from, with pandas' names for them.
-_Compression = Literal["gzip", "bz2", "xz", "zip", "zstd", "tar"]  # pandas' names
-_COMPRESSIONS: Final[dict[str, _Compression]] = {
-    ".gz": "gzip",
-    ".bz2": "bz2",
-    ".xz": "xz",
-    ".zip": "zip",
-    ".zst": "zstd",
-    ".tar": "tar",
-}
-# The separators recognised in a CSV file, in the order that breaks ties.
-_SEPARATORS: Final = (",", ";", "\t", "|")
-_SEPARATOR_NAMES: Final = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
-_SAMPLE_BYTES: Final = 1 << 16  # the separator and the encoding are judged on the first 64 KiB
-_SAMPLE_LINES: Final = 50
-# What a broken compressed file raises while it is being read (beyond OSError and ValueError).
-_DECOMPRESSION_ERRORS: Final = (
-    gzip.BadGzipFile,
-    EOFError,
-    zlib.error,
-    lzma.LZMAError,
-    zipfile.BadZipFile,
-    tarfile.TarError,
-)
-# What openpyxl raises, beyond ValueError and OSError, for a file that is not a sound .xlsx workbook:
-# not a zip archive, or an encrypted one (RuntimeError) or one of a zip version or method that Python
-# cannot read (NotImplementedError); a missing part (KeyError); XML that does not parse (SyntaxError: the
-# parse errors of ElementTree and lxml), or that parses into attributes or references the workbook's
-# model does not know (TypeError: an unexpected keyword; IndexError: a shared string that is not there).
-_WORKBOOK_ERRORS: Final = (
-    zipfile.BadZipFile,
-    RuntimeError,
-    NotImplementedError,
-    KeyError,
-    SyntaxError,
-    TypeError,
-    IndexError,
-)
-# What pyarrow's conversion to pandas raises when the pandas metadata stored in a parquet file (its index
-# and dtypes) is damaged; the data themselves are then read fine, but not the way pandas wrote them.
-_PANDAS_METADATA_ERRORS: Final = (KeyError, TypeError, IndexError, AttributeError)
-# The first bytes of the binary formats that turn up under another format's name: what each is, what to
-# do, and, for a compressed stream, pandas' name of its compression (standard input is read by these).
-_MAGIC: Final[tuple[tuple[bytes, str, str, _Compression | None], ...]] = (
-    (b"PAR1", "a parquet file", "rename it to .parquet", None),
-    (
-        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
-        "an old .xls workbook or a password-protected workbook",
-        "save it from Excel as .xlsx without a password, or as CSV",
-        None,
-    ),
-    (
-        b"PK\x03\x04",
-        "a zip archive",
-        "rename it to .xlsx if it is a workbook, or to .csv.zip if it holds one CSV file",
-        None,
-    ),
-    (b"PK\x05\x06", "an empty zip archive", "give the file that holds the transactions", None),
-    (b"\x1f\x8b", "gzip-compressed data", "add .gz to its name if it holds CSV text", "gzip"),
-    (b"BZh", "bzip2-compressed data", "add .bz2 to its name if it holds CSV text", "bz2"),
-    (b"\xfd7zXZ\x00", "xz-compressed data", "add .xz to its name if it holds CSV text", "xz"),
-    (
-        b"\x28\xb5\x2f\xfd",
-        "zstd-compressed data",
-        "add .zst to its name if it holds CSV text",
-        "zstd",
-    ),
-)
-# The bytes that text never holds: the control characters but tab and the line breaks.
-_CONTROL_BYTES: Final = bytes([*range(0x09), *range(0x0E, 0x20)])
-_STDIN: Final = "standard input"
+# tests/test_cli.py checks the separator sniffer where it checks the command.
+_sniff_separator = sniff_separator
+
+
+class _UsageError(Exception):
+    """Bad command-line input that argparse cannot see (a KPI floor that names no KPI, say)."""
+
+
 _EXIT_STATUS: Final = """exit status:
   0  the KPIs were computed and every --fail-under floor is met
   1  a KPI is under its --fail-under floor, or undefined, in at least one group
@@ -155,490 +89,10 @@ _REPORT_EXIT_STATUS: Final = """exit status:
      one line on stderr (retention: error: ...), never a traceback"""
 
 
-class _UsageError(Exception):
-    """Bad command-line input that argparse cannot see (a KPI floor that names no KPI, say)."""
-
-
-class _ReadError(Exception):
-    """A file that cannot be read as a transaction table."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Columns:
-    """The columns the command uses: the ones it needs and the amount column, used when present."""
-
-    required: tuple[str, ...]
-    amount: str
-    date: str
-
-    def to_read(self, available: Sequence[object]) -> list[str] | None:
-        """Return the columns worth reading, or None (all) when a required one is missing.
-
-        Reading every column then lets the library's error list what the file has.
-        """
-        names = set(available)
-        if not all(c in names for c in self.required):
-            return None
-        wanted = {*self.required, self.amount}
-        return [str(c) for c in available if c in wanted]
-
-
-class _Table(NamedTuple):
-    """A table read from a file, and how its rows are numbered for messages."""
-
-    frame: pd.DataFrame
-    unit: str  # "line" for text files, "row" for sheets and parquet
-    first: int  # the number of the first data row
-
-    def where(self, label: object) -> str:
-        # Rows keep the labels they were read with (0, 1, ...), also after rows are dropped.
-        if isinstance(label, int | np.integer):
-            return f"{self.unit} {int(label) + self.first}"
-        return f"row {label!r}"
-
-
-def _one_line(text: object) -> str:
-    return " ".join(part.strip() for part in str(text).splitlines() if part.strip())
-
-
-def _first_line(error: BaseException) -> str:
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    return lines[0] if lines else type(error).__name__
-
-
-# --------------------------------------------------------------------------------------------- reading
-
-
-def _kind_of(file: Path) -> tuple[str, _Compression | None]:
-    """Return the format suffix of a file and the compression its name announces, as pandas infers it."""
-    suffixes = [s.lower() for s in file.suffixes]
-    compression = None
-    if suffixes and suffixes[-1] in _COMPRESSIONS:
-        compression = _COMPRESSIONS[suffixes.pop()]
-        if suffixes and suffixes[-1] == ".tar":
-            compression = "tar"  # .tar.gz, .tar.bz2, .tar.xz
-            suffixes.pop()
-    return (suffixes[-1] if suffixes else ""), compression
-
-
-def _check_regular_file(path: str) -> None:
-    """Refuse, before opening it, anything but a regular file (or a link to one).
-
-    Opening a named pipe (FIFO) without a writer waits forever, and a device can be read forever; a folder
-    cannot be read at all. Checked with ``stat``, which opens nothing.
-    """
-    try:
-        mode = os.stat(path).st_mode
-    # ValueError: a NUL in the path, which no file's name holds
-    except (FileNotFoundError, NotADirectoryError, ValueError) as e:
-        msg = f"no such file: {path}"
-        raise _ReadError(msg) from e
-    except OSError as e:  # a folder on the way that cannot be searched, a loop of links, ...
-        msg = f"cannot read {path}: {e.strerror or _first_line(e)}"
-        raise _ReadError(msg) from e
-    if stat.S_ISDIR(mode):
-        msg = f"{path} is a folder; give a CSV, parquet or Excel file"
-        raise _ReadError(msg)
-    if not stat.S_ISREG(mode):
-        example = ""
-        if stat.S_ISFIFO(mode):
-            kind = "a named pipe (FIFO)"
-            example = f" (e.g. cat {path} | retention kpis -)"
-        elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-            kind = "a device"
-        elif stat.S_ISSOCK(mode):
-            kind = "a socket"
-        else:
-            kind = "a special file"
-        msg = f"cannot read {path}: it is {kind}, not a regular file. Give a file, or pipe CSV text into standard input with -{example}"
-        raise _ReadError(msg)
-
-
-def _is_system_error(error: BaseException) -> bool:
-    """Return whether an error is the system's (a permission, a disk), not a reader's verdict on a file.
-
-    pyarrow and openpyxl raise OSErrors without an error number for files they cannot make sense of.
-    """
-    return isinstance(error, OSError) and error.errno is not None
-
-
-def _is_text(head: bytes) -> bool:
-    """Return whether the first bytes of a file hold no control bytes other than tab and line breaks."""
-    return len(head.translate(None, _CONTROL_BYTES)) == len(head)
-
-
-def _binary_kind(head: bytes) -> tuple[str, str, _Compression | None] | None:
-    r"""Recognise a binary format by its first bytes: return what it is, what to do, and its compression.
-
-    The compression is pandas' name for it, or None for a format that is not a compressed stream. The
-    magic bytes ``PAR1`` and ``BZh`` could begin a line of text, so a head without control bytes is text.
-
-    Examples
-    --------
-    >>> _binary_kind(b"PAR1\x15\x04\x15")[0]
-    'a parquet file'
-    >>> _binary_kind(b"\x1f\x8b\x08\x00")[2]
-    'gzip'
-    >>> _binary_kind(b"PAR1,date,amount\n") is None
-    True
-    """
-    if _is_text(head):
-        return None
-    for magic, what, fix, compression in _MAGIC:
-        if head.startswith(magic):
-            if magic == b"PK\x03\x04" and b"xl/" in head:
-                return "an Excel workbook", "rename it to .xlsx", None
-            return what, fix, compression
-    return None
-
-
-def _not_a(head: bytes, expected: str) -> str:
-    """Say what a file that is not ``expected`` holds instead, and what to do: the end of a message."""
-    found = _binary_kind(head)
-    if found is not None:
-        what, fix, _ = found
-        return f"it is not {expected} but {what}; {fix}"
-    if _is_text(head):
-        return f"it is not {expected} but text; if it is CSV, rename it to .csv"
-    return f"it is not {expected}, nor a format the command knows: the file is damaged or of another kind"
-
-
-@contextmanager
-def _reading(path: str, what: str, encoding: str | None = None) -> Iterator[None]:
-    """Turn what a reader raises for a bad file into one line naming the file."""
-    try:
-        yield
-    except UnicodeDecodeError as e:
-        byte = e.object[e.start : e.start + 1].hex() if e.object else "?"
-        name = encoding or e.encoding
-        name = "utf-8" if name == "utf-8-sig" else name
-        msg = f"cannot read {path}: it is not {name} text (byte 0x{byte} cannot be decoded). Pass its encoding, e.g. --encoding cp1252 or --encoding latin-1."
-        raise _ReadError(msg) from e
-    except pd.errors.EmptyDataError as e:
-        msg = f"cannot read {path}: the file is empty (no header line)"
-        raise _ReadError(msg) from e
-    except _DECOMPRESSION_ERRORS as e:
-        msg = f"cannot read {path}: the compressed file is damaged ({_first_line(e)})"
-        raise _ReadError(msg) from e
-    except (ValueError, OSError) as e:
-        # pandas' ParserError is a ValueError; gzip's BadGzipFile and pyarrow's IO errors are OSErrors.
-        msg = f"cannot read {path} as {what}: {_first_line(e)}"
-        raise _ReadError(msg) from e
-
-
-def _open(source: Path | bytes) -> BinaryIO:
-    """Open a file, or the bytes read from standard input, for reading bytes."""
-    return io.BytesIO(source) if isinstance(source, bytes) else source.open("rb")
-
-
-def _head(source: Path | bytes, name: str, compression: _Compression | None) -> tuple[bytes, bool]:
-    """Return the first bytes of a file, decompressed, and whether that is all of it."""
-    size = _SAMPLE_BYTES + 1
-    # Opening is one step (a missing permission is an OSError of its own), decompressing another.
-    with _open(source) as raw:
-        if compression is None:
-            data = raw.read(size)
-        else:
-            try:
-                data = _decompressed_head(raw, name, compression, size)
-            except (OSError, *_DECOMPRESSION_ERRORS) as e:
-                msg = f"cannot read {name}: the compressed file is damaged ({_first_line(e)})"
-                raise _ReadError(msg) from e
-            except NotImplementedError as e:  # zipfile's word for a zip version or method it lacks
-                msg = f"cannot read {name}: the zip archive uses a version or compression method that Python cannot read ({_first_line(e)}); extract its file and give that, or zip it again"
-                raise _ReadError(msg) from e
-    return data[:_SAMPLE_BYTES], len(data) <= _SAMPLE_BYTES
-
-
-class _Stream(Protocol):
-    def read(self, size: int = ..., /) -> bytes: ...
-
-
-def _decompressed_head(raw: BinaryIO, name: str, compression: _Compression, size: int) -> bytes:
-    with ExitStack() as stack:
-        stream: _Stream | None = None
-        if compression == "gzip":
-            stream = stack.enter_context(gzip.GzipFile(fileobj=raw, mode="rb"))
-        elif compression == "bz2":
-            stream = stack.enter_context(bz2.BZ2File(raw, "rb"))
-        elif compression == "xz":
-            stream = stack.enter_context(lzma.LZMAFile(raw, "rb"))
-        elif compression == "zip":
-            archive = stack.enter_context(zipfile.ZipFile(raw))
-            members = [m for m in archive.infolist() if not m.is_dir()]
-            if members and members[0].flag_bits & 0x1:
-                # zipfile would ask for a password (RuntimeError): say so, and what to do.
-                msg = f"cannot read {name}: the zip archive is encrypted (password-protected); extract {members[0].filename} from it and give that file"
-                raise _ReadError(msg)
-            stream = stack.enter_context(archive.open(members[0])) if members else None
-        elif compression == "tar":
-            tar = stack.enter_context(tarfile.open(fileobj=raw, mode="r:*"))
-            member = next((m for m in tar if m.isfile()), None)
-            extracted = tar.extractfile(member) if member is not None else None
-            stream = stack.enter_context(extracted) if extracted is not None else None
-        else:  # zstd, whose module pandas needs as well
-            try:
-                zstandard = importlib.import_module("zstandard")
-            except ImportError as e:
-                msg = "reading .zst files needs the zstandard package: pip install zstandard"
-                raise MissingDependencyError(msg) from e
-            stream = stack.enter_context(zstandard.ZstdDecompressor().stream_reader(raw))
-        if stream is None:
-            return b""  # an archive without a file: pandas says so when it reads it
-        chunks: list[bytes] = []
-        while sum(map(len, chunks)) < size and (chunk := stream.read(size)):
-            chunks.append(chunk)
-        return b"".join(chunks)
-
-
-def _encoding(given: str | None, head: bytes) -> str:
-    """Return the codec to read a text file with: a UTF-8 byte-order mark is skipped, UTF-16/32 seen."""
-    if given is None:
-        if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
-            return "utf-32"
-        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            return "utf-16"
-        return "utf-8-sig"
-    # utf-8-sig reads plain UTF-8 too, and drops the byte-order mark that Excel writes.
-    return "utf-8-sig" if codecs.lookup(given).name == "utf-8" else given
-
-
-def _sniff_separator(lines: Sequence[str], decimal: str) -> str:
-    """Pick the separator that splits the header into most columns, the data rows agreeing.
-
-    Each candidate splits the sample with the csv module (quotes respected). A candidate must give the
-    header at least two fields; among those, the one under which most data rows have as many fields as the
-    header wins, then the one with more fields, then the first of ``_SEPARATORS``. The decimal mark is never
-    the separator. Deterministic: the same sample always gives the same answer.
-    """
-    candidates = [s for s in _SEPARATORS if s != decimal]
-    best, best_score = candidates[0], (-1, 0)
-    for sep in candidates:
-        try:
-            rows = [row for row in csv.reader(lines, delimiter=sep) if row]
-        except csv.Error:
-            continue  # the sample cannot be split this way
-        if not rows or len(rows[0]) < 2:
-            continue
-        width = len(rows[0])
-        score = (sum(len(row) == width for row in rows[1:]), width)
-        if score > best_score:
-            best, best_score = sep, score
-    return best
-
-
-def _read_csv(
-    source: Path | bytes,
-    name: str,
-    compression: _Compression | None,
-    columns: _Columns,
-    *,
-    sep: str | None,
-    decimal: str,
-    encoding: str | None,
-) -> pd.DataFrame:
-    with _reading(name, "CSV", encoding):
-        head, whole = _head(source, name, compression)
-        if compression is None and (found := _binary_kind(head)) is not None:
-            what, fix, _ = found
-            msg = f"cannot read {name}: it is not CSV text but {what}; {fix}"
-            raise _ReadError(msg)
-        codec = _encoding(encoding, head)
-        text = codecs.getincrementaldecoder(codec)().decode(head, final=whole)
-    lines = text.splitlines()
-    if not whole and len(lines) > 1:
-        lines.pop()  # the sample may end in the middle of a line
-    lines = lines[:_SAMPLE_LINES]
-    if not any(line.strip() for line in lines):
-        msg = f"cannot read {name}: the file is empty (no header line)"
-        raise _ReadError(msg)
-    if "\x00" in text:
-        codec_name = "utf-8" if codec == "utf-8-sig" else codec
-        msg = f"cannot read {name}: it is not {codec_name} text (it holds NUL characters: a binary file, or UTF-16 text without a byte-order mark, which --encoding utf-16 reads)"
-        raise _ReadError(msg)
-    if sep is None:
-        sep = _sniff_separator(lines, decimal)
-    elif sep == decimal:
-        msg = f"--sep and --decimal cannot both be {sep!r}"
-        raise _UsageError(msg)
-    shown = "tab" if sep == "\t" else repr(sep)
-    with _reading(name, f"CSV with separator {shown}", encoding):
-        # Every column is read, so that the parser checks that each row has as many fields as the header
-        # (with usecols it would not). Dates stay text: the library's one schema check parses and
-        # validates them. The whole file is typed at once (low_memory=False), so that a column cannot
-        # come out half numbers and half text, as order ids like 489434 and C489449 would.
-        return pd.read_csv(
-            source if isinstance(source, Path) else io.BytesIO(source),
-            sep=sep,
-            decimal=decimal,
-            encoding=codec,
-            # A file's compression is inferred from its name, as _kind_of does; standard input's was
-            # recognised from its first bytes.
-            compression="infer" if isinstance(source, Path) else compression,
-            dtype={columns.date: str},
-            low_memory=False,
-        )
-
-
-def _file_ends(file: Path, path: str, what: str) -> tuple[bytes, bytes]:
-    """Return the first bytes of a file and its last four (empty when the file is shorter than eight)."""
-    with _reading(path, what), file.open("rb") as raw:
-        head = raw.read(_SAMPLE_BYTES)
-        tail = b""
-        if len(head) >= 8:
-            raw.seek(-4, os.SEEK_END)
-            tail = raw.read(4)
-    return head, tail
-
-
-def _read_parquet(file: Path, path: str, columns: _Columns) -> pd.DataFrame:
-    try:
-        # pyarrow first: `import pyarrow.parquet` alone succeeds from a cache when pyarrow was hidden.
-        import pyarrow  # noqa: PLC0415  # optional extra: imported only when a parquet file is read
-        import pyarrow.parquet as pq  # noqa: PLC0415
-    except ImportError as e:
-        msg = "reading parquet needs pyarrow: pip install 'retention-metrics[parquet]'"
-        raise MissingDependencyError(msg) from e
-    # A parquet file begins and ends with PAR1 (PARE: an encrypted footer, which pyarrow names itself).
-    head, tail = _file_ends(file, path, "parquet")
-    if not head:
-        msg = f"cannot read {path} as parquet: the file is empty (0 bytes)"
-        raise _ReadError(msg)
-    if not head.startswith(b"PAR1"):
-        msg = f"cannot read {path} as parquet: {_not_a(head, 'a parquet file')}"
-        raise _ReadError(msg)
-    if tail not in (b"PAR1", b"PARE"):
-        msg = f"cannot read {path} as parquet: the file is truncated or damaged (it begins as parquet but does not end with the parquet marker PAR1); copy or write it again"
-        raise _ReadError(msg)
-    with _reading(path, "parquet"):
-        try:
-            schema = pq.read_schema(file)
-            try:
-                return pd.read_parquet(
-                    file, engine="pyarrow", columns=columns.to_read(schema.names)
-                )
-            except pyarrow.ArrowException:
-                raise  # ArrowKeyError and ArrowTypeError are KeyError and TypeError too
-            except _PANDAS_METADATA_ERRORS as e:
-                if b"pandas" not in (schema.metadata or {}):
-                    raise  # not the metadata's doing: a fault to see, not to reword
-                msg = f"cannot read {path} as parquet: the pandas metadata stored in it (the index and dtypes of the frame it was written from) is damaged ({type(e).__name__}: {_first_line(e)}); write the file again"
-                raise _ReadError(msg) from e
-        # ArrowInvalid, ArrowNotImplementedError, ...; and pyarrow's OSErrors for damaged files
-        except (pyarrow.ArrowException, OSError) as e:
-            if _is_system_error(e):
-                raise  # said as it is: a permission, a disk
-            msg = f"{_first_line(e)}; the file is damaged, or holds what pyarrow cannot read: write it again, or export the data as CSV"
-            raise ValueError(msg) from e
-
-
-def _read_excel(file: Path, path: str) -> pd.DataFrame:
-    try:
-        # An optional extra, imported only when a workbook is read (and untyped: hence import_module).
-        # The package first: its submodule alone is found in the cache when the package was hidden.
-        importlib.import_module("openpyxl")
-        exceptions = importlib.import_module("openpyxl.utils.exceptions")
-    except ImportError as e:
-        msg = "reading Excel workbooks needs openpyxl: pip install 'retention-metrics[excel]'"
-        raise MissingDependencyError(msg) from e
-    head, _ = _file_ends(file, path, "an Excel workbook")
-    if not head:
-        msg = f"cannot read {path} as an Excel workbook: the file is empty (0 bytes)"
-        raise _ReadError(msg)
-    if not head.startswith(b"PK"):  # an .xlsx workbook is a zip archive
-        msg = f"cannot read {path} as an Excel workbook: {_not_a(head, 'an .xlsx workbook')}"
-        raise _ReadError(msg)
-    with _reading(path, "an Excel workbook"), warnings.catch_warnings():
-        # openpyxl warns about styles and data validation it does not read; none of it matters here.
-        warnings.filterwarnings("ignore", category=UserWarning, module="openpyxl")
-        try:
-            return pd.read_excel(file, sheet_name=0, engine="openpyxl")
-        except (
-            ValueError,
-            OSError,
-            *_WORKBOOK_ERRORS,
-            exceptions.InvalidFileException,
-        ) as e:
-            if _is_system_error(e):
-                raise  # said as it is: a permission, a disk
-            msg = f"the workbook is damaged, or not an .xlsx workbook ({_first_line(e)}); open it in Excel and save it again as .xlsx, or as CSV"
-            raise ValueError(msg) from e
-
-
-def _read_stdin() -> tuple[bytes, _Compression | None]:
-    """Read all of standard input; return it and the compression that its first bytes announce."""
-    stream = sys.stdin
-    if stream is None:
-        msg = "cannot read standard input (-): there is none; give a file's path"
-        raise _ReadError(msg)
-    if stream.isatty():
-        # Waiting for someone to type a transaction log is never what was meant.
-        msg = "cannot read standard input (-): it is a terminal, not data; pipe CSV text into it (retention kpis - < orders.csv) or give a file's path"
-        raise _ReadError(msg)
-    data = stream.buffer.read()
-    found = _binary_kind(data[:_SAMPLE_BYTES])
-    if found is None:
-        return data, None
-    what, _, compression = found
-    if compression is None:
-        msg = f"cannot read standard input (-): it is {what}, not CSV text; - reads CSV text (plain, gzip, bzip2, xz or zstd): give the file's path instead"
-        raise _ReadError(msg)
-    return data, compression
-
-
-def _read_table(
-    path: str,
-    columns: _Columns,
-    *,
-    sep: str | None,
-    decimal: str,
-    encoding: str | None,
-) -> _Table:
-    if path == "-":
-        data, compression = _read_stdin()
-        frame = _read_csv(
-            data, _STDIN, compression, columns, sep=sep, decimal=decimal, encoding=encoding
-        )
-        table, path = _Table(frame, "line", 2), _STDIN
-    else:
-        table = _read_file(path, columns, sep=sep, decimal=decimal, encoding=encoding)
-    if table.frame.shape[1] == 0:
-        msg = f"cannot read {path}: the file has no columns"
-        raise _ReadError(msg)
-    return table
-
-
-def _read_file(
-    path: str,
-    columns: _Columns,
-    *,
-    sep: str | None,
-    decimal: str,
-    encoding: str | None,
-) -> _Table:
-    _check_regular_file(path)
-    file = Path(path)
-    suffix, compression = _kind_of(file)
-    if suffix in _PARQUET_SUFFIXES + _EXCEL_SUFFIXES and compression is not None:
-        msg = (
-            f"cannot read {path}: compressed {suffix} files are not supported; decompress it first"
-        )
-        raise _ReadError(msg)
-    if suffix in _OTHER_SPREADSHEETS:
-        msg = f"cannot read {path}: {suffix} workbooks are not supported; save it as .xlsx or CSV"
-        raise _ReadError(msg)
-    if suffix in _PARQUET_SUFFIXES:
-        return _Table(_read_parquet(file, path, columns), "row", 1)
-    if suffix in _EXCEL_SUFFIXES:
-        return _Table(_read_excel(file, path), "row", 2)  # row 1 of the sheet is the header
-    frame = _read_csv(file, path, compression, columns, sep=sep, decimal=decimal, encoding=encoding)
-    return _Table(frame, "line", 2)  # line 1 is the header
-
-
 def _separator(value: str | None) -> str | None:
     if value is None:
         return None
-    sep = _SEPARATOR_NAMES.get(value.lower(), value)
+    sep = SEPARATOR_NAMES.get(value.lower(), value)
     if len(sep) != 1 or sep in '"\r\n':
         msg = f"--sep takes one character (or 'tab'). Got {value!r}."
         raise _UsageError(msg)
@@ -671,7 +125,7 @@ def _drop_missing_ids(tx: pd.DataFrame, column: str) -> tuple[pd.DataFrame, int]
     return (tx.loc[~missing] if dropped else tx), dropped
 
 
-def _parse_dates(tx: pd.DataFrame, column: str, fmt: str, table: _Table) -> pd.DataFrame:
+def _parse_dates(tx: pd.DataFrame, column: str, fmt: str, table: Table) -> pd.DataFrame:
     """Parse the date column with a strptime format; the first value that does not match is an error."""
     if column not in tx.columns or isinstance(tx[column], pd.DataFrame):
         return tx  # the library names the missing column
@@ -681,8 +135,8 @@ def _parse_dates(tx: pd.DataFrame, column: str, fmt: str, table: _Table) -> pd.D
     try:
         parsed = pd.to_datetime(col, format=fmt, errors="coerce")
     except (ValueError, TypeError, OverflowError) as e:
-        msg = f"cannot parse column {column!r} with --date-format {fmt!r}: {_first_line(e)}"
-        raise _ReadError(msg) from e
+        msg = f"cannot parse column {column!r} with --date-format {fmt!r}: {first_line(e)}"
+        raise ReadError(msg) from e
     # Missing dates stay missing: the library names them as such.
     bad = (parsed.isna() & col.notna()).to_numpy()
     if bad.any():
@@ -693,7 +147,7 @@ def _parse_dates(tx: pd.DataFrame, column: str, fmt: str, table: _Table) -> pd.D
             f"column {column!r} does not match --date-format {fmt!r}: {col.iloc[first]!r} at "
             f"{table.where(col.index[first])}{rest}"
         )
-        raise _ReadError(msg)
+        raise ReadError(msg)
     return tx.assign(**{column: parsed})
 
 
@@ -884,7 +338,7 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         """Print ``message`` on one line, with where to find the usage, and exit with status 2."""
-        self.exit(2, f"retention: error: {_one_line(message)}; see {self.prog} --help\n")
+        self.exit(2, f"retention: error: {one_line(message)}; see {self.prog} --help\n")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -1016,15 +470,15 @@ def _add_table_options(command: argparse.ArgumentParser, *, what: str) -> None:
     )
 
 
-def _load(args: argparse.Namespace) -> _Table:
+def _load(args: argparse.Namespace) -> Table:
     if args.example:
-        return _Table(example_transactions(), "row", 1)
-    columns = _Columns(
+        return Table(example_transactions(), "row", 1)
+    columns = Columns(
         required=(args.customer, args.date, *([args.order_id] if args.order_id else []), *args.by),
         amount=args.amount,
         date=args.date,
     )
-    return _read_table(
+    return read_table(
         args.path,
         columns,
         sep=_separator(args.sep),
@@ -1059,7 +513,7 @@ def _compute(tx: pd.DataFrame, args: argparse.Namespace) -> tuple[pd.Series, lis
     lines: list[str] = []
     for w in caught:
         if issubclass(w.category, RetentionWarning):
-            line = f"retention: warning: {_one_line(w.message)}"
+            line = f"retention: warning: {one_line(w.message)}"
             if line not in lines:  # the same warning for every group is said once
                 lines.append(line)
         else:  # not ours to reword: let Python's filters decide what to do with it
@@ -1172,7 +626,7 @@ def _report_command(args: argparse.Namespace) -> int:
     try:
         path = page.save(output)
     except OSError as e:
-        msg = f"cannot write {output}: {e.strerror or _first_line(e)}"
+        msg = f"cannot write {output}: {e.strerror or first_line(e)}"
         raise _UsageError(msg) from e
     for line in notes:
         print(line, file=sys.stderr)
@@ -1210,8 +664,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "report":
             return _report_command(args)
         return _kpis_command(args)
-    except (RetentionError, _UsageError, _ReadError, OSError) as e:
-        print(f"retention: error: {_one_line(e)}", file=sys.stderr)
+    except (RetentionError, _UsageError, ReadError, OSError) as e:
+        print(f"retention: error: {one_line(e)}", file=sys.stderr)
         return 2
 
 

@@ -71,8 +71,18 @@ def plain_value(value: object) -> object:
     return value
 
 
-def column_not_found(column: str, role: str, available: Iterable[object]) -> ColumnNotFoundError:
+def column_not_found(
+    column: str,
+    role: str,
+    available: Iterable[object],
+    *,
+    fix: str | None = None,
+    what: str | None = None,
+) -> ColumnNotFoundError:
     """Build the error for a missing column, listing what exists and the nearest name.
+
+    The one builder of this message: every reader of a table (transactions, summaries, curves, segment
+    maps, rules, events) names a missing column through it.
 
     Parameters
     ----------
@@ -82,6 +92,11 @@ def column_not_found(column: str, role: str, available: Iterable[object]) -> Col
         The parameter that named it (``"customer_id"``, ``"date"``, ``"amount"``).
     available : iterable
         The columns the table has.
+    fix : str, optional
+        What to do, closing the message; by default "Pass the right name with ``role=...``".
+    what : str, optional
+        How the message opens, naming the column and its table; by default "Column 'x' (the ``role``
+        column) is not in the table".
 
     Returns
     -------
@@ -95,11 +110,14 @@ def column_not_found(column: str, role: str, available: Iterable[object]) -> Col
     """
     names = [str(c) for c in available]
     listed = ", ".join(repr(n) for n in names) if names else "no columns"
-    msg = f"Column {column!r} (the {role} column) is not in the table. The table has: {listed}."
+    opening = (
+        what if what is not None else f"Column {column!r} (the {role} column) is not in the table"
+    )
+    msg = f"{opening}. The table has: {listed}."
     close = difflib.get_close_matches(str(column), names, n=1)
     if close:
         msg += f" Hint: did you mean {close[0]!r}?"
-    msg += f" Pass the right name with {role}=..."
+    msg += f" {fix}" if fix is not None else f" Pass the right name with {role}=..."
     return ColumnNotFoundError(msg)
 
 

@@ -1,5 +1,10 @@
 """The one-command retention report: one self-contained HTML page for people who do not run Python.
 
+Why one module of about 900 lines: it is one page, and each of its sections (KPIs, period retention,
+cohorts, survival, segments, RFM, ABC, model fits, top customers, forecast) is a short function that reads
+the same options, draws through the same figure helpers and escapes through the same table writer; none is a
+concept of its own outside the page.
+
 :func:`report` computes the library's headline results on a transaction table and returns a
 :class:`Report`; ``Report.to_html()`` gives the page, ``Report.save(path)`` writes it and a notebook shows
 it through ``_repr_html_``. The command ``retention report PATH -o report.html`` does the same from a file.
@@ -44,6 +49,7 @@ from retention.frames.features import customer_features
 from retention.frames.forecast import forecast
 from retention.frames.gamma_gamma import GammaGamma
 from retention.frames.kpis import KPI_NAMES, kpis
+from retention.frames.options import BY, Given, Interval, declare
 from retention.frames.rates import period_retention
 from retention.frames.rfm import rfm_scores, rfm_segments
 from retention.frames.schema import transaction_options
@@ -56,6 +62,14 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = ["Report", "report"]
+
+_REPORT: Final = declare(
+    "report",
+    freq=Given("a period (Frequency), checked by the functions the report calls"),
+    by=BY,
+    title=Given("a string, checked here"),
+    top=Interval("integer", 1, None, what="a whole number >= 1 (the customers listed)"),
+)
 
 _T = TypeVar("_T")
 
@@ -823,10 +837,7 @@ def report(
     if not isinstance(given, str):
         msg = f"The 'title' parameter of {func} must be a string. Got {title!r}."
         raise InvalidParameterError(msg)
-    count: object = top
-    if isinstance(count, bool) or not isinstance(count, int | np.integer) or count < 1:
-        msg = f"The 'top' parameter of {func} must be a whole number >= 1 (the customers listed). Got {top!r}."
-        raise InvalidParameterError(msg)
+    _REPORT.check("top", top)
     reading: dict[str, Any] = {
         "customer_id": customer_id,
         "date": date,

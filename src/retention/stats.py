@@ -20,7 +20,6 @@ import inspect
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from numbers import Real
 from typing import Any, Final, NamedTuple, TypeVar
 
 import numpy as np
@@ -35,7 +34,8 @@ from retention.errors import (
     plain_value,
 )
 from retention.frames.cohorts import kaplan_meier_frame
-from retention.frames.schema import check_option, group_codes
+from retention.frames.options import ALPHA, check_option, is_number
+from retention.frames.schema import group_codes
 
 __all__ = [
     "Interval",
@@ -271,7 +271,7 @@ def _survival_data(
 
 def _real(value: object, name: str, func: str, rule: str) -> float:
     """Check a parameter that must be a finite real number (not a bool); return it as a float."""
-    if isinstance(value, bool | np.bool_) or not isinstance(value, Real):
+    if not is_number(value):
         msg = (
             f"The {name!r} parameter of {func} must be a number {rule}. Got {plain_value(value)!r}."
         )
@@ -284,14 +284,8 @@ def _real(value: object, name: str, func: str, rule: str) -> float:
 
 
 def _alpha(alpha: object, func: str) -> float:
-    rule = "between 0 and 1 (0.05 gives 95% intervals)"
-    value = _real(alpha, "alpha", func, rule)
-    if not 0.0 < value < 1.0:
-        msg = (
-            f"The 'alpha' parameter of {func} must be a number {rule}. Got {plain_value(alpha)!r}."
-        )
-        raise InvalidParameterError(msg)
-    return value
+    level: float = ALPHA.check(alpha, "alpha", func)
+    return level
 
 
 def _reach(duration: NDArray[np.float64], observed: NDArray[np.bool_]) -> float:
@@ -660,7 +654,7 @@ def rmst_difference(
 
 def _count(value: object, name: str, func: str, *, minimum: int) -> float:
     rule = f"a whole number >= {minimum}"
-    if isinstance(value, bool | np.bool_) or not isinstance(value, Real):
+    if not is_number(value):
         msg = f"The {name!r} parameter of {func} must be {rule}. Got {plain_value(value)!r}."
         raise InvalidParameterError(msg)
     number = float(value)

@@ -15,7 +15,10 @@ from scipy import stats
 from retention.core.activity import activity
 from retention.core.cohorts import (
     cohort_customers,
+    cohort_sum_partials,
     cohort_sums,
+    cohort_sums_sum,
+    cohort_table_of_sums,
     kaplan_meier,
     lifetimes,
     median_time,
@@ -250,3 +253,49 @@ def test_step_at_and_median_time() -> None:
     assert_array_equal(step_at(time[:0], survival[:0], np.array([0, 3])), [np.nan, np.nan])
     assert median_time(time, survival) == 5.0
     assert math.isnan(median_time(time, np.array([0.9, 0.8, 0.6])))
+
+
+# --- cohort sums of disjoint sets of customers (the partitions of a cluster) -----------------------------
+
+
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.integers(0, 7),  # customer
+            st.integers(0, 9),  # period
+            st.one_of(
+                st.integers(-(10**6), 10**6).map(lambda c: c / 100),
+                st.floats(-1e4, 1e4, allow_nan=False, allow_infinity=False),
+            ),
+        ),
+        min_size=1,
+        max_size=40,
+    ),
+    last=st.integers(0, 9),
+    parts=st.integers(1, 3),
+    rolling=st.booleans(),
+)
+def test_cohort_sums_of_parts_add_up_to_the_whole(
+    rows: list[tuple[int, int, float]], last: int, parts: int, rolling: bool
+) -> None:
+    customer = np.array([r[0] for r in rows], dtype=np.int64)
+    period = np.array([r[1] for r in rows], dtype=np.int64)
+    weights = np.array([r[2] for r in rows], dtype=np.float64)
+    ids, customer = np.unique(customer, return_inverse=True)
+    whole = cohort_sums(customer, period, len(ids), last, rolling=rolling, weights=weights)
+    total = None
+    for k in range(parts):  # customers split by id, each part coded on its own
+        mine = ids[customer] % parts == k
+        part_ids, part_customer = np.unique(customer[mine], return_inverse=True)
+        sums = cohort_sum_partials(
+            part_customer, period[mine], len(part_ids), last, weights=weights[mine]
+        )
+        if sums is not None:
+            total = sums if total is None else cohort_sums_sum(total, sums)
+    if total is None:
+        assert len(whole.cohort) == 0
+        return
+    got = cohort_table_of_sums(total, rolling=rolling)
+    np.testing.assert_array_equal(got.cohort, whole.cohort)
+    np.testing.assert_array_equal(got.size, whole.size)
+    np.testing.assert_array_equal(got.cells, whole.cells)

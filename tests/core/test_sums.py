@@ -9,7 +9,13 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from retention.core.sums import group_sums, group_sums_of
+from retention.core.sums import (
+    add_partials,
+    group_sums,
+    group_sums_of,
+    partial_sums,
+    sums_of_partials,
+)
 from tests.exact import decimal_total, whole_cents
 
 
@@ -179,3 +185,37 @@ def test_pieces_by_hand() -> None:
         group_sums_of([(None, np.array([1e-20])), (None, np.array([0.1]))], 1),
         [math.fsum([1e-20, 0.1])],
     )
+
+
+# --- partial sums: the tallies of a table split into parts -----------------------------------------------
+
+_amounts = st.one_of(
+    st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False),
+    st.integers(-(10**8), 10**8).map(lambda c: c / 100),  # whole cents
+    st.sampled_from([0.1, 0.2, 0.3, -0.6, 1e-300, 1e15, -1e15]),
+)
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 3), _amounts, st.integers(0, 2)), max_size=40),
+)
+def test_partial_sums_of_parts_add_up_to_the_sums_of_the_whole(
+    rows: list[tuple[int, float, int]],
+) -> None:
+    group = np.array([r[0] for r in rows], dtype=np.int64)
+    values = np.array([r[1] for r in rows], dtype=np.float64)
+    part = np.array([r[2] for r in rows], dtype=np.int64)
+    whole = group_sums_of([(group, values)], 4)
+    tallies = [partial_sums([(group[part == k], values[part == k])], 4) for k in range(3)]
+    for order in itertools.permutations(tallies):
+        total = add_partials(add_partials(order[0], order[1]), order[2])
+        np.testing.assert_array_equal(sums_of_partials(total), whole)
+
+
+def test_partial_sums_keep_the_decimal_total_of_cents_split_across_parts() -> None:
+    a = partial_sums([(None, np.array([1000.01]))], 1)
+    b = partial_sums([(None, np.array([-1000.0]))], 1)
+    assert sums_of_partials(add_partials(a, b))[0] == 0.01  # not 0.0099999999999909
+    c = partial_sums([(None, np.array([0.1 + 1e-17, 1e-3 / 3]))], 1)  # not whole cents: float path
+    exact = math.fsum([1000.01, -1000.0, 0.1 + 1e-17, 1e-3 / 3])
+    assert sums_of_partials(add_partials(add_partials(a, b), c))[0] == exact

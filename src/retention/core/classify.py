@@ -1,5 +1,9 @@
 r"""ABC and XYZ classification: how much each customer brings, and how regularly they buy.
 
+Why one module of about 900 lines: ABC and XYZ share the number checks, the 40-bit comparison
+(:func:`round_significant`) and the ranking of the joint table; the computed ABC limits (the ABC curve) are
+a third of the length and read the same ranking. A split would move shared private helpers, not concepts.
+
 Pure numpy. Classes are small integer codes, ``0, 1, 2`` for A, B, C (and for X, Y, Z); the adapter
 (:mod:`retention.frames.classify`) turns them into labels. Every function here is vectorised: a sort for
 ABC, exact sums over (customer, period) pairs for XYZ, and no loop over customers.
@@ -23,10 +27,6 @@ XYZ: the coefficient of variation (population standard deviation over mean) of e
 period, over the periods observed for them; X when it is at most ``t1``, Y when at most ``t2``, Z otherwise.
 It is undefined (NaN) for fewer than ``min_periods`` observed periods or a mean that is not positive, and
 such customers are Z: nothing shows that they buy regularly.
-
-Why one module of about 900 lines: ABC and XYZ share the number checks, the 40-bit comparison
-(:func:`round_significant`) and the ranking of the joint table; the computed ABC limits (the ABC curve) are
-a third of the length and read the same ranking. A split would move shared private helpers, not concepts.
 """
 
 from __future__ import annotations

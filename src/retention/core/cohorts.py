@@ -20,15 +20,28 @@ from numpy.typing import NDArray
 from scipy.special import ndtri
 
 from retention.core.activity import Activity, first_periods
-from retention.core.sums import group_sums
+from retention.core.sums import (
+    Partials,
+    add_partials,
+    group_sums,
+    partial_sums,
+    scatter_partials,
+    sums_of_partials,
+)
 from retention.errors import InvalidParameterError, check_size
 
 __all__ = [
     "CohortCounts",
+    "CohortSums",
     "KaplanMeier",
+    "cohort_counts_sum",
     "cohort_customers",
+    "cohort_sum_partials",
     "cohort_sums",
+    "cohort_sums_sum",
+    "cohort_table_of_sums",
     "kaplan_meier",
+    "kaplan_meier_of_counts",
     "lifetimes",
     "median_time",
     "retention_by_period",
@@ -62,6 +75,46 @@ class CohortCounts:
     size: NDArray[np.int64]
     cells: NDArray[np.float64]
     last_period: int
+
+
+def cohort_counts_sum(a: CohortCounts, b: CohortCounts) -> CohortCounts:
+    """Add the cohort tables of two disjoint sets of customers observed up to the same period.
+
+    Counts (customers, orders) add up exactly; the cells that are not completely observed stay NaN.
+
+    Parameters
+    ----------
+    a, b : CohortCounts
+        Tables with the same ``last_period``.
+
+    Returns
+    -------
+    CohortCounts
+        The table of both sets of customers: the union of the cohorts, sizes and cells added.
+
+    Examples
+    --------
+    >>> nan = np.nan
+    >>> a = CohortCounts(np.array([0]), np.array([2]), np.array([[2.0, 1.0]]), 1)
+    >>> b = CohortCounts(np.array([1]), np.array([3]), np.array([[3.0]]), 1)
+    >>> c = cohort_counts_sum(a, b)
+    >>> c.cohort, c.size, c.cells
+    (array([0, 1]), array([2, 3]), array([[ 2.,  1.],
+           [ 3., nan]]))
+    """
+    if a.last_period != b.last_period:  # pragma: no cover - internal misuse
+        msg = "cohort tables observed up to different periods do not add up"
+        raise AssertionError(msg)
+    cohort = np.union1d(a.cohort, b.cohort).astype(np.int64, copy=False)
+    width = a.last_period - int(cohort[0]) + 1 if len(cohort) else 0
+    size = np.zeros(len(cohort), dtype=np.int64)
+    cells = np.zeros((len(cohort), width), dtype=np.float64)
+    for part in (a, b):
+        rows = np.searchsorted(cohort, part.cohort)
+        size[rows] += part.size
+        cells[rows, : part.cells.shape[1]] += np.nan_to_num(part.cells, nan=0.0)
+    cells[cohort[:, None] + np.arange(width) > a.last_period] = np.nan
+    return CohortCounts(cohort, size, cells, a.last_period)
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,24 +305,161 @@ def cohort_sums(
     array([[ 2.,  1.],
            [ 1., nan]])
     """
-    if n_customers == 0 or len(period) == 0:
+    cells = _cells(customer, period, n_customers, last_period, first_period)
+    if cells is None:
         return _empty(last_period)
-    # The acquisition period is each customer's first period.
-    first = first_periods(customer, period, n_customers) if first_period is None else first_period
-    grid = _grid(first, last_period, int(period.max()))
-    if grid is None:
-        return _empty(last_period)
-    cell = np.take(grid.base, customer)
-    if first_period is None:
-        cell += period
-    else:
-        cell += np.maximum(period, np.take(first, customer))
+    grid, cell = cells
     n_cells = grid.n_rows * grid.width
     if weights is None:
         counts = np.bincount(cell, minlength=n_cells).astype(np.float64)
     else:
         counts = group_sums(cell, weights, n_cells)
     return _finish(grid, counts, last_period, rolling=rolling)
+
+
+def _cells(
+    customer: NDArray[np.int64],
+    period: NDArray[np.int64],
+    n_customers: int,
+    last_period: int,
+    first_period: NDArray[np.int64] | None,
+) -> tuple[_Grid, NDArray[np.int64]] | None:
+    """Lay out the grid and find each purchase's cell; None when no cohort is complete."""
+    if n_customers == 0 or len(period) == 0:
+        return None
+    # The acquisition period is each customer's first period.
+    first = first_periods(customer, period, n_customers) if first_period is None else first_period
+    grid = _grid(first, last_period, int(period.max()))
+    if grid is None:
+        return None
+    cell = np.take(grid.base, customer)
+    if first_period is None:
+        cell += period
+    else:
+        cell += np.maximum(period, np.take(first, customer))
+    return grid, cell
+
+
+@dataclass(frozen=True, slots=True)
+class CohortSums:
+    """Exact partial sums of a cohort table of amounts, which add up over disjoint sets of customers.
+
+    Attributes
+    ----------
+    cohort, size : numpy.ndarray of int64
+        As in :class:`CohortCounts`: the cohorts acquired up to ``last_period`` and their customers.
+    width : int
+        Columns: periods since acquisition 0 .. width - 1 (complete or not).
+    sums : Partials
+        Per cell (row-major, ``len(cohort) x width``), the exact partial sums of the amounts.
+    last_period : int
+        The code of the last completely observed period.
+    """
+
+    cohort: NDArray[np.int64]
+    size: NDArray[np.int64]
+    width: int
+    sums: Partials
+    last_period: int
+
+
+def cohort_sum_partials(
+    customer: NDArray[np.int64],
+    period: NDArray[np.int64],
+    n_customers: int,
+    last_period: int,
+    *,
+    weights: NDArray[np.float64],
+    first_period: NDArray[np.int64] | None = None,
+) -> CohortSums | None:
+    """Sum the amounts per cohort and period as :func:`cohort_sums` does, as exact partial sums.
+
+    Parameters
+    ----------
+    customer, period, n_customers, last_period, weights, first_period
+        As for :func:`cohort_sums`.
+
+    Returns
+    -------
+    CohortSums or None
+        None when no cohort is completely observed.
+
+    Examples
+    --------
+    >>> a = cohort_sum_partials(np.array([0, 0]), np.array([0, 1]), 1, 1, weights=np.array([1.5, 2.0]))
+    >>> b = cohort_sum_partials(np.array([0]), np.array([1]), 1, 1, weights=np.array([4.0]))
+    >>> cohort_table_of_sums(cohort_sums_sum(a, b), rolling=False).cells
+    array([[1.5, 2. ],
+           [4. , nan]])
+    """
+    cells = _cells(customer, period, n_customers, last_period, first_period)
+    if cells is None:
+        return None
+    grid, cell = cells
+    sums = partial_sums([(cell, weights)], grid.n_rows * grid.width)
+    kept = np.arange((grid.n_rows - 1) * grid.width, dtype=np.int64)  # not the late customers' row
+    sums = Partials(
+        sums.whole[kept],
+        sums.cents[kept],
+        sums.peak[kept],
+        sums.count[kept],
+        {j: level[kept] for j, level in sums.levels.items()},
+    )
+    return CohortSums(grid.cohort, grid.size, grid.width, sums, last_period)
+
+
+def cohort_sums_sum(a: CohortSums, b: CohortSums) -> CohortSums:
+    """Add the cohort sums of two disjoint sets of customers observed up to the same period.
+
+    Parameters
+    ----------
+    a, b : CohortSums
+
+    Returns
+    -------
+    CohortSums
+        The sums of both sets.
+
+    Examples
+    --------
+    See :func:`cohort_sum_partials`.
+    """
+    cohort = np.union1d(a.cohort, b.cohort).astype(np.int64, copy=False)
+    width = max(a.width + int(a.cohort[0]), b.width + int(b.cohort[0])) - int(cohort[0])
+    size = np.zeros(len(cohort), dtype=np.int64)
+    total: Partials | None = None
+    for part in (a, b):
+        rows = np.searchsorted(cohort, part.cohort)
+        size[rows] += part.size
+        positions = (rows[:, None] * width + np.arange(part.width)).ravel()
+        placed = scatter_partials(part.sums, positions, len(cohort) * width)
+        total = placed if total is None else add_partials(total, placed)
+    assert total is not None
+    return CohortSums(cohort, size, width, total, a.last_period)
+
+
+def cohort_table_of_sums(sums: CohortSums, *, rolling: bool) -> CohortCounts:
+    """Finish cohort sums into the cohort table :func:`cohort_sums` gives for the same amounts.
+
+    Parameters
+    ----------
+    sums : CohortSums
+    rolling : bool
+        As for :func:`cohort_sums`.
+
+    Returns
+    -------
+    CohortCounts
+
+    Examples
+    --------
+    See :func:`cohort_sum_partials`.
+    """
+    n_rows = len(sums.cohort) + 1  # the grid's last row (the late customers') is dropped by _finish
+    counts = np.zeros(n_rows * sums.width, dtype=np.float64)
+    counts[: (n_rows - 1) * sums.width] = sums_of_partials(sums.sums)
+    grid = _Grid(sums.cohort, sums.size, np.empty(0, dtype=np.int64), sums.width, n_rows)
+    return _finish(grid, counts, sums.last_period, rolling=rolling)
 
 
 def retention_by_period(
@@ -399,12 +589,46 @@ def kaplan_meier(
     array([0.75, 0.5 , 0.  ])
     """
     if len(duration) == 0:
-        empty_i = np.empty(0, dtype=np.int64)
-        empty_f = np.empty(0, dtype=np.float64)
-        return KaplanMeier(empty_i, empty_i, empty_i, empty_i, empty_f, empty_f, empty_f)
+        empty = np.empty(0, dtype=np.int64)
+        return kaplan_meier_of_counts(empty, empty, confidence=confidence)
     # Times are whole days, so a bincount over 0 .. max is a linear-time group-by.
     total = np.bincount(duration)
     event_total = np.bincount(duration[observed], minlength=len(total))
+    return kaplan_meier_of_counts(total, event_total, confidence=confidence)
+
+
+def kaplan_meier_of_counts(
+    total: NDArray[np.int64], event_total: NDArray[np.int64], *, confidence: float = 0.95
+) -> KaplanMeier:
+    """Kaplan-Meier estimate from the number of subjects and of events at each whole time.
+
+    The counts of disjoint sets of subjects add up, so the estimate of a table split into parts (the
+    partitions of a cluster) is this function of the sums of the parts' counts.
+
+    Parameters
+    ----------
+    total : numpy.ndarray of int64
+        ``total[t]``: subjects whose time is ``t`` (0, 1, ...; zeros allowed).
+    event_total : numpy.ndarray of int64
+        ``event_total[t]``: those of them whose time ends in an event. The same length as ``total``.
+    confidence : float
+        Coverage of the pointwise interval.
+
+    Returns
+    -------
+    KaplanMeier
+        As :func:`kaplan_meier` of the subjects the counts describe.
+
+    Examples
+    --------
+    >>> km = kaplan_meier_of_counts(np.array([0, 1, 2, 1]), np.array([0, 1, 1, 1]))
+    >>> km.time, km.at_risk, km.survival
+    (array([1, 2, 3]), array([4, 3, 1]), array([0.75, 0.5 , 0.  ]))
+    """
+    if not np.any(total):
+        empty_i = np.empty(0, dtype=np.int64)
+        empty_f = np.empty(0, dtype=np.float64)
+        return KaplanMeier(empty_i, empty_i, empty_i, empty_i, empty_f, empty_f, empty_f)
     time = np.flatnonzero(total).astype(np.int64, copy=False)
     count = total[time].astype(np.int64, copy=False)
     events = event_total[time].astype(np.int64, copy=False)

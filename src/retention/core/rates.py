@@ -21,6 +21,7 @@ from retention.errors import ColumnTypeError, InvalidValueError
 __all__ = [
     "PeriodCounts",
     "crr",
+    "gap_summary",
     "mean_amount",
     "period_counts",
     "ratio",
@@ -401,8 +402,31 @@ def second_purchase_summary(act: Activity) -> NDArray[np.float64]:
     array([3.        , 2.        , 0.66666667, 3.        , 2.5       ,
            3.        , 3.5       ])
     """
-    gaps = second_purchase_days(act)
-    customers, returned = act.n_customers, len(gaps)
+    return gap_summary(act.n_customers, second_purchase_days(act))
+
+
+def gap_summary(customers: int, gaps: NDArray[np.int64]) -> NDArray[np.float64]:
+    """Summarise the time to a second purchase from the customers and the gaps of those who returned.
+
+    Parameters
+    ----------
+    customers : int
+        Customers, returning or not.
+    gaps : numpy.ndarray of int64
+        Days from first to second purchase day, one per returning customer, in any order.
+
+    Returns
+    -------
+    numpy.ndarray of float64
+        The seven numbers of :func:`second_purchase_summary`.
+
+    Examples
+    --------
+    >>> gap_summary(3, np.array([4, 2]))
+    array([3.        , 2.        , 0.66666667, 3.        , 2.5       ,
+           3.        , 3.5       ])
+    """
+    returned = len(gaps)
     if returned:
         mean = float(gaps.mean())
         q25, median, q75 = np.quantile(gaps, [0.25, 0.5, 0.75])

@@ -10,12 +10,22 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["Piece", "group_sums", "group_sums_of"]
+__all__ = [
+    "Partials",
+    "Piece",
+    "add_partials",
+    "group_sums",
+    "group_sums_of",
+    "partial_sums",
+    "scatter_partials",
+    "sums_of_partials",
+]
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -86,17 +96,19 @@ def _select(group: IntArray | None, mask: NDArray[np.bool_]) -> IntArray | None:
     return None if group is None else group[mask]
 
 
-def _float_sums(pieces: list[Piece], n_groups: int, guard: int) -> FloatArray:
-    """Exact per-group sums of floats on the fixed grid of ``guard`` spare bits, smallest level first."""
+def _levels(pieces: list[Piece], n_groups: int, guard: int) -> tuple[int, list[FloatArray], int]:
+    """Split the values onto the fixed grid of ``guard`` spare bits and add each level's slices per group.
+
+    Returns the number of the first level (level ``j`` has its top at ``1023 - guard - j * (53 - guard)``),
+    the exact level sums from that level down, and the power of two the values were scaled down by.
+    """
     width = 53 - guard
     top_limit = 1023 - guard
     pieces = [(g, v) for g, v in pieces if len(v)]
-    if not pieces:
-        return np.zeros(n_groups, dtype=np.float64)
     rests = [v.copy() for _, v in pieces]
-    biggest = max(max(float(r.max()), -float(r.min())) for r in rests)
+    biggest = max((max(float(r.max()), -float(r.min())) for r in rests), default=0.0)
     if biggest == 0.0:
-        return np.zeros(n_groups, dtype=np.float64)
+        return 0, [], 0
     # The first level is the one with the smallest top at least one bit above the largest value: a level
     # above a value's top bit then takes nothing from it (its slice would round to zero), so every group's
     # level sums are those of its values alone, whatever the other groups hold.
@@ -105,7 +117,8 @@ def _float_sums(pieces: list[Piece], n_groups: int, guard: int) -> FloatArray:
     # subnormal values of the same table lose bits).
     shift = max(0, -(-(exponent - top_limit) // width) * width)
     exponent -= shift
-    top = top_limit - ((top_limit - exponent) // width) * width
+    first = (top_limit - exponent) // width
+    top = top_limit - first * width
     if shift:
         rests = [np.ldexp(r, -shift) for r in rests]
     parts: list[FloatArray] = []
@@ -125,6 +138,13 @@ def _float_sums(pieces: list[Piece], n_groups: int, guard: int) -> FloatArray:
         if not any(r.any() for r in rests):
             break
         top -= width
+    return first, parts, shift
+
+
+def _add_levels(parts: list[FloatArray], shift: int, n_groups: int) -> FloatArray:
+    """Add exact level sums, largest level first in ``parts``, to one faithfully rounded sum per group."""
+    if not parts:
+        return np.zeros(n_groups, dtype=np.float64)
     # The level sums are exact; add them from the smallest level up with TwoSum, carrying the rounding
     # errors (Ogita, Rump and Oishi's Sum2), so that cancelling levels lose nothing that matters.
     total = parts[-1]
@@ -134,6 +154,12 @@ def _float_sums(pieces: list[Piece], n_groups: int, guard: int) -> FloatArray:
         error += e
     total = total + error
     return np.ldexp(total, shift) if shift else total
+
+
+def _float_sums(pieces: list[Piece], n_groups: int, guard: int) -> FloatArray:
+    """Exact per-group sums of floats on the fixed grid of ``guard`` spare bits, smallest level first."""
+    _, parts, shift = _levels(pieces, n_groups, guard)
+    return _add_levels(parts, shift, n_groups)
 
 
 def _counts(pieces: list[Piece], n_groups: int) -> IntArray:
@@ -323,3 +349,178 @@ def group_sums_of(
         guard,
     )
     return np.where(by_cents, total, floats)
+
+
+@dataclass(frozen=True)
+class Partials:
+    """Exact per-group partial sums that add up across disjoint sets of values.
+
+    The tallies of a table split into parts (the partitions of a cluster): :func:`partial_sums` of each
+    part, added with :func:`add_partials`, give with :func:`sums_of_partials` the sums that
+    :func:`group_sums_of` gives for the whole table, to the last bit. Each group keeps what decides its
+    method and its value: whether all its values are whole cents and their cents total (with the largest
+    and the number of values, which bound that total), and its exact sums on each level of the fixed grid.
+
+    Attributes
+    ----------
+    whole : numpy.ndarray of bool
+        Per group, whether every value is a whole number of cents.
+    cents : numpy.ndarray of float64
+        Per group, the total of the whole-cent values in cents (an exact integer).
+    peak : numpy.ndarray of float64
+        Per group, the largest magnitude of a whole-cent value, in cents.
+    count : numpy.ndarray of int64
+        Per group, the number of values.
+    levels : dict of int to numpy.ndarray of float64
+        Per level of the grid (numbered from the top), the exact per-group sums of the values' slices.
+    """
+
+    whole: NDArray[np.bool_]
+    cents: FloatArray
+    peak: FloatArray
+    count: IntArray
+    levels: dict[int, FloatArray]
+
+
+def partial_sums(pieces: Sequence[Piece], n_groups: int) -> Partials:
+    """Return the exact partial sums of values given in pieces per group (see :class:`Partials`).
+
+    Parameters
+    ----------
+    pieces : sequence of (numpy.ndarray of int64 or None, numpy.ndarray of float64)
+        As for :func:`group_sums_of`. Values must be below about ``2**990`` in magnitude.
+    n_groups : int
+        Number of groups.
+
+    Returns
+    -------
+    Partials
+
+    Examples
+    --------
+    >>> a = partial_sums([(None, np.array([0.1, 0.2]))], 1)
+    >>> b = partial_sums([(None, np.array([0.3]))], 1)
+    >>> sums_of_partials(add_partials(a, b))
+    array([0.6])
+    """
+    read = [(g, np.asarray(v, dtype=np.float64)) for g, v in pieces]
+    read = [(g, v) for g, v in read if len(v)]
+    whole = np.ones(n_groups, dtype=np.bool_)
+    cents = np.zeros(n_groups, dtype=np.float64)
+    peak = np.zeros(n_groups, dtype=np.float64)
+    for g, v in read:
+        c, w = _cents(v)
+        whole &= _count(_select(g, ~w), n_groups, int(np.count_nonzero(~w))) == 0
+        c = np.where(w, c, 0.0)
+        cents += _tally(g, n_groups, c)
+        magnitude = np.abs(c)
+        if g is None:
+            peak[0] = max(peak[0], float(magnitude.max()))
+        else:
+            np.maximum.at(peak, g, magnitude)
+    first, parts, shift = _levels(read, n_groups, _GUARD)
+    if shift:  # pragma: no cover - amounts are far below the float limit
+        msg = "partial_sums does not take values near the float limit"
+        raise AssertionError(msg)
+    levels = {first + k: part for k, part in enumerate(parts)}
+    return Partials(whole, cents, peak, _counts(read, n_groups), levels)
+
+
+def add_partials(a: Partials, b: Partials) -> Partials:
+    """Add the partial sums of two disjoint sets of values with the same groups.
+
+    Parameters
+    ----------
+    a, b : Partials
+
+    Returns
+    -------
+    Partials
+        The partial sums of both sets.
+
+    Examples
+    --------
+    >>> a = partial_sums([(np.array([0, 1]), np.array([1000.01, 2.0]))], 2)
+    >>> b = partial_sums([(np.array([0]), np.array([-1000.0]))], 2)
+    >>> sums_of_partials(add_partials(a, b))
+    array([0.01, 2.  ])
+    """
+    levels = dict(a.levels)
+    for j, part in b.levels.items():
+        levels[j] = levels[j] + part if j in levels else part
+    return Partials(
+        a.whole & b.whole,
+        a.cents + b.cents,
+        np.maximum(a.peak, b.peak),
+        a.count + b.count,
+        levels,
+    )
+
+
+def sums_of_partials(p: Partials) -> FloatArray:
+    """Return the per-group sums of partial sums: :func:`group_sums_of` of all their values.
+
+    Parameters
+    ----------
+    p : Partials
+
+    Returns
+    -------
+    numpy.ndarray of float64
+
+    Examples
+    --------
+    >>> sums_of_partials(partial_sums([(np.array([0, 0, 1]), np.array([0.1, 0.2, 0.5]))], 2))
+    array([0.3, 0.5])
+    """
+    n_groups = len(p.count)
+    if int(p.count.max(initial=0)) >= 2**_GUARD - 1:  # pragma: no cover - more than a machine holds
+        msg = "partial sums of groups of 2**31 values or more are not exact"
+        raise AssertionError(msg)
+    by_cents = p.whole & (p.peak * p.count < _EXACT_INTEGERS)
+    in_cents = p.cents / 100.0
+    if p.levels:
+        top, bottom = min(p.levels), max(p.levels)
+        zeros = np.zeros(n_groups, dtype=np.float64)
+        parts = [p.levels.get(j, zeros) for j in range(top, bottom + 1)]
+        floats = _add_levels(parts, 0, n_groups)
+    else:
+        floats = np.zeros(n_groups, dtype=np.float64)
+    return np.where(by_cents, in_cents, floats)
+
+
+def scatter_partials(p: Partials, positions: IntArray, n_groups: int) -> Partials:
+    """Put the partial sums of ``p``'s groups at ``positions`` among ``n_groups`` groups (others empty).
+
+    Parameters
+    ----------
+    p : Partials
+    positions : numpy.ndarray of int64
+        Per group of ``p``, its position among the new groups (distinct).
+    n_groups : int
+        Number of new groups.
+
+    Returns
+    -------
+    Partials
+        A group without values is empty: no values, whole cents, zero sums.
+
+    Examples
+    --------
+    >>> p = scatter_partials(partial_sums([(np.array([0, 1]), np.array([1.5, 2.25]))], 2), np.array([2, 0]), 3)
+    >>> sums_of_partials(p)
+    array([2.25, 0.  , 1.5 ])
+    """
+
+    def spread(values: NDArray[np.generic], fill: object) -> NDArray[np.generic]:
+        out = np.full(n_groups, fill, dtype=values.dtype)
+        out[positions] = values
+        return out
+
+    return Partials(
+        spread(p.whole, True),  # type: ignore[arg-type]
+        spread(p.cents, 0.0),  # type: ignore[arg-type]
+        spread(p.peak, 0.0),  # type: ignore[arg-type]
+        spread(p.count, 0),  # type: ignore[arg-type]
+        {j: spread(level, 0.0) for j, level in p.levels.items()},  # type: ignore[misc]
+    )

@@ -27,15 +27,19 @@ from retention.frames.models import (
     customers_first,
     model_doctests,
 )
+from retention.frames.options import DISCOUNT_RATE, declare
 from retention.frames.summary_schema import (
     Customers,
     check_count,
-    check_discount_rate,
     check_frequency_recency_n_periods,
     shaped,
 )
 
 __all__ = ["BetaGeoBetaBinom"]
+
+_DERT: Final = declare(
+    "BetaGeoBetaBinom.discounted_expected_residual_transactions", discount_rate=DISCOUNT_RATE
+)
 
 Array = NDArray[np.float64]
 
@@ -492,7 +496,7 @@ class BetaGeoBetaBinom(SummaryModel):
         array([0.115, 5.909, 0.352])
         """
         method = "discounted_expected_residual_transactions"
-        rate = check_discount_rate(discount_rate, self._func(method))
+        rate = _DERT.check("discount_rate", discount_rate, func=self._func(method))
         columns = {"frequency": frequency, "recency": recency, "n_periods": n_periods}
         return self._predict(
             method,

@@ -1,22 +1,34 @@
 """Breakdowns (``by=``): run one computation on each group's customers and label the results by group.
 
-:func:`~retention.frames.schema.read_transactions` assigns every customer to one group; this module runs the
-same function on each group's part of the table (:meth:`~retention.frames.schema.Transactions.split`) and
-puts the groups in front of the result's index, so that each group's rows equal the function run on that
-group's customers alone. The loop is over groups (tens), never over customers or rows.
+:func:`~retention.frames.schema.read_transactions` assigns every customer to one group and codes the
+customers group by group, so that each group's customers are one range of codes. This module runs the same
+function on each group's part of the table (:meth:`~retention.frames.schema.Transactions.split`) and puts
+the groups in front of the result's index, so that each group's rows equal the function run on that
+group's customers alone. The parts take slices of what the whole table computes once (its activity, its
+per-customer measures, its revenue by group), so a part costs little more than its own labels. The loop is
+over groups (tens), never over customers or rows.
+
+Per-customer results (one row per customer, indexed by the part's customer ids) are labelled from codes:
+:func:`customer_index` builds the index of all groups at once without hashing or sorting the ids again.
+Metrics that can count every group in one pass over the whole table use :func:`group_ranges` (each
+group's range of customer codes), :func:`customer_index` and :func:`by_group` directly: ``kpis`` counts
+its periods, cohorts and repeat buyers with the group as one more key, ``rfm_scores`` scores the whole
+table's measures within each group's range.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import pairwise
 from typing import Any, overload
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from retention.frames.schema import Transactions
 
-__all__ = ["breakdown", "by_group"]
+__all__ = ["breakdown", "by_group", "customer_index", "group_ranges"]
 
 
 def _group_levels(labels: pd.Index, sizes: list[int]) -> list[pd.Index]:
@@ -46,6 +58,125 @@ def _stack(pieces: list[Any], labels: pd.Index, empty: Any) -> Any:
         [*levels, *inner_levels], names=[*labels.names, *inner.names]
     )
     return combined
+
+
+def group_ranges(t: Transactions) -> list[tuple[int, int]]:
+    """Return each group's range of customer codes, ``(start, stop)``, in the order of the labels.
+
+    Parameters
+    ----------
+    t : Transactions
+        A table read with ``by``.
+
+    Returns
+    -------
+    list of tuple of int
+        A per-customer array of the whole table holds group ``g``'s customers at
+        ``start:stop`` of its ``g``-th pair (the customers are coded group by group).
+
+    Raises
+    ------
+    AssertionError
+        If ``t`` was read without ``by`` (an internal misuse).
+
+    See Also
+    --------
+    customer_index : The index of a per-customer result of all groups.
+
+    Examples
+    --------
+    >>> from retention.frames.schema import read_transactions
+    >>> tx = pd.DataFrame({"customer_id": [1, 2, 3], "date": ["2024-01-01"] * 3,
+    ...                    "channel": ["web", "shop", "web"]})
+    >>> group_ranges(read_transactions(tx, by="channel", func="example"))
+    [(0, 1), (1, 3)]
+    """
+    assert t.groups is not None  # only tables read with by= have groups
+    bounds = t._bounds().tolist()
+    return list(pairwise(bounds))
+
+
+def _label_codes(labels: pd.Index, codes: NDArray[np.int64]) -> tuple[list[pd.Index], list[Any]]:
+    """Return the levels and codes that :meth:`pandas.MultiIndex.from_arrays` makes of ``labels.take(codes)``.
+
+    ``from_arrays`` reads each level as a :class:`pandas.Categorical` (sorted categories, -1 for a missing
+    label). The categories of the few labels are those of the long column, since every label occurs in it
+    (a label no customer has is dropped when the table is read) and in the same first-seen order (the
+    codes never decrease): so the labels are categorised once, not the long column.
+    """
+    values = (
+        [labels.get_level_values(k) for k in range(labels.nlevels)]
+        if isinstance(labels, pd.MultiIndex)
+        else [labels]
+    )
+    levels: list[pd.Index] = []
+    level_codes: list[Any] = []
+    for value in values:
+        categorical = pd.Categorical(value)
+        levels.append(categorical.categories)
+        level_codes.append(np.asarray(categorical.codes).take(codes))
+    return levels, level_codes
+
+
+def customer_index(t: Transactions) -> pd.MultiIndex:
+    """Return the index of a per-customer result of a breakdown: the group level(s), then the customer id.
+
+    One row per customer code, in code order (group by group, ids sorted within a group): the index that
+    :func:`by_group` gives the per-group results indexed by each part's customer ids, built from codes so
+    that a million ids are not hashed and sorted again.
+
+    Parameters
+    ----------
+    t : Transactions
+        A table read with ``by``.
+
+    Returns
+    -------
+    pandas.MultiIndex
+        Named like the ``by`` column(s), then like the customer id column.
+
+    Raises
+    ------
+    AssertionError
+        If ``t`` was read without ``by`` (an internal misuse).
+
+    See Also
+    --------
+    group_ranges : Each group's range of customer codes.
+
+    Examples
+    --------
+    >>> from retention.frames.schema import read_transactions
+    >>> tx = pd.DataFrame({"customer_id": [1, 2, 3], "date": ["2024-01-01"] * 3,
+    ...                    "channel": ["web", "shop", "web"]})
+    >>> customer_index(read_transactions(tx, by="channel", func="example")).tolist()
+    [('shop', 2), ('web', 1), ('web', 3)]
+    """
+    groups = t.groups
+    assert groups is not None  # read with by=
+    assert groups.order is not None  # set when the customers were coded by group
+    levels, codes = _label_codes(groups.labels, groups.codes)
+    ids = t.customer_ids
+    order = groups.order
+    # The ids in sorted order (the level that from_arrays would make): customer j is at order[j].
+    inverse = np.empty(len(order), dtype=np.int64)
+    inverse[order] = np.arange(len(order), dtype=np.int64)
+    all_levels: list[Any] = [*levels, ids.take(inverse)]
+    all_codes: list[Any] = [*codes, order]
+    return pd.MultiIndex(
+        levels=all_levels,
+        codes=all_codes,
+        names=[*groups.labels.names, ids.name],
+        verify_integrity=False,
+    )
+
+
+def _per_customer(results: list[Any], parts: list[tuple[object, Transactions]]) -> bool:
+    """Whether every result is a frame or series indexed by its part's own customer ids."""
+    return bool(results) and all(
+        isinstance(r, pd.DataFrame | pd.Series) and r.index is part.customer_ids
+        for r, (_, part) in zip(results, parts, strict=True)
+    )
 
 
 @overload
@@ -81,6 +212,15 @@ def breakdown(
         their index; floats become a Series indexed by group. ``attrs`` of the first group's result are
         kept.
 
+    See Also
+    --------
+    by_group : How the per-group results are labelled.
+
+    Notes
+    -----
+    Results indexed by their part's customer ids (one row per customer) are put together without their
+    indexes and labelled by :func:`customer_index`: the same index, made from codes.
+
     Examples
     --------
     >>> from retention.frames.schema import read_transactions
@@ -96,7 +236,13 @@ def breakdown(
     if t.groups is None:
         result: pd.DataFrame | pd.Series | float = compute(t)
         return result
-    results = [compute(part) for _, part in t.split()]
+    parts = t.split()
+    results = [compute(part) for _, part in parts]
+    if len(results) > 1 and _per_customer(results, parts) and t.groups.order is not None:
+        combined: pd.DataFrame | pd.Series = pd.concat(results, ignore_index=True)
+        combined.index = customer_index(t)
+        combined.attrs = dict(results[0].attrs)
+        return combined
     return by_group(results, t.groups.labels, name=name, empty=None if results else compute(t))
 
 

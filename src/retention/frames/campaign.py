@@ -1,16 +1,16 @@
 """Measuring a campaign: ``rt.campaign_effect`` and the random hold-out ``rt.holdout_split``.
 
-The adapter reads the transaction table once with :func:`retention.frames.schema.read_transactions`, turns
-the contacted customers (and the comparison group) into customer codes and contact days, and calls the
-numerics of :mod:`retention.core.campaign` (windows around the contact, Welch's test), of
-:mod:`retention.core.stats` (Newcombe's interval, restricted mean survival time) and of
-:mod:`retention.core.compare` (the two-proportion test). Nothing loops over customers or rows.
-
 Why one module of about 1,000 lines: ``campaign_effect`` is one function with one result
 (:class:`CampaignEffect`) whose six tables (shares, means, difference-in-differences, balance, sizes, sample
 ratio) are read from the same windows, groups and codes; splitting them would pass those private arrays
 between modules. ``holdout_split`` makes the groups that ``campaign_effect`` reads and shares its reading of
 ids and strata; its docstring is most of its length.
+
+The adapter reads the transaction table once with :func:`retention.frames.schema.read_transactions`, turns
+the contacted customers (and the comparison group) into customer codes and contact days, and calls the
+numerics of :mod:`retention.core.campaign` (windows around the contact, Welch's test), of
+:mod:`retention.core.stats` (Newcombe's interval, restricted mean survival time) and of
+:mod:`retention.core.compare` (the two-proportion test). Nothing loops over customers or rows.
 """
 
 from __future__ import annotations
@@ -39,25 +39,55 @@ from retention.errors import (
     plain_value,
 )
 from retention.frames.cohorts import kaplan_meier_frame
+from retention.frames.options import ALPHA, Days, Flag, Given, Interval, Seed, declare
+from retention.frames.reading import read_with_options
 from retention.frames.schema import (
     DateLike,
     Duration,
     Transactions,
-    check_flag,
-    parse_duration,
     read_date,
     read_days,
-    read_seed,
-    read_transactions,
     transaction_options,
 )
-from retention.stats import _alpha, _real
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 __all__ = ["CampaignEffect", "HoldoutSplit", "campaign_effect", "holdout_split"]
+
+_HOLDOUT_SPLIT: Final = declare(
+    "holdout_split",
+    customers=Given("customer ids (a list, an Index, a Series), read by _id_index"),
+    share=Interval(
+        "real",
+        0,
+        1,
+        closed="neither",
+        what="a number strictly between 0 and 1 (0.1 keeps 10% of the customers out)",
+        finite_what="a finite number strictly between 0 and 1 (0.1 keeps 10% of the customers out)",
+    ),
+    seed=Seed(),
+    strata=Given("a Series mapping customer id to stratum, read by _strata"),
+)
+_CAMPAIGN_EFFECT: Final = declare(
+    "campaign_effect",
+    treated=Given("customer ids, a frame of ids and contact dates, or a holdout_split result"),
+    start=Given("a date, read by schema.read_date"),
+    horizon=Days(),
+    control=Given("customer ids or a frame of ids and contact dates, read by _listed"),
+    pre_period=Days(none=True),
+    randomized=Flag(none=True),
+    alpha=ALPHA,
+    bootstrap=Interval(
+        "integer",
+        100,
+        1_000_000,
+        none=True,
+        what="the number of resamples, a whole number from 100 to 1,000,000 (2,000 or more for 95% intervals), or None for Welch's intervals",
+    ),
+    seed=Seed(),
+)
 
 GROUPS: Final = ("treated", "control")
 _SHARE, _REVENUE, _ORDERS, _DAYS = (
@@ -85,13 +115,7 @@ class HoldoutSplit(NamedTuple):
 
 
 def _share_fraction(share: object, func: str) -> Fraction:
-    rule = "strictly between 0 and 1 (0.1 keeps 10% of the customers out)"
-    value = _real(share, "share", func, rule)
-    if not 0.0 < value < 1.0:
-        msg = (
-            f"The 'share' parameter of {func} must be a number {rule}. Got {plain_value(share)!r}."
-        )
-        raise InvalidParameterError(msg)
+    value = _HOLDOUT_SPLIT.check("share", share, func=func)
     # The share as written (its shortest decimal), so that 10% of 25 is exactly 2.5.
     return Fraction(repr(value))
 
@@ -211,7 +235,7 @@ def holdout_split(
     except TypeError as e:
         msg = f"The 'customers' argument of {func} mixes id types that cannot be sorted. Make them one type, e.g. pd.Index(ids).astype(str)."
         raise InvalidValueError(msg) from e
-    keys = np.asarray(read_seed(seed, func).random_raw(len(ids)), dtype=np.uint64)
+    keys = np.asarray(_HOLDOUT_SPLIT.check("seed", seed).random_raw(len(ids)), dtype=np.uint64)
     stratum, n_strata = _strata(strata, ids, func)
     sizes = np.bincount(stratum, minlength=n_strata).astype(np.int64)
     counts = _campaign.holdout_counts(sizes, fraction.numerator, fraction.denominator)
@@ -390,9 +414,8 @@ def _contact_days(
 
 
 def _randomized(value: object, func: str) -> bool | None:
-    if value is None:
-        return None
-    return check_flag(value, "randomized", func)
+    flag: bool | None = _CAMPAIGN_EFFECT.check("randomized", value, func=func)
+    return flag
 
 
 # --- the measures ---------------------------------------------------------------------------------------
@@ -492,16 +515,10 @@ def _mean_row(
 
 
 def _mean_test(alpha: float, bootstrap: object, seed: object, func: str) -> _MeanTest:
-    if bootstrap is None:
+    resamples = _CAMPAIGN_EFFECT.check("bootstrap", bootstrap, func=func)
+    if resamples is None:
         return _MeanTest(alpha)
-    if (
-        isinstance(bootstrap, bool)
-        or not isinstance(bootstrap, int | np.integer)
-        or not 100 <= int(bootstrap) <= 1_000_000
-    ):
-        msg = f"The 'bootstrap' parameter of {func} is the number of resamples, a whole number from 100 to 1,000,000 (2,000 or more for 95% intervals), or None for Welch's intervals. Got {plain_value(bootstrap)!r}."
-        raise InvalidParameterError(msg)
-    return _MeanTest(alpha, int(bootstrap), read_seed(seed, func))
+    return _MeanTest(alpha, resamples, _CAMPAIGN_EFFECT.check("seed", seed, func=func))
 
 
 def _frame(rows: Mapping[str, Sequence[float]], columns: list[str]) -> pd.DataFrame:
@@ -819,11 +836,10 @@ def campaign_effect(
     Name: repurchase_share, dtype: float64
     """
     func = "campaign_effect"
-    horizon_days = parse_duration(horizon, "horizon", func)
-    pre_days = (
-        parse_duration(pre_period, "pre_period", func) if pre_period is not None else horizon_days
-    )
-    level = _alpha(alpha, func)
+    horizon_days = _CAMPAIGN_EFFECT.check("horizon", horizon)
+    pre_days = _CAMPAIGN_EFFECT.check("pre_period", pre_period)
+    pre_days = horizon_days if pre_days is None else pre_days
+    level = _CAMPAIGN_EFFECT.check("alpha", alpha)
     test = _mean_test(level, bootstrap, seed, func)
     assigned = _randomized(randomized, func)
     if isinstance(treated, HoldoutSplit):
@@ -834,16 +850,7 @@ def campaign_effect(
         treated, control = split.treated, split.holdout
         if assigned is None:
             assigned = True
-    t = read_transactions(
-        tx,
-        customer_id=customer_id,
-        date=date,
-        amount=amount,
-        order_id=order_id,
-        observation_end=observation_end,
-        returns=returns,
-        func=func,
-    )
+    t = read_with_options(tx, locals(), func=func)
     start_day = read_date(start, "start", func)
     end_day = t.end_day
     if end_day is not None and start_day > end_day:

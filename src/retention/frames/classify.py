@@ -1,15 +1,15 @@
 """ABC / XYZ classification of customers: how much the business depends on each, and how regular they are.
 
+Why one module of about 800 lines: the four functions are one classification (``abc_xyz`` is ``abc`` and
+``xyz`` of values it reads from transactions, ``abc_xyz_matrix`` counts its result) and share the labelling
+and the option checks; the typing overloads of ``abc`` and ``xyz`` and the docstrings are most of the length.
+
 The adapter for :mod:`retention.core.classify`. :func:`abc` and :func:`xyz` classify values the caller has
 already computed (a Series, an array or a customers x periods frame); :func:`abc_xyz` reads a transaction
 table once with :func:`~retention.frames.schema.read_transactions`, reduces it to per-customer values
 (revenue net of returns, or orders) and per-(customer, period) values with exact sums, and labels the result
 (per group with ``by``); :func:`abc_xyz_matrix` counts the nine cells. The rules, with examples, are on the "Classification" page of the docs
 (``docs/classification.md``).
-
-Why one module of about 800 lines: the four functions are one classification (``abc_xyz`` is ``abc`` and
-``xyz`` of values it reads from transactions, ``abc_xyz_matrix`` counts its result) and share the labelling
-and the option checks; the typing overloads of ``abc`` and ``xyz`` and the docstrings are most of the length.
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from numpy.typing import ArrayLike, NDArray
 from retention.core.activity import first_periods
 from retention.core.caller import warn_at_caller
 from retention.core.classify import (
+    ABC_METHODS,
     abc_codes,
     abc_table,
-    check_min_periods,
     coefficient_of_variation,
     period_cv,
     xyz_codes,
@@ -37,14 +37,20 @@ from retention.core.classify import xyz_thresholds as xyz_limits
 from retention.core.sums import group_sums
 from retention.errors import ColumnTypeError, InvalidParameterError, InvalidValueError, plain_value
 from retention.frames.breakdown import breakdown
+from retention.frames.options import (
+    BY,
+    Frequency,
+    Given,
+    Interval,
+    Options,
+    check_keywords,
+    declare,
+)
+from retention.frames.reading import read_with_options
 from retention.frames.schema import (
     Transactions,
-    check_freq,
-    check_keywords,
-    check_option,
     day_period_codes,
     last_complete_period,
-    read_transactions,
     transaction_options,
 )
 
@@ -55,6 +61,24 @@ XYZ_LABELS: Final = ("X", "Y", "Z")
 ABC_XYZ_LABELS: Final = tuple(a + x for a in ABC_LABELS for x in XYZ_LABELS)
 
 _METRICS: Final = ("revenue", "orders")
+_ABC_THRESHOLDS: Final = Given(
+    "a pair 0 <= t1 <= t2 <= 1 or None (the method's default), checked by core.classify.abc_thresholds"
+)
+_ABC_METHOD: Final = Given(f"one of {ABC_METHODS}, checked by core.classify.abc_thresholds")
+_XYZ_THRESHOLDS: Final = Given("a pair 0 <= t1 <= t2, checked by core.classify.xyz_thresholds")
+_MIN_PERIODS: Final = Interval("integer", 1, None)
+declare("abc", thresholds=_ABC_THRESHOLDS, method=_ABC_METHOD)
+declare("xyz", thresholds=_XYZ_THRESHOLDS, min_periods=_MIN_PERIODS)
+_ABC_XYZ: Final = declare(
+    "abc_xyz",
+    freq=Frequency(),
+    metric=Options(*_METRICS),
+    abc_thresholds=_ABC_THRESHOLDS,
+    xyz_thresholds=_XYZ_THRESHOLDS,
+    abc_method=_ABC_METHOD,
+    min_periods=_MIN_PERIODS,
+    by=BY,
+)
 _RESULT_COLUMNS: Final = ("value", "abc", "xyz")
 _MATRIX_MEASURES: Final = ("customers", "customer_share", "value", "value_share")
 
@@ -567,30 +591,29 @@ def _classify(
     by: object = None,
 ) -> pd.DataFrame:
     """:func:`abc_xyz` on behalf of ``func`` (the public function named in messages)."""
-    freq = check_freq(freq, func)
-    metric = check_option("metric", metric, _METRICS, func)
-    limits = abc_limits(abc_thresholds, abc_method, func=func, name="abc_thresholds")
-    xyz_limit_pair = xyz_limits(xyz_thresholds, func=func, name="xyz_thresholds")
-    min_periods = check_min_periods(min_periods, func)
-    if metric == "revenue" and amount is None:
-        msg = f"The 'amount' parameter of {func} must name the amount column when metric='revenue'. Got None. Pass metric='orders' to count orders instead."
-        raise InvalidParameterError(msg)
-    t = read_transactions(
-        tx,
-        customer_id=customer_id,
-        date=date,
-        amount=amount,
-        order_id=order_id,
-        observation_end=observation_end,
-        returns=returns,
-        by=by,
-        amount_required=metric == "revenue",
-        func=func,
-    )
-    options = _Options(freq, metric, limits, abc_method, xyz_limit_pair, min_periods, func)
+    options = abc_xyz_options(locals(), func=func)
+    t = read_with_options(tx, locals(), func=func, amount_required=options.metric == "revenue")
     result = breakdown(t, lambda part: abc_xyz_of(part, options), name=func)
     assert isinstance(result, pd.DataFrame)  # a frame per group gives a frame
     return result
+
+
+def abc_xyz_options(arguments: Mapping[str, Any], *, func: str = "abc_xyz") -> _Options:
+    """Check the options of :func:`abc_xyz` among its arguments by name (new spellings)."""
+    freq = _ABC_XYZ.check("freq", arguments.get("freq", "M"), func=func)
+    metric = _ABC_XYZ.check("metric", arguments.get("metric", "revenue"), func=func)
+    abc_method = arguments.get("abc_method", "cumulative")
+    limits = abc_limits(
+        arguments.get("abc_thresholds"), abc_method, func=func, name="abc_thresholds"
+    )
+    xyz_limit_pair = xyz_limits(
+        arguments.get("xyz_thresholds", (0.1, 0.25)), func=func, name="xyz_thresholds"
+    )
+    min_periods = _ABC_XYZ.check("min_periods", arguments.get("min_periods", 2), func=func)
+    if metric == "revenue" and arguments.get("amount", "amount") is None:
+        msg = f"The 'amount' parameter of {func} must name the amount column when metric='revenue'. Got None. Pass metric='orders' to count orders instead."
+        raise InvalidParameterError(msg)
+    return _Options(freq, metric, limits, abc_method, xyz_limit_pair, min_periods, func)
 
 
 @dataclass(frozen=True, slots=True)
@@ -661,9 +684,31 @@ def _values(
 
 def abc_xyz_of(t: Transactions, options: _Options) -> pd.DataFrame:
     """:func:`abc_xyz` of a table already read (options already checked)."""
-    func = options.func
     key = ("abc_xyz", options.freq, options.metric, options.min_periods)
     totals, cv, counted = t.per_customer(key, lambda whole: _customer_values(whole, options))
+    return abc_xyz_of_values(totals, cv, counted, t.customer_ids, options)
+
+
+def abc_xyz_values_of(t: Transactions, options: _Options) -> pd.DataFrame:
+    """Per customer of a table already read: the value, the CV of its period values, the periods counted.
+
+    Each depends on the customer's own rows alone: the rows of disjoint sets of customers (the partitions
+    of a cluster), put together in customer order, classify as the whole table
+    (:func:`abc_xyz_of_values`).
+    """
+    totals, cv, counted = _customer_values(t, options)
+    return pd.DataFrame({"value": totals, "cv": cv, "periods": counted}, index=t.customer_ids)
+
+
+def abc_xyz_of_values(
+    totals: NDArray[Any],
+    cv: NDArray[np.float64],
+    counted: NDArray[np.int64],
+    ids: pd.Index,
+    options: _Options,
+) -> pd.DataFrame:
+    """:func:`abc_xyz` of the per-customer values, in customer order (options already checked)."""
+    func = options.func
     abc, share, cumulative = abc_table(
         totals, thresholds=options.limits, method=options.abc_method, func=func
     )
@@ -680,7 +725,7 @@ def abc_xyz_of(t: Transactions, options: _Options) -> pd.DataFrame:
             "xyz": _labels(xyz, XYZ_LABELS),
             "abc_xyz": _labels(combined, ABC_XYZ_LABELS),
         },
-        index=t.customer_ids,
+        index=ids,
     )
 
 

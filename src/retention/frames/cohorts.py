@@ -18,8 +18,10 @@ from numpy.typing import NDArray
 from retention.core.activity import first_periods
 from retention.core.cohorts import (
     CohortCounts,
+    CohortSums,
     KaplanMeier,
     cohort_customers,
+    cohort_sum_partials,
     cohort_sums,
     kaplan_meier,
     lifetimes,
@@ -27,34 +29,49 @@ from retention.core.cohorts import (
     retention_by_period,
     step_at,
 )
-from retention.errors import (
-    ColumnNotFoundError,
-    ColumnTypeError,
-    InvalidParameterError,
-    InvalidValueError,
-    plain_value,
-)
+from retention.errors import InvalidParameterError, plain_value
 from retention.frames.breakdown import breakdown, by_group
-from retention.frames.schema import (
+from retention.frames.options import (
+    BY,
     MAX_DAYS,
+    Days,
+    Flag,
+    Frequency,
+    Given,
+    Options,
+    declare,
+)
+from retention.frames.reading import read_with_options
+from retention.frames.schema import (
     DateLike,
     Duration,
     Transactions,
-    check_flag,
-    check_freq,
-    check_option,
     day_period_codes,
     last_complete_period,
-    parse_duration,
     period_index,
-    read_transactions,
     transaction_options,
 )
+from retention.frames.summary_schema import read_curve
 
 __all__ = ["cohort_table", "median_lifetime", "retention_curve", "survival_at", "survival_curve"]
 
 _METRICS: Final = ("customers", "orders", "revenue")
 _KINDS: Final = ("classic", "rolling")
+_COHORT_TABLE: Final = declare(
+    "cohort_table",
+    freq=Frequency(),
+    metric=Options(*_METRICS),
+    kind=Options(*_KINDS),
+    normalize=Flag(),
+    by=BY,
+)
+_RETENTION_CURVE: Final = declare("retention_curve", freq=Frequency(), kind=Options(*_KINDS), by=BY)
+_SURVIVAL_CURVE: Final = declare("survival_curve", inactive_after=Days(), by=BY)
+_SURVIVAL_AT: Final = declare(
+    "survival_at",
+    curve=Given("a survival_curve result, read by summary_schema.read_curve"),
+    times=Days(allow_zero=True),
+)
 _CURVE_COLUMNS: Final = ("at_risk", "events", "censored", "survival", "ci_lower", "ci_upper")
 
 
@@ -65,9 +82,11 @@ def _cohort_frame(
     return pd.DataFrame(values, index=period_index(cohort, freq, name="cohort"), columns=columns)
 
 
-def _counts(t: Transactions, freq: str, metric: str, kind: str) -> CohortCounts | None:
+def cohort_counts_of(t: Transactions, freq: str, metric: str, kind: str) -> CohortCounts | None:
     """Count with the core for a checked table; None when it has no purchases."""
-    if t.end_day is None or t.n_rows == 0:
+    # No customers is no purchases (a customer is someone with a purchase), and a part of a breakdown
+    # knows its customers without counting its purchases.
+    if t.end_day is None or t.n_customers == 0:
         return None
     last = last_complete_period(t.end_day, freq)
     rolling = kind == "rolling"
@@ -76,16 +95,37 @@ def _counts(t: Transactions, freq: str, metric: str, kind: str) -> CohortCounts 
     period = t.periods(freq)
     if metric == "orders":
         return cohort_sums(t.customer, period, t.n_customers, last, rolling=rolling)
-    # Revenue net of returns: returns count for their customer's cohort, in the period they happen.
-    customer, day, amount = t.net()
+    customer, periods, amount, first = _revenue_rows(t, freq)
     return cohort_sums(
-        customer,
-        day_period_codes(day, freq) if len(t.return_customer) else period,
-        t.n_customers,
-        last,
-        rolling=rolling,
-        weights=amount,
-        first_period=first_periods(t.customer, period, t.n_customers),
+        customer, periods, t.n_customers, last, rolling=rolling, weights=amount, first_period=first
+    )
+
+
+def _revenue_rows(
+    t: Transactions, freq: str
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64], NDArray[np.int64]]:
+    """Purchases and returns: customer, period, amount; and each customer's acquisition period.
+
+    Revenue is net of returns: a return counts for its customer's cohort, in the period it happens.
+    """
+    period = t.periods(freq)
+    customer, day, amount = t.net()
+    periods = day_period_codes(day, freq) if len(t.return_customer) else period
+    return customer, periods, amount, first_periods(t.customer, period, t.n_customers)
+
+
+def cohort_revenue_sums_of(t: Transactions, freq: str) -> CohortSums | None:
+    """Sum :func:`cohort_table`'s revenue cells of a table already read, as exact partial sums.
+
+    They add up over disjoint sets of customers (the partitions of a cluster); None without a complete
+    cohort.
+    """
+    if t.end_day is None or t.n_rows == 0:
+        return None
+    customer, periods, amount, first = _revenue_rows(t, freq)
+    last = last_complete_period(t.end_day, freq)
+    return cohort_sum_partials(
+        customer, periods, t.n_customers, last, weights=amount, first_period=first
     )
 
 
@@ -197,22 +237,11 @@ def cohort_table(
     2024-02        40.0   NaN
     """
     func = "cohort_table"
-    freq = check_freq(freq, func)
-    check_option("metric", metric, _METRICS, func)
-    check_option("kind", kind, _KINDS, func)
-    check_flag(normalize, "normalize", func)
-    t = read_transactions(
-        tx,
-        customer_id=customer_id,
-        date=date,
-        amount=amount,
-        order_id=order_id,
-        observation_end=observation_end,
-        returns=returns,
-        by=by,
-        amount_required=metric == "revenue",
-        func=func,
-    )
+    freq = _COHORT_TABLE.check("freq", freq)
+    _COHORT_TABLE.check("metric", metric)
+    _COHORT_TABLE.check("kind", kind)
+    _COHORT_TABLE.check("normalize", normalize)
+    t = read_with_options(tx, locals(), func=func, amount_required=metric == "revenue")
     return breakdown(
         t, lambda part: cohort_table_of(part, freq, metric, kind, normalize), name=func
     )
@@ -222,7 +251,13 @@ def cohort_table_of(
     t: Transactions, freq: str, metric: str, kind: str, normalize: bool
 ) -> pd.DataFrame:
     """:func:`cohort_table` of a table already read (options already checked)."""
-    counts = _counts(t, freq, metric, kind)
+    return cohort_table_from_counts(cohort_counts_of(t, freq, metric, kind), freq, normalize)
+
+
+def cohort_table_from_counts(
+    counts: CohortCounts | None, freq: str, normalize: bool
+) -> pd.DataFrame:
+    """Label the core's cohort counts (None: no purchases) as :func:`cohort_table` does."""
     if counts is None:
         return _cohort_frame(np.empty((0, 0)), np.empty(0, dtype=np.int64), freq)
     table = counts.cells
@@ -308,25 +343,19 @@ def retention_curve(
     2                    1          2       1   0.500000
     """
     func = "retention_curve"
-    freq = check_freq(freq, func)
-    check_option("kind", kind, _KINDS, func)
-    t = read_transactions(
-        tx,
-        customer_id=customer_id,
-        date=date,
-        amount=amount,
-        order_id=order_id,
-        observation_end=observation_end,
-        returns=returns,
-        by=by,
-        func=func,
-    )
+    freq = _RETENTION_CURVE.check("freq", freq)
+    _RETENTION_CURVE.check("kind", kind)
+    t = read_with_options(tx, locals(), func=func)
     return breakdown(t, lambda part: retention_curve_of(part, freq, kind), name=func)
 
 
 def retention_curve_of(t: Transactions, freq: str, kind: str) -> pd.DataFrame:
     """:func:`retention_curve` of a table already read (options already checked)."""
-    counts = _counts(t, freq, "customers", kind)
+    return retention_curve_from_counts(cohort_counts_of(t, freq, "customers", kind))
+
+
+def retention_curve_from_counts(counts: CohortCounts | None) -> pd.DataFrame:
+    """Label the retention curve of the core's cohort counts (None: no purchases)."""
     if counts is None:
         empty = np.empty(0, dtype=np.int64)
         cohorts, customers, active = empty, empty, empty
@@ -441,18 +470,8 @@ def survival_curve(
     20          1       1         0     0.000       NaN       NaN
     """
     func = "survival_curve"
-    inactive = parse_duration(inactive_after, "inactive_after", func)
-    t = read_transactions(
-        tx,
-        customer_id=customer_id,
-        date=date,
-        amount=amount,
-        order_id=order_id,
-        observation_end=observation_end,
-        returns=returns,
-        by=by,
-        func=func,
-    )
+    inactive = _SURVIVAL_CURVE.check("inactive_after", inactive_after)
+    t = read_with_options(tx, locals(), func=func)
     return breakdown(t, lambda part: _survival(part, inactive), name=func)
 
 
@@ -488,40 +507,6 @@ def kaplan_meier_frame(km: KaplanMeier, time: pd.Index) -> pd.DataFrame:
     )
 
 
-def _check_curve(curve: object, func: str) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-    """Check a survival_curve result and return its times and survival values."""
-    fix = "Pass the DataFrame returned by rt.survival_curve(...)."
-    if not isinstance(curve, pd.DataFrame):
-        msg = (
-            f"The 'curve' argument of {func} must be a DataFrame; got {type(curve).__name__}. {fix}"
-        )
-        raise ColumnTypeError(msg)
-    if "survival" not in curve.columns:
-        listed = ", ".join(repr(str(c)) for c in curve.columns) or "no columns"
-        msg = f"The 'curve' argument of {func} has no 'survival' column (it has: {listed}). {fix}"
-        raise ColumnNotFoundError(msg)
-    index = curve.index
-    if not pd.api.types.is_integer_dtype(index.dtype):
-        msg = f"The index of the 'curve' argument of {func} must hold whole days (int); it has dtype {index.dtype}. {fix}"
-        raise ColumnTypeError(msg)
-    time = index.to_numpy(dtype=np.int64)
-    if len(time) and (time[0] < 0 or np.any(np.diff(time) <= 0)):
-        msg = f"The index of the 'curve' argument of {func} must hold increasing non-negative days without repeats. {fix}"
-        raise InvalidValueError(msg)
-    if (curve.columns == "survival").sum() > 1:
-        msg = f"The 'curve' argument of {func} has more than one 'survival' column. {fix}"
-        raise InvalidValueError(msg)
-    column = curve["survival"]
-    if pd.api.types.is_bool_dtype(column.dtype) or not pd.api.types.is_numeric_dtype(column.dtype):
-        msg = f"The 'survival' column of the 'curve' argument of {func} must hold numbers; it has dtype {column.dtype}. {fix}"
-        raise ColumnTypeError(msg)
-    survival = column.to_numpy(dtype=np.float64, na_value=np.nan)
-    if not np.all((survival >= 0.0) & (survival <= 1.0)) or np.any(np.diff(survival) > 0):
-        msg = f"The 'survival' column of the 'curve' argument of {func} must be non-increasing values in [0, 1] without NaN. {fix}"
-        raise InvalidValueError(msg)
-    return time, survival
-
-
 def _per_group(curve: object, one: Callable[[pd.DataFrame], Any]) -> pd.Series | None:
     """Apply ``one`` to each group of a grouped survival curve (``by=``); None for a plain curve.
 
@@ -546,7 +531,8 @@ def _per_group(curve: object, one: Callable[[pd.DataFrame], Any]) -> pd.Series |
 
 
 def _days(value: object, func: str) -> int:
-    return parse_duration(value, "times", func, allow_zero=True)
+    days: int = _SURVIVAL_AT.check("times", value, func=func)
+    return days
 
 
 def survival_at(
@@ -609,7 +595,7 @@ def survival_at(
     grouped = _per_group(curve, lambda one: survival_at(one, times))
     if grouped is not None:
         return grouped
-    time, survival = _check_curve(curve, func)
+    time, survival = read_curve(curve, func)
     if isinstance(times, np.ndarray) and times.dtype.kind in "iu" and times.ndim == 1:
         # Whole days (numpy's timedelta64 arrays, an integer kind too, go through parse_duration).
         outside = (times < 0) | (times > MAX_DAYS)
@@ -671,5 +657,5 @@ def median_lifetime(curve: pd.DataFrame) -> float:
     if grouped is not None:
         grouped.name = "median_lifetime"
         return grouped  # type: ignore[return-value]  # a Series by group for a grouped curve
-    time, survival = _check_curve(curve, "median_lifetime")
+    time, survival = read_curve(curve, "median_lifetime")
     return median_time(time, survival)

@@ -9,7 +9,7 @@ the groups of ``by``), derives each customer's lifetime exactly as ``rt.survival
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, cast
 
@@ -22,18 +22,46 @@ from retention.core import stats as _stats
 from retention.core.caller import warn_at_caller
 from retention.core.cohorts import KaplanMeier, kaplan_meier, lifetimes, median_time
 from retention.errors import InvalidParameterError, RetentionWarning, plain_value
+from retention.frames.options import (
+    ALPHA,
+    BY,
+    Days,
+    Given,
+    Interval,
+    Options,
+    check_option,
+    declare,
+)
+from retention.frames.reading import read_with_options
 from retention.frames.schema import (
     DateLike,
     Duration,
     Transactions,
-    check_option,
-    parse_duration,
-    read_transactions,
     transaction_options,
 )
-from retention.stats import _alpha, _real
 
 __all__ = ["RetentionComparison", "compare_retention"]
+
+_EXPONENT: Final = Interval(
+    "real",
+    None,
+    None,
+    what="a number >= 0 (a Fleming-Harrington exponent)",
+    finite_what="a finite number >= 0 (a Fleming-Harrington exponent)",
+)
+_COMPARE_RETENTION: Final = declare(
+    "compare_retention",
+    by=BY,
+    horizons=Days(many=True),
+    inactive_after=Days(),
+    control=Given("a group label of by, or None, found by _control"),
+    tau=Days(none=True),
+    weightings=Given(
+        "one of the log-rank weightings or ('fleming-harrington', p, q), read by _weightings"
+    ),
+    alpha=ALPHA,
+    adjust=Options(*_compare.ADJUSTMENTS),
+)
 
 _MEASURES: Final = ("survival", "repurchase_share", "rmst")
 _DIFFERENCE_COLUMNS: Final = (
@@ -119,11 +147,7 @@ class RetentionComparison:
 
 
 def _horizons(horizons: object, func: str) -> NDArray[np.int64]:
-    values = list(horizons) if isinstance(horizons, list | tuple) else [horizons]
-    if not values:
-        msg = f"The 'horizons' parameter of {func} is empty. Pass at least one duration, e.g. ('30D', '90D')."
-        raise InvalidParameterError(msg)
-    days = [parse_duration(v, "horizons", func) for v in values]
+    days = _COMPARE_RETENTION.check("horizons", horizons, func=func)
     return np.unique(np.asarray(days, dtype=np.int64))
 
 
@@ -133,9 +157,8 @@ def _weightings(weightings: object, func: str) -> tuple[str | None, float, float
         if len(weightings) != 3 or weightings[0] != "fleming-harrington":
             msg = f"The 'weightings' parameter of {func} takes a tuple only as ('fleming-harrington', p, q). Got {weightings!r}."
             raise InvalidParameterError(msg)
-        rule = ">= 0 (a Fleming-Harrington exponent)"
-        p = _real(weightings[1], "weightings", func, rule)
-        q = _real(weightings[2], "weightings", func, rule)
+        p = _EXPONENT.check(weightings[1], "weightings", func)
+        q = _EXPONENT.check(weightings[2], "weightings", func)
         if p < 0 or q < 0:
             msg = f"The 'weightings' parameter of {func}: the exponents p and q must be >= 0. Got {weightings!r}."
             raise InvalidParameterError(msg)
@@ -372,32 +395,72 @@ def compare_retention(
     if by is None:
         msg = f"The 'by' parameter of {func} names the groups to compare; got None. Pass a column label, a list of labels or a Series mapping customer id to group."
         raise InvalidParameterError(msg)
-    days = _horizons(horizons, func)
-    inactive = parse_duration(inactive_after, "inactive_after", func)
-    kind, p_exp, q_exp, test_name = _weightings(weightings, func)
-    level = _alpha(alpha, func)
-    check_option("adjust", adjust, _compare.ADJUSTMENTS, func)
-    tau_days = parse_duration(tau, "tau", func) if tau is not None else None
-    t = read_transactions(
-        tx,
-        customer_id=customer_id,
-        date=date,
-        amount=amount,
-        order_id=order_id,
-        observation_end=observation_end,
-        returns=returns,
-        by=by,
-        func=func,
-    )
+    checked = compare_options(locals(), func=func)
+    t = read_with_options(tx, locals(), func=func)
     assert t.groups is not None  # read with by
     labels = t.groups.labels
-    control_at = _control(control, labels, func)
-    life = _lifetimes(t.groups.codes, len(labels), t, inactive)
+    return compare_lifetimes(
+        labels, _lifetimes(t.groups.codes, len(labels), t, checked.inactive), checked
+    )
+
+
+@dataclass(frozen=True)
+class CompareOptions:
+    """The checked options of :func:`compare_retention` (and of the functions built on it)."""
+
+    days: NDArray[np.int64]
+    inactive: int
+    weighting: tuple[str | None, float, float]
+    test_name: str
+    level: float
+    adjust: str | None
+    tau_days: int | None
+    tau: object
+    control: object
+    func: str
+
+
+def compare_options(
+    arguments: Mapping[str, Any], *, func: str = "compare_retention"
+) -> CompareOptions:
+    """Check the options of :func:`compare_retention` among its arguments by name."""
+    days = _horizons(arguments.get("horizons", ("30D", "90D", "365D")), func)
+    inactive = _COMPARE_RETENTION.check("inactive_after", arguments.get("inactive_after", "90D"))
+    kind, p_exp, q_exp, test_name = _weightings(arguments.get("weightings"), func)
+    level = _COMPARE_RETENTION.check("alpha", arguments.get("alpha", 0.05))
+    adjust = arguments.get("adjust", "holm")
+    _COMPARE_RETENTION.check("adjust", adjust)
+    tau = arguments.get("tau")
+    tau_days = _COMPARE_RETENTION.check("tau", tau)
+    return CompareOptions(
+        days,
+        inactive,
+        (kind, p_exp, q_exp),
+        test_name,
+        level,
+        adjust,
+        tau_days,
+        tau,
+        arguments.get("control"),
+        func,
+    )
+
+
+def compare_lifetimes(
+    labels: pd.Index, life: _Lifetimes, options: CompareOptions
+) -> RetentionComparison:
+    """:func:`compare_retention` of the customers' lifetimes, coded group by group (options checked).
+
+    A customer's lifetime depends on that customer's rows alone, so the lifetimes of disjoint sets of
+    customers (the partitions of a cluster), put in the same order, compare as the whole table.
+    """
+    func, days, level, adjust = options.func, options.days, options.level, options.adjust
+    control_at = _control(options.control, labels, func)
     # Customers are coded group by group, so each group's lifetimes are one slice.
     curves = [
         kaplan_meier(life.duration[part], life.observed[part]) for part in life.parts
     ]  # groups, not customers
-    horizon = _rmst_horizon(curves, tau_days, tau, labels, func)
+    horizon = _rmst_horizon(curves, options.tau_days, options.tau, labels, func)
     figures = _figures(curves, life, days, horizon, level)
     groups = pd.DataFrame(figures.columns, index=labels)
 
@@ -420,7 +483,9 @@ def compare_retention(
         alpha=level,
         adjust=adjust,
     )
-    test = _test(curves, life, labels, weighting=(kind, p_exp, q_exp), name=test_name, func=func)
+    test = _test(
+        curves, life, labels, weighting=options.weighting, name=options.test_name, func=func
+    )
     return RetentionComparison(
         groups=groups,
         differences=differences,

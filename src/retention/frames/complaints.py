@@ -20,22 +20,36 @@ from numpy.typing import NDArray
 
 from retention.core import compare as _compare
 from retention.core.caller import warn_at_caller
-from retention.errors import InvalidParameterError, plain_value
-from retention.frames.compare import RetentionComparison, _horizons, _weightings, compare_retention
+from retention.errors import InvalidParameterError
+from retention.frames.compare import RetentionComparison, _weightings, compare_retention
 from retention.frames.events import missing_column, read_events, resolved_flags
+from retention.frames.options import ALPHA, Days, Given, Options, declare
+from retention.frames.reading import read_with_options
 from retention.frames.schema import (
     DateLike,
     Duration,
-    check_option,
-    parse_duration,
-    read_transactions,
     transaction_options,
 )
-from retention.stats import _alpha
 
 __all__ = ["COMPLAINT_GROUPS", "complaint_outcomes"]
 
 COMPLAINT_GROUPS: Final = ("no complaint", "resolved", "unresolved")
+_COMPLAINT_OUTCOMES: Final = declare(
+    "complaint_outcomes",
+    complaints=Given("a table of complaints (customer, date, resolved flag), read by read_events"),
+    resolved=Given("the column of resolved flags of the complaints table"),
+    horizons=Days(many=True),
+    inactive_after=Days(),
+    control=Options(
+        *COMPLAINT_GROUPS, None, what=f"one of {', '.join(map(repr, COMPLAINT_GROUPS))} or None"
+    ),
+    tau=Days(none=True),
+    weightings=Given(
+        "one of the log-rank weightings or ('fleming-harrington', p, q), read by _weightings"
+    ),
+    alpha=ALPHA,
+    adjust=Options(*_compare.ADJUSTMENTS),
+)
 """The groups of :func:`complaint_outcomes`, in the order of its results (sorted)."""
 
 _NO_COMPLAINT: Final = np.iinfo(np.int64).max
@@ -193,29 +207,17 @@ def complaint_outcomes(
     """
     func = "complaint_outcomes"
     # The options are checked here, so that their messages name this function.
-    _horizons(horizons, func)
-    parse_duration(inactive_after, "inactive_after", func)
+    _COMPLAINT_OUTCOMES.check("horizons", horizons)
+    _COMPLAINT_OUTCOMES.check("inactive_after", inactive_after)
     _weightings(weightings, func)
-    _alpha(alpha, func)
-    check_option("adjust", adjust, _compare.ADJUSTMENTS, func)
-    if tau is not None:
-        parse_duration(tau, "tau", func)
-    if control is not None and control not in COMPLAINT_GROUPS:
-        msg = f"The 'control' parameter of {func} must be one of {', '.join(map(repr, COMPLAINT_GROUPS))} or None. Got {plain_value(control)!r}."
-        raise InvalidParameterError(msg)
+    _COMPLAINT_OUTCOMES.check("alpha", alpha)
+    _COMPLAINT_OUTCOMES.check("adjust", adjust)
+    _COMPLAINT_OUTCOMES.check("tau", tau)
+    _COMPLAINT_OUTCOMES.check("control", control)
     if resolved is None:
         msg = f"The 'resolved' parameter of {func} must name the complaints table's column of resolved flags; got None. Without it there is nothing to compare."
         raise InvalidParameterError(msg)
-    t = read_transactions(
-        tx,
-        customer_id=customer_id,
-        date=date,
-        amount=amount,
-        order_id=order_id,
-        observation_end=observation_end,
-        returns=returns,
-        func=func,
-    )
+    t = read_with_options(tx, locals(), func=func)
     code, in_time, table, day = read_events(
         complaints,
         "complaints",

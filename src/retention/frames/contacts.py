@@ -1,7 +1,7 @@
 """Contact plans per segment, and how well a log of contacts kept to them.
 
 A thin adapter over :mod:`retention.core.contacts`: the segment labels are checked by
-:func:`retention.frames.migration.check_segments`, the plan and the contact log are event tables (a
+:func:`retention.frames.summary_schema.check_segments`, the plan and the contact log are event tables (a
 customer id and a date per row) and are read by :func:`~retention.frames.schema.read_transactions`, like
 every other table. The guide is ``docs/migration-and-contacts.md``.
 """
@@ -25,18 +25,15 @@ from retention.errors import (
     column_not_found,
     plain_value,
 )
-from retention.frames.migration import check_segments
+from retention.frames.options import MAX_DAYS, Days, Flag, Frequency, Given, Interval, declare
 from retention.frames.schema import (
-    MAX_DAYS,
     Transactions,
-    check_flag,
-    check_freq,
-    parse_duration,
     period_codes,
     period_start_days,
     read_date,
     read_transactions,
 )
+from retention.frames.summary_schema import check_segments
 
 __all__ = ["contact_compliance", "contact_plan", "default_contact_cadence"]
 
@@ -45,6 +42,22 @@ _PLAN_COLUMNS: Final = ("customer_id", "segment", "due", "goal")
 _MONTHS: Final = {"M": 1, "Q": 3, "Y": 12}
 ALL: Final = "(all)"
 """Label of the total row of :func:`contact_compliance`."""
+_CONTACT_PLAN: Final = declare(
+    "contact_plan",
+    cadence=Given("a cadence table as rt.default_contact_cadence makes, read by _read_cadence"),
+    start=Given("a date, read by schema.read_date"),
+    periods=Interval("integer", 1, None),
+    freq=Frequency(
+        among=tuple(_MONTHS),
+        why="the cadence counts contacts per month, which do not divide into days or weeks",
+    ),
+)
+_CONTACT_COMPLIANCE: Final = declare(
+    "contact_compliance",
+    owner=Given("a column label of plan or done, read by _owners"),
+    by_segment=Flag(),
+    tolerance=Days(),
+)
 UNASSIGNED: Final = "(unassigned)"
 """Owner of the customers whose owner is not known."""
 
@@ -267,16 +280,8 @@ def contact_plan(
     """
     func = "contact_plan"
     segments = check_segments(segments, f"The 'segments' argument of {func}")
-    freq = check_freq(freq, func)
-    if freq not in _MONTHS:
-        msg = (
-            f"The 'freq' parameter of {func} must be one of 'M', 'Q', 'Y': the cadence counts contacts "
-            f"per month, which do not divide into days or weeks. Got {freq!r}."
-        )
-        raise InvalidParameterError(msg)
-    if isinstance(periods, bool) or not isinstance(periods, int | np.integer) or periods < 1:
-        msg = f"The 'periods' parameter of {func} must be a whole number >= 1. Got {periods!r}."
-        raise InvalidParameterError(msg)
+    freq = _CONTACT_PLAN.check("freq", freq)
+    periods = _CONTACT_PLAN.check("periods", periods)
     start_day = read_date(start, "start", func)
     cadence_segments, per_month, goals = _read_cadence(cadence, func)
 
@@ -483,8 +488,8 @@ def contact_compliance(
     (all)          5     4    3        0.60
     """
     func = "contact_compliance"
-    by_segment = check_flag(by_segment, "by_segment", func)
-    tol = parse_duration(tolerance, "tolerance", func)
+    by_segment = _CONTACT_COMPLIANCE.check("by_segment", by_segment)
+    tol = _CONTACT_COMPLIANCE.check("tolerance", tolerance)
     logged = read_transactions(done, customer_id=customer_id, date=date, func=func)
     planned = read_transactions(plan, customer_id="customer_id", date="due", func=func)
     n_customers = planned.n_customers

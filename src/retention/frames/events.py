@@ -34,8 +34,7 @@ def missing_column(
     column: object, role: str, available: Sequence[object], fix: str
 ) -> ColumnNotFoundError:
     """:func:`~retention.errors.column_not_found` with a closing sentence that fits ``role``."""
-    text = str(column_not_found(str(column), role, available))
-    return ColumnNotFoundError(f"{text.split(' Pass the right name with ', maxsplit=1)[0]} {fix}")
+    return column_not_found(str(column), role, available, fix=fix)
 
 
 def _numeric_ids(ids: pd.Index) -> bool:

@@ -16,12 +16,20 @@ from retention.core.segments import (
     customer_totals,
 )
 from retention.frames.events import read_events, resolved_flags
+from retention.frames.options import Given, declare
+from retention.frames.reading import read_with_options
 from retention.frames.schema import (
-    read_transactions,
     transaction_options,
 )
 
 __all__ = ["customer_features"]
+
+declare(
+    "customer_features",
+    complaints=Given("a table of complaints (customer, date, resolved flag), read by read_events"),
+    refusals=Given("a table of refusals (customer, date), read by read_events"),
+    resolved=Given("the column of resolved flags of the complaints table"),
+)
 
 _FEATURES: Final = (
     "days_since_last_purchase",
@@ -167,16 +175,7 @@ def customer_features(
     ann             95.0                 47.5
     """
     func = "customer_features"
-    t = read_transactions(
-        tx,
-        customer_id=customer_id,
-        date=date,
-        amount=amount,
-        order_id=order_id,
-        observation_end=observation_end,
-        returns=returns,
-        func=func,
-    )
+    t = read_with_options(tx, locals(), func=func)
     n = t.n_customers
     totals = customer_totals(
         t.customer,

@@ -1,15 +1,15 @@
 r"""Sales forecasts of the customer base and their backtest, on frames.
 
+Why one module of about 1,100 lines: ``backtest`` refits a model on the calibration part and runs the very
+computation of ``forecast`` (the calendar grid, the summary reader, the plan of new customers, ``_compute``)
+on the holdout, so that a backtest measures the forecast users get; the two share every private step, and
+half of the length is the docstrings of the three public functions.
+
 Thin adapters over :mod:`retention.core.clv.forecast`: read a summary (through
 :mod:`retention.frames.summary_schema`) or a transaction table (through
 :func:`~retention.frames.schema.read_transactions`), turn the calendar into window bounds in the model's
 time unit, call the core and label the result. The "Forecasting sales" page of the docs has the formulas
 and a worked example.
-
-Why one module of about 1,100 lines: ``backtest`` refits a model on the calibration part and runs the very
-computation of ``forecast`` (the calendar grid, the summary reader, the plan of new customers, ``_compute``)
-on the holdout, so that a backtest measures the forecast users get; the two share every private step, and
-half of the length is the docstrings of the three public functions.
 """
 
 from __future__ import annotations
@@ -36,11 +36,19 @@ from retention.errors import (
 from retention.frames.beta_geo import BetaGeo, ModifiedBetaGeo
 from retention.frames.bgbb import BetaGeoBetaBinom
 from retention.frames.gamma_gamma import GammaGamma, check_monetary_value
+from retention.frames.options import (
+    Frequency,
+    Given,
+    Interval,
+    check_freq,
+    declare,
+    is_number,
+)
 from retention.frames.pareto_nbd import ParetoNBD
+from retention.frames.reading import shared_options
 from retention.frames.schema import (
     PERIOD_DAYS,
     Transactions,
-    check_freq,
     day_period_codes,
     last_complete_period,
     period_index,
@@ -93,39 +101,63 @@ def _kind(model: object, func: str) -> str:
     return kind
 
 
-def _check_level(interval: object, func: str) -> float | None:
-    if interval is None:
-        return None
-    level = math.nan
-    if not isinstance(interval, bool) and isinstance(
-        interval, int | float | np.integer | np.floating
-    ):
-        level = float(interval)
-    if not 0.0 < level < 1.0:
-        msg = f"The 'interval' parameter of {func} must be a probability between 0 and 1 (0.9 for a 90% interval), or None for point forecasts. Got {plain_value(interval)!r}."
-        raise InvalidParameterError(msg)
-    return level
+_MODEL: Final = Given("a model of the library, checked by _kind / _model_of")
+_PERIODS: Final = Interval(
+    "integer", 1, _MAX_PERIODS, what=f"a whole number of periods from 1 to {_MAX_PERIODS:,}"
+)
+_INTERVAL: Final = Interval(
+    "real",
+    0,
+    1,
+    closed="neither",
+    none=True,
+    what="a probability between 0 and 1 (0.9 for a 90% interval), or None for point forecasts",
+)
+_DRAWS: Final = Interval("integer", 0, None)
+_SEED: Final = Interval("integer", 0, None, none=True, what="a whole number >= 0, or None (seed 0)")
+_START: Final = Given("a date (the first forecast period), read by schema.read_date")
+_TIME_UNIT: Final = Given("a period (Frequency), needed with a model of continuous time")
+_SPEND_MODEL: Final = Given("an rt.GammaGamma or None, checked by _check_spend_model")
+_FORECAST: Final = declare(
+    "forecast",
+    transaction_model=_MODEL,
+    summary=Given("a summary frame as rt.rfm_summary makes, read by summary_schema"),
+    periods=_PERIODS,
+    freq=Frequency(),
+    time_unit=_TIME_UNIT,
+    start=_START,
+    spend_model=_SPEND_MODEL,
+    new_customers=Given("a number >= 0 or a Series per forecast period, read by _plan"),
+    interval=_INTERVAL,
+    n_draws=_DRAWS,
+    seed=_SEED,
+)
+_FORECAST_CUSTOMERS: Final = declare(
+    "forecast_customers",
+    transaction_model=_MODEL,
+    summary=Given("a summary frame as rt.rfm_summary makes, read by summary_schema"),
+    periods=_PERIODS,
+    freq=Frequency(),
+    time_unit=_TIME_UNIT,
+    start=_START,
+    spend_model=_SPEND_MODEL,
+)
+_BACKTEST: Final = declare(
+    "backtest",
+    model=_MODEL,
+    calibration_end=Given("a date, read by schema.read_date"),
+    freq=Frequency(),
+    time_unit=Frequency(),
+    spend=Given("True, False or an rt.GammaGamma, checked by _check_baselines_and_spend"),
+    baselines=Given("names of baselines, checked by _check_baselines_and_spend"),
+    interval=_INTERVAL,
+    n_draws=_DRAWS,
+    seed=_SEED,
+)
 
 
-def _check_count(value: object, name: str, func: str, *, low: int, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-        msg = f"The {name!r} parameter of {func} must be {what}. Got {plain_value(value)!r}."
-        raise InvalidParameterError(msg)
-    return int(value)
-
-
-def _check_periods(periods: object, func: str) -> int:
-    k = _check_count(periods, "periods", func, low=1, what="a whole number of periods >= 1")
-    if k > _MAX_PERIODS:
-        msg = f"The 'periods' parameter of {func} must be at most {_MAX_PERIODS:,}. Got {k:,}."
-        raise InvalidParameterError(msg)
-    return k
-
-
-def _check_seed(seed: object, func: str) -> int:
-    if seed is None:
-        return _DEFAULT_SEED
-    return _check_count(seed, "seed", func, low=0, what="a whole number >= 0, or None (seed 0)")
+def _seed(seed: int | None) -> int:
+    return _DEFAULT_SEED if seed is None else seed
 
 
 # --- the calendar -----------------------------------------------------------------------------------------
@@ -239,9 +271,7 @@ def _plan(new_customers: object, index: pd.Index, func: str) -> Array:
         plan = values.reindex(index, fill_value=0.0).to_numpy(dtype=np.float64)
         shown: object = new_customers
     else:
-        if isinstance(new_customers, bool) or not isinstance(
-            new_customers, int | float | np.integer | np.floating
-        ):
+        if not is_number(new_customers):
             msg = f"The 'new_customers' parameter of {func} must be a number or a Series. Got {type(new_customers).__name__}. {fix}"
             raise InvalidParameterError(msg)
         plan = np.full(k, float(new_customers))
@@ -535,11 +565,11 @@ def forecast(
     func = "forecast"
     kind = _kind(transaction_model, func)
     spend_model = _check_spend_model(spend_model, func)
-    k = _check_periods(periods, func)
-    period = check_freq(freq, func)
-    level = _check_level(interval, func)
-    draws = _check_count(n_draws, "n_draws", func, low=0, what="a whole number >= 0")
-    rng_seed = _check_seed(seed, func)
+    k = _FORECAST.check("periods", periods)
+    period = _FORECAST.check("freq", freq)
+    level = _FORECAST.check("interval", interval)
+    draws = _FORECAST.check("n_draws", n_draws)
+    rng_seed = _seed(_FORECAST.check("seed", seed))
     grid = _grid(kind, k, period, time_unit=time_unit, start=start, func=func)
     history, spend = _read_summary(kind, summary, spend_model, func)
     plan = _plan(new_customers, grid.index, func)
@@ -624,8 +654,8 @@ def forecast_customers(
     func = "forecast_customers"
     kind = _kind(transaction_model, func)
     spend_model = _check_spend_model(spend_model, func)
-    k = _check_periods(periods, func)
-    period = check_freq(freq, func)
+    k = _FORECAST_CUSTOMERS.check("periods", periods)
+    period = _FORECAST_CUSTOMERS.check("freq", freq)
     grid = _grid(kind, k, period, time_unit=time_unit, start=start, func=func)
     history, spend = _read_summary(kind, summary, spend_model, func)
     x, tx, T = history.columns
@@ -879,14 +909,13 @@ def backtest(
     """
     func = "backtest"
     kind, cls, given = _model_of(model, func)
-    period = check_freq(freq, func)
-    unit = check_freq(time_unit, func, name="time_unit")
-    level = _check_level(interval, func)
-    draws = _check_count(n_draws, "n_draws", func, low=0, what="a whole number >= 0")
-    rng_seed = _check_seed(seed, func)
+    period = _BACKTEST.check("freq", freq)
+    unit = _BACKTEST.check("time_unit", time_unit)
+    level = _BACKTEST.check("interval", interval)
+    draws = _BACKTEST.check("n_draws", n_draws)
+    rng_seed = _seed(_BACKTEST.check("seed", seed))
     chosen = _check_baselines_and_spend(baselines, spend, func)
-    options = {"customer_id": customer_id, "date": date, "amount": amount, "order_id": order_id,
-               "observation_end": observation_end, "returns": returns}  # fmt: skip
+    options = shared_options(locals())  # the transaction options, passed on to rfm_summary too
     t = read_transactions(tx, func=func, amount_required=spend is not False, **options)
     if t.n_rows == 0 or t.end_day is None:
         return _empty_backtest(period, chosen, spend is not False, level)

@@ -2,7 +2,8 @@
 
 A thin adapter over :mod:`retention.core.migration`. A *snapshot* is a pandas Series of segment labels
 indexed by customer id, as made by ``rt.working_segments``, ``rt.rule_segments`` or ``rt.rfm_segments``.
-:func:`check_segments` is the one checker of such Series (used by the contact plans too); the labels of
+:func:`~retention.frames.summary_schema.check_segments` is the one checker of such Series (used by the
+contact plans too); the labels of
 all snapshots are coded jointly so that a segment keeps its row and column everywhere. The guide is
 ``docs/migration-and-contacts.md``.
 """
@@ -17,19 +18,30 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from retention.core.migration import migration_counts, shares_of_rows, shares_of_total
-from retention.errors import ColumnTypeError, InvalidParameterError, InvalidValueError, plain_value
+from retention.errors import ColumnTypeError, InvalidParameterError, InvalidValueError
+from retention.frames.options import Frequency, Given, declare
+from retention.frames.reading import read_with_options
 from retention.frames.schema import (
-    check_freq,
     day_period_codes,
     last_complete_period,
     period_index,
     period_start_days,
     read_days,
-    read_transactions,
     transaction_options,
 )
+from retention.frames.summary_schema import check_segments
 
-__all__ = ["GONE", "NEW", "check_segments", "migration_matrix", "segment_history"]
+__all__ = ["GONE", "NEW", "migration_matrix", "segment_history"]
+
+declare(
+    "migration_matrix",
+    normalize=Given("False, True (as 'all', like pandas.crosstab), 'index' or 'all', checked here"),
+)
+_SEGMENT_HISTORY: Final = declare(
+    "segment_history",
+    segmenter=Given("a function (tx_so_far, as_of) -> Series of labels, checked here"),
+    freq=Frequency(),
+)
 
 NEW: Final = "(new)"
 """Row label of the customers who are in the later snapshot only."""
@@ -38,71 +50,6 @@ GONE: Final = "(gone)"
 """Column label of the customers who are in the earlier snapshot only."""
 
 _HISTORY_COLUMNS: Final = ("period", "before", "after", "customers")
-
-
-def check_segments(labels: object, what: str) -> pd.Series:
-    """Check a Series of segment labels indexed by customer id; return it unchanged.
-
-    Parameters
-    ----------
-    labels : object
-        What the caller passed.
-    what : str
-        How to name it in a message, e.g. ``"The 'before' argument of migration_matrix"``.
-
-    Returns
-    -------
-    pandas.Series
-        ``labels``, which is a Series with unique, non-missing customer ids and no missing label.
-
-    Raises
-    ------
-    ColumnTypeError
-        If ``labels`` is not a Series.
-    InvalidValueError
-        If a customer id is missing or repeated, or a label is missing.
-
-    Examples
-    --------
-    >>> check_segments(pd.Series(["loyal", None], index=[1, 2]), "The 'before' argument of f")
-    Traceback (most recent call last):
-    ...
-    retention.errors.InvalidValueError: The 'before' argument of f has missing segment labels: 1 customer, the first 2. Give every customer a label, e.g. labels.fillna('other') (add the category first if the Series is categorical).
-    """
-    if not isinstance(labels, pd.Series):
-        msg = (
-            f"{what} must be a pandas Series of segment labels indexed by customer id; got "
-            f"{type(labels).__name__}. Pass e.g. the result of rt.working_segments(features), or "
-            "pd.Series(labels, index=customer_ids)."
-        )
-        raise ColumnTypeError(msg)
-    index = labels.index
-    if index.hasnans:
-        n = int(np.asarray(index.isna()).sum())
-        msg = (
-            f"{what} has missing customer ids in its index ({n}). Drop those rows or give them ids."
-        )
-        raise InvalidValueError(msg)
-    if not index.is_unique:
-        repeated = index[index.duplicated()].unique()
-        n = len(repeated)
-        msg = (
-            f"{what} has duplicated customer ids ({n} id{'s' if n != 1 else ''}, the first "
-            f"{plain_value(repeated[0])!r}); a customer is in one segment at a time. Keep one row per customer, "
-            "e.g. labels[~labels.index.duplicated(keep='last')]."
-        )
-        raise InvalidValueError(msg)
-    missing = labels.isna().to_numpy()
-    if missing.any():
-        n = int(missing.sum())
-        first = plain_value(index[np.flatnonzero(missing)[0]])
-        msg = (
-            f"{what} has missing segment labels: {n} customer{'s' if n != 1 else ''}, the first "
-            f"{first!r}. Give every customer a label, e.g. labels.fillna('other') (add the category "
-            "first if the Series is categorical)."
-        )
-        raise InvalidValueError(msg)
-    return labels
 
 
 def segment_order(snapshots: Sequence[pd.Series], func: str) -> list[Any]:
@@ -384,7 +331,7 @@ def segment_history(
     (new)            1       0       0
     """
     func = "segment_history"
-    freq = check_freq(freq, func)
+    freq = _SEGMENT_HISTORY.check("freq", freq)
     given: object = segmenter  # checked although typed: callers need not run a type checker
     if not callable(given):
         msg = (
@@ -394,16 +341,7 @@ def segment_history(
         )
         raise InvalidParameterError(msg)
     # Checks the whole table and settles purchases, returns and the observation end by the shared rules.
-    t = read_transactions(
-        tx,
-        customer_id=customer_id,
-        date=date,
-        amount=amount,
-        order_id=order_id,
-        observation_end=observation_end,
-        returns=returns,
-        func=func,
-    )
+    t = read_with_options(tx, locals(), func=func)
     codes = np.empty(0, dtype=np.int64)
     if t.end_day is not None and t.n_rows:
         first = int(day_period_codes(np.array([t.days.min()]), freq)[0])

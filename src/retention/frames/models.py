@@ -63,7 +63,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from retention.core.clv.fitting import FitResult, Likelihood, fit_likelihood
-from retention.errors import InvalidParameterError, plain_value
+from retention.frames.options import MODEL_PARAMETER
 from retention.frames.summary_schema import (
     Customers,
     broadcast_arguments,
@@ -222,16 +222,7 @@ class CustomerModel:
 
     def __post_init__(self) -> None:
         for name in self._likelihood.params:
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(
-                value, int | float | np.integer | np.floating
-            ):
-                msg = f"The {name!r} parameter of {type(self).__name__} must be a positive number. Got {plain_value(value)!r}."
-                raise InvalidParameterError(msg)
-            number = float(value)
-            if not (math.isfinite(number) and number > 0):
-                msg = f"The {name!r} parameter of {type(self).__name__} must be a positive finite number. Got {plain_value(value)!r}."
-                raise InvalidParameterError(msg)
+            number = MODEL_PARAMETER.check(getattr(self, name), name, type(self).__name__)
             object.__setattr__(self, name, number)
 
     @property

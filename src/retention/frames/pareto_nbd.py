@@ -8,7 +8,6 @@ from :class:`retention.frames.models.FrequencyRecencyModel`.
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,7 +19,6 @@ from numpy.typing import ArrayLike, NDArray
 
 from retention.core.clv import pareto_nbd as core
 from retention.core.clv.fitting import Likelihood
-from retention.errors import InvalidParameterError, plain_value
 from retention.frames.models import (
     REQUIRED,
     FrequencyRecencyModel,
@@ -28,21 +26,16 @@ from retention.frames.models import (
     Prediction,
     model_doctests,
 )
+from retention.frames.options import CONTINUOUS_DISCOUNT_RATE, Given, declare
 
 __all__ = ["ParetoNBD"]
 
 
-def _check_rate(rate: object, func: str) -> float:
-    """Check a continuously compounded discount rate per unit of time: a finite number >= 0."""
-    hint = "a continuously compounded rate per unit of T, e.g. log(1 + 0.15) / 52 for 15% a year with T in weeks"
-    if isinstance(rate, bool) or not isinstance(rate, int | float | np.integer | np.floating):
-        msg = f"The 'continuous_discount_rate' parameter of {func} must be a number: {hint}. Got {plain_value(rate)!r}."
-        raise InvalidParameterError(msg)
-    value = float(rate)
-    if not (math.isfinite(value) and value >= 0):
-        msg = f"The 'continuous_discount_rate' parameter of {func} must be a finite number >= 0: {hint}. Got {plain_value(rate)!r}."
-        raise InvalidParameterError(msg)
-    return value
+_DERT: Final = declare(
+    "ParetoNBD.discounted_expected_residual_transactions",
+    continuous_discount_rate=CONTINUOUS_DISCOUNT_RATE,
+    discount_rate=Given("the old name of continuous_discount_rate (deprecated)"),
+)
 
 
 _OLD_NAME: Final = NotGiven("<deprecated>")
@@ -330,7 +323,11 @@ class ParetoNBD(FrequencyRecencyModel):
         """
         method = "discounted_expected_residual_transactions"
         func = self._func(method)
-        rate = _check_rate(_renamed_rate(continuous_discount_rate, discount_rate, func), func)
+        rate = _DERT.check(
+            "continuous_discount_rate",
+            _renamed_rate(continuous_discount_rate, discount_rate, func),
+            func=func,
+        )
         columns = {"frequency": frequency, "recency": recency, "T": T}
         return self._predict(
             method,

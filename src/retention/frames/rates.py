@@ -12,21 +12,23 @@ from typing import Any, Final
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from retention.core.activity import Activity
 from retention.core.rates import (
+    PeriodCounts,
     period_counts,
     ratio,
     repeat_share,
     second_purchase_summary,
 )
 from retention.frames.breakdown import breakdown
+from retention.frames.options import BY, Frequency, Given, declare
+from retention.frames.reading import read_with_options
 from retention.frames.schema import (
     Transactions,
-    check_freq,
     last_complete_period,
     period_index,
-    read_transactions,
     transaction_options,
 )
 
@@ -37,6 +39,15 @@ __all__ = [
     "repeat_purchase_rate",
     "time_to_second_purchase",
 ]
+
+_PERIOD_RETENTION: Final = declare("period_retention", freq=Frequency(), by=BY)
+declare("average_order_value", by=BY)
+declare("purchase_frequency", by=BY)
+declare("repeat_purchase_rate", by=BY)
+declare("time_to_second_purchase", by=BY)
+# rt.crr is the core function itself (numbers in, numbers out): it checks its counts where it reads them.
+_COUNTS: Final = Given("customer counts (numbers or arrays), checked by core.rates.crr")
+declare("crr", customers_start=_COUNTS, customers_end=_COUNTS, new_customers=_COUNTS)
 
 _COUNT_COLUMNS: Final = (
     "customers_start",
@@ -159,36 +170,39 @@ def period_retention(
     PeriodIndex(['2024-01', '2024-02'], dtype='period[M]', name='period')
     """
     func = "period_retention"
-    freq = check_freq(freq, func)
-    t = read_transactions(
-        tx,
-        customer_id=customer_id,
-        date=date,
-        amount=amount,
-        order_id=order_id,
-        observation_end=observation_end,
-        returns=returns,
-        by=by,
-        func=func,
-    )
+    freq = _PERIOD_RETENTION.check("freq", freq)
+    t = read_with_options(tx, locals(), func=func)
     return breakdown(t, lambda part: period_retention_of(part, freq), name=func)
 
 
 def period_retention_of(t: Transactions, freq: str) -> pd.DataFrame:
     """:func:`period_retention` of a table already read (``freq`` already checked)."""
+    first, counts = period_counts_of(t, freq)
+    return period_retention_from_counts(counts, first, freq)
+
+
+def period_counts_of(t: Transactions, freq: str) -> tuple[int, PeriodCounts]:
+    """Count a table's customers per period, from its first active period to the last complete one.
+
+    Returns the code of the first period and the counts (empty when no period is complete).
+    """
     act = _activity(t, freq)
     if len(act.period) and t.end_day is not None:
         first = int(act.period.min())
         last = max(last_complete_period(t.end_day, freq), first - 1)
     else:
         first, last = 0, -1
-    counts = period_counts(act, first, last)
+    return first, period_counts(act, first, last)
+
+
+def period_retention_from_counts(counts: PeriodCounts, first: int, freq: str) -> pd.DataFrame:
+    """Label period counts starting at period code ``first`` as :func:`period_retention` does."""
     columns: dict[str, np.ndarray[Any, Any]] = {
         name: getattr(counts, name).astype(np.int64, copy=False) for name in _COUNT_COLUMNS
     }
     columns.update({name: getattr(counts, name) for name in _RATE_COLUMNS})
-    index = period_index(np.arange(first, last + 1, dtype=np.int64), freq, name="period")
-    return pd.DataFrame(columns, index=index)
+    periods = np.arange(first, first + len(counts.new), dtype=np.int64)
+    return pd.DataFrame(columns, index=period_index(periods, freq, name="period"))
 
 
 @transaction_options
@@ -246,17 +260,7 @@ def repeat_purchase_rate(
     >>> rt.repeat_purchase_rate(tx)
     0.3333333333333333
     """
-    t = read_transactions(
-        tx,
-        customer_id=customer_id,
-        date=date,
-        amount=amount,
-        order_id=order_id,
-        observation_end=observation_end,
-        returns=returns,
-        by=by,
-        func="repeat_purchase_rate",
-    )
+    t = read_with_options(tx, locals(), func="repeat_purchase_rate")
     return breakdown(t, repeat_purchase_rate_of, name="repeat_purchase_rate")
 
 
@@ -322,17 +326,7 @@ def purchase_frequency(
     >>> rt.purchase_frequency(tx)
     1.6666666666666667
     """
-    t = read_transactions(
-        tx,
-        customer_id=customer_id,
-        date=date,
-        amount=amount,
-        order_id=order_id,
-        observation_end=observation_end,
-        returns=returns,
-        by=by,
-        func="purchase_frequency",
-    )
+    t = read_with_options(tx, locals(), func="purchase_frequency")
     return breakdown(t, purchase_frequency_of, name="purchase_frequency")
 
 
@@ -401,18 +395,7 @@ def average_order_value(
     >>> rt.average_order_value(tx, returns="drop")
     46.666666666666664
     """
-    t = read_transactions(
-        tx,
-        customer_id=customer_id,
-        date=date,
-        amount=amount,
-        order_id=order_id,
-        observation_end=observation_end,
-        returns=returns,
-        by=by,
-        amount_required=True,
-        func="average_order_value",
-    )
+    t = read_with_options(tx, locals(), func="average_order_value", amount_required=True)
     return breakdown(t, average_order_value_of, name="average_order_value")
 
 
@@ -499,21 +482,15 @@ def time_to_second_purchase(
     q75_days          7.000000
     Name: time_to_second_purchase, dtype: float64
     """
-    t = read_transactions(
-        tx,
-        customer_id=customer_id,
-        date=date,
-        amount=amount,
-        order_id=order_id,
-        observation_end=observation_end,
-        returns=returns,
-        by=by,
-        func="time_to_second_purchase",
-    )
+    t = read_with_options(tx, locals(), func="time_to_second_purchase")
     return breakdown(t, _second_purchase, name="time_to_second_purchase")
 
 
 def _second_purchase(t: Transactions) -> pd.Series:
+    return second_purchase_series(second_purchase_summary(_activity(t, "D")))
+
+
+def second_purchase_series(summary: NDArray[np.float64]) -> pd.Series:
+    """Label the seven numbers of the core's summary as :func:`time_to_second_purchase` does."""
     index = pd.Index(_SECOND_PURCHASE_INDEX, name="statistic")
-    summary = second_purchase_summary(_activity(t, "D"))
     return pd.Series(summary, index=index, name="time_to_second_purchase")

@@ -29,11 +29,12 @@ from retention.errors import (
     InvalidValueError,
     plain_value,
 )
-from retention.frames.breakdown import breakdown
+from retention.frames.breakdown import breakdown, customer_index, group_ranges
 from retention.frames.events import missing_column
+from retention.frames.options import BY, Given, Interval, check_cut_points, declare
+from retention.frames.reading import read_with_options
 from retention.frames.schema import (
     Transactions,
-    read_transactions,
     transaction_options,
 )
 from retention.frames.summary_schema import check_frequency_recency_T, read_customers
@@ -41,6 +42,17 @@ from retention.frames.summary_schema import check_frequency_recency_T, read_cust
 __all__ = ["rfm_scores", "rfm_segment_map", "rfm_segments"]
 
 _MEASURES: Final = ("recency", "frequency", "monetary")
+_RFM_SCORES: Final = declare(
+    "rfm_scores",
+    bins=Interval(
+        "integer", 2, 9, what="a whole number from 2 to 9 (one digit per score in rfm_score)"
+    ),
+    cut_points=Given("a dict of increasing cut points per measure, read by check_cut_points"),
+    by=BY,
+)
+_RFM_SEGMENTS: Final = declare(
+    "rfm_segments", segment_map=Given("a segment map as rt.rfm_segment_map makes, read here")
+)
 _SCORES: Final = ("r_score", "f_score", "m_score")
 _SUMMARY_COLUMNS: Final = ("frequency", "recency", "T")
 _MAP_COLUMNS: Final = ("segment", "r_min", "r_max", "fm_min", "fm_max")
@@ -65,39 +77,6 @@ _SEGMENT_MAP: Final = (
 def _is_frame(value: object) -> bool:
     """Whether ``value`` is a DataFrame (a plain bool, so that type checkers keep the caller's branch)."""
     return isinstance(value, pd.DataFrame)
-
-
-def _check_bins(bins: object) -> int:
-    if isinstance(bins, bool) or not isinstance(bins, int | np.integer) or not 2 <= bins <= 9:
-        msg = f"The 'bins' parameter of rfm_scores must be a whole number from 2 to 9 (one digit per score in rfm_score). Got {plain_value(bins)!r}."
-        raise InvalidParameterError(msg)
-    return int(bins)
-
-
-def _check_cut_points(cut_points: object, bins: int) -> dict[str, NDArray[np.float64]]:
-    if cut_points is None:
-        return {}
-    if not isinstance(cut_points, Mapping):
-        msg = f"The 'cut_points' parameter of rfm_scores must be a dict such as {{'recency': [30, 90, 180, 365]}}. Got {type(cut_points).__name__}."
-        raise InvalidParameterError(msg)
-    checked: dict[str, NDArray[np.float64]] = {}
-    for key, points in cut_points.items():
-        if key not in _MEASURES:
-            msg = f"The 'cut_points' parameter of rfm_scores has the key {key!r}; the keys must be among 'recency', 'frequency', 'monetary'."
-            raise InvalidParameterError(msg)
-        try:
-            values = np.asarray(points, dtype=np.float64)
-        except (TypeError, ValueError) as e:
-            msg = f"cut_points[{key!r}] of rfm_scores must be a list of numbers. Got {points!r}."
-            raise InvalidParameterError(msg) from e
-        if values.ndim != 1 or len(values) != bins - 1:
-            msg = f"cut_points[{key!r}] of rfm_scores must hold bins - 1 = {bins - 1} numbers (they split the values into {bins} scores). Got {points!r}."
-            raise InvalidParameterError(msg)
-        if not np.all(np.isfinite(values)) or np.any(np.diff(values) <= 0):
-            msg = f"cut_points[{key!r}] of rfm_scores must be finite and strictly increasing. Got {points!r}."
-            raise InvalidParameterError(msg)
-        checked[str(key)] = values
-    return checked
 
 
 def _is_summary(data: object) -> bool:
@@ -177,13 +156,21 @@ def _score_frame(
     *,
     bins: int,
     cuts: dict[str, NDArray[np.float64]],
+    groups: list[tuple[int, int]] | None = None,
 ) -> pd.DataFrame:
-    """Score the three measures and label the result."""
+    """Score the three measures and label the result.
+
+    ``groups`` (a breakdown's ranges of customers, :func:`~retention.frames.breakdown.group_ranges`):
+    the quantile scores are taken within each range, as each group's table alone would score them.
+    """
     scores = []
     for name, values in zip(_MEASURES, (recency, frequency, monetary), strict=True):
         reverse = name == "recency"
-        if name in cuts:
+        if name in cuts:  # fixed cut points score each value on its own
             scores.append(cut_scores(values, cuts[name], reverse=reverse))
+        elif groups is not None:
+            ranked = [quantile_scores(values[a:b], bins, reverse=reverse) for a, b in groups]
+            scores.append(np.concatenate(ranked))
         else:
             scores.append(quantile_scores(values, bins, reverse=reverse))
     r, f, m = scores
@@ -357,26 +344,27 @@ def rfm_scores(
     2                 51          1      70.0        1        1        1       111
     """
     func = "rfm_scores"
-    bins = _check_bins(bins)
-    cuts = _check_cut_points(cut_points, bins)
+    bins = _RFM_SCORES.check("bins", bins)
+    cuts = check_cut_points(cut_points, bins, _MEASURES, func)
     if _is_summary(data):
         _summary_options(observation_end, order_id, returns, by)
         return _score_frame(*_summary_measures(data), bins=bins, cuts=cuts)
     if amount is None:
         msg = f"The 'amount' parameter of {func} must name the amount column of the transaction table; the monetary score needs it. Got None."
         raise InvalidParameterError(msg)
-    t = read_transactions(
-        data,
-        customer_id=customer_id,
-        date=date,
-        amount=amount,
-        order_id=order_id,
-        observation_end=observation_end,
-        returns=returns,
-        by=by,
-        amount_required=True,
-        func=func,
-    )
+    t = read_with_options(data, locals(), func=func, amount_required=True)
+    if t.groups is not None and t.n_customers:
+        # The measures of the whole table once, scored within each group, labelled in one frame.
+        recency, frequency, monetary, _ = _transaction_measures(t)
+        return _score_frame(
+            recency,
+            frequency,
+            monetary,
+            customer_index(t),
+            bins=bins,
+            cuts=cuts,
+            groups=group_ranges(t),
+        )
     result = breakdown(
         t, lambda part: _score_frame(*_transaction_measures(part), bins=bins, cuts=cuts), name=func
     )
@@ -570,3 +558,24 @@ def rfm_segments(scores: pd.DataFrame, *, segment_map: pd.DataFrame | None = Non
     codes = table[r - 1, fm - 1]
     labels = pd.Categorical.from_codes(codes, categories=pd.Index(categories))
     return pd.Series(labels, index=scores.index, name="segment")
+
+
+def rfm_measures_of(t: Transactions) -> pd.DataFrame:
+    """Per customer of a table already read, the three measures :func:`rfm_scores` scores, labelled."""
+    recency, frequency, monetary, ids = _transaction_measures(t)
+    return pd.DataFrame(
+        dict(zip(_MEASURES, (recency, frequency, monetary), strict=True)), index=ids
+    )
+
+
+def rfm_scores_of_measures(
+    measures: pd.DataFrame, *, bins: int, cut_points: object
+) -> pd.DataFrame:
+    """:func:`rfm_scores` of the measures :func:`rfm_measures_of` gives, in customer order (options checked).
+
+    The measures of a customer depend on that customer's rows alone, so those of disjoint sets of customers
+    (the partitions of a cluster), put together in customer order, score as the whole table.
+    """
+    cuts = check_cut_points(cut_points, bins, _MEASURES, "rfm_scores")
+    recency, frequency, monetary = (measures[m].to_numpy() for m in _MEASURES)
+    return _score_frame(recency, frequency, monetary, measures.index, bins=bins, cuts=cuts)

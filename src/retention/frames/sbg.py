@@ -2,8 +2,8 @@
 
 A thin class over :mod:`retention.core.clv.sbg`. Unlike the other models it does not read one row per
 customer but survival counts: the number of customers of each cohort still active at periods 0, 1, 2, ...
-They are checked here (:func:`read_active`), as this is the only model that reads them, and it has its own
-``fit``; the rest (``params``, ``summary()``, standard errors, broadcasting, the shared docstring sections)
+They are checked by :func:`~retention.frames.summary_schema.read_active`, next to the other readers, and
+it has its own ``fit``; the rest (``params``, ``summary()``, standard errors, broadcasting, the shared docstring sections)
 comes from :class:`retention.frames.models.CustomerModel`.
 """
 
@@ -20,167 +20,25 @@ from numpy.typing import ArrayLike, NDArray
 
 from retention.core.clv import sbg as core
 from retention.core.clv.fitting import Likelihood
-from retention.errors import (
-    ColumnTypeError,
-    InvalidParameterError,
-    InvalidValueError,
-    RetentionWarning,
-    plain_value,
-)
+from retention.errors import InvalidParameterError, InvalidValueError, RetentionWarning, plain_value
 from retention.frames.models import CustomerModel
-from retention.frames.summary_schema import check_count, check_discount_rate
+from retention.frames.options import DISCOUNT_RATE, declare
+from retention.frames.summary_schema import check_count, read_active
 
-__all__ = ["ShiftedBetaGeometric", "read_active"]
+__all__ = ["ShiftedBetaGeometric"]
+
+_DEL: Final = declare(
+    "ShiftedBetaGeometric.discounted_expected_lifetime", discount_rate=DISCOUNT_RATE
+)
+_DERL: Final = declare(
+    "ShiftedBetaGeometric.discounted_expected_residual_lifetime", discount_rate=DISCOUNT_RATE
+)
 
 Array = NDArray[np.float64]
 
 # The sBG nests constant churn as a limit; a gain in log-likelihood below this (a likelihood-ratio
 # statistic below 1) means the data show no heterogeneity to estimate.
 _NO_GAIN: Final = 0.5
-
-_FIX = (
-    "Pass the number of customers of each cohort still active at periods 0, 1, 2, ..., one row per "
-    "cohort, e.g. rt.cohort_table(tx, freq='Y', kind='rolling') with one purchase per paid period."
-)
-
-
-def _numeric(values: Array | NDArray[Any], what: str, func: str) -> Array:
-    if values.dtype == np.bool_ or not (
-        np.issubdtype(values.dtype, np.integer)
-        or np.issubdtype(values.dtype, np.floating)
-        or values.dtype == np.object_
-    ):
-        msg = f"The survival counts passed to {func} must be numbers; got {what} of dtype {values.dtype}. {_FIX}"
-        raise ColumnTypeError(msg)
-    try:
-        return np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError) as e:
-        msg = f"The survival counts passed to {func} must be numbers; got {what} holding other values. {_FIX}"
-        raise ColumnTypeError(msg) from e
-
-
-def _from_frame(active: pd.DataFrame, func: str) -> tuple[Array, list[str], list[object]]:
-    for column, dtype in active.dtypes.items():
-        if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
-            msg = f"The survival counts passed to {func} must be numbers; column {column!r} has dtype {dtype}. {_FIX}"
-            raise ColumnTypeError(msg)
-    labels: list[object] = [plain_value(c) for c in active.columns]
-    whole = all(isinstance(c, int | np.integer) and not isinstance(c, bool) for c in labels)
-    if labels and whole and labels != list(range(len(labels))):
-        msg = (
-            f"The columns of the frame passed to {func} are periods and must be 0, 1, 2, ... in order; "
-            f"got {labels}. The first column is the cohort size at period 0 (acquisition)."
-        )
-        raise InvalidValueError(msg)
-    values = active.to_numpy(dtype=np.float64, na_value=np.nan)
-    return values, [f"cohort {plain_value(label)!r}" for label in active.index], labels
-
-
-def _from_array(active: object, func: str) -> tuple[Array, list[str], list[object]]:
-    if isinstance(active, pd.Series):
-        raw: NDArray[Any] = active.to_numpy()
-    else:
-        try:
-            raw = np.asarray(active)
-        except ValueError as e:
-            msg = f"The survival counts passed to {func} must be a rectangular array: pad the periods a cohort has not reached yet with NaN. {_FIX}"
-            raise InvalidValueError(msg) from e
-    counts = _numeric(raw, type(active).__name__, func)
-    if counts.ndim == 1:
-        counts = counts[None, :]
-    if counts.ndim != 2:
-        msg = f"The survival counts passed to {func} must be 1-D (one cohort) or 2-D (one row per cohort); got shape {counts.shape}."
-        raise InvalidValueError(msg)
-    return counts, [f"row {i}" for i in range(counts.shape[0])], list(range(counts.shape[1]))
-
-
-def _first(mask: NDArray[np.bool_]) -> tuple[int, int]:
-    """Return the (cohort, period) of the first True entry, row by row."""
-    i, t = np.argwhere(mask)[0]
-    return int(i), int(t)
-
-
-def _check_values(counts: Array, names: list[str], periods: list[object], func: str) -> None:
-    """Apply the rules of :func:`read_active` to the counts, one message per rule."""
-    observed = ~np.isnan(counts)
-    if np.isinf(counts).any():
-        i, t = _first(np.isinf(counts))
-        msg = f"The survival counts passed to {func} must be finite: {names[i]} has {counts[i, t]} at period {periods[t]!r}. Use NaN for periods not observed yet."
-        raise InvalidValueError(msg)
-    bad = ~observed[:, 0] | (counts[:, 0] <= 0)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        msg = f"Every cohort passed to {func} must have customers at period 0: {names[i]} has {counts[i, 0]}. Drop empty cohorts."
-        raise InvalidValueError(msg)
-    if (counts < 0).any():
-        i, t = _first(counts < 0)
-        msg = f"The survival counts passed to {func} must not be negative: {names[i]} has {counts[i, t]:g} at period {periods[t]!r}."
-        raise InvalidValueError(msg)
-    bad = observed & (counts != np.round(counts))
-    if bad.any():
-        i, t = _first(bad)
-        msg = f"The survival counts passed to {func} must be whole numbers of customers: {names[i]} has {counts[i, t]:g} at period {periods[t]!r}. Pass counts, not shares (rt.cohort_table(..., normalize=False))."
-        raise InvalidValueError(msg)
-    bad = ~observed[:, :-1] & observed[:, 1:]
-    if bad.any():
-        i, t = _first(bad)
-        msg = f"The survival counts passed to {func} may be NaN only after the last observed period of a cohort: {names[i]} is NaN at period {periods[t]!r} but observed at period {periods[t + 1]!r}."
-        raise InvalidValueError(msg)
-    with np.errstate(invalid="ignore"):
-        bad = counts[:, 1:] > counts[:, :-1]
-    if bad.any():
-        i, t = _first(bad)
-        msg = (
-            f"The survival counts passed to {func} must not increase from one period to the next (customers "
-            f"who left do not come back): {names[i]} has {counts[i, t]:g} at period {periods[t]!r} and "
-            f"{counts[i, t + 1]:g} at period {periods[t + 1]!r}. Count each customer as active up to the last "
-            "period they paid for (rt.cohort_table(..., kind='rolling'))."
-        )
-        raise InvalidValueError(msg)
-
-
-def read_active(active: object, *, func: str) -> tuple[Array, list[str]]:
-    """Check survival counts and return them as a 2-D float array (NaN where not observed), with row names.
-
-    Parameters
-    ----------
-    active : array-like or pandas.DataFrame or pandas.Series
-        Customers still active at periods 0, 1, 2, ...: a 1-D array (one cohort), a 2-D array or a frame
-        (one row per cohort, one column per period; later periods NaN where not observed yet).
-    func : str
-        The method, named in messages.
-
-    Returns
-    -------
-    counts : numpy.ndarray
-        Shape ``(cohorts, periods)``.
-    names : list of str
-        How messages name each cohort (``"cohort '2020'"`` for a frame row, ``"row 0"`` for an array).
-
-    Raises
-    ------
-    ColumnTypeError
-        If the counts are not numbers.
-    InvalidValueError
-        If the counts are empty, not whole, negative, infinite, increase from one period to the next, have a
-        gap before a later observed period, or start with 0 customers.
-
-    Examples
-    --------
-    >>> read_active([1000, 631, 640], func="ShiftedBetaGeometric.fit")
-    Traceback (most recent call last):
-    ...
-    retention.errors.InvalidValueError: The survival counts passed to ShiftedBetaGeometric.fit must not increase from one period to the next (customers who left do not come back): row 0 has 631 at period 1 and 640 at period 2. Count each customer as active up to the last period they paid for (rt.cohort_table(..., kind='rolling')).
-    """
-    if isinstance(active, pd.DataFrame):
-        counts, names, periods = _from_frame(active, func)
-    else:
-        counts, names, periods = _from_array(active, func)
-    if counts.size == 0:
-        msg = f"{func} got no survival counts (an empty table). {_FIX}"
-        raise InvalidValueError(msg)
-    _check_values(counts, names, periods, func)
-    return counts, names
 
 
 def _check_identified(counts: Array, func: str) -> None:
@@ -527,7 +385,9 @@ class ShiftedBetaGeometric(CustomerModel):
         >>> round(m.discounted_expected_lifetime(discount_rate=0.1), 4)
         3.6951
         """
-        rate = check_discount_rate(discount_rate, self._func("discounted_expected_lifetime"))
+        rate = _DEL.check(
+            "discount_rate", discount_rate, func=self._func("discounted_expected_lifetime")
+        )
         return float(core.discounted_expected_lifetime(rate, alpha=self.alpha, beta=self.beta))
 
     @overload
@@ -585,6 +445,6 @@ class ShiftedBetaGeometric(CustomerModel):
         """
         method = "discounted_expected_residual_lifetime"
         n = check_count(renewals, "renewals", self._func(method))
-        rate = check_discount_rate(discount_rate, self._func(method))
+        rate = _DERL.check("discount_rate", discount_rate, func=self._func(method))
         compute = lambda flat: core.discounted_expected_residual_lifetime(flat, rate, **self.params)  # noqa: E731
         return self._shaped(method, compute, renewals=n)

@@ -1,4 +1,15 @@
-"""The one place where transaction tables and shared options are checked and normalised.
+"""The one place where transaction tables and the shared transaction options are checked and normalised.
+
+The options of the public functions are declared and checked in :mod:`retention.frames.options`;
+``check_freq``, ``check_option``, ``parse_duration``, ``FREQS`` and ``MAX_DAYS`` are imported from there
+(this module uses them) and stay importable from here.
+
+Why one module of about 1,700 lines: it is the whole reduce step, and its parts read each other's private
+helpers: the column readers (dates with their timezone rules, amounts, customer and order ids as dense
+codes), orders and returns, the ``by=`` groups and the :class:`Transactions` value they fill, whose methods
+(splits, activity) reuse the same codes. The calendar (period codes, period starts, the last complete
+period) is a second concept: it moves to a module of its own once the work in progress on
+:class:`Transactions` has landed (issue 15), not while it is under way.
 
 Every public function that reads a transaction log calls :func:`read_transactions` first. It checks the
 table once and *reduces* it to plain numpy arrays (customer codes, dates, amounts) that the rest of the
@@ -20,10 +31,9 @@ Rules (see the "Data" page of the docs):
 from __future__ import annotations
 
 import datetime as _dt
-import difflib
 import importlib
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final, TypeAlias, TypeVar
 
@@ -43,6 +53,7 @@ from retention.errors import (
     plain_value,
 )
 from retention.frames.engines import reads_engines
+from retention.frames.options import FREQS, MAX_DAYS, check_freq, check_option, parse_duration
 
 __all__ = [
     "FREQS",
@@ -52,9 +63,7 @@ __all__ = [
     "DateLike",
     "Duration",
     "Transactions",
-    "check_flag",
     "check_freq",
-    "check_keywords",
     "check_option",
     "day_period_codes",
     "group_codes",
@@ -66,32 +75,9 @@ __all__ = [
     "read_cutoff",
     "read_date",
     "read_days",
-    "read_seed",
     "read_transactions",
     "to_day",
 ]
-
-FREQS: Final = ("D", "W", "M", "Q", "Y")
-"""The period lengths every function accepts, as pandas frequency strings."""
-
-# Aliases that pandas users type; each maps to one of FREQS.
-_FREQ_ALIASES: Final = {
-    "D": "D",
-    "W": "W",
-    "W-SUN": "W",
-    "M": "M",
-    "ME": "M",
-    "MS": "M",
-    "Q": "Q",
-    "QE": "Q",
-    "QS": "Q",
-    "Q-DEC": "Q",
-    "Y": "Y",
-    "YE": "Y",
-    "YS": "Y",
-    "A": "Y",
-    "Y-DEC": "Y",
-}
 
 MAX_AMOUNT: Final = 1e100
 """The largest magnitude of an amount (or a customer's average spend) any function reads. Larger values
@@ -103,154 +89,12 @@ PERIOD_DAYS: Final = {"D": 1.0, "W": 7.0, "M": 365.2425 / 12, "Q": 365.2425 / 4,
 """Mean length in days of each of ``FREQS`` (Gregorian calendar: 12 months make exactly one year), for
 turning day counts into durations in a time unit (``rfm_summary``'s ``time_unit``, CLV periods)."""
 
-T = TypeVar("T")
-
-
-def check_flag(value: object, name: str, func: str) -> bool:
-    """Check a True/False option: the one rule for booleans (no 1, "yes" or None standing in for True).
-
-    Examples
-    --------
-    >>> check_flag(True, "normalize", "cohort_table")
-    True
-    >>> check_flag("yes", "by_segment", "contact_compliance")
-    Traceback (most recent call last):
-    ...
-    retention.errors.InvalidParameterError: The 'by_segment' parameter of contact_compliance must be True or False. Got 'yes'.
-    """
-    if not isinstance(value, bool | np.bool_):
-        msg = f"The {name!r} parameter of {func} must be True or False. Got {plain_value(value)!r}."
-        raise InvalidParameterError(msg)
-    return bool(value)
-
-
-def check_keywords(options: Mapping[str, object], target: Callable[..., Any], func: str) -> None:
-    """Refuse keywords that ``target`` does not take, naming ``func`` (which passes them on) and the nearest.
-
-    Examples
-    --------
-    >>> def abc_xyz(tx, *, freq="M", value="amount"): ...
-    >>> check_keywords({"frq": "Q"}, abc_xyz, "abc_xyz_matrix")
-    Traceback (most recent call last):
-    ...
-    retention.errors.InvalidParameterError: abc_xyz_matrix got an unknown option 'frq'. Did you mean 'freq'? It takes the options of abc_xyz: freq, value.
-    """
-    parameters = inspect.signature(target).parameters
-    known = [n for n, p in parameters.items() if p.kind is inspect.Parameter.KEYWORD_ONLY]
-    for name in options:
-        if name not in known:
-            close = difflib.get_close_matches(name, known, n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
-            msg = f"{func} got an unknown option {name!r}.{hint} It takes the options of {target.__name__}: {', '.join(known)}."
-            raise InvalidParameterError(msg)
-
 
 DateLike: TypeAlias = str | _dt.date | np.datetime64
 """A calendar day: ``"2024-12-31"``, a :class:`datetime.date`, a :class:`pandas.Timestamp`, ..."""
 
 Duration: TypeAlias = int | str | _dt.timedelta | np.timedelta64
 """A number of days: an int, or a string / timedelta such as ``"90D"``."""
-
-
-def read_seed(seed: object, func: str) -> np.random.BitGenerator:
-    """Read a ``seed`` option as the bit generator whose raw stream the library draws from.
-
-    None (fresh entropy), a non-negative int, a SeedSequence, or a Generator (whose bit generator is used,
-    and advanced). The raw stream of a bit generator is the part of numpy.random that never changes
-    between numpy versions, so the same seed gives the same draws.
-
-    Examples
-    --------
-    >>> read_seed(7, "f").random_raw() == np.random.PCG64(7).random_raw()
-    True
-    """
-    if isinstance(seed, np.random.Generator):
-        return seed.bit_generator
-    if seed is None or isinstance(seed, np.random.SeedSequence):
-        return np.random.PCG64(seed)
-    if isinstance(seed, int | np.integer) and not isinstance(seed, bool) and int(seed) >= 0:
-        return np.random.PCG64(int(seed))
-    msg = f"The 'seed' parameter of {func} must be None, a non-negative int, a SeedSequence or a Generator. Got {plain_value(seed)!r}."
-    raise InvalidParameterError(msg)
-
-
-def check_option(name: str, value: T, allowed: tuple[T, ...], func: str) -> T:
-    """Check that ``value`` is one of ``allowed``, with a message in the house style.
-
-    Parameters
-    ----------
-    name : str
-        The parameter's name.
-    value : object
-        The value the caller passed.
-    allowed : tuple
-        The accepted values.
-    func : str
-        The public function that received it, named in the message.
-
-    Returns
-    -------
-    object
-        ``value``, unchanged.
-
-    Raises
-    ------
-    InvalidParameterError
-        If ``value`` is not accepted.
-
-    Examples
-    --------
-    >>> check_option("kind", "rolling", ("classic", "rolling"), "cohort_table")
-    'rolling'
-    >>> check_option("kind", "other", ("classic", "rolling"), "cohort_table")
-    Traceback (most recent call last):
-    ...
-    retention.errors.InvalidParameterError: The 'kind' parameter of cohort_table must be one of 'classic', 'rolling'. Got 'other'.
-    """
-    if value not in allowed:
-        options = ", ".join(repr(a) for a in allowed)
-        msg = f"The {name!r} parameter of {func} must be one of {options}. Got {value!r}."
-        raise InvalidParameterError(msg)
-    return value
-
-
-def check_freq(freq: object, func: str, *, name: str = "freq") -> str:
-    """Return the canonical period string (one of ``FREQS``) for ``freq``.
-
-    Common pandas aliases are accepted (``"ME"``, ``"MS"``, ``"QE"``, ``"YE"``, ``"A"``, ``"W-SUN"``).
-    Weeks run Monday to Sunday, as pandas' ``"W"`` periods do.
-
-    Parameters
-    ----------
-    freq : str
-        A pandas frequency string.
-    func : str
-        The public function that received it, named in the message.
-    name : str, default "freq"
-        The parameter's name, for options other than ``freq`` that take a period (``time_unit``).
-
-    Returns
-    -------
-    str
-        One of ``"D"``, ``"W"``, ``"M"``, ``"Q"``, ``"Y"``.
-
-    Raises
-    ------
-    InvalidParameterError
-        If ``freq`` is not a supported period.
-
-    Examples
-    --------
-    >>> check_freq("ME", "cohort_table")
-    'M'
-    """
-    key = freq.upper() if isinstance(freq, str) else freq
-    canonical = _FREQ_ALIASES.get(key) if isinstance(key, str) else None
-    if canonical is None:
-        options = ", ".join(repr(f) for f in FREQS)
-        msg = f"The {name!r} parameter of {func} must be one of {options}. Got {freq!r}."
-        raise InvalidParameterError(msg)
-    return canonical
 
 
 _UNITS_PER_DAY: Final = {
@@ -429,72 +273,6 @@ def last_complete_period(end_day: int, freq: str) -> int:
     return int(this) if following != this else int(this) - 1
 
 
-MAX_DAYS: Final = 106_751
-"""The longest duration any option takes, in days: the span of ``datetime64[ns]`` (about 292 years)."""
-
-
-def parse_duration(value: object, name: str, func: str, *, allow_zero: bool = False) -> int:
-    """Read a positive duration such as ``"90D"``, ``"4W"`` or a :class:`pandas.Timedelta` as whole days.
-
-    Parameters
-    ----------
-    value : str, int, datetime.timedelta, numpy.timedelta64 or pandas.Timedelta
-        An int is a number of days.
-    name, func : str
-        The parameter and the function, named in the message.
-    allow_zero : bool, default False
-        Accept a duration of 0 days (a time since an event, rather than a length).
-
-    Returns
-    -------
-    int
-        The duration in days (at least 1, or 0 with ``allow_zero``), at most :data:`MAX_DAYS`.
-
-    Raises
-    ------
-    InvalidParameterError
-        If the value is not a whole number of days in range.
-
-    Examples
-    --------
-    >>> parse_duration("90D", "inactive_after", "survival_curve")
-    90
-    >>> parse_duration("2W", "inactive_after", "survival_curve")
-    14
-    """
-    least = 0 if allow_zero else 1
-    shown = value if isinstance(value, np.timedelta64) else plain_value(value)
-    hint = (
-        f"Pass a {'non-negative' if allow_zero else 'positive'} number of days such as '30D', '12W' "
-        f"or 90 (at most {MAX_DAYS:,} days)."
-    )
-    try:
-        # numpy's timedelta64 is an integer type too: read it as a duration, not as a count of days.
-        if isinstance(value, str | _dt.timedelta | np.timedelta64):
-            delta = pd.Timedelta(value)
-        elif isinstance(value, int | np.integer) and not isinstance(value, bool):
-            if not least <= value <= MAX_DAYS:
-                raise ValueError
-            delta = pd.Timedelta(days=int(value))
-        else:
-            raise TypeError
-    except TypeError as e:
-        msg = f"The {name!r} parameter of {func} is not a duration. Got {shown!r}. {hint}"
-        raise InvalidParameterError(msg) from e
-    except (ValueError, OverflowError) as e:  # out of range, or text that is no duration
-        msg = f"The {name!r} parameter of {func} is not a duration in range. Got {shown!r}. {hint}"
-        raise InvalidParameterError(msg) from e
-    if (
-        pd.isna(delta)
-        or delta < pd.Timedelta(days=least)
-        or delta > pd.Timedelta(days=MAX_DAYS)
-        or delta % pd.Timedelta(days=1) != pd.Timedelta(0)
-    ):
-        msg = f"The {name!r} parameter of {func} must be a whole number of days from {least} to {MAX_DAYS:,}. Got {shown!r}. {hint}"
-        raise InvalidParameterError(msg)
-    return int(delta // pd.Timedelta(days=1))
-
-
 def _small_codes(codes: NDArray[np.int64], n: int) -> NDArray[Any]:
     """Codes below ``n`` in the narrowest unsigned type, so that numpy's stable sort is a radix sort."""
     if n <= 1 << 8:
@@ -523,10 +301,15 @@ class Groups:
     labels : pandas.Index
         The groups in sorted order (a missing group last), named like the ``by`` column(s); a
         :class:`pandas.MultiIndex` for several columns.
+    order : numpy.ndarray of int64 or None
+        Per customer code, the position of the customer's id among all the customer ids in sorted
+        order, once the customers are coded group by group (None before); with it a breakdown labels
+        per-customer results without sorting or hashing the ids again.
     """
 
     codes: NDArray[np.int64]
     labels: pd.Index
+    order: NDArray[np.int64] | None = None
 
 
 Rows = tuple[
@@ -819,23 +602,43 @@ class Transactions:
         return bounds
 
     def _row_groups(self, customer: NDArray[np.int64]) -> NDArray[np.int64]:
+        """Per row of ``customer`` (codes of this table), its group; the purchases' groups are kept."""
         assert self.groups is not None  # only tables read with by= are split
-        if customer is self.customer:  # the purchases' groups serve sizes, revenue and rows
-            if "row_groups" not in self._cache:
-                self._cache["row_groups"] = self.groups.codes[customer]
+        keep = customer is self.customer  # the purchases' groups serve sizes, revenue and rows
+        if keep and "row_groups" in self._cache:
             cached: NDArray[np.int64] = self._cache["row_groups"]
             return cached
-        return self.groups.codes[customer]
+        # Looked up block by block in the groups as bytes: a table that stays in the processor's caches.
+        if "small_groups" not in self._cache:
+            self._cache["small_groups"] = _small_codes(self.groups.codes, len(self.groups.labels))
+        small: NDArray[Any] = self._cache["small_groups"]
+        row_group = np.empty(len(customer), dtype=np.int64)
+        for lo in range(0, len(customer), _ROW_BLOCK):
+            row_group[lo : lo + _ROW_BLOCK] = small.take(customer[lo : lo + _ROW_BLOCK])
+        if keep:
+            self._cache["row_groups"] = row_group
+        return row_group
 
     def _group_sizes(self) -> NDArray[np.int64]:
+        """Per group, its purchases (the parts' ``n_rows``)."""
         if "sizes" not in self._cache:
-            # Purchases per customer, added over each group's range of codes (codes are group-major).
-            per_customer = np.bincount(self.customer, minlength=self.n_customers)
-            added = np.concatenate([[0], np.cumsum(per_customer, dtype=np.int64)])
-            bounds = self._bounds()
-            self._cache["sizes"] = added[bounds[1:]] - added[bounds[:-1]]
-        sizes: NDArray[np.int64] = self._cache["sizes"]
-        return sizes
+            assert self.groups is not None  # only tables read with by= are split
+            k = len(self.groups.labels)
+            if "row_groups" in self._cache:
+                # Made for the revenue by group: a count over a few bins.
+                sizes = np.bincount(self._cache["row_groups"], minlength=k)
+            else:
+                # Counted block by block on the groups as bytes, without a table-sized temporary.
+                if "small_groups" not in self._cache:
+                    self._cache["small_groups"] = _small_codes(self.groups.codes, k)
+                small: NDArray[Any] = self._cache["small_groups"]
+                sizes = np.zeros(k, dtype=np.int64)
+                for lo in range(0, len(self.customer), _ROW_BLOCK):
+                    block = self.customer[lo : lo + _ROW_BLOCK]
+                    sizes += np.bincount(small.take(block), minlength=k)
+            self._cache["sizes"] = sizes.astype(np.int64, copy=False)
+        result: NDArray[np.int64] = self._cache["sizes"]
+        return result
 
     def _group_rows(self) -> list[Rows]:
         """Return every group's rows, made in one pass the first time a part needs its rows."""
@@ -1479,7 +1282,18 @@ def _warn_if_line_items(customer: NDArray[np.int64], stamp: NDArray[np.int64], f
 def _group_first(
     key: NDArray[np.int64], values: NDArray[np.int64], n_keys: int
 ) -> NDArray[np.int64]:
-    """Return the smallest value per key (every key occurs)."""
+    """Return the smallest value per key (every key occurs; a key that does not gets a large number).
+
+    Values from 0 to 2**32 - 1 (group codes, days since 1970) are compared in the narrowest unsigned type
+    that holds them: the indexed minimum then runs on a table a half to an eighth the size, twice as fast.
+    """
+    if len(values) and int(values.min()) >= 0:
+        top = int(values.max())
+        for small in (np.uint8, np.uint16, np.uint32):
+            if top <= np.iinfo(small).max:
+                narrow = np.full(n_keys, np.iinfo(small).max, dtype=small)
+                np.minimum.at(narrow, key, values.astype(small))
+                return narrow.astype(np.int64)
     out = np.full(n_keys, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(out, key, values)
     return out
@@ -1768,7 +1582,7 @@ def _by_group(
     else:
         final = np.where(remap >= 0, rank[np.maximum(remap, 0)], -1)
     t = _purchases_and_returns(o, final, ids[by_group])
-    t.groups = Groups(codes=groups.codes[by_group], labels=groups.labels)
+    t.groups = Groups(codes=groups.codes[by_group], labels=groups.labels, order=by_group)
     return t
 
 
@@ -1871,23 +1685,49 @@ def _first_purchase_groups(
     customer's first time are looked up in the columns. The result has one code per customer in
     ``present``, in order.
     """
-    every = bool(purchase.all())
-    first = np.full(len(present), np.iinfo(np.int64).max, dtype=np.int64)
-    at_first = np.empty(len(customer), dtype=np.bool_)
-    # Block by block, so that the temporaries stay small (the table can be large).
-    for lo in range(0, len(customer), _ROW_BLOCK):
-        c, s = customer[lo : lo + _ROW_BLOCK], stamp[lo : lo + _ROW_BLOCK]
-        if not every:
-            p = purchase[lo : lo + _ROW_BLOCK]
-            c, s = c[p], s[p]
-        np.minimum.at(first, c, s)
-    for lo in range(0, len(customer), _ROW_BLOCK):
-        block = slice(lo, lo + _ROW_BLOCK)
-        np.equal(stamp[block], first[customer[block]], out=at_first[block])
-    if not every:
-        at_first &= purchase
-    position = np.flatnonzero(at_first)
-    codes, labels = group_codes([c.iloc[rows[position]] for c in columns], names, func)
+    top = np.iinfo(np.int64).max
+    first = np.full(len(present), top, dtype=np.int64)
+    # The earliest time of each customer's rows, purchases or not (masking the other rows out first would
+    # cost as much again as the scatter), then the purchases at that time; in blocks of a quarter of the
+    # usual size, which share the processor's caches with the customers' times better.
+    step = _ROW_BLOCK >> 2
+    for lo in range(0, len(customer), step):
+        np.minimum.at(first, customer[lo : lo + step], stamp[lo : lo + step])
+    looked_up = np.empty(min(step, len(customer)), dtype=np.int64)
+    at_first = np.empty(min(step, len(customer)), dtype=np.bool_)
+    found, strays = [], []
+    for lo in range(0, len(customer), step):
+        c = customer[lo : lo + step]
+        times, here = looked_up[: len(c)], at_first[: len(c)]
+        np.take(first, c, out=times)
+        np.equal(stamp[lo : lo + step], times, out=here)
+        bought = purchase[lo : lo + step]
+        stray = np.greater(here, bought)  # at the earliest time, and no purchase
+        if stray.any():
+            strays.append(np.flatnonzero(stray) + lo)
+        here &= bought
+        found.append(np.flatnonzero(here) + lo)
+    position = np.concatenate(found) if found else _EMPTY_INT
+    if strays:
+        # A row that is no purchase (a return, a row after the observation end) holds the earliest time
+        # of these (few) customers: their earliest purchase is found again, and its rows.
+        redo = np.zeros(len(present), dtype=np.bool_)
+        redo[customer[np.concatenate(strays)]] = True
+        first[redo] = top
+        theirs = []  # the purchases of those customers, block by block
+        for lo in range(0, len(customer), _ROW_BLOCK):
+            mine = np.flatnonzero(redo[customer[lo : lo + _ROW_BLOCK]]) + lo
+            theirs.append(mine[purchase[mine]])
+        for mine in theirs:
+            np.minimum.at(first, customer[mine], stamp[mine])
+        again = [mine[stamp[mine] == first[customer[mine]]] for mine in theirs]
+        position = np.concatenate([position[~redo[customer[position]]], *again])
+    # The columns' own arrays taken at those rows, without taking their index along.
+    # rows is 0, 1, 2, ... when no row was dropped: the positions are the rows themselves.
+    every_row = len(rows) == 0 or int(rows[-1]) == len(rows) - 1
+    at = position if every_row else rows[position]
+    taken: list[pd.Series | pd.Index] = [pd.Series(c.array.take(at), copy=False) for c in columns]
+    codes, labels = group_codes(taken, names, func)
     group = _group_first(customer[position], codes, len(present))[present]
     used = np.zeros(len(labels), dtype=np.bool_)
     used[group] = True

@@ -28,20 +28,30 @@ from retention.core.rates import ratio
 from retention.errors import ColumnTypeError, InvalidParameterError
 from retention.frames.contacts import contact_compliance
 from retention.frames.events import read_events, resolved_flags
+from retention.frames.options import ALPHA, Days, Frequency, Given, Options, declare
 from retention.frames.rates import period_retention_of, repeat_purchase_rate_of
+from retention.frames.reading import read_with_options
 from retention.frames.schema import (
     DateLike,
     Duration,
     Transactions,
-    check_freq,
-    check_option,
-    parse_duration,
-    read_transactions,
     transaction_options,
 )
-from retention.stats import _alpha
 
 __all__ = ["Scorecard", "scorecard"]
+
+_SCORECARD: Final = declare(
+    "scorecard",
+    by=Given("the groups to score: column label(s) or a Series, read by read_transactions"),
+    freq=Frequency(),
+    complaints=Given("a table of complaints, read by read_events"),
+    plan=Given("a contact plan as rt.contact_plan makes, read by contact_compliance"),
+    done=Given("the contacts made, read by contact_compliance"),
+    resolved=Given("the column of resolved flags of the complaints table"),
+    inactive_after=Days(),
+    alpha=ALPHA,
+    adjust=Options(*_compare.ADJUSTMENTS),
+)
 
 SURVIVAL_PERIODS: Final = (3, 12)
 """The ages, in periods of ``freq``, at which the scorecard reads survival."""
@@ -362,25 +372,15 @@ def scorecard(
     if by is None:
         msg = f"The 'by' parameter of {func} names the groups to score; got None. Pass a column label such as 'manager', a list of labels or a Series mapping customer id to group."
         raise InvalidParameterError(msg)
-    freq = check_freq(freq, func)
-    inactive = parse_duration(inactive_after, "inactive_after", func)
-    level = _alpha(alpha, func)
-    check_option("adjust", adjust, _compare.ADJUSTMENTS, func)
+    freq = _SCORECARD.check("freq", freq)
+    inactive = _SCORECARD.check("inactive_after", inactive_after)
+    level = _SCORECARD.check("alpha", alpha)
+    _SCORECARD.check("adjust", adjust)
     if (plan is None) != (done is None):
         given, missing = ("plan", "done") if done is None else ("done", "plan")
         msg = f"The {missing!r} parameter of {func} is missing: contact compliance compares the planned contacts (plan=) with the contacts made (done=), so pass both, or neither. Got {given}= alone."
         raise InvalidParameterError(msg)
-    t = read_transactions(
-        tx,
-        customer_id=customer_id,
-        date=date,
-        amount=amount,
-        order_id=order_id,
-        observation_end=observation_end,
-        returns=returns,
-        by=by,
-        func=func,
-    )
+    t = read_with_options(tx, locals(), func=func)
     assert t.groups is not None  # read with by
     labels, codes = t.groups.labels, t.groups.codes
     k = len(labels)

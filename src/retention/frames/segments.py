@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -31,11 +31,17 @@ from retention.errors import (
     plain_value,
 )
 from retention.frames.events import missing_column
-from retention.frames.schema import (
-    parse_duration,
-)
+from retention.frames.options import Days, Given, declare
 
 __all__ = ["rule_segments", "segment", "working_segment_rules", "working_segments"]
+
+_RULES: Final = Given("rules as (label, condition) pairs or a mapping, read by _rule_segments")
+_DEFAULT: Final = Given("a non-empty string (the label of customers no rule matches), checked here")
+declare("rule_segments", rules=_RULES, default=_DEFAULT)
+declare("segment", rules=_RULES, default=_DEFAULT)
+_WORKING: Final = {"inactive_after": Days(), "new_within": Days(none=True)}
+_WORKING_SEGMENT_RULES: Final = declare("working_segment_rules", **_WORKING)
+declare("working_segments", **_WORKING)
 
 Rule = tuple[str, Any]
 
@@ -381,12 +387,11 @@ def working_segment_rules(
 
 
 def _working_rules(inactive_after: object, new_within: object, func: str) -> list[tuple[str, str]]:
-    inactive = parse_duration(inactive_after, "inactive_after", func)
+    inactive = _WORKING_SEGMENT_RULES.check("inactive_after", inactive_after, func=func)
     new_rule = "orders == 1"
-    if new_within is not None:
-        new_days = parse_duration(new_within, "new_within", func)
-        if new_days < inactive:
-            new_rule = f"orders == 1 and days_since_last_purchase <= {new_days}"
+    new_days = _WORKING_SEGMENT_RULES.check("new_within", new_within, func=func)
+    if new_days is not None and new_days < inactive:
+        new_rule = f"orders == 1 and days_since_last_purchase <= {new_days}"
     return [
         ("refused", "refused"),
         ("dissatisfied", "open_complaints > 0"),

@@ -15,21 +15,27 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from retention.core.clv.summary import Returns, holdout_counts, repeat_counts
+from retention.frames.options import Frequency, Given, declare
+from retention.frames.reading import read_with_options
 from retention.frames.schema import (
     PERIOD_DAYS,
     Transactions,
-    check_freq,
     day_period_codes,
     period_codes,
     period_start_days,
     read_cutoff,
-    read_transactions,
     transaction_options,
 )
 
 __all__ = ["rfm_summary"]
 
 _FUNC: Final = "rfm_summary"
+_RFM_SUMMARY: Final = declare(
+    "rfm_summary",
+    freq=Frequency(),
+    time_unit=Frequency(none=True),
+    calibration_end=Given("a date, read by schema.read_cutoff"),
+)
 # Mean lengths in days, for times measured in a unit that is not a whole number of the periods.
 _MONTHS: Final = {"M": 1, "Q": 3, "Y": 12}
 _COLUMNS: Final = ("frequency", "recency", "T")
@@ -212,18 +218,9 @@ def rfm_summary(
     Customer 1's repeat spend is 20 + 30 - 10 = 40 over two repeat transactions. Customer 4 is not a
     customer, and the observation end stays the last purchase day, 4 March.
     """
-    freq = check_freq(freq, _FUNC)
-    unit = freq if time_unit is None else check_freq(time_unit, _FUNC, name="time_unit")
-    t = read_transactions(
-        tx,
-        customer_id=customer_id,
-        date=date,
-        amount=amount,
-        order_id=order_id,
-        observation_end=observation_end,
-        returns=returns,
-        func=_FUNC,
-    )
+    freq = _RFM_SUMMARY.check("freq", freq)
+    unit = _RFM_SUMMARY.check("time_unit", time_unit) or freq
+    t = read_with_options(tx, locals(), func=_FUNC)
     with_money = t.amount is not None
     columns = list(_COLUMNS) + (list(_MONEY) if with_money else [])
     cut: int | None = None

@@ -15,6 +15,10 @@ Rules:
 - to fit, there must be more customers than parameters and at least one repeat purchase: with no repeat
   purchase at all the model is not identified.
 
+Other inputs read here, next to the summaries: Series of segment labels indexed by customer id
+(:func:`check_segments`, for migrations and contact plans), survival curves as ``rt.survival_curve``
+makes (:func:`read_curve`) and survival counts per cohort (:func:`read_active`, for the sBG model).
+
 Shapes:
 
 - to **fit**, the columns are one-dimensional: one entry per customer, all of one length.
@@ -29,7 +33,6 @@ Shapes:
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -39,10 +42,10 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from retention.errors import (
-    ColumnNotFoundError,
     ColumnTypeError,
     InvalidParameterError,
     InvalidValueError,
+    column_not_found,
     plain_value,
 )
 
@@ -50,14 +53,16 @@ __all__ = [
     "Customers",
     "broadcast_arguments",
     "check_count",
-    "check_discount_rate",
     "check_fittable",
     "check_frequency_recency_T",
     "check_frequency_recency_n_periods",
     "check_frequency_spend",
     "check_holdout",
+    "check_segments",
     "check_times",
     "check_weights",
+    "read_active",
+    "read_curve",
     "read_customers",
     "shaped",
 ]
@@ -168,14 +173,13 @@ def _as_float(values: object, name: str, func: str, *, one_dimensional: bool = T
 
 def _frame_column(summary: pd.DataFrame, name: str, func: str) -> pd.Series:
     if name not in summary.columns:
-        names = [str(c) for c in summary.columns]
-        listed = ", ".join(repr(c) for c in names) if names else "no columns"
-        msg = f"The summary passed to {func} has no {name!r} column; it has: {listed}."
-        close = difflib.get_close_matches(name, names, n=1)
-        if close:
-            msg += f" Hint: did you mean {close[0]!r}? Rename it."
-        msg += " Make the summary with rt.rfm_summary(...), or pass the columns as arrays."
-        raise ColumnNotFoundError(msg)
+        raise column_not_found(
+            name,
+            name,
+            summary.columns,
+            what=f"The summary passed to {func} has no {name!r} column",
+            fix="Rename the column, make the summary with rt.rfm_summary(...), or pass the columns as arrays.",
+        )
     column: Any = summary[name]
     if isinstance(column, pd.DataFrame):
         msg = f"The summary passed to {func} has the column {name!r} more than once. Rename the duplicates."
@@ -623,19 +627,254 @@ def check_frequency_recency_n_periods(
     return customers
 
 
-def check_discount_rate(rate: object, func: str) -> float:
-    """Check a discount rate per period: a finite number >= 0.
+# --- the other per-customer and per-cohort inputs: segment labels, survival counts, survival curves ---
+
+
+def check_segments(labels: object, what: str) -> pd.Series:
+    """Check a Series of segment labels indexed by customer id; return it unchanged.
+
+    Parameters
+    ----------
+    labels : object
+        What the caller passed.
+    what : str
+        How to name it in a message, e.g. ``"The 'before' argument of migration_matrix"``.
+
+    Returns
+    -------
+    pandas.Series
+        ``labels``, which is a Series with unique, non-missing customer ids and no missing label.
+
+    Raises
+    ------
+    ColumnTypeError
+        If ``labels`` is not a Series.
+    InvalidValueError
+        If a customer id is missing or repeated, or a label is missing.
 
     Examples
     --------
-    >>> check_discount_rate(0.1, "BetaGeoBetaBinom.discounted_expected_residual_transactions")
-    0.1
+    >>> check_segments(pd.Series(["loyal", None], index=[1, 2]), "The 'before' argument of f")
+    Traceback (most recent call last):
+    ...
+    retention.errors.InvalidValueError: The 'before' argument of f has missing segment labels: 1 customer, the first 2. Give every customer a label, e.g. labels.fillna('other') (add the category first if the Series is categorical).
     """
-    if isinstance(rate, bool) or not isinstance(rate, int | float | np.integer | np.floating):
-        msg = f"The 'discount_rate' parameter of {func} must be a number: the discount rate per period, e.g. 0.1 for 10%. Got {plain_value(rate)!r}."
-        raise InvalidParameterError(msg)
-    value = float(rate)
-    if not np.isfinite(value) or value < 0:
-        msg = f"The 'discount_rate' parameter of {func} must be a finite number >= 0 (per period, e.g. 0.1 for 10%). Got {plain_value(rate)!r}."
-        raise InvalidParameterError(msg)
-    return value
+    if not isinstance(labels, pd.Series):
+        msg = (
+            f"{what} must be a pandas Series of segment labels indexed by customer id; got "
+            f"{type(labels).__name__}. Pass e.g. the result of rt.working_segments(features), or "
+            "pd.Series(labels, index=customer_ids)."
+        )
+        raise ColumnTypeError(msg)
+    index = labels.index
+    if index.hasnans:
+        n = int(np.asarray(index.isna()).sum())
+        msg = (
+            f"{what} has missing customer ids in its index ({n}). Drop those rows or give them ids."
+        )
+        raise InvalidValueError(msg)
+    if not index.is_unique:
+        repeated = index[index.duplicated()].unique()
+        n = len(repeated)
+        msg = (
+            f"{what} has duplicated customer ids ({n} id{'s' if n != 1 else ''}, the first "
+            f"{plain_value(repeated[0])!r}); a customer is in one segment at a time. Keep one row per customer, "
+            "e.g. labels[~labels.index.duplicated(keep='last')]."
+        )
+        raise InvalidValueError(msg)
+    missing = labels.isna().to_numpy()
+    if missing.any():
+        n = int(missing.sum())
+        first = plain_value(index[np.flatnonzero(missing)[0]])
+        msg = (
+            f"{what} has missing segment labels: {n} customer{'s' if n != 1 else ''}, the first "
+            f"{first!r}. Give every customer a label, e.g. labels.fillna('other') (add the category "
+            "first if the Series is categorical)."
+        )
+        raise InvalidValueError(msg)
+    return labels
+
+
+def read_curve(curve: object, func: str) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """Check a survival_curve result and return its times and survival values.
+
+    Examples
+    --------
+    >>> curve = pd.DataFrame({"survival": [1.0, 0.5]}, index=pd.Index([0, 10], name="time"))
+    >>> read_curve(curve, "median_lifetime")
+    (array([ 0, 10]), array([1. , 0.5]))
+    """
+    fix = "Pass the DataFrame returned by rt.survival_curve(...)."
+    if not isinstance(curve, pd.DataFrame):
+        msg = (
+            f"The 'curve' argument of {func} must be a DataFrame; got {type(curve).__name__}. {fix}"
+        )
+        raise ColumnTypeError(msg)
+    if "survival" not in curve.columns:
+        what = f"The 'curve' argument of {func} has no 'survival' column"
+        raise column_not_found("survival", "survival", curve.columns, what=what, fix=fix)
+    index = curve.index
+    if not pd.api.types.is_integer_dtype(index.dtype):
+        msg = f"The index of the 'curve' argument of {func} must hold whole days (int); it has dtype {index.dtype}. {fix}"
+        raise ColumnTypeError(msg)
+    time = index.to_numpy(dtype=np.int64)
+    if len(time) and (time[0] < 0 or np.any(np.diff(time) <= 0)):
+        msg = f"The index of the 'curve' argument of {func} must hold increasing non-negative days without repeats. {fix}"
+        raise InvalidValueError(msg)
+    if (curve.columns == "survival").sum() > 1:
+        msg = f"The 'curve' argument of {func} has more than one 'survival' column. {fix}"
+        raise InvalidValueError(msg)
+    column = curve["survival"]
+    if pd.api.types.is_bool_dtype(column.dtype) or not pd.api.types.is_numeric_dtype(column.dtype):
+        msg = f"The 'survival' column of the 'curve' argument of {func} must hold numbers; it has dtype {column.dtype}. {fix}"
+        raise ColumnTypeError(msg)
+    survival = column.to_numpy(dtype=np.float64, na_value=np.nan)
+    if not np.all((survival >= 0.0) & (survival <= 1.0)) or np.any(np.diff(survival) > 0):
+        msg = f"The 'survival' column of the 'curve' argument of {func} must be non-increasing values in [0, 1] without NaN. {fix}"
+        raise InvalidValueError(msg)
+    return time, survival
+
+
+_ACTIVE_FIX = (
+    "Pass the number of customers of each cohort still active at periods 0, 1, 2, ..., one row per "
+    "cohort, e.g. rt.cohort_table(tx, freq='Y', kind='rolling') with one purchase per paid period."
+)
+
+
+def _active_numbers(values: Array | NDArray[Any], what: str, func: str) -> Array:
+    if values.dtype == np.bool_ or not (
+        np.issubdtype(values.dtype, np.integer)
+        or np.issubdtype(values.dtype, np.floating)
+        or values.dtype == np.object_
+    ):
+        msg = f"The survival counts passed to {func} must be numbers; got {what} of dtype {values.dtype}. {_ACTIVE_FIX}"
+        raise ColumnTypeError(msg)
+    try:
+        return np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as e:
+        msg = f"The survival counts passed to {func} must be numbers; got {what} holding other values. {_ACTIVE_FIX}"
+        raise ColumnTypeError(msg) from e
+
+
+def _active_from_frame(active: pd.DataFrame, func: str) -> tuple[Array, list[str], list[object]]:
+    for column, dtype in active.dtypes.items():
+        if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
+            msg = f"The survival counts passed to {func} must be numbers; column {column!r} has dtype {dtype}. {_ACTIVE_FIX}"
+            raise ColumnTypeError(msg)
+    labels: list[object] = [plain_value(c) for c in active.columns]
+    whole = all(isinstance(c, int | np.integer) and not isinstance(c, bool) for c in labels)
+    if labels and whole and labels != list(range(len(labels))):
+        msg = (
+            f"The columns of the frame passed to {func} are periods and must be 0, 1, 2, ... in order; "
+            f"got {labels}. The first column is the cohort size at period 0 (acquisition)."
+        )
+        raise InvalidValueError(msg)
+    values = active.to_numpy(dtype=np.float64, na_value=np.nan)
+    return values, [f"cohort {plain_value(label)!r}" for label in active.index], labels
+
+
+def _active_from_array(active: object, func: str) -> tuple[Array, list[str], list[object]]:
+    if isinstance(active, pd.Series):
+        raw: NDArray[Any] = active.to_numpy()
+    else:
+        try:
+            raw = np.asarray(active)
+        except ValueError as e:
+            msg = f"The survival counts passed to {func} must be a rectangular array: pad the periods a cohort has not reached yet with NaN. {_ACTIVE_FIX}"
+            raise InvalidValueError(msg) from e
+    counts = _active_numbers(raw, type(active).__name__, func)
+    if counts.ndim == 1:
+        counts = counts[None, :]
+    if counts.ndim != 2:
+        msg = f"The survival counts passed to {func} must be 1-D (one cohort) or 2-D (one row per cohort); got shape {counts.shape}."
+        raise InvalidValueError(msg)
+    return counts, [f"row {i}" for i in range(counts.shape[0])], list(range(counts.shape[1]))
+
+
+def _first_cell(mask: NDArray[np.bool_]) -> tuple[int, int]:
+    """Return the (cohort, period) of the first True entry, row by row."""
+    i, t = np.argwhere(mask)[0]
+    return int(i), int(t)
+
+
+def _check_active_values(counts: Array, names: list[str], periods: list[object], func: str) -> None:
+    """Apply the rules of :func:`read_active` to the counts, one message per rule."""
+    observed = ~np.isnan(counts)
+    if np.isinf(counts).any():
+        i, t = _first_cell(np.isinf(counts))
+        msg = f"The survival counts passed to {func} must be finite: {names[i]} has {counts[i, t]} at period {periods[t]!r}. Use NaN for periods not observed yet."
+        raise InvalidValueError(msg)
+    bad = ~observed[:, 0] | (counts[:, 0] <= 0)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        msg = f"Every cohort passed to {func} must have customers at period 0: {names[i]} has {counts[i, 0]}. Drop empty cohorts."
+        raise InvalidValueError(msg)
+    if (counts < 0).any():
+        i, t = _first_cell(counts < 0)
+        msg = f"The survival counts passed to {func} must not be negative: {names[i]} has {counts[i, t]:g} at period {periods[t]!r}."
+        raise InvalidValueError(msg)
+    bad = observed & (counts != np.round(counts))
+    if bad.any():
+        i, t = _first_cell(bad)
+        msg = f"The survival counts passed to {func} must be whole numbers of customers: {names[i]} has {counts[i, t]:g} at period {periods[t]!r}. Pass counts, not shares (rt.cohort_table(..., normalize=False))."
+        raise InvalidValueError(msg)
+    bad = ~observed[:, :-1] & observed[:, 1:]
+    if bad.any():
+        i, t = _first_cell(bad)
+        msg = f"The survival counts passed to {func} may be NaN only after the last observed period of a cohort: {names[i]} is NaN at period {periods[t]!r} but observed at period {periods[t + 1]!r}."
+        raise InvalidValueError(msg)
+    with np.errstate(invalid="ignore"):
+        bad = counts[:, 1:] > counts[:, :-1]
+    if bad.any():
+        i, t = _first_cell(bad)
+        msg = (
+            f"The survival counts passed to {func} must not increase from one period to the next (customers "
+            f"who left do not come back): {names[i]} has {counts[i, t]:g} at period {periods[t]!r} and "
+            f"{counts[i, t + 1]:g} at period {periods[t + 1]!r}. Count each customer as active up to the last "
+            "period they paid for (rt.cohort_table(..., kind='rolling'))."
+        )
+        raise InvalidValueError(msg)
+
+
+def read_active(active: object, *, func: str) -> tuple[Array, list[str]]:
+    """Check survival counts and return them as a 2-D float array (NaN where not observed), with row names.
+
+    Parameters
+    ----------
+    active : array-like or pandas.DataFrame or pandas.Series
+        Customers still active at periods 0, 1, 2, ...: a 1-D array (one cohort), a 2-D array or a frame
+        (one row per cohort, one column per period; later periods NaN where not observed yet).
+    func : str
+        The method, named in messages.
+
+    Returns
+    -------
+    counts : numpy.ndarray
+        Shape ``(cohorts, periods)``.
+    names : list of str
+        How messages name each cohort (``"cohort '2020'"`` for a frame row, ``"row 0"`` for an array).
+
+    Raises
+    ------
+    ColumnTypeError
+        If the counts are not numbers.
+    InvalidValueError
+        If the counts are empty, not whole, negative, infinite, increase from one period to the next, have a
+        gap before a later observed period, or start with 0 customers.
+
+    Examples
+    --------
+    >>> read_active([1000, 631, 640], func="ShiftedBetaGeometric.fit")
+    Traceback (most recent call last):
+    ...
+    retention.errors.InvalidValueError: The survival counts passed to ShiftedBetaGeometric.fit must not increase from one period to the next (customers who left do not come back): row 0 has 631 at period 1 and 640 at period 2. Count each customer as active up to the last period they paid for (rt.cohort_table(..., kind='rolling')).
+    """
+    if isinstance(active, pd.DataFrame):
+        counts, names, periods = _active_from_frame(active, func)
+    else:
+        counts, names, periods = _active_from_array(active, func)
+    if counts.size == 0:
+        msg = f"{func} got no survival counts (an empty table). {_ACTIVE_FIX}"
+        raise InvalidValueError(msg)
+    _check_active_values(counts, names, periods, func)
+    return counts, names

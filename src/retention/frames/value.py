@@ -27,16 +27,16 @@ from retention.errors import (
 from retention.frames.bgbb import BetaGeoBetaBinom
 from retention.frames.breakdown import breakdown
 from retention.frames.gamma_gamma import check_monetary_value
+from retention.frames.options import BY, Frequency, Given, Interval, check_freq, declare
+from retention.frames.reading import read_with_options
 from retention.frames.schema import (
     PERIOD_DAYS,
     Transactions,
-    check_freq,
     last_complete_period,
     period_codes,
     period_index,
     period_start_days,
     read_cutoff,
-    read_transactions,
     transaction_options,
 )
 from retention.frames.summary_schema import (
@@ -59,7 +59,46 @@ __all__ = [
 
 Array = NDArray[np.float64]
 
-_MARGIN: Final = "a finite number (the share of revenue that is profit, such as 0.3)"
+_MARGIN: Final = Interval(
+    "real", None, None, what="a finite number (the share of revenue that is profit, such as 0.3)"
+)
+_STEP: Final = Interval(
+    "real",
+    0,
+    None,
+    closed="neither",
+    what="a period such as 'M', or a positive length in the models' time unit",
+)
+_MODEL: Final = Given("a fitted model, checked for the method the function calls")
+_SUMMARY: Final = Given("a summary frame as rt.rfm_summary makes, read by summary_schema")
+_CLV: Final = declare(
+    "customer_lifetime_value",
+    horizon=Interval("integer", 1, None),
+    freq=Given(f"a period (Frequency, with time_unit) or a length: {_STEP.describe()}"),
+    discount_rate=Interval("real", 0, None, what="a finite number >= 0 (0.01 for 1% a period)"),
+    time_unit=Given("a period (Frequency), needed only with a period as freq"),
+    margin=_MARGIN,
+    transaction_model=_MODEL,
+    spend_model=_MODEL,
+    summary=_SUMMARY,
+)
+_HISTORICAL: Final = declare("historical_value", margin=_MARGIN, by=BY)
+# rt.clv_formula is the core function itself (arrays in, arrays out): it checks its arrays where it reads them.
+_FORMULA: Final = Given("numbers or arrays that broadcast, checked by core.clv.value.clv_formula")
+declare("clv_formula", margin=_FORMULA, retention=_FORMULA, discount_rate=_FORMULA)
+_HOLDOUT: Final = declare(
+    "calibration_holdout_table",
+    max_frequency=Interval("integer", 1, None),
+    model=_MODEL,
+    summary=_SUMMARY,
+)
+_TRACKING: Final = declare(
+    "tracking_table",
+    time_unit=Frequency(),
+    freq=Frequency(),
+    calibration_end=Given("a date, read by schema.read_cutoff"),
+    model=_MODEL,
+)
 _MAX_HORIZON: Final = 2**53  # periods: whole numbers up to here are exact as floats
 # calibration_holdout_table: bytes a row of the table takes while it is made (measured: 127, the labels'
 # Python strings included).
@@ -94,24 +133,6 @@ class NewCustomerModel(Protocol):
         ...
 
 
-def _check_number(value: object, name: str, func: str, *, low: float, what: str) -> float:
-    """Check a finite number >= ``low``; ``what`` says what it must be, for the message."""
-    number = math.nan
-    if not isinstance(value, bool) and isinstance(value, int | float | np.integer | np.floating):
-        number = float(value)
-    if not (math.isfinite(number) and number >= low):
-        msg = f"The {name!r} parameter of {func} must be {what}. Got {plain_value(value)!r}."
-        raise InvalidParameterError(msg)
-    return number
-
-
-def _check_whole(value: object, name: str, func: str, *, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-        msg = f"The {name!r} parameter of {func} must be a whole number >= {low}. Got {plain_value(value)!r}."
-        raise InvalidParameterError(msg)
-    return int(value)
-
-
 def _check_model(model: object, method: str, role: str, example: str, func: str) -> None:
     if not callable(getattr(model, method, None)):
         msg = f"The {role!r} argument of {func} must be a model with a {method}() method, such as {example}. Got {type(model).__name__}."
@@ -140,11 +161,7 @@ def _step(freq: object, time_unit: object, func: str) -> float:
     if time_unit is not None:
         msg = f"The 'time_unit' parameter of {func} applies only when freq is a period such as 'M'; freq={plain_value(freq)!r} is already a length in the models' time unit. Drop time_unit."
         raise InvalidParameterError(msg)
-    what = "a period such as 'M', or a positive length in the models' time unit"
-    step = _check_number(freq, "freq", func, low=0.0, what=what)
-    if step <= 0:
-        msg = f"The 'freq' parameter of {func} must be {what}. Got {plain_value(freq)!r}."
-        raise InvalidParameterError(msg)
+    step: float = _STEP.check(freq, "freq", func)
     return step
 
 
@@ -292,7 +309,7 @@ def customer_lifetime_value(
             "discount_rate=d) * spend_model.conditional_expected_spend(summary) * margin."
         )
         raise ColumnTypeError(msg)
-    periods = _check_whole(horizon, "horizon", func, low=1)
+    periods = _CLV.check("horizon", horizon)
     if periods > _MAX_HORIZON:
         msg = (
             f"The 'horizon' parameter of {func} must be a whole number of periods from 1 to 2**53 "
@@ -308,14 +325,8 @@ def customer_lifetime_value(
             f"periods of {step:g} time units. Pass a shorter horizon or a shorter period."
         )
         raise InvalidParameterError(msg)
-    rate = _check_number(
-        discount_rate,
-        "discount_rate",
-        func,
-        low=0.0,
-        what="a finite number >= 0 (0.01 for 1% a period)",
-    )
-    factor = _check_number(margin, "margin", func, low=-math.inf, what=_MARGIN)
+    rate = _CLV.check("discount_rate", discount_rate)
+    factor = _CLV.check("margin", margin)
     _require_frame(summary, "rt.rfm_summary(tx, amount=...)", func)
     names: dict[str, object] = dict.fromkeys(("frequency", "recency", "T", "monetary_value"))
     data = read_customers(summary, names, func=func)
@@ -419,19 +430,8 @@ def historical_value(
     Name: historical_value, dtype: float64
     """
     func = "historical_value"
-    factor = _check_number(margin, "margin", func, low=-math.inf, what=_MARGIN)
-    t = read_transactions(
-        tx,
-        customer_id=customer_id,
-        date=date,
-        amount=amount,
-        order_id=order_id,
-        observation_end=observation_end,
-        returns=returns,
-        by=by,
-        amount_required=True,
-        func=func,
-    )
+    factor = _HISTORICAL.check("margin", margin)
+    t = read_with_options(tx, locals(), func=func, amount_required=True)
     return breakdown(t, lambda part: historical_value_of(part, factor), name=func)
 
 
@@ -540,7 +540,7 @@ def calibration_holdout_table(
     """
     func = "calibration_holdout_table"
     _check_model(model, "conditional_expected_purchases", "model", "rt.BetaGeo", func)
-    cap = _check_whole(max_frequency, "max_frequency", func, low=1)
+    cap = _HOLDOUT.check("max_frequency", max_frequency)
     check_size(
         cap + 1,
         itemsize=_BYTES_PER_BIN,
@@ -692,18 +692,9 @@ def tracking_table(
     """
     func = "tracking_table"
     _check_model(model, "expected_purchases", "model", "rt.BetaGeo", func)
-    unit = check_freq(time_unit, func, name="time_unit")
-    period = check_freq(freq, func)
-    t = read_transactions(
-        tx,
-        customer_id=customer_id,
-        date=date,
-        amount=amount,
-        order_id=order_id,
-        observation_end=observation_end,
-        returns=returns,
-        func=func,
-    )
+    unit = _TRACKING.check("time_unit", time_unit)
+    period = _TRACKING.check("freq", freq)
+    t = read_with_options(tx, locals(), func=func)
     cut = (
         read_cutoff(calibration_end, t, name="calibration_end", func=func)
         if calibration_end is not None

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import importlib
 import math
-from collections.abc import Hashable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Final
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import numpy as np
 import pandas as pd
@@ -39,6 +39,7 @@ __all__ = [
     "draw_heatmap",
     "empty_axes",
     "facet_axes",
+    "faceted",
     "group_title",
     "index_level",
     "new_axes",
@@ -133,7 +134,12 @@ def colour(k: int) -> str:
 
 
 def check_ax(ax: object, func: str) -> Axes | None:
-    """Return ``ax`` if it is None or a matplotlib Axes; refuse anything else."""
+    """Return ``ax`` if it is None or a matplotlib Axes; refuse anything else.
+
+    Every plot function starts here, so this is also where a missing matplotlib is reported
+    (:func:`require_matplotlib`).
+    """
+    require_matplotlib(func)
     if ax is None:
         return None
     axes_class = importlib.import_module("matplotlib.axes").Axes
@@ -215,8 +221,9 @@ def check_result(
     columns: Sequence[str] = (),
     index: str | None = None,
     column_index: str | None = None,
+    numeric: Sequence[Hashable] | Literal["all"] = (),
 ) -> pd.DataFrame:
-    """Check that ``data`` is a result frame of ``maker``: its type, columns and index names.
+    """Check that ``data`` is a result frame of ``maker``: its type, columns, index names and numbers.
 
     Parameters
     ----------
@@ -234,6 +241,8 @@ def check_result(
         The name of the innermost index level (the group levels of ``by=`` come before it).
     column_index : str, optional
         The name of the columns' index.
+    numeric : sequence of labels or "all", optional
+        Columns that must hold numbers (:func:`check_numeric`); "all" for every column.
 
     Returns
     -------
@@ -243,7 +252,7 @@ def check_result(
     Raises
     ------
     ColumnTypeError
-        If ``data`` is not a DataFrame.
+        If ``data`` is not a DataFrame, or a ``numeric`` column does not hold numbers.
     ColumnNotFoundError
         If a column or an index name is missing.
     """
@@ -270,6 +279,9 @@ def check_result(
             f"named {data.columns.name!r}. {fix}"
         )
         raise ColumnNotFoundError(msg)
+    if len(numeric):
+        names = None if numeric == "all" else numeric
+        check_numeric(data, names, func=func, argument=argument, maker=maker)
     return data
 
 
@@ -322,6 +334,35 @@ def split_groups(
 def group_title(names: Sequence[Hashable], label: str) -> str:
     """Return a panel title for one group: ``"channel = web"``."""
     return f"{', '.join(str(n) for n in names)} = {label}"
+
+
+def faceted(
+    data: pd.DataFrame,
+    ax: Axes | None,
+    draw: Callable[[pd.DataFrame, Axes], Axes],
+    *,
+    func: str,
+    example: str,
+    title: str,
+    figsize: tuple[float, float] = (7.0, 4.5),
+    panel: tuple[float, float] = (6.0, 4.0),
+) -> Axes | Figure:
+    """Draw a result on ``ax``, or one panel per group for a result broken down by ``by=``.
+
+    ``draw`` draws one result without group levels on one Axes; ``example`` shows how to pick one group
+    (said when a single ``ax`` is passed for several groups); ``title`` heads a figure of panels.
+    """
+    groups = split_groups(data)
+    if groups is None or not groups[1]:
+        inner = data.droplevel(list(range(data.index.nlevels - 1))) if groups else data
+        return draw(inner, new_axes(ax, figsize=figsize))
+    names, parts = groups
+    fig, axes = facet_axes(len(parts), ax=ax, func=func, names=names, example=example, panel=panel)
+    for (label, part), one in zip(parts, axes, strict=True):
+        draw(part, one)
+        one.set_title(group_title(names, label))
+    fig.suptitle(title)
+    return fig
 
 
 def period_unit(index: pd.Index, *, plural: bool = True) -> str | None:

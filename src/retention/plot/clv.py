@@ -18,17 +18,17 @@ from numpy.typing import NDArray
 from retention.errors import ColumnTypeError, InvalidParameterError, InvalidValueError, plain_value
 from retention.frames.bgbb import BetaGeoBetaBinom
 from retention.frames.models import FrequencyRecencyModel
+from retention.frames.options import is_whole
+from retention.frames.reading import read_with_options
 from retention.frames.schema import (
     PERIOD_DAYS,
     check_freq,
     check_option,
     read_date,
-    read_transactions,
     transaction_options,
 )
 from retention.plot._common import (
     check_ax,
-    check_numeric,
     check_result,
     colour,
     concise_dates,
@@ -37,7 +37,6 @@ from retention.plot._common import (
     percent_formatter,
     period_unit,
     pyplot,
-    require_matplotlib,
     set_category_ticks,
 )
 
@@ -76,7 +75,7 @@ def _check_model(model: object, func: str, *, discrete: bool = True) -> None:
 
 
 def _whole(value: object, name: str, func: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
+    if not is_whole(value) or value < 0:
         msg = f"The {name!r} parameter of {func} must be a whole number >= 0. Got {plain_value(value)!r}."
         raise InvalidParameterError(msg)
     return int(value)
@@ -123,13 +122,7 @@ def _grid(
             argument="summary",
             maker="rt.rfm_summary(tx, time_unit=...)",
             columns=("frequency", age),
-        )
-        check_numeric(
-            summary,
-            ["frequency", age],
-            func=func,
-            argument="summary",
-            maker="rt.rfm_summary(tx, time_unit=...)",
+            numeric=("frequency", age),
         )
         if len(summary) == 0:
             return None
@@ -174,7 +167,6 @@ def _matrix(
     what: str,
     t: float | None = None,
 ) -> Axes:
-    require_matplotlib(func)
     ax = check_ax(ax, func)
     _check_model(model, func)
     discrete = isinstance(model, BetaGeoBetaBinom)
@@ -482,20 +474,10 @@ def p_alive_history(
     >>> plt.close(ax.figure)
     """
     func = "plot.p_alive_history"
-    require_matplotlib(func)
     ax = check_ax(ax, func)
     _check_model(model, func, discrete=False)
     unit = check_freq(time_unit, func, name="time_unit")
-    t = read_transactions(
-        transactions,
-        customer_id=customer_id,
-        date=date,
-        amount=amount,
-        order_id=order_id,
-        observation_end=observation_end,
-        returns=returns,
-        func=func,
-    )
+    t = read_with_options(transactions, locals(), func=func)
     axes = new_axes(ax)
     if t.n_customers == 0 or t.end_day is None:
         return empty_axes(axes, title="P(alive)", xlabel="date", ylabel="P(alive)")
@@ -557,9 +539,14 @@ def _tables(
     tables = []
     for name, table in items:
         frame = check_result(
-            table, func=func, argument=argument, maker=maker, columns=columns, index=index
+            table,
+            func=func,
+            argument=argument,
+            maker=maker,
+            columns=columns,
+            index=index,
+            numeric=columns,
         )
-        check_numeric(frame, columns, func=func, argument=argument, maker=maker)
         tables.append((name, frame))
     first = tables[0][1]
     for name, frame in tables[1:]:
@@ -624,7 +611,6 @@ def calibration_holdout(
     >>> plt.close(ax.figure)
     """
     func = "plot.calibration_holdout"
-    require_matplotlib(func)
     ax = check_ax(ax, func)
     tables = _tables(
         calibration_holdout_table,
@@ -737,7 +723,6 @@ def tracking(
     >>> plt.close(ax.figure)
     """
     func = "plot.tracking"
-    require_matplotlib(func)
     ax = check_ax(ax, func)
     check_option("kind", kind, ("cumulative", "incremental"), func)
     end = None if calibration_end is None else read_date(calibration_end, "calibration_end", func)

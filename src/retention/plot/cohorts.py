@@ -5,7 +5,7 @@ The pictures of the results of :mod:`retention.frames.cohorts` and :mod:`retenti
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 from typing import TYPE_CHECKING, Final
 
 import numpy as np
@@ -14,20 +14,17 @@ from numpy.typing import NDArray
 
 from retention.plot._common import (
     check_ax,
-    check_numeric,
     check_result,
     colour,
     draw_heatmap,
     empty_axes,
-    facet_axes,
-    group_title,
+    faceted,
     index_level,
     new_axes,
     percent_formatter,
     period_labels,
     period_unit,
     pyplot,
-    require_matplotlib,
     set_category_ticks,
     split_groups,
     ticker,
@@ -52,29 +49,6 @@ def _is_share_table(values: NDArray[np.float64]) -> bool:
     if values.shape[0] == 0 or values.shape[1] == 0 or finite.size == 0:
         return False
     return bool(np.all(values[:, 0] == 1.0) and finite.min() >= 0.0 and finite.max() <= 1.0)
-
-
-def _faceted(
-    data: pd.DataFrame,
-    ax: Axes | None,
-    draw: Callable[[pd.DataFrame, Axes], Axes],
-    *,
-    func: str,
-    example: str,
-    title: str,
-) -> Axes | Figure:
-    """Draw a result on ``ax``, or one panel per group for a result broken down by ``by=``."""
-    groups = split_groups(data)
-    if groups is None or not groups[1]:
-        inner = data.droplevel(list(range(data.index.nlevels - 1))) if groups else data
-        return draw(inner, new_axes(ax))
-    names, parts = groups
-    fig, axes = facet_axes(len(parts), ax=ax, func=func, names=names, example=example)
-    for (label, part), panel in zip(parts, axes, strict=True):
-        draw(part, panel)
-        panel.set_title(group_title(names, label))
-    fig.suptitle(title)
-    return fig
 
 
 def cohort_heatmap(
@@ -136,18 +110,16 @@ def cohort_heatmap(
     >>> plt.close(ax.figure)
     """
     func = "plot.cohort_heatmap"
-    require_matplotlib(func)
     ax = check_ax(ax, func)
-    maker = "rt.cohort_table(tx)"
     table = check_result(
         cohort_table,
         func=func,
         argument="cohort_table",
-        maker=maker,
+        maker="rt.cohort_table(tx)",
         index="cohort",
         column_index="periods_since",
+        numeric="all",
     )
-    check_numeric(table, None, func=func, argument="cohort_table", maker=maker)
 
     whole = table.to_numpy(dtype=np.float64, na_value=np.nan)
     shares = _is_share_table(whole) if percent is None else percent
@@ -178,7 +150,7 @@ def cohort_heatmap(
         axes.set_ylabel(ylabel)
         return axes
 
-    return _faceted(
+    return faceted(
         table,
         ax,
         draw,
@@ -278,7 +250,6 @@ def retention_curves(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes | Fi
     >>> plt.close(ax.figure)
     """
     func = "plot.retention_curves"
-    require_matplotlib(func)
     ax = check_ax(ax, func)
     maker = "rt.retention_curve(tx) or rt.cohort_table(tx, normalize=True)"
     if isinstance(data, pd.DataFrame) and data.columns.name == "periods_since":
@@ -289,9 +260,9 @@ def retention_curves(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes | Fi
             maker=maker,
             index="cohort",
             column_index="periods_since",
+            numeric="all",
         )
-        check_numeric(table, None, func=func, argument="data", maker=maker)
-        return _faceted(
+        return faceted(
             table,
             ax,
             _cohort_lines,
@@ -300,9 +271,14 @@ def retention_curves(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes | Fi
             title="Retention by periods since acquisition",
         )
     curve = check_result(
-        data, func=func, argument="data", maker=maker, columns=_CURVE_COLUMNS, index="periods_since"
+        data,
+        func=func,
+        argument="data",
+        maker=maker,
+        columns=_CURVE_COLUMNS,
+        index="periods_since",
+        numeric=["retention"],
     )
-    check_numeric(curve, ["retention"], func=func, argument="data", maker=maker)
     axes = new_axes(ax)
     xlabel = "periods since acquisition"
     if len(curve) == 0:
@@ -403,20 +379,18 @@ def period_retention(period_retention: pd.DataFrame, *, ax: Axes | None = None) 
     >>> plt.close(ax.figure)
     """
     func = "plot.period_retention"
-    require_matplotlib(func)
     ax = check_ax(ax, func)
-    maker = "rt.period_retention(tx)"
     columns = [c for c, _ in _STACK] + [c for c, _, _ in _RATES]
     table = check_result(
         period_retention,
         func=func,
         argument="period_retention",
-        maker=maker,
+        maker="rt.period_retention(tx)",
         columns=columns,
         index="period",
+        numeric=columns,
     )
-    check_numeric(table, columns, func=func, argument="period_retention", maker=maker)
-    return _faceted(
+    return faceted(
         table,
         ax,
         _period_bars,
@@ -522,18 +496,16 @@ def survival(survival_curve: pd.DataFrame, *, at_risk: bool = True, ax: Axes | N
     >>> plt.close(ax.figure)
     """
     func = "plot.survival"
-    require_matplotlib(func)
     ax = check_ax(ax, func)
-    maker = "rt.survival_curve(tx)"
     curve = check_result(
         survival_curve,
         func=func,
         argument="survival_curve",
-        maker=maker,
+        maker="rt.survival_curve(tx)",
         columns=_SURVIVAL_COLUMNS,
         index="time",
+        numeric=_SURVIVAL_COLUMNS,
     )
-    check_numeric(curve, _SURVIVAL_COLUMNS, func=func, argument="survival_curve", maker=maker)
     axes = new_axes(ax, figsize=(7.0, 5.0))
     title = "Customer survival (Kaplan-Meier, 95% interval)"
     xlabel = "days since first purchase"

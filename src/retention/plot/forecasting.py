@@ -15,7 +15,6 @@ from retention.plot._common import (
     new_axes,
     period_labels,
     period_unit,
-    require_matplotlib,
     set_category_ticks,
 )
 
@@ -85,7 +84,6 @@ def forecast(
     >>> plt.close(ax.figure)
     """
     func = "plot.forecast"
-    require_matplotlib(func)
     ax = check_ax(ax, func)
     if measure not in _MEASURES:
         msg = (

@@ -18,7 +18,6 @@ from retention.plot._common import (
     empty_axes,
     new_axes,
     percent_formatter,
-    require_matplotlib,
     set_category_ticks,
 )
 
@@ -82,7 +81,6 @@ def scorecard(card: Scorecard, measure: str = "survival_3", *, ax: Axes | None =
     >>> plt.close(ax.figure)
     """
     func = "plot.scorecard"
-    require_matplotlib(func)
     ax = check_ax(ax, func)
     given: object = card
     if not isinstance(given, Scorecard):

@@ -21,12 +21,10 @@ from retention.plot._common import (
     colour,
     draw_heatmap,
     empty_axes,
-    facet_axes,
-    group_title,
+    faceted,
     index_level,
     new_axes,
     percent_formatter,
-    require_matplotlib,
     split_groups,
 )
 
@@ -129,17 +127,15 @@ def abc_curve(abc_xyz: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     >>> plt.close(ax.figure)
     """
     func = "plot.abc_curve"
-    require_matplotlib(func)
     ax = check_ax(ax, func)
-    maker = "rt.abc_xyz(tx)"
     result = check_result(
         abc_xyz,
         func=func,
         argument="abc_xyz",
-        maker=maker,
+        maker="rt.abc_xyz(tx)",
         columns=("value", "share", "cumulative_share", "abc"),
+        numeric=("share", "cumulative_share"),
     )
-    check_numeric(result, ["share", "cumulative_share"], func=func, argument="abc_xyz", maker=maker)
     axes = new_axes(ax, figsize=(7.0, 5.0))
     title = "ABC curve: cumulative share of value"
     xlabel = "share of customers, ranked by value"
@@ -216,7 +212,6 @@ def abc_xyz_matrix(
     >>> plt.close(ax.figure)
     """
     func = "plot.abc_xyz_matrix"
-    require_matplotlib(func)
     ax = check_ax(ax, func)
     check_option("measure", measure, _MEASURES, func)
     maker = "rt.abc_xyz_matrix(tx)"
@@ -257,23 +252,16 @@ def abc_xyz_matrix(
         axes.set_ylabel(ylabel)
         return axes
 
-    groups = split_groups(matrix)
-    if groups is None or not groups[1]:
-        return draw(matrix, new_axes(ax, figsize=(6.0, 4.5)))
-    names, parts = groups
-    fig, axes = facet_axes(
-        len(parts),
-        ax=ax,
+    return faceted(
+        matrix,
+        ax,
+        draw,
         func=func,
-        names=names,
         example="matrix.xs('Avery', level='manager')",
+        title=title,
+        figsize=(6.0, 4.5),
         panel=(5.5, 4.0),
     )
-    for (label, part), panel in zip(parts, axes, strict=True):
-        draw(part, panel)
-        panel.set_title(group_title(names, label))
-    fig.suptitle(title)
-    return fig
 
 
 def migration(
@@ -322,18 +310,16 @@ def migration(
     >>> plt.close(ax.figure)
     """
     func = "plot.migration"
-    require_matplotlib(func)
     ax = check_ax(ax, func)
-    maker = "rt.migration_matrix(before, after)"
     matrix = check_result(
         migration_matrix,
         func=func,
         argument="migration_matrix",
-        maker=maker,
+        maker="rt.migration_matrix(before, after)",
         index="before",
         column_index="after",
+        numeric="all",
     )
-    check_numeric(matrix, None, func=func, argument="migration_matrix", maker=maker)
     axes = new_axes(ax, figsize=(7.0, 5.5))
     values = matrix.to_numpy(dtype=np.float64, na_value=np.nan)
     shares = any(pd.api.types.is_float_dtype(dtype) for dtype in matrix.dtypes)
@@ -452,7 +438,6 @@ def rfm_segments(
     >>> plt.close(ax.figure)
     """
     func = "plot.rfm_segments"
-    require_matplotlib(func)
     ax = check_ax(ax, func)
     given: object = segments
     if not isinstance(given, pd.Series):
@@ -463,11 +448,14 @@ def rfm_segments(
         raise ColumnTypeError(msg)
     frame = pd.DataFrame({"segment": segments})
     if scores is not None:
-        maker = "rt.rfm_scores(tx)"
         scores = check_result(
-            scores, func=func, argument="scores", maker=maker, columns=("monetary",)
+            scores,
+            func=func,
+            argument="scores",
+            maker="rt.rfm_scores(tx)",
+            columns=("monetary",),
+            numeric=("monetary",),
         )
-        check_numeric(scores, ["monetary"], func=func, argument="scores", maker=maker)
         if not scores.index.equals(segments.index):
             msg = (
                 f"The 'scores' argument of {func} must have the index of 'segments' (one row per customer, "
@@ -480,20 +468,13 @@ def rfm_segments(
         categories = list(segments.cat.categories)
     else:
         categories = sorted(pd.unique(segments.dropna()).tolist(), key=str)
-    groups = split_groups(frame)
-    if groups is None or not groups[1]:
-        return _segment_bars(frame, new_axes(ax, figsize=(7.5, 5.5)), categories)
-    names, parts = groups
-    fig, axes = facet_axes(
-        len(parts),
-        ax=ax,
+    return faceted(
+        frame,
+        ax,
+        lambda part, axes: _segment_bars(part, axes, categories),
         func=func,
-        names=names,
         example="segments.xs('web', level='channel')",
+        title="RFM segments: customers and revenue",
+        figsize=(7.5, 5.5),
         panel=(7.0, 5.0),
     )
-    for (label, part), panel in zip(parts, axes, strict=True):
-        _segment_bars(part, panel, categories)
-        panel.set_title(group_title(names, label))
-    fig.suptitle("RFM segments: customers and revenue")
-    return fig

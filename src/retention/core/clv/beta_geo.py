@@ -1,5 +1,11 @@
 r"""The BG/NBD model (Fader, Hardie & Lee 2005) and its MBG/NBD variant (Batislam, Denizel & Filiztekin 2007).
 
+Why one module of about 800 lines: the likelihood is short; most of the length is the two expectations
+over the posterior of $p$ (a series, a connection formula and a quadrature, section "expectations over the
+posterior of p") that only this family's predictions read. Unlike the log-2F1 of the Pareto/NBD, which
+:mod:`retention.core.clv.special` holds, they are not functions of general use: their arguments are this
+model's parameters.
+
 Pure numpy/scipy. A customer buys at the times of a Poisson process with rate $\lambda$ while alive and
 drops out, for good, right after a purchase with probability $p$; across customers
 $\lambda \sim \mathrm{Gamma}(r, \alpha)$ (shape, rate) and $p \sim \mathrm{Beta}(a, b)$, independently. The
@@ -18,12 +24,6 @@ $$
 
 (FHL 2005, eq. 6, for $s = 0$; Batislam et al. 2007 for $s = 1$), evaluated in log space with ``gammaln``,
 ``betaln`` and ``logaddexp``. Terms that depend on $x$ alone are computed once per distinct $x$.
-
-Why one module of about 800 lines: the likelihood is short; most of the length is the two expectations
-over the posterior of $p$ (a series, a connection formula and a quadrature, section "expectations over the
-posterior of p") that only this family's predictions read. Unlike the log-2F1 of the Pareto/NBD, which
-:mod:`retention.core.clv.special` holds, they are not functions of general use: their arguments are this
-model's parameters.
 """
 
 from __future__ import annotations

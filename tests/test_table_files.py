@@ -1,0 +1,68 @@
+"""Tests of reading transaction files for the command (retention.table_files).
+
+The command's own tests (tests/test_cli.py) run every format and failure end to end; these check the
+reader's contract directly.
+"""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from retention.table_files import Columns, ReadError, read_table, sniff_separator
+
+COLUMNS = Columns(required=("customer_id", "date"), amount="amount", date="date")
+TEXT = "customer_id;date;amount\n1;2024-01-02;3,5\n2;2024-01-05;4\n"
+
+
+def _read(path: Path, **options: object) -> pd.DataFrame:
+    settings = {"sep": None, "decimal": ",", "encoding": None, **options}
+    return read_table(str(path), COLUMNS, **settings).frame  # type: ignore[arg-type]
+
+
+def test_reads_plain_and_compressed_csv_alike(tmp_path: Path) -> None:
+    plain, packed = tmp_path / "orders.csv", tmp_path / "orders.csv.gz"
+    plain.write_text(TEXT, encoding="utf-8")
+    packed.write_bytes(gzip.compress(TEXT.encode()))
+    expected = pd.DataFrame(
+        {"customer_id": [1, 2], "date": ["2024-01-02", "2024-01-05"], "amount": [3.5, 4.0]}
+    )
+    pd.testing.assert_frame_equal(_read(plain), expected)
+    pd.testing.assert_frame_equal(_read(packed), expected)
+
+
+def test_rows_are_numbered_as_lines_of_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_text(TEXT, encoding="utf-8")
+    table = read_table(str(path), COLUMNS, sep=None, decimal=",", encoding=None)
+    assert table.where(0) == "line 2"  # line 1 is the header
+
+
+def test_sniffs_the_separator_that_splits_every_row_alike() -> None:
+    assert sniff_separator(["a;b", "1;2,5"], ",") == ";"
+    assert sniff_separator(["a,b", "1,2.5"], ".") == ","
+
+
+@pytest.mark.parametrize(
+    ("content", "options", "message"),
+    [
+        (b"", {}, "the file is empty"),
+        (TEXT.encode(), {"sep": ",", "decimal": ","}, "--sep and --decimal cannot both be ','"),
+        (b"PAR1\x15\x04\x00\x00 and more binary", {}, "a parquet file"),
+    ],
+)
+def test_refusals_name_the_file_and_the_fix(
+    tmp_path: Path, content: bytes, options: dict[str, object], message: str
+) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_bytes(content)
+    with pytest.raises(ReadError, match=message):
+        _read(path, **options)
+
+
+def test_a_folder_is_refused_before_it_is_opened(tmp_path: Path) -> None:
+    with pytest.raises(ReadError, match="is a folder; give a CSV, parquet or Excel file"):
+        _read(tmp_path)
