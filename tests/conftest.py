@@ -9,8 +9,10 @@ skips for missing reference data fails instead, so that a published result can n
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Generator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -72,3 +74,76 @@ def pytest_runtest_makereport(
             "mark a test that only compares copies with @pytest.mark.reference_copy."
         )
     return report
+
+
+# --- clusters: started once per test session, on the loopback address only, stopped at the end ----------
+
+
+@pytest.fixture(scope="session")
+def dask_client() -> Generator[Any, None, None]:
+    """A Dask ``LocalCluster`` of two worker processes on 127.0.0.1, and its client."""
+    pytest.importorskip("dask.dataframe")
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        # The scheduler's HTTP server (dashboard, metrics) on a free port of the loopback address.
+        dashboard_address="127.0.0.1:0",
+        worker_dashboard_address="127.0.0.1:0",
+    )
+    client = distributed.Client(cluster)
+    yield client
+    client.close()
+    cluster.close()
+
+
+@pytest.fixture(scope="session")
+def spark_session() -> Generator[Any, None, None]:
+    """A ``local[2]`` Spark session bound to 127.0.0.1, with a session time zone other than UTC."""
+    pytest.importorskip("pyspark")
+    os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    import warnings
+
+    from pyspark.sql import SparkSession
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # "does not yet fully support pandas >= 3.0"
+        spark = (
+            SparkSession.builder.master("local[2]")
+            .appName("retention-tests")
+            .config("spark.driver.host", "127.0.0.1")
+            .config("spark.driver.bindAddress", "127.0.0.1")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", "3")
+            .config("spark.sql.session.timeZone", "America/New_York")
+            .getOrCreate()
+        )
+    spark.sparkContext.setLogLevel("ERROR")
+    yield spark
+    spark.stop()
+
+
+@pytest.fixture
+def dask_table(dask_client: Any) -> Any:
+    """Put a pandas table on the Dask cluster, in three partitions (customers split across them)."""
+    import dask.dataframe as dd
+
+    return lambda tx: dd.from_pandas(tx, npartitions=3, sort=False)
+
+
+@pytest.fixture
+def spark_table(spark_session: Any) -> Any:
+    """Put a pandas table on the Spark session (the extra ``note`` column left out as Spark types it)."""
+
+    def make(tx: Any) -> Any:
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            return spark_session.createDataFrame(tx)
+
+    return make

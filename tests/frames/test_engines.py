@@ -133,15 +133,6 @@ def test_engine_of_does_not_import_engines() -> None:
     assert out.stdout.strip() == "[]"
 
 
-def test_distributed_frames_are_refused_clearly() -> None:
-    class DaskLike:
-        pass
-
-    DaskLike.__module__ = "dask.dataframe.core"
-    with pytest.raises(ColumnTypeError, match=r"Dask.*compute\(\)"):
-        rt.kpis(DaskLike())
-
-
 def test_an_arrow_array_is_not_a_table() -> None:
     with pytest.raises(ColumnTypeError, match="cannot read a pyarrow"):
         rt.kpis(pa.array([1, 2, 3]))

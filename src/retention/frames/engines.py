@@ -197,6 +197,42 @@ def to_pandas(
     return result
 
 
+def _on_cluster(
+    function: Callable[..., Any],
+    bound: inspect.BoundArguments,
+    *,
+    table: str,
+    events: list[str],
+    engine: str,
+) -> Any:
+    """Run a function on a Dask or PySpark table where the data is (see :mod:`.distributed`)."""
+    # Imported on first use: it imports the modules of the functions it runs.
+    distributed = importlib.import_module("retention.frames.distributed")
+
+    for t in events:
+        if engine_of(bound.arguments.get(t)) is not None:
+            msg = (
+                f"{function.__name__} reads its '{t}' table whole: pass it as a pandas DataFrame "
+                f"(e.g. {t}.compute() for Dask or {t}.toPandas() for PySpark) next to the {_DISTRIBUTED[engine]} "
+                f"transaction table."
+            )
+            raise ColumnTypeError(msg)
+    bound.apply_defaults()
+    options: dict[str, Any] = {}
+    for name, value in bound.arguments.items():
+        kind = bound.signature.parameters[name].kind
+        if kind is inspect.Parameter.VAR_KEYWORD:  # old spellings of options, passed on as given
+            options.update(value)
+        elif name != table:
+            options[name] = value
+    tx = bound.arguments[table]
+    names = list(tx.columns)
+    columns = _wanted(names, options)
+    return distributed.run(
+        function, tx, engine=engine, options=options, columns=columns, table=table
+    )
+
+
 def reads_engines(function: F) -> F:
     """Let a function that reads a pandas transaction table read the tables of the other engines too.
 
@@ -229,6 +265,9 @@ def reads_engines(function: F) -> F:
         native = [t for t in (table, *events) if engine_of(bound.arguments.get(t)) is not None]
         if not native:
             return function(*args, **kwargs)
+        engine = engine_of(bound.arguments.get(table))
+        if engine in _DISTRIBUTED:
+            return _on_cluster(function, bound, table=table, events=events, engine=engine)
         options = {
             p.name: bound.arguments.get(p.name, p.default)
             for p in signature.parameters.values()

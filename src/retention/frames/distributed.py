@@ -1,0 +1,755 @@
+"""Transaction tables on a cluster: Dask and PySpark DataFrames, reduced where the data is.
+
+A function that reads transactions and is given a Dask or PySpark DataFrame never brings the raw log to this
+process (the *driver*). The work is split as DESIGN.md ("Customer-decomposable metrics") describes:
+
+1. The options are checked here, by running the function on an empty pandas table with the columns and types
+   of the cluster's table (so every option error is the one the pandas table would raise).
+2. Where the function needs the observation end and none is given, a pre-pass finds the day of the last
+   purchase: each partition reads its rows as the pandas path does and returns one number.
+3. The engine partitions the rows by customer (Dask ``shuffle(on=customer)``, Spark ``groupBy`` of a hash
+   bucket of the customer id), so that every customer's rows are in one partition. On the workers, each
+   partition is read with :func:`~retention.frames.schema.read_transactions` (the observation end fixed to
+   the global one) and reduced by the function's *tally*: counts per period, per cohort, per day of
+   lifetime, or one row per customer for the per-customer functions.
+4. Only the tallies come back. They are added (*combine*) and *finished* here (rates, shares, labels) by the
+   same code that finishes a pandas table, so the results are those of the same table in pandas, to the
+   last bit.
+
+Errors and warnings raised on the workers come back with the tallies: an error is raised here, as it
+would be for a pandas table; warnings are repeated once each. Dask and PySpark are imported only when such a
+table arrives; neither is a dependency of the library.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import pickle
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+
+from retention.core.caller import warn_at_caller
+from retention.core.cohorts import (
+    CohortSums,
+    KaplanMeier,
+    cohort_counts_sum,
+    cohort_sums_sum,
+    cohort_table_of_sums,
+    kaplan_meier_of_counts,
+    lifetimes,
+)
+from retention.core.rates import PeriodCounts, gap_summary, ratio, second_purchase_days
+from retention.core.sums import Partials, add_partials, partial_sums, sums_of_partials
+from retention.errors import ColumnTypeError, MissingDependencyError, RetentionError
+from retention.frames.breakdown import by_group
+from retention.frames.classify import (
+    _renamed,
+    abc_xyz_of_values,
+    abc_xyz_options,
+    abc_xyz_values_of,
+)
+from retention.frames.cohorts import (
+    cohort_counts_of,
+    cohort_revenue_sums_of,
+    cohort_table_from_counts,
+    kaplan_meier_frame,
+    retention_curve_from_counts,
+)
+from retention.frames.compare import _Lifetimes, _lifetimes, compare_lifetimes, compare_options
+from retention.frames.kpis import kpis_from_parts
+from retention.frames.rates import (
+    period_counts_of,
+    period_retention_from_counts,
+    second_purchase_series,
+)
+from retention.frames.reading import shared_options
+from retention.frames.rfm import rfm_measures_of, rfm_scores_of_measures
+from retention.frames.schema import Transactions, parse_duration, read_transactions
+
+__all__ = ["DISTRIBUTED", "PLANS", "Plan", "run"]
+
+# The engines that hold data on a cluster, with the extra that installs what they need.
+DISTRIBUTED: Final = {"dask": "dask", "pyspark": "spark"}
+
+_BUCKET: Final = "__retention_bucket"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How a public function runs on a cluster: tally on the workers, combine and finish here.
+
+    ``tally(t, options)`` reduces one partition's table (one group's part of it, with ``by``) to a small
+    picklable value; ``combine(a, b)`` adds two tallies; ``finish(tally, options)`` turns the combined tally
+    into the function's result for one table (one group), as the pandas path computes it. ``per_customer``
+    plans instead run the public function on each partition and concatenate its rows, sorted by customer.
+    """
+
+    tally: Callable[[Transactions, Mapping[str, Any]], Any] | None = None
+    combine: Callable[[Any, Any], Any] | None = None
+    finish: Callable[[Any, Mapping[str, Any]], Any] | None = None
+    amount_required: bool | Callable[[Mapping[str, Any]], bool] = False
+    per_customer: bool = False
+    needs_end: bool = True
+    refuse: Callable[[Mapping[str, Any]], str | None] | None = None
+    warn_line_items: bool = False
+    compares: bool = (
+        False  # ``by`` names the groups compared, not a breakdown: one tally per partition
+    )
+
+
+# ---------------------------------------------------------------------------------------------------- tallies
+NDArrays = tuple[np.ndarray[Any, Any], ...]
+
+
+def _add_ranges(a: tuple[int, NDArrays], b: tuple[int, NDArrays]) -> tuple[int, NDArrays]:
+    """Add two sets of count arrays that start at period ``a[0]`` and ``b[0]`` (ending anywhere)."""
+    first = min(a[0], b[0])
+    length = max(a[0] + _length(a[1]), b[0] + _length(b[1])) - first
+    out = []
+    for x, y in zip(a[1], b[1], strict=True):
+        total = np.zeros(length, dtype=x.dtype)
+        total[a[0] - first : a[0] - first + len(x)] += x
+        total[b[0] - first : b[0] - first + len(y)] += y
+        out.append(total)
+    return first, tuple(out)
+
+
+def _length(arrays: NDArrays) -> int:
+    return len(arrays[0]) if arrays else 0
+
+
+def _period_tally(t: Transactions, options: Mapping[str, Any]) -> tuple[int, NDArrays] | None:
+    """Count one partition's customers per period, from its first active period to the last complete one."""
+    first, counts = period_counts_of(t, options["freq"])
+    if not len(counts.new):
+        return None
+    return first, tuple(getattr(counts, f.name) for f in fields(counts))
+
+
+def _period_finish(tally: tuple[int, NDArrays] | None, options: Mapping[str, Any]) -> pd.DataFrame:
+    if tally is None:
+        first, counts = (
+            0,
+            PeriodCounts(*(np.zeros(0, dtype=np.int64) for _ in fields(PeriodCounts))),
+        )
+    else:
+        first, counts = tally[0], PeriodCounts(*tally[1])
+    return period_retention_from_counts(counts, first, options["freq"])
+
+
+def _repeat_tally(t: Transactions, options: Mapping[str, Any]) -> tuple[int, int]:
+    active = t.activity("D").periods_active
+    return int(np.count_nonzero(active >= 2)), len(active)
+
+
+def _repeat_finish(tally: tuple[int, int], options: Mapping[str, Any]) -> float:
+    repeaters, customers = tally
+    return ratio(repeaters, customers)
+
+
+def _frequency_tally(t: Transactions, options: Mapping[str, Any]) -> tuple[int, int]:
+    return t.n_rows, t.n_customers
+
+
+def _frequency_finish(tally: tuple[int, int], options: Mapping[str, Any]) -> float:
+    return ratio(tally[0], tally[1])
+
+
+def _add_pairs(a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int]:
+    return a[0] + b[0], a[1] + b[1]
+
+
+def _gap_tally(t: Transactions, options: Mapping[str, Any]) -> tuple[int, np.ndarray[Any, Any]]:
+    """Count the customers, and the returning ones by days from first to second purchase day."""
+    act = t.activity("D")
+    return act.n_customers, np.bincount(second_purchase_days(act)).astype(np.int64)
+
+
+def _add_histograms(
+    a: tuple[int, np.ndarray[Any, Any]], b: tuple[int, np.ndarray[Any, Any]]
+) -> tuple[int, np.ndarray[Any, Any]]:
+    x, y = a[1], b[1]
+    total = np.zeros(max(len(x), len(y)), dtype=np.int64)
+    total[: len(x)] += x
+    total[: len(y)] += y
+    return a[0] + b[0], total
+
+
+def _gap_finish(tally: tuple[int, np.ndarray[Any, Any]], options: Mapping[str, Any]) -> pd.Series:
+    customers, histogram = tally
+    gaps = np.repeat(np.arange(len(histogram), dtype=np.int64), histogram)
+    return second_purchase_series(gap_summary(customers, gaps))
+
+
+def _survival_tally(
+    t: Transactions, options: Mapping[str, Any]
+) -> tuple[np.ndarray[Any, Any], ...]:
+    """Count the lifetimes by days: all, and those ending in an observed churn."""
+    inactive = parse_duration(options["inactive_after"], "inactive_after", "survival_curve")
+    if t.end_day is None or t.n_rows == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    duration, observed = lifetimes(t.activity("D"), t.end_day, inactive)
+    total = np.bincount(duration)
+    return total.astype(np.int64), np.bincount(duration[observed], minlength=len(total)).astype(
+        np.int64
+    )
+
+
+def _add_histogram_pairs(
+    a: tuple[np.ndarray[Any, Any], ...], b: tuple[np.ndarray[Any, Any], ...]
+) -> tuple[np.ndarray[Any, Any], ...]:
+    n = max(len(a[0]), len(b[0]))
+    out = []
+    for x, y in zip(a, b, strict=True):
+        total = np.zeros(n, dtype=np.int64)
+        total[: len(x)] += x
+        total[: len(y)] += y
+        out.append(total)
+    return tuple(out)
+
+
+def _survival_finish(
+    tally: tuple[np.ndarray[Any, Any], ...], options: Mapping[str, Any]
+) -> pd.DataFrame:
+    km: KaplanMeier = kaplan_meier_of_counts(tally[0], tally[1])
+    return kaplan_meier_frame(km, pd.Index(km.time, name="time"))
+
+
+def _cohort_tally(t: Transactions, options: Mapping[str, Any]) -> Any:
+    if options.get("metric") == "revenue":
+        return cohort_revenue_sums_of(t, options["freq"])
+    metric = options.get("metric", "customers")
+    return cohort_counts_of(t, options["freq"], metric, options.get("kind", "classic"))
+
+
+def _add_cohorts(a: Any, b: Any) -> Any:
+    """Add cohort counts, or the exact partial sums of revenue cohorts."""
+    return cohort_sums_sum(a, b) if isinstance(a, CohortSums) else cohort_counts_sum(a, b)
+
+
+def _cohort_table_finish(counts: Any, options: Mapping[str, Any]) -> pd.DataFrame:
+    if isinstance(counts, CohortSums):
+        counts = cohort_table_of_sums(counts, rolling=options.get("kind") == "rolling")
+    return cohort_table_from_counts(counts, options["freq"], bool(options.get("normalize", False)))
+
+
+def _curve_finish(counts: Any, options: Mapping[str, Any]) -> pd.DataFrame:
+    return retention_curve_from_counts(counts)
+
+
+def _revenue_tally(t: Transactions) -> Partials | None:
+    """Return the exact partial sums of the revenue net of returns (None without amounts)."""
+    if not t.has_amounts or t.amount is None:
+        return None
+    return partial_sums([(None, t.amount), (None, t.return_amount)], 1)
+
+
+def _revenue(partials: Partials | None) -> float | None:
+    return None if partials is None else float(sums_of_partials(partials)[0])
+
+
+def _aov_tally(t: Transactions, options: Mapping[str, Any]) -> tuple[Partials | None, int]:
+    return _revenue_tally(t), t.n_rows
+
+
+def _add_revenue(
+    a: tuple[Partials | None, int], b: tuple[Partials | None, int]
+) -> tuple[Partials | None, int]:
+    return _add_optional(add_partials)(a[0], b[0]), a[1] + b[1]
+
+
+def _aov_finish(tally: tuple[Partials | None, int], options: Mapping[str, Any]) -> float:
+    revenue = _revenue(tally[0])
+    return np.nan if revenue is None else ratio(revenue, tally[1])
+
+
+@dataclass(frozen=True)
+class _KpiTally:
+    periods: Any
+    cohorts: Any
+    repeat: tuple[int, int]
+    orders: int
+    customers: int
+    revenue: Partials | None
+    end_day: int | None
+
+
+def _kpis_tally(t: Transactions, options: Mapping[str, Any]) -> _KpiTally:
+    return _KpiTally(
+        _period_tally(t, options),
+        _cohort_tally(t, {"freq": options["freq"]}),
+        _repeat_tally(t, options),
+        t.n_rows,
+        t.n_customers,
+        _revenue_tally(t),
+        t.end_day,
+    )
+
+
+def _add_kpis(a: _KpiTally, b: _KpiTally) -> _KpiTally:
+    return _KpiTally(
+        _add_optional(_add_ranges)(a.periods, b.periods),
+        _add_optional(cohort_counts_sum)(a.cohorts, b.cohorts),
+        _add_pairs(a.repeat, b.repeat),
+        a.orders + b.orders,
+        a.customers + b.customers,
+        _add_optional(add_partials)(a.revenue, b.revenue),
+        a.end_day if a.end_day is not None else b.end_day,
+    )
+
+
+def _kpis_finish(tally: _KpiTally, options: Mapping[str, Any]) -> pd.Series:
+    end = None if tally.end_day is None else pd.Timestamp(np.datetime64(tally.end_day, "D"))
+    return kpis_from_parts(
+        _period_finish(tally.periods, options),
+        _curve_finish(tally.cohorts, options),
+        _repeat_finish(tally.repeat, options),
+        n_orders=tally.orders,
+        n_customers=tally.customers,
+        revenue=_revenue(tally.revenue),
+        observation_end=end,
+        freq=options["freq"],
+    )
+
+
+def _in_customer_order(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Put the partitions' per-customer rows together, in customer order (as a pandas table has them)."""
+    combined = pd.concat(frames) if len(frames) > 1 else frames[0]
+    return combined.sort_index(kind="stable")
+
+
+def _rows_tally(t: Transactions, options: Mapping[str, Any]) -> list[pd.DataFrame]:
+    return [rfm_measures_of(t)]
+
+
+def _add_rows(a: list[pd.DataFrame], b: list[pd.DataFrame]) -> list[pd.DataFrame]:
+    return a + b
+
+
+def _rfm_scores_finish(frames: list[pd.DataFrame], options: Mapping[str, Any]) -> pd.DataFrame:
+    measures = _in_customer_order(frames)
+    return rfm_scores_of_measures(measures, bins=options["bins"], cut_points=options["cut_points"])
+
+
+def _abc_xyz_options(options: Mapping[str, Any]) -> Any:
+    """Check the options of abc_xyz (its old spellings read quietly: the call warned once)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return abc_xyz_options(_renamed(options, "abc_xyz"))
+
+
+def _abc_xyz_tally(t: Transactions, options: Mapping[str, Any]) -> list[pd.DataFrame]:
+    return [abc_xyz_values_of(t, _abc_xyz_options(options))]
+
+
+def _abc_xyz_finish(frames: list[pd.DataFrame], options: Mapping[str, Any]) -> pd.DataFrame:
+    values = _in_customer_order(frames)
+    return abc_xyz_of_values(
+        values["value"].to_numpy(),
+        values["cv"].to_numpy(),
+        values["periods"].to_numpy(),
+        values.index,
+        _abc_xyz_options(options),
+    )
+
+
+@dataclass(frozen=True)
+class _Lives:
+    """One partition's customers: lifetimes and first purchases (rows by customer id), group labels."""
+
+    rows: pd.DataFrame
+    labels: pd.Index
+    end_day: int
+
+
+def _lives_tally(t: Transactions, options: Mapping[str, Any]) -> list[_Lives]:
+    assert t.groups is not None  # compare_retention reads with by
+    checked = compare_options(options)
+    labels = t.groups.labels
+    life = _lifetimes(t.groups.codes, len(labels), t, checked.inactive)
+    columns = {
+        "group": life.group,
+        "duration": life.duration,
+        "observed": life.observed,
+        "first_day": life.first_day,
+        "gap": life.gap,
+    }
+    return [_Lives(pd.DataFrame(columns, index=t.customer_ids), labels, life.end_day)]
+
+
+def _compare_finish(parts: list[_Lives], options: Mapping[str, Any]) -> Any:
+    labels = parts[0].labels.append([p.labels for p in parts[1:]]).unique().sort_values()
+    frames = []
+    for p in parts:  # each partition's group codes, as positions among all the groups
+        at = labels.get_indexer(p.labels)
+        frames.append(p.rows.assign(group=at[p.rows["group"].to_numpy()]))
+    rows = _in_customer_order(frames)
+    # Customers group by group, each group's in id order: the order of the pandas path.
+    rows = rows.iloc[np.argsort(rows["group"].to_numpy(), kind="stable")]
+    group = rows["group"].to_numpy().astype(np.int64)
+    sizes = np.bincount(group, minlength=len(labels)).astype(np.int64)
+    bounds = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
+    life = _Lifetimes(
+        rows["duration"].to_numpy(),
+        rows["observed"].to_numpy(),
+        rows["first_day"].to_numpy(),
+        rows["gap"].to_numpy(),
+        parts[0].end_day,
+        group,
+        sizes,
+        [slice(int(bounds[g]), int(bounds[g + 1])) for g in range(len(labels))],
+    )
+    return compare_lifetimes(labels, life, compare_options(options))
+
+
+def _add_optional(add: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """Combine tallies where a partition without purchases has the tally None."""
+
+    def combine(a: Any, b: Any) -> Any:
+        if a is None:
+            return b
+        if b is None:
+            return a
+        return add(a, b)
+
+    return combine
+
+
+PLANS: Final[dict[str, Plan]] = {
+    "period_retention": Plan(_period_tally, _add_optional(_add_ranges), _period_finish),
+    "repeat_purchase_rate": Plan(_repeat_tally, _add_pairs, _repeat_finish),
+    "purchase_frequency": Plan(_frequency_tally, _add_pairs, _frequency_finish, needs_end=False),
+    "time_to_second_purchase": Plan(_gap_tally, _add_histograms, _gap_finish),
+    "survival_curve": Plan(_survival_tally, _add_histogram_pairs, _survival_finish),
+    "cohort_table": Plan(
+        _cohort_tally,
+        _add_optional(_add_cohorts),
+        _cohort_table_finish,
+        amount_required=lambda o: o.get("metric") == "revenue",
+    ),
+    "retention_curve": Plan(_cohort_tally, _add_optional(cohort_counts_sum), _curve_finish),
+    "average_order_value": Plan(_aov_tally, _add_revenue, _aov_finish, amount_required=True),
+    "kpis": Plan(_kpis_tally, _add_kpis, _kpis_finish, warn_line_items=True),
+    "rfm_summary": Plan(per_customer=True),
+    "compare_retention": Plan(_lives_tally, _add_rows, _compare_finish, compares=True),
+    "rfm_scores": Plan(_rows_tally, _add_rows, _rfm_scores_finish, amount_required=True),
+    "abc_xyz": Plan(
+        _abc_xyz_tally,
+        _add_rows,
+        _abc_xyz_finish,
+        amount_required=lambda o: _abc_xyz_options(o).metric == "revenue",
+    ),
+    "historical_value": Plan(per_customer=True),
+    "customer_features": Plan(per_customer=True),
+}
+"""The public functions that run on Dask and PySpark, by name."""
+
+
+# ---------------------------------------------------------------------------------------------------- workers
+@dataclass
+class _Result:
+    """What a partition sends back: its tallies by group label (or rows), warnings, an error, its process."""
+
+    tallies: dict[Any, Any] = field(default_factory=dict)
+    rows: pd.DataFrame | None = None
+    end_day: int | None = None
+    warnings: list[tuple[type[Warning], str]] = field(default_factory=list)
+    error: BaseException | None = None
+    labels: pd.Index | None = None
+    pid: int = 0
+    n_rows: int = 0
+
+
+def _read_options(options: Mapping[str, Any], plan: Plan, func: str) -> dict[str, Any]:
+    return {
+        **shared_options(options),
+        "amount_required": (
+            plan.amount_required(options)
+            if callable(plan.amount_required)
+            else plan.amount_required
+        ),
+        "warn_line_items": plan.warn_line_items,
+        "func": func,
+    }
+
+
+def _work(part: pd.DataFrame, func: str, options: dict[str, Any], task: str) -> _Result:
+    """Reduce one partition (all the rows of its customers) on a worker."""
+    result = _Result(pid=os.getpid(), n_rows=len(part))
+    plan = PLANS[func]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            if task == "end":
+                read = {
+                    **_read_options({**options, "by": None}, plan, func),
+                    "warn_line_items": False,
+                }
+                result.end_day = read_transactions(part, **read).end_day
+            elif plan.per_customer:
+                function = _public(func)
+                result.rows = function(part, **options)
+            else:
+                assert plan.tally is not None
+                t = read_transactions(part, **_read_options(options, plan, func))
+                if t.groups is None or plan.compares:
+                    if t.n_customers:
+                        result.tallies[None] = plan.tally(t, options)
+                else:
+                    result.labels = t.groups.labels
+                    for label, piece in t.split():
+                        result.tallies[label] = plan.tally(piece, options)
+        except RetentionError as e:
+            result.error = e
+    result.warnings = [(w.category, str(w.message)) for w in caught]
+    return result
+
+
+def _public(func: str) -> Callable[..., Any]:
+    """Return the public function of that name, unwrapped (it reads pandas tables)."""
+    function: Callable[..., Any] = getattr(importlib.import_module("retention"), func)
+    unwrapped: Callable[..., Any] = getattr(function, "__wrapped__", function)
+    return unwrapped
+
+
+# ---------------------------------------------------------------------------------------------------- engines
+@dataclass(frozen=True)
+class _Pass:
+    """One pass over a cluster's table: the columns read and the job run on each partition.
+
+    With ``shuffle`` the rows are first moved so that each customer's are in one partition (by the
+    ``customer`` column).
+    """
+
+    columns: list[object]
+    customer: object
+    job: Callable[[pd.DataFrame], _Result]
+    shuffle: bool
+
+
+def _dask_run(tx: Any, work: _Pass) -> list[_Result]:
+    dask = importlib.import_module("dask")
+    frame = tx[work.columns]
+    if work.shuffle:
+        frame = frame.shuffle(on=work.customer, npartitions=frame.npartitions)
+    parts = frame.to_delayed()
+    results = dask.compute(*[dask.delayed(work.job)(p) for p in parts])
+    return list(results)
+
+
+def _spark_columns(tx: Any, columns: list[object]) -> list[Any]:
+    """Select the columns, times with a zone as the session's wall-clock time, decimals as floats."""
+    F = importlib.import_module("pyspark.sql.functions")
+    T = importlib.import_module("pyspark.sql.types")
+    fields = {f.name: f.dataType for f in tx.schema.fields}
+    selected = []
+    for c in columns:
+        kind = fields[c]
+        col = F.col(f"`{c}`")
+        if isinstance(kind, T.TimestampType):
+            col = col.cast(T.TimestampNTZType())
+        elif isinstance(kind, T.DecimalType):
+            col = col.cast(T.DoubleType())
+        selected.append(col.alias(str(c)))
+    return selected
+
+
+def _arrow_to_pandas(table: Any) -> pd.DataFrame:
+    frame = table.to_pandas(date_as_object=False, split_blocks=True, self_destruct=True)
+    assert isinstance(frame, pd.DataFrame)
+    return frame
+
+
+def _spark_run(tx: Any, work: _Pass) -> list[_Result]:
+    pa = importlib.import_module("pyarrow")
+    F = importlib.import_module("pyspark.sql.functions")
+    frame = tx.select(*_spark_columns(tx, work.columns))
+    names = [str(c) for c in work.columns]
+    job = work.job
+
+    def reduce(table: Any) -> Any:
+        keep = table.select(names) if table.num_columns != len(names) else table
+        return pa.table({"tally": [pickle.dumps(job(_arrow_to_pandas(keep)))]})
+
+    def reduce_batches(batches: Any) -> Any:
+        table = pa.Table.from_batches(list(batches))
+        if table.num_rows:
+            yield from reduce(table).to_batches()
+
+    if work.shuffle:
+        buckets = int(tx.sparkSession.conf.get("spark.sql.shuffle.partitions", "200"))
+        bucket = F.pmod(F.xxhash64(F.col(str(work.customer))), F.lit(buckets)).alias(_BUCKET)
+        out = frame.groupBy(bucket).applyInArrow(reduce, "tally binary")
+    else:
+        out = frame.mapInArrow(reduce_batches, "tally binary")
+    return [pickle.loads(row["tally"]) for row in out.collect()]
+
+
+def _empty_frame(tx: Any, engine: str, columns: list[object]) -> pd.DataFrame:
+    """Return a pandas table without rows, with the columns (and types) the workers will read."""
+    if engine == "dask":
+        meta = tx[columns]._meta
+        assert isinstance(meta, pd.DataFrame)
+        return meta.iloc[:0]
+    table = tx.select(*_spark_columns(tx, columns)).limit(0).toArrow()
+    return _arrow_to_pandas(table)
+
+
+# ---------------------------------------------------------------------------------------------------- driver
+def _raise_and_warn(results: Sequence[_Result]) -> None:
+    seen: set[tuple[type[Warning], str]] = set()
+    for r in results:
+        for w in r.warnings:
+            if w not in seen and not issubclass(w[0], DeprecationWarning):  # said once already
+                seen.add(w)
+                warn_at_caller(w[1], w[0])
+    for r in results:
+        if r.error is not None:
+            raise r.error
+
+
+def _plan_for(func: str, engine: str, options: Mapping[str, Any]) -> Plan:
+    """Return the function's plan, or raise the error that says it does not run on a cluster yet."""
+    plan = PLANS.get(func)
+    name = {"dask": "Dask", "pyspark": "PySpark"}[engine]
+    fix = (
+        "compute the columns it needs first, e.g. tx[[...]].compute() for Dask or "
+        "tx.select(...).toPandas() for PySpark, if they fit in memory"
+    )
+    if plan is None:
+        supported = ", ".join(sorted(PLANS))
+        msg = (
+            f"{func} does not run on {name} DataFrames yet (that would collect the raw log to this "
+            f"process); these do: {supported}. Otherwise {fix}."
+        )
+        raise ColumnTypeError(msg)
+    refused = plan.refuse(options) if plan.refuse is not None else None
+    if refused is not None:
+        msg = (
+            f"{func} with {refused} does not run on {name} DataFrames yet (that would collect the raw "
+            f"log to this process): {fix}."
+        )
+        raise ColumnTypeError(msg)
+    if engine == "pyspark":
+        try:
+            importlib.import_module("pyarrow")
+        except ImportError as e:  # pragma: no cover - pyspark's Arrow support needs it
+            msg = f"{func} reads PySpark DataFrames through Arrow: pip install 'retention-metrics[spark]'."
+            raise MissingDependencyError(msg) from e
+    return plan
+
+
+def _finish(
+    plan: Plan, results: list[_Result], options: Mapping[str, Any], nothing: Any, func: str
+) -> Any:
+    """Combine the partitions' tallies (or rows) and finish them into the function's result."""
+    if plan.per_customer:
+        rows = [r.rows for r in results if r.rows is not None and len(r.rows)]
+        if not rows:
+            return nothing
+        return _in_customer_order(rows)
+    assert plan.combine is not None
+    assert plan.finish is not None
+    totals: dict[Any, Any] = {}
+    for r in results:
+        for label, tally in r.tallies.items():
+            totals[label] = plan.combine(totals[label], tally) if label in totals else tally
+    if not totals:
+        return nothing
+    if options.get("by") is None or plan.compares:
+        return plan.finish(totals[None], options)
+    labels = _sorted_labels(results)
+    results_by_group = [plan.finish(totals[label], options) for label in labels]
+    return by_group(results_by_group, labels, name=func, empty=nothing)
+
+
+def run(
+    function: Callable[..., Any],
+    tx: Any,
+    *,
+    engine: str,
+    options: dict[str, Any],
+    columns: list[object],
+    table: str,
+) -> Any:
+    """Run a public function on a Dask or PySpark DataFrame: tally on the workers, finish here.
+
+    Parameters
+    ----------
+    function : callable
+        The public function (unwrapped: it reads pandas tables).
+    tx : dask.dataframe.DataFrame or pyspark.sql.DataFrame
+        The transaction table.
+    engine : {"dask", "pyspark"}
+        The engine of ``tx``.
+    options : dict
+        Every argument of the call but the table, by name (defaults filled in).
+    columns : list
+        The columns of ``tx`` that the options name.
+    table : str
+        The name of the table parameter.
+
+    Returns
+    -------
+    object
+        What ``function`` returns for the same table in pandas.
+
+    Raises
+    ------
+    ColumnTypeError
+        If the function does not run on a cluster yet.
+    MissingDependencyError
+        If the engine's own packages (pyarrow for Spark) are missing.
+    """
+    func = function.__name__
+    plan = _plan_for(func, engine, options)
+    # Every option error, as the pandas table would raise it; and the result of a table without rows.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        nothing = function(**{table: _empty_frame(tx, engine, columns)}, **options)
+    for (
+        w
+    ) in caught:  # an old spelling is the caller's to fix; the other warnings come from the workers
+        if issubclass(w.category, DeprecationWarning):
+            warn_at_caller(str(w.message), w.category)
+    customer = options.get("customer_id", "customer_id")
+    engine_run = _dask_run if engine == "dask" else _spark_run
+    options = dict(options)
+    if plan.needs_end and "observation_end" in options and options["observation_end"] is None:
+        # The pre-pass: each partition's last purchase day. Rows are orders unless order_id groups
+        # them, so only then must a customer's rows be in one partition.
+        by_order = options.get("order_id") is not None
+        ends = engine_run(tx, _Pass(columns, customer, _Job(func, options, "end"), by_order))
+        _raise_and_warn([e for e in ends if e.error is not None])
+        days = [e.end_day for e in ends if e.end_day is not None]
+        if not days:
+            return nothing
+        options["observation_end"] = np.datetime64(max(days), "D")
+    results = engine_run(tx, _Pass(columns, customer, _Job(func, options, "tally"), True))
+    _raise_and_warn(results)
+    return _finish(plan, results, options, nothing, func)
+
+
+def _sorted_labels(results: list[_Result]) -> pd.Index:
+    """Return the union of the partitions' groups, in the order the pandas path gives them."""
+    found = [r.labels for r in results if r.labels is not None and len(r.labels)]
+    union = found[0].append(found[1:]) if len(found) > 1 else found[0]
+    return union.unique().sort_values()
+
+
+@dataclass(frozen=True)
+class _Job:
+    """A picklable worker call: the function's name, its options and the task."""
+
+    func: str
+    options: dict[str, Any]
+    task: str
+
+    def __call__(self, part: pd.DataFrame) -> _Result:
+        return _work(part, self.func, self.options, self.task)
