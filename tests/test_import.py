@@ -1,8 +1,10 @@
-"""What `import retention` costs: no optional dependency and none of scipy's slow subpackages.
+"""What `import retention` costs: nothing; a name costs what its module needs, on first use.
 
-scipy.stats, scipy.optimize and scipy.signal together took two thirds of the package's import time; the
-library imports them where they are used (a fit, a long convolution), and uses scipy.special's
-distribution functions (ndtr, chdtrc, stdtr) elsewhere.
+The public names are imported on first use (PEP 562), so `import retention` imports neither pandas nor
+scipy. Using a function imports what it needs: never an optional dependency, and none of scipy's slow
+subpackages (scipy.stats, scipy.optimize and scipy.signal took two thirds of the import time; the library
+imports them where they are used, a fit or a long convolution, and uses scipy.special's distribution
+functions elsewhere).
 """
 
 from __future__ import annotations
@@ -31,6 +33,34 @@ def test_import_retention_imports_nothing_heavy() -> None:
     assert out.stdout.strip() == "[]"
 
 
+def test_import_retention_imports_no_library_until_a_name_is_used() -> None:
+    code = (
+        "import sys, retention as rt; before = sorted(m for m in ('numpy', 'pandas', 'scipy') "
+        "if m in sys.modules); rt.kpis; after = 'pandas' in sys.modules; print(before, after)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[] True"
+
+
+def test_every_public_name_imports_without_optional_dependencies() -> None:
+    names = "[getattr(rt, n) for n in rt.__all__]"
+    code = (
+        f"import sys, retention as rt; {names}; "
+        f"print(sorted(m for m in {HEAVY + OPTIONAL!r} if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_every_public_name_is_found_where_it_is_declared() -> None:
+    import retention as rt
+
+    assert set(rt._WHERE) == {*rt.__all__, "plot"}
+    for name in rt.__all__:
+        assert getattr(rt, name) is not None
+        assert name in dir(rt)
+
+
 def test_the_first_fit_imports_the_optimiser() -> None:
     code = (
         "import sys, retention as rt; "
@@ -39,3 +69,12 @@ def test_the_first_fit_imports_the_optimiser() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "True"
+
+
+def test_importing_the_report_module_keeps_the_report_function() -> None:
+    code = (
+        "import retention as rt; from retention.report import KPI_LABELS; import retention.report; "
+        "print(callable(rt.report), rt.report.__module__)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True retention.report"
