@@ -145,6 +145,20 @@ def test_simulated_log_with_many_partitions(on_cluster: Callable[[pd.DataFrame],
         assert_identical(function(table, **options), function(tx, **options))
 
 
+def test_dates_as_text_and_returns_at_the_end(on_cluster: Callable[[pd.DataFrame], Any]) -> None:
+    # Text dates: the last purchase day is found by the workers; a return after the last purchase.
+    tx = sample()
+    tx.loc[len(tx)] = [4, "o99", pd.Timestamp("2024-07-20"), -10.0, "web", "extra"]
+    tx = tx.assign(date=tx["date"].dt.strftime("%Y-%m-%d %H:%M"))
+    table = on_cluster(tx)
+    tx = _twin(tx, table)
+    for function in (rt.period_retention, rt.kpis, rt.rfm_summary, rt.survival_curve):
+        assert_identical(function(table), function(tx))
+    dated = _twin(sample(), on_cluster(sample()))
+    dated.loc[len(dated)] = [4, "o99", pd.Timestamp("2024-07-20"), -10.0, "web", "extra"]
+    assert_identical(rt.kpis(on_cluster(dated)), rt.kpis(dated))  # in the engine's aggregate
+
+
 def test_string_ids_and_an_observation_end(on_cluster: Callable[[pd.DataFrame], Any]) -> None:
     tx = sample().assign(customer_id=lambda d: "C" + d["customer_id"].astype(str))
     table = on_cluster(tx)

@@ -669,6 +669,63 @@ def _finish(
     return by_group(results_by_group, labels, name=func, empty=nothing)
 
 
+_UNKNOWN: Final = object()
+
+
+def _last_purchase_day(
+    tx: Any, engine: str, options: Mapping[str, Any], columns: list[object]
+) -> int | object | None:
+    """Find the day of the last purchase with one aggregate in the engine, where that is exact.
+
+    That is when the dates are held as dates or times and each row is an order (no ``order_id``): the
+    last purchase is then the latest row whose amount, if amounts are read, is not negative. Returns the
+    day (days since 1970-01-01), None without purchases, or ``_UNKNOWN`` when the workers must find it.
+    """
+    if options.get("order_id") is not None:
+        return _UNKNOWN
+    date = options.get("date", "date")
+    amount = options.get("amount")
+    amount = amount if amount is not None and amount in columns else None
+    latest = (_dask_latest if engine == "dask" else _spark_latest)(tx, date, amount)
+    if latest is _UNKNOWN or latest is None:
+        return latest
+    stamp = pd.Timestamp(latest)  # type: ignore[arg-type]
+    if stamp.tzinfo is not None:  # the wall-clock time of its zone, as the reader reads it
+        stamp = stamp.tz_localize(None)
+    return int(np.datetime64(stamp.normalize(), "D").astype(np.int64))
+
+
+def _dask_latest(tx: Any, date: object, amount: object) -> object:
+    """Find the latest date of a row with a non-negative amount (None: none), or ``_UNKNOWN``."""
+    meta = tx._meta
+    kind = meta[date].dtype
+    if not (isinstance(kind, pd.DatetimeTZDtype) or getattr(kind, "kind", "") == "M"):
+        return _UNKNOWN
+    if amount is not None and not pd.api.types.is_numeric_dtype(meta[amount].dtype):
+        return _UNKNOWN
+    frame = tx[[date, amount]] if amount is not None else tx[[date]]
+    if amount is not None:
+        frame = frame[frame[amount] >= 0]
+    latest = frame[date].max().compute()
+    return None if pd.isna(latest) else latest
+
+
+def _spark_latest(tx: Any, date: object, amount: object) -> object:
+    """As :func:`_dask_latest`, with one Spark aggregate (times with a zone as wall-clock times)."""
+    F = importlib.import_module("pyspark.sql.functions")
+    T = importlib.import_module("pyspark.sql.types")
+    fields = {f.name: f.dataType for f in tx.schema.fields}
+    if not isinstance(fields[date], T.TimestampType | T.TimestampNTZType | T.DateType):
+        return _UNKNOWN
+    if amount is not None and not isinstance(fields[amount], T.NumericType):
+        return _UNKNOWN
+    when = F.col(f"`{date}`")
+    if isinstance(fields[date], T.TimestampType):
+        when = when.cast(T.TimestampNTZType())
+    frame = tx.where(F.col(f"`{amount}`") >= 0) if amount is not None else tx
+    return frame.agg(F.max(when).alias("latest")).collect()[0]["latest"]
+
+
 def run(
     function: Callable[..., Any],
     tx: Any,
@@ -722,15 +779,20 @@ def run(
     engine_run = _dask_run if engine == "dask" else _spark_run
     options = dict(options)
     if plan.needs_end and "observation_end" in options and options["observation_end"] is None:
-        # The pre-pass: each partition's last purchase day. Rows are orders unless order_id groups
-        # them, so only then must a customer's rows be in one partition.
-        by_order = options.get("order_id") is not None
-        ends = engine_run(tx, _Pass(columns, customer, _Job(func, options, "end"), by_order))
-        _raise_and_warn([e for e in ends if e.error is not None])
-        days = [e.end_day for e in ends if e.end_day is not None]
-        if not days:
+        last = _last_purchase_day(tx, engine, options, columns)
+        if last is _UNKNOWN:
+            # The pre-pass on the workers: each partition's last purchase day, read as pandas reads it.
+            # Rows are orders unless order_id groups them, so only then must a customer's rows be in
+            # one partition.
+            by_order = options.get("order_id") is not None
+            job = _Job(func, options, "end")
+            ends = engine_run(tx, _Pass(columns, customer, job, by_order))
+            _raise_and_warn([e for e in ends if e.error is not None])
+            days = [e.end_day for e in ends if e.end_day is not None]
+            last = max(days) if days else None
+        if not isinstance(last, int):  # no purchase anywhere
             return nothing
-        options["observation_end"] = np.datetime64(max(days), "D")
+        options["observation_end"] = np.datetime64(last, "D")
     results = engine_run(tx, _Pass(columns, customer, _Job(func, options, "tally"), True))
     _raise_and_warn(results)
     return _finish(plan, results, options, nothing, func)
