@@ -45,6 +45,8 @@ from retention.errors import (
 from retention.frames.beta_geo import BetaGeo
 from retention.frames.classify import abc_xyz, abc_xyz_matrix
 from retention.frames.cohorts import cohort_table, survival_at, survival_curve
+from retention.frames.distributed import DISTRIBUTED, rows_and_dates
+from retention.frames.engines import engine_of
 from retention.frames.features import customer_features
 from retention.frames.forecast import forecast
 from retention.frames.gamma_gamma import GammaGamma
@@ -730,22 +732,28 @@ def _forecast_section(fits: _Fits, o: _Options, end: object) -> Section:
     return Section("forecast", title, lead + notes + spend_note + image + _table(header, rows))
 
 
-def _data_range(tx: pd.DataFrame, date: Hashable) -> str:
+def _table_facts(tx: Any, date: Hashable) -> tuple[int, str]:
+    """Count the table's rows and describe its range of dates, for the footer."""
+    engine = engine_of(tx)
+    if engine in DISTRIBUTED:  # one job on the cluster: the rows stay there
+        n_rows, first, last = rows_and_dates(tx, engine, date)
+        return n_rows, _range_text(first, last)
     if date not in tx.columns or len(tx) == 0:
-        return "no purchases"
+        return len(tx), "no purchases"
     column = tx[date]  # one column: rt.kpis has read it
+    return len(tx), _range_text(column.min(), column.max())
+
+
+def _range_text(first: Any, last: Any) -> str:
+    """Describe the first and last date as the library reads them (text as ISO 8601, wall-clock time)."""
+    if first is None or last is None or pd.isna(first) or pd.isna(last):
+        return "no purchases"
     try:
-        if not pd.api.types.is_datetime64_any_dtype(column.dtype):
-            # Text dates, read as the library reads them.
-            column = pd.to_datetime(column, format="ISO8601")
-        if isinstance(column.dtype, pd.DatetimeTZDtype):
-            column = column.dt.tz_localize(None)  # local wall-clock time, as the library reads it
+        ends = [pd.Timestamp(pd.to_datetime(v, format="ISO8601")) for v in (first, last)]
     except (ValueError, TypeError, OverflowError):
         return "n/a"  # the library read them; a page is no place to fail on a date
-    first, last = column.min(), column.max()
-    if pd.isna(first):
-        return "no purchases"
-    return f"{pd.Timestamp(first):%Y-%m-%d} to {pd.Timestamp(last):%Y-%m-%d}"
+    ends = [e.tz_localize(None) if e.tzinfo is not None else e for e in ends]
+    return f"{ends[0]:%Y-%m-%d} to {ends[1]:%Y-%m-%d}"
 
 
 def _options_text(name: str, value: object) -> str:
@@ -881,11 +889,12 @@ def report(
         _forecast_section(fits, o, values.attrs.get("observation_end")),
     )
     version = importlib.import_module("retention").__version__
+    n_rows, data_range = _table_facts(tx, date)
     footer = (
-        ("data range", _data_range(tx, date)),
+        ("data range", data_range),
         (
             "data",
-            f"{len(tx):,} rows, {customers:,} customer{'s' if customers != 1 else ''}",
+            f"{n_rows:,} rows, {customers:,} customer{'s' if customers != 1 else ''}",
         ),
         ("observation end", str(values.attrs.get("observation_end") or "n/a")),
         ("period", f"{freq} (last complete: {values.attrs.get('period') or 'n/a'})"),

@@ -41,6 +41,7 @@ ON_CLUSTERS = {
     "survival_curve",
     "kpis",
     "rfm_summary",
+    "report",
     "compare_retention",
     "abc_xyz",
     "abc_xyz_orders_weekly_computed",
@@ -122,6 +123,14 @@ def test_old_spellings_warn_once(on_cluster: Callable[[pd.DataFrame], Any]) -> N
     assert len([w for w in caught if "thresholds_xyz" in str(w.message)]) == 1
     expected = rt.abc_xyz(_twin(tx, table), xyz_thresholds=(0.2, 0.5))
     pd.testing.assert_frame_equal(got, expected)
+
+
+def test_the_report_footer_counts_on_the_cluster(on_cluster: Callable[[pd.DataFrame], Any]) -> None:
+    tx = sample()
+    table = on_cluster(tx)
+    got, expected = rt.report(table).footer, rt.report(_twin(tx, table)).footer
+    assert got == expected
+    assert dict(got)["data range"] == "2024-01-03 to 2024-07-15"
 
 
 def test_every_plan_is_in_the_registry() -> None:

@@ -72,7 +72,7 @@ from retention.frames.reading import shared_options
 from retention.frames.rfm import rfm_measures_of, rfm_scores_of_measures
 from retention.frames.schema import Transactions, parse_duration, read_transactions
 
-__all__ = ["DISTRIBUTED", "PLANS", "Plan", "run"]
+__all__ = ["DISTRIBUTED", "PLANS", "Plan", "rows_and_dates", "run"]
 
 # The engines that hold data on a cluster, with the extra that installs what they need.
 DISTRIBUTED: Final = {"dask": "dask", "pyspark": "spark"}
@@ -96,6 +96,9 @@ class Plan:
     amount_required: bool | Callable[[Mapping[str, Any]], bool] = False
     per_customer: bool = False
     needs_end: bool = True
+    passthrough: bool = (
+        False  # runs here, on the cluster's table: every function it calls runs there
+    )
     refuse: Callable[[Mapping[str, Any]], str | None] | None = None
     warn_line_items: bool = False
     compares: bool = (
@@ -437,6 +440,7 @@ PLANS: Final[dict[str, Plan]] = {
     "average_order_value": Plan(_aov_tally, _add_revenue, _aov_finish, amount_required=True),
     "kpis": Plan(_kpis_tally, _add_kpis, _kpis_finish, warn_line_items=True),
     "rfm_summary": Plan(per_customer=True),
+    "report": Plan(passthrough=True),
     "compare_retention": Plan(_lives_tally, _add_rows, _compare_finish, compares=True),
     "rfm_scores": Plan(_rows_tally, _add_rows, _rfm_scores_finish, amount_required=True),
     "abc_xyz": Plan(
@@ -669,6 +673,35 @@ def _finish(
     return by_group(results_by_group, labels, name=func, empty=nothing)
 
 
+def rows_and_dates(tx: Any, engine: str, date: object) -> tuple[int, object, object]:
+    """Count the rows of a cluster's table and find its earliest and latest date, in one job.
+
+    Parameters
+    ----------
+    tx : dask.dataframe.DataFrame or pyspark.sql.DataFrame
+    engine : {"dask", "pyspark"}
+    date : column label
+
+    Returns
+    -------
+    tuple
+        The number of rows, the earliest and the latest value of the date column (None without rows; a
+        Spark ``timestamp`` as the session's wall-clock time).
+    """
+    if engine == "dask":
+        dask = importlib.import_module("dask")
+        column = tx[date]
+        n_rows, first, last = dask.compute(column.size, column.min(), column.max())
+        return int(n_rows), first, last
+    F = importlib.import_module("pyspark.sql.functions")
+    T = importlib.import_module("pyspark.sql.types")
+    when = F.col(f"`{date}`")
+    if isinstance(tx.schema[str(date)].dataType, T.TimestampType):
+        when = when.cast(T.TimestampNTZType())
+    row = tx.agg(F.count(F.lit(1)), F.min(when), F.max(when)).collect()[0]
+    return int(row[0]), row[1], row[2]
+
+
 _UNKNOWN: Final = object()
 
 
@@ -766,6 +799,8 @@ def run(
     """
     func = function.__name__
     plan = _plan_for(func, engine, options)
+    if plan.passthrough:
+        return function(**{table: tx}, **options)
     # Every option error, as the pandas table would raise it; and the result of a table without rows.
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
