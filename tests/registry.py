@@ -35,7 +35,13 @@ def _comparison(result: Any) -> pd.Series:
 
 
 def _as_pandas(tx: Any) -> Any:
-    """A table of another engine (polars, pyarrow, DuckDB) as pandas, to derive other arguments from."""
+    """A table of another engine (polars, pyarrow, DuckDB, Dask, Spark) as pandas, to derive other
+    arguments from (the tests' small tables: collecting a cluster's is fine here)."""
+    module = type(tx).__module__.partition(".")[0]
+    if module == "dask":
+        return tx.compute()
+    if module == "pyspark":
+        return tx.toArrow().to_pandas()
     return to_pandas(tx, {}, every_column=True, func="registry")
 
 

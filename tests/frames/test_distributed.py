@@ -43,6 +43,7 @@ ON_CLUSTERS = {
     "rfm_summary",
     "report",
     "compare_retention",
+    "complaint_outcomes",
     "abc_xyz",
     "abc_xyz_orders_weekly_computed",
     "rfm_scores",

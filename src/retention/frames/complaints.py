@@ -11,7 +11,7 @@ interval and test is the one ``compare_retention`` gives; only the origin of the
 from __future__ import annotations
 
 import warnings
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any, Final
 
 import numpy as np
@@ -28,6 +28,7 @@ from retention.frames.reading import read_with_options
 from retention.frames.schema import (
     DateLike,
     Duration,
+    Transactions,
     transaction_options,
 )
 
@@ -218,6 +219,43 @@ def complaint_outcomes(
         msg = f"The 'resolved' parameter of {func} must name the complaints table's column of resolved flags; got None. Without it there is nothing to compare."
         raise InvalidParameterError(msg)
     t = read_with_options(tx, locals(), func=func)
+    derived = complaint_table(
+        t, complaints, resolved=resolved, customer_id=customer_id, date=date, func=func
+    )
+    end = None if t.end_day is None else np.datetime64(t.end_day, "D")
+    return as_complaint_outcomes(
+        lambda: compare_retention(
+            derived,
+            "complaint",
+            horizons=horizons,
+            inactive_after=inactive_after,
+            control=control if t.n_customers else None,  # no customers: the empty result
+            tau=tau,
+            weightings=weightings,
+            alpha=alpha,
+            adjust=adjust,
+            amount=None,
+            observation_end=end,
+        ),
+        func,
+    )
+
+
+def complaint_table(
+    t: Transactions,
+    complaints: object,
+    *,
+    resolved: Hashable,
+    customer_id: Hashable,
+    date: Hashable,
+    func: str,
+) -> pd.DataFrame:
+    """Build the table :func:`complaint_outcomes` compares: each customer's clock start and later days.
+
+    One row per (customer, day) with the columns ``customer_id``, ``date`` and ``complaint`` (the group of
+    :data:`COMPLAINT_GROUPS`). It depends on each customer's own rows and complaints alone, so the tables
+    of disjoint sets of customers (the partitions of a cluster) compare as the whole one.
+    """
     code, in_time, table, day = read_events(
         complaints,
         "complaints",
@@ -239,30 +277,23 @@ def complaint_outcomes(
     keep = in_time & (code >= 0)
     customer, origin, group = _complaint_clock(code[keep], day[keep], flags[keep], t.activity("D"))
     labels = np.array(COMPLAINT_GROUPS, dtype=object)
-    derived = pd.DataFrame(
+    return pd.DataFrame(
         {
             "customer_id": customer,
             "date": origin.astype("datetime64[D]").astype("datetime64[ns]"),
             "complaint": labels[group],
         }
     )
-    end = None if t.end_day is None else np.datetime64(t.end_day, "D")
+
+
+def as_complaint_outcomes(
+    compare: Callable[[], RetentionComparison], func: str
+) -> RetentionComparison:
+    """Run the comparison of complaint groups with its errors and warnings naming ``func``."""
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            result = compare_retention(
-                derived,
-                "complaint",
-                horizons=horizons,
-                inactive_after=inactive_after,
-                control=control if t.n_customers else None,  # no customers: the empty result
-                tau=tau,
-                weightings=weightings,
-                alpha=alpha,
-                adjust=adjust,
-                amount=None,
-                observation_end=end,
-            )
+            result = compare()
     except InvalidParameterError as e:  # tau past a curve, or a control without customers
         raise InvalidParameterError(str(e).replace("compare_retention", func)) from e
     for warning in caught:

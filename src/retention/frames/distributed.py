@@ -62,6 +62,7 @@ from retention.frames.cohorts import (
     retention_curve_from_counts,
 )
 from retention.frames.compare import _Lifetimes, _lifetimes, compare_lifetimes, compare_options
+from retention.frames.complaints import as_complaint_outcomes, complaint_table
 from retention.frames.kpis import kpis_from_parts
 from retention.frames.rates import (
     period_counts_of,
@@ -411,6 +412,32 @@ def _compare_finish(parts: list[_Lives], options: Mapping[str, Any]) -> Any:
     return compare_lifetimes(labels, life, compare_options(options))
 
 
+_COMPARED: Final = ("horizons", "inactive_after", "control", "tau", "weightings", "alpha", "adjust")
+
+
+def _complaint_lives(t: Transactions, options: Mapping[str, Any]) -> list[_Lives]:
+    """Each customer's lifetime on the complaint clock: the partition's table of complaint_outcomes."""
+    func = "complaint_outcomes"
+    derived = complaint_table(
+        t,
+        options["complaints"],
+        resolved=options.get("resolved", "resolved"),
+        customer_id=options.get("customer_id", "customer_id"),
+        date=options.get("date", "date"),
+        func=func,
+    )
+    end = None if t.end_day is None else np.datetime64(t.end_day, "D")
+    clock = read_transactions(
+        derived, by="complaint", amount=None, observation_end=end, func="compare_retention"
+    )
+    return _lives_tally(clock, {k: options[k] for k in _COMPARED if k in options})
+
+
+def _complaints_finish(parts: list[_Lives], options: Mapping[str, Any]) -> Any:
+    compared = {k: options[k] for k in _COMPARED if k in options}
+    return as_complaint_outcomes(lambda: _compare_finish(parts, compared), "complaint_outcomes")
+
+
 def _add_optional(add: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
     """Combine tallies where a partition without purchases has the tally None."""
 
@@ -442,6 +469,7 @@ PLANS: Final[dict[str, Plan]] = {
     "rfm_summary": Plan(per_customer=True),
     "report": Plan(passthrough=True),
     "compare_retention": Plan(_lives_tally, _add_rows, _compare_finish, compares=True),
+    "complaint_outcomes": Plan(_complaint_lives, _add_rows, _complaints_finish, compares=True),
     "rfm_scores": Plan(_rows_tally, _add_rows, _rfm_scores_finish, amount_required=True),
     "abc_xyz": Plan(
         _abc_xyz_tally,
