@@ -43,6 +43,7 @@ ON_CLUSTERS = {
     "rfm_summary",
     "report",
     "compare_retention",
+    "tracking_table",
     "complaint_outcomes",
     "abc_xyz",
     "abc_xyz_orders_weekly_computed",
@@ -132,6 +133,23 @@ def test_the_report_footer_counts_on_the_cluster(on_cluster: Callable[[pd.DataFr
     got, expected = rt.report(table).footer, rt.report(_twin(tx, table)).footer
     assert got == expected
     assert dict(got)["data range"] == "2024-01-03 to 2024-07-15"
+
+
+def test_tracking_with_a_calibration_end(on_cluster: Callable[[pd.DataFrame], Any]) -> None:
+    tx = rt.simulate_transactions(n_customers=300, seed=5)
+    table = on_cluster(tx)
+    tx = _twin(tx, table)
+    model = rt.BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    options = {"time_unit": "W", "freq": "W", "calibration_end": "2023-06-30"}
+    assert_identical(
+        rt.tracking_table(model, table, **options), rt.tracking_table(model, tx, **options)
+    )
+    late = {**options, "calibration_end": "2031-01-01"}
+    with pytest.raises(rt.errors.InvalidParameterError) as expected:
+        rt.tracking_table(model, tx, **late)
+    with pytest.raises(rt.errors.InvalidParameterError) as got:
+        rt.tracking_table(model, table, **late)
+    assert str(got.value) == str(expected.value)
 
 
 def test_every_plan_is_in_the_registry() -> None:

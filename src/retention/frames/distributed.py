@@ -71,7 +71,14 @@ from retention.frames.rates import (
 )
 from retention.frames.reading import shared_options
 from retention.frames.rfm import rfm_measures_of, rfm_scores_of_measures
-from retention.frames.schema import Transactions, parse_duration, read_transactions
+from retention.frames.schema import (
+    Transactions,
+    check_cutoff,
+    parse_duration,
+    read_date,
+    read_transactions,
+)
+from retention.frames.value import _TRACKING, tracking_days, tracking_of
 
 __all__ = ["DISTRIBUTED", "PLANS", "Plan", "rows_and_dates", "run"]
 
@@ -85,10 +92,31 @@ _BUCKET: Final = "__retention_bucket"
 class Plan:
     """How a public function runs on a cluster: tally on the workers, combine and finish here.
 
-    ``tally(t, options)`` reduces one partition's table (one group's part of it, with ``by``) to a small
-    picklable value; ``combine(a, b)`` adds two tallies; ``finish(tally, options)`` turns the combined tally
-    into the function's result for one table (one group), as the pandas path computes it. ``per_customer``
-    plans instead run the public function on each partition and concatenate its rows, sorted by customer.
+    Attributes
+    ----------
+    tally : callable
+        ``tally(t, options)`` reduces one partition's table (one group's part of it, with ``by``) to a
+        small picklable value.
+    combine : callable
+        ``combine(a, b)`` adds two tallies.
+    finish : callable
+        ``finish(tally, options)`` turns the combined tally into the function's result for one table (one
+        group), as the pandas path computes it.
+    amount_required : bool or callable
+        Whether the amount column must exist (a function of the options where that depends on them).
+    per_customer : bool
+        Run the public function itself on each partition and put its rows together in customer order.
+    needs_end : bool
+        Fix the observation end to the whole table's before the partitions are read.
+    passthrough : bool
+        Run the function here on the cluster's table: every function it calls runs on the cluster.
+    warn_line_items : bool
+        Read as the function does, warning for a table that looks like order lines.
+    compares : bool
+        ``by`` names the groups compared, not a breakdown: one tally per partition, groups inside.
+    checked_later : tuple of str
+        Options checked against the data (a date within it): left out of the check on an empty table,
+        checked by ``finish`` against the whole table.
     """
 
     tally: Callable[[Transactions, Mapping[str, Any]], Any] | None = None
@@ -97,14 +125,10 @@ class Plan:
     amount_required: bool | Callable[[Mapping[str, Any]], bool] = False
     per_customer: bool = False
     needs_end: bool = True
-    passthrough: bool = (
-        False  # runs here, on the cluster's table: every function it calls runs there
-    )
-    refuse: Callable[[Mapping[str, Any]], str | None] | None = None
+    passthrough: bool = False
     warn_line_items: bool = False
-    compares: bool = (
-        False  # ``by`` names the groups compared, not a breakdown: one tally per partition
-    )
+    compares: bool = False
+    checked_later: tuple[str, ...] = ()
 
 
 # ---------------------------------------------------------------------------------------------------- tallies
@@ -438,6 +462,85 @@ def _complaints_finish(parts: list[_Lives], options: Mapping[str, Any]) -> Any:
     return as_complaint_outcomes(lambda: _compare_finish(parts, compared), "complaint_outcomes")
 
 
+@dataclass(frozen=True)
+class _Days:
+    """Days as a histogram from a first day: ``counts[k]`` of day ``start + k`` (exact, additive)."""
+
+    start: int
+    counts: np.ndarray[Any, Any]
+
+    @classmethod
+    def of(cls, days: np.ndarray[Any, Any]) -> _Days:
+        start = int(days.min()) if len(days) else 0
+        return cls(start, np.bincount(days - start).astype(np.int64))
+
+    def __add__(self, other: _Days) -> _Days:
+        if not len(other.counts):
+            return self
+        if not len(self.counts):
+            return other
+        start = min(self.start, other.start)
+        end = max(self.start + len(self.counts), other.start + len(other.counts))
+        counts = np.zeros(end - start, dtype=np.int64)
+        for d in (self, other):
+            counts[d.start - start : d.start - start + len(d.counts)] += d.counts
+        return _Days(start, counts)
+
+    def days(self) -> np.ndarray[Any, Any]:
+        """Every day as many times as counted, in order."""
+        return np.repeat(np.arange(self.start, self.start + len(self.counts)), self.counts)
+
+
+@dataclass(frozen=True)
+class _TrackingTally:
+    first_purchase: int | None  # the partition's first purchase day (for the check of the cut)
+    end_day: int | None
+    first_days: _Days
+    repeat_days: _Days
+
+
+def _tracking_tally(t: Transactions, options: Mapping[str, Any]) -> _TrackingTally:
+    given = options.get("calibration_end")
+    cut = read_date(given, "calibration_end", "tracking_table") if given is not None else None
+    first, repeat = tracking_days(t, cut)
+    start = int(t.days.min()) if t.n_rows else None
+    return _TrackingTally(start, t.end_day, _Days.of(first), _Days.of(repeat))
+
+
+def _add_tracking(a: _TrackingTally, b: _TrackingTally) -> _TrackingTally:
+    starts = [s for s in (a.first_purchase, b.first_purchase) if s is not None]
+    return _TrackingTally(
+        min(starts) if starts else None,
+        a.end_day if a.end_day is not None else b.end_day,
+        a.first_days + b.first_days,
+        a.repeat_days + b.repeat_days,
+    )
+
+
+def _tracking_finish(tally: _TrackingTally, options: Mapping[str, Any]) -> pd.DataFrame:
+    func = "tracking_table"
+    given = options.get("calibration_end")
+    if given is not None:  # checked against the whole table's first purchase and end
+        day = read_date(given, "calibration_end", func)
+        check_cutoff(
+            day, given, tally.first_purchase, tally.end_day, name="calibration_end", func=func
+        )
+    unit = _TRACKING.check("time_unit", options["time_unit"])
+    freq = _TRACKING.check("freq", options.get("freq", "W"))
+    if tally.end_day is None:
+        return tracking_of(
+            np.empty(0, np.int64), np.empty(0, np.int64), 0, options["model"], unit=unit, freq=freq
+        )
+    return tracking_of(
+        tally.first_days.days(),
+        tally.repeat_days.days(),
+        tally.end_day,
+        options["model"],
+        unit=unit,
+        freq=freq,
+    )
+
+
 def _add_optional(add: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
     """Combine tallies where a partition without purchases has the tally None."""
 
@@ -467,6 +570,9 @@ PLANS: Final[dict[str, Plan]] = {
     "average_order_value": Plan(_aov_tally, _add_revenue, _aov_finish, amount_required=True),
     "kpis": Plan(_kpis_tally, _add_kpis, _kpis_finish, warn_line_items=True),
     "rfm_summary": Plan(per_customer=True),
+    "tracking_table": Plan(
+        _tracking_tally, _add_tracking, _tracking_finish, checked_later=("calibration_end",)
+    ),
     "report": Plan(passthrough=True),
     "compare_retention": Plan(_lives_tally, _add_rows, _compare_finish, compares=True),
     "complaint_outcomes": Plan(_complaint_lives, _add_rows, _complaints_finish, compares=True),
@@ -661,13 +767,6 @@ def _plan_for(func: str, engine: str, options: Mapping[str, Any]) -> Plan:
             f"process); these do: {supported}. Otherwise {fix}."
         )
         raise ColumnTypeError(msg)
-    refused = plan.refuse(options) if plan.refuse is not None else None
-    if refused is not None:
-        msg = (
-            f"{func} with {refused} does not run on {name} DataFrames yet (that would collect the raw "
-            f"log to this process): {fix}."
-        )
-        raise ColumnTypeError(msg)
     if engine == "pyspark":
         try:
             importlib.import_module("pyarrow")
@@ -832,7 +931,8 @@ def run(
     # Every option error, as the pandas table would raise it; and the result of a table without rows.
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        nothing = function(**{table: _empty_frame(tx, engine, columns)}, **options)
+        early = {k: v for k, v in options.items() if k not in plan.checked_later}
+        nothing = function(**{table: _empty_frame(tx, engine, columns)}, **early)
     for (
         w
     ) in caught:  # an old spelling is the caller's to fix; the other warnings come from the workers

@@ -1130,12 +1130,28 @@ def read_cutoff(value: object, t: Transactions, *, name: str, func: str) -> int:
     retention.errors.InvalidParameterError: The 'calibration_end' parameter of example must fall within the data: on or after the first purchase (2024-01-01) and before the observation end (2024-03-01). Got '2024-03-01'.
     """
     day = read_date(value, name, func)
-    if t.end_day is None or t.n_rows == 0:
+    first_day = int(t.days.min()) if t.n_rows else None
+    return check_cutoff(day, value, first_day, t.end_day, name=name, func=func)
+
+
+def check_cutoff(
+    day: int, value: object, first_day: int | None, end_day: int | None, *, name: str, func: str
+) -> int:
+    """Check that a day read by :func:`read_cutoff` splits data from ``first_day`` to ``end_day``.
+
+    ``first_day`` is the first purchase day (None without purchases), ``end_day`` the observation end;
+    ``value`` is what the caller passed, quoted in the message. Returns ``day``.
+
+    Examples
+    --------
+    >>> check_cutoff(19_800, "2024-03-18", 19_700, 19_900, name="calibration_end", func="f")
+    19800
+    """
+    if end_day is None or first_day is None:
         msg = f"The {name!r} parameter of {func} must fall within the data, but the table has no purchases. Got {value!r}."
         raise InvalidParameterError(msg)
-    first_day = int(t.days.min())
-    if not first_day <= day < t.end_day:
-        first, end = np.datetime64(first_day, "D"), np.datetime64(t.end_day, "D")
+    if not first_day <= day < end_day:
+        first, end = np.datetime64(first_day, "D"), np.datetime64(end_day, "D")
         msg = (
             f"The {name!r} parameter of {func} must fall within the data: on or after the first purchase "
             f"({first}) and before the observation end ({end}). Got {value!r}."

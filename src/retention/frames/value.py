@@ -700,39 +700,61 @@ def tracking_table(
         if calibration_end is not None
         else None
     )
-    columns = ["actual", "expected", "actual_cumulative", "expected_cumulative"]
     if t.n_rows == 0 or t.end_day is None:
-        return _empty_tracking(columns, period)
-
+        return _empty_tracking(period)
     # The distinct (customer, day) pairs are the transactions, purchases of one day merged.
+    first_days, repeat_days = tracking_days(t, cut)
+    return tracking_of(first_days, repeat_days, t.end_day, model, unit=unit, freq=period)
+
+
+def tracking_days(t: Transactions, cut: int | None) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Return the first purchase days of the cohort (acquired by ``cut``) and their repeat days.
+
+    Days of distinct (customer, day) pairs, purchases of one day merged. They depend on each customer's
+    own rows alone: those of disjoint sets of customers (the partitions of a cluster) put together are the
+    whole table's.
+    """
     pairs = t.activity("D")
     first = pairs.first_period
     cohort = first <= cut if cut is not None else np.ones(len(first), dtype=np.bool_)
-    origin = int(first[cohort].min())
-    first_code = int(period_codes(np.array([origin], dtype="datetime64[D]"), period)[0])
-    last_code = last_complete_period(t.end_day, period)
-    if last_code < first_code:
-        return _empty_tracking(columns, period)
-    codes = np.arange(first_code, last_code + 1, dtype=np.int64)
-    ends = period_start_days(codes + 1, period) - 1 - origin
     repeat = (pairs.period != first[pairs.customer]) & cohort[pairs.customer]
+    return first[cohort], pairs.period[repeat]
+
+
+def tracking_of(
+    first_days: NDArray[np.int64],
+    repeat_days: NDArray[np.int64],
+    end_day: int,
+    model: NewCustomerModel,
+    *,
+    unit: str,
+    freq: str,
+) -> pd.DataFrame:
+    """:func:`tracking_table` of the cohort's first purchase days and repeat days (in any order)."""
+    if not len(first_days):
+        return _empty_tracking(freq)
+    origin = int(first_days.min())
+    first_code = int(period_codes(np.array([origin], dtype="datetime64[D]"), freq)[0])
+    last_code = last_complete_period(end_day, freq)
+    if last_code < first_code:
+        return _empty_tracking(freq)
+    codes = np.arange(first_code, last_code + 1, dtype=np.int64)
+    ends = period_start_days(codes + 1, freq) - 1 - origin
     ages = np.arange(int(ends[-1]) + 1, dtype=np.float64) / (PERIOD_DAYS[unit] / PERIOD_DAYS["D"])
     expected_by_age = np.asarray(model.expected_purchases(ages), dtype=np.float64)
-    counts = core.tracking_counts(
-        first[cohort] - origin, pairs.period[repeat] - origin, ends, expected_by_age
-    )
-    result = pd.DataFrame(
+    counts = core.tracking_counts(first_days - origin, repeat_days - origin, ends, expected_by_age)
+    return pd.DataFrame(
         {
             "actual": np.diff(counts.actual, prepend=0.0),
             "expected": np.diff(counts.expected, prepend=0.0),
             "actual_cumulative": counts.actual,
             "expected_cumulative": counts.expected,
         },
-        index=period_index(codes, period, name="period"),
+        index=period_index(codes, freq, name="period"),
     )
-    return result
 
 
-def _empty_tracking(columns: list[str], freq: str) -> pd.DataFrame:
+def _empty_tracking(freq: str) -> pd.DataFrame:
     index = period_index(np.empty(0, dtype=np.int64), freq, name="period")
+    columns = ("actual", "expected", "actual_cumulative", "expected_cumulative")
     return pd.DataFrame({c: np.empty(0) for c in columns}, index=index)
