@@ -87,6 +87,8 @@ def test_every_function_on_every_cluster(
             _call(entry, table)
         return
     assert_identical(_call(entry, table), _call(entry, tx))
+    if entry.name == "report":  # a dozen cluster jobs a call: the options are those of the others
+        return
     options = {"order_id": "order_id", "returns": "drop"}
     assert_identical(_call(entry, table, **options), _call(entry, tx, **options))
     assert_identical(
