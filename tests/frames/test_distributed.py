@@ -271,3 +271,26 @@ def test_line_item_warning_comes_back_once(on_cluster: Callable[[pd.DataFrame], 
     with pytest.warns(RetentionWarning, match="order_id") as caught:
         rt.kpis(on_cluster(tx))
     assert len([w for w in caught if "order_id" in str(w.message)]) == 1
+
+
+def test_rows_put_in_customer_order_as_pandas_sorts_them() -> None:
+    rng = np.random.default_rng(1)
+    ids = rng.permutation(60)
+    frames = [
+        pd.DataFrame(
+            {"a": rng.random(20), "b": pd.Categorical(rng.choice(["x", "y"], 20)), "c": ids[k::3]},
+            index=pd.Index(ids[k::3], name="customer_id"),
+        )
+        for k in range(3)
+    ]
+    for f in frames:
+        f.attrs["unit"] = "D"
+    expected = pd.concat(frames).sort_index(kind="stable")
+    parts = [f.copy() for f in frames]
+    got = distributed._in_customer_order(parts)
+    pd.testing.assert_frame_equal(got, expected)
+    assert got.attrs == {"unit": "D"}
+    assert parts == []  # released
+    by_group = [f.set_index("b", append=True).swaplevel()["a"] for f in frames]
+    expected_series = pd.concat(by_group).sort_index(kind="stable")
+    pd.testing.assert_series_equal(distributed._in_customer_order(by_group), expected_series)

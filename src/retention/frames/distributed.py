@@ -346,10 +346,37 @@ def _kpis_finish(tally: _KpiTally, options: Mapping[str, Any]) -> pd.Series:
     )
 
 
-def _in_customer_order(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """Put the partitions' per-customer rows together, in customer order (as a pandas table has them)."""
-    combined = pd.concat(frames) if len(frames) > 1 else frames[0]
-    return combined.sort_index(kind="stable")
+def _in_customer_order(frames: list[Any]) -> Any:
+    """Put the partitions' per-customer rows together, in customer order (as a pandas table has them).
+
+    Column by column, so that besides the partitions' rows and the result the driver holds one column
+    and the order at a time (not the partitions, their concatenation and its sorted copy at once). The
+    list is emptied: the partitions' rows are released as soon as the result is made.
+    """
+    if len(frames) == 1:
+        return frames.pop().sort_index(kind="stable")
+    first = frames[0]
+    attrs = dict(first.attrs)
+    same_attrs = all(f.attrs == attrs for f in frames)
+    index, order = first.index.append([f.index for f in frames[1:]]).sort_values(
+        return_indexer=True
+    )
+    if isinstance(first, pd.Series):  # a per-customer Series (historical_value)
+        values = pd.concat(frames, ignore_index=True).array.take(order)
+        frames.clear()
+        series = pd.Series(values, index=index, name=first.name, copy=False)
+        series.attrs = attrs if same_attrs else {}
+        return series
+    columns = first.columns
+    data = {}
+    for k in range(len(columns)):
+        data[k] = pd.concat([f.iloc[:, k] for f in frames], ignore_index=True).array.take(order)
+    frames.clear()
+    result = pd.DataFrame(data, index=index, copy=False)
+    result.columns = columns
+    if same_attrs:
+        result.attrs = attrs
+    return result
 
 
 def _rows_tally(t: Transactions, options: Mapping[str, Any]) -> list[pd.DataFrame]:
@@ -676,9 +703,32 @@ def _dask_run(tx: Any, work: _Pass) -> list[_Result]:
     frame = tx[work.columns]
     if work.shuffle:
         frame = frame.shuffle(on=work.customer, npartitions=frame.npartitions)
-    parts = frame.to_delayed()
-    results = dask.compute(*[dask.delayed(work.job)(p) for p in parts])
-    return list(results)
+    jobs = [dask.delayed(work.job)(p) for p in frame.to_delayed()]
+    client = _dask_client()
+    if client is None:  # Dask's local scheduler: the results are in this process anyway
+        return list(dask.compute(*jobs))
+    # One result at a time, each released on the cluster once here, in partition order: the driver
+    # never holds a serialised copy of every result at once.
+    distributed = importlib.import_module("distributed")
+    futures = client.compute(jobs)
+    position = {f.key: k for k, f in enumerate(futures)}
+    results: list[_Result | None] = [None] * len(futures)
+    for future in distributed.as_completed(futures):
+        results[position[future.key]] = future.result()
+        future.release()
+    return [r for r in results if r is not None]
+
+
+def _dask_client() -> Any:
+    """Return the Dask distributed client in use, or None (no cluster: Dask's local scheduler)."""
+    try:
+        distributed = importlib.import_module("distributed")
+    except ImportError:
+        return None
+    try:
+        return distributed.default_client()
+    except ValueError:  # no client started
+        return None
 
 
 def _spark_columns(tx: Any, columns: list[object]) -> list[Any]:
@@ -726,7 +776,8 @@ def _spark_run(tx: Any, work: _Pass) -> list[_Result]:
         out = frame.groupBy(bucket).applyInArrow(reduce, "tally binary")
     else:
         out = frame.mapInArrow(reduce_batches, "tally binary")
-    return [pickle.loads(row["tally"]) for row in out.collect()]
+    # One partition's result at a time: the driver never holds all the pickled tallies at once.
+    return [pickle.loads(row["tally"]) for row in out.toLocalIterator()]
 
 
 def _empty_frame(tx: Any, engine: str, columns: list[object]) -> pd.DataFrame:
@@ -782,6 +833,8 @@ def _finish(
     """Combine the partitions' tallies (or rows) and finish them into the function's result."""
     if plan.per_customer:
         rows = [r.rows for r in results if r.rows is not None and len(r.rows)]
+        for r in results:
+            r.rows = None  # the list holds them alone: released as soon as they are put together
         if not rows:
             return nothing
         return _in_customer_order(rows)
