@@ -229,6 +229,32 @@ def test_only_tallies_reach_the_driver(
     assert large_back < 1.5 * small_back
 
 
+def test_per_customer_functions_send_back_one_row_per_customer(
+    on_cluster: Callable[[pd.DataFrame], Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sizes: list[int] = []
+    pids: list[int] = []
+    original = distributed._raise_and_warn
+
+    def spy(results: Any) -> None:  # what comes back, before the driver puts it together
+        for r in results:
+            pids.append(r.pid)
+            if r.rows is not None:
+                sizes.append(len(r.rows))
+            sizes.extend(len(frame) for tally in r.tallies.values() for frame in tally)
+        original(results)
+
+    monkeypatch.setattr(distributed, "_raise_and_warn", spy)
+    tx = rt.simulate_transactions(n_customers=500, seed=4)
+    table = on_cluster(tx)
+    for function in (rt.rfm_summary, rt.historical_value, rt.rfm_scores):
+        sizes.clear()
+        function(table)
+        assert sum(sizes) == tx["customer_id"].nunique() < len(tx)
+    assert pids
+    assert os.getpid() not in pids
+
+
 def test_a_bad_value_raises_the_pandas_error(on_cluster: Callable[[pd.DataFrame], Any]) -> None:
     tx = sample().assign(date=lambda d: d["date"].dt.strftime("%Y-%m-%d"))
     tx.loc[3, "date"] = "not a date"
