@@ -1,12 +1,19 @@
 """Transaction tables on a cluster: Dask and PySpark DataFrames, reduced where the data is.
 
+Why one module of about 1,000 lines: it holds one concept, the reduce step of DESIGN.md, whose parts
+(the plans of the functions that run on a cluster, the workers' job, the two engines' passes and the
+driver's finishing) change together; each plan is a few lines that call the finishing code of the
+function's own module.
+
 A function that reads transactions and is given a Dask or PySpark DataFrame never brings the raw log to this
 process (the *driver*). The work is split as DESIGN.md ("Customer-decomposable metrics") describes:
 
 1. The options are checked here, by running the function on an empty pandas table with the columns and types
    of the cluster's table (so every option error is the one the pandas table would raise).
-2. Where the function needs the observation end and none is given, a pre-pass finds the day of the last
-   purchase: each partition reads its rows as the pandas path does and returns one number.
+2. Where the function needs the observation end and none is given, the day of the last purchase is found
+   first: by one ``max`` aggregate in the engine when the dates are held as dates or times and each row is
+   an order, else by a pre-pass in which each partition reads its rows as the pandas path does and returns
+   one number.
 3. The engine partitions the rows by customer (Dask ``shuffle(on=customer)``, Spark ``groupBy`` of a hash
    bucket of the customer id), so that every customer's rows are in one partition. On the workers, each
    partition is read with :func:`~retention.frames.schema.read_transactions` (the observation end fixed to
