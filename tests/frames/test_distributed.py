@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import os
 import pickle
+import subprocess
+import sys
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -320,3 +323,29 @@ def test_rows_put_in_customer_order_as_pandas_sorts_them() -> None:
     by_group = [f.set_index("b", append=True).swaplevel()["a"] for f in frames]
     expected_series = pd.concat(by_group).sort_index(kind="stable")
     pd.testing.assert_series_equal(distributed._in_customer_order(by_group), expected_series)
+
+
+def test_dask_without_a_cluster_uses_its_local_scheduler() -> None:
+    # In a fresh interpreter: no distributed client, so Dask's threads run the partitions in-process.
+    pytest.importorskip("dask.dataframe")
+    code = """
+import warnings
+import dask.dataframe as dd
+import pandas as pd
+import retention as rt
+from tests.frames.test_common import assert_identical, sample
+tx = sample()
+table = dd.from_pandas(tx, npartitions=3, sort=False)
+tx = tx.astype(table._meta.dtypes.to_dict())
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", rt.errors.RetentionWarning)
+    for function in (rt.kpis, rt.rfm_summary, rt.cohort_table):
+        assert_identical(function(table), function(tx))
+print("ok")
+"""
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=root, check=False
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ok"
