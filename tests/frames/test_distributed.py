@@ -157,6 +157,13 @@ def test_tracking_with_a_calibration_end(on_cluster: Callable[[pd.DataFrame], An
     assert str(got.value) == str(expected.value)
 
 
+def test_a_calibration_end_for_rfm_summary_is_refused_clearly(
+    on_cluster: Callable[[pd.DataFrame], Any],
+) -> None:
+    with pytest.raises(ColumnTypeError, match=r"calibration_end.*toPandas"):
+        rt.rfm_summary(on_cluster(sample()), calibration_end="2024-04-30")
+
+
 def test_every_plan_is_in_the_registry() -> None:
     names = {e.function.__name__ for e in REGISTRY if e.name in ON_CLUSTERS}
     assert names == set(distributed.PLANS)

@@ -53,6 +53,7 @@ from retention.core.cohorts import (
 )
 from retention.core.rates import PeriodCounts, gap_summary, ratio, second_purchase_days
 from retention.core.sums import Partials, add_partials, partial_sums, sums_of_partials
+from retention.core.tally import Histogram
 from retention.errors import ColumnTypeError, MissingDependencyError, RetentionError
 from retention.frames.breakdown import by_group
 from retention.frames.classify import (
@@ -121,6 +122,8 @@ class Plan:
         Read as the function does, warning for a table that looks like order lines.
     compares : bool
         ``by`` names the groups compared, not a breakdown: one tally per partition, groups inside.
+    refuse : callable
+        ``refuse(options)`` names an option that does not run on a cluster yet, or None.
     checked_later : tuple of str
         Options checked against the data (a date within it): left out of the check on an empty table,
         checked by ``finish`` against the whole table.
@@ -136,6 +139,7 @@ class Plan:
     warn_line_items: bool = False
     compares: bool = False
     checked_later: tuple[str, ...] = ()
+    refuse: Callable[[Mapping[str, Any]], str | None] | None = None
 
 
 # ---------------------------------------------------------------------------------------------------- tallies
@@ -497,40 +501,11 @@ def _complaints_finish(parts: list[_Lives], options: Mapping[str, Any]) -> Any:
 
 
 @dataclass(frozen=True)
-class _Days:
-    """Days as a histogram from a first day: ``counts[k]`` of day ``start + k`` (exact, additive)."""
-
-    start: int
-    counts: np.ndarray[Any, Any]
-
-    @classmethod
-    def of(cls, days: np.ndarray[Any, Any]) -> _Days:
-        start = int(days.min()) if len(days) else 0
-        return cls(start, np.bincount(days - start).astype(np.int64))
-
-    def __add__(self, other: _Days) -> _Days:
-        if not len(other.counts):
-            return self
-        if not len(self.counts):
-            return other
-        start = min(self.start, other.start)
-        end = max(self.start + len(self.counts), other.start + len(other.counts))
-        counts = np.zeros(end - start, dtype=np.int64)
-        for d in (self, other):
-            counts[d.start - start : d.start - start + len(d.counts)] += d.counts
-        return _Days(start, counts)
-
-    def days(self) -> np.ndarray[Any, Any]:
-        """Every day as many times as counted, in order."""
-        return np.repeat(np.arange(self.start, self.start + len(self.counts)), self.counts)
-
-
-@dataclass(frozen=True)
 class _TrackingTally:
     first_purchase: int | None  # the partition's first purchase day (for the check of the cut)
     end_day: int | None
-    first_days: _Days
-    repeat_days: _Days
+    first_days: Histogram
+    repeat_days: Histogram
 
 
 def _tracking_tally(t: Transactions, options: Mapping[str, Any]) -> _TrackingTally:
@@ -538,7 +513,7 @@ def _tracking_tally(t: Transactions, options: Mapping[str, Any]) -> _TrackingTal
     cut = read_date(given, "calibration_end", "tracking_table") if given is not None else None
     first, repeat = tracking_days(t, cut)
     start = int(t.days.min()) if t.n_rows else None
-    return _TrackingTally(start, t.end_day, _Days.of(first), _Days.of(repeat))
+    return _TrackingTally(start, t.end_day, Histogram.of(first), Histogram.of(repeat))
 
 
 def _add_tracking(a: _TrackingTally, b: _TrackingTally) -> _TrackingTally:
@@ -566,8 +541,8 @@ def _tracking_finish(tally: _TrackingTally, options: Mapping[str, Any]) -> pd.Da
             np.empty(0, np.int64), np.empty(0, np.int64), 0, options["model"], unit=unit, freq=freq
         )
     return tracking_of(
-        tally.first_days.days(),
-        tally.repeat_days.days(),
+        tally.first_days.values(),
+        tally.repeat_days.values(),
         tally.end_day,
         options["model"],
         unit=unit,
@@ -603,7 +578,11 @@ PLANS: Final[dict[str, Plan]] = {
     "retention_curve": Plan(_cohort_tally, _add_optional(cohort_counts_sum), _curve_finish),
     "average_order_value": Plan(_aov_tally, _add_revenue, _aov_finish, amount_required=True),
     "kpis": Plan(_kpis_tally, _add_kpis, _kpis_finish, warn_line_items=True),
-    "rfm_summary": Plan(per_customer=True),
+    "rfm_summary": Plan(
+        per_customer=True,
+        # A calibration end is checked against the whole table, which no partition is: not yet.
+        refuse=lambda o: "calibration_end" if o.get("calibration_end") is not None else None,
+    ),
     "tracking_table": Plan(
         _tracking_tally, _add_tracking, _tracking_finish, checked_later=("calibration_end",)
     ),
@@ -823,6 +802,13 @@ def _plan_for(func: str, engine: str, options: Mapping[str, Any]) -> Plan:
         msg = (
             f"{func} does not run on {name} DataFrames yet (that would collect the raw log to this "
             f"process); these do: {supported}. Otherwise {fix}."
+        )
+        raise ColumnTypeError(msg)
+    refused = plan.refuse(options) if plan.refuse is not None else None
+    if refused is not None:
+        msg = (
+            f"{func} with {refused} does not run on {name} DataFrames yet (a partition of the table is "
+            f"not the table): {fix}."
         )
         raise ColumnTypeError(msg)
     if engine == "pyspark":

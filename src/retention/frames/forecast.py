@@ -25,7 +25,15 @@ from numpy.typing import NDArray
 
 from retention.core.clv import forecast as core
 from retention.core.clv import gamma_gamma as gg
-from retention.core.sums import group_sums
+from retention.core.sums import (
+    Partials,
+    add_partials,
+    group_sums,
+    partial_sums,
+    scatter_partials,
+    sums_of_partials,
+)
+from retention.core.tally import Histogram
 from retention.errors import (
     ColumnTypeError,
     InvalidParameterError,
@@ -49,11 +57,11 @@ from retention.frames.reading import shared_options
 from retention.frames.schema import (
     PERIOD_DAYS,
     Transactions,
+    check_cutoff,
     day_period_codes,
     last_complete_period,
     period_index,
     period_start_days,
-    read_cutoff,
     read_date,
     read_transactions,
     transaction_options,
@@ -908,22 +916,70 @@ def backtest(
     0.71
     """
     func = "backtest"
-    kind, cls, given = _model_of(model, func)
-    period = _BACKTEST.check("freq", freq)
-    unit = _BACKTEST.check("time_unit", time_unit)
-    level = _BACKTEST.check("interval", interval)
-    draws = _BACKTEST.check("n_draws", n_draws)
-    rng_seed = _seed(_BACKTEST.check("seed", seed))
-    chosen = _check_baselines_and_spend(baselines, spend, func)
+    checked = backtest_options(locals())
     options = shared_options(locals())  # the transaction options, passed on to rfm_summary too
-    t = read_transactions(tx, func=func, amount_required=spend is not False, **options)
+    t = read_transactions(tx, func=func, amount_required=checked.money, **options)
     if t.n_rows == 0 or t.end_day is None:
-        return _empty_backtest(period, chosen, spend is not False, level)
-    cut, codes, bounds = _holdout_periods(t, calibration_end, period, func)
+        return _empty_backtest(checked.period, checked.chosen, checked.money, checked.level)
+    cut, codes, bounds = holdout_periods(
+        int(t.days.min()), int(t.end_day), calibration_end, checked.period, func
+    )
+    tally = holdout_tally(t, cut, checked.period, codes, money=checked.money)
+    summary = rfm_summary(tx, time_unit=checked.unit, calibration_end=calibration_end, **options)
+    held = holdout_of(
+        tally, cut, checked.period, codes, money=checked.money, n_days=int(bounds[-1])
+    )
+    return backtest_of(summary, held, cut, (codes, bounds), checked)
 
-    summary = rfm_summary(tx, time_unit=unit, calibration_end=calibration_end, **options)
-    money = spend is not False
-    fit_model = given if given is not None else cls.fit(summary)  # type: ignore[union-attr]
+
+@dataclass(frozen=True)
+class BacktestOptions:
+    """The checked options of :func:`backtest`."""
+
+    kind: str
+    cls: Any
+    given: Any
+    spend: Any
+    period: str
+    unit: str
+    level: float | None
+    draws: int
+    seed: int
+    chosen: tuple[str, ...]
+
+    @property
+    def money(self) -> bool:
+        """Whether revenue is forecast too."""
+        return self.spend is not False
+
+
+def backtest_options(arguments: dict[str, Any]) -> BacktestOptions:
+    """Check the options of :func:`backtest` among its arguments by name."""
+    func = "backtest"
+    spend = arguments.get("spend", True)
+    kind, cls, given = _model_of(arguments.get("model", "bg_nbd"), func)
+    period = _BACKTEST.check("freq", arguments.get("freq", "W"))
+    unit = _BACKTEST.check("time_unit", arguments.get("time_unit", "W"))
+    level = _BACKTEST.check("interval", arguments.get("interval", 0.9))
+    draws = _BACKTEST.check("n_draws", arguments.get("n_draws", 1000))
+    rng_seed = _seed(_BACKTEST.check("seed", arguments.get("seed")))
+    chosen = _check_baselines_and_spend(arguments.get("baselines", _BASELINES), spend, func)
+    return BacktestOptions(kind, cls, given, spend, period, unit, level, draws, rng_seed, chosen)
+
+
+def backtest_of(
+    summary: pd.DataFrame,
+    held: _Holdout,
+    cut: int,
+    periods: tuple[Index, Index],
+    checked: BacktestOptions,
+) -> Backtest:
+    """:func:`backtest` of the calibration summary and the holdout's counts (options checked)."""
+    func = "backtest"
+    codes, bounds = periods
+    kind, spend, period, unit = checked.kind, checked.spend, checked.period, checked.unit
+    money = checked.money
+    fit_model = checked.given if checked.given is not None else checked.cls.fit(summary)
     spend_model: GammaGamma | None = None
     if isinstance(spend, GammaGamma):
         spend_model = spend
@@ -935,13 +991,14 @@ def backtest(
 
     grid = _Grid(period_index(codes, period, name="period"), bounds, 1.0 / PERIOD_DAYS[unit])
     mean_spend = spend_model.mean_spend if spend_model is not None else 1.0
-    held = _holdout(t, cut, period, codes, money=money, n_days=int(bounds[-1]))
     # One forecast, one set of draws: the calibration customers alone, and the whole business with the
     # holdout's actual acquisitions (day by day) as the plan of new customers.
     result = _compute(
         kind, fit_model, existing, grid, arrivals=held.arrivals, firsts=held.new_customers,
-        mean_spend=mean_spend, money=money, level=level, n_draws=draws, seed=rng_seed,
+        mean_spend=mean_spend, money=money, level=checked.level, n_draws=checked.draws,
+        seed=checked.seed,
     )  # fmt: skip
+    chosen = checked.chosen
     table: dict[str, Array] = {}
     errors: dict[str, pd.DataFrame] = {}
     shared = (result.existing, chosen, held, period)
@@ -971,7 +1028,7 @@ def backtest(
         skill=skill,
         model=fit_model,
         spend_model=spend_model,
-        interval=level,
+        interval=checked.level,
         calibration_end=pd.Timestamp(np.datetime64(cut, "D")),
         baselines=chosen,
     )
@@ -990,11 +1047,13 @@ def _check_baselines_and_spend(baselines: object, spend: object, func: str) -> t
     return chosen
 
 
-def _holdout_periods(
-    t: Transactions, calibration_end: object, period: str, func: str
+def holdout_periods(
+    first_day: int, end_day: int, calibration_end: object, period: str, func: str
 ) -> tuple[int, Index, Index]:
-    """Return the calibration end day, the whole holdout periods' codes and their bounds in days."""
-    first_day = int(t.days.min())
+    """Return the calibration end day, the whole holdout periods' codes and their bounds in days.
+
+    ``first_day`` and ``end_day`` are the table's first purchase day and observation end.
+    """
     if read_date(calibration_end, "calibration_end", func) < first_day:
         msg = (
             f"The data passed to {func} have no purchase on or before calibration_end "
@@ -1002,12 +1061,9 @@ def _holdout_periods(
             "Pass a later calibration_end: the model is fitted on the purchases up to it."
         )
         raise InvalidValueError(msg)
-    cut = read_cutoff(calibration_end, t, name="calibration_end", func=func)
-    end_day = int(t.end_day) if t.end_day is not None else cut
-    first_code = int(day_period_codes(np.array([cut + 1], dtype=np.int64), period)[0])
-    if int(period_start_days(np.array([first_code]), period)[0]) < cut + 1:
-        first_code += 1  # the holdout starts with the first whole period
-    last_code = last_complete_period(end_day, period)
+    day = read_date(calibration_end, "calibration_end", func)
+    cut = check_cutoff(day, calibration_end, first_day, end_day, name="calibration_end", func=func)
+    first_code, last_code = holdout_range(cut, end_day, period)
     if last_code < first_code:
         msg = (
             f"The holdout of {func} is shorter than one whole period (freq={period!r}): from the day after "
@@ -1021,6 +1077,14 @@ def _holdout_periods(
     ends = period_start_days(codes + 1, period)
     bounds = (np.concatenate([[starts[0]], ends]) - (cut + 1)).astype(np.int64)
     return cut, codes, bounds
+
+
+def holdout_range(cut: int, end_day: int, period: str) -> tuple[int, int]:
+    """Return the codes of the first and last whole holdout period (last < first when there is none)."""
+    first_code = int(day_period_codes(np.array([cut + 1], dtype=np.int64), period)[0])
+    if int(period_start_days(np.array([first_code]), period)[0]) < cut + 1:
+        first_code += 1  # the holdout starts with the first whole period
+    return first_code, last_complete_period(end_day, period)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1045,39 +1109,130 @@ def _counts(codes: Index, lo: int, hi: int) -> Array:
     return np.bincount(inside, minlength=max(hi - lo + 1, 0)).astype(np.float64)
 
 
-def _holdout(
-    t: Transactions, cut: int, period: str, codes: Index, *, money: bool, n_days: int
-) -> _Holdout:
-    """Count per period the calibration customers' repeat transactions, everyone's, new customers."""
+@dataclass(frozen=True)
+class HoldoutTally:
+    """What :func:`backtest` counts of a table: histograms and exact partial sums.
+
+    They add up over disjoint sets of customers (the partitions of a cluster).
+
+    Attributes
+    ----------
+    cohort_first : int or None
+        The earliest first purchase day of the customers acquired by the calibration end.
+    repeat, every, before : Histogram
+        Period codes of the (customer, day) pairs: the cohort's repeat purchases, all, those on or before
+        the calibration end.
+    firsts : Histogram
+        Every customer's first purchase day.
+    revenue : Partials or None
+        The cohort's revenue after the calibration end per holdout period (None without amounts).
+    history : tuple of (int, Partials) or None
+        The cohort's repeat revenue up to the calibration end per period, from the period code given.
+    """
+
+    cohort_first: int | None
+    repeat: Histogram
+    every: Histogram
+    before: Histogram
+    firsts: Histogram
+    revenue: Partials | None
+    history: tuple[int, Partials] | None
+
+    def __add__(self, other: HoldoutTally) -> HoldoutTally:
+        """Add the tallies of two disjoint sets of customers."""
+        firsts = [f for f in (self.cohort_first, other.cohort_first) if f is not None]
+        revenue = self.revenue
+        if other.revenue is not None:
+            revenue = other.revenue if revenue is None else add_partials(revenue, other.revenue)
+        return HoldoutTally(
+            min(firsts) if firsts else None,
+            self.repeat + other.repeat,
+            self.every + other.every,
+            self.before + other.before,
+            self.firsts + other.firsts,
+            revenue,
+            _add_from(self.history, other.history),
+        )
+
+
+def _add_from(
+    a: tuple[int, Partials] | None, b: tuple[int, Partials] | None
+) -> tuple[int, Partials] | None:
+    """Add partial sums per period code that start at different codes (and end at the same one)."""
+    if a is None or b is None:
+        return a if b is None else b
+    start = min(a[0], b[0])
+    n = max(a[0] + len(a[1].count), b[0] + len(b[1].count)) - start
+    placed = [scatter_partials(p, np.arange(len(p.count)) + (s - start), n) for s, p in (a, b)]
+    return start, add_partials(placed[0], placed[1])
+
+
+def holdout_tally(
+    t: Transactions, cut: int, period: str, codes: Index, *, money: bool
+) -> HoldoutTally:
+    """Count what :func:`backtest` compares with its forecasts, for a table already read."""
     pairs = t.activity("D")
     cohort = pairs.first_period <= cut
     day_code = day_period_codes(pairs.period, period)
     repeat = (pairs.period != pairs.first_period[pairs.customer]) & cohort[pairs.customer]
+    revenue = history = None
+    if money and len(codes):
+        lo, hi = int(codes[0]), int(codes[-1])
+        hist_hi = last_complete_period(cut, period)
+        customer, day, amounts = t.net()
+        code = day_period_codes(day, period)
+        keep = cohort[customer] & (day > cut) & (code >= lo) & (code <= hi)
+        revenue = partial_sums([(code[keep] - lo, amounts[keep])], hi - lo + 1)
+        # Calibration revenue of repeat transactions: days after the customer's first purchase day.
+        before = cohort[customer] & (day <= cut) & (day != pairs.first_period[customer])
+        keep = before & (code <= hist_hi)
+        if keep.any():
+            start = int(code[keep].min())
+            history = (
+                start,
+                partial_sums([(code[keep] - start, amounts[keep])], hist_hi - start + 1),
+            )
+    return HoldoutTally(
+        int(pairs.first_period[cohort].min()) if cohort.any() else None,
+        Histogram.of(day_code[repeat]),
+        Histogram.of(day_code),
+        Histogram.of(day_code[pairs.period <= cut]),
+        Histogram.of(pairs.first_period),
+        revenue,
+        history,
+    )
+
+
+def holdout_of(
+    tally: HoldoutTally, cut: int, period: str, codes: Index, *, money: bool, n_days: int
+) -> _Holdout:
+    """Count per period the calibration customers' repeat transactions, everyone's, new customers."""
     lo, hi = int(codes[0]), int(codes[-1])
-    first_day = np.array([int(pairs.first_period[cohort].min())], dtype=np.int64)
-    hist_lo = int(day_period_codes(first_day, period)[0])
+    assert tally.cohort_first is not None  # the calibration end is on or after the first purchase
+    hist_lo = int(day_period_codes(np.array([tally.cohort_first], dtype=np.int64), period)[0])
     hist_hi = last_complete_period(cut, period)
     history_codes = np.arange(hist_lo, hist_hi + 1, dtype=np.int64)
     revenue = history_revenue = np.zeros(0)
     if money:
-        customer, day, amounts = t.net()
-        code = day_period_codes(day, period)
-        later = cohort[customer] & (day > cut)
-        keep = later & (code >= lo) & (code <= hi)
-        revenue = group_sums(code[keep] - lo, amounts[keep], len(codes))
-        # Calibration revenue of repeat transactions: days after the customer's first purchase day.
-        before = cohort[customer] & (day <= cut) & (day != pairs.first_period[customer])
-        keep = before & (code >= hist_lo) & (code <= hist_hi)
-        history_revenue = group_sums(code[keep] - hist_lo, amounts[keep], len(history_codes))
+        revenue = (
+            sums_of_partials(tally.revenue) if tally.revenue is not None else np.zeros(len(codes))
+        )
+        history_revenue = np.zeros(len(history_codes))
+        if tally.history is not None:
+            start, sums = tally.history
+            at = np.arange(len(sums.count)) + (start - hist_lo)
+            history_revenue = sums_of_partials(scatter_partials(sums, at, len(history_codes)))
+    repeat = tally.repeat.values()
+    firsts = tally.firsts.values()
     return _Holdout(
         codes=codes,
         history_codes=history_codes,
-        orders=_counts(day_code[repeat], lo, hi),
-        history_orders=_counts(day_code[repeat], hist_lo, hist_hi),
-        all_orders=_counts(day_code, lo, hi),
-        history_all=_counts(day_code[pairs.period <= cut], hist_lo, hist_hi),
-        new_customers=_counts(day_period_codes(pairs.first_period, period), lo, hi),
-        arrivals=_counts(pairs.first_period - (cut + 1), 0, n_days - 1),
+        orders=_counts(repeat, lo, hi),
+        history_orders=_counts(repeat, hist_lo, hist_hi),
+        all_orders=_counts(tally.every.values(), lo, hi),
+        history_all=_counts(tally.before.values(), hist_lo, hist_hi),
+        new_customers=_counts(day_period_codes(firsts, period), lo, hi),
+        arrivals=_counts(firsts - (cut + 1), 0, n_days - 1),
         revenue=revenue,
         history_revenue=history_revenue,
     )
