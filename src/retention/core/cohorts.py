@@ -27,6 +27,7 @@ from retention.core.sums import (
     partial_sums,
     scatter_partials,
     sums_of_partials,
+    take_partials,
 )
 from retention.errors import InvalidParameterError, check_size
 
@@ -398,13 +399,7 @@ def cohort_sum_partials(
     grid, cell = cells
     sums = partial_sums([(cell, weights)], grid.n_rows * grid.width)
     kept = np.arange((grid.n_rows - 1) * grid.width, dtype=np.int64)  # not the late customers' row
-    sums = Partials(
-        sums.whole[kept],
-        sums.cents[kept],
-        sums.peak[kept],
-        sums.count[kept],
-        {j: level[kept] for j, level in sums.levels.items()},
-    )
+    sums = take_partials(sums, kept)
     return CohortSums(grid.cohort, grid.size, grid.width, sums, last_period)
 
 

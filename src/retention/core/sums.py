@@ -25,6 +25,7 @@ __all__ = [
     "partial_sums",
     "scatter_partials",
     "sums_of_partials",
+    "take_partials",
 ]
 
 IntArray = NDArray[np.int64]
@@ -523,4 +524,22 @@ def scatter_partials(p: Partials, positions: IntArray, n_groups: int) -> Partial
         spread(p.peak, 0.0),  # type: ignore[arg-type]
         spread(p.count, 0),  # type: ignore[arg-type]
         {j: spread(level, 0.0) for j, level in p.levels.items()},  # type: ignore[misc]
+    )
+
+
+def take_partials(p: Partials, groups: NDArray[np.int64] | NDArray[np.bool_]) -> Partials:
+    """Return the partial sums of some groups of ``p`` (positions, or a mask over the groups).
+
+    Examples
+    --------
+    >>> p = partial_sums([(np.array([0, 1, 2]), np.array([1.0, 2.0, 4.0]))], 3)
+    >>> sums_of_partials(take_partials(p, np.array([2, 0])))
+    array([4., 1.])
+    """
+    return Partials(
+        p.whole[groups],
+        p.cents[groups],
+        p.peak[groups],
+        p.count[groups],
+        {j: level[groups] for j, level in p.levels.items()},
     )

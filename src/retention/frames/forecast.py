@@ -32,6 +32,7 @@ from retention.core.sums import (
     partial_sums,
     scatter_partials,
     sums_of_partials,
+    take_partials,
 )
 from retention.core.tally import Histogram
 from retention.errors import (
@@ -1219,9 +1220,12 @@ def holdout_of(
         )
         history_revenue = np.zeros(len(history_codes))
         if tally.history is not None:
+            # Periods from the cohort's first one (returns dated before a first purchase are left out).
             start, sums = tally.history
-            at = np.arange(len(sums.count)) + (start - hist_lo)
-            history_revenue = sums_of_partials(scatter_partials(sums, at, len(history_codes)))
+            at = np.arange(len(sums.count), dtype=np.int64) + (start - hist_lo)
+            inside = at >= 0
+            placed = scatter_partials(take_partials(sums, inside), at[inside], len(history_codes))
+            history_revenue = sums_of_partials(placed)
     repeat = tally.repeat.values()
     firsts = tally.firsts.values()
     return _Holdout(
