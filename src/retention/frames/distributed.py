@@ -200,63 +200,35 @@ def _frequency_finish(tally: tuple[int, int], options: Mapping[str, Any]) -> flo
     return ratio(tally[0], tally[1])
 
 
-def _add_pairs(a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int]:
+def _add_pairs(a: tuple[Any, Any], b: tuple[Any, Any]) -> tuple[Any, Any]:
+    """Add two tallies of two parts each (numbers, histograms) part by part."""
     return a[0] + b[0], a[1] + b[1]
 
 
-def _gap_tally(t: Transactions, options: Mapping[str, Any]) -> tuple[int, np.ndarray[Any, Any]]:
+def _gap_tally(t: Transactions, options: Mapping[str, Any]) -> tuple[int, Histogram]:
     """Count the customers, and the returning ones by days from first to second purchase day."""
     act = t.activity("D")
-    return act.n_customers, np.bincount(second_purchase_days(act)).astype(np.int64)
+    return act.n_customers, Histogram.of(second_purchase_days(act))
 
 
-def _add_histograms(
-    a: tuple[int, np.ndarray[Any, Any]], b: tuple[int, np.ndarray[Any, Any]]
-) -> tuple[int, np.ndarray[Any, Any]]:
-    x, y = a[1], b[1]
-    total = np.zeros(max(len(x), len(y)), dtype=np.int64)
-    total[: len(x)] += x
-    total[: len(y)] += y
-    return a[0] + b[0], total
+def _gap_finish(tally: tuple[int, Histogram], options: Mapping[str, Any]) -> pd.Series:
+    customers, gaps = tally
+    return second_purchase_series(gap_summary(customers, gaps.values()))
 
 
-def _gap_finish(tally: tuple[int, np.ndarray[Any, Any]], options: Mapping[str, Any]) -> pd.Series:
-    customers, histogram = tally
-    gaps = np.repeat(np.arange(len(histogram), dtype=np.int64), histogram)
-    return second_purchase_series(gap_summary(customers, gaps))
-
-
-def _survival_tally(
-    t: Transactions, options: Mapping[str, Any]
-) -> tuple[np.ndarray[Any, Any], ...]:
-    """Count the lifetimes by days: all, and those ending in an observed churn."""
+def _survival_tally(t: Transactions, options: Mapping[str, Any]) -> tuple[int, NDArrays]:
+    """Count the lifetimes by days from day 0: all, and those ending in an observed churn."""
     inactive = parse_duration(options["inactive_after"], "inactive_after", "survival_curve")
     if t.end_day is None or t.n_rows == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return 0, (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
     duration, observed = lifetimes(t.activity("D"), t.end_day, inactive)
-    total = np.bincount(duration)
-    return total.astype(np.int64), np.bincount(duration[observed], minlength=len(total)).astype(
-        np.int64
-    )
+    total = np.bincount(duration).astype(np.int64)
+    return 0, (total, np.bincount(duration[observed], minlength=len(total)).astype(np.int64))
 
 
-def _add_histogram_pairs(
-    a: tuple[np.ndarray[Any, Any], ...], b: tuple[np.ndarray[Any, Any], ...]
-) -> tuple[np.ndarray[Any, Any], ...]:
-    n = max(len(a[0]), len(b[0]))
-    out = []
-    for x, y in zip(a, b, strict=True):
-        total = np.zeros(n, dtype=np.int64)
-        total[: len(x)] += x
-        total[: len(y)] += y
-        out.append(total)
-    return tuple(out)
-
-
-def _survival_finish(
-    tally: tuple[np.ndarray[Any, Any], ...], options: Mapping[str, Any]
-) -> pd.DataFrame:
-    km: KaplanMeier = kaplan_meier_of_counts(tally[0], tally[1])
+def _survival_finish(tally: tuple[int, NDArrays], options: Mapping[str, Any]) -> pd.DataFrame:
+    total, events = tally[1]
+    km: KaplanMeier = kaplan_meier_of_counts(total, events)
     return kaplan_meier_frame(km, pd.Index(km.time, name="time"))
 
 
@@ -567,8 +539,8 @@ PLANS: Final[dict[str, Plan]] = {
     "period_retention": Plan(_period_tally, _add_optional(_add_ranges), _period_finish),
     "repeat_purchase_rate": Plan(_repeat_tally, _add_pairs, _repeat_finish),
     "purchase_frequency": Plan(_frequency_tally, _add_pairs, _frequency_finish, needs_end=False),
-    "time_to_second_purchase": Plan(_gap_tally, _add_histograms, _gap_finish),
-    "survival_curve": Plan(_survival_tally, _add_histogram_pairs, _survival_finish),
+    "time_to_second_purchase": Plan(_gap_tally, _add_pairs, _gap_finish),
+    "survival_curve": Plan(_survival_tally, _add_ranges, _survival_finish),
     "cohort_table": Plan(
         _cohort_tally,
         _add_optional(_add_cohorts),
