@@ -127,30 +127,25 @@ _SEED: Final = Interval("integer", 0, None, none=True, what="a whole number >= 0
 _START: Final = Given("a date (the first forecast period), read by schema.read_date")
 _TIME_UNIT: Final = Given("a period (Frequency), needed with a model of continuous time")
 _SPEND_MODEL: Final = Given("an rt.GammaGamma or None, checked by _check_spend_model")
+# The options forecast and forecast_customers share.
+_FORECAST_SHARED: Final = {
+    "transaction_model": _MODEL,
+    "summary": Given("a summary frame as rt.rfm_summary makes, read by summary_schema"),
+    "periods": _PERIODS,
+    "freq": Frequency(),
+    "time_unit": _TIME_UNIT,
+    "start": _START,
+    "spend_model": _SPEND_MODEL,
+}
 _FORECAST: Final = declare(
     "forecast",
-    transaction_model=_MODEL,
-    summary=Given("a summary frame as rt.rfm_summary makes, read by summary_schema"),
-    periods=_PERIODS,
-    freq=Frequency(),
-    time_unit=_TIME_UNIT,
-    start=_START,
-    spend_model=_SPEND_MODEL,
+    **_FORECAST_SHARED,
     new_customers=Given("a number >= 0 or a Series per forecast period, read by _plan"),
     interval=_INTERVAL,
     n_draws=_DRAWS,
     seed=_SEED,
 )
-_FORECAST_CUSTOMERS: Final = declare(
-    "forecast_customers",
-    transaction_model=_MODEL,
-    summary=Given("a summary frame as rt.rfm_summary makes, read by summary_schema"),
-    periods=_PERIODS,
-    freq=Frequency(),
-    time_unit=_TIME_UNIT,
-    start=_START,
-    spend_model=_SPEND_MODEL,
-)
+_FORECAST_CUSTOMERS: Final = declare("forecast_customers", **_FORECAST_SHARED)
 _BACKTEST: Final = declare(
     "backtest",
     model=_MODEL,
