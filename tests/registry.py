@@ -45,6 +45,12 @@ def _as_pandas(tx: Any) -> Any:
     return to_pandas(tx, {}, every_column=True, func="registry")
 
 
+def _event_table(tx: Any) -> Any:
+    """The table as an event table (a contact log): in pandas for a cluster's table, whose functions
+    read event tables whole, from pandas; as it is for the other engines."""
+    return _as_pandas(tx) if type(tx).__module__.partition(".")[0] in ("dask", "pyspark") else tx
+
+
 def _complaints_of(tx: Any, customer_id: Any) -> Any:
     """The table itself as a complaints table, resolved for every other customer id in sorted order."""
     tx = _as_pandas(tx)
@@ -190,7 +196,7 @@ REGISTRY: list[Entry] = [
                 plan=_as_pandas(tx).rename(columns={"date": "due"})
                 if hasattr(_as_pandas(tx), "rename")
                 else tx,
-                done=tx,
+                done=_event_table(tx),
                 **options,
             )
         ),
@@ -290,7 +296,7 @@ REGISTRY: list[Entry] = [
         lines=False,  # every row of the complaints table is a complaint
     ),
     # segment migration (frames/migration.py)
-    Entry(  # the segmenter is told the same options, as the docs advise
+    Entry(  # the segmenter is told the same options, as the docs advise; it is per customer
         "segment_history_orders_so_far",
         rt.segment_history,
         lambda tx, **options: rt.segment_history(
@@ -298,6 +304,7 @@ REGISTRY: list[Entry] = [
             segmenter=lambda t, as_of: rt.customer_features(
                 t, **(options | {"observation_end": as_of})
             )["orders"].clip(upper=2),
+            per_customer=True,
             **options,
         ).set_index(["period", "before", "after"])["customers"],
         freq=True,

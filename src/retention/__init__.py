@@ -12,6 +12,8 @@ import types
 from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:  # what the names are, for type checkers and editors
+    from collections.abc import Callable
+
     from retention import errors, stats
     from retention import plot as plot
     from retention.core.clv.value import clv_formula
@@ -234,6 +236,11 @@ class _Package(types.ModuleType):
         if isinstance(value, types.ModuleType) and name in _WHERE and name not in _MODULES:
             return
         super().__setattr__(name, value)
+
+    def __reduce__(self) -> "tuple[Callable[[str], types.ModuleType], tuple[str]]":
+        # Pickled by name, as a plain module is: a function sent to Dask or Spark workers that uses
+        # ``rt.`` (a segmenter) imports the package there.
+        return importlib.import_module, (self.__name__,)
 
 
 sys.modules[__name__].__class__ = _Package

@@ -25,6 +25,7 @@ import pytest
 import retention as rt
 from retention.errors import ColumnTypeError, InvalidValueError, RetentionWarning
 from retention.frames import distributed
+from retention.frames.forecast import HoldoutTally
 from tests.frames.test_common import assert_identical, sample
 from tests.registry import REGISTRY, Entry
 
@@ -48,6 +49,7 @@ ON_CLUSTERS = {
     "compare_retention",
     "tracking_table",
     "complaint_outcomes",
+    "segment_history_orders_so_far",
     "abc_xyz",
     "abc_xyz_orders_weekly_computed",
     "rfm_scores",
@@ -55,6 +57,10 @@ ON_CLUSTERS = {
     "historical_value",
     "historical_value_margin",
     "customer_features",
+    "scorecard",
+    "campaign_effect",
+    "backtest",
+    "backtest_revenue",
 }
 
 CLUSTERS = ("dask", "spark")
@@ -155,13 +161,6 @@ def test_tracking_with_a_calibration_end(on_cluster: Callable[[pd.DataFrame], An
     with pytest.raises(rt.errors.InvalidParameterError) as got:
         rt.tracking_table(model, table, **late)
     assert str(got.value) == str(expected.value)
-
-
-def test_a_calibration_end_for_rfm_summary_is_refused_clearly(
-    on_cluster: Callable[[pd.DataFrame], Any],
-) -> None:
-    with pytest.raises(ColumnTypeError, match=r"calibration_end.*toPandas"):
-        rt.rfm_summary(on_cluster(sample()), calibration_end="2024-04-30")
 
 
 def test_every_plan_is_in_the_registry() -> None:
@@ -309,6 +308,158 @@ def test_line_item_warning_comes_back_once(on_cluster: Callable[[pd.DataFrame], 
     assert len([w for w in caught if "order_id" in str(w.message)]) == 1
 
 
+def _same_scorecard(got: Any, expected: Any) -> None:
+    for name in ("figures", "ranks", "versus_rest"):
+        pd.testing.assert_frame_equal(getattr(got, name), getattr(expected, name), check_exact=True)
+    for name in ("period", "horizons", "freq"):
+        assert getattr(got, name) == getattr(expected, name)
+
+
+def _managed(n_customers: int, seed: int) -> pd.DataFrame:
+    """A simulated log with a manager (missing for a third of the customers) and a region per customer."""
+    tx = rt.simulate_transactions(n_customers=n_customers, seed=seed)
+    ids = tx["customer_id"].to_numpy()
+    manager = pd.Series(np.where(ids % 3 == 0, "ann", "bob"), dtype=object)
+    tx["manager"] = manager.where(ids % 3 != 2)
+    tx["region"] = np.where(ids % 2 == 0, "north", "south")
+    return tx
+
+
+def test_scorecard_by_groups_with_event_tables(on_cluster: Callable[[pd.DataFrame], Any]) -> None:
+    tx = _managed(300, 8)
+    table = on_cluster(tx)
+    tx = _twin(tx, table)
+    firsts = tx.sort_values("date").drop_duplicates("customer_id")
+    complaints = firsts.loc[firsts["customer_id"] % 5 == 0, ["customer_id", "date"]].assign(
+        resolved=lambda d: d["customer_id"] % 2 == 0
+    )
+    plan = firsts[["customer_id", "date"]].rename(columns={"date": "due"}).iloc[::2]
+    done = tx.loc[tx["customer_id"] % 4 != 1, ["customer_id", "date"]]
+    crm = pd.Series(
+        np.where(np.arange(1, 321) % 4 == 0, "key", "other"), index=np.arange(1, 321), name="crm"
+    )  # customers 301-320 never bought
+    events = {"complaints": complaints, "plan": plan, "done": done}
+    for by, options in [
+        ("manager", events),
+        (["manager", "region"], {"complaints": complaints, "freq": "Q", "adjust": "bonferroni"}),
+        (crm, {"plan": plan, "done": done, "inactive_after": "60D", "returns": "drop"}),
+        ("region", {"observation_end": "2023-01-20", **events}),  # no complete month
+    ]:
+        _same_scorecard(rt.scorecard(table, by, **options), rt.scorecard(tx, by, **options))
+
+
+def _same_campaign(got: Any, expected: Any) -> None:
+    for name in ("groups", "differences", "did", "balance", "sizes", "sample_ratio", "curves"):
+        pd.testing.assert_frame_equal(getattr(got, name), getattr(expected, name), check_exact=True)
+    for name in ("start", "horizon", "pre_period", "randomized", "alpha"):
+        assert getattr(got, name) == getattr(expected, name)
+
+
+def test_campaign_effect_on_clusters(on_cluster: Callable[[pd.DataFrame], Any]) -> None:
+    tx = rt.simulate_transactions(n_customers=300, seed=9)
+    table = on_cluster(tx)
+    tx = _twin(tx, table)
+    ids = np.sort(tx["customer_id"].unique())
+    contacts = pd.DataFrame(
+        {
+            "customer_id": np.repeat(ids[::3], 2),  # each contacted twice: from the first contact
+            "date": pd.Timestamp("2024-03-01")
+            + pd.to_timedelta(np.arange(2 * len(ids[::3])) % 40, unit="D"),
+        }
+    )
+    start = {"start": "2024-03-01", "randomized": False}
+    for treated, options in [
+        (contacts, {**start, "control": ids[1::3], "bootstrap": 200, "seed": 1}),
+        (rt.holdout_split(ids[:200], share=0.3, seed=2), {"start": "2024-06-01", "horizon": 60}),
+        (list(ids[::2]), {**start, "pre_period": "30D", "order_id": None, "returns": "drop"}),
+        (list(ids[::2]), {**start, "amount": None, "observation_end": "2024-04-15"}),
+    ]:
+        with warnings.catch_warnings():  # ids that never bought: tested below
+            warnings.simplefilter("ignore", RetentionWarning)
+            got = rt.campaign_effect(table, treated, **options)
+            expected = rt.campaign_effect(tx, treated, **options)
+        _same_campaign(got, expected)
+
+
+def test_campaign_effect_checks_the_lists_against_the_whole_table(
+    on_cluster: Callable[[pd.DataFrame], Any],
+) -> None:
+    tx = sample()
+    table = on_cluster(tx)
+    tx = _twin(tx, table)
+    # Ids that never bought: one warning, as for the pandas table, with the same sizes.
+    options = {"start": "2024-04-01", "randomized": True, "observation_end": "2024-07-15"}
+    with pytest.warns(RetentionWarning, match="never bought") as caught:
+        got = rt.campaign_effect(table, [1, 3, 99], **options)
+    assert len([w for w in caught if "never bought" in str(w.message)]) == 1
+    with pytest.warns(RetentionWarning, match="never bought"):
+        expected = rt.campaign_effect(tx, [1, 3, 99], **options)
+    pd.testing.assert_frame_equal(got.sizes, expected.sizes, check_exact=True)
+    # No id a customer of any partition: the pandas error, naming the table's first id.
+    for treated in (["1", "3"], pd.DataFrame({"customer_id": [1], "date": ["2024-08-01"]})):
+        with pytest.raises(rt.errors.RetentionError) as wanted:
+            rt.campaign_effect(tx, treated, **options)
+        with pytest.raises(type(wanted.value)) as raised:
+            rt.campaign_effect(table, treated, **options)
+        assert str(raised.value) == str(wanted.value)
+    # The contacts as a cluster's table: refused, with the fix.
+    contacts = pd.DataFrame({"customer_id": [1], "date": pd.to_datetime(["2024-04-01"])})
+    with pytest.raises(ColumnTypeError, match=r"'treated' as a cluster's DataFrame.*pandas"):
+        rt.campaign_effect(table, on_cluster(contacts), **options)
+
+
+def test_scorecard_and_campaign_send_back_tallies_and_group_rows(
+    on_cluster: Callable[[pd.DataFrame], Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[Any] = []  # what the driver's finishing receives from the partitions
+    finish = distributed._finish
+
+    def spy(plan: Any, results: list[Any], *rest: Any, **named: Any) -> Any:
+        seen.extend(results)
+        return finish(plan, results, *rest, **named)
+
+    monkeypatch.setattr(distributed, "_finish", spy)
+    for n in (1_000, 10_000):
+        tx = rt.simulate_transactions(n_customers=n, seed=3)
+        tx["team"] = tx["customer_id"] % 3
+        table = on_cluster(tx)
+        seen.clear()
+        rt.scorecard(table, "team")
+        assert seen
+        assert all(r.pid != os.getpid() for r in seen)  # computed in worker processes
+        # Counts per group, and per group and day of lifetime: bounded by those, not by the rows.
+        days = (tx["date"].max() - tx["date"].min()).days + 1
+        counts = [c for r in seen for parts in r.tallies.values() for c in parts]
+        assert counts
+        assert all(len(c.customers) <= 3 and c.lifetimes.shape[1] <= 3 * days for c in counts)
+        seen.clear()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RetentionWarning)
+            effect = rt.campaign_effect(table, np.arange(1, n + 1, 4), start="2024-06-01")
+        rows = sum(len(part.rows) for r in seen for parts in r.tallies.values() for part in parts)
+        assert rows == effect.groups["customers"].sum() < len(tx)  # one row per customer in a group
+
+
+def test_scorecard_and_campaign_with_empty_partitions(
+    on_cluster: Callable[[pd.DataFrame], Any],
+) -> None:
+    # Three customers over up to eight partitions: most partitions hold nobody, or one group only.
+    tx = sample()
+    tx = tx[tx["customer_id"].isin([1, 3, 5])].reset_index(drop=True)
+    table = on_cluster(tx)
+    if hasattr(table, "npartitions"):  # Dask: eight partitions, and eight after the shuffle
+        table = table.repartition(npartitions=8)
+    tx = _twin(tx, table)
+    complaints = pd.DataFrame({"customer_id": [3, 3], "date": pd.to_datetime(["2024-03-01"] * 2)})
+    _same_scorecard(
+        rt.scorecard(table, "channel", complaints=complaints),
+        rt.scorecard(tx, "channel", complaints=complaints),
+    )
+    options = {"start": "2024-04-01", "randomized": True}
+    got = rt.campaign_effect(table, [5], **options)
+    _same_campaign(got, rt.campaign_effect(tx, [5], **options))
+
+
 def test_rows_put_in_customer_order_as_pandas_sorts_them() -> None:
     rng = np.random.default_rng(1)
     ids = rng.permutation(60)
@@ -356,3 +507,243 @@ print("ok")
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
+
+
+def _same_error(call: Callable[[Any], Any], table: Any, tx: pd.DataFrame) -> None:
+    """The call raises on the cluster's table the error (type and message) it raises on the pandas one."""
+    with pytest.raises(rt.errors.RetentionError) as expected:
+        call(tx)
+    with pytest.raises(rt.errors.RetentionError) as got:
+        call(table)
+    assert type(got.value) is type(expected.value)
+    assert str(got.value) == str(expected.value)
+
+
+def test_rfm_summary_with_a_calibration_end(on_cluster: Callable[[pd.DataFrame], Any]) -> None:
+    # On 2024-01-03, the first purchase: most partitions have none on or before it, the table has one.
+    tx = sample()
+    table = on_cluster(tx)
+    tx = _twin(tx, table)
+    for cut in ("2024-01-03", "2024-04-30"):
+        for options in (
+            {},
+            {"order_id": "order_id"},
+            {"order_id": "order_id", "returns": "drop", "time_unit": "W"},
+            {"returns": "drop", "freq": "W"},
+            {"amount": None, "observation_end": "2024-05-31"},
+        ):
+            assert_identical(
+                rt.rfm_summary(table, calibration_end=cut, **options),
+                rt.rfm_summary(tx, calibration_end=cut, **options),
+            )
+
+
+def test_rfm_summary_with_a_calibration_end_on_many_partitions(
+    on_cluster: Callable[[pd.DataFrame], Any],
+) -> None:
+    tx = rt.simulate_transactions(n_customers=400, seed=7)
+    tx.loc[len(tx)] = [3, pd.Timestamp("2024-12-31"), -20.0]  # a return, in the holdout
+    table = on_cluster(tx)
+    tx = _twin(tx, table)
+    options = {"calibration_end": "2023-03-31", "time_unit": "W"}
+    assert_identical(rt.rfm_summary(table, **options), rt.rfm_summary(tx, **options))
+    # Text dates: the first purchase day is found by the workers, as the observation end is.
+    text = tx.assign(date=tx["date"].dt.strftime("%Y-%m-%d"))
+    table = on_cluster(text)
+    text = _twin(text, table)
+    assert_identical(rt.rfm_summary(table, **options), rt.rfm_summary(text, **options))
+
+
+def test_rfm_summary_with_a_bad_calibration_end_raises_the_pandas_error(
+    on_cluster: Callable[[pd.DataFrame], Any],
+) -> None:
+    tx = sample()
+    text = tx.assign(date=tx["date"].dt.strftime("%Y-%m-%d"))
+    only_returns = tx.assign(amount=-tx["amount"].abs())
+    for frame, cut, options in [
+        (tx, "2024-01-02", {}),  # before the first purchase
+        (tx, "2024-07-15", {}),  # not before the observation end
+        (tx, "2024-06-01", {"observation_end": "2024-05-31"}),
+        (tx, "2024-01-01", {"observation_end": "2023-12-31"}),  # no purchase up to the end
+        (tx, "2024-01-02", {"order_id": "order_id"}),  # found by the workers
+        (text, "2024-07-20", {}),  # found by the workers
+        (only_returns, "2024-03-01", {}),  # no purchase at all
+        (tx, "a month ago", {}),
+    ]:
+        table = on_cluster(frame)
+        _same_error(
+            lambda t, cut=cut, options=options: rt.rfm_summary(t, calibration_end=cut, **options),
+            table,
+            _twin(frame, table),
+        )
+
+
+def test_backtest_of_a_fitted_model(on_cluster: Callable[[pd.DataFrame], Any]) -> None:
+    # The model and the Gamma-Gamma are fitted on the driver, on the summary made on the cluster.
+    tx = rt.simulate_transactions(n_customers=300, seed=5)
+    tx["amount"] = tx["amount"] / 3 + 1e-9  # revenue partial sums that must add up exactly
+    table = on_cluster(tx)
+    tx = _twin(tx, table)
+    options = {"calibration_end": "2023-12-31", "freq": "M", "seed": 1, "n_draws": 100}
+    got, expected = rt.backtest(table, **options), rt.backtest(tx, **options)
+    assert_identical(got.table, expected.table)
+    assert_identical(got.errors, expected.errors)
+    assert_identical(got.skill, expected.skill)
+    assert got.model.params == expected.model.params
+    assert got.spend_model.params == expected.spend_model.params
+    assert got.calibration_end == expected.calibration_end
+    # Text dates and order ids: the first purchase and the observation end found by the workers.
+    text = tx.assign(date=tx["date"].dt.strftime("%Y-%m-%d"), order_id=np.arange(len(tx)) // 2)
+    table = on_cluster(text)
+    text = _twin(text, table)
+    options = {**options, "order_id": "order_id", "freq": "W", "spend": False}
+    assert_identical(rt.backtest(table, **options).table, rt.backtest(text, **options).table)
+
+
+def test_backtest_with_a_bad_calibration_end_raises_the_pandas_error(
+    on_cluster: Callable[[pd.DataFrame], Any],
+) -> None:
+    tx = sample()
+    table = on_cluster(tx)
+    twin = _twin(tx, table)
+    for cut in ("2023-12-31", "2024-07-01", "2024-07-15", "2024-08-01", "soon", None):
+        _same_error(lambda t, cut=cut: rt.backtest(t, calibration_end=cut, freq="M"), table, twin)
+    # Without purchases, the empty backtest of pandas (whatever the calibration end).
+    only_returns = tx.assign(amount=-tx["amount"].abs())
+    table = on_cluster(only_returns)
+    got = rt.backtest(table, calibration_end="2024-04-30")
+    expected = rt.backtest(_twin(only_returns, table), calibration_end="2024-04-30")
+    assert_identical(got.table, expected.table)
+    assert_identical(got.errors, expected.errors)
+
+
+def test_backtest_brings_back_tallies_and_the_summary_only(
+    on_cluster: Callable[[pd.DataFrame], Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[Any] = []
+    rows: list[int] = []
+    original = distributed._raise_and_warn
+
+    def spy(results: Any) -> None:  # what comes back, before the driver puts the rows together
+        seen.extend(results)
+        rows.extend(len(r.rows) for r in results if r.rows is not None)
+        original(results)
+
+    monkeypatch.setattr(distributed, "_raise_and_warn", spy)
+    tx = rt.simulate_transactions(n_customers=500, seed=4)
+    table = on_cluster(tx)
+    rt.backtest(table, calibration_end="2023-12-31", freq="M", n_draws=0)
+    assert seen
+    assert all(r.pid != os.getpid() for r in seen)
+    tallies = [t for r in seen for t in r.tallies.values()]
+    assert tallies
+    assert all(isinstance(t, HoldoutTally) for t in tallies)
+    # Besides the tallies, the calibration summary: one row per customer of the calibration span.
+    calibration = tx.loc[tx["date"] <= "2023-12-31", "customer_id"].nunique()
+    assert sum(rows) == calibration < len(tx)
+
+
+def _working_segments(t: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
+    return rt.working_segments(rt.customer_features(t, observation_end=as_of))
+
+
+def _many_partitions(table: Any) -> Any:
+    """The table in eight partitions on Dask (Spark's are set by its shuffle partitions)."""
+    return table.repartition(npartitions=8) if hasattr(table, "npartitions") else table
+
+
+@pytest.fixture
+def sent_back(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """What the partitions send back to the driver, for the test to look at."""
+    seen: list[Any] = []
+    original = distributed._raise_and_warn
+
+    def spy(results: Any) -> None:
+        seen.extend(results)
+        original(results)
+
+    monkeypatch.setattr(distributed, "_raise_and_warn", spy)
+    return seen
+
+
+@pytest.fixture
+def eight_spark_partitions(spark_session: Any) -> Any:
+    """Spark's shuffle into eight partitions for the test (three otherwise)."""
+    conf = spark_session.conf
+    before = conf.get("spark.sql.shuffle.partitions")
+    conf.set("spark.sql.shuffle.partitions", "8")
+    yield
+    conf.set("spark.sql.shuffle.partitions", before)
+
+
+def test_segment_history_needs_a_per_customer_segmenter(
+    on_cluster: Callable[[pd.DataFrame], Any],
+) -> None:
+    table = on_cluster(sample())
+    with pytest.raises(rt.errors.InvalidParameterError, match="per_customer=True") as info:
+        rt.segment_history(table, segmenter=_working_segments)
+    message = str(info.value)
+    assert "'per_customer'" in message
+    assert "partition by partition" in message  # why
+    assert "into pandas" in message  # the other fix
+    with pytest.raises(rt.errors.InvalidParameterError, match=r"'per_customer' parameter .* True"):
+        rt.segment_history(table, segmenter=_working_segments, per_customer="yes")
+
+
+@pytest.mark.usefixtures("eight_spark_partitions")
+def test_segment_history_with_the_working_segments_on_many_partitions(
+    on_cluster: Callable[[pd.DataFrame], Any], sent_back: list[Any]
+) -> None:
+    tx = rt.simulate_transactions(n_customers=400, seed=7)
+    refunds = tx.sample(n=30, random_state=2).assign(amount=lambda d: -d["amount"])
+    tx = pd.concat([tx, refunds], ignore_index=True)
+    table = _many_partitions(on_cluster(tx))
+    tx = _twin(tx, table)
+    for options in (
+        {"freq": "Q"},
+        {"freq": "M", "returns": "drop"},
+        {"freq": "W", "observation_end": "2023-06-30"},
+    ):
+        sent_back.clear()
+        got = rt.segment_history(table, segmenter=_working_segments, per_customer=True, **options)
+        expected = rt.segment_history(tx, segmenter=_working_segments, **options)
+        pd.testing.assert_frame_equal(got, expected, check_exact=True)
+        assert expected["customers"].sum() > 0
+        tallies = [t for r in sent_back for t in r.tallies.values()]
+        assert len(tallies) > 2  # segmented on several partitions, by the workers
+        assert all(r.pid != os.getpid() and r.rows is None for r in sent_back)
+    # Text dates: the first purchase and the observation end found by the workers.
+    text = tx.assign(date=tx["date"].dt.strftime("%Y-%m-%d"))
+    table = _many_partitions(on_cluster(text))
+    text = _twin(text, table)
+    options = {"freq": "Q", "segmenter": _working_segments}
+    pd.testing.assert_frame_equal(
+        rt.segment_history(table, per_customer=True, **options),
+        rt.segment_history(text, **options),
+        check_exact=True,
+    )
+
+
+@pytest.mark.usefixtures("eight_spark_partitions")
+def test_segment_history_with_a_segmenter_reading_another_column(
+    on_cluster: Callable[[pd.DataFrame], Any], sent_back: list[Any]
+) -> None:
+    # Seven customers on eight partitions: some partitions have no rows up to the first month's end,
+    # and are not segmented then (the segmenter refuses an empty table).
+    def channel_so_far(t: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
+        assert len(t)
+        assert t["date"].max() <= as_of
+        web = (t["channel"] == "web").groupby(t["customer_id"]).any()
+        return web.map({True: "web", False: "elsewhere"}).astype(object)
+
+    tx = sample()
+    table = _many_partitions(on_cluster(tx))
+    tx = _twin(tx, table)
+    for options in ({}, {"order_id": "order_id", "returns": "drop"}, {"freq": "W"}):
+        got = rt.segment_history(table, segmenter=channel_so_far, per_customer=True, **options)
+        expected = rt.segment_history(tx, segmenter=channel_so_far, **options)
+        pd.testing.assert_frame_equal(got, expected, check_exact=True)
+        assert set(expected["after"].cat.categories) == {"elsewhere", "web", "(gone)"}
+    firsts = [t.segments[0] for r in sent_back for t in r.tallies.values()]
+    assert None in firsts
+    assert any(first is not None for first in firsts)

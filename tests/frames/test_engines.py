@@ -105,6 +105,20 @@ def test_only_the_named_columns_are_read() -> None:
     assert read.columns.tolist() == ["customer_id", "date", "amount", "channel"]
 
 
+@pytest.mark.parametrize("engine", sorted(ENGINES))
+def test_a_segmenter_sees_every_column(engine: str) -> None:
+    # segment_history hands the rows to user code, which may read any column (here: channel).
+    tx = _pandas_twin(engine, sample())
+
+    def by_channel(t: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
+        return t.groupby("customer_id")["channel"].max()
+
+    expected = rt.segment_history(tx, segmenter=by_channel)
+    assert expected["customers"].sum() > 0
+    got = rt.segment_history(ENGINES[engine](tx), segmenter=by_channel)
+    pd.testing.assert_frame_equal(got, expected)
+
+
 def test_an_rfm_summary_from_polars_is_read_whole() -> None:
     # A summary has no date column: read whole, its customer column as the index pandas summaries have.
     summary = rt.rfm_summary(sample())

@@ -17,6 +17,14 @@ from retention.errors import (
     InvalidParameterError,
     InvalidValueError,
 )
+from retention.frames.migration import (
+    HistoryPeriods,
+    HistoryTally,
+    check_per_customer,
+    history_of_tally,
+    history_tally,
+)
+from retention.frames.schema import read_transactions
 
 ORDER = ["loyal", "dissatisfied", "inactive"]
 
@@ -499,3 +507,91 @@ def test_history_with_the_working_segments_and_returns() -> None:
         pd.concat([tx, refunds]), segmenter=segmenter, freq="Q", returns="drop"
     )
     pd.testing.assert_frame_equal(dropped, plain)
+
+
+# --- segment_history in parts (the cluster's path) ----------------------------------------------------
+
+
+def working_segments(t: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
+    return rt.working_segments(rt.customer_features(t, observation_end=as_of))
+
+
+def tally_in_parts(tx: pd.DataFrame, parts: int, segmenter: Any, **options: Any) -> HistoryTally:
+    """Tally the customers of ``tx`` in ``parts`` disjoint sets (by customer), over the whole's periods."""
+    freq = options.pop("freq", "M")
+    t = read_transactions(tx, **options, func="segment_history")
+    options.pop("observation_end", None)
+    periods = HistoryPeriods.of(int(t.days.min()), t.end_day, freq)
+    codes = pd.factorize(tx["customer_id"], sort=True)[0] % parts
+    tallies = [
+        history_tally(tx[codes == k], periods, segmenter=segmenter, **options) for k in range(parts)
+    ]
+    total = tallies[0]
+    for tally in tallies[1:]:
+        total = total + tally
+    return total
+
+
+def test_history_tallies_of_disjoint_customers_add_up() -> None:
+    # d first buys in March: the part of d alone is not segmented at the end of January or February.
+    for tx, segmenter, options in [
+        (history_tx(), repeat_or_not, {"observation_end": "2024-04-30"}),
+        (with_returns(), repeat_or_not, {"returns": "drop", "observation_end": "2024-04-30"}),
+        (with_returns(), repeat_or_not, {}),
+        (
+            rt.simulate_transactions(150, start="2023-01-01", end="2023-12-31", seed=2),
+            working_segments,
+            {"freq": "Q"},
+        ),
+    ]:
+        expected = rt.segment_history(tx, segmenter=segmenter, **options)
+        for parts in (1, 2, 4):
+            total = tally_in_parts(tx, parts, segmenter, **options)
+            pd.testing.assert_frame_equal(history_of_tally(total), expected, check_exact=True)
+    seen = tally_in_parts(history_tx(), 4, repeat_or_not, observation_end="2024-04-30")
+    assert seen.segments[0] is not None
+    d_alone = history_tally(
+        history_tx().iloc[[6]],
+        HistoryPeriods.of(19727, 19843, "M"),  # 2024-01-05 to 2024-04-30
+        segmenter=repeat_or_not,
+    )
+    assert d_alone.segments[:2] == (None, None)  # no rows by the end of January or February
+    assert d_alone.moves[:1] == ({},)
+    assert d_alone.moves[1] == {("(new)", "one-time"): 1}
+
+
+def test_history_tallies_need_the_same_categories_in_every_part() -> None:
+    tx = history_tx()
+    periods = HistoryPeriods.of(19727, 19813, "M")  # January to March 2024
+
+    def categorical(categories: list[str]) -> Any:
+        def segmenter(t: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
+            return repeat_or_not(t, as_of).astype(pd.CategoricalDtype(categories))
+
+        return segmenter
+
+    first, second = tx[tx["customer_id"] <= "b"], tx[tx["customer_id"] > "b"]
+    same = history_tally(first, periods, segmenter=categorical(["one-time", "repeat"]))
+    other = history_tally(second, periods, segmenter=categorical(["repeat", "one-time"]))
+    with pytest.raises(InvalidValueError, match=r"results for 2024-02 .* different categories"):
+        same + other
+    plain = history_tally(second, periods, segmenter=repeat_or_not)
+    with pytest.raises(ColumnTypeError, match="categorical on some partitions"):
+        same + plain
+    total = same + history_tally(second, periods, segmenter=categorical(["one-time", "repeat"]))
+    expected = rt.segment_history(
+        tx, segmenter=categorical(["one-time", "repeat"]), observation_end="2024-03-31"
+    )
+    pd.testing.assert_frame_equal(history_of_tally(total), expected, check_exact=True)
+
+
+def test_history_per_customer_is_checked_and_ignored_for_pandas() -> None:
+    tx = history_tx()
+    expected = rt.segment_history(tx, segmenter=repeat_or_not)
+    got = rt.segment_history(tx, segmenter=repeat_or_not, per_customer=True)
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    with pytest.raises(InvalidParameterError, match="'per_customer' parameter of segment_history"):
+        rt.segment_history(tx, segmenter=repeat_or_not, per_customer="yes")
+    with pytest.raises(InvalidParameterError, match="Pass per_customer=True"):
+        check_per_customer(False)
+    check_per_customer(True)

@@ -11,6 +11,13 @@ the contacted customers (and the comparison group) into customer codes and conta
 numerics of :mod:`retention.core.campaign` (windows around the contact, Welch's test), of
 :mod:`retention.core.stats` (Newcombe's interval, restricted mean survival time) and of
 :mod:`retention.core.compare` (the two-proportion test). Nothing loops over customers or rows.
+
+It works in two steps, so that a table on a cluster is read where it is: :func:`campaign_part_of` keeps
+one row per customer of either group (the windows around the contact: counts and exact sums of that
+customer's rows alone) with the counts that add up over customers (listed ids found, customers whose first
+purchase is not before their contact); :func:`campaign_effect_from_part` checks the lists against the whole table,
+warns, and computes every figure, interval and curve from those rows in customer order, as the
+bootstrap needs them.
 """
 
 from __future__ import annotations
@@ -381,26 +388,34 @@ def _codes(listed: _Listed, t: Transactions, name: str, func: str) -> NDArray[np
     except (TypeError, ValueError, pd.errors.InvalidIndexError) as e:  # pragma: no cover - odd ids
         msg = f"The {name!r} ids of {func} cannot be matched with the table's customer ids ({e}). Pass ids of the same type."
         raise InvalidValueError(msg) from e
-    codes = np.asarray(codes, dtype=np.int64)
-    if len(codes) and t.n_customers and not (codes >= 0).any():
+    return np.asarray(codes, dtype=np.int64)
+
+
+def _check_found(listed: _Listed, found: int, part: CampaignPart, name: str, func: str) -> None:
+    """Refuse a list of which no id is a customer of the table (ids of another type, say)."""
+    if len(listed.ids) and part.n_customers and not found:
         example = plain_value(listed.ids[0])
-        table_example = plain_value(t.customer_ids[0])
+        table_example = plain_value(part.first_id)
         msg = (
-            f"None of the {len(codes):,} ids in {name!r} of {func} is a customer of the table (with a "
+            f"None of the {len(listed.ids):,} ids in {name!r} of {func} is a customer of the table (with a "
             f"purchase up to the observation end): e.g. {example!r} ({type(example).__name__}), while "
             f"the table's ids are like {table_example!r} ({type(table_example).__name__}). Pass the ids "
             "as the table writes them (the same type), or check the observation end."
         )
         raise InvalidValueError(msg)
-    return codes
 
 
-def _contact_days(
-    listed: _Listed, start_day: int, end_day: int | None, name: str, func: str
-) -> NDArray[np.int64]:
-    """Each listed id's contact day: ``start`` for ids, the frame's dates (none after the end)."""
+def _contact_days(listed: _Listed, start_day: int) -> NDArray[np.int64]:
+    """Each listed id's contact day: ``start`` for ids, the frame's dates."""
     if listed.days is None:
         return np.full(len(listed.ids), start_day, dtype=np.int64)
+    return listed.days
+
+
+def _check_contact_days(listed: _Listed, end_day: int | None, name: str, func: str) -> None:
+    """Refuse contact dates after the observation end."""
+    if listed.days is None:
+        return
     if end_day is not None and len(listed.days) and int(listed.days.max()) > end_day:
         late = int(np.argmax(listed.days))
         msg = (
@@ -410,7 +425,6 @@ def _contact_days(
             "contacts or pass a later observation_end."
         )
         raise InvalidParameterError(msg)
-    return listed.days
 
 
 def _randomized(value: object, func: str) -> bool | None:
@@ -580,17 +594,15 @@ def _check_lists(treated: _Listed, control: _Listed | None, n_customers: int, fu
 
 def _assign(
     t: Transactions, treated: _Listed, control: _Listed | None, start_day: int, func: str
-) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
     """Assign each customer code a group (0 treated, 1 control, -1 neither) and a reference day.
 
-    Also returns, per group, the listed ids that never bought and the number listed (NaN for the default
-    control).
+    Also returns, per group, the listed ids that are customers of the table.
     """
     n = t.n_customers
     group = np.full(n, -1, dtype=np.int64)
     ref = np.zeros(n, dtype=np.int64)
-    never = np.zeros(2, dtype=np.int64)
-    listed = np.array([len(treated.ids), math.nan], dtype=np.float64)
+    found = np.zeros(2, dtype=np.int64)
     for g, (name, spec) in enumerate((("treated", treated), ("control", control))):
         if spec is None:  # the default control: every other customer with a purchase before start
             others = (group == -1) & (t.activity("D").first_period < start_day)
@@ -598,16 +610,35 @@ def _assign(
             ref[others] = start_day
             continue
         codes = _codes(spec, t, name, func)
-        found = codes >= 0
-        never[g] = int(np.count_nonzero(~found))
+        hit = codes >= 0
+        found[g] = int(np.count_nonzero(hit))
+        group[codes[hit]] = g
+        ref[codes[hit]] = _contact_days(spec, start_day)[hit]
+    return group, ref, found
+
+
+def _never_bought(
+    part: CampaignPart, groups: _Groups, func: str
+) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """Per group, the listed ids that never bought, and the number listed (NaN for the default control).
+
+    Checks each list against the whole table (some id of it is a customer; no contact after the end)
+    and warns about ids that never bought.
+    """
+    never = np.zeros(2, dtype=np.int64)
+    listed = np.array([len(groups.treated.ids), math.nan], dtype=np.float64)
+    for g, (name, spec) in enumerate((("treated", groups.treated), ("control", groups.control))):
+        if spec is None:
+            continue
+        _check_found(spec, int(part.found[g]), part, name, func)
+        _check_contact_days(spec, part.end_day, name, func)
+        never[g] = len(spec.ids) - int(part.found[g])
         listed[g] = len(spec.ids)
-        group[codes[found]] = g
-        ref[codes[found]] = _contact_days(spec, start_day, t.end_day, name, func)[found]
-    if n and (never > 0).any():
+    if part.n_customers and (never > 0).any():
         g = int(np.flatnonzero(never)[0])
         msg = f"{func}: {int(never[g]):,} of the {GROUPS[g]} ids never bought (no purchase up to the observation end); they are left out (see .sizes)."
         warn_at_caller(msg, RetentionWarning)
-    return group, ref, never, listed
+    return never, listed
 
 
 def _warn(sizes: pd.DataFrame, assigned: bool | None, func: str) -> None:
@@ -835,24 +866,85 @@ def campaign_effect(
     ci_upper    0.2726
     Name: repurchase_share, dtype: float64
     """
+    setup = _setup(
+        {
+            "treated": treated,
+            "start": start,
+            "horizon": horizon,
+            "control": control,
+            "pre_period": pre_period,
+            "randomized": randomized,
+            "alpha": alpha,
+            "bootstrap": bootstrap,
+            "seed": seed,
+            "customer_id": customer_id,
+            "date": date,
+        }
+    )
+    t = read_with_options(tx, locals(), func=setup.func)
+    groups = _groups(setup, t.end_day)
+    return _effect(_part(t, setup, groups), setup, groups)
+
+
+@dataclass(frozen=True)
+class _Setup:
+    """The options of campaign_effect, checked before the table is read (a hold-out split unpacked)."""
+
+    func: str
+    horizon: int
+    pre: int
+    test: _MeanTest
+    assigned: bool | None
+    treated: object
+    control: object
+    start: object
+    customer_id: Hashable
+    date: Hashable
+
+
+def _setup(options: Mapping[str, Any]) -> _Setup:
     func = "campaign_effect"
-    horizon_days = _CAMPAIGN_EFFECT.check("horizon", horizon)
-    pre_days = _CAMPAIGN_EFFECT.check("pre_period", pre_period)
+    horizon_days = _CAMPAIGN_EFFECT.check("horizon", options.get("horizon", "90D"))
+    pre_days = _CAMPAIGN_EFFECT.check("pre_period", options.get("pre_period"))
     pre_days = horizon_days if pre_days is None else pre_days
-    level = _CAMPAIGN_EFFECT.check("alpha", alpha)
-    test = _mean_test(level, bootstrap, seed, func)
-    assigned = _randomized(randomized, func)
+    level = _CAMPAIGN_EFFECT.check("alpha", options.get("alpha", 0.05))
+    test = _mean_test(level, options.get("bootstrap"), options.get("seed"), func)
+    assigned = _randomized(options.get("randomized"), func)
+    treated, control = options["treated"], options.get("control")
     if isinstance(treated, HoldoutSplit):
         if control is not None:
             msg = f"The 'control' parameter of {func} must be None when 'treated' is a holdout_split result: its hold-out is the control group. Pass control=None, or pass split.treated as 'treated'."
             raise InvalidParameterError(msg)
-        split = treated
+        split: HoldoutSplit = treated
         treated, control = split.treated, split.holdout
         if assigned is None:
             assigned = True
-    t = read_with_options(tx, locals(), func=func)
-    start_day = read_date(start, "start", func)
-    end_day = t.end_day
+    return _Setup(
+        func,
+        horizon_days,
+        pre_days,
+        test,
+        assigned,
+        treated,
+        control,
+        options["start"],
+        options.get("customer_id", "customer_id"),
+        options.get("date", "date"),
+    )
+
+
+@dataclass(frozen=True)
+class _Groups:
+    """The campaign start and the groups as listed (read once the observation end is known)."""
+
+    start_day: int
+    treated: _Listed
+    control: _Listed | None
+
+
+def _groups(setup: _Setup, end_day: int | None) -> _Groups:
+    func = setup.func
+    start_day = read_date(setup.start, "start", func)
     if end_day is not None and start_day > end_day:
         msg = (
             f"The 'start' parameter of {func} ({np.datetime64(start_day, 'D')}) is after the observation "
@@ -860,56 +952,162 @@ def campaign_effect(
             "the campaign started, or a later observation_end."
         )
         raise InvalidParameterError(msg)
-    treated_list = _listed(treated, "treated", customer_id=customer_id, date=date, func=func)
-    control_list = (
-        _listed(control, "control", customer_id=customer_id, date=date, func=func)
-        if control is not None
+    customer_id, date = setup.customer_id, setup.date
+    treated = _listed(setup.treated, "treated", customer_id=customer_id, date=date, func=func)
+    control = (
+        _listed(setup.control, "control", customer_id=customer_id, date=date, func=func)
+        if setup.control is not None
         else None
     )
-    _check_lists(treated_list, control_list, t.n_customers, func)
-    group, ref, never, listed = _assign(t, treated_list, control_list, start_day, func)
+    return _Groups(start_day, treated, control)
+
+
+# The per-customer columns of a CampaignPart: group, contact day, windows (revenue with amounts).
+_PART_COUNTS: Final = ("group", "ref", "post_orders", "pre_orders", "base_orders", "next_day")
+_PART_SUMS: Final = ("post_revenue", "pre_revenue", "base_revenue")
+
+
+@dataclass(frozen=True)
+class CampaignPart:
+    """What :func:`campaign_effect` reads of a table: its customers in the groups, and counts that add up.
+
+    The result of a table is :func:`campaign_effect_from_part` of :func:`campaign_part_of`; for a table
+    split by customer (the partitions of a cluster), the parts' rows put together in customer order and
+    their counts added make the whole table's part.
+
+    Attributes
+    ----------
+    rows : pandas.DataFrame
+        One row per customer of either group who bought before their contact day (index: customer id,
+        sorted): ``group`` (0 treated, 1 control), ``ref`` (the contact day), the orders after the
+        contact, over ``pre_period`` before it and over the horizon's length before it
+        (``post_orders``, ``pre_orders``, ``base_orders``), ``next_day`` (days to the next purchase,
+        :data:`retention.core.campaign.NO_PURCHASE` without one) and, with amounts, the revenue of the
+        three windows (``post_revenue``, ``pre_revenue``, ``base_revenue``, exact sums).
+    found : numpy.ndarray of int64
+        Per group, the listed ids that are customers of the table.
+    not_yet : numpy.ndarray of int64
+        Per group, the customers whose first purchase is on or after their contact day.
+    n_customers : int
+        The customers of the table.
+    first_id : object
+        The table's first customer id (for messages; None without customers).
+    end_day : int or None
+        The observation end (days since 1970-01-01; None without purchases).
+    """
+
+    rows: pd.DataFrame
+    found: NDArray[np.int64]
+    not_yet: NDArray[np.int64]
+    n_customers: int
+    first_id: object
+    end_day: int | None
+
+
+def campaign_part_of(t: Transactions, options: Mapping[str, Any]) -> CampaignPart:
+    """Read a table's part of a campaign: the customers of the groups, with their windows.
+
+    ``options`` are the arguments of :func:`campaign_effect` but the table, by name. Only what depends on
+    the table's own customers is read here (a list with no customer of the table is checked later,
+    against the whole table, by :func:`campaign_effect_from_part`).
+    """
+    setup = _setup(options)
+    return _part(t, setup, _groups(setup, t.end_day))
+
+
+def campaign_effect_from_part(part: CampaignPart, options: Mapping[str, Any]) -> CampaignEffect:
+    """Finish :func:`campaign_effect` from the whole table's part, with the options it was read with.
+
+    For a table split by customer, ``part`` is the parts' rows put together in customer order, their
+    counts added. The lists are checked against the whole table here, and the warnings are raised here.
+    """
+    setup = _setup(options)
+    return _effect(part, setup, _groups(setup, part.end_day))
+
+
+def _part(t: Transactions, setup: _Setup, groups: _Groups) -> CampaignPart:
+    group, ref, found = _assign(t, groups.treated, groups.control, groups.start_day, setup.func)
     n = t.n_customers
     first_purchase = t.activity("D").first_period if n else np.empty(0, dtype=np.int64)
     eligible = first_purchase < ref
     member = (group >= 0) & eligible
-    w = _windows(t, member, ref, horizon_days, pre_days)
-    end = end_day if end_day is not None else 0
-    observed = member & (ref + horizon_days <= end)
-    members = [np.flatnonzero(member & (group == g)) for g in (0, 1)]
+    not_yet = np.array(
+        [int(np.count_nonzero((group == g) & ~eligible)) for g in (0, 1)], dtype=np.int64
+    )
+    w = _windows(t, member, ref, setup.horizon, setup.pre)
+    keep = np.flatnonzero(member)
+    values = (group, ref, w.post_orders, w.pre_orders, w.base_orders, w.next_day)
+    columns: dict[str, NDArray[Any]] = {
+        name: v[keep] for name, v in zip(_PART_COUNTS, values, strict=True)
+    }
+    if w.post_revenue is not None:
+        sums = (w.post_revenue, w.pre_revenue, w.base_revenue)
+        columns |= {
+            name: v[keep] for name, v in zip(_PART_SUMS, sums, strict=True) if v is not None
+        }
+    return CampaignPart(
+        rows=pd.DataFrame(columns, index=t.customer_ids[keep]),
+        found=found,
+        not_yet=not_yet,
+        n_customers=n,
+        first_id=t.customer_ids[0] if n else None,
+        end_day=t.end_day,
+    )
+
+
+def _effect(part: CampaignPart, setup: _Setup, groups: _Groups) -> CampaignEffect:
+    func, horizon_days = setup.func, setup.horizon
+    _check_lists(groups.treated, groups.control, part.n_customers, func)
+    never, listed = _never_bought(part, groups, func)
+    rows = part.rows
+    group, ref = (rows[name].to_numpy(dtype=np.int64) for name in ("group", "ref"))
+    has_money = _PART_SUMS[0] in rows.columns
+    money = [rows[name].to_numpy(dtype=np.float64) if has_money else None for name in _PART_SUMS]
+    post, pre, base = (rows[name].to_numpy(dtype=np.int64) for name in _PART_COUNTS[2:5])
+    w = _Windows(
+        post_orders=post,
+        pre_orders=pre,
+        base_orders=base,
+        post_revenue=money[0],
+        pre_revenue=money[1],
+        base_revenue=money[2],
+        next_day=rows["next_day"].to_numpy(dtype=np.int64),
+    )
+    end = part.end_day if part.end_day is not None else 0
+    observed = ref + horizon_days <= end
+    members = [np.flatnonzero(group == g) for g in (0, 1)]
     seen = [np.flatnonzero(observed & (group == g)) for g in (0, 1)]
     sizes = pd.DataFrame(
         {
             "listed": listed,
             "never_bought": never,
-            "not_yet_customer": np.array(
-                [int(np.count_nonzero((group == g) & ~eligible)) for g in (0, 1)], dtype=np.int64
-            ),
+            "not_yet_customer": part.not_yet,
             "customers": np.array([len(m) for m in members], dtype=np.int64),
             "observed": np.array([len(s) for s in seen], dtype=np.int64),
         },
         index=pd.Index(list(GROUPS), name="group"),
     )
-    _warn(sizes, assigned, func)
+    _warn(sizes, setup.assigned, func)
 
-    has_money = w.post_revenue is not None
-    groups, differences, curves = _after(
+    test = setup.test
+    figures, differences, curves = _after(
         w, members, seen, ref=ref, end=end, horizon=horizon_days, test=test, has_money=has_money
     )
     did = _did(w, seen, test, has_money)
     balance = _balance(w, members, test, has_money)
     return CampaignEffect(
-        groups=groups,
+        groups=figures,
         differences=differences,
         did=did,
         balance=balance,
         sizes=sizes,
         sample_ratio=_sample_ratio(listed, sizes["customers"].to_numpy()),
         curves=curves,
-        start=pd.Timestamp(np.datetime64(start_day, "D")),
+        start=pd.Timestamp(np.datetime64(groups.start_day, "D")),
         horizon=horizon_days,
-        pre_period=pre_days,
-        randomized=bool(assigned),
-        alpha=level,
+        pre_period=setup.pre,
+        randomized=bool(setup.assigned),
+        alpha=test.alpha,
     )
 
 

@@ -11,14 +11,16 @@ process (the *driver*). The work is split as DESIGN.md ("Customer-decomposable m
 1. The options are checked here, by running the function on an empty pandas table with the columns and types
    of the cluster's table (so every option error is the one the pandas table would raise).
 2. Where the function needs the observation end and none is given, the day of the last purchase is found
-   first: by one ``max`` aggregate in the engine when the dates are held as dates or times and each row is
-   an order, else by a pre-pass in which each partition reads its rows as the pandas path does and returns
-   one number.
+   first: by one ``min``/``max`` aggregate in the engine when the dates are held as dates or times and
+   each row is an order, else by a pre-pass in which each partition reads its rows as the pandas path does
+   and returns two numbers (its first and last purchase days). A calibration end that splits the table in two is checked here against the whole table's
+   first purchase day, found with the last one (:attr:`Plan.split`), and not again on the partitions.
 3. The engine partitions the rows by customer (Dask ``shuffle(on=customer)``, Spark ``groupBy`` of a hash
    bucket of the customer id), so that every customer's rows are in one partition. On the workers, each
    partition is read with :func:`~retention.frames.schema.read_transactions` (the observation end fixed to
    the global one) and reduced by the function's *tally*: counts per period, per cohort, per day of
-   lifetime, or one row per customer for the per-customer functions.
+   lifetime, or one row per customer for the per-customer functions. (``segment_history`` gets every
+   column, and hands the partition's raw rows to its segmenter.)
 4. Only the tallies come back. They are added (*combine*) and *finished* here (rates, shares, labels) by the
    same code that finishes a pandas table, so the results are those of the same table in pandas, to the
    last bit.
@@ -30,13 +32,14 @@ table arrives; neither is a dependency of the library.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import pickle
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from typing import Any, Final
+from typing import Any, Final, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -56,6 +59,12 @@ from retention.core.sums import Partials, add_partials, partial_sums, sums_of_pa
 from retention.core.tally import Histogram
 from retention.errors import ColumnTypeError, MissingDependencyError, RetentionError
 from retention.frames.breakdown import by_group
+from retention.frames.campaign import (
+    CampaignEffect,
+    CampaignPart,
+    campaign_effect_from_part,
+    campaign_part_of,
+)
 from retention.frames.classify import (
     _renamed,
     abc_xyz_of_values,
@@ -71,7 +80,23 @@ from retention.frames.cohorts import (
 )
 from retention.frames.compare import _Lifetimes, _lifetimes, compare_lifetimes, compare_options
 from retention.frames.complaints import as_complaint_outcomes, complaint_table
+from retention.frames.engines import engine_of
+from retention.frames.forecast import (
+    Backtest,
+    HoldoutTally,
+    backtest_of,
+    backtest_options,
+    holdout_periods,
+    holdout_tally,
+)
 from retention.frames.kpis import kpis_from_parts
+from retention.frames.migration import (
+    HistoryPeriods,
+    HistoryTally,
+    check_per_customer,
+    history_of_tally,
+    history_tally,
+)
 from retention.frames.rates import (
     period_counts_of,
     period_retention_from_counts,
@@ -80,11 +105,19 @@ from retention.frames.rates import (
 from retention.frames.reading import shared_options
 from retention.frames.rfm import rfm_measures_of, rfm_scores_of_measures
 from retention.frames.schema import (
+    Cutoff,
     Transactions,
     check_cutoff,
     parse_duration,
     read_date,
     read_transactions,
+)
+from retention.frames.scorecard import (
+    Scorecard,
+    ScorecardCounts,
+    scorecard_counts_of,
+    scorecard_counts_sum,
+    scorecard_from_counts,
 )
 from retention.frames.value import _TRACKING, tracking_days, tracking_of
 
@@ -94,6 +127,9 @@ __all__ = ["DISTRIBUTED", "PLANS", "Plan", "rows_and_dates", "run"]
 DISTRIBUTED: Final = {"dask": "dask", "pyspark": "spark"}
 
 _BUCKET: Final = "__retention_bucket"
+
+# A plan's split: (options, first purchase day, observation end) -> the options the partitions read.
+_Split: TypeAlias = Callable[[Mapping[str, Any], int | None, int | None], dict[str, Any] | None]
 
 
 @dataclass(frozen=True)
@@ -110,6 +146,10 @@ class Plan:
     finish : callable
         ``finish(tally, options)`` turns the combined tally into the function's result for one table (one
         group), as the pandas path computes it.
+    table_finish : callable
+        Instead of ``finish``, for a function whose finishing runs other public functions on the table:
+        ``table_finish(tx, tally, options)`` gets the cluster's table ``tx`` too (on which they run where
+        the data is in turn, sending back only their own results).
     amount_required : bool or callable
         Whether the amount column must exist (a function of the options where that depends on them).
     per_customer : bool
@@ -123,15 +163,31 @@ class Plan:
     compares : bool
         ``by`` names the groups compared, not a breakdown: one tally per partition, groups inside.
     refuse : callable
-        ``refuse(options)`` names an option that does not run on a cluster yet, or None.
+        ``refuse(options)`` names an option that does not run on a cluster yet, or None; or raises the
+        error of an option whose value the cluster needs otherwise.
     checked_later : tuple of str
         Options checked against the data (a date within it): left out of the check on an empty table,
-        checked by ``finish`` against the whole table.
+        checked by ``finish`` or ``split`` against the whole table.
+    split : callable
+        With a ``calibration_end`` (a date that splits the table in two): ``split(options, first_day,
+        end_day)`` checks it against the whole table's first purchase day and observation end (found
+        first, as the observation end is; None without purchases) and returns the options the partitions
+        are read with (what the cut decides: the cut itself as a :class:`~retention.frames.schema.Cutoff`,
+        which no partition checks again, or the holdout periods); or None for the result of a table
+        without purchases.
+    needs_span : bool
+        Call ``split`` with or without a calibration end: the partitions need what the whole table's
+        span decides (the periods of ``segment_history``).
+    raw_tally : callable
+        Instead of ``tally``, for a function that hands rows to user code: ``raw_tally(part, options)``
+        reduces the partition's raw rows, a pandas DataFrame with every column of the table (all are
+        shipped to the workers), to a small picklable value; it checks them itself.
     """
 
     tally: Callable[[Transactions, Mapping[str, Any]], Any] | None = None
     combine: Callable[[Any, Any], Any] | None = None
     finish: Callable[[Any, Mapping[str, Any]], Any] | None = None
+    table_finish: Callable[[Any, Any, Mapping[str, Any]], Any] | None = None
     amount_required: bool | Callable[[Mapping[str, Any]], bool] = False
     per_customer: bool = False
     needs_end: bool = True
@@ -139,7 +195,10 @@ class Plan:
     warn_line_items: bool = False
     compares: bool = False
     checked_later: tuple[str, ...] = ()
+    split: _Split | None = None
     refuse: Callable[[Mapping[str, Any]], str | None] | None = None
+    needs_span: bool = False
+    raw_tally: Callable[[pd.DataFrame, Mapping[str, Any]], Any] | None = None
 
 
 # ---------------------------------------------------------------------------------------------------- tallies
@@ -522,6 +581,117 @@ def _tracking_finish(tally: _TrackingTally, options: Mapping[str, Any]) -> pd.Da
     )
 
 
+def _summary_split(
+    options: Mapping[str, Any], first_day: int | None, end_day: int | None
+) -> dict[str, Any]:
+    """Check rfm_summary's calibration end against the whole table, as ``read_cutoff`` checks a table."""
+    func = "rfm_summary"
+    given = options["calibration_end"]
+    day = read_date(given, "calibration_end", func)
+    check_cutoff(day, given, first_day, end_day, name="calibration_end", func=func)
+    return {**options, "calibration_end": Cutoff(day)}
+
+
+# The options' key of backtest's holdout periods (no parameter can have this name).
+_HOLDOUT: Final = "holdout periods"
+
+
+def _backtest_split(
+    options: Mapping[str, Any], first_day: int | None, end_day: int | None
+) -> dict[str, Any] | None:
+    """Check backtest's calibration end against the whole table and find the holdout periods."""
+    if first_day is None or end_day is None:  # no purchases: the empty backtest, as pandas gives it
+        return None
+    period = backtest_options(options).period
+    periods = holdout_periods(first_day, end_day, options["calibration_end"], period, "backtest")
+    return {**options, _HOLDOUT: periods}
+
+
+def _holdout_tally(t: Transactions, options: Mapping[str, Any]) -> HoldoutTally:
+    cut, codes, _ = options[_HOLDOUT]
+    checked = backtest_options(options)
+    return holdout_tally(t, cut, checked.period, codes, money=checked.money)
+
+
+def _backtest_finish(tx: Any, tally: HoldoutTally, options: Mapping[str, Any]) -> Backtest:
+    """Fit and forecast on the driver; the calibration summary is made on the cluster (one row a customer)."""
+    checked = backtest_options(options)
+    return backtest_of(tx, tally, options[_HOLDOUT], checked, shared_options(options))
+
+
+def _scorecard_tally(t: Transactions, options: Mapping[str, Any]) -> list[ScorecardCounts]:
+    """Count one partition's customers by group (the groups are the partition's own)."""
+    return [scorecard_counts_of(t, options)]
+
+
+def _scorecard_finish(parts: list[ScorecardCounts], options: Mapping[str, Any]) -> Scorecard:
+    return scorecard_from_counts(scorecard_counts_sum(parts), options)
+
+
+def _campaign_tally(t: Transactions, options: Mapping[str, Any]) -> list[CampaignPart]:
+    """One row per customer of the partition in either group, and the counts that add up."""
+    return [campaign_part_of(t, options)]
+
+
+def _campaign_finish(parts: list[CampaignPart], options: Mapping[str, Any]) -> CampaignEffect:
+    """Put the partitions' customers together in customer order, add their counts, and finish."""
+    firsts = [p.first_id for p in parts if p.first_id is not None]
+    whole = CampaignPart(
+        rows=_in_customer_order([p.rows for p in parts if len(p.rows)] or [parts[0].rows]),
+        found=np.sum([p.found for p in parts], axis=0, dtype=np.int64),
+        not_yet=np.sum([p.not_yet for p in parts], axis=0, dtype=np.int64),
+        n_customers=sum(p.n_customers for p in parts),
+        first_id=pd.Index(firsts).sort_values()[0] if firsts else None,
+        end_day=parts[0].end_day,
+    )
+    return campaign_effect_from_part(whole, options)
+
+
+def _campaign_refused(options: Mapping[str, Any]) -> str | None:
+    """Name a group given as a cluster's table: its ids and contact dates are read whole, from pandas."""
+    for name in ("treated", "control"):
+        engine = engine_of(options.get(name))
+        if engine in DISTRIBUTED:
+            fix = f"{name}.compute()" if engine == "dask" else f"{name}.toPandas()"
+            return f"{name!r} as a cluster's DataFrame (pass it as pandas, e.g. {fix}; it is read whole)"
+    return None
+
+
+# The options' key of segment_history's periods (no parameter can have this name).
+_PERIODS: Final = "history periods"
+
+
+def _history_refused(options: Mapping[str, Any]) -> str | None:
+    """Refuse a segmenter not said to be per customer: each partition's customers are segmented alone."""
+    check_per_customer(options.get("per_customer", False))
+    return None
+
+
+def _history_split(
+    options: Mapping[str, Any], first_day: int | None, end_day: int | None
+) -> dict[str, Any] | None:
+    """Find the periods of segment_history from the whole table (None: fewer than two, no moves)."""
+    periods = HistoryPeriods.of(first_day, end_day, options["freq"])
+    return {**options, _PERIODS: periods} if len(periods.codes) > 1 else None
+
+
+def _history_tally(part: pd.DataFrame, options: Mapping[str, Any]) -> HistoryTally:
+    """Check the partition's rows as pandas reads them, then segment its customers at each period end."""
+    read_transactions(part, **shared_options(options), func="segment_history")
+    return history_tally(
+        part,
+        options[_PERIODS],
+        segmenter=options["segmenter"],
+        date=options.get("date", "date"),
+        amount=options.get("amount", "amount"),
+        returns=options.get("returns", "net"),
+    )
+
+
+def _history_finish(tally: HistoryTally, options: Mapping[str, Any]) -> pd.DataFrame:
+    return history_of_tally(tally)
+
+
 def _add_optional(add: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
     """Combine tallies where a partition without purchases has the tally None."""
 
@@ -551,9 +721,14 @@ PLANS: Final[dict[str, Plan]] = {
     "average_order_value": Plan(_aov_tally, _add_revenue, _aov_finish, amount_required=True),
     "kpis": Plan(_kpis_tally, _add_kpis, _kpis_finish, warn_line_items=True),
     "rfm_summary": Plan(
-        per_customer=True,
-        # A calibration end is checked against the whole table, which no partition is: not yet.
-        refuse=lambda o: "calibration_end" if o.get("calibration_end") is not None else None,
+        per_customer=True, checked_later=("calibration_end",), split=_summary_split
+    ),
+    "backtest": Plan(
+        _holdout_tally,
+        HoldoutTally.__add__,
+        table_finish=_backtest_finish,
+        amount_required=lambda o: backtest_options(o).money,
+        split=_backtest_split,
     ),
     "tracking_table": Plan(
         _tracking_tally, _add_tracking, _tracking_finish, checked_later=("calibration_end",)
@@ -561,6 +736,14 @@ PLANS: Final[dict[str, Plan]] = {
     "report": Plan(passthrough=True),
     "compare_retention": Plan(_lives_tally, _add_rows, _compare_finish, compares=True),
     "complaint_outcomes": Plan(_complaint_lives, _add_rows, _complaints_finish, compares=True),
+    "segment_history": Plan(
+        raw_tally=_history_tally,
+        combine=HistoryTally.__add__,
+        finish=_history_finish,
+        split=_history_split,
+        needs_span=True,
+        refuse=_history_refused,
+    ),
     "rfm_scores": Plan(_rows_tally, _add_rows, _rfm_scores_finish, amount_required=True),
     "abc_xyz": Plan(
         _abc_xyz_tally,
@@ -569,6 +752,8 @@ PLANS: Final[dict[str, Plan]] = {
         amount_required=lambda o: _abc_xyz_options(o).metric == "revenue",
     ),
     "historical_value": Plan(per_customer=True),
+    "scorecard": Plan(_scorecard_tally, _add_rows, _scorecard_finish, compares=True),
+    "campaign_effect": Plan(_campaign_tally, _add_rows, _campaign_finish, refuse=_campaign_refused),
     "customer_features": Plan(per_customer=True),
 }
 """The public functions that run on Dask and PySpark, by name."""
@@ -577,11 +762,15 @@ PLANS: Final[dict[str, Plan]] = {
 # ---------------------------------------------------------------------------------------------------- workers
 @dataclass
 class _Result:
-    """What a partition sends back: its tallies by group label (or rows), warnings, an error, its process."""
+    """What a partition sends back: its tallies by group label (or rows), warnings, an error, its process.
+
+    The pre-pass sends back the partition's first purchase day and observation end instead.
+    """
 
     tallies: dict[Any, Any] = field(default_factory=dict)
     rows: pd.DataFrame | None = None
     end_day: int | None = None
+    first_day: int | None = None
     warnings: list[tuple[type[Warning], str]] = field(default_factory=list)
     error: BaseException | None = None
     labels: pd.Index | None = None
@@ -614,7 +803,12 @@ def _work(part: pd.DataFrame, func: str, options: dict[str, Any], task: str) -> 
                     **_read_options({**options, "by": None}, plan, func),
                     "warn_line_items": False,
                 }
-                result.end_day = read_transactions(part, **read).end_day
+                t = read_transactions(part, **read)
+                result.end_day = t.end_day
+                result.first_day = int(t.days.min()) if t.n_rows else None
+            elif plan.raw_tally is not None:  # every column, for the user code it runs
+                if len(part):
+                    result.tallies[None] = plan.raw_tally(part, options)
             elif plan.per_customer:
                 function = _public(func)
                 result.rows = function(part, **options)
@@ -793,9 +987,18 @@ def _plan_for(func: str, engine: str, options: Mapping[str, Any]) -> Plan:
 
 
 def _finish(
-    plan: Plan, results: list[_Result], options: Mapping[str, Any], nothing: Any, func: str
+    plan: Plan,
+    results: list[_Result],
+    options: Mapping[str, Any],
+    nothing: Any,
+    func: str,
+    *,
+    tx: Any,
 ) -> Any:
-    """Combine the partitions' tallies (or rows) and finish them into the function's result."""
+    """Combine the partitions' tallies (or rows) and finish them into the function's result.
+
+    ``tx`` is the cluster's table, for a plan whose finishing runs functions on it.
+    """
     if plan.per_customer:
         rows = [r.rows for r in results if r.rows is not None and len(r.rows)]
         for r in results:
@@ -804,7 +1007,10 @@ def _finish(
             return nothing
         return _in_customer_order(rows)
     assert plan.combine is not None
-    assert plan.finish is not None
+    finish = plan.finish
+    if plan.table_finish is not None:
+        finish = functools.partial(plan.table_finish, tx)
+    assert finish is not None
     totals: dict[Any, Any] = {}
     for r in results:
         for label, tally in r.tallies.items():
@@ -812,9 +1018,9 @@ def _finish(
     if not totals:
         return nothing
     if options.get("by") is None or plan.compares:
-        return plan.finish(totals[None], options)
+        return finish(totals[None], options)
     labels = _sorted_labels(results)
-    results_by_group = [plan.finish(totals[label], options) for label in labels]
+    results_by_group = [finish(totals[label], options) for label in labels]
     return by_group(results_by_group, labels, name=func, empty=nothing)
 
 
@@ -850,31 +1056,67 @@ def rows_and_dates(tx: Any, engine: str, date: object) -> tuple[int, object, obj
 _UNKNOWN: Final = object()
 
 
-def _last_purchase_day(
+def _whole_span(
+    tx: Any, engine: str, options: Mapping[str, Any], columns: list[object], func: str
+) -> tuple[int | None, int | None]:
+    """Find the whole table's first purchase day and observation end (days since 1970-01-01).
+
+    By one aggregate in the engine where that is exact, else by a pre-pass on the workers in which each
+    partition reads its rows as pandas reads them and sends back its two days. Either is None for a
+    table without purchases (the observation end only when none is given).
+    """
+    given = options.get("observation_end")
+    end = read_date(given, "observation_end", func) if given is not None else None
+    span = _purchase_days(tx, engine, options, columns)
+    if isinstance(span, tuple):
+        first, last = span
+        if end is None:
+            return first, last
+        return (first if first is not None and first <= end else None), end
+    # Rows are orders unless order_id groups them, so only then must a customer's rows be in one
+    # partition.
+    by_order = options.get("order_id") is not None
+    customer = options.get("customer_id", "customer_id")
+    engine_run = _dask_run if engine == "dask" else _spark_run
+    found = engine_run(tx, _Pass(columns, customer, _Job(func, dict(options), "end"), by_order))
+    _raise_and_warn([e for e in found if e.error is not None])
+    firsts = [e.first_day for e in found if e.first_day is not None]
+    ends = [e.end_day for e in found if e.end_day is not None]
+    return (min(firsts) if firsts else None), (max(ends) if ends else end)
+
+
+def _purchase_days(
     tx: Any, engine: str, options: Mapping[str, Any], columns: list[object]
-) -> int | object | None:
-    """Find the day of the last purchase with one aggregate in the engine, where that is exact.
+) -> tuple[int | None, int | None] | object:
+    """Find the days of the first and the last purchase with one aggregate in the engine, where exact.
 
     That is when the dates are held as dates or times and each row is an order (no ``order_id``): the
-    last purchase is then the latest row whose amount, if amounts are read, is not negative. Returns the
-    day (days since 1970-01-01), None without purchases, or ``_UNKNOWN`` when the workers must find it.
+    purchases are then the rows whose amount, if amounts are read, is not negative. Returns the two days
+    (days since 1970-01-01; None without purchases), or ``_UNKNOWN`` when the workers must find them.
     """
     if options.get("order_id") is not None:
         return _UNKNOWN
     date = options.get("date", "date")
     amount = options.get("amount")
     amount = amount if amount is not None and amount in columns else None
-    latest = (_dask_latest if engine == "dask" else _spark_latest)(tx, date, amount)
-    if latest is _UNKNOWN or latest is None:
-        return latest
-    stamp = pd.Timestamp(latest)  # type: ignore[arg-type]
+    span = (_dask_span if engine == "dask" else _spark_span)(tx, date, amount)
+    if not isinstance(span, tuple):
+        return span
+    return _day_of(span[0]), _day_of(span[1])
+
+
+def _day_of(when: object) -> int | None:
+    """Return the day of a date or time from the engine (of a time with a zone: its wall-clock day)."""
+    if when is None:
+        return None
+    stamp = pd.Timestamp(when)  # type: ignore[arg-type]
     if stamp.tzinfo is not None:  # the wall-clock time of its zone, as the reader reads it
         stamp = stamp.tz_localize(None)
     return int(np.datetime64(stamp.normalize(), "D").astype(np.int64))
 
 
-def _dask_latest(tx: Any, date: object, amount: object) -> object:
-    """Find the latest date of a row with a non-negative amount (None: none), or ``_UNKNOWN``."""
+def _dask_span(tx: Any, date: object, amount: object) -> tuple[object, object] | object:
+    """Find the earliest and latest dates of rows with a non-negative amount (None: none), or ``_UNKNOWN``."""
     meta = tx._meta
     kind = meta[date].dtype
     if not (isinstance(kind, pd.DatetimeTZDtype) or getattr(kind, "kind", "") == "M"):
@@ -884,12 +1126,13 @@ def _dask_latest(tx: Any, date: object, amount: object) -> object:
     frame = tx[[date, amount]] if amount is not None else tx[[date]]
     if amount is not None:
         frame = frame[frame[amount] >= 0]
-    latest = frame[date].max().compute()
-    return None if pd.isna(latest) else latest
+    dask = importlib.import_module("dask")
+    first, last = dask.compute(frame[date].min(), frame[date].max())
+    return (None if pd.isna(first) else first), (None if pd.isna(last) else last)
 
 
-def _spark_latest(tx: Any, date: object, amount: object) -> object:
-    """As :func:`_dask_latest`, with one Spark aggregate (times with a zone as wall-clock times)."""
+def _spark_span(tx: Any, date: object, amount: object) -> tuple[object, object] | object:
+    """As :func:`_dask_span`, with one Spark aggregate (times with a zone as wall-clock times)."""
     F = importlib.import_module("pyspark.sql.functions")
     T = importlib.import_module("pyspark.sql.types")
     fields = {f.name: f.dataType for f in tx.schema.fields}
@@ -901,7 +1144,8 @@ def _spark_latest(tx: Any, date: object, amount: object) -> object:
     if isinstance(fields[date], T.TimestampType):
         when = when.cast(T.TimestampNTZType())
     frame = tx.where(F.col(f"`{amount}`") >= 0) if amount is not None else tx
-    return frame.agg(F.max(when).alias("latest")).collect()[0]["latest"]
+    row = frame.agg(F.min(when).alias("first"), F.max(when).alias("last")).collect()[0]
+    return row["first"], row["last"]
 
 
 def run(
@@ -959,24 +1203,28 @@ def run(
     customer = options.get("customer_id", "customer_id")
     engine_run = _dask_run if engine == "dask" else _spark_run
     options = dict(options)
-    if plan.needs_end and "observation_end" in options and options["observation_end"] is None:
-        last = _last_purchase_day(tx, engine, options, columns)
-        if last is _UNKNOWN:
-            # The pre-pass on the workers: each partition's last purchase day, read as pandas reads it.
-            # Rows are orders unless order_id groups them, so only then must a customer's rows be in
-            # one partition.
-            by_order = options.get("order_id") is not None
-            job = _Job(func, options, "end")
-            ends = engine_run(tx, _Pass(columns, customer, job, by_order))
-            _raise_and_warn([e for e in ends if e.error is not None])
-            days = [e.end_day for e in ends if e.end_day is not None]
-            last = max(days) if days else None
-        if not isinstance(last, int):  # no purchase anywhere
-            return nothing
-        options["observation_end"] = np.datetime64(last, "D")
-    results = engine_run(tx, _Pass(columns, customer, _Job(func, options, "tally"), True))
+    missing_end = (
+        plan.needs_end and "observation_end" in options and options["observation_end"] is None
+    )
+    cut = options.get("calibration_end")
+    splits = plan.split is not None and (
+        plan.needs_span or (cut is not None and not isinstance(cut, Cutoff))
+    )
+    if missing_end or splits:
+        first, last = _whole_span(tx, engine, options, columns, func)
+        if plan.split is not None and splits:
+            split = plan.split(options, first, last)
+            if split is None:
+                return nothing
+            options = split
+        if missing_end:
+            if last is None:  # no purchase anywhere
+                return nothing
+            options["observation_end"] = np.datetime64(last, "D")
+    shipped = list(tx.columns) if plan.raw_tally is not None else columns
+    results = engine_run(tx, _Pass(shipped, customer, _Job(func, options, "tally"), True))
     _raise_and_warn(results)
-    return _finish(plan, results, options, nothing, func)
+    return _finish(plan, results, options, nothing, func, tx=tx)
 
 
 def _sorted_labels(results: list[_Result]) -> pd.Index:

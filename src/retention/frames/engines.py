@@ -39,6 +39,8 @@ _TABLE_PARAMETERS: Final = ("tx", "transactions", "data")
 # Other tables a function reads with the same options (customer_features' complaints and refusals, the
 # scorecard's contact plan and log): small tables, read whole.
 _EVENT_TABLES: Final = ("complaints", "refusals", "plan", "done")
+# Parameters that take user code which receives the rows of the table (every column is read for it).
+_USER_CODE_PARAMETERS: Final = ("segmenter",)
 _COLUMN_OPTIONS: Final = ("customer_id", "date", "amount", "order_id")
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -253,6 +255,9 @@ def reads_engines(function: F) -> F:
     signature = inspect.signature(function)
     table = next(p for p in _TABLE_PARAMETERS if p in signature.parameters)
     whole = table == "data"
+    # A function that hands the table's rows to user code (segment_history's segmenter) reads every
+    # column: that code may read any of them.
+    to_user = any(p in signature.parameters for p in _USER_CODE_PARAMETERS)
     events = [p for p in _EVENT_TABLES if p in signature.parameters]
     name = function.__name__
 
@@ -275,7 +280,11 @@ def reads_engines(function: F) -> F:
         }
         for t in native:
             bound.arguments[t] = to_pandas(
-                bound.arguments[t], options, whole=whole, every_column=t != table, func=name
+                bound.arguments[t],
+                options,
+                whole=whole,
+                every_column=t != table or to_user,
+                func=name,
             )
         return function(*bound.args, **bound.kwargs)
 

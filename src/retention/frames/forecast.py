@@ -15,7 +15,7 @@ and a worked example.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -57,6 +57,7 @@ from retention.frames.pareto_nbd import ParetoNBD
 from retention.frames.reading import shared_options
 from retention.frames.schema import (
     PERIOD_DAYS,
+    Cutoff,
     Transactions,
     check_cutoff,
     day_period_codes,
@@ -917,15 +918,11 @@ def backtest(
     t = read_transactions(tx, func=func, amount_required=checked.money, **options)
     if t.n_rows == 0 or t.end_day is None:
         return _empty_backtest(checked.period, checked.chosen, checked.money, checked.level)
-    cut, codes, bounds = holdout_periods(
+    periods = holdout_periods(
         int(t.days.min()), int(t.end_day), calibration_end, checked.period, func
     )
-    tally = holdout_tally(t, cut, checked.period, codes, money=checked.money)
-    summary = rfm_summary(tx, time_unit=checked.unit, calibration_end=calibration_end, **options)
-    held = holdout_of(
-        tally, cut, checked.period, codes, money=checked.money, n_days=int(bounds[-1])
-    )
-    return backtest_of(summary, held, cut, (codes, bounds), checked)
+    tally = holdout_tally(t, periods[0], checked.period, periods[1], money=checked.money)
+    return backtest_of(tx, tally, periods, checked, options)
 
 
 @dataclass(frozen=True)
@@ -949,10 +946,15 @@ class BacktestOptions:
         return self.spend is not False
 
 
-def backtest_options(arguments: dict[str, Any]) -> BacktestOptions:
+def backtest_options(arguments: Mapping[str, Any]) -> BacktestOptions:
     """Check the options of :func:`backtest` among its arguments by name."""
     func = "backtest"
     spend = arguments.get("spend", True)
+    calibration_end = arguments.get("calibration_end")
+    if calibration_end is None:
+        msg = f"The 'calibration_end' parameter of {func} is needed: the last day of the calibration span, such as '2024-06-30'. Got None."
+        raise InvalidParameterError(msg)
+    read_date(calibration_end, "calibration_end", func)  # a date, whatever the table holds
     kind, cls, given = _model_of(arguments.get("model", "bg_nbd"), func)
     period = _BACKTEST.check("freq", arguments.get("freq", "W"))
     unit = _BACKTEST.check("time_unit", arguments.get("time_unit", "W"))
@@ -964,17 +966,24 @@ def backtest_options(arguments: dict[str, Any]) -> BacktestOptions:
 
 
 def backtest_of(
-    summary: pd.DataFrame,
-    held: _Holdout,
-    cut: int,
-    periods: tuple[Index, Index],
+    tx: Any,
+    tally: HoldoutTally,
+    periods: tuple[int, Index, Index],
     checked: BacktestOptions,
+    options: Mapping[str, Any],
 ) -> Backtest:
-    """:func:`backtest` of the calibration summary and the holdout's counts (options checked)."""
+    """:func:`backtest` of a table's holdout tally, with the model fitted on its calibration summary.
+
+    ``periods`` are those of :func:`holdout_periods` (the calibration end checked against the whole
+    table), ``options`` the transaction options. The summary is ``rt.rfm_summary`` of ``tx``: a table
+    of any engine, so that a cluster's table stays on its cluster and only the summary comes here.
+    """
     func = "backtest"
-    codes, bounds = periods
+    cut, codes, bounds = periods
     kind, spend, period, unit = checked.kind, checked.spend, checked.period, checked.unit
     money = checked.money
+    held = holdout_of(tally, cut, period, codes, money=money, n_days=int(bounds[-1]))
+    summary = rfm_summary(tx, time_unit=unit, calibration_end=Cutoff(cut), **options)
     fit_model = checked.given if checked.given is not None else checked.cls.fit(summary)
     spend_model: GammaGamma | None = None
     if isinstance(spend, GammaGamma):

@@ -6,12 +6,18 @@ indexed by customer id, as made by ``rt.working_segments``, ``rt.rule_segments``
 contact plans too); the labels of
 all snapshots are coded jointly so that a segment keeps its row and column everywhere. The guide is
 ``docs/migration-and-contacts.md``.
+
+:func:`segment_history` is a tally (:func:`history_tally`: the moves by pair of segments and the
+segments seen, per period), added over sets of customers (:class:`HistoryTally`) and finished
+(:func:`history_of_tally`); a pandas table is one set, and a Dask or PySpark table is tallied partition
+by partition on its workers (:mod:`retention.frames.distributed`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Final
+from dataclasses import dataclass
+from typing import Any, Final, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -19,7 +25,7 @@ from numpy.typing import NDArray
 
 from retention.core.migration import migration_counts, shares_of_rows, shares_of_total
 from retention.errors import ColumnTypeError, InvalidParameterError, InvalidValueError
-from retention.frames.options import Frequency, Given, declare
+from retention.frames.options import Flag, Frequency, Given, declare
 from retention.frames.reading import read_with_options
 from retention.frames.schema import (
     day_period_codes,
@@ -41,6 +47,7 @@ _SEGMENT_HISTORY: Final = declare(
     "segment_history",
     segmenter=Given("a function (tx_so_far, as_of) -> Series of labels, checked here"),
     freq=Frequency(),
+    per_customer=Flag(),
 )
 
 NEW: Final = "(new)"
@@ -51,9 +58,44 @@ GONE: Final = "(gone)"
 
 _HISTORY_COLUMNS: Final = ("period", "before", "after", "customers")
 
+Segmenter: TypeAlias = Callable[[pd.DataFrame, pd.Timestamp], pd.Series]
+"""A function ``segmenter(tx_so_far, as_of)`` that returns segment labels indexed by customer id."""
+
+Moves: TypeAlias = dict[tuple[Any, Any], int]
+"""Customers by (segment before or ``NEW``, segment after or ``GONE``); pairs of no customer left out."""
+
+
+@dataclass(frozen=True)
+class SegmentLabels:
+    """What the segment order needs of one snapshot: its categories, or its distinct labels.
+
+    Attributes
+    ----------
+    labels : pandas.Index
+        The categories in their order (unused ones too) for a categorical snapshot, else its distinct
+        labels in no particular order.
+    categorical : bool
+        Whether the snapshot is categorical.
+    """
+
+    labels: pd.Index
+    categorical: bool
+
+    @classmethod
+    def of(cls, s: pd.Series) -> SegmentLabels:
+        """Return what the segment order needs of the snapshot ``s``."""
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            return cls(s.cat.categories, True)
+        return cls(pd.Index(s.to_numpy()).unique(), False)
+
 
 def segment_order(snapshots: Sequence[pd.Series], func: str) -> list[Any]:
-    """Return the segments of all snapshots in table order.
+    """Return the segments of all snapshots in table order (see :func:`order_of_segments`)."""
+    return order_of_segments([SegmentLabels.of(s) for s in snapshots], func)
+
+
+def order_of_segments(seen: Sequence[SegmentLabels], func: str) -> list[Any]:
+    """Return the segments of all snapshots in table order, from what each snapshot holds.
 
     Categories of categorical snapshots come first, in their own order (the first snapshot's, then
     categories that only later ones have); labels of other snapshots follow, sorted, so that the order
@@ -62,11 +104,11 @@ def segment_order(snapshots: Sequence[pd.Series], func: str) -> list[Any]:
     """
     order: dict[Any, None] = {}
     plain: list[pd.Index] = []
-    for s in snapshots:
-        if isinstance(s.dtype, pd.CategoricalDtype):
-            order.update(dict.fromkeys(s.cat.categories))
+    for s in seen:
+        if s.categorical:
+            order.update(dict.fromkeys(s.labels))
         else:
-            plain.append(pd.Index(s.to_numpy()).unique())
+            plain.append(s.labels)
     if plain:
         values = plain[0].append(plain[1:]).unique() if len(plain) > 1 else plain[0]
         extra = values[~values.isin(list(order))]
@@ -223,8 +265,9 @@ def migration_matrix(
 def segment_history(
     tx: pd.DataFrame,
     *,
-    segmenter: Callable[[pd.DataFrame, pd.Timestamp], pd.Series],
+    segmenter: Segmenter,
     freq: str = "M",
+    per_customer: bool = False,
     customer_id: Any = "customer_id",
     date: Any = "date",
     amount: Any = "amount",
@@ -247,6 +290,12 @@ def segment_history(
         ``lambda t, as_of: rt.working_segments(rt.customer_features(t, observation_end=as_of))``.
     freq : {"M", "D", "W", "Q", "Y"}, default "M"
         The period length (pandas aliases such as ``"ME"`` are accepted). Weeks run Monday to Sunday.
+    per_customer : bool, default False
+        Whether the segmenter labels each customer from that customer's rows alone, as the working
+        segments do (RFM quantile scores, which rank customers against each other, do not). Needed only
+        for a Dask or PySpark table, whose customers are segmented partition by partition on the workers:
+        there False raises an error, and True promises that this gives the labels the whole table would
+        (see Notes). Ignored for pandas, polars, pyarrow and DuckDB tables, which are segmented whole.
     <transaction options>
 
     Returns
@@ -263,11 +312,13 @@ def segment_history(
     Raises
     ------
     InvalidParameterError
-        If ``segmenter`` is not callable, or ``freq``, ``observation_end`` or ``returns`` is not
-        accepted.
+        If ``segmenter`` is not callable, or ``freq``, ``per_customer``, ``observation_end`` or
+        ``returns`` is not accepted; or if ``per_customer`` is False for a Dask or PySpark table.
     ColumnNotFoundError, ColumnTypeError, InvalidValueError
         If the table cannot be read (see :func:`~retention.frames.schema.read_transactions`), or the
-        segmenter returns something other than a Series of labels with one row per customer.
+        segmenter returns something other than a Series of labels with one row per customer; on a
+        cluster, also if its results for one period are categorical with different categories on
+        different partitions, or categorical on some and not on others.
 
     See Also
     --------
@@ -295,6 +346,17 @@ def segment_history(
     A customer whose first purchase falls in a period is in the ``"(new)"`` row of that period (unless
     the segmenter leaves them out); ``"(gone)"`` counts customers the segmenter leaves out after having
     listed them before, which the working segments never do (an inactive customer stays inactive).
+
+    **On a cluster** (a Dask or PySpark table, with ``per_customer=True``). The rows are moved so that
+    every customer's rows are in one partition, with all the columns of the table (the segmenter may
+    read any). On the workers, each partition's rows dated up to the end of each period are given to the
+    segmenter, which labels that partition's customers; a partition without rows up to a period end is
+    not segmented then. Only the counts of the moves by (before, after) pair and the segments seen come
+    back, and are added. The periods are those of the whole table. The result equals that of the same
+    table in pandas when each customer's label depends on that customer's rows only (not on other
+    customers, nor on the order of rows within a day, which may differ on a cluster) and each call labels
+    only the customers of the rows it is given. Categorical results must have the same categories in
+    every call for one period (as ``rt.working_segments`` does: its categories are fixed).
 
     Examples
     --------
@@ -332,6 +394,7 @@ def segment_history(
     """
     func = "segment_history"
     freq = _SEGMENT_HISTORY.check("freq", freq)
+    _SEGMENT_HISTORY.check("per_customer", per_customer)  # read for a cluster's table only
     given: object = segmenter  # checked although typed: callers need not run a type checker
     if not callable(given):
         msg = (
@@ -342,41 +405,232 @@ def segment_history(
         raise InvalidParameterError(msg)
     # Checks the whole table and settles purchases, returns and the observation end by the shared rules.
     t = read_with_options(tx, locals(), func=func)
-    codes = np.empty(0, dtype=np.int64)
-    if t.end_day is not None and t.n_rows:
-        first = int(day_period_codes(np.array([t.days.min()]), freq)[0])
-        codes = np.arange(first, last_complete_period(t.end_day, freq) + 1, dtype=np.int64)
-    if len(codes) < 2:
-        return _history_frame([], codes, [], freq)
+    first = int(t.days.min()) if t.n_rows else None
+    periods = HistoryPeriods.of(first, t.end_day, freq)
+    if len(periods.codes) < 2:
+        return _history_frame([], periods.codes, [], freq)
+    # A pandas table is one partition: the cluster's path, with one tally.
+    tally = history_tally(
+        tx, periods, segmenter=segmenter, date=date, amount=amount, returns=returns
+    )
+    return history_of_tally(tally)
 
+
+@dataclass(frozen=True)
+class HistoryPeriods:
+    """The periods at whose ends segment_history segments the customers.
+
+    Attributes
+    ----------
+    codes : numpy.ndarray of int64
+        The period codes, from the period of the whole table's first purchase to the last complete one.
+    freq : str
+        The period length, checked (one of ``"D"``, ``"W"``, ``"M"``, ``"Q"``, ``"Y"``).
+    """
+
+    codes: NDArray[np.int64]
+    freq: str
+
+    @classmethod
+    def of(cls, first_day: int | None, end_day: int | None, freq: str) -> HistoryPeriods:
+        """Return the periods of a table whose first purchase and observation end are those days.
+
+        Days count from 1970-01-01; without a purchase (``first_day`` None) there are none. ``freq`` is
+        checked here.
+        """
+        freq = _SEGMENT_HISTORY.check("freq", freq)
+        codes = np.empty(0, dtype=np.int64)
+        if first_day is not None and end_day is not None:
+            first = int(day_period_codes(np.array([first_day], dtype=np.int64), freq)[0])
+            codes = np.arange(first, last_complete_period(end_day, freq) + 1, dtype=np.int64)
+        return cls(codes, freq)
+
+
+@dataclass(frozen=True)
+class HistoryTally:
+    """What segment_history needs of a set of customers: the tally that partitions add up.
+
+    Attributes
+    ----------
+    periods : HistoryPeriods
+        The periods of the whole table.
+    segments : tuple of SegmentLabels or None
+        Per period, what the segment order needs of the snapshot at its end; None where the segmenter
+        was not called (no rows up to that day).
+    moves : tuple of dict
+        Per period from the second, the customers by (segment before or ``NEW``, segment after or
+        ``GONE``), pairs of no customer left out.
+    """
+
+    periods: HistoryPeriods
+    segments: tuple[SegmentLabels | None, ...]
+    moves: tuple[Moves, ...]
+
+    def __add__(self, other: HistoryTally) -> HistoryTally:
+        """Add the tally of other customers of the same table: counts add, the segments seen join."""
+        labels = period_index(self.periods.codes, self.periods.freq)
+        segments = tuple(
+            _join_segments(a, b, period)
+            for a, b, period in zip(self.segments, other.segments, labels, strict=True)
+        )
+        moves = []
+        for a, b in zip(self.moves, other.moves, strict=True):
+            total = dict(a)
+            for pair, n in b.items():  # a loop over pairs of segments, never over customers
+                total[pair] = total.get(pair, 0) + n
+            moves.append(total)
+        return HistoryTally(self.periods, segments, tuple(moves))
+
+
+def _join_segments(
+    a: SegmentLabels | None, b: SegmentLabels | None, period: pd.Period
+) -> SegmentLabels | None:
+    """Join what two partitions' snapshots of one period hold: the same categories, or labels."""
+    if a is None or b is None:
+        return b if a is None else a
+    func = "segment_history"
+    if a.categorical and b.categorical:
+        if not a.labels.equals(b.labels):
+            msg = (
+                f"The segmenter's results for {period} in {func} have different categories on "
+                f"different partitions of the table ({list(a.labels)} and {list(b.labels)}). With "
+                "per_customer=True the segmenter labels each partition's customers, and every call "
+                "must return the same categories, as rt.working_segments does: give them explicitly, "
+                "e.g. labels.astype(pd.CategoricalDtype([...])), or compute the table into pandas first."
+            )
+            raise InvalidValueError(msg)
+        return a
+    if a.categorical or b.categorical:
+        msg = (
+            f"The segmenter's results for {period} in {func} are categorical on some partitions of "
+            "the table and not on others. Return the same type for every set of customers, e.g. "
+            "always labels.astype(pd.CategoricalDtype([...])), or never categorical labels."
+        )
+        raise ColumnTypeError(msg)
+    return SegmentLabels(a.labels.append(b.labels).unique(), False)
+
+
+def history_tally(
+    tx: pd.DataFrame,
+    periods: HistoryPeriods,
+    *,
+    segmenter: Segmenter,
+    date: Any = "date",
+    amount: Any = "amount",
+    returns: str = "net",
+) -> HistoryTally:
+    """Segment the customers of a checked table (or of a partition) at the end of every period.
+
+    Parameters
+    ----------
+    tx : pandas.DataFrame
+        The table, already checked by the reader with the same options; all its columns, every row of
+        each of its customers. Not modified.
+    periods : HistoryPeriods
+        The periods of the whole table, which may start before this table's first purchase.
+    segmenter : callable
+        As for :func:`segment_history`. Called at the end of each period up to whose end the table has
+        rows, with those rows (sorted by day).
+    date, amount, returns
+        The options the table was read with.
+
+    Returns
+    -------
+    HistoryTally
+        The segments seen and the moves between consecutive period ends.
+    """
+    func = "segment_history"
     # The segmenter gets raw rows, sliced by each row's own day: the table is sorted by day once, and
     # the rows up to each period end are then a prefix found by searchsorted.
     days, _ = read_days(tx[date], date, func)
     rows = np.arange(len(tx), dtype=np.int64)
     if returns == "drop" and amount is not None and amount in tx.columns:
-        # The amount column read_transactions used (it has checked it): leave the return rows out.
+        # The amount column the reader used (it has checked it): leave the return rows out.
         rows = np.flatnonzero(tx[amount].to_numpy(dtype=np.float64) >= 0)
         days = days[rows]
     by_day = np.argsort(days, kind="stable")
-    ends = period_start_days(codes + 1, freq) - 1
+    ends = period_start_days(periods.codes + 1, periods.freq) - 1
     stops = np.searchsorted(days[by_day], ends, side="right")
     ordered = tx.take(rows[by_day])
-    labels = period_index(codes, freq)
-    snapshots = []
+    snapshots: list[pd.Series | None] = []
     # A loop over periods (tens), each calling the user's segmenter once; never over customers or rows.
-    for period, end, stop in zip(labels, ends, stops, strict=True):
+    for period, end, stop in zip(
+        period_index(periods.codes, periods.freq), ends, stops, strict=True
+    ):
+        if stop == 0:  # nobody to segment yet (this table's customers come later)
+            snapshots.append(None)
+            continue
         as_of = pd.Timestamp(np.datetime64(int(end), "D"))
         result = segmenter(ordered.iloc[: int(stop)], as_of)
         snapshots.append(check_segments(result, f"The segmenter's result for {period} in {func}"))
-
-    order = segment_order(snapshots, func)
-    index = pd.Index(order)
-    label_codes = [_label_codes(s, index) for s in snapshots]
-    counts = [
-        _pair_counts(snapshots[k - 1], label_codes[k - 1], snapshots[k], label_codes[k], len(order))
+    segments = tuple(None if s is None else SegmentLabels.of(s) for s in snapshots)
+    moves = tuple(
+        _moves(snapshots[k - 1], segments[k - 1], snapshots[k], segments[k])
         for k in range(1, len(snapshots))
-    ]
-    return _history_frame(order, codes[1:], counts, freq)
+    )
+    return HistoryTally(periods, segments, moves)
+
+
+def _moves(
+    before: pd.Series | None,
+    before_labels: SegmentLabels | None,
+    after: pd.Series | None,
+    after_labels: SegmentLabels | None,
+) -> Moves:
+    """Count the customers of two snapshots (None: nobody) by pair of segments."""
+    seen = [s.labels for s in (before_labels, after_labels) if s is not None]
+    if not seen:
+        return {}
+    labels = seen[0].append(seen[1:]).unique()
+    nobody = pd.Series([], dtype=object)
+    before = nobody if before is None else before
+    after = nobody if after is None else after
+    counts = _pair_counts(
+        before, _label_codes(before, labels), after, _label_codes(after, labels), len(labels)
+    )
+    rows, columns = np.nonzero(counts)
+    row_labels, column_labels = [*labels, NEW], [*labels, GONE]
+    # A loop over the pairs of segments that have customers.
+    return {
+        (row_labels[i], column_labels[j]): int(counts[i, j])
+        for i, j in zip(rows.tolist(), columns.tolist(), strict=True)
+    }
+
+
+def history_of_tally(tally: HistoryTally) -> pd.DataFrame:
+    """Finish segment_history: the segment order of all the snapshots, and the long table of moves."""
+    order = order_of_segments([s for s in tally.segments if s is not None], "segment_history")
+    size = len(order)
+    position = {label: k for k, label in enumerate(order)}  # a loop over segments
+    row_of, column_of = {**position, NEW: size}, {**position, GONE: size}
+    counts = []
+    for moves in tally.moves:
+        cells = np.zeros((size + 1, size + 1), dtype=np.int64)
+        for (before, after), n in moves.items():  # a loop over pairs of segments
+            cells[row_of[before], column_of[after]] += n
+        counts.append(cells)
+    return _history_frame(order, tally.periods.codes[1:], counts, tally.periods.freq)
+
+
+def check_per_customer(per_customer: object) -> None:
+    """Refuse, on a cluster's table, a segmenter not said to label each customer from their own rows.
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``per_customer`` is not True or False, or is False.
+    """
+    if _SEGMENT_HISTORY.check("per_customer", per_customer):
+        return
+    msg = (
+        "segment_history on a Dask or PySpark table segments the customers partition by partition, on "
+        "the workers, which gives the labels of the whole table only if the segmenter labels each "
+        "customer from that customer's rows alone (as the working segments do; RFM quantile scores, "
+        "which rank customers against each other, do not); the 'per_customer' parameter says so and is "
+        "False. Pass per_customer=True if the segmenter is per customer; else compute the columns into "
+        "pandas first, e.g. tx.compute() for Dask or tx.toPandas() for PySpark, if they fit in memory."
+    )
+    raise InvalidParameterError(msg)
 
 
 def _history_frame(

@@ -60,6 +60,7 @@ __all__ = [
     "MAX_AMOUNT",
     "MAX_DAYS",
     "PERIOD_DAYS",
+    "Cutoff",
     "DateLike",
     "Duration",
     "Transactions",
@@ -1092,15 +1093,43 @@ def read_date(value: object, name: str, func: str) -> int:
     return int(to_day(np.array([stamp.to_datetime64()]))[0])
 
 
+@dataclass(frozen=True, slots=True)
+class Cutoff:
+    """A day that splits the data in two, already checked against the whole table by :func:`check_cutoff`.
+
+    A cluster reads each partition of a table as a table of its own, whose first purchase may come after
+    a day that splits the whole table. So the driver checks the day once, against the whole table's first
+    purchase and observation end, and hands the partitions this value: :func:`read_cutoff` returns its
+    day without checking it against a partition again.
+
+    Attributes
+    ----------
+    day : int
+        The day in days since 1970-01-01 (inclusive: it belongs to the first part).
+
+    Examples
+    --------
+    A day before this table's first purchase, checked against the whole table it is a part of:
+
+    >>> tx = pd.DataFrame({"customer_id": [1, 1], "date": ["2024-03-01", "2024-04-01"]})
+    >>> t = read_transactions(tx, func="example")
+    >>> np.datetime64(read_cutoff(Cutoff(19_760), t, name="calibration_end", func="example"), "D")
+    np.datetime64('2024-02-07')
+    """
+
+    day: int
+
+
 def read_cutoff(value: object, t: Transactions, *, name: str, func: str) -> int:
     """Read a date that splits the data in two, such as a calibration end, and check that it does.
 
     The day is inclusive (it belongs to the first part), so it must be on or after the first purchase day
-    and before the observation end.
+    and before the observation end. A :class:`Cutoff` has been checked against the whole table that ``t``
+    is a part of: its day is returned as it is.
 
     Parameters
     ----------
-    value : date-like
+    value : date-like or Cutoff
         The date the caller passed (a time of day is ignored; a timezone is dropped, keeping the wall-clock
         date).
     t : Transactions
@@ -1129,6 +1158,8 @@ def read_cutoff(value: object, t: Transactions, *, name: str, func: str) -> int:
     ...
     retention.errors.InvalidParameterError: The 'calibration_end' parameter of example must fall within the data: on or after the first purchase (2024-01-01) and before the observation end (2024-03-01). Got '2024-03-01'.
     """
+    if isinstance(value, Cutoff):
+        return value.day
     day = read_date(value, name, func)
     first_day = int(t.days.min()) if t.n_rows else None
     return check_cutoff(day, value, first_day, t.end_day, name=name, func=func)

@@ -1,20 +1,24 @@
 """The manager scorecard: one row of figures per group, their ranks, and each group against the rest.
 
 The adapter reads the transaction table once, with the groups of ``by``
-(:func:`retention.frames.schema.read_transactions`); the figures come from the functions that define them,
-run on the shared table and its parts (:func:`~retention.frames.rates.period_retention_of`,
-:func:`~retention.frames.rates.repeat_purchase_rate_of`, the lifetimes and Kaplan-Meier curves of
-``survival_curve``, the exact revenue of the table), the complaints are read as ``customer_features``
-reads them and the contact compliance is :func:`~retention.frames.contacts.contact_compliance`'s. The
-comparison of a group with the rest of the company uses the formulas of ``compare_retention``. The loops
-are over groups, never over customers.
+(:func:`retention.frames.schema.read_transactions`), and works in two steps, as DESIGN.md's
+customer-decomposable metrics do. :func:`scorecard_counts_of` counts, per group, what adds up over
+customers: the customers and repeat customers, the counts of the last complete period as
+:func:`~retention.frames.rates.period_counts_of` makes them, the Kaplan-Meier counts of the lifetimes of
+``survival_curve`` by day, the exact partial sums of the revenue, the complaints (read as
+``customer_features`` reads them) and the groups of the planned customers. :func:`scorecard_from_counts`
+finishes: rates, the Kaplan-Meier curves of each group and of the rest (all customers' counts minus the
+group's), the contact compliance of :func:`~retention.frames.contacts.contact_compliance`, the ranks and
+the comparison of a group with the rest of the company with the formulas of ``compare_retention``. A
+table on a cluster is counted partition by partition and added with :func:`scorecard_counts_sum`. The
+loops are over groups, never over customers.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable
-from dataclasses import dataclass
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, fields
 from typing import Any, Final
 
 import numpy as np
@@ -23,18 +27,26 @@ from numpy.typing import NDArray
 
 from retention.core import compare as _compare
 from retention.core import stats as _stats
-from retention.core.cohorts import kaplan_meier, lifetimes
-from retention.core.rates import ratio
+from retention.core.cohorts import kaplan_meier_of_counts, lifetimes
+from retention.core.rates import PeriodCounts, ratio
+from retention.core.sums import (
+    Partials,
+    add_partials,
+    partial_sums,
+    scatter_partials,
+    sums_of_partials,
+)
 from retention.errors import ColumnTypeError, InvalidParameterError
 from retention.frames.contacts import contact_compliance
 from retention.frames.events import read_events, resolved_flags
 from retention.frames.options import ALPHA, Days, Frequency, Given, Options, declare
-from retention.frames.rates import period_retention_of, repeat_purchase_rate_of
+from retention.frames.rates import period_counts_of
 from retention.frames.reading import read_with_options
 from retention.frames.schema import (
     DateLike,
     Duration,
     Transactions,
+    period_index,
     transaction_options,
 )
 
@@ -381,40 +393,229 @@ def scorecard(
         msg = f"The {missing!r} parameter of {func} is missing: contact compliance compares the planned contacts (plan=) with the contacts made (done=), so pass both, or neither. Got {given}= alone."
         raise InvalidParameterError(msg)
     t = read_with_options(tx, locals(), func=func)
+    options = {
+        "freq": freq,
+        "inactive_after": inactive,
+        "complaints": complaints,
+        "plan": plan,
+        "done": done,
+        "resolved": resolved,
+        "alpha": level,
+        "adjust": adjust,
+        "customer_id": customer_id,
+        "date": date,
+    }
+    return scorecard_from_counts(scorecard_counts_of(t, options), options)
+
+
+_PERIOD_FIELDS: Final = tuple(f.name for f in fields(PeriodCounts))
+
+
+@dataclass(frozen=True)
+class ScorecardCounts:
+    """What a scorecard is made of: counts and exact sums per group, which add up over customers.
+
+    The scorecard of a table is :func:`scorecard_from_counts` of :func:`scorecard_counts_of`; the counts
+    of disjoint sets of customers (the partitions of a cluster) add up with
+    :func:`scorecard_counts_sum`, so their scorecard is the whole table's, to the last bit.
+
+    Attributes
+    ----------
+    labels : pandas.Index
+        The groups (rows of every array below).
+    customers, repeaters : numpy.ndarray of int64
+        Per group, the customers, and those with two or more purchase days.
+    period : int or None
+        The code of the last complete period (None: no complete period).
+    last_period : numpy.ndarray of int64
+        Per group (rows) and field of :class:`~retention.core.rates.PeriodCounts` (columns), the counts
+        of the last complete period (0 for a group whose first purchase comes later).
+    lifetimes : numpy.ndarray of int64
+        The Kaplan-Meier counts, one column per (group, day) with customers, sorted: rows group code,
+        days, the customers whose first active spell lasted that many days, and those of them whose
+        spell ended (observed churn). Sparse, so that many groups over many days stay small.
+    revenue : Partials or None
+        Per group, the exact partial sums of the revenue net of returns (None without amounts).
+    complaints : numpy.ndarray of int64 or None
+        With a complaints table: per group, the open (row 0) and resolved (row 1) complaints.
+    owners : pandas.Series or None
+        With a contact plan that names customers: the group code of each planned customer with a purchase,
+        by customer id.
+    end_day : int or None
+        The observation end (days since 1970-01-01; None without purchases).
+    """
+
+    labels: pd.Index
+    customers: NDArray[np.int64]
+    repeaters: NDArray[np.int64]
+    period: int | None
+    last_period: NDArray[np.int64]
+    lifetimes: NDArray[np.int64]
+    revenue: Partials | None
+    complaints: NDArray[np.int64] | None
+    owners: pd.Series | None
+    end_day: int | None
+
+
+def scorecard_counts_of(t: Transactions, options: Mapping[str, Any]) -> ScorecardCounts:
+    """Count a table read with the groups of ``by`` for :func:`scorecard` (options already checked).
+
+    Parameters
+    ----------
+    t : Transactions
+        Read with ``by``.
+    options : Mapping of str to object
+        ``freq``, ``inactive_after`` (days), ``complaints``, ``resolved``, ``plan``, ``customer_id`` and
+        ``date``, as :func:`scorecard` takes them.
+
+    Returns
+    -------
+    ScorecardCounts
+    """
+    func = "scorecard"
     assert t.groups is not None  # read with by
     labels, codes = t.groups.labels, t.groups.codes
     k = len(labels)
-    parts = [part for _, part in t.split()]
-    sizes = np.bincount(codes, minlength=k).astype(np.int64)
+    period, last = _last_period_counts(t, _SCORECARD.check("freq", options["freq"]))
+    lives = _lifetime_counts(t, _SCORECARD.check("inactive_after", options["inactive_after"]))
+    revenue = None
+    if t.has_amounts and t.amount is not None:
+        revenue = partial_sums(
+            [(codes[t.customer], t.amount), (codes[t.return_customer], t.return_amount)], k
+        )
+    repeat = np.diff(t.activity("D").start) >= 2
+    complaints = options.get("complaints")
+    plan = options.get("plan")
+    return ScorecardCounts(
+        labels=labels,
+        customers=np.bincount(codes, minlength=k).astype(np.int64),
+        repeaters=np.bincount(codes[repeat], minlength=k).astype(np.int64),
+        period=period,
+        last_period=last,
+        lifetimes=lives,
+        revenue=revenue,
+        complaints=(
+            _complaint_counts(
+                complaints,
+                t,
+                options.get("resolved", "resolved"),
+                customer_id=options.get("customer_id", "customer_id"),
+                date=options.get("date", "date"),
+                func=func,
+            )
+            if complaints is not None
+            else None
+        ),
+        owners=_owners(plan, t, func) if plan is not None else None,
+        end_day=t.end_day,
+    )
+
+
+def scorecard_counts_sum(parts: Sequence[ScorecardCounts]) -> ScorecardCounts:
+    """Add the counts of disjoint sets of customers, group by group (groups sorted as ``by`` sorts them).
+
+    Parameters
+    ----------
+    parts : sequence of ScorecardCounts
+        At least one; each part's groups are its own (a group may be missing from a part).
+
+    Returns
+    -------
+    ScorecardCounts
+    """
+    first = parts[0]
+    labels = first.labels.append([p.labels for p in parts[1:]]).unique().sort_values()
+    k = len(labels)
+    customers, repeaters = np.zeros(k, dtype=np.int64), np.zeros(k, dtype=np.int64)
+    last = np.zeros((k, len(_PERIOD_FIELDS)), dtype=np.int64)
+    lives = []
+    complaints = np.zeros((2, k), dtype=np.int64) if first.complaints is not None else None
+    revenue: Partials | None = None
+    owners: list[pd.Series] = []
+    for p in parts:  # the parts (partitions), not the customers
+        at = labels.get_indexer(p.labels)
+        customers[at] += p.customers
+        repeaters[at] += p.repeaters
+        last[at] += p.last_period
+        lives.append(np.vstack([at[p.lifetimes[0]], p.lifetimes[1:]]))
+        if complaints is not None and p.complaints is not None:
+            complaints[:, at] += p.complaints
+        if p.revenue is not None:
+            spread = scatter_partials(p.revenue, at, k)
+            revenue = spread if revenue is None else add_partials(revenue, spread)
+        if p.owners is not None:
+            owners.append(pd.Series(at[p.owners.to_numpy()], index=p.owners.index))
+    periods = [p.period for p in parts if p.period is not None]
+    ends = [p.end_day for p in parts if p.end_day is not None]
+    return ScorecardCounts(
+        labels=labels,
+        customers=customers,
+        repeaters=repeaters,
+        period=periods[0] if periods else None,
+        last_period=last,
+        lifetimes=_lifetime_cells(np.concatenate(lives, axis=1)),
+        revenue=revenue,
+        complaints=complaints,
+        owners=pd.concat(owners) if owners else None,
+        end_day=ends[0] if ends else None,
+    )
+
+
+def scorecard_from_counts(counts: ScorecardCounts, options: Mapping[str, Any]) -> Scorecard:
+    """Finish a scorecard from its counts: figures, ranks and each group against the rest.
+
+    Parameters
+    ----------
+    counts : ScorecardCounts
+        Of the whole table (:func:`scorecard_counts_of`, or :func:`scorecard_counts_sum` of its parts).
+    options : Mapping of str to object
+        ``freq``, ``alpha``, ``adjust``, ``plan``, ``done``, ``customer_id`` and ``date``, as
+        :func:`scorecard` takes them.
+
+    Returns
+    -------
+    Scorecard
+    """
+    func = "scorecard"
+    freq = _SCORECARD.check("freq", options["freq"])
+    level = _SCORECARD.check("alpha", options["alpha"])
+    adjust = _SCORECARD.check("adjust", options["adjust"])
+    labels, sizes = counts.labels, counts.customers
+    k = len(labels)
     horizons = np.array([round(n * _PERIOD_DAYS[freq]) for n in SURVIVAL_PERIODS], dtype=np.int64)
 
     columns: dict[str, Any] = {"customers": sizes}
-    period, churn = _period_figures(t, parts, freq, columns)
-    survival = _survival_figures(t, sizes, inactive, horizons)
+    period, churn = _period_figures(counts, freq, columns)
+    survival = _survival_figures(counts, horizons)
     columns["survival_3"], columns["survival_12"] = survival.value[:, 0], survival.value[:, 1]
-    if t.has_amounts:
-        revenue = np.array([part.revenue() for part in parts], dtype=np.float64)
+    if counts.revenue is not None:
+        revenue = sums_of_partials(counts.revenue).astype(np.float64)
     else:
         revenue = np.full(k, np.nan)
     columns["revenue"] = revenue
     columns["revenue_per_customer"] = np.asarray(ratio(revenue, sizes), dtype=np.float64)
-    columns["repeat_purchase_rate"] = np.array(
-        [repeat_purchase_rate_of(part) for part in parts], dtype=np.float64
-    )
-    if complaints is not None:
-        columns |= _complaint_counts(
-            complaints, t, resolved, customer_id=customer_id, date=date, func=func
-        )
+    columns["repeat_purchase_rate"] = np.asarray(ratio(counts.repeaters, sizes), dtype=np.float64)
+    if counts.complaints is not None:
+        columns["complaints_open"] = counts.complaints[0]
+        columns["complaints_resolved"] = counts.complaints[1]
+    plan, done = options.get("plan"), options.get("done")
     if plan is not None and done is not None:
-        columns |= _compliance(plan, done, t, customer_id=customer_id, date=date, func=func)
+        columns |= _compliance(
+            plan,
+            done,
+            counts.owners,
+            k,
+            customer_id=options.get("customer_id", "customer_id"),
+            date=options.get("date", "date"),
+            func=func,
+        )
     figures = pd.DataFrame(columns, index=labels)
 
-    repeaters = _repeaters(t, k)
     versus = _versus_rest(
         labels,
         churn=churn,
         survival=survival,
-        repeat=(repeaters, sizes.astype(np.float64)),
+        repeat=(counts.repeaters.astype(np.float64), sizes.astype(np.float64)),
         alpha=level,
         adjust=adjust,
     )
@@ -430,41 +631,49 @@ def scorecard(
     )
 
 
+def _last_period_counts(t: Transactions, freq: str) -> tuple[int | None, NDArray[np.int64]]:
+    """Per group, the counts of the last complete period, as :func:`period_retention` counts them.
+
+    Each group's counts end at the same last complete period; a group whose first purchase comes
+    later has none there: nobody of it was active, so its counts are 0.
+    """
+    assert t.groups is not None  # read with by
+    last = np.zeros((len(t.groups.labels), len(_PERIOD_FIELDS)), dtype=np.int64)
+    period = None
+    for g, (_, part) in enumerate(t.split()):  # groups, not customers
+        first, counts = period_counts_of(part, freq)
+        if len(counts.new):
+            period = first + len(counts.new) - 1
+            last[g] = [getattr(counts, name)[-1] for name in _PERIOD_FIELDS]
+    return period, last
+
+
 def _period_figures(
-    t: Transactions, parts: list[Transactions], freq: str, columns: dict[str, Any]
+    counts: ScorecardCounts, freq: str, columns: dict[str, Any]
 ) -> tuple[str, tuple[NDArray[np.float64], NDArray[np.float64]]]:
     """Add the counts and rates of the last complete period; return it and the churn counts.
 
     The churn counts are ``(churned, customers_start)`` per group, as floats, for the comparison.
     """
-    k = len(parts)
-    whole = period_retention_of(t, freq)
+    k = len(counts.labels)
     count_names = {
         "active_customers": "customers_end",
         "new_customers": "new",
         "churned_customers": "churned",
     }
-    if len(whole) == 0:  # no complete period: nothing to count
+    if counts.period is None:  # no complete period: nothing to count
         for name in count_names:
             columns[name] = pd.array([pd.NA] * k, dtype="Int64")
         columns["crr"], columns["churn_rate"] = np.full(k, np.nan), np.full(k, np.nan)
         return "", (np.full(k, np.nan), np.full(k, np.nan))
-    period = whole.index[-1]
-    # Each group's table ends at the same last complete period; a group whose first purchase comes
-    # later has no row there: nobody of it was active, so its counts are 0 and its rates NaN.
-    rows = [
-        frame.loc[period] if period in frame.index else None
-        for frame in (period_retention_of(part, freq) for part in parts)
-    ]
-
-    def column(name: str, fill: float) -> NDArray[Any]:
-        return np.array([fill if r is None else r[name] for r in rows], dtype=np.float64)
-
+    last = PeriodCounts(*(counts.last_period[:, j] for j in range(len(_PERIOD_FIELDS))))
     for name, source in count_names.items():
-        columns[name] = pd.array(column(source, 0).astype(np.int64), dtype="Int64")
-    columns["crr"] = column("crr", np.nan)
-    columns["churn_rate"] = column("churn_rate", np.nan)
-    return str(period), (column("churned", 0), column("customers_start", 0))
+        columns[name] = pd.array(getattr(last, source), dtype="Int64")
+    columns["crr"] = last.crr
+    columns["churn_rate"] = last.churn_rate
+    period = period_index(np.array([counts.period], dtype=np.int64), freq)[0]
+    churned = last.churned.astype(np.float64)
+    return str(period), (churned, last.customers_start.astype(np.float64))
 
 
 @dataclass(frozen=True)
@@ -477,36 +686,52 @@ class _Survival:
     rest_variance: NDArray[np.float64]
 
 
-def _survival_figures(
-    t: Transactions,
-    sizes: NDArray[np.int64],
-    inactive: int,
-    horizons: NDArray[np.int64],
-) -> _Survival:
-    """Kaplan-Meier survival at the horizons of each group and of the rest (lifetimes derived once)."""
-    k, h = len(sizes), len(horizons)
-    value, variance, rest, rest_variance = (np.full((k, h), np.nan) for _ in range(4))
-    if k == 0 or t.end_day is None:
-        return _Survival(value, variance, rest, rest_variance)
+def _lifetime_counts(t: Transactions, inactive: int) -> NDArray[np.int64]:
+    """Count the customers and the lapsed per group and day (the lifetimes of :class:`ScorecardCounts`)."""
+    assert t.groups is not None  # read with by
+    if t.end_day is None or t.n_customers == 0:
+        return np.zeros((4, 0), dtype=np.int64)
     duration, observed = lifetimes(t.activity("D"), t.end_day, inactive)
-    bounds = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    ones = np.ones(len(duration), dtype=np.int64)
+    return _lifetime_cells(np.stack([t.groups.codes, duration, ones, observed.astype(np.int64)]))
+
+
+def _lifetime_cells(cells: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Add up the counts (rows 2 and 3) of equal (group, day) columns; sort the columns by both."""
+    group, day = cells[0], cells[1]
+    width = int(day.max()) + 1 if cells.shape[1] else 1
+    key, at = np.unique(group * width + day, return_inverse=True)
+    out = np.zeros((4, len(key)), dtype=np.int64)
+    out[0], out[1] = key // width, key % width
+    np.add.at(out[2], at, cells[2])
+    np.add.at(out[3], at, cells[3])
+    return out
+
+
+def _survival_figures(counts: ScorecardCounts, horizons: NDArray[np.int64]) -> _Survival:
+    """Kaplan-Meier survival at the horizons of each group and of the rest.
+
+    The counts of the rest are all the customers' minus the group's.
+    """
+    k, h = len(counts.labels), len(horizons)
+    value, variance, rest, rest_variance = (np.full((k, h), np.nan) for _ in range(4))
+    if k == 0 or counts.end_day is None:
+        return _Survival(value, variance, rest, rest_variance)
+    group, day, lives, lapsed = counts.lifetimes
+    days = int(day.max()) + 1 if len(day) else 0
+    all_lives, all_lapsed = np.zeros(days, dtype=np.int64), np.zeros(days, dtype=np.int64)
+    np.add.at(all_lives, day, lives)
+    np.add.at(all_lapsed, day, lapsed)
+    bounds = np.searchsorted(group, np.arange(k + 1))
     for g in range(k):  # groups, not customers
-        lo, hi = int(bounds[g]), int(bounds[g + 1])
-        mine = kaplan_meier(duration[lo:hi], observed[lo:hi])
-        others = kaplan_meier(
-            np.concatenate([duration[:lo], duration[hi:]]),
-            np.concatenate([observed[:lo], observed[hi:]]),
-        )
+        at = slice(int(bounds[g]), int(bounds[g + 1]))
+        my_lives, my_lapsed = np.zeros(days, dtype=np.int64), np.zeros(days, dtype=np.int64)
+        my_lives[day[at]], my_lapsed[day[at]] = lives[at], lapsed[at]
+        mine = kaplan_meier_of_counts(my_lives, my_lapsed)
+        others = kaplan_meier_of_counts(all_lives - my_lives, all_lapsed - my_lapsed)
         value[g], _, _, variance[g] = _compare.survival_at_horizons(mine, horizons)
         rest[g], _, _, rest_variance[g] = _compare.survival_at_horizons(others, horizons)
     return _Survival(value, variance, rest, rest_variance)
-
-
-def _repeaters(t: Transactions, k: int) -> NDArray[np.float64]:
-    """Per group, the customers with two or more purchase days."""
-    assert t.groups is not None  # read with by
-    repeat = np.diff(t.activity("D").start) >= 2
-    return np.bincount(t.groups.codes[repeat], minlength=k).astype(np.float64)
 
 
 def _complaint_counts(
@@ -517,8 +742,8 @@ def _complaint_counts(
     customer_id: Hashable,
     date: Hashable,
     func: str,
-) -> dict[str, NDArray[np.int64]]:
-    """Per group, the open and the resolved complaints of its customers, up to the observation end."""
+) -> NDArray[np.int64]:
+    """Per group, the open (row 0) and the resolved (row 1) complaints of its customers, up to the end."""
     assert t.groups is not None  # read with by
     k = len(t.groups.labels)
     code, in_time, table, _ = read_events(
@@ -534,43 +759,62 @@ def _complaint_counts(
     keep = in_time & (code >= 0)
     group = t.groups.codes[code[keep]]
     done = flags[keep] if flags is not None else np.zeros(len(group), dtype=np.bool_)
-    return {
-        "complaints_open": np.bincount(group[~done], minlength=k).astype(np.int64),
-        "complaints_resolved": np.bincount(group[done], minlength=k).astype(np.int64),
-    }
+    return np.stack(
+        [np.bincount(group[~done], minlength=k), np.bincount(group[done], minlength=k)]
+    ).astype(np.int64)
+
+
+def _plan_table(plan: object, func: str) -> pd.DataFrame:
+    if not isinstance(plan, pd.DataFrame):
+        msg = f"The 'plan' parameter of {func} must be a pandas DataFrame of planned contacts (as rt.contact_plan returns it). Got {type(plan).__name__}."
+        raise ColumnTypeError(msg)
+    return plan
+
+
+def _owners(plan: object, t: Transactions, func: str) -> pd.Series | None:
+    """Each planned customer's group code, by id (customers without a purchase left out)."""
+    assert t.groups is not None  # read with by
+    table = _plan_table(plan, func)
+    if "customer_id" not in table.columns:
+        return None
+    ids = pd.Index(table["customer_id"]).unique()
+    position = np.asarray(t.customer_ids.get_indexer(ids), dtype=np.int64)
+    found = position >= 0
+    return pd.Series(t.groups.codes[position[found]], index=ids[found])
 
 
 def _compliance(
     plan: object,
     done: object,
-    t: Transactions,
+    owners: pd.Series | None,
+    k: int,
     *,
     customer_id: Hashable,
     date: Hashable,
     func: str,
 ) -> dict[str, NDArray[Any]]:
     """Per group, the planned and met contacts of its customers, by :func:`contact_compliance`."""
-    assert t.groups is not None  # read with by
-    k = len(t.groups.labels)
-    if not isinstance(plan, pd.DataFrame):
-        msg = f"The 'plan' parameter of {func} must be a pandas DataFrame of planned contacts (as rt.contact_plan returns it). Got {type(plan).__name__}."
-        raise ColumnTypeError(msg)
+    table = _plan_table(plan, func)
     owner = None
-    if "customer_id" in plan.columns:
+    if owners is not None:
         # Each planned customer's group, as the owner contact_compliance credits; unknown: none.
-        position = t.customer_ids.get_indexer(pd.Index(plan["customer_id"]))
-        group = np.where(position >= 0, t.groups.codes[np.maximum(position, 0)], -1)
+        position = np.asarray(
+            owners.index.get_indexer(pd.Index(table["customer_id"])), dtype=np.int64
+        )
+        group = np.full(len(position), -1, dtype=np.int64)
+        found = position >= 0
+        group[found] = owners.to_numpy(dtype=np.int64)[position[found]]
         owner = pd.array(group, dtype="Int64")
-        owner[group < 0] = pd.NA
-    planned = plan.assign(**{_GROUP_COLUMN: owner}) if owner is not None else plan
-    table = contact_compliance(
+        owner[~found] = pd.NA
+    planned = table.assign(**{_GROUP_COLUMN: owner}) if owner is not None else table
+    result = contact_compliance(
         planned,
         done,  # type: ignore[arg-type]  # contact_compliance checks it
         owner=_GROUP_COLUMN if owner is not None else None,
         customer_id=customer_id,
         date=date,
     )
-    rows = table.reindex(pd.Index(range(k), dtype=object))
+    rows = result.reindex(pd.Index(range(k), dtype=object))
     return {
         "contacts_planned": rows["planned"].fillna(0).to_numpy(dtype=np.int64),
         "contacts_met": rows["met"].fillna(0).to_numpy(dtype=np.int64),
