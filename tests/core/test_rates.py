@@ -13,7 +13,6 @@ from retention.core.rates import (
     mean_amount,
     period_counts,
     ratio,
-    repeat_share,
     second_purchase_days,
     second_purchase_summary,
 )
@@ -151,19 +150,13 @@ def test_crr_raises_when_new_exceeds_end(
         rate(start, end, new)
 
 
-# --- ratio, repeat_share, mean_amount --------------------------------------------------------
+# --- ratio, mean_amount --------------------------------------------------------
 
 
 def test_ratio() -> None:
     assert ratio(3, 4) == 0.75
     assert np.isnan(ratio(0, 0))
     np.testing.assert_array_equal(ratio([1, 2], [0, 4]), [np.nan, 0.5])
-
-
-def test_repeat_share() -> None:
-    assert repeat_share(np.array([1, 2, 5, 1, 1])) == 0.4
-    assert repeat_share(np.array([1, 1])) == 0.0
-    assert np.isnan(repeat_share(np.array([], dtype=np.int64)))
 
 
 def test_mean_amount_is_exact_and_order_free() -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
+from unittest.mock import patch
 
 import numpy as np
 import pandas as pd
@@ -18,6 +20,7 @@ from retention.errors import (
     RetentionError,
     RetentionWarning,
 )
+from retention.frames import schema
 from retention.frames.schema import (
     FREQS,
     _text_codes,
@@ -540,6 +543,114 @@ def test_text_codes_equal_sorted_factorize(ids: list[str], kind: str) -> None:
     expected_codes, expected_ids = pd.factorize(col, sort=True)
     np.testing.assert_array_equal(codes, expected_codes)
     assert col.take(representative).tolist() == list(expected_ids)
+
+
+def bucketed() -> Any:
+    """Code keys bucket by bucket however few they are (the path of tables of millions of rows)."""
+    return patch.object(schema, "_BUCKETED_CODES_MIN", 0)
+
+
+@given(
+    st.lists(st.integers(-(2**63), 2**63 - 1) | st.integers(0, 5), min_size=1, max_size=300),
+    st.sampled_from([np.int64, np.uint64]),
+)
+def test_bucketed_codes_match_keys_one_to_one(keys: list[int], dtype: type) -> None:
+    values = np.array([k % 2**64 if dtype is np.uint64 else k for k in keys], dtype=dtype)
+    with bucketed():
+        codes, uniques = schema._hashed_codes(values)
+        sorted_codes, n = schema._key_codes(values, in_order=True)
+    # Dense codes, one per distinct key: the keys of a code are that code's key.
+    assert sorted(set(codes.tolist())) == list(range(len(uniques)))
+    np.testing.assert_array_equal(uniques[codes], values)
+    assert len(set(uniques.tolist())) == len(uniques)
+    expected, expected_uniques = pd.factorize(values, sort=True)
+    np.testing.assert_array_equal(sorted_codes, expected)
+    assert n == len(expected_uniques)
+
+
+@given(st.lists(id_text, min_size=1, max_size=40), st.booleans())
+def test_text_codes_without_order_match_the_ids(ids: list[str], in_order: bool) -> None:
+    col = pd.Series(ids + ids[::-1], dtype="str")
+    with bucketed():
+        result = _text_codes(col, in_order)
+    assert result is not None
+    codes, representative = result
+    expected_codes, expected_ids = pd.factorize(col, sort=True)
+    # Each code stands for one id (the one of its representative row), each id has one code.
+    assert col.take(representative[codes]).tolist() == col.tolist()
+    assert sorted(col.take(representative).tolist()) == list(expected_ids)
+    if in_order:
+        np.testing.assert_array_equal(codes, expected_codes)
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 6), st.integers(-3, 3)), min_size=1, max_size=40),
+    st.booleans(),
+)
+def test_repeat_buyers_bought_on_two_distinct_days(
+    rows: list[tuple[int, int]], daily: bool
+) -> None:
+    customers, days = zip(*rows, strict=True)
+    tx = tx_of(list(customers), [f"2024-03-{10 + d:02d}" for d in days])
+    t = read_transactions(tx, func="f")
+    if daily:  # computed from the daily activity when that exists, else from first and last days
+        t.activity("D")
+    expected = tx.groupby("customer_id")["date"].nunique().to_numpy() >= 2
+    np.testing.assert_array_equal(t.repeat_buyers(), expected)
+
+
+@given(
+    st.lists(st.integers(-(2**40), 2**40), min_size=1, max_size=60),
+    st.sampled_from(["int64", "int32", "uint64"]),
+    st.booleans(),
+)
+def test_ids_spread_wide_are_coded_as_pandas_codes_them(
+    values: list[int], dtype: str, in_order: bool
+) -> None:
+    col = pd.Series(
+        np.array([v % 2**31 if dtype == "int32" else abs(v) for v in values], dtype=dtype)
+    )
+    col.iloc[0] = np.iinfo(np.int32).max  # a span too wide for the bitmap of dense ids
+    with bucketed():
+        codes, ids = schema._read_customers(col, "customer_id", "f", in_order=in_order)
+    assert isinstance(ids, pd.Index)
+    assert ids.dtype == col.dtype
+    assert ids[codes].tolist() == col.tolist()
+    if in_order:
+        expected_codes, expected_ids = pd.factorize(col, sort=True)
+        np.testing.assert_array_equal(codes, expected_codes)
+        assert ids.tolist() == expected_ids.tolist()
+
+
+@given(st.lists(st.tuples(st.integers(0, 4), st.integers(0, 9)), min_size=1, max_size=30))
+def test_order_ids_of_any_kind_give_the_same_orders(rows: list[tuple[int, int]]) -> None:
+    customers, orders = zip(*rows, strict=True)
+    tx = tx_of(list(customers), ["2024-01-01"] * len(rows), [1.0] * len(rows))
+    plain = read_transactions(tx.assign(o=list(orders)), order_id="o", amount="amount", func="f")
+    with bucketed():
+        for kind in (
+            [o * 2**40 for o in orders],  # integers spread wide
+            [f"order-{o}" for o in orders],  # text
+        ):
+            t = read_transactions(tx.assign(o=kind), order_id="o", amount="amount", func="f")
+
+            # The same orders (listed in the order of their codes, which is no particular order).
+            def orders(r: Any) -> list[tuple[int, int, float]]:
+                return sorted(
+                    zip(r.customer.tolist(), r.day.tolist(), r.amount.tolist(), strict=True)
+                )
+
+            assert orders(t) == orders(plain)
+
+
+def test_counting_reads_text_ids_without_sorting_them() -> None:
+    tx = tx_of(["b", "a", "c", "b"], ["2024-01-01", "2024-01-02", "2024-01-03", "2024-02-01"])
+    t = read_transactions(tx, func="f", customer_order=False)
+    assert t.n_customers == 3
+    ids = t.customer_ids
+    assert sorted(ids.tolist()) == ["a", "b", "c"]
+    # codes and ids still match: b bought twice
+    assert ids[t.customer].tolist() == ["b", "a", "c", "b"]
 
 
 def test_text_codes_leave_other_columns_to_pandas() -> None:

@@ -25,7 +25,6 @@ __all__ = [
     "mean_amount",
     "period_counts",
     "ratio",
-    "repeat_share",
     "second_purchase_days",
     "second_purchase_summary",
 ]
@@ -313,28 +312,6 @@ def period_counts(act: Activity, first_period: int, last_period: int) -> PeriodC
         churned=count(~continues)[:-1],
         customers_end=active[1:],
     )
-
-
-def repeat_share(periods_active: NDArray[np.int64]) -> float:
-    """Share of customers active in two or more periods (NaN without customers).
-
-    Parameters
-    ----------
-    periods_active : numpy.ndarray of int
-        Per customer, the number of distinct periods with a purchase (days, for the repeat-purchase
-        rate).
-
-    Returns
-    -------
-    float
-
-    Examples
-    --------
-    >>> repeat_share(np.array([1, 3, 2, 1]))
-    0.5
-    """
-    periods_active = np.asarray(periods_active)
-    return ratio(int(np.count_nonzero(periods_active >= 2)), len(periods_active))
 
 
 def mean_amount(amounts: NDArray[np.float64]) -> float:

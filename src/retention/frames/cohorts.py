@@ -241,7 +241,9 @@ def cohort_table(
     _COHORT_TABLE.check("metric", metric)
     _COHORT_TABLE.check("kind", kind)
     _COHORT_TABLE.check("normalize", normalize)
-    t = read_with_options(tx, locals(), func=func, amount_required=metric == "revenue")
+    t = read_with_options(
+        tx, locals(), func=func, amount_required=metric == "revenue", customer_order=False
+    )
     return breakdown(
         t, lambda part: cohort_table_of(part, freq, metric, kind, normalize), name=func
     )
@@ -345,7 +347,7 @@ def retention_curve(
     func = "retention_curve"
     freq = _RETENTION_CURVE.check("freq", freq)
     _RETENTION_CURVE.check("kind", kind)
-    t = read_with_options(tx, locals(), func=func)
+    t = read_with_options(tx, locals(), func=func, customer_order=False)
     return breakdown(t, lambda part: retention_curve_of(part, freq, kind), name=func)
 
 
@@ -471,7 +473,7 @@ def survival_curve(
     """
     func = "survival_curve"
     inactive = _SURVIVAL_CURVE.check("inactive_after", inactive_after)
-    t = read_with_options(tx, locals(), func=func)
+    t = read_with_options(tx, locals(), func=func, customer_order=False)
     return breakdown(t, lambda part: _survival(part, inactive), name=func)
 
 

@@ -242,8 +242,7 @@ def _period_finish(tally: tuple[int, NDArrays] | None, options: Mapping[str, Any
 
 
 def _repeat_tally(t: Transactions, options: Mapping[str, Any]) -> tuple[int, int]:
-    active = t.activity("D").periods_active
-    return int(np.count_nonzero(active >= 2)), len(active)
+    return int(np.count_nonzero(t.repeat_buyers())), t.n_customers
 
 
 def _repeat_finish(tally: tuple[int, int], options: Mapping[str, Any]) -> float:

@@ -124,7 +124,7 @@ def kpis(
     func = "kpis"
     freq = _KPIS.check("freq", freq)
     # The table is read and checked once; every KPI is computed from the same arrays.
-    t = read_with_options(tx, locals(), func=func, warn_line_items=True)
+    t = read_with_options(tx, locals(), func=func, warn_line_items=True, customer_order=False)
     if t.groups is not None and t.n_customers:
         return _kpis_by_group(t, freq)
     result = breakdown(t, lambda part: _kpis_of(part, freq), name=func)
@@ -197,7 +197,7 @@ def _kpis_by_group(t: Transactions, freq: str) -> pd.Series:
         reached = np.bincount(group[act.first_period <= last - h], minlength=k)
         active = by_group_of(observed & (age == h))
         curve[h] = (reached, active / np.maximum(reached, 1))
-    repeaters = np.bincount(group[t.activity("D").periods_active >= 2], minlength=k)
+    repeaters = np.bincount(group[t.repeat_buyers()], minlength=k)
     repeat_rate = np.asarray(ratio(repeaters, np.bincount(group, minlength=k)), dtype=np.float64)
     results = []
     for g, (_, part) in enumerate(parts):

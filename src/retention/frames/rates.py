@@ -19,7 +19,6 @@ from retention.core.rates import (
     PeriodCounts,
     period_counts,
     ratio,
-    repeat_share,
     second_purchase_summary,
 )
 from retention.frames.breakdown import breakdown
@@ -171,7 +170,7 @@ def period_retention(
     """
     func = "period_retention"
     freq = _PERIOD_RETENTION.check("freq", freq)
-    t = read_with_options(tx, locals(), func=func)
+    t = read_with_options(tx, locals(), func=func, customer_order=False)
     return breakdown(t, lambda part: period_retention_of(part, freq), name=func)
 
 
@@ -260,13 +259,13 @@ def repeat_purchase_rate(
     >>> rt.repeat_purchase_rate(tx)
     0.3333333333333333
     """
-    t = read_with_options(tx, locals(), func="repeat_purchase_rate")
+    t = read_with_options(tx, locals(), func="repeat_purchase_rate", customer_order=False)
     return breakdown(t, repeat_purchase_rate_of, name="repeat_purchase_rate")
 
 
 def repeat_purchase_rate_of(t: Transactions) -> float:
     """:func:`repeat_purchase_rate` of a table already read."""
-    return repeat_share(_activity(t, "D").periods_active)
+    return ratio(int(np.count_nonzero(t.repeat_buyers())), t.n_customers)
 
 
 @transaction_options
@@ -326,7 +325,7 @@ def purchase_frequency(
     >>> rt.purchase_frequency(tx)
     1.6666666666666667
     """
-    t = read_with_options(tx, locals(), func="purchase_frequency")
+    t = read_with_options(tx, locals(), func="purchase_frequency", customer_order=False)
     return breakdown(t, purchase_frequency_of, name="purchase_frequency")
 
 
@@ -395,7 +394,9 @@ def average_order_value(
     >>> rt.average_order_value(tx, returns="drop")
     46.666666666666664
     """
-    t = read_with_options(tx, locals(), func="average_order_value", amount_required=True)
+    t = read_with_options(
+        tx, locals(), func="average_order_value", amount_required=True, customer_order=False
+    )
     return breakdown(t, average_order_value_of, name="average_order_value")
 
 
@@ -482,7 +483,7 @@ def time_to_second_purchase(
     q75_days          7.000000
     Name: time_to_second_purchase, dtype: float64
     """
-    t = read_with_options(tx, locals(), func="time_to_second_purchase")
+    t = read_with_options(tx, locals(), func="time_to_second_purchase", customer_order=False)
     return breakdown(t, _second_purchase, name="time_to_second_purchase")
 
 

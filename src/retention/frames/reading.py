@@ -57,6 +57,7 @@ def read_with_options(
     func: str,
     amount_required: bool = False,
     warn_line_items: bool = False,
+    customer_order: bool = True,
 ) -> Transactions:
     """Read a transaction table with the shared options among a function's arguments.
 
@@ -72,6 +73,9 @@ def read_with_options(
         Whether the caller needs amounts, so that the amount column must exist.
     warn_line_items : bool, default False
         Warn for a table that looks like order lines read without ``order_id``.
+    customer_order : bool, default True
+        Whether the customer codes must follow the sorted ids (results with one row per customer);
+        False for a metric that only counts customers (faster for text ids).
 
     Returns
     -------
@@ -106,6 +110,7 @@ def read_with_options(
         tx,
         amount_required=amount_required,
         warn_line_items=warn_line_items,
+        customer_order=customer_order,
         func=func,
         **shared_options(arguments),
     )
