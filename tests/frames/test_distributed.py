@@ -481,6 +481,15 @@ def test_rows_put_in_customer_order_as_pandas_sorts_them() -> None:
     by_group = [f.set_index("b", append=True).swaplevel()["a"] for f in frames]
     expected_series = pd.concat(by_group).sort_index(kind="stable")
     pd.testing.assert_series_equal(distributed._in_customer_order(by_group), expected_series)
+    # Partitions sent column by column: each column is released once it is in the result.
+    sent = [distributed._Columns.of(f) for f in frames]
+    pd.testing.assert_frame_equal(distributed._in_customer_order(list(sent)), expected)
+    assert all(array is None for part in sent for array in part.arrays)
+    # A column of another type in one partition (floats among ints) is put together as pandas does.
+    mixed = [frames[0].assign(c=frames[0]["c"].astype(float)), *frames[1:]]
+    pd.testing.assert_frame_equal(
+        distributed._in_customer_order(list(mixed)), pd.concat(mixed).sort_index(kind="stable")
+    )
 
 
 def test_dask_without_a_cluster_uses_its_local_scheduler() -> None:

@@ -387,36 +387,76 @@ def _kpis_finish(tally: _KpiTally, options: Mapping[str, Any]) -> pd.Series:
     )
 
 
+@dataclass
+class _Columns:
+    """Per-customer rows as one array per column, so that the driver can release each column on its own.
+
+    pandas keeps the columns of one type in one two-dimensional block, which could only be freed whole:
+    a partition's rows travel as separate arrays instead (numpy arrays, or pandas' own arrays for the
+    other types), with what makes them a table again.
+    """
+
+    index: pd.Index
+    arrays: list[Any]  # per column; None once put in the result
+    columns: pd.Index | None  # the column labels; None for a Series
+    name: Any  # the Series' name
+    attrs: dict[Any, Any]
+
+    @classmethod
+    def of(cls, rows: pd.DataFrame | pd.Series) -> _Columns:
+        """Split a table (or a Series) of per-customer rows into its columns' arrays."""
+        if isinstance(rows, pd.Series):
+            return cls(rows.index, [_array(rows)], None, rows.name, dict(rows.attrs))
+        arrays = [_array(rows.iloc[:, k]) for k in range(rows.shape[1])]
+        return cls(rows.index, arrays, rows.columns, None, dict(rows.attrs))
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+
+def _array(column: pd.Series) -> Any:
+    """Return the column's values: numpy's for numpy types (its own buffer once pickled), else pandas'."""
+    return column.to_numpy() if isinstance(column.dtype, np.dtype) else column.array
+
+
 def _in_customer_order(frames: list[Any]) -> Any:
     """Put the partitions' per-customer rows together, in customer order (as a pandas table has them).
 
-    Column by column, so that besides the partitions' rows and the result the driver holds one column
-    and the order at a time (not the partitions, their concatenation and its sorted copy at once). The
-    list is emptied: the partitions' rows are released as soon as the result is made.
+    ``frames`` holds :class:`_Columns` (or tables, split here). The list is emptied, and the result is
+    built column by column, each partition's column released once it is in place: besides the result and
+    the partitions' columns not yet placed, the driver holds the ids and their order. A numpy column is
+    written straight into its place in the result; other types are put together, then ordered.
     """
-    if len(frames) == 1:
-        return frames.pop().sort_index(kind="stable")
-    first = frames[0]
-    attrs = dict(first.attrs)
-    same_attrs = all(f.attrs == attrs for f in frames)
-    index, order = first.index.append([f.index for f in frames[1:]]).sort_values(
-        return_indexer=True
-    )
-    if isinstance(first, pd.Series):  # a per-customer Series (historical_value)
-        values = pd.concat(frames, ignore_index=True).array.take(order)
-        frames.clear()
-        series = pd.Series(values, index=index, name=first.name, copy=False)
-        series.attrs = attrs if same_attrs else {}
-        return series
-    columns = first.columns
-    data = {}
-    for k in range(len(columns)):
-        data[k] = pd.concat([f.iloc[:, k] for f in frames], ignore_index=True).array.take(order)
+    parts = [f if isinstance(f, _Columns) else _Columns.of(f) for f in frames]
     frames.clear()
+    first = parts[0]
+    attrs = first.attrs if all(p.attrs == first.attrs for p in parts) else {}
+    index, order = first.index.append([p.index for p in parts[1:]]).sort_values(return_indexer=True)
+    place = np.empty(len(order), dtype=np.int64)  # per row of the parts, its row in the result
+    place[order] = np.arange(len(order), dtype=np.int64)
+    bounds = np.cumsum([0, *(len(p) for p in parts)]).tolist()
+    data: dict[int, Any] = {}
+    for k in range(len(first.arrays)):
+        dtype = getattr(first.arrays[k], "dtype", None)
+        if all(isinstance(p.arrays[k], np.ndarray) and p.arrays[k].dtype == dtype for p in parts):
+            column = np.empty(len(order), dtype=dtype)
+            for p, lo, hi in zip(parts, bounds[:-1], bounds[1:], strict=True):
+                column[place[lo:hi]] = p.arrays[k]
+                p.arrays[k] = None
+        else:
+            pieces = [pd.Series(p.arrays[k], copy=False) for p in parts]
+            for p in parts:
+                p.arrays[k] = None
+            column = pd.concat(pieces, ignore_index=True).array.take(order)
+            del pieces
+        data[k] = column
+    if first.columns is None:  # a per-customer Series (historical_value)
+        series = pd.Series(data[0], index=index, name=first.name, copy=False)
+        series.attrs = attrs
+        return series
     result = pd.DataFrame(data, index=index, copy=False)
-    result.columns = columns
-    if same_attrs:
-        result.attrs = attrs
+    result.columns = first.columns
+    result.attrs = attrs
     return result
 
 
@@ -767,7 +807,7 @@ class _Result:
     """
 
     tallies: dict[Any, Any] = field(default_factory=dict)
-    rows: pd.DataFrame | None = None
+    rows: _Columns | None = None
     end_day: int | None = None
     first_day: int | None = None
     warnings: list[tuple[type[Warning], str]] = field(default_factory=list)
@@ -810,7 +850,7 @@ def _work(part: pd.DataFrame, func: str, options: dict[str, Any], task: str) -> 
                     result.tallies[None] = plan.raw_tally(part, options)
             elif plan.per_customer:
                 function = _public(func)
-                result.rows = function(part, **options)
+                result.rows = _Columns.of(function(part, **options))
             else:
                 assert plan.tally is not None
                 t = read_transactions(part, **_read_options(options, plan, func))
