@@ -396,22 +396,23 @@ class _Columns:
     other types), with what makes them a table again.
     """
 
-    index: pd.Index
+    index: pd.Index | None  # None once put in the result
     arrays: list[Any]  # per column; None once put in the result
     columns: pd.Index | None  # the column labels; None for a Series
     name: Any  # the Series' name
     attrs: dict[Any, Any]
+    n_rows: int
 
     @classmethod
     def of(cls, rows: pd.DataFrame | pd.Series) -> _Columns:
         """Split a table (or a Series) of per-customer rows into its columns' arrays."""
         if isinstance(rows, pd.Series):
-            return cls(rows.index, [_array(rows)], None, rows.name, dict(rows.attrs))
+            return cls(rows.index, [_array(rows)], None, rows.name, dict(rows.attrs), len(rows))
         arrays = [_array(rows.iloc[:, k]) for k in range(rows.shape[1])]
-        return cls(rows.index, arrays, rows.columns, None, dict(rows.attrs))
+        return cls(rows.index, arrays, rows.columns, None, dict(rows.attrs), len(rows))
 
     def __len__(self) -> int:
-        return len(self.index)
+        return self.n_rows
 
 
 def _array(column: pd.Series) -> Any:
@@ -431,15 +432,30 @@ def _in_customer_order(frames: list[Any]) -> Any:
     frames.clear()
     first = parts[0]
     attrs = first.attrs if all(p.attrs == first.attrs for p in parts) else {}
-    index, order = first.index.append([p.index for p in parts[1:]]).sort_values(return_indexer=True)
+    bounds = np.cumsum([0, *(len(p) for p in parts)]).tolist()
+    indexes = [p.index for p in parts if p.index is not None]
+    for p in parts:
+        p.index = None  # the ids are held once, in order
+    ids = indexes[0].append(indexes[1:])
+    indexes.clear()
+    index, order = ids.sort_values(return_indexer=True)
+    del ids
     place = np.empty(len(order), dtype=np.int64)  # per row of the parts, its row in the result
     place[order] = np.arange(len(order), dtype=np.int64)
-    bounds = np.cumsum([0, *(len(p) for p in parts)]).tolist()
+    # Numpy columns of one type in every partition are written in place; the others are ordered.
+    in_place = [
+        all(isinstance(p.arrays[k], np.ndarray) and p.arrays[k].dtype == a.dtype for p in parts)
+        if isinstance(a, np.ndarray)
+        else False
+        for k, a in enumerate(first.arrays)
+    ]
+    if all(in_place):
+        del order  # needed no more
+    dtypes = [getattr(a, "dtype", None) for a in first.arrays]
     data: dict[int, Any] = {}
-    for k in range(len(first.arrays)):
-        dtype = getattr(first.arrays[k], "dtype", None)
-        if all(isinstance(p.arrays[k], np.ndarray) and p.arrays[k].dtype == dtype for p in parts):
-            column = np.empty(len(order), dtype=dtype)
+    for k, dtype in enumerate(dtypes):
+        if in_place[k]:
+            column = np.empty(len(place), dtype=dtype)
             for p, lo, hi in zip(parts, bounds[:-1], bounds[1:], strict=True):
                 column[place[lo:hi]] = p.arrays[k]
                 p.arrays[k] = None
