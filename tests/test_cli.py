@@ -811,10 +811,32 @@ def test_exit_statuses_are_in_the_help(capsys: pytest.CaptureFixture[str]) -> No
         assert info.value.code == 0
         out = capsys.readouterr().out
         epilog = out[out.index("exit status:") :].splitlines()
-        assert [line.split()[0] for line in epilog[1:] if line[:3].strip()] == ["0", "1", "2"]
+        assert [line.split()[0] for line in epilog[1:] if line[:3].strip()] == ["0", "1", "2", "3"]
         assert "--fail-under floor" in out
         assert "never a traceback" in out
         assert "- reads CSV text from standard input" in " ".join(out.split()) or args == ["--help"]
+
+
+@pytest.mark.parametrize("command", ["kpis", "report"])
+def test_a_bug_is_status_3_with_its_traceback(
+    command: str,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Neither 1 (a missed floor) nor 2 (bad input): an unexpected error says it is one, for a report.
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(retention.cli, f"_{command}_command", broken)
+    args = [command, "--example"] + (
+        ["-o", str(tmp_path / "r.html")] if command == "report" else []
+    )
+    assert main(args) == 3
+    err = capsys.readouterr().err
+    first = err.splitlines()[0]
+    assert first.startswith("retention: internal error: ZeroDivisionError: division by zero (a bug")
+    assert "Traceback" in err
 
 
 def test_argparse_errors_are_one_line(capsys: pytest.CaptureFixture[str]) -> None:

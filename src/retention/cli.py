@@ -24,7 +24,8 @@ Standard error carries one line per note (``retention: dropped N rows without a 
 Exit status: 0 when every KPI is at or above its floor, 1 when one falls short (each is named on stderr),
 2 for bad usage, a file that cannot be read or data that cannot be used (one line on stderr, no traceback).
 Status 1 never means anything but a missed floor, so that a CI job can tell a bad KPI from a broken input.
-``retention report`` writes the page of :func:`retention.report` and exits with 0, or 2 as above.
+3 is an unexpected error, a bug of this package or of one it uses: one line, then the traceback to report.
+``retention report`` writes the page of :func:`retention.report` and exits with 0, or 2 or 3 as above.
 
 This module parses the command line and prints the results; :mod:`retention.table_files` reads the file.
 """
@@ -38,6 +39,7 @@ import json
 import math
 import os
 import sys
+import traceback
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -81,12 +83,16 @@ _EXIT_STATUS: Final = """exit status:
   1  a KPI is under its --fail-under floor, or undefined, in at least one group
      (and nothing else: a broken input is never 1)
   2  bad options, or a file that cannot be read or used: one line on stderr
-     (retention: error: ...), never a traceback"""
+     (retention: error: ...), never a traceback
+  3  an unexpected error (a bug): one line on stderr (retention: internal error: ...),
+     then the traceback to report"""
 
 _REPORT_EXIT_STATUS: Final = """exit status:
   0  the report was written
   2  bad options, or a file that cannot be read or used, or matplotlib missing:
-     one line on stderr (retention: error: ...), never a traceback"""
+     one line on stderr (retention: error: ...), never a traceback
+  3  an unexpected error (a bug): one line on stderr (retention: internal error: ...),
+     then the traceback to report"""
 
 
 def _separator(value: str | None) -> str | None:
@@ -648,8 +654,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     int
         The exit status: 0 when the KPIs were computed and every ``--fail-under`` floor is met; 1 when a
         KPI is under its floor (or undefined), and for nothing else; 2 for bad options or a file that
-        cannot be read or used, with one line on stderr and no traceback. (Errors of the options that
-        argparse checks exit with status 2 too, through ``SystemExit``.)
+        cannot be read or used, with one line on stderr and no traceback; 3 for an unexpected error (a
+        bug), with one line and then the traceback. (Errors of the options that argparse checks exit with
+        status 2 too, through ``SystemExit``.)
 
     Examples
     --------
@@ -667,6 +674,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (RetentionError, _UsageError, ReadError, OSError) as e:
         print(f"retention: error: {one_line(e)}", file=sys.stderr)
         return 2
+    except (
+        Exception
+    ) as e:  # a bug, never bad input: not 1 (a missed floor) nor 2, and worth a report
+        print(
+            f"retention: internal error: {type(e).__name__}: {one_line(e)} (a bug: please report it, "
+            "with the traceback below)",
+            file=sys.stderr,
+        )
+        traceback.print_exc(file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":  # pragma: no cover
