@@ -9,6 +9,7 @@ functions that do not run on a cluster yet, raises a clear error.
 
 from __future__ import annotations
 
+import copy
 import os
 import pickle
 import subprocess
@@ -209,17 +210,24 @@ def test_string_ids_and_an_observation_end(on_cluster: Callable[[pd.DataFrame], 
         )
 
 
-def test_only_tallies_reach_the_driver(
-    on_cluster: Callable[[pd.DataFrame], Any], monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def sent_back(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """What the partitions send back to the driver, as it arrives, for the test to look at."""
     seen: list[Any] = []
     original = distributed._raise_and_warn
 
     def spy(results: Any) -> None:
-        seen.extend(results)
+        seen.extend(copy.copy(r) for r in results)  # the driver lets go of the rows it has placed
         original(results)
 
     monkeypatch.setattr(distributed, "_raise_and_warn", spy)
+    return seen
+
+
+def test_only_tallies_reach_the_driver(
+    on_cluster: Callable[[pd.DataFrame], Any], sent_back: list[Any]
+) -> None:
+    seen = sent_back
     sizes = []
     for n in (1_000, 10_000):
         seen.clear()
@@ -239,29 +247,20 @@ def test_only_tallies_reach_the_driver(
 
 
 def test_per_customer_functions_send_back_one_row_per_customer(
-    on_cluster: Callable[[pd.DataFrame], Any], monkeypatch: pytest.MonkeyPatch
+    on_cluster: Callable[[pd.DataFrame], Any], sent_back: list[Any]
 ) -> None:
-    sizes: list[int] = []
-    pids: list[int] = []
-    original = distributed._raise_and_warn
-
-    def spy(results: Any) -> None:  # what comes back, before the driver puts it together
-        for r in results:
-            pids.append(r.pid)
-            if r.rows is not None:
-                sizes.append(len(r.rows))
-            sizes.extend(len(frame) for tally in r.tallies.values() for frame in tally)
-        original(results)
-
-    monkeypatch.setattr(distributed, "_raise_and_warn", spy)
     tx = rt.simulate_transactions(n_customers=500, seed=4)
     table = on_cluster(tx)
     for function in (rt.rfm_summary, rt.historical_value, rt.rfm_scores):
-        sizes.clear()
-        function(table)
-        assert sum(sizes) == tx["customer_id"].nunique() < len(tx)
-    assert pids
-    assert os.getpid() not in pids
+        sent_back.clear()
+        function(table)  # what comes back, before the driver puts it together:
+        rows = sum(len(r.rows) for r in sent_back if r.rows is not None)
+        rows += sum(
+            len(frame) for r in sent_back for tally in r.tallies.values() for frame in tally
+        )
+        assert rows == tx["customer_id"].nunique() < len(tx)
+        assert sent_back
+        assert os.getpid() not in {r.pid for r in sent_back}
 
 
 def test_a_bad_value_raises_the_pandas_error(on_cluster: Callable[[pd.DataFrame], Any]) -> None:
@@ -659,20 +658,6 @@ def _working_segments(t: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
 def _many_partitions(table: Any) -> Any:
     """The table in eight partitions on Dask (Spark's are set by its shuffle partitions)."""
     return table.repartition(npartitions=8) if hasattr(table, "npartitions") else table
-
-
-@pytest.fixture
-def sent_back(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """What the partitions send back to the driver, for the test to look at."""
-    seen: list[Any] = []
-    original = distributed._raise_and_warn
-
-    def spy(results: Any) -> None:
-        seen.extend(results)
-        original(results)
-
-    monkeypatch.setattr(distributed, "_raise_and_warn", spy)
-    return seen
 
 
 @pytest.fixture
