@@ -73,6 +73,17 @@ row = st.tuples(
 )
 
 
+def log_of(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
+    """The table of rows drawn from ``row``, with their exact times in ``date``."""
+    tx = pd.DataFrame(rows, columns=["customer_id", "day", "hour", "amount", "channel", "order_id"])
+    tx["date"] = (
+        pd.Timestamp("2024-01-01")
+        + pd.to_timedelta(tx["day"], unit="D")
+        + pd.to_timedelta(tx["hour"], unit="h")
+    )
+    return tx
+
+
 @given(
     st.lists(row, min_size=1, max_size=25),
     st.sampled_from([None, "order_id"]),
@@ -83,12 +94,7 @@ row = st.tuples(
 def test_group_is_the_channel_of_the_first_purchase(
     rows: list[tuple[Any, ...]], order_id: str | None, end: str | None, returns: str
 ) -> None:
-    tx = pd.DataFrame(rows, columns=["customer_id", "day", "hour", "amount", "channel", "order_id"])
-    tx["date"] = (
-        pd.Timestamp("2024-01-01")
-        + pd.to_timedelta(tx["day"], unit="D")
-        + pd.to_timedelta(tx["hour"], unit="h")
-    )
+    tx = log_of(rows)
     expected = expected_groups(tx, order_id=order_id, end=end, returns=returns)
     t = read_transactions(
         tx,

@@ -33,6 +33,7 @@ from __future__ import annotations
 import datetime as _dt
 import importlib
 import inspect
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final, TypeAlias, TypeVar
@@ -43,6 +44,7 @@ from numpy.typing import NDArray
 
 from retention.core.activity import Activity, activity, period_bounds
 from retention.core.caller import warn_at_caller
+from retention.core.parallel import map_blocks, map_ranges, threads_for
 from retention.core.sums import Piece, group_sums, group_sums_of
 from retention.errors import (
     ColumnTypeError,
@@ -1013,19 +1015,32 @@ def _hashed_codes(keys: NDArray[Any]) -> tuple[NDArray[np.int64], NDArray[Any]]:
     np.cumsum(np.bincount(bucket, minlength=1 << _BUCKET_BITS), out=edges[1:])
     del bucket
     grouped = keys[order]
+    bounds = edges.tolist()
+    # Runs of buckets of about equal rows, a few per thread; each bucket is coded on its own, then its
+    # codes follow those of the buckets before it: the same codes whatever the runs and threads.
+    cuts = np.searchsorted(
+        edges, np.linspace(0, len(keys), 4 * threads_for(len(keys)) + 1)
+    ).tolist()
+    runs = [(a, b) for a, b in itertools.pairwise(cuts) if b > a]
+
+    def factorized(first: int, last: int) -> list[tuple[NDArray[np.int64], NDArray[Any]]]:
+        return [
+            pd.factorize(grouped[bounds[b] : bounds[b + 1]], sort=False) for b in range(first, last)
+        ]
+
+    coded = [pair for run in map_ranges(factorized, runs, rows=len(keys)) for pair in run]
+    starts = np.zeros(len(coded) + 1, dtype=np.int64)
+    np.cumsum([len(uniques) for _, uniques in coded], out=starts[1:])
     codes = np.empty(len(keys), dtype=np.int64)
-    found: list[NDArray[Any]] = []
-    start = 0
-    for lo, hi in zip(
-        edges[:-1].tolist(), edges[1:].tolist(), strict=True
-    ):  # 256 buckets, not rows
-        if hi == lo:
-            continue
-        local, uniques = pd.factorize(grouped[lo:hi], sort=False)
-        codes[order[lo:hi]] = local + start
-        found.append(uniques)
-        start += len(uniques)
-    return codes, np.concatenate(found)
+
+    def place(first: int, last: int) -> None:
+        for b in range(first, last):
+            lo, hi = bounds[b], bounds[b + 1]
+            if hi > lo:
+                codes[order[lo:hi]] = coded[b][0] + starts[b]
+
+    map_ranges(place, runs, rows=len(keys))
+    return codes, np.concatenate([uniques for _, uniques in coded])
 
 
 def _integer_codes(keys: NDArray[Any], in_order: bool) -> tuple[NDArray[np.int64], NDArray[Any]]:
@@ -1817,12 +1832,18 @@ def _purchases_and_returns(
         """``coded(c[keep])`` block by block, without a table-sized temporary."""
         if remap is None:
             return c[keep]
-        out = np.empty(int(np.count_nonzero(keep)), dtype=np.int64)
-        at = 0
-        for lo in range(0, len(c), _ROW_BLOCK):
-            block = c[lo : lo + _ROW_BLOCK][keep[lo : lo + _ROW_BLOCK]]
-            out[at : at + len(block)] = remap[block]
-            at += len(block)
+        # Blocks on several threads, each writing its own part of the result.
+        ends = np.cumsum(
+            map_blocks(lambda lo, hi: int(np.count_nonzero(keep[lo:hi])), len(c), block=_ROW_BLOCK)
+        )
+        out = np.empty(int(ends[-1]) if len(ends) else 0, dtype=np.int64)
+
+        def fill(lo: int, hi: int) -> None:
+            i = lo // _ROW_BLOCK
+            start = int(ends[i - 1]) if i else 0
+            np.take(remap, c[lo:hi][keep[lo:hi]], out=out[start : int(ends[i])])
+
+        map_blocks(fill, len(c), block=_ROW_BLOCK)
         return out
 
     every = bool(o.purchase.all())
@@ -1867,28 +1888,26 @@ def _first_purchase_groups(
     ``present``, in order.
     """
     top = np.iinfo(np.int64).max
-    first = np.full(len(present), top, dtype=np.int64)
     # The earliest time of each customer's rows, purchases or not (masking the other rows out first would
     # cost as much again as the scatter), then the purchases at that time; in blocks of a quarter of the
-    # usual size, which share the processor's caches with the customers' times better.
+    # usual size, which share the processor's caches with the customers' times better. The lookups run on
+    # several threads, block by block (the scatter does not: a table per thread costs more than it saves).
     step = _ROW_BLOCK >> 2
+    first = np.full(len(present), top, dtype=np.int64)
     for lo in range(0, len(customer), step):
         np.minimum.at(first, customer[lo : lo + step], stamp[lo : lo + step])
-    looked_up = np.empty(min(step, len(customer)), dtype=np.int64)
-    at_first = np.empty(min(step, len(customer)), dtype=np.bool_)
-    found, strays = [], []
-    for lo in range(0, len(customer), step):
-        c = customer[lo : lo + step]
-        times, here = looked_up[: len(c)], at_first[: len(c)]
-        np.take(first, c, out=times)
-        np.equal(stamp[lo : lo + step], times, out=here)
-        bought = purchase[lo : lo + step]
+
+    def at_first(lo: int, hi: int) -> tuple[NDArray[np.int64], NDArray[np.int64] | None]:
+        here = np.equal(stamp[lo:hi], np.take(first, customer[lo:hi]))
+        bought = purchase[lo:hi]
         stray = np.greater(here, bought)  # at the earliest time, and no purchase
-        if stray.any():
-            strays.append(np.flatnonzero(stray) + lo)
         here &= bought
-        found.append(np.flatnonzero(here) + lo)
-    position = np.concatenate(found) if found else _EMPTY_INT
+        return np.flatnonzero(here) + lo, (np.flatnonzero(stray) + lo if stray.any() else None)
+
+    looked = map_blocks(at_first, len(customer), block=step)
+    position = np.concatenate([f for f, _ in looked]) if looked else _EMPTY_INT
+    strays = [s for _, s in looked if s is not None]
+    del looked
     if strays:
         # A row that is no purchase (a return, a row after the observation end) holds the earliest time
         # of these (few) customers: their earliest purchase is found again, and its rows.

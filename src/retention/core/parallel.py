@@ -1,0 +1,151 @@
+"""Passes over the rows of a large table, block by block, on several threads.
+
+numpy releases the interpreter lock in its inner loops (gathers, scatters such as ``np.minimum.at``,
+comparisons, ``flatnonzero``), so the blocks of one pass run in parallel on threads of one process, with no
+copy of the data. :func:`map_blocks` runs a function on each block of ``range(n)`` and returns the results
+in block order, whatever the order in which the threads finish: a pass whose blocks each write their own
+part of the output, or return their own piece, gives the same result, to the last bit, on one thread or
+many. Tables below :data:`MIN_ROWS` rows run on the calling thread alone (the pool's overhead would cost
+more than it saves).
+
+The number of threads is :func:`thread_count`: the environment variable ``RETENTION_NUM_THREADS`` when it
+is set (as ``OMP_NUM_THREADS`` and ``POLARS_MAX_THREADS`` are), else the processors this process may use.
+Set it to 1 where the processes of a cluster already share the machine's cores.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Final, TypeVar
+
+from retention.errors import InvalidParameterError
+
+__all__ = [
+    "MIN_ROWS",
+    "THREADS_VARIABLE",
+    "map_blocks",
+    "map_ranges",
+    "thread_count",
+    "threads_for",
+]
+
+T = TypeVar("T")
+
+THREADS_VARIABLE: Final = "RETENTION_NUM_THREADS"
+"""The environment variable that sets how many threads a pass may use."""
+
+MIN_ROWS: Final = 1 << 21
+"""Passes over fewer rows than this run on the calling thread."""
+
+_pools: dict[int, ThreadPoolExecutor] = {}
+
+
+def thread_count() -> int:
+    """Return how many threads a pass over many rows may use.
+
+    Returns
+    -------
+    int
+        ``RETENTION_NUM_THREADS`` when set, else the number of processors this process may run on.
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``RETENTION_NUM_THREADS`` is set to anything but a whole number of at least 1.
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ["RETENTION_NUM_THREADS"] = "1"
+    >>> thread_count()
+    1
+    >>> del os.environ["RETENTION_NUM_THREADS"]
+    """
+    value = os.environ.get(THREADS_VARIABLE, "").strip()
+    if value:
+        if not value.isdigit() or int(value) < 1:
+            msg = f"The environment variable {THREADS_VARIABLE} must be a whole number of threads, at least 1. Got {value!r}. Set it to 1 to run every pass on one thread, or unset it to use every processor."
+            raise InvalidParameterError(msg)
+        return int(value)
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity is not None else (os.cpu_count() or 1)
+
+
+def threads_for(n: int) -> int:
+    """Return how many threads a pass over ``n`` rows uses: one below :data:`MIN_ROWS` rows.
+
+    Examples
+    --------
+    >>> threads_for(10)
+    1
+    """
+    return thread_count() if n >= MIN_ROWS else 1
+
+
+def _pool(threads: int) -> ThreadPoolExecutor:
+    """Return the process's pool of ``threads`` threads, started on first use."""
+    pool = _pools.get(threads)
+    if pool is None:
+        pool = _pools.setdefault(
+            threads, ThreadPoolExecutor(max_workers=threads, thread_name_prefix="retention")
+        )
+    return pool
+
+
+def map_ranges(
+    function: Callable[[int, int], T], bounds: Sequence[tuple[int, int]], *, rows: int
+) -> list[T]:
+    """Run ``function(lo, hi)`` on each range of ``bounds`` and return the results in their order.
+
+    Parameters
+    ----------
+    function : callable
+        Called with the bounds of one range. It must write nothing that another range reads or writes.
+    bounds : sequence of (int, int)
+        The ranges, of rows or of anything else (buckets of rows, say).
+    rows : int
+        How many rows the ranges hold together; with fewer than :data:`MIN_ROWS`, every range runs on
+        the calling thread.
+
+    Returns
+    -------
+    list
+        One result per range, in the order of ``bounds``.
+
+    Examples
+    --------
+    >>> map_ranges(lambda lo, hi: list(range(lo, hi)), [(0, 2), (5, 6)], rows=3)
+    [[0, 1], [5]]
+    """
+    threads = min(threads_for(rows), len(bounds))
+    if threads <= 1:
+        return [function(lo, hi) for lo, hi in bounds]
+    return list(_pool(threads).map(lambda b: function(*b), bounds))
+
+
+def map_blocks(function: Callable[[int, int], T], n: int, *, block: int) -> list[T]:
+    """Run ``function(lo, hi)`` on each block of ``range(n)`` and return the results in block order.
+
+    Parameters
+    ----------
+    function : callable
+        Called with the bounds of one block; blocks are ``block`` long (the last one shorter). It must
+        write nothing that another block reads or writes.
+    n : int
+        The number of rows; with fewer than :data:`MIN_ROWS`, every block runs on the calling thread.
+    block : int
+        The length of a block, at least 1.
+
+    Returns
+    -------
+    list
+        One result per block, in the order of the blocks.
+
+    Examples
+    --------
+    >>> map_blocks(lambda lo, hi: hi - lo, 10, block=4)
+    [4, 4, 2]
+    """
+    return map_ranges(function, [(lo, min(lo + block, n)) for lo in range(0, n, block)], rows=n)

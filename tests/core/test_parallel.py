@@ -1,0 +1,63 @@
+"""Passes on several threads: the results in block order, the thread count read from the environment."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from retention.core import parallel
+from retention.errors import InvalidParameterError
+
+
+@pytest.fixture
+def threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three threads for any number of rows."""
+    monkeypatch.setattr(parallel, "MIN_ROWS", 0)
+    monkeypatch.setenv(parallel.THREADS_VARIABLE, "3")
+
+
+@given(st.integers(0, 200), st.integers(1, 50))
+def test_blocks_cover_the_rows_in_order(n: int, block: int) -> None:
+    got = parallel.map_blocks(lambda lo, hi: (lo, hi), n, block=block)
+    assert [lo for lo, _ in got] == list(range(0, n, block))
+    assert all(hi - lo == min(block, n - lo) for lo, hi in got)
+
+
+def test_blocks_run_on_the_pool_and_come_back_in_order(threads: None) -> None:
+    names: list[str] = []
+    barrier = threading.Barrier(3, timeout=10)  # only reached if three blocks run at once
+
+    def block(lo: int, hi: int) -> int:
+        names.append(threading.current_thread().name)
+        if lo < 3:
+            barrier.wait()
+        return lo
+
+    assert parallel.map_blocks(block, 6, block=1) == [0, 1, 2, 3, 4, 5]
+    assert all(name.startswith("retention") for name in names)
+
+
+def test_small_passes_stay_on_the_calling_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(parallel.THREADS_VARIABLE, "3")
+    caller = threading.current_thread().name
+    got = parallel.map_blocks(lambda lo, hi: threading.current_thread().name, 100, block=10)
+    assert got == [caller] * 10
+    assert parallel.threads_for(parallel.MIN_ROWS - 1) == 1
+    assert parallel.threads_for(parallel.MIN_ROWS) == 3
+
+
+def test_thread_count_defaults_to_the_usable_processors(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(parallel.THREADS_VARIABLE, raising=False)
+    assert parallel.thread_count() >= 1
+    monkeypatch.setenv(parallel.THREADS_VARIABLE, " 2 ")
+    assert parallel.thread_count() == 2
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "two", "1.5"])
+def test_a_bad_thread_count_is_refused(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv(parallel.THREADS_VARIABLE, value)
+    with pytest.raises(InvalidParameterError, match=r"RETENTION_NUM_THREADS .* at least 1\. Got"):
+        parallel.thread_count()

@@ -1,0 +1,86 @@
+"""Reading on several threads gives the table read on one, to the last bit.
+
+The passes of the reader that run on threads (``core.parallel``) are forced onto three threads and onto
+blocks of a few rows, then checked against pandas (the first purchase's group, by the rule written out in
+``test_breakdown``) and against the same reading on one thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from retention.core import parallel
+from retention.frames import schema
+from retention.frames.schema import Transactions, read_transactions
+from tests.frames.test_breakdown import expected_groups, group_of, log_of, row, same_groups
+
+
+@pytest.fixture(scope="module")
+def small_blocks() -> Iterator[None]:
+    """Blocks of eight rows (two for the quarter-size blocks), on three threads, for any table."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(schema, "_ROW_BLOCK", 8)
+        patch.setattr(parallel, "MIN_ROWS", 0)
+        patch.setenv(parallel.THREADS_VARIABLE, "3")
+        yield
+
+
+def arrays(t: Transactions) -> list[np.ndarray[Any, Any]]:
+    assert t.groups is not None
+    return [t.customer, t.day, t.return_customer, t.return_day, t.groups.codes]
+
+
+@given(
+    st.lists(row, min_size=1, max_size=40),
+    st.sampled_from([None, "order_id"]),
+    st.sampled_from([None, "2024-01-04"]),
+    st.sampled_from(["net", "drop"]),
+)
+@settings(
+    max_examples=100,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+def test_threads_read_the_groups_and_codes_of_one_thread(
+    small_blocks: None,
+    rows: list[tuple[Any, ...]],
+    order_id: str | None,
+    end: str | None,
+    returns: str,
+) -> None:
+    tx = log_of(rows)
+    options: dict[str, Any] = {
+        "amount": "amount",
+        "order_id": order_id,
+        "observation_end": end,
+        "returns": returns,
+        "by": "channel",
+        "func": "test",
+    }
+    many = read_transactions(tx, **options)
+    same_groups(group_of(many), expected_groups(tx, order_id=order_id, end=end, returns=returns))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(parallel.THREADS_VARIABLE, "1")
+        one = read_transactions(tx, **options)
+    for a, b in zip(arrays(many), arrays(one), strict=True):
+        np.testing.assert_array_equal(a, b, strict=True)
+    assert many.customer_ids.equals(one.customer_ids)
+
+
+@given(st.lists(st.integers(-(2**63), 2**63 - 1) | st.integers(0, 5), min_size=1, max_size=300))
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_threads_code_keys_as_one_thread(small_blocks: None, keys: list[int]) -> None:
+    values = np.array(keys, dtype=np.int64)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(schema, "_BUCKETED_CODES_MIN", 0)
+        codes, uniques = schema._hashed_codes(values)
+        patch.setenv(parallel.THREADS_VARIABLE, "1")
+        one_codes, one_uniques = schema._hashed_codes(values)
+    np.testing.assert_array_equal(uniques[codes], values)
+    np.testing.assert_array_equal(codes, one_codes, strict=True)
+    np.testing.assert_array_equal(uniques, one_uniques, strict=True)
