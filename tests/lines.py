@@ -32,7 +32,9 @@ def split_into_lines(orders: pd.DataFrame) -> pd.DataFrame:
     )
     lines = orders.loc[orders.index.repeat(orders["lines"])].copy()
     line_no = lines.groupby(level=0).cumcount()
-    part = lines["cents"] // lines["lines"]
+    # Rounded toward zero, so that the first line (which takes the rest) has the sign of the order: floor
+    # division would make it 0 for -4 cents in 3 lines (-2, -2 and 0), a zero line that is a purchase.
+    part = np.sign(lines["cents"]) * (lines["cents"].abs() // lines["lines"])
     lines["amount"] = part.where(line_no > 0, lines["cents"] - part * (lines["lines"] - 1)) / 100
     lines["date"] = lines["date"] + pd.to_timedelta(line_no * 7, unit="min")
     return lines.iloc[::-1].reset_index(drop=True)
