@@ -18,7 +18,9 @@ from retention.core.clv.fitting import (
     GRADIENT_TOLERANCE,
     Likelihood,
     compress,
+    distinct_values,
     fit_likelihood,
+    halved_and_doubled,
     total_loglik,
 )
 from retention.errors import ConvergenceError, RetentionWarning
@@ -266,6 +268,32 @@ def test_compress_matches_numpy_unique(cols: tuple[list[int], list[float], list[
         np.testing.assert_array_equal(c.columns[j], rows[:, j])
     np.testing.assert_array_equal(c.inverse, inverse.ravel())
     np.testing.assert_array_equal(c.weights, counts)
+
+
+@given(st.lists(st.sampled_from([0.0, 1.0, 2.0, 3.5, 40.0]), max_size=50), st.booleans())
+def test_distinct_values_matches_numpy_unique(values: list[float], presorted: bool) -> None:
+    column = np.sort(np.asarray(values)) if presorted else np.asarray(values)
+    distinct, index = distinct_values(column)
+    expected, inverse = np.unique(column, return_inverse=True)
+    np.testing.assert_array_equal(distinct, expected)
+    np.testing.assert_array_equal(index, inverse)
+    assert index.dtype == np.int64
+    np.testing.assert_array_equal(distinct[index], column)  # the map back rebuilds the column
+
+
+def test_distinct_values_of_whole_numbers_keep_their_type() -> None:
+    distinct, index = distinct_values(np.array([4, 0, 4, 2], dtype=np.int64))
+    assert distinct.dtype == np.int64
+    np.testing.assert_array_equal(distinct, [0, 2, 4])
+    np.testing.assert_array_equal(index, [2, 0, 2, 1])
+
+
+def test_halved_and_doubled_keeps_the_guess_first() -> None:
+    guess = np.array([1.0, 6.0, 0.5])
+    starts = halved_and_doubled(guess)
+    np.testing.assert_array_equal(starts[0], guess)
+    np.testing.assert_array_equal(starts[1], [0.5, 3.0, 0.25])
+    np.testing.assert_array_equal(starts[2], [2.0, 12.0, 1.0])
 
 
 summary_strategy = st.integers(1, 40).flatmap(

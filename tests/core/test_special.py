@@ -59,3 +59,17 @@ def test_chebyshev_weights_interpolate_polynomials_of_degree_seven_exactly(
     assert float(weights @ values) == pytest.approx(
         expected, abs=1e-12 * (1 + sum(map(abs, coefficients)))
     )
+
+
+def test_broadcast_floats_gives_float_arrays_of_one_shape_and_leaves_inputs_alone() -> None:
+    column = np.array([[1], [2]])
+    row = [0.5, 1.5, 2.5]
+    x, y, z = special.broadcast_floats(column, row, 3)
+    assert x.shape == y.shape == z.shape == (2, 3)
+    assert x.dtype == y.dtype == z.dtype == np.float64
+    np.testing.assert_array_equal(x, [[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]])
+    np.testing.assert_array_equal(y[1], row)
+    np.testing.assert_array_equal(column, [[1], [2]])
+    assert column.dtype.kind == "i"
+    with pytest.raises(ValueError, match="broadcast"):
+        special.broadcast_floats([1.0, 2.0], [1.0, 2.0, 3.0])

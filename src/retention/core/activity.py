@@ -20,7 +20,9 @@ __all__ = [
     "first_of_pair",
     "first_periods",
     "last_periods",
+    "pair_cells",
     "period_bounds",
+    "run_starts",
 ]
 
 # Above this many cells a dense customer x period bitmap costs more than sorting the keys.
@@ -109,12 +111,7 @@ def activity(customer: NDArray[np.int64], period: NDArray[np.int64], n_customers
         return Activity(
             empty, empty, np.empty(n_customers, np.int64), np.zeros(n_customers + 1, np.int64)
         )
-    origin = int(period.min())
-    span = int(period.max()) - origin + 1
-    # One table-sized temporary, not three: fresh memory is slow to touch on large tables.
-    key = customer * span
-    key += period
-    key -= origin
+    key, origin, span = pair_cells(customer, period)
     cells = n_customers * span
     if cells <= max(_DENSE_LIMIT, 4 * len(key)):
         marks = np.zeros(cells, dtype=np.bool_)
@@ -126,10 +123,7 @@ def activity(customer: NDArray[np.int64], period: NDArray[np.int64], n_customers
         # several times faster than of 64-bit ones (daily activity of millions of customers fits).
         narrow = key.astype(np.uint32) if cells <= _NARROW_LIMIT else key
         ordered = np.sort(narrow)
-        keep = np.empty(len(ordered), dtype=np.bool_)
-        keep[0] = True
-        np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
-        keys = ordered[keep].astype(np.int64, copy=False)
+        keys = ordered[run_starts(ordered)].astype(np.int64, copy=False)
     pair_customer, offset = np.divmod(keys, span)
     pair_period = offset + origin
     counts = np.bincount(pair_customer, minlength=n_customers)
@@ -137,6 +131,52 @@ def activity(customer: NDArray[np.int64], period: NDArray[np.int64], n_customers
     np.cumsum(counts, out=start[1:])
     first_period = pair_period[start[:-1]]
     return Activity(pair_customer, pair_period, first_period, start)
+
+
+def pair_cells(
+    customer: NDArray[np.int64], period: NDArray[np.int64]
+) -> tuple[NDArray[np.int64], int, int]:
+    """Return each purchase's cell in the customer x period key space: a number for its pair.
+
+    Parameters
+    ----------
+    customer, period : numpy.ndarray of int64
+        Per purchase, a customer code and a period code (not empty).
+
+    Returns
+    -------
+    key : numpy.ndarray of int64
+        Per purchase, ``customer * span + period - origin``: ordered by customer, then period, one key per
+        distinct pair; ``key // span`` is the customer.
+    origin, span : int
+        The earliest period and the number of periods from it to the latest.
+
+    Examples
+    --------
+    >>> pair_cells(np.array([1, 0, 1]), np.array([5, 3, 3]))
+    (array([5, 0, 3]), 3, 3)
+    """
+    origin = int(period.min())
+    span = int(period.max()) - origin + 1
+    # One table-sized temporary, not three: fresh memory is slow to touch on large tables.
+    key = customer * span
+    key += period
+    key -= origin
+    return key, origin, span
+
+
+def run_starts(ordered: NDArray[Any]) -> NDArray[np.bool_]:
+    """Mark the first value of each run of equal values in a sorted array (not empty).
+
+    Examples
+    --------
+    >>> run_starts(np.array([2, 2, 5, 7, 7]))
+    array([ True, False,  True,  True, False])
+    """
+    start = np.empty(len(ordered), dtype=np.bool_)
+    start[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=start[1:])
+    return start
 
 
 def first_of_pair(
@@ -150,12 +190,9 @@ def first_of_pair(
 
     Parameters
     ----------
-    customer : numpy.ndarray of int64
-        Per purchase, a customer code in ``0 .. n_customers - 1``.
-    period : numpy.ndarray of int64
-        Per purchase, a period code.
-    n_customers : int
-        Number of customer codes.
+    customer, period, n_customers
+        Per purchase, a customer code in ``0 .. n_customers - 1`` and a period code, as for
+        :func:`activity`.
 
     Returns
     -------
@@ -195,12 +232,8 @@ def customer_periods(
 
     Parameters
     ----------
-    customer : numpy.ndarray of int64
-        Per purchase, a customer code in ``0 .. n_customers - 1``. Every code must occur at least once.
-    period : numpy.ndarray of int64
-        Per purchase, a period code.
-    n_customers : int
-        Number of customer codes.
+    customer, period, n_customers
+        As for :func:`activity`: every customer code occurs.
 
     Returns
     -------
@@ -228,12 +261,8 @@ def first_periods(
 
     Parameters
     ----------
-    customer : numpy.ndarray of int64
-        Per purchase, a customer code in ``0 .. n_customers - 1``. Every code must occur at least once.
-    period : numpy.ndarray of int64
-        Per purchase, a period code (days, months, ...).
-    n_customers : int
-        Number of customer codes.
+    customer, period, n_customers
+        As for :func:`activity`: every customer code occurs; the period codes may count days, months, ...
 
     Returns
     -------
@@ -280,8 +309,10 @@ def period_bounds(
 
     Examples
     --------
-    >>> period_bounds(np.array([1, 0, 1, 1]), np.array([9, 3, 4, 7]), 2)
-    (array([3, 4]), array([3, 9]))
+    Customer 1 bought in one period only, which is both its first and its last:
+
+    >>> period_bounds(np.array([0, 1, 0]), np.array([8, 5, 2]), 2)
+    (array([2, 5]), array([8, 5]))
     """
     log = _log(customer, period, n_customers)
     return _bound(log, np.minimum), _bound(log, np.maximum)

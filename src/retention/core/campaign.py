@@ -8,7 +8,7 @@ result depends on the order of the rows. Nothing loops over customers or rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -122,6 +122,17 @@ class WelchTest:
     p_value: float
 
 
+def _means(x_1: NDArray[np.float64], x_0: NDArray[np.float64]) -> tuple[WelchTest, float, float]:
+    """Both means and their difference, NaN for the rest of the result, and both variances.
+
+    The result as it stands is the one of a group with fewer than two values.
+    """
+    mean_1, var_1 = _mean_and_variance(x_1)
+    mean_0, var_0 = _mean_and_variance(x_0)
+    nan = float("nan")
+    return WelchTest(mean_1, mean_0, mean_1 - mean_0, nan, nan, nan, nan, nan), var_1, var_0
+
+
 def welch_test(x_1: NDArray[np.float64], x_0: NDArray[np.float64], alpha: float) -> WelchTest:
     r"""Welch's unequal-variance t interval and test for the difference of two means.
 
@@ -142,24 +153,29 @@ def welch_test(x_1: NDArray[np.float64], x_0: NDArray[np.float64], alpha: float)
     >>> round(r.estimate, 4), round(r.standard_error, 4), round(r.df, 3)
     (2.1667, 0.7265, 4.349)
     """
-    mean_1, var_1 = _mean_and_variance(x_1)
-    mean_0, var_0 = _mean_and_variance(x_0)
-    estimate = mean_1 - mean_0
-    nan = float("nan")
+    means, var_1, var_0 = _means(x_1, x_0)
     if len(x_1) < 2 or len(x_0) < 2:
-        return WelchTest(mean_1, mean_0, estimate, nan, nan, nan, nan, nan)
+        return means
+    estimate = means.estimate
     a, b = var_1 / len(x_1), var_0 / len(x_0)
     se2 = a + b
     se = float(np.sqrt(se2))
     if se2 == 0.0:
-        return WelchTest(mean_1, mean_0, estimate, 0.0, nan, estimate, estimate, nan)
+        return replace(means, standard_error=0.0, ci_lower=estimate, ci_upper=estimate)
     # Scaled by the larger term, so that tiny variances cannot underflow to 0 / 0.
     big = max(a, b)
     r_a, r_b = a / big, b / big
     df = (r_a + r_b) ** 2 / (r_a * r_a / (len(x_1) - 1) + r_b * r_b / (len(x_0) - 1))
     half = float(stdtrit(df, 1.0 - alpha / 2.0)) * se
     p_value = float(2.0 * stdtr(df, -abs(estimate) / se))
-    return WelchTest(mean_1, mean_0, estimate, se, df, estimate - half, estimate + half, p_value)
+    return replace(
+        means,
+        standard_error=se,
+        df=df,
+        ci_lower=estimate - half,
+        ci_upper=estimate + half,
+        p_value=p_value,
+    )
 
 
 # Resampled values handled at a time by the bootstrap (the temporaries of one block stay small).
@@ -212,18 +228,17 @@ def bootstrap_test(
     >>> r.estimate, r.ci_lower, r.ci_upper
     (0.5, 0.0, 1.0)
     """
-    mean_1, _ = _mean_and_variance(x_1)
-    mean_0, _ = _mean_and_variance(x_0)
-    estimate = mean_1 - mean_0
-    nan = float("nan")
+    means, _, _ = _means(x_1, x_0)
     if len(x_1) < 2 or len(x_0) < 2:
-        return WelchTest(mean_1, mean_0, estimate, nan, nan, nan, nan, nan)
+        return means
     delta = _resampled_means(x_1, n_resamples, bits) - _resampled_means(x_0, n_resamples, bits)
     low, high = np.quantile(delta, [alpha / 2.0, 1.0 - alpha / 2.0])
     below, above = int(np.count_nonzero(delta <= 0.0)), int(np.count_nonzero(delta >= 0.0))
     p_value = min(1.0, 2.0 * min(below, above) / n_resamples)
-    se = float(np.std(delta, ddof=1)) if n_resamples > 1 else nan
-    return WelchTest(mean_1, mean_0, estimate, se, nan, float(low), float(high), p_value)
+    se = float(np.std(delta, ddof=1)) if n_resamples > 1 else float("nan")
+    return replace(
+        means, standard_error=se, ci_lower=float(low), ci_upper=float(high), p_value=p_value
+    )
 
 
 def standardized_difference(x_1: NDArray[np.float64], x_0: NDArray[np.float64]) -> float:

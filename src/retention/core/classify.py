@@ -38,7 +38,7 @@ from typing import Final
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from retention.core.activity import first_periods
+from retention.core.activity import first_periods, pair_cells, run_starts
 from retention.core.sums import group_sums
 from retention.errors import ColumnTypeError, InvalidParameterError, InvalidValueError, plain_value
 
@@ -547,10 +547,8 @@ def value_shares(
 
     Parameters
     ----------
-    values : array_like of float
-        One non-negative value per customer.
-    func : str, default "abc"
-        The public function, named in error messages.
+    values, func
+        As for :func:`abc_codes`.
 
     Returns
     -------
@@ -564,7 +562,7 @@ def value_shares(
     Raises
     ------
     ColumnTypeError, InvalidValueError
-        If ``values`` is not a one-dimensional array of finite, non-negative numbers.
+        As :func:`abc_codes` raises them for ``values``.
 
     Examples
     --------
@@ -593,10 +591,8 @@ def xyz_codes(
         Coefficients of variation; NaN where undefined.
     thresholds : pair of float, default (0.1, 0.25)
         ``(t1, t2)`` with ``0 <= t1 <= t2``.
-    func : str, default "xyz"
-        The public function, named in error messages.
-    name : str, default "thresholds"
-        The name of the thresholds parameter, named in error messages.
+    func, name : str, default "xyz" and "thresholds"
+        As for :func:`abc_thresholds`.
 
     Returns
     -------
@@ -724,11 +720,7 @@ def _pair_sums(
     Returns the sums and each pair's customer, the pairs in ascending order of (customer, period), so that
     neither depends on the order of the rows.
     """
-    origin = int(period.min())
-    span = int(period.max()) - origin + 1
-    row_key = customer * span
-    row_key += period
-    row_key -= origin
+    row_key, _, span = pair_cells(customer, period)
     cells = n_customers * span
     if cells <= max(_DENSE_LIMIT, _DENSE_CELLS_PER_ROW * len(row_key)):
         # Mark the pairs on the customer x period grid and number them by a running count.
@@ -743,9 +735,7 @@ def _pair_sums(
         # The order within a pair does not matter: group_sums adds in any order to the same bits.
         order = np.argsort(row_key)
         row_key = row_key[order]
-        new = np.empty(len(row_key), dtype=np.bool_)
-        new[0] = True
-        np.not_equal(row_key[1:], row_key[:-1], out=new[1:])
+        new = run_starts(row_key)
         pair_key = row_key[new]
         row_pair = np.cumsum(new, dtype=np.int64)
         row_pair -= 1

@@ -155,14 +155,30 @@ class _Grid:
     width: int  # columns counted: every k up to the last period seen, complete or not
     n_rows: int  # kept rows plus one row for customers acquired after the last complete period
 
+    @property
+    def n_cells(self) -> int:
+        """Cells of the flat bincount, ``n_rows * width``."""
+        return self.n_rows * self.width
+
+    def cell(self, customer: NDArray[np.int64], period: NDArray[np.int64]) -> NDArray[np.int64]:
+        """Each purchase's cell: its customer's ``base`` plus its period."""
+        cell = np.take(self.base, customer)
+        cell += period
+        return cell
+
 
 def _empty(last_period: int) -> CohortCounts:
     empty = np.empty(0, dtype=np.int64)
     return CohortCounts(empty, empty, np.empty((0, 0), dtype=np.float64), last_period)
 
 
-def _grid(first: NDArray[np.int64], last_period: int, max_period: int) -> _Grid | None:
-    """Lay out the cohort rows; None when no cohort was acquired in a complete period."""
+def _grid(first: NDArray[np.int64], last_period: int, period: NDArray[np.int64]) -> _Grid | None:
+    """Lay out the cohort rows of customers ``first`` acquired, ``period`` the periods of their purchases.
+
+    None when there are no customers or purchases, or no cohort was acquired in a complete period.
+    """
+    if len(first) == 0 or len(period) == 0:
+        return None
     origin = int(first.min())
     if origin > last_period:
         return None
@@ -174,7 +190,7 @@ def _grid(first: NDArray[np.int64], last_period: int, max_period: int) -> _Grid 
     present = np.flatnonzero(kept)
     rank = np.full(len(per_period), len(present), dtype=np.int64)
     rank[present] = np.arange(len(present), dtype=np.int64)
-    width = max(max_period, last_period) - origin + 1
+    width = max(int(period.max()), last_period) - origin + 1
     n_rows = len(present) + 1
     # The grid, its shares and the labelled table: about three values per cell. A fixed limit too, so
     # that a table pandas cannot lay out (millions of period columns) is refused on any machine.
@@ -242,21 +258,15 @@ def cohort_customers(act: Activity, last_period: int, *, rolling: bool) -> Cohor
     array([[ 2.,  2.,  1.],
            [ 1.,  0., nan]])
     """
-    if act.n_customers == 0 or len(act.period) == 0:
-        return _empty(last_period)
-    max_period = int(act.period.max())
-    grid = _grid(act.first_period, last_period, max_period)
+    grid = _grid(act.first_period, last_period, act.period)
     if grid is None:
         return _empty(last_period)
-    n_cells = grid.n_rows * grid.width
     if rolling:
-        last_active = act.period[act.start[1:] - 1]
-        counts = np.bincount(grid.base + last_active, minlength=n_cells)
+        # Each customer once, in the cell of their last active period.
+        cell = grid.base + act.period[act.start[1:] - 1]
     else:
-        cell = np.take(grid.base, act.customer)
-        cell += act.period
-        counts = np.bincount(cell, minlength=n_cells)
-    return _finish(grid, counts, last_period, rolling=rolling)
+        cell = grid.cell(act.customer, act.period)
+    return _finish(grid, np.bincount(cell, minlength=grid.n_cells), last_period, rolling=rolling)
 
 
 def cohort_sums(
@@ -310,11 +320,10 @@ def cohort_sums(
     if cells is None:
         return _empty(last_period)
     grid, cell = cells
-    n_cells = grid.n_rows * grid.width
     if weights is None:
-        counts = np.bincount(cell, minlength=n_cells).astype(np.float64)
+        counts = np.bincount(cell, minlength=grid.n_cells).astype(np.float64)
     else:
-        counts = group_sums(cell, weights, n_cells)
+        counts = group_sums(cell, weights, grid.n_cells)
     return _finish(grid, counts, last_period, rolling=rolling)
 
 
@@ -326,19 +335,14 @@ def _cells(
     first_period: NDArray[np.int64] | None,
 ) -> tuple[_Grid, NDArray[np.int64]] | None:
     """Lay out the grid and find each purchase's cell; None when no cohort is complete."""
-    if n_customers == 0 or len(period) == 0:
-        return None
     # The acquisition period is each customer's first period.
     first = first_periods(customer, period, n_customers) if first_period is None else first_period
-    grid = _grid(first, last_period, int(period.max()))
+    grid = _grid(first, last_period, period)
     if grid is None:
         return None
-    cell = np.take(grid.base, customer)
-    if first_period is None:
-        cell += period
-    else:
-        cell += np.maximum(period, np.take(first, customer))
-    return grid, cell
+    if first_period is not None:
+        period = np.maximum(period, np.take(first, customer))
+    return grid, grid.cell(customer, period)
 
 
 @dataclass(frozen=True, slots=True)
@@ -397,7 +401,7 @@ def cohort_sum_partials(
     if cells is None:
         return None
     grid, cell = cells
-    sums = partial_sums([(cell, weights)], grid.n_rows * grid.width)
+    sums = partial_sums([(cell, weights)], grid.n_cells)
     kept = np.arange((grid.n_rows - 1) * grid.width, dtype=np.int64)  # not the late customers' row
     sums = take_partials(sums, kept)
     return CohortSums(grid.cohort, grid.size, grid.width, sums, last_period)
@@ -409,11 +413,13 @@ def cohort_sums_sum(a: CohortSums, b: CohortSums) -> CohortSums:
     Parameters
     ----------
     a, b : CohortSums
+        The sums of each set, with the same ``last_period``; their cohorts and widths may differ.
 
     Returns
     -------
     CohortSums
-        The sums of both sets.
+        The cohorts of either set: their sizes added, and their cells added cell by cell, exactly
+        (:func:`~retention.core.sums.add_partials`).
 
     Examples
     --------

@@ -92,25 +92,14 @@ def shares_of_rows(counts: NDArray[np.int64]) -> NDArray[np.float64]:
     array([[0.25, 0.75],
            [ nan,  nan]])
     """
-    counts = np.asarray(counts, dtype=np.float64)
-    totals = counts.sum(axis=1, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        shares: NDArray[np.float64] = counts / totals
-    return shares
+    table = np.asarray(counts, dtype=np.float64)
+    return _shares(table, table.sum(axis=1, keepdims=True))
 
 
 def shares_of_total(counts: NDArray[np.int64]) -> NDArray[np.float64]:
-    """Divide a count table by its grand total.
+    """Divide a count table by its grand total, as :func:`shares_of_rows` divides by each row's sum.
 
-    Parameters
-    ----------
-    counts : numpy.ndarray, shape (n_rows, n_columns)
-        Counts, as from :func:`migration_counts`.
-
-    Returns
-    -------
-    numpy.ndarray of float64
-        ``counts / counts.sum()``, which sums to 1; all NaN when the table is empty (no customers).
+    The result sums to 1; it is all NaN when the table is empty (no customers).
 
     Examples
     --------
@@ -118,7 +107,14 @@ def shares_of_total(counts: NDArray[np.int64]) -> NDArray[np.float64]:
     array([[0.125, 0.375],
            [0.   , 0.5  ]])
     """
-    counts = np.asarray(counts, dtype=np.float64)
+    table = np.asarray(counts, dtype=np.float64)
+    return _shares(table, table.sum())
+
+
+def _shares(
+    counts: NDArray[np.float64], totals: NDArray[np.float64] | float
+) -> NDArray[np.float64]:
+    """Divide ``counts`` by ``totals``, NaN where a total is 0 (a share of nobody is undefined)."""
     with np.errstate(invalid="ignore", divide="ignore"):
-        shares: NDArray[np.float64] = counts / counts.sum()
+        shares: NDArray[np.float64] = counts / totals
     return shares

@@ -362,7 +362,7 @@ def second_purchase_summary(act: Activity) -> NDArray[np.float64]:
     Parameters
     ----------
     act : Activity
-        Distinct (customer, day) pairs, with periods as day codes.
+        As for :func:`second_purchase_days`.
 
     Returns
     -------
@@ -399,9 +399,10 @@ def gap_summary(customers: int, gaps: NDArray[np.int64]) -> NDArray[np.float64]:
 
     Examples
     --------
-    >>> gap_summary(3, np.array([4, 2]))
-    array([3.        , 2.        , 0.66666667, 3.        , 2.5       ,
-           3.        , 3.5       ])
+    When nobody returned, the share is 0 and the times are NaN:
+
+    >>> gap_summary(4, np.array([], dtype=np.int64))
+    array([ 4.,  0.,  0., nan, nan, nan, nan])
     """
     returned = len(gaps)
     if returned:

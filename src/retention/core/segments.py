@@ -23,6 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from retention.core.activity import last_periods, period_bounds
+from retention.core.arrays import BoolArray, FloatArray, IntArray
 from retention.core.sums import group_sums
 from retention.errors import InvalidParameterError, InvalidValueError, RetentionError
 
@@ -41,9 +42,6 @@ __all__ = [
     "segment_grid",
 ]
 
-IntArray = NDArray[np.int64]
-FloatArray = NDArray[np.float64]
-BoolArray = NDArray[np.bool_]
 
 # Above this many distinct integer values per customer, ranking sorts instead of counting.
 _COUNTING_SPAN: Final = 1 << 20

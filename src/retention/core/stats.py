@@ -19,9 +19,10 @@ from typing import Final
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import chdtrc, ndtr, ndtri
+from scipy.special import chdtrc, ndtri
 
 from retention.core.cohorts import KaplanMeier, kaplan_meier
+from retention.core.compare import difference_test
 from retention.errors import check_size
 
 __all__ = [
@@ -370,9 +371,8 @@ def rmst_difference(
     est_1, se_1 = rmst(duration[~first], observed[~first], tau)
     estimate = est_1 - est_0
     se = float(np.hypot(se_1, se_0))
-    half = float(ndtri(1.0 - alpha / 2.0)) * se
-    p_value = float(2.0 * ndtr(-abs(estimate) / se)) if se > 0 else float("nan")
-    return RmstDifference(estimate, se, estimate - half, estimate + half, p_value)
+    low, high, p_value = difference_test(np.array([estimate]), np.array([se]), alpha)
+    return RmstDifference(estimate, se, float(low[0]), float(high[0]), float(p_value[0]))
 
 
 def wilson_interval(

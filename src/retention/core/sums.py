@@ -16,6 +16,8 @@ from typing import Final
 import numpy as np
 from numpy.typing import NDArray
 
+from retention.core.arrays import FloatArray, IntArray
+
 __all__ = [
     "Partials",
     "Piece",
@@ -28,8 +30,6 @@ __all__ = [
     "take_partials",
 ]
 
-IntArray = NDArray[np.int64]
-FloatArray = NDArray[np.float64]
 Piece = tuple[IntArray | None, FloatArray]
 """Values and their group codes (None: all in group 0), one of the pieces :func:`group_sums_of` adds."""
 

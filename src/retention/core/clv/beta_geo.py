@@ -30,10 +30,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import partial
 from typing import Final
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 from scipy.special import (
     betainc,
     betaincc,
@@ -47,8 +48,10 @@ from scipy.special import (
     xlogy,
 )
 
-from retention.core.clv.fitting import Likelihood
+from retention.core.arrays import BoolArray, FloatArray, IntArray
+from retention.core.clv.fitting import Likelihood, distinct_values, halved_and_doubled
 from retention.core.clv.special import (
+    broadcast_floats,
     log_beta_ratio,
     log_negative_binomial_coefficient,
     log_rising,
@@ -71,9 +74,6 @@ __all__ = [
     "starts",
 ]
 
-Array = NDArray[np.float64]
-Index = NDArray[np.int64]
-Mask = NDArray[np.bool_]
 
 PARAMS: Final = ("r", "alpha", "a", "b")
 """The parameter names, in the order of every parameter vector."""
@@ -110,14 +110,14 @@ class BetaGeoData:
         Per row, the position of its frequency in ``values``.
     """
 
-    frequency: Array
-    recency: Array
-    T: Array
-    values: Array
-    index: NDArray[np.int64]
+    frequency: FloatArray
+    recency: FloatArray
+    T: FloatArray
+    values: FloatArray
+    index: IntArray
 
 
-def prepare(columns: tuple[Array, ...]) -> BetaGeoData:
+def prepare(columns: tuple[FloatArray, ...]) -> BetaGeoData:
     """Prepare ``(frequency, recency, T)`` columns for :func:`loglik`.
 
     Examples
@@ -127,19 +127,11 @@ def prepare(columns: tuple[Array, ...]) -> BetaGeoData:
     (array([0., 2.]), array([0, 1, 1]))
     """
     frequency, recency, T = columns
-    if len(frequency) and np.all(frequency[1:] >= frequency[:-1]):
-        # Compressed rows come sorted by frequency: no need to sort again.
-        change = np.empty(len(frequency), dtype=np.bool_)
-        change[0] = True
-        np.not_equal(frequency[1:], frequency[:-1], out=change[1:])
-        values = frequency[change]
-        index = np.cumsum(change) - 1
-    else:
-        values, index = np.unique(frequency, return_inverse=True)
-    return BetaGeoData(frequency, recency, T, values, index.astype(np.int64, copy=False))
+    values, index = distinct_values(frequency)
+    return BetaGeoData(frequency, recency, T, values, index)
 
 
-def _softplus_and_sigmoid(d: Array) -> tuple[Array, Array]:
+def _softplus_and_sigmoid(d: FloatArray) -> tuple[FloatArray, FloatArray]:
     """``log(1 + e**d)`` and ``1 / (1 + e**-d)`` with one exponential; exact to rounding for any d."""
     e = np.exp(np.minimum(d, 30.0))
     # Above 30, log1p(e**30) = 30 to double precision, so the excess adds on linearly.
@@ -147,8 +139,8 @@ def _softplus_and_sigmoid(d: Array) -> tuple[Array, Array]:
 
 
 def _terms(
-    params: Array, data: BetaGeoData, shift: int
-) -> tuple[Array, Array, Array, Array, Array]:
+    params: FloatArray, data: BetaGeoData, shift: int
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
     """Per-row pieces: the log of the first term, the log-ratio D of the second to the first, and logs."""
     r, alpha, a, b = (float(v) for v in params)
     u = data.values
@@ -167,7 +159,7 @@ def _terms(
     return first, log_ratio, log_t, gap, rx
 
 
-def loglik(params: Array, data: BetaGeoData, *, dropout_at_start: bool = False) -> Array:
+def loglik(params: FloatArray, data: BetaGeoData, *, dropout_at_start: bool = False) -> FloatArray:
     """Per-row log-likelihood at ``params = (r, alpha, a, b)`` (see the module docstring).
 
     Examples
@@ -181,8 +173,8 @@ def loglik(params: Array, data: BetaGeoData, *, dropout_at_start: bool = False) 
 
 
 def loglik_and_gradient(
-    params: Array, data: BetaGeoData, *, dropout_at_start: bool = False
-) -> tuple[Array, Array]:
+    params: FloatArray, data: BetaGeoData, *, dropout_at_start: bool = False
+) -> tuple[FloatArray, FloatArray]:
     r"""Per-row log-likelihood and its gradient with respect to ``(r, alpha, a, b)``.
 
     Returns
@@ -232,7 +224,7 @@ def loglik_and_gradient(
     return first + softplus, grad
 
 
-def starts(columns: tuple[Array, ...], weights: Array) -> list[Array]:
+def starts(columns: tuple[FloatArray, ...], weights: FloatArray) -> list[FloatArray]:
     r"""Deterministic starting values: the mean purchase rate sets the time scale of ``alpha``.
 
     With $r = 1$ the gamma mean $r/\alpha$ equals the observed repeat purchases per unit of time, so the
@@ -247,43 +239,25 @@ def starts(columns: tuple[Array, ...], weights: Array) -> list[Array]:
     purchases = float(np.dot(weights, frequency))
     scale = float(np.dot(weights, T)) / purchases if purchases > 0 else float(np.mean(T))
     guess = np.array([1.0, scale, 1.0, 3.0])
-    return [guess, guess * 0.5, guess * 2.0]
+    return halved_and_doubled(guess)
 
 
-def _loglik_bg(params: Array, data: BetaGeoData) -> Array:
-    return loglik(params, data)
+def _likelihood(model: str, *, dropout_at_start: bool) -> Likelihood[BetaGeoData]:
+    """Declare the likelihood of one member of the family: the same functions, one ``dropout_at_start``."""
+    return Likelihood(
+        model=model,
+        params=PARAMS,
+        prepare=prepare,
+        loglik=partial(loglik, dropout_at_start=dropout_at_start),
+        starts=starts,
+        loglik_and_gradient=partial(loglik_and_gradient, dropout_at_start=dropout_at_start),
+    )
 
 
-def _gradient_bg(params: Array, data: BetaGeoData) -> tuple[Array, Array]:
-    return loglik_and_gradient(params, data)
-
-
-def _loglik_mbg(params: Array, data: BetaGeoData) -> Array:
-    return loglik(params, data, dropout_at_start=True)
-
-
-def _gradient_mbg(params: Array, data: BetaGeoData) -> tuple[Array, Array]:
-    return loglik_and_gradient(params, data, dropout_at_start=True)
-
-
-BETA_GEO: Final = Likelihood(
-    model="BetaGeo",
-    params=PARAMS,
-    prepare=prepare,
-    loglik=_loglik_bg,
-    starts=starts,
-    loglik_and_gradient=_gradient_bg,
-)
+BETA_GEO: Final = _likelihood("BetaGeo", dropout_at_start=False)
 """The BG/NBD likelihood for :func:`~retention.core.clv.fitting.fit_likelihood`."""
 
-MODIFIED_BETA_GEO: Final = Likelihood(
-    model="ModifiedBetaGeo",
-    params=PARAMS,
-    prepare=prepare,
-    loglik=_loglik_mbg,
-    starts=starts,
-    loglik_and_gradient=_gradient_mbg,
-)
+MODIFIED_BETA_GEO: Final = _likelihood("ModifiedBetaGeo", dropout_at_start=True)
 """The MBG/NBD likelihood for :func:`~retention.core.clv.fitting.fit_likelihood`."""
 
 
@@ -305,7 +279,7 @@ MODIFIED_BETA_GEO: Final = Likelihood(
 # 3. the rest (large parameters, R - a close to a whole number, ...): quadrature over logit(p).
 
 
-def _series(R: Array, a: float, B: Array, u: Array, *, mean: bool) -> Array:
+def _series(R: FloatArray, a: float, B: FloatArray, u: FloatArray, *, mean: bool) -> FloatArray:
     r"""$\log G$ (``mean=False``) or $M$ by the negative-binomial series, whose terms are all positive.
 
     With $z = u / (1 + u)$, the purchases $N$ in the horizon of a customer who never drops out are
@@ -363,8 +337,8 @@ def _series(R: Array, a: float, B: Array, u: Array, *, mean: bool) -> Array:
 
 
 def _hyp_series(
-    p: Array, q: Array, c: Array, x: Array, *, skip_first: bool = False
-) -> tuple[Array, Array, Mask]:
+    p: FloatArray, q: FloatArray, c: FloatArray, x: FloatArray, *, skip_first: bool = False
+) -> tuple[FloatArray, FloatArray, BoolArray]:
     r"""$\sum_k \frac{(p)_k (q)_k}{(c)_k\, k!} x^k$ for $0 \le x \le 1/2$, term signs allowed.
 
     With ``skip_first`` the sum starts at $k = 1$ and $(q)_k$ is read as $(q)_{k-1}$. Returns the sum, the
@@ -409,7 +383,7 @@ def _hyp_series(
     return total, size, good
 
 
-def _log_gamma_ratio(x: Array, h: Array) -> tuple[Array, Array, Array]:
+def _log_gamma_ratio(x: FloatArray, h: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
     r"""$\log|\Gamma(x + h) / \Gamma(x)|$, the sign of the ratio and a bound on the error of the log.
 
     Exact to rounding by :func:`~retention.core.clv.special.log_rising` where both arguments are
@@ -434,7 +408,9 @@ def _log_gamma_ratio(x: Array, h: Array) -> tuple[Array, Array, Array]:
     return value, sign, error
 
 
-def _connection_survival(R: Array, a: float, B: Array, u: Array) -> tuple[Array, Mask]:
+def _connection_survival(
+    R: FloatArray, a: float, B: FloatArray, u: FloatArray
+) -> tuple[FloatArray, BoolArray]:
     r"""$\log G$ by the connection formula, and where it is accurate to ``_CONNECTION_TOL``.
 
     DLMF 15.8.4 in $\epsilon = 1 / (1 + u)$, applied to the Euler form
@@ -470,7 +446,9 @@ def _connection_survival(R: Array, a: float, B: Array, u: Array) -> tuple[Array,
         return np.log(np.where(good, value, 1.0)), good
 
 
-def _connection_mean(R: Array, a: float, B: Array, u: Array) -> tuple[Array, Mask]:
+def _connection_mean(
+    R: FloatArray, a: float, B: FloatArray, u: FloatArray
+) -> tuple[FloatArray, BoolArray]:
     r"""$M$ by the connection formula, and where it is accurate to ``_CONNECTION_TOL``.
 
     With $a' = a - 1$ and $c = a + B - 1$, $M = \frac{c}{a'}\,[1 - {}_2F_1(R, a'; c; -u)]$, and DLMF
@@ -533,7 +511,7 @@ def _connection_mean(R: Array, a: float, B: Array, u: Array) -> tuple[Array, Mas
         return np.where(good, value, 0.0), good
 
 
-def _quadrature(R: Array, a: float, B: Array, u: Array, *, mean: bool) -> Array:
+def _quadrature(R: FloatArray, a: float, B: FloatArray, u: FloatArray, *, mean: bool) -> FloatArray:
     r"""$\log G$ (``mean=False``) or $M$ by the trapezoid rule over $\operatorname{logit}(p)$.
 
     In $x = \operatorname{logit}(p)$ the density of $p$ is $p^a (1 - p)^B / B(a, B)$, smooth and falling
@@ -575,7 +553,7 @@ def _quadrature(R: Array, a: float, B: Array, u: Array, *, mean: bool) -> Array:
     hi = np.arcsinh((_TAIL / B + _TAIL + np.abs(offset)) / scale)
     star_lo, star_hi = log_expit(star), log_expit(-star)  # log p*, log(1 - p*)
 
-    def log_integrand(v: Array, rows: Index) -> Array:
+    def log_integrand(v: FloatArray, rows: IntArray) -> FloatArray:
         d = offset[rows, None] + scale[rows, None] * np.sinh(v)  # x - logit(p*)
         lp, lq = star_lo[rows, None], star_hi[rows, None]
         # log(p / p*) = -log(p* + (1 - p*) e^-d), log((1 - p) / (1 - p*)) = -log(1 - p* + p* e^d)
@@ -600,12 +578,9 @@ def _quadrature(R: Array, a: float, B: Array, u: Array, *, mean: bool) -> Array:
 
 def _posterior_expectation(
     R: ArrayLike, a: float, B: ArrayLike, u: ArrayLike, *, mean: bool
-) -> Array:
+) -> FloatArray:
     r"""$\log G$ (``mean=False``) or $M$ (see the comment above :func:`_series`), broadcast and flattened."""
-    rr, bb, uu = (
-        np.asarray(v, dtype=np.float64).ravel()
-        for v in np.broadcast_arrays(*(np.asarray(w, dtype=np.float64) for w in (R, B, u)))
-    )
+    rr, bb, uu = (v.ravel() for v in broadcast_floats(R, B, u))
     out = np.empty(len(uu))
     cheap = (uu <= _SERIES_MAX_U) & (rr * uu <= _SERIES_MAX_MEAN)
     connection = (uu > 1.0) & ((uu > _SERIES_MAX_U) | ~cheap)
@@ -637,7 +612,7 @@ def p_alive(
     b: float,
     t: ArrayLike = 0.0,
     dropout_at_start: bool = False,
-) -> Array:
+) -> FloatArray:
     r"""Probability that a customer is alive at $T + t$, given $x$, $t_x$ and $T$.
 
     Notes
@@ -697,7 +672,7 @@ def p_alive(
 
 def expected_purchases(
     t: ArrayLike, *, r: float, alpha: float, a: float, b: float, dropout_at_start: bool = False
-) -> Array:
+) -> FloatArray:
     r"""Compute the expected repeat purchases in $(0, t]$ of a new customer, $E[X(t)]$.
 
     Notes
@@ -736,7 +711,7 @@ def conditional_expected_purchases(
     a: float,
     b: float,
     dropout_at_start: bool = False,
-) -> Array:
+) -> FloatArray:
     r"""Compute the expected purchases in $(T, T + t]$ of a customer with history $(x, t_x, T)$.
 
     Notes
@@ -780,7 +755,7 @@ def probability_of_purchases(
     a: float,
     b: float,
     dropout_at_start: bool = False,
-) -> Array:
+) -> FloatArray:
     r"""Probability that a new customer makes exactly $n$ repeat purchases in $(0, t]$.
 
     Notes

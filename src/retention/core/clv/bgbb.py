@@ -31,11 +31,13 @@ from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 from scipy.special import betaln, digamma, exprel, gammaln, polygamma
 
-from retention.core.clv.fitting import Likelihood, compress
+from retention.core.arrays import FloatArray, IntArray
+from retention.core.clv.fitting import Likelihood, compress, distinct_values, halved_and_doubled
 from retention.core.clv.sbg import discounted_expected_lifetime
+from retention.core.clv.special import broadcast_floats
 from retention.core.clv.special import log_rising as _log_rising
 
 __all__ = [
@@ -53,8 +55,6 @@ __all__ = [
     "starts",
 ]
 
-Array = NDArray[np.float64]
-Index = NDArray[np.int64]
 
 PARAMS: Final = ("alpha", "beta", "gamma", "delta")
 """The parameter names, in the order of every parameter vector."""
@@ -82,15 +82,15 @@ class BetaGeoBetaBinomData:
         The length of the tables over opportunities, ``max(n) + 1``.
     """
 
-    x: Index
-    tx: Index
-    n: Index
-    values: Index
-    index: Index
+    x: IntArray
+    tx: IntArray
+    n: IntArray
+    values: IntArray
+    index: IntArray
     size: int
 
 
-def prepare(columns: tuple[Array, ...]) -> BetaGeoBetaBinomData:
+def prepare(columns: tuple[FloatArray, ...]) -> BetaGeoBetaBinomData:
     """Prepare ``(frequency, recency, n_periods)`` columns (whole numbers, checked) for :func:`loglik`.
 
     Examples
@@ -100,12 +100,12 @@ def prepare(columns: tuple[Array, ...]) -> BetaGeoBetaBinomData:
     (array([0, 2]), array([0, 1, 1]), 5)
     """
     x, tx, n = (np.rint(c).astype(np.int64) for c in columns)
-    values, index = np.unique(x, return_inverse=True)
+    values, index = distinct_values(x)
     size = int(n.max()) + 1 if len(n) else 1
-    return BetaGeoBetaBinomData(x, tx, n, values, index.astype(np.int64), size)
+    return BetaGeoBetaBinomData(x, tx, n, values, index, size)
 
 
-def _log_tail_sums(log_terms: Array) -> Array:
+def _log_tail_sums(log_terms: FloatArray) -> FloatArray:
     """``out[:, k] = log(sum(exp(log_terms[:, k:])))`` along each row (a reversed log-cumsum-exp).
 
     Summed in linear scale relative to each row's largest term (a plain cumulative sum, exact to a few
@@ -129,7 +129,7 @@ def _log_tail_sums(log_terms: Array) -> Array:
     return np.asarray(tails, dtype=np.float64)
 
 
-def _log_range_sums(tails: Array, data: BetaGeoBetaBinomData) -> Array:
+def _log_range_sums(tails: FloatArray, data: BetaGeoBetaBinomData) -> FloatArray:
     r"""Per row, $\log \sum_{k = t_x}^{n - 1}$ of the terms whose tail sums are ``tails`` (-inf if none).
 
     The difference of two tail sums, taken in log space as $a + \log(1 - e^{b - a})$: the terms are
@@ -144,14 +144,14 @@ def _log_range_sums(tails: Array, data: BetaGeoBetaBinomData) -> Array:
 
 @dataclass(frozen=True, slots=True)
 class _Terms:
-    loglik: Array
-    first: Array  # log of the "alive at n" term, without the row constant
-    rest: Array  # log of the sum over the death times, without the row constant (-inf if none)
-    log_total: Array  # log of first + sum, without the row constant
-    log_terms: Array  # the terms of the sum, one row per distinct frequency, one column per k
+    loglik: FloatArray
+    first: FloatArray  # log of the "alive at n" term, without the row constant
+    rest: FloatArray  # log of the sum over the death times, without the row constant (-inf if none)
+    log_total: FloatArray  # log of first + sum, without the row constant
+    log_terms: FloatArray  # the terms of the sum, one row per distinct frequency, one column per k
 
 
-def _terms(params: Array, data: BetaGeoBetaBinomData) -> _Terms:
+def _terms(params: FloatArray, data: BetaGeoBetaBinomData) -> _Terms:
     alpha, beta, gamma, delta = (float(v) for v in params)
     size = data.size
     j = np.arange(size, dtype=np.float64)
@@ -184,7 +184,7 @@ def _terms(params: Array, data: BetaGeoBetaBinomData) -> _Terms:
     )
 
 
-def loglik(params: Array, data: BetaGeoBetaBinomData) -> Array:
+def loglik(params: FloatArray, data: BetaGeoBetaBinomData) -> FloatArray:
     """Per-row log-likelihood at ``params = (alpha, beta, gamma, delta)`` (see the module docstring).
 
     Examples
@@ -196,7 +196,9 @@ def loglik(params: Array, data: BetaGeoBetaBinomData) -> Array:
     return _terms(params, data).loglik
 
 
-def loglik_and_gradient(params: Array, data: BetaGeoBetaBinomData) -> tuple[Array, Array]:
+def loglik_and_gradient(
+    params: FloatArray, data: BetaGeoBetaBinomData
+) -> tuple[FloatArray, FloatArray]:
     r"""Per-row log-likelihood and its gradient with respect to ``(alpha, beta, gamma, delta)``.
 
     Returns
@@ -243,7 +245,7 @@ def loglik_and_gradient(params: Array, data: BetaGeoBetaBinomData) -> tuple[Arra
     w_first = np.exp(terms.first - terms.log_total)
     w_rest = np.exp(terms.rest - terms.log_total)  # 0 for rows without a range (rest = -inf)
 
-    def mean_over_range(shifted: Array) -> Array:
+    def mean_over_range(shifted: FloatArray) -> FloatArray:
         """Average ``shifted`` (a table like the terms') over each row's range, weighted by the terms."""
         with np.errstate(divide="ignore"):
             log_weighted = terms.log_terms + np.log(shifted)
@@ -269,7 +271,7 @@ def loglik_and_gradient(params: Array, data: BetaGeoBetaBinomData) -> tuple[Arra
     return terms.loglik, grad
 
 
-def starts(columns: tuple[Array, ...], weights: Array) -> list[Array]:
+def starts(columns: tuple[FloatArray, ...], weights: FloatArray) -> list[FloatArray]:
     r"""Deterministic starting values: $\beta$ from the share of opportunities with a purchase.
 
     With $\alpha = 1$ the mean of $p$ is $1 / (1 + \beta)$; it is set to the share of opportunities with a
@@ -286,7 +288,7 @@ def starts(columns: tuple[Array, ...], weights: Array) -> list[Array]:
     share = float(np.dot(weights, frequency)) / opportunities if opportunities > 0 else 0.5
     share = min(max(share, 0.05), 0.95)
     guess = np.array([1.0, (1.0 - share) / share, 1.0, 3.0])
-    return [guess, guess * 0.5, guess * 2.0]
+    return halved_and_doubled(guess)
 
 
 BETA_GEO_BETA_BINOM: Final = Likelihood(
@@ -303,7 +305,7 @@ BETA_GEO_BETA_BINOM: Final = Likelihood(
 # --- predictions -------------------------------------------------------------------------------------
 
 
-def _survival_sum(gamma: float, delta: ArrayLike, m: ArrayLike) -> Array:
+def _survival_sum(gamma: float, delta: ArrayLike, m: ArrayLike) -> FloatArray:
     r"""$\sum_{t=1}^{m} B(\gamma, \delta + t) / B(\gamma, \delta)$: expected opportunities survived of the next $m$.
 
     The closed form (FHS 2010, eqs. 7 and 13) is
@@ -314,9 +316,7 @@ def _survival_sum(gamma: float, delta: ArrayLike, m: ArrayLike) -> Array:
     $\gamma \to 1$; within $10^{-6}$ of $\gamma = 1$, $K = \Delta\psi + \tfrac{h}{2}\Delta\psi'$ (the Taylor series in $h$), exact at
     $\gamma = 1$ where the sum is $\delta[\psi(1 + \delta + m) - \psi(1 + \delta)]$.
     """
-    d, steps = np.broadcast_arrays(
-        np.asarray(delta, dtype=np.float64), np.asarray(m, dtype=np.float64)
-    )
+    d, steps = broadcast_floats(delta, m)
     h = gamma - 1.0
     low, high = 1.0 + d, 1.0 + d + steps
     if abs(h) < _SERIES_GAP:
@@ -328,7 +328,7 @@ def _survival_sum(gamma: float, delta: ArrayLike, m: ArrayLike) -> Array:
 
 def _distinct(
     frequency: ArrayLike, recency: ArrayLike, n_periods: ArrayLike
-) -> tuple[BetaGeoBetaBinomData, Index]:
+) -> tuple[BetaGeoBetaBinomData, IntArray]:
     """Prepare the distinct customer rows once, with the map back to every customer."""
     packed = compress([frequency, recency, n_periods])
     return prepare(packed.columns), packed.inverse
@@ -343,7 +343,7 @@ def p_alive(
     beta: float,
     gamma: float,
     delta: float,
-) -> Array:
+) -> FloatArray:
     r"""Probability that a customer with history $(x, t_x, n)$ is alive at opportunity $n + 1$.
 
     Notes
@@ -371,7 +371,7 @@ def p_alive(
 
 def expected_purchases(
     n: ArrayLike, *, alpha: float, beta: float, gamma: float, delta: float
-) -> Array:
+) -> FloatArray:
     r"""Compute the expected transactions of a new customer in the next $n$ opportunities, $E[X(n)]$.
 
     Notes
@@ -397,7 +397,9 @@ def expected_purchases(
     return np.asarray(alpha / (alpha + beta) * _survival_sum(gamma, delta, steps), dtype=np.float64)
 
 
-def _log_buying_and_alive(data: BetaGeoBetaBinomData, params: Array, *, later: float) -> Array:
+def _log_buying_and_alive(
+    data: BetaGeoBetaBinomData, params: FloatArray, *, later: float
+) -> FloatArray:
     r"""Log of the posterior weight of buying at opportunity $n + \text{later}$ while alive there.
 
     That is $\log E[p\,(1 - \theta)^{n + \text{later}} \mid \text{history}]$: the joint term
@@ -420,7 +422,7 @@ def conditional_expected_purchases(
     beta: float,
     gamma: float,
     delta: float,
-) -> Array:
+) -> FloatArray:
     r"""Compute the expected transactions at opportunities $n + 1, \dots, n + n^*$ given a history $(x, t_x, n)$.
 
     Notes
@@ -462,7 +464,7 @@ def discounted_expected_residual_transactions(
     beta: float,
     gamma: float,
     delta: float,
-) -> Array:
+) -> FloatArray:
     r"""Present value, at opportunity $n$, of the expected transactions at opportunities $n + 1, n + 2, \dots$.
 
     Notes
@@ -500,7 +502,7 @@ def discounted_expected_residual_transactions(
 
 def probability_of_purchases(
     x: ArrayLike, n: int, *, alpha: float, beta: float, gamma: float, delta: float
-) -> Array:
+) -> FloatArray:
     r"""Probability that a new customer makes exactly $x$ transactions in the next $n$ opportunities.
 
     Notes
@@ -529,7 +531,7 @@ def probability_of_purchases(
     xv = np.where(possible, xs, 0.0)
     normaliser = float(betaln(alpha, beta) + betaln(gamma, delta))
 
-    def log_choose(top: Array, bottom: Array) -> Array:
+    def log_choose(top: FloatArray, bottom: FloatArray) -> FloatArray:
         return np.asarray(gammaln(top + 1.0) - gammaln(bottom + 1.0) - gammaln(top - bottom + 1.0))
 
     first = (

@@ -29,7 +29,9 @@ does the rest, the same way for every model:
 How a new model plugs in: write ``prepare``, ``loglik`` (and ``loglik_and_gradient`` if you can) and
 ``starts`` in its module, build one ``Likelihood(model="ParetoNBD", params=(...), ...)`` constant, and call
 ``fit_likelihood(THAT_CONSTANT, (column, column, ...), weights)``. The data columns must already be checked
-(finite; the frames layer does it in :mod:`retention.frames.summary_schema`).
+(finite; the frames layer does it in :mod:`retention.frames.summary_schema`). Two helpers serve every
+model: :func:`distinct_values` for the terms of ``prepare`` that depend on one column (the frequency), and
+:func:`halved_and_doubled` for the fallbacks of ``starts``.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from typing import Final, Generic, TypeVar
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from retention.core.arrays import BoolArray, FloatArray, IntArray
 from retention.core.caller import warn_at_caller
 from retention.errors import ConvergenceError, RetentionWarning
 
@@ -52,12 +55,14 @@ __all__ = [
     "FitResult",
     "Likelihood",
     "compress",
+    "distinct_values",
     "fit_likelihood",
+    "halved_and_doubled",
     "total_loglik",
 ]
 
 Data = TypeVar("Data")
-Array = NDArray[np.float64]
+Scalar = TypeVar("Scalar", np.float64, np.int64)
 
 
 GRADIENT_TOLERANCE: Final = 1e-5
@@ -104,13 +109,13 @@ class Likelihood(Generic[Data]):
 
     model: str
     params: tuple[str, ...]
-    prepare: Callable[[tuple[Array, ...]], Data]
-    loglik: Callable[[Array, Data], Array]
-    starts: Callable[[tuple[Array, ...], Array], list[Array]]
-    loglik_and_gradient: Callable[[Array, Data], tuple[Array, Array]] | None = None
+    prepare: Callable[[tuple[FloatArray, ...]], Data]
+    loglik: Callable[[FloatArray, Data], FloatArray]
+    starts: Callable[[tuple[FloatArray, ...], FloatArray], list[FloatArray]]
+    loglik_and_gradient: Callable[[FloatArray, Data], tuple[FloatArray, FloatArray]] | None = None
     bounds: tuple[float, float] = SEARCH_BOX
 
-    def evaluate(self, params: ArrayLike, columns: Sequence[ArrayLike]) -> Array:
+    def evaluate(self, params: ArrayLike, columns: Sequence[ArrayLike]) -> FloatArray:
         """Per-row log-likelihood at ``params`` of uncompressed ``columns`` (for checks and callers).
 
         Examples
@@ -137,9 +142,9 @@ class Compressed:
         For each input row, the index of its distinct row: ``columns[j][inverse]`` rebuilds column ``j``.
     """
 
-    columns: tuple[Array, ...]
-    weights: Array
-    inverse: NDArray[np.int64]
+    columns: tuple[FloatArray, ...]
+    weights: FloatArray
+    inverse: IntArray
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,26 +173,26 @@ class FitResult:
         The parameters that ended on the search box.
     """
 
-    params: Array
-    log_covariance: Array
+    params: FloatArray
+    log_covariance: FloatArray
     loglik: float
     n_customers: float
     n_rows: int
     n_evaluations: int
-    start: Array
+    start: FloatArray
     at_bound: tuple[str, ...] = field(default=())
 
     @property
-    def standard_errors(self) -> Array:
+    def standard_errors(self) -> FloatArray:
         """Delta-method standard errors on the natural scale: params times the log-scale standard errors."""
         return self.params * np.sqrt(np.diag(self.log_covariance))
 
     @property
-    def covariance(self) -> Array:
+    def covariance(self) -> FloatArray:
         """Delta-method covariance matrix on the natural scale, ``D @ log_covariance @ D``."""
         return self.log_covariance * np.outer(self.params, self.params)
 
-    def intervals(self, z: float = _Z_95) -> tuple[Array, Array]:
+    def intervals(self, z: float = _Z_95) -> tuple[FloatArray, FloatArray]:
         """Lower and upper limits ``exp(log(params) -/+ z * se_log)``; 95% by default.
 
         The interval is symmetric on the log scale, so it stays positive.
@@ -239,6 +244,45 @@ def compress(columns: Sequence[ArrayLike], weights: ArrayLike | None = None) -> 
     return Compressed(tuple(c[change] for c in ordered), totals, inverse)
 
 
+def distinct_values(values: NDArray[Scalar]) -> tuple[NDArray[Scalar], IntArray]:
+    """Find the sorted distinct values of a column and, per entry, the position of its value among them.
+
+    The same result as ``np.unique(values, return_inverse=True)``, the positions as int64. A column that is
+    already sorted, as the first column of :func:`compress`'s rows is, is only scanned, not sorted again.
+    The models' ``prepare`` steps use it to compute the terms that depend on the frequency alone once per
+    distinct frequency.
+
+    Examples
+    --------
+    >>> distinct_values(np.array([0.0, 2.0, 2.0, 5.0]))
+    (array([0., 2., 5.]), array([0, 1, 1, 2]))
+    >>> distinct_values(np.array([3, 1, 3]))
+    (array([1, 3]), array([1, 0, 1]))
+    """
+    if len(values) and np.all(values[1:] >= values[:-1]):
+        change = np.empty(len(values), dtype=np.bool_)
+        change[0] = True
+        np.not_equal(values[1:], values[:-1], out=change[1:])
+        distinct, index = values[change], np.cumsum(change) - 1
+    else:
+        distinct, index = np.unique(values, return_inverse=True)
+    return distinct, index.astype(np.int64, copy=False)
+
+
+def halved_and_doubled(guess: FloatArray) -> list[FloatArray]:
+    """Return a model's best starting vector followed by the usual fallbacks: all halved, all doubled.
+
+    The parameters are searched on the log scale, so the fallbacks step ``log 2`` down and up from the guess
+    in every direction at once; a model's ``starts`` returns this when its guess sets only the scales.
+
+    Examples
+    --------
+    >>> halved_and_doubled(np.array([1.0, 4.0]))
+    [array([1., 4.]), array([0.5, 2. ]), array([2., 8.])]
+    """
+    return [guess, guess * 0.5, guess * 2.0]
+
+
 def total_loglik(
     spec: Likelihood[Data],
     params: ArrayLike,
@@ -262,21 +306,21 @@ def total_loglik(
 class _Objective(Generic[Data]):
     """Mean negative log-likelihood of the compressed rows as a function of the log parameters."""
 
-    def __init__(self, spec: Likelihood[Data], data: Data, weights: Array) -> None:
+    def __init__(self, spec: Likelihood[Data], data: Data, weights: FloatArray) -> None:
         self.spec = spec
         self.data = data
         self.weights = weights
         self.total = float(weights.sum())
         self.evaluations = 0
 
-    def value(self, theta: Array) -> float:
+    def value(self, theta: FloatArray) -> float:
         self.evaluations += 1
         with np.errstate(all="ignore"):
             ll = self.spec.loglik(np.exp(theta), self.data)
             f = -float(np.dot(self.weights, ll)) / self.total
         return f if math.isfinite(f) else math.inf
 
-    def value_and_gradient(self, theta: Array) -> tuple[float, Array]:
+    def value_and_gradient(self, theta: FloatArray) -> tuple[float, FloatArray]:
         if self.spec.loglik_and_gradient is None:
             return self.value(theta), self._numeric_gradient(theta)
         self.evaluations += 1
@@ -289,10 +333,10 @@ class _Objective(Generic[Data]):
             return math.inf, np.zeros_like(theta)
         return f, g
 
-    def gradient(self, theta: Array) -> Array:
+    def gradient(self, theta: FloatArray) -> FloatArray:
         return self.value_and_gradient(theta)[1]
 
-    def _numeric_gradient(self, theta: Array) -> Array:
+    def _numeric_gradient(self, theta: FloatArray) -> FloatArray:
         g = np.empty_like(theta)
         for j in range(len(theta)):  # one pair of evaluations per parameter, not per row
             step = np.zeros_like(theta)
@@ -300,7 +344,7 @@ class _Objective(Generic[Data]):
             g[j] = (self.value(theta + step) - self.value(theta - step)) / (2 * _GRADIENT_STEP)
         return g if np.all(np.isfinite(g)) else np.zeros_like(theta)
 
-    def hessian(self, theta: Array) -> Array:
+    def hessian(self, theta: FloatArray) -> FloatArray:
         h = _HESSIAN_STEP if self.spec.loglik_and_gradient is not None else _HESSIAN_STEP_NUMERIC
         k = len(theta)
         hess = np.empty((k, k))
@@ -313,15 +357,15 @@ class _Objective(Generic[Data]):
 
 @dataclass(frozen=True, slots=True)
 class _Attempt:
-    start: Array
-    theta: Array
+    start: FloatArray
+    theta: FloatArray
     value: float
     gradient: float
     message: str
-    hessian: Array | None = None  # of the mean objective, at (or a Newton step from) theta
+    hessian: FloatArray | None = None  # of the mean objective, at (or a Newton step from) theta
 
 
-def _projected(g: Array, theta: Array, lower: float, upper: float) -> Array:
+def _projected(g: FloatArray, theta: FloatArray, lower: float, upper: float) -> FloatArray:
     """Drop the gradient components that push against an active bound."""
     pg = g.copy()
     pg[(theta <= lower) & (g > 0)] = 0.0
@@ -330,15 +374,15 @@ def _projected(g: Array, theta: Array, lower: float, upper: float) -> Array:
 
 
 def _polish(
-    objective: _Objective[Data], theta: Array, lower: float, upper: float
-) -> tuple[Array, float, Array, Array | None]:
+    objective: _Objective[Data], theta: FloatArray, lower: float, upper: float
+) -> tuple[FloatArray, float, FloatArray, FloatArray | None]:
     """Take a few Newton steps on the free parameters, each kept only if it does not make things worse.
 
     The Hessian is computed once and reused while each step at least halves the gradient (near the
     optimum it does), so polishing usually costs one Hessian, which the standard errors reuse.
     """
     f, g = objective.value_and_gradient(theta)
-    hess: Array | None = None
+    hess: FloatArray | None = None
     for _ in range(_NEWTON_STEPS):
         free = (theta > lower) & (theta < upper)
         if not free.any() or np.max(np.abs(g[free])) < 1e-12:
@@ -361,14 +405,14 @@ def _polish(
     return theta, f, g, hess
 
 
-def _fmt(values: Array, names: tuple[str, ...]) -> str:
+def _fmt(values: FloatArray, names: tuple[str, ...]) -> str:
     return ", ".join(f"{n}={v:.4g}" for n, v in zip(names, values, strict=True))
 
 
 def _optimise(
     spec: Likelihood[Data],
     objective: _Objective[Data],
-    starts: list[Array],
+    starts: list[FloatArray],
     lower: float,
     upper: float,
 ) -> _Attempt:
@@ -416,8 +460,8 @@ def _log_covariance(
     spec: Likelihood[Data],
     objective: _Objective[Data],
     best: _Attempt,
-    free: NDArray[np.bool_],
-) -> Array:
+    free: BoolArray,
+) -> FloatArray:
     """Invert the Hessian of the free log parameters; warn about bounds and flat directions."""
     theta = best.theta
     k = len(theta)

@@ -35,9 +35,9 @@ from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
-from numpy.typing import NDArray
 from scipy.special import betaln
 
+from retention.core.arrays import FloatArray, IntArray
 from retention.core.clv import beta_geo, bgbb, pareto_nbd
 from retention.core.clv.fitting import SEARCH_BOX, compress
 from retention.core.sums import group_sums
@@ -54,8 +54,6 @@ __all__ = [
     "prepare_existing",
 ]
 
-Array = NDArray[np.float64]
-Index = NDArray[np.int64]
 
 KINDS: Final = ("bg_nbd", "mbg_nbd", "pareto_nbd", "bg_bb")
 """The models a forecast takes: BG/NBD, MBG/NBD, Pareto/NBD (continuous time) and BG/BB (opportunities)."""
@@ -70,7 +68,7 @@ EXACT_DRAW_CELLS: Final = 2_000_000
 _NOISE_SAMPLES: Final = 4000  # simulated totals behind an interval's quantiles, at least
 
 
-def cohort_expected(arrivals: Array, expected_by_age: Array) -> Array:
+def cohort_expected(arrivals: FloatArray, expected_by_age: FloatArray) -> FloatArray:
     r"""Compute the expected cumulative repeat transactions of customers acquired over time, per step.
 
     Parameters
@@ -118,12 +116,14 @@ def cohort_expected(arrivals: Array, expected_by_age: Array) -> Array:
 # --- the models -------------------------------------------------------------------------------------------
 
 
-def _recency_at_end(x: Array, T: Array) -> Array:
+def _recency_at_end(x: FloatArray, T: FloatArray) -> FloatArray:
     """Return a recency every model accepts with ``x`` and ``T``: ``T`` for repeat buyers, else 0."""
     return np.where(x > 0, T, 0.0)
 
 
-def alive(kind: str, params: dict[str, float], x: Array, tx: Array, T: Array) -> Array:
+def alive(
+    kind: str, params: dict[str, float], x: FloatArray, tx: FloatArray, T: FloatArray
+) -> FloatArray:
     r"""Compute $P(\text{alive})$ of each customer: at $T$, or at opportunity $n + 1$ for the BG/BB.
 
     Examples
@@ -140,8 +140,11 @@ def alive(kind: str, params: dict[str, float], x: Array, tx: Array, T: Array) ->
 
 
 def _conditional(
-    kind: str, params: dict[str, float], t: Array, customers: tuple[Array, Array, Array]
-) -> Array:
+    kind: str,
+    params: dict[str, float],
+    t: FloatArray,
+    customers: tuple[FloatArray, FloatArray, FloatArray],
+) -> FloatArray:
     """Conditional expected transactions, one row per time of ``t``, one column per customer."""
     x, tx, T = customers
     if kind == "bg_bb":
@@ -157,7 +160,9 @@ def _conditional(
     )
 
 
-def given_alive(kind: str, params: dict[str, float], x: Array, T: Array, t: Array) -> Array:
+def given_alive(
+    kind: str, params: dict[str, float], x: FloatArray, T: FloatArray, t: FloatArray
+) -> FloatArray:
     r"""$g(x, T, t)$: the expected transactions in $(T, T + t]$ of a customer alive, per time and row.
 
     The model's conditional expectation divided by its $P(\text{alive})$ at a recency of $T$ (of 0 for
@@ -180,7 +185,9 @@ def given_alive(kind: str, params: dict[str, float], x: Array, T: Array, t: Arra
         return np.asarray(np.where(now > 0, values / now, 0.0), dtype=np.float64)
 
 
-def still_alive(kind: str, params: dict[str, float], x: Array, T: Array, t: Array) -> Array:
+def still_alive(
+    kind: str, params: dict[str, float], x: FloatArray, T: FloatArray, t: FloatArray
+) -> FloatArray:
     r"""$P(\text{alive at } T + t \mid \text{alive at } T)$ per time and row (BG/BB: at opportunity $n + 1 + t$ given $n + 1$)."""
     if kind == "bg_bb":
         gamma, delta = params["gamma"], params["delta"]
@@ -199,7 +206,9 @@ def still_alive(kind: str, params: dict[str, float], x: Array, T: Array, t: Arra
         return np.asarray(np.where(now > 0, np.minimum(later / now, 1.0), 0.0), dtype=np.float64)
 
 
-def rate_dispersion(kind: str, params: dict[str, float], x: Array, T: Array) -> Array:
+def rate_dispersion(
+    kind: str, params: dict[str, float], x: FloatArray, T: FloatArray
+) -> FloatArray:
     r"""$\kappa = \mathrm{Var}/\mathrm{mean}^2$ of the posterior purchase rate of a customer alive.
 
     $1 / (r + x)$ for the gamma rate of the BG/NBD, MBG/NBD and Pareto/NBD; for the BG/BB's
@@ -212,8 +221,8 @@ def rate_dispersion(kind: str, params: dict[str, float], x: Array, T: Array) -> 
 
 
 def new_customer_curves(
-    kind: str, params: dict[str, float], ages: Array, *, survival: bool = True
-) -> tuple[Array, Array]:
+    kind: str, params: dict[str, float], ages: FloatArray, *, survival: bool = True
+) -> tuple[FloatArray, FloatArray]:
     r"""$E[X(u)]$ and the chance to be alive at age $u$ of a new customer, at ``ages`` (model time unit).
 
     The chance to be alive is left as ones when ``survival`` is False (the means need only $E[X(u)]$).
@@ -262,19 +271,21 @@ class Existing:
         For each customer, its distinct history.
     """
 
-    x: Array
-    tx: Array
-    T: Array
-    row_group: Index
-    group_x: Array
-    group_T: Array
-    count: Array
-    spend: Array
-    spend2: Array
-    inverse: Index
+    x: FloatArray
+    tx: FloatArray
+    T: FloatArray
+    row_group: IntArray
+    group_x: FloatArray
+    group_T: FloatArray
+    count: FloatArray
+    spend: FloatArray
+    spend2: FloatArray
+    inverse: IntArray
 
 
-def prepare_existing(x: Array, tx: Array, T: Array, spend: Array | None = None) -> Existing:
+def prepare_existing(
+    x: FloatArray, tx: FloatArray, T: FloatArray, spend: FloatArray | None = None
+) -> Existing:
     """Compress customers to distinct histories and distinct ``(x, T)`` pairs (any row order: same result).
 
     Examples
@@ -303,22 +314,22 @@ class Moments:
     $(t_0, t_k]$. The variances are those of the count noise (see :func:`existing_moments`).
     """
 
-    orders: Array
-    orders_cumulative: Array
-    revenue: Array
-    revenue_cumulative: Array
-    orders_var: Array
-    orders_cumulative_var: Array
-    revenue_var: Array
-    revenue_cumulative_var: Array
+    orders: FloatArray
+    orders_cumulative: FloatArray
+    revenue: FloatArray
+    revenue_cumulative: FloatArray
+    orders_var: FloatArray
+    orders_cumulative_var: FloatArray
+    revenue_var: FloatArray
+    revenue_cumulative_var: FloatArray
 
-    def means(self) -> Array:
+    def means(self) -> FloatArray:
         """Return the four means, concatenated."""
         return np.concatenate(
             [self.orders, self.orders_cumulative, self.revenue, self.revenue_cumulative]
         )
 
-    def variances(self) -> Array:
+    def variances(self) -> FloatArray:
         """Return the four variances, concatenated in the order of :meth:`means`."""
         return np.concatenate(
             [
@@ -330,7 +341,7 @@ class Moments:
         )
 
 
-def _sum_over(values: Array) -> Array:
+def _sum_over(values: FloatArray) -> FloatArray:
     """Exact sums of ``values`` (times x groups) over the groups, one per time."""
     n_times = values.shape[0]
     if values.size == 0:
@@ -339,7 +350,7 @@ def _sum_over(values: Array) -> Array:
     return group_sums(which, np.ascontiguousarray(values, dtype=np.float64).ravel(), n_times)
 
 
-def _noise(mean: Array, dispersion: Array, start_alive: Array) -> Array:
+def _noise(mean: FloatArray, dispersion: FloatArray, start_alive: FloatArray) -> FloatArray:
     r"""$E[M^2]$ over $P(\text{alive})$ per customer unit: $g^2 (1 + \kappa) / S$ (0 where $S = 0$)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(start_alive > 0, mean * mean * (1.0 + dispersion) / start_alive, 0.0)
@@ -349,7 +360,7 @@ def existing_moments(
     kind: str,
     params: dict[str, float],
     customers: Existing,
-    times: Array,
+    times: FloatArray,
     *,
     variance: bool = True,
     money: bool = True,
@@ -418,7 +429,9 @@ def existing_moments(
     second = _noise(increments, kappa, s)
     second_cum = _noise(cumulative, kappa, s0)
 
-    def var(weight: Array, weight2: Array, mean: Array, squares: Array) -> Array:
+    def var(
+        weight: FloatArray, weight2: FloatArray, mean: FloatArray, squares: FloatArray
+    ) -> FloatArray:
         return np.maximum(
             _sum_over(weight[None] * (mean + squares) - weight2[None] * mean * mean), 0.0
         )
@@ -439,7 +452,7 @@ def existing_moments(
 
 def customer_totals(
     kind: str, params: dict[str, float], customers: Existing, start: float, end: float
-) -> tuple[Array, Array]:
+) -> tuple[FloatArray, FloatArray]:
     r"""Return per customer $P(\text{alive})$ and the expected transactions in $(t_0, t_K]$."""
     a = alive(kind, params, customers.x, customers.tx, customers.T)
     g = given_alive(
@@ -455,8 +468,8 @@ def customer_totals(
 def new_moments(
     kind: str,
     params: dict[str, float],
-    arrivals: Array,
-    bounds: Index,
+    arrivals: FloatArray,
+    bounds: IntArray,
     *,
     step: float,
     mean_spend: float,
@@ -517,7 +530,7 @@ def new_moments(
     kappa = float(rate_dispersion(kind, params, np.zeros(1), np.zeros(1))[0])
     days = np.arange(n_steps)
 
-    def window_var(starts: Index) -> Array:
+    def window_var(starts: IntArray) -> FloatArray:
         # ages at the window's end and (0 for those acquired inside it) at its start, per window x step
         end_age = ends[:, None] - days[None]
         start_age = np.maximum(starts[:, None] - 1 - days[None], -1)
@@ -548,15 +561,15 @@ def new_moments(
 
 
 def draw_totals(
-    evaluate: Callable[[Array], Array],
-    params: Array,
-    log_covariance: Array,
+    evaluate: Callable[[FloatArray], FloatArray],
+    params: FloatArray,
+    log_covariance: FloatArray,
     *,
     n_draws: int,
     rng: np.random.Generator,
     exact: bool,
-    base: Array | None = None,
-) -> Array:
+    base: FloatArray | None = None,
+) -> FloatArray:
     r"""Compute the expected totals at ``n_draws`` parameter vectors drawn around the estimate.
 
     Parameters
@@ -620,13 +633,13 @@ def draw_totals(
 
 
 def interval_bounds(
-    mean: Array,
-    variance: Array,
-    draws: Array | None,
+    mean: FloatArray,
+    variance: FloatArray,
+    draws: FloatArray | None,
     *,
     level: float,
     rng: np.random.Generator,
-) -> tuple[Array, Array]:
+) -> tuple[FloatArray, FloatArray]:
     r"""Lower and upper bounds at ``level``: parameter draws plus normal count noise, floored at 0.
 
     Each draw's expected total gets an independent normal noise of the count variance (the sum of many

@@ -34,11 +34,12 @@ from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 from scipy.special import gammaln
 
-from retention.core.clv.fitting import Likelihood
-from retention.core.clv.special import digamma_difference, log_rising
+from retention.core.arrays import FloatArray, IntArray
+from retention.core.clv.fitting import Likelihood, distinct_values
+from retention.core.clv.special import broadcast_floats, digamma_difference, log_rising
 
 __all__ = [
     "CORRELATION_THRESHOLD",
@@ -54,7 +55,6 @@ __all__ = [
     "starts",
 ]
 
-Array = NDArray[np.float64]
 
 PARAMS: Final = ("p", "q", "gamma")
 """The parameter names, in the order of every parameter vector."""
@@ -83,15 +83,15 @@ class GammaGammaData:
         Per row, the position of its frequency in ``values``.
     """
 
-    frequency: Array
-    total: Array
-    log_total: Array
-    log_spend: Array
-    values: Array
-    index: NDArray[np.int64]
+    frequency: FloatArray
+    total: FloatArray
+    log_total: FloatArray
+    log_spend: FloatArray
+    values: FloatArray
+    index: IntArray
 
 
-def prepare(columns: tuple[Array, ...]) -> GammaGammaData:
+def prepare(columns: tuple[FloatArray, ...]) -> GammaGammaData:
     """Prepare ``(frequency, monetary_value)`` columns (frequency >= 1, spend > 0) for :func:`loglik`.
 
     Examples
@@ -101,7 +101,7 @@ def prepare(columns: tuple[Array, ...]) -> GammaGammaData:
     (array([10., 60., 30.]), array([1., 3.]), array([0, 1, 0]))
     """
     frequency, spend = columns
-    values, index = np.unique(frequency, return_inverse=True)
+    values, index = distinct_values(frequency)
     log_spend = np.log(spend)
     return GammaGammaData(
         frequency=frequency,
@@ -109,18 +109,18 @@ def prepare(columns: tuple[Array, ...]) -> GammaGammaData:
         log_total=np.log(frequency) + log_spend,
         log_spend=log_spend,
         values=values,
-        index=index.astype(np.int64, copy=False),
+        index=index,
     )
 
 
-def _log_gamma_terms(px: Array, q: float) -> Array:
+def _log_gamma_terms(px: FloatArray, q: float) -> FloatArray:
     """``gammaln(px + q) - gammaln(px) - gammaln(q)``, the larger argument shifted by the smaller one."""
     qs = np.full_like(px, q)
     small, large = np.minimum(px, qs), np.maximum(px, qs)
     return np.asarray(log_rising(large, small) - gammaln(small), dtype=np.float64)
 
 
-def _log_ratios(data: GammaGammaData, gamma: float) -> tuple[Array, Array]:
+def _log_ratios(data: GammaGammaData, gamma: float) -> tuple[FloatArray, FloatArray]:
     """``log((gamma + s) / s)`` and ``log((gamma + s) / gamma)`` per row, each exact when small.
 
     The one of the two that can be small (the first when ``s > gamma``, the second when ``s < gamma``) is a
@@ -136,7 +136,7 @@ def _log_ratios(data: GammaGammaData, gamma: float) -> tuple[Array, Array]:
     return log_share, log_growth
 
 
-def loglik(params: Array, data: GammaGammaData) -> Array:
+def loglik(params: FloatArray, data: GammaGammaData) -> FloatArray:
     r"""Per-row log-likelihood of the mean spend at ``params = (p, q, gamma)`` (module docstring).
 
     Examples
@@ -149,11 +149,11 @@ def loglik(params: Array, data: GammaGammaData) -> Array:
     u = data.values
     constant_u = _log_gamma_terms(p * u, q)
     log_share, log_growth = _log_ratios(data, gamma)
-    ll: Array = constant_u[data.index] - p * data.frequency * log_share - q * log_growth
+    ll: FloatArray = constant_u[data.index] - p * data.frequency * log_share - q * log_growth
     return ll - data.log_spend
 
 
-def loglik_and_gradient(params: Array, data: GammaGammaData) -> tuple[Array, Array]:
+def loglik_and_gradient(params: FloatArray, data: GammaGammaData) -> tuple[FloatArray, FloatArray]:
     r"""Per-row log-likelihood and its gradient with respect to ``(p, q, gamma)``.
 
     Returns
@@ -195,7 +195,7 @@ def loglik_and_gradient(params: Array, data: GammaGammaData) -> tuple[Array, Arr
     return ll, grad
 
 
-def starts(columns: tuple[Array, ...], weights: Array) -> list[Array]:
+def starts(columns: tuple[FloatArray, ...], weights: FloatArray) -> list[FloatArray]:
     r"""Deterministic starting values: the mean spend sets the money scale of ``gamma``.
 
     The population mean spend is $p\gamma / (q - 1)$, so with $p = 1$, $q = 3$ the start
@@ -245,7 +245,7 @@ def mean_spend(*, p: float, q: float, gamma: float) -> float:
 
 def conditional_expected_spend(
     frequency: ArrayLike, monetary_value: ArrayLike, *, p: float, q: float, gamma: float
-) -> Array:
+) -> FloatArray:
     r"""Predict the spend per transaction of a customer with $x$ transactions of mean amount $\bar z$.
 
     Notes
@@ -271,9 +271,7 @@ def conditional_expected_spend(
     >>> conditional_expected_spend([1e300], [1e100], p=6.25, q=3.74, gamma=15.44)  # no overflow
     array([1.e+100])
     """
-    x, spend = np.broadcast_arrays(
-        np.asarray(frequency, dtype=np.float64), np.asarray(monetary_value, dtype=np.float64)
-    )
+    x, spend = broadcast_floats(frequency, monetary_value)
     z = np.where(x > 0, spend, 0.0)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         denominator = p * x + q - 1.0

@@ -55,11 +55,13 @@ from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 from scipy.special import betainc, digamma, exp1, gammaincc, gammaln, log_expit, xlogy
 
-from retention.core.clv.fitting import Likelihood
+from retention.core.arrays import FloatArray, IntArray
+from retention.core.clv.fitting import Likelihood, compress, distinct_values, halved_and_doubled
 from retention.core.clv.special import (
+    broadcast_floats,
     log_beta,
     log_hyp1,
     log_hyp1_rows,
@@ -83,8 +85,6 @@ __all__ = [
     "starts",
 ]
 
-Array = NDArray[np.float64]
-Index = NDArray[np.int64]
 
 PARAMS: Final = ("r", "alpha", "s", "beta")
 """The parameter names, in the order of every parameter vector."""
@@ -105,7 +105,9 @@ _TINY: Final = 1e-300
 # --- the shares E[mu / (lambda + mu)] --------------------------------------------------------------------
 
 
-def _log_share(p: Array, big_p: Array, q: Array, big_q: Array, *, gradient: bool) -> Array:
+def _log_share(
+    p: FloatArray, big_p: FloatArray, q: FloatArray, big_q: FloatArray, *, gradient: bool
+) -> FloatArray:
     r"""$\log E[Y / (X + Y)]$ for $X \sim \mathrm{Gamma}(p, P)$, $Y \sim \mathrm{Gamma}(q, Q)$, with gradient.
 
     Returns shape ``(5, n)`` (value, then derivatives in $p$, $P$, $q$, $Q$) or ``(1, n)``.
@@ -157,34 +159,25 @@ class ParetoNBDData:
         Per row, the position of its pair.
     """
 
-    frequency: Array
-    recency: Array
-    T: Array
-    values: Array
-    index: Index
-    recency_pairs: tuple[Array, Array]
-    recency_index: Index
-    age_pairs: tuple[Array, Array]
-    age_index: Index
+    frequency: FloatArray
+    recency: FloatArray
+    T: FloatArray
+    values: FloatArray
+    index: IntArray
+    recency_pairs: tuple[FloatArray, FloatArray]
+    recency_index: IntArray
+    age_pairs: tuple[FloatArray, FloatArray]
+    age_index: IntArray
 
 
-def _pairs(x: Array, t: Array) -> tuple[tuple[Array, Array], Index]:
+def _pairs(x: FloatArray, t: FloatArray) -> tuple[tuple[FloatArray, FloatArray], IntArray]:
     """Distinct ``(x, t)`` pairs sorted by ``t`` (then ``x``), and the pair of each row."""
-    n = len(x)
-    if n == 0:
-        return (x.copy(), t.copy()), np.empty(0, dtype=np.int64)
-    order = np.lexsort((x, t))
-    xs, ts = x[order], t[order]
-    change = np.empty(n, dtype=np.bool_)
-    change[0] = True
-    change[1:] = (xs[1:] != xs[:-1]) | (ts[1:] != ts[:-1])
-    group = np.cumsum(change) - 1
-    inverse = np.empty(n, dtype=np.int64)
-    inverse[order] = group
-    return (xs[change], ts[change]), inverse
+    packed = compress((t, x))
+    ts, xs = packed.columns
+    return (xs, ts), packed.inverse
 
 
-def prepare(columns: tuple[Array, ...]) -> ParetoNBDData:
+def prepare(columns: tuple[FloatArray, ...]) -> ParetoNBDData:
     """Prepare ``(frequency, recency, T)`` columns for :func:`loglik`.
 
     Examples
@@ -196,7 +189,7 @@ def prepare(columns: tuple[Array, ...]) -> ParetoNBDData:
     ((array([0., 2., 2.]), array([5., 5., 6.])), array([0, 1, 2]))
     """
     frequency, recency, T = (np.asarray(c, dtype=np.float64) for c in columns)
-    values, index = np.unique(frequency, return_inverse=True)
+    values, index = distinct_values(frequency)
     recency_pairs, recency_index = _pairs(frequency, recency)
     age_pairs, age_index = _pairs(frequency, T)
     return ParetoNBDData(
@@ -204,7 +197,7 @@ def prepare(columns: tuple[Array, ...]) -> ParetoNBDData:
         recency,
         T,
         values,
-        index.astype(np.int64, copy=False),
+        index,
         recency_pairs,
         recency_index,
         age_pairs,
@@ -213,8 +206,10 @@ def prepare(columns: tuple[Array, ...]) -> ParetoNBDData:
 
 
 def _log_terms(
-    params: Array, data: ParetoNBDData, *, gradient: bool
-) -> tuple[Array, Array, Array, Array | None, Array | None, Array | None]:
+    params: FloatArray, data: ParetoNBDData, *, gradient: bool
+) -> tuple[
+    FloatArray, FloatArray, FloatArray, FloatArray | None, FloatArray | None, FloatArray | None
+]:
     r"""Compute the two log terms per row, the per-frequency constant and, optionally, their gradients.
 
     ``first`` (died after the last purchase) $= \log m_\mu(t_x) - (r + x)\log(\alpha + t_x)
@@ -257,7 +252,7 @@ def _log_terms(
     return first, second, const, g_first, g_second, g_const
 
 
-def loglik(params: Array, data: ParetoNBDData) -> Array:
+def loglik(params: FloatArray, data: ParetoNBDData) -> FloatArray:
     """Per-row log-likelihood at ``params = (r, alpha, s, beta)`` (see the module docstring).
 
     Examples
@@ -272,7 +267,7 @@ def loglik(params: Array, data: ParetoNBDData) -> Array:
     )
 
 
-def loglik_and_gradient(params: Array, data: ParetoNBDData) -> tuple[Array, Array]:
+def loglik_and_gradient(params: FloatArray, data: ParetoNBDData) -> tuple[FloatArray, FloatArray]:
     r"""Per-row log-likelihood and its gradient with respect to ``(r, alpha, s, beta)``.
 
     Returns
@@ -313,7 +308,7 @@ def loglik_and_gradient(params: Array, data: ParetoNBDData) -> tuple[Array, Arra
     return np.asarray(ll), np.asarray(grad)
 
 
-def starts(columns: tuple[Array, ...], weights: Array) -> list[Array]:
+def starts(columns: tuple[FloatArray, ...], weights: FloatArray) -> list[FloatArray]:
     r"""Deterministic starting values: the mean purchase rate and the mean age set the time scales.
 
     With $r = s = 1$, $\alpha$ is the observed time per repeat purchase (so $r / \alpha$ is the mean
@@ -332,7 +327,7 @@ def starts(columns: tuple[Array, ...], weights: Array) -> list[Array]:
     age = age if age > 0 else 1.0
     scale = float(np.dot(weights, T)) / purchases if purchases > 0 else age
     guess = np.array([1.0, scale, 1.0, age])
-    return [guess, guess * 0.5, guess * 2.0]
+    return halved_and_doubled(guess)
 
 
 PARETO_NBD: Final = Likelihood(
@@ -349,18 +344,9 @@ PARETO_NBD: Final = Likelihood(
 # --- predictions ------------------------------------------------------------------------------------------
 
 
-def _as_columns(
-    frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
-) -> tuple[Array, Array, Array]:
-    x, tx, age = np.broadcast_arrays(
-        *(np.asarray(v, dtype=np.float64) for v in (frequency, recency, T))
-    )
-    return x, tx, age
-
-
 def _log_p_alive(
-    x: Array, tx: Array, age: Array, *, r: float, alpha: float, s: float, beta: float
-) -> Array:
+    x: FloatArray, tx: FloatArray, age: FloatArray, *, r: float, alpha: float, s: float, beta: float
+) -> FloatArray:
     r"""$\log P(\text{alive at } T) = -\log\big(e^{D} m_\mu(t_x) + m_\lambda(T)\big)$, flat rows."""
     shape = x.shape
     x, tx, age = x.ravel(), tx.ravel(), age.ravel()
@@ -382,7 +368,7 @@ def p_alive(
     s: float,
     beta: float,
     t: ArrayLike = 0.0,
-) -> Array:
+) -> FloatArray:
     r"""Probability that a customer is alive at $T + t$, given $x$, $t_x$ and $T$.
 
     Notes
@@ -404,7 +390,7 @@ def p_alive(
     >>> p_alive([0, 2], [0.0, 30.43], [38.86, 38.86], r=0.553, alpha=10.578, s=0.606, beta=11.669).round(4)
     array([0.2953, 0.8692])
     """
-    x, tx, age = _as_columns(frequency, recency, T)
+    x, tx, age = broadcast_floats(frequency, recency, T)
     log_alive = _log_p_alive(x, tx, age, r=r, alpha=alpha, s=s, beta=beta)
     later = np.asarray(t, dtype=np.float64)
     log_alive = log_alive - s * np.log1p(later / (beta + age))
@@ -413,7 +399,7 @@ def p_alive(
 
 def _mean_purchases(
     shape: ArrayLike, rate: ArrayLike, s: float, scale: ArrayLike, t: ArrayLike
-) -> Array:
+) -> FloatArray:
     r"""$\frac{\text{shape}}{\text{rate}}\, \text{scale}\, \frac{1 - (\text{scale} / (\text{scale} + t))^{s - 1}}{s - 1}$.
 
     The expected purchases in $t$ of a customer alive at the start with $\lambda \sim
@@ -429,7 +415,9 @@ def _mean_purchases(
     return np.asarray(np.asarray(shape) / np.asarray(rate) * np.asarray(scale) * big_l * factor)
 
 
-def expected_purchases(t: ArrayLike, *, r: float, alpha: float, s: float, beta: float) -> Array:
+def expected_purchases(
+    t: ArrayLike, *, r: float, alpha: float, s: float, beta: float
+) -> FloatArray:
     r"""Compute the expected repeat purchases in $(0, t]$ of a new customer, $E[X(t)]$.
 
     Notes
@@ -461,7 +449,7 @@ def conditional_expected_purchases(
     alpha: float,
     s: float,
     beta: float,
-) -> Array:
+) -> FloatArray:
     r"""Compute the expected purchases in $(T, T + t]$ of a customer with history $(x, t_x, T)$.
 
     Notes
@@ -481,12 +469,12 @@ def conditional_expected_purchases(
     ...                                r=0.553, alpha=10.578, s=0.606, beta=11.669).round(4)
     array([0.1071, 1.4551])
     """
-    x, tx, age = _as_columns(frequency, recency, T)
+    x, tx, age = broadcast_floats(frequency, recency, T)
     alive = np.exp(_log_p_alive(x, tx, age, r=r, alpha=alpha, s=s, beta=beta))
     return np.asarray(alive * _mean_purchases(r + x, alpha + age, s, beta + age, t))
 
 
-def _scaled_hyperu(s: float, z: Array) -> Array:
+def _scaled_hyperu(s: float, z: FloatArray) -> FloatArray:
     r"""$z^s U(s, s, z)$ for $z > 0$: an incomplete gamma recurrence below 1, a continued fraction above.
 
     $z^s U(s, s, z) = z^s e^z \Gamma(1 - s, z) = z\, g(1 - s)$ with $g(a) = z^{-a} e^z \Gamma(a, z)$.
@@ -526,7 +514,7 @@ def _scaled_hyperu(s: float, z: Array) -> Array:
     return out
 
 
-def _scaled_hyperu_recurrence(s: float, z: Array) -> Array:
+def _scaled_hyperu_recurrence(s: float, z: FloatArray) -> FloatArray:
     r"""$z g(1 - s)$ for $0 < z < 1$ and $s \le$ ``_RECURRENCE_MAX_S``; see :func:`_scaled_hyperu`."""
     steps = math.ceil(s) - 1
     a = float(math.ceil(s) - s)
@@ -550,7 +538,7 @@ def discounted_expected_residual_transactions(
     s: float,
     beta: float,
     discount_rate: float,
-) -> Array:
+) -> FloatArray:
     r"""Compute the discounted expected residual transactions (DERT) of each customer after $T$.
 
     Notes
@@ -578,7 +566,7 @@ def discounted_expected_residual_transactions(
     ...     alpha=10.578, s=0.606, beta=11.669, discount_rate=0.0027).round(3)
     array([0.477, 6.484])
     """
-    x, tx, age = _as_columns(frequency, recency, T)
+    x, tx, age = broadcast_floats(frequency, recency, T)
     alive = np.exp(_log_p_alive(x, tx, age, r=r, alpha=alpha, s=s, beta=beta))
     rate = (r + x) / (alpha + age)
     scale = beta + age
@@ -591,8 +579,15 @@ def discounted_expected_residual_transactions(
 
 
 def _death_by_quadrature(
-    n: Array, t: Array, log_count: Array, *, r: float, alpha: float, s: float, beta: float
-) -> Array:
+    n: FloatArray,
+    t: FloatArray,
+    log_count: FloatArray,
+    *,
+    r: float,
+    alpha: float,
+    s: float,
+    beta: float,
+) -> FloatArray:
     r"""Compute the death term of :func:`probability_of_purchases` by the trapezoid rule.
 
     $\frac{s\, \beta^s \alpha^r\, \Gamma(r + n)}{\Gamma(r)\, n!} \int_0^t \frac{\tau^n\, d\tau}{(\alpha + \tau)^{r + n}
@@ -613,7 +608,7 @@ def _death_by_quadrature(
     lo = log_corner - np.log1p(-np.exp(log_corner)) - _PMF_TAIL / (nn + 1.0) - 5.0
     hi = np.full(len(rows), _PMF_TAIL)
 
-    def log_integrand(w: Array, idx: Index) -> Array:
+    def log_integrand(w: FloatArray, idx: IntArray) -> FloatArray:
         log_tau = log_t[idx, None] + log_expit(w)
         da, db = log_tau - log_a, log_tau - log_b
         value = (
@@ -634,7 +629,7 @@ def _death_by_quadrature(
 
 def probability_of_purchases(
     n: ArrayLike, t: ArrayLike, *, r: float, alpha: float, s: float, beta: float
-) -> Array:
+) -> FloatArray:
     r"""Probability that a new customer makes exactly $n$ repeat purchases in $(0, t]$.
 
     Notes
@@ -674,9 +669,7 @@ def probability_of_purchases(
     >>> probability_of_purchases([0, 1, 2], 39.0, r=0.553, alpha=10.578, s=0.606, beta=11.669).round(4)
     array([0.5936, 0.1656, 0.0825])
     """
-    k_n, time = np.broadcast_arrays(
-        np.asarray(n, dtype=np.float64), np.asarray(t, dtype=np.float64)
-    )
+    k_n, time = broadcast_floats(n, t)
     shape = k_n.shape
     k_n, time = k_n.ravel(), time.ravel()
     log_count = log_negative_binomial_coefficient(r, k_n)

@@ -33,10 +33,11 @@ from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 from scipy.special import gammaln, gammasgn, xlogy
 
-from retention.core.clv.fitting import Likelihood
+from retention.core.arrays import BoolArray, FloatArray
+from retention.core.clv.fitting import Likelihood, halved_and_doubled
 from retention.core.clv.special import (
     CHEBYSHEV_NODES,
     chebyshev_weights,
@@ -63,7 +64,6 @@ __all__ = [
     "survival_rows",
 ]
 
-Array = NDArray[np.float64]
 
 PARAMS: Final = ("alpha", "beta")
 """The parameter names, in the order of every parameter vector."""
@@ -91,11 +91,11 @@ class SurvivalData:
         True for customers still active at ``t`` (censored), False for customers who churned at ``t``.
     """
 
-    t: Array
-    active: NDArray[np.bool_]
+    t: FloatArray
+    active: BoolArray
 
 
-def survival_rows(active: ArrayLike) -> tuple[Array, Array, Array]:
+def survival_rows(active: ArrayLike) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Turn survival counts per cohort and period into weighted likelihood rows.
 
     Parameters
@@ -135,7 +135,7 @@ def survival_rows(active: ArrayLike) -> tuple[Array, Array, Array]:
     return t, still, weights
 
 
-def prepare(columns: tuple[Array, ...]) -> SurvivalData:
+def prepare(columns: tuple[FloatArray, ...]) -> SurvivalData:
     """Prepare ``(t, still_active)`` columns for :func:`loglik`.
 
     Examples
@@ -147,7 +147,7 @@ def prepare(columns: tuple[Array, ...]) -> SurvivalData:
     return SurvivalData(t, still > 0)
 
 
-def loglik(params: Array, data: SurvivalData) -> Array:
+def loglik(params: FloatArray, data: SurvivalData) -> FloatArray:
     r"""Per-row log-likelihood at ``params = (alpha, beta)``: $\log S(t)$ or $\log P(T = t)$.
 
     Examples
@@ -166,7 +166,7 @@ def loglik(params: Array, data: SurvivalData) -> Array:
     return np.asarray(np.where(data.active, alive, churn), dtype=np.float64)
 
 
-def loglik_and_gradient(params: Array, data: SurvivalData) -> tuple[Array, Array]:
+def loglik_and_gradient(params: FloatArray, data: SurvivalData) -> tuple[FloatArray, FloatArray]:
     r"""Per-row log-likelihood and its gradient with respect to ``(alpha, beta)``.
 
     Returns
@@ -208,7 +208,7 @@ def loglik_and_gradient(params: Array, data: SurvivalData) -> tuple[Array, Array
     return loglik(params, data), grad
 
 
-def starts(columns: tuple[Array, ...], weights: Array) -> list[Array]:
+def starts(columns: tuple[FloatArray, ...], weights: FloatArray) -> list[FloatArray]:
     r"""Deterministic starting values: $\alpha = 1$ and $\beta$ matching the first period's churn.
 
     $P(T = 1) = \alpha / (\alpha + \beta)$, so with $\alpha = 1$ the observed share churning at period 1,
@@ -225,10 +225,12 @@ def starts(columns: tuple[Array, ...], weights: Array) -> list[Array]:
     churned = float(weights[(t == 1) & (still == 0)].sum())
     share = min(max(churned / at_risk if at_risk > 0 else 0.5, 0.01), 0.99)
     guess = np.array([1.0, (1.0 - share) / share])
-    return [guess, guess * 0.5, guess * 2.0]
+    return halved_and_doubled(guess)
 
 
-def constant_churn_loglik(t: Array, still_active: Array, weights: Array) -> tuple[float, float]:
+def constant_churn_loglik(
+    t: FloatArray, still_active: FloatArray, weights: FloatArray
+) -> tuple[float, float]:
     r"""Fit the model without heterogeneity (one churn probability for all) to the same rows.
 
     The sBG tends to it as $\alpha, \beta \to \infty$ with $\alpha / (\alpha + \beta)$ fixed, so when
@@ -271,7 +273,7 @@ SHIFTED_BETA_GEOMETRIC: Final = Likelihood(
 # --- predictions -------------------------------------------------------------------------------------
 
 
-def survival(t: ArrayLike, *, alpha: float, beta: float) -> Array:
+def survival(t: ArrayLike, *, alpha: float, beta: float) -> FloatArray:
     r"""Probability that a new customer is still active at period $t$: $S(t) = B(\alpha, \beta + t) / B(\alpha, \beta)$.
 
     Examples
@@ -283,7 +285,7 @@ def survival(t: ArrayLike, *, alpha: float, beta: float) -> Array:
     return np.asarray(np.exp(log_beta_ratio(alpha, beta, time)), dtype=np.float64)
 
 
-def retention_rate(t: ArrayLike, *, alpha: float, beta: float) -> Array:
+def retention_rate(t: ArrayLike, *, alpha: float, beta: float) -> FloatArray:
     r"""Share of the customers active at period $t - 1$ who renew for period $t$ ($t \ge 1$).
 
     Notes
@@ -300,7 +302,7 @@ def retention_rate(t: ArrayLike, *, alpha: float, beta: float) -> Array:
     return np.asarray((beta + time - 1.0) / (alpha + beta + time - 1.0), dtype=np.float64)
 
 
-def churn_probability(t: ArrayLike, *, alpha: float, beta: float) -> Array:
+def churn_probability(t: ArrayLike, *, alpha: float, beta: float) -> FloatArray:
     r"""Probability that a new customer churns at period $t$ ($t \ge 1$): $P(T = t) = S(t - 1) - S(t)$.
 
     Examples
@@ -329,7 +331,7 @@ def expected_lifetime(*, alpha: float, beta: float) -> float:
     return (alpha + beta - 1.0) / (alpha - 1.0)
 
 
-def _geometric_sum_cf(a: Array, b: Array, z: float) -> Array:
+def _geometric_sum_cf(a: FloatArray, b: FloatArray, z: float) -> FloatArray:
     r"""${}_2F_1(1, b; a + b; z)$ for $0 \le z < 1$ by Gauss's continued fraction (modified Lentz).
 
     With $A = a + b - 1$ and $q = 1 - a$ this is the continued fraction of the incomplete beta function
@@ -367,8 +369,8 @@ def _geometric_sum_cf(a: Array, b: Array, z: float) -> Array:
 
 
 def _connection_terms(
-    alpha: float, b: Array, d: float, tol: float
-) -> tuple[Array, NDArray[np.bool_]]:
+    alpha: float, b: FloatArray, d: float, tol: float
+) -> tuple[FloatArray, BoolArray]:
     r"""${}_2F_1(1, b; \alpha + b; z)$, $z = 1/(1 + d)$, by the connection formula; and where it is accurate.
 
     DLMF 15.8.4 in $\epsilon = 1 - z = d / (1 + d)$, with ${}_2F_1(c - 1, \alpha; \alpha; \epsilon)
@@ -422,7 +424,9 @@ def _connection_terms(
     return np.where(good, value, 0.0), good
 
 
-def _geometric_sum_connection(alpha: float, b: Array, d: float) -> tuple[Array, NDArray[np.bool_]]:
+def _geometric_sum_connection(
+    alpha: float, b: FloatArray, d: float
+) -> tuple[FloatArray, BoolArray]:
     r""":func:`_connection_terms`, interpolated in ``alpha`` across whole numbers, where it is singular.
 
     Within ``gap`` of a whole $\alpha \ge 1$ the value is the interpolating polynomial through eight
@@ -447,7 +451,9 @@ def _geometric_sum_connection(alpha: float, b: Array, d: float) -> tuple[Array, 
     return np.where(good, value, 0.0), good
 
 
-def discounted_expected_lifetime(discount_rate: float, *, alpha: float, beta: ArrayLike) -> Array:
+def discounted_expected_lifetime(
+    discount_rate: float, *, alpha: float, beta: ArrayLike
+) -> FloatArray:
     r"""Discounted expected lifetime of a new customer, $\mathrm{DEL}(d) = \sum_{t \ge 0} S(t) / (1 + d)^t$.
 
     The expected present value, at acquisition, of one unit paid at the start of every period the
@@ -491,7 +497,7 @@ def discounted_expected_lifetime(discount_rate: float, *, alpha: float, beta: Ar
 
 def discounted_expected_residual_lifetime(
     renewals: ArrayLike, discount_rate: float, *, alpha: float, beta: float
-) -> Array:
+) -> FloatArray:
     r"""Discounted expected residual lifetime of a customer who has renewed $n$ times.
 
     The customer is active at period $n$ (acquired at 0, renewed at $1, \dots, n$), and we stand at the

@@ -31,11 +31,14 @@ from collections.abc import Callable
 from typing import Final
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 from scipy.special import digamma, gammaln
+
+from retention.core.arrays import FloatArray, IntArray
 
 __all__ = [
     "CHEBYSHEV_NODES",
+    "broadcast_floats",
     "chebyshev_weights",
     "digamma_difference",
     "log_beta",
@@ -48,8 +51,6 @@ __all__ = [
     "stirling_remainder",
 ]
 
-Array = NDArray[np.float64]
-Index = NDArray[np.intp]
 
 _STIRLING_FROM: Final = 12.0  # from here on five terms of Stirling's series are exact to rounding
 _REMAINDER_FROM: Final = 15.0
@@ -72,7 +73,21 @@ CHEBYSHEV_NODES: Final = np.cos((2.0 * np.arange(8) + 1.0) * np.pi / 16.0)
 """Eight Chebyshev nodes on [-1, 1], for interpolating a closed form across a point where it is singular."""
 
 
-def log_rising(x: ArrayLike, h: ArrayLike) -> Array:
+def broadcast_floats(*values: ArrayLike) -> tuple[FloatArray, ...]:
+    """Turn the arguments into float64 arrays of their common broadcast shape, in the order given.
+
+    The first step of the functions here and of the models' predictions, which take scalars and arrays
+    alike. The inputs are not modified; an argument that is broadcast comes back as a read-only view.
+
+    Examples
+    --------
+    >>> broadcast_floats(2, [0.5, 1.5])
+    (array([2., 2.]), array([0.5, 1.5]))
+    """
+    return tuple(np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in values)))
+
+
+def log_rising(x: ArrayLike, h: ArrayLike) -> FloatArray:
     r"""$\log\Gamma(x + h) - \log\Gamma(x)$ to nearly full relative precision, for $x > 0$, $x + h > 0$.
 
     For $x \ge 12$ Stirling's series is differenced term by term,
@@ -86,7 +101,7 @@ def log_rising(x: ArrayLike, h: ArrayLike) -> Array:
     >>> log_rising(np.array([3.0, 1000.0]), np.array([2.0, 1e-9]))  # log(3 * 4), 1e-9 psi(1000)
     array([2.48490665e+00, 6.90725520e-09])
     """
-    xs, hs = np.broadcast_arrays(np.asarray(x, dtype=np.float64), np.asarray(h, dtype=np.float64))
+    xs, hs = broadcast_floats(x, h)
     shift = np.maximum(np.ceil(_STIRLING_FROM - xs), 0.0)
     y = xs + shift
     # c(y + h) - c(y), with a - b = -h a b (a = 1/(y + h), b = 1/y) taken out of every a**k - b**k so
@@ -100,7 +115,7 @@ def log_rising(x: ArrayLike, h: ArrayLike) -> Array:
     return np.asarray(value, dtype=np.float64)
 
 
-def log_negative_binomial_coefficient(r: ArrayLike, n: ArrayLike) -> Array:
+def log_negative_binomial_coefficient(r: ArrayLike, n: ArrayLike) -> FloatArray:
     r"""$\log\frac{\Gamma(r + n)}{\Gamma(r)\, n!}$ for $r > 0$, $n \ge 0$, without the cancellation of ``gammaln``.
 
     The coefficient of $P(N = n)$ for a negative binomial count. The larger of $r$ and $n + 1$ is shifted by
@@ -112,14 +127,14 @@ def log_negative_binomial_coefficient(r: ArrayLike, n: ArrayLike) -> Array:
     >>> log_negative_binomial_coefficient(np.array([3.0]), np.array([2.0]))  # log(3 * 4 / 2)
     array([1.79175947])
     """
-    rr, nn = np.broadcast_arrays(np.asarray(r, dtype=np.float64), np.asarray(n, dtype=np.float64))
+    rr, nn = broadcast_floats(r, n)
     few = nn < rr
     by_n = log_rising(rr, np.where(few, nn, 0.0)) - gammaln(nn + 1.0)
     by_r = log_rising(nn + 1.0, np.where(few, 0.0, rr - 1.0)) - gammaln(rr)
     return np.asarray(np.where(few, by_n, by_r), dtype=np.float64)
 
 
-def stirling_remainder(x: ArrayLike) -> Array:
+def stirling_remainder(x: ArrayLike) -> FloatArray:
     r"""$\log\Gamma(x) - (x - \tfrac12)\log x + x - \tfrac12\log(2\pi)$, for $x > 0$, to about $10^{-14}$.
 
     The part of $\log\Gamma$ that Stirling's formula leaves out: $\frac{1}{12x} - \frac{1}{360x^3} + \cdots$
@@ -143,7 +158,7 @@ def stirling_remainder(x: ArrayLike) -> Array:
     return out
 
 
-def log_beta(a: ArrayLike, b: ArrayLike) -> Array:
+def log_beta(a: ArrayLike, b: ArrayLike) -> FloatArray:
     r"""$\log B(a, b)$ for $a, b > 0$, with the error of the result's size rather than of $\log\Gamma(a + b)$.
 
     $\log\Gamma(s) - \log\frac{\Gamma(s + l)}{\Gamma(l)}$ with $s \le l$ the smaller and larger argument, the
@@ -154,12 +169,12 @@ def log_beta(a: ArrayLike, b: ArrayLike) -> Array:
     >>> log_beta(np.array([1.0]), np.array([903.0]))  # -log(903)
     array([-6.80572255])
     """
-    aa, bb = np.broadcast_arrays(np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64))
+    aa, bb = broadcast_floats(a, b)
     small, large = np.minimum(aa, bb), np.maximum(aa, bb)
     return np.asarray(gammaln(small) - log_rising(large, small), dtype=np.float64)
 
 
-def log_beta_ratio(a: ArrayLike, b: ArrayLike, t: ArrayLike) -> Array:
+def log_beta_ratio(a: ArrayLike, b: ArrayLike, t: ArrayLike) -> FloatArray:
     r"""$\log B(a, b + t) - \log B(a, b)$ to nearly full relative precision, for $a, b > 0$, $t \ge 0$.
 
     The log of $E[(1 - p)^t]$ for $p \sim \mathrm{Beta}(a, b)$, a survival probability: the second
@@ -177,7 +192,7 @@ def log_beta_ratio(a: ArrayLike, b: ArrayLike, t: ArrayLike) -> Array:
     >>> round(float(log_beta_ratio(2.0, 3.0, 1.0)), 12)  # log(B(2, 4) / B(2, 3)) = log(3 / 5)
     -0.510825623766
     """
-    aa, bb, tt = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (a, b, t)))
+    aa, bb, tt = broadcast_floats(a, b, t)
     shift = np.maximum(np.ceil(_STIRLING_FROM - bb), 0.0)
     y = bb + shift
     value = (
@@ -195,7 +210,7 @@ def log_beta_ratio(a: ArrayLike, b: ArrayLike, t: ArrayLike) -> Array:
     return np.asarray(value, dtype=np.float64)
 
 
-def _remainder_step(y: Array, h: Array) -> Array:
+def _remainder_step(y: FloatArray, h: FloatArray) -> FloatArray:
     """c(y + h) - c(y) for the remainder c of Stirling's series (see :func:`log_rising`), factored."""
     a = 1.0 / (y + h)
     b = 1.0 / y
@@ -211,7 +226,7 @@ def _remainder_step(y: Array, h: Array) -> Array:
     )
 
 
-def digamma_difference(x: ArrayLike, h: ArrayLike) -> Array:
+def digamma_difference(x: ArrayLike, h: ArrayLike) -> FloatArray:
     r"""$\psi(x + h) - \psi(x)$ to nearly full relative precision, for $x > 0$, $x + h > 0$.
 
     ``digamma(x + h) - digamma(x)`` loses the digits of $\psi(x)$ when the difference is small. Here $x$ is
@@ -226,7 +241,7 @@ def digamma_difference(x: ArrayLike, h: ArrayLike) -> Array:
     >>> float(digamma_difference(1.0, 1.0))  # psi(2) - psi(1) = 1
     1.0
     """
-    xs, hs = np.broadcast_arrays(np.asarray(x, dtype=np.float64), np.asarray(h, dtype=np.float64))
+    xs, hs = broadcast_floats(x, h)
     shift = np.maximum(np.ceil(_DIGAMMA_FROM - np.minimum(xs, xs + hs)), 0.0)
     y = xs + shift
     a = 1.0 / (y + hs)
@@ -249,14 +264,14 @@ def digamma_difference(x: ArrayLike, h: ArrayLike) -> Array:
 
 
 def log_trapezoid(
-    log_integrand: Callable[[Array, Index], Array],
-    lo: Array,
-    hi: Array,
+    log_integrand: Callable[[FloatArray, IntArray], FloatArray],
+    lo: FloatArray,
+    hi: FloatArray,
     *,
     points: int,
     levels: int,
     tol: float,
-) -> Array:
+) -> FloatArray:
     r"""$\log \int_{lo_i}^{hi_i} e^{f_i(w)}\, dw$ for every row $i$, by the trapezoid rule in log space.
 
     ``log_integrand(w, rows)`` returns $f_i(w)$ for the rows ``rows`` at the points ``w`` (one row of points
@@ -275,7 +290,7 @@ def log_trapezoid(
     """
     count = points
     width = hi - lo
-    rows: Index = np.arange(len(lo))
+    rows: IntArray = np.arange(len(lo))
     values = log_integrand(lo[:, None] + width[:, None] * np.linspace(0.0, 1.0, count + 1), rows)
     top = values.max(axis=1)
     weights = np.exp(values - top[:, None])
@@ -295,7 +310,7 @@ def log_trapezoid(
     return np.asarray(top + np.log(estimate), dtype=np.float64)
 
 
-def chebyshev_weights(u: ArrayLike) -> Array:
+def chebyshev_weights(u: ArrayLike) -> FloatArray:
     r"""Lagrange weights of the :data:`CHEBYSHEV_NODES` at the points ``u`` in $[-1, 1]$.
 
     The interpolating polynomial through values $f_i$ at the nodes is $\sum_i w_i(u) f_i$ with
@@ -320,7 +335,7 @@ def chebyshev_weights(u: ArrayLike) -> Array:
 # --- log 2F1(1, b; c; z) and its derivatives -----------------------------------------------------------
 
 
-def _series(b: Array, c: Array, z: Array, *, gradient: bool) -> Array:
+def _series(b: FloatArray, c: FloatArray, z: FloatArray, *, gradient: bool) -> FloatArray:
     """Sum the power series of ``H`` (and of its derivatives) until each row's remainder is negligible.
 
     Term ``k + 1`` is ``z (b + k) / (c + k)`` times term ``k``; the ratio grows towards ``z``, so the rest of
@@ -385,7 +400,7 @@ def _series(b: Array, c: Array, z: Array, *, gradient: bool) -> Array:
     return out
 
 
-def _fraction(b: Array, c: Array, z: Array) -> Array:
+def _fraction(b: FloatArray, c: FloatArray, z: FloatArray) -> FloatArray:
     r"""Evaluate ``log H`` with its derivatives by Gauss's continued fraction (modified Lentz).
 
     With $g = c - 1$ (DLMF 15.7.5 with the first parameter 0):
@@ -445,7 +460,7 @@ def _fraction(b: Array, c: Array, z: Array) -> Array:
     return out
 
 
-def _connection_terms(b: Array, c: Array, z: Array, eps: Array) -> Array:
+def _connection_terms(b: FloatArray, c: FloatArray, z: FloatArray, eps: FloatArray) -> FloatArray:
     r"""``H`` and its derivatives (not logs) by the connection formula; ``d = c - b`` not a whole number.
 
     $H = \frac{c - 1}{d - 1} \sum_k \frac{(b)_k}{(2 - d)_k} \epsilon^k
@@ -490,7 +505,7 @@ def _connection_terms(b: Array, c: Array, z: Array, eps: Array) -> Array:
     return np.array([first + second, first_b + second_b, first_c + second_c, first_z + second_z])
 
 
-def _connection(b: Array, c: Array, z: Array, eps: Array) -> Array:
+def _connection(b: FloatArray, c: FloatArray, z: FloatArray, eps: FloatArray) -> FloatArray:
     """``log H`` and its derivatives by the connection formula, interpolated across whole ``c - b``.
 
     Within ``gap`` of a whole number the two terms are huge and of opposite sign; there the value and the
@@ -518,7 +533,7 @@ def _connection(b: Array, c: Array, z: Array, eps: Array) -> Array:
     return np.array([np.log(h), res[1] / h, res[2] / h, res[3] / h])
 
 
-def log_hyp1(b: ArrayLike, c: ArrayLike, z: ArrayLike, eps: ArrayLike | None = None) -> Array:
+def log_hyp1(b: ArrayLike, c: ArrayLike, z: ArrayLike, eps: ArrayLike | None = None) -> FloatArray:
     r"""Compute $\log {}_2F_1(1, b; c; z)$ for $0 < b < c$, $0 \le z < 1$, with its derivatives.
 
     Parameters
@@ -551,7 +566,9 @@ def log_hyp1(b: ArrayLike, c: ArrayLike, z: ArrayLike, eps: ArrayLike | None = N
     return log_hyp1_rows(bb, cc, zz, ee, gradient=True)
 
 
-def log_hyp1_rows(b: Array, c: Array, z: Array, eps: Array, *, gradient: bool) -> Array:
+def log_hyp1_rows(
+    b: FloatArray, c: FloatArray, z: FloatArray, eps: FloatArray, *, gradient: bool
+) -> FloatArray:
     """Compute :func:`log_hyp1` on flat float arrays, the value alone (shape ``(1, n)``) or with derivatives.
 
     Each row goes to the series, the fraction or the connection formula; ``eps`` is $1 - z$. With

@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
 
 from retention.core.activity import customer_periods, first_of_pair
+from retention.core.arrays import FloatArray, IntArray
 from retention.core.sums import group_sums
 
 __all__ = ["HoldoutCounts", "RepeatCounts", "Returns", "holdout_counts", "repeat_counts"]
@@ -35,9 +35,9 @@ class Returns:
         Per return, its amount (below 0).
     """
 
-    customer: NDArray[np.int64]
-    period: NDArray[np.int64]
-    amount: NDArray[np.float64]
+    customer: IntArray
+    period: IntArray
+    amount: FloatArray
 
     def __len__(self) -> int:
         return len(self.customer)
@@ -58,10 +58,10 @@ class RepeatCounts:
         subtracted) divided by ``frequency``; 0 where ``frequency`` is 0. None when no amounts were given.
     """
 
-    frequency: NDArray[np.int64]
-    first_period: NDArray[np.int64]
-    last_period: NDArray[np.int64]
-    monetary_value: NDArray[np.float64] | None
+    frequency: IntArray
+    first_period: IntArray
+    last_period: IntArray
+    monetary_value: FloatArray | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,24 +77,36 @@ class HoldoutCounts:
         ``frequency`` is 0.
     """
 
-    frequency: NDArray[np.int64]
-    monetary_value: NDArray[np.float64] | None
+    frequency: IntArray
+    monetary_value: FloatArray | None
 
 
-def _mean_per_transaction(
-    total: NDArray[np.float64], count: NDArray[np.int64]
-) -> NDArray[np.float64]:
+def _spend_per_transaction(
+    customer: IntArray,
+    amount: FloatArray,
+    returns: Returns | None,
+    count: IntArray,
+    n_customers: int,
+) -> FloatArray:
+    """Per customer code, the amounts plus the returns, summed exactly and in any order, over ``count``.
+
+    0 where ``count`` is 0. The sums are :func:`retention.core.sums.group_sums`.
+    """
+    if returns is not None and len(returns):
+        customer = np.concatenate([customer, returns.customer])
+        amount = np.concatenate([amount, returns.amount])
+    total = group_sums(customer, amount, n_customers)
     out = np.zeros(len(total), dtype=np.float64)
     np.divide(total, count, out=out, where=count > 0)
     return out
 
 
 def repeat_counts(
-    customer: NDArray[np.int64],
-    period: NDArray[np.int64],
+    customer: IntArray,
+    period: IntArray,
     n_customers: int,
     *,
-    amount: NDArray[np.float64] | None = None,
+    amount: FloatArray | None = None,
     returns: Returns | None = None,
 ) -> RepeatCounts:
     r"""Count repeat transactions per customer.
@@ -145,40 +157,35 @@ def repeat_counts(
     period = np.asarray(period, dtype=np.int64)
     active, first_period, last_period = customer_periods(customer, period, n_customers)
     frequency = active - 1  # repeat transactions: the active periods after the first
-    monetary: NDArray[np.float64] | None = None
+    monetary: FloatArray | None = None
     if amount is not None:
-        # The net spend in the periods after the first, summed exactly and in any order (core.sums).
+        # The net spend in the periods after the first: the returns before them change nothing.
         later = period != first_period[customer]
-        who, spend = customer[later], amount[later]
+        counted = returns
         if returns is not None and len(returns):
             back = returns.period > first_period[returns.customer]
-            who = np.concatenate([who, returns.customer[back]])
-            spend = np.concatenate([spend, returns.amount[back]])
-        spent = group_sums(who, spend, n_customers)
-        monetary = _mean_per_transaction(spent, frequency)
+            counted = Returns(returns.customer[back], returns.period[back], returns.amount[back])
+        monetary = _spend_per_transaction(
+            customer[later], amount[later], counted, frequency, n_customers
+        )
     return RepeatCounts(frequency, first_period, last_period, monetary)
 
 
 def holdout_counts(
-    customer: NDArray[np.int64],
-    period: NDArray[np.int64],
+    customer: IntArray,
+    period: IntArray,
     n_customers: int,
     *,
-    amount: NDArray[np.float64] | None = None,
+    amount: FloatArray | None = None,
     returns: Returns | None = None,
 ) -> HoldoutCounts:
     """Count transactions per customer in a span where not every customer buys.
 
     Parameters
     ----------
-    customer : numpy.ndarray of int64
-        Per purchase, a customer code in ``0 .. n_customers - 1``; codes may be missing.
-    period : numpy.ndarray of int64
-        Per purchase, a period code.
-    n_customers : int
-        Number of customer codes.
-    amount : numpy.ndarray of float64 or None
-        Per purchase, the amount.
+    customer, period, n_customers, amount
+        As for :func:`repeat_counts`, except that customer codes may be missing: customers without a
+        purchase in the span.
     returns : Returns or None
         The customers' returns in the span; every one subtracts from the spend (there is no first
         purchase in a holdout). Used with ``amount``.
@@ -197,12 +204,7 @@ def holdout_counts(
     customer = np.asarray(customer, dtype=np.int64)
     mark = first_of_pair(customer, period, n_customers)
     frequency = np.bincount(customer[mark], minlength=n_customers)
-    monetary: NDArray[np.float64] | None = None
+    monetary: FloatArray | None = None
     if amount is not None:
-        who, spend = customer, amount
-        if returns is not None and len(returns):
-            who = np.concatenate([who, returns.customer])
-            spend = np.concatenate([spend, returns.amount])
-        total = group_sums(who, spend, n_customers)
-        monetary = _mean_per_transaction(total, frequency)
+        monetary = _spend_per_transaction(customer, amount, returns, frequency, n_customers)
     return HoldoutCounts(frequency, monetary)

@@ -22,8 +22,9 @@ from fractions import Fraction
 from typing import Final, overload
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
+from retention.core.arrays import BoolArray, FloatArray, IntArray
 from retention.core.clv.forecast import cohort_expected
 from retention.core.sums import group_sums
 from retention.errors import ColumnTypeError, InvalidParameterError
@@ -38,10 +39,8 @@ __all__ = [
     "tracking_counts",
 ]
 
-Array = NDArray[np.float64]
 
-
-def _gregory_weights(order: int) -> Array:
+def _gregory_weights(order: int) -> FloatArray:
     r"""Weights $w_i$ with $\sum_i w_i h_i = \sum_{j=1}^{q} c_j \Delta^{j-1} h_0$, $q$ = ``order``.
 
     $c_j$ are Gregory's coefficients, those of $\Delta / \log(1 + \Delta) = \sum_j c_j \Delta^j$ (1, 1/2,
@@ -94,12 +93,12 @@ class _Periods:
     times as fit in ``_CELLS`` values, so memory stays bounded however many customers there are.
     """
 
-    def __init__(self, cumulative: Callable[[Array], Array], step: float) -> None:
+    def __init__(self, cumulative: Callable[[FloatArray], FloatArray], step: float) -> None:
         self._cumulative = cumulative
         self._step = step
         self._rows = 1
 
-    def chunks(self, periods: Array) -> Iterator[tuple[int, Array]]:
+    def chunks(self, periods: FloatArray) -> Iterator[tuple[int, FloatArray]]:
         """Yield ``(start, values)``: the values at ``periods[start:start + len(values)]``, in order."""
         start = 0
         while start < len(periods):
@@ -114,13 +113,13 @@ class _Periods:
             yield start, values
             start = stop
 
-    def at(self, periods: Array) -> Array:
+    def at(self, periods: FloatArray) -> FloatArray:
         """Return the values at a few ``periods``, one row each."""
         return np.concatenate([values for _, values in self.chunks(periods)])
 
-    def weighted_sum(self, periods: Array, weights: Array) -> Array:
+    def weighted_sum(self, periods: FloatArray, weights: FloatArray) -> FloatArray:
         r"""Return $\sum_i w_i\, E[Y(u_i \Delta)]$ per customer, without keeping every row."""
-        total: Array | None = None
+        total: FloatArray | None = None
         for start, values in self.chunks(periods):
             part = weights[start : start + len(values)] @ values
             total = part if total is None else total + part
@@ -130,10 +129,10 @@ class _Periods:
         return total
 
 
-def _period_sum(periods: _Periods, count: int, log_rate: float) -> tuple[Array, Array]:
+def _period_sum(periods: _Periods, count: int, log_rate: float) -> tuple[FloatArray, FloatArray]:
     r"""$\sum_{k=1}^{K} (1 + d)^{-k} \big(E[Y(k\Delta)] - E[Y((k-1)\Delta)]\big)$ and $E[Y(K\Delta)]$, $K$ = ``count``."""
-    total: Array | None = None
-    previous: Array | None = None
+    total: FloatArray | None = None
+    previous: FloatArray | None = None
     for start, values in periods.chunks(np.arange(1, count + 1, dtype=np.float64)):
         for i, current in enumerate(values):
             increment = current if previous is None else current - previous
@@ -146,7 +145,7 @@ def _period_sum(periods: _Periods, count: int, log_rate: float) -> tuple[Array, 
     return total, previous
 
 
-def _panel_edges(start: float, end: float, log_rate: float) -> Array:
+def _panel_edges(start: float, end: float, log_rate: float) -> FloatArray:
     """Panels from ``start`` to ``end``, each at most 4 times as far out and ``8 / log_rate`` wide."""
     edges = [start]
     widest = _PANEL_DISCOUNT / log_rate
@@ -157,8 +156,12 @@ def _panel_edges(start: float, end: float, log_rate: float) -> Array:
 
 
 def discounted_transactions(
-    cumulative: Callable[[Array], Array], *, horizon: int, step: float, discount_rate: float
-) -> Array:
+    cumulative: Callable[[FloatArray], FloatArray],
+    *,
+    horizon: int,
+    step: float,
+    discount_rate: float,
+) -> FloatArray:
     r"""Discounted expected transactions per customer over ``horizon`` periods of length ``step``.
 
     Parameters
@@ -244,7 +247,7 @@ def discounted_transactions(
     return np.asarray(head + tail, dtype=np.float64)
 
 
-def _as_array(value: ArrayLike, name: str) -> Array:
+def _as_array(value: ArrayLike, name: str) -> FloatArray:
     raw = np.asarray(value)
     if raw.dtype == np.bool_ or raw.dtype.kind not in "iuf":
         msg = f"The {name!r} argument of clv_formula must be numbers; got {raw.dtype} ({value!r})."
@@ -252,7 +255,7 @@ def _as_array(value: ArrayLike, name: str) -> Array:
     return raw.astype(np.float64)
 
 
-def _first_bad(bad: NDArray[np.bool_], values: Array) -> str:
+def _first_bad(bad: BoolArray, values: FloatArray) -> str:
     if values.ndim == 0:
         return f"Got {values.item()!r}"
     where = tuple(int(i) for i in np.argwhere(bad)[0])
@@ -265,10 +268,10 @@ def clv_formula(margin: float, retention: float, discount_rate: float) -> float:
 @overload
 def clv_formula(
     margin: ArrayLike, retention: ArrayLike, discount_rate: ArrayLike
-) -> NDArray[np.float64] | float: ...
+) -> FloatArray | float: ...
 def clv_formula(
     margin: ArrayLike, retention: ArrayLike, discount_rate: ArrayLike
-) -> NDArray[np.float64] | float:
+) -> FloatArray | float:
     r"""Compute the simple customer lifetime value $m r / (1 + d - r)$.
 
     The value of a customer who brings a margin $m$ per period for as long as they stay, stays each period
@@ -362,8 +365,8 @@ def clv_formula(
 
 
 def historical_value(
-    customer: NDArray[np.int64], amount: Array, n_customers: int, *, margin: float = 1.0
-) -> Array:
+    customer: IntArray, amount: FloatArray, n_customers: int, *, margin: float = 1.0
+) -> FloatArray:
     """Margin times the total amount per customer code, returns (negative amounts) netted out.
 
     The totals are exact sums (:func:`retention.core.sums.group_sums`), so that the order of the
@@ -396,7 +399,7 @@ def historical_value(
     return margin * totals
 
 
-def frequency_bins(frequency: Array, max_frequency: int) -> NDArray[np.int64]:
+def frequency_bins(frequency: FloatArray, max_frequency: int) -> IntArray:
     """Bin ``0, 1, ..., max_frequency - 1`` for those frequencies, ``max_frequency`` for the rest.
 
     Examples
@@ -407,7 +410,7 @@ def frequency_bins(frequency: Array, max_frequency: int) -> NDArray[np.int64]:
     return np.minimum(frequency, max_frequency).astype(np.int64)
 
 
-def binned_means(bins: NDArray[np.int64], values: Array, n_bins: int) -> tuple[Array, Array]:
+def binned_means(bins: IntArray, values: FloatArray, n_bins: int) -> tuple[FloatArray, FloatArray]:
     """Count and mean of ``values`` per bin; the mean is NaN in an empty bin.
 
     The sums are exact (:func:`retention.core.sums.group_sums`): the order of the values never changes a
@@ -436,15 +439,15 @@ class Tracking:
         observed, and expected by the model.
     """
 
-    actual: Array
-    expected: Array
+    actual: FloatArray
+    expected: FloatArray
 
 
 def tracking_counts(
-    first_day: NDArray[np.int64],
-    repeat_day: NDArray[np.int64],
-    at_days: NDArray[np.int64],
-    expected_by_age: Array,
+    first_day: IntArray,
+    repeat_day: IntArray,
+    at_days: IntArray,
+    expected_by_age: FloatArray,
 ) -> Tracking:
     r"""Cumulative actual and expected repeat transactions of a cohort, at the days ``at_days``.
 
