@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
+from retention.core.arrays import FloatArray as Array
 from retention.core.clv import bgbb as core
 from retention.core.clv.fitting import Likelihood
 from retention.errors import check_size
@@ -41,7 +42,6 @@ _DERT: Final = declare(
     "BetaGeoBetaBinom.discounted_expected_residual_transactions", discount_rate=DISCOUNT_RATE
 )
 
-Array = NDArray[np.float64]
 
 # Bytes per cell of the tables over opportunities that the likelihood (with its gradient, to fit) and
 # probability_of_purchases hold at once: 64 and 56 measured with tracemalloc.
@@ -104,10 +104,26 @@ class BetaGeoBetaBinom(SummaryModel):
 
     Examples
     --------
+    Yearly opportunities: the summary by year, with ``T`` for ``n_periods``, as the model reads it.
+
+    >>> import pandas as pd
     >>> import retention as rt
+    >>> tx = pd.DataFrame({"customer_id": [1, 1, 1, 2, 3], "date": pd.to_datetime(
+    ...     ["2019-03-01", "2020-05-01", "2022-02-01", "2019-07-01", "2021-09-01"])})
+    >>> summary = rt.rfm_summary(tx, freq="Y", observation_end="2024-12-31")
+    >>> summary
+                 frequency  recency    T
+    customer_id
+    1                    2      3.0  5.0
+    2                    0      0.0  5.0
+    3                    0      0.0  3.0
     >>> m = rt.BetaGeoBetaBinom(alpha=1.204, beta=0.750, gamma=0.657, delta=2.783)
-    >>> m.p_alive(frequency=[0, 6, 3], recency=[0, 6, 3], n_periods=[6, 6, 6]).round(3)
-    array([0.108, 0.93 , 0.095])
+    >>> m.p_alive(summary).round(3)
+    customer_id
+    1    0.467
+    2    0.137
+    3    0.245
+    Name: p_alive, dtype: float64
     """
 
     alpha: float
@@ -116,6 +132,11 @@ class BetaGeoBetaBinom(SummaryModel):
     delta: float
     _likelihood: ClassVar[Likelihood[Any]] = core.BETA_GEO_BETA_BINOM
     _columns: ClassVar[tuple[str, ...]] = ("frequency", "recency", "n_periods")
+    _column_type: ClassVar[str] = "int"
+    _columns_note: ClassVar[str] = " (or ``T``)"
+    _refused_note: ClassVar[str] = (
+        "; histories too long for this machine's memory are refused as in `fit`"
+    )
     _docs: ClassVar[Mapping[str, Any]] = {
         "fit": {
             "columns": "``frequency``, ``recency`` and ``n_periods`` (or ``T`` instead of ``n_periods``)",
@@ -229,23 +250,12 @@ class BetaGeoBetaBinom(SummaryModel):
 
         Parameters
         ----------
-        summary : pandas.DataFrame, optional
-            One row per customer with ``frequency``, ``recency`` and ``n_periods`` (or ``T``).
-        frequency, recency, n_periods : int or array-like, optional
-            The same as numbers or arrays, instead of ``summary``. They broadcast together like the
-            arguments of a numpy ufunc: any shapes that broadcast.
+        <summary>
+        <customer arrays>
 
-        Returns
-        -------
-        pandas.Series, numpy.ndarray or float
-            A Series named ``p_alive`` on the summary's index; for arrays, an array of their broadcast
-            shape; a float when every argument is a number.
+        <prediction returns>
 
-        Raises
-        ------
-        InvalidValueError, ColumnNotFoundError, ColumnTypeError, InvalidParameterError
-            If the customers cannot be used, or the arrays do not broadcast together; histories too long
-            for this machine's memory are refused as in `fit`.
+        <prediction raises>
 
         Notes
         -----
@@ -341,34 +351,16 @@ class BetaGeoBetaBinom(SummaryModel):
 
         Parameters
         ----------
-        summary : pandas.DataFrame, optional
-            One row per customer with ``frequency``, ``recency`` and ``n_periods`` (or ``T``).
+        <summary>
         t : int or array-like of int
             $n^* = t$: the opportunities $n + 1, \dots, n + t$ (required). Broadcasts with the customers'
             arrays; a single number with ``summary``.
-        frequency, recency, n_periods : int or array-like, optional
-            The same as numbers or arrays, instead of ``summary``. They broadcast together (and with
-            ``t``) like the arguments of a numpy ufunc: any shapes that broadcast.
+        <customer arrays>
 
-        Returns
-        -------
-        pandas.Series, numpy.ndarray or float
-            A Series named ``conditional_expected_purchases`` on the summary's index; for arrays, an array
-            of their broadcast shape; a float when every argument is a number.
+        <prediction returns>
 
-        Raises
-        ------
-        InvalidValueError, ColumnNotFoundError, ColumnTypeError, InvalidParameterError
-            If the customers or ``t`` cannot be used, or the arrays do not broadcast together;
-            histories too long for this machine's memory are refused as in `fit`.
-        TypeError
-            If ``t`` is not given.
-
-        Warns
-        -----
-        DeprecationWarning
-            For the order of earlier releases, the horizon first: ``(t, summary)`` or
-            ``(t, frequency=...)`` (same result).
+        <prediction raises>
+        <horizon first>
 
         Notes
         -----
@@ -451,26 +443,15 @@ class BetaGeoBetaBinom(SummaryModel):
 
         Parameters
         ----------
-        summary : pandas.DataFrame, optional
-            One row per customer with ``frequency``, ``recency`` and ``n_periods`` (or ``T``).
-        frequency, recency, n_periods : int or array-like, optional
-            The same as numbers or arrays, instead of ``summary``. They broadcast together like the
-            arguments of a numpy ufunc: any shapes that broadcast.
+        <summary>
+        <customer arrays>
         discount_rate : float
             The discount rate per opportunity, >= 0 (0.1 for 10%); a single number.
 
-        Returns
-        -------
-        pandas.Series, numpy.ndarray or float
-            A Series named ``discounted_expected_residual_transactions`` on the summary's index; for
-            arrays, an array of their broadcast shape; a float when every argument is a number. Times the
-            value of a transaction, the expected residual lifetime value.
+        <prediction returns>
+            Times the value of a transaction, the expected residual lifetime value.
 
-        Raises
-        ------
-        InvalidValueError, ColumnNotFoundError, ColumnTypeError, InvalidParameterError
-            If the customers or the rate cannot be used, or the arrays do not broadcast together;
-            histories too long for this machine's memory are refused as in `fit`.
+        <prediction raises>
 
         Notes
         -----
@@ -551,8 +532,9 @@ class BetaGeoBetaBinom(SummaryModel):
         --------
         >>> import retention as rt
         >>> m = rt.BetaGeoBetaBinom(alpha=1.204, beta=0.750, gamma=0.657, delta=2.783)
-        >>> m.probability_of_purchases([0, 1, 6], 6).round(3)
-        array([0.311, 0.17 , 0.113])
+        >>> probabilities = m.probability_of_purchases(range(8), 6)  # 0 to 7 in 6 opportunities
+        >>> probabilities.round(3), round(float(probabilities.sum()), 9)
+        (array([0.311, 0.17 , 0.121, 0.1  , 0.092, 0.092, 0.113, 0.   ]), 1.0)
         """
         method = "probability_of_purchases"
         name = self._func(method)

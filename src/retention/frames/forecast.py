@@ -21,8 +21,9 @@ from typing import Any, Final
 
 import numpy as np
 import pandas as pd
-from numpy.typing import NDArray
 
+from retention.core.arrays import FloatArray as Array
+from retention.core.arrays import IntArray as Index
 from retention.core.clv import forecast as core
 from retention.core.clv import gamma_gamma as gg
 from retention.core.sums import (
@@ -79,8 +80,6 @@ from retention.frames.summary_schema import (
 
 __all__ = ["Backtest", "backtest", "forecast", "forecast_customers"]
 
-Array = NDArray[np.float64]
-Index = NDArray[np.int64]
 
 _MODELS: Final[dict[type, str]] = {
     BetaGeo: "bg_nbd",

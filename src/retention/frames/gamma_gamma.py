@@ -17,16 +17,15 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
+from retention.core.arrays import FloatArray as Array
 from retention.core.clv import gamma_gamma as core
 from retention.core.clv.fitting import Likelihood
-from retention.errors import InvalidValueError, RetentionWarning, plain_value
+from retention.errors import InvalidValueError, RetentionWarning
 from retention.frames.models import Prediction, SummaryModel, model_doctests
 from retention.frames.schema import MAX_AMOUNT
-from retention.frames.summary_schema import Customers, check_frequency_spend
+from retention.frames.summary_schema import Customers, check_frequency_spend, check_rule
 
 __all__ = ["GammaGamma", "check_monetary_value"]
-
-Array = NDArray[np.float64]
 
 
 def check_monetary_value(customers: Customers, *, func: str) -> Customers:
@@ -54,28 +53,17 @@ def check_monetary_value(customers: Customers, *, func: str) -> Customers:
     retention.errors.InvalidValueError: The monetary_value passed to GammaGamma.fit must be at most ... in absolute value, ...: 1 customer, the first at position 1 (frequency 3.0, monetary_value 1e+308). ...
     """
     frequency, spend = customers.columns
-    bad = ~(np.abs(spend) <= MAX_AMOUNT)
-    if bad.any():
-        first = int(np.flatnonzero(bad)[0])
-        count = int(bad.sum())
-        if customers.index is not None:
-            place = f", the first at index {plain_value(customers.index[first])!r}"
-        elif customers.shape == ():
-            place = ""
-        elif customers.shape is not None and len(customers.shape) > 1:
-            where = tuple(int(i) for i in np.unravel_index(first, customers.shape))
-            place = f", the first at position {where}"
-        else:
-            place = f", the first at position {first}"
-        msg = (
-            f"The monetary_value passed to {func} must be at most {MAX_AMOUNT:.0e} in absolute value, "
-            f"the bound on amounts of every function that reads transactions: {count} customer"
-            f"{'s' if count != 1 else ''}{place} (frequency {frequency[first].item()!r}, monetary_value "
-            f"{spend[first].item()!r}). Larger values are not money, and the model's sums and products of "
-            "them overflow to infinity. Check the units of the amounts the summary was made from, or drop "
-            "those customers."
-        )
-        raise InvalidValueError(msg)
+    check_rule(
+        ~(np.abs(spend) <= MAX_AMOUNT),
+        customers,
+        {"frequency": frequency, "monetary_value": spend},
+        column="monetary_value",
+        rule=f"be at most {MAX_AMOUNT:.0e} in absolute value, the bound on amounts of every function "
+        "that reads transactions",
+        func=func,
+        fix="Larger values are not money, and the model's sums and products of them overflow to "
+        "infinity. Check the units of the amounts the summary was made from, or drop those customers.",
+    )
     return customers
 
 
@@ -117,6 +105,9 @@ class GammaGamma(SummaryModel):
 
     Examples
     --------
+    The model reads ``frequency`` and ``monetary_value``, which ``rt.rfm_summary`` makes from the
+    amounts; it fits the customers with repeat purchases:
+
     >>> import retention as rt
     >>> tx = rt.example_transactions()
     >>> summary = rt.rfm_summary(tx, time_unit="W", amount="amount")
@@ -247,17 +238,10 @@ class GammaGamma(SummaryModel):
 
         Parameters
         ----------
-        summary : pandas.DataFrame, optional
-            One row per customer with ``frequency`` and ``monetary_value``.
-        frequency, monetary_value : float or array-like, optional
-            The same as numbers or arrays, instead of ``summary``. They broadcast together like the
-            arguments of a numpy ufunc: any shapes that broadcast.
+        <summary>
+        <customer arrays>
 
-        Returns
-        -------
-        pandas.Series, numpy.ndarray or float
-            A Series named ``conditional_expected_spend`` on the summary's index; for arrays, an array of
-            their broadcast shape; a float when both arguments are numbers.
+        <prediction returns>
 
         Raises
         ------

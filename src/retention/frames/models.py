@@ -26,6 +26,9 @@ arrays, the weights, the shared fitting routine) and the docstring sections ever
 once here and put in at class creation (as scipy.stats injects its shared parameter docs and lifelines'
 ``_update_docstrings`` does): a line ``<model sections>`` in a class docstring becomes the Parameters,
 Attributes and Raises sections, and a model's ``_docs`` fill the markers of the docstrings it inherits.
+The entries that every prediction about known customers shares (the lines ``<summary>``, ``<customer
+arrays>``, ``<prediction returns>``, ``<prediction raises>``, ``<horizon first>``) are written once too,
+worded for the model's columns and the method's arguments (:class:`SummaryModel`).
 The models of ``(frequency, recency, T)`` (:class:`FrequencyRecencyModel`) share their four predictions
 outright and only declare the core module that computes them. The page "Writing a model" of the docs
 shows a whole model in 23 lines.
@@ -50,6 +53,7 @@ papers discount continuously: the Pareto/NBD DERT).
 
 from __future__ import annotations
 
+import inspect
 import math
 import textwrap
 import types
@@ -60,8 +64,9 @@ from typing import Any, ClassVar, Final, Self, overload
 
 import numpy as np
 import pandas as pd
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
+from retention.core.arrays import FloatArray as Array
 from retention.core.clv.fitting import FitResult, Likelihood, fit_likelihood
 from retention.frames.options import MODEL_PARAMETER
 from retention.frames.summary_schema import (
@@ -86,7 +91,6 @@ __all__ = [
     "model_doctests",
 ]
 
-Array = NDArray[np.float64]
 Prediction = pd.Series | Array | float
 
 # The sections every model's class docstring shares, put where the line "<model sections>" stands.
@@ -134,6 +138,57 @@ def _fill(template: str, fields: Mapping[str, str]) -> str:
             filled = filled.replace(f"<{name}>", text)
         lines.append(filled)
     return "\n".join(lines) + ("\n" if template.endswith("\n") else "")
+
+
+# The entries that the predictions about known customers share, put where a line holds only the marker:
+# worded for the model's columns (SummaryModel's ``_columns`` and the notes beside it) and the method's
+# name and arguments, so that every such docstring says them in the same words.
+_PREDICTION_ENTRIES: Final[Mapping[str, str]] = {
+    "summary": """\
+summary : pandas.DataFrame, optional
+    One row per customer with {listed}{columns_note}.""",
+    "customer arrays": """\
+{names} : {column_type} or array-like, optional
+    The same as numbers or arrays, instead of ``summary``. They broadcast together{with_t} like the \
+arguments of a numpy ufunc: any shapes that broadcast.""",
+    "prediction returns": """\
+Returns
+-------
+pandas.Series, numpy.ndarray or float
+    A Series named ``{method}`` on the summary's index; for arrays, an array of their broadcast \
+shape; a float when {all_numbers}.""",
+    "prediction raises": """\
+Raises
+------
+InvalidValueError, ColumnNotFoundError, ColumnTypeError, InvalidParameterError
+    If the customers{or_argument} cannot be used, or the arrays do not broadcast together{refused}.""",
+    "horizon first": """\
+TypeError
+    If ``t`` is not given.
+
+Warns
+-----
+DeprecationWarning
+    For the order of earlier releases, the horizon first: ``(t, summary)`` or
+    ``(t, frequency=...)`` (same result).""",
+}
+
+
+def _listed(names: tuple[str, ...]) -> str:
+    """List names as docstrings do: ``("a", "b", "c")`` -> "``a``, ``b`` and ``c``"."""
+    quoted = [f"``{name}``" for name in names]
+    return " and ".join([", ".join(quoted[:-1]), quoted[-1]] if len(quoted) > 1 else quoted)
+
+
+def _wrapped(entry: str) -> str:
+    """Wrap the long description lines of a docstring entry (to 94 characters after the indent)."""
+    lines: list[str] = []
+    for line in entry.splitlines():
+        if line.startswith("    ") and len(line) > 98:
+            lines.extend("    " + row for row in textwrap.wrap(line.strip(), 94))
+        else:
+            lines.append(line)
+    return "\n".join(lines)
 
 
 def _dedent(text: str) -> str:
@@ -324,6 +379,42 @@ class SummaryModel(CustomerModel):
     """
 
     _columns: ClassVar[tuple[str, ...]]
+    # How the predictions' docstrings speak of the columns (the entries of _PREDICTION_ENTRIES): their
+    # type, a note after their names in ``summary``'s entry, and what else a prediction refuses.
+    _column_type: ClassVar[str] = "float"
+    _columns_note: ClassVar[str] = ""
+    _refused_note: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # The shared entries of the predictions the class defines, before the base fills its markers.
+        for member in list(cls.__dict__.values()):
+            doc = getattr(member, "__doc__", None) if callable(member) else None
+            if doc and any(f"<{marker}>" in doc for marker in _PREDICTION_ENTRIES):
+                member.__doc__ = _fill(doc, cls._prediction_entries(member))
+        super().__init_subclass__(**kwargs)
+
+    @classmethod
+    def _prediction_entries(cls, method: Callable[..., Any]) -> dict[str, str]:
+        """Word the entries of :data:`_PREDICTION_ENTRIES` for this model and ``method``."""
+        arguments = inspect.signature(method).parameters
+        horizon = "t" in arguments
+        rate = any(name.endswith("discount_rate") for name in arguments)
+        words = {
+            "listed": _listed(cls._columns),
+            "columns_note": cls._columns_note,
+            "names": ", ".join(cls._columns),
+            "column_type": cls._column_type,
+            "with_t": " (and with ``t``)" if horizon else "",
+            "method": method.__name__,
+            "all_numbers": "both arguments are numbers"
+            if len(cls._columns) == 2
+            else "every argument is a number",
+            "or_argument": " or ``t``" if horizon else " or the rate" if rate else "",
+            "refused": cls._refused_note,
+        }
+        return {
+            key: _wrapped(entry.format_map(words)) for key, entry in _PREDICTION_ENTRIES.items()
+        }
 
     @classmethod
     def _check_customers(cls, customers: Customers, func: str, names: tuple[str, ...]) -> Customers:
@@ -341,17 +432,19 @@ class SummaryModel(CustomerModel):
         summary: object,
         columns: Mapping[str, object],
         func: str,
-        *,
-        predict: bool = False,
         horizons: Mapping[str, Array] | None = None,
     ) -> Customers:
-        """Read and check the model's columns from ``summary`` or the keyword arrays ``columns``."""
+        """Read and check the model's columns from ``summary`` or the keyword arrays ``columns``.
+
+        Without ``horizons`` to fit (one-dimensional columns); with them, even none, to predict.
+        """
         unknown = [name for name in columns if name not in cls._columns]
         if unknown:
             msg = f"{func}() got an unexpected keyword argument {unknown[0]!r}; the columns are {', '.join(cls._columns)}."
             raise TypeError(msg)
         names = cls._names(summary)
         arrays = {name: columns.get(own) for name, own in zip(names, cls._columns, strict=True)}
+        predict = horizons is not None
         customers = read_customers(summary, arrays, func=func, predict=predict, horizons=horizons)
         return cls._check_customers(customers, func, names)
 
@@ -424,7 +517,7 @@ class SummaryModel(CustomerModel):
         for arrays, or a float when every argument is a number (:meth:`Customers.label`).
         """
         func = self._func(method)
-        data = self._read(summary, columns, func, predict=True, horizons=horizons)
+        data = self._read(summary, columns, func, horizons)
         return data.label(compute(data), method)
 
 
@@ -551,20 +644,11 @@ class FrequencyRecencyModel(SummaryModel):
             How far after $T$ (in the unit of ``T``): 0 gives $P(\text{alive at } T)$, the usual "P(alive)";
             $t > 0$ gives the probability of being alive at $T + t$ given the history up to $T$, whatever
             happens in between. Broadcasts with the customers' arrays; a single number with ``summary``.
-        frequency, recency, T : float or array-like, optional
-            The same as numbers or arrays, instead of ``summary``. They broadcast together (and with
-            ``t``) like the arguments of a numpy ufunc: any shapes that broadcast.
+        <customer arrays>
 
-        Returns
-        -------
-        pandas.Series, numpy.ndarray or float
-            A Series named ``p_alive`` on the summary's index; for arrays, an array of their broadcast
-            shape; a float when every argument is a number.
+        <prediction returns>
 
-        Raises
-        ------
-        InvalidValueError, ColumnNotFoundError, ColumnTypeError, InvalidParameterError
-            If the customers or ``t`` cannot be used, or the arrays do not broadcast together.
+        <prediction raises>
 
         <p_alive notes>
         """
@@ -641,33 +725,16 @@ class FrequencyRecencyModel(SummaryModel):
 
         Parameters
         ----------
-        summary : pandas.DataFrame, optional
-            One row per customer with ``frequency``, ``recency`` and ``T``.
+        <summary>
         t : float or array-like
             The horizon after $T$, in the unit of ``T`` (required). Broadcasts with the customers' arrays; a
             single number with ``summary``.
-        frequency, recency, T : float or array-like, optional
-            The same as numbers or arrays, instead of ``summary``. They broadcast together (and with
-            ``t``) like the arguments of a numpy ufunc: any shapes that broadcast.
+        <customer arrays>
 
-        Returns
-        -------
-        pandas.Series, numpy.ndarray or float
-            A Series named ``conditional_expected_purchases`` on the summary's index; for arrays, an array
-            of their broadcast shape; a float when every argument is a number.
+        <prediction returns>
 
-        Raises
-        ------
-        InvalidValueError, ColumnNotFoundError, ColumnTypeError, InvalidParameterError
-            If the customers or ``t`` cannot be used, or the arrays do not broadcast together.
-        TypeError
-            If ``t`` is not given.
-
-        Warns
-        -----
-        DeprecationWarning
-            For the order of earlier releases, the horizon first: ``(t, summary)`` or
-            ``(t, frequency=...)`` (same result).
+        <prediction raises>
+        <horizon first>
 
         <conditional_expected_purchases notes>
         """

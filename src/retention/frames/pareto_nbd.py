@@ -264,11 +264,8 @@ class ParetoNBD(FrequencyRecencyModel):
 
         Parameters
         ----------
-        summary : pandas.DataFrame, optional
-            One row per customer with ``frequency``, ``recency`` and ``T``.
-        frequency, recency, T : float or array-like, optional
-            The same as numbers or arrays, instead of ``summary``. They broadcast together like the
-            arguments of a numpy ufunc: any shapes that broadcast.
+        <summary>
+        <customer arrays>
         continuous_discount_rate : float
             The continuously compounded discount rate $\delta$ per unit of ``T``, >= 0 (a single number),
             as in the paper. From a discrete rate $d$ per period and $k$ units of time a period,
@@ -278,17 +275,10 @@ class ParetoNBD(FrequencyRecencyModel):
             Deprecated: the old name of ``continuous_discount_rate`` (same meaning, with a
             DeprecationWarning). Everywhere else ``discount_rate`` is a discrete rate per period.
 
-        Returns
-        -------
-        pandas.Series, numpy.ndarray or float
-            A Series named ``discounted_expected_residual_transactions`` on the summary's index; for
-            arrays, an array of their broadcast shape; a float when every argument is a number. Times the
-            margin of a transaction, the expected residual lifetime value.
+        <prediction returns>
+            Times the margin of a transaction, the expected residual lifetime value.
 
-        Raises
-        ------
-        InvalidValueError, ColumnNotFoundError, ColumnTypeError, InvalidParameterError
-            If the customers or the rate cannot be used, or the arrays do not broadcast together.
+        <prediction raises>
         TypeError
             If no rate is given, or both names are.
 

@@ -16,8 +16,9 @@ from typing import Any, ClassVar, Final, Self, overload
 
 import numpy as np
 import pandas as pd
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
+from retention.core.arrays import FloatArray as Array
 from retention.core.clv import sbg as core
 from retention.core.clv.fitting import Likelihood
 from retention.errors import InvalidParameterError, InvalidValueError, RetentionWarning, plain_value
@@ -34,7 +35,6 @@ _DERL: Final = declare(
     "ShiftedBetaGeometric.discounted_expected_residual_lifetime", discount_rate=DISCOUNT_RATE
 )
 
-Array = NDArray[np.float64]
 
 # The sBG nests constant churn as a limit; a gain in log-likelihood below this (a likelihood-ratio
 # statistic below 1) means the data show no heterogeneity to estimate.
@@ -257,8 +257,11 @@ class ShiftedBetaGeometric(CustomerModel):
         Examples
         --------
         >>> import retention as rt
-        >>> rt.ShiftedBetaGeometric(alpha=0.704, beta=1.182).survival([0, 1, 7]).round(4)
+        >>> m = rt.ShiftedBetaGeometric(alpha=0.704, beta=1.182)
+        >>> m.survival([0, 1, 7]).round(4)
         array([1.    , 0.6267, 0.2391])
+        >>> round(1000 * m.survival(7), 1)  # the expected survivors of a cohort of 1,000 at period 7
+        239.1
         """
         return self._periods(t, "survival", core.survival, least=0)
 
@@ -330,8 +333,11 @@ class ShiftedBetaGeometric(CustomerModel):
         Examples
         --------
         >>> import retention as rt
-        >>> rt.ShiftedBetaGeometric(alpha=0.704, beta=1.182).churn_probability([1, 2]).round(4)
+        >>> m = rt.ShiftedBetaGeometric(alpha=0.704, beta=1.182)
+        >>> m.churn_probability([1, 2]).round(4)
         array([0.3733, 0.1529])
+        >>> round(m.survival(1) - m.survival(2), 4)  # active at period 1, not at period 2
+        0.1529
         """
         return self._periods(t, "churn_probability", core.churn_probability, least=1)
 

@@ -181,8 +181,15 @@ def rfm_summary(
     Fader, P. S., Hardie, B. G. S. and Lee, K. L. (2005). "Counting your customers" the easy way: an
     alternative to the Pareto/NBD model. *Marketing Science* 24(2), 275-284.
 
+    Fader, P. S., Hardie, B. G. S. and Lee, K. L. (2005). RFM and CLV: using iso-value curves for
+    customer base analysis. *Journal of Marketing Research* 42(4), 415-430. (Recency, frequency and
+    monetary value as what the models read of each customer's history.)
+
     Examples
     --------
+    Customer 1 buys twice on 1 January: one transaction, the first; its two repeat transactions are on
+    15 January and 12 February.
+
     >>> import retention as rt
     >>> tx = pd.DataFrame({
     ...     "customer_id": [1, 1, 1, 1, 2, 3, 3],

@@ -5,6 +5,16 @@ read: a summary frame as made by :func:`~retention.rfm_summary`, or the same col
 model method calls :func:`read_customers` (and, to fit, :func:`check_fittable`) once and trusts the arrays
 it returns. Messages name the model method, the column, the offending customers and the fix.
 
+Why one module of about 930 lines: it is the one reader of per-customer summaries of DESIGN.md. The
+models, ``rt.customer_lifetime_value``, the calibration tables and the forecasts read customers through
+:func:`read_customers` (a frame or arrays, fitted or broadcast) and the rules of each summary
+(``check_frequency_recency_T`` ...), and every such refusal is written by one function,
+:func:`check_rule`, over the same private readers of numbers and positions (``_as_float``, ``_numbers``,
+``_describe``): split, those would be imported across modules. The readers of segment labels, survival
+curves and survival counts (about 250 lines) share less with the rest; they sit here as the other
+per-customer and per-cohort inputs, so that every input outside transaction tables is checked in one
+module. About 40% of the lines are docstrings, most with examples that run as tests.
+
 Rules:
 
 - ``frequency`` counts repeat transactions: a finite whole number >= 0.
@@ -41,6 +51,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
+from retention.core.arrays import FloatArray as Array
 from retention.errors import (
     ColumnTypeError,
     InvalidParameterError,
@@ -58,6 +69,7 @@ __all__ = [
     "check_frequency_recency_n_periods",
     "check_frequency_spend",
     "check_holdout",
+    "check_rule",
     "check_segments",
     "check_times",
     "check_weights",
@@ -66,8 +78,6 @@ __all__ = [
     "read_customers",
     "shaped",
 ]
-
-Array = NDArray[np.float64]
 
 
 def shaped(values: ArrayLike, shape: tuple[int, ...]) -> float | Array:
@@ -145,6 +155,44 @@ def _describe(mask: NDArray[np.bool_], where: Customers | None, shown: dict[str,
     else:
         place = f", the first at position {_position(first, shape or (len(mask),))}"
     return f"{n} customer{'s' if n != 1 else ''}{place} ({values})"
+
+
+def check_rule(
+    bad: NDArray[np.bool_],
+    customers: Customers | None,
+    shown: dict[str, Array],
+    *,
+    column: str,
+    rule: str,
+    func: str,
+    fix: str = "",
+) -> None:
+    """Refuse the customers where ``bad``: how many, the first of them and its values in ``shown``.
+
+    The one message of every per-customer rule: "The {column} passed to {func} must {rule}: ...",
+    then ``fix``.
+
+    Raises
+    ------
+    InvalidValueError
+        If any entry of ``bad`` is True.
+
+    Examples
+    --------
+    >>> c = read_customers(None, {"frequency": [0, -1]}, func="f")
+    >>> (frequency,) = c.columns
+    >>> check_rule(frequency < 0, c, {"frequency": frequency}, column="frequency",
+    ...            rule="not be negative", func="f", fix="Drop those customers.")
+    Traceback (most recent call last):
+    ...
+    retention.errors.InvalidValueError: The frequency passed to f must not be negative: 1 customer, the first at position 1 (frequency -1.0). Drop those customers.
+    """
+    if bad.any():
+        then = f" {fix}" if fix else ""
+        msg = (
+            f"The {column} passed to {func} must {rule}: {_describe(bad, customers, shown)}.{then}"
+        )
+        raise InvalidValueError(msg)
 
 
 def _as_float(values: object, name: str, func: str, *, one_dimensional: bool = True) -> Array:
@@ -347,10 +395,16 @@ def check_frequency_recency_T(customers: Customers, *, func: str) -> Customers:
     Raises
     ------
     InvalidValueError
-        If a value breaks a rule.
+        If a value is not finite or negative, a frequency is not whole, a recency exceeds T or is not 0
+        without repeat purchases, or T is 0 with repeat purchases.
 
     Examples
     --------
+    A customer first seen on the observation end day (T 0, no repeat purchase) is accepted:
+
+    >>> c = read_customers(None, {"frequency": [0], "recency": [0.0], "T": [0.0]}, func="BetaGeo.fit")
+    >>> check_frequency_recency_T(c, func="BetaGeo.fit").columns
+    (array([0.]), array([0.]), array([0.]))
     >>> c = read_customers(None, {"frequency": [1], "recency": [6.0], "T": [5.0]}, func="BetaGeo.fit")
     >>> check_frequency_recency_T(c, func="BetaGeo.fit")
     Traceback (most recent call last):
@@ -359,35 +413,24 @@ def check_frequency_recency_T(customers: Customers, *, func: str) -> Customers:
     """
     frequency, recency, age = customers.columns
     for name, values in (("frequency", frequency), ("recency", recency), ("T", age)):
+        one, fix = {name: values}, "Drop or fill those customers."
         bad = ~np.isfinite(values)
-        if bad.any():
-            msg = f"The {name} passed to {func} must be finite: {_describe(bad, customers, {name: values})}. Drop or fill those customers."
-            raise InvalidValueError(msg)
-        bad = values < 0
-        if bad.any():
-            msg = f"The {name} passed to {func} must not be negative: {_describe(bad, customers, {name: values})}."
-            raise InvalidValueError(msg)
+        check_rule(bad, customers, one, column=name, rule="be finite", func=func, fix=fix)
+        check_rule(values < 0, customers, one, column=name, rule="not be negative", func=func)
+    whole = "be whole numbers (repeat transactions)"
     bad = frequency != np.round(frequency)
-    if bad.any():
-        msg = f"The frequency passed to {func} must be whole numbers (repeat transactions): {_describe(bad, customers, {'frequency': frequency})}."
-        raise InvalidValueError(msg)
+    check_rule(bad, customers, {"frequency": frequency}, column="frequency", rule=whole, func=func)
     shown = {"frequency": frequency, "recency": recency, "T": age}
-    bad = recency > age
-    if bad.any():
-        pair = {"recency": recency, "T": age}
-        msg = (
-            f"The recency passed to {func} must not exceed T: {_describe(bad, customers, pair)}. Recency is the "
-            "time from the first to the last purchase and T from the first purchase to the observation end."
-        )
-        raise InvalidValueError(msg)
+    fix = "Recency is the time from the first to the last purchase and T from the first purchase to the observation end."
+    pair = {"recency": recency, "T": age}
+    check_rule(
+        recency > age, customers, pair, column="recency", rule="not exceed T", func=func, fix=fix
+    )
+    rule = "be 0 for customers without repeat purchases (frequency 0)"
     bad = (frequency == 0) & (recency > 0)
-    if bad.any():
-        msg = f"The recency passed to {func} must be 0 for customers without repeat purchases (frequency 0): {_describe(bad, customers, shown)}."
-        raise InvalidValueError(msg)
-    bad = (age == 0) & (frequency > 0)
-    if bad.any():
-        msg = f"The T passed to {func} must be positive for customers with repeat purchases: {_describe(bad, customers, shown)}."
-        raise InvalidValueError(msg)
+    check_rule(bad, customers, shown, column="recency", rule=rule, func=func)
+    rule = "be positive for customers with repeat purchases"
+    check_rule((age == 0) & (frequency > 0), customers, shown, column="T", rule=rule, func=func)
     return customers
 
 
@@ -406,9 +449,7 @@ def check_weights(weights: object, n: int, *, func: str) -> Array | None:
         msg = f"The weights passed to {func} must have one entry per row ({n}); got {len(w)}."
         raise InvalidValueError(msg)
     bad = ~np.isfinite(w) | (w < 0)
-    if bad.any():
-        msg = f"The weights passed to {func} must be finite and >= 0: {_describe(bad, None, {'weights': w})}."
-        raise InvalidValueError(msg)
+    check_rule(bad, None, {"weights": w}, column="weights", rule="be finite and >= 0", func=func)
     return w
 
 
@@ -523,10 +564,13 @@ def check_frequency_spend(customers: Customers, *, func: str) -> Customers:
     Raises
     ------
     InvalidValueError
-        If a value breaks a rule.
+        If a frequency is not a finite whole number >= 0, a monetary value is not finite, or it is not
+        positive for a customer with repeat purchases.
 
     Examples
     --------
+    The monetary value of the second customer, without repeat purchases, is not used; the first one's is:
+
     >>> c = read_customers(None, {"frequency": [2, 0], "monetary_value": [-5.0, 0.0]}, func="GammaGamma.fit")
     >>> check_frequency_spend(c, func="GammaGamma.fit")
     Traceback (most recent call last):
@@ -536,22 +580,17 @@ def check_frequency_spend(customers: Customers, *, func: str) -> Customers:
     frequency, spend = customers.columns
     shown = {"frequency": frequency, "monetary_value": spend}
     bad = ~np.isfinite(frequency) | (frequency < 0) | (frequency != np.round(frequency))
-    if bad.any():
-        msg = f"The frequency passed to {func} must be finite whole numbers >= 0 (repeat transactions): {_describe(bad, customers, {'frequency': frequency})}."
-        raise InvalidValueError(msg)
-    bad = ~np.isfinite(spend)
-    if bad.any():
-        msg = f"The monetary_value passed to {func} must be finite: {_describe(bad, customers, shown)}. Drop or fill those customers (rt.rfm_summary puts 0 where frequency is 0)."
-        raise InvalidValueError(msg)
+    rule = "be finite whole numbers >= 0 (repeat transactions)"
+    check_rule(bad, customers, {"frequency": frequency}, column="frequency", rule=rule, func=func)
+    column = "monetary_value"
+    fix = "Drop or fill those customers (rt.rfm_summary puts 0 where frequency is 0)."
+    check_rule(
+        ~np.isfinite(spend), customers, shown, column=column, rule="be finite", func=func, fix=fix
+    )
+    rule = "be positive for customers with repeat purchases (frequency > 0)"
+    fix = "The Gamma-Gamma model describes positive amounts: rt.rfm_summary nets returns out of the spend, which can leave a customer nothing; pass returns='drop' to rt.rfm_summary to ignore returns, or drop those customers."
     bad = (frequency > 0) & (spend <= 0)
-    if bad.any():
-        msg = (
-            f"The monetary_value passed to {func} must be positive for customers with repeat purchases "
-            f"(frequency > 0): {_describe(bad, customers, shown)}. The Gamma-Gamma model describes positive "
-            "amounts: rt.rfm_summary nets returns out of the spend, which can leave a customer nothing; "
-            "pass returns='drop' to rt.rfm_summary to ignore returns, or drop those customers."
-        )
-        raise InvalidValueError(msg)
+    check_rule(bad, customers, shown, column=column, rule=rule, func=func, fix=fix)
     return customers
 
 
@@ -561,7 +600,8 @@ def check_holdout(customers: Customers, *, func: str) -> Customers:
     Raises
     ------
     InvalidValueError
-        If a value breaks a rule.
+        If a holdout frequency is not a finite whole number >= 0, or a holdout duration is negative or
+        not finite.
 
     Examples
     --------
@@ -572,14 +612,15 @@ def check_holdout(customers: Customers, *, func: str) -> Customers:
     retention.errors.InvalidValueError: The frequency_holdout passed to f must be finite whole numbers >= 0: 1 customer, the first at position 0 (frequency_holdout 1.5). Make the summary with rt.rfm_summary(..., calibration_end=...).
     """
     counts, duration = customers.columns
+    fix = "Make the summary with rt.rfm_summary(..., calibration_end=...)."
     bad = ~np.isfinite(counts) | (counts < 0) | (counts != np.round(counts))
-    if bad.any():
-        msg = f"The frequency_holdout passed to {func} must be finite whole numbers >= 0: {_describe(bad, customers, {'frequency_holdout': counts})}. Make the summary with rt.rfm_summary(..., calibration_end=...)."
-        raise InvalidValueError(msg)
+    rule = "be finite whole numbers >= 0"
+    column = "frequency_holdout"
+    check_rule(bad, customers, {column: counts}, column=column, rule=rule, func=func, fix=fix)
     bad = ~np.isfinite(duration) | (duration < 0)
-    if bad.any():
-        msg = f"The duration_holdout passed to {func} must be finite and >= 0: {_describe(bad, customers, {'duration_holdout': duration})}. Make the summary with rt.rfm_summary(..., calibration_end=...)."
-        raise InvalidValueError(msg)
+    column = "duration_holdout"
+    rule = "be finite and >= 0"
+    check_rule(bad, customers, {column: duration}, column=column, rule=rule, func=func, fix=fix)
     return customers
 
 
@@ -596,7 +637,8 @@ def check_frequency_recency_n_periods(
     Raises
     ------
     InvalidValueError
-        If a value breaks a rule.
+        If a value is not a finite whole number >= 0, the order ``frequency <= recency <= n_periods``
+        does not hold, or a recency is not 0 without repeat transactions.
 
     Examples
     --------
@@ -605,25 +647,41 @@ def check_frequency_recency_n_periods(
     Traceback (most recent call last):
     ...
     retention.errors.InvalidValueError: The frequency passed to BetaGeoBetaBinom.fit must not exceed recency: 1 customer, the first at position 0 (frequency 3.0, recency 2.0). With discrete opportunities a customer buys at most once per opportunity, the last time at opportunity recency.
+
+    The third column read from a summary's ``T`` (``rt.rfm_summary(tx, freq=period)``) is named so:
+
+    >>> c = read_customers(None, {"frequency": [1], "recency": [4], "T": [3]}, func="BetaGeoBetaBinom.fit")
+    >>> check_frequency_recency_n_periods(c, func="BetaGeoBetaBinom.fit", periods="T")
+    Traceback (most recent call last):
+    ...
+    retention.errors.InvalidValueError: The recency passed to BetaGeoBetaBinom.fit must not exceed T: 1 customer, the first at position 0 (recency 4.0, T 3.0). Recency is the opportunity of the last transaction and T the number of opportunities observed.
     """
     frequency, recency, n = customers.columns
+    rule = "be finite whole numbers >= 0 (counts of opportunities)"
     for name, values in (("frequency", frequency), ("recency", recency), (periods, n)):
         bad = ~np.isfinite(values) | (values < 0) | (values != np.round(values))
-        if bad.any():
-            msg = f"The {name} passed to {func} must be finite whole numbers >= 0 (counts of opportunities): {_describe(bad, customers, {name: values})}."
-            raise InvalidValueError(msg)
+        check_rule(bad, customers, {name: values}, column=name, rule=rule, func=func)
+    pair = {"frequency": frequency, "recency": recency}
+    fix = f"Recency is the opportunity of the last transaction and {periods} the number of opportunities observed."
+    rule = f"not exceed {periods}"
     bad = recency > n
-    if bad.any():
-        msg = f"The recency passed to {func} must not exceed {periods}: {_describe(bad, customers, {'recency': recency, periods: n})}. Recency is the opportunity of the last transaction and {periods} the number of opportunities observed."
-        raise InvalidValueError(msg)
-    bad = frequency > recency
-    if bad.any():
-        msg = f"The frequency passed to {func} must not exceed recency: {_describe(bad, customers, {'frequency': frequency, 'recency': recency})}. With discrete opportunities a customer buys at most once per opportunity, the last time at opportunity recency."
-        raise InvalidValueError(msg)
+    check_rule(
+        bad,
+        customers,
+        {"recency": recency, periods: n},
+        column="recency",
+        rule=rule,
+        func=func,
+        fix=fix,
+    )
+    fix = "With discrete opportunities a customer buys at most once per opportunity, the last time at opportunity recency."
+    rule = "not exceed recency"
+    check_rule(
+        frequency > recency, customers, pair, column="frequency", rule=rule, func=func, fix=fix
+    )
+    rule = "be 0 for customers without repeat transactions (frequency 0)"
     bad = (frequency == 0) & (recency > 0)
-    if bad.any():
-        msg = f"The recency passed to {func} must be 0 for customers without repeat transactions (frequency 0): {_describe(bad, customers, {'frequency': frequency, 'recency': recency})}."
-        raise InvalidValueError(msg)
+    check_rule(bad, customers, pair, column="recency", rule=rule, func=func)
     return customers
 
 

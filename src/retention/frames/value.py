@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
+from retention.core.arrays import FloatArray as Array
 from retention.core.clv import value as core
 from retention.core.clv.fitting import compress
 from retention.errors import (
@@ -57,7 +58,6 @@ __all__ = [
     "tracking_table",
 ]
 
-Array = NDArray[np.float64]
 
 _MARGIN: Final = Interval(
     "real", None, None, what="a finite number (the share of revenue that is profit, such as 0.3)"
@@ -678,11 +678,14 @@ def tracking_table(
 
     Examples
     --------
+    Fit on the calibration period (to 30 June), then track the whole log month by month, with the same
+    calibration end:
+
     >>> import retention as rt
     >>> tx = rt.example_transactions()
-    >>> summary = rt.rfm_summary(tx, time_unit="W", calibration_end="2024-06-30")
-    >>> model = rt.BetaGeo.fit(summary)
-    >>> table = rt.tracking_table(model, tx, time_unit="W", freq="M", calibration_end="2024-06-30")
+    >>> cut = "2024-06-30"
+    >>> model = rt.BetaGeo.fit(rt.rfm_summary(tx, time_unit="W", calibration_end=cut))
+    >>> table = rt.tracking_table(model, tx, time_unit="W", freq="M", calibration_end=cut)
     >>> table.tail(3).round(1)
              actual  expected  actual_cumulative  expected_cumulative
     period
