@@ -43,6 +43,7 @@ from retention.errors import (
     RetentionWarning,
 )
 from retention.frames.beta_geo import BetaGeo
+from retention.frames.breakdown import group_parts, is_missing_label
 from retention.frames.classify import abc_xyz, abc_xyz_matrix
 from retention.frames.cohorts import cohort_table, survival_at, survival_curve
 from retention.frames.distributed import DISTRIBUTED, rows_and_dates
@@ -53,6 +54,7 @@ from retention.frames.gamma_gamma import GammaGamma
 from retention.frames.kpis import KPI_NAMES, kpis
 from retention.frames.options import BY, Given, Interval, declare
 from retention.frames.rates import period_retention
+from retention.frames.reading import shared_options
 from retention.frames.rfm import rfm_scores, rfm_segments
 from retention.frames.schema import transaction_options
 from retention.frames.segments import working_segments
@@ -254,9 +256,7 @@ def _number(value: float, kind: str) -> str:
 
 def _label(value: object) -> str:
     """Write a group or index label as text: missing labels read ``(missing)``."""
-    if value is None or value is pd.NaT or value is pd.NA:
-        return "(missing)"
-    if isinstance(value, float | np.floating) and math.isnan(value):
+    if is_missing_label(value):
         return "(missing)"
     if isinstance(value, tuple):
         return " / ".join(_label(v) for v in value)
@@ -378,9 +378,7 @@ def _kpi_section(values: pd.Series, overall: pd.Series | None, freq: str) -> Sec
         columns = [("value", values)]
     else:
         columns = [("all customers", overall)]
-        levels: list[Hashable] = list(range(values.index.nlevels - 1))
-        for key, part in values.groupby(level=levels, sort=False, dropna=False):
-            columns.append((_label(key), part.droplevel(levels)))
+        columns += [(_label(key), part) for key, part in group_parts(values)]
     header = ["KPI", *[name for name, _ in columns]]
     rows = []
     for name in KPI_NAMES:
@@ -466,8 +464,7 @@ def _survival_section(tx: pd.DataFrame, o: _Options) -> Section:
     if at.index.nlevels == 1:
         rows.append(["all customers", *[_number(float(v), "share") for v in at.to_numpy()]])
     else:
-        levels = list(range(at.index.nlevels - 1))
-        for key, part in at.groupby(level=levels, sort=False, dropna=False):
+        for key, part in group_parts(at):
             rows.append([_label(key), *[_number(float(v), "share") for v in part.to_numpy()]])
     lead = _lead(
         "Kaplan-Meier estimate of the share of customers still active (a customer is lost after 90 days "
@@ -846,14 +843,8 @@ def report(
         msg = f"The 'title' parameter of {func} must be a string. Got {title!r}."
         raise InvalidParameterError(msg)
     _REPORT.check("top", top)
-    reading: dict[str, Any] = {
-        "customer_id": customer_id,
-        "date": date,
-        "amount": amount,
-        "order_id": order_id,
-        "observation_end": observation_end,
-        "returns": returns,
-    }
+    # The shared options but by, which each section takes or leaves (kpis and survival run per group).
+    reading = {name: v for name, v in shared_options(locals()).items() if name != "by"}
     # rt.kpis reads the table and the options first: bad input stops here with the library's error.
     values, kpi_notes = _quiet(lambda: kpis(tx, freq=freq, by=by, **reading))
     overall = None if by is None else _quiet(lambda: kpis(tx, freq=freq, **reading))[0]

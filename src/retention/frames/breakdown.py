@@ -18,9 +18,10 @@ table's measures within each group's range.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Hashable
 from itertools import pairwise
-from typing import Any, overload
+from typing import Any, TypeVar, overload
 
 import numpy as np
 import pandas as pd
@@ -28,15 +29,51 @@ from numpy.typing import NDArray
 
 from retention.frames.schema import Transactions
 
-__all__ = ["breakdown", "by_group", "customer_index", "group_ranges"]
+__all__ = [
+    "breakdown",
+    "by_group",
+    "customer_index",
+    "group_parts",
+    "group_ranges",
+    "index_levels",
+    "is_missing_label",
+]
+
+_Result = TypeVar("_Result", pd.DataFrame, pd.Series)
+
+
+def index_levels(index: pd.Index) -> list[pd.Index]:
+    """Return the levels of an index as a list: one Index per level, the index itself when it is flat.
+
+    Examples
+    --------
+    >>> levels = index_levels(pd.MultiIndex.from_tuples([("ann", 1), ("bob", 2)], names=["manager", "id"]))
+    >>> [(level.name, level.tolist()) for level in levels]
+    [('manager', ['ann', 'bob']), ('id', [1, 2])]
+    >>> flat = pd.Index(["web", "shop"], name="channel")
+    >>> index_levels(flat)[0] is flat
+    True
+    """
+    return [index.get_level_values(k) for k in range(index.nlevels)]
+
+
+def is_missing_label(value: object) -> bool:
+    """Whether a group label is missing (None, NaN, NaT or NA): the group of the customers without one.
+
+    Examples
+    --------
+    >>> [is_missing_label(v) for v in ("web", None, float("nan"), pd.NaT, pd.NA, 0)]
+    [False, True, True, True, True, False]
+    """
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float | np.floating) and math.isnan(float(value))
 
 
 def _group_levels(labels: pd.Index, sizes: list[int]) -> list[pd.Index]:
     """Return the group label(s) of every result row, one Index per group level."""
     positions = np.repeat(np.arange(len(labels), dtype=np.int64), sizes)
-    if isinstance(labels, pd.MultiIndex):
-        return [labels.get_level_values(k).take(positions) for k in range(labels.nlevels)]
-    return [labels.take(positions)]
+    return [level.take(positions) for level in index_levels(labels)]
 
 
 def _stack(pieces: list[Any], labels: pd.Index, empty: Any) -> Any:
@@ -49,13 +86,8 @@ def _stack(pieces: list[Any], labels: pd.Index, empty: Any) -> Any:
         combined = empty.iloc[:0].copy()
         levels = _group_levels(labels[:0], [])
     inner = combined.index
-    inner_levels = (
-        [inner.get_level_values(k) for k in range(inner.nlevels)]
-        if isinstance(inner, pd.MultiIndex)
-        else [inner]
-    )
     combined.index = pd.MultiIndex.from_arrays(
-        [*levels, *inner_levels], names=[*labels.names, *inner.names]
+        [*levels, *index_levels(inner)], names=[*labels.names, *inner.names]
     )
     return combined
 
@@ -104,14 +136,9 @@ def _label_codes(labels: pd.Index, codes: NDArray[np.int64]) -> tuple[list[pd.In
     (a label no customer has is dropped when the table is read) and in the same first-seen order (the
     codes never decrease): so the labels are categorised once, not the long column.
     """
-    values = (
-        [labels.get_level_values(k) for k in range(labels.nlevels)]
-        if isinstance(labels, pd.MultiIndex)
-        else [labels]
-    )
     levels: list[pd.Index] = []
     level_codes: list[Any] = []
-    for value in values:
+    for value in index_levels(labels):
         categorical = pd.Categorical(value)
         levels.append(categorical.categories)
         level_codes.append(np.asarray(categorical.codes).take(codes))
@@ -282,3 +309,29 @@ def by_group(
         out.attrs = dict(sample.attrs)
         return out
     return pd.Series(np.asarray(results, dtype=np.float64), index=labels, name=name)
+
+
+def group_parts(result: _Result) -> list[tuple[Any, _Result]]:
+    """Split a result of a breakdown into its groups: the inverse of :func:`by_group`.
+
+    Parameters
+    ----------
+    result : pandas.DataFrame or pandas.Series
+        A result with the group level(s) in front of one last index level.
+
+    Returns
+    -------
+    list of (key, part)
+        Per group, in the order of the rows: its key as :meth:`pandas.DataFrame.groupby` gives it for a
+        list of levels (a tuple of labels) and its rows without the group levels.
+
+    Examples
+    --------
+    >>> rows = pd.Series([1.0, 2.0], index=pd.Index(["a", "b"], name="x"))
+    >>> result = by_group([rows, rows], pd.Index(["shop", "web"], name="channel"), name="v")
+    >>> [(key, part.tolist()) for key, part in group_parts(result)]
+    [(('shop',), [1.0, 2.0]), (('web',), [1.0, 2.0])]
+    """
+    outer: list[Hashable] = list(range(result.index.nlevels - 1))
+    groups = result.groupby(level=outer, sort=False, dropna=False)
+    return [(key, part.droplevel(outer)) for key, part in groups]

@@ -33,7 +33,6 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from retention.core import campaign as _campaign
-from retention.core import compare as _compare
 from retention.core import stats as _stats
 from retention.core.caller import warn_at_caller
 from retention.core.cohorts import kaplan_meier, median_time
@@ -46,6 +45,7 @@ from retention.errors import (
     plain_value,
 )
 from retention.frames.cohorts import kaplan_meier_frame
+from retention.frames.compare import frames_html, frames_text, share_difference
 from retention.frames.options import ALPHA, Days, Flag, Given, Interval, Seed, declare
 from retention.frames.reading import read_with_options
 from retention.frames.schema import (
@@ -328,18 +328,10 @@ class CampaignEffect:
         ]
 
     def __repr__(self) -> str:
-        parts = [self._head()]
-        with pd.option_context("display.width", 120, "display.max_columns", 20):
-            for title, frame in self._frames():
-                parts.append(f"{title}\n{frame.to_string(float_format='{:.4g}'.format)}")
-        return "\n\n".join(parts)
+        return frames_text(self._head(), self._frames())
 
     def _repr_html_(self) -> str:
-        fmt = "{:.4g}".format
-        body = "".join(
-            f"<p>{title}</p>{frame.to_html(float_format=fmt)}" for title, frame in self._frames()
-        )
-        return f"<div><p><b>{self._head()}</b></p>{body}</div>"
+        return frames_html(self._head(), self._frames())
 
     def plot(self, **kwargs: Any) -> Figure | Axes:
         """Draw the result with :func:`retention.plot.campaign` (keywords are passed on)."""
@@ -487,18 +479,10 @@ def _share_row(
     s_1, s_0 = float(np.count_nonzero(x)), float(np.count_nonzero(y))
     p_1 = s_1 / n_1 if n_1 else math.nan
     p_0 = s_0 / n_0 if n_0 else math.nan
-    low = high = math.nan
-    if n_1 and n_0:
-        lo, hi = _stats.newcombe_interval(
-            np.array([s_1]), np.array([n_1]), np.array([s_0]), np.array([n_0]), alpha
-        )
-        low, high = float(lo[0]), float(hi[0])
-    p = float(
-        _compare.proportion_test(
-            np.array([s_1]), np.array([n_1]), np.array([s_0]), np.array([n_0])
-        )[0]
+    _, low, high, p = share_difference(
+        (np.array([s_1]), np.array([n_1])), (np.array([s_0]), np.array([n_0])), alpha
     )
-    return p_1, p_0, p_1 - p_0, math.nan, low, high, p
+    return p_1, p_0, p_1 - p_0, math.nan, float(low[0]), float(high[0]), float(p[0])
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ table once with :func:`~retention.frames.schema.read_transactions`, reduces it t
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, overload
@@ -36,7 +37,7 @@ from retention.core.classify import abc_thresholds as abc_limits
 from retention.core.classify import xyz_thresholds as xyz_limits
 from retention.core.sums import group_sums
 from retention.errors import ColumnTypeError, InvalidParameterError, InvalidValueError, plain_value
-from retention.frames.breakdown import breakdown
+from retention.frames.breakdown import breakdown, index_levels
 from retention.frames.options import (
     BY,
     Frequency,
@@ -525,23 +526,7 @@ def abc_xyz(
         metric = renamed.get("metric", metric)
         abc_thresholds = renamed.get("abc_thresholds", abc_thresholds)
         xyz_thresholds = renamed.get("xyz_thresholds", xyz_thresholds)
-    return _classify(
-        tx,
-        func="abc_xyz",
-        freq=freq,
-        metric=metric,
-        abc_thresholds=abc_thresholds,
-        xyz_thresholds=xyz_thresholds,
-        abc_method=abc_method,
-        min_periods=min_periods,
-        customer_id=customer_id,
-        date=date,
-        amount=amount,
-        order_id=order_id,
-        observation_end=observation_end,
-        returns=returns,
-        by=by,
-    )
+    return _classify(tx, locals(), func="abc_xyz")
 
 
 # The option names of abc_xyz up to version 0.1, and the old values of `value` (see its **deprecated).
@@ -572,27 +557,13 @@ def _renamed(options: Mapping[str, Any], func: str) -> dict[str, Any]:
     return new
 
 
-def _classify(
-    tx: pd.DataFrame,
-    *,
-    func: str,
-    freq: str = "M",
-    metric: str = "revenue",
-    abc_thresholds: Sequence[float] | None = None,
-    xyz_thresholds: Sequence[float] = (0.1, 0.25),
-    abc_method: str = "cumulative",
-    min_periods: int = 2,
-    customer_id: Any = "customer_id",
-    date: Any = "date",
-    amount: Any = "amount",
-    order_id: Any = None,
-    observation_end: object = None,
-    returns: str = "net",
-    by: object = None,
-) -> pd.DataFrame:
-    """:func:`abc_xyz` on behalf of ``func`` (the public function named in messages)."""
-    options = abc_xyz_options(locals(), func=func)
-    t = read_with_options(tx, locals(), func=func, amount_required=options.metric == "revenue")
+def _classify(tx: pd.DataFrame, arguments: Mapping[str, Any], *, func: str) -> pd.DataFrame:
+    """:func:`abc_xyz` on behalf of ``func`` (the public function named in messages).
+
+    ``arguments`` are the options of :func:`abc_xyz` by name, in their new spellings, every one given.
+    """
+    options = abc_xyz_options(arguments, func=func)
+    t = read_with_options(tx, arguments, func=func, amount_required=options.metric == "revenue")
     result = breakdown(t, lambda part: abc_xyz_of(part, options), name=func)
     assert isinstance(result, pd.DataFrame)  # a frame per group gives a frame
     return result
@@ -869,7 +840,12 @@ def abc_xyz_matrix(data: pd.DataFrame, **options: Any) -> pd.DataFrame:
     else:
         options = _renamed(options, func)
         check_keywords(options, abc_xyz, func)
-        result = _classify(data, func=func, **options)
+        defaults = {
+            name: p.default
+            for name, p in inspect.signature(abc_xyz).parameters.items()
+            if p.default is not p.empty
+        }
+        result = _classify(data, defaults | options, func=func)
     abc = _result_codes(result, "abc", ABC_LABELS)
     xyz = _result_codes(result, "xyz", XYZ_LABELS)
     group, groups = _result_groups(result)
@@ -891,14 +867,9 @@ def abc_xyz_matrix(data: pd.DataFrame, **options: Any) -> pd.DataFrame:
     if groups is None:
         index: pd.Index = abc_index
     else:
-        levels = (
-            [groups.get_level_values(k) for k in range(groups.nlevels)]
-            if isinstance(groups, pd.MultiIndex)
-            else [groups]
-        )
         index = pd.MultiIndex.from_arrays(
             [
-                *(level.repeat(3) for level in levels),
+                *(level.repeat(3) for level in index_levels(groups)),
                 abc_index.take(np.tile(np.arange(3), n_groups)),
             ],
             names=[*groups.names, "abc"],

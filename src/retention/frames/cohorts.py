@@ -30,7 +30,7 @@ from retention.core.cohorts import (
     step_at,
 )
 from retention.errors import InvalidParameterError, plain_value
-from retention.frames.breakdown import breakdown, by_group
+from retention.frames.breakdown import breakdown, by_group, group_parts
 from retention.frames.options import (
     BY,
     MAX_DAYS,
@@ -333,11 +333,21 @@ def retention_curve(
     >>> import pandas as pd
     >>> import retention as rt
     >>> tx = pd.DataFrame({
-    ...     "customer_id": [1, 1, 1, 2, 2, 3, 3, 4],
-    ...     "date": ["2024-01-05", "2024-02-10", "2024-02-11", "2024-01-20", "2024-03-02",
-    ...              "2024-02-14", "2024-03-20", "2024-03-30"],
+    ...     "customer_id": [1, 1, 2, 3, 3, 4],
+    ...     "date": ["2024-01-05", "2024-03-02", "2024-01-20", "2024-02-14", "2024-03-20",
+    ...              "2024-03-30"],
     ... })
     >>> rt.retention_curve(tx, observation_end="2024-03-31")
+                   cohorts  customers  active  retention
+    periods_since
+    0                    3          4       4   1.000000
+    1                    2          3       1   0.333333
+    2                    1          2       1   0.500000
+
+    Customer 1 skipped February but came back in March: ``"rolling"`` counts them as retained at
+    period 1 too.
+
+    >>> rt.retention_curve(tx, kind="rolling", observation_end="2024-03-31")
                    cohorts  customers  active  retention
     periods_since
     0                    3          4       4   1.000000
@@ -516,14 +526,12 @@ def _per_group(curve: object, one: Callable[[pd.DataFrame], Any]) -> pd.Series |
     """
     if not (isinstance(curve, pd.DataFrame) and isinstance(curve.index, pd.MultiIndex)):
         return None
-    outer = list(range(curve.index.nlevels - 1))
-    outer_levels: list[Hashable] = list(outer)
     keys, results = [], []
-    for key, part in curve.groupby(level=outer, sort=False, dropna=False):
+    for key, part in group_parts(curve):
         keys.append(key)
-        results.append(one(part.droplevel(outer_levels)))
+        results.append(one(part))
     names = curve.index.names[:-1]
-    if len(outer) == 1:
+    if len(names) == 1:
         groups = pd.Index([k[0] if isinstance(k, tuple) else k for k in keys], name=names[0])
     else:
         groups = pd.MultiIndex.from_tuples(keys, names=names)
@@ -650,10 +658,15 @@ def median_lifetime(curve: pd.DataFrame) -> float:
     --------
     >>> import pandas as pd
     >>> import retention as rt
-    >>> curve = pd.DataFrame({"survival": [0.75, 0.375, 0.0]},
-    ...                      index=pd.Index([0, 10, 20], name="time"))
-    >>> rt.median_lifetime(curve)
-    10.0
+    >>> curve = pd.DataFrame({"survival": [0.9, 0.5, 0.2]},
+    ...                      index=pd.Index([0, 30, 60], name="time"))
+    >>> rt.median_lifetime(curve)  # the first time at which survival is 0.5 or less
+    30.0
+
+    A curve that stays above 0.5 (most customers still active at its last time) has no median:
+
+    >>> rt.median_lifetime(curve.loc[:0])
+    nan
     """
     grouped = _per_group(curve, median_lifetime)
     if grouped is not None:

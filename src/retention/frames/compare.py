@@ -22,6 +22,7 @@ from retention.core import stats as _stats
 from retention.core.caller import warn_at_caller
 from retention.core.cohorts import KaplanMeier, kaplan_meier, lifetimes, median_time
 from retention.errors import InvalidParameterError, RetentionWarning, plain_value
+from retention.frames.breakdown import is_missing_label
 from retention.frames.options import (
     ALPHA,
     BY,
@@ -126,24 +127,36 @@ class RetentionComparison:
         differences = self.differences[["estimate", "ci_lower", "ci_upper", "p_adjusted"]]
         return head, groups, differences
 
-    def __repr__(self) -> str:
+    def _frames(self) -> tuple[str, list[tuple[str, pd.DataFrame]]]:
         head, groups, differences = self._summary()
-        with pd.option_context("display.width", 120, "display.max_columns", 20):
-            return (
-                f"{head}\n\nGroups\n{groups.to_string(float_format='{:.4g}'.format)}\n\n"
-                f"Differences (group - reference)\n"
-                f"{differences.to_string(float_format='{:.4g}'.format)}\n\n"
-                f"Log-rank test\n{self.test.to_string(float_format='{:.4g}'.format)}"
-            )
+        frames = [
+            ("Groups", groups),
+            ("Differences (group - reference)", differences),
+            ("Log-rank test", self.test),
+        ]
+        return head, frames
+
+    def __repr__(self) -> str:
+        return frames_text(*self._frames())
 
     def _repr_html_(self) -> str:
-        head, groups, differences = self._summary()
-        fmt = "{:.4g}".format
-        return (
-            f"<div><p><b>{head}</b></p><p>Groups</p>{groups.to_html(float_format=fmt)}"
-            f"<p>Differences (group - reference)</p>{differences.to_html(float_format=fmt)}"
-            f"<p>Log-rank test</p>{self.test.to_html(float_format=fmt)}</div>"
-        )
+        return frames_html(*self._frames())
+
+
+def frames_text(head: str, frames: Sequence[tuple[str, pd.DataFrame]]) -> str:
+    """Write a result as text: its head line, then each frame under its title (4 significant digits)."""
+    parts = [head]
+    with pd.option_context("display.width", 120, "display.max_columns", 20):
+        for title, frame in frames:
+            parts.append(f"{title}\n{frame.to_string(float_format='{:.4g}'.format)}")
+    return "\n\n".join(parts)
+
+
+def frames_html(head: str, frames: Sequence[tuple[str, pd.DataFrame]]) -> str:
+    """Write a result as HTML for a notebook: as :func:`frames_text` does, with a table per frame."""
+    fmt = "{:.4g}".format
+    body = "".join(f"<p>{title}</p>{frame.to_html(float_format=fmt)}" for title, frame in frames)
+    return f"<div><p><b>{head}</b></p>{body}</div>"
 
 
 def _horizons(horizons: object, func: str) -> NDArray[np.int64]:
@@ -175,7 +188,7 @@ def _control(control: object, labels: pd.Index, func: str) -> int | None:
     hits = [
         i
         for i, label in enumerate(labels)
-        if label == control or (_missing(label) and _missing(control))
+        if label == control or (is_missing_label(label) and is_missing_label(control))
     ]
     if not hits:
         shown = ", ".join(repr(plain_value(v)) for v in labels[:10]) + (
@@ -184,12 +197,6 @@ def _control(control: object, labels: pd.Index, func: str) -> int | None:
         msg = f"The 'control' parameter of {func} must be one of the groups that have customers ({shown or 'none'}). Got {plain_value(control)!r}. Pass one of them, or control=None to compare every pair."
         raise InvalidParameterError(msg)
     return hits[0]
-
-
-def _missing(value: object) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    return isinstance(value, float | np.floating) and math.isnan(float(value))
 
 
 def _label_index(labels: pd.Index, positions: NDArray[np.int64], name: str) -> pd.Index:
@@ -678,23 +685,17 @@ def _differences(
         return _empty_differences(labels)
     s, v = survival
     # (horizon, pair) blocks, flattened horizon-major.
-    s_est = (s[pair_group] - s[pair_ref]).T.ravel()
-    s_se = np.sqrt(v[pair_group] + v[pair_ref]).T.ravel()
-    s_low, s_high, s_p = _compare.difference_test(s_est, s_se, alpha)
-    s_low, s_high = _compare.clip_to_differences_of_shares(s_low, s_high)
-
-    x, n = shares
-    x_1, n_1 = x[pair_group].T.ravel(), n[pair_group].T.ravel()
-    x_0, n_0 = x[pair_ref].T.ravel(), n[pair_ref].T.ravel()
-    usable = (n_1 > 0) & (n_0 > 0)
-    r_est = np.full(len(x_1), np.nan)
-    r_low = np.full(len(x_1), np.nan)
-    r_high = np.full(len(x_1), np.nan)
-    r_est[usable] = x_1[usable] / n_1[usable] - x_0[usable] / n_0[usable]
-    r_low[usable], r_high[usable] = _stats.newcombe_interval(
-        x_1[usable], n_1[usable], x_0[usable], n_0[usable], alpha
+    s_est, s_se, s_low, s_high, s_p = survival_difference(
+        (s[pair_group].T.ravel(), v[pair_group].T.ravel()),
+        (s[pair_ref].T.ravel(), v[pair_ref].T.ravel()),
+        alpha,
     )
-    r_p = _compare.proportion_test(x_1, n_1, x_0, n_0)
+    x, n = shares
+    r_est, r_low, r_high, r_p = share_difference(
+        (x[pair_group].T.ravel(), n[pair_group].T.ravel()),
+        (x[pair_ref].T.ravel(), n[pair_ref].T.ravel()),
+        alpha,
+    )
 
     est, se, tau = rmst
     m_est = est[pair_group] - est[pair_ref]
@@ -736,3 +737,41 @@ def _differences(
         "p_adjusted": adjusted,
     }
     return pd.DataFrame({name: values[order] for name, values in columns.items()}, index=index)
+
+
+def survival_difference(
+    group: tuple[NDArray[np.float64], NDArray[np.float64]],
+    reference: tuple[NDArray[np.float64], NDArray[np.float64]],
+    alpha: float,
+) -> tuple[NDArray[np.float64], ...]:
+    """Compare Kaplan-Meier survivals, each given with its Greenwood variance: group minus reference.
+
+    Returns the estimate, its standard error, the delta-method interval (clipped to [-1, 1]) and the
+    p-value of the z test, elementwise.
+    """
+    (s_1, v_1), (s_0, v_0) = group, reference
+    estimate = s_1 - s_0
+    se = np.sqrt(v_1 + v_0)
+    low, high, p = _compare.difference_test(estimate, se, alpha)
+    low, high = _compare.clip_to_differences_of_shares(low, high)
+    return estimate, se, low, high, p
+
+
+def share_difference(
+    group: tuple[NDArray[np.float64], NDArray[np.float64]],
+    reference: tuple[NDArray[np.float64], NDArray[np.float64]],
+    alpha: float,
+) -> tuple[NDArray[np.float64], ...]:
+    """Compare shares ``x / n`` of independent sets of customers: group minus reference, elementwise.
+
+    Returns the estimate and Newcombe's hybrid score interval (NaN where either ``n`` is 0) and the
+    p-value of the pooled two-proportion z test.
+    """
+    (x_1, n_1), (x_0, n_0) = group, reference
+    usable = (n_1 > 0) & (n_0 > 0)
+    estimate, low, high = (np.full(len(x_1), np.nan) for _ in range(3))
+    estimate[usable] = x_1[usable] / n_1[usable] - x_0[usable] / n_0[usable]
+    low[usable], high[usable] = _stats.newcombe_interval(
+        x_1[usable], n_1[usable], x_0[usable], n_0[usable], alpha
+    )
+    return estimate, low, high, _compare.proportion_test(x_1, n_1, x_0, n_0)

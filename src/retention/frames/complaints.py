@@ -1,7 +1,7 @@
 """Did resolving the complaint keep the customer? ``rt.complaint_outcomes``.
 
 The adapter reads the transaction table once with :func:`retention.frames.schema.read_transactions` and the
-complaints table with the reader of ``customer_features`` (:func:`retention.frames.events.read_events`).
+complaints table with the reader of ``customer_features`` (:func:`retention.frames.events.read_complaints`).
 It then moves each complaining customer's clock to the day of their first complaint: their purchase days
 after that day, with the complaint day as day 0, form a small table of (customer, day) pairs, one row per
 distinct day, which :func:`retention.frames.compare.compare_retention` compares by group. So every number,
@@ -22,7 +22,7 @@ from retention.core import compare as _compare
 from retention.core.caller import warn_at_caller
 from retention.errors import InvalidParameterError
 from retention.frames.compare import RetentionComparison, _weightings, compare_retention
-from retention.frames.events import missing_column, read_events, resolved_flags
+from retention.frames.events import read_complaints
 from retention.frames.options import ALPHA, Days, Given, Options, declare
 from retention.frames.reading import read_with_options
 from retention.frames.schema import (
@@ -37,7 +37,9 @@ __all__ = ["COMPLAINT_GROUPS", "complaint_outcomes"]
 COMPLAINT_GROUPS: Final = ("no complaint", "resolved", "unresolved")
 _COMPLAINT_OUTCOMES: Final = declare(
     "complaint_outcomes",
-    complaints=Given("a table of complaints (customer, date, resolved flag), read by read_events"),
+    complaints=Given(
+        "a table of complaints (customer, date, resolved flag), read by read_complaints"
+    ),
     resolved=Given("the column of resolved flags of the complaints table"),
     horizons=Days(many=True),
     inactive_after=Days(),
@@ -256,26 +258,17 @@ def complaint_table(
     :data:`COMPLAINT_GROUPS`). It depends on each customer's own rows and complaints alone, so the tables
     of disjoint sets of customers (the partitions of a cluster) compare as the whole one.
     """
-    code, in_time, table, day = read_events(
+    code, day, flags = read_complaints(
         complaints,
-        "complaints",
-        t.customer_ids,
-        t.end_day,
+        t,
+        resolved,
         customer_id=customer_id,
         date=date,
         caller=func,
+        resolved_fix=f"{func} compares resolved and unresolved complaints: pass the column of resolved flags (True/False) with resolved=...",
     )
-    if resolved not in table.columns:
-        raise missing_column(
-            resolved,
-            "resolved",
-            list(table.columns),
-            f"{func} compares resolved and unresolved complaints: pass the column of resolved flags (True/False) with resolved=...",
-        )
-    flags = resolved_flags(table, resolved, func)
-    assert flags is not None  # the column exists
-    keep = in_time & (code >= 0)
-    customer, origin, group = _complaint_clock(code[keep], day[keep], flags[keep], t.activity("D"))
+    assert flags is not None  # the column is required
+    customer, origin, group = _complaint_clock(code, day, flags, t.activity("D"))
     labels = np.array(COMPLAINT_GROUPS, dtype=object)
     return pd.DataFrame(
         {

@@ -4,7 +4,8 @@
 :func:`~retention.frames.scorecard.scorecard` read a second table keyed by customer and date next to the
 transactions. :func:`read_events` reads it the one way (through
 :func:`~retention.frames.schema.read_transactions`) and places each row on the transaction table's
-customers; :func:`resolved_flags` reads its column of resolved flags.
+customers; :func:`resolved_flags` reads its column of resolved flags; :func:`read_complaints` does both for
+a complaints table and keeps the complaints that count (of a customer, up to the observation end).
 """
 
 from __future__ import annotations
@@ -24,10 +25,11 @@ from retention.errors import (
     plain_value,
 )
 from retention.frames.schema import (
+    Transactions,
     read_transactions,
 )
 
-__all__ = ["missing_column", "read_events", "resolved_flags"]
+__all__ = ["missing_column", "read_complaints", "read_events", "resolved_flags"]
 
 
 def missing_column(
@@ -114,3 +116,35 @@ def resolved_flags(
         raise InvalidValueError(msg)
     flags: NDArray[np.bool_] = col.to_numpy(dtype=np.bool_)
     return flags
+
+
+def read_complaints(
+    complaints: object,
+    t: Transactions,
+    resolved: Any,
+    *,
+    customer_id: Any,
+    date: Any,
+    caller: str = "customer_features",
+    resolved_fix: str | None = None,
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.bool_] | None]:
+    """Read a complaints table and keep the complaints of ``t``'s customers up to its observation end.
+
+    Returns, per complaint kept (in the table's order), the customer's code in ``t``, the day (days
+    since 1970-01-01) and the resolved flag (:func:`resolved_flags`; None: every complaint is open). With
+    ``resolved_fix``, the ``resolved`` column is required: a table without it is refused with that fix.
+    """
+    code, in_time, table, day = read_events(
+        complaints,
+        "complaints",
+        t.customer_ids,
+        t.end_day,
+        customer_id=customer_id,
+        date=date,
+        caller=caller,
+    )
+    if resolved_fix is not None and resolved not in table.columns:
+        raise missing_column(resolved, "resolved", list(table.columns), resolved_fix)
+    flags = resolved_flags(table, resolved, caller)
+    keep = in_time & (code >= 0)
+    return code[keep], day[keep], None if flags is None else flags[keep]

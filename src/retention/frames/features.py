@@ -15,7 +15,7 @@ import pandas as pd
 from retention.core.segments import (
     customer_totals,
 )
-from retention.frames.events import read_events, resolved_flags
+from retention.frames.events import read_complaints, read_events
 from retention.frames.options import Given, declare
 from retention.frames.reading import read_with_options
 from retention.frames.schema import (
@@ -26,7 +26,9 @@ __all__ = ["customer_features"]
 
 declare(
     "customer_features",
-    complaints=Given("a table of complaints (customer, date, resolved flag), read by read_events"),
+    complaints=Given(
+        "a table of complaints (customer, date, resolved flag), read by read_complaints"
+    ),
     refusals=Given("a table of refusals (customer, date), read by read_events"),
     resolved=Given("the column of resolved flags of the complaints table"),
 )
@@ -198,17 +200,14 @@ def customer_features(
     complaint_count = np.zeros(n, dtype=np.int64)
     open_count = np.zeros(n, dtype=np.int64)
     if complaints is not None:
-        code, in_time, table, _ = read_events(
-            complaints, "complaints", t.customer_ids, t.end_day, customer_id=customer_id, date=date
+        code, _, flags = read_complaints(
+            complaints, t, resolved, customer_id=customer_id, date=date
         )
-        keep = in_time & (code >= 0)
-        complaint_count = np.bincount(code[keep], minlength=n).astype(np.int64, copy=False)
-        flags = resolved_flags(table, resolved)
+        complaint_count = np.bincount(code, minlength=n).astype(np.int64, copy=False)
         if flags is None:
             open_count = complaint_count.copy()
         else:
-            still_open = keep & ~flags
-            open_count = np.bincount(code[still_open], minlength=n).astype(np.int64, copy=False)
+            open_count = np.bincount(code[~flags], minlength=n).astype(np.int64, copy=False)
     refused = np.zeros(n, dtype=np.bool_)
     if refusals is not None:
         code, in_time, _, _ = read_events(

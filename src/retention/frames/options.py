@@ -1,5 +1,13 @@
 """The one place where the options of the public functions are declared and checked.
 
+Why one module of about 860 lines: it is one vocabulary, enumerated by one common test. Most constraints
+check through the direct checker beside them (:class:`Flag` through :func:`check_flag`, :class:`Options`
+through :func:`check_option`, :class:`Frequency` through :func:`check_freq`, :class:`Days` through
+:func:`parse_duration`, :class:`Seed` through :func:`read_seed`), so that an option refused through its
+declaration and through a direct call gets the same message; and each constraint lists the values just
+inside and just outside it (:meth:`Constraint.inside`, :meth:`Constraint.outside`) next to the rule they
+probe. The longest piece, :class:`Interval` (about 170 lines), is one rule: its edges, kinds and messages.
+
 Each public function declares the constraints of its options once, at the top of its module, with a small
 vocabulary (after scikit-learn's ``_param_validation``): :class:`Interval` (numbers in a range),
 :class:`Options` (one of a few values), :class:`Flag` (True or False), :class:`Frequency` (a period such as

@@ -256,7 +256,7 @@ def repeat_purchase_rate(
     ...     "date": pd.to_datetime(["2024-01-01", "2024-01-09", "2024-01-03", "2024-01-03",
     ...                             "2024-01-04"]),
     ... })
-    >>> rt.repeat_purchase_rate(tx)
+    >>> rt.repeat_purchase_rate(tx)  # customer 2's two purchases fall on one day: one visit
     0.3333333333333333
     """
     t = read_with_options(tx, locals(), func="repeat_purchase_rate", customer_order=False)
@@ -316,14 +316,18 @@ def purchase_frequency(
 
     Examples
     --------
+    A log of order lines: customer 1's order ``a`` has two lines.
+
     >>> import retention as rt
-    >>> tx = pd.DataFrame({
-    ...     "customer_id": [1, 1, 2, 2, 3],
-    ...     "date": pd.to_datetime(["2024-01-01", "2024-01-09", "2024-01-03", "2024-01-03",
-    ...                             "2024-01-04"]),
+    >>> lines = pd.DataFrame({
+    ...     "customer_id": [1, 1, 1, 2],
+    ...     "order_id": ["a", "a", "b", "c"],
+    ...     "date": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-09", "2024-01-03"]),
     ... })
-    >>> rt.purchase_frequency(tx)
-    1.6666666666666667
+    >>> rt.purchase_frequency(lines)  # every row counts as an order
+    2.0
+    >>> rt.purchase_frequency(lines, order_id="order_id")  # orders a, b and c of 2 customers
+    1.5
     """
     t = read_with_options(tx, locals(), func="purchase_frequency", customer_order=False)
     return breakdown(t, purchase_frequency_of, name="purchase_frequency")

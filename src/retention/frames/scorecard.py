@@ -1,5 +1,13 @@
 """The manager scorecard: one row of figures per group, their ranks, and each group against the rest.
 
+Why one module of about 900 lines: ``scorecard`` is one function with one result (:class:`Scorecard`), and
+its two steps share private layouts: the sparse (group, day) lifetime cells that
+:func:`scorecard_counts_of` makes, :func:`scorecard_counts_sum` adds and :func:`scorecard_from_counts`
+turns into the curves of each group and of the rest, and the per-group counts of the last period. Split,
+those layouts would pass between modules. The statistics are :mod:`retention.frames.compare`'s, imported;
+the function's docstring and the text form of the result (figures with ranks, differences with
+intervals) are about a third of the length.
+
 The adapter reads the transaction table once, with the groups of ``by``
 (:func:`retention.frames.schema.read_transactions`), and works in two steps, as DESIGN.md's
 customer-decomposable metrics do. :func:`scorecard_counts_of` counts, per group, what adds up over
@@ -26,7 +34,6 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from retention.core import compare as _compare
-from retention.core import stats as _stats
 from retention.core.cohorts import kaplan_meier_of_counts, lifetimes
 from retention.core.rates import PeriodCounts, ratio
 from retention.core.sums import (
@@ -37,12 +44,15 @@ from retention.core.sums import (
     sums_of_partials,
 )
 from retention.errors import ColumnTypeError, InvalidParameterError
+from retention.frames.breakdown import index_levels
+from retention.frames.compare import share_difference, survival_difference
 from retention.frames.contacts import contact_compliance
-from retention.frames.events import read_events, resolved_flags
+from retention.frames.events import read_complaints
 from retention.frames.options import ALPHA, Days, Frequency, Given, Options, declare
 from retention.frames.rates import period_counts_of
 from retention.frames.reading import read_with_options
 from retention.frames.schema import (
+    PERIOD_DAYS,
     DateLike,
     Duration,
     Transactions,
@@ -56,7 +66,7 @@ _SCORECARD: Final = declare(
     "scorecard",
     by=Given("the groups to score: column label(s) or a Series, read by read_transactions"),
     freq=Frequency(),
-    complaints=Given("a table of complaints, read by read_events"),
+    complaints=Given("a table of complaints, read by read_complaints"),
     plan=Given("a contact plan as rt.contact_plan makes, read by contact_compliance"),
     done=Given("the contacts made, read by contact_compliance"),
     resolved=Given("the column of resolved flags of the complaints table"),
@@ -67,9 +77,6 @@ _SCORECARD: Final = declare(
 
 SURVIVAL_PERIODS: Final = (3, 12)
 """The ages, in periods of ``freq``, at which the scorecard reads survival."""
-
-# The mean length of a period in days (the Gregorian year is 365.2425 days), to turn periods into days.
-_PERIOD_DAYS: Final = {"D": 1.0, "W": 7.0, "M": 365.2425 / 12, "Q": 365.2425 / 4, "Y": 365.2425}
 
 # Figures where a lower value is better (rank 1 is the lowest); every other figure ranks highest first.
 _LOWER_IS_BETTER: Final = frozenset({"churned_customers", "churn_rate", "complaints_open"})
@@ -582,7 +589,7 @@ def scorecard_from_counts(counts: ScorecardCounts, options: Mapping[str, Any]) -
     adjust = _SCORECARD.check("adjust", options["adjust"])
     labels, sizes = counts.labels, counts.customers
     k = len(labels)
-    horizons = np.array([round(n * _PERIOD_DAYS[freq]) for n in SURVIVAL_PERIODS], dtype=np.int64)
+    horizons = np.array([round(n * PERIOD_DAYS[freq]) for n in SURVIVAL_PERIODS], dtype=np.int64)
 
     columns: dict[str, Any] = {"customers": sizes}
     period, churn = _period_figures(counts, freq, columns)
@@ -746,19 +753,11 @@ def _complaint_counts(
     """Per group, the open (row 0) and the resolved (row 1) complaints of its customers, up to the end."""
     assert t.groups is not None  # read with by
     k = len(t.groups.labels)
-    code, in_time, table, _ = read_events(
-        complaints,
-        "complaints",
-        t.customer_ids,
-        t.end_day,
-        customer_id=customer_id,
-        date=date,
-        caller=func,
+    code, _, flags = read_complaints(
+        complaints, t, resolved, customer_id=customer_id, date=date, caller=func
     )
-    flags = resolved_flags(table, resolved, func)
-    keep = in_time & (code >= 0)
-    group = t.groups.codes[code[keep]]
-    done = flags[keep] if flags is not None else np.zeros(len(group), dtype=np.bool_)
+    group = t.groups.codes[code]
+    done = flags if flags is not None else np.zeros(len(group), dtype=np.bool_)
     return np.stack(
         [np.bincount(group[~done], minlength=k), np.bincount(group[done], minlength=k)]
     ).astype(np.int64)
@@ -850,10 +849,9 @@ def _versus_rest(
     blocks = [_share_difference(*churn, alpha)]
     for j in range(survival.value.shape[1]):
         s_g, s_r = survival.value[:, j], survival.rest[:, j]
-        estimate = s_g - s_r
-        se = np.sqrt(survival.variance[:, j] + survival.rest_variance[:, j])
-        low, high, p = _compare.difference_test(estimate, se, alpha)
-        low, high = _compare.clip_to_differences_of_shares(low, high)
+        estimate, _, low, high, p = survival_difference(
+            (s_g, survival.variance[:, j]), (s_r, survival.rest_variance[:, j]), alpha
+        )
         blocks.append(
             {
                 "value": s_g,
@@ -873,12 +871,13 @@ def _versus_rest(
     columns["p_adjusted"] = _compare.adjust_p_values(p_flat, family, adjust)
     at = np.repeat(np.arange(k, dtype=np.int64), m)
     group = labels.take(at)
-    levels = [group.get_level_values(i) for i in range(group.nlevels)]
     measure = pd.CategoricalIndex(
         pd.Categorical.from_codes(family, categories=pd.Index(list(_COMPARED)), ordered=True),
         name="measure",
     )
-    index = pd.MultiIndex.from_arrays([*levels, measure], names=[*labels.names, "measure"])
+    index = pd.MultiIndex.from_arrays(
+        [*index_levels(group), measure], names=[*labels.names, "measure"]
+    )
     return pd.DataFrame({c: columns[c] for c in _VERSUS_COLUMNS}, index=index)
 
 
@@ -887,16 +886,10 @@ def _share_difference(
 ) -> dict[str, NDArray[np.float64]]:
     """Compare a share of each group with the rest's: Newcombe's interval, the two-proportion z test."""
     x_rest, n_rest = x.sum() - x, n.sum() - n
-    usable = (n > 0) & (n_rest > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         value, rest = x / n, x_rest / n_rest
     value[n == 0] = np.nan
     rest[n_rest == 0] = np.nan
-    estimate, low, high = (np.full(len(x), np.nan) for _ in range(3))
-    estimate[usable] = value[usable] - rest[usable]
-    low[usable], high[usable] = _stats.newcombe_interval(
-        x[usable], n[usable], x_rest[usable], n_rest[usable], alpha
-    )
-    p = _compare.proportion_test(x, n, x_rest, n_rest)
+    estimate, low, high, p = share_difference((x, n), (x_rest, n_rest), alpha)
     return {"value": value, "rest": rest, "estimate": estimate, "ci_lower": low, "ci_upper": high,
             "p_value": p}  # fmt: skip
