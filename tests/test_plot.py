@@ -415,6 +415,37 @@ def test_matrices_refuse_bad_input(model: rt.BetaGeo) -> None:
         plot.p_alive_matrix(model, max_frequency=2.5, max_recency=2)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("name", plot.__all__)
+def test_shared_docstring_entries_are_written_in(name: str) -> None:
+    # The matrices' shared entries (<grid options>, <matrix raises>) and the transaction options of
+    # p_alive_history are written into the docstrings at import: no marker line is left.
+    doc = getattr(plot, name).__doc__
+    assert not re.search(r"^\s*<[a-z ]+>\s*$", doc, flags=re.MULTILINE)
+    if name.endswith("_matrix") and name != "abc_xyz_matrix":
+        assert "    max_recency : float, optional\n" in doc
+        assert "    InvalidParameterError\n        If neither ``summary``" in doc
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (
+            {"max_recency": float("inf")},
+            r"'max_recency' parameter .* positive finite number. Got inf",
+        ),
+        ({"T": 0}, r"'T' parameter .* positive finite number. Got 0"),
+        ({"t": "x"}, r"'t' parameter .* positive finite number. Got 'x'"),
+        ({"max_frequency": -1}, r"'max_frequency' parameter .* whole number >= 0. Got -1"),
+    ],
+)
+def test_matrices_refuse_bad_sizes(
+    model: rt.BetaGeo, options: dict[str, object], message: str
+) -> None:
+    sizes: dict[str, Any] = {"max_frequency": 2, "max_recency": 3, **options}
+    with pytest.raises(InvalidParameterError, match=message):
+        plot.frequency_recency_matrix(model, **sizes)
+
+
 def test_p_alive_history_follows_the_summary(tx: pd.DataFrame, model: rt.BetaGeo) -> None:
     one = tx[tx["customer_id"] == 3]
     ax = plot.p_alive_history(model, one, time_unit="W", observation_end="2024-12-31")

@@ -34,10 +34,11 @@ Every plot is drawn from the example data in the docs' gallery, rebuilt with the
 
 Examples
 --------
+The plots are also reached as ``rt.plot``, which imports this module on first use:
+
 >>> import matplotlib.pyplot as plt
 >>> import retention as rt
->>> from retention import plot
->>> ax = plot.survival(rt.survival_curve(rt.example_transactions()))
+>>> ax = rt.plot.survival(rt.survival_curve(rt.example_transactions()))
 >>> ax.get_ylabel()
 'share of customers still active'
 >>> plt.close(ax.figure)

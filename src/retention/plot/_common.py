@@ -31,18 +31,28 @@ if TYPE_CHECKING:
 
 __all__ = [
     "OKABE_ITO",
+    "UNITS",
     "check_ax",
+    "check_instance",
     "check_numeric",
     "check_result",
     "colour",
+    "column_values",
     "concise_dates",
     "draw_heatmap",
     "empty_axes",
+    "estimate_and_interval",
     "facet_axes",
     "faceted",
+    "group_legend",
+    "group_names",
     "group_title",
+    "heatmap_image",
     "index_level",
+    "label_axes",
+    "line_chart_axes",
     "new_axes",
+    "percent_axis",
     "percent_formatter",
     "period_labels",
     "period_unit",
@@ -50,6 +60,7 @@ __all__ = [
     "require_matplotlib",
     "set_category_ticks",
     "split_groups",
+    "step_with_band",
     "ticker",
 ]
 
@@ -72,7 +83,7 @@ MAX_TICK_LABELS: Final = 24
 ANNOTATE_CELLS: Final = 150  # heatmaps with at most this many cells write their values in the cells
 NO_DATA: Final = "no data"
 
-_UNITS: Final = {
+UNITS: Final = {
     "D": "days",
     "W": "weeks",
     "M": "months",
@@ -80,6 +91,7 @@ _UNITS: Final = {
     "Y": "years",
     "A": "years",
 }
+"""A period length in words, by the first letter of its frequency string."""
 _UNIT: Final = {"D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "year", "A": "year"}
 
 
@@ -123,6 +135,13 @@ def percent_formatter() -> Formatter:
     """Return a tick formatter that shows shares (0 to 1) as percentages."""
     formatter: Formatter = ticker().PercentFormatter(xmax=1.0, decimals=0)
     return formatter
+
+
+def percent_axis(ax: Axes, axis: Literal["x", "y"], *, top: float | None = None) -> None:
+    """Show the shares (0 to 1) of one axis in percent; with ``top``, limit it to 0 .. ``top``."""
+    (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(percent_formatter())
+    if top is not None:
+        (ax.set_xlim if axis == "x" else ax.set_ylim)(0.0, top)
 
 
 def colour(k: int) -> str:
@@ -195,13 +214,64 @@ def facet_axes(
     return figure, axes[:n]
 
 
-def empty_axes(ax: Axes, *, title: str, xlabel: str, ylabel: str) -> Axes:
-    """Label an Axes and say that there is nothing to draw (an empty result)."""
+def label_axes(
+    ax: Axes, *, title: str, xlabel: str, ylabel: str, grid: Literal["both", "x"] | None = None
+) -> Axes:
+    """Set the title and the axis labels of a plot, and a light grid on ``grid`` ("both", "x") if given."""
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
+    if grid is not None:
+        ax.grid(axis=grid, alpha=0.3)
+    return ax
+
+
+def line_chart_axes(ax: Axes, *, title: str, xlabel: str, ylabel: str) -> Axes:
+    """Finish a chart of lines of amounts: the y axis from 0, the legend, the labels and a grid."""
+    ax.set_ylim(bottom=0.0)
+    ax.legend(fontsize="small")
+    return label_axes(ax, title=title, xlabel=xlabel, ylabel=ylabel, grid="both")
+
+
+def empty_axes(ax: Axes, *, title: str, xlabel: str, ylabel: str) -> Axes:
+    """Label an Axes and say that there is nothing to draw (an empty result)."""
+    label_axes(ax, title=title, xlabel=xlabel, ylabel=ylabel)
     ax.text(0.5, 0.5, NO_DATA, transform=ax.transAxes, ha="center", va="center", color="0.45")
     return ax
+
+
+def group_names(names: Sequence[Hashable]) -> str:
+    """Return the names of the group levels of a breakdown as one label: ``"channel, region"``."""
+    return ", ".join(str(n) for n in names)
+
+
+def group_legend(ax: Axes, names: Sequence[Hashable], **options: Any) -> None:
+    """Add the legend of one line per group, titled by the group levels (``options`` go to ``legend``)."""
+    ax.legend(title=group_names(names), **options)
+
+
+def step_with_band(
+    ax: Axes,
+    time: NDArray[np.int64],
+    values: NDArray[np.float64],
+    band: tuple[NDArray[np.float64], NDArray[np.float64]],
+    *,
+    start: float,
+    colour: str,
+    label: str,
+) -> None:
+    """Draw a Kaplan-Meier-type step curve and its band (``label`` "_band"), in one colour.
+
+    A curve whose first time is after day 0 starts on day 0 at ``start`` (1 for survival, 0 for its
+    complement); the band is drawn at the curve's own times only.
+    """
+    x, y = time, values
+    if len(time) and time[0] > 0:
+        x, y = np.concatenate([[0], time]), np.concatenate([[start], values])
+    ax.step(x, y, where="post", color=colour, linewidth=1.6, label=label)
+    ax.fill_between(
+        time, band[0], band[1], step="post", color=colour, alpha=0.2, linewidth=0, label="_band"
+    )
 
 
 # --- reading results --------------------------------------------------------------------------------------
@@ -285,6 +355,13 @@ def check_result(
     return data
 
 
+def check_instance(value: object, kind: type, *, func: str, argument: str, maker: str) -> None:
+    """Refuse a result that is not a ``kind`` (a result object of the library, such as a Scorecard)."""
+    if not isinstance(value, kind):
+        msg = f"The {argument!r} argument of {func} must be a {kind.__name__}; got {type(value).__name__}. Pass the result of {maker}."
+        raise ColumnTypeError(msg)
+
+
 def check_numeric(
     frame: pd.DataFrame, columns: Sequence[Hashable] | None, *, func: str, argument: str, maker: str
 ) -> None:
@@ -298,6 +375,23 @@ def check_numeric(
                 f"has dtype {dtype}. Pass the DataFrame returned by {maker}."
             )
             raise ColumnTypeError(msg)
+
+
+def column_values(frame: pd.DataFrame, column: Hashable) -> NDArray[np.float64]:
+    """Return a column as float numbers, missing values as NaN."""
+    values: NDArray[np.float64] = frame[column].to_numpy(dtype=np.float64, na_value=np.nan)
+    return values
+
+
+def estimate_and_interval(
+    frame: pd.DataFrame,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Return the ``estimate``, ``ci_lower`` and ``ci_upper`` columns of a frame of differences."""
+    return (
+        column_values(frame, "estimate"),
+        column_values(frame, "ci_lower"),
+        column_values(frame, "ci_upper"),
+    )
 
 
 def index_level(data: pd.DataFrame | pd.Series, level: int = -1) -> pd.Index:
@@ -333,7 +427,7 @@ def split_groups(
 
 def group_title(names: Sequence[Hashable], label: str) -> str:
     """Return a panel title for one group: ``"channel = web"``."""
-    return f"{', '.join(str(n) for n in names)} = {label}"
+    return f"{group_names(names)} = {label}"
 
 
 def faceted(
@@ -370,7 +464,7 @@ def period_unit(index: pd.Index, *, plural: bool = True) -> str | None:
     if not isinstance(index, pd.PeriodIndex):
         return None
     letter = str(index.freqstr)[0].upper()
-    return (_UNITS if plural else _UNIT).get(letter)
+    return (UNITS if plural else _UNIT).get(letter)
 
 
 def period_labels(index: pd.Index) -> list[str]:
@@ -407,6 +501,37 @@ def _cell_text(value: float, percent: bool, integers: bool) -> str:
     return f"{value:,.3g}"
 
 
+def heatmap_image(
+    ax: Axes,
+    values: NDArray[np.float64],
+    *,
+    vmin: float,
+    vmax: float | None,
+    colorbar_label: str,
+    percent: bool,
+    **placement: Any,
+) -> AxesImage:
+    """Draw a matrix as an image in the heatmap colours, NaN cells blank, with its colour bar.
+
+    ``placement`` goes to ``imshow`` (``origin``, ``extent``); the colour bar shows percentages when
+    ``percent``.
+    """
+    cmap = pyplot().get_cmap(HEATMAP_CMAP).with_extremes(bad=(0.0, 0.0, 0.0, 0.0))
+    image: AxesImage = ax.imshow(
+        np.ma.masked_invalid(values),
+        aspect="auto",
+        interpolation="nearest",
+        cmap=cmap,
+        vmin=vmin,
+        vmax=vmax,
+        **placement,
+    )
+    ax.figure.colorbar(
+        image, ax=ax, label=colorbar_label, format=percent_formatter() if percent else None
+    )
+    return image
+
+
 def draw_heatmap(
     ax: Axes,
     values: NDArray[np.float64],
@@ -423,26 +548,16 @@ def draw_heatmap(
 
     The image holds ``values`` as given (``image.get_array()``), with NaN masked.
     """
-    plt = pyplot()
-    cmap = plt.get_cmap(HEATMAP_CMAP).with_extremes(bad=(0.0, 0.0, 0.0, 0.0))
     finite = values[np.isfinite(values)]
     low = float(min(0.0, finite.min())) if finite.size else 0.0
     high = vmax if vmax is not None else (float(finite.max()) if finite.size else 1.0)
     if not high > low:
         high = low + 1.0
-    image: AxesImage = ax.imshow(
-        np.ma.masked_invalid(values),
-        aspect="auto",
-        interpolation="nearest",
-        cmap=cmap,
-        vmin=low,
-        vmax=high,
+    image = heatmap_image(
+        ax, values, vmin=low, vmax=high, colorbar_label=colorbar_label, percent=percent
     )
     set_category_ticks(ax, "x", columns)
     set_category_ticks(ax, "y", rows)
-    ax.figure.colorbar(
-        image, ax=ax, label=colorbar_label, format=percent_formatter() if percent else None
-    )
     if annotate is None:
         annotate = values.size <= ANNOTATE_CELLS
     if annotate:

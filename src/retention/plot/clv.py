@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import importlib
 import math
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Final
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -17,8 +17,8 @@ from numpy.typing import NDArray
 
 from retention.errors import ColumnTypeError, InvalidParameterError, InvalidValueError, plain_value
 from retention.frames.bgbb import BetaGeoBetaBinom
-from retention.frames.models import FrequencyRecencyModel
-from retention.frames.options import is_whole
+from retention.frames.models import FrequencyRecencyModel, _fill
+from retention.frames.options import Interval
 from retention.frames.reading import read_with_options
 from retention.frames.schema import (
     PERIOD_DAYS,
@@ -28,15 +28,19 @@ from retention.frames.schema import (
     transaction_options,
 )
 from retention.plot._common import (
+    UNITS,
     check_ax,
     check_result,
     colour,
+    column_values,
     concise_dates,
     empty_axes,
+    heatmap_image,
+    label_axes,
+    line_chart_axes,
     new_axes,
-    percent_formatter,
+    percent_axis,
     period_unit,
-    pyplot,
     set_category_ticks,
 )
 
@@ -51,11 +55,36 @@ __all__ = [
     "tracking",
 ]
 
-_UNIT_WORDS: Final = {"D": "days", "W": "weeks", "M": "months", "Q": "quarters", "Y": "years"}
 _HOLDOUT_COLUMNS: Final = ("customers", "actual", "expected")
 _TRACKING_COLUMNS: Final = ("actual", "expected", "actual_cumulative", "expected_cumulative")
 _MODELS: Final = "rt.BetaGeo, rt.ModifiedBetaGeo, rt.ParetoNBD or rt.BetaGeoBetaBinom"
 _MAX_CELLS: Final = 1_000_000
+_COUNT: Final = Interval("integer", 0, None)  # a whole number >= 0: max_frequency
+_POSITIVE: Final = Interval("real", 0, None, closed="neither", what="a positive finite number")
+
+# The docstring entries the two matrices share, written where their docstrings have the line
+# "<grid options>" or "<matrix raises>" (with :func:`retention.frames.models._fill`).
+_MATRIX_DOCS: Final = {
+    "grid options": """max_frequency : int, optional
+    The largest frequency drawn (instead of the summary's).
+max_recency : float, optional
+    The largest recency drawn (instead of the summary's).""",
+    "matrix raises": """MissingDependencyError
+    If matplotlib is not installed.
+ColumnTypeError
+    If ``model`` is not a transaction model, or ``summary`` not a summary.
+InvalidParameterError
+    If neither ``summary`` nor ``max_frequency`` and ``max_recency`` are given, or a value is out of
+    range.""",
+}
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _matrix_docs(function: F) -> F:
+    """Write the entries of :data:`_MATRIX_DOCS` into the docstring of a matrix plot."""
+    function.__doc__ = _fill(function.__doc__ or "", _MATRIX_DOCS)
+    return function
 
 
 # --- the frequency / recency matrices ---------------------------------------------------------------------
@@ -74,30 +103,12 @@ def _check_model(model: object, func: str, *, discrete: bool = True) -> None:
         raise ColumnTypeError(msg)
 
 
-def _whole(value: object, name: str, func: str) -> int:
-    if not is_whole(value) or value < 0:
-        msg = f"The {name!r} parameter of {func} must be a whole number >= 0. Got {plain_value(value)!r}."
-        raise InvalidParameterError(msg)
-    return int(value)
-
-
-def _positive(value: object, name: str, func: str) -> float:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float | np.integer | np.floating)
-        or not (math.isfinite(float(value)) and float(value) > 0)
-    ):
-        msg = f"The {name!r} parameter of {func} must be a positive finite number. Got {plain_value(value)!r}."
-        raise InvalidParameterError(msg)
-    return float(value)
-
-
 def _unit_words(time_unit: str | None, func: str, *, discrete: bool) -> str:
     if discrete:
         return "opportunities"
     if time_unit is None:
         return "time units"
-    return _UNIT_WORDS[check_freq(time_unit, func, name="time_unit")]
+    return UNITS[check_freq(time_unit, func, name="time_unit")]
 
 
 def _grid(
@@ -136,9 +147,9 @@ def _grid(
             "max_frequency= and max_recency=."
         )
         raise InvalidParameterError(msg)
-    top_f = _whole(max_frequency, "max_frequency", func)
-    top_r = _positive(max_recency, "max_recency", func)
-    age_value = top_r if T is None else _positive(T, "T", func)
+    top_f: int = _COUNT.check(max_frequency, "max_frequency", func)
+    top_r: float = _POSITIVE.check(max_recency, "max_recency", func)
+    age_value: float = top_r if T is None else _POSITIVE.check(T, "T", func)
     cells = (top_f + 1) * (math.floor(top_r) + 1)
     if cells > _MAX_CELLS:
         msg = f"{func} would draw {cells:,} cells (max_frequency {top_f}, max_recency {top_r:g}); at most {_MAX_CELLS:,} are drawn. Pass smaller max_frequency= or max_recency=."
@@ -172,7 +183,7 @@ def _matrix(
     discrete = isinstance(model, BetaGeoBetaBinom)
     unit = _unit_words(time_unit, func, discrete=discrete)
     if what == "purchases":
-        horizon = _positive(t, "t", func)
+        horizon: float = _POSITIVE.check(t, "t", func)
         if discrete and horizon != round(horizon):
             msg = f"The 't' parameter of {func} must be a whole number of opportunities for a BetaGeoBetaBinom. Got {t!r}."
             raise InvalidParameterError(msg)
@@ -204,31 +215,28 @@ def _matrix(
         )
     else:
         values[valid] = model.p_alive(frequency=frequency[valid], recency=recency[valid], **periods)
-    plt = pyplot()
-    cmap = plt.get_cmap("viridis").with_extremes(bad=(0.0, 0.0, 0.0, 0.0))
     rows, columns = int(frequency.shape[0]), int(frequency.shape[1])
-    image = axes.imshow(
-        np.ma.masked_invalid(values),
-        origin="lower",
-        aspect="auto",
-        interpolation="nearest",
-        cmap=cmap,
-        extent=(-0.5, columns - 0.5, -0.5, rows - 0.5),
+    heatmap_image(
+        axes,
+        values,
         vmin=0.0,
         vmax=1.0 if what == "alive" else None,
+        colorbar_label=bar_label,
+        percent=what == "alive",
+        origin="lower",
+        extent=(-0.5, columns - 0.5, -0.5, rows - 0.5),
     )
-    axes.figure.colorbar(
-        image,
-        ax=axes,
-        label=bar_label,
-        format=percent_formatter() if what == "alive" else None,
+    label_axes(
+        axes,
+        title=f"{title}\n(customers observed for {age:.4g} {unit})",
+        xlabel=xlabel,
+        ylabel=ylabel,
     )
-    axes.set_title(f"{title}\n(customers observed for {age:.4g} {unit})", fontsize="medium")
-    axes.set_xlabel(xlabel)
-    axes.set_ylabel(ylabel)
+    axes.title.set_fontsize("medium")
     return axes
 
 
+@_matrix_docs
 def frequency_recency_matrix(
     model: FrequencyRecencyModel | BetaGeoBetaBinom,
     summary: pd.DataFrame | None = None,
@@ -252,10 +260,7 @@ def frequency_recency_matrix(
         to its largest ``frequency``, recency up to its largest ``T``.
     t : float, default 1
         The horizon, in the model's time unit (whole opportunities for the BG/BB).
-    max_frequency : int, optional
-        The largest frequency drawn (instead of the summary's).
-    max_recency : float, optional
-        The largest recency drawn (instead of the summary's).
+    <grid options>
     T : float, optional
         The customers' age, the time from their first purchase to the end of the observation; defaults to
         ``max_recency``, so the matrix shows customers observed for the whole period.
@@ -271,13 +276,7 @@ def frequency_recency_matrix(
 
     Raises
     ------
-    MissingDependencyError
-        If matplotlib is not installed.
-    ColumnTypeError
-        If ``model`` is not a transaction model, or ``summary`` not a summary.
-    InvalidParameterError
-        If neither ``summary`` nor ``max_frequency`` and ``max_recency`` are given, or a value is out of
-        range.
+    <matrix raises>
 
     See Also
     --------
@@ -317,6 +316,7 @@ def frequency_recency_matrix(
     )
 
 
+@_matrix_docs
 def p_alive_matrix(
     model: FrequencyRecencyModel | BetaGeoBetaBinom,
     summary: pd.DataFrame | None = None,
@@ -336,10 +336,7 @@ def p_alive_matrix(
         ``rt.BetaGeoBetaBinom`` (then in opportunities; the probability of being alive at the next one).
     summary : pandas.DataFrame, optional
         The summary the model was fitted on; it sets the grid (see :func:`frequency_recency_matrix`).
-    max_frequency : int, optional
-        The largest frequency drawn (instead of the summary's).
-    max_recency : float, optional
-        The largest recency drawn (instead of the summary's).
+    <grid options>
     T : float, optional
         The customers' age; defaults to ``max_recency``.
     time_unit : {"D", "W", "M", "Q", "Y"}, optional
@@ -354,13 +351,7 @@ def p_alive_matrix(
 
     Raises
     ------
-    MissingDependencyError
-        If matplotlib is not installed.
-    ColumnTypeError
-        If ``model`` is not a transaction model, or ``summary`` not a summary.
-    InvalidParameterError
-        If neither ``summary`` nor ``max_frequency`` and ``max_recency`` are given, or a value is out of
-        range.
+    <matrix raises>
 
     See Also
     --------
@@ -511,14 +502,10 @@ def p_alive_history(
         label="purchase",
     )
     concise_dates(axes)
-    axes.set_ylim(0.0, 1.05)
-    axes.yaxis.set_major_formatter(percent_formatter())
+    percent_axis(axes, "y", top=1.05)
     axes.legend(loc="lower left", fontsize="small")
-    axes.set_title(f"P(alive) of customer {plain_value(t.customer_ids[0])}")
-    axes.set_xlabel("date")
-    axes.set_ylabel("P(alive)")
-    axes.grid(alpha=0.3)
-    return axes
+    title = f"P(alive) of customer {plain_value(t.customer_ids[0])}"
+    return label_axes(axes, title=title, xlabel="date", ylabel="P(alive)", grid="both")
 
 
 # --- model checks -----------------------------------------------------------------------------------------
@@ -563,6 +550,23 @@ def _tables(
             )
             raise InvalidValueError(msg)
     return tables
+
+
+def _actual_and_expected(
+    axes: Axes,
+    x: NDArray[Any],
+    tables: list[tuple[str, pd.DataFrame]],
+    *,
+    suffix: str,
+    actual_style: Mapping[str, Any],
+    expected_style: Mapping[str, Any],
+) -> None:
+    """Draw the actual values (a solid black line) and each model's expected values (a dashed line)."""
+    actual = column_values(tables[0][1], "actual" + suffix)
+    axes.plot(x, actual, color="black", linewidth=1.8, label="actual", **actual_style)
+    for k, (name, frame) in enumerate(tables):
+        expected = column_values(frame, "expected" + suffix)
+        axes.plot(x, expected, color=colour(k), linestyle="--", label=name, **expected_style)
 
 
 def calibration_holdout(
@@ -627,36 +631,18 @@ def calibration_holdout(
     first = tables[0][1]
     if len(first) == 0:
         return empty_axes(axes, title=title, xlabel=xlabel, ylabel=ylabel)
-    x = np.arange(len(first))
-    axes.plot(
-        x,
-        first["actual"].to_numpy(dtype=np.float64, na_value=np.nan),
-        color="black",
-        marker="o",
-        linewidth=1.8,
-        label="actual",
+    _actual_and_expected(
+        axes,
+        np.arange(len(first)),
+        tables,
+        suffix="",
+        actual_style={"marker": "o"},
+        expected_style={"marker": "s", "markersize": 4, "linewidth": 1.5},
     )
-    for k, (name, frame) in enumerate(tables):
-        axes.plot(
-            x,
-            frame["expected"].to_numpy(dtype=np.float64, na_value=np.nan),
-            color=colour(k),
-            marker="s",
-            markersize=4,
-            linestyle="--",
-            linewidth=1.5,
-            label=name,
-        )
     counts = first["customers"].to_numpy(dtype=np.float64)
     labels = [f"{b}\n{int(n):,}" for b, n in zip(first.index, counts, strict=True)]
     set_category_ticks(axes, "x", labels)
-    axes.set_ylim(bottom=0.0)
-    axes.legend(fontsize="small")
-    axes.set_title(title)
-    axes.set_xlabel(xlabel)
-    axes.set_ylabel(ylabel)
-    axes.grid(alpha=0.3)
-    return axes
+    return line_chart_axes(axes, title=title, xlabel=xlabel, ylabel=ylabel)
 
 
 def _period_ends(index: pd.PeriodIndex) -> NDArray[np.datetime64]:
@@ -750,32 +736,16 @@ def tracking(
     axes = new_axes(ax, figsize=(8.0, 4.5))
     if len(first) == 0:
         return empty_axes(axes, title=title, xlabel=xlabel, ylabel=ylabel)
-    x = _period_ends(first.index)
-    suffix = "_cumulative" if cumulative else ""
-    axes.plot(
-        x,
-        first["actual" + suffix].to_numpy(dtype=np.float64, na_value=np.nan),
-        color="black",
-        linewidth=1.8,
-        label="actual",
+    _actual_and_expected(
+        axes,
+        _period_ends(first.index),
+        tables,
+        suffix="_cumulative" if cumulative else "",
+        actual_style={},
+        expected_style={"linewidth": 1.6},
     )
-    for k, (name, frame) in enumerate(tables):
-        axes.plot(
-            x,
-            frame["expected" + suffix].to_numpy(dtype=np.float64, na_value=np.nan),
-            color=colour(k),
-            linestyle="--",
-            linewidth=1.6,
-            label=name,
-        )
     if end is not None:
         at = float(importlib.import_module("matplotlib.dates").date2num(np.datetime64(end, "D")))
         axes.axvline(at, color="0.4", linestyle=":", linewidth=1.2, label="calibration end")
     concise_dates(axes)
-    axes.set_ylim(bottom=0.0)
-    axes.legend(fontsize="small")
-    axes.set_title(title)
-    axes.set_xlabel(xlabel)
-    axes.set_ylabel(ylabel)
-    axes.grid(alpha=0.3)
-    return axes
+    return line_chart_axes(axes, title=title, xlabel=xlabel, ylabel=ylabel)

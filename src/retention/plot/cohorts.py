@@ -16,17 +16,21 @@ from retention.plot._common import (
     check_ax,
     check_result,
     colour,
+    column_values,
     draw_heatmap,
     empty_axes,
     faceted,
+    group_legend,
     index_level,
+    label_axes,
     new_axes,
-    percent_formatter,
+    percent_axis,
     period_labels,
     period_unit,
     pyplot,
     set_category_ticks,
     split_groups,
+    step_with_band,
     ticker,
 )
 
@@ -41,6 +45,27 @@ _CURVE_COLUMNS: Final = ("cohorts", "customers", "active", "retention")
 _STACK: Final = (("retained", "retained"), ("reactivated", "reactivated"), ("new", "new"))
 _RATES: Final = (("crr", "CRR", "black"), ("churn_rate", "churn rate", "#CC79A7"))
 _MAX_COHORT_LEGEND: Final = 12
+_RETENTION_TITLE: Final = "Retention by periods since acquisition"
+_SHARE_ACTIVE: Final = "share of the cohort active"
+_BY_EXAMPLE: Final = "table.xs('web', level='channel')"  # how to pick one group of a breakdown
+
+
+def _check_cohort_table(data: object, *, func: str, argument: str, maker: str) -> pd.DataFrame:
+    """Refuse anything but a cohort table: cohorts down (with any ``by=`` levels), periods since across."""
+    return check_result(
+        data,
+        func=func,
+        argument=argument,
+        maker=maker,
+        index="cohort",
+        column_index="periods_since",
+        numeric="all",
+    )
+
+
+def _since_acquisition(index: pd.Index) -> str:
+    """Return the x label of the periods of a cohort table: ``"months since acquisition"``."""
+    return f"{period_unit(index) or 'periods'} since acquisition"
 
 
 def _is_share_table(values: NDArray[np.float64]) -> bool:
@@ -111,16 +136,9 @@ def cohort_heatmap(
     """
     func = "plot.cohort_heatmap"
     ax = check_ax(ax, func)
-    table = check_result(
-        cohort_table,
-        func=func,
-        argument="cohort_table",
-        maker="rt.cohort_table(tx)",
-        index="cohort",
-        column_index="periods_since",
-        numeric="all",
+    table = _check_cohort_table(
+        cohort_table, func=func, argument="cohort_table", maker="rt.cohort_table(tx)"
     )
-
     whole = table.to_numpy(dtype=np.float64, na_value=np.nan)
     shares = _is_share_table(whole) if percent is None else percent
     # One colour scale for every panel, from 0 to the largest value after period 0.
@@ -129,8 +147,7 @@ def cohort_heatmap(
 
     def draw(part: pd.DataFrame, axes: Axes) -> Axes:
         values = part.to_numpy(dtype=np.float64, na_value=np.nan)
-        unit = period_unit(part.index)
-        xlabel = f"{unit or 'periods'} since acquisition"
+        xlabel = _since_acquisition(part.index)
         ylabel = f"cohort ({period_unit(part.index, plural=False) or 'period'} of first purchase)"
         title = "Share of each cohort active" if shares else "Cohort table"
         if values.size == 0:
@@ -145,52 +162,43 @@ def cohort_heatmap(
             colorbar_label="share of the cohort" if shares else "value",
             vmax=top if top is not None and top > 0 else None,
         )
-        axes.set_title(title)
-        axes.set_xlabel(xlabel)
-        axes.set_ylabel(ylabel)
-        return axes
+        return label_axes(axes, title=title, xlabel=xlabel, ylabel=ylabel)
 
     return faceted(
         table,
         ax,
         draw,
         func=func,
-        example="table.xs('web', level='channel')",
+        example=_BY_EXAMPLE,
         title="Share of each cohort active" if shares else "Cohort table",
     )
 
 
 def _curve_lines(axes: Axes, part: pd.DataFrame, label: str, k: int) -> None:
     x = index_level(part).to_numpy(dtype=np.int64)
-    y = part["retention"].to_numpy(dtype=np.float64, na_value=np.nan)
+    y = column_values(part, "retention")
     axes.plot(x, y, marker="o", markersize=3, color=colour(k), label=label)
 
 
 def _label_retention_axes(axes: Axes, *, xlabel: str, shares: bool) -> None:
-    axes.set_title("Retention by periods since acquisition")
-    axes.set_xlabel(xlabel)
+    label_axes(
+        axes,
+        title=_RETENTION_TITLE,
+        xlabel=xlabel,
+        ylabel=_SHARE_ACTIVE if shares else "value",
+        grid="both",
+    )
     if shares:
-        axes.set_ylabel("share of the cohort active")
-        axes.yaxis.set_major_formatter(percent_formatter())
-        axes.set_ylim(0.0, 1.02)
-    else:
-        axes.set_ylabel("value")
-    axes.grid(alpha=0.3)
+        percent_axis(axes, "y", top=1.02)
 
 
 def _cohort_lines(part: pd.DataFrame, axes: Axes) -> Axes:
     """One line per cohort of a cohort table, coloured from the oldest (dark) to the newest (light)."""
     values = part.to_numpy(dtype=np.float64, na_value=np.nan)
     shares = _is_share_table(values)
-    unit = period_unit(part.index)
-    xlabel = f"{unit or 'periods'} since acquisition"
+    xlabel = _since_acquisition(part.index)
     if values.size == 0:
-        return empty_axes(
-            axes,
-            title="Retention by periods since acquisition",
-            xlabel=xlabel,
-            ylabel="share of the cohort active",
-        )
+        return empty_axes(axes, title=_RETENTION_TITLE, xlabel=xlabel, ylabel=_SHARE_ACTIVE)
     cmap = pyplot().get_cmap("viridis")
     x = np.asarray(part.columns, dtype=np.int64)
     labels = period_labels(part.index)
@@ -253,22 +261,9 @@ def retention_curves(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes | Fi
     ax = check_ax(ax, func)
     maker = "rt.retention_curve(tx) or rt.cohort_table(tx, normalize=True)"
     if isinstance(data, pd.DataFrame) and data.columns.name == "periods_since":
-        table = check_result(
-            data,
-            func=func,
-            argument="data",
-            maker=maker,
-            index="cohort",
-            column_index="periods_since",
-            numeric="all",
-        )
+        table = _check_cohort_table(data, func=func, argument="data", maker=maker)
         return faceted(
-            table,
-            ax,
-            _cohort_lines,
-            func=func,
-            example="table.xs('web', level='channel')",
-            title="Retention by periods since acquisition",
+            table, ax, _cohort_lines, func=func, example=_BY_EXAMPLE, title=_RETENTION_TITLE
         )
     curve = check_result(
         data,
@@ -282,12 +277,7 @@ def retention_curves(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes | Fi
     axes = new_axes(ax)
     xlabel = "periods since acquisition"
     if len(curve) == 0:
-        return empty_axes(
-            axes,
-            title="Retention by periods since acquisition",
-            xlabel=xlabel,
-            ylabel="share of the cohort active",
-        )
+        return empty_axes(axes, title=_RETENTION_TITLE, xlabel=xlabel, ylabel=_SHARE_ACTIVE)
     groups = split_groups(curve)
     if groups is None:
         _curve_lines(axes, curve, "retention", 0)
@@ -295,7 +285,7 @@ def retention_curves(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes | Fi
         names, parts = groups
         for k, (label, part) in enumerate(parts):
             _curve_lines(axes, part, label, k)
-        axes.legend(title=", ".join(str(n) for n in names))
+        group_legend(axes, names)
     _label_retention_axes(axes, xlabel=xlabel, shares=True)
     return axes
 
@@ -315,14 +305,14 @@ def _period_bars(part: pd.DataFrame, axes: Axes) -> Axes:
         bottom += height
     rates = axes.twinx()
     for column, label, col in _RATES:
-        y = part[column].to_numpy(dtype=np.float64, na_value=np.nan)
+        y = column_values(part, column)
         rates.plot(x, y, color=col, marker="o", markersize=3, linewidth=1.5, label=label)
     # Head room above the bars and the lines for the legend.
     axes.set_ylim(0.0, max(float(bottom.max()), 1.0) * 1.3)
     drawn = part[["crr", "churn_rate"]].to_numpy(dtype=np.float64, na_value=np.nan)
     finite = drawn[np.isfinite(drawn)]
     rates.set_ylim(0.0, max(1.0, float(finite.max()) if finite.size else 1.0) * 1.3)
-    rates.yaxis.set_major_formatter(percent_formatter())
+    percent_axis(rates, "y")
     rates.set_ylabel("CRR and churn rate")
     set_category_ticks(axes, "x", period_labels(part.index))
     axes.set_xlim(-0.6, len(part) - 0.4)
@@ -331,10 +321,7 @@ def _period_bars(part: pd.DataFrame, axes: Axes) -> Axes:
     axes.legend(
         handles + more_handles, labels + more_labels, loc="upper left", fontsize="small", ncols=2
     )
-    axes.set_title(title)
-    axes.set_xlabel(xlabel)
-    axes.set_ylabel("active customers")
-    return axes
+    return label_axes(axes, title=title, xlabel=xlabel, ylabel="active customers")
 
 
 def period_retention(period_retention: pd.DataFrame, *, ax: Axes | None = None) -> Axes | Figure:
@@ -395,7 +382,7 @@ def period_retention(period_retention: pd.DataFrame, *, ax: Axes | None = None) 
         ax,
         _period_bars,
         func=func,
-        example="table.xs('web', level='channel')",
+        example=_BY_EXAMPLE,
         title="Active customers per period, and retention",
     )
 
@@ -426,18 +413,11 @@ def at_risk_counts(part: pd.DataFrame, ticks: NDArray[np.int64]) -> NDArray[np.i
 
 def _survival_group(axes: Axes, part: pd.DataFrame, label: str, k: int) -> None:
     time = index_level(part).to_numpy(dtype=np.int64)
-    values = part["survival"].to_numpy(dtype=np.float64, na_value=np.nan)
-    lower = part["ci_lower"].to_numpy(dtype=np.float64, na_value=np.nan)
-    upper = part["ci_upper"].to_numpy(dtype=np.float64, na_value=np.nan)
+    values = column_values(part, "survival")
+    band = (column_values(part, "ci_lower"), column_values(part, "ci_upper"))
     censored = part["censored"].to_numpy(dtype=np.int64) > 0
-    x, y = time, values
-    if len(time) and time[0] > 0:  # the curve is 1 before its first time
-        x, y = np.concatenate([[0], time]), np.concatenate([[1.0], values])
     col = colour(k)
-    axes.step(x, y, where="post", color=col, linewidth=1.6, label=label)
-    axes.fill_between(
-        time, lower, upper, step="post", color=col, alpha=0.2, linewidth=0, label="_band"
-    )
+    step_with_band(axes, time, values, band, start=1.0, colour=col, label=label)
     axes.plot(
         time[censored],
         values[censored],
@@ -522,15 +502,11 @@ def survival(survival_curve: pd.DataFrame, *, at_risk: bool = True, ax: Axes | N
     for k, (label, part) in enumerate(parts):
         _survival_group(axes, part, label, k)
     if groups is not None:
-        axes.legend(title=", ".join(str(n) for n in names))
+        group_legend(axes, names)
     last = int(index_level(curve).max())
     ticks = _at_risk_ticks(axes, last)
-    axes.set_ylim(0.0, 1.02)
-    axes.yaxis.set_major_formatter(percent_formatter())
-    axes.set_title(title)
-    axes.set_xlabel(xlabel)
-    axes.set_ylabel(ylabel)
-    axes.grid(alpha=0.3)
+    percent_axis(axes, "y", top=1.02)
+    label_axes(axes, title=title, xlabel=xlabel, ylabel=ylabel, grid="both")
     if at_risk:
         _at_risk_table(axes, parts, ticks, grouped=groups is not None)
     return axes

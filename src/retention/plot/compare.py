@@ -14,15 +14,19 @@ from typing import TYPE_CHECKING, Final
 import numpy as np
 import pandas as pd
 
-from retention.errors import ColumnTypeError
 from retention.frames.campaign import CampaignEffect
 from retention.frames.compare import RetentionComparison
 from retention.plot._common import (
+    check_instance,
     colour,
+    column_values,
     empty_axes,
-    percent_formatter,
+    estimate_and_interval,
+    label_axes,
+    percent_axis,
     pyplot,
     require_matplotlib,
+    step_with_band,
 )
 
 if TYPE_CHECKING:
@@ -70,24 +74,9 @@ def _forest(
     axes.scatter(estimate, y, color=list(colours), zorder=3, s=36, label="estimate")
     axes.set_yticks(y, list(labels))
     axes.set_ylim(y.min() - 0.6 if len(y) else -0.6, 0.6)
-    axes.set_title(title)
-    axes.set_xlabel(xlabel)
+    label_axes(axes, title=title, xlabel=xlabel, ylabel="", grid="x")
     if share:
-        axes.xaxis.set_major_formatter(percent_formatter())
-    axes.grid(axis="x", alpha=0.3)
-
-
-def _columns(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    return tuple(  # type: ignore[return-value]  # three arrays
-        frame[c].to_numpy(dtype=np.float64, na_value=np.nan)
-        for c in ("estimate", "ci_lower", "ci_upper")
-    )
-
-
-def _check(result: object, kind: type, func: str, maker: str) -> None:
-    if not isinstance(result, kind):
-        msg = f"The 'result' argument of {func} must be a {kind.__name__}; got {type(result).__name__}. Pass the result of {maker}."
-        raise ColumnTypeError(msg)
+        percent_axis(axes, "x")
 
 
 def comparison(result: RetentionComparison) -> Figure:
@@ -131,7 +120,13 @@ def comparison(result: RetentionComparison) -> Figure:
     """
     func = "plot.comparison"
     require_matplotlib(func)
-    _check(result, RetentionComparison, func, "rt.compare_retention(tx, by)")
+    check_instance(
+        result,
+        RetentionComparison,
+        func=func,
+        argument="result",
+        maker="rt.compare_retention(tx, by)",
+    )
     differences = result.differences
     measure_of_row = differences.index.get_level_values("measure")
     measures = [m for m in _COMPARISON_TITLES if (measure_of_row == m).any()]
@@ -171,7 +166,7 @@ def comparison(result: RetentionComparison) -> Figure:
         )
         labels = [f"{g} - {r}, {d} days" if d >= 0 else f"{g} - {r}" for g, r, d in rows]
         colours = [colour(pairs.index((g, r))) for g, r, _ in rows]
-        estimate, low, high = _columns(part)
+        estimate, low, high = estimate_and_interval(part)
         share = measure in _SHARES
         _forest(
             axes,
@@ -231,7 +226,8 @@ def campaign(result: CampaignEffect) -> Figure:
     """
     func = "plot.campaign"
     require_matplotlib(func)
-    _check(result, CampaignEffect, func, "rt.campaign_effect(tx, treated, start=...)")
+    maker = "rt.campaign_effect(tx, treated, start=...)"
+    check_instance(result, CampaignEffect, func=func, argument="result", maker=maker)
     measures = list(result.differences.index)
     fig = pyplot().figure(figsize=(3.6 * len(measures), 7.5), layout="constrained")
     mosaic = [["curve"] * len(measures), measures]
@@ -241,28 +237,19 @@ def campaign(result: CampaignEffect) -> Figure:
         curves = result.curves
         part = curves[curves.index.get_level_values("group") == group].droplevel("group")
         days = part.index.to_numpy(dtype=np.int64)
-        bought = 1.0 - part["survival"].to_numpy(dtype=np.float64)
-        x = np.concatenate([[0], days]) if len(days) and days[0] > 0 else days
-        y = np.concatenate([[0.0], bought]) if len(days) and days[0] > 0 else bought
-        col = colour(k)
-        curve_axes.step(x, y, where="post", color=col, linewidth=1.6, label=group)
-        curve_axes.fill_between(
-            days,
-            1.0 - part["ci_upper"].to_numpy(dtype=np.float64),
-            1.0 - part["ci_lower"].to_numpy(dtype=np.float64),
-            step="post",
-            color=col,
-            alpha=0.2,
-            linewidth=0,
-            label="_band",
-        )
+        bought = 1.0 - column_values(part, "survival")
+        band = (1.0 - column_values(part, "ci_upper"), 1.0 - column_values(part, "ci_lower"))
+        step_with_band(curve_axes, days, bought, band, start=0.0, colour=colour(k), label=group)
     curve_axes.axvline(result.horizon, color="0.3", linestyle=":", linewidth=1.2, label="_horizon")
-    curve_axes.set_title("Bought again since the contact")
-    curve_axes.set_xlabel("days since the contact")
-    curve_axes.set_ylabel("share who bought again (Kaplan-Meier)")
-    curve_axes.yaxis.set_major_formatter(percent_formatter())
+    label_axes(
+        curve_axes,
+        title="Bought again since the contact",
+        xlabel="days since the contact",
+        ylabel="share who bought again (Kaplan-Meier)",
+        grid="both",
+    )
+    percent_axis(curve_axes, "y")
     curve_axes.set_ylim(bottom=0.0)
-    curve_axes.grid(alpha=0.3)
     curve_axes.legend()
     for measure in measures:
         rows = [("after", result.differences)]
@@ -274,7 +261,7 @@ def campaign(result: CampaignEffect) -> Figure:
             [f.loc[measure, ["estimate", "ci_lower", "ci_upper"]] for _, f in rows],
             index=[label for label, _ in rows],
         )
-        estimate, low, high = _columns(frame)
+        estimate, low, high = estimate_and_interval(frame)
         share = measure == "repurchase_share"
         _forest(
             named[measure],

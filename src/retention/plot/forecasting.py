@@ -11,7 +11,9 @@ from retention.errors import ColumnNotFoundError, ColumnTypeError, InvalidParame
 from retention.plot._common import (
     check_ax,
     colour,
+    column_values,
     empty_axes,
+    line_chart_axes,
     new_axes,
     period_labels,
     period_unit,
@@ -24,10 +26,6 @@ if TYPE_CHECKING:
 __all__ = ["forecast"]
 
 _MEASURES = ("orders", "revenue")
-
-
-def _values(frame: pd.DataFrame, column: str) -> np.ndarray[Any, np.dtype[np.float64]]:
-    return frame[column].to_numpy(dtype=np.float64, na_value=np.nan)
 
 
 def forecast(
@@ -119,7 +117,7 @@ def forecast(
     x = np.arange(len(frame), dtype=np.float64)
 
     def series(column: str) -> np.ndarray[Any, np.dtype[np.float64]]:
-        values = _values(frame, column)
+        values = column_values(frame, column)
         return np.cumsum(values) if cumulative and backtest else values
 
     axes.plot(x, series(mean), color=colour(0), linewidth=1.8, label="forecast")
@@ -128,7 +126,12 @@ def forecast(
         level = getattr(result, "interval", None) or frame.attrs.get("interval")
         label = f"{level:.0%} interval" if isinstance(level, float) else "interval"
         axes.fill_between(
-            x, _values(frame, low), _values(frame, high), color=colour(0), alpha=0.2, label=label
+            x,
+            column_values(frame, low),
+            column_values(frame, high),
+            color=colour(0),
+            alpha=0.2,
+            label=label,
         )
     if backtest:
         actual = "actual" if measure == "orders" else "revenue_actual"
@@ -140,10 +143,4 @@ def forecast(
                     x, series(column), color=colour(k + 1), linestyle=":", linewidth=1.4, label=name
                 )
     set_category_ticks(axes, "x", period_labels(frame.index))
-    axes.set_ylim(bottom=0.0)
-    axes.legend(fontsize="small")
-    axes.set_title(title)
-    axes.set_xlabel(unit)
-    axes.set_ylabel(what)
-    axes.grid(alpha=0.3)
-    return axes
+    return line_chart_axes(axes, title=title, xlabel=unit, ylabel=what)

@@ -6,22 +6,27 @@ Draws the ``versus_rest`` frame of :func:`retention.scorecard`; never recomputes
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, cast
 
 import numpy as np
 
-from retention.errors import ColumnTypeError, InvalidParameterError
+from retention.frames.options import check_option
 from retention.frames.scorecard import Scorecard
 from retention.plot._common import (
     check_ax,
+    check_instance,
     colour,
     empty_axes,
+    estimate_and_interval,
+    group_names,
+    label_axes,
     new_axes,
-    percent_formatter,
+    percent_axis,
     set_category_ticks,
 )
 
 if TYPE_CHECKING:
+    import pandas as pd
     from matplotlib.axes import Axes
 
 __all__ = ["scorecard"]
@@ -82,24 +87,17 @@ def scorecard(card: Scorecard, measure: str = "survival_3", *, ax: Axes | None =
     """
     func = "plot.scorecard"
     ax = check_ax(ax, func)
-    given: object = card
-    if not isinstance(given, Scorecard):
-        msg = f"The 'card' argument of {func} must be a Scorecard; got {type(given).__name__}. Pass the result of rt.scorecard(tx, by)."
-        raise ColumnTypeError(msg)
-    if measure not in _MEASURES:
-        options = ", ".join(repr(m) for m in _MEASURES)
-        msg = f"The 'measure' parameter of {func} must be one of {options}. Got {measure!r}."
-        raise InvalidParameterError(msg)
+    check_instance(card, Scorecard, func=func, argument="card", maker="rt.scorecard(tx, by)")
+    check_option("measure", measure, tuple(_MEASURES), func)
     axes = new_axes(ax)
-    name = ", ".join(str(n) for n in card.figures.index.names)
+    name = group_names(card.figures.index.names)
     title = f"{_MEASURES[measure]}: each {name} against the rest of the company"
     xlabel = "group - rest (percentage points)"
     if len(card.figures) == 0:
         return empty_axes(axes, title=title, xlabel=xlabel, ylabel=name)
-    rows = card.versus_rest.xs(measure, level="measure")
-    estimate = rows["estimate"].to_numpy(dtype=np.float64)
-    low = rows["ci_lower"].to_numpy(dtype=np.float64)
-    high = rows["ci_upper"].to_numpy(dtype=np.float64)
+    # A level of a frame's rows, taken with xs, is a frame (the stubs say frame or Series).
+    rows = cast("pd.DataFrame", card.versus_rest.xs(measure, level="measure"))
+    estimate, low, high = estimate_and_interval(rows)
     y = np.arange(len(rows), dtype=np.float64)
     for i in range(len(rows)):  # groups, a handful
         if math.isnan(estimate[i]):
@@ -113,9 +111,5 @@ def scorecard(card: Scorecard, measure: str = "survival_3", *, ax: Axes | None =
     labels = [str(label) for label in card.figures.index]
     set_category_ticks(axes, "y", labels)
     axes.set_ylim(len(rows) - 0.5, -0.5)  # the first group on top
-    axes.xaxis.set_major_formatter(percent_formatter())
-    axes.set_title(title)
-    axes.set_xlabel(xlabel)
-    axes.set_ylabel(name)
-    axes.grid(axis="x", alpha=0.3)
-    return axes
+    percent_axis(axes, "x")
+    return label_axes(axes, title=title, xlabel=xlabel, ylabel=name, grid="x")

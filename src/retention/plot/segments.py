@@ -19,12 +19,15 @@ from retention.plot._common import (
     check_numeric,
     check_result,
     colour,
+    column_values,
     draw_heatmap,
     empty_axes,
     faceted,
+    group_legend,
     index_level,
+    label_axes,
     new_axes,
-    percent_formatter,
+    percent_axis,
     split_groups,
 )
 
@@ -49,7 +52,7 @@ _MEASURE_TITLES: Final = {
 
 def _ranked(part: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return the customer share, cumulative value share and class of each customer, ranked by value."""
-    cumulative = part["cumulative_share"].to_numpy(dtype=np.float64, na_value=np.nan)
+    cumulative = column_values(part, "cumulative_share")
     order = np.argsort(cumulative, kind="stable")
     n = len(cumulative)
     x = np.arange(1, n + 1, dtype=np.float64) / n
@@ -59,7 +62,7 @@ def _ranked(part: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def _abc_bands(axes: Axes, part: pd.DataFrame, x: np.ndarray, classes: np.ndarray) -> None:
     """Shade the customer-share range of each class and say how much value it brings."""
-    share = part["share"].to_numpy(dtype=np.float64, na_value=np.nan)
+    share = column_values(part, "share")
     labels = np.asarray(part["abc"].astype(object).to_numpy())
     for k, name in enumerate(_ABC):
         where = np.flatnonzero(classes == name)
@@ -153,16 +156,10 @@ def abc_curve(abc_xyz: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
         for k, (label, part) in enumerate(parts):
             x, y, _ = _ranked(part)
             axes.plot(np.r_[0.0, x], np.r_[0.0, y], color=colour(k), linewidth=1.6, label=label)
-        axes.legend(title=", ".join(str(n) for n in names), loc="lower right")
-    axes.set_xlim(0.0, 1.0)
-    axes.set_ylim(0.0, 1.02)
-    axes.xaxis.set_major_formatter(percent_formatter())
-    axes.yaxis.set_major_formatter(percent_formatter())
-    axes.set_title(title)
-    axes.set_xlabel(xlabel)
-    axes.set_ylabel(ylabel)
-    axes.grid(alpha=0.3)
-    return axes
+        group_legend(axes, names, loc="lower right")
+    percent_axis(axes, "x", top=1.0)
+    percent_axis(axes, "y", top=1.02)
+    return label_axes(axes, title=title, xlabel=xlabel, ylabel=ylabel, grid="both")
 
 
 # --- heatmaps of classes and moves ------------------------------------------------------------------------
@@ -235,7 +232,7 @@ def abc_xyz_matrix(
         customers = part["customers"].to_numpy(dtype=np.float64)
         if customers.sum() == 0:
             return empty_axes(axes, title=title, xlabel=xlabel, ylabel=ylabel)
-        values = part[measure].to_numpy(dtype=np.float64, na_value=np.nan)
+        values = column_values(part, measure)
         counts = np.array([[f"{int(c):,} customers" for c in row] for row in customers])
         draw_heatmap(
             axes,
@@ -247,10 +244,7 @@ def abc_xyz_matrix(
             colorbar_label=_MEASURE_TITLES[measure].lower(),
             extra_text=None if measure == "customers" else counts,
         )
-        axes.set_title(title)
-        axes.set_xlabel(xlabel)
-        axes.set_ylabel(ylabel)
-        return axes
+        return label_axes(axes, title=title, xlabel=xlabel, ylabel=ylabel)
 
     return faceted(
         matrix,
@@ -337,10 +331,7 @@ def migration(
         colorbar_label="share" if shares else "customers",
     )
     axes.tick_params(axis="x", labelrotation=30)
-    axes.set_title(title)
-    axes.set_xlabel(xlabel)
-    axes.set_ylabel(ylabel)
-    return axes
+    return label_axes(axes, title=title, xlabel=xlabel, ylabel=ylabel)
 
 
 # --- RFM segments -----------------------------------------------------------------------------------------
@@ -366,7 +357,7 @@ def _segment_bars(part: pd.DataFrame, axes: Axes, categories: list[object]) -> A
     )
     axes.bar_label(bars, labels=[f"{int(c):,}" for c in counts], padding=2, fontsize="x-small")
     if with_revenue:
-        money = part["monetary"].to_numpy(dtype=np.float64, na_value=np.nan)
+        money = column_values(part, "monetary")
         known = np.isfinite(money)  # exact, order-independent sums of the scores' revenue
         code = pd.Index(categories).get_indexer(pd.Index(labels))
         named = known & (code >= 0)
@@ -382,14 +373,10 @@ def _segment_bars(part: pd.DataFrame, axes: Axes, categories: list[object]) -> A
         axes.bar_label(revenue, labels=[f"{s:,.0f}" for s in sums], padding=2, fontsize="x-small")
     axes.set_yticks(y, [str(c) for c in categories])
     axes.invert_yaxis()
-    axes.xaxis.set_major_formatter(percent_formatter())
+    percent_axis(axes, "x")
     axes.margins(x=0.15)
     axes.legend(loc="lower right", fontsize="small")
-    axes.set_title(title)
-    axes.set_xlabel(xlabel)
-    axes.set_ylabel("segment")
-    axes.grid(axis="x", alpha=0.3)
-    return axes
+    return label_axes(axes, title=title, xlabel=xlabel, ylabel="segment", grid="x")
 
 
 def rfm_segments(
