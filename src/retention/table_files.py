@@ -148,6 +148,15 @@ class Columns:
         return [str(c) for c in available if c in wanted]
 
 
+@dataclass(frozen=True, slots=True)
+class _Csv:
+    """How to read CSV text: the separator and encoding (None: recognised from the text), the decimal mark."""
+
+    sep: str | None
+    decimal: str
+    encoding: str | None
+
+
 class Table(NamedTuple):
     """A table read from a file, and how its rows are numbered for messages."""
 
@@ -400,11 +409,9 @@ def _read_csv(
     name: str,
     compression: _Compression | None,
     columns: Columns,
-    *,
-    sep: str | None,
-    decimal: str,
-    encoding: str | None,
+    settings: _Csv,
 ) -> pd.DataFrame:
+    sep, decimal, encoding = settings.sep, settings.decimal, settings.encoding
     with _reading(name, "CSV", encoding):
         head, whole = _head(source, name, compression)
         if compression is None and (found := _binary_kind(head)) is not None:
@@ -584,28 +591,20 @@ def read_table(
         If the file cannot be read (or ``sep`` and ``decimal`` are the same character); the message names
         it and says what to do.
     """
+    settings = _Csv(sep, decimal, encoding)
     if path == "-":
         data, compression = _read_stdin()
-        frame = _read_csv(
-            data, STDIN, compression, columns, sep=sep, decimal=decimal, encoding=encoding
-        )
+        frame = _read_csv(data, STDIN, compression, columns, settings)
         table, path = Table(frame, "line", 2), STDIN
     else:
-        table = _read_file(path, columns, sep=sep, decimal=decimal, encoding=encoding)
+        table = _read_file(path, columns, settings)
     if table.frame.shape[1] == 0:
         msg = f"cannot read {path}: the file has no columns"
         raise ReadError(msg)
     return table
 
 
-def _read_file(
-    path: str,
-    columns: Columns,
-    *,
-    sep: str | None,
-    decimal: str,
-    encoding: str | None,
-) -> Table:
+def _read_file(path: str, columns: Columns, settings: _Csv) -> Table:
     _check_regular_file(path)
     file = Path(path)
     suffix, compression = _kind_of(file)
@@ -621,5 +620,5 @@ def _read_file(
         return Table(_read_parquet(file, path, columns), "row", 1)
     if suffix in _EXCEL_SUFFIXES:
         return Table(_read_excel(file, path), "row", 2)  # row 1 of the sheet is the header
-    frame = _read_csv(file, path, compression, columns, sep=sep, decimal=decimal, encoding=encoding)
+    frame = _read_csv(file, path, compression, columns, settings)
     return Table(frame, "line", 2)  # line 1 is the header
