@@ -1505,9 +1505,19 @@ def _orders(
 
     ``order`` holds dense codes of the order ids: every code below ``n_order_ids`` occurs.
     """
+    # Block by block on several threads. Two blocks may write different customers for one order id; the
+    # check then fails whichever was written last (a row of the other customer disagrees), so the result
+    # never depends on the threads' timing.
     owner = np.empty(n_order_ids, dtype=np.int64)
-    owner[order] = customer
-    if np.array_equal(owner[order], customer):
+
+    def place(lo: int, hi: int) -> None:
+        owner[order[lo:hi]] = customer[lo:hi]
+
+    def agrees(lo: int, hi: int) -> bool:
+        return bool(np.array_equal(owner[order[lo:hi]], customer[lo:hi]))
+
+    map_blocks(place, len(order), block=_ROW_BLOCK)
+    if all(map_blocks(agrees, len(order), block=_ROW_BLOCK)):
         # The usual case: every order id belongs to one customer, so the order ids are the orders.
         return order, owner, n_order_ids
     key = customer * np.int64(n_order_ids) + order  # below 2**62 for any table that fits in memory
