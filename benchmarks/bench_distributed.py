@@ -32,6 +32,10 @@ Spark
     ``spark.driver.memory`` 4g (local mode runs the executors in the driver's JVM) and
     ``spark.sql.shuffle.partitions`` = ``--files`` (the library partitions by that many customer buckets).
 
+Each worker has one core (``threads_per_worker=1``, ``local[W]``), so the script sets
+``RETENTION_NUM_THREADS=1`` (unless it is set already) before starting the clusters, which inherit it: our
+passes on the workers run on one thread, as the peers' tasks do (docs/engines.md, "Threads").
+
 Contenders, each called on the same lazy frame:
 
 ours
@@ -93,6 +97,7 @@ import pyarrow.parquet as pq
 from bench_engines import START, Log, _last_complete_month, disagreement, make_log
 
 import retention as rt
+from retention.core.parallel import THREADS_VARIABLE
 from retention.frames.distributed import PLANS
 from retention.frames.schema import read_transactions
 
@@ -687,6 +692,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--engines takes dask, spark or both")
     cases = [c for c in CASES if args.only is None or args.only in c.name]
     warnings.simplefilter("ignore")  # pyspark on pandas 3 and the like: not failures
+    os.environ.setdefault(THREADS_VARIABLE, "1")  # one core per worker: inherited by the clusters
 
     about = _harness.machine()
     lines: list[str] = []
