@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import threading
+import warnings
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -61,3 +65,27 @@ def test_a_bad_thread_count_is_refused(monkeypatch: pytest.MonkeyPatch, value: s
     monkeypatch.setenv(parallel.THREADS_VARIABLE, value)
     with pytest.raises(InvalidParameterError, match=r"RETENTION_NUM_THREADS .* at least 1\. Got"):
         parallel.thread_count()
+
+
+def _blocks_in_child(queue: Any) -> None:
+    inherited = len(parallel._pools)  # the parent's pools, whose threads the fork did not copy
+    queue.put((inherited, parallel.map_blocks(lambda lo, hi: hi - lo, 10, block=4)))
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_runs_blocks_on_pools_of_its_own(threads: None) -> None:
+    # The parent's pool exists (its threads do not survive a fork): the child must not wait on them.
+    assert parallel.map_blocks(lambda lo, hi: hi - lo, 10, block=4) == [4, 4, 2]
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # fork of a process with threads
+        child = context.Process(target=_blocks_in_child, args=(queue,))
+        child.start()
+    try:
+        assert queue.get(timeout=60) == (0, [4, 4, 2])
+    finally:
+        child.join(timeout=60)
+        if child.is_alive():
+            child.kill()
+    assert child.exitcode == 0

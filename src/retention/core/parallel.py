@@ -42,6 +42,15 @@ MIN_ROWS: Final = 1 << 21
 _pools: dict[int, ThreadPoolExecutor] = {}
 
 
+def _forget_pools() -> None:
+    """Drop the pools in a child process: a fork copies the pools but not their threads."""
+    _pools.clear()
+
+
+if hasattr(os, "register_at_fork"):  # a forked child starts its own pools on first use
+    os.register_at_fork(after_in_child=_forget_pools)
+
+
 def thread_count() -> int:
     """Return how many threads a pass over many rows may use.
 
