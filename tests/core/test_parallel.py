@@ -41,7 +41,15 @@ def test_blocks_run_on_the_pool_and_come_back_in_order(threads: None) -> None:
         return lo
 
     assert parallel.map_blocks(block, 6, block=1) == [0, 1, 2, 3, 4, 5]
-    assert all(name.startswith("retention") for name in names)
+    assert all(name.startswith("retention-pass") for name in names)
+
+
+def test_a_pass_inside_a_pass_runs_on_its_thread(threads: None) -> None:
+    def outer(lo: int, hi: int) -> list[str]:
+        return parallel.map_blocks(lambda a, b: threading.current_thread().name, 4, block=1)
+
+    for names in parallel.map_blocks(outer, 6, block=1):  # six passes on a pool of three: no wait
+        assert len(set(names)) == 1
 
 
 def test_small_passes_stay_on_the_calling_thread(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -16,6 +16,7 @@ Set it to 1 where the processes of a cluster already share the machine's cores.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Final, TypeVar
@@ -39,6 +40,7 @@ THREADS_VARIABLE: Final = "RETENTION_NUM_THREADS"
 MIN_ROWS: Final = 1 << 21
 """Passes over fewer rows than this run on the calling thread."""
 
+_PREFIX: Final = "retention-pass"  # the names of the pools' threads
 _pools: dict[int, ThreadPoolExecutor] = {}
 
 
@@ -98,7 +100,7 @@ def _pool(threads: int) -> ThreadPoolExecutor:
     pool = _pools.get(threads)
     if pool is None:
         pool = _pools.setdefault(
-            threads, ThreadPoolExecutor(max_workers=threads, thread_name_prefix="retention")
+            threads, ThreadPoolExecutor(max_workers=threads, thread_name_prefix=_PREFIX)
         )
     return pool
 
@@ -129,7 +131,9 @@ def map_ranges(
     [[0, 1], [5]]
     """
     threads = min(threads_for(rows), len(bounds))
-    if threads <= 1:
+    if threads <= 1 or threading.current_thread().name.startswith(_PREFIX):
+        # One thread, or already on one of the pool's: a pass inside a pass runs where it is (waiting for
+        # the pool from one of its own threads could wait forever).
         return [function(lo, hi) for lo, hi in bounds]
     return list(_pool(threads).map(lambda b: function(*b), bounds))
 
