@@ -2,7 +2,7 @@
 
 Each test reads the data back from the matplotlib artists (line y-data, image arrays, bar heights, band
 limits, texts) and compares them with the result frame; groups from ``by=`` give one artist or panel per
-group; empty results give a labelled empty Axes. Figures are closed after every test.
+group; empty results give a labelled empty Axes. The root conftest.py closes the figures after every test.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import io
 import re
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,17 +21,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-matplotlib = pytest.importorskip("matplotlib")
-matplotlib.use("Agg")
+pytest.importorskip("matplotlib")
 
-import matplotlib.dates as mdates  # noqa: E402  # after the importorskip and the backend choice
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.dates as mdates  # after the importorskip
+import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
-import retention as rt  # noqa: E402
-from retention import plot  # noqa: E402
-from retention.errors import (  # noqa: E402
+import retention as rt
+from retention import plot
+from retention.errors import (
     ColumnNotFoundError,
     ColumnTypeError,
     InvalidParameterError,
@@ -41,14 +40,6 @@ from retention.errors import (  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 CAL_END = "2024-06-30"
-
-
-@pytest.fixture(autouse=True)
-def _close_figures() -> Iterator[None]:
-    before = set(plt.get_fignums())
-    yield
-    for number in set(plt.get_fignums()) - before:
-        plt.close(number)
 
 
 @pytest.fixture(scope="module")

@@ -8,31 +8,21 @@ from __future__ import annotations
 
 import io
 import sys
-from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
 import pytest
 
-matplotlib = pytest.importorskip("matplotlib")
-matplotlib.use("Agg")
+pytest.importorskip("matplotlib")
 
-import matplotlib.pyplot as plt  # noqa: E402  # after the importorskip and the backend choice
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.collections import LineCollection, PathCollection  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt  # after the importorskip
+from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection, PathCollection
+from matplotlib.figure import Figure
 
-import retention as rt  # noqa: E402
-from retention import plot  # noqa: E402
-from retention.errors import ColumnTypeError, MissingDependencyError  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close_figures() -> Iterator[None]:
-    before = set(plt.get_fignums())
-    yield
-    for number in set(plt.get_fignums()) - before:
-        plt.close(number)
+import retention as rt
+from retention import plot
+from retention.errors import ColumnTypeError, MissingDependencyError
 
 
 @pytest.fixture(scope="module")

@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 import pandas as pd
 import pytest
 
-matplotlib = pytest.importorskip("matplotlib")
-matplotlib.use("Agg")
+pytest.importorskip("matplotlib")
 
-import matplotlib.pyplot as plt  # noqa: E402  # after the importorskip and the backend choice
+import matplotlib.pyplot as plt  # after the importorskip
+from matplotlib.colors import to_hex
 
-import retention as rt  # noqa: E402
-from retention import plot  # noqa: E402
-from retention.errors import ColumnTypeError, InvalidParameterError  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close_figures() -> Iterator[None]:
-    before = set(plt.get_fignums())
-    yield
-    for number in set(plt.get_fignums()) - before:
-        plt.close(number)
+import retention as rt
+from retention import plot
+from retention.errors import ColumnTypeError, InvalidParameterError
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +36,7 @@ def test_draws_the_differences(card: rt.Scorecard, measure: str) -> None:
     )
     # Vermillion where the interval excludes 0, grey where it covers it.
     excludes = (rows["ci_lower"] > 0) | (rows["ci_upper"] < 0)
-    colours = [matplotlib.colors.to_hex(d.get_color()) for d in dots]
+    colours = [to_hex(d.get_color()) for d in dots]
     assert colours == ["#d55e00" if e else "#737373" for e in excludes]
     assert [t.get_text() for t in ax.get_yticklabels()] == list(card.figures.index)
     assert ax.get_xlabel() == "group - rest (percentage points)"

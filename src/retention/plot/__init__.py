@@ -36,12 +36,10 @@ Examples
 --------
 The plots are also reached as ``rt.plot``, which imports this module on first use:
 
->>> import matplotlib.pyplot as plt
 >>> import retention as rt
 >>> ax = rt.plot.survival(rt.survival_curve(rt.example_transactions()))
 >>> ax.get_ylabel()
 'share of customers still active'
->>> plt.close(ax.figure)
 """
 
 from __future__ import annotations

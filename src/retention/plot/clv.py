@@ -292,15 +292,12 @@ def frequency_recency_matrix(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
     >>> import retention as rt
-    >>> from retention import plot
     >>> summary = rt.rfm_summary(rt.example_transactions(), time_unit="W")
     >>> model = rt.BetaGeo.fit(summary)
-    >>> ax = plot.frequency_recency_matrix(model, max_frequency=20, max_recency=104, t=52, time_unit="W")
+    >>> ax = rt.plot.frequency_recency_matrix(model, max_frequency=20, max_recency=104, t=52, time_unit="W")
     >>> ax.images[0].get_array().shape
     (21, 105)
-    >>> plt.close(ax.figure)
     """
     return _matrix(
         model,
@@ -366,14 +363,11 @@ def p_alive_matrix(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
     >>> import retention as rt
-    >>> from retention import plot
     >>> summary = rt.rfm_summary(rt.example_transactions(), time_unit="W")
-    >>> ax = plot.p_alive_matrix(rt.BetaGeo.fit(summary), summary, time_unit="W")
+    >>> ax = rt.plot.p_alive_matrix(rt.BetaGeo.fit(summary), summary, time_unit="W")
     >>> ax.get_xlabel()
     'recency: first to last purchase (weeks)'
-    >>> plt.close(ax.figure)
     """
     return _matrix(
         model,
@@ -453,16 +447,13 @@ def p_alive_history(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
     >>> import retention as rt
-    >>> from retention import plot
     >>> tx = rt.example_transactions()
     >>> model = rt.BetaGeo.fit(rt.rfm_summary(tx, time_unit="W"))
     >>> one = tx[tx["customer_id"] == 3]
-    >>> ax = plot.p_alive_history(model, one, time_unit="W", observation_end="2024-12-31")
+    >>> ax = rt.plot.p_alive_history(model, one, time_unit="W", observation_end="2024-12-31")
     >>> ax.get_title()
     'P(alive) of customer 3'
-    >>> plt.close(ax.figure)
     """
     func = "plot.p_alive_history"
     ax = check_ax(ax, func)
@@ -603,16 +594,13 @@ def calibration_holdout(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
     >>> import retention as rt
-    >>> from retention import plot
     >>> summary = rt.rfm_summary(rt.example_transactions(), time_unit="W", calibration_end="2024-06-30")
     >>> tables = {name: rt.calibration_holdout_table(model.fit(summary), summary)
     ...           for name, model in [("BG/NBD", rt.BetaGeo), ("Pareto/NBD", rt.ParetoNBD)]}
-    >>> ax = plot.calibration_holdout(tables)
+    >>> ax = rt.plot.calibration_holdout(tables)
     >>> [line.get_label() for line in ax.get_lines()]
     ['actual', 'BG/NBD', 'Pareto/NBD']
-    >>> plt.close(ax.figure)
     """
     func = "plot.calibration_holdout"
     ax = check_ax(ax, func)
@@ -697,16 +685,13 @@ def tracking(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
     >>> import retention as rt
-    >>> from retention import plot
     >>> tx = rt.example_transactions()
     >>> model = rt.BetaGeo.fit(rt.rfm_summary(tx, time_unit="W", calibration_end="2024-06-30"))
     >>> table = rt.tracking_table(model, tx, time_unit="W", calibration_end="2024-06-30")
-    >>> ax = plot.tracking(table, calibration_end="2024-06-30")
+    >>> ax = rt.plot.tracking(table, calibration_end="2024-06-30")
     >>> [line.get_label() for line in ax.get_lines()]
     ['actual', 'expected', 'calibration end']
-    >>> plt.close(ax.figure)
     """
     func = "plot.tracking"
     ax = check_ax(ax, func)

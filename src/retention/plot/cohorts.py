@@ -125,14 +125,11 @@ def cohort_heatmap(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
     >>> import retention as rt
-    >>> from retention import plot
     >>> tx = rt.example_transactions()
-    >>> ax = plot.cohort_heatmap(rt.cohort_table(tx, freq="Q", normalize=True))
+    >>> ax = rt.plot.cohort_heatmap(rt.cohort_table(tx, freq="Q", normalize=True))
     >>> ax.get_title(), ax.get_xlabel()
     ('Share of each cohort active', 'quarters since acquisition')
-    >>> plt.close(ax.figure)
     """
     func = "plot.cohort_heatmap"
     ax = check_ax(ax, func)
@@ -248,14 +245,11 @@ def retention_curves(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes | Fi
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
     >>> import retention as rt
-    >>> from retention import plot
     >>> tx = rt.example_transactions()
-    >>> ax = plot.retention_curves(rt.retention_curve(tx, by="channel"))
+    >>> ax = rt.plot.retention_curves(rt.retention_curve(tx, by="channel"))
     >>> [line.get_label() for line in ax.get_lines()]
     ['app', 'store', 'web']
-    >>> plt.close(ax.figure)
     """
     func = "plot.retention_curves"
     ax = check_ax(ax, func)
@@ -356,14 +350,11 @@ def period_retention(period_retention: pd.DataFrame, *, ax: Axes | None = None) 
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
     >>> import retention as rt
-    >>> from retention import plot
     >>> tx = rt.example_transactions()
-    >>> ax = plot.period_retention(rt.period_retention(tx, freq="Q"))
+    >>> ax = rt.plot.period_retention(rt.period_retention(tx, freq="Q"))
     >>> [bars.get_label() for bars in ax.containers]
     ['retained', 'reactivated', 'new']
-    >>> plt.close(ax.figure)
     """
     func = "plot.period_retention"
     ax = check_ax(ax, func)
@@ -466,14 +457,11 @@ def survival(survival_curve: pd.DataFrame, *, at_risk: bool = True, ax: Axes | N
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
     >>> import retention as rt
-    >>> from retention import plot
     >>> tx = rt.example_transactions()
-    >>> ax = plot.survival(rt.survival_curve(tx, by="channel"))
+    >>> ax = rt.plot.survival(rt.survival_curve(tx, by="channel"))
     >>> ax.get_legend().get_title().get_text(), [t.get_text() for t in ax.get_legend().get_texts()]
     ('channel', ['app', 'store', 'web'])
-    >>> plt.close(ax.figure)
     """
     func = "plot.survival"
     ax = check_ax(ax, func)

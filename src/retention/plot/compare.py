@@ -109,14 +109,11 @@ def comparison(result: RetentionComparison) -> Figure:
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
     >>> import retention as rt
-    >>> from retention import plot
     >>> result = rt.compare_retention(rt.example_transactions(), "channel", control="web")
-    >>> fig = plot.comparison(result)
+    >>> fig = rt.plot.comparison(result)
     >>> [ax.get_title() for ax in fig.axes]
     ['Survival at the horizon', 'Share who bought again within the horizon', 'Restricted mean survival time']
-    >>> plt.close(fig)
     """
     func = "plot.comparison"
     require_matplotlib(func)
@@ -214,15 +211,12 @@ def campaign(result: CampaignEffect) -> Figure:
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
     >>> import retention as rt
-    >>> from retention import plot
     >>> tx = rt.example_transactions()
     >>> split = rt.holdout_split(tx["customer_id"].unique(), share=0.2, seed=1)
-    >>> fig = plot.campaign(rt.campaign_effect(tx, split, start="2024-06-01"))
+    >>> fig = rt.plot.campaign(rt.campaign_effect(tx, split, start="2024-06-01"))
     >>> [ax.get_title() for ax in fig.axes][:2]
     ['Bought again since the contact', 'Share who bought again']
-    >>> plt.close(fig)
     """
     func = "plot.campaign"
     require_matplotlib(func)

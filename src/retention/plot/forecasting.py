@@ -71,15 +71,12 @@ def forecast(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
     >>> import retention as rt
-    >>> from retention import plot
     >>> result = rt.backtest(rt.example_transactions(), calibration_end="2024-06-30", freq="M",
     ...                      n_draws=100)
-    >>> ax = plot.forecast(result)
+    >>> ax = rt.plot.forecast(result)
     >>> [line.get_label() for line in ax.get_lines()]
     ['forecast', 'actual', 'naive', 'seasonal_naive', 'mean']
-    >>> plt.close(ax.figure)
     """
     func = "plot.forecast"
     ax = check_ax(ax, func)

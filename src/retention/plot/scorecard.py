@@ -76,14 +76,11 @@ def scorecard(card: Scorecard, measure: str = "survival_3", *, ax: Axes | None =
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
     >>> import retention as rt
-    >>> from retention import plot
     >>> card = rt.scorecard(rt.example_transactions(), "manager")
-    >>> ax = plot.scorecard(card, "survival_3")
+    >>> ax = rt.plot.scorecard(card, "survival_3")
     >>> [t.get_text() for t in ax.get_yticklabels()]
     ['Avery', 'Blake', 'Casey', 'Drew', 'Emery', 'Finley']
-    >>> plt.close(ax.figure)
     """
     func = "plot.scorecard"
     ax = check_ax(ax, func)

@@ -121,13 +121,10 @@ def abc_curve(abc_xyz: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
     >>> import retention as rt
-    >>> from retention import plot
-    >>> ax = plot.abc_curve(rt.abc_xyz(rt.example_transactions()))
+    >>> ax = rt.plot.abc_curve(rt.abc_xyz(rt.example_transactions()))
     >>> ax.get_xlabel()
     'share of customers, ranked by value'
-    >>> plt.close(ax.figure)
     """
     func = "plot.abc_curve"
     ax = check_ax(ax, func)
@@ -200,13 +197,10 @@ def abc_xyz_matrix(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
     >>> import retention as rt
-    >>> from retention import plot
-    >>> ax = plot.abc_xyz_matrix(rt.abc_xyz_matrix(rt.example_transactions()))
+    >>> ax = rt.plot.abc_xyz_matrix(rt.abc_xyz_matrix(rt.example_transactions()))
     >>> ax.images[0].get_array().shape
     (3, 3)
-    >>> plt.close(ax.figure)
     """
     func = "plot.abc_xyz_matrix"
     ax = check_ax(ax, func)
@@ -292,16 +286,13 @@ def migration(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
     >>> import retention as rt
-    >>> from retention import plot
     >>> tx = rt.example_transactions()
     >>> march = rt.working_segments(rt.customer_features(tx, observation_end="2024-03-31"))
     >>> june = rt.working_segments(rt.customer_features(tx, observation_end="2024-06-30"))
-    >>> ax = plot.migration(rt.migration_matrix(march, june))
+    >>> ax = rt.plot.migration(rt.migration_matrix(march, june))
     >>> ax.get_ylabel(), ax.get_xlabel()
     ('segment before', 'segment after')
-    >>> plt.close(ax.figure)
     """
     func = "plot.migration"
     ax = check_ax(ax, func)
@@ -415,14 +406,11 @@ def rfm_segments(
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
     >>> import retention as rt
-    >>> from retention import plot
     >>> scores = rt.rfm_scores(rt.example_transactions())
-    >>> ax = plot.rfm_segments(rt.rfm_segments(scores), scores)
+    >>> ax = rt.plot.rfm_segments(rt.rfm_segments(scores), scores)
     >>> [bars.get_label() for bars in ax.containers]
     ['customers', 'revenue']
-    >>> plt.close(ax.figure)
     """
     func = "plot.rfm_segments"
     ax = check_ax(ax, func)
