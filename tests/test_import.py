@@ -78,3 +78,20 @@ def test_importing_the_report_module_keeps_the_report_function() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "True retention.report"
+
+
+def test_every_module_works_without_docstrings() -> None:
+    # python -OO strips docstrings: the shared docstring entries are then not written, never required.
+    code = (
+        "import importlib, pkgutil, retention as rt\n"
+        "for m in pkgutil.walk_packages(rt.__path__, 'retention.'):\n"
+        "    importlib.import_module(m.name)\n"
+        "tx = rt.example_transactions()\n"
+        "s = rt.rfm_summary(tx)\n"
+        "print(int(rt.kpis(tx)['customers']), rt.kpis.__doc__, round(rt.BetaGeo.fit(s).r, 3))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-OO", "-c", code], capture_output=True, text=True, check=False
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["3000", "None", "0.278"]

@@ -780,8 +780,7 @@ def report(
 
     Parameters
     ----------
-    tx : pandas.DataFrame
-        One row per purchase (or per order line, with ``order_id``). Not modified.
+    <transaction table>
     freq : {"D", "W", "M", "Q", "Y"}, default "M"
         The period of the KPIs, period retention, cohorts and the XYZ classes.
     <transaction options>
@@ -800,9 +799,9 @@ def report(
     MissingDependencyError
         If matplotlib (the ``plot`` extra) is not installed.
     InvalidParameterError
-        If ``title`` is not a string or ``top`` is not a whole number >= 1.
-    ColumnNotFoundError, ColumnTypeError, InvalidValueError, InvalidParameterError
-        If the table or the shared options cannot be read (the errors of :func:`retention.kpis`).
+        If ``title`` is not a string, ``top`` is not a whole number >= 1, or a shared option is not
+        accepted (the errors of :func:`retention.kpis`).
+    <reading errors>
 
     See Also
     --------

@@ -70,7 +70,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def _survival_data_docs(function: F) -> F:
     """Write the shared entries of :data:`_DATA_DOCS` into a docstring, at its ``<survival data>`` line."""
-    doc = function.__doc__ or ""
+    if function.__doc__ is None:  # docstrings stripped (python -OO): nothing to write
+        return function
+    doc = function.__doc__
     lines = doc.splitlines()
     at = next(i for i, line in enumerate(lines) if line.strip() == _DATA_MARKER)
     indent = lines[at][: len(lines[at]) - len(lines[at].lstrip())]

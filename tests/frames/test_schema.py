@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
+import importlib
+import inspect
+import re
+from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
@@ -12,6 +17,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import retention
 from retention.errors import (
     ColumnNotFoundError,
     ColumnTypeError,
@@ -664,3 +670,79 @@ def test_text_codes_leave_other_columns_to_pandas() -> None:
     tx = tx_of(["a", "a\x00", "a" * 65], ["2024-01-01"] * 3)
     t = read_transactions(tx, func="f")
     assert t.customer_ids.tolist() == ["a", "a\x00", "a" * 65]
+
+
+def _with_transaction_options() -> list[Any]:
+    """Every function the sources decorate with ``@transaction_options``, imported."""
+    root = Path(retention.__file__).parent
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        parts = path.relative_to(root).with_suffix("").parts
+        module = ".".join(("retention", *parts[: -1 if parts[-1] == "__init__" else None]))
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            decorators = getattr(node, "decorator_list", [])
+            if any(getattr(d, "id", None) == "transaction_options" for d in decorators):
+                found.append(getattr(importlib.import_module(module), node.name))
+    return found
+
+
+# Tables that are more than a transaction table have entries of their own (still one each): rfm_scores
+# reads a summary too; p_alive_history reads one customer's purchases and names its errors with its options.
+OWN_TABLE_ENTRY = {"rfm_scores", "p_alive_history"}
+OWN_READING_ERRORS = {"p_alive_history"}
+
+
+@pytest.mark.parametrize("function", _with_transaction_options(), ids=lambda f: f.__name__)
+def test_one_table_entry_and_one_reading_errors_entry(function: Any) -> None:
+    doc = inspect.getdoc(function) or ""
+    lines = doc.splitlines()
+    params = inspect.signature(function).parameters
+    table = next(p for p in ("tx", "transactions", "data") if p in params)
+    assert sum(line.startswith(f"{table} : ") for line in lines) == 1
+    raises = doc.split("\nRaises\n------\n")[1].split("\n\n")[0].splitlines()
+    heads = [line.split(", ") for line in raises if not line.startswith(" ")]
+    assert sum("ColumnNotFoundError" in head for head in heads) == 1
+    assert [line for line in lines if re.fullmatch(r"\s*<[a-z ]+>\s*", line)] == []
+    assert (schema.TABLE_DOC in doc) is (function.__name__ not in OWN_TABLE_ENTRY)
+    assert (schema.READING_ERRORS_DOC in doc) is (function.__name__ not in OWN_READING_ERRORS)
+
+
+def test_transaction_options_refuse_entries_missing_or_twice() -> None:
+    def twice(tx: Any, *, customer_id: Any = "customer_id") -> None:
+        """Do something.
+
+        Parameters
+        ----------
+        <transaction table>
+        tx : pandas.DataFrame
+            The table.
+        <transaction options>
+
+        Raises
+        ------
+        <reading errors>
+        """
+
+    def without_errors(tx: Any, *, customer_id: Any = "customer_id") -> None:
+        """Do something.
+
+        Parameters
+        ----------
+        <transaction table>
+        <transaction options>
+        """
+
+    def without_options(tx: Any) -> None:
+        """<transaction table>"""
+
+    def without_tx(transactions: Any) -> None:
+        """<transaction table>"""
+
+    for function, message in [
+        (twice, "documents its table in 2 entries"),
+        (without_errors, "the errors of reading it in 0"),
+        (without_options, "has no '<transaction options>' line"),
+        (without_tx, "documents a table tx, which it does not take"),
+    ]:
+        with pytest.raises(AssertionError, match=message):
+            schema.transaction_options(function)

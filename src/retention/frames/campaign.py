@@ -673,9 +673,7 @@ def campaign_effect(
 
     Parameters
     ----------
-    tx : pandas.DataFrame
-        One row per purchase, or per order line with ``order_id``. Not modified; row order does not
-        matter.
+    <transaction table>
     treated : ids, pandas.DataFrame or HoldoutSplit
         The customers contacted: a list, array, pandas Index or Series of customer ids (all contacted on
         ``start``), or, for a campaign whose contacts are spread over time, a DataFrame with the
@@ -761,8 +759,8 @@ def campaign_effect(
     InvalidValueError
         If none of the ``treated`` (or listed ``control``) ids is a customer of the table (ids of another
         type, say), ``control`` shares customers with ``treated``, or ids are missing.
-    ColumnTypeError, ColumnNotFoundError
-        If the table, ``treated`` or ``control`` has an unusable type or lacks a column.
+    <reading errors>
+        Also if ``treated`` or ``control`` has an unusable type or lacks a column.
 
     Warns
     -----

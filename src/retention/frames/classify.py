@@ -359,8 +359,7 @@ def abc_xyz(
 
     Parameters
     ----------
-    tx : pandas.DataFrame
-        One row per purchase, or per order line with ``order_id``. Not modified.
+    <transaction table>
     freq : {"M", "D", "W", "Q", "Y"}, default "M"
         The period over which the regularity (XYZ) is measured (pandas aliases such as ``"ME"`` are
         accepted).
@@ -410,8 +409,7 @@ def abc_xyz(
     InvalidValueError
         If a customer's revenue net of returns is negative (returns exceeding purchases): ABC needs
         non-negative values.
-    ColumnNotFoundError, ColumnTypeError
-        If the table cannot be read (see :func:`~retention.frames.schema.read_transactions`).
+    <reading errors>
 
     See Also
     --------

@@ -149,9 +149,7 @@ def cohort_table(
 
     Parameters
     ----------
-    tx : pandas.DataFrame
-        One row per purchase, or per order line with ``order_id``. Not modified; row order does not
-        matter.
+    <transaction table>
     freq : {"M", "W", "Q", "Y", "D"}, default "M"
         The period length (pandas aliases such as ``"ME"`` or ``"QS"`` are accepted). Weeks run Monday to
         Sunday.
@@ -182,8 +180,7 @@ def cohort_table(
     ------
     InvalidParameterError
         If ``freq``, ``metric``, ``kind``, ``normalize`` or ``observation_end`` is not accepted.
-    ColumnNotFoundError, ColumnTypeError, InvalidValueError
-        If the table is not a DataFrame, lacks a column, or holds unusable values.
+    <reading errors>
 
     See Also
     --------
@@ -286,9 +283,7 @@ def retention_curve(
 
     Parameters
     ----------
-    tx : pandas.DataFrame
-        One row per purchase, or per order line with ``order_id``. Not modified; row order does not
-        matter.
+    <transaction table>
     freq : {"M", "W", "Q", "Y", "D"}, default "M"
         The period length.
     kind : {"classic", "rolling"}, default "classic"
@@ -307,8 +302,7 @@ def retention_curve(
     ------
     InvalidParameterError
         If ``freq``, ``kind`` or ``observation_end`` is not accepted.
-    ColumnNotFoundError, ColumnTypeError, InvalidValueError
-        If the table is not a DataFrame, lacks a column, or holds unusable values.
+    <reading errors>
 
     See Also
     --------
@@ -402,9 +396,7 @@ def survival_curve(
 
     Parameters
     ----------
-    tx : pandas.DataFrame
-        One row per purchase, or per order line with ``order_id``. Not modified; row order does not
-        matter.
+    <transaction table>
     inactive_after : int or str or timedelta, default "90D"
         A customer who makes no purchase for more than this many days has lapsed. An int is days; strings
         such as ``"90D"`` or ``"12W"`` and timedeltas must be whole days. The default is longer than the
@@ -426,8 +418,7 @@ def survival_curve(
     ------
     InvalidParameterError
         If ``inactive_after`` or ``observation_end`` is not accepted.
-    ColumnNotFoundError, ColumnTypeError, InvalidValueError
-        If the table is not a DataFrame, lacks a column, or holds unusable values.
+    <reading errors>
 
     See Also
     --------

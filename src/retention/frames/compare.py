@@ -262,9 +262,7 @@ def compare_retention(
 
     Parameters
     ----------
-    tx : pandas.DataFrame
-        One row per purchase, or per order line with ``order_id``. Not modified; row order does not
-        matter.
+    <transaction table>
     by : column label, list of column labels or pandas.Series
         The groups to compare, as ``by=`` of the other functions takes them: a column (each customer's
         value on their first purchase), several columns, or a Series mapping customer id to group. A
@@ -320,8 +318,7 @@ def compare_retention(
     ------
     InvalidParameterError
         If ``by`` is None, ``control`` is not a group with customers, or an option is not accepted.
-    ColumnNotFoundError, ColumnTypeError, InvalidValueError
-        If the table is not a DataFrame, lacks a column, or holds unusable values.
+    <reading errors>
 
     Warns
     -----

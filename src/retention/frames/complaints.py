@@ -88,9 +88,7 @@ def complaint_outcomes(
 
     Parameters
     ----------
-    tx : pandas.DataFrame
-        One row per purchase, or per order line with ``order_id``. Not modified; row order does not
-        matter.
+    <transaction table>
     complaints : pandas.DataFrame
         One row per complaint, with the customer id and date columns (named as in ``tx``) and the
         ``resolved`` column (True/False), read as :func:`customer_features` reads it. Not modified.
@@ -124,11 +122,10 @@ def complaint_outcomes(
 
     Raises
     ------
-    ColumnNotFoundError
-        If ``tx`` or ``complaints`` lacks a column, ``resolved`` included.
-    ColumnTypeError, InvalidValueError
-        If a table holds unusable values: the ``resolved`` column anything but True/False or a missing
-        flag, customer ids of another kind (numbers against text) than those of ``tx``.
+    <reading errors>
+        The same errors for ``complaints``: if it lacks a column, ``resolved`` included, its ``resolved``
+        column holds anything but True/False or a missing flag, or its customer ids are of another kind
+        (numbers against text) than those of ``tx``.
     InvalidParameterError
         If ``resolved`` is None, ``control`` is not one of the groups with customers, or another option
         is not accepted.

@@ -63,8 +63,7 @@ def customer_features(
 
     Parameters
     ----------
-    tx : pandas.DataFrame
-        One row per purchase, or per order line with ``order_id``. Not modified.
+    <transaction table>
     complaints : pandas.DataFrame, optional
         One row per complaint, with the columns ``customer_id`` and ``date`` (named as in ``tx``) and
         optionally ``resolved`` (True/False). Not modified.
@@ -99,10 +98,10 @@ def customer_features(
     ------
     InvalidParameterError
         If ``observation_end`` is not a date or ``returns`` is not accepted.
-    ColumnNotFoundError, ColumnTypeError, InvalidValueError
-        If a table cannot be read (see :func:`~retention.frames.schema.read_transactions`; messages name
-        the complaints or refusals table), the ``resolved`` column holds anything but True/False, or the
-        customer ids of an event table are of another kind (numbers against text) than those of ``tx``.
+    <reading errors>
+        The same errors if the complaints or refusals table cannot be read (the messages name it), the
+        ``resolved`` column holds anything but True/False, or the customer ids of an event table are of
+        another kind (numbers against text) than those of ``tx``.
 
     See Also
     --------

@@ -827,9 +827,8 @@ def backtest(
 
     Parameters
     ----------
-    tx : pandas.DataFrame
-        One row per purchase (or per order line with ``order_id``), calibration and holdout together.
-        Not modified.
+    <transaction table>
+        The purchases of the calibration span and of the holdout together, in one table.
     model : {"bg_nbd", "pareto_nbd", "mbg_nbd"} or model, default "bg_nbd"
         The model to fit on the calibration summary, or a model value to use as it is (no fit).
     calibration_end : date-like
@@ -858,8 +857,9 @@ def backtest(
     InvalidParameterError
         If ``calibration_end`` is before the first purchase or not before the observation end, the
         holdout is shorter than one whole period, or an option is not accepted.
-    InvalidValueError, ColumnNotFoundError, ConvergenceError
-        If the table cannot be read, or a model cannot be fitted on the calibration span.
+    <reading errors>
+    ConvergenceError
+        If a model cannot be fitted on the calibration span.
 
     See Also
     --------

@@ -65,8 +65,7 @@ def kpis(
 
     Parameters
     ----------
-    tx : pandas.DataFrame
-        One row per purchase, or per order line with ``order_id``. Not modified.
+    <transaction table>
     freq : {"D", "W", "M", "Q", "Y"}, default "M"
         The period of the period KPIs and of the cohort retention horizons.
     <transaction options>
@@ -100,8 +99,9 @@ def kpis(
 
     Raises
     ------
-    ColumnNotFoundError, ColumnTypeError, InvalidValueError, InvalidParameterError
-        For a table or option that cannot be used (see :func:`period_retention`).
+    InvalidParameterError
+        If an option is not accepted (see :func:`period_retention`).
+    <reading errors>
 
     See Also
     --------

@@ -279,8 +279,7 @@ def segment_history(
 
     Parameters
     ----------
-    tx : pandas.DataFrame
-        One row per purchase, or per order line with ``order_id``. Not modified.
+    <transaction table>
     segmenter : callable
         ``segmenter(tx_so_far, as_of)`` returns a Series of segment labels indexed by customer id (one
         row per customer). ``as_of`` is the last day of the period, the observation end of that
@@ -314,11 +313,10 @@ def segment_history(
     InvalidParameterError
         If ``segmenter`` is not callable, or ``freq``, ``per_customer``, ``observation_end`` or
         ``returns`` is not accepted; or if ``per_customer`` is False for a Dask or PySpark table.
-    ColumnNotFoundError, ColumnTypeError, InvalidValueError
-        If the table cannot be read (see :func:`~retention.frames.schema.read_transactions`), or the
-        segmenter returns something other than a Series of labels with one row per customer; on a
-        cluster, also if its results for one period are categorical with different categories on
-        different partitions, or categorical on some and not on others.
+    <reading errors>
+        Also if the segmenter returns something other than a Series of labels with one row per
+        customer; on a cluster, also if its results for one period are categorical with different
+        categories on different partitions, or categorical on some and not on others.
 
     See Also
     --------

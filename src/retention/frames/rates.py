@@ -94,8 +94,7 @@ def period_retention(
 
     Parameters
     ----------
-    tx : pandas.DataFrame
-        One row per purchase, or per order line with ``order_id``. Not modified.
+    <transaction table>
     freq : {"M", "D", "W", "Q", "Y"}, default "M"
         The period length (pandas aliases such as ``"ME"`` are accepted). Weeks run Monday to Sunday.
     <transaction options>
@@ -114,8 +113,7 @@ def period_retention(
     ------
     InvalidParameterError
         If ``freq`` or ``observation_end`` is not accepted.
-    ColumnNotFoundError, ColumnTypeError, InvalidValueError
-        If the table cannot be read (see :func:`~retention.frames.schema.read_transactions`).
+    <reading errors>
 
     See Also
     --------
@@ -220,8 +218,7 @@ def repeat_purchase_rate(
 
     Parameters
     ----------
-    tx : pandas.DataFrame
-        One row per purchase, or per order line with ``order_id``. Not modified.
+    <transaction table>
     <transaction options>
 
     Returns
@@ -234,8 +231,7 @@ def repeat_purchase_rate(
     ------
     InvalidParameterError
         If ``observation_end`` is not a date.
-    ColumnNotFoundError, ColumnTypeError, InvalidValueError
-        If the table cannot be read (see :func:`~retention.frames.schema.read_transactions`).
+    <reading errors>
 
     See Also
     --------
@@ -284,8 +280,7 @@ def purchase_frequency(
 
     Parameters
     ----------
-    tx : pandas.DataFrame
-        One row per purchase, or per order line with ``order_id``. Not modified.
+    <transaction table>
     <transaction options>
 
     Returns
@@ -297,8 +292,7 @@ def purchase_frequency(
     ------
     InvalidParameterError
         If ``observation_end`` is not a date.
-    ColumnNotFoundError, ColumnTypeError, InvalidValueError
-        If the table cannot be read (see :func:`~retention.frames.schema.read_transactions`).
+    <reading errors>
 
     See Also
     --------
@@ -354,8 +348,7 @@ def average_order_value(
 
     Parameters
     ----------
-    tx : pandas.DataFrame
-        One row per purchase, or per order line with ``order_id``. Not modified.
+    <transaction table>
     <transaction options>
 
     Returns
@@ -367,9 +360,8 @@ def average_order_value(
     ------
     InvalidParameterError
         If ``observation_end`` is not a date.
-    ColumnNotFoundError, ColumnTypeError, InvalidValueError
-        If the table cannot be read (see :func:`~retention.frames.schema.read_transactions`),
-        including missing or infinite amounts.
+    <reading errors>
+        Missing or infinite amounts are unusable values.
 
     See Also
     --------
@@ -427,8 +419,7 @@ def time_to_second_purchase(
 
     Parameters
     ----------
-    tx : pandas.DataFrame
-        One row per purchase, or per order line with ``order_id``. Not modified.
+    <transaction table>
     <transaction options>
 
     Returns
@@ -447,8 +438,7 @@ def time_to_second_purchase(
     ------
     InvalidParameterError
         If ``observation_end`` is not a date.
-    ColumnNotFoundError, ColumnTypeError, InvalidValueError
-        If the table cannot be read (see :func:`~retention.frames.schema.read_transactions`).
+    <reading errors>
 
     See Also
     --------

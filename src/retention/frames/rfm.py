@@ -215,7 +215,8 @@ def rfm_scores(
         ``frequency``, ``recency``, ``T`` and ``monetary_value`` is read as a summary). A summary has
         settled its observation end, orders and returns when it was made, so ``observation_end``,
         ``order_id``, ``returns`` and ``by`` are refused with one, and the column options are not used.
-        Not modified.
+        Not modified. Tables of the other engines are read too (see the "Where your data lives" page of
+        the docs, ``docs/engines.md``).
     bins : int, default 5
         The number of scores, from 2 to 9.
     cut_points : dict, optional
@@ -254,9 +255,8 @@ def rfm_scores(
         If ``bins``, ``cut_points``, ``returns``, ``by`` or ``observation_end`` is not accepted,
         ``amount`` is None for a transaction table, or ``observation_end``, ``order_id``, ``returns`` or
         ``by`` is given with a summary.
-    ColumnNotFoundError, ColumnTypeError, InvalidValueError
-        If the table or the summary cannot be read (see
-        :func:`~retention.frames.schema.read_transactions`).
+    <reading errors>
+        The same errors if ``data`` is a summary that cannot be read.
 
     See Also
     --------

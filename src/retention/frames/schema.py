@@ -1362,18 +1362,77 @@ OPTION_DOCS: Final = {
     group of their own (labelled NaN).""",
 }
 
+TABLE_DOC: Final = """tx : pandas.DataFrame or a table of another engine
+    One row per purchase, or per order line with ``order_id``. Not modified; row order does not matter.
+    A polars, pyarrow, DuckDB, Dask or Spark table is read too (see the "Where your data lives" page of
+    the docs, ``docs/engines.md``)."""
+"""The Parameters entry of the table ``tx``, written where the line ``<transaction table>`` is."""
+
+READING_ERRORS_DOC: Final = """ColumnNotFoundError, ColumnTypeError, InvalidValueError
+    If the table cannot be read (see :func:`~retention.frames.schema.read_transactions`): it is not a
+    table, lacks a column, or holds unusable values."""
+"""The Raises entry of the errors of reading the table, written where the line ``<reading errors>`` is."""
+
 _OPTIONS_MARKER: Final = "<transaction options>"
+_TABLE_MARKER: Final = "<transaction table>"
+_ERRORS_MARKER: Final = "<reading errors>"
+# The names the table parameter goes by (those reads_engines reads): a function that documents its table
+# in words of its own (a summary read too, one customer's purchases) writes an entry of that name.
+_TABLES: Final = ("tx", "transactions", "data")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def transaction_options(function: F) -> F:
-    """Mark a function that reads transactions: shared option docs, and tables of every engine.
+def _shared_entry(marker: str, signature: inspect.Signature, name: str) -> str:
+    """Return the entries that replace the line ``marker`` in the docstring of ``name``."""
+    if marker == _OPTIONS_MARKER:
+        return "\n".join(OPTION_DOCS[n] for n in signature.parameters if n in OPTION_DOCS)
+    if marker == _TABLE_MARKER:
+        if "tx" not in signature.parameters:
+            msg = f"{name}: {_TABLE_MARKER!r} documents a table tx, which it does not take: write an entry"
+            raise AssertionError(msg)
+        return TABLE_DOC
+    if marker == _ERRORS_MARKER:
+        return READING_ERRORS_DOC
+    known = (_OPTIONS_MARKER, _TABLE_MARKER, _ERRORS_MARKER)
+    msg = f"{name}: the docstring line {marker!r} is none of the markers {known}"
+    raise AssertionError(msg)
 
-    The option entries are those of :data:`OPTION_DOCS` that the function's signature has, in signature
-    order, written where the line ``<transaction options>`` is, so that every function that reads
-    transactions documents its options in the same words. The function also reads polars, pyarrow and
-    DuckDB tables (:func:`retention.frames.engines.reads_engines`).
+
+def _is_marker(line: str) -> bool:
+    """Whether a stripped docstring line is a marker: words in lower case between ``<`` and ``>``."""
+    words = line[1:-1]
+    return (
+        line == f"<{words}>"
+        and " " in words
+        and words.replace(" ", "").isalpha()
+        and words.islower()
+    )
+
+
+def _is_reading_errors(line: str) -> bool:
+    """Whether ``line`` heads a Raises entry of the errors of reading a table (one naming ColumnNotFoundError)."""
+    names = [part.strip() for part in line.split(",")]
+    return "ColumnNotFoundError" in names and all(n.isidentifier() for n in names)
+
+
+def transaction_options(function: F) -> F:
+    """Mark a function that reads transactions: shared docstring entries, and tables of every engine.
+
+    Three marker lines of the docstring are replaced by entries written once here, so that every function
+    that reads transactions documents them in the same words, at the marker's indentation:
+
+    - ``<transaction options>`` (required): the entries of :data:`OPTION_DOCS` that the function's
+      signature has, in signature order;
+    - ``<transaction table>``: the entry of the table ``tx`` (:data:`TABLE_DOC`), first in Parameters;
+    - ``<reading errors>``: the Raises entry of the errors of reading it (:data:`READING_ERRORS_DOC`).
+
+    Lines indented under ``<transaction table>`` or ``<reading errors>`` continue the entry's description:
+    what the function says more. A function whose table is more than a transaction table (``data``, which
+    may be a summary) writes its own entries instead; the docstring must end up with exactly one table
+    entry and one Raises entry naming ColumnNotFoundError, and an unknown marker fails, both at import. The
+    function also reads polars, pyarrow, DuckDB, Dask and Spark tables
+    (:func:`retention.frames.engines.reads_engines`).
 
     Examples
     --------
@@ -1383,25 +1442,58 @@ def transaction_options(function: F) -> F:
     ...
     ...     Parameters
     ...     ----------
+    ...     <transaction table>
     ...     <transaction options>
+    ...
+    ...     Raises
+    ...     ------
+    ...     <reading errors>
+    ...         Also if ``by`` names a missing column.
     ...     '''
-    >>> print(f.__doc__.splitlines()[4].strip())
-    customer_id : column label, default "customer_id"
+    >>> lines = f.__doc__.splitlines()
+    >>> for i in (4, 8, -5, -2):
+    ...     print(lines[i])
+        tx : pandas.DataFrame or a table of another engine
+        customer_id : column label, default "customer_id"
+        ColumnNotFoundError, ColumnTypeError, InvalidValueError
+            Also if ``by`` names a missing column.
+    >>> @transaction_options
+    ... def g(tx):
+    ...     '''<transaction tabel>'''
+    Traceback (most recent call last):
+    ...
+    AssertionError: g: the docstring line '<transaction tabel>' is none of the markers ('<transaction options>', '<transaction table>', '<reading errors>')
     """
-    doc = function.__doc__ or ""
-    lines = doc.splitlines()
-    for i, line in enumerate(lines):
-        if line.strip() == _OPTIONS_MARKER:
-            indent = line[: len(line) - len(line.lstrip())]
-            names = [n for n in inspect.signature(function).parameters if n in OPTION_DOCS]
-            entries = [indent + row for n in names for row in OPTION_DOCS[n].splitlines()]
-            lines[i : i + 1] = entries
-            function.__doc__ = "\n".join(lines) + ("\n" if doc.endswith("\n") else "")
-            return reads_engines(function)
-    msg = (
-        f"{function.__name__} has no {_OPTIONS_MARKER!r} line in its docstring"  # pragma: no cover
-    )
-    raise AssertionError(msg)  # pragma: no cover
+    if function.__doc__ is None:  # docstrings stripped (python -OO): nothing to write
+        return reads_engines(function)
+    doc = function.__doc__
+    signature = inspect.signature(function)
+    name = function.__name__
+    rendered: list[str] = []
+    markers: set[str] = set()
+    for line in doc.splitlines():
+        marker = line.strip()
+        if not _is_marker(marker):
+            rendered.append(line)
+            continue
+        markers.add(marker)
+        indent = line[: len(line) - len(line.lstrip())]
+        entry = _shared_entry(marker, signature, name)
+        rendered.extend(indent + row for row in entry.splitlines())
+    if _OPTIONS_MARKER not in markers:
+        msg = f"{name} has no {_OPTIONS_MARKER!r} line in its docstring"
+        raise AssertionError(msg)
+    heads = tuple(f"{t} : " for t in _TABLES)
+    tables = sum(1 for line in rendered if line.strip().startswith(heads))
+    errors = sum(1 for line in rendered if _is_reading_errors(line))
+    if (tables, errors) != (1, 1):
+        msg = (
+            f"{name} documents its table in {tables} entries and the errors of reading it in {errors}: write "
+            f"the lines {_TABLE_MARKER!r} (first in Parameters) and {_ERRORS_MARKER!r} (in Raises) once"
+        )
+        raise AssertionError(msg)
+    function.__doc__ = "\n".join(rendered) + ("\n" if doc.endswith("\n") else "")
+    return reads_engines(function)
 
 
 def _read_order_ids(col: pd.Series, name: object, func: str) -> tuple[NDArray[np.int64], int]:

@@ -238,9 +238,7 @@ def scorecard(
 
     Parameters
     ----------
-    tx : pandas.DataFrame
-        One row per purchase, or per order line with ``order_id``. Not modified; row order does not
-        matter.
+    <transaction table>
     by : column label, list of column labels or pandas.Series
         The groups scored, as ``by=`` takes them: a column such as ``"manager"`` (each customer's value
         on their first purchase), several columns, or a Series mapping customer id to group (the
@@ -301,9 +299,10 @@ def scorecard(
     InvalidParameterError
         If ``by`` is None, ``plan`` comes without ``done`` or the other way round, or an option is not
         accepted.
-    ColumnNotFoundError, ColumnTypeError, InvalidValueError
-        If a table is not a DataFrame, lacks a column (``by`` included), or holds unusable values (see
-        :func:`customer_features` for the complaints and :func:`contact_compliance` for the contacts).
+    <reading errors>
+        The same errors if ``by`` names a missing column, or the complaints or contacts cannot be read
+        (see :func:`customer_features` for the complaints and :func:`contact_compliance` for the
+        contacts).
 
     See Also
     --------

@@ -86,8 +86,7 @@ def rfm_summary(
 
     Parameters
     ----------
-    tx : pandas.DataFrame
-        One row per purchase, or per order line with ``order_id``. Not modified.
+    <transaction table>
     freq : {"D", "W", "M", "Q", "Y"}, default "D"
         The period within which purchases are merged into one transaction (pandas aliases are accepted).
         Weeks run Monday to Sunday.
@@ -127,8 +126,7 @@ def rfm_summary(
     InvalidParameterError
         If ``freq``, ``time_unit``, ``observation_end``, ``calibration_end`` or ``returns`` is not
         accepted, including a calibration end outside the data.
-    ColumnNotFoundError, ColumnTypeError, InvalidValueError
-        If the table cannot be read (see :func:`~retention.frames.schema.read_transactions`).
+    <reading errors>
 
     See Also
     --------

@@ -374,8 +374,7 @@ def historical_value(
 
     Parameters
     ----------
-    tx : pandas.DataFrame
-        One row per purchase, or per order line with ``order_id``. Not modified.
+    <transaction table>
     <transaction options>
     margin : float, default 1.0
         The share of revenue that is profit (any finite factor).
@@ -390,9 +389,8 @@ def historical_value(
     ------
     InvalidParameterError
         If ``margin``, ``observation_end``, ``returns`` or ``by`` is not accepted.
-    ColumnNotFoundError, ColumnTypeError, InvalidValueError
-        If the table cannot be read (see :func:`~retention.frames.schema.read_transactions`); the amount
-        column must exist.
+    <reading errors>
+        The amount column must exist.
 
     See Also
     --------
@@ -611,9 +609,8 @@ def tracking_table(
     ----------
     model : model
         A fitted transaction model with ``expected_purchases(t)`` (``rt.BetaGeo``, ``rt.ParetoNBD``, ...).
-    tx : pandas.DataFrame
-        One row per purchase (or per order line with ``order_id``), calibration and holdout together.
-        Not modified.
+    <transaction table>
+        The purchases of the calibration span and of the holdout together, in one table.
     time_unit : {"D", "W", "M", "Q", "Y"}
         The model's time unit: that of ``recency`` and ``T`` in the summary it was fitted on.
     freq : {"D", "W", "M", "Q", "Y"}, default "W"
@@ -639,8 +636,7 @@ def tracking_table(
     InvalidParameterError
         If ``time_unit``, ``freq``, ``calibration_end``, ``observation_end`` or ``returns`` is not
         accepted.
-    ColumnNotFoundError, InvalidValueError
-        If the table cannot be read (see :func:`~retention.frames.schema.read_transactions`).
+    <reading errors>
 
     See Also
     --------
