@@ -360,12 +360,7 @@ def test_backtest_of_an_empty_table_and_without_interval() -> None:
 
 
 def test_plot_draws_the_table() -> None:
-    pytest.importorskip("matplotlib")
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    pytest.importorskip("matplotlib")  # the root conftest draws off screen and closes the figures
     from retention import plot
 
     result = rt.backtest(
@@ -378,7 +373,6 @@ def test_plot_draws_the_table() -> None:
     band = ax.collections[0].get_paths()[0].vertices[:, 1]
     assert np.isclose(band.max(), result.table["upper"].max())
     assert np.isclose(band.min(), result.table["lower"].min())
-    plt.close(ax.figure)
     summary = rt.rfm_summary(rt.example_transactions(), time_unit="W")
     frame = rt.forecast(rt.BetaGeo(**BG), summary, periods=4, freq="M", time_unit="W")
     ax = plot.forecast(frame, cumulative=True)
@@ -386,13 +380,11 @@ def test_plot_draws_the_table() -> None:
     assert_allclose(lines["forecast"].get_ydata(), frame["orders_cumulative"])
     band = ax.collections[0].get_paths()[0].vertices[:, 1]
     assert np.isclose(band.max(), frame["orders_cumulative_upper"].max())
-    plt.close(ax.figure)
     # An empty result is an empty labelled Axes; a wrong argument or measure a clear error.
     empty = rt.backtest(rt.example_transactions().iloc[:0], calibration_end="2024-06-30")
     ax = plot.forecast(empty)
     assert ax.get_lines() == []
     assert ax.get_ylabel()
-    plt.close(ax.figure)
     with pytest.raises(ColumnTypeError, match=r"rt\.forecast"):
         plot.forecast([1, 2, 3])
     with pytest.raises(InvalidParameterError, match="'measure'"):
