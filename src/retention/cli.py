@@ -55,6 +55,7 @@ from retention.errors import (
     RetentionError,
     RetentionWarning,
 )
+from retention.frames.breakdown import is_missing_label
 from retention.frames.kpis import KPI_NAMES, kpis
 from retention.report import report
 from retention.table_files import (
@@ -229,12 +230,6 @@ def _floors(items: Sequence[str]) -> dict[str, float]:
 _Group = tuple[tuple[object, ...], dict[str, float]]
 
 
-def _is_missing(value: object) -> bool:
-    if isinstance(value, float | np.floating):
-        return math.isnan(value)
-    return value is None or value is pd.NaT or value is pd.NA
-
-
 def _groups(values: pd.Series) -> tuple[list[str], list[_Group]]:
     """Return the group columns, and per group (in the library's order) its labels and its KPIs.
 
@@ -246,7 +241,7 @@ def _groups(values: pd.Series) -> tuple[list[str], list[_Group]]:
     groups: dict[tuple[object, ...], dict[str, float]] = {}
     for key, value in values.items():
         parts = cast(tuple[object, ...], key)  # MultiIndex keys are tuples
-        label = tuple(None if _is_missing(v) else v for v in parts[:-1])
+        label = tuple(None if is_missing_label(v) else v for v in parts[:-1])
         groups.setdefault(label, {})[str(parts[-1])] = float(value)
     return names, list(groups.items())
 

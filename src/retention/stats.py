@@ -34,7 +34,7 @@ from retention.errors import (
     plain_value,
 )
 from retention.frames.cohorts import kaplan_meier_frame
-from retention.frames.options import ALPHA, check_option, is_number
+from retention.frames.options import ALPHA, check_one_dimensional, check_option, is_number
 from retention.frames.schema import group_codes
 
 __all__ = [
@@ -163,14 +163,7 @@ def _series(values: object, name: str, func: str) -> pd.Series:
     if isinstance(values, pd.Series):
         return values
     fix = "Pass a list, a one-dimensional numpy array or a pandas Series."
-    if isinstance(values, pd.DataFrame | str | bytes | dict | set) or not pd.api.types.is_list_like(
-        values
-    ):
-        msg = f"The {name!r} argument of {func} must be a one-dimensional sequence; got {type(values).__name__}. {fix}"
-        raise ColumnTypeError(msg)
-    if isinstance(values, np.ndarray) and values.ndim != 1:
-        msg = f"The {name!r} argument of {func} must be one-dimensional; got an array of shape {values.shape}. {fix}"
-        raise ColumnTypeError(msg)
+    check_one_dimensional(values, name, func, what="a one-dimensional sequence", fix=fix)
     try:
         return pd.Series(values, copy=False)
     except (TypeError, ValueError) as e:

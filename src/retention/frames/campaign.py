@@ -46,7 +46,16 @@ from retention.errors import (
 )
 from retention.frames.cohorts import kaplan_meier_frame
 from retention.frames.compare import frames_html, frames_text, share_difference
-from retention.frames.options import ALPHA, Days, Flag, Given, Interval, Seed, declare
+from retention.frames.options import (
+    ALPHA,
+    Days,
+    Flag,
+    Given,
+    Interval,
+    Seed,
+    check_one_dimensional,
+    declare,
+)
 from retention.frames.reading import read_with_options
 from retention.frames.schema import (
     DateLike,
@@ -129,15 +138,13 @@ def _share_fraction(share: object, func: str) -> Fraction:
 
 def _id_index(values: object, name: str, func: str) -> pd.Index:
     """Read customer ids (a list, array, Index or Series of ids) as an Index, without missing values."""
-    fix = "Pass a list, array, pandas Index or Series of customer ids."
-    if isinstance(values, pd.DataFrame | str | bytes | dict | set) or not pd.api.types.is_list_like(
-        values
-    ):
-        msg = f"The {name!r} argument of {func} must be a sequence of customer ids; got {type(values).__name__}. {fix}"
-        raise ColumnTypeError(msg)
-    if isinstance(values, np.ndarray) and values.ndim != 1:
-        msg = f"The {name!r} argument of {func} must be one-dimensional; got an array of shape {values.shape}. {fix}"
-        raise ColumnTypeError(msg)
+    check_one_dimensional(
+        values,
+        name,
+        func,
+        what="a sequence of customer ids",
+        fix="Pass a list, array, pandas Index or Series of customer ids.",
+    )
     ids: pd.Index = pd.Index(
         cast("Any", values.to_numpy() if isinstance(values, pd.Series) else values)
     )

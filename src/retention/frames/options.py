@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from retention.errors import InvalidParameterError, plain_value
+from retention.errors import ColumnTypeError, InvalidParameterError, plain_value
 
 __all__ = [
     "ALPHA",
@@ -69,6 +69,7 @@ __all__ = [
     "check_flag",
     "check_freq",
     "check_keywords",
+    "check_one_dimensional",
     "check_option",
     "declare",
     "is_number",
@@ -146,6 +147,35 @@ def check_flag(value: object, name: str, func: str) -> bool:
         msg = f"The {name!r} parameter of {func} must be True or False. Got {plain_value(value)!r}."
         raise InvalidParameterError(msg)
     return bool(value)
+
+
+def check_one_dimensional(values: object, name: str, func: str, *, what: str, fix: str) -> None:
+    """Refuse an argument that is not a one-dimensional sequence, with a message that says what it must be.
+
+    Tables, text, mappings, sets, scalars and arrays of more than one dimension are refused.
+
+    Raises
+    ------
+    ColumnTypeError
+        If ``values`` is not one-dimensional: the message names the argument ``name`` of ``func``, says it
+        must be ``what``, and ends with ``fix``.
+
+    Examples
+    --------
+    >>> check_one_dimensional([1, 2], "ids", "f", what="a sequence of ids", fix="Pass a list.")
+    >>> check_one_dimensional("abc", "ids", "f", what="a sequence of ids", fix="Pass a list.")
+    Traceback (most recent call last):
+    ...
+    retention.errors.ColumnTypeError: The 'ids' argument of f must be a sequence of ids; got str. Pass a list.
+    """
+    if isinstance(values, pd.DataFrame | str | bytes | dict | set) or not pd.api.types.is_list_like(
+        values
+    ):
+        msg = f"The {name!r} argument of {func} must be {what}; got {type(values).__name__}. {fix}"
+        raise ColumnTypeError(msg)
+    if isinstance(values, np.ndarray) and values.ndim != 1:
+        msg = f"The {name!r} argument of {func} must be one-dimensional; got an array of shape {values.shape}. {fix}"
+        raise ColumnTypeError(msg)
 
 
 def check_keywords(options: Mapping[str, object], target: Callable[..., Any], func: str) -> None:
