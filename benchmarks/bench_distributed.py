@@ -59,7 +59,8 @@ Agreement. On each engine and size, before timing: every case on a 100,000-row l
 4 files) is run by ours and by the peer and compared (counts and days exactly, money and rates to 1e-9
 relative), and ours on the cluster is compared with ours on the same table in pandas (exactly). At full
 size the first, untimed call of each contender (its warm-up) is compared the same way. A disagreement
-prints a line starting "DISAGREES" (and the run goes on); a call that raises prints "FAILED" with the error.
+prints a line starting "DISAGREES" (and the run goes on); a call that raises prints "FAILED" with whose
+call it was and the error.
 
 Columns. ``ours s`` and ``peer s``: the median of ``--repeat`` calls (``_harness.median_time``:
 ``time.perf_counter`` after ``gc.collect()``), wall time seen by the driver. ``ours MiB`` and ``peer MiB``:
@@ -584,15 +585,20 @@ def time_case(
 ) -> tuple[list[str], list[str]]:
     """Warm up ours and the peer under tracemalloc, compare them, time both; the cells and problems."""
     peer = case.peers[engine]
+    who = "ours"  # whose call is running, for the line of a failure
     try:
         ours, ours_peak = traced(lambda: case.ours(tx))
+        who = "peer"
         theirs, peer_peak = traced(lambda: peer(tx))
+        who = "the comparison"
         problems = compare(case, ours, theirs, None, where)
         del ours, theirs
+        who = "ours"
         t_ours = _harness.median_time(lambda: case.ours(tx), repeat)
+        who = "peer"
         t_peer = _harness.median_time(lambda: peer(tx), repeat)
     except Exception as e:  # a failure is a result to report; the run goes on with the next case
-        return [], [f"FAILED: {case.name}, {where}: {type(e).__name__}: {e}"]
+        return [], [f"FAILED ({who}): {case.name}, {where}: {type(e).__name__}: {e}"]
     cells = [
         f"{t_ours:.2f}",
         f"{t_peer:.2f}",
