@@ -311,13 +311,15 @@ def by_group(
     return pd.Series(np.asarray(results, dtype=np.float64), index=labels, name=name)
 
 
-def group_parts(result: _Result) -> list[tuple[Any, _Result]]:
+def group_parts(result: _Result, *, inner: int = 1) -> list[tuple[Any, _Result]]:
     """Split a result of a breakdown into its groups: the inverse of :func:`by_group`.
 
     Parameters
     ----------
     result : pandas.DataFrame or pandas.Series
-        A result with the group level(s) in front of one last index level.
+        A result with the group level(s) in front of ``inner`` last index levels.
+    inner : int, default 1
+        How many index levels each group's part keeps.
 
     Returns
     -------
@@ -332,6 +334,6 @@ def group_parts(result: _Result) -> list[tuple[Any, _Result]]:
     >>> [(key, part.tolist()) for key, part in group_parts(result)]
     [(('shop',), [1.0, 2.0]), (('web',), [1.0, 2.0])]
     """
-    outer: list[Hashable] = list(range(result.index.nlevels - 1))
+    outer: list[Hashable] = list(range(result.index.nlevels - inner))
     groups = result.groupby(level=outer, sort=False, dropna=False)
     return [(key, part.droplevel(outer)) for key, part in groups]

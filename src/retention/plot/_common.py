@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import math
 from collections.abc import Callable, Hashable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -22,6 +22,9 @@ from retention.errors import (
     InvalidParameterError,
     MissingDependencyError,
 )
+from retention.frames.breakdown import group_parts
+
+_Table = TypeVar("_Table", pd.DataFrame, pd.Series)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -403,8 +406,8 @@ def index_level(data: pd.DataFrame | pd.Series, level: int = -1) -> pd.Index:
 
 
 def split_groups(
-    data: pd.DataFrame | pd.Series, *, inner: int = 1
-) -> tuple[list[Hashable], list[tuple[str, Any]]] | None:
+    data: _Table, *, inner: int = 1
+) -> tuple[list[Hashable], list[tuple[str, _Table]]] | None:
     """Split a result broken down by ``by=`` into its groups; None for a result without groups.
 
     Returns the names of the group levels and, per group in the order of the result, a label
@@ -413,16 +416,9 @@ def split_groups(
     index = data.index
     if not isinstance(index, pd.MultiIndex) or index.nlevels <= inner:
         return None
-    outer = list(range(index.nlevels - inner))
-    names: list[Hashable] = list(index.names[: len(outer)])
-    if len(data) == 0:
-        return names, []
-    parts: list[tuple[str, Any]] = []
-    drop: list[Hashable] = list(outer)
-    for key, part in data.groupby(level=outer, sort=False, dropna=False):
-        keys = key if isinstance(key, tuple) else (key,)
-        parts.append((" / ".join(str(k) for k in keys), part.droplevel(drop)))
-    return names, parts
+    names: list[Hashable] = list(index.names[: index.nlevels - inner])
+    parts = group_parts(data, inner=inner)
+    return names, [(" / ".join(str(k) for k in key), part) for key, part in parts]
 
 
 def group_title(names: Sequence[Hashable], label: str) -> str:
