@@ -1821,43 +1821,87 @@ def read_transactions(
         else None
     )
     order = _read_order_ids(order_col, order_id, func) if order_col is not None else None
-    rows = np.arange(len(days), dtype=np.int64)  # positions of the rows kept, for the by columns
+    rows = None  # positions of the rows kept, for the by columns, when rows were dropped
     if amounts is not None and returns == "drop":
-        keep = amounts >= 0
-        if not keep.all():
-            rows, customer, days, amounts = rows[keep], customer[keep], days[keep], amounts[keep]
-            order = _dense(order[0][keep], order[1]) if order is not None else None
-
+        rows, customer, days, stamps, amounts, order = _drop_returns(
+            customer, days, stamps, amounts, order
+        )
     o = _to_orders(customer, days, amounts, order, end)
     # Customers are those with a purchase up to the observation end; codes stay in sorted id order.
-    present = np.zeros(len(ids), dtype=np.bool_)
-    present[o.customer[o.purchase]] = True
+    first_groups = None
+    if by_cols is not None:
+        # The search for each customer's first purchase finds who has one: no pass of its own.
+        assert by_names is not None  # set with by_cols
+        assert stamps is not None  # read with keep_time when by names columns
+        first_groups, present = _first_purchase_groups(
+            customer,
+            stamps,
+            o.purchase[o.row_order] if o.row_order is not None else o.purchase,
+            rows,
+            columns=by_cols,
+            names=by_names,
+            n_customers=len(ids),
+            func=func,
+        )
+    else:
+        present = np.zeros(len(ids), dtype=np.bool_)
+        present[o.customer[o.purchase]] = True
+    return _settle_customers(o, ids, present, by=by, groups=first_groups, func=func)
+
+
+def _drop_returns(
+    customer: NDArray[np.int64],
+    days: NDArray[np.int64],
+    stamps: NDArray[np.int64] | None,
+    amounts: NDArray[np.float64],
+    order: tuple[NDArray[np.int64], int] | None,
+) -> tuple[
+    NDArray[np.int64] | None,
+    NDArray[np.int64],
+    NDArray[np.int64],
+    NDArray[np.int64] | None,
+    NDArray[np.float64],
+    tuple[NDArray[np.int64], int] | None,
+]:
+    """Drop the rows of negative amount (``returns="drop"``).
+
+    Returns the positions of the rows kept (None when every row is), then the row arrays without them.
+    """
+    keep = amounts >= 0
+    if keep.all():
+        return None, customer, days, stamps, amounts, order
+    return (
+        np.flatnonzero(keep),
+        customer[keep],
+        days[keep],
+        stamps[keep] if stamps is not None else None,
+        amounts[keep],
+        _dense(order[0][keep], order[1]) if order is not None else None,
+    )
+
+
+def _settle_customers(
+    o: _Orders,
+    ids: pd.Index | IdsAt,
+    present: NDArray[np.bool_],
+    *,
+    by: object,
+    groups: Groups | None,
+    func: str,
+) -> Transactions:
+    """Keep the customers with a purchase (``present``), coded in sorted id order or group by group."""
     every_customer = bool(present.all())
     remap = None
     if not every_customer:
         remap = np.cumsum(present, dtype=np.int64) - 1
         remap[~present] = -1
+    kept = ids if every_customer else ids[present]
     if by is None:
-        return _purchases_and_returns(o, remap, ids if every_customer else ids[present])
-    if by_cols is None:
+        return _purchases_and_returns(o, remap, kept)
+    if groups is None:
         assert isinstance(by, pd.Series)  # _by_columns returns None only for a Series
-        kept = ids if every_customer else ids[present]
         groups = _series_groups(by, kept.index() if isinstance(kept, IdsAt) else kept, func)
-    else:
-        assert by_names is not None  # set with by_cols
-        assert stamps is not None  # read with keep_time when by names columns
-        row_purchase = o.purchase[o.row_order] if o.row_order is not None else o.purchase
-        groups = _first_purchase_groups(
-            customer,
-            stamps if len(rows) == len(stamps) else stamps[rows],
-            row_purchase,
-            rows,
-            columns=by_cols,
-            names=by_names,
-            present=present,
-            func=func,
-        )
-    return _by_group(o, remap, ids if every_customer else ids[present], groups)
+    return _by_group(o, remap, kept, groups)
 
 
 def _by_group(
@@ -1930,20 +1974,26 @@ def _purchases_and_returns(
     def coded(c: NDArray[np.int64]) -> NDArray[np.int64]:
         return remap[c] if remap is not None else c
 
-    def coded_kept(c: NDArray[np.int64], keep: NDArray[np.bool_]) -> NDArray[np.int64]:
-        """``coded(c[keep])`` block by block, without a table-sized temporary."""
+    def coded_kept(c: NDArray[np.int64], keep: NDArray[np.bool_] | None) -> NDArray[np.int64]:
+        """``coded(c[keep])`` (all of ``c`` when ``keep`` is None) block by block, on several threads."""
         if remap is None:
-            return c[keep]
-        # Blocks on several threads, each writing its own part of the result.
-        ends = np.cumsum(
-            map_blocks(lambda lo, hi: int(np.count_nonzero(keep[lo:hi])), len(c), block=_ROW_BLOCK)
-        )
+            return c if keep is None else c[keep]
+        if keep is None:
+            ends = np.arange(_ROW_BLOCK, len(c) + _ROW_BLOCK, _ROW_BLOCK).clip(max=len(c))
+        else:
+            counts = map_blocks(
+                lambda lo, hi: int(np.count_nonzero(keep[lo:hi])), len(c), block=_ROW_BLOCK
+            )
+            ends = np.cumsum(counts, dtype=np.int64)
         out = np.empty(int(ends[-1]) if len(ends) else 0, dtype=np.int64)
 
         def fill(lo: int, hi: int) -> None:
             i = lo // _ROW_BLOCK
             start = int(ends[i - 1]) if i else 0
-            np.take(remap, c[lo:hi][keep[lo:hi]], out=out[start : int(ends[i])])
+            codes = c[lo:hi] if keep is None else c[lo:hi][keep[lo:hi]]
+            # mode="clip": the codes are valid, and numpy buffers ``out`` with the default mode ("raise"),
+            # which made this pass twice as slow.
+            np.take(remap, codes, out=out[start : int(ends[i])], mode="clip")
 
         map_blocks(fill, len(c), block=_ROW_BLOCK)
         return out
@@ -1958,7 +2008,7 @@ def _purchases_and_returns(
         r_day = o.day[o.is_return][known]
         r_amount = o.amount[o.is_return][known]
     return Transactions(
-        customer=coded(o.customer) if every else coded_kept(o.customer, o.purchase),
+        customer=coded_kept(o.customer, None if every else o.purchase),
         customer_ids=ids,
         day=o.day if every else o.day[o.purchase],
         amount=amount,
@@ -1973,21 +2023,24 @@ def _first_purchase_groups(
     customer: NDArray[np.int64],
     stamp: NDArray[np.int64],
     purchase: NDArray[np.bool_],
-    rows: NDArray[np.int64],
+    rows: NDArray[np.int64] | None,
     *,
     columns: list[pd.Series],
     names: list[object],
-    present: NDArray[np.bool_],
+    n_customers: int,
     func: str,
-) -> Groups:
+) -> tuple[Groups, NDArray[np.bool_]]:
     """Find each customer's group: the value of the ``by`` column(s) on their first purchase.
 
-    ``customer`` (codes before the customers without purchases are dropped), ``stamp`` (exact times),
-    ``purchase`` (whether the row is part of a purchase) and ``rows`` (positions in the table) describe
-    the rows read. The first purchase is the earliest row of a purchase (exact time); rows at the same
-    time go to the first label in sorted order, so that row order never decides. Only the rows at a
-    customer's first time are looked up in the columns. The result has one code per customer in
-    ``present``, in order.
+    ``customer`` (codes below ``n_customers``, before the customers without purchases are dropped),
+    ``stamp`` (exact times), ``purchase`` (whether the row is part of a purchase) and ``rows``
+    (positions in the table, None when they are 0, 1, 2, ...) describe the rows read. The first purchase
+    is the earliest row of a purchase (exact time); rows at the same time go to the first label in sorted
+    order, so that row order never decides. Only the rows at a customer's first time are looked up in
+    the columns.
+
+    Returns the groups, one code per customer with a purchase (in code order), and per code whether the
+    customer has a purchase: the rows found here tell, so that no other pass over the rows is needed.
     """
     top = np.iinfo(np.int64).max
     # The earliest time of each customer's rows, purchases or not (masking the other rows out first would
@@ -1995,12 +2048,12 @@ def _first_purchase_groups(
     # usual size, which share the processor's caches with the customers' times better. The lookups run on
     # several threads, block by block (the scatter does not: a table per thread costs more than it saves).
     step = _ROW_BLOCK >> 2
-    first = np.full(len(present), top, dtype=np.int64)
+    first = np.full(n_customers, top, dtype=np.int64)
     for lo in range(0, len(customer), step):
         np.minimum.at(first, customer[lo : lo + step], stamp[lo : lo + step])
 
     def at_first(lo: int, hi: int) -> tuple[NDArray[np.int64], NDArray[np.int64] | None]:
-        here = np.equal(stamp[lo:hi], np.take(first, customer[lo:hi]))
+        here = np.equal(stamp[lo:hi], np.take(first, customer[lo:hi], mode="clip"))
         bought = purchase[lo:hi]
         stray = np.greater(here, bought)  # at the earliest time, and no purchase
         here &= bought
@@ -2012,8 +2065,8 @@ def _first_purchase_groups(
     del looked
     if strays:
         # A row that is no purchase (a return, a row after the observation end) holds the earliest time
-        # of these (few) customers: their earliest purchase is found again, and its rows.
-        redo = np.zeros(len(present), dtype=np.bool_)
+        # of these (few) customers: their earliest purchase, if any, is found again, and its rows.
+        redo = np.zeros(n_customers, dtype=np.bool_)
         redo[customer[np.concatenate(strays)]] = True
         first[redo] = top
         theirs = []  # the purchases of those customers, block by block
@@ -2024,17 +2077,19 @@ def _first_purchase_groups(
             np.minimum.at(first, customer[mine], stamp[mine])
         again = [mine[stamp[mine] == first[customer[mine]]] for mine in theirs]
         position = np.concatenate([position[~redo[customer[position]]], *again])
+    # Every customer with a purchase has a row at their first purchase time; the others have none.
+    buyer = customer[position]
+    present = np.zeros(n_customers, dtype=np.bool_)
+    present[buyer] = True
     # The columns' own arrays taken at those rows, without taking their index along.
-    # rows is 0, 1, 2, ... when no row was dropped: the positions are the rows themselves.
-    every_row = len(rows) == 0 or int(rows[-1]) == len(rows) - 1
-    at = position if every_row else rows[position]
+    at = position if rows is None else rows[position]
     taken: list[pd.Series | pd.Index] = [pd.Series(c.array.take(at), copy=False) for c in columns]
     codes, labels = group_codes(taken, names, func)
-    group = _group_first(customer[position], codes, len(present))[present]
+    group = _group_first(buyer, codes, n_customers)[present]
     used = np.zeros(len(labels), dtype=np.bool_)
     used[group] = True
     kept = np.cumsum(used, dtype=np.int64) - 1  # labels no customer has are dropped
-    return Groups(codes=kept[group], labels=labels[np.flatnonzero(used)])
+    return Groups(codes=kept[group], labels=labels[np.flatnonzero(used)]), present
 
 
 def _empty_table(
