@@ -32,6 +32,7 @@ from retention.frames.schema import Transactions
 __all__ = [
     "breakdown",
     "by_group",
+    "by_group_rows",
     "customer_index",
     "group_parts",
     "group_ranges",
@@ -79,15 +80,43 @@ def _group_levels(labels: pd.Index, sizes: list[int]) -> list[pd.Index]:
 def _stack(pieces: list[Any], labels: pd.Index, empty: Any) -> Any:
     """Concatenate per-group frames or series and put the groups in front of their index."""
     if pieces:
-        sizes = [len(p) for p in pieces]
         combined = pd.concat(pieces) if len(pieces) > 1 else pieces[0].copy()
-        levels = _group_levels(labels, sizes)
-    else:  # no customers, so no groups: the empty result with the group level(s) in front
-        combined = empty.iloc[:0].copy()
-        levels = _group_levels(labels[:0], [])
-    inner = combined.index
+        return by_group_rows(combined, labels, [len(p) for p in pieces])
+    # No customers, so no groups: the empty result with the group level(s) in front.
+    return by_group_rows(empty.iloc[:0].copy(), labels[:0], [])
+
+
+def by_group_rows(combined: _Result, labels: pd.Index, sizes: list[int]) -> _Result:
+    """Put the groups in front of the index of the groups' results, already one after the other.
+
+    Parameters
+    ----------
+    combined : pandas.DataFrame or pandas.Series
+        The rows of every group's result, group after group in the order of ``labels``. Its index is
+        replaced (the object is modified: pass one of your own).
+    labels : pandas.Index
+        The groups (a :class:`pandas.MultiIndex` for several columns), named.
+    sizes : list of int
+        The number of rows of each group.
+
+    Returns
+    -------
+    pandas.DataFrame or pandas.Series
+        ``combined``, as :func:`by_group` shapes the results of a breakdown.
+
+    Examples
+    --------
+    >>> rows = pd.Series([1.0, 2.0, 3.0], index=pd.Index(["a", "b", "a"], name="x"))
+    >>> by_group_rows(rows, pd.Index(["shop", "web"], name="channel"), [2, 1])
+    channel  x
+    shop     a    1.0
+             b    2.0
+    web      a    3.0
+    dtype: float64
+    """
+    inner: pd.Index = combined.index
     combined.index = pd.MultiIndex.from_arrays(
-        [*levels, *index_levels(inner)], names=[*labels.names, *inner.names]
+        [*_group_levels(labels, sizes), *index_levels(inner)], names=[*labels.names, *inner.names]
     )
     return combined
 

@@ -9,7 +9,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from retention.core.rates import PeriodCounts, ratio
-from retention.frames.breakdown import breakdown, by_group, group_ranges
+from retention.frames.breakdown import breakdown, by_group_rows, group_ranges
 from retention.frames.cohorts import retention_curve_of
 from retention.frames.options import BY, Frequency, declare
 from retention.frames.rates import (
@@ -151,31 +151,34 @@ def _kpis_by_group(t: Transactions, freq: str) -> pd.Series:
 
     Each group's numbers are those :func:`_kpis_of` gives on the group's part alone, to the last bit: the
     same integer counts of the last complete period (:func:`~retention.core.rates.period_counts` there),
-    of the classic retention curve at the horizons and of the repeat buyers, divided the same way. The
-    counts are one :func:`numpy.bincount` by group each instead of a period table and a cohort table per
-    group; the totals (orders, revenue) are the whole table's by group.
+    of the classic retention curve at the horizons and of the repeat buyers, divided the same way
+    (:func:`_kpi_rows`). Customers are coded group by group, so each group's customers, and their
+    (customer, period) pairs, are one range: a count by group is a count in each range, found by a
+    binary search of the range bounds among the positions counted, instead of a period table and a
+    cohort table per group; the totals (orders, revenue) are the whole table's by group.
     """
     assert t.groups is not None  # only called with by=
     assert t.end_day is not None  # a table with customers has an observation end
     parts = t.split()
-    k = len(parts)
-    group = t.groups.codes  # per customer
+    bounds = np.array([0] + [hi for _, hi in group_ranges(t)], dtype=np.int64)
     act = t.activity(freq)
+    pair_bounds = act.start[bounds]  # each group's pairs
     last = last_complete_period(t.end_day, freq)
     customer, period = act.customer, act.period
 
-    def by_group_of(pairs: NDArray[np.bool_]) -> NDArray[np.int64]:
-        return np.bincount(group[customer[pairs]], minlength=k)
+    def per_group(mask: NDArray[np.bool_], edges: NDArray[np.int64]) -> NDArray[np.int64]:
+        """How many positions of ``mask`` are set in each group's range ``edges[g]:edges[g + 1]``."""
+        return np.diff(np.searchsorted(np.flatnonzero(mask), edges)).astype(np.int64)
 
     # The last complete period (period_counts' rules): a pair follows on from the pair before it when that
     # is the same customer's previous period.
     at_last = period == last
     follows = np.zeros(len(period), dtype=np.bool_)
     follows[1:] = (customer[1:] == customer[:-1]) & (period[1:] - period[:-1] == 1)
-    end = by_group_of(at_last)
-    retained = by_group_of(at_last & follows)
-    start = by_group_of(period == last - 1)
-    new = np.bincount(group[act.first_period == last], minlength=k)
+    end = per_group(at_last, pair_bounds)
+    retained = per_group(at_last & follows, pair_bounds)
+    start = per_group(period == last - 1, pair_bounds)
+    new = per_group(act.first_period == last, bounds)
     counts = PeriodCounts(
         customers_start=start,
         new=new,
@@ -184,54 +187,97 @@ def _kpis_by_group(t: Transactions, freq: str) -> pd.Series:
         churned=start - retained,
         customers_end=end,
     )
-    rates = {name: getattr(counts, name) for name in ("retention_rate", "crr", "churn_rate")}
     # A group's period table is empty when all its customers came after the last complete period.
-    starts = np.array([lo for lo, _ in group_ranges(t)], dtype=np.intp)
-    origin = np.minimum.reduceat(act.first_period, starts)
+    origin = np.minimum.reduceat(act.first_period, bounds[:-1])
+    has_period = origin <= last
+
+    def in_period(values: NDArray[Any]) -> NDArray[np.float64]:
+        return np.where(has_period, np.asarray(values, dtype=np.float64), np.nan)
+
     # The classic retention curve at each horizon h: pairs h periods after acquisition, observed, among
     # the customers acquired at least h periods before the end (retention_curve's counts).
     age = period - np.repeat(act.first_period, act.periods_active)
     observed = period <= last
-    curve = {}
+    curve = []
     for h in _COHORT_HORIZONS:
-        reached = np.bincount(group[act.first_period <= last - h], minlength=k)
-        active = by_group_of(observed & (age == h))
-        curve[h] = (reached, active / np.maximum(reached, 1))
-    repeaters = np.bincount(group[t.repeat_buyers()], minlength=k)
-    repeat_rate = np.asarray(ratio(repeaters, np.bincount(group, minlength=k)), dtype=np.float64)
-    results = []
-    for g, (_, part) in enumerate(parts):
-        # The group's last row of period_retention (none when its table is empty): all kpis reads.
-        shown = np.array([last] if origin[g] <= last else [], dtype=np.int64)
-        row = slice(g, g + len(shown))
-        periods = pd.DataFrame(
-            {
-                "customers_end": end[row],
-                "new": new[row],
-                **{name: value[row] for name, value in rates.items()},
-            },
-            index=period_index(shown, freq, name="period"),
-        )
-        ages = [h for h in _COHORT_HORIZONS if curve[h][0][g] > 0]
-        retention = pd.DataFrame(
-            {"retention": [curve[h][1][g] for h in ages]}, index=pd.Index(ages, dtype=np.int64)
-        )
-        revenue = part.revenue() if part.has_amounts else None  # first: it counts the orders too
-        results.append(
-            kpis_from_parts(
-                periods,
-                retention,
-                float(repeat_rate[g]),
-                n_orders=part.n_rows,
-                n_customers=part.n_customers,
-                revenue=revenue,
-                observation_end=t.observation_end,
-                freq=freq,
-            )
-        )
-    result = by_group(results, t.groups.labels, name="kpis")
-    assert isinstance(result, pd.Series)  # a Series per group gives a Series
+        reached = per_group(act.first_period <= last - h, bounds)
+        active = per_group(observed & (age == h), pair_bounds)
+        curve.append(np.where(reached > 0, active / np.maximum(reached, 1), np.nan))
+    n_customers = np.diff(bounds)
+    repeaters = per_group(t.repeat_buyers(), bounds)
+    # The revenue first: it counts the orders by group too.
+    revenue = np.array([part.revenue() for _, part in parts]) if t.has_amounts else None
+    rows = _kpi_rows(
+        n_customers=n_customers,
+        active=in_period(end),
+        new=in_period(new),
+        retention_rate=in_period(counts.retention_rate),
+        crr=in_period(counts.crr),
+        churn_rate=in_period(counts.churn_rate),
+        repeat_rate=np.asarray(ratio(repeaters, n_customers), dtype=np.float64),
+        n_orders=np.array([part.n_rows for _, part in parts], dtype=np.int64),
+        revenue=revenue,
+        curve=curve,
+    )
+    k = len(parts)
+    values = pd.Series(
+        rows.ravel(), index=pd.Index(list(KPI_NAMES) * k, name="kpi"), name="value", dtype=float
+    )
+    result = by_group_rows(values, t.groups.labels, [len(KPI_NAMES)] * k)
+    # The attributes of the first group's result, as by_group keeps them.
+    shown = [last] if has_period[0] else []
+    result.attrs.update(
+        _kpi_attrs(t.observation_end, freq, period_index(np.array(shown, dtype=np.int64), freq))
+    )
+    assert isinstance(result, pd.Series)
     return result
+
+
+def _kpi_rows(
+    *,
+    n_customers: NDArray[np.int64],
+    active: NDArray[np.float64],
+    new: NDArray[np.float64],
+    retention_rate: NDArray[np.float64],
+    crr: NDArray[np.float64],
+    churn_rate: NDArray[np.float64],
+    repeat_rate: NDArray[np.float64],
+    n_orders: NDArray[np.int64],
+    revenue: NDArray[np.float64] | None,
+    curve: list[NDArray[np.float64]],
+) -> NDArray[np.float64]:
+    """Per table (a row), its KPIs in the order of :data:`KPI_NAMES`, from one value per table of each part.
+
+    The period values are NaN for a table without a complete period, ``curve`` holds the retention at
+    each of ``_COHORT_HORIZONS`` (NaN where no cohort reached it), ``revenue`` is None for tables read
+    without amounts. The one computation of the KPIs from their parts, for one table or for many groups.
+    """
+    nan = np.full(len(n_customers), np.nan)
+    columns = [
+        np.asarray(n_customers, dtype=np.float64),
+        active,
+        new,
+        retention_rate,
+        crr,
+        churn_rate,
+        repeat_rate,
+        np.asarray(ratio(n_orders, n_customers), dtype=np.float64),
+        np.asarray(ratio(revenue, n_orders), dtype=np.float64) if revenue is not None else nan,
+        np.asarray(ratio(revenue, n_customers), dtype=np.float64) if revenue is not None else nan,
+        *curve,
+    ]
+    return np.stack(columns, axis=1)
+
+
+def _kpi_attrs(
+    observation_end: pd.Timestamp | None, freq: str, periods: pd.PeriodIndex | pd.Index
+) -> dict[str, str]:
+    """Return the ``attrs`` of a KPI Series: the observation end, the period, the last complete one."""
+    return {
+        "observation_end": str(observation_end.date()) if observation_end is not None else "",
+        "freq": freq,
+        "period": str(periods[-1]) if len(periods) else "",
+    }
 
 
 def kpis_from_parts(
@@ -252,29 +298,24 @@ def kpis_from_parts(
     """
     last = periods.iloc[-1] if len(periods) else None
 
-    def at_age(k: int) -> float:
-        return float(curve["retention"].get(k, np.nan)) if len(curve) else np.nan
+    def at_last(column: str) -> NDArray[np.float64]:
+        return np.array([float(last[column]) if last is not None else np.nan])
 
-    values: dict[str, float] = {
-        "customers": float(n_customers),
-        "active_customers": float(last["customers_end"]) if last is not None else np.nan,
-        "new_customers": float(last["new"]) if last is not None else np.nan,
-        "retention_rate": float(last["retention_rate"]) if last is not None else np.nan,
-        "crr": float(last["crr"]) if last is not None else np.nan,
-        "churn_rate": float(last["churn_rate"]) if last is not None else np.nan,
-        "repeat_purchase_rate": repeat_rate,
-        "purchase_frequency": ratio(n_orders, n_customers),
-        "average_order_value": ratio(revenue, n_orders) if revenue is not None else np.nan,
-        "revenue_per_customer": ratio(revenue, n_customers) if revenue is not None else np.nan,
-    }
-    for k in _COHORT_HORIZONS:
-        values[f"cohort_retention_{k}"] = at_age(k)
-    result = pd.Series(values, dtype=float, name="value").rename_axis("kpi")
-    result.attrs.update(
-        {
-            "observation_end": str(observation_end.date()) if observation_end is not None else "",
-            "freq": freq,
-            "period": str(periods.index[-1]) if len(periods) else "",
-        }
+    def at_age(k: int) -> NDArray[np.float64]:
+        return np.array([float(curve["retention"].get(k, np.nan)) if len(curve) else np.nan])
+
+    rows = _kpi_rows(
+        n_customers=np.array([n_customers], dtype=np.int64),
+        active=at_last("customers_end"),
+        new=at_last("new"),
+        retention_rate=at_last("retention_rate"),
+        crr=at_last("crr"),
+        churn_rate=at_last("churn_rate"),
+        repeat_rate=np.array([repeat_rate], dtype=np.float64),
+        n_orders=np.array([n_orders], dtype=np.int64),
+        revenue=np.array([revenue], dtype=np.float64) if revenue is not None else None,
+        curve=[at_age(k) for k in _COHORT_HORIZONS],
     )
+    result = pd.Series(rows[0], index=pd.Index(KPI_NAMES, name="kpi"), name="value", dtype=float)
+    result.attrs.update(_kpi_attrs(observation_end, freq, periods.index))
     return result
