@@ -97,3 +97,43 @@ def test_a_forked_child_runs_blocks_on_pools_of_its_own(threads: None) -> None:
         if child.is_alive():
             child.kill()
     assert child.exitcode == 0
+
+
+def test_concurrently_runs_both_at_once_and_returns_both(threads: None) -> None:
+    barrier = threading.Barrier(2, timeout=10)  # only passed if the two run at the same time
+
+    def first() -> str:
+        barrier.wait()
+        return threading.current_thread().name
+
+    def second() -> str:
+        barrier.wait()
+        return threading.current_thread().name
+
+    on_pool, here = parallel.concurrently(first, second, rows=10)
+    assert on_pool.startswith("retention-pass")
+    assert here == threading.current_thread().name
+
+
+def test_concurrently_runs_in_turn_on_one_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(parallel.THREADS_VARIABLE, "1")
+    order: list[str] = []
+    got = parallel.concurrently(
+        lambda: order.append("first") or 1, lambda: order.append("second") or 2, rows=10**9
+    )
+    assert got == (1, 2)
+    assert order == ["first", "second"]
+
+
+@pytest.mark.parametrize("which", ["first", "second", "both"])
+def test_concurrently_raises_what_either_raised(threads: None, which: str) -> None:
+    def fail(name: str) -> Any:
+        def run() -> Any:
+            if which in (name, "both"):
+                raise ValueError(name)
+            return name
+
+        return run
+
+    with pytest.raises(ValueError, match="first" if which in ("first", "both") else "second"):
+        parallel.concurrently(fail("first"), fail("second"), rows=10)

@@ -5,7 +5,8 @@ comparisons, ``flatnonzero``), so the blocks of one pass run in parallel on thre
 copy of the data. :func:`map_blocks` runs a function on each block of ``range(n)`` and returns the results
 in block order, whatever the order in which the threads finish: a pass whose blocks each write their own
 part of the output, or return their own piece, gives the same result, to the last bit, on one thread or
-many. Tables below :data:`MIN_ROWS` rows run on the calling thread alone (the pool's overhead would cost
+many. :func:`concurrently` runs two independent computations at once (one of them reading text through
+pyarrow, say, which also works without the lock). Tables below :data:`MIN_ROWS` rows run on the calling thread alone (the pool's overhead would cost
 more than it saves).
 
 The number of threads is :func:`thread_count`: the environment variable ``RETENTION_NUM_THREADS`` when it
@@ -26,6 +27,7 @@ from retention.errors import InvalidParameterError
 __all__ = [
     "MIN_ROWS",
     "THREADS_VARIABLE",
+    "concurrently",
     "map_blocks",
     "map_ranges",
     "thread_count",
@@ -33,6 +35,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 THREADS_VARIABLE: Final = "RETENTION_NUM_THREADS"
 """The environment variable that sets how many threads a pass may use."""
@@ -162,3 +165,40 @@ def map_blocks(function: Callable[[int, int], T], n: int, *, block: int) -> list
     [4, 4, 2]
     """
     return map_ranges(function, [(lo, min(lo + block, n)) for lo in range(0, n, block)], rows=n)
+
+
+def concurrently(first: Callable[[], T], second: Callable[[], U], *, rows: int) -> tuple[T, U]:
+    """Run two independent computations at once: ``first`` on a pool thread, ``second`` on this one.
+
+    For two steps of one computation that read the same arrays and write nothing the other reads: the
+    results are those of running them one after the other, in any order, to the last bit. Only worth it
+    when both spend their time in code that releases the interpreter lock (numpy's inner loops,
+    pyarrow's kernels).
+
+    Parameters
+    ----------
+    first, second : callable
+        Called without arguments.
+    rows : int
+        How many rows the two read; with fewer than :data:`MIN_ROWS`, or on one thread (or from a pool
+        thread), ``first`` runs, then ``second``, on the calling thread.
+
+    Returns
+    -------
+    tuple
+        ``(first(), second())``. An exception of either is raised here (``first``'s when both raise).
+
+    Examples
+    --------
+    >>> concurrently(lambda: 1, lambda: "two", rows=10)
+    (1, 'two')
+    """
+    if threads_for(rows) <= 1 or threading.current_thread().name.startswith(_PREFIX):
+        return first(), second()
+    future = _pool(threads_for(rows)).submit(first)
+    try:
+        other = second()
+    except BaseException:
+        future.result()  # its exception, if any, first; else the one of second
+        raise
+    return future.result(), other

@@ -44,7 +44,7 @@ from numpy.typing import NDArray
 
 from retention.core.activity import Activity, activity, period_bounds
 from retention.core.caller import warn_at_caller
-from retention.core.parallel import map_blocks, map_ranges, threads_for
+from retention.core.parallel import concurrently, map_blocks, map_ranges, threads_for
 from retention.core.sums import Piece, group_sums, group_sums_of
 from retention.errors import (
     ColumnTypeError,
@@ -1828,25 +1828,38 @@ def read_transactions(
         )
     o = _to_orders(customer, days, amounts, order, end)
     # Customers are those with a purchase up to the observation end; codes stay in sorted id order.
-    first_groups = None
+    first_groups, rows_kept = None, None
     if by_cols is not None:
         # The search for each customer's first purchase finds who has one: no pass of its own.
         assert by_names is not None  # set with by_cols
         assert stamps is not None  # read with keep_time when by names columns
-        first_groups, present = _first_purchase_groups(
+        position, present = _first_purchase_rows(
             customer,
             stamps,
             o.purchase[o.row_order] if o.row_order is not None else o.purchase,
-            rows,
-            columns=by_cols,
-            names=by_names,
             n_customers=len(ids),
-            func=func,
+        )
+        # The labels at those rows are read through pyarrow, without the interpreter lock: meanwhile
+        # the purchases and returns are taken apart, which needs no group.
+        first_groups, rows_kept = concurrently(
+            lambda: _groups_at(
+                customer,
+                position,
+                present,
+                rows,
+                columns=by_cols,
+                names=by_names,
+                func=func,
+            ),
+            lambda: _kept_rows(o),
+            rows=len(customer),
         )
     else:
         present = np.zeros(len(ids), dtype=np.bool_)
         present[o.customer[o.purchase]] = True
-    return _settle_customers(o, ids, present, by=by, groups=first_groups, func=func)
+    return _settle_customers(
+        o, ids, present, by=by, groups=first_groups, kept_rows=rows_kept, func=func
+    )
 
 
 def _drop_returns(
@@ -1887,25 +1900,35 @@ def _settle_customers(
     *,
     by: object,
     groups: Groups | None,
+    kept_rows: _KeptRows | None,
     func: str,
 ) -> Transactions:
-    """Keep the customers with a purchase (``present``), coded in sorted id order or group by group."""
+    """Keep the customers with a purchase (``present``), coded in sorted id order or group by group.
+
+    ``kept_rows`` are the purchases and returns of ``o`` when they were taken apart already.
+    """
     every_customer = bool(present.all())
     remap = None
     if not every_customer:
         remap = np.cumsum(present, dtype=np.int64) - 1
         remap[~present] = -1
     kept = ids if every_customer else ids[present]
+    if kept_rows is None:
+        kept_rows = _kept_rows(o)
     if by is None:
-        return _purchases_and_returns(o, remap, kept)
+        return _purchases_and_returns(o, kept_rows, remap, kept)
     if groups is None:
         assert isinstance(by, pd.Series)  # _by_columns returns None only for a Series
         groups = _series_groups(by, kept.index() if isinstance(kept, IdsAt) else kept, func)
-    return _by_group(o, remap, kept, groups)
+    return _by_group(o, kept_rows, remap, kept, groups)
 
 
 def _by_group(
-    o: _Orders, remap: NDArray[np.int64] | None, ids: pd.Index | IdsAt, groups: Groups
+    o: _Orders,
+    kept_rows: _KeptRows,
+    remap: NDArray[np.int64] | None,
+    ids: pd.Index | IdsAt,
+    groups: Groups,
 ) -> Transactions:
     """Build the table with the customers coded group by group (ids sorted within a group).
 
@@ -1923,7 +1946,7 @@ def _by_group(
         final = np.full(len(remap), -1, dtype=np.int64)
     else:
         final = np.where(remap >= 0, rank[np.maximum(remap, 0)], -1)
-    t = _purchases_and_returns(o, final, ids[by_group])
+    t = _purchases_and_returns(o, kept_rows, final, ids[by_group])
     t.groups = Groups(codes=groups.codes[by_group], labels=groups.labels, order=by_group)
     return t
 
@@ -1966,16 +1989,36 @@ def _to_orders(
     return _Orders(customer, day, amount, purchase, is_return, end, row_order)
 
 
+@dataclass(frozen=True, slots=True)
+class _KeptRows:
+    """The purchases' days and amounts and the returns of the orders, customers not yet renumbered."""
+
+    day: NDArray[np.int64]
+    amount: NDArray[np.float64] | None
+    return_customer: NDArray[np.int64]  # codes of the orders, before renumbering
+    return_day: NDArray[np.int64]
+    return_amount: NDArray[np.float64]
+
+
+def _kept_rows(o: _Orders) -> _KeptRows:
+    """Take the purchases' days and amounts, and the returns, out of the orders."""
+    every = bool(o.purchase.all())
+    amount = o.amount if every or o.amount is None else o.amount[o.purchase]
+    if o.is_return is not None and o.amount is not None and o.is_return.any():
+        at = np.flatnonzero(o.is_return)
+        returns = (o.customer[at], o.day[at], o.amount[at])
+    else:
+        returns = (_EMPTY_INT, _EMPTY_INT, _EMPTY_FLOAT)
+    return _KeptRows(o.day if every else o.day[o.purchase], amount, *returns)
+
+
 def _purchases_and_returns(
-    o: _Orders, remap: NDArray[np.int64] | None, ids: pd.Index | IdsAt
+    o: _Orders, kept: _KeptRows, remap: NDArray[np.int64] | None, ids: pd.Index | IdsAt
 ) -> Transactions:
     """Build the table of purchases and of the returns of customers, with customer codes renumbered."""
 
-    def coded(c: NDArray[np.int64]) -> NDArray[np.int64]:
-        return remap[c] if remap is not None else c
-
     def coded_kept(c: NDArray[np.int64], keep: NDArray[np.bool_] | None) -> NDArray[np.int64]:
-        """``coded(c[keep])`` (all of ``c`` when ``keep`` is None) block by block, on several threads."""
+        """``remap[c[keep]]`` (all of ``c`` when ``keep`` is None) block by block, on several threads."""
         if remap is None:
             return c if keep is None else c[keep]
         if keep is None:
@@ -1999,19 +2042,16 @@ def _purchases_and_returns(
         return out
 
     every = bool(o.purchase.all())
-    amount = o.amount if every or o.amount is None else o.amount[o.purchase]
-    r_customer, r_day, r_amount = _EMPTY_INT, _EMPTY_INT, _EMPTY_FLOAT
-    if o.is_return is not None and o.amount is not None and o.is_return.any():
-        r_cust = coded(o.customer[o.is_return])
+    r_customer, r_day, r_amount = kept.return_customer, kept.return_day, kept.return_amount
+    if remap is not None and len(r_customer):
+        r_cust = remap[r_customer]
         known = r_cust >= 0  # returns of people without a purchase belong to no customer
-        r_customer = r_cust[known]
-        r_day = o.day[o.is_return][known]
-        r_amount = o.amount[o.is_return][known]
+        r_customer, r_day, r_amount = r_cust[known], r_day[known], r_amount[known]
     return Transactions(
         customer=coded_kept(o.customer, None if every else o.purchase),
         customer_ids=ids,
-        day=o.day if every else o.day[o.purchase],
-        amount=amount,
+        day=kept.day,
+        amount=kept.amount,
         end_day=o.end_day,
         return_customer=r_customer,
         return_day=r_day,
@@ -2019,27 +2059,19 @@ def _purchases_and_returns(
     )
 
 
-def _first_purchase_groups(
+def _first_purchase_rows(
     customer: NDArray[np.int64],
     stamp: NDArray[np.int64],
     purchase: NDArray[np.bool_],
-    rows: NDArray[np.int64] | None,
     *,
-    columns: list[pd.Series],
-    names: list[object],
     n_customers: int,
-    func: str,
-) -> tuple[Groups, NDArray[np.bool_]]:
-    """Find each customer's group: the value of the ``by`` column(s) on their first purchase.
+) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
+    """Find the rows of each customer's first purchase, and who has a purchase.
 
     ``customer`` (codes below ``n_customers``, before the customers without purchases are dropped),
-    ``stamp`` (exact times), ``purchase`` (whether the row is part of a purchase) and ``rows``
-    (positions in the table, None when they are 0, 1, 2, ...) describe the rows read. The first purchase
-    is the earliest row of a purchase (exact time); rows at the same time go to the first label in sorted
-    order, so that row order never decides. Only the rows at a customer's first time are looked up in
-    the columns.
-
-    Returns the groups, one code per customer with a purchase (in code order), and per code whether the
+    ``stamp`` (exact times) and ``purchase`` (whether the row is part of a purchase) describe the rows
+    read. The first purchase is the earliest time of a purchase row; all the purchase rows at that time
+    are returned (their positions, ascending within each block of rows), with, per code, whether the
     customer has a purchase: the rows found here tell, so that no other pass over the rows is needed.
     """
     top = np.iinfo(np.int64).max
@@ -2078,18 +2110,37 @@ def _first_purchase_groups(
         again = [mine[stamp[mine] == first[customer[mine]]] for mine in theirs]
         position = np.concatenate([position[~redo[customer[position]]], *again])
     # Every customer with a purchase has a row at their first purchase time; the others have none.
-    buyer = customer[position]
     present = np.zeros(n_customers, dtype=np.bool_)
-    present[buyer] = True
+    present[customer[position]] = True
+    return position, present
+
+
+def _groups_at(
+    customer: NDArray[np.int64],
+    position: NDArray[np.int64],
+    present: NDArray[np.bool_],
+    rows: NDArray[np.int64] | None,
+    *,
+    columns: list[pd.Series],
+    names: list[object],
+    func: str,
+) -> Groups:
+    """Find each customer's group: the value of the ``by`` column(s) on their first purchase.
+
+    ``position`` holds the rows of the customers' first purchases (:func:`_first_purchase_rows`) among
+    the rows read, ``rows`` their positions in the table (None when they are 0, 1, 2, ...). Rows at the
+    same time go to the first label in sorted order, so that row order never decides. Only those rows are
+    looked up in the columns. The result has one code per customer in ``present``, in order.
+    """
     # The columns' own arrays taken at those rows, without taking their index along.
     at = position if rows is None else rows[position]
     taken: list[pd.Series | pd.Index] = [pd.Series(c.array.take(at), copy=False) for c in columns]
     codes, labels = group_codes(taken, names, func)
-    group = _group_first(buyer, codes, n_customers)[present]
+    group = _group_first(customer[position], codes, len(present))[present]
     used = np.zeros(len(labels), dtype=np.bool_)
     used[group] = True
     kept = np.cumsum(used, dtype=np.int64) - 1  # labels no customer has are dropped
-    return Groups(codes=kept[group], labels=labels[np.flatnonzero(used)]), present
+    return Groups(codes=kept[group], labels=labels[np.flatnonzero(used)])
 
 
 def _empty_table(
