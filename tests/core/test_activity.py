@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from retention.core import activity as act
+from retention.core import parallel
 
 
 def _pairs_of(customer: np.ndarray, period: np.ndarray) -> set[tuple[int, int]]:
@@ -26,14 +27,24 @@ def _check_marks(customer: np.ndarray, period: np.ndarray, n_customers: int) -> 
 
 
 @pytest.fixture(
-    params=["one block", "tiny blocks", "tiny blocks, two-byte groups", "period by period"]
+    params=[
+        "one block",
+        "tiny blocks",
+        "tiny blocks, two-byte groups",
+        "tiny blocks on three threads",
+        "period by period",
+    ]
 )
 def blocks(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run with one block, with many small blocks, with more blocks than one byte counts, and (for rows
-    sorted by period) one period at a time, as logs with thousands of purchases per period are."""
+    """Run with one block, with many small blocks (also on three threads, each with its scratch table),
+    with more blocks than one byte counts, and (for rows sorted by period) one period at a time, as logs
+    with thousands of purchases per period are."""
     if request.param.startswith("tiny blocks"):
         monkeypatch.setattr(act, "_BLOCK_CELLS", 3)
         monkeypatch.setattr(act, "_CHECK_ROWS", 2)
+    if request.param.endswith("three threads"):
+        monkeypatch.setattr(parallel, "MIN_ROWS", 0)
+        monkeypatch.setenv(parallel.THREADS_VARIABLE, "3")
     if request.param.endswith("two-byte groups"):
         monkeypatch.setattr(act, "_BYTE_BLOCKS", 2)
         monkeypatch.setattr(act, "_LARGE_BLOCK_CELLS", 1)

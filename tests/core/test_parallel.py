@@ -8,6 +8,7 @@ import threading
 import warnings
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -137,3 +138,17 @@ def test_concurrently_raises_what_either_raised(threads: None, which: str) -> No
 
     with pytest.raises(ValueError, match="first" if which in ("first", "both") else "second"):
         parallel.concurrently(fail("first"), fail("second"), rows=10)
+
+
+@given(
+    st.lists(st.integers(-(2**63), 2**63 - 1) | st.integers(0, 3), max_size=300),
+    st.sampled_from([np.int64, np.uint8, np.float64]),
+)
+def test_argsort_on_threads_is_the_stable_argsort(keys: list[int], dtype: Any) -> None:
+    values = np.array(keys, dtype=np.int64)
+    values = (values % 251).astype(dtype) if dtype is not np.int64 else values
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(parallel, "MIN_ROWS", 0)
+        patch.setenv(parallel.THREADS_VARIABLE, "3")
+        got = parallel.argsort(values)
+    np.testing.assert_array_equal(got, np.argsort(values, kind="stable"), strict=True)

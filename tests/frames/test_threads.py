@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -84,3 +85,15 @@ def test_threads_code_keys_as_one_thread(small_blocks: None, keys: list[int]) ->
     np.testing.assert_array_equal(uniques[codes], values)
     np.testing.assert_array_equal(codes, one_codes, strict=True)
     np.testing.assert_array_equal(uniques, one_uniques, strict=True)
+
+
+@given(st.lists(st.integers(-(2**63), 2**63 - 1) | st.integers(0, 5), min_size=1, max_size=300))
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_threads_code_keys_in_sorted_order_as_pandas(small_blocks: None, keys: list[int]) -> None:
+    values = np.array(keys, dtype=np.int64)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(schema, "_BUCKETED_CODES_MIN", 0)
+        codes, uniques = schema._integer_codes(values, in_order=True)
+    expected_codes, expected_uniques = pd.factorize(values, sort=True)
+    np.testing.assert_array_equal(codes, expected_codes.astype(np.int64), strict=True)
+    np.testing.assert_array_equal(uniques, expected_uniques, strict=True)

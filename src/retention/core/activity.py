@@ -7,11 +7,14 @@ and survival curves agree on what "active in a period" means: at least one purch
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+from retention.core.parallel import map_ranges, threads_for
 
 __all__ = [
     "Activity",
@@ -35,6 +38,8 @@ _BLOCK_CELLS = 1 << 20
 # up to _LARGE_BLOCK_CELLS; beyond that into more blocks with a 16-bit one (a slower pass).
 _BYTE_BLOCKS = 1 << 8
 _LARGE_BLOCK_CELLS = 1 << 24
+# The scratch tables of the threads that mark pairs take at most this many bytes together.
+_SCRATCH_BYTES = 1 << 28
 # Purchases sorted by period with at least this many per period on average are counted one period at a
 # time (each step vectorised over the period's purchases): no cell numbers and no indexed min / max. Below
 # a few hundred per period the per-period overhead costs more than it saves.
@@ -435,13 +440,26 @@ def _mark_blocks(
     largest = int(sizes.max())
     # Row numbers within a block: small, reused by every block.
     row = np.arange(largest, dtype=np.int32 if largest < 2**31 else np.int64)
-    scratch = np.empty(table_cells, dtype=row.dtype)
-    for b in np.flatnonzero(sizes).tolist():
-        lo, hi = int(edges[b]), int(edges[b + 1])
-        cell = key[lo:hi] if block_cells == 0 else key[lo:hi] - b * block_cells
-        rows = row[: hi - lo]
-        scratch[cell] = rows
-        np.equal(scratch[cell], rows, out=mark[lo:hi])
+    # Runs of whole blocks of about equal rows, one per thread, each with a scratch table of its own
+    # (as many threads as the scratch budget allows); every block writes its own rows of the marks, so
+    # the marks are the same on one thread or many.
+    threads = min(
+        threads_for(len(key)), max(1, _SCRATCH_BYTES // max(table_cells * row.itemsize, 1))
+    )
+    cuts = np.searchsorted(edges, np.linspace(0, len(key), threads + 1), side="right") - 1
+    cuts[0], cuts[-1] = 0, len(sizes)
+    runs = [(a, b) for a, b in itertools.pairwise(np.unique(cuts).tolist()) if b > a]
+
+    def run(first: int, last: int) -> None:
+        scratch = np.empty(table_cells, dtype=row.dtype)
+        for b in (np.flatnonzero(sizes[first:last]) + first).tolist():
+            lo, hi = int(edges[b]), int(edges[b + 1])
+            cell = key[lo:hi] if block_cells == 0 else key[lo:hi] - b * block_cells
+            rows = row[: hi - lo]
+            scratch[cell] = rows
+            np.equal(scratch[cell], rows, out=mark[lo:hi])
+
+    map_ranges(run, runs, rows=len(key))
     return mark
 
 

@@ -5,7 +5,8 @@ comparisons, ``flatnonzero``), so the blocks of one pass run in parallel on thre
 copy of the data. :func:`map_blocks` runs a function on each block of ``range(n)`` and returns the results
 in block order, whatever the order in which the threads finish: a pass whose blocks each write their own
 part of the output, or return their own piece, gives the same result, to the last bit, on one thread or
-many. :func:`concurrently` runs two independent computations at once (one of them reading text through
+many. :func:`argsort` sorts on threads, range of values by range of values. :func:`concurrently` runs
+two independent computations at once (one of them reading text through
 pyarrow, say, which also works without the lock). Tables below :data:`MIN_ROWS` rows run on the calling thread alone (the pool's overhead would cost
 more than it saves).
 
@@ -20,13 +21,17 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Final, TypeVar
+from typing import Any, Final, TypeVar
+
+import numpy as np
+from numpy.typing import NDArray
 
 from retention.errors import InvalidParameterError
 
 __all__ = [
     "MIN_ROWS",
     "THREADS_VARIABLE",
+    "argsort",
     "concurrently",
     "map_blocks",
     "map_ranges",
@@ -202,3 +207,52 @@ def concurrently(first: Callable[[], T], second: Callable[[], U], *, rows: int) 
         future.result()  # its exception, if any, first; else the one of second
         raise
     return future.result(), other
+
+
+# Keys sampled to choose the pivots of argsort: enough for parts within a few percent of equal sizes.
+_PIVOT_SAMPLE: Final = 4096
+
+
+def argsort(keys: NDArray[Any]) -> NDArray[np.intp]:
+    """Return ``np.argsort(keys, kind="stable")``, sorted on several threads.
+
+    The keys are split at pivots taken from a sample of them into ranges of values, two per thread, and
+    each range is sorted on its own: equal keys fall in one range, in their order, so the result is the
+    stable argsort itself, to the last position, on one thread or many.
+
+    Parameters
+    ----------
+    keys : numpy.ndarray
+        One-dimensional, of a numeric type without NaN (codes, integer keys).
+
+    Returns
+    -------
+    numpy.ndarray of intp
+        The positions of the keys in ascending order of the keys, equal keys in their order.
+
+    Examples
+    --------
+    >>> argsort(np.array([3, 1, 2, 1]))
+    array([1, 3, 2, 0])
+    """
+    n = len(keys)
+    threads = threads_for(n)
+    if n < 2 or threads <= 1 or threading.current_thread().name.startswith(_PREFIX):
+        return np.argsort(keys, kind="stable")
+    parts = 2 * threads
+    sample = np.sort(keys[:: max(1, n // _PIVOT_SAMPLE)])
+    pivots = sample[(np.arange(1, parts) * len(sample)) // parts]
+    # The part of each key, ascending in the key; a radix sort on one or two bytes groups them.
+    part = np.searchsorted(pivots, keys, side="right").astype(
+        np.uint8 if parts <= 256 else np.uint16
+    )
+    by_part = np.argsort(part, kind="stable")
+    edges = np.zeros(parts + 1, dtype=np.int64)
+    np.cumsum(np.bincount(part, minlength=parts), out=edges[1:])
+    del part
+
+    def sort(lo: int, hi: int) -> NDArray[np.intp]:
+        mine = by_part[edges[lo] : edges[hi]]
+        return mine[np.argsort(keys[mine], kind="stable")]
+
+    return np.concatenate(map_ranges(sort, [(p, p + 1) for p in range(parts)], rows=n))

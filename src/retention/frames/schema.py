@@ -44,6 +44,7 @@ from numpy.typing import NDArray
 
 from retention.core.activity import Activity, activity, period_bounds
 from retention.core.caller import warn_at_caller
+from retention.core.parallel import argsort as parallel_argsort
 from retention.core.parallel import concurrently, map_blocks, map_ranges, threads_for
 from retention.core.sums import Piece, group_sums, group_sums_of
 from retention.errors import (
@@ -1051,10 +1052,16 @@ def _integer_codes(keys: NDArray[Any], in_order: bool) -> tuple[NDArray[np.int64
     wide = keys.astype(np.uint64 if keys.dtype.kind == "u" else np.int64, copy=False)
     codes, uniques = _hashed_codes(wide)
     if in_order:
-        order = np.argsort(uniques, kind="stable")
+        order = parallel_argsort(uniques)
         rank = np.empty(len(order), dtype=np.int64)
         rank[order] = np.arange(len(order), dtype=np.int64)
-        codes, uniques = rank[codes], uniques[order]
+        uniques = uniques[order]
+
+        def recode(lo: int, hi: int) -> None:
+            # In place, block by block: each block reads and writes its own rows.
+            np.take(rank, codes[lo:hi], out=codes[lo:hi], mode="clip")
+
+        map_blocks(recode, len(codes), block=_ROW_BLOCK)
     return codes, uniques.astype(keys.dtype, copy=False)
 
 
