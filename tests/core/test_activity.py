@@ -43,6 +43,7 @@ def blocks(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> N
         monkeypatch.setattr(act, "_BLOCK_CELLS", 3)
         monkeypatch.setattr(act, "_CHECK_ROWS", 2)
     if request.param.endswith("three threads"):
+        monkeypatch.setattr(act, "_ROW_BLOCK", 4)
         monkeypatch.setattr(parallel, "MIN_ROWS", 0)
         monkeypatch.setenv(parallel.THREADS_VARIABLE, "3")
     if request.param.endswith("two-byte groups"):
@@ -112,6 +113,7 @@ def test_first_of_pair_does_not_modify_input() -> None:
     np.testing.assert_array_equal(period, before[1])
 
 
+@pytest.mark.usefixtures("blocks")
 def test_activity_pairs_are_sorted_and_distinct() -> None:
     rng = np.random.default_rng(11)
     customer = rng.integers(0, 30, 300)

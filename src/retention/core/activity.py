@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from retention.core.parallel import map_ranges, threads_for
+from retention.core.parallel import map_blocks, map_ranges, threads_for
 
 __all__ = [
     "Activity",
@@ -38,6 +38,8 @@ _BLOCK_CELLS = 1 << 20
 # up to _LARGE_BLOCK_CELLS; beyond that into more blocks with a 16-bit one (a slower pass).
 _BYTE_BLOCKS = 1 << 8
 _LARGE_BLOCK_CELLS = 1 << 24
+# Rows (or cells) per block of a pass on threads.
+_ROW_BLOCK = 1 << 20
 # The scratch tables of the threads that mark pairs take at most this many bytes together.
 _SCRATCH_BYTES = 1 << 28
 # Purchases sorted by period with at least this many per period on average are counted one period at a
@@ -119,9 +121,7 @@ def activity(customer: NDArray[np.int64], period: NDArray[np.int64], n_customers
     key, origin, span = pair_cells(customer, period)
     cells = n_customers * span
     if cells <= max(_DENSE_LIMIT, 4 * len(key)):
-        marks = np.zeros(cells, dtype=np.bool_)
-        marks[key] = True
-        keys = np.flatnonzero(marks).astype(np.int64, copy=False)
+        keys = _set_cells(key, cells)
     else:
         # Sort and drop repeats: np.unique's hash path is several times slower on int64 keys (numpy 2.4).
         # Keys that fit in 32 bits are sorted as such: numpy's vectorised sort of 32-bit integers is
@@ -136,6 +136,24 @@ def activity(customer: NDArray[np.int64], period: NDArray[np.int64], n_customers
     np.cumsum(counts, out=start[1:])
     first_period = pair_period[start[:-1]]
     return Activity(pair_customer, pair_period, first_period, start)
+
+
+def _set_cells(key: NDArray[np.int64], cells: int) -> NDArray[np.int64]:
+    """Return the distinct keys, ascending, of keys below ``cells``: marked in a bitmap, then read back.
+
+    Both passes run on threads: the keys block by block (every write sets a cell to True, so the threads
+    may share the bitmap and the result does not depend on their timing), then the bitmap range by range
+    of cells, each range's cells found on their own and put one after the other.
+    """
+    marks = np.zeros(cells, dtype=np.bool_)
+
+    def mark(lo: int, hi: int) -> None:
+        marks[key[lo:hi]] = True
+
+    map_blocks(mark, len(key), block=_ROW_BLOCK)
+    block = max(_ROW_BLOCK, -(-cells // (4 * threads_for(cells))))
+    found = map_blocks(lambda lo, hi: np.flatnonzero(marks[lo:hi]) + lo, cells, block=block)
+    return np.concatenate(found).astype(np.int64, copy=False)
 
 
 def pair_cells(
