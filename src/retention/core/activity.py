@@ -431,14 +431,31 @@ def _marks(log: _Log) -> NDArray[np.bool_]:
         n_blocks = _BYTE_BLOCKS
     one_byte = n_blocks <= _BYTE_BLOCKS
     per_block = max(1, -(-n_customers // min(n_blocks, 1 << 16)))
-    block = (customer // per_block).astype(np.uint8 if one_byte else np.uint16)
+    block = np.empty(n, dtype=np.uint8 if one_byte else np.uint16)
+
+    def number(lo: int, hi: int) -> None:
+        np.floor_divide(customer[lo:hi], per_block, out=block[lo:hi], casting="unsafe")
+
+    map_blocks(number, n, block=_ROW_BLOCK)
     order = np.argsort(block, kind="stable")
-    key = offset[order]
     edges = np.zeros(n_customers // per_block + 2, dtype=np.intp)
     np.cumsum(np.bincount(block, minlength=len(edges) - 1), out=edges[1:])
-    mark = np.empty(n, dtype=np.bool_)
+    # The gather into block order and the scatter of the marks back, block by block on threads (order is
+    # a permutation: every block writes its own rows).
+    key = np.empty(n, dtype=offset.dtype)
+    map_blocks(
+        lambda lo, hi: np.take(offset, order[lo:hi], out=key[lo:hi], mode="clip"),
+        n,
+        block=_ROW_BLOCK,
+    )
     block_cells = per_block * span
-    mark[order] = _mark_blocks(key, edges, block_cells, min(block_cells, cells))
+    marked = _mark_blocks(key, edges, block_cells, min(block_cells, cells))
+    mark = np.empty(n, dtype=np.bool_)
+
+    def scatter(lo: int, hi: int) -> None:
+        mark[order[lo:hi]] = marked[lo:hi]
+
+    map_blocks(scatter, n, block=_ROW_BLOCK)
     return mark
 
 
