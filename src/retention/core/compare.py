@@ -32,6 +32,7 @@ __all__ = [
     "repurchase_counts",
     "second_purchase_gaps",
     "survival_at_horizons",
+    "two_sided_z",
 ]
 
 ADJUSTMENTS: Final = ("holm", "bonferroni", None)
@@ -92,6 +93,19 @@ def survival_at_horizons(
     return survival, low, high, variance
 
 
+def two_sided_z(alpha: float) -> float:
+    """Return the standard normal quantile of ``1 - alpha / 2``: the half-width of a two-sided interval.
+
+    The one place the intervals and tests of level ``alpha`` take their critical value from.
+
+    Examples
+    --------
+    >>> round(two_sided_z(0.05), 4)
+    1.96
+    """
+    return float(ndtri(1.0 - alpha / 2.0))
+
+
 def difference_test(
     estimate: NDArray[np.float64], standard_error: NDArray[np.float64], alpha: float
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
@@ -105,7 +119,7 @@ def difference_test(
     >>> low.round(2), high.round(2), p.round(6)
     (array([1.02, 0.  ]), array([2.98, 0.  ]), array([6.3e-05,     nan]))
     """
-    half = float(ndtri(1.0 - alpha / 2.0)) * standard_error
+    half = two_sided_z(alpha) * standard_error
     positive = standard_error > 0
     p = np.full(len(estimate), np.nan)
     p[positive] = 2.0 * ndtr(-np.abs(estimate[positive]) / standard_error[positive])
@@ -308,5 +322,5 @@ def curves_cross(a: KaplanMeier, b: KaplanMeier, *, alpha: float = 0.05) -> bool
     if not usable.any():
         return False
     z = (s_a[usable] - s_b[usable]) / se[usable]
-    cut = float(ndtri(1.0 - alpha / 2.0))
+    cut = two_sided_z(alpha)
     return bool((z > cut).any() and (z < -cut).any())

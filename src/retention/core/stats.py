@@ -19,10 +19,10 @@ from typing import Final
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import chdtrc, ndtri
+from scipy.special import chdtrc
 
 from retention.core.cohorts import KaplanMeier, kaplan_meier
-from retention.core.compare import difference_test
+from retention.core.compare import difference_test, two_sided_z
 from retention.errors import check_size
 
 __all__ = [
@@ -396,7 +396,7 @@ def wilson_interval(
     >>> low.round(4), high.round(4)
     (array([0.0624, 0.    ]), array([0.1605, 0.1611]))
     """
-    z = float(ndtri(1.0 - alpha / 2.0))
+    z = two_sided_z(alpha)
     p = successes / n
     centre = 2.0 * n * p + z * z
     half = z * np.sqrt(z * z + 4.0 * n * p * (1.0 - p))
