@@ -146,3 +146,23 @@ def test_kpis_by_group() -> None:
     alone = rt.kpis(tx[tx["customer_id"] == 2], order_id="invoice", observation_end="2024-03-31")
     np.testing.assert_array_equal(k.loc["shop"].to_numpy(), alone.to_numpy())
     assert k.attrs["observation_end"] == "2024-03-31"
+
+
+def test_kpis_by_group_name_the_period_of_the_groups_that_have_one() -> None:
+    # Group "a" (first in order) came in the incomplete last month: it has no complete period; "z"'s
+    # period KPIs are of February, and the result says so whatever the order of the groups.
+    tx = pd.DataFrame(
+        {
+            "customer_id": [1, 2, 3, 4],
+            "date": pd.to_datetime(["2024-01-05", "2024-02-03", "2024-03-10", "2024-03-12"]),
+            "amount": [1.0, 2.0, 3.0, 4.0],
+            "g": ["z", "z", "a", "a"],
+        }
+    )
+    k = rt.kpis(tx, by="g")
+    assert np.isnan(k[("a", "active_customers")])
+    assert k[("z", "active_customers")] == 1
+    assert k.attrs == {"observation_end": "2024-03-12", "freq": "M", "period": "2024-02"}
+    # Each group alone, observed as long as the whole table.
+    assert rt.kpis(tx[tx["g"] == "z"], observation_end="2024-03-12").attrs == k.attrs
+    assert rt.kpis(tx[tx["g"] == "a"], observation_end="2024-03-12").attrs["period"] == ""

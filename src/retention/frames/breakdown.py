@@ -34,6 +34,7 @@ __all__ = [
     "by_group",
     "by_group_rows",
     "customer_index",
+    "group_attrs",
     "group_parts",
     "group_ranges",
     "index_levels",
@@ -84,6 +85,30 @@ def _stack(pieces: list[Any], labels: pd.Index, empty: Any) -> Any:
         return by_group_rows(combined, labels, [len(p) for p in pieces])
     # No customers, so no groups: the empty result with the group level(s) in front.
     return by_group_rows(empty.iloc[:0].copy(), labels[:0], [])
+
+
+def group_attrs(attrs: list[dict[Any, Any]]) -> dict[Any, Any]:
+    """Return the ``attrs`` of a breakdown's result from those of its groups' results (at least one).
+
+    The first group's, except that an entry empty there (None or ``""``, as the last complete period of
+    a group without one) takes the first value another group has: the groups share the table's
+    observation end and periods, so an entry that is set is the same in every group that has it.
+
+    Examples
+    --------
+    >>> group_attrs([{"freq": "M", "period": ""}, {"freq": "M", "period": "2024-02"}])
+    {'freq': 'M', 'period': '2024-02'}
+    """
+    merged = dict(attrs[0])
+    for other in attrs[1:]:
+        for key, value in other.items():
+            if key not in merged or _is_empty(merged[key]):
+                merged[key] = value
+    return merged
+
+
+def _is_empty(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value)
 
 
 def by_group_rows(combined: _Result, labels: pd.Index, sizes: list[int]) -> _Result:
@@ -335,7 +360,7 @@ def by_group(
     sample = results[0] if results else empty
     if isinstance(sample, pd.DataFrame | pd.Series):
         out: pd.DataFrame | pd.Series = _stack(results, labels, sample)
-        out.attrs = dict(sample.attrs)
+        out.attrs = group_attrs([r.attrs for r in results] or [sample.attrs])
         return out
     return pd.Series(np.asarray(results, dtype=np.float64), index=labels, name=name)
 

@@ -224,8 +224,9 @@ def _kpis_by_group(t: Transactions, freq: str) -> pd.Series:
         rows.ravel(), index=pd.Index(list(KPI_NAMES) * k, name="kpi"), name="value", dtype=float
     )
     result = by_group_rows(values, t.groups.labels, [len(KPI_NAMES)] * k)
-    # The attributes of the first group's result, as by_group keeps them.
-    shown = [last] if has_period[0] else []
+    # The attributes as by_group merges the groups' (breakdown.group_attrs): the last complete period
+    # when any group has one.
+    shown = [last] if has_period.any() else []
     result.attrs.update(
         _kpi_attrs(t.observation_end, freq, period_index(np.array(shown, dtype=np.int64), freq))
     )
