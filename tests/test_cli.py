@@ -22,6 +22,7 @@ import pandas as pd
 import pytest
 
 import retention.cli
+import retention.frames.kpis
 from retention.cli import _sniff_separator, main
 from retention.errors import RetentionWarning
 from retention.frames.kpis import KPI_NAMES
@@ -1018,14 +1019,15 @@ def test_observation_end_warning_ignores_returns(
 
 
 def fake_kpis_warning(monkeypatch: pytest.MonkeyPatch, *messages: Warning) -> None:
-    real = retention.cli.kpis
+    # The command imports kpis from its module when it runs (not when it starts): patched there.
+    real = retention.frames.kpis.kpis
 
     def warning_kpis(tx: pd.DataFrame, **options: object) -> pd.Series:
         for message in messages:
             warnings.warn(message, stacklevel=2)
         return real(tx, **options)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(retention.cli, "kpis", warning_kpis)
+    monkeypatch.setattr(retention.frames.kpis, "kpis", warning_kpis)
 
 
 def test_retention_warnings_are_one_line_each(

@@ -33,6 +33,20 @@ def test_import_retention_imports_nothing_heavy() -> None:
     assert out.stdout.strip() == "[]"
 
 
+def test_the_command_answers_help_without_loading_pandas() -> None:
+    # `retention --help` and usage errors answer at once: numpy, pandas and the library load when a
+    # command runs.
+    code = (
+        "import sys, contextlib, io\n"
+        "from retention.cli import main\n"
+        "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
+        "    main(['kpis', '--help'])\n"
+        "print(sorted(m for m in ('numpy', 'pandas', 'scipy') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
 def test_import_retention_imports_no_library_until_a_name_is_used() -> None:
     code = (
         "import sys, retention as rt; before = sorted(m for m in ('numpy', 'pandas', 'scipy') "

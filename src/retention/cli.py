@@ -43,21 +43,14 @@ import traceback
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Final, NoReturn, cast
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Final, NoReturn, cast
 
 from retention import __version__
-from retention.datasets import example_transactions
 from retention.errors import (
     InvalidValueError,
     RetentionError,
     RetentionWarning,
 )
-from retention.frames.breakdown import is_missing_label
-from retention.frames.kpis import KPI_NAMES, kpis
-from retention.report import report
 from retention.table_files import (
     SEPARATOR_NAMES,
     Columns,
@@ -68,6 +61,12 @@ from retention.table_files import (
     read_table,
     sniff_separator,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# numpy, pandas and the library's functions are imported where they are used, after the arguments are
+# read: `retention --help` and a usage error then answer at once, without loading them.
 
 __all__ = ["main"]
 
@@ -125,6 +124,8 @@ def _check_text_options(args: argparse.Namespace) -> None:
 
 def _drop_missing_ids(tx: pd.DataFrame, column: str) -> tuple[pd.DataFrame, int]:
     """Drop the rows without a customer id; the library then names any other problem."""
+    import pandas as pd
+
     if column not in tx.columns or isinstance(tx[column], pd.DataFrame):
         return tx, 0  # a missing or duplicated column: the library's error says so
     missing = tx[column].isna().to_numpy()
@@ -134,6 +135,9 @@ def _drop_missing_ids(tx: pd.DataFrame, column: str) -> tuple[pd.DataFrame, int]
 
 def _parse_dates(tx: pd.DataFrame, column: str, fmt: str, table: Table) -> pd.DataFrame:
     """Parse the date column with a strptime format; the first value that does not match is an error."""
+    import numpy as np
+    import pandas as pd
+
     if column not in tx.columns or isinstance(tx[column], pd.DataFrame):
         return tx  # the library names the missing column
     col = tx[column]
@@ -160,6 +164,8 @@ def _parse_dates(tx: pd.DataFrame, column: str, fmt: str, table: Table) -> pd.Da
 
 def _last_purchase(tx: pd.DataFrame, date: str, amount: str) -> pd.Timestamp | None:
     """Return the day of the last purchase (a row not of negative amount), or None if unknown."""
+    import pandas as pd
+
     if date not in tx.columns or isinstance(tx[date], pd.DataFrame):
         return None
     col = tx[date]
@@ -201,6 +207,8 @@ def _floors(items: Sequence[str]) -> dict[str, float]:
     ...
     retention.cli._UsageError: --fail-under 'crr=nan': the floor must be a finite number, and nan is not one (no KPI is ever under nan, so the check could never fail). Give a number, e.g. --fail-under crr=0.5.
     """
+    from retention.frames.kpis import KPI_NAMES
+
     floors: dict[str, float] = {}
     for item in items:
         name, sep, value = item.partition("=")
@@ -235,6 +243,8 @@ def _groups(values: pd.Series) -> tuple[list[str], list[_Group]]:
 
     Without a breakdown there is one group with no labels. A missing label becomes None.
     """
+    from retention.frames.breakdown import is_missing_label
+
     if values.index.nlevels == 1:
         return [], [((), {str(k): float(v) for k, v in values.items()})]
     names = [str(n) for n in values.index.names[:-1]]
@@ -255,6 +265,8 @@ def _group_text(names: Sequence[str], labels: Sequence[object]) -> str:
 
 
 def _json_label(value: object) -> object:
+    import numpy as np
+
     if isinstance(value, np.generic):
         value = value.item()
     if value is None or isinstance(value, bool | int | str):
@@ -472,6 +484,8 @@ def _add_table_options(command: argparse.ArgumentParser, *, what: str) -> None:
 
 
 def _load(args: argparse.Namespace) -> Table:
+    from retention.datasets import example_transactions
+
     if args.example:
         return Table(example_transactions(), "row", 1)
     columns = Columns(
@@ -508,6 +522,8 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
 
 def _compute(tx: pd.DataFrame, args: argparse.Namespace) -> tuple[pd.Series, list[str]]:
     """Run ``rt.kpis``; return its result and its RetentionWarnings, one line each."""
+    from retention.frames.kpis import kpis
+
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RetentionWarning)
         values = kpis(tx, **_options(args))
@@ -566,6 +582,8 @@ def _late_end_notes(
     tx: pd.DataFrame, args: argparse.Namespace, observation_end: object
 ) -> list[str]:
     """Warn when --observation-end lies after the last purchase (those days count as without purchases)."""
+    import pandas as pd
+
     if args.observation_end is None or not observation_end:
         return []
     last = _last_purchase(tx, args.date, args.amount)
@@ -614,6 +632,8 @@ def _kpis_command(args: argparse.Namespace) -> int:
 
 
 def _report_command(args: argparse.Namespace) -> int:
+    from retention.report import report
+
     output = Path(args.output)
     if not output.parent.is_dir():  # said before the report is computed, not after
         msg = f"cannot write {output}: the folder {output.parent} does not exist; create it or give another -o path"

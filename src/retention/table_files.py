@@ -27,10 +27,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Final, Literal, NamedTuple, Protocol
+from typing import TYPE_CHECKING, BinaryIO, Final, Literal, NamedTuple, Protocol
 
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 from retention.errors import (
     MissingDependencyError,
@@ -166,6 +166,8 @@ class Table(NamedTuple):
 
     def where(self, label: object) -> str:
         """Say where a row stands in the file: ``"line 7"`` (a row label read from the file) or ``"row 'x'"``."""
+        import numpy as np  # after the arguments are read (see retention.cli)
+
         # Rows keep the labels they were read with (0, 1, ...), also after rows are dropped.
         if isinstance(label, int | np.integer):
             return f"{self.unit} {int(label) + self.first}"
@@ -283,6 +285,8 @@ def _not_a(head: bytes, expected: str) -> str:
 @contextmanager
 def _reading(path: str, what: str, encoding: str | None = None) -> Iterator[None]:
     """Turn what a reader raises for a bad file into one line naming the file."""
+    import pandas as pd
+
     try:
         yield
     except UnicodeDecodeError as e:
@@ -411,6 +415,8 @@ def _read_csv(
     columns: Columns,
     settings: _Csv,
 ) -> pd.DataFrame:
+    import pandas as pd
+
     sep, decimal, encoding = settings.sep, settings.decimal, settings.encoding
     with _reading(name, "CSV", encoding):
         head, whole = _head(source, name, compression)
@@ -478,10 +484,12 @@ def _binary_tail(file: Path, path: str, what: str, magic: bytes, expected: str) 
 
 
 def _read_parquet(file: Path, path: str, columns: Columns) -> pd.DataFrame:
+    import pandas as pd
+
     try:
         # pyarrow first: `import pyarrow.parquet` alone succeeds from a cache when pyarrow was hidden.
-        import pyarrow  # noqa: PLC0415  # optional extra: imported only when a parquet file is read
-        import pyarrow.parquet as pq  # noqa: PLC0415
+        import pyarrow  # optional extra: imported only when a parquet file is read
+        import pyarrow.parquet as pq
     except ImportError as e:
         msg = "reading parquet needs pyarrow: pip install 'retention-metrics[parquet]'"
         raise MissingDependencyError(msg) from e
@@ -513,6 +521,8 @@ def _read_parquet(file: Path, path: str, columns: Columns) -> pd.DataFrame:
 
 
 def _read_excel(file: Path, path: str) -> pd.DataFrame:
+    import pandas as pd
+
     try:
         # An optional extra, imported only when a workbook is read (and untyped: hence import_module).
         # The package first: its submodule alone is found in the cache when the package was hidden.
