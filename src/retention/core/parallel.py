@@ -1,14 +1,14 @@
 """Passes over the rows of a large table, block by block, on several threads.
 
-numpy releases the interpreter lock in its inner loops (gathers, scatters such as ``np.minimum.at``,
-comparisons, ``flatnonzero``), so the blocks of one pass run in parallel on threads of one process, with no
-copy of the data. :func:`map_blocks` runs a function on each block of ``range(n)`` and returns the results
+numpy releases the interpreter lock in its inner loops (gathers and scatters by index arrays,
+comparisons, ``flatnonzero``, sorts; not the indexed ``np.minimum.at`` and its kin, measured here), so the
+blocks of one pass run in parallel on threads of one process, with no copy of the data. :func:`map_blocks` runs a function on each block of ``range(n)`` and returns the results
 in block order, whatever the order in which the threads finish: a pass whose blocks each write their own
 part of the output, or return their own piece, gives the same result, to the last bit, on one thread or
-many. :func:`argsort` sorts on threads, range of values by range of values. :func:`concurrently` runs
-two independent computations at once (one of them reading text through
-pyarrow, say, which also works without the lock). Tables below :data:`MIN_ROWS` rows run on the calling thread alone (the pool's overhead would cost
-more than it saves).
+many. :func:`argsort` sorts on threads, range of values by range of values; :func:`concurrently` runs
+two independent computations at once (one of them reading text through pyarrow, say, which also works
+without the lock). Tables below :data:`MIN_ROWS` rows run on the calling thread alone (the pool's
+overhead would cost more than it saves).
 
 The number of threads is :func:`thread_count`: the environment variable ``RETENTION_NUM_THREADS`` when it
 is set (as ``OMP_NUM_THREADS`` and ``POLARS_MAX_THREADS`` are), else the processors this process may use.
@@ -239,13 +239,11 @@ def argsort(keys: NDArray[Any]) -> NDArray[np.intp]:
     threads = threads_for(n)
     if n < 2 or threads <= 1 or threading.current_thread().name.startswith(_PREFIX):
         return np.argsort(keys, kind="stable")
-    parts = 2 * threads
+    parts = min(2 * threads, 256)  # numbered in one byte
     sample = np.sort(keys[:: max(1, n // _PIVOT_SAMPLE)])
     pivots = sample[(np.arange(1, parts) * len(sample)) // parts]
-    # The part of each key, ascending in the key; a radix sort on one or two bytes groups them.
-    part = np.searchsorted(pivots, keys, side="right").astype(
-        np.uint8 if parts <= 256 else np.uint16
-    )
+    # The part of each key, ascending in the key; a radix sort on that byte groups them.
+    part = np.searchsorted(pivots, keys, side="right").astype(np.uint8)
     by_part = np.argsort(part, kind="stable")
     edges = np.zeros(parts + 1, dtype=np.int64)
     np.cumsum(np.bincount(part, minlength=parts), out=edges[1:])
