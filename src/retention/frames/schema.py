@@ -1840,7 +1840,7 @@ def read_transactions(
         # The search for each customer's first purchase finds who has one: no pass of its own.
         assert by_names is not None  # set with by_cols
         assert stamps is not None  # read with keep_time when by names columns
-        position, present = _first_purchase_rows(
+        position, buyer, present = _first_purchase_rows(
             customer,
             stamps,
             o.purchase[o.row_order] if o.row_order is not None else o.purchase,
@@ -1850,8 +1850,8 @@ def read_transactions(
         # the purchases and returns are taken apart, which needs no group.
         first_groups, rows_kept = concurrently(
             lambda: _groups_at(
-                customer,
                 position,
+                buyer,
                 present,
                 rows,
                 columns=by_cols,
@@ -2000,6 +2000,7 @@ def _to_orders(
 class _KeptRows:
     """The purchases' days and amounts and the returns of the orders, customers not yet renumbered."""
 
+    every: bool  # every order is a purchase (the purchases' arrays are the orders')
     day: NDArray[np.int64]
     amount: NDArray[np.float64] | None
     return_customer: NDArray[np.int64]  # codes of the orders, before renumbering
@@ -2016,7 +2017,7 @@ def _kept_rows(o: _Orders) -> _KeptRows:
         returns = (o.customer[at], o.day[at], o.amount[at])
     else:
         returns = (_EMPTY_INT, _EMPTY_INT, _EMPTY_FLOAT)
-    return _KeptRows(o.day if every else o.day[o.purchase], amount, *returns)
+    return _KeptRows(every, o.day if every else o.day[o.purchase], amount, *returns)
 
 
 def _purchases_and_returns(
@@ -2048,14 +2049,13 @@ def _purchases_and_returns(
         map_blocks(fill, len(c), block=_ROW_BLOCK)
         return out
 
-    every = bool(o.purchase.all())
     r_customer, r_day, r_amount = kept.return_customer, kept.return_day, kept.return_amount
     if remap is not None and len(r_customer):
         r_cust = remap[r_customer]
         known = r_cust >= 0  # returns of people without a purchase belong to no customer
         r_customer, r_day, r_amount = r_cust[known], r_day[known], r_amount[known]
     return Transactions(
-        customer=coded_kept(o.customer, None if every else o.purchase),
+        customer=coded_kept(o.customer, None if kept.every else o.purchase),
         customer_ids=ids,
         day=kept.day,
         amount=kept.amount,
@@ -2072,14 +2072,14 @@ def _first_purchase_rows(
     purchase: NDArray[np.bool_],
     *,
     n_customers: int,
-) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
-    """Find the rows of each customer's first purchase, and who has a purchase.
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.bool_]]:
+    """Find the rows of each customer's first purchase, their customers, and who has a purchase.
 
     ``customer`` (codes below ``n_customers``, before the customers without purchases are dropped),
     ``stamp`` (exact times) and ``purchase`` (whether the row is part of a purchase) describe the rows
     read. The first purchase is the earliest time of a purchase row; all the purchase rows at that time
-    are returned (their positions, ascending within each block of rows), with, per code, whether the
-    customer has a purchase: the rows found here tell, so that no other pass over the rows is needed.
+    are returned (their positions, ascending within each block of rows) with their customers' codes, and,
+    per code, whether the customer has a purchase: the rows found here tell, so that no other pass over the rows is needed.
     """
     top = np.iinfo(np.int64).max
     # The earliest time of each customer's rows, purchases or not (masking the other rows out first would
@@ -2117,14 +2117,15 @@ def _first_purchase_rows(
         again = [mine[stamp[mine] == first[customer[mine]]] for mine in theirs]
         position = np.concatenate([position[~redo[customer[position]]], *again])
     # Every customer with a purchase has a row at their first purchase time; the others have none.
+    buyer = customer[position]
     present = np.zeros(n_customers, dtype=np.bool_)
-    present[customer[position]] = True
-    return position, present
+    present[buyer] = True
+    return position, buyer, present
 
 
 def _groups_at(
-    customer: NDArray[np.int64],
     position: NDArray[np.int64],
+    buyer: NDArray[np.int64],
     present: NDArray[np.bool_],
     rows: NDArray[np.int64] | None,
     *,
@@ -2135,7 +2136,7 @@ def _groups_at(
     """Find each customer's group: the value of the ``by`` column(s) on their first purchase.
 
     ``position`` holds the rows of the customers' first purchases (:func:`_first_purchase_rows`) among
-    the rows read, ``rows`` their positions in the table (None when they are 0, 1, 2, ...). Rows at the
+    the rows read, ``buyer`` their customers' codes, ``rows`` their positions in the table (None when they are 0, 1, 2, ...). Rows at the
     same time go to the first label in sorted order, so that row order never decides. Only those rows are
     looked up in the columns. The result has one code per customer in ``present``, in order.
     """
@@ -2143,7 +2144,7 @@ def _groups_at(
     at = position if rows is None else rows[position]
     taken: list[pd.Series | pd.Index] = [pd.Series(c.array.take(at), copy=False) for c in columns]
     codes, labels = group_codes(taken, names, func)
-    group = _group_first(customer[position], codes, len(present))[present]
+    group = _group_first(buyer, codes, len(present))[present]
     used = np.zeros(len(labels), dtype=np.bool_)
     used[group] = True
     kept = np.cumsum(used, dtype=np.int64) - 1  # labels no customer has are dropped
