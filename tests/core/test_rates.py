@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from retention.core import parallel, rates
 from retention.core.activity import activity
 from retention.core.rates import (
     crr,
@@ -293,6 +294,19 @@ def test_period_counts_match_the_set_definitions(
     np.testing.assert_array_equal(e, n + r + v)
     np.testing.assert_array_equal(s, r + ch)
     np.testing.assert_array_equal(s[1:], e[:-1])
+
+
+@given(activity_data(), st.integers(1, 4))
+def test_period_counts_on_threads_in_blocks_of_a_few_pairs(
+    data: tuple[list[int], list[int], int, int], block: int
+) -> None:
+    customers, periods, first, last = data
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(rates, "_PAIR_BLOCK", block)
+        patch.setattr(parallel, "MIN_ROWS", 0)
+        patch.setenv(parallel.THREADS_VARIABLE, "3")
+        got = counts_of(customers, periods, first, last)
+    assert got == reference_counts(customers, periods, first, last)
 
 
 @given(activity_data())

@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from retention.core.activity import Activity
+from retention.core.parallel import map_blocks
 from retention.core.sums import group_sums
 from retention.errors import ColumnTypeError, InvalidValueError
 
@@ -28,6 +29,9 @@ __all__ = [
     "second_purchase_days",
     "second_purchase_summary",
 ]
+
+# Pairs per block of period_counts' pass on threads.
+_PAIR_BLOCK = 1 << 20
 
 
 def _first(mask: NDArray[np.bool_], shown: NDArray[np.generic]) -> str:
@@ -270,7 +274,8 @@ def period_counts(act: Activity, first_period: int, last_period: int) -> PeriodC
     The pairs are sorted by customer, then period, so a pair $(c, p)$ is retained exactly when the
     pair before it is $(c, p - 1)$, new when the pair before it belongs to another customer, and
     reactivated otherwise. A pair $(c, p)$ counts as churned in $p + 1$ when the pair after it is
-    not $(c, p + 1)$. Each count is one :func:`numpy.bincount`; nothing loops over periods or
+    not $(c, p + 1)$. All the counts come from one :func:`numpy.bincount` of cells (period, state,
+    whether the next period is active), on threads block by block of pairs; nothing loops over periods or
     customers. Hence ``customers_end = new + retained + reactivated`` and ``customers_start =
     retained + churned``, with ``customers_start`` the previous period's ``customers_end``.
 
@@ -286,30 +291,44 @@ def period_counts(act: Activity, first_period: int, last_period: int) -> PeriodC
     """
     n = max(int(last_period) - int(first_period) + 1, 0)
     customer, period = act.customer, act.period
-    same_customer = np.zeros(len(period), dtype=np.bool_)
-    same_customer[1:] = customer[1:] == customer[:-1]
-    # consecutive[i]: pair i is (c, p) and pair i - 1 is (c, p - 1).
-    consecutive = same_customer.copy()
-    consecutive[1:] &= period[1:] - period[:-1] == 1
-    # continues[i]: pair i + 1 is (c, p + 1), i.e. the customer is still active in the next period.
-    continues = np.zeros(len(period), dtype=np.bool_)
-    continues[:-1] = consecutive[1:]
+    pairs = len(period)
+    # Slot 0 is the period before the range (its actives are the first period's starting customers), slot
+    # k the period first_period - 1 + k; pairs outside the range go to two extra slots, -1 and n + 1, left
+    # out at the end. Each pair falls in one cell (slot, state, ends) with state 0 new, 1 reactivated,
+    # 2 retained, and ends 1 when the customer is not active in the next period: one bincount of the
+    # cells per block of pairs, the blocks' counts added (integers: the same on any number of threads).
+    shift = int(first_period) - 2
 
-    # Slot 0 is the period before the range (its actives are the first period's starting customers);
-    # slot k is the period first_period - 1 + k.
-    slot = period - (int(first_period) - 1)
-    inside = (slot >= 0) & (slot <= n)
+    def cells(lo: int, hi: int) -> NDArray[np.int64]:
+        a, b = max(lo - 1, 0), min(hi + 1, pairs)
+        c, p = customer[a:b], period[a:b]
+        k = b - a
+        # link[j]: the pair at local position j - 1 is (c, q) and the one at j is (c, ...) / (c, q + 1);
+        # link 0 and link k stand for "no pair there".
+        same = np.zeros(k + 1, dtype=np.bool_)
+        np.equal(c[1:], c[:-1], out=same[1:k])
+        follows = same.copy()
+        follows[1:k] &= (p[1:] - p[:-1]) == 1
+        own = slice(lo - a, lo - a + hi - lo)
+        cell = np.clip(p[own] - shift, 0, n + 2)
+        cell *= 6
+        cell += 2 * (same[own].view(np.int8) + follows[own].view(np.int8))
+        cell += ~follows[lo - a + 1 : lo - a + 1 + hi - lo]
+        return np.bincount(cell, minlength=(n + 3) * 6)
 
-    def count(mask: NDArray[np.bool_]) -> NDArray[np.int64]:
-        return np.bincount(slot[inside & mask], minlength=n + 1).astype(np.int64, copy=False)
-
-    active = count(np.ones(len(period), dtype=np.bool_))
+    blocks = map_blocks(cells, pairs, block=_PAIR_BLOCK) if pairs else []
+    total = np.zeros((n + 3) * 6, dtype=np.int64)
+    for counts in blocks:
+        total += counts
+    table = total.reshape(n + 3, 3, 2)[1 : n + 2]
+    active = table.sum(axis=(1, 2))
+    by_state = table.sum(axis=2)
     return PeriodCounts(
         customers_start=active[:-1],
-        new=count(~same_customer)[1:],
-        reactivated=count(same_customer & ~consecutive)[1:],
-        retained=count(consecutive)[1:],
-        churned=count(~continues)[:-1],
+        new=by_state[1:, 0],
+        reactivated=by_state[1:, 1],
+        retained=by_state[1:, 2],
+        churned=table[:-1, :, 1].sum(axis=1),
         customers_end=active[1:],
     )
 
