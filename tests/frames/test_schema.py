@@ -7,6 +7,7 @@ import datetime as dt
 import importlib
 import inspect
 import re
+import warnings
 from pathlib import Path
 from typing import Any
 from unittest.mock import patch
@@ -18,6 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import retention
+from retention.core import parallel
 from retention.errors import (
     ColumnNotFoundError,
     ColumnTypeError,
@@ -502,6 +504,31 @@ def test_line_item_warning() -> None:
         tx.assign(date=["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04"]),
         warn_line_items=True,
     )
+
+
+@pytest.mark.parametrize("lines", [True, False])
+def test_line_items_of_a_large_table_are_judged_on_a_sample_of_customers(
+    monkeypatch: pytest.MonkeyPatch, lines: bool
+) -> None:
+    # 600 rows, 40 per customer, judged on the customers whose code is a multiple of 8 (at most about 100
+    # rows), picked on three threads in blocks of 16 rows. Line items: every 4 rows share one time.
+    monkeypatch.setattr(schema, "_LINE_CHECK_ROWS", 100)
+    monkeypatch.setattr(schema, "_ROW_BLOCK", 16)
+    monkeypatch.setattr(parallel, "MIN_ROWS", 0)
+    monkeypatch.setenv(parallel.THREADS_VARIABLE, "3")
+    rows = np.arange(600)
+    minutes = rows // 4 if lines else rows
+    tx = pd.DataFrame(
+        {
+            "customer_id": rows // 40,
+            "date": pd.Timestamp("2024-01-01") + pd.to_timedelta(minutes, "min"),
+        }
+    )
+    for table in (tx, tx.sample(frac=1.0, random_state=1)):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            read(table, warn_line_items=True)
+        assert any("order_id=" in str(w.message) for w in caught) is lines
 
 
 def test_a_table_of_returns_only_has_no_customers_in_any_group() -> None:
