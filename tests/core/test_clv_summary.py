@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from retention.core import activity, parallel
+from retention.core.clv import summary
 from retention.core.clv.summary import Returns, holdout_counts, repeat_counts
 
 
@@ -121,7 +124,7 @@ def test_row_order_does_not_matter(rows: list[tuple[int, int, int]], rnd) -> Non
     np.testing.assert_array_equal(a.last_period, b.last_period)
     assert a.monetary_value is not None
     assert b.monetary_value is not None
-    np.testing.assert_allclose(a.monetary_value, b.monetary_value, rtol=1e-12)
+    np.testing.assert_array_equal(a.monetary_value, b.monetary_value)  # exact sums: to the last bit
 
 
 @given(transactions, st.lists(st.integers(0, 59), max_size=20))
@@ -152,3 +155,21 @@ def test_counts_match_a_direct_count(rows: list[tuple[int, int, int]]) -> None:
         expected = repeat_spend / (len(periods) - 1) if len(periods) > 1 else 0.0
         assert c.monetary_value is not None
         assert np.isclose(c.monetary_value[i], expected, rtol=1e-12, atol=1e-12)
+
+
+@given(transactions, st.integers(1, 5), st.sampled_from([0, 19_000, 2**40]))
+def test_counts_on_threads_in_blocks_of_a_few_rows_are_those_of_one_thread(
+    rows: list[tuple[int, int, int]], block: int, origin: int
+) -> None:
+    # Periods far from 0 (days since 1970, or beyond 32 bits) are compared as narrow offsets or as they are.
+    customer, period, amount, n = _codes(rows)
+    period += origin
+    one = repeat_counts(customer, period, n, amount=amount)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(summary, "_ROW_BLOCK", block)
+        patch.setattr(activity, "_ROW_BLOCK", block)
+        patch.setattr(parallel, "MIN_ROWS", 0)
+        patch.setenv(parallel.THREADS_VARIABLE, "3")
+        many = repeat_counts(customer, period, n, amount=amount)
+    for name in ("frequency", "first_period", "last_period", "monetary_value"):
+        np.testing.assert_array_equal(getattr(many, name), getattr(one, name), strict=True)

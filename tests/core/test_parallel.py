@@ -152,3 +152,21 @@ def test_argsort_on_threads_is_the_stable_argsort(keys: list[int], dtype: Any) -
         patch.setenv(parallel.THREADS_VARIABLE, "3")
         got = parallel.argsort(values)
     np.testing.assert_array_equal(got, np.argsort(values, kind="stable"), strict=True)
+
+
+@given(
+    st.lists(st.integers(0, 40), max_size=300),
+    st.integers(0, 60),
+    st.booleans(),
+)
+def test_bincount_on_threads_is_numpys(values: list[int], minlength: int, weighted: bool) -> None:
+    # Whole-number weights: their partial sums are exact, as the callers' are.
+    bins = np.array(values, dtype=np.int64)
+    weights = (bins * 7 - 100).astype(np.float64) if weighted else None
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(parallel, "MIN_ROWS", 0)
+        patch.setenv(parallel.THREADS_VARIABLE, "3")
+        got = parallel.bincount(bins, minlength=minlength, weights=weights)
+    np.testing.assert_array_equal(
+        got, np.bincount(bins, weights=weights, minlength=minlength), strict=True
+    )

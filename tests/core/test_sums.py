@@ -6,9 +6,11 @@ import itertools
 import math
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from retention.core import parallel
 from retention.core.sums import (
     add_partials,
     group_sums,
@@ -153,6 +155,19 @@ mixed_amounts = st.one_of(
     st.integers(-(10**7), 10**7).map(lambda c: c / 100),  # whole cents, so groups add as cents
     st.sampled_from([1e16, -1e16, 2.0**53, 1e300, -1e300, 5e-324]),
 )
+
+
+@given(rows=st.lists(st.tuples(st.integers(0, 3), mixed_amounts), min_size=0, max_size=60))
+def test_group_sums_on_threads_are_those_of_one_thread(rows: list[tuple[int, float]]) -> None:
+    # Each thread tallies a run of rows and the runs' tallies are added: exact, so the same to the bit.
+    group = np.array([g for g, _ in rows], dtype=np.int64)
+    values = np.array([v for _, v in rows], dtype=np.float64)
+    one = group_sums(group, values, 4)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(parallel, "MIN_ROWS", 0)
+        patch.setenv(parallel.THREADS_VARIABLE, "3")
+        many = group_sums(group, values, 4)
+    np.testing.assert_array_equal(many, one, strict=True)
 
 
 @given(

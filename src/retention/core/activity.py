@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from retention.core.parallel import map_blocks, map_ranges, threads_for
+from retention.core.arrays import narrowest_unsigned
+from retention.core.parallel import bincount, map_blocks, map_ranges, threads_for
 
 __all__ = [
     "Activity",
@@ -272,7 +273,7 @@ def customer_periods(
     first, last = _bound(log, np.minimum), _bound(log, np.maximum)
     # Purchases less the repeats within a period (few, so the second count is cheap).
     repeated = ~_marks(log)
-    active = np.bincount(log.customer, minlength=n_customers)
+    active = bincount(log.customer, minlength=n_customers)
     active -= np.bincount(log.customer[repeated], minlength=n_customers)
     return active.astype(np.int64, copy=False), first, last
 
@@ -374,12 +375,10 @@ class _Log:
         offsets (daily periods over up to 179 years) takes a quarter of the memory of 64-bit ones, and
         numpy's indexed min / max over millions of customers run about three times faster on it.
         """
-        for narrow in (np.uint8, np.uint16, np.uint32):
-            if self.span <= np.iinfo(narrow).max:
-                return np.subtract(
-                    self.period, np.int64(self.origin), dtype=narrow, casting="unsafe"
-                )
-        return self.period - np.int64(self.origin)
+        narrow = narrowest_unsigned(self.span)
+        if narrow is None:
+            return self.period - np.int64(self.origin)
+        return np.subtract(self.period, np.int64(self.origin), dtype=narrow, casting="unsafe")
 
 
 def _log(customer: NDArray[np.int64], period: NDArray[np.int64], n_customers: int) -> _Log:

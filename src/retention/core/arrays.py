@@ -19,12 +19,12 @@ array([1.        , 0.5       , 0.66666667, 0.75      ])
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["BoolArray", "FloatArray", "IntArray"]
+__all__ = ["BoolArray", "FloatArray", "IntArray", "narrowest_unsigned"]
 
 FloatArray: TypeAlias = NDArray[np.float64]
 """A float64 array: amounts, rates, probabilities, model parameters, log-likelihoods."""
@@ -34,3 +34,20 @@ IntArray: TypeAlias = NDArray[np.int64]
 
 BoolArray: TypeAlias = NDArray[np.bool_]
 """A boolean array: a mask, one flag per entry."""
+
+
+def narrowest_unsigned(top: int) -> type[np.unsignedinteger[Any]] | None:
+    """Return the narrowest of uint8, uint16 and uint32 that holds ``0 .. top``; None when none does.
+
+    Offsets, codes and days stored this narrow make the random-access passes over millions of customers
+    (gathers, indexed min / max) read a half to an eighth of the memory, and run that much faster.
+
+    Examples
+    --------
+    >>> narrowest_unsigned(255), narrowest_unsigned(1096), narrowest_unsigned(2**40)
+    (<class 'numpy.uint8'>, <class 'numpy.uint16'>, None)
+    """
+    for narrow in (np.uint8, np.uint16, np.uint32):
+        if top <= np.iinfo(narrow).max:
+            return narrow
+    return None

@@ -32,6 +32,7 @@ __all__ = [
     "MIN_ROWS",
     "THREADS_VARIABLE",
     "argsort",
+    "bincount",
     "concurrently",
     "map_blocks",
     "map_ranges",
@@ -170,6 +171,56 @@ def map_blocks(function: Callable[[int, int], T], n: int, *, block: int) -> list
     [4, 4, 2]
     """
     return map_ranges(function, [(lo, min(lo + block, n)) for lo in range(0, n, block)], rows=n)
+
+
+def bincount(
+    values: NDArray[np.integer[Any]],
+    *,
+    minlength: int,
+    weights: NDArray[np.float64] | None = None,
+) -> NDArray[Any]:
+    """:func:`numpy.bincount` on threads: each thread counts a run of rows, and the counts are added.
+
+    Counts are integers, so the result is numpy's to the last bit on any number of threads. With
+    ``weights``, each bin's total is the sum of the runs' totals: the caller passes only weights whose
+    partial sums are exact in any order (whole cents, the slices of one level of
+    :func:`retention.core.sums.group_sums`), for which it is numpy's result too.
+
+    Parameters
+    ----------
+    values : numpy.ndarray of int
+        Non-negative bin numbers.
+    minlength : int
+        At least this many bins.
+    weights : numpy.ndarray of float64, optional
+        Per value, its weight.
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 counts, or float64 totals with ``weights``.
+
+    Examples
+    --------
+    >>> bincount(np.array([0, 2, 2]), minlength=4)
+    array([1, 0, 2, 0])
+    """
+    n = len(values)
+    threads = threads_for(n)
+    if n == 0 or threads <= 1 or threading.current_thread().name.startswith(_PREFIX):
+        return np.bincount(values, weights=weights, minlength=minlength)
+    step = -(-n // threads)
+
+    def count(lo: int, hi: int) -> NDArray[Any]:
+        part = None if weights is None else weights[lo:hi]
+        return np.bincount(values[lo:hi], weights=part, minlength=minlength)
+
+    parts = map_blocks(count, n, block=step)
+    width = max(len(part) for part in parts)
+    total = np.zeros(width, dtype=parts[0].dtype)
+    for part in parts:
+        total[: len(part)] += part
+    return total
 
 
 def concurrently(first: Callable[[], T], second: Callable[[], U], *, rows: int) -> tuple[T, U]:

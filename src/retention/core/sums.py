@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from retention.core.arrays import FloatArray, IntArray
+from retention.core.parallel import bincount
 
 __all__ = [
     "Partials",
@@ -81,7 +82,8 @@ def _tally(group: IntArray | None, n_groups: int, values: FloatArray) -> FloatAr
         total = np.zeros(n_groups, dtype=np.float64)
         total[0] = np.sum(values)
         return total
-    return np.bincount(group, weights=values, minlength=n_groups).astype(np.float64, copy=False)
+    # On threads, each run of rows tallied on its own and the runs added: exact, as every partial sum is.
+    return bincount(group, weights=values, minlength=n_groups).astype(np.float64, copy=False)
 
 
 def _count(group: IntArray | None, n_groups: int, n_values: int) -> IntArray:
@@ -90,7 +92,7 @@ def _count(group: IntArray | None, n_groups: int, n_values: int) -> IntArray:
         counts = np.zeros(n_groups, dtype=np.int64)
         counts[0] = n_values
         return counts
-    return np.bincount(group, minlength=n_groups).astype(np.int64, copy=False)
+    return bincount(group, minlength=n_groups).astype(np.int64, copy=False)
 
 
 def _select(group: IntArray | None, mask: NDArray[np.bool_]) -> IntArray | None:

@@ -43,6 +43,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from retention.core.activity import Activity, activity, period_bounds
+from retention.core.arrays import narrowest_unsigned
 from retention.core.caller import warn_at_caller
 from retention.core.parallel import argsort as parallel_argsort
 from retention.core.parallel import concurrently, map_blocks, map_ranges, threads_for
@@ -1581,13 +1582,13 @@ def _group_first(
     Values from 0 to 2**32 - 1 (group codes, days since 1970) are compared in the narrowest unsigned type
     that holds them: the indexed minimum then runs on a table a half to an eighth the size, twice as fast.
     """
-    if len(values) and int(values.min()) >= 0:
-        top = int(values.max())
-        for small in (np.uint8, np.uint16, np.uint32):
-            if top <= np.iinfo(small).max:
-                narrow = np.full(n_keys, np.iinfo(small).max, dtype=small)
-                np.minimum.at(narrow, key, values.astype(small))
-                return narrow.astype(np.int64)
+    small = (
+        narrowest_unsigned(int(values.max())) if len(values) and int(values.min()) >= 0 else None
+    )
+    if small is not None:
+        narrow = np.full(n_keys, np.iinfo(small).max, dtype=small)
+        np.minimum.at(narrow, key, values.astype(small))
+        return narrow.astype(np.int64)
     out = np.full(n_keys, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(out, key, values)
     return out
