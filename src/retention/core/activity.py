@@ -420,7 +420,7 @@ def _marks(log: _Log) -> NDArray[np.bool_]:
         return np.zeros(0, dtype=np.bool_)
     if log.edges is not None:
         # One period at a time: the customer code is the cell.
-        return _mark_blocks(log.customer, np.array(log.edges, dtype=np.intp), 0, log.n_customers)
+        return _marked(log.customer, np.array(log.edges, dtype=np.intp), 0, log.n_customers)
     customer, offset, span, n_customers = log.customer, log.offsets(), log.span, log.n_customers
     cells = n_customers * span
     if log.layout == "period":
@@ -430,85 +430,119 @@ def _marks(log: _Log) -> NDArray[np.bool_]:
         edges = np.searchsorted(offset, np.arange(0, span + per_block, per_block))
         offset *= n_customers
         np.add(offset, customer, out=offset, casting="unsafe")
-        return _mark_blocks(offset, edges, block_cells, min(block_cells, cells))
+        return _marked(offset, edges, block_cells, min(block_cells, cells))
     np.add(offset, np.multiply(customer, span, dtype=offset.dtype, casting="unsafe"), out=offset)
     if log.layout == "customer":
         per_block = max(1, _BLOCK_CELLS // span)
         block_cells = per_block * span
         edges = np.searchsorted(customer, np.arange(0, n_customers + per_block, per_block))
-        return _mark_blocks(offset, edges, block_cells, min(block_cells, cells))
+        return _marked(offset, edges, block_cells, min(block_cells, cells))
     # Any other order: group the rows by block (customer-major cells) with a stable radix sort, on one
-    # byte while the blocks that makes stay moderate, else on two.
+    # byte while the blocks that makes stay moderate, else on two. Each thread sorts a run of rows of its
+    # own (a chunk), so a block's rows are the pieces of the chunks, in row order.
     n_blocks = -(-cells // _BLOCK_CELLS)
     if n_blocks > _BYTE_BLOCKS and cells <= _BYTE_BLOCKS * _LARGE_BLOCK_CELLS:
         n_blocks = _BYTE_BLOCKS
     one_byte = n_blocks <= _BYTE_BLOCKS
     per_block = max(1, -(-n_customers // min(n_blocks, 1 << 16)))
-    block = np.empty(n, dtype=np.uint8 if one_byte else np.uint16)
-
-    def number(lo: int, hi: int) -> None:
-        np.floor_divide(customer[lo:hi], per_block, out=block[lo:hi], casting="unsafe")
-
-    map_blocks(number, n, block=_ROW_BLOCK)
-    order = np.argsort(block, kind="stable")
-    edges = np.zeros(n_customers // per_block + 2, dtype=np.intp)
-    np.cumsum(np.bincount(block, minlength=len(edges) - 1), out=edges[1:])
-    # The gather into block order and the scatter of the marks back, block by block on threads (order is
-    # a permutation: every block writes its own rows).
-    key = np.empty(n, dtype=offset.dtype)
-    map_blocks(
-        lambda lo, hi: np.take(offset, order[lo:hi], out=key[lo:hi], mode="clip"),
-        n,
-        block=_ROW_BLOCK,
-    )
-    block_cells = per_block * span
-    marked = _mark_blocks(key, edges, block_cells, min(block_cells, cells))
+    n_edges = n_customers // per_block + 2
     mark = np.empty(n, dtype=np.bool_)
 
-    def scatter(lo: int, hi: int) -> None:
-        mark[order[lo:hi]] = marked[lo:hi]
+    def chunk(lo: int, hi: int) -> _Piece:
+        block = np.empty(hi - lo, dtype=np.uint8 if one_byte else np.uint16)
+        np.floor_divide(customer[lo:hi], per_block, out=block, casting="unsafe")
+        order = np.argsort(block, kind="stable")
+        edges = np.zeros(n_edges, dtype=np.intp)
+        np.cumsum(np.bincount(block, minlength=n_edges - 1), out=edges[1:])
+        return _Piece(np.take(offset[lo:hi], order), edges, order, mark[lo:hi])
 
-    map_blocks(scatter, n, block=_ROW_BLOCK)
+    pieces = map_blocks(chunk, n, block=-(-n // threads_for(n)))
+    block_cells = per_block * span
+    _mark_blocks(pieces, block_cells, min(block_cells, cells))
     return mark
 
 
-def _mark_blocks(
-    key: NDArray[np.signedinteger[Any]],
-    edges: NDArray[np.intp],
-    block_cells: int,
-    table_cells: int,
+def _marked(
+    key: NDArray[np.signedinteger[Any]], edges: NDArray[np.intp], block_cells: int, table_cells: int
 ) -> NDArray[np.bool_]:
-    """First-of-pair marks for keys grouped into blocks of ``block_cells`` cells at ``edges``.
-
-    Block ``b`` holds cells ``b * block_cells`` onwards; with ``block_cells`` 0 every block's keys are its
-    cells. The scratch table has ``table_cells`` cells.
-    """
+    """First-of-pair marks of keys in row order grouped into blocks at ``edges`` (see _mark_blocks)."""
     mark = np.empty(len(key), dtype=np.bool_)
-    sizes = np.diff(edges)
+    _mark_blocks([_Piece(key, edges, None, mark)], block_cells, table_cells)
+    return mark
+
+
+@dataclass(frozen=True, slots=True)
+class _Piece:
+    """Keys grouped by block (block ``b`` at ``edges[b]:edges[b + 1]``) and where their marks go.
+
+    ``order`` None: the marks are ``out`` in the keys' order; else key ``i`` is row ``order[i]`` of
+    ``out``.
+    """
+
+    key: NDArray[np.signedinteger[Any]]
+    edges: NDArray[np.intp]
+    order: NDArray[np.intp] | None
+    out: NDArray[np.bool_]
+
+
+def _mark_blocks(pieces: list[_Piece], block_cells: int, table_cells: int) -> None:
+    """First-of-pair marks for keys grouped into blocks of ``block_cells`` cells, written to the pieces.
+
+    Block ``b`` holds cells ``b * block_cells`` onwards (with ``block_cells`` 0 every block's keys are its
+    cells) and is made of each piece's keys of that block, one piece after the other. The scratch table
+    has ``table_cells`` cells.
+    """
+    rows_of = [len(piece.key) for piece in pieces]
+    n = sum(rows_of)
+    sizes = np.diff(pieces[0].edges)  # rows per block, over the pieces
+    for piece in pieces[1:]:
+        sizes += np.diff(piece.edges)
     largest = int(sizes.max())
     # Row numbers within a block: small, reused by every block.
     row = np.arange(largest, dtype=np.int32 if largest < 2**31 else np.int64)
     # Runs of whole blocks of about equal rows, one per thread, each with a scratch table of its own
     # (as many threads as the scratch budget allows); every block writes its own rows of the marks, so
     # the marks are the same on one thread or many.
-    threads = min(
-        threads_for(len(key)), max(1, _SCRATCH_BYTES // max(table_cells * row.itemsize, 1))
-    )
-    cuts = np.searchsorted(edges, np.linspace(0, len(key), threads + 1), side="right") - 1
+    threads = min(threads_for(n), max(1, _SCRATCH_BYTES // max(table_cells * row.itemsize, 1)))
+    starts = np.zeros(len(sizes) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=starts[1:])
+    cuts = np.searchsorted(starts, np.linspace(0, n, threads + 1), side="right") - 1
     cuts[0], cuts[-1] = 0, len(sizes)
     runs = [(a, b) for a, b in itertools.pairwise(np.unique(cuts).tolist()) if b > a]
+    # The marks in the keys' order: the output itself where the keys are in row order.
+    marked = [
+        p.out if p.order is None else np.empty(k, dtype=np.bool_)
+        for k, p in zip(rows_of, pieces, strict=True)
+    ]
 
     def run(first: int, last: int) -> None:
         scratch = np.empty(table_cells, dtype=row.dtype)
         for b in (np.flatnonzero(sizes[first:last]) + first).tolist():
-            lo, hi = int(edges[b]), int(edges[b + 1])
-            cell = key[lo:hi] if block_cells == 0 else key[lo:hi] - b * block_cells
-            rows = row[: hi - lo]
-            scratch[cell] = rows
-            np.equal(scratch[cell], rows, out=mark[lo:hi])
+            # The block's keys, piece after piece, numbered from 0 on: the last write of a cell is its
+            # last row, which alone finds its own number there.
+            written = []
+            at = 0
+            for k, piece in enumerate(pieces):
+                lo, hi = int(piece.edges[b]), int(piece.edges[b + 1])
+                if hi > lo:
+                    cell = piece.key[lo:hi]
+                    if block_cells:
+                        cell = cell - b * block_cells
+                    scratch[cell] = row[at : at + hi - lo]
+                    written.append((k, cell, lo, hi, at))
+                    at += hi - lo
+            for k, cell, lo, hi, at in written:
+                np.equal(scratch[cell], row[at : at + hi - lo], out=marked[k][lo:hi])
 
-    map_ranges(run, runs, rows=len(key))
-    return mark
+    map_ranges(run, runs, rows=n)
+
+    # The marks of the pieces in sorted order go back to their rows, piece by piece on threads.
+    def scatter(k: int, _: int) -> None:
+        piece = pieces[k]
+        if piece.order is not None:
+            piece.out[piece.order] = marked[k]
+
+    map_ranges(scatter, [(k, k + 1) for k in range(len(pieces))], rows=n)
 
 
 def _bound(log: _Log, reduce: np.ufunc) -> NDArray[np.int64]:
