@@ -531,6 +531,18 @@ def test_line_items_of_a_large_table_are_judged_on_a_sample_of_customers(
         assert any("order_id=" in str(w.message) for w in caught) is lines
 
 
+@pytest.mark.parametrize("returns", ["net", "drop"])
+def test_a_customer_with_returns_only_is_no_customer(returns: str) -> None:
+    # Customer 2 only returned goods: dropped with its rows ("drop"), or kept as a return ("net").
+    tx = pd.DataFrame(
+        {"customer_id": [1, 2, 1], "date": ["2024-01-01", "2024-01-02", "2024-01-03"],
+         "amount": [10.0, -5.0, 7.0]}
+    )  # fmt: skip
+    t = read(tx, amount="amount", returns=returns)
+    assert t.n_customers == 1
+    assert list(t.customer_ids) == [1]
+
+
 def test_a_table_of_returns_only_has_no_customers_in_any_group() -> None:
     tx = pd.DataFrame(
         {"customer_id": [1, 2], "date": ["2024-01-01", "2024-01-02"], "amount": [-5.0, -3.0],

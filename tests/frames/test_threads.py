@@ -97,3 +97,22 @@ def test_threads_code_keys_in_sorted_order_as_pandas(small_blocks: None, keys: l
     expected_codes, expected_uniques = pd.factorize(values, sort=True)
     np.testing.assert_array_equal(codes, expected_codes.astype(np.int64), strict=True)
     np.testing.assert_array_equal(uniques, expected_uniques, strict=True)
+
+
+@given(
+    st.lists(st.integers(0, 40), min_size=1, max_size=300),
+    st.sampled_from([-(2**63), -7, 0, 2**40]),
+    st.sampled_from([np.int64, np.uint64, np.int32]),
+)
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_threads_code_dense_integer_ids_as_pandas(
+    small_blocks: None, offsets: list[int], low: int, dtype: Any
+) -> None:
+    # Ids in a narrow range (some with gaps, some without), anywhere in the type's range.
+    start = max(low, np.iinfo(dtype).min) if low < 0 else min(low, np.iinfo(dtype).max - 40)
+    ids = pd.Series((np.array(offsets, dtype=object) + start).astype(dtype))
+    dense = schema._dense_integer_codes(ids)
+    assert dense is not None
+    expected_codes, expected_uniques = pd.factorize(ids.to_numpy(), sort=True)
+    np.testing.assert_array_equal(dense[0], expected_codes.astype(np.int64), strict=True)
+    np.testing.assert_array_equal(dense[1], expected_uniques, strict=True)

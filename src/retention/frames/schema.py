@@ -961,21 +961,34 @@ def _dense_integer_codes(col: pd.Series) -> tuple[NDArray[np.int64], NDArray[Any
     if not (isinstance(dtype, np.dtype) and dtype.kind in "iu"):
         return None
     values = col.to_numpy()
-    low, high = values.min(), values.max()
+    if len(values) == 0:
+        return None
+    # Each pass block by block on threads: the bounds, then the offsets and the bitmap (every write sets
+    # a cell to True, so the blocks may share it).
+    bounds = map_blocks(
+        lambda lo, hi: (values[lo:hi].min(), values[lo:hi].max()), len(values), block=_ROW_BLOCK
+    )
+    low, high = min(b[0] for b in bounds), max(b[1] for b in bounds)
     span = int(high) - int(low) + 1
     if span > max(4 * len(values), 1 << 20):
         return None
     # In 64 bits, array arithmetic wraps and the true offsets are below 2**63: exact for any ids.
     wide = values.astype(np.int64 if dtype.kind == "i" else np.uint64, copy=False)
-    offset = wide - wide.dtype.type(low)
-    offset = offset.view(np.int64)  # the offsets are below 2**63: a view, not a copy
+    offset = np.empty(len(values), dtype=wide.dtype)
     present = np.zeros(span, dtype=np.bool_)
-    present[offset] = True
+    start = wide.dtype.type(low)
+
+    def mark(lo: int, hi: int) -> None:
+        np.subtract(wide[lo:hi], start, out=offset[lo:hi])
+        present[offset[lo:hi].view(np.int64)] = True
+
+    map_blocks(mark, len(values), block=_ROW_BLOCK)
+    offsets: NDArray[np.int64] = offset.view(np.int64)  # below 2**63: a view, not a copy
     if bool(present.all()):
         # Every id in the range occurs (ids numbered 1, 2, 3, ...): the offsets are the codes.
-        return offset, np.arange(span, dtype=np.int64).astype(dtype) + low
+        return offsets, np.arange(span, dtype=np.int64).astype(dtype) + low
     rank = np.cumsum(present, dtype=np.int64) - 1
-    codes = rank[offset]
+    codes = rank[offsets]
     uniques = np.flatnonzero(present).astype(dtype) + low
     return codes, uniques
 
@@ -1867,6 +1880,10 @@ def read_transactions(
             lambda: _kept_rows(o),
             rows=len(customer),
         )
+    elif rows is None and o.purchase.all():
+        # No row was dropped and every order is a purchase: every customer code, each some row's and so
+        # some order's, has one.
+        present = np.ones(len(ids), dtype=np.bool_)
     else:
         present = np.zeros(len(ids), dtype=np.bool_)
         present[o.customer[o.purchase]] = True
