@@ -1,14 +1,15 @@
 """Passes over the rows of a large table, block by block, on several threads.
 
 numpy releases the interpreter lock in its inner loops (gathers and scatters by index arrays,
-comparisons, ``flatnonzero``, sorts; not the indexed ``np.minimum.at`` and its kin, measured here), so the
-blocks of one pass run in parallel on threads of one process, with no copy of the data. :func:`map_blocks` runs a function on each block of ``range(n)`` and returns the results
-in block order, whatever the order in which the threads finish: a pass whose blocks each write their own
-part of the output, or return their own piece, gives the same result, to the last bit, on one thread or
-many. :func:`argsort` sorts on threads, range of values by range of values; :func:`concurrently` runs
-two independent computations at once (one of them reading text through pyarrow, say, which also works
-without the lock). Tables below :data:`MIN_ROWS` rows run on the calling thread alone (the pool's
-overhead would cost more than it saves).
+comparisons, ``flatnonzero``, sorts, ``bincount``; not the indexed ``np.minimum.at`` and its kin,
+measured here), so the blocks of one pass run in parallel on threads of one process, with no copy of the
+data. :func:`map_blocks` runs a function on each block of ``range(n)`` and returns the results in block
+order, whatever the order in which the threads finish: a pass whose blocks each write their own part of
+the output, or return their own piece, gives the same result, to the last bit, on one thread or many.
+:func:`argsort` sorts on threads, range of values by range of values; :func:`bincount` counts run by run
+of rows and adds the counts; :func:`concurrently` runs two independent computations at once (one of them
+reading text through pyarrow, say, which also works without the lock). Tables below :data:`MIN_ROWS` rows
+run on the calling thread alone (the pool's overhead would cost more than it saves).
 
 The number of threads is :func:`thread_count`: the environment variable ``RETENTION_NUM_THREADS`` when it
 is set (as ``OMP_NUM_THREADS`` and ``POLARS_MAX_THREADS`` are), else the processors this process may use.
