@@ -71,19 +71,6 @@ def median_time(call: Callable[[], Any], repeats: int) -> float:
     return statistics.median(_samples(call, repeats))
 
 
-def median_times(calls: dict[str, Callable[[], Any]], repeats: int) -> dict[str, float]:
-    """The median of ``repeats`` timed calls of each contender, timed in rounds: one call of each, in turn.
-
-    Each contender's calls then follow the same others, so that what one leaves behind (memory the
-    machine takes back, threads winding down) falls on every contender alike, not on whoever runs next.
-    """
-    samples: dict[str, list[float]] = {name: [] for name in calls}
-    for _ in range(repeats):
-        for name, call in calls.items():
-            samples[name] += _samples(call, 1)
-    return {name: statistics.median(times) for name, times in samples.items()}
-
-
 def peak_memory(call: Callable[[], Any]) -> int:
     """The ``tracemalloc`` peak of one call, in bytes (numpy and pandas report their buffers to it)."""
     gc.collect()

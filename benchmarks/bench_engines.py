@@ -58,11 +58,8 @@ Before timing, every contender runs on a 100,000-row log of the same kind (in ev
 is compared with ours (counts and days exactly, money and rates to 1e-9 relative; ours on object strings
 and on polars input exactly); at full size the first, untimed call of each contender (its warm-up) is
 compared the same way. A disagreement prints a line starting "DISAGREES" (and the run goes on). A time
-is the median of ``--repeat`` calls (``_harness.median_times``: ``time.perf_counter`` after
-``gc.collect()``), timed in rounds, one call of each contender in turn: on this virtual machine, memory
-that one contender frees is taken back by the host, and the next call to touch fresh memory pays for
-it (a call right after DuckDB's ran up to twice as slow as the same call repeated), so every contender
-follows the others alike.
+is the median of ``--repeat`` calls (``_harness.median_time``: ``time.perf_counter`` after
+``gc.collect()``).
 
 The last two rows are start-up times (measured before the cases, while this process is small):
 ``python -c "import retention"`` against ``python -c "import pandas"``, and ``retention --help``, each the
@@ -726,7 +723,7 @@ def main(argv: list[str] | None = None) -> int:
         for case in cases:
             calls = contenders(case, frames)
             problems += check(case, calls, f"{layout}, {args.rows:,} rows")  # also the warm-up
-            times = _harness.median_times(calls, args.repeat)
+            times = {name: _harness.median_time(call, args.repeat) for name, call in calls.items()}
             print(
                 f"  {time.strftime('%H:%M:%S')} {case.name}, {layout}: "
                 + ", ".join(f"{name} {t:.3f} s" for name, t in times.items()),
@@ -743,7 +740,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{about}; polars {pl.__version__} ({pl.thread_pool_size()} threads), DuckDB "
         f"{duckdb.__version__} ({threads[0] if threads else '?'} threads), pyarrow {pa.__version__}; "
         f"ours {ours_threads} threads at most; {args.rows:,} rows, {customers:,} customers, median of {args.repeat} "
-        "rounds (one call of each contender in turn)\n"
+        "runs\n"
     )
     cores = f"{pl.thread_pool_size()} threads", f"{threads[0] if threads else '?'} threads"
     print(
