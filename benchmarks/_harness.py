@@ -66,8 +66,14 @@ def _samples(call: Callable[[], Any], count: int, batch: int = 1) -> list[float]
     return times
 
 
-def median_time(call: Callable[[], Any], repeats: int) -> float:
-    """The median of ``repeats`` timed calls (``time.perf_counter``, each after ``gc.collect()``)."""
+def median_time(call: Callable[[], Any], repeats: int, *, warm: bool = False) -> float:
+    """The median of ``repeats`` timed calls (``time.perf_counter``, each after ``gc.collect()``).
+
+    ``warm``: one untimed call first, so that the timed ones start from this contender's own steady
+    state, not from what the one before it left (on a virtual machine, fresh memory).
+    """
+    if warm:
+        call()
     return statistics.median(_samples(call, repeats))
 
 
