@@ -1854,7 +1854,7 @@ def read_transactions(
         )
     o = _to_orders(customer, days, amounts, order, end)
     # Customers are those with a purchase up to the observation end; codes stay in sorted id order.
-    first_groups, rows_kept = None, None
+    first_groups = None
     if by_cols is not None:
         # The search for each customer's first purchase finds who has one: no pass of its own.
         assert by_names is not None  # set with by_cols
@@ -1880,13 +1880,15 @@ def read_transactions(
             lambda: _kept_rows(o),
             rows=len(customer),
         )
-    elif rows is None and o.purchase.all():
-        # No row was dropped and every order is a purchase: every customer code, each some row's and so
-        # some order's, has one.
-        present = np.ones(len(ids), dtype=np.bool_)
     else:
-        present = np.zeros(len(ids), dtype=np.bool_)
-        present[o.customer[o.purchase]] = True
+        rows_kept = _kept_rows(o)
+        if rows is None and rows_kept.every:
+            # No row was dropped and every order is a purchase: every customer code, each some row's
+            # and so some order's, has one.
+            present = np.ones(len(ids), dtype=np.bool_)
+        else:
+            present = np.zeros(len(ids), dtype=np.bool_)
+            present[o.customer[o.purchase]] = True
     return _settle_customers(
         o, ids, present, by=by, groups=first_groups, kept_rows=rows_kept, func=func
     )
@@ -1930,12 +1932,12 @@ def _settle_customers(
     *,
     by: object,
     groups: Groups | None,
-    kept_rows: _KeptRows | None,
+    kept_rows: _KeptRows,
     func: str,
 ) -> Transactions:
     """Keep the customers with a purchase (``present``), coded in sorted id order or group by group.
 
-    ``kept_rows`` are the purchases and returns of ``o`` when they were taken apart already.
+    ``kept_rows`` are the purchases and returns of ``o``, taken apart (:func:`_kept_rows`).
     """
     every_customer = bool(present.all())
     remap = None
@@ -1943,8 +1945,6 @@ def _settle_customers(
         remap = np.cumsum(present, dtype=np.int64) - 1
         remap[~present] = -1
     kept = ids if every_customer else ids[present]
-    if kept_rows is None:
-        kept_rows = _kept_rows(o)
     if by is None:
         return _purchases_and_returns(o, kept_rows, remap, kept)
     if groups is None:
