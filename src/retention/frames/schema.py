@@ -929,11 +929,14 @@ def _amounts(col: pd.Series, name: object, func: str, fix: str) -> NDArray[np.fl
     if pd.api.types.is_complex_dtype(col.dtype):
         msg = f"Column {name!r} (the amount column) of {func} holds complex numbers. Pass real amounts."
         raise ColumnTypeError(msg)
-    values = col.to_numpy(dtype=np.float64, na_value=np.nan)
-    bad = ~(
-        np.abs(values) <= MAX_AMOUNT
-    )  # missing, infinite or too large: one pass in the usual case
-    if bad.any():
+    if col.dtype == np.float64:
+        # The column's own numbers, without a copy: read-only, so that nothing here can change them.
+        values = col.to_numpy(copy=False).view()
+        values.flags.writeable = False
+    else:
+        values = col.to_numpy(dtype=np.float64, na_value=np.nan)
+    if _out_of_range(values):  # missing, infinite or too large: one pass in the usual case
+        bad = ~(np.abs(values) <= MAX_AMOUNT)
         missing = np.isnan(values)
         if missing.any():
             msg = f"Column {name!r} (the amount column) of {func} has missing amounts: {_first_bad(col, missing)}. Drop or fill those rows."
@@ -949,6 +952,15 @@ def _amounts(col: pd.Series, name: object, func: str, fix: str) -> NDArray[np.fl
         )
         raise InvalidValueError(msg)
     return values
+
+
+def _out_of_range(values: NDArray[np.float64]) -> bool:
+    """Whether an amount is missing, infinite or beyond ``MAX_AMOUNT``: block by block on threads."""
+
+    def bad(lo: int, hi: int) -> bool:
+        return not bool((np.abs(values[lo:hi]) <= MAX_AMOUNT).all())
+
+    return any(map_blocks(bad, len(values), block=_ROW_BLOCK))
 
 
 def _dense_integer_codes(col: pd.Series) -> tuple[NDArray[np.int64], NDArray[Any]] | None:
