@@ -17,7 +17,7 @@ import numpy as np
 from retention.core.activity import customer_periods, first_of_pair
 from retention.core.arrays import FloatArray, IntArray, narrowest_unsigned
 from retention.core.parallel import map_blocks
-from retention.core.sums import group_sums
+from retention.core.sums import Piece, group_sums_of
 
 __all__ = ["HoldoutCounts", "RepeatCounts", "Returns", "holdout_counts", "repeat_counts"]
 
@@ -94,12 +94,13 @@ def _spend_per_transaction(
 ) -> FloatArray:
     """Per customer code, the amounts plus the returns, summed exactly and in any order, over ``count``.
 
-    0 where ``count`` is 0. The sums are :func:`retention.core.sums.group_sums`.
+    0 where ``count`` is 0. The sums are :func:`retention.core.sums.group_sums_of` of the purchases and
+    the returns as two pieces, without a table-sized copy of the two put together.
     """
+    pieces: list[Piece] = [(customer, amount)]
     if returns is not None and len(returns):
-        customer = np.concatenate([customer, returns.customer])
-        amount = np.concatenate([amount, returns.amount])
-    total = group_sums(customer, amount, n_customers)
+        pieces.append((returns.customer, returns.amount))
+    total = group_sums_of(pieces, n_customers)
     out = np.zeros(len(total), dtype=np.float64)
     np.divide(total, count, out=out, where=count > 0)
     return out
@@ -111,12 +112,14 @@ def _after_first(
     amount: FloatArray,
     first_period: IntArray,
     last_period: IntArray,
-) -> tuple[IntArray, FloatArray]:
-    """Take the customers and amounts of the purchases after each customer's first period, in row order.
+) -> FloatArray:
+    """Per purchase, its amount when it is after its customer's first period, else 0.
 
-    Block by block of rows on threads (the blocks' rows put one after the other): each purchase's period
-    is compared with its customer's first as offsets from the earliest first period, in the narrowest type
-    that holds them, so that the table of first periods looked up at random is a quarter of the size.
+    A zero adds nothing to an exact sum, so the customers' sums of these are the sums of their purchases
+    after the first period, without taking those purchases out of the table (two table-sized copies).
+    Block by block of rows on threads, each block writing its own rows: each purchase's period is compared
+    with its customer's first as offsets from the earliest first period, in the narrowest type that holds
+    them, so that the table of first periods looked up at random is a quarter of the size.
     """
     origin = int(first_period.min()) if len(first_period) else 0
     narrow = narrowest_unsigned(int(last_period.max()) - origin) if len(last_period) else None
@@ -126,14 +129,15 @@ def _after_first(
         else np.subtract(first_period, np.int64(origin), dtype=narrow, casting="unsafe")
     )
     shift = 0 if narrow is None else origin
+    out = np.zeros(len(amount), dtype=np.float64)
 
-    def kept(lo: int, hi: int) -> tuple[IntArray, FloatArray]:
+    def fill(lo: int, hi: int) -> None:
         own = np.subtract(period[lo:hi], np.int64(shift), dtype=firsts.dtype, casting="unsafe")
-        rows = np.flatnonzero(np.take(firsts, customer[lo:hi]) != own)
-        return customer[lo:hi][rows], amount[lo:hi][rows]
+        later = np.take(firsts, customer[lo:hi]) != own
+        np.copyto(out[lo:hi], amount[lo:hi], where=later)
 
-    parts = map_blocks(kept, len(customer), block=_ROW_BLOCK) or [kept(0, 0)]
-    return np.concatenate([c for c, _ in parts]), np.concatenate([a for _, a in parts])
+    map_blocks(fill, len(customer), block=_ROW_BLOCK)
+    return out
 
 
 def repeat_counts(
@@ -195,12 +199,12 @@ def repeat_counts(
     monetary: FloatArray | None = None
     if amount is not None:
         # The net spend in the periods after the first: the returns before them change nothing.
-        buyer, spend = _after_first(customer, period, amount, first_period, last_period)
+        spend = _after_first(customer, period, amount, first_period, last_period)
         counted = returns
         if returns is not None and len(returns):
             back = returns.period > first_period[returns.customer]
             counted = Returns(returns.customer[back], returns.period[back], returns.amount[back])
-        monetary = _spend_per_transaction(buyer, spend, counted, frequency, n_customers)
+        monetary = _spend_per_transaction(customer, spend, counted, frequency, n_customers)
     return RepeatCounts(frequency, first_period, last_period, monetary)
 
 
