@@ -42,6 +42,7 @@ def blocks(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> N
     if request.param.startswith("tiny blocks"):
         monkeypatch.setattr(act, "_BLOCK_CELLS", 3)
         monkeypatch.setattr(act, "_CHECK_ROWS", 2)
+        monkeypatch.setattr(act, "_CELL_ROWS", 2)
     if request.param.endswith("three threads"):
         monkeypatch.setattr(act, "_ROW_BLOCK", 4)
         monkeypatch.setattr(parallel, "MIN_ROWS", 0)

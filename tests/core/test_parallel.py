@@ -158,13 +158,19 @@ def test_argsort_on_threads_is_the_stable_argsort(keys: list[int], dtype: Any) -
     st.lists(st.integers(0, 40), max_size=300),
     st.integers(0, 60),
     st.booleans(),
+    st.sampled_from([np.int64, np.uint8, np.uint16, np.int32]),
+    st.sampled_from([1, 3, 1 << 18]),
 )
-def test_bincount_on_threads_is_numpys(values: list[int], minlength: int, weighted: bool) -> None:
-    # Whole-number weights: their partial sums are exact, as the callers' are.
-    bins = np.array(values, dtype=np.int64)
+def test_bincount_on_threads_is_numpys(
+    values: list[int], minlength: int, weighted: bool, dtype: Any, narrow_slice: int
+) -> None:
+    # Whole-number weights: their partial sums are exact, as the callers' are. Values of one or two bytes
+    # are counted a slice at a time: slices of one and three rows, whose counts are of many lengths.
+    bins = np.array(values, dtype=dtype)
     weights = (bins * 7 - 100).astype(np.float64) if weighted else None
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(parallel, "MIN_ROWS", 0)
+        patch.setattr(parallel, "_NARROW_SLICE", narrow_slice)
         patch.setenv(parallel.THREADS_VARIABLE, "3")
         got = parallel.bincount(bins, minlength=minlength, weights=weights)
     np.testing.assert_array_equal(

@@ -47,6 +47,8 @@ _SCRATCH_BYTES = 1 << 28
 # time (each step vectorised over the period's purchases): no cell numbers and no indexed min / max. Below
 # a few hundred per period the per-period overhead costs more than it saves.
 _ROWS_PER_PERIOD = 1024
+# Cell numbers of unsorted rows are made this many rows at a time (the temporaries stay in the caches).
+_CELL_ROWS = 1 << 14
 # Sortedness is checked this many rows at a time, stopping at the first descent.
 _CHECK_ROWS = 1 << 20
 
@@ -272,7 +274,8 @@ def customer_periods(
     log = _log(customer, period, n_customers)
     first, last = _bounds(log)
     # Purchases less the repeats within a period (few, so the second count is cheap).
-    repeated = ~_marks(log)
+    repeated = _marks(log)
+    np.logical_not(repeated, out=repeated)
     active = bincount(log.customer, minlength=n_customers)
     active -= np.bincount(log.customer[repeated], minlength=n_customers)
     return active.astype(np.int64, copy=False), first, last
@@ -421,25 +424,51 @@ def _marks(log: _Log) -> NDArray[np.bool_]:
     if log.edges is not None:
         # One period at a time: the customer code is the cell.
         return _marked(log.customer, np.array(log.edges, dtype=np.intp), 0, log.n_customers)
-    customer, offset, span, n_customers = log.customer, log.offsets(), log.span, log.n_customers
+    customer, span, n_customers = log.customer, log.span, log.n_customers
     cells = n_customers * span
-    if log.layout == "period":
-        # Period-major cells: each block is a run of whole periods, a contiguous slice of the rows.
-        per_block = max(1, _BLOCK_CELLS // max(n_customers, 1))
-        block_cells = per_block * n_customers
-        edges = np.searchsorted(offset, np.arange(0, span + per_block, per_block))
-        offset *= n_customers
-        np.add(offset, customer, out=offset, casting="unsafe")
-        return _marked(offset, edges, block_cells, min(block_cells, cells))
-    np.add(offset, np.multiply(customer, span, dtype=offset.dtype, casting="unsafe"), out=offset)
+    if log.layout == "":
+        return _marks_unsorted(log)
     if log.layout == "customer":
         per_block = max(1, _BLOCK_CELLS // span)
         block_cells = per_block * span
         edges = np.searchsorted(customer, np.arange(0, n_customers + per_block, per_block))
-        return _marked(offset, edges, block_cells, min(block_cells, cells))
-    # Any other order: group the rows by block (customer-major cells) with a stable radix sort, on one
-    # byte while the blocks that makes stay moderate, else on two. Each thread sorts a run of rows of its
-    # own (a chunk), so a block's rows are the pieces of the chunks, in row order.
+        return _marked(_cells(log, 0, n), edges, block_cells, min(block_cells, cells))
+    # Period-major cells: each block is a run of whole periods, a contiguous slice of the rows.
+    offset = log.offsets()
+    per_block = max(1, _BLOCK_CELLS // max(n_customers, 1))
+    block_cells = per_block * n_customers
+    edges = np.searchsorted(offset, np.arange(0, span + per_block, per_block))
+    offset *= n_customers
+    np.add(offset, customer, out=offset, casting="unsafe")
+    return _marked(offset, edges, block_cells, min(block_cells, cells))
+
+
+def _cells(log: _Log, lo: int, hi: int) -> NDArray[np.signedinteger[Any]]:
+    """Return the customer-major cells ``customer * span + offset`` of rows ``lo:hi``, as :attr:`_Log.small`.
+
+    Made a few thousand rows at a time, so that no temporary of the rows' size is needed.
+    """
+    key = np.empty(hi - lo, dtype=log.small)
+    part = np.empty(min(hi - lo, _CELL_ROWS), dtype=log.small)
+    origin = np.int64(log.origin)
+    for a in range(lo, hi, _CELL_ROWS):
+        b = min(a + _CELL_ROWS, hi)
+        out, scratch = key[a - lo : b - lo], part[: b - a]
+        np.multiply(log.customer[a:b], log.span, out=out, casting="unsafe")
+        np.subtract(log.period[a:b], origin, out=scratch, casting="unsafe")
+        out += scratch
+    return key
+
+
+def _marks_unsorted(log: _Log) -> NDArray[np.bool_]:
+    """first_of_pair of a log in no useful order.
+
+    The rows are grouped by block (customer-major cells) with a stable radix sort, on one byte while the
+    blocks that makes stay moderate, else on two. Each thread sorts a run of rows of its own (a chunk),
+    so a block's rows are the pieces of the chunks, in row order.
+    """
+    customer, span, n_customers, n = log.customer, log.span, log.n_customers, len(log.customer)
+    cells = n_customers * span
     n_blocks = -(-cells // _BLOCK_CELLS)
     if n_blocks > _BYTE_BLOCKS and cells <= _BYTE_BLOCKS * _LARGE_BLOCK_CELLS:
         n_blocks = _BYTE_BLOCKS
@@ -449,12 +478,14 @@ def _marks(log: _Log) -> NDArray[np.bool_]:
     mark = np.empty(n, dtype=np.bool_)
 
     def chunk(lo: int, hi: int) -> _Piece:
-        block = np.empty(hi - lo, dtype=np.uint8 if one_byte else np.uint16)
+        block: NDArray[np.unsignedinteger[Any]] = np.empty(
+            hi - lo, dtype=np.uint8 if one_byte else np.uint16
+        )
         np.floor_divide(customer[lo:hi], per_block, out=block, casting="unsafe")
         order = np.argsort(block, kind="stable")
         edges = np.zeros(n_edges, dtype=np.intp)
-        np.cumsum(np.bincount(block, minlength=n_edges - 1), out=edges[1:])
-        return _Piece(np.take(offset[lo:hi], order), edges, order, mark[lo:hi])
+        np.cumsum(bincount(block, minlength=n_edges - 1), out=edges[1:])
+        return _Piece(np.take(_cells(log, lo, hi), order), edges, order, mark[lo:hi])
 
     pieces = map_blocks(chunk, n, block=-(-n // threads_for(n)))
     block_cells = per_block * span
@@ -498,8 +529,9 @@ def _mark_blocks(pieces: list[_Piece], block_cells: int, table_cells: int) -> No
     for piece in pieces[1:]:
         sizes += np.diff(piece.edges)
     largest = int(sizes.max())
-    # Row numbers within a block: small, reused by every block.
-    row = np.arange(largest, dtype=np.int32 if largest < 2**31 else np.int64)
+    # Row numbers within a block, in the narrowest type that holds them (a block of up to 65,536 rows has a
+    # 16-bit scratch table, half the memory of a 32-bit one): small, reused by every block.
+    row = np.arange(largest, dtype=narrowest_unsigned(max(largest - 1, 0)) or np.int64)
     # Runs of whole blocks of about equal rows, one per thread, each with a scratch table of its own
     # (as many threads as the scratch budget allows); every block writes its own rows of the marks, so
     # the marks are the same on one thread or many.
@@ -552,13 +584,24 @@ def _bounds(log: _Log) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     customer's run (rows sorted by customer) release the interpreter lock; the indexed min / max of other
     orders does not, and the two then run in turn.
     """
+    # In no useful order both read the same narrow offsets: made once.
+    offset = log.narrow_offsets() if log.edges is None and log.layout != "customer" else None
     return concurrently(
-        lambda: _bound(log, np.minimum), lambda: _bound(log, np.maximum), rows=len(log.period)
+        lambda: _bound(log, np.minimum, offset),
+        lambda: _bound(log, np.maximum, offset),
+        rows=len(log.period),
     )
 
 
-def _bound(log: _Log, reduce: np.ufunc) -> NDArray[np.int64]:
-    """Per customer, the first (``np.minimum``) or the last (``np.maximum``) period of a log."""
+def _bound(
+    log: _Log,
+    reduce: np.ufunc,
+    offset: NDArray[np.unsignedinteger[Any]] | NDArray[np.int64] | None = None,
+) -> NDArray[np.int64]:
+    """Per customer, the first (``np.minimum``) or the last (``np.maximum``) period of a log.
+
+    ``offset``: the log's :meth:`_Log.narrow_offsets`, when already made.
+    """
     if len(log.period) == 0:
         return np.zeros(log.n_customers, dtype=np.int64)
     if log.edges is not None:
@@ -577,7 +620,9 @@ def _bound(log: _Log, reduce: np.ufunc) -> NDArray[np.int64]:
         starts = np.searchsorted(log.customer, np.arange(log.n_customers, dtype=np.int64))
         out = reduce.reduceat(log.narrow_offsets(), starts)
     else:
-        offset = log.narrow_offsets()  # span - 1 at most: span itself fits the type too
+        if offset is None:
+            offset = log.narrow_offsets()
+        # span - 1 at most: span itself fits the type too
         out = np.full(log.n_customers, log.span if reduce is np.minimum else 0, dtype=offset.dtype)
         reduce.at(out, log.customer, offset)
     result = out.astype(np.int64)

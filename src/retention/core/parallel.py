@@ -50,6 +50,8 @@ THREADS_VARIABLE: Final = "RETENTION_NUM_THREADS"
 MIN_ROWS: Final = 1 << 21
 """Passes over fewer rows than this run on the calling thread."""
 
+# Values of one or two bytes are counted this many at a time (numpy's copy of them to intp stays small).
+_NARROW_SLICE: Final = 1 << 18
 _PREFIX: Final = "retention-pass"  # the names of the pools' threads
 _pools: dict[int, ThreadPoolExecutor] = {}
 
@@ -209,14 +211,39 @@ def bincount(
     n = len(values)
     threads = threads_for(n)
     if n == 0 or threads <= 1 or threading.current_thread().name.startswith(_PREFIX):
-        return np.bincount(values, weights=weights, minlength=minlength)
+        return _bincount_run(values, weights, minlength)
     step = -(-n // threads)
 
     def count(lo: int, hi: int) -> NDArray[Any]:
         part = None if weights is None else weights[lo:hi]
-        return np.bincount(values[lo:hi], weights=part, minlength=minlength)
+        return _bincount_run(values[lo:hi], part, minlength)
 
-    parts = map_blocks(count, n, block=step)
+    return _added(map_blocks(count, n, block=step))
+
+
+def _bincount_run(
+    values: NDArray[np.integer[Any]], weights: NDArray[np.float64] | None, minlength: int
+) -> NDArray[Any]:
+    """:func:`numpy.bincount` of one run of rows.
+
+    numpy first copies values of another type than ``intp`` into a new ``intp`` array (eight bytes a
+    row); values of one or two bytes, whose counts are short, are counted a slice at a time instead.
+    """
+    if values.dtype.itemsize > 2 or len(values) <= _NARROW_SLICE:
+        return np.bincount(values, weights=weights, minlength=minlength)
+    parts = [
+        np.bincount(
+            values[lo : lo + _NARROW_SLICE],
+            weights=None if weights is None else weights[lo : lo + _NARROW_SLICE],
+            minlength=minlength,
+        )
+        for lo in range(0, len(values), _NARROW_SLICE)
+    ]
+    return _added(parts)
+
+
+def _added(parts: list[NDArray[Any]]) -> NDArray[Any]:
+    """Add counts (or exact totals) of different lengths into one as long as the longest."""
     width = max(len(part) for part in parts)
     total = np.zeros(width, dtype=parts[0].dtype)
     for part in parts:
