@@ -20,6 +20,7 @@ from retention.core import parallel
 from retention.frames import schema
 from retention.frames.schema import Transactions, read_transactions
 from tests.frames.test_breakdown import expected_groups, group_of, log_of, row, same_groups
+from tests.frames.test_schema import id_text
 
 
 @pytest.fixture(scope="module")
@@ -116,3 +117,22 @@ def test_threads_code_dense_integer_ids_as_pandas(
     expected_codes, expected_uniques = pd.factorize(ids.to_numpy(), sort=True)
     np.testing.assert_array_equal(dense[0], expected_codes.astype(np.int64), strict=True)
     np.testing.assert_array_equal(dense[1], expected_uniques, strict=True)
+
+
+@given(st.lists(id_text, min_size=1, max_size=60), st.booleans())
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_threads_code_text_ids_as_pandas(
+    small_blocks: None, ids: list[str], in_order: bool
+) -> None:
+    # Each block of eight ids reads its words on its own thread: the codes of one pass over all.
+    col = pd.Series(ids + ids[::-1], dtype="str").iloc[1:]  # a slice: an Arrow offset not at 0
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(schema, "_BUCKETED_CODES_MIN", 0)
+        result = schema._text_codes(col, in_order)
+    assert result is not None
+    codes, representative = result
+    expected_codes, expected_ids = pd.factorize(col, sort=True)
+    assert col.take(representative[codes]).tolist() == col.tolist()
+    assert sorted(col.take(representative).tolist()) == list(expected_ids)
+    if in_order:
+        np.testing.assert_array_equal(codes, expected_codes.astype(np.int64), strict=True)

@@ -1156,30 +1156,53 @@ def _text_codes(
         else np.zeros(0, np.uint8)
     )
     data = data[first:]
-    length = np.diff(offsets).astype(np.int64)
-    width = int(length.max()) if n else 0
-    if width > _TEXT_CODE_MAX_BYTES or not data.all():
+
+    def widest(lo: int, hi: int) -> int:
+        return int(np.subtract(offsets[lo + 1 : hi + 1], offsets[lo:hi]).max())
+
+    def no_nul(lo: int, hi: int) -> bool:
+        return bool(data[lo:hi].all())
+
+    width = max(map_blocks(widest, n, block=_ROW_BLOCK), default=0)
+    if width > _TEXT_CODE_MAX_BYTES or not all(map_blocks(no_nul, len(data), block=_ROW_BLOCK)):
         return None
-    start = offsets[:-1].astype(np.int64) - first
     padded = np.zeros(len(data) + 8, dtype=np.uint8)
     padded[: len(data)] = data
     # Every byte position as the start of an unaligned big-endian word: word i is padded[i : i + 8].
     words = np.ndarray((len(data) + 1,), dtype=">u8", buffer=padded, strides=(1,))
+
+    def word_of(k: int) -> NDArray[np.uint64]:
+        """Return the k-th word of every id, block by block on threads (each block writes its rows)."""
+        word = np.empty(n, dtype=np.uint64)
+
+        def fill(lo: int, hi: int) -> None:
+            # Ids shorter than 8k bytes have no k-th word (mask 0): their index is clipped into the
+            # buffer. (np.minimum and np.maximum in place: np.clip is several times slower.)
+            at = np.subtract(offsets[lo:hi], np.int64(first - 8 * k), dtype=np.int64)
+            np.minimum(at, len(data), out=at)
+            kept = np.subtract(offsets[lo + 1 : hi + 1], offsets[lo:hi], dtype=np.int64)
+            kept -= 8 * k
+            np.minimum(kept, 8, out=kept)
+            np.maximum(kept, 0, out=kept)
+            out = word[lo:hi]
+            np.copyto(out, words[at], casting="unsafe")
+            out &= _WORD_MASKS[kept]
+
+        map_blocks(fill, n, block=_ROW_BLOCK)
+        return word
+
     codes, n_codes = np.zeros(n, dtype=np.int64), min(n, 1)  # every id empty: one code
     for k in range(-(-width // 8)):  # a handful of words: a loop over byte columns, not rows
-        # Ids shorter than 8k bytes have no k-th word (mask 0): their index is clipped into the buffer.
-        # (np.minimum and np.maximum in place: np.clip is several times slower on millions of rows.)
-        at = np.minimum(start + 8 * k, len(data)) if k else start
-        kept = length - 8 * k
-        np.minimum(kept, 8, out=kept)
-        np.maximum(kept, 0, out=kept)
-        word = words[at].astype(np.uint64)
-        word &= _WORD_MASKS[kept]
-        word_codes, n_word = _key_codes(word, in_order)
-        # codes * n_word + word_codes < n**2: no overflow below 3e9 rows.
-        codes, n_codes = (
-            _key_codes(codes * n_word + word_codes, in_order) if k else (word_codes, n_word)
-        )
+        word_codes, n_word = _key_codes(word_of(k), in_order)
+        if k:
+            # codes * n_word + word_codes < n**2: no overflow below 3e9 rows. In place: the codes are
+            # this loop's own.
+            codes *= n_word
+            codes += word_codes
+            del word_codes
+            codes, n_codes = _key_codes(codes, in_order)
+        else:
+            codes, n_codes = word_codes, n_word
     representative = np.empty(n_codes, dtype=np.int64)
     representative[codes] = np.arange(n, dtype=np.int64)
     return codes, representative
