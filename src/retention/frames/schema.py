@@ -46,7 +46,7 @@ from retention.core.activity import Activity, activity, period_bounds
 from retention.core.arrays import narrowest_unsigned
 from retention.core.caller import warn_at_caller
 from retention.core.parallel import argsort as parallel_argsort
-from retention.core.parallel import concurrently, map_blocks, map_ranges, threads_for
+from retention.core.parallel import bincount, concurrently, map_blocks, map_ranges, threads_for
 from retention.core.sums import Piece, group_sums, group_sums_of
 from retention.errors import (
     ColumnTypeError,
@@ -1033,14 +1033,18 @@ def _hashed_codes(keys: NDArray[Any]) -> tuple[NDArray[np.int64], NDArray[Any]]:
     if len(keys) < _BUCKETED_CODES_MIN:
         codes, uniques = pd.factorize(keys, sort=False)
         return codes.astype(np.int64, copy=False), uniques
-    spread = keys.view(np.uint64) * _SPREAD  # one temporary, shifted in place: fresh memory is slow
-    spread >>= np.uint64(64 - _BUCKET_BITS)
-    bucket = spread.astype(np.uint8)
-    del spread
+    bucket = np.empty(len(keys), dtype=np.uint8)
+
+    def spread(lo: int, hi: int) -> None:
+        # Block by block: the 64-bit products stay small (fresh memory is slow).
+        product = keys[lo:hi].view(np.uint64) * _SPREAD
+        product >>= np.uint64(64 - _BUCKET_BITS)
+        np.copyto(bucket[lo:hi], product, casting="unsafe")
+
+    map_blocks(spread, len(keys), block=_ROW_BLOCK)
     order = np.argsort(bucket, kind="stable")
     edges = np.zeros((1 << _BUCKET_BITS) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(bucket, minlength=1 << _BUCKET_BITS), out=edges[1:])
-    del bucket
+    np.cumsum(bincount(bucket, minlength=1 << _BUCKET_BITS), out=edges[1:])
     grouped = keys[order]
     bounds = edges.tolist()
     # Runs of buckets of about equal rows, a few per thread; each bucket is coded on its own, then its
