@@ -132,8 +132,9 @@ def activity(customer: NDArray[np.int64], period: NDArray[np.int64], n_customers
         narrow = key.astype(np.uint32) if cells <= _NARROW_LIMIT else key
         ordered = np.sort(narrow)
         keys = ordered[run_starts(ordered)].astype(np.int64, copy=False)
-    pair_customer, offset = np.divmod(keys, span)
-    pair_period = offset + origin
+    pair_customer, pair_period = np.divmod(keys, span)
+    del keys
+    pair_period += origin  # in place: the offsets are this call's own
     counts = np.bincount(pair_customer, minlength=n_customers)
     start = np.zeros(n_customers + 1, dtype=np.int64)
     np.cumsum(counts, out=start[1:])
@@ -154,9 +155,20 @@ def _set_cells(key: NDArray[np.int64], cells: int) -> NDArray[np.int64]:
         marks[key[lo:hi]] = True
 
     map_blocks(mark, len(key), block=_ROW_BLOCK)
+    # The marked cells of each range counted first, so that each range writes its own part of the result
+    # (no pieces put together afterwards: a second result-sized array).
     block = max(_ROW_BLOCK, -(-cells // (4 * threads_for(cells))))
-    found = map_blocks(lambda lo, hi: np.flatnonzero(marks[lo:hi]) + lo, cells, block=block)
-    return np.concatenate(found).astype(np.int64, copy=False)
+    counts = map_blocks(lambda lo, hi: int(np.count_nonzero(marks[lo:hi])), cells, block=block)
+    at = np.cumsum([0, *counts]).tolist()
+    keys = np.empty(at[-1], dtype=np.int64)
+
+    def found(lo: int, hi: int) -> None:
+        out = keys[at[lo // block] : at[lo // block + 1]]
+        out[:] = np.flatnonzero(marks[lo:hi])
+        out += lo
+
+    map_blocks(found, cells, block=block)
+    return keys
 
 
 def pair_cells(
