@@ -785,3 +785,23 @@ def test_transaction_options_refuse_entries_missing_or_twice() -> None:
     ]:
         with pytest.raises(AssertionError, match=message):
             schema.transaction_options(function)
+
+
+def test_amounts_are_read_alike_from_contiguous_and_strided_columns() -> None:
+    # A frame made from a 2-D array holds its columns strided (a copy is read); a frame of separate
+    # columns holds each one contiguous (read in place, read-only). Same amounts, input untouched.
+    grid = np.array([[10.5, 1.0], [3.25, 2.0], [-2.0, 3.0], [7.0, 4.0]])
+    strided = pd.DataFrame(grid, columns=["amount", "other"], copy=False)
+    strided["customer_id"] = [1, 2, 1, 1]
+    strided["date"] = pd.to_datetime(["2024-01-02", "2024-01-03", "2024-01-05", "2024-02-01"])
+    contiguous = pd.DataFrame({c: strided[c].to_numpy().copy() for c in strided.columns})
+    assert not strided["amount"].to_numpy().flags.c_contiguous
+    assert contiguous["amount"].to_numpy().flags.c_contiguous
+    before = strided.copy(), contiguous.copy()
+    a, b = read(strided, amount="amount"), read(contiguous, amount="amount")
+    np.testing.assert_array_equal(a.amount, b.amount, strict=True)
+    np.testing.assert_array_equal(a.return_amount, b.return_amount, strict=True)
+    assert not b.amount.flags.writeable or not np.shares_memory(b.amount, contiguous["amount"])
+    pd.testing.assert_frame_equal(retention.rfm_summary(strided), retention.rfm_summary(contiguous))
+    pd.testing.assert_frame_equal(strided, before[0])
+    pd.testing.assert_frame_equal(contiguous, before[1])

@@ -929,11 +929,12 @@ def _amounts(col: pd.Series, name: object, func: str, fix: str) -> NDArray[np.fl
     if pd.api.types.is_complex_dtype(col.dtype):
         msg = f"Column {name!r} (the amount column) of {func} holds complex numbers. Pass real amounts."
         raise ColumnTypeError(msg)
-    if col.dtype == np.float64:
+    own = col.to_numpy(copy=False) if col.dtype == np.float64 else None
+    if own is not None and own.flags.c_contiguous:
         # The column's own numbers, without a copy: read-only, so that nothing here can change them.
-        values = col.to_numpy(copy=False).view()
+        values = own.view()
         values.flags.writeable = False
-    else:
+    else:  # other types, and the strided columns of a frame made from a 2-D array: a copy
         values = col.to_numpy(dtype=np.float64, na_value=np.nan)
     if _out_of_range(values):  # missing, infinite or too large: one pass in the usual case
         bad = ~(np.abs(values) <= MAX_AMOUNT)
