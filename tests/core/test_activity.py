@@ -200,3 +200,21 @@ def test_activity_sorted_paths_equal_the_bitmap(
     for field in ("customer", "period", "first_period", "start"):
         np.testing.assert_array_equal(getattr(got, field), getattr(expected, field))
         assert getattr(got, field).dtype == np.int64
+
+
+@pytest.mark.usefixtures("blocks")
+@given(
+    rows=st.lists(
+        st.tuples(st.integers(0, 6), st.integers(-50, 50)), min_size=1, max_size=60, unique=False
+    )
+)
+def test_customer_periods_match_plain_reductions(rows: list[tuple[int, int]]) -> None:
+    # Rows in any order (mostly none: the bounds then come from the marking pass, block by block).
+    customer = np.unique(np.array([c for c, _ in rows]), return_inverse=True)[1].astype(np.int64)
+    period = np.array([p for _, p in rows], dtype=np.int64)
+    n = int(customer.max()) + 1
+    active, first, last = act.customer_periods(customer, period, n)
+    pairs = set(zip(customer.tolist(), period.tolist(), strict=True))
+    np.testing.assert_array_equal(active, np.bincount([c for c, _ in pairs], minlength=n))
+    np.testing.assert_array_equal(first, [period[customer == c].min() for c in range(n)])
+    np.testing.assert_array_equal(last, [period[customer == c].max() for c in range(n)])

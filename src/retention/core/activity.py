@@ -284,9 +284,13 @@ def customer_periods(
     (array([1, 2]), array([3, 5]), array([3, 6]))
     """
     log = _log(customer, period, n_customers)
-    first, last = _bounds(log)
-    # Purchases less the repeats within a period (few, so the second count is cheap).
-    repeated = _marks(log)
+    if len(log.period) and log.edges is None and log.layout == "":
+        # In no useful order: the bounds are found block by block while the pairs are marked.
+        repeated, first, last = _marks_and_bounds(log)
+    else:
+        first, last = _bounds(log)
+        # Purchases less the repeats within a period (few, so the second count is cheap).
+        repeated = _marks(log)
     np.logical_not(repeated, out=repeated)
     active = bincount(log.customer, minlength=n_customers)
     active -= np.bincount(log.customer[repeated], minlength=n_customers)
@@ -472,8 +476,30 @@ def _cells(log: _Log, lo: int, hi: int) -> NDArray[np.signedinteger[Any]]:
     return key
 
 
-def _marks_unsorted(log: _Log) -> NDArray[np.bool_]:
-    """first_of_pair of a log in no useful order.
+def _marks_and_bounds(log: _Log) -> tuple[NDArray[np.bool_], NDArray[np.int64], NDArray[np.int64]]:
+    """first_of_pair of a log in no useful order, and each customer's first and last period.
+
+    The bounds are taken block by block of customers as the pairs are marked: each block's indexed
+    minimum and maximum write a table of a few thousand customers, which stays in the processor's caches
+    (one over all the customers misses them on nearly every row).
+    """
+    narrow = narrowest_unsigned(log.span) or np.int64  # span itself fits: the minimum's start
+    lowest = np.full(log.n_customers, log.span, dtype=narrow)
+    highest = np.zeros(log.n_customers, dtype=narrow)
+    mark = _marks_unsorted(log, (lowest, highest))
+    first, last = lowest.astype(np.int64), highest.astype(np.int64)
+    first += log.origin
+    last += log.origin
+    return mark, first, last
+
+
+def _marks_unsorted(
+    log: _Log, bounds: tuple[NDArray[Any], NDArray[Any]] | None = None
+) -> NDArray[np.bool_]:
+    """first_of_pair of a log in no useful order; with ``bounds``, also its customers' bounds.
+
+    With ``bounds`` (two tables, of the lowest and of the highest period offset per customer), each
+    customer's offsets lower and raise its entries (see :class:`_Bounds`).
 
     The rows are grouped by block (customer-major cells) with a stable radix sort, on one byte while the
     blocks that makes stay moderate, else on two. Each thread sorts a run of rows of its own (a chunk),
@@ -501,7 +527,8 @@ def _marks_unsorted(log: _Log) -> NDArray[np.bool_]:
 
     pieces = map_blocks(chunk, n, block=-(-n // threads_for(n)))
     block_cells = per_block * span
-    _mark_blocks(pieces, block_cells, min(block_cells, cells))
+    by_customer = None if bounds is None else _Bounds(*bounds, span, per_block)
+    _mark_blocks(pieces, block_cells, min(block_cells, cells), by_customer)
     return mark
 
 
@@ -528,12 +555,38 @@ class _Piece:
     out: NDArray[np.bool_]
 
 
-def _mark_blocks(pieces: list[_Piece], block_cells: int, table_cells: int) -> None:
+@dataclass(frozen=True, slots=True)
+class _Bounds:
+    """Per customer, the lowest and the highest period offset, found while customer-major cells are marked.
+
+    Block ``b`` of the marking holds the customers ``b * per_block`` onwards; a cell's customer within its
+    block is ``cell // span`` and its offset ``cell % span``.
+    """
+
+    lowest: NDArray[Any]
+    highest: NDArray[Any]
+    span: int
+    per_block: int
+
+    def take(self, b: int, cell: NDArray[np.signedinteger[Any]]) -> None:
+        """Lower and raise the bounds of block ``b``'s customers by its cells ``cell`` (block-relative)."""
+        who = np.floor_divide(cell, self.span)
+        offset = cell - who * self.span
+        values = offset.astype(self.lowest.dtype, copy=False)
+        lo = b * self.per_block
+        np.minimum.at(self.lowest[lo : lo + self.per_block], who, values)
+        np.maximum.at(self.highest[lo : lo + self.per_block], who, values)
+
+
+def _mark_blocks(
+    pieces: list[_Piece], block_cells: int, table_cells: int, bounds: _Bounds | None = None
+) -> None:
     """First-of-pair marks for keys grouped into blocks of ``block_cells`` cells, written to the pieces.
 
     Block ``b`` holds cells ``b * block_cells`` onwards (with ``block_cells`` 0 every block's keys are its
     cells) and is made of each piece's keys of that block, one piece after the other. The scratch table
-    has ``table_cells`` cells.
+    has ``table_cells`` cells. With ``bounds`` (customer-major cells), each block's cells also lower and
+    raise its customers' bounds: a minimum and a maximum, the same in any order and on any thread.
     """
     rows_of = [len(piece.key) for piece in pieces]
     n = sum(rows_of)
@@ -574,6 +627,8 @@ def _mark_blocks(pieces: list[_Piece], block_cells: int, table_cells: int) -> No
                         cell = cell - b * block_cells
                     scratch[cell] = row[at : at + hi - lo]
                     written.append((k, cell, lo, hi, at))
+                    if bounds is not None:
+                        bounds.take(b, cell)
                     at += hi - lo
             for k, cell, lo, hi, at in written:
                 np.equal(scratch[cell], row[at : at + hi - lo], out=marked[k][lo:hi])
