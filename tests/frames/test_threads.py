@@ -20,7 +20,7 @@ from retention.core import parallel
 from retention.frames import schema
 from retention.frames.schema import Transactions, read_transactions
 from tests.frames.test_breakdown import expected_groups, group_of, log_of, row, same_groups
-from tests.frames.test_schema import id_text
+from tests.frames.test_schema import check_text_codes, id_text
 
 
 @pytest.fixture(scope="module")
@@ -124,15 +124,5 @@ def test_threads_code_dense_integer_ids_as_pandas(
 def test_threads_code_text_ids_as_pandas(
     small_blocks: None, ids: list[str], in_order: bool
 ) -> None:
-    # Each block of eight ids reads its words on its own thread: the codes of one pass over all.
-    col = pd.Series(ids + ids[::-1], dtype="str").iloc[1:]  # a slice: an Arrow offset not at 0
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(schema, "_BUCKETED_CODES_MIN", 0)
-        result = schema._text_codes(col, in_order)
-    assert result is not None
-    codes, representative = result
-    expected_codes, expected_ids = pd.factorize(col, sort=True)
-    assert col.take(representative[codes]).tolist() == col.tolist()
-    assert sorted(col.take(representative).tolist()) == list(expected_ids)
-    if in_order:
-        np.testing.assert_array_equal(codes, expected_codes.astype(np.int64), strict=True)
+    # Each block of eight ids reads its words on its own thread; a slice: an Arrow offset not at 0.
+    check_text_codes(pd.Series(ids + ids[::-1], dtype="str").iloc[1:], in_order)
