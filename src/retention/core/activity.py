@@ -284,7 +284,7 @@ def customer_periods(
     (array([1, 2]), array([3, 5]), array([3, 6]))
     """
     log = _log(customer, period, n_customers)
-    if len(log.period) and log.edges is None and log.layout == "":
+    if len(log.period) and log.layout == "":
         # In no useful order: the bounds are found block by block while the pairs are marked.
         repeated, first, last = _marks_and_bounds(log)
     else:
