@@ -10,6 +10,7 @@ functions that do not run on a cluster yet, raises a clear error.
 from __future__ import annotations
 
 import copy
+import inspect
 import os
 import pickle
 import subprocess
@@ -489,6 +490,94 @@ def test_rows_put_in_customer_order_as_pandas_sorts_them() -> None:
     pd.testing.assert_frame_equal(
         distributed._in_customer_order(list(mixed)), pd.concat(mixed).sort_index(kind="stable")
     )
+
+
+def _placed_in(order: list[int], frames: list[pd.DataFrame | pd.Series]) -> Any:
+    """Place the frames' rows as the driver does: heads first, then the rows in the given order."""
+    sent = [distributed._Columns.of(f) for f in frames]
+    heads: list[distributed._Columns | None] = [p.head() for p in sent]
+    arrived: list[distributed._Columns] = []
+
+    def parts() -> Any:
+        for k in order:
+            # Every partition that arrived before has been placed and released.
+            assert all(p.arrays == [] and p.index is None for p in arrived)
+            assert all(h is None or h.index is None for h in heads)  # the ids were read first
+            arrived.append(sent[k])
+            yield k, sent[k]
+
+    got = distributed._placed(heads, parts())
+    assert all(p.arrays == [] for p in arrived)
+    return got
+
+
+@pytest.mark.parametrize("order", [[0, 1, 2, 3], [3, 1, 0, 2], [2, 3, 1, 0]])
+def test_rows_placed_as_they_arrive_in_any_order(order: list[int]) -> None:
+    rng = np.random.default_rng(2)
+    ids = rng.permutation(90)
+    parts = [ids[:30], ids[30:75], ids[75:75], ids[75:]]  # one partition without rows
+    for key in (lambda i: i, lambda i: "C" + pd.Series(i).astype(str).str.zfill(3).to_numpy()):
+        frames = [
+            pd.DataFrame(
+                {"x": rng.random(len(p)), "n": p * 2, "flag": p % 3 == 0},
+                index=pd.Index(key(p), name="customer_id"),
+            )
+            for p in parts
+        ]
+        expected = pd.concat(frames).sort_index()
+        pd.testing.assert_frame_equal(_placed_in(order, frames), expected)
+        # A Series with two levels (group, customer), as historical_value(by=...) sends back.
+        series = [f.set_index(f["n"] % 4, append=True).swaplevel()["x"] for f in frames]
+        pd.testing.assert_series_equal(
+            _placed_in(order, series), pd.concat(series).sort_index(kind="stable")
+        )
+    # Repeated ids (a customer in several groups) and a column of another type in one partition.
+    frames = [
+        pd.DataFrame({"g": np.full(len(p), k), "x": p.astype(float if k == 1 else int)}, index=p % 40)
+        for k, p in enumerate(parts)
+    ]
+    got = _placed_in(order, frames)
+    expected = pd.concat(frames).sort_index(kind="stable")
+    assert got.index.is_monotonic_increasing
+    pd.testing.assert_frame_equal(
+        got.reset_index().sort_values(["index", "g", "x"], ignore_index=True),
+        expected.reset_index().sort_values(["index", "g", "x"], ignore_index=True),
+    )
+
+
+def test_per_customer_rows_are_placed_one_partition_at_a_time(
+    on_cluster: Callable[[pd.DataFrame], Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    arrivals: list[int] = []
+    original = distributed._placed
+
+    def spy(heads: list[Any], parts: Any) -> Any:
+        assert inspect.isgenerator(parts)  # fetched from the cluster as the driver asks
+        assert all(h is None or h.arrays == [] for h in heads)  # ids and types first, no values
+        arrived: list[Any] = []
+
+        def watched() -> Any:
+            for k, part in parts:
+                assert all(p.arrays == [] for p in arrived)  # the ones before: placed, released
+                arrived.append(part)
+                yield k, part
+
+        result = original(heads, watched())
+        arrivals.append(len(arrived))
+        return result
+
+    monkeypatch.setattr(distributed, "_placed", spy)
+    tx = rt.simulate_transactions(n_customers=300, seed=5)
+    tx["channel"] = np.where(pd.factorize(tx["customer_id"])[0] % 3 == 0, "shop", "web")
+    table = on_cluster(tx)
+    tx = _twin(tx, table)
+    for function in (rt.rfm_summary, rt.customer_features):
+        assert_identical(function(table), function(tx))
+    assert_identical(rt.historical_value(table, by="channel"), rt.historical_value(tx, by="channel"))
+    assert len(arrivals) == 3
+    assert min(arrivals) > 1
+    if hasattr(table, "sparkSession"):  # what Spark stored for the driver to read twice is let go
+        assert table.sparkSession.sparkContext._jsc.getPersistentRDDs().isEmpty()
 
 
 def test_dask_without_a_cluster_uses_its_local_scheduler() -> None:

@@ -23,7 +23,9 @@ process (the *driver*). The work is split as DESIGN.md ("Customer-decomposable m
    column, and hands the partition's raw rows to its segmenter.)
 4. Only the tallies come back. They are added (*combine*) and *finished* here (rates, shares, labels) by the
    same code that finishes a pandas table, so the results are those of the same table in pandas, to the
-   last bit.
+   last bit. The rows of a per-customer function wait on the cluster while their ids come back and are
+   put in order; then each partition's rows come back in turn and are written into their places in the
+   result (:func:`_placed`), so that the driver holds about one row per customer.
 
 Errors and warnings raised on the workers come back with the tallies: an error is raised here, as it
 would be for a pandas table; warnings are repeated once each. Dask and PySpark are imported only when such a
@@ -37,8 +39,8 @@ import importlib
 import os
 import pickle
 import warnings
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Final, TypeAlias
 
 import numpy as np
@@ -393,23 +395,35 @@ class _Columns:
 
     pandas keeps the columns of one type in one two-dimensional block, which could only be freed whole:
     a partition's rows travel as separate arrays instead (numpy arrays, or pandas' own arrays for the
-    other types), with what makes them a table again.
+    other types), with what makes them a table again. A *head* (:meth:`head`) is the same rows without
+    their values: the ids and the columns' types, which the driver orders before any values arrive.
     """
 
-    index: pd.Index | None  # None once put in the result
-    arrays: list[Any]  # per column; None once put in the result
+    index: pd.Index | None  # None once read by the driver
+    arrays: list[Any]  # per column (empty in a head); None once put in the result
     columns: pd.Index | None  # the column labels; None for a Series
     name: Any  # the Series' name
     attrs: dict[Any, Any]
     n_rows: int
+    dtypes: list[Any]  # per column
 
     @classmethod
     def of(cls, rows: pd.DataFrame | pd.Series) -> _Columns:
         """Split a table (or a Series) of per-customer rows into its columns' arrays."""
         if isinstance(rows, pd.Series):
-            return cls(rows.index, [_array(rows)], None, rows.name, dict(rows.attrs), len(rows))
+            arrays = [_array(rows)]
+            return cls(
+                rows.index, arrays, None, rows.name, dict(rows.attrs), len(rows), [rows.dtype]
+            )
         arrays = [_array(rows.iloc[:, k]) for k in range(rows.shape[1])]
-        return cls(rows.index, arrays, rows.columns, None, dict(rows.attrs), len(rows))
+        dtypes = [a.dtype for a in arrays]
+        return cls(rows.index, arrays, rows.columns, None, dict(rows.attrs), len(rows), dtypes)
+
+    def head(self) -> _Columns:
+        """Return the same rows without their values (ids, labels and types only)."""
+        return _Columns(
+            self.index, [], self.columns, self.name, self.attrs, self.n_rows, self.dtypes
+        )
 
     def __len__(self) -> int:
         return self.n_rows
@@ -423,57 +437,121 @@ def _array(column: pd.Series) -> Any:
 def _in_customer_order(frames: list[Any]) -> Any:
     """Put the partitions' per-customer rows together, in customer order (as a pandas table has them).
 
-    ``frames`` holds :class:`_Columns` (or tables, split here). The list is emptied, and the result is
-    built column by column, each partition's column released once it is in place: besides the result and
-    the partitions' columns not yet placed, the driver holds the ids and their order. A numpy column is
-    written straight into its place in the result; other types are put together, then ordered.
+    ``frames`` holds :class:`_Columns` (or tables, split here); the list is emptied and each partition's
+    columns released once they are in place (see :func:`_placed`).
     """
     parts = [f if isinstance(f, _Columns) else _Columns.of(f) for f in frames]
     frames.clear()
-    first = parts[0]
-    attrs = first.attrs if all(p.attrs == first.attrs for p in parts) else {}
-    bounds = np.cumsum([0, *(len(p) for p in parts)]).tolist()
-    indexes = [p.index for p in parts if p.index is not None]
-    for p in parts:
-        p.index = None  # the ids are held once, in order
-    ids = indexes[0].append(indexes[1:])
-    indexes.clear()
-    index, order = ids.sort_values(return_indexer=True)
-    del ids
-    place = np.empty(len(order), dtype=np.int64)  # per row of the parts, its row in the result
-    place[order] = np.arange(len(order), dtype=np.int64)
-    # Numpy columns of one type in every partition are written in place; the others are ordered.
+    heads: list[_Columns | None] = [p.head() for p in parts]
+    return _placed(heads, enumerate(parts))
+
+
+def _placed(heads: list[_Columns | None], parts: Iterable[tuple[int, _Columns]]) -> Any:
+    """Put per-customer rows together in customer order, writing each partition's as it arrives.
+
+    ``heads[k]`` is partition ``k``'s head (its ids and its columns' types; None or empty for a partition
+    without rows); ``parts`` then yields each partition's rows, ``(k, rows)``, one at a time in any order.
+    The ids are put in order first (:class:`_Order`, from the heads, which are released); a numpy column
+    of one type in every partition is allocated whole and each partition's values written into their
+    places, after which they are released. So the driver holds the ordered ids, the result's columns and
+    one partition at a time: one row per customer (plus the place of each row, for ids that are not
+    distinct numbers). Columns of other types, or of differing types, are kept until the last partition
+    and put together as pandas does.
+    """
+    live = [k for k, h in enumerate(heads) if h is not None and h.n_rows]
+    first = _head(heads, live[0])
+    attrs = first.attrs if all(_head(heads, k).attrs == first.attrs for k in live) else {}
     in_place = [
-        all(isinstance(p.arrays[k], np.ndarray) and p.arrays[k].dtype == a.dtype for p in parts)
-        if isinstance(a, np.ndarray)
-        else False
-        for k, a in enumerate(first.arrays)
+        isinstance(d, np.dtype) and all(_head(heads, k).dtypes[j] == d for k in live)
+        for j, d in enumerate(first.dtypes)
     ]
-    if all(in_place):
-        del order  # needed no more
-    dtypes = [getattr(a, "dtype", None) for a in first.arrays]
-    data: dict[int, Any] = {}
-    for k, dtype in enumerate(dtypes):
-        if in_place[k]:
-            column = np.empty(len(place), dtype=dtype)
-            for p, lo, hi in zip(parts, bounds[:-1], bounds[1:], strict=True):
-                column[place[lo:hi]] = p.arrays[k]
-                p.arrays[k] = None
-        else:
-            pieces = [pd.Series(p.arrays[k], copy=False) for p in parts]
-            for p in parts:
-                p.arrays[k] = None
-            column = pd.concat(pieces, ignore_index=True).array.take(order)
-            del pieces
-        data[k] = column
+    order = _Order.of(heads, live)
+    n = len(order.index)
+    data = {j: np.empty(n, dtype=d) for j, d in enumerate(first.dtypes) if in_place[j]}
+    others: dict[int, tuple[np.ndarray[Any, Any], list[Any]]] = {}  # per partition, the rest
+    for k, part in parts:
+        positions = order.positions(k, part) if part.n_rows else None
+        part.index = None
+        if positions is not None:
+            for j, column in data.items():
+                column[positions] = part.arrays[j]
+                part.arrays[j] = None
+            if not all(in_place):
+                others[k] = (positions, [a for j, a in enumerate(part.arrays) if not in_place[j]])
+        part.arrays = []
+    if others:  # each of the other columns put together, then in the order of the rows' places
+        at_rows = np.argsort(np.concatenate([others[k][0] for k in live]))
+        rest = [j for j in range(len(in_place)) if not in_place[j]]
+        for i, j in enumerate(rest):
+            values = [pd.Series(others[k][1][i], copy=False) for k in live]
+            data[j] = pd.concat(values, ignore_index=True).array.take(at_rows)
+        others.clear()
     if first.columns is None:  # a per-customer Series (historical_value)
-        series = pd.Series(data[0], index=index, name=first.name, copy=False)
+        series = pd.Series(data[0], index=order.index, name=first.name, copy=False)
         series.attrs = attrs
         return series
-    result = pd.DataFrame(data, index=index, copy=False)
+    result = pd.DataFrame({j: data[j] for j in range(len(in_place))}, index=order.index, copy=False)
     result.columns = first.columns
     result.attrs = attrs
     return result
+
+
+@dataclass
+class _Order:
+    """The partitions' ids in order, and how to find the place of each partition's rows among them.
+
+    Distinct numbers (one customer per row) are sorted by numpy, and a partition's rows found among them
+    by their ids (pandas' sort of an index holds five times its size, and its checks of order and
+    uniqueness a table of every id). Other ids (text, several levels with ``by``, a customer in several
+    groups) are ordered by their argsort (``sort_values`` with an indexer holds six times ids of text),
+    whose inverse gives each row of the heads its place.
+    """
+
+    index: pd.Index
+    place: (
+        np.ndarray[Any, np.dtype[np.int64]] | None
+    )  # per row of the heads (in order), its row here
+    starts: dict[int, int]  # per partition with rows, its first row among the heads'
+
+    @classmethod
+    def of(cls, heads: list[_Columns | None], live: list[int]) -> _Order:
+        """Order the ids of the heads (``live``: the partitions with rows), and release them."""
+        pieces: list[pd.Index] = []
+        for k in live:
+            ids_k = _head(heads, k).index
+            assert ids_k is not None
+            pieces.append(ids_k)
+        starts = np.cumsum([0, *(len(p) for p in pieces)]).tolist()
+        for h in heads:
+            if h is not None:
+                h.index = None  # the ids are held once, in order
+        ids = pieces[0].append(pieces[1:]) if len(pieces) > 1 else pieces[0]
+        pieces.clear()
+        if isinstance(ids.dtype, np.dtype) and ids.dtype.kind in "iuf":
+            values = np.sort(ids.to_numpy())
+            if np.all(values[1:] != values[:-1]):
+                index = pd.Index(values, dtype=ids.dtype, name=ids.name, copy=False)
+                return cls(index, None, dict(zip(live, starts, strict=False)))
+            del values
+        order = ids.argsort()
+        index = ids.take(order)
+        place = np.empty(len(order), dtype=np.int64)
+        place[order] = np.arange(len(order), dtype=np.int64)
+        return cls(index, place, dict(zip(live, starts, strict=False)))
+
+    def positions(self, k: int, part: _Columns) -> np.ndarray[Any, Any]:
+        """Return the rows of the result that partition ``k``'s rows go to."""
+        if self.place is not None:
+            start = self.starts[k]
+            return self.place[start : start + part.n_rows]
+        assert part.index is not None
+        return np.asarray(self.index.searchsorted(part.index))
+
+
+def _head(heads: list[_Columns | None], k: int) -> _Columns:
+    head = heads[k]
+    assert head is not None
+    return head
 
 
 def _rows_tally(t: Transactions, options: Mapping[str, Any]) -> list[pd.DataFrame]:
@@ -905,25 +983,93 @@ class _Pass:
     shuffle: bool
 
 
-def _dask_run(tx: Any, work: _Pass) -> list[_Result]:
+@dataclass
+class _Rows:
+    """The per-customer rows of a pass, left where they were made until the driver has ordered the ids.
+
+    ``heads[k]`` is partition ``k``'s result with the head of its rows (ids and types, no values: see
+    :meth:`_Columns.head`), its warnings and error; ``parts`` then fetches each partition's rows, ``(k,
+    rows)``, one at a time; ``release`` lets go of what the cluster still holds.
+    """
+
+    heads: list[_Result]
+    parts: Iterator[tuple[int, _Columns]]
+    release: Callable[[], None]
+
+
+def _head_of(result: _Result) -> _Result:
+    """Return the result with the head of its rows in place of its rows."""
+    return replace(result, rows=None if result.rows is None else result.rows.head())
+
+
+def _rows_here(results: list[_Result]) -> _Rows:
+    """Per-customer rows that are in this process already (Dask's local scheduler)."""
+
+    def parts() -> Iterator[tuple[int, _Columns]]:
+        for k, r in enumerate(results):
+            rows, r.rows = r.rows, None
+            if rows is not None:
+                yield k, rows
+
+    return _Rows([_head_of(r) for r in results], parts(), lambda: None)
+
+
+def _dask_jobs(tx: Any, work: _Pass) -> list[Any]:
     dask = importlib.import_module("dask")
     frame = tx[work.columns]
     if work.shuffle:
         frame = frame.shuffle(on=work.customer, npartitions=frame.npartitions)
-    jobs = [dask.delayed(work.job)(p) for p in frame.to_delayed()]
+    return [dask.delayed(work.job)(p) for p in frame.to_delayed()]
+
+
+def _dask_run(tx: Any, work: _Pass) -> list[_Result]:
+    jobs = _dask_jobs(tx, work)
     client = _dask_client()
     if client is None:  # Dask's local scheduler: the results are in this process anyway
-        return list(dask.compute(*jobs))
-    # One result at a time, each released on the cluster once here, in partition order: the driver
-    # never holds a serialised copy of every result at once.
-    distributed = importlib.import_module("distributed")
-    futures = client.compute(jobs)
-    position = {f.key: k for k, f in enumerate(futures)}
+        return list(importlib.import_module("dask").compute(*jobs))
+    return _dask_gather(client.compute(jobs))
+
+
+def _dask_gather(futures: list[Any]) -> list[_Result]:
+    """Fetch the futures' results in order, one at a time, each released on the cluster once here.
+
+    The driver never holds a serialised copy of every result at once.
+    """
     results: list[_Result | None] = [None] * len(futures)
-    for future in distributed.as_completed(futures):
-        results[position[future.key]] = future.result()
-        future.release()
+    for k, result in _dask_each(futures):
+        results[k] = result
     return [r for r in results if r is not None]
+
+
+def _dask_each(futures: list[Any]) -> Iterator[tuple[int, _Result]]:
+    """Yield each future's place in the list and its result as it is done, and release it."""
+    distributed = importlib.import_module("distributed")
+    position = {f.key: k for k, f in enumerate(futures)}
+    for future in distributed.as_completed(futures):
+        result = future.result()
+        future.release()
+        yield position[future.key], result
+
+
+def _dask_rows(tx: Any, work: _Pass) -> _Rows:
+    """Run a per-customer pass: the heads come back first, the rows stay on the workers until asked for."""
+    jobs = _dask_jobs(tx, work)
+    client = _dask_client()
+    if client is None:
+        return _rows_here(list(importlib.import_module("dask").compute(*jobs)))
+    futures = client.compute(jobs)
+    heads = _dask_gather([client.submit(_head_of, f) for f in futures])
+
+    def parts() -> Iterator[tuple[int, _Columns]]:
+        for k, result in _dask_each(futures):
+            if result.rows is not None:
+                yield k, result.rows
+
+    def release() -> None:
+        for future in futures:
+            future.release()
+
+    return _Rows(heads, parts(), release)
 
 
 def _dask_client() -> Any:
@@ -961,30 +1107,82 @@ def _arrow_to_pandas(table: Any) -> pd.DataFrame:
     return frame
 
 
-def _spark_run(tx: Any, work: _Pass) -> list[_Result]:
-    pa = importlib.import_module("pyarrow")
+def _spark_buckets(tx: Any, work: _Pass) -> tuple[Any, Any]:
+    """Return the columns the pass reads and, with ``shuffle``, the grouping by customer bucket."""
     F = importlib.import_module("pyspark.sql.functions")
     frame = tx.select(*_spark_columns(tx, work.columns))
+    if not work.shuffle:
+        return frame, None
+    buckets = int(tx.sparkSession.conf.get("spark.sql.shuffle.partitions", "200"))
+    bucket = F.pmod(F.xxhash64(F.col(str(work.customer))), F.lit(buckets)).alias(_BUCKET)
+    return frame, frame.groupBy(bucket)
+
+
+def _spark_part(table: Any, work: _Pass) -> _Result:
+    """Run the pass's job on one partition (or one bucket) of Arrow rows."""
     names = [str(c) for c in work.columns]
-    job = work.job
+    keep = table.select(names) if table.num_columns != len(names) else table
+    return work.job(_arrow_to_pandas(keep))
+
+
+def _spark_run(tx: Any, work: _Pass) -> list[_Result]:
+    pa = importlib.import_module("pyarrow")
 
     def reduce(table: Any) -> Any:
-        keep = table.select(names) if table.num_columns != len(names) else table
-        return pa.table({"tally": [pickle.dumps(job(_arrow_to_pandas(keep)))]})
+        return pa.table({"tally": [pickle.dumps(_spark_part(table, work))]})
 
     def reduce_batches(batches: Any) -> Any:
         table = pa.Table.from_batches(list(batches))
         if table.num_rows:
             yield from reduce(table).to_batches()
 
-    if work.shuffle:
-        buckets = int(tx.sparkSession.conf.get("spark.sql.shuffle.partitions", "200"))
-        bucket = F.pmod(F.xxhash64(F.col(str(work.customer))), F.lit(buckets)).alias(_BUCKET)
-        out = frame.groupBy(bucket).applyInArrow(reduce, "tally binary")
+    frame, grouped = _spark_buckets(tx, work)
+    if grouped is not None:
+        out = grouped.applyInArrow(reduce, "tally binary")
     else:
         out = frame.mapInArrow(reduce_batches, "tally binary")
     # One partition's result at a time: the driver never holds all the pickled tallies at once.
     return [pickle.loads(row["tally"]) for row in out.toLocalIterator()]
+
+
+def _spark_rows(tx: Any, work: _Pass) -> _Rows:
+    """Run a per-customer pass: the heads come back first, the rows stay in Spark until asked for.
+
+    Each bucket's result is stored by Spark (on disk, off the JVM heap) as its head and its rows; the
+    driver reads the heads, then the rows one bucket at a time.
+    """
+    pa = importlib.import_module("pyarrow")
+    storage = importlib.import_module("pyspark").StorageLevel.DISK_ONLY
+
+    def reduce(key: Any, table: Any) -> Any:
+        result = _spark_part(table, work)
+        return pa.table(
+            {
+                "part": [int(key[0].as_py())],
+                "head": [pickle.dumps(_head_of(result))],
+                "rows": [pickle.dumps(result.rows)],
+            }
+        )
+
+    _, grouped = _spark_buckets(tx, work)
+    out = grouped.applyInArrow(reduce, "part long, head binary, rows binary").persist(storage)
+    try:
+        found = [
+            (row["part"], pickle.loads(row["head"]))
+            for row in out.select("part", "head").toLocalIterator()
+        ]
+    except BaseException:
+        out.unpersist()
+        raise
+    number = {part: k for k, (part, _) in enumerate(found)}
+
+    def parts() -> Iterator[tuple[int, _Columns]]:
+        for row in out.select("part", "rows").toLocalIterator():
+            rows = pickle.loads(row["rows"])
+            if rows is not None:
+                yield number[row["part"]], rows
+
+    return _Rows([head for _, head in found], parts(), out.unpersist)
 
 
 def _empty_frame(tx: Any, engine: str, columns: list[object]) -> pd.DataFrame:
@@ -1054,13 +1252,6 @@ def _finish(
 
     ``tx`` is the cluster's table, for a plan whose finishing runs functions on it.
     """
-    if plan.per_customer:
-        rows = [r.rows for r in results if r.rows is not None and len(r.rows)]
-        for r in results:
-            r.rows = None  # the list holds them alone: released as soon as they are put together
-        if not rows:
-            return nothing
-        return _in_customer_order(rows)
     assert plan.combine is not None
     finish = plan.finish
     if plan.table_finish is not None:
@@ -1277,9 +1468,25 @@ def run(
                 return nothing
             options["observation_end"] = np.datetime64(last, "D")
     shipped = list(tx.columns) if plan.raw_tally is not None else columns
-    results = engine_run(tx, _Pass(shipped, customer, _Job(func, options, "tally"), True))
+    work = _Pass(shipped, customer, _Job(func, options, "tally"), True)
+    if plan.per_customer:
+        return _customer_rows(tx, engine, work, nothing)
+    results = engine_run(tx, work)
     _raise_and_warn(results)
     return _finish(plan, results, options, nothing, func, tx=tx)
+
+
+def _customer_rows(tx: Any, engine: str, work: _Pass, nothing: Any) -> Any:
+    """Run a per-customer function's pass and put its rows together in customer order, as they arrive."""
+    fetched = (_dask_rows if engine == "dask" else _spark_rows)(tx, work)
+    try:
+        _raise_and_warn(fetched.heads)
+        heads = [r.rows for r in fetched.heads]
+        if not any(h is not None and h.n_rows for h in heads):
+            return nothing
+        return _placed(heads, fetched.parts)
+    finally:
+        fetched.release()
 
 
 def _sorted_labels(results: list[_Result]) -> pd.Index:
