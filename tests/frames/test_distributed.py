@@ -533,7 +533,9 @@ def test_rows_placed_as_they_arrive_in_any_order(order: list[int]) -> None:
         )
     # Repeated ids (a customer in several groups) and a column of another type in one partition.
     frames = [
-        pd.DataFrame({"g": np.full(len(p), k), "x": p.astype(float if k == 1 else int)}, index=p % 40)
+        pd.DataFrame(
+            {"g": np.full(len(p), k), "x": p.astype(float if k == 1 else int)}, index=p % 40
+        )
         for k, p in enumerate(parts)
     ]
     got = _placed_in(order, frames)
@@ -573,7 +575,9 @@ def test_per_customer_rows_are_placed_one_partition_at_a_time(
     tx = _twin(tx, table)
     for function in (rt.rfm_summary, rt.customer_features):
         assert_identical(function(table), function(tx))
-    assert_identical(rt.historical_value(table, by="channel"), rt.historical_value(tx, by="channel"))
+    assert_identical(
+        rt.historical_value(table, by="channel"), rt.historical_value(tx, by="channel")
+    )
     assert len(arrivals) == 3
     assert min(arrivals) > 1
     if hasattr(table, "sparkSession"):  # what Spark stored for the driver to read twice is let go
