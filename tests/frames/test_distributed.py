@@ -551,10 +551,14 @@ def test_per_customer_rows_are_placed_one_partition_at_a_time(
     on_cluster: Callable[[pd.DataFrame], Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     arrivals: list[int] = []
+    in_process: list[int] = []
     original = distributed._placed
 
     def spy(heads: list[Any], parts: Any) -> Any:
-        assert inspect.isgenerator(parts)  # fetched from the cluster as the driver asks
+        if not inspect.isgenerator(parts):  # rows in this process already (tallies)
+            in_process.append(len(heads))
+            return original(heads, parts)
+        # Fetched from the cluster as the driver asks.
         assert all(h is None or h.arrays == [] for h in heads)  # ids and types first, no values
         arrived: list[Any] = []
 
@@ -573,13 +577,21 @@ def test_per_customer_rows_are_placed_one_partition_at_a_time(
     tx["channel"] = np.where(pd.factorize(tx["customer_id"])[0] % 3 == 0, "shop", "web")
     table = on_cluster(tx)
     tx = _twin(tx, table)
-    for function in (rt.rfm_summary, rt.customer_features):
-        assert_identical(function(table), function(tx))
+    # Per-customer functions, and those with a global step after one row per customer (without by).
+    for function in (rt.rfm_summary, rt.customer_features, rt.rfm_scores, rt.abc_xyz):
+        pd.testing.assert_frame_equal(function(table), function(tx), check_exact=True)
     assert_identical(
         rt.historical_value(table, by="channel"), rt.historical_value(tx, by="channel")
     )
-    assert len(arrivals) == 3
+    assert len(arrivals) == 5
     assert min(arrivals) > 1
+    assert not in_process
+    # With by, the global step's rows are the groups' tallies (put in order after they all arrived).
+    pd.testing.assert_frame_equal(
+        rt.rfm_scores(table, by="channel"), rt.rfm_scores(tx, by="channel"), check_exact=True
+    )
+    assert len(arrivals) == 5
+    assert in_process
     if hasattr(table, "sparkSession"):  # what Spark stored for the driver to read twice is let go
         assert table.sparkSession.sparkContext._jsc.getPersistentRDDs().isEmpty()
 

@@ -184,6 +184,14 @@ class Plan:
         Instead of ``tally``, for a function that hands rows to user code: ``raw_tally(part, options)``
         reduces the partition's raw rows, a pandas DataFrame with every column of the table (all are
         shipped to the workers), to a small picklable value; it checks them itself.
+    rows : callable
+        For a function that needs one row per customer before a global step (ranks, quantiles), without
+        ``by``: ``rows(t, options)`` gives the partition's rows (one per customer), which are put in
+        customer order as they arrive, as a per-customer function's are, and finished by
+        ``rows_finish(rows, options)``. With ``by`` the rows are the tallies of the groups (made by
+        :func:`_rows_plan`).
+    rows_finish : callable
+        See ``rows``.
     """
 
     tally: Callable[[Transactions, Mapping[str, Any]], Any] | None = None
@@ -201,6 +209,8 @@ class Plan:
     refuse: Callable[[Mapping[str, Any]], str | None] | None = None
     needs_span: bool = False
     raw_tally: Callable[[pd.DataFrame, Mapping[str, Any]], Any] | None = None
+    rows: Callable[[Transactions, Mapping[str, Any]], pd.DataFrame] | None = None
+    rows_finish: Callable[[Any, Mapping[str, Any]], Any] | None = None
 
 
 # ---------------------------------------------------------------------------------------------------- tallies
@@ -554,16 +564,35 @@ def _head(heads: list[_Columns | None], k: int) -> _Columns:
     return head
 
 
-def _rows_tally(t: Transactions, options: Mapping[str, Any]) -> list[pd.DataFrame]:
-    return [rfm_measures_of(t)]
-
-
 def _add_rows(a: list[pd.DataFrame], b: list[pd.DataFrame]) -> list[pd.DataFrame]:
     return a + b
 
 
-def _rfm_scores_finish(frames: list[pd.DataFrame], options: Mapping[str, Any]) -> pd.DataFrame:
-    measures = _in_customer_order(frames)
+def _rows_plan(
+    rows: Callable[[Transactions, Mapping[str, Any]], pd.DataFrame],
+    rows_finish: Callable[[Any, Mapping[str, Any]], Any],
+    **more: Any,
+) -> Plan:
+    """Make the plan of a function that needs one row per customer before a global step (``Plan.rows``).
+
+    Without ``by`` the rows go the way of a per-customer function's; with it, each group's rows are its
+    tally, the partitions' put together in customer order (:func:`_in_customer_order`) and finished.
+    """
+
+    def tally(t: Transactions, options: Mapping[str, Any]) -> list[pd.DataFrame]:
+        return [rows(t, options)]
+
+    def finish(frames: list[pd.DataFrame], options: Mapping[str, Any]) -> Any:
+        return rows_finish(_in_customer_order(frames), options)
+
+    return Plan(tally, _add_rows, finish, rows=rows, rows_finish=rows_finish, **more)
+
+
+def _rfm_measures(t: Transactions, options: Mapping[str, Any]) -> pd.DataFrame:
+    return rfm_measures_of(t)
+
+
+def _rfm_scores_finish(measures: pd.DataFrame, options: Mapping[str, Any]) -> pd.DataFrame:
     return rfm_scores_of_measures(measures, bins=options["bins"], cut_points=options["cut_points"])
 
 
@@ -574,12 +603,11 @@ def _abc_xyz_options(options: Mapping[str, Any]) -> Any:
         return abc_xyz_options(_renamed(options, "abc_xyz"))
 
 
-def _abc_xyz_tally(t: Transactions, options: Mapping[str, Any]) -> list[pd.DataFrame]:
-    return [abc_xyz_values_of(t, _abc_xyz_options(options))]
+def _abc_xyz_values(t: Transactions, options: Mapping[str, Any]) -> pd.DataFrame:
+    return abc_xyz_values_of(t, _abc_xyz_options(options))
 
 
-def _abc_xyz_finish(frames: list[pd.DataFrame], options: Mapping[str, Any]) -> pd.DataFrame:
-    values = _in_customer_order(frames)
+def _abc_xyz_finish(values: pd.DataFrame, options: Mapping[str, Any]) -> pd.DataFrame:
     return abc_xyz_of_values(
         values["value"].to_numpy(),
         values["cv"].to_numpy(),
@@ -877,10 +905,9 @@ PLANS: Final[dict[str, Plan]] = {
         needs_span=True,
         refuse=_history_refused,
     ),
-    "rfm_scores": Plan(_rows_tally, _add_rows, _rfm_scores_finish, amount_required=True),
-    "abc_xyz": Plan(
-        _abc_xyz_tally,
-        _add_rows,
+    "rfm_scores": _rows_plan(_rfm_measures, _rfm_scores_finish, amount_required=True),
+    "abc_xyz": _rows_plan(
+        _abc_xyz_values,
         _abc_xyz_finish,
         amount_required=lambda o: _abc_xyz_options(o).metric == "revenue",
     ),
@@ -945,6 +972,10 @@ def _work(part: pd.DataFrame, func: str, options: dict[str, Any], task: str) -> 
             elif plan.per_customer:
                 function = _public(func)
                 result.rows = _Columns.of(function(part, **options))
+            elif plan.rows is not None and options.get("by") is None:
+                t = read_transactions(part, **_read_options(options, plan, func))
+                if t.n_customers:
+                    result.rows = _Columns.of(plan.rows(t, options))
             else:
                 assert plan.tally is not None
                 t = read_transactions(part, **_read_options(options, plan, func))
@@ -1469,21 +1500,27 @@ def run(
             options["observation_end"] = np.datetime64(last, "D")
     shipped = list(tx.columns) if plan.raw_tally is not None else columns
     work = _Pass(shipped, customer, _Job(func, options, "tally"), True)
-    if plan.per_customer:
-        return _customer_rows(tx, engine, work, nothing)
+    if plan.per_customer or (plan.rows is not None and options.get("by") is None):
+        rows = _customer_rows(tx, engine, work)
+        if rows is None:
+            return nothing
+        return rows if plan.rows_finish is None else plan.rows_finish(rows, options)
     results = engine_run(tx, work)
     _raise_and_warn(results)
     return _finish(plan, results, options, nothing, func, tx=tx)
 
 
-def _customer_rows(tx: Any, engine: str, work: _Pass, nothing: Any) -> Any:
-    """Run a per-customer function's pass and put its rows together in customer order, as they arrive."""
+def _customer_rows(tx: Any, engine: str, work: _Pass) -> Any:
+    """Run a pass of per-customer rows and put them together in customer order, as they arrive.
+
+    Returns None if no partition has rows.
+    """
     fetched = (_dask_rows if engine == "dask" else _spark_rows)(tx, work)
     try:
         _raise_and_warn(fetched.heads)
         heads = [r.rows for r in fetched.heads]
         if not any(h is not None and h.n_rows for h in heads):
-            return nothing
+            return None
         return _placed(heads, fetched.parts)
     finally:
         fetched.release()
