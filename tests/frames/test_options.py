@@ -72,7 +72,9 @@ def _public_functions() -> list[tuple[str, Callable[..., Any]]]:
 # --- the declarations are complete ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("name", "function"), _public_functions(), ids=lambda v: str(v)[:40])
+@pytest.mark.parametrize(
+    ("name", "function"), _public_functions(), ids=[name for name, _ in _public_functions()]
+)
 def test_every_option_of_every_public_function_is_declared(
     name: str, function: Callable[..., Any]
 ) -> None:
