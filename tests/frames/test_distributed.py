@@ -10,6 +10,7 @@ functions that do not run on a cluster yet, raises a clear error.
 from __future__ import annotations
 
 import copy
+import functools
 import inspect
 import os
 import pickle
@@ -734,6 +735,12 @@ def test_backtest_with_a_bad_calibration_end_raises_the_pandas_error(
     assert_identical(got.errors, expected.errors)
 
 
+def _counted(run: Callable[..., Any], passes: list[str], name: str, tx: Any, work: Any) -> Any:
+    if work.shuffle:
+        passes.append(name)
+    return run(tx, work)
+
+
 def test_backtest_brings_back_tallies_and_the_summary_only(
     on_cluster: Callable[[pd.DataFrame], Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -747,9 +754,17 @@ def test_backtest_brings_back_tallies_and_the_summary_only(
         original(results)
 
     monkeypatch.setattr(distributed, "_raise_and_warn", spy)
+    passes: list[str] = []  # the passes over the table that move rows by customer
+    for name in ("_dask_rows", "_spark_rows", "_dask_run", "_spark_run"):
+        run = getattr(distributed, name)
+        shuffled = functools.partial(_counted, run, passes, name)
+        monkeypatch.setattr(distributed, name, shuffled)
     tx = rt.simulate_transactions(n_customers=500, seed=4)
     table = on_cluster(tx)
     rt.backtest(table, calibration_end="2023-12-31", freq="M", n_draws=0)
+    # One pass brings back the tallies and the calibration summary (and one finds the first and last day).
+    assert len(passes) == 1
+    assert passes[0].endswith("_rows")
     assert seen
     assert all(r.pid != os.getpid() for r in seen)
     tallies = [t for r in seen for t in r.tallies.values()]

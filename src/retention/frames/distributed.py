@@ -192,6 +192,11 @@ class Plan:
         :func:`_rows_plan`).
     rows_finish : callable
         See ``rows``.
+    part_rows : callable
+        Besides ``tally``, for a function whose finishing needs one row per customer too (``backtest``: its
+        calibration summary): ``part_rows(part, options)`` gives a partition's rows from its raw rows, in
+        the same pass; they are put in customer order as they arrive and finished with the combined
+        tally, ``table_finish(tx, (tally, rows), options)`` (``rows`` None without any).
     """
 
     tally: Callable[[Transactions, Mapping[str, Any]], Any] | None = None
@@ -211,6 +216,7 @@ class Plan:
     raw_tally: Callable[[pd.DataFrame, Mapping[str, Any]], Any] | None = None
     rows: Callable[[Transactions, Mapping[str, Any]], pd.DataFrame] | None = None
     rows_finish: Callable[[Any, Mapping[str, Any]], Any] | None = None
+    part_rows: Callable[[pd.DataFrame, Mapping[str, Any]], pd.DataFrame] | None = None
 
 
 # ---------------------------------------------------------------------------------------------------- tallies
@@ -774,10 +780,24 @@ def _holdout_tally(t: Transactions, options: Mapping[str, Any]) -> HoldoutTally:
     return holdout_tally(t, cut, checked.period, codes, money=checked.money)
 
 
-def _backtest_finish(tx: Any, tally: HoldoutTally, options: Mapping[str, Any]) -> Backtest:
-    """Fit and forecast on the driver; the calibration summary is made on the cluster (one row a customer)."""
+def _calibration_summary(part: pd.DataFrame, options: Mapping[str, Any]) -> pd.DataFrame:
+    """Make the partition's calibration summary as backtest does (the cut found on the whole table)."""
+    cut = options[_HOLDOUT][0]
+    unit = backtest_options(options).unit
+    summary: pd.DataFrame = _public("rfm_summary")(
+        part, time_unit=unit, calibration_end=Cutoff(cut), **shared_options(options)
+    )
+    return summary
+
+
+def _backtest_finish(
+    tx: Any, tally_and_summary: tuple[HoldoutTally, pd.DataFrame | None], options: Mapping[str, Any]
+) -> Backtest:
+    """Fit and forecast on the driver, on the calibration summary made in the same pass as the tally."""
+    tally, summary = tally_and_summary
     checked = backtest_options(options)
-    return backtest_of(tx, tally, options[_HOLDOUT], checked, shared_options(options))
+    shared = shared_options(options)
+    return backtest_of(tx, tally, options[_HOLDOUT], checked, shared, summary=summary)
 
 
 def _scorecard_tally(t: Transactions, options: Mapping[str, Any]) -> list[ScorecardCounts]:
@@ -888,6 +908,7 @@ PLANS: Final[dict[str, Plan]] = {
         _holdout_tally,
         HoldoutTally.__add__,
         table_finish=_backtest_finish,
+        part_rows=_calibration_summary,
         amount_required=lambda o: backtest_options(o).money,
         split=_backtest_split,
     ),
@@ -972,24 +993,38 @@ def _work(part: pd.DataFrame, func: str, options: dict[str, Any], task: str) -> 
             elif plan.per_customer:
                 function = _public(func)
                 result.rows = _Columns.of(function(part, **options))
-            elif plan.rows is not None and options.get("by") is None:
-                t = read_transactions(part, **_read_options(options, plan, func))
-                if t.n_customers:
-                    result.rows = _Columns.of(plan.rows(t, options))
             else:
-                assert plan.tally is not None
-                t = read_transactions(part, **_read_options(options, plan, func))
-                if t.groups is None or plan.compares:
-                    if t.n_customers:
-                        result.tallies[None] = plan.tally(t, options)
-                else:
-                    result.labels = t.groups.labels
-                    for label, piece in t.split():
-                        result.tallies[label] = plan.tally(piece, options)
+                _tally(
+                    part,
+                    read_transactions(part, **_read_options(options, plan, func)),
+                    plan,
+                    options,
+                    result,
+                )
         except RetentionError as e:
             result.error = e
     result.warnings = [(w.category, str(w.message)) for w in caught]
     return result
+
+
+def _tally(
+    part: pd.DataFrame, t: Transactions, plan: Plan, options: dict[str, Any], result: _Result
+) -> None:
+    """Reduce a partition read as ``t`` to its tallies (by group) and rows, into ``result``."""
+    if plan.rows is not None and options.get("by") is None:
+        if t.n_customers:
+            result.rows = _Columns.of(plan.rows(t, options))
+        return
+    assert plan.tally is not None
+    if t.groups is None or plan.compares:
+        if t.n_customers:
+            result.tallies[None] = plan.tally(t, options)
+            if plan.part_rows is not None:
+                result.rows = _Columns.of(plan.part_rows(part, options))
+        return
+    result.labels = t.groups.labels
+    for label, piece in t.split():
+        result.tallies[label] = plan.tally(piece, options)
 
 
 def _public(func: str) -> Callable[..., Any]:
@@ -1278,10 +1313,12 @@ def _finish(
     func: str,
     *,
     tx: Any,
+    rows: Any = None,
 ) -> Any:
     """Combine the partitions' tallies (or rows) and finish them into the function's result.
 
-    ``tx`` is the cluster's table, for a plan whose finishing runs functions on it.
+    ``tx`` is the cluster's table, for a plan whose finishing runs functions on it; ``rows`` those of
+    :attr:`Plan.part_rows`, in customer order.
     """
     assert plan.combine is not None
     finish = plan.finish
@@ -1294,6 +1331,8 @@ def _finish(
             totals[label] = plan.combine(totals[label], tally) if label in totals else tally
     if not totals:
         return nothing
+    if plan.part_rows is not None:
+        return finish((totals[None], rows), options)
     if options.get("by") is None or plan.compares:
         return finish(totals[None], options)
     labels = _sorted_labels(results)
@@ -1478,7 +1517,6 @@ def run(
         if issubclass(w.category, DeprecationWarning):
             warn_at_caller(str(w.message), w.category)
     customer = options.get("customer_id", "customer_id")
-    engine_run = _dask_run if engine == "dask" else _spark_run
     options = dict(options)
     missing_end = (
         plan.needs_end and "observation_end" in options and options["observation_end"] is None
@@ -1500,28 +1538,42 @@ def run(
             options["observation_end"] = np.datetime64(last, "D")
     shipped = list(tx.columns) if plan.raw_tally is not None else columns
     work = _Pass(shipped, customer, _Job(func, options, "tally"), True)
+    return _run_pass(func, tx, engine, work, options, nothing=nothing)
+
+
+def _run_pass(
+    func: str, tx: Any, engine: str, work: _Pass, options: dict[str, Any], *, nothing: Any
+) -> Any:
+    """Run the function's pass over the cluster's table and finish its result here."""
+    plan = PLANS[func]
+    if plan.part_rows is not None:  # tallies and rows in one pass
+        heads, rows = _customer_rows(tx, engine, work)
+        return _finish(plan, heads, options, nothing, func, tx=tx, rows=rows)
     if plan.per_customer or (plan.rows is not None and options.get("by") is None):
-        rows = _customer_rows(tx, engine, work)
+        _, rows = _customer_rows(tx, engine, work)
         if rows is None:
             return nothing
         return rows if plan.rows_finish is None else plan.rows_finish(rows, options)
-    results = engine_run(tx, work)
+    results = (_dask_run if engine == "dask" else _spark_run)(tx, work)
     _raise_and_warn(results)
     return _finish(plan, results, options, nothing, func, tx=tx)
 
 
-def _customer_rows(tx: Any, engine: str, work: _Pass) -> Any:
+def _customer_rows(tx: Any, engine: str, work: _Pass) -> tuple[list[_Result], Any]:
     """Run a pass of per-customer rows and put them together in customer order, as they arrive.
 
-    Returns None if no partition has rows.
+    Returns the partitions' results (their tallies, without the rows) and the rows, None if no partition
+    has any.
     """
     fetched = (_dask_rows if engine == "dask" else _spark_rows)(tx, work)
     try:
         _raise_and_warn(fetched.heads)
         heads = [r.rows for r in fetched.heads]
+        for r in fetched.heads:
+            r.rows = None
         if not any(h is not None and h.n_rows for h in heads):
-            return None
-        return _placed(heads, fetched.parts)
+            return fetched.heads, None
+        return fetched.heads, _placed(heads, fetched.parts)
     finally:
         fetched.release()
 

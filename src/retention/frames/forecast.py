@@ -970,19 +970,22 @@ def backtest_of(
     periods: tuple[int, Index, Index],
     checked: BacktestOptions,
     options: Mapping[str, Any],
+    *,
+    summary: pd.DataFrame | None = None,
 ) -> Backtest:
     """:func:`backtest` of a table's holdout tally, with the model fitted on its calibration summary.
 
     ``periods`` are those of :func:`holdout_periods` (the calibration end checked against the whole
-    table), ``options`` the transaction options. The summary is ``rt.rfm_summary`` of ``tx``: a table
-    of any engine, so that a cluster's table stays on its cluster and only the summary comes here.
+    table), ``options`` the transaction options. The summary is ``rt.rfm_summary`` of ``tx`` unless
+    given (a cluster makes it in the pass that makes the tally, and only the summary comes here).
     """
     func = "backtest"
     cut, codes, bounds = periods
     kind, spend, period, unit = checked.kind, checked.spend, checked.period, checked.unit
     money = checked.money
     held = holdout_of(tally, cut, period, codes, money=money, n_days=int(bounds[-1]))
-    summary = rfm_summary(tx, time_unit=unit, calibration_end=Cutoff(cut), **options)
+    if summary is None:
+        summary = rfm_summary(tx, time_unit=unit, calibration_end=Cutoff(cut), **options)
     fit_model = checked.given if checked.given is not None else checked.cls.fit(summary)
     spend_model: GammaGamma | None = None
     if isinstance(spend, GammaGamma):
