@@ -50,10 +50,6 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "reference_copy: compares packaged data with ../shared/data; may skip when that folder is absent",
     )
-    # pytest-xdist's own marker, declared here too for runs without it (--strict-markers).
-    config.addinivalue_line(
-        "markers", "xdist_group(name): tests that run in one worker of pytest -n (--dist loadgroup)"
-    )
 
 
 @pytest.hookimpl(wrapper=True)

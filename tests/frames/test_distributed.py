@@ -68,10 +68,6 @@ ON_CLUSTERS = {
 
 CLUSTERS = ("dask", "spark")
 
-# With pytest -n (pytest-xdist), every test of this module runs in one worker process, which alone starts
-# the two clusters (session fixtures start once per worker).
-pytestmark = pytest.mark.xdist_group("clusters")
-
 
 @pytest.fixture(params=CLUSTERS)
 def on_cluster(request: pytest.FixtureRequest) -> Callable[[pd.DataFrame], Any]:
