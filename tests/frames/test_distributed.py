@@ -584,17 +584,36 @@ def test_per_customer_rows_are_placed_one_partition_at_a_time(
     assert_identical(
         rt.historical_value(table, by="channel"), rt.historical_value(tx, by="channel")
     )
-    assert len(arrivals) == 5
+    # Each customer's lifetime, group by group (placed by group and id), with the groups' tallies.
+    compare = next(e for e in REGISTRY if e.name == "compare_retention")
+    assert_identical(_call(compare, table), _call(compare, tx))
+    assert len(arrivals) == 6
     assert min(arrivals) > 1
     assert not in_process
     # With by, the global step's rows are the groups' tallies (put in order after they all arrived).
     pd.testing.assert_frame_equal(
         rt.rfm_scores(table, by="channel"), rt.rfm_scores(tx, by="channel"), check_exact=True
     )
-    assert len(arrivals) == 5
+    assert len(arrivals) == 6
     assert in_process
     if hasattr(table, "sparkSession"):  # what Spark stored for the driver to read twice is let go
         assert table.sparkSession.sparkContext._jsc.getPersistentRDDs().isEmpty()
+
+
+def test_lifetimes_in_another_order_are_put_group_by_group() -> None:
+    tx = sample()
+    options = {"horizons": (30, 60), "inactive_after": "60D"}
+    t = rt.frames.schema.read_transactions(tx, by="channel", func="compare_retention")
+    (lives,) = distributed._lives_tally(t, options)
+    parts, rows = distributed._lives_rows(tx, [lives], options)
+    expected = distributed._compare_finish((parts, rows), options)
+    # The same rows in customer order (groups interleaved): sorted group by group before comparing.
+    shuffled = rows.iloc[np.lexsort((rows.index.codes[0], rows.index.get_level_values(1)))]
+    assert not shuffled.index.is_monotonic_increasing
+    got = distributed._compare_finish((parts, shuffled), options)
+    pd.testing.assert_frame_equal(got.groups, expected.groups, check_exact=True)
+    assert lives.rows is not None  # the partition's own tally is left as it was
+    assert parts[0].rows is None
 
 
 def test_dask_without_a_cluster_uses_its_local_scheduler() -> None:

@@ -192,11 +192,13 @@ class Plan:
         :func:`_rows_plan`).
     rows_finish : callable
         See ``rows``.
-    part_rows : callable
-        Besides ``tally``, for a function whose finishing needs one row per customer too (``backtest``: its
-        calibration summary): ``part_rows(part, options)`` gives a partition's rows from its raw rows, in
-        the same pass; they are put in customer order as they arrive and finished with the combined
-        tally, ``table_finish(tx, (tally, rows), options)`` (``rows`` None without any).
+    with_rows : callable
+        Besides the tally, for a function whose finishing needs one row per customer too (``backtest``:
+        its calibration summary; ``compare_retention``: each customer's lifetime): ``with_rows(part,
+        tally, options)`` returns the tally to send back and the partition's rows, made from its raw rows
+        or taken out of its tally, in the same pass. The rows are put in order as they arrive (by their
+        index: customer ids, or group and customer) and finished with the combined tally,
+        ``finish((tally, rows), options)`` (or ``table_finish``; ``rows`` None without any).
     """
 
     tally: Callable[[Transactions, Mapping[str, Any]], Any] | None = None
@@ -216,7 +218,9 @@ class Plan:
     raw_tally: Callable[[pd.DataFrame, Mapping[str, Any]], Any] | None = None
     rows: Callable[[Transactions, Mapping[str, Any]], pd.DataFrame] | None = None
     rows_finish: Callable[[Any, Mapping[str, Any]], Any] | None = None
-    part_rows: Callable[[pd.DataFrame, Mapping[str, Any]], pd.DataFrame] | None = None
+    with_rows: Callable[[pd.DataFrame, Any, Mapping[str, Any]], tuple[Any, pd.DataFrame]] | None = (
+        None
+    )
 
 
 # ---------------------------------------------------------------------------------------------------- tallies
@@ -625,9 +629,14 @@ def _abc_xyz_finish(values: pd.DataFrame, options: Mapping[str, Any]) -> pd.Data
 
 @dataclass(frozen=True)
 class _Lives:
-    """One partition's customers: lifetimes and first purchases (rows by customer id), group labels."""
+    """One partition's customers: lifetimes and first purchases, group labels, the observation end.
 
-    rows: pd.DataFrame
+    The rows (one per customer of each group) are indexed by group label and customer id, the order of
+    the pandas path (group by group, each in id order); they travel apart from the rest
+    (:attr:`Plan.with_rows`).
+    """
+
+    rows: pd.DataFrame | None
     labels: pd.Index
     end_day: int
 
@@ -638,25 +647,38 @@ def _lives_tally(t: Transactions, options: Mapping[str, Any]) -> list[_Lives]:
     labels = t.groups.labels
     life = _lifetimes(t.groups.codes, len(labels), t, checked.inactive)
     columns = {
-        "group": life.group,
         "duration": life.duration,
         "observed": life.observed,
         "first_day": life.first_day,
         "gap": life.gap,
     }
-    return [_Lives(pd.DataFrame(columns, index=t.customer_ids), labels, life.end_day)]
+    index = pd.MultiIndex.from_arrays([labels.take(life.group), t.customer_ids])
+    return [_Lives(pd.DataFrame(columns, index=index), labels, life.end_day)]
 
 
-def _compare_finish(parts: list[_Lives], options: Mapping[str, Any]) -> Any:
+def _lives_rows(
+    part: pd.DataFrame, parts: list[_Lives], options: Mapping[str, Any]
+) -> tuple[list[_Lives], pd.DataFrame]:
+    """Take the rows out of a partition's lifetimes: they come back apart, placed as they arrive."""
+    (lives,) = parts
+    assert lives.rows is not None
+    return [replace(lives, rows=None)], lives.rows
+
+
+def _compare_finish(
+    parts_and_rows: tuple[list[_Lives], pd.DataFrame | None], options: Mapping[str, Any]
+) -> Any:
+    parts, rows = parts_and_rows
+    assert rows is not None  # every partition with customers has their rows
     labels = parts[0].labels.append([p.labels for p in parts[1:]]).unique().sort_values()
-    frames = []
-    for p in parts:  # each partition's group codes, as positions among all the groups
-        at = labels.get_indexer(p.labels)
-        frames.append(p.rows.assign(group=at[p.rows["group"].to_numpy()]))
-    rows = _in_customer_order(frames)
-    # Customers group by group, each group's in id order: the order of the pandas path.
-    rows = rows.iloc[np.argsort(rows["group"].to_numpy(), kind="stable")]
-    group = rows["group"].to_numpy().astype(np.int64)
+    index = rows.index
+    assert isinstance(index, pd.MultiIndex)
+    group = labels.get_indexer(index.levels[0])[index.codes[0]].astype(np.int64)
+    if len(group) and np.any(
+        group[1:] < group[:-1]
+    ):  # labels whose order pandas' index sorts another way
+        rows = rows.iloc[np.argsort(group, kind="stable")]
+        group = np.sort(group, kind="stable")
     sizes = np.bincount(group, minlength=len(labels)).astype(np.int64)
     bounds = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
     life = _Lifetimes(
@@ -693,9 +715,13 @@ def _complaint_lives(t: Transactions, options: Mapping[str, Any]) -> list[_Lives
     return _lives_tally(clock, {k: options[k] for k in _COMPARED if k in options})
 
 
-def _complaints_finish(parts: list[_Lives], options: Mapping[str, Any]) -> Any:
+def _complaints_finish(
+    parts_and_rows: tuple[list[_Lives], pd.DataFrame | None], options: Mapping[str, Any]
+) -> Any:
     compared = {k: options[k] for k in _COMPARED if k in options}
-    return as_complaint_outcomes(lambda: _compare_finish(parts, compared), "complaint_outcomes")
+    return as_complaint_outcomes(
+        lambda: _compare_finish(parts_and_rows, compared), "complaint_outcomes"
+    )
 
 
 @dataclass(frozen=True)
@@ -780,14 +806,16 @@ def _holdout_tally(t: Transactions, options: Mapping[str, Any]) -> HoldoutTally:
     return holdout_tally(t, cut, checked.period, codes, money=checked.money)
 
 
-def _calibration_summary(part: pd.DataFrame, options: Mapping[str, Any]) -> pd.DataFrame:
-    """Make the partition's calibration summary as backtest does (the cut found on the whole table)."""
+def _calibration_summary(
+    part: pd.DataFrame, tally: HoldoutTally, options: Mapping[str, Any]
+) -> tuple[HoldoutTally, pd.DataFrame]:
+    """Add the partition's calibration summary, as backtest makes it (the cut found on the whole table)."""
     cut = options[_HOLDOUT][0]
     unit = backtest_options(options).unit
     summary: pd.DataFrame = _public("rfm_summary")(
         part, time_unit=unit, calibration_end=Cutoff(cut), **shared_options(options)
     )
-    return summary
+    return tally, summary
 
 
 def _backtest_finish(
@@ -908,7 +936,7 @@ PLANS: Final[dict[str, Plan]] = {
         _holdout_tally,
         HoldoutTally.__add__,
         table_finish=_backtest_finish,
-        part_rows=_calibration_summary,
+        with_rows=_calibration_summary,
         amount_required=lambda o: backtest_options(o).money,
         split=_backtest_split,
     ),
@@ -916,8 +944,12 @@ PLANS: Final[dict[str, Plan]] = {
         _tracking_tally, _add_tracking, _tracking_finish, checked_later=("calibration_end",)
     ),
     "report": Plan(passthrough=True),
-    "compare_retention": Plan(_lives_tally, _add_rows, _compare_finish, compares=True),
-    "complaint_outcomes": Plan(_complaint_lives, _add_rows, _complaints_finish, compares=True),
+    "compare_retention": Plan(
+        _lives_tally, _add_rows, _compare_finish, compares=True, with_rows=_lives_rows
+    ),
+    "complaint_outcomes": Plan(
+        _complaint_lives, _add_rows, _complaints_finish, compares=True, with_rows=_lives_rows
+    ),
     "segment_history": Plan(
         raw_tally=_history_tally,
         combine=HistoryTally.__add__,
@@ -1018,9 +1050,11 @@ def _tally(
     assert plan.tally is not None
     if t.groups is None or plan.compares:
         if t.n_customers:
-            result.tallies[None] = plan.tally(t, options)
-            if plan.part_rows is not None:
-                result.rows = _Columns.of(plan.part_rows(part, options))
+            tally = plan.tally(t, options)
+            if plan.with_rows is not None:
+                tally, rows = plan.with_rows(part, tally, options)
+                result.rows = _Columns.of(rows)
+            result.tallies[None] = tally
         return
     result.labels = t.groups.labels
     for label, piece in t.split():
@@ -1318,7 +1352,7 @@ def _finish(
     """Combine the partitions' tallies (or rows) and finish them into the function's result.
 
     ``tx`` is the cluster's table, for a plan whose finishing runs functions on it; ``rows`` those of
-    :attr:`Plan.part_rows`, in customer order.
+    :attr:`Plan.with_rows`, in order.
     """
     assert plan.combine is not None
     finish = plan.finish
@@ -1331,7 +1365,7 @@ def _finish(
             totals[label] = plan.combine(totals[label], tally) if label in totals else tally
     if not totals:
         return nothing
-    if plan.part_rows is not None:
+    if plan.with_rows is not None:
         return finish((totals[None], rows), options)
     if options.get("by") is None or plan.compares:
         return finish(totals[None], options)
@@ -1546,7 +1580,7 @@ def _run_pass(
 ) -> Any:
     """Run the function's pass over the cluster's table and finish its result here."""
     plan = PLANS[func]
-    if plan.part_rows is not None:  # tallies and rows in one pass
+    if plan.with_rows is not None:  # tallies and rows in one pass
         heads, rows = _customer_rows(tx, engine, work)
         return _finish(plan, heads, options, nothing, func, tx=tx, rows=rows)
     if plan.per_customer or (plan.rows is not None and options.get("by") is None):
