@@ -413,10 +413,12 @@ def test_scorecard_and_campaign_send_back_tallies_and_group_rows(
     on_cluster: Callable[[pd.DataFrame], Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen: list[Any] = []  # what the driver's finishing receives from the partitions
+    placed: list[Any] = []  # and the rows placed as they arrived
     finish = distributed._finish
 
     def spy(plan: Any, results: list[Any], *rest: Any, **named: Any) -> Any:
         seen.extend(results)
+        placed.append(named.get("rows"))
         return finish(plan, results, *rest, **named)
 
     monkeypatch.setattr(distributed, "_finish", spy)
@@ -437,8 +439,13 @@ def test_scorecard_and_campaign_send_back_tallies_and_group_rows(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RetentionWarning)
             effect = rt.campaign_effect(table, np.arange(1, n + 1, 4), start="2024-06-01")
-        rows = sum(len(part.rows) for r in seen for parts in r.tallies.values() for part in parts)
-        assert rows == effect.groups["customers"].sum() < len(tx)  # one row per customer in a group
+        # The counts come with the tallies; the rows (one per customer in a group) apart, placed.
+        assert all(
+            len(part.rows) == 0 for r in seen for parts in r.tallies.values() for part in parts
+        )
+        rows = placed[-1]
+        assert len(rows) == effect.groups["customers"].sum() < len(tx)
+        assert rows.index.is_monotonic_increasing
 
 
 def test_scorecard_and_campaign_with_empty_partitions(

@@ -842,11 +842,22 @@ def _campaign_tally(t: Transactions, options: Mapping[str, Any]) -> list[Campaig
     return [campaign_part_of(t, options)]
 
 
-def _campaign_finish(parts: list[CampaignPart], options: Mapping[str, Any]) -> CampaignEffect:
-    """Put the partitions' customers together in customer order, add their counts, and finish."""
+def _campaign_rows(
+    part: pd.DataFrame, parts: list[CampaignPart], options: Mapping[str, Any]
+) -> tuple[list[CampaignPart], pd.DataFrame]:
+    """Take the rows out of a partition's part (an empty table of their columns stays, for no rows)."""
+    (counts,) = parts
+    return [replace(counts, rows=counts.rows.iloc[:0])], counts.rows
+
+
+def _campaign_finish(
+    parts_and_rows: tuple[list[CampaignPart], pd.DataFrame | None], options: Mapping[str, Any]
+) -> CampaignEffect:
+    """Add the partitions' counts to their customers' rows (placed in customer order), and finish."""
+    parts, rows = parts_and_rows
     firsts = [p.first_id for p in parts if p.first_id is not None]
     whole = CampaignPart(
-        rows=_in_customer_order([p.rows for p in parts if len(p.rows)] or [parts[0].rows]),
+        rows=parts[0].rows if rows is None else rows,
         found=np.sum([p.found for p in parts], axis=0, dtype=np.int64),
         not_yet=np.sum([p.not_yet for p in parts], axis=0, dtype=np.int64),
         n_customers=sum(p.n_customers for p in parts),
@@ -966,7 +977,13 @@ PLANS: Final[dict[str, Plan]] = {
     ),
     "historical_value": Plan(per_customer=True),
     "scorecard": Plan(_scorecard_tally, _add_rows, _scorecard_finish, compares=True),
-    "campaign_effect": Plan(_campaign_tally, _add_rows, _campaign_finish, refuse=_campaign_refused),
+    "campaign_effect": Plan(
+        _campaign_tally,
+        _add_rows,
+        _campaign_finish,
+        refuse=_campaign_refused,
+        with_rows=_campaign_rows,
+    ),
     "customer_features": Plan(per_customer=True),
 }
 """The public functions that run on Dask and PySpark, by name."""
