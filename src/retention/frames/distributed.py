@@ -545,7 +545,7 @@ class _Order:
         for h in heads:
             if h is not None:
                 h.index = None  # the ids are held once, in order
-        ids = pieces[0].append(pieces[1:]) if len(pieces) > 1 else pieces[0]
+        ids = _appended(pieces)
         pieces.clear()
         if isinstance(ids.dtype, np.dtype) and ids.dtype.kind in "iuf":
             values = np.sort(ids.to_numpy())
@@ -566,6 +566,24 @@ class _Order:
             return self.place[start : start + part.n_rows]
         assert part.index is not None
         return np.asarray(self.index.searchsorted(part.index))
+
+
+def _appended(pieces: list[pd.Index]) -> pd.Index:
+    """Put indexes together, one after the other.
+
+    Indexes of several levels are made again from their values: ``MultiIndex.append`` holds about three
+    times the index it makes.
+    """
+    if len(pieces) == 1:
+        return pieces[0]
+    if not isinstance(pieces[0], pd.MultiIndex):
+        return pieces[0].append(pieces[1:])
+    levels = range(pieces[0].nlevels)
+    values = [
+        pieces[0].get_level_values(j).append([p.get_level_values(j) for p in pieces[1:]])
+        for j in levels
+    ]
+    return pd.MultiIndex.from_arrays(values, names=pieces[0].names)
 
 
 def _head(heads: list[_Columns | None], k: int) -> _Columns:
