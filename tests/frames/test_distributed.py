@@ -887,3 +887,21 @@ def test_segment_history_with_a_segmenter_reading_another_column(
     firsts = [t.segments[0] for r in sent_back for t in r.tallies.values()]
     assert None in firsts
     assert any(first is not None for first in firsts)
+
+
+def test_dask_sends_the_options_once(dask_client: Any) -> None:
+    import dask.dataframe as dd
+
+    tx = sample()
+    table = dd.from_pandas(tx, npartitions=3, sort=False)
+    big = np.arange(200_000)  # 1.6 MB of options, say a long list of ids
+    work = distributed._Pass(
+        ["customer_id", "date"], "customer_id", distributed._Job("kpis", {"ids": big}, "end"), True
+    )
+    jobs = distributed._dask_jobs(table, work)
+    graph = jobs[0].__dask_graph__()
+    # The partitions' tasks refer to the job by its key; it is on the cluster once, not in each task.
+    assert len(pickle.dumps(dict(graph))) < big.nbytes / 4
+    results = distributed._dask_gather(dask_client.compute(jobs))
+    assert all(r.error is None and r.pid != os.getpid() for r in results)
+    assert sum(r.n_rows for r in results) == len(tx)

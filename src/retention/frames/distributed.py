@@ -1150,11 +1150,24 @@ def _rows_here(results: list[_Result]) -> _Rows:
 
 
 def _dask_jobs(tx: Any, work: _Pass) -> list[Any]:
+    """Return the pass's job on each partition, as Dask delayed calls.
+
+    On a cluster the job (the function's options: lists of ids, event tables) is sent to the cluster
+    once, and fetched once by each worker, rather than with every partition's task.
+    """
     dask = importlib.import_module("dask")
     frame = tx[work.columns]
     if work.shuffle:
         frame = frame.shuffle(on=work.customer, npartitions=frame.npartitions)
-    return [dask.delayed(work.job)(p) for p in frame.to_delayed()]
+    client = _dask_client()
+    if client is None:
+        return [dask.delayed(work.job)(p) for p in frame.to_delayed()]
+    job = client.scatter(work.job, hash=False)
+    return [dask.delayed(_call_job)(job, p) for p in frame.to_delayed()]
+
+
+def _call_job(job: Callable[[pd.DataFrame], _Result], part: pd.DataFrame) -> _Result:
+    return job(part)
 
 
 def _dask_run(tx: Any, work: _Pass) -> list[_Result]:
