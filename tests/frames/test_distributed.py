@@ -597,11 +597,22 @@ def test_per_customer_rows_are_placed_one_partition_at_a_time(
     assert len(arrivals) == 6
     assert min(arrivals) > 1
     assert not in_process
-    # With by, the global step's rows are the groups' tallies (put in order after they all arrived).
+    # With by, each group's rows, placed by group and customer, each group finished on its own.
+    for function in (rt.rfm_scores, rt.abc_xyz):
+        pd.testing.assert_frame_equal(
+            function(table, by="channel"), function(tx, by="channel"), check_exact=True
+        )
+    assert len(arrivals) == 8
+    assert not in_process
+    # With by of two columns, each group's rows are its tally (put in order once they all arrived).
+    tx["team"] = pd.factorize(tx["customer_id"])[0] % 2
+    table = on_cluster(tx)
+    tx = _twin(tx, table)
+    by = ["channel", "team"]
     pd.testing.assert_frame_equal(
-        rt.rfm_scores(table, by="channel"), rt.rfm_scores(tx, by="channel"), check_exact=True
+        rt.rfm_scores(table, by=by), rt.rfm_scores(tx, by=by), check_exact=True
     )
-    assert len(arrivals) == 6
+    assert len(arrivals) == 8
     assert in_process
     if hasattr(table, "sparkSession"):  # what Spark stored for the driver to read twice is let go
         assert table.sparkSession.sparkContext._jsc.getPersistentRDDs().isEmpty()
@@ -905,3 +916,19 @@ def test_dask_sends_the_options_once(dask_client: Any) -> None:
     results = distributed._dask_gather(dask_client.compute(jobs))
     assert all(r.error is None and r.pid != os.getpid() for r in results)
     assert sum(r.n_rows for r in results) == len(tx)
+
+
+def test_global_steps_by_a_column_with_missing_labels(
+    on_cluster: Callable[[pd.DataFrame], Any],
+) -> None:
+    tx = rt.simulate_transactions(n_customers=200, seed=6)
+    code = pd.factorize(tx["customer_id"])[0]
+    tx["channel"] = np.where(code % 3 == 0, "shop", np.where(code % 3 == 1, "web", None))
+    table = on_cluster(tx)
+    tx = _twin(tx, table)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RetentionWarning)
+        for function in (rt.rfm_scores, rt.abc_xyz):
+            expected = function(tx, by="channel")
+            assert expected.index.get_level_values(0).isna().any()  # the group without a label
+            pd.testing.assert_frame_equal(function(table, by="channel"), expected, check_exact=True)

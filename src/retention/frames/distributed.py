@@ -60,7 +60,7 @@ from retention.core.rates import PeriodCounts, gap_summary, ratio, second_purcha
 from retention.core.sums import Partials, add_partials, partial_sums, sums_of_partials
 from retention.core.tally import Histogram
 from retention.errors import ColumnTypeError, MissingDependencyError, RetentionError
-from retention.frames.breakdown import by_group
+from retention.frames.breakdown import by_group, is_missing_label
 from retention.frames.campaign import (
     CampaignEffect,
     CampaignPart,
@@ -185,11 +185,12 @@ class Plan:
         reduces the partition's raw rows, a pandas DataFrame with every column of the table (all are
         shipped to the workers), to a small picklable value; it checks them itself.
     rows : callable
-        For a function that needs one row per customer before a global step (ranks, quantiles), without
-        ``by``: ``rows(t, options)`` gives the partition's rows (one per customer), which are put in
-        customer order as they arrive, as a per-customer function's are, and finished by
-        ``rows_finish(rows, options)``. With ``by`` the rows are the tallies of the groups (made by
-        :func:`_rows_plan`).
+        For a function that needs one row per customer before a global step (ranks, quantiles):
+        ``rows(t, options)`` gives the partition's rows (one per customer), which are put in customer
+        order as they arrive, as a per-customer function's are, and finished by ``rows_finish(rows,
+        options)``. With one ``by`` column, each group's rows (indexed by group and customer) are placed
+        the same way and each group is finished on its own; with several, each group's rows are its
+        tally (made by :func:`_rows_plan`).
     rows_finish : callable
         See ``rows``.
     with_rows : callable
@@ -603,8 +604,9 @@ def _rows_plan(
 ) -> Plan:
     """Make the plan of a function that needs one row per customer before a global step (``Plan.rows``).
 
-    Without ``by`` the rows go the way of a per-customer function's; with it, each group's rows are its
-    tally, the partitions' put together in customer order (:func:`_in_customer_order`) and finished.
+    The rows go the way of a per-customer function's (:attr:`Plan.rows`); with ``by`` of several
+    columns, each group's rows are its tally, the partitions' put together in customer order
+    (:func:`_in_customer_order`) and finished.
     """
 
     def tally(t: Transactions, options: Mapping[str, Any]) -> list[pd.DataFrame]:
@@ -1078,10 +1080,20 @@ def _tally(
     part: pd.DataFrame, t: Transactions, plan: Plan, options: dict[str, Any], result: _Result
 ) -> None:
     """Reduce a partition read as ``t`` to its tallies (by group) and rows, into ``result``."""
-    if plan.rows is not None and options.get("by") is None:
-        if t.n_customers:
-            result.rows = _Columns.of(plan.rows(t, options))
-        return
+    if plan.rows is not None:
+        if t.groups is None:
+            if t.n_customers:
+                result.rows = _Columns.of(plan.rows(t, options))
+            return
+        if not isinstance(t.groups.labels, pd.MultiIndex):
+            # One by column: each group's rows, indexed by group label and customer id.
+            result.labels = t.groups.labels
+            pieces = t.split()
+            if pieces:
+                frames = [plan.rows(piece, options) for _, piece in pieces]
+                keys = [label for label, _ in pieces]
+                result.rows = _Columns.of(pd.concat(frames, keys=keys))
+            return
     assert plan.tally is not None
     if t.groups is None or plan.compares:
         if t.n_customers:
@@ -1631,11 +1643,19 @@ def _run_pass(
     if plan.with_rows is not None:  # tallies and rows in one pass
         heads, rows = _customer_rows(tx, engine, work)
         return _finish(plan, heads, options, nothing, func, tx=tx, rows=rows)
-    if plan.per_customer or (plan.rows is not None and options.get("by") is None):
-        _, rows = _customer_rows(tx, engine, work)
-        if rows is None:
-            return nothing
-        return rows if plan.rows_finish is None else plan.rows_finish(rows, options)
+    if plan.per_customer or plan.rows is not None:
+        heads, rows = _customer_rows(tx, engine, work)
+        if rows is None:  # no rows; or, with by of several columns, each group's rows as its tally
+            return (
+                nothing
+                if plan.per_customer
+                else _finish(plan, heads, options, nothing, func, tx=tx)
+            )
+        if plan.rows_finish is None:
+            return rows
+        if options.get("by") is None:
+            return plan.rows_finish(rows, options)
+        return _finish_groups(plan, rows, _sorted_labels(heads), options, func, nothing=nothing)
     results = (_dask_run if engine == "dask" else _spark_run)(tx, work)
     _raise_and_warn(results)
     return _finish(plan, results, options, nothing, func, tx=tx)
@@ -1658,6 +1678,40 @@ def _customer_rows(tx: Any, engine: str, work: _Pass) -> tuple[list[_Result], An
         return fetched.heads, _placed(heads, fetched.parts)
     finally:
         fetched.release()
+
+
+def _finish_groups(
+    plan: Plan,
+    rows: pd.DataFrame,
+    labels: pd.Index,
+    options: Mapping[str, Any],
+    func: str,
+    *,
+    nothing: Any,
+) -> Any:
+    """Finish each group's rows (``rows`` indexed by group and customer, group by group) on its own."""
+    assert plan.rows_finish is not None
+    index = rows.index
+    assert isinstance(index, pd.MultiIndex)
+    codes = np.asarray(index.codes[0])
+    starts = np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1])))
+    ends = [*starts[1:].tolist(), len(codes)]
+    blocks: dict[object, tuple[int, int]] = {}
+    for lo, hi in zip(starts.tolist(), ends, strict=True):
+        code = int(codes[lo])
+        label = None if code < 0 else index.levels[0][code]
+        blocks[_MISSING if label is None or is_missing_label(label) else label] = (lo, hi)
+    ids, id_codes = index.levels[1], np.asarray(index.codes[1])
+    results = []
+    for label in labels:
+        lo, hi = blocks[_MISSING if is_missing_label(label) else label]
+        group = rows.iloc[lo:hi]
+        group.index = ids.take(id_codes[lo:hi]).rename(index.names[1])
+        results.append(plan.rows_finish(group, options))
+    return by_group(results, labels, name=func, empty=nothing)
+
+
+_MISSING: Final = object()  # the key of the group of customers without a label
 
 
 def _sorted_labels(results: list[_Result]) -> pd.Index:
