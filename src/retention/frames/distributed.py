@@ -1704,7 +1704,8 @@ def _finish_groups(
     ids, id_codes = index.levels[1], np.asarray(index.codes[1])
     results = []
     for label in labels:
-        lo, hi = blocks[_MISSING if is_missing_label(label) else label]
+        key = _MISSING if is_missing_label(label) else label
+        lo, hi = blocks.get(key, (0, 0))  # a group without rows here: none
         group = rows.iloc[lo:hi]
         group.index = ids.take(id_codes[lo:hi]).rename(index.names[1])
         results.append(plan.rows_finish(group, options))
