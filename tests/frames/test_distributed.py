@@ -932,3 +932,24 @@ def test_global_steps_by_a_column_with_missing_labels(
             expected = function(tx, by="channel")
             assert expected.index.get_level_values(0).isna().any()  # the group without a label
             pd.testing.assert_frame_equal(function(table, by="channel"), expected, check_exact=True)
+
+
+def test_each_group_of_the_placed_rows_is_finished_on_its_own() -> None:
+    rows = pd.DataFrame(
+        {"x": [1.0, 2.0, 3.0]},
+        index=pd.MultiIndex.from_arrays([["a", "a", "c"], [1, 5, 2]], names=[None, "customer_id"]),
+    )
+    seen: list[pd.DataFrame] = []
+
+    def finish(group: pd.DataFrame, options: Any) -> pd.DataFrame:
+        seen.append(group)
+        return group.assign(n=len(group))
+
+    plan = distributed.Plan(rows_finish=finish)
+    labels = pd.Index(["a", "b", "c"], name="channel")
+    got = distributed._finish_groups(plan, rows, labels, {}, "rfm_scores", nothing=None)
+    # Each group's rows by customer id alone; a group listed without rows here finishes empty.
+    assert [list(g.index) for g in seen] == [[1, 5], [], [2]]
+    assert all(g.index.name == "customer_id" for g in seen)
+    assert list(got["n"]) == [2, 2, 1]
+    assert list(got.index.get_level_values("channel")) == ["a", "a", "c"]
