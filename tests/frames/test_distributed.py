@@ -909,7 +909,7 @@ def test_dask_sends_the_options_once(dask_client: Any) -> None:
     work = distributed._Pass(
         ["customer_id", "date"], "customer_id", distributed._Job("kpis", {"ids": big}, "end"), True
     )
-    jobs = distributed._dask_jobs(table, work)
+    jobs = distributed._dask_jobs(table, work, dask_client)
     graph = jobs[0].__dask_graph__()
     # The partitions' tasks refer to the job by its key; it is on the cluster once, not in each task.
     assert len(pickle.dumps(dict(graph))) < big.nbytes / 4

@@ -529,9 +529,8 @@ class _Order:
     """
 
     index: pd.Index
-    place: (
-        np.ndarray[Any, np.dtype[np.int64]] | None
-    )  # per row of the heads (in order), its row here
+    # Per row of the heads (in order), its row here; None for distinct numbers.
+    place: np.ndarray[Any, np.dtype[np.int64]] | None
     starts: dict[int, int]  # per partition with rows, its first row among the heads'
 
     @classmethod
@@ -694,9 +693,8 @@ def _compare_finish(
     index = rows.index
     assert isinstance(index, pd.MultiIndex)
     group = labels.get_indexer(index.levels[0])[index.codes[0]].astype(np.int64)
-    if len(group) and np.any(
-        group[1:] < group[:-1]
-    ):  # labels whose order pandas' index sorts another way
+    # Group by group already, unless pandas' index sorts the labels another way than sort_values.
+    if len(group) and np.any(group[1:] < group[:-1]):
         rows = rows.iloc[np.argsort(group, kind="stable")]
         group = np.sort(group, kind="stable")
     sizes = np.bincount(group, minlength=len(labels)).astype(np.int64)
@@ -1161,17 +1159,16 @@ def _rows_here(results: list[_Result]) -> _Rows:
     return _Rows([_head_of(r) for r in results], parts(), lambda: None)
 
 
-def _dask_jobs(tx: Any, work: _Pass) -> list[Any]:
+def _dask_jobs(tx: Any, work: _Pass, client: Any) -> list[Any]:
     """Return the pass's job on each partition, as Dask delayed calls.
 
-    On a cluster the job (the function's options: lists of ids, event tables) is sent to the cluster
+    On a cluster (``client``, else None) the job (the function's options: lists of ids, event tables) is sent to the cluster
     once, and fetched once by each worker, rather than with every partition's task.
     """
     dask = importlib.import_module("dask")
     frame = tx[work.columns]
     if work.shuffle:
         frame = frame.shuffle(on=work.customer, npartitions=frame.npartitions)
-    client = _dask_client()
     if client is None:
         return [dask.delayed(work.job)(p) for p in frame.to_delayed()]
     job = client.scatter(work.job, hash=False)
@@ -1183,8 +1180,8 @@ def _call_job(job: Callable[[pd.DataFrame], _Result], part: pd.DataFrame) -> _Re
 
 
 def _dask_run(tx: Any, work: _Pass) -> list[_Result]:
-    jobs = _dask_jobs(tx, work)
     client = _dask_client()
+    jobs = _dask_jobs(tx, work, client)
     if client is None:  # Dask's local scheduler: the results are in this process anyway
         return list(importlib.import_module("dask").compute(*jobs))
     return _dask_gather(client.compute(jobs))
@@ -1213,8 +1210,8 @@ def _dask_each(futures: list[Any]) -> Iterator[tuple[int, _Result]]:
 
 def _dask_rows(tx: Any, work: _Pass) -> _Rows:
     """Run a per-customer pass: the heads come back first, the rows stay on the workers until asked for."""
-    jobs = _dask_jobs(tx, work)
     client = _dask_client()
+    jobs = _dask_jobs(tx, work, client)
     if client is None:
         return _rows_here(list(importlib.import_module("dask").compute(*jobs)))
     futures = client.compute(jobs)
@@ -1640,19 +1637,14 @@ def _run_pass(
 ) -> Any:
     """Run the function's pass over the cluster's table and finish its result here."""
     plan = PLANS[func]
-    if plan.with_rows is not None:  # tallies and rows in one pass
+    if plan.per_customer or plan.rows is not None or plan.with_rows is not None:
         heads, rows = _customer_rows(tx, engine, work)
-        return _finish(plan, heads, options, nothing, func, tx=tx, rows=rows)
-    if plan.per_customer or plan.rows is not None:
-        heads, rows = _customer_rows(tx, engine, work)
-        if rows is None:  # no rows; or, with by of several columns, each group's rows as its tally
-            return (
-                nothing
-                if plan.per_customer
-                else _finish(plan, heads, options, nothing, func, tx=tx)
-            )
-        if plan.rows_finish is None:
-            return rows
+        if plan.per_customer:
+            return nothing if rows is None else rows
+        # Tallies and rows of one pass; or no rows (by of several columns: each group's are its tally).
+        if plan.with_rows is not None or rows is None:
+            return _finish(plan, heads, options, nothing, func, tx=tx, rows=rows)
+        assert plan.rows_finish is not None
         if options.get("by") is None:
             return plan.rows_finish(rows, options)
         return _finish_groups(plan, rows, _sorted_labels(heads), options, func, nothing=nothing)
