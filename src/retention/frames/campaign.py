@@ -1,6 +1,6 @@
 """Measuring a campaign: ``rt.campaign_effect`` and the random hold-out ``rt.holdout_split``.
 
-Why one module of about 1,000 lines: ``campaign_effect`` is one function with one result
+Why one module of about 1,200 lines: ``campaign_effect`` is one function with one result
 (:class:`CampaignEffect`) whose six tables (shares, means, difference-in-differences, balance, sizes, sample
 ratio) are read from the same windows, groups and codes; splitting them would pass those private arrays
 between modules. ``holdout_split`` makes the groups that ``campaign_effect`` reads and shares its reading of

@@ -1,6 +1,6 @@
 r"""Sales forecasts of the customer base and their backtest, on frames.
 
-Why one module of about 1,100 lines: ``backtest`` refits a model on the calibration part and runs the very
+Why one module of about 1,300 lines: ``backtest`` refits a model on the calibration part and runs the very
 computation of ``forecast`` (the calendar grid, the summary reader, the plan of new customers, ``_compute``)
 on the holdout, so that a backtest measures the forecast users get; the two share every private step, and
 half of the length is the docstrings of the three public functions.

@@ -4,7 +4,7 @@ The options of the public functions are declared and checked in :mod:`retention.
 ``check_freq``, ``check_option``, ``parse_duration``, ``FREQS`` and ``MAX_DAYS`` are imported from there
 (this module uses them) and stay importable from here.
 
-Why one module of about 1,700 lines: it is the whole reduce step, and its parts read each other's private
+Why one module of about 2,200 lines: it is the whole reduce step, and its parts read each other's private
 helpers: the column readers (dates with their timezone rules, amounts, customer and order ids as dense
 codes), orders and returns, the ``by=`` groups and the :class:`Transactions` value they fill, whose methods
 (splits, activity) reuse the same codes. The calendar (period codes, period starts, the last complete
