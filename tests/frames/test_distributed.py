@@ -481,22 +481,16 @@ def test_rows_put_in_customer_order_as_pandas_sorts_them() -> None:
     for f in frames:
         f.attrs["unit"] = "D"
     expected = pd.concat(frames).sort_index(kind="stable")
-    parts = [f.copy() for f in frames]
-    got = distributed._in_customer_order(parts)
+    got = _placed_in([0, 1, 2], frames)
     pd.testing.assert_frame_equal(got, expected)
     assert got.attrs == {"unit": "D"}
-    assert parts == []  # released
     by_group = [f.set_index("b", append=True).swaplevel()["a"] for f in frames]
     expected_series = pd.concat(by_group).sort_index(kind="stable")
-    pd.testing.assert_series_equal(distributed._in_customer_order(by_group), expected_series)
-    # Partitions sent column by column: each column is released once it is in the result.
-    sent = [distributed._Columns.of(f) for f in frames]
-    pd.testing.assert_frame_equal(distributed._in_customer_order(list(sent)), expected)
-    assert all(array is None for part in sent for array in part.arrays)
+    pd.testing.assert_series_equal(_placed_in([2, 0, 1], by_group), expected_series)
     # A column of another type in one partition (floats among ints) is put together as pandas does.
     mixed = [frames[0].assign(c=frames[0]["c"].astype(float)), *frames[1:]]
     pd.testing.assert_frame_equal(
-        distributed._in_customer_order(list(mixed)), pd.concat(mixed).sort_index(kind="stable")
+        _placed_in([1, 2, 0], mixed), pd.concat(mixed).sort_index(kind="stable")
     )
 
 
@@ -604,7 +598,7 @@ def test_per_customer_rows_are_placed_one_partition_at_a_time(
         )
     assert len(arrivals) == 8
     assert not in_process
-    # With by of two columns, each group's rows are its tally (put in order once they all arrived).
+    # With by of two columns too: indexed by both labels and customer.
     tx["team"] = pd.factorize(tx["customer_id"])[0] % 2
     table = on_cluster(tx)
     tx = _twin(tx, table)
@@ -612,8 +606,8 @@ def test_per_customer_rows_are_placed_one_partition_at_a_time(
     pd.testing.assert_frame_equal(
         rt.rfm_scores(table, by=by), rt.rfm_scores(tx, by=by), check_exact=True
     )
-    assert len(arrivals) == 8
-    assert in_process
+    assert len(arrivals) == 9
+    assert not in_process
     if hasattr(table, "sparkSession"):  # what Spark stored for the driver to read twice is let go
         assert table.sparkSession.sparkContext._jsc.getPersistentRDDs().isEmpty()
 
@@ -924,14 +918,16 @@ def test_global_steps_by_a_column_with_missing_labels(
     tx = rt.simulate_transactions(n_customers=200, seed=6)
     code = pd.factorize(tx["customer_id"])[0]
     tx["channel"] = np.where(code % 3 == 0, "shop", np.where(code % 3 == 1, "web", None))
+    tx["team"] = np.where(code % 4 == 0, np.nan, code % 2)
     table = on_cluster(tx)
     tx = _twin(tx, table)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RetentionWarning)
         for function in (rt.rfm_scores, rt.abc_xyz):
-            expected = function(tx, by="channel")
-            assert expected.index.get_level_values(0).isna().any()  # the group without a label
-            pd.testing.assert_frame_equal(function(table, by="channel"), expected, check_exact=True)
+            for by in ("channel", ["channel", "team"], ["team", "channel"]):
+                expected = function(tx, by=by)
+                assert expected.index.get_level_values(0).isna().any()  # a group without a label
+                pd.testing.assert_frame_equal(function(table, by=by), expected, check_exact=True)
 
 
 def test_each_group_of_the_placed_rows_is_finished_on_its_own() -> None:
@@ -953,3 +949,75 @@ def test_each_group_of_the_placed_rows_is_finished_on_its_own() -> None:
     assert all(g.index.name == "customer_id" for g in seen)
     assert list(got["n"]) == [2, 2, 1]
     assert list(got.index.get_level_values("channel")) == ["a", "a", "c"]
+
+
+def test_groups_of_two_labels_are_finished_on_their_own() -> None:
+    index = pd.MultiIndex.from_arrays(
+        [["a", "a", "a", None, None], [1.0, 1.0, 2.0, np.nan, 2.0], [7, 9, 3, 4, 5]],
+        names=["channel", "team", "customer_id"],
+    )
+    rows = pd.DataFrame({"x": np.arange(5.0)}, index=index).iloc[[3, 4, 0, 1, 2]]
+    seen: list[list[int]] = []
+
+    def finish(group: pd.DataFrame, options: Any) -> pd.DataFrame:
+        seen.append(list(group.index))
+        return group
+
+    plan = distributed.Plan(rows_finish=finish)
+    labels = pd.MultiIndex.from_tuples(
+        [("a", 1.0), ("a", 2.0), ("a", 3.0), (None, 2.0), (None, np.nan)], names=["channel", "team"]
+    )
+    placed = _placed_in([0], [rows])  # as the driver places them: group by group
+    got = distributed._finish_groups(plan, placed, labels, {}, "rfm_scores", nothing=None)
+    # Missing labels match missing labels; ("a", 3.0) has no rows here.
+    assert seen == [[7, 9], [3], [], [5], [4]]
+    assert list(got["x"]) == [0.0, 1.0, 2.0, 4.0, 3.0]
+
+
+def test_rows_split_into_pieces_of_a_few_bytes() -> None:
+    rng = np.random.default_rng(3)
+    ids = rng.permutation(1000)
+    index = pd.MultiIndex.from_arrays([ids % 3, ids], names=["team", "customer_id"])
+    rows = pd.DataFrame({"x": rng.random(1000), "n": ids * 2}, index=index)
+    whole = distributed._Columns.of(rows)
+    pieces = whole.pieces(1024)
+    assert len(pieces) > 10
+    assert sum(p.n_rows for p in pieces) == 1000
+    # Each piece holds its own rows only: pickled, a small part of the whole.
+    assert max(len(pickle.dumps(p)) for p in pieces) < len(pickle.dumps(whole)) / 10
+    got = _placed_in(list(range(len(pieces)))[::-1], [_frame_of(p) for p in pieces])
+    pd.testing.assert_frame_equal(got, rows.sort_index())
+    assert whole.pieces(10**9) == [whole]
+
+
+def _frame_of(part: distributed._Columns) -> pd.DataFrame:
+    assert part.columns is not None
+    return pd.DataFrame(dict(zip(part.columns, part.arrays, strict=True)), index=part.index)
+
+
+def test_spark_sends_rows_back_in_small_pieces(
+    spark_table: Callable[[pd.DataFrame], Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Pieces of 512 bytes (a few rows each): the rows of each bucket come back as many small values.
+    monkeypatch.setattr(distributed, "_PIECE_BYTES", 512)
+    heads: list[int] = []
+    original = distributed._placed
+
+    def spy(found: list[Any], parts: Any) -> Any:
+        heads.append(len(found))
+        return original(found, parts)
+
+    monkeypatch.setattr(distributed, "_placed", spy)
+    tx = rt.simulate_transactions(n_customers=300, seed=5)
+    tx["channel"] = np.where(pd.factorize(tx["customer_id"])[0] % 3 == 0, "shop", "web")
+    table = spark_table(tx)
+    tx = _twin(tx, table)
+    pd.testing.assert_frame_equal(rt.rfm_summary(table), rt.rfm_summary(tx), check_exact=True)
+    pd.testing.assert_frame_equal(
+        rt.rfm_scores(table, by="channel"), rt.rfm_scores(tx, by="channel"), check_exact=True
+    )
+    compare = next(e for e in REGISTRY if e.name == "compare_retention")
+    assert_identical(_call(compare, table), _call(compare, tx))
+    assert len(heads) == 3
+    assert min(heads) > 3 * 5  # three buckets, each in several pieces
+    assert table.sparkSession.sparkContext._jsc.getPersistentRDDs().isEmpty()

@@ -1,6 +1,6 @@
 """Transaction tables on a cluster: Dask and PySpark DataFrames, reduced where the data is.
 
-Why one module of about 1,000 lines: it holds one concept, the reduce step of DESIGN.md, whose parts
+Why one module of about 1,700 lines: it holds one concept, the reduce step of DESIGN.md, whose parts
 (the plans of the functions that run on a cluster, the workers' job, the two engines' passes and the
 driver's finishing) change together; each plan is a few lines that call the finishing code of the
 function's own module.
@@ -60,7 +60,7 @@ from retention.core.rates import PeriodCounts, gap_summary, ratio, second_purcha
 from retention.core.sums import Partials, add_partials, partial_sums, sums_of_partials
 from retention.core.tally import Histogram
 from retention.errors import ColumnTypeError, MissingDependencyError, RetentionError
-from retention.frames.breakdown import by_group, is_missing_label
+from retention.frames.breakdown import by_group, by_group_rows, is_missing_label
 from retention.frames.campaign import (
     CampaignEffect,
     CampaignPart,
@@ -129,6 +129,10 @@ __all__ = ["DISTRIBUTED", "PLANS", "Plan", "rows_and_dates", "run"]
 DISTRIBUTED: Final = {"dask": "dask", "pyspark": "spark"}
 
 _BUCKET: Final = "__retention_bucket"
+# The most bytes of per-customer rows Spark handles as one value (a row of its own): below the size at
+# which the JVM's G1 collector needs contiguous regions for an array (half a region: 512 KiB at the
+# smallest heap Spark runs on).
+_PIECE_BYTES: Final = 1 << 18
 
 # A plan's split: (options, first purchase day, observation end) -> the options the partitions read.
 _Split: TypeAlias = Callable[[Mapping[str, Any], int | None, int | None], dict[str, Any] | None]
@@ -188,9 +192,8 @@ class Plan:
         For a function that needs one row per customer before a global step (ranks, quantiles):
         ``rows(t, options)`` gives the partition's rows (one per customer), which are put in customer
         order as they arrive, as a per-customer function's are, and finished by ``rows_finish(rows,
-        options)``. With one ``by`` column, each group's rows (indexed by group and customer) are placed
-        the same way and each group is finished on its own; with several, each group's rows are its
-        tally (made by :func:`_rows_plan`).
+        options)``. With ``by``, each group's rows (indexed by the group's labels and the customer) are
+        placed the same way and each group is finished on its own (:func:`_finish_groups`).
     rows_finish : callable
         See ``rows``.
     with_rows : callable
@@ -449,22 +452,27 @@ class _Columns:
     def __len__(self) -> int:
         return self.n_rows
 
+    def pieces(self, size: int) -> list[_Columns]:
+        """Split the rows into consecutive pieces of about ``size`` bytes of values each (one at least)."""
+        assert self.index is not None
+        total = self.index.nbytes + sum(a.nbytes for a in self.arrays)
+        step = max(1, self.n_rows * size // max(total, 1))
+        if step >= self.n_rows:
+            return [self]
+        pieces = []
+        for lo in range(0, self.n_rows, step):
+            hi = min(lo + step, self.n_rows)
+            index = self.index[lo:hi]
+            if isinstance(index, pd.MultiIndex):  # a slice keeps every level's values: only its own
+                index = index.remove_unused_levels()
+            arrays = [a[lo:hi] for a in self.arrays]
+            pieces.append(replace(self, index=index, arrays=arrays, n_rows=hi - lo))
+        return pieces
+
 
 def _array(column: pd.Series) -> Any:
     """Return the column's values: numpy's for numpy types (its own buffer once pickled), else pandas'."""
     return column.to_numpy() if isinstance(column.dtype, np.dtype) else column.array
-
-
-def _in_customer_order(frames: list[Any]) -> Any:
-    """Put the partitions' per-customer rows together, in customer order (as a pandas table has them).
-
-    ``frames`` holds :class:`_Columns` (or tables, split here); the list is emptied and each partition's
-    columns released once they are in place (see :func:`_placed`).
-    """
-    parts = [f if isinstance(f, _Columns) else _Columns.of(f) for f in frames]
-    frames.clear()
-    heads: list[_Columns | None] = [p.head() for p in parts]
-    return _placed(heads, enumerate(parts))
 
 
 def _placed(heads: list[_Columns | None], parts: Iterable[tuple[int, _Columns]]) -> Any:
@@ -594,27 +602,6 @@ def _head(heads: list[_Columns | None], k: int) -> _Columns:
 
 def _add_rows(a: list[pd.DataFrame], b: list[pd.DataFrame]) -> list[pd.DataFrame]:
     return a + b
-
-
-def _rows_plan(
-    rows: Callable[[Transactions, Mapping[str, Any]], pd.DataFrame],
-    rows_finish: Callable[[Any, Mapping[str, Any]], Any],
-    **more: Any,
-) -> Plan:
-    """Make the plan of a function that needs one row per customer before a global step (``Plan.rows``).
-
-    The rows go the way of a per-customer function's (:attr:`Plan.rows`); with ``by`` of several
-    columns, each group's rows are its tally, the partitions' put together in customer order
-    (:func:`_in_customer_order`) and finished.
-    """
-
-    def tally(t: Transactions, options: Mapping[str, Any]) -> list[pd.DataFrame]:
-        return [rows(t, options)]
-
-    def finish(frames: list[pd.DataFrame], options: Mapping[str, Any]) -> Any:
-        return rows_finish(_in_customer_order(frames), options)
-
-    return Plan(tally, _add_rows, finish, rows=rows, rows_finish=rows_finish, **more)
 
 
 def _rfm_measures(t: Transactions, options: Mapping[str, Any]) -> pd.DataFrame:
@@ -987,10 +974,10 @@ PLANS: Final[dict[str, Plan]] = {
         needs_span=True,
         refuse=_history_refused,
     ),
-    "rfm_scores": _rows_plan(_rfm_measures, _rfm_scores_finish, amount_required=True),
-    "abc_xyz": _rows_plan(
-        _abc_xyz_values,
-        _abc_xyz_finish,
+    "rfm_scores": Plan(rows=_rfm_measures, rows_finish=_rfm_scores_finish, amount_required=True),
+    "abc_xyz": Plan(
+        rows=_abc_xyz_values,
+        rows_finish=_abc_xyz_finish,
         amount_required=lambda o: _abc_xyz_options(o).metric == "revenue",
     ),
     "historical_value": Plan(per_customer=True),
@@ -1083,15 +1070,14 @@ def _tally(
             if t.n_customers:
                 result.rows = _Columns.of(plan.rows(t, options))
             return
-        if not isinstance(t.groups.labels, pd.MultiIndex):
-            # One by column: each group's rows, indexed by group label and customer id.
-            result.labels = t.groups.labels
-            pieces = t.split()
-            if pieces:
-                frames = [plan.rows(piece, options) for _, piece in pieces]
-                keys = [label for label, _ in pieces]
-                result.rows = _Columns.of(pd.concat(frames, keys=keys))
-            return
+        # Each group's rows, indexed by the group's labels and the customer id.
+        result.labels = t.groups.labels
+        frames = [plan.rows(piece, options) for _, piece in t.split()]
+        if frames:
+            rows = pd.concat(frames) if len(frames) > 1 else frames[0]
+            sizes = [len(f) for f in frames]
+            result.rows = _Columns.of(by_group_rows(rows, t.groups.labels, sizes))
+        return
     assert plan.tally is not None
     if t.groups is None or plan.compares:
         if t.n_customers:
@@ -1305,41 +1291,52 @@ def _spark_run(tx: Any, work: _Pass) -> list[_Result]:
 def _spark_rows(tx: Any, work: _Pass) -> _Rows:
     """Run a per-customer pass: the heads come back first, the rows stay in Spark until asked for.
 
-    Each bucket's result is stored by Spark (on disk, off the JVM heap) as its head and its rows; the
-    driver reads the heads, then the rows one bucket at a time.
+    Each bucket's result is stored by Spark on disk (off the JVM heap) in pieces of at most
+    :data:`_PIECE_BYTES` of rows, each with its head (the first piece's also carries the bucket's tallies,
+    warnings and error); the driver reads the heads, then the pieces' rows one at a time. Small pieces
+    keep the JVM from handling any large value: a bucket's rows as one value (tens of MB at tens of
+    millions of rows) ran its heap out, and Spark's cache of a DataFrame would put a bucket's pieces
+    together again in one columnar batch, so the rows are kept as an RDD of pickled rows.
     """
     pa = importlib.import_module("pyarrow")
     storage = importlib.import_module("pyspark").StorageLevel.DISK_ONLY
 
     def reduce(key: Any, table: Any) -> Any:
         result = _spark_part(table, work)
+        pieces: list[_Columns | None] = (
+            [None] if result.rows is None else list(result.rows.pieces(_PIECE_BYTES))
+        )
+        heads = [_head_of(replace(result, rows=pieces[0]))]
+        heads += [_Result(rows=p.head()) for p in pieces[1:] if p is not None]
         return pa.table(
             {
-                "part": [int(key[0].as_py())],
-                "head": [pickle.dumps(_head_of(result))],
-                "rows": [pickle.dumps(result.rows)],
+                "part": [int(key[0].as_py())] * len(pieces),
+                "piece": list(range(len(pieces))),
+                "head": [pickle.dumps(h) for h in heads],
+                "rows": [pickle.dumps(p) for p in pieces],
             }
         )
 
     _, grouped = _spark_buckets(tx, work)
-    out = grouped.applyInArrow(reduce, "part long, head binary, rows binary").persist(storage)
+    schema = "part long, piece long, head binary, rows binary"
+    stored = grouped.applyInArrow(reduce, schema).rdd.persist(storage)
     try:
         found = [
-            (row["part"], pickle.loads(row["head"]))
-            for row in out.select("part", "head").toLocalIterator()
+            ((part, piece), pickle.loads(head))
+            for part, piece, head in stored.map(lambda r: (r[0], r[1], r[2])).toLocalIterator()
         ]
     except BaseException:
-        out.unpersist()
+        stored.unpersist()
         raise
-    number = {part: k for k, (part, _) in enumerate(found)}
+    number = {key: k for k, (key, _) in enumerate(found)}
 
     def parts() -> Iterator[tuple[int, _Columns]]:
-        for row in out.select("part", "rows").toLocalIterator():
-            rows = pickle.loads(row["rows"])
+        for part, piece, data in stored.map(lambda r: (r[0], r[1], r[3])).toLocalIterator():
+            rows = pickle.loads(data)
             if rows is not None:
-                yield number[row["part"]], rows
+                yield number[part, piece], rows
 
-    return _Rows([head for _, head in found], parts(), out.unpersist)
+    return _Rows([head for _, head in found], parts(), stored.unpersist)
 
 
 def _empty_frame(tx: Any, engine: str, columns: list[object]) -> pd.DataFrame:
@@ -1641,10 +1638,11 @@ def _run_pass(
         heads, rows = _customer_rows(tx, engine, work)
         if plan.per_customer:
             return nothing if rows is None else rows
-        # Tallies and rows of one pass; or no rows (by of several columns: each group's are its tally).
-        if plan.with_rows is not None or rows is None:
+        if plan.with_rows is not None:  # tallies and rows of one pass
             return _finish(plan, heads, options, nothing, func, tx=tx, rows=rows)
         assert plan.rows_finish is not None
+        if rows is None:  # no customer in any partition
+            return nothing
         if options.get("by") is None:
             return plan.rows_finish(rows, options)
         return _finish_groups(plan, rows, _sorted_labels(heads), options, func, nothing=nothing)
@@ -1681,27 +1679,40 @@ def _finish_groups(
     *,
     nothing: Any,
 ) -> Any:
-    """Finish each group's rows (``rows`` indexed by group and customer, group by group) on its own."""
+    """Finish each group's rows on its own.
+
+    ``rows`` are indexed by the group's label(s) and the customer id (the last level), group by group;
+    ``labels`` lists every group of the result (a group without rows here finishes empty).
+    """
     assert plan.rows_finish is not None
     index = rows.index
     assert isinstance(index, pd.MultiIndex)
-    codes = np.asarray(index.codes[0])
-    starts = np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1])))
-    ends = [*starts[1:].tolist(), len(codes)]
+    depth = index.nlevels - 1  # the group levels
+    codes = [np.asarray(index.codes[j]) for j in range(depth)]
+    new_group = np.zeros(len(index), dtype=bool)
+    new_group[:1] = True
+    for level in codes:
+        new_group[1:] |= level[1:] != level[:-1]
+    starts = np.flatnonzero(new_group).tolist()
     blocks: dict[object, tuple[int, int]] = {}
-    for lo, hi in zip(starts.tolist(), ends, strict=True):
-        code = int(codes[lo])
-        label = None if code < 0 else index.levels[0][code]
-        blocks[_MISSING if label is None or is_missing_label(label) else label] = (lo, hi)
-    ids, id_codes = index.levels[1], np.asarray(index.codes[1])
+    for lo, hi in zip(starts, [*starts[1:], len(index)], strict=True):
+        values = [None if c[lo] < 0 else index.levels[j][c[lo]] for j, c in enumerate(codes)]
+        blocks[_group_key(values[0] if depth == 1 else tuple(values))] = (lo, hi)
+    ids, id_codes = index.levels[depth], np.asarray(index.codes[depth])
     results = []
     for label in labels:
-        key = _MISSING if is_missing_label(label) else label
-        lo, hi = blocks.get(key, (0, 0))  # a group without rows here: none
+        lo, hi = blocks.get(_group_key(label), (0, 0))
         group = rows.iloc[lo:hi]
-        group.index = ids.take(id_codes[lo:hi]).rename(index.names[1])
+        group.index = ids.take(id_codes[lo:hi]).rename(index.names[depth])
         results.append(plan.rows_finish(group, options))
     return by_group(results, labels, name=func, empty=nothing)
+
+
+def _group_key(label: object) -> object:
+    """Return a group's label as a dict key, every missing label the same (:data:`_MISSING`)."""
+    if isinstance(label, tuple):
+        return tuple(_group_key(v) for v in label)
+    return _MISSING if is_missing_label(label) else label
 
 
 _MISSING: Final = object()  # the key of the group of customers without a label
