@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from retention.core import parallel
+from retention.core import parallel, sums
 from retention.core.sums import (
     add_partials,
     group_sums,
@@ -167,7 +167,10 @@ def test_group_sums_on_threads_are_those_of_one_thread(rows: list[tuple[int, flo
         patch.setattr(parallel, "MIN_ROWS", 0)
         patch.setenv(parallel.THREADS_VARIABLE, "3")
         many = group_sums(group, values, 4)
+        patch.setattr(sums, "_BLOCK", 4)  # the cents of each thread's run, 4 rows at a time
+        blocks = group_sums(group, values, 4)
     np.testing.assert_array_equal(many, one, strict=True)
+    np.testing.assert_array_equal(blocks, one, strict=True)
 
 
 @given(

@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from retention.core.arrays import FloatArray, IntArray
-from retention.core.parallel import bincount
+from retention.core.parallel import bincount, map_blocks, threads_for
 
 __all__ = [
     "Partials",
@@ -52,16 +52,20 @@ def _cents(values: FloatArray) -> tuple[FloatArray, NDArray[np.bool_]]:
     """
     cents = np.empty_like(values)
     whole = np.empty(len(values), dtype=np.bool_)
-    back = np.empty(min(len(values), _BLOCK), dtype=np.float64)
-    with np.errstate(over="ignore", invalid="ignore"):  # values near the float limit: not cents
-        for lo in range(0, len(values), _BLOCK):
-            block = values[lo : lo + _BLOCK]
-            c = cents[lo : lo + _BLOCK]
-            np.multiply(block, 100.0, out=c)
-            np.rint(c, out=c)
-            b = back[: len(c)]
-            np.divide(c, 100.0, out=b)
-            np.equal(b, block, out=whole[lo : lo + _BLOCK])
+
+    def run(start: int, stop: int) -> None:  # a run of rows on a thread, block by block
+        back = np.empty(min(stop - start, _BLOCK), dtype=np.float64)
+        with np.errstate(over="ignore", invalid="ignore"):  # values near the float limit: not cents
+            for lo in range(start, stop, _BLOCK):
+                hi = min(lo + _BLOCK, stop)
+                block, c, b = values[lo:hi], cents[lo:hi], back[: hi - lo]
+                np.multiply(block, 100.0, out=c)
+                np.rint(c, out=c)
+                np.divide(c, 100.0, out=b)
+                np.equal(b, block, out=whole[lo:hi])
+
+    n = len(values)
+    map_blocks(run, n, block=max(1, -(-n // threads_for(n))))
     return cents, whole
 
 
