@@ -218,3 +218,32 @@ def test_customer_periods_match_plain_reductions(rows: list[tuple[int, int]]) ->
     np.testing.assert_array_equal(active, np.bincount([c for c, _ in pairs], minlength=n))
     np.testing.assert_array_equal(first, [period[customer == c].min() for c in range(n)])
     np.testing.assert_array_equal(last, [period[customer == c].max() for c in range(n)])
+
+
+@pytest.mark.usefixtures("blocks")
+@given(
+    rows=st.lists(st.tuples(st.integers(0, 6), st.integers(-50, 50)), min_size=1, max_size=60),
+    wide=st.booleans(),
+)
+def test_repeat_customers_are_those_with_two_distinct_periods(
+    rows: list[tuple[int, int]], wide: bool
+) -> None:
+    # On three threads in blocks of 4 rows, the threads' writes of each customer's period race: the
+    # answer must not depend on which lands last. ``wide``: periods too far apart for 16-bit offsets.
+    customer = np.unique(np.array([c for c, _ in rows]), return_inverse=True)[1].astype(np.int64)
+    period = np.array([p for _, p in rows], dtype=np.int64) * (10**6 if wide else 1)
+    n = int(customer.max()) + 1
+    expected = [len(set(period[customer == c].tolist())) >= 2 for c in range(n)]
+    got = act.repeat_customers(customer, period, n)
+    np.testing.assert_array_equal(got, expected, strict=False)
+    assert got.dtype == np.bool_
+    first, last = act.period_bounds(customer, period, n)
+    np.testing.assert_array_equal(got, last > first)
+
+
+def test_repeat_customers_of_nothing_and_input_untouched() -> None:
+    assert act.repeat_customers(np.empty(0, np.int64), np.empty(0, np.int64), 0).shape == (0,)
+    customer, period = np.array([1, 0, 1]), np.array([3, 3, 4])
+    customer.setflags(write=False)
+    period.setflags(write=False)
+    assert act.repeat_customers(customer, period, 2).tolist() == [False, True]

@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from retention.core.activity import Activity, activity, period_bounds
+from retention.core.activity import Activity, activity, repeat_customers
 from retention.core.arrays import narrowest_unsigned
 from retention.core.caller import warn_at_caller
 from retention.core.parallel import argsort as parallel_argsort
@@ -547,16 +547,15 @@ class Transactions:
     def repeat_buyers(self) -> NDArray[np.bool_]:
         """Per customer code, whether they bought on two or more distinct days (read-only).
 
-        From the daily activity when it was computed already; else from each customer's first and last
-        purchase day, which differ exactly when there are two distinct days: two indexed passes over the
-        purchases instead of a sort of every (customer, day) pair.
+        From the daily activity when it was computed already; else by
+        :func:`~retention.core.activity.repeat_customers`: two passes over the purchases instead of a
+        sort of every (customer, day) pair.
         """
         if ("activity", "D") in self._cache:
             return self.activity("D").periods_active >= 2
 
         def compute(t: Transactions) -> tuple[NDArray[np.bool_]]:
-            first, last = period_bounds(t.customer, t.day, t.n_customers)
-            return (last > first,)
+            return (repeat_customers(t.customer, t.day, t.n_customers),)
 
         (repeat,) = self.per_customer("repeat_buyers", compute)
         result: NDArray[np.bool_] = repeat
