@@ -15,7 +15,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from retention.core.arrays import narrowest_unsigned
-from retention.core.parallel import bincount, concurrently, map_blocks, map_ranges, threads_for
+from retention.core.parallel import (
+    bincount,
+    concurrently,
+    map_blocks,
+    map_ranges,
+    map_runs,
+    threads_for,
+)
 
 __all__ = [
     "Activity",
@@ -581,7 +588,7 @@ def _marks_unsorted(
         np.cumsum(bincount(block, minlength=n_edges - 1), out=edges[1:])
         return _Piece(np.take(_cells(log, lo, hi), order), edges, order, mark[lo:hi])
 
-    pieces = map_blocks(chunk, n, block=-(-n // threads_for(n)))
+    pieces = map_runs(chunk, n)
     block_cells = per_block * span
     by_customer = None if bounds is None else _Bounds(*bounds, span, per_block)
     _mark_blocks(pieces, block_cells, min(block_cells, cells), by_customer)

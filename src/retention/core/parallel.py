@@ -37,6 +37,7 @@ __all__ = [
     "concurrently",
     "map_blocks",
     "map_ranges",
+    "map_runs",
     "thread_count",
     "threads_for",
 ]
@@ -176,6 +177,21 @@ def map_blocks(function: Callable[[int, int], T], n: int, *, block: int) -> list
     return map_ranges(function, [(lo, min(lo + block, n)) for lo in range(0, n, block)], rows=n)
 
 
+def map_runs(function: Callable[[int, int], T], n: int) -> list[T]:
+    """Run ``function(lo, hi)`` on one run of ``range(n)`` per thread (:func:`threads_for`), in order.
+
+    For a pass whose runs each need scratch space or a table of their own: as few runs as threads.
+
+    Examples
+    --------
+    >>> map_runs(lambda lo, hi: hi - lo, 10)
+    [10]
+    >>> map_runs(lambda lo, hi: hi - lo, 0)
+    []
+    """
+    return map_blocks(function, n, block=max(1, -(-n // threads_for(n))))
+
+
 def bincount(
     values: NDArray[np.integer[Any]],
     *,
@@ -212,13 +228,12 @@ def bincount(
     threads = threads_for(n)
     if n == 0 or threads <= 1 or threading.current_thread().name.startswith(_PREFIX):
         return _bincount_run(values, weights, minlength)
-    step = -(-n // threads)
 
     def count(lo: int, hi: int) -> NDArray[Any]:
         part = None if weights is None else weights[lo:hi]
         return _bincount_run(values[lo:hi], part, minlength)
 
-    return _added(map_blocks(count, n, block=step))
+    return _added(map_runs(count, n))
 
 
 def _bincount_run(

@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from retention.core.arrays import FloatArray, IntArray
-from retention.core.parallel import bincount, map_blocks, threads_for
+from retention.core.parallel import bincount, map_runs
 
 __all__ = [
     "Partials",
@@ -64,8 +64,7 @@ def _cents(values: FloatArray) -> tuple[FloatArray, NDArray[np.bool_]]:
                 np.divide(c, 100.0, out=b)
                 np.equal(b, block, out=whole[lo:hi])
 
-    n = len(values)
-    map_blocks(run, n, block=max(1, -(-n // threads_for(n))))
+    map_runs(run, len(values))
     return cents, whole
 
 
