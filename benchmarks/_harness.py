@@ -7,8 +7,9 @@ on ``sys.path``. It imports only the standard library at module level, because t
 Two kinds of script use it (benchmarks/README.md, "How timing works", states the rules once):
 
 - in-process scripts (``bench_cohorts``, ``bench_classify``, ``bench_rfm``: ours against pandas in one
-  process) time calls with `median_time`, measure them with `peak_memory`, profile them with `profile` and
-  date their table with `machine`;
+  process) time calls with `median_time` (``bench_engines``, ``bench_compare``, ``bench_orders``: with
+  `alternating_medians`, the contenders taking turns), measure them with `peak_memory`, profile them
+  with `profile` and date their table with `machine`;
 - worker scripts (``bench_clv``, ``bench_value``, ``bench_pareto_nbd``, ``bench_sbg_bgbb``: ours against a
   peer library, every measurement in a fresh process) take their options from `worker_parser`, answer
   ``--worker`` with `serve`, run their cases with `compare` and print them with `print_table`. A script
@@ -75,6 +76,27 @@ def median_time(call: Callable[[], Any], repeats: int, *, warm: bool = False) ->
     if warm:
         call()
     return statistics.median(_samples(call, repeats))
+
+
+def alternating_medians(
+    calls: Mapping[str, Callable[[], Any]], repeats: int, *, warm: bool = False
+) -> dict[str, float]:
+    """The median of ``repeats`` timed calls of each contender, the contenders taking turns.
+
+    Round ``r`` times each contender once (``time.perf_counter`` after ``gc.collect()``), the order
+    rotated by one each round, so that a change in the machine's load falls on every contender alike and
+    none is always timed right after the same other. ``warm``: each timed call comes right after an
+    untimed call of the same contender (its own steady state, not what the one before it left: see
+    benchmarks/README.md, "How timing works").
+    """
+    names = list(calls)
+    samples: dict[str, list[float]] = {name: [] for name in names}
+    for r in range(repeats):
+        for name in names[r % len(names) :] + names[: r % len(names)]:
+            if warm:
+                calls[name]()
+            samples[name] += _samples(calls[name], 1)
+    return {name: statistics.median(times) for name, times in samples.items()}
 
 
 def peak_memory(call: Callable[[], Any]) -> int:

@@ -31,7 +31,6 @@ curves would warn (``RetentionWarning``); every call runs with that warning sile
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
 import warnings
@@ -120,12 +119,9 @@ def main(argv: list[str] | None = None) -> int:
         ('rt.survival_curve(tx, by="group")', lambda: rt.survival_curve(tx, by="group")),
         ('rt.compare_retention(tx, "group")', lambda: rt.compare_retention(tx, "group")),
     ]
-    # The cases alternate, run by run, so that a change in the machine's load falls on all of them.
-    samples: dict[str, list[float]] = {name: [] for name, _ in cases}
-    for _ in range(args.repeats):
-        for name, call in cases:
-            samples[name].append(_harness.median_time(lambda c=call: quiet(c), 1))
-    seconds = {name: statistics.median(times) for name, times in samples.items()}
+    seconds = _harness.alternating_medians(
+        {name: lambda c=call: quiet(c) for name, call in cases}, args.repeats
+    )
     baseline = seconds[cases[0][0]]
     print(
         f"{about}; median of {args.repeats} runs. Checked: survival at {', '.join(HORIZONS)} equals "

@@ -58,12 +58,15 @@ Before timing, every contender runs on a 100,000-row log of the same kind (in ev
 is compared with ours (counts and days exactly, money and rates to 1e-9 relative; ours on object strings
 and on polars input exactly); at full size the first, untimed call of each contender (its warm-up) is
 compared the same way. A disagreement prints a line starting "DISAGREES" (and the run goes on). A time
-is the median of ``--repeat`` calls (``_harness.median_time``: ``time.perf_counter`` after
-``gc.collect()``), after one untimed call of the same contender right before them: on this virtual
-machine, memory a process frees goes back to the host within seconds (the balloon driver's free page
-reporting), and the next process to touch fresh memory waits for the host (about 2 ms per MB, measured).
-The peers' allocators keep what they free; numpy hands large arrays back at once. Without the warm-up,
-ours paid for the peers' previous calls (a call right after DuckDB's took up to three times as long).
+is the median of ``--repeat`` timed calls (``time.perf_counter`` after ``gc.collect()``), the contenders
+taking turns (``_harness.alternating_medians``: round r times each contender once, the order rotated by
+one each round), so that a change in the machine's load over the minutes of a case falls on every
+contender alike: on this shared virtual machine the same call moves by a third between runs. Each timed
+call comes right after an untimed call of the same contender: on this virtual machine, memory a process
+frees goes back to the host within seconds (the balloon driver's free page reporting), and the next
+process to touch fresh memory waits for the host (about 2 ms per MB, measured). The peers' allocators
+keep what they free; numpy hands large arrays back at once. Without the warm-up, ours paid for the
+peers' previous calls (a call right after DuckDB's took up to three times as long).
 
 The last two rows are start-up times (measured before the cases, while this process is small):
 ``python -c "import retention"`` against ``python -c "import pandas"``, and ``retention --help``, each the
@@ -727,10 +730,7 @@ def main(argv: list[str] | None = None) -> int:
         for case in cases:
             calls = contenders(case, frames)
             problems += check(case, calls, f"{layout}, {args.rows:,} rows")  # also the warm-up
-            times = {
-                name: _harness.median_time(call, args.repeat, warm=True)
-                for name, call in calls.items()
-            }
+            times = _harness.alternating_medians(calls, args.repeat, warm=True)
             print(
                 f"  {time.strftime('%H:%M:%S')} {case.name}, {layout}: "
                 + ", ".join(f"{name} {t:.3f} s" for name, t in times.items()),

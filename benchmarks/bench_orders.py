@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import statistics
 import sys
 import time
 import warnings
@@ -316,13 +315,8 @@ def run(case: Case, tx: pd.DataFrame, ref: Reference, *, repeats: int, profile: 
     case.check(result, without(), ref)
     del result
     print("  same results as pandas: yes", file=sys.stderr)
-    # Alternate the two contenders, so that a change in the machine's load falls on both alike.
-    samples = [
-        (_harness.median_time(with_option, 1), _harness.median_time(without, 1))
-        for _ in range(repeats)
-    ]
-    t_with = statistics.median(s for s, _ in samples)
-    t_without = statistics.median(s for _, s in samples)
+    times = _harness.alternating_medians({"with": with_option, "without": without}, repeats)
+    t_with, t_without = times["with"], times["without"]
     ratio = t_with / t_without
     print(f"  {t_with:.3f} s with, {t_without:.3f} s without: {ratio:.2f}x", file=sys.stderr)
     met = "yes" if ratio <= TARGET else "**no**"
