@@ -995,19 +995,59 @@ def _frame_of(part: distributed._Columns) -> pd.DataFrame:
     return pd.DataFrame(dict(zip(part.columns, part.arrays, strict=True)), index=part.index)
 
 
+def test_fetch_groups_cut_large_partitions_into_runs_of_pieces() -> None:
+    pieces = [(4, (0, 0), 3), (1, (2, 0), 6), (1, (2, 1), 6), (1, (5, 0), 20), (1, (5, 1), 1)]
+    pieces += [(1, (5, 2), 1), (7, (9, 0), 10)]
+    groups = distributed._fetch_groups(pieces, 10)
+    assert groups == [
+        (1, frozenset({(2, 0)})),
+        (1, frozenset({(2, 1)})),
+        (1, frozenset({(5, 0)})),  # larger than the limit: alone
+        (1, frozenset({(5, 1), (5, 2)})),
+        (4, None),  # the whole partition
+        (7, None),  # exactly the limit
+    ]
+    # Every piece in exactly one group; no group of several pieces over the limit.
+    fetched = [
+        key
+        for index, keys in groups
+        for p, key, _ in pieces
+        if p == index and (keys is None or key in keys)
+    ]
+    assert sorted(fetched) == sorted(key for _, key, _ in pieces)
+    size = {key: s for _, key, s in pieces}
+    assert all(
+        keys is None or len(keys) == 1 or sum(size[k] for k in keys) <= 10 for _, keys in groups
+    )
+    assert distributed._fetch_groups([], 10) == []
+    select = distributed._pieces_of(frozenset({(2, 1)}))
+    assert list(select([(2, 0, b"h", b"a", 1), (2, 1, b"h", b"b", 1)])) == [(2, 1, b"b")]
+    assert list(distributed._pieces_of(None)([(2, 0, b"h", b"a", 1)])) == [(2, 0, b"a")]
+
+
 def test_spark_sends_rows_back_in_small_pieces(
     spark_table: Callable[[pd.DataFrame], Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Pieces of 512 bytes (a few rows each): the rows of each bucket come back as many small values.
+    # Pieces of 512 bytes (a few rows each): the rows of each bucket come back as many small values,
+    # fetched a few pieces per job (a bucket's partition in several jobs).
     monkeypatch.setattr(distributed, "_PIECE_BYTES", 512)
+    monkeypatch.setattr(distributed, "_FETCH_BYTES", 2048)
     heads: list[int] = []
+    groups: list[int] = []
     original = distributed._placed
+    original_groups = distributed._fetch_groups
 
     def spy(found: list[Any], parts: Any) -> Any:
         heads.append(len(found))
         return original(found, parts)
 
+    def spy_groups(pieces: Any, limit: int) -> Any:
+        cut = original_groups(pieces, limit)
+        groups.append(len(cut) - len({index for index, _ in cut}))
+        return cut
+
     monkeypatch.setattr(distributed, "_placed", spy)
+    monkeypatch.setattr(distributed, "_fetch_groups", spy_groups)
     tx = rt.simulate_transactions(n_customers=300, seed=5)
     tx["channel"] = np.where(pd.factorize(tx["customer_id"])[0] % 3 == 0, "shop", "web")
     table = spark_table(tx)
@@ -1020,4 +1060,6 @@ def test_spark_sends_rows_back_in_small_pieces(
     assert_identical(_call(compare, table), _call(compare, tx))
     assert len(heads) == 3
     assert min(heads) > 3 * 5  # three buckets, each in several pieces
+    assert len(groups) == 3
+    assert min(groups) > 3  # each partition fetched in several jobs
     assert table.sparkSession.sparkContext._jsc.getPersistentRDDs().isEmpty()

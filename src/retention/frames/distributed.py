@@ -133,6 +133,9 @@ _BUCKET: Final = "__retention_bucket"
 # which the JVM's G1 collector needs contiguous regions for an array (half a region: 512 KiB at the
 # smallest heap Spark runs on).
 _PIECE_BYTES: Final = 1 << 18
+# The most bytes of pieces the driver asks Spark for in one job: a job's result is one task result, held
+# whole by the driver's JVM (1 GiB by default). A larger partition is fetched in several jobs.
+_FETCH_BYTES: Final = 1 << 24
 
 # A plan's split: (options, first purchase day, observation end) -> the options the partitions read.
 _Split: TypeAlias = Callable[[Mapping[str, Any], int | None, int | None], dict[str, Any] | None]
@@ -1293,10 +1296,13 @@ def _spark_rows(tx: Any, work: _Pass) -> _Rows:
 
     Each bucket's result is stored by Spark on disk (off the JVM heap) in pieces of at most
     :data:`_PIECE_BYTES` of rows, each with its head (the first piece's also carries the bucket's tallies,
-    warnings and error); the driver reads the heads, then the pieces' rows one at a time. Small pieces
-    keep the JVM from handling any large value: a bucket's rows as one value (tens of MB at tens of
-    millions of rows) ran its heap out, and Spark's cache of a DataFrame would put a bucket's pieces
-    together again in one columnar batch, so the rows are kept as an RDD of pickled rows.
+    warnings and error); the driver reads the heads, then the pieces' rows, a group of at most
+    :data:`_FETCH_BYTES` at a time (:func:`_fetch_groups`). Small pieces keep the JVM from handling any
+    large value: a bucket's rows as one value (tens of MB at tens of millions of rows) ran its heap out,
+    and Spark's cache of a DataFrame would put a bucket's pieces together again in one columnar batch, so
+    the rows are kept as an RDD of pickled rows. Bounded groups keep any one job's result small: a
+    partition (several buckets may share one) fetched whole, 80 MB with a 600 MiB heap, was lost
+    (``TaskResultLost``).
     """
     pa = importlib.import_module("pyarrow")
     storage = importlib.import_module("pyspark").StorageLevel.DISK_ONLY
@@ -1308,35 +1314,92 @@ def _spark_rows(tx: Any, work: _Pass) -> _Rows:
         )
         heads = [_head_of(replace(result, rows=pieces[0]))]
         heads += [_Result(rows=p.head()) for p in pieces[1:] if p is not None]
+        data = [pickle.dumps(p) for p in pieces]
         return pa.table(
             {
                 "part": [int(key[0].as_py())] * len(pieces),
                 "piece": list(range(len(pieces))),
                 "head": [pickle.dumps(h) for h in heads],
-                "rows": [pickle.dumps(p) for p in pieces],
+                "rows": data,
+                "size": [len(d) for d in data],
             }
         )
 
+    def heads(index: int, rows: Iterable[Any]) -> Iterator[tuple[int, int, int, bytes, int]]:
+        return ((index, r[0], r[1], r[2], r[4]) for r in rows)
+
     _, grouped = _spark_buckets(tx, work)
-    schema = "part long, piece long, head binary, rows binary"
+    schema = "part long, piece long, head binary, rows binary, size long"
     stored = grouped.applyInArrow(reduce, schema).rdd.persist(storage)
     try:
         found = [
-            ((part, piece), pickle.loads(head))
-            for part, piece, head in stored.map(lambda r: (r[0], r[1], r[2])).toLocalIterator()
+            (index, (part, piece), size, pickle.loads(head))
+            for index, part, piece, head, size in stored.mapPartitionsWithIndex(
+                heads
+            ).toLocalIterator()
         ]
     except BaseException:
         stored.unpersist()
         raise
-    number = {key: k for k, (key, _) in enumerate(found)}
+    number = {key: k for k, (_, key, _, _) in enumerate(found)}
+    groups = _fetch_groups([(index, key, size) for index, key, size, _ in found], _FETCH_BYTES)
 
     def parts() -> Iterator[tuple[int, _Columns]]:
-        for part, piece, data in stored.map(lambda r: (r[0], r[1], r[3])).toLocalIterator():
-            rows = pickle.loads(data)
-            if rows is not None:
-                yield number[part, piece], rows
+        context = stored.context
+        for index, keys in groups:
+            for part, piece, data in context.runJob(stored, _pieces_of(keys), [index]):
+                rows = pickle.loads(data)
+                if rows is not None:
+                    yield number[part, piece], rows
 
-    return _Rows([head for _, head in found], parts(), stored.unpersist)
+    return _Rows([head for _, _, _, head in found], parts(), stored.unpersist)
+
+
+_Key: TypeAlias = tuple[int, int]  # (bucket, piece)
+
+
+def _fetch_groups(
+    pieces: Sequence[tuple[int, _Key, int]], limit: int
+) -> list[tuple[int, frozenset[_Key] | None]]:
+    """Cut the stored pieces into the groups the driver fetches one job each.
+
+    ``pieces`` holds, per piece, the Spark partition it is stored in, its key and its size in bytes. Each
+    group is ``(partition, keys)``: the pieces of one partition, ``keys`` None for all of them (a
+    partition of at most ``limit`` bytes), else a run of its pieces of at most ``limit`` bytes together
+    (a larger piece alone). Partitions without pieces make no group.
+
+    Examples
+    --------
+    >>> _fetch_groups([(0, (3, 0), 5), (2, (1, 0), 4), (2, (1, 1), 4), (2, (6, 0), 3)], 8)
+    [(0, None), (2, frozenset({(1, 0), (1, 1)})), (2, frozenset({(6, 0)}))]
+    """
+    stored: dict[int, list[tuple[_Key, int]]] = {}
+    for index, key, size in pieces:
+        stored.setdefault(index, []).append((key, size))
+    groups: list[tuple[int, frozenset[_Key] | None]] = []
+    for index in sorted(stored):
+        if sum(size for _, size in stored[index]) <= limit:
+            groups.append((index, None))
+            continue
+        run: list[_Key] = []
+        total = 0
+        for key, size in stored[index]:
+            if run and total + size > limit:
+                groups.append((index, frozenset(run)))
+                run, total = [], 0
+            run.append(key)
+            total += size
+        groups.append((index, frozenset(run)))
+    return groups
+
+
+def _pieces_of(keys: frozenset[_Key] | None) -> Callable[[Iterable[Any]], Iterator[Any]]:
+    """Return what a job runs on a partition: the (bucket, piece, rows) of its pieces in ``keys``."""
+
+    def select(rows: Iterable[Any]) -> Iterator[Any]:
+        return ((r[0], r[1], r[3]) for r in rows if keys is None or (r[0], r[1]) in keys)
+
+    return select
 
 
 def _empty_frame(tx: Any, engine: str, columns: list[object]) -> pd.DataFrame:
