@@ -140,8 +140,15 @@ def activity(customer: NDArray[np.int64], period: NDArray[np.int64], n_customers
         narrow = key.astype(np.uint32) if cells <= _NARROW_LIMIT else key
         ordered = np.sort(narrow)
         keys = ordered[run_starts(ordered)].astype(np.int64, copy=False)
-    pair_customer, pair_period = np.divmod(keys, span)
-    del keys
+    # The customer and period of each pair, block by block on threads; the keys become the periods.
+    pair_customer = np.empty(len(keys), dtype=np.int64)
+
+    def split(lo: int, hi: int) -> None:
+        np.floor_divide(keys[lo:hi], span, out=pair_customer[lo:hi])
+        keys[lo:hi] -= pair_customer[lo:hi] * span
+
+    map_blocks(split, len(keys), block=_ROW_BLOCK)
+    pair_period = keys
     pair_period += origin  # in place: the offsets are this call's own
     counts = np.bincount(pair_customer, minlength=n_customers)
     start = np.zeros(n_customers + 1, dtype=np.int64)
@@ -202,12 +209,24 @@ def pair_cells(
     >>> pair_cells(np.array([1, 0, 1]), np.array([5, 3, 3]))
     (array([5, 0, 3]), 3, 3)
     """
-    origin = int(period.min())
-    span = int(period.max()) - origin + 1
-    # One table-sized temporary, not three: fresh memory is slow to touch on large tables.
-    key = customer * span
-    key += period
-    key -= origin
+    # Block by block on threads: the bounds, then the keys (one table-sized array, each block's three
+    # steps done while the block is in the processor's caches).
+    bounds = map_blocks(
+        lambda lo, hi: (int(period[lo:hi].min()), int(period[lo:hi].max())),
+        len(period),
+        block=_ROW_BLOCK,
+    )
+    origin = min(low for low, _ in bounds)
+    span = max(high for _, high in bounds) - origin + 1
+    key = np.empty(len(customer), dtype=np.int64)
+
+    def cells(lo: int, hi: int) -> None:
+        out = key[lo:hi]
+        np.multiply(customer[lo:hi], span, out=out)
+        out += period[lo:hi]
+        out -= origin
+
+    map_blocks(cells, len(customer), block=_ROW_BLOCK)
     return key, origin, span
 
 

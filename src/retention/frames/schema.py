@@ -348,7 +348,7 @@ class IdsAt:
 
     def index(self) -> pd.Index:
         """Take the ids from the column, as an Index named like the column."""
-        ids: pd.Index = pd.Index(self.column.take(self.at), name=self.name)
+        ids: pd.Index = pd.Index(self.column.take(self.at), name=self.name, copy=False)
         return ids
 
 
@@ -996,13 +996,19 @@ def _dense_integer_codes(col: pd.Series) -> tuple[NDArray[np.int64], NDArray[Any
 
     map_blocks(mark, len(values), block=_ROW_BLOCK)
     offsets: NDArray[np.int64] = offset.view(np.int64)  # below 2**63: a view, not a copy
+    # The ids, made in 64 bits (the offsets added to the lowest id, in place) and narrowed without a copy
+    # for 64-bit ids.
     if bool(present.all()):
         # Every id in the range occurs (ids numbered 1, 2, 3, ...): the offsets are the codes.
-        return offsets, np.arange(span, dtype=np.int64).astype(dtype) + low
-    rank = np.cumsum(present, dtype=np.int64) - 1
+        uniques = np.arange(span, dtype=wide.dtype)
+        uniques += start
+        return offsets, uniques.astype(dtype, copy=False)
+    rank = np.cumsum(present, dtype=np.int64)
+    rank -= 1
     codes = rank[offsets]
-    uniques = np.flatnonzero(present).astype(dtype) + low
-    return codes, uniques
+    uniques = np.flatnonzero(present).astype(wide.dtype, copy=False)
+    uniques += start
+    return codes, uniques.astype(dtype, copy=False)
 
 
 # Text ids of at most this many bytes are coded from their bytes (_text_codes); longer ones by pd.factorize.
@@ -1225,10 +1231,10 @@ def _read_customers(
     dense = _dense_integer_codes(col)
     if dense is not None:
         codes, values = dense
-        return codes, pd.Index(values, name=name)
+        return codes, pd.Index(values, name=name, copy=False)  # the codes' own arrays: not copied
     if isinstance(col.dtype, np.dtype) and col.dtype.kind in "iu":  # ids spread wide: hashed
         codes, values = _integer_codes(col.to_numpy(), in_order)
-        return codes, pd.Index(values, name=name)
+        return codes, pd.Index(values, name=name, copy=False)
     text = _text_codes(col, in_order)
     if text is not None:
         codes, representative = text
@@ -1242,7 +1248,7 @@ def _read_customers(
             f"({', '.join(kinds)}). Make them one type, e.g. tx[{name!r}].astype(str)."
         )
         raise ColumnTypeError(msg) from e
-    ids = pd.Index(uniques, name=name)
+    ids = pd.Index(uniques, name=name, copy=False)
     if isinstance(ids, pd.CategoricalIndex):
         ids = ids.remove_unused_categories()
     return codes.astype(np.int64, copy=False), ids
