@@ -176,3 +176,37 @@ def test_bincount_on_threads_is_numpys(
     np.testing.assert_array_equal(
         got, np.bincount(bins, weights=weights, minlength=minlength), strict=True
     )
+
+
+@given(
+    st.lists(st.integers(-(2**63), 2**63 - 1), min_size=1, max_size=300),
+    st.sampled_from([np.int64, np.uint64, np.int8, np.uint16]),
+)
+def test_min_max_on_threads_is_numpys(values: list[int], dtype: Any) -> None:
+    # Blocks of 7 rows on 3 threads; any integer type, uint64 beyond int64 included.
+    array = np.array(values, dtype=np.int64).astype(dtype)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(parallel, "MIN_ROWS", 0)
+        patch.setattr(parallel, "_MIN_MAX_ROWS", 7)
+        patch.setenv(parallel.THREADS_VARIABLE, "3")
+        got = parallel.min_max(array)
+    assert got == (int(array.min()), int(array.max()))
+    assert all(type(v) is int for v in got)
+
+
+@given(
+    st.lists(st.floats(allow_nan=False) | st.just(-0.0), min_size=1, max_size=50),
+    st.data(),
+    st.integers(-1000, 1000),
+)
+def test_take_on_threads_is_numpys(values: list[float], data: st.DataObject, start: int) -> None:
+    table = np.array(values)
+    at = data.draw(st.lists(st.integers(0, len(values) - 1), max_size=300))
+    indices = np.array(at, dtype=np.int64) + start
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(parallel, "MIN_ROWS", 0)
+        patch.setattr(parallel, "_GATHER_ROWS", 7)
+        patch.setenv(parallel.THREADS_VARIABLE, "3")
+        got = parallel.take(table, indices, start=start)
+    np.testing.assert_array_equal(got, table[indices - start], strict=True)
+    assert np.signbit(got).tolist() == np.signbit(table[indices - start]).tolist()  # bit for bit

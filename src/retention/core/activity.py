@@ -21,6 +21,7 @@ from retention.core.parallel import (
     map_blocks,
     map_ranges,
     map_runs,
+    min_max,
     threads_for,
 )
 
@@ -211,13 +212,8 @@ def pair_cells(
     """
     # Block by block on threads: the bounds, then the keys (one table-sized array, each block's three
     # steps done while the block is in the processor's caches).
-    bounds = map_blocks(
-        lambda lo, hi: (int(period[lo:hi].min()), int(period[lo:hi].max())),
-        len(period),
-        block=_ROW_BLOCK,
-    )
-    origin = min(low for low, _ in bounds)
-    span = max(high for _, high in bounds) - origin + 1
+    origin, latest = min_max(period)
+    span = latest - origin + 1
     key = np.empty(len(customer), dtype=np.int64)
 
     def cells(lo: int, hi: int) -> None:

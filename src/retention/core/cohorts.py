@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 from scipy.special import ndtri
 
 from retention.core.activity import Activity, first_periods
+from retention.core.parallel import take
 from retention.core.sums import (
     Partials,
     add_partials,
@@ -162,7 +163,7 @@ class _Grid:
 
     def cell(self, customer: NDArray[np.int64], period: NDArray[np.int64]) -> NDArray[np.int64]:
         """Each purchase's cell: its customer's ``base`` plus its period."""
-        cell = np.take(self.base, customer)
+        cell = take(self.base, customer)
         cell += period
         return cell
 

@@ -38,6 +38,8 @@ __all__ = [
     "map_blocks",
     "map_ranges",
     "map_runs",
+    "min_max",
+    "take",
     "thread_count",
     "threads_for",
 ]
@@ -53,6 +55,9 @@ MIN_ROWS: Final = 1 << 21
 
 # Values of one or two bytes are counted this many at a time (numpy's copy of them to intp stays small).
 _NARROW_SLICE: Final = 1 << 18
+# Rows per block of take: the shifted indices of a block stay in the processor's caches.
+_GATHER_ROWS: Final = 1 << 18
+_MIN_MAX_ROWS: Final = 1 << 20  # rows per block of min_max
 _PREFIX: Final = "retention-pass"  # the names of the pools' threads
 _pools: dict[int, ThreadPoolExecutor] = {}
 
@@ -190,6 +195,46 @@ def map_runs(function: Callable[[int, int], T], n: int) -> list[T]:
     []
     """
     return map_blocks(function, n, block=max(1, -(-n // threads_for(n))))
+
+
+def min_max(values: NDArray[np.integer[Any]]) -> tuple[int, int]:
+    """Return the lowest and the highest of integers (not empty), found block by block on threads.
+
+    Examples
+    --------
+    >>> min_max(np.array([4, -2, 9]))
+    (-2, 9)
+    """
+    bounds = map_blocks(
+        lambda lo, hi: (int(values[lo:hi].min()), int(values[lo:hi].max())),
+        len(values),
+        block=_MIN_MAX_ROWS,
+    )
+    return min(low for low, _ in bounds), max(high for _, high in bounds)
+
+
+def take(
+    values: NDArray[Any], indices: NDArray[np.integer[Any]], *, start: int = 0
+) -> NDArray[Any]:
+    """Return ``values[indices - start]``, gathered block by block on threads, as a new array.
+
+    For a per-row lookup in a table (each row's customer or day): the gather is a copy, the same on any
+    number of threads. ``start``: the index of ``values[0]`` (the table's lowest day, say), so that no
+    shifted copy of the indices is made.
+
+    Examples
+    --------
+    >>> take(np.array([10, 20, 30]), np.array([7, 5, 7]), start=5)
+    array([30, 10, 30])
+    """
+    out = np.empty(len(indices), dtype=values.dtype)
+
+    def gather(lo: int, hi: int) -> None:
+        at = indices[lo:hi]
+        np.take(values, at - start if start else at, out=out[lo:hi])
+
+    map_blocks(gather, len(indices), block=_GATHER_ROWS)
+    return out
 
 
 def bincount(

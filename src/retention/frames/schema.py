@@ -46,7 +46,15 @@ from retention.core.activity import Activity, activity, repeat_customers
 from retention.core.arrays import narrowest_unsigned
 from retention.core.caller import warn_at_caller
 from retention.core.parallel import argsort as parallel_argsort
-from retention.core.parallel import bincount, concurrently, map_blocks, map_ranges, threads_for
+from retention.core.parallel import (
+    bincount,
+    concurrently,
+    map_blocks,
+    map_ranges,
+    min_max,
+    take,
+    threads_for,
+)
 from retention.core.sums import Piece, group_sums, group_sums_of
 from retention.errors import (
     ColumnTypeError,
@@ -189,9 +197,9 @@ def day_period_codes(days: NDArray[np.int64], freq: str) -> NDArray[np.int64]:
         return days.copy()
     if len(days) == 0:
         return np.empty(0, dtype=np.int64)
-    low, high = int(days.min()), int(days.max())
+    low, high = min_max(days)
     table = period_codes(np.arange(low, high + 1, dtype=np.int64).astype("datetime64[D]"), freq)
-    return np.take(table, days - low)
+    return take(table, days, start=low)
 
 
 def period_start_days(codes: NDArray[np.int64], freq: str) -> NDArray[np.int64]:
@@ -977,10 +985,7 @@ def _dense_integer_codes(col: pd.Series) -> tuple[NDArray[np.int64], NDArray[Any
         return None
     # Each pass block by block on threads: the bounds, then the offsets and the bitmap (every write sets
     # a cell to True, so the blocks may share it).
-    bounds = map_blocks(
-        lambda lo, hi: (values[lo:hi].min(), values[lo:hi].max()), len(values), block=_ROW_BLOCK
-    )
-    low, high = min(b[0] for b in bounds), max(b[1] for b in bounds)
+    low, high = min_max(values)
     span = int(high) - int(low) + 1
     if span > max(4 * len(values), 1 << 20):
         return None
