@@ -646,14 +646,28 @@ class _Bounds:
     span: int
     per_block: int
 
-    def take(self, b: int, cell: NDArray[np.signedinteger[Any]]) -> None:
-        """Lower and raise the bounds of block ``b``'s customers by its cells ``cell`` (block-relative)."""
-        who = np.floor_divide(cell, self.span)
-        offset = cell - who * self.span
-        values = offset.astype(self.lowest.dtype, copy=False)
+    def take(
+        self, b: int, cell: NDArray[np.signedinteger[Any]], scratch: tuple[NDArray[Any], ...]
+    ) -> None:
+        """Lower and raise the bounds of block ``b``'s customers by its cells ``cell`` (block-relative).
+
+        ``scratch``: from :meth:`scratch`, at least as long as ``cell``: the customer and the offset of
+        each cell are written there, not into new arrays (see :func:`_mark_blocks`).
+        """
+        n = len(cell)
+        who, product, offset = (a[:n] for a in scratch)
+        np.floor_divide(cell, self.span, out=who)
+        np.multiply(who, self.span, out=product)
+        np.subtract(
+            cell, product, out=offset, casting="unsafe"
+        )  # below span: fits the bounds' type
         lo = b * self.per_block
-        np.minimum.at(self.lowest[lo : lo + self.per_block], who, values)
-        np.maximum.at(self.highest[lo : lo + self.per_block], who, values)
+        np.minimum.at(self.lowest[lo : lo + self.per_block], who, offset)
+        np.maximum.at(self.highest[lo : lo + self.per_block], who, offset)
+
+    def scratch(self, n: int) -> tuple[NDArray[Any], ...]:
+        """Return the arrays :meth:`take` writes into, for blocks of up to ``n`` cells."""
+        return (np.empty(n, np.intp), np.empty(n, np.intp), np.empty(n, self.lowest.dtype))
 
 
 def _mark_blocks(
@@ -692,6 +706,14 @@ def _mark_blocks(
 
     def run(first: int, last: int) -> None:
         scratch = np.empty(table_cells, dtype=row.dtype)
+        # Every block's temporaries are written into these, made once per run: blocks of tens of
+        # thousands of rows making their own arrays had glibc map and unmap fresh memory on nearly every
+        # block (about a hundred page faults each).
+        # The block's cells, block-relative, as indices (32-bit keys widened here once, not again by
+        # every indexing).
+        local = np.empty(largest, dtype=np.intp)
+        seen = np.empty(largest, dtype=row.dtype)  # the row numbers read back from the table
+        spare = None if bounds is None else bounds.scratch(largest)
         for b in (np.flatnonzero(sizes[first:last]) + first).tolist():
             # The block's keys, piece after piece, numbered from 0 on: the last write of a cell is its
             # last row, which alone finds its own number there.
@@ -702,14 +724,16 @@ def _mark_blocks(
                 if hi > lo:
                     cell = piece.key[lo:hi]
                     if block_cells:
-                        cell = cell - b * block_cells
+                        cell = np.subtract(cell, b * block_cells, out=local[at : at + hi - lo])
                     scratch[cell] = row[at : at + hi - lo]
                     written.append((k, cell, lo, hi, at))
-                    if bounds is not None:
-                        bounds.take(b, cell)
+                    if bounds is not None and spare is not None:
+                        bounds.take(b, cell, spare)
                     at += hi - lo
             for k, cell, lo, hi, at in written:
-                np.equal(scratch[cell], row[at : at + hi - lo], out=marked[k][lo:hi])
+                # mode="clip": numpy buffers ``out`` for the default "raise"; the cells are in range.
+                back = np.take(scratch, cell, out=seen[: hi - lo], mode="clip")
+                np.equal(back, row[at : at + hi - lo], out=marked[k][lo:hi])
 
     map_ranges(run, runs, rows=n)
 

@@ -219,7 +219,8 @@ def take(
     """Return ``values[indices - start]``, gathered block by block on threads, as a new array.
 
     For a per-row lookup in a table (each row's customer or day): the gather is a copy, the same on any
-    number of threads. ``start``: the index of ``values[0]`` (the table's lowest day, say), so that no
+    number of threads. The indices must be in range (``start`` to ``start + len(values) - 1``): they are
+    not checked. ``start``: the index of ``values[0]`` (the table's lowest day, say), so that no
     shifted copy of the indices is made.
 
     Examples
@@ -231,7 +232,9 @@ def take(
 
     def gather(lo: int, hi: int) -> None:
         at = indices[lo:hi]
-        np.take(values, at - start if start else at, out=out[lo:hi])
+        # mode="clip" (a no-op for indices in range): for the default "raise", numpy writes into a
+        # buffer and copies it to ``out``.
+        np.take(values, at - start if start else at, out=out[lo:hi], mode="clip")
 
     map_blocks(gather, len(indices), block=_GATHER_ROWS)
     return out
