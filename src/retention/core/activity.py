@@ -488,7 +488,7 @@ def _log(customer: NDArray[np.int64], period: NDArray[np.int64], n_customers: in
         origin, latest = int(period[0]), int(period[-1])
     else:
         layout = "customer" if _is_sorted(customer) else ""
-        origin, latest = int(period.min()), int(period.max())
+        origin, latest = min_max(period)
     span = latest - origin + 1
     edges = None
     if layout == "period" and len(period) >= _ROWS_PER_PERIOD * span:
@@ -658,9 +658,8 @@ class _Bounds:
         who, product, offset = (a[:n] for a in scratch)
         np.floor_divide(cell, self.span, out=who)
         np.multiply(who, self.span, out=product)
-        np.subtract(
-            cell, product, out=offset, casting="unsafe"
-        )  # below span: fits the bounds' type
+        # Below span: fits the bounds' type.
+        np.subtract(cell, product, out=offset, casting="unsafe")
         lo = b * self.per_block
         np.minimum.at(self.lowest[lo : lo + self.per_block], who, offset)
         np.maximum.at(self.highest[lo : lo + self.per_block], who, offset)
@@ -708,12 +707,12 @@ def _mark_blocks(
         scratch = np.empty(table_cells, dtype=row.dtype)
         # Every block's temporaries are written into these, made once per run: blocks of tens of
         # thousands of rows making their own arrays had glibc map and unmap fresh memory on nearly every
-        # block (about a hundred page faults each).
-        # The block's cells, block-relative, as indices (32-bit keys widened here once, not again by
-        # every indexing).
+        # block (about a hundred page faults each). ``local``: the block's cells, block-relative, as
+        # indices (32-bit keys widened here once, not again by every indexing); ``seen``: the row numbers
+        # read back from the table.
         local = np.empty(largest, dtype=np.intp)
-        seen = np.empty(largest, dtype=row.dtype)  # the row numbers read back from the table
-        spare = None if bounds is None else bounds.scratch(largest)
+        seen = np.empty(largest, dtype=row.dtype)
+        bounded = None if bounds is None else (bounds, bounds.scratch(largest))
         for b in (np.flatnonzero(sizes[first:last]) + first).tolist():
             # The block's keys, piece after piece, numbered from 0 on: the last write of a cell is its
             # last row, which alone finds its own number there.
@@ -727,8 +726,8 @@ def _mark_blocks(
                         cell = np.subtract(cell, b * block_cells, out=local[at : at + hi - lo])
                     scratch[cell] = row[at : at + hi - lo]
                     written.append((k, cell, lo, hi, at))
-                    if bounds is not None and spare is not None:
-                        bounds.take(b, cell, spare)
+                    if bounded is not None:
+                        bounded[0].take(b, cell, bounded[1])
                     at += hi - lo
             for k, cell, lo, hi, at in written:
                 # mode="clip": numpy buffers ``out`` for the default "raise"; the cells are in range.

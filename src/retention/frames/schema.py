@@ -986,7 +986,7 @@ def _dense_integer_codes(col: pd.Series) -> tuple[NDArray[np.int64], NDArray[Any
     # Each pass block by block on threads: the bounds, then the offsets and the bitmap (every write sets
     # a cell to True, so the blocks may share it).
     low, high = min_max(values)
-    span = int(high) - int(low) + 1
+    span = high - low + 1
     if span > max(4 * len(values), 1 << 20):
         return None
     # In 64 bits, array arithmetic wraps and the true offsets are below 2**63: exact for any ids.
