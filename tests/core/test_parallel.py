@@ -14,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from retention.core import parallel
+from retention.core.arrays import readable
 from retention.errors import InvalidParameterError
 
 
@@ -155,19 +156,31 @@ def test_argsort_on_threads_is_the_stable_argsort(keys: list[int], dtype: Any) -
 
 
 @given(
-    st.lists(st.integers(0, 40), max_size=300),
-    st.integers(0, 60),
-    st.booleans(),
-    st.sampled_from([np.int64, np.uint8, np.uint16, np.int32]),
-    st.sampled_from([1, 3, 1 << 18]),
+    values=st.lists(st.integers(0, 40), max_size=300),
+    minlength=st.integers(0, 60),
+    weighted=st.booleans(),
+    dtype=st.sampled_from([np.int64, np.uint8, np.uint16, np.int32]),
+    narrow_slice=st.sampled_from([1, 3, 1 << 18]),
+    read_only=st.booleans(),
 )
 def test_bincount_on_threads_is_numpys(
-    values: list[int], minlength: int, weighted: bool, dtype: Any, narrow_slice: int
+    *,
+    values: list[int],
+    minlength: int,
+    weighted: bool,
+    dtype: Any,
+    narrow_slice: int,
+    read_only: bool,
 ) -> None:
     # Whole-number weights: their partial sums are exact, as the callers' are. Values of one or two bytes
     # are counted a slice at a time: slices of one and three rows, whose counts are of many lengths.
+    # Read-only values and weights (the read tables') are read through core.arrays.readable.
     bins = np.array(values, dtype=dtype)
     weights = (bins * 7 - 100).astype(np.float64) if weighted else None
+    if read_only:
+        bins.flags.writeable = False
+        if weights is not None:
+            weights.flags.writeable = False
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(parallel, "MIN_ROWS", 0)
         patch.setattr(parallel, "_NARROW_SLICE", narrow_slice)
@@ -198,11 +211,15 @@ def test_min_max_on_threads_is_numpys(values: list[int], dtype: Any) -> None:
     st.lists(st.floats(allow_nan=False) | st.just(-0.0), min_size=1, max_size=50),
     st.data(),
     st.integers(-1000, 1000),
+    st.booleans(),
 )
-def test_take_on_threads_is_numpys(values: list[float], data: st.DataObject, start: int) -> None:
+def test_take_on_threads_is_numpys(
+    values: list[float], data: st.DataObject, start: int, read_only: bool
+) -> None:
     table = np.array(values)
     at = data.draw(st.lists(st.integers(0, len(values) - 1), max_size=300))
     indices = np.array(at, dtype=np.int64) + start
+    indices.flags.writeable = not read_only
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(parallel, "MIN_ROWS", 0)
         patch.setattr(parallel, "_GATHER_ROWS", 7)
@@ -210,3 +227,20 @@ def test_take_on_threads_is_numpys(values: list[float], data: st.DataObject, sta
         got = parallel.take(table, indices, start=start)
     np.testing.assert_array_equal(got, table[indices - start], strict=True)
     assert np.signbit(got).tolist() == np.signbit(table[indices - start]).tolist()  # bit for bit
+
+
+def test_readable_reads_a_read_only_array_in_place_and_leaves_it_read_only() -> None:
+    codes = np.arange(6, dtype=np.int64)
+    codes.flags.writeable = False
+    view = readable(codes)
+    assert view.flags.writeable
+    assert np.shares_memory(view, codes)
+    assert not codes.flags.writeable
+    np.testing.assert_array_equal(np.bincount(view), np.ones(6, dtype=np.int64))
+    del codes  # the view keeps the memory alive
+    assert view.sum() == 15
+    strided = np.arange(6)[::2]
+    strided.flags.writeable = False
+    assert readable(strided) is strided  # not contiguous: numpy copies it anyway
+    own = np.arange(3)
+    assert readable(own) is own

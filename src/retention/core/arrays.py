@@ -24,7 +24,7 @@ from typing import Any, TypeAlias
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["BoolArray", "FloatArray", "IntArray", "narrowest_unsigned"]
+__all__ = ["BoolArray", "FloatArray", "IntArray", "narrowest_unsigned", "readable"]
 
 FloatArray: TypeAlias = NDArray[np.float64]
 """A float64 array: amounts, rates, probabilities, model parameters, log-likelihoods."""
@@ -51,3 +51,37 @@ def narrowest_unsigned(top: int) -> type[np.unsignedinteger[Any]] | None:
         if top <= np.iinfo(narrow).max:
             return narrow
     return None
+
+
+class _Alias:
+    """The memory of a read-only array, described to numpy as writeable (see :func:`readable`)."""
+
+    __slots__ = ("__array_interface__", "array")
+
+    def __init__(self, array: NDArray[Any]) -> None:
+        self.array = array  # kept alive for as long as the alias is
+        interface = dict(array.__array_interface__)
+        interface["data"] = (interface["data"][0], False)
+        self.__array_interface__ = interface
+
+
+def readable(array: NDArray[Any]) -> NDArray[Any]:
+    """Return ``array`` as numpy's take and bincount read it without a copy: for passing to them only.
+
+    :func:`numpy.take` (its indices) and :func:`numpy.bincount` (its values and weights) ask for
+    contiguous *writeable* arrays, so they copy a read-only one first, eight bytes a row, though they only
+    read it. The tables the adapters read are read-only (nothing may change a user's columns or a cached
+    table); this returns a view of the same memory flagged writeable, through the array interface, for a
+    contiguous read-only array, and the array itself otherwise. Never write into the result.
+
+    Examples
+    --------
+    >>> codes = np.array([0, 2, 2])
+    >>> codes.flags.writeable = False
+    >>> view = readable(codes)
+    >>> np.shares_memory(view, codes), np.bincount(view).tolist()
+    (True, [1, 0, 2])
+    """
+    if array.flags.writeable or not array.flags.c_contiguous:
+        return array
+    return np.asarray(_Alias(array))

@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 from scipy.special import ndtri
 
 from retention.core.activity import Activity, first_periods
+from retention.core.arrays import readable
 from retention.core.parallel import take
 from retention.core.sums import (
     Partials,
@@ -342,7 +343,7 @@ def _cells(
     if grid is None:
         return None
     if first_period is not None:
-        period = np.maximum(period, np.take(first, customer))
+        period = np.maximum(period, np.take(first, readable(customer)))
     return grid, grid.cell(customer, period)
 
 

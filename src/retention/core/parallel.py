@@ -27,6 +27,7 @@ from typing import Any, Final, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
+from retention.core.arrays import readable
 from retention.errors import InvalidParameterError
 
 __all__ = [
@@ -229,6 +230,7 @@ def take(
     array([30, 10, 30])
     """
     out = np.empty(len(indices), dtype=values.dtype)
+    indices = readable(indices)
 
     def gather(lo: int, hi: int) -> None:
         at = indices[lo:hi]
@@ -273,6 +275,8 @@ def bincount(
     array([1, 0, 2, 0])
     """
     n = len(values)
+    values = readable(values)
+    weights = None if weights is None else readable(weights)
     threads = threads_for(n)
     if n == 0 or threads <= 1 or threading.current_thread().name.startswith(_PREFIX):
         return _bincount_run(values, weights, minlength)
@@ -306,11 +310,15 @@ def _bincount_run(
 
 
 def _added(parts: list[NDArray[Any]]) -> NDArray[Any]:
-    """Add counts (or exact totals) of different lengths into one as long as the longest."""
-    width = max(len(part) for part in parts)
-    total = np.zeros(width, dtype=parts[0].dtype)
-    for part in parts:
-        total[: len(part)] += part
+    """Add counts (or exact totals) of different lengths into the longest of them, which is returned.
+
+    The parts are new arrays of one type, made for this sum: the longest is added into, not a new table.
+    """
+    longest = max(range(len(parts)), key=lambda k: len(parts[k]))
+    total = parts[longest]
+    for k, part in enumerate(parts):
+        if k != longest:
+            total[: len(part)] += part
     return total
 
 
