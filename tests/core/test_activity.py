@@ -36,20 +36,24 @@ def _check_marks(customer: np.ndarray, period: np.ndarray, n_customers: int) -> 
     ]
 )
 def blocks(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run with one block, with many small blocks (also on three threads, each with its scratch table),
-    with more blocks than one byte counts, and (for rows sorted by period) one period at a time, as logs
-    with thousands of purchases per period are."""
+    """Run with one block, with many small blocks (also on three threads, each with its scratch table,
+    the unsorted rows sorted in pieces of 7 rows), with more blocks than one byte counts (as few pieces
+    as threads: the cap on block-piece visits), and (for rows sorted by period) one period at a time, as
+    logs with thousands of purchases per period are."""
     if request.param.startswith("tiny blocks"):
         monkeypatch.setattr(act, "_BLOCK_CELLS", 3)
         monkeypatch.setattr(act, "_CHECK_ROWS", 2)
         monkeypatch.setattr(act, "_CELL_ROWS", 2)
     if request.param.endswith("three threads"):
         monkeypatch.setattr(act, "_ROW_BLOCK", 4)
+        monkeypatch.setattr(act, "_PIECE_ROWS", 7)
         monkeypatch.setattr(parallel, "MIN_ROWS", 0)
         monkeypatch.setenv(parallel.THREADS_VARIABLE, "3")
     if request.param.endswith("two-byte groups"):
         monkeypatch.setattr(act, "_BYTE_BLOCKS", 2)
         monkeypatch.setattr(act, "_LARGE_BLOCK_CELLS", 1)
+        monkeypatch.setattr(act, "_PIECE_ROWS", 7)
+        monkeypatch.setattr(act, "_PIECE_VISITS", 4)
     if request.param == "period by period":
         monkeypatch.setattr(act, "_ROWS_PER_PERIOD", 1)
 

@@ -193,6 +193,44 @@ def test_pieces_sum_as_the_pieces_put_together(
     np.testing.assert_array_equal(group_sums_of(mixed, 1), total)
 
 
+@given(
+    rows=st.lists(st.tuples(st.integers(0, 3), mixed_amounts), min_size=0, max_size=60),
+    cuts=st.lists(st.integers(0, 60), max_size=3),
+    on_threads=st.booleans(),
+)
+def test_sums_that_may_overwrite_their_values_are_the_same(
+    rows: list[tuple[int, float]], cuts: list[int], on_threads: bool
+) -> None:
+    # overwrite=True rounds the whole cents in place: groups of cents, of floats (their values restored
+    # from the cents) and both, in pieces, on one thread or on three in runs of 4-row blocks.
+    group = np.array([g for g, _ in rows], dtype=np.int64)
+    values = np.array([v for _, v in rows], dtype=np.float64)
+    edges = [0, *sorted(min(c, len(rows)) for c in cuts), len(rows)]
+    pieces = [(group[a:b], values[a:b]) for a, b in itertools.pairwise(edges)]
+    expected = group_sums_of(pieces, 4)
+    with pytest.MonkeyPatch.context() as patch:
+        if on_threads:
+            patch.setattr(parallel, "MIN_ROWS", 0)
+            patch.setenv(parallel.THREADS_VARIABLE, "3")
+            patch.setattr(sums, "_BLOCK", 4)
+        scratch = [(g, v.copy()) for g, v in pieces]
+        overwritten = group_sums_of(scratch, 4, overwrite=True)
+        totals = [(None, v.copy()) for _, v in pieces]
+        total = group_sums_of(totals, 1, overwrite=True)
+    np.testing.assert_array_equal(overwritten, expected, strict=True)
+    np.testing.assert_array_equal(total, group_sums_of([(None, values)], 1), strict=True)
+
+
+def test_sums_that_may_overwrite_round_whole_cents_in_place_only() -> None:
+    values = np.array(
+        [10.25, 0.1 + 0.2, -3.0]
+    )  # 0.30000000000000004 is not a whole number of cents
+    np.testing.assert_array_equal(
+        group_sums_of([(np.array([0, 1, 0]), values)], 2, overwrite=True), [7.25, 0.1 + 0.2]
+    )
+    np.testing.assert_array_equal(values, [1025.0, 0.1 + 0.2, -300.0])
+
+
 def test_pieces_by_hand() -> None:
     purchases = (np.array([0, 1, 0]), np.array([10.0, 5.5, 0.1]))
     returns = (np.array([0, 1]), np.array([-0.1, -5.5]))

@@ -58,6 +58,10 @@ _SCRATCH_BYTES = 1 << 28
 _ROWS_PER_PERIOD = 1024
 # Cell numbers of unsorted rows are made this many rows at a time (the temporaries stay in the caches).
 _CELL_ROWS = 1 << 14
+# Unsorted rows are sorted by block in pieces of about this many rows (the sort's temporaries are a
+# piece's) while the marking visits at most _PIECE_VISITS (block, piece) pairs, one step of Python each.
+_PIECE_ROWS = 1 << 20
+_PIECE_VISITS = 1 << 14
 # Sortedness is checked this many rows at a time, stopping at the first descent.
 _CHECK_ROWS = 1 << 20
 
@@ -130,11 +134,13 @@ def activity(customer: NDArray[np.int64], period: NDArray[np.int64], n_customers
         return Activity(
             empty, empty, np.empty(n_customers, np.int64), np.zeros(n_customers + 1, np.int64)
         )
-    key, origin, span = pair_cells(customer, period)
+    origin, latest = min_max(period)
+    span = latest - origin + 1
     cells = n_customers * span
-    if cells <= max(_DENSE_LIMIT, 4 * len(key)):
-        keys = _set_cells(key, cells)
+    if cells <= max(_DENSE_LIMIT, 4 * len(period)):
+        keys = _set_cells(customer, period, origin, span, cells)
     else:
+        key = _pair_keys(customer, period, origin, span)
         # Sort and drop repeats: np.unique's hash path is several times slower on int64 keys (numpy 2.4).
         # Keys that fit in 32 bits are sorted as such: numpy's vectorised sort of 32-bit integers is
         # several times faster than of 64-bit ones (daily activity of millions of customers fits).
@@ -158,19 +164,26 @@ def activity(customer: NDArray[np.int64], period: NDArray[np.int64], n_customers
     return Activity(pair_customer, pair_period, first_period, start)
 
 
-def _set_cells(key: NDArray[np.int64], cells: int) -> NDArray[np.int64]:
-    """Return the distinct keys, ascending, of keys below ``cells``: marked in a bitmap, then read back.
+def _set_cells(
+    customer: NDArray[np.int64], period: NDArray[np.int64], origin: int, span: int, cells: int
+) -> NDArray[np.int64]:
+    """Return the distinct cells (see :func:`pair_cells`), ascending: marked in a bitmap, then read back.
 
-    Both passes run on threads: the keys block by block (every write sets a cell to True, so the threads
-    may share the bitmap and the result does not depend on their timing), then the bitmap range by range
-    of cells, each range's cells found on their own and put one after the other.
+    Both passes run on threads: the purchases run by run of rows, each run's cells made a few thousand
+    at a time in a scratch array of its own (no table-sized array of cells; every write sets a cell to
+    True, so the threads may share the bitmap and the result does not depend on their timing), then the
+    bitmap range by range of cells, each range's cells found on their own and put one after the other.
     """
     marks = np.zeros(cells, dtype=np.bool_)
 
-    def mark(lo: int, hi: int) -> None:
-        marks[key[lo:hi]] = True
+    def mark(start: int, stop: int) -> None:
+        key = np.empty(min(stop - start, _CELL_ROWS), dtype=np.int64)
+        for lo in range(start, stop, _CELL_ROWS):
+            hi = min(lo + _CELL_ROWS, stop)
+            _keys_into(key[: hi - lo], customer[lo:hi], period[lo:hi], origin, span)
+            marks[key[: hi - lo]] = True
 
-    map_blocks(mark, len(key), block=_ROW_BLOCK)
+    map_runs(mark, len(customer))
     # The marked cells of each range counted first, so that each range writes its own part of the result
     # (no pieces put together afterwards: a second result-sized array).
     block = max(_ROW_BLOCK, -(-cells // (4 * threads_for(cells))))
@@ -214,16 +227,33 @@ def pair_cells(
     # steps done while the block is in the processor's caches).
     origin, latest = min_max(period)
     span = latest - origin + 1
+    return _pair_keys(customer, period, origin, span), origin, span
+
+
+def _pair_keys(
+    customer: NDArray[np.int64], period: NDArray[np.int64], origin: int, span: int
+) -> NDArray[np.int64]:
+    """Return the cells of :func:`pair_cells` as one array, made block by block on threads."""
     key = np.empty(len(customer), dtype=np.int64)
+    map_blocks(
+        lambda lo, hi: _keys_into(key[lo:hi], customer[lo:hi], period[lo:hi], origin, span),
+        len(customer),
+        block=_ROW_BLOCK,
+    )
+    return key
 
-    def cells(lo: int, hi: int) -> None:
-        out = key[lo:hi]
-        np.multiply(customer[lo:hi], span, out=out)
-        out += period[lo:hi]
-        out -= origin
 
-    map_blocks(cells, len(customer), block=_ROW_BLOCK)
-    return key, origin, span
+def _keys_into(
+    out: NDArray[np.int64],
+    customer: NDArray[np.int64],
+    period: NDArray[np.int64],
+    origin: int,
+    span: int,
+) -> None:
+    """Write ``customer * span + period - origin`` into ``out``."""
+    np.multiply(customer, span, out=out)
+    out += period
+    out -= origin
 
 
 def run_starts(ordered: NDArray[Any]) -> NDArray[np.bool_]:
@@ -580,8 +610,12 @@ def _marks_unsorted(
     customer's offsets lower and raise its entries (see :class:`_Bounds`).
 
     The rows are grouped by block (customer-major cells) with a stable radix sort, on one byte while the
-    blocks that makes stay moderate, else on two. Each thread sorts a run of rows of its own (a chunk),
-    so a block's rows are the pieces of the chunks, in row order.
+    blocks that makes stay moderate, else on two. The rows are sorted a piece at a time (pieces of about
+    :data:`_PIECE_ROWS` rows, several per thread, as many as keep the marking's loop over blocks and
+    pieces short), so a block's rows are the pieces' runs of that block, in row order. A piece keeps its
+    rows' cells relative to their block and its sort order, both in the narrowest type that holds them:
+    eight bytes a row with 32-bit ones, where cells and order as 64-bit indices took sixteen, and the
+    sort's temporaries are a piece's, not a thread's share of the rows.
     """
     customer, span, n_customers, n = log.customer, log.span, log.n_customers, len(log.customer)
     cells = n_customers * span
@@ -591,6 +625,10 @@ def _marks_unsorted(
     one_byte = n_blocks <= _BYTE_BLOCKS
     per_block = max(1, -(-n_customers // min(n_blocks, 1 << 16)))
     n_edges = n_customers // per_block + 2
+    block_cells = per_block * span
+    key_type = narrowest_unsigned(block_cells - 1) or np.int64
+    threads = threads_for(n)
+    n_pieces = max(threads, min(-(-n // _PIECE_ROWS), _PIECE_VISITS // n_edges))
     mark = np.empty(n, dtype=np.bool_)
 
     def chunk(lo: int, hi: int) -> _Piece:
@@ -601,13 +639,45 @@ def _marks_unsorted(
         order = np.argsort(block, kind="stable")
         edges = np.zeros(n_edges, dtype=np.intp)
         np.cumsum(bincount(block, minlength=n_edges - 1), out=edges[1:])
-        return _Piece(np.take(_cells(log, lo, hi), order), edges, order, mark[lo:hi])
+        key = np.take(
+            _block_cells(log, lo, hi, block, per_block=per_block, key_type=key_type), order
+        )
+        narrow = narrowest_unsigned(max(hi - lo - 1, 0))
+        return _Piece(key, edges, order if narrow is None else order.astype(narrow), mark[lo:hi])
 
-    pieces = map_runs(chunk, n)
-    block_cells = per_block * span
+    pieces = map_blocks(chunk, n, block=max(1, -(-n // n_pieces)))
     by_customer = None if bounds is None else _Bounds(*bounds, span, per_block)
-    _mark_blocks(pieces, block_cells, min(block_cells, cells), by_customer)
+    _mark_blocks(pieces, 0, min(block_cells, cells), by_customer)
     return mark
+
+
+def _block_cells(
+    log: _Log,
+    lo: int,
+    hi: int,
+    block: NDArray[np.unsignedinteger[Any]],
+    *,
+    per_block: int,
+    key_type: type[np.integer[Any]],
+) -> NDArray[np.integer[Any]]:
+    """Return the cells of rows ``lo:hi`` relative to their block, as ``key_type``.
+
+    Row ``i`` of customer ``c`` in block ``block[i]`` (customers ``block[i] * per_block`` onwards) has the
+    cell ``(c - block[i] * per_block) * span + offset``. Made a few thousand rows at a time in 64-bit
+    temporaries that stay in the caches, then stored narrow.
+    """
+    key = np.empty(hi - lo, dtype=key_type)
+    part = np.empty(min(hi - lo, _CELL_ROWS), dtype=np.int64)
+    origin, span, size = np.int64(log.origin), np.int64(log.span), np.int64(per_block)
+    for a in range(lo, hi, _CELL_ROWS):
+        b = min(a + _CELL_ROWS, hi)
+        scratch = part[: b - a]
+        np.multiply(block[a - lo : b - lo], size, out=scratch)
+        np.subtract(log.customer[a:b], scratch, out=scratch)
+        scratch *= span
+        scratch += log.period[a:b]
+        np.subtract(scratch, origin, out=key[a - lo : b - lo], casting="unsafe")
+    return key
 
 
 def _marked(
@@ -627,9 +697,9 @@ class _Piece:
     ``out``.
     """
 
-    key: NDArray[np.signedinteger[Any]]
+    key: NDArray[np.integer[Any]]
     edges: NDArray[np.intp]
-    order: NDArray[np.intp] | None
+    order: NDArray[np.integer[Any]] | None
     out: NDArray[np.bool_]
 
 
@@ -647,7 +717,7 @@ class _Bounds:
     per_block: int
 
     def take(
-        self, b: int, cell: NDArray[np.signedinteger[Any]], scratch: tuple[NDArray[Any], ...]
+        self, b: int, cell: NDArray[np.integer[Any]], scratch: tuple[NDArray[Any], ...]
     ) -> None:
         """Lower and raise the bounds of block ``b``'s customers by its cells ``cell`` (block-relative).
 
@@ -724,6 +794,9 @@ def _mark_blocks(
                     cell = piece.key[lo:hi]
                     if block_cells:
                         cell = np.subtract(cell, b * block_cells, out=local[at : at + hi - lo])
+                    elif cell.dtype != np.intp:
+                        cell = local[at : at + hi - lo]
+                        np.copyto(cell, piece.key[lo:hi])
                     scratch[cell] = row[at : at + hi - lo]
                     written.append((k, cell, lo, hi, at))
                     if bounded is not None:

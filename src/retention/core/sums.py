@@ -9,7 +9,7 @@ goes through :func:`group_sums`, the one implementation of this concept in the l
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -44,28 +44,39 @@ _BLOCK: Final = 1 << 16
 _EXACT_INTEGERS: Final = 2.0**53
 
 
-def _cents(values: FloatArray) -> tuple[FloatArray, NDArray[np.bool_]]:
+def _cents(values: FloatArray, *, overwrite: bool = False) -> tuple[FloatArray, NDArray[np.bool_]]:
     """Return the values times 100, rounded, and whether each value is a whole number of cents.
 
     A float is a whole number of cents when it is the float nearest to ``c / 100`` for an integer ``c``
-    (it prints with at most two decimals).
+    (it prints with at most two decimals). The cents are meant only where the value is whole. With
+    ``overwrite``, they are written into ``values`` itself there (the other values stay as they are; a
+    whole value is its cents / 100, exactly: see :func:`_restored`), and no new array is made.
     """
-    cents = np.empty_like(values)
+    cents = values if overwrite else np.empty_like(values)
     whole = np.empty(len(values), dtype=np.bool_)
 
     def run(start: int, stop: int) -> None:  # a run of rows on a thread, block by block
         back = np.empty(min(stop - start, _BLOCK), dtype=np.float64)
+        rounded = np.empty(len(back) if overwrite else 0, dtype=np.float64)
         with np.errstate(over="ignore", invalid="ignore"):  # values near the float limit: not cents
             for lo in range(start, stop, _BLOCK):
                 hi = min(lo + _BLOCK, stop)
-                block, c, b = values[lo:hi], cents[lo:hi], back[: hi - lo]
+                block, b, w = values[lo:hi], back[: hi - lo], whole[lo:hi]
+                c = rounded[: hi - lo] if overwrite else cents[lo:hi]
                 np.multiply(block, 100.0, out=c)
                 np.rint(c, out=c)
                 np.divide(c, 100.0, out=b)
-                np.equal(b, block, out=whole[lo:hi])
+                np.equal(b, block, out=w)
+                if overwrite:
+                    np.copyto(block, c, where=w)
 
     map_runs(run, len(values))
     return cents, whole
+
+
+def _restored(cents: FloatArray, whole: NDArray[np.bool_]) -> FloatArray:
+    """Return the values that :func:`_cents` overwrote: cents / 100 where whole (exactly the value), else as is."""
+    return np.where(whole, cents / 100.0, cents)
 
 
 def _two_sum(a: FloatArray, b: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -87,6 +98,26 @@ def _tally(group: IntArray | None, n_groups: int, values: FloatArray) -> FloatAr
         return total
     # On threads, each run of rows tallied on its own and the runs added: exact, as every partial sum is.
     return bincount(group, weights=values, minlength=n_groups).astype(np.float64, copy=False)
+
+
+def _cents_total(pieces: Iterable[Piece], n_groups: int) -> FloatArray:
+    """Per group, the total of the pieces' whole cents: each piece's tally added into the first one's.
+
+    Exact in any order (whole cents, every partial sum an exact integer); the tallies are made one piece
+    at a time and added in place, not into new tables. Adding 0.0 at the end gives a total of -0.0 (a
+    single value -0.0) as +0.0, as a sum starting from 0.0 does.
+    """
+    total: FloatArray | None = None
+    for group, cents in pieces:
+        tally = _tally(group, n_groups, cents)
+        if total is None:
+            total = tally
+        else:
+            total += tally
+    if total is None:
+        return np.zeros(n_groups, dtype=np.float64)
+    total += 0.0
+    return total
 
 
 def _count(group: IntArray | None, n_groups: int, n_values: int) -> IntArray:
@@ -282,7 +313,11 @@ def group_sums(
 
 
 def group_sums_of(
-    pieces: Sequence[Piece], n_groups: int, *, largest_group: int | None = None
+    pieces: Sequence[Piece],
+    n_groups: int,
+    *,
+    largest_group: int | None = None,
+    overwrite: bool = False,
 ) -> FloatArray:
     """Sum values given in pieces per group: :func:`group_sums` of the pieces put end to end.
 
@@ -299,6 +334,10 @@ def group_sums_of(
     largest_group : int, optional
         A bound on the number of values of the largest group, over all pieces (as in
         :func:`group_sums`).
+    overwrite : bool, default False
+        Whether the values' arrays may be overwritten (scratch arrays of the caller, float64 and
+        writeable): the values in whole cents are then rounded to cents in place, and no table-sized
+        array of cents is made. The sums are the same.
 
     Returns
     -------
@@ -316,9 +355,8 @@ def group_sums_of(
     """
     read = [(g, np.asarray(v, dtype=np.float64)) for g, v in pieces]
     read = [(g, v) for g, v in read if len(v)]
-    total = np.zeros(n_groups, dtype=np.float64)
     if not read:
-        return total
+        return np.zeros(n_groups, dtype=np.float64)
     if largest_group is None:
         # The number of values bounds the largest group; counting is needed only for tables of more
         # than 2**31 - 2 values (the guard) or when the bound is too coarse for the cents (below).
@@ -327,26 +365,27 @@ def group_sums_of(
             largest_group = int(_counts(read, n_groups).max())
     # Groups beyond 2**31 - 2 values (more than one machine holds) need a wider guard.
     guard = max(_GUARD, (largest_group + 1).bit_length())
-    cents_whole = [_cents(v) for _, v in read]
+    cents_whole = [_cents(v, overwrite=overwrite) for _, v in read]
     by_cents = _groups_in_cents(read, cents_whole, n_groups, largest_group)
     if by_cents.all():
         # Whole cents add exactly as integers: the pieces' sums add up exactly too.
-        total = sum(
-            (_tally(g, n_groups, c) for (g, _), (c, _) in zip(read, cents_whole, strict=True)),
-            start=np.zeros(n_groups, dtype=np.float64),
+        total = _cents_total(
+            ((g, c) for (g, _), (c, _) in zip(read, cents_whole, strict=True)), n_groups
         )
         total /= 100.0
         return total
+    if overwrite:  # the values as given, for the groups added as floats
+        read = [(g, _restored(c, w)) for (g, _), (c, w) in zip(read, cents_whole, strict=True)]
     in_cents = [np.full(len(v), bool(by_cents[0])) if g is None else by_cents[g] for g, v in read]
     if not any(ic.any() for ic in in_cents):  # every value is in a group added as floats
         return _float_sums(read, n_groups, guard)
     if by_cents.any():
-        total = sum(
+        total = _cents_total(
             (
-                _tally(_select(g, ic), n_groups, c[ic])
+                (_select(g, ic), c[ic])
                 for (g, _), (c, _), ic in zip(read, cents_whole, in_cents, strict=True)
             ),
-            start=np.zeros(n_groups, dtype=np.float64),
+            n_groups,
         )
         total /= 100.0
     floats = _float_sums(

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from retention.core.activity import customer_periods, first_of_pair
-from retention.core.arrays import FloatArray, IntArray, narrowest_unsigned
+from retention.core.arrays import FloatArray, IntArray, narrowest_unsigned, readable
 from retention.core.parallel import map_blocks
 from retention.core.sums import Piece, group_sums_of
 
@@ -91,19 +91,23 @@ def _spend_per_transaction(
     returns: Returns | None,
     count: IntArray,
     n_customers: int,
+    *,
+    overwrite: bool = False,
 ) -> FloatArray:
     """Per customer code, the amounts plus the returns, summed exactly and in any order, over ``count``.
 
     0 where ``count`` is 0. The sums are :func:`retention.core.sums.group_sums_of` of the purchases and
-    the returns as two pieces, without a table-sized copy of the two put together.
+    the returns as two pieces, without a table-sized copy of the two put together. ``overwrite``: the
+    amounts and the returns' amounts are this module's own scratch arrays, which the sums may overwrite.
     """
     pieces: list[Piece] = [(customer, amount)]
     if returns is not None and len(returns):
         pieces.append((returns.customer, returns.amount))
-    total = group_sums_of(pieces, n_customers)
-    out = np.zeros(len(total), dtype=np.float64)
-    np.divide(total, count, out=out, where=count > 0)
-    return out
+    total = group_sums_of(pieces, n_customers, overwrite=overwrite)
+    none = count == 0
+    np.divide(total, count, out=total, where=~none)
+    total[none] = 0.0
+    return total
 
 
 def _after_first(
@@ -130,6 +134,7 @@ def _after_first(
     )
     shift = 0 if narrow is None else origin
     out = np.zeros(len(amount), dtype=np.float64)
+    customer = readable(customer)
 
     def fill(lo: int, hi: int) -> None:
         own = np.subtract(period[lo:hi], np.int64(shift), dtype=firsts.dtype, casting="unsafe")
@@ -194,8 +199,8 @@ def repeat_counts(
     """
     customer = np.asarray(customer, dtype=np.int64)
     period = np.asarray(period, dtype=np.int64)
-    active, first_period, last_period = customer_periods(customer, period, n_customers)
-    frequency = active - 1  # repeat transactions: the active periods after the first
+    frequency, first_period, last_period = customer_periods(customer, period, n_customers)
+    frequency -= 1  # repeat transactions: the active periods after the first
     monetary: FloatArray | None = None
     if amount is not None:
         # The net spend in the periods after the first: the returns before them change nothing.
@@ -204,7 +209,10 @@ def repeat_counts(
         if returns is not None and len(returns):
             back = returns.period > first_period[returns.customer]
             counted = Returns(returns.customer[back], returns.period[back], returns.amount[back])
-        monetary = _spend_per_transaction(customer, spend, counted, frequency, n_customers)
+        # The spend and the kept returns are new arrays made here: the sums may round them in place.
+        monetary = _spend_per_transaction(
+            customer, spend, counted, frequency, n_customers, overwrite=True
+        )
     return RepeatCounts(frequency, first_period, last_period, monetary)
 
 
