@@ -1025,15 +1025,32 @@ def test_fetch_groups_cut_large_partitions_into_runs_of_pieces() -> None:
     assert list(distributed._pieces_of(None)([(2, 0, b"h", b"a", 1)])) == [(2, 0, b"a")]
 
 
+def test_heads_come_back_with_their_partition_only_within_the_limit() -> None:
+    # Stored rows: (bucket, piece, head, rows, size). Within the limit, a partition's heads come back
+    # with it; past it, none of them (the driver fetches them in groups), with their sizes.
+    stored = [(3, 0, b"aaaa", b"r", 9), (3, 1, b"bb", b"s", 8), (6, 0, b"ccc", b"t", 7)]
+    within = list(distributed._heads_within(9)(2, iter(stored)))
+    assert within == [(2, 3, 0, b"aaaa", 9, 4), (2, 3, 1, b"bb", 8, 2), (2, 6, 0, b"ccc", 7, 3)]
+    past = list(distributed._heads_within(8)(2, iter(stored)))
+    assert past == [(2, 3, 0, None, 9, 4), (2, 3, 1, None, 8, 2), (2, 6, 0, None, 7, 3)]
+    first = list(distributed._heads_within(3)(5, iter(stored[:2])))  # the first head alone is over
+    assert first == [(5, 3, 0, None, 9, 4), (5, 3, 1, None, 8, 2)]
+    assert list(distributed._heads_within(3)(0, iter([]))) == []
+    heads = distributed._pieces_of(frozenset({(3, 1)}), heads=True)
+    assert list(heads(iter(stored))) == [(3, 1, b"bb")]
+
+
 def test_spark_sends_rows_back_in_small_pieces(
     spark_table: Callable[[pd.DataFrame], Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Pieces of 512 bytes (a few rows each): the rows of each bucket come back as many small values,
-    # fetched a few pieces per job (a bucket's partition in several jobs).
+    # fetched a few pieces per job (a bucket's partition in several jobs); the heads of a partition, more
+    # than 2 KiB of them, also come back in several jobs.
     monkeypatch.setattr(distributed, "_PIECE_BYTES", 512)
     monkeypatch.setattr(distributed, "_FETCH_BYTES", 2048)
     heads: list[int] = []
     groups: list[int] = []
+    late: list[int] = []
     original = distributed._placed
     original_groups = distributed._fetch_groups
 
@@ -1042,8 +1059,11 @@ def test_spark_sends_rows_back_in_small_pieces(
         return original(found, parts)
 
     def spy_groups(pieces: Any, limit: int) -> Any:
+        # Called for the heads fetched late, then for the rows.
         cut = original_groups(pieces, limit)
-        groups.append(len(cut) - len({index for index, _ in cut}))
+        (groups if len(late) > len(groups) else late).append(
+            len(cut) - len({index for index, _ in cut})
+        )
         return cut
 
     monkeypatch.setattr(distributed, "_placed", spy)
@@ -1060,6 +1080,7 @@ def test_spark_sends_rows_back_in_small_pieces(
     assert_identical(_call(compare, table), _call(compare, tx))
     assert len(heads) == 3
     assert min(heads) > 3 * 5  # three buckets, each in several pieces
-    assert len(groups) == 3
+    assert len(groups) == len(late) == 3
     assert min(groups) > 3  # each partition fetched in several jobs
+    assert min(late) > 0  # each partition's heads too
     assert table.sparkSession.sparkContext._jsc.getPersistentRDDs().isEmpty()

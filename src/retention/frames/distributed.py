@@ -1296,8 +1296,10 @@ def _spark_rows(tx: Any, work: _Pass) -> _Rows:
 
     Each bucket's result is stored by Spark on disk (off the JVM heap) in pieces of at most
     :data:`_PIECE_BYTES` of rows, each with its head (the first piece's also carries the bucket's tallies,
-    warnings and error); the driver reads the heads, then the pieces' rows, a group of at most
-    :data:`_FETCH_BYTES` at a time (:func:`_fetch_groups`). Small pieces keep the JVM from handling any
+    warnings and error); the driver reads the heads (a partition's at once when they are at most
+    :data:`_FETCH_BYTES` together, else a group of at most that at a time: :func:`_heads_within`), then
+    the pieces' rows, a group of at most :data:`_FETCH_BYTES` at a time (:func:`_fetch_groups`). Small
+    pieces keep the JVM from handling any
     large value: a bucket's rows as one value (tens of MB at tens of millions of rows) ran its heap out,
     and Spark's cache of a DataFrame would put a bucket's pieces together again in one columnar batch, so
     the rows are kept as an RDD of pickled rows. Bounded groups keep any one job's result small: a
@@ -1325,34 +1327,43 @@ def _spark_rows(tx: Any, work: _Pass) -> _Rows:
             }
         )
 
-    def heads(index: int, rows: Iterable[Any]) -> Iterator[tuple[int, int, int, bytes, int]]:
-        return ((index, r[0], r[1], r[2], r[4]) for r in rows)
-
     _, grouped = _spark_buckets(tx, work)
     schema = "part long, piece long, head binary, rows binary, size long"
     stored = grouped.applyInArrow(reduce, schema).rdd.persist(storage)
+    limit = _FETCH_BYTES  # a local: the executors' copy of the function carries it
     try:
-        found = [
-            (index, (part, piece), size, pickle.loads(head))
-            for index, part, piece, head, size in stored.mapPartitionsWithIndex(
-                heads
-            ).toLocalIterator()
+        found = list(stored.mapPartitionsWithIndex(_heads_within(limit)).toLocalIterator())
+        # The heads of partitions of more than ``limit`` bytes of them, fetched a group at a time.
+        late = [
+            (index, (part, piece), width)
+            for index, part, piece, head, _, width in found
+            if head is None
+        ]
+        context = stored.context
+        fetched = {
+            (part, piece): head
+            for index, keys in _fetch_groups(late, limit)
+            for part, piece, head in context.runJob(stored, _pieces_of(keys, heads=True), [index])
+        }
+        heads = [
+            pickle.loads(head if head is not None else fetched[part, piece])
+            for _, part, piece, head, _, _ in found
         ]
     except BaseException:
         stored.unpersist()
         raise
-    number = {key: k for k, (_, key, _, _) in enumerate(found)}
-    groups = _fetch_groups([(index, key, size) for index, key, size, _ in found], _FETCH_BYTES)
+    sizes = [(index, (part, piece), size) for index, part, piece, _, size, _ in found]
+    number = {key: k for k, (_, key, _) in enumerate(sizes)}
+    groups = _fetch_groups(sizes, limit)
 
     def parts() -> Iterator[tuple[int, _Columns]]:
-        context = stored.context
         for index, keys in groups:
             for part, piece, data in context.runJob(stored, _pieces_of(keys), [index]):
                 rows = pickle.loads(data)
                 if rows is not None:
                     yield number[part, piece], rows
 
-    return _Rows([head for _, _, _, head in found], parts(), stored.unpersist)
+    return _Rows(heads, parts(), stored.unpersist)
 
 
 _Key: TypeAlias = tuple[int, int]  # (bucket, piece)
@@ -1393,11 +1404,44 @@ def _fetch_groups(
     return groups
 
 
-def _pieces_of(keys: frozenset[_Key] | None) -> Callable[[Iterable[Any]], Iterator[Any]]:
-    """Return what a job runs on a partition: the (bucket, piece, rows) of its pieces in ``keys``."""
+def _heads_within(
+    limit: int,
+) -> Callable[[int, Iterable[Any]], Iterator[tuple[int, int, int, bytes | None, int, int]]]:
+    """Return what reads a partition's heads: ``(partition, bucket, piece, head, size, head size)`` each.
+
+    A head (the ids of a piece's customers, and the first piece's tallies) is ``None`` when the partition's
+    heads together are more than ``limit`` bytes: the driver then fetches them in groups (see
+    :func:`_pieces_of`), so that no job's result is larger than about ``limit`` bytes. The heads read so far
+    are held until the limit is passed, then dropped.
+    """
+
+    def heads(
+        index: int, rows: Iterable[Any]
+    ) -> Iterator[tuple[int, int, int, bytes | None, int, int]]:
+        found: list[tuple[int, int, int, bytes | None, int, int]] = []
+        total = 0
+        for r in rows:
+            total += len(r[2])
+            if total > limit and found and found[-1][3] is not None:  # the limit just passed
+                found = [(*f[:3], None, *f[4:]) for f in found]
+            head = r[2] if total <= limit else None
+            found.append((index, r[0], r[1], head, r[4], len(r[2])))
+        return iter(found)
+
+    return heads
+
+
+def _pieces_of(
+    keys: frozenset[_Key] | None, *, heads: bool = False
+) -> Callable[[Iterable[Any]], Iterator[Any]]:
+    """Return what a job runs on a partition: the (bucket, piece, rows) of its pieces in ``keys``.
+
+    With ``heads``, the (bucket, piece, head) of those pieces instead.
+    """
+    column = 2 if heads else 3
 
     def select(rows: Iterable[Any]) -> Iterator[Any]:
-        return ((r[0], r[1], r[3]) for r in rows if keys is None or (r[0], r[1]) in keys)
+        return ((r[0], r[1], r[column]) for r in rows if keys is None or (r[0], r[1]) in keys)
 
     return select
 
