@@ -208,6 +208,33 @@ def test_activity_sorted_paths_equal_the_bitmap(
 
 @pytest.mark.usefixtures("blocks")
 @given(
+    rows=st.lists(st.tuples(st.integers(0, 6), st.integers(0, 40)), min_size=1, max_size=60),
+    width=st.integers(1, 9),
+    dense=st.booleans(),
+)
+def test_activity_of_days_looked_up_is_that_of_their_codes(
+    rows: list[tuple[int, int]], width: int, dense: bool
+) -> None:
+    # Days and a non-decreasing table of their codes (periods of ``width`` days from day -3, the table
+    # starting at the earliest day) give the pairs of the codes themselves, on the bitmap and sorted.
+    customer = np.array([c for c, _ in rows], dtype=np.int64)
+    day = np.array([d for _, d in rows], dtype=np.int64) + 1000
+    n = int(customer.max()) + 1
+    customer = np.concatenate([customer, np.arange(n)])  # every code occurs
+    day = np.concatenate([day, np.full(n, day[0])])
+    low = int(day.min())
+    table = (np.arange(low, int(day.max()) + 1) + 3) // width
+    expected = act.activity(customer, table[day - low], n)
+    with pytest.MonkeyPatch.context() as patch:
+        if not dense:
+            patch.setattr(act, "_DENSE_LIMIT", 0)
+        got = act.activity(customer, day, n, lookup=(table, low))
+    for field in ("customer", "period", "first_period", "start"):
+        np.testing.assert_array_equal(getattr(got, field), getattr(expected, field), strict=True)
+
+
+@pytest.mark.usefixtures("blocks")
+@given(
     rows=st.lists(
         st.tuples(st.integers(0, 6), st.integers(-50, 50)), min_size=1, max_size=60, unique=False
     )

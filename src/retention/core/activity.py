@@ -22,6 +22,7 @@ from retention.core.parallel import (
     map_ranges,
     map_runs,
     min_max,
+    take,
     threads_for,
 )
 
@@ -99,7 +100,13 @@ class Activity:
         return np.diff(self.start)
 
 
-def activity(customer: NDArray[np.int64], period: NDArray[np.int64], n_customers: int) -> Activity:
+def activity(
+    customer: NDArray[np.int64],
+    period: NDArray[np.int64],
+    n_customers: int,
+    *,
+    lookup: tuple[NDArray[np.int64], int] | None = None,
+) -> Activity:
     """Reduce per-purchase codes to the distinct (customer, period) pairs.
 
     Parameters
@@ -107,9 +114,13 @@ def activity(customer: NDArray[np.int64], period: NDArray[np.int64], n_customers
     customer : numpy.ndarray of int64
         Per purchase, a customer code in ``0 .. n_customers - 1``. Every code must occur at least once.
     period : numpy.ndarray of int64
-        Per purchase, a period code.
+        Per purchase, a period code; with ``lookup``, a day.
     n_customers : int
         Number of customer codes.
+    lookup : (numpy.ndarray of int64, int), optional
+        ``(table, start)``: the period code of day ``d`` is ``table[d - start]``, the table non-decreasing
+        and covering every day given. The codes are looked up a block of rows at a time where they are
+        needed, without a table-sized array of them.
 
     Returns
     -------
@@ -135,11 +146,18 @@ def activity(customer: NDArray[np.int64], period: NDArray[np.int64], n_customers
             empty, empty, np.empty(n_customers, np.int64), np.zeros(n_customers + 1, np.int64)
         )
     origin, latest = min_max(period)
+    if (
+        lookup is not None
+    ):  # a non-decreasing table: the earliest and latest days' codes are the bounds
+        table, first_day = lookup
+        origin, latest = int(table[origin - first_day]), int(table[latest - first_day])
     span = latest - origin + 1
     cells = n_customers * span
     if cells <= max(_DENSE_LIMIT, 4 * len(period)):
-        keys = _set_cells(customer, period, origin, span, cells)
+        keys = _set_cells(customer, period, origin, span, cells, lookup=lookup)
     else:
+        if lookup is not None:
+            period = take(lookup[0], period, start=lookup[1])
         key = _pair_keys(customer, period, origin, span)
         # Sort and drop repeats: np.unique's hash path is several times slower on int64 keys (numpy 2.4).
         # Keys that fit in 32 bits are sorted as such: numpy's vectorised sort of 32-bit integers is
@@ -165,7 +183,13 @@ def activity(customer: NDArray[np.int64], period: NDArray[np.int64], n_customers
 
 
 def _set_cells(
-    customer: NDArray[np.int64], period: NDArray[np.int64], origin: int, span: int, cells: int
+    customer: NDArray[np.int64],
+    period: NDArray[np.int64],
+    origin: int,
+    span: int,
+    cells: int,
+    *,
+    lookup: tuple[NDArray[np.int64], int] | None = None,
 ) -> NDArray[np.int64]:
     """Return the distinct cells (see :func:`pair_cells`), ascending: marked in a bitmap, then read back.
 
@@ -173,14 +197,22 @@ def _set_cells(
     at a time in a scratch array of its own (no table-sized array of cells; every write sets a cell to
     True, so the threads may share the bitmap and the result does not depend on their timing), then the
     bitmap range by range of cells, each range's cells found on their own and put one after the other.
+    ``lookup``: as for :func:`activity`.
     """
     marks = np.zeros(cells, dtype=np.bool_)
 
     def mark(start: int, stop: int) -> None:
         key = np.empty(min(stop - start, _CELL_ROWS), dtype=np.int64)
+        code = np.empty((2, len(key)) if lookup is not None else (2, 0), dtype=np.int64)
         for lo in range(start, stop, _CELL_ROWS):
             hi = min(lo + _CELL_ROWS, stop)
-            _keys_into(key[: hi - lo], customer[lo:hi], period[lo:hi], origin, span)
+            own = period[lo:hi]
+            if lookup is not None:  # the block's period codes, looked up in the table of days
+                at, own = code[0, : hi - lo], code[1, : hi - lo]
+                np.subtract(period[lo:hi], lookup[1], out=at)
+                # mode="clip": numpy buffers ``out`` for the default "raise"; the days are in range.
+                np.take(lookup[0], at, out=own, mode="clip")
+            _keys_into(key[: hi - lo], customer[lo:hi], own, origin, span)
             marks[key[: hi - lo]] = True
 
     map_runs(mark, len(customer))

@@ -197,9 +197,14 @@ def day_period_codes(days: NDArray[np.int64], freq: str) -> NDArray[np.int64]:
         return days.copy()
     if len(days) == 0:
         return np.empty(0, dtype=np.int64)
-    low, high = min_max(days)
-    table = period_codes(np.arange(low, high + 1, dtype=np.int64).astype("datetime64[D]"), freq)
+    table, low = _day_periods(days, freq)
     return take(table, days, start=low)
+
+
+def _day_periods(days: NDArray[np.int64], freq: str) -> tuple[NDArray[np.int64], int]:
+    """Return the period code of every day from the earliest of ``days`` (not empty) to the latest, and the earliest."""
+    low, high = min_max(days)
+    return period_codes(np.arange(low, high + 1, dtype=np.int64).astype("datetime64[D]"), freq), low
 
 
 def period_start_days(codes: NDArray[np.int64], freq: str) -> NDArray[np.int64]:
@@ -547,8 +552,13 @@ class Transactions:
                     whole.first_period[lo:hi],
                     whole.start[lo : hi + 1] - a,
                 )
-            else:
+            elif freq == "D" or self.n_rows == 0:
                 self._cache[key] = activity(self.customer, self.periods(freq), self.n_customers)
+            else:  # the period codes looked up from the days where needed: no table-sized array of them
+                lookup = _day_periods(self.day, freq)
+                self._cache[key] = activity(
+                    self.customer, self.day, self.n_customers, lookup=lookup
+                )
         result: Activity = self._cache[key]
         return result
 
