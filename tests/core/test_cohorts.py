@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy import stats
 
+from retention.core import cohorts as cohorts_module
+from retention.core import parallel
 from retention.core.activity import activity
 from retention.core.cohorts import (
     cohort_customers,
@@ -299,3 +301,32 @@ def test_cohort_sums_of_parts_add_up_to_the_whole(
     np.testing.assert_array_equal(got.cohort, whole.cohort)
     np.testing.assert_array_equal(got.size, whole.size)
     np.testing.assert_array_equal(got.cells, whole.cells)
+
+
+@given(
+    rows=st.lists(st.tuples(st.integers(0, 5), st.integers(0, 12)), min_size=1, max_size=80),
+    last=st.integers(0, 14),
+    block=st.sampled_from([1, 3, 1 << 16]),
+)
+def test_grid_counts_are_the_bincount_of_the_cells(
+    rows: list[tuple[int, int]], last: int, block: int
+) -> None:
+    # Made block by block (blocks of at least the grid's cells; here down to 1 row) on 3 threads.
+    customer = np.array([c for c, _ in rows], dtype=np.int64)
+    period = np.array([p for _, p in rows], dtype=np.int64)
+    n = int(customer.max()) + 1
+    customer, period = (
+        np.concatenate([customer, np.arange(n)]),
+        np.concatenate([period, np.zeros(n, np.int64)]),
+    )
+    act = activity(customer, period, n)
+    grid = cohorts_module._grid(act.first_period, last, act.period)
+    if grid is None:
+        return
+    expected = np.bincount(grid.cell(act.customer, act.period), minlength=grid.n_cells)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cohorts_module, "_GRID_ROWS", block)
+        patch.setattr(parallel, "MIN_ROWS", 0)
+        patch.setenv(parallel.THREADS_VARIABLE, "3")
+        got = grid.counts(act.customer, act.period)
+    assert_array_equal(got, expected, strict=True)

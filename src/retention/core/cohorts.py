@@ -21,7 +21,7 @@ from scipy.special import ndtri
 
 from retention.core.activity import Activity, first_periods
 from retention.core.arrays import readable
-from retention.core.parallel import take
+from retention.core.parallel import map_runs, take
 from retention.core.sums import (
     Partials,
     add_partials,
@@ -54,6 +54,8 @@ __all__ = [
 _MAX_CELLS: Final = 1 << 28
 """Refuse cohort grids larger than this many cells (2 GiB of float64, twenty times a daily table of ten
 years) on any machine: beyond it pandas cannot usefully lay the table out."""
+# Pairs whose cells are made and counted at a time (at least as many as the grid's cells).
+_GRID_ROWS: Final = 1 << 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +170,35 @@ class _Grid:
         cell += period
         return cell
 
+    def counts(self, customer: NDArray[np.int64], period: NDArray[np.int64]) -> NDArray[np.int64]:
+        """Return the ``bincount`` of the cells of :meth:`cell`, without an array of every cell.
+
+        Run by run of rows on threads, each run's cells made a block at a time in a scratch array of its
+        own and counted there (blocks at least as long as the table of counts, so that counting a block
+        costs about its rows); the runs' counts, integers, are added.
+        """
+        customer = readable(customer)
+        n_cells = self.n_cells
+        step = max(_GRID_ROWS, n_cells)
+
+        def count(start: int, stop: int) -> NDArray[np.int64]:
+            total = np.zeros(n_cells, dtype=np.int64)
+            cell = np.empty(min(step, stop - start), dtype=np.int64)
+            for lo in range(start, stop, step):
+                hi = min(lo + step, stop)
+                own = cell[: hi - lo]
+                # mode="clip": numpy buffers ``out`` for the default "raise"; the codes are in range.
+                np.take(self.base, customer[lo:hi], out=own, mode="clip")
+                own += period[lo:hi]
+                total += np.bincount(own, minlength=n_cells)
+            return total
+
+        runs = map_runs(count, len(customer))
+        total = runs[0] if runs else np.zeros(n_cells, dtype=np.int64)
+        for run in runs[1:]:
+            total += run
+        return total
+
 
 def _empty(last_period: int) -> CohortCounts:
     empty = np.empty(0, dtype=np.int64)
@@ -267,7 +298,7 @@ def cohort_customers(act: Activity, last_period: int, *, rolling: bool) -> Cohor
         # Each customer once, in the cell of their last active period.
         cell = grid.base + act.period[act.start[1:] - 1]
     else:
-        cell = grid.cell(act.customer, act.period)
+        return _finish(grid, grid.counts(act.customer, act.period), last_period, rolling=rolling)
     return _finish(grid, np.bincount(cell, minlength=grid.n_cells), last_period, rolling=rolling)
 
 
