@@ -63,15 +63,56 @@ def _cents(values: FloatArray, *, overwrite: bool = False) -> tuple[FloatArray, 
                 hi = min(lo + _BLOCK, stop)
                 block, b, w = values[lo:hi], back[: hi - lo], whole[lo:hi]
                 c = rounded[: hi - lo] if overwrite else cents[lo:hi]
-                np.multiply(block, 100.0, out=c)
-                np.rint(c, out=c)
-                np.divide(c, 100.0, out=b)
-                np.equal(b, block, out=w)
+                _round_cents(block, c, b, w)
                 if overwrite:
                     np.copyto(block, c, where=w)
 
     map_runs(run, len(values))
     return cents, whole
+
+
+def _round_cents(
+    values: FloatArray, cents: FloatArray, back: FloatArray, whole: NDArray[np.bool_]
+) -> None:
+    """Write the values times 100, rounded, into ``cents`` and whether each is whole into ``whole``.
+
+    ``back``: scratch of the same length. Call under ``np.errstate(over="ignore", invalid="ignore")``.
+    """
+    np.multiply(values, 100.0, out=cents)
+    np.rint(cents, out=cents)
+    np.divide(cents, 100.0, out=back)
+    np.equal(back, values, out=whole)
+
+
+def _cents_total(values: FloatArray) -> tuple[float, float] | None:
+    """Return the total of values in whole cents and their largest magnitude, in cents; None if one is not.
+
+    Block by block on threads, without an array of the cents: for a grand total. The total is exact
+    when the largest magnitude times the number of values is below 2**53 (every partial sum an integer
+    that float64 holds); the caller checks that.
+    """
+
+    def run(start: int, stop: int) -> tuple[float, float] | None:
+        n = min(stop - start, _BLOCK)
+        cents, back, whole = np.empty(n), np.empty(n), np.empty(n, dtype=np.bool_)
+        total = peak = 0.0
+        with np.errstate(over="ignore", invalid="ignore"):
+            for lo in range(start, stop, _BLOCK):
+                hi = min(lo + _BLOCK, stop)
+                c = cents[: hi - lo]
+                _round_cents(values[lo:hi], c, back[: hi - lo], whole[: hi - lo])
+                if not whole[: hi - lo].all():
+                    return None
+                total += float(np.sum(c))
+                peak = max(peak, float(c.max()), -float(c.min()))
+        return total, peak
+
+    runs = map_runs(run, len(values))
+    if any(r is None for r in runs):
+        return None
+    return sum(r[0] for r in runs if r is not None), max(
+        (r[1] for r in runs if r is not None), default=0.0
+    )
 
 
 def _restored(cents: FloatArray, whole: NDArray[np.bool_]) -> FloatArray:
@@ -100,7 +141,7 @@ def _tally(group: IntArray | None, n_groups: int, values: FloatArray) -> FloatAr
     return bincount(group, weights=values, minlength=n_groups).astype(np.float64, copy=False)
 
 
-def _cents_total(pieces: Iterable[Piece], n_groups: int) -> FloatArray:
+def _cents_tallies(pieces: Iterable[Piece], n_groups: int) -> FloatArray:
     """Per group, the total of the pieces' whole cents: each piece's tally added into the first one's.
 
     Exact in any order (whole cents, every partial sum an exact integer); the tallies are made one piece
@@ -365,11 +406,22 @@ def group_sums_of(
             largest_group = int(_counts(read, n_groups).max())
     # Groups beyond 2**31 - 2 values (more than one machine holds) need a wider guard.
     guard = max(_GUARD, (largest_group + 1).bit_length())
+    if all(g is None for g, _ in read):
+        # A grand total: when every value is whole cents and every partial sum exact, added block by
+        # block without an array of the cents (the same total as below, an exact integer).
+        found = [_cents_total(v) for _, v in read]
+        if all(f is not None for f in found):
+            totals = [f for f in found if f is not None]
+            if max(peak for _, peak in totals) * largest_group < _EXACT_INTEGERS:
+                grand = np.zeros(n_groups, dtype=np.float64)
+                grand[0] = sum(total for total, _ in totals) + 0.0
+                grand /= 100.0
+                return grand
     cents_whole = [_cents(v, overwrite=overwrite) for _, v in read]
     by_cents = _groups_in_cents(read, cents_whole, n_groups, largest_group)
     if by_cents.all():
         # Whole cents add exactly as integers: the pieces' sums add up exactly too.
-        total = _cents_total(
+        total = _cents_tallies(
             ((g, c) for (g, _), (c, _) in zip(read, cents_whole, strict=True)), n_groups
         )
         total /= 100.0
@@ -380,7 +432,7 @@ def group_sums_of(
     if not any(ic.any() for ic in in_cents):  # every value is in a group added as floats
         return _float_sums(read, n_groups, guard)
     if by_cents.any():
-        total = _cents_total(
+        total = _cents_tallies(
             (
                 (_select(g, ic), c[ic])
                 for (g, _), (c, _), ic in zip(read, cents_whole, in_cents, strict=True)
