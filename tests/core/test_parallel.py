@@ -225,8 +225,15 @@ def test_take_on_threads_is_numpys(
         patch.setattr(parallel, "_GATHER_ROWS", 7)
         patch.setenv(parallel.THREADS_VARIABLE, "3")
         got = parallel.take(table, indices, start=start)
+        scratch = np.full(len(indices) + 2, np.nan)
+        out = scratch[1:-1]
+        into = parallel.take(table, indices, start=start, out=out)
     np.testing.assert_array_equal(got, table[indices - start], strict=True)
     assert np.signbit(got).tolist() == np.signbit(table[indices - start]).tolist()  # bit for bit
+    # Into the caller's array: written there (and nowhere else), the same values.
+    assert into is out
+    np.testing.assert_array_equal(scratch[1:-1], got, strict=True)
+    assert np.isnan(scratch[[0, -1]]).all()
 
 
 def test_readable_reads_a_read_only_array_in_place_and_leaves_it_read_only() -> None:

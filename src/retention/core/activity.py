@@ -146,9 +146,8 @@ def activity(
             empty, empty, np.empty(n_customers, np.int64), np.zeros(n_customers + 1, np.int64)
         )
     origin, latest = min_max(period)
-    if (
-        lookup is not None
-    ):  # a non-decreasing table: the earliest and latest days' codes are the bounds
+    if lookup is not None:
+        # A non-decreasing table: the codes of the earliest and the latest day are the bounds.
         table, first_day = lookup
         origin, latest = int(table[origin - first_day]), int(table[latest - first_day])
     span = latest - origin + 1
@@ -203,15 +202,12 @@ def _set_cells(
 
     def mark(start: int, stop: int) -> None:
         key = np.empty(min(stop - start, _CELL_ROWS), dtype=np.int64)
-        code = np.empty((2, len(key)) if lookup is not None else (2, 0), dtype=np.int64)
+        code = np.empty(len(key) if lookup is not None else 0, dtype=np.int64)
         for lo in range(start, stop, _CELL_ROWS):
             hi = min(lo + _CELL_ROWS, stop)
             own = period[lo:hi]
             if lookup is not None:  # the block's period codes, looked up in the table of days
-                at, own = code[0, : hi - lo], code[1, : hi - lo]
-                np.subtract(period[lo:hi], lookup[1], out=at)
-                # mode="clip": numpy buffers ``out`` for the default "raise"; the days are in range.
-                np.take(lookup[0], at, out=own, mode="clip")
+                own = take(lookup[0], own, start=lookup[1], out=code[: hi - lo])
             _keys_into(key[: hi - lo], customer[lo:hi], own, origin, span)
             marks[key[: hi - lo]] = True
 
@@ -835,8 +831,7 @@ def _mark_blocks(
                         bounded[0].take(b, cell, bounded[1])
                     at += hi - lo
             for k, cell, lo, hi, at in written:
-                # mode="clip": numpy buffers ``out`` for the default "raise"; the cells are in range.
-                back = np.take(scratch, cell, out=seen[: hi - lo], mode="clip")
+                back = take(scratch, cell, out=seen[: hi - lo])
                 np.equal(back, row[at : at + hi - lo], out=marked[k][lo:hi])
 
     map_ranges(run, runs, rows=n)

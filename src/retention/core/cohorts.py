@@ -20,7 +20,6 @@ from numpy.typing import NDArray
 from scipy.special import ndtri
 
 from retention.core.activity import Activity, first_periods
-from retention.core.arrays import readable
 from retention.core.parallel import map_runs, take
 from retention.core.sums import (
     Partials,
@@ -177,7 +176,6 @@ class _Grid:
         own and counted there (blocks at least as long as the table of counts, so that counting a block
         costs about its rows); the runs' counts, integers, are added.
         """
-        customer = readable(customer)
         n_cells = self.n_cells
         step = max(_GRID_ROWS, n_cells)
 
@@ -186,9 +184,7 @@ class _Grid:
             cell = np.empty(min(step, stop - start), dtype=np.int64)
             for lo in range(start, stop, step):
                 hi = min(lo + step, stop)
-                own = cell[: hi - lo]
-                # mode="clip": numpy buffers ``out`` for the default "raise"; the codes are in range.
-                np.take(self.base, customer[lo:hi], out=own, mode="clip")
+                own = take(self.base, customer[lo:hi], out=cell[: hi - lo])
                 own += period[lo:hi]
                 total += np.bincount(own, minlength=n_cells)
             return total
@@ -374,7 +370,7 @@ def _cells(
     if grid is None:
         return None
     if first_period is not None:
-        period = np.maximum(period, np.take(first, readable(customer)))
+        period = np.maximum(period, take(first, customer))
     return grid, grid.cell(customer, period)
 
 

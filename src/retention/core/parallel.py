@@ -215,31 +215,36 @@ def min_max(values: NDArray[np.integer[Any]]) -> tuple[int, int]:
 
 
 def take(
-    values: NDArray[Any], indices: NDArray[np.integer[Any]], *, start: int = 0
+    values: NDArray[Any],
+    indices: NDArray[np.integer[Any]],
+    *,
+    start: int = 0,
+    out: NDArray[Any] | None = None,
 ) -> NDArray[Any]:
-    """Return ``values[indices - start]``, gathered block by block on threads, as a new array.
+    """Return ``values[indices - start]``, gathered block by block on threads, as a new array or ``out``.
 
     For a per-row lookup in a table (each row's customer or day): the gather is a copy, the same on any
     number of threads. The indices must be in range (``start`` to ``start + len(values) - 1``): they are
     not checked. ``start``: the index of ``values[0]`` (the table's lowest day, say), so that no
-    shifted copy of the indices is made.
+    shifted copy of the indices is made. ``out``: an array as long as ``indices`` (a scratch array of
+    the caller's) to write into, not overlapping them.
 
     Examples
     --------
     >>> take(np.array([10, 20, 30]), np.array([7, 5, 7]), start=5)
     array([30, 10, 30])
     """
-    out = np.empty(len(indices), dtype=values.dtype)
+    result = np.empty(len(indices), dtype=values.dtype) if out is None else out
     indices = readable(indices)
 
     def gather(lo: int, hi: int) -> None:
         at = indices[lo:hi]
         # mode="clip" (a no-op for indices in range): for the default "raise", numpy writes into a
         # buffer and copies it to ``out``.
-        np.take(values, at - start if start else at, out=out[lo:hi], mode="clip")
+        np.take(values, at - start if start else at, out=result[lo:hi], mode="clip")
 
     map_blocks(gather, len(indices), block=_GATHER_ROWS)
-    return out
+    return result
 
 
 def bincount(

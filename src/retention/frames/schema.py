@@ -43,7 +43,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from retention.core.activity import Activity, activity, repeat_customers
-from retention.core.arrays import narrowest_unsigned, readable
+from retention.core.arrays import narrowest_unsigned
 from retention.core.caller import warn_at_caller
 from retention.core.parallel import argsort as parallel_argsort
 from retention.core.parallel import (
@@ -2174,10 +2174,8 @@ def _first_purchase_rows(
     for lo in range(0, len(customer), step):
         np.minimum.at(first, customer[lo : lo + step], stamp[lo : lo + step])
 
-    rows = readable(customer)
-
     def at_first(lo: int, hi: int) -> tuple[NDArray[np.int64], NDArray[np.int64] | None]:
-        here = np.equal(stamp[lo:hi], np.take(first, rows[lo:hi], mode="clip"))
+        here = np.equal(stamp[lo:hi], take(first, customer[lo:hi]))
         bought = purchase[lo:hi]
         stray = np.greater(here, bought)  # at the earliest time, and no purchase
         here &= bought

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from retention.core.activity import customer_periods, first_of_pair
-from retention.core.arrays import FloatArray, IntArray, narrowest_unsigned, readable
-from retention.core.parallel import map_blocks
+from retention.core.arrays import FloatArray, IntArray, narrowest_unsigned
+from retention.core.parallel import map_blocks, take
 from retention.core.sums import Piece, group_sums_of
 
 __all__ = ["HoldoutCounts", "RepeatCounts", "Returns", "holdout_counts", "repeat_counts"]
@@ -134,11 +134,10 @@ def _after_first(
     )
     shift = 0 if narrow is None else origin
     out = np.zeros(len(amount), dtype=np.float64)
-    customer = readable(customer)
 
     def fill(lo: int, hi: int) -> None:
         own = np.subtract(period[lo:hi], np.int64(shift), dtype=firsts.dtype, casting="unsafe")
-        later = np.take(firsts, customer[lo:hi]) != own
+        later = take(firsts, customer[lo:hi]) != own
         np.copyto(out[lo:hi], amount[lo:hi], where=later)
 
     map_blocks(fill, len(customer), block=_ROW_BLOCK)
