@@ -108,11 +108,10 @@ def _cents_total(values: FloatArray) -> tuple[float, float] | None:
         return total, peak
 
     runs = map_runs(run, len(values))
-    if any(r is None for r in runs):
+    found = [r for r in runs if r is not None]
+    if len(found) < len(runs):
         return None
-    return sum(r[0] for r in runs if r is not None), max(
-        (r[1] for r in runs if r is not None), default=0.0
-    )
+    return sum(total for total, _ in found), max(peak for _, peak in found)
 
 
 def _restored(cents: FloatArray, whole: NDArray[np.bool_]) -> FloatArray:

@@ -1299,10 +1299,9 @@ def _spark_rows(tx: Any, work: _Pass) -> _Rows:
     warnings and error); the driver reads the heads (a partition's at once when they are at most
     :data:`_FETCH_BYTES` together, else a group of at most that at a time: :func:`_heads_within`), then
     the pieces' rows, a group of at most :data:`_FETCH_BYTES` at a time (:func:`_fetch_groups`). Small
-    pieces keep the JVM from handling any
-    large value: a bucket's rows as one value (tens of MB at tens of millions of rows) ran its heap out,
-    and Spark's cache of a DataFrame would put a bucket's pieces together again in one columnar batch, so
-    the rows are kept as an RDD of pickled rows. Bounded groups keep any one job's result small: a
+    pieces keep the JVM from handling any large value: a bucket's rows as one value (tens of MB at tens of
+    millions of rows) ran its heap out, and Spark's cache of a DataFrame would put a bucket's pieces
+    together again in one columnar batch, so the rows are kept as an RDD of pickled rows. Bounded groups keep any one job's result small: a
     partition (several buckets may share one) fetched whole, 80 MB with a 600 MiB heap, was lost
     (``TaskResultLost``).
     """
