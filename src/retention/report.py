@@ -56,7 +56,7 @@ from retention.frames.options import BY, Given, Interval, declare
 from retention.frames.rates import period_retention
 from retention.frames.reading import shared_options
 from retention.frames.rfm import rfm_scores, rfm_segments
-from retention.frames.schema import transaction_options
+from retention.frames.schema import DateLike, transaction_options
 from retention.frames.segments import working_segments
 from retention.frames.summary import rfm_summary
 from retention.frames.value import customer_lifetime_value
@@ -766,11 +766,11 @@ def report(
     tx: pd.DataFrame,
     *,
     freq: str = "M",
-    customer_id: Any = "customer_id",
-    date: Any = "date",
-    amount: Any = "amount",
-    order_id: Any = None,
-    observation_end: object = None,
+    customer_id: Hashable = "customer_id",
+    date: Hashable = "date",
+    amount: Hashable | None = "amount",
+    order_id: Hashable | None = None,
+    observation_end: DateLike | None = None,
     returns: str = "net",
     by: object = None,
     title: str = "Retention report",

@@ -7,9 +7,14 @@ check what all of them promise, and the capability flags of each entry say which
 from __future__ import annotations
 
 import copy
+import functools
 import inspect
+import operator
+import sys
 import time
+import typing
 import warnings
+from collections.abc import Hashable
 from typing import Any
 
 import numpy as np
@@ -27,7 +32,7 @@ from retention.errors import (
     RetentionError,
     RetentionWarning,
 )
-from retention.frames.schema import OPTION_DOCS
+from retention.frames.schema import OPTION_DOCS, DateLike
 from tests.registry import CONTACT_LOGS, REGISTRY, Entry
 
 
@@ -575,6 +580,18 @@ SHARED = {
     "returns": "net",
 }
 
+# The type of each shared option, the same in every signature (what a type checker tells a caller).
+SHARED_TYPES = {
+    "customer_id": Hashable,
+    "date": Hashable,
+    "amount": Hashable | None,
+    "order_id": Hashable | None,
+    "observation_end": DateLike | None,
+    "calibration_end": DateLike | None,
+    "returns": str,
+    "by": object,
+}
+
 
 @pytest.mark.parametrize("name", sorted(transaction_functions()))
 def test_one_contract_of_options(name: str) -> None:
@@ -604,6 +621,35 @@ def test_one_contract_of_options(name: str) -> None:
         text = OPTION_DOCS[option]
         assert text in doc, f"{name} does not document {option} in the shared words"
     assert "as_of" not in params
+
+
+def public_functions() -> list[tuple[str, Any]]:
+    """Every public function of ``retention`` and ``retention.plot``, by its qualified name."""
+    found = []
+    for module, prefix in ((rt, "rt."), (rt.plot, "rt.plot.")):
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if inspect.isfunction(obj):
+                found.append((prefix + name, obj))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("name", "function"), public_functions(), ids=lambda v: v if isinstance(v, str) else ""
+)
+def test_shared_options_have_one_type(name: str, function: Any) -> None:
+    params = inspect.signature(function).parameters
+    names = vars(sys.modules[inspect.unwrap(function).__module__])
+    for option, kind in SHARED_TYPES.items():
+        if option in params:
+            typed = eval(params[option].annotation, names)  # annotations are postponed (text)
+            expected = kind
+            required = params[option].default is inspect.Parameter.empty
+            if required and type(None) in typing.get_args(kind):  # a required option is never None
+                expected = functools.reduce(
+                    operator.or_, (a for a in typing.get_args(kind) if a is not type(None))
+                )
+            assert typed == expected, f"{name}: {option} is typed {typed}, not {expected}"
 
 
 def test_one_keyword_dict_for_every_function() -> None:

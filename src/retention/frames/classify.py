@@ -15,7 +15,7 @@ table once with :func:`~retention.frames.schema.read_transactions`, reduces it t
 from __future__ import annotations
 
 import inspect
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, overload
 
@@ -49,6 +49,7 @@ from retention.frames.options import (
 )
 from retention.frames.reading import read_with_options
 from retention.frames.schema import (
+    DateLike,
     Transactions,
     day_period_codes,
     last_complete_period,
@@ -346,11 +347,11 @@ def abc_xyz(
     xyz_thresholds: Sequence[float] = (0.1, 0.25),
     abc_method: str = "cumulative",
     min_periods: int = 2,
-    customer_id: Any = "customer_id",
-    date: Any = "date",
-    amount: Any = "amount",
-    order_id: Any = None,
-    observation_end: object = None,
+    customer_id: Hashable = "customer_id",
+    date: Hashable = "date",
+    amount: Hashable | None = "amount",
+    order_id: Hashable | None = None,
+    observation_end: DateLike | None = None,
     returns: str = "net",
     by: object = None,
     **deprecated: Any,

@@ -8,7 +8,7 @@ every other table. The guide is ``docs/migration-and-contacts.md``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any, Final
 
 import numpy as np
@@ -405,8 +405,8 @@ def contact_compliance(
     owner: Any = None,
     by_segment: bool = False,
     tolerance: object = "7D",
-    customer_id: Any = "customer_id",
-    date: Any = "date",
+    customer_id: Hashable = "customer_id",
+    date: Hashable = "date",
 ) -> pd.DataFrame:
     r"""Compare planned contacts with the contacts made: how many were met, overall and by owner.
 

@@ -7,6 +7,7 @@ A thin adapter: :func:`customer_features` reads the transaction table once with
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any, Final
 
 import numpy as np
@@ -19,6 +20,7 @@ from retention.frames.events import read_complaints, read_events
 from retention.frames.options import Given, declare
 from retention.frames.reading import read_with_options
 from retention.frames.schema import (
+    DateLike,
     transaction_options,
 )
 
@@ -52,11 +54,11 @@ def customer_features(
     complaints: pd.DataFrame | None = None,
     refusals: pd.DataFrame | None = None,
     resolved: Any = "resolved",
-    customer_id: Any = "customer_id",
-    date: Any = "date",
-    amount: Any = "amount",
-    order_id: Any = None,
-    observation_end: object = None,
+    customer_id: Hashable = "customer_id",
+    date: Hashable = "date",
+    amount: Hashable | None = "amount",
+    order_id: Hashable | None = None,
+    observation_end: DateLike | None = None,
     returns: str = "net",
 ) -> pd.DataFrame:
     """Collect the facts that segmentation rules read: one row per customer, on one day.

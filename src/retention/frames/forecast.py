@@ -15,9 +15,9 @@ and a worked example.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import numpy as np
 import pandas as pd
@@ -59,6 +59,7 @@ from retention.frames.reading import shared_options
 from retention.frames.schema import (
     PERIOD_DAYS,
     Cutoff,
+    DateLike,
     Transactions,
     check_cutoff,
     day_period_codes,
@@ -808,8 +809,8 @@ def backtest(
     tx: pd.DataFrame,
     *,
     model: str | BetaGeo | ModifiedBetaGeo | ParetoNBD = "bg_nbd",
-    calibration_end: object,
-    observation_end: object = None,
+    calibration_end: DateLike,
+    observation_end: DateLike | None = None,
     freq: str = "W",
     time_unit: str = "W",
     spend: bool | GammaGamma = True,
@@ -817,10 +818,10 @@ def backtest(
     interval: float | None = 0.9,
     n_draws: int = 1000,
     seed: int | None = None,
-    customer_id: Any = "customer_id",
-    date: Any = "date",
-    amount: Any = "amount",
-    order_id: Any = None,
+    customer_id: Hashable = "customer_id",
+    date: Hashable = "date",
+    amount: Hashable | None = "amount",
+    order_id: Hashable | None = None,
     returns: str = "net",
 ) -> Backtest:
     r"""Fit on a calibration span, forecast the holdout period by period and compare with naive forecasts.
@@ -985,7 +986,10 @@ def backtest_of(
     money = checked.money
     held = holdout_of(tally, cut, period, codes, money=money, n_days=int(bounds[-1]))
     if summary is None:
-        summary = rfm_summary(tx, time_unit=unit, calibration_end=Cutoff(cut), **options)
+        # A day checked against the whole table, which read_cutoff takes as it is: passed through the
+        # public option (typed for what users pass).
+        end = cast("DateLike", Cutoff(cut))
+        summary = rfm_summary(tx, time_unit=unit, calibration_end=end, **options)
     fit_model = checked.given if checked.given is not None else checked.cls.fit(summary)
     spend_model: GammaGamma | None = None
     if isinstance(spend, GammaGamma):

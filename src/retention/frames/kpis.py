@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any, Final
 
 import numpy as np
@@ -18,6 +19,7 @@ from retention.frames.rates import (
 )
 from retention.frames.reading import read_with_options
 from retention.frames.schema import (
+    DateLike,
     Transactions,
     last_complete_period,
     period_index,
@@ -53,11 +55,11 @@ def kpis(
     tx: pd.DataFrame,
     *,
     freq: str = "M",
-    customer_id: Any = "customer_id",
-    date: Any = "date",
-    amount: Any = "amount",
-    order_id: Any = None,
-    observation_end: object = None,
+    customer_id: Hashable = "customer_id",
+    date: Hashable = "date",
+    amount: Hashable | None = "amount",
+    order_id: Hashable | None = None,
+    observation_end: DateLike | None = None,
     returns: str = "net",
     by: object = None,
 ) -> pd.Series:

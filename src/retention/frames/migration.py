@@ -15,7 +15,7 @@ by partition on its workers (:mod:`retention.frames.distributed`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, TypeAlias
 
@@ -28,6 +28,7 @@ from retention.errors import ColumnTypeError, InvalidParameterError, InvalidValu
 from retention.frames.options import Flag, Frequency, Given, declare
 from retention.frames.reading import read_with_options
 from retention.frames.schema import (
+    DateLike,
     day_period_codes,
     last_complete_period,
     period_index,
@@ -268,11 +269,11 @@ def segment_history(
     segmenter: Segmenter,
     freq: str = "M",
     per_customer: bool = False,
-    customer_id: Any = "customer_id",
-    date: Any = "date",
-    amount: Any = "amount",
-    order_id: Any = None,
-    observation_end: object = None,
+    customer_id: Hashable = "customer_id",
+    date: Hashable = "date",
+    amount: Hashable | None = "amount",
+    order_id: Hashable | None = None,
+    observation_end: DateLike | None = None,
     returns: str = "net",
 ) -> pd.DataFrame:
     """Segment the customers at the end of every complete period and count the moves between periods.
@@ -513,8 +514,8 @@ def history_tally(
     periods: HistoryPeriods,
     *,
     segmenter: Segmenter,
-    date: Any = "date",
-    amount: Any = "amount",
+    date: Hashable = "date",
+    amount: Hashable | None = "amount",
     returns: str = "net",
 ) -> HistoryTally:
     """Segment the customers of a checked table (or of a partition) at the end of every period.

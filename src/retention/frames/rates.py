@@ -8,6 +8,7 @@ A thin adapter: each function reads the table once with
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any, Final
 
 import numpy as np
@@ -25,6 +26,7 @@ from retention.frames.breakdown import breakdown
 from retention.frames.options import BY, Frequency, Given, declare
 from retention.frames.reading import read_with_options
 from retention.frames.schema import (
+    DateLike,
     Transactions,
     last_complete_period,
     period_index,
@@ -79,11 +81,11 @@ def period_retention(
     tx: pd.DataFrame,
     *,
     freq: str = "M",
-    customer_id: Any = "customer_id",
-    date: Any = "date",
-    amount: Any = "amount",
-    order_id: Any = None,
-    observation_end: object = None,
+    customer_id: Hashable = "customer_id",
+    date: Hashable = "date",
+    amount: Hashable | None = "amount",
+    order_id: Hashable | None = None,
+    observation_end: DateLike | None = None,
     returns: str = "net",
     by: object = None,
 ) -> pd.DataFrame:
@@ -206,11 +208,11 @@ def period_retention_from_counts(counts: PeriodCounts, first: int, freq: str) ->
 def repeat_purchase_rate(
     tx: pd.DataFrame,
     *,
-    customer_id: Any = "customer_id",
-    date: Any = "date",
-    amount: Any = "amount",
-    order_id: Any = None,
-    observation_end: object = None,
+    customer_id: Hashable = "customer_id",
+    date: Hashable = "date",
+    amount: Hashable | None = "amount",
+    order_id: Hashable | None = None,
+    observation_end: DateLike | None = None,
     returns: str = "net",
     by: object = None,
 ) -> float | pd.Series:
@@ -268,11 +270,11 @@ def repeat_purchase_rate_of(t: Transactions) -> float:
 def purchase_frequency(
     tx: pd.DataFrame,
     *,
-    customer_id: Any = "customer_id",
-    date: Any = "date",
-    amount: Any = "amount",
-    order_id: Any = None,
-    observation_end: object = None,
+    customer_id: Hashable = "customer_id",
+    date: Hashable = "date",
+    amount: Hashable | None = "amount",
+    order_id: Hashable | None = None,
+    observation_end: DateLike | None = None,
     returns: str = "net",
     by: object = None,
 ) -> float | pd.Series:
@@ -336,11 +338,11 @@ def purchase_frequency_of(t: Transactions) -> float:
 def average_order_value(
     tx: pd.DataFrame,
     *,
-    customer_id: Any = "customer_id",
-    date: Any = "date",
-    amount: Any = "amount",
-    order_id: Any = None,
-    observation_end: object = None,
+    customer_id: Hashable = "customer_id",
+    date: Hashable = "date",
+    amount: Hashable | None = "amount",
+    order_id: Hashable | None = None,
+    observation_end: DateLike | None = None,
     returns: str = "net",
     by: object = None,
 ) -> float | pd.Series:
@@ -407,11 +409,11 @@ def average_order_value_of(t: Transactions) -> float:
 def time_to_second_purchase(
     tx: pd.DataFrame,
     *,
-    customer_id: Any = "customer_id",
-    date: Any = "date",
-    amount: Any = "amount",
-    order_id: Any = None,
-    observation_end: object = None,
+    customer_id: Hashable = "customer_id",
+    date: Hashable = "date",
+    amount: Hashable | None = "amount",
+    order_id: Hashable | None = None,
+    observation_end: DateLike | None = None,
     returns: str = "net",
     by: object = None,
 ) -> pd.Series:

@@ -9,7 +9,7 @@ map and worked examples, is the "Segments" page of the docs (``docs/segments.md`
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any, Final
 
 import numpy as np
@@ -34,6 +34,7 @@ from retention.frames.events import missing_column
 from retention.frames.options import BY, Given, Interval, check_cut_points, declare
 from retention.frames.reading import read_with_options
 from retention.frames.schema import (
+    DateLike,
     Transactions,
     transaction_options,
 )
@@ -197,11 +198,11 @@ def rfm_scores(
     *,
     bins: int = 5,
     cut_points: Mapping[str, Sequence[float]] | None = None,
-    customer_id: Any = "customer_id",
-    date: Any = "date",
-    amount: Any = "amount",
-    order_id: Any = None,
-    observation_end: object = None,
+    customer_id: Hashable = "customer_id",
+    date: Hashable = "date",
+    amount: Hashable | None = "amount",
+    order_id: Hashable | None = None,
+    observation_end: DateLike | None = None,
     returns: str = "net",
     by: object = None,
 ) -> pd.DataFrame:

@@ -34,7 +34,7 @@ import datetime as _dt
 import importlib
 import inspect
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, Final, TypeAlias, TypeVar
 
@@ -1786,11 +1786,11 @@ def _series_groups(by: pd.Series, ids: pd.Index, func: str) -> Groups:
 def read_transactions(
     tx: object,
     *,
-    customer_id: Any = "customer_id",
-    date: Any = "date",
-    amount: Any = None,
-    order_id: Any = None,
-    observation_end: object = None,
+    customer_id: Hashable = "customer_id",
+    date: Hashable = "date",
+    amount: Hashable | None = None,
+    order_id: Hashable | None = None,
+    observation_end: DateLike | None = None,
     returns: str = "net",
     by: object = None,
     amount_required: bool = False,

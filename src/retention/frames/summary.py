@@ -8,6 +8,7 @@ package, are on the "Lifetime value" page of the docs.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any, Final
 
 import numpy as np
@@ -19,6 +20,7 @@ from retention.frames.options import Frequency, Given, declare
 from retention.frames.reading import read_with_options
 from retention.frames.schema import (
     PERIOD_DAYS,
+    DateLike,
     Transactions,
     day_period_codes,
     period_codes,
@@ -70,12 +72,12 @@ def rfm_summary(
     *,
     freq: str = "D",
     time_unit: str | None = None,
-    observation_end: object = None,
-    calibration_end: object = None,
-    customer_id: Any = "customer_id",
-    date: Any = "date",
-    amount: Any = "amount",
-    order_id: Any = None,
+    observation_end: DateLike | None = None,
+    calibration_end: DateLike | None = None,
+    customer_id: Hashable = "customer_id",
+    date: Hashable = "date",
+    amount: Hashable | None = "amount",
+    order_id: Hashable | None = None,
     returns: str = "net",
 ) -> pd.DataFrame:
     r"""Summarise each customer's purchases as frequency, recency, age and mean spend.

@@ -9,7 +9,8 @@ Definitions and a worked example are on the "Customer value" page of the docs.
 from __future__ import annotations
 
 import math
-from typing import Any, Final, Protocol
+from collections.abc import Hashable
+from typing import Final, Protocol
 
 import numpy as np
 import pandas as pd
@@ -32,6 +33,7 @@ from retention.frames.options import BY, Frequency, Given, Interval, check_freq,
 from retention.frames.reading import read_with_options
 from retention.frames.schema import (
     PERIOD_DAYS,
+    DateLike,
     Transactions,
     last_complete_period,
     period_codes,
@@ -361,11 +363,11 @@ def customer_lifetime_value(
 def historical_value(
     tx: pd.DataFrame,
     *,
-    customer_id: Any = "customer_id",
-    date: Any = "date",
-    amount: Any = "amount",
-    order_id: Any = None,
-    observation_end: object = None,
+    customer_id: Hashable = "customer_id",
+    date: Hashable = "date",
+    amount: Hashable | None = "amount",
+    order_id: Hashable | None = None,
+    observation_end: DateLike | None = None,
     returns: str = "net",
     by: object = None,
     margin: float = 1.0,
@@ -595,12 +597,12 @@ def tracking_table(
     *,
     time_unit: str,
     freq: str = "W",
-    calibration_end: object = None,
-    observation_end: object = None,
-    customer_id: Any = "customer_id",
-    date: Any = "date",
-    amount: Any = "amount",
-    order_id: Any = None,
+    calibration_end: DateLike | None = None,
+    observation_end: DateLike | None = None,
+    customer_id: Hashable = "customer_id",
+    date: Hashable = "date",
+    amount: Hashable | None = "amount",
+    order_id: Hashable | None = None,
     returns: str = "net",
 ) -> pd.DataFrame:
     r"""Compare expected and actual repeat transactions of the customer base, period by period.

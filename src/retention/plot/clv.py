@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import numpy as np
@@ -22,6 +22,7 @@ from retention.frames.options import Interval
 from retention.frames.reading import read_with_options
 from retention.frames.schema import (
     PERIOD_DAYS,
+    DateLike,
     check_freq,
     check_option,
     read_date,
@@ -391,11 +392,11 @@ def p_alive_history(
     transactions: pd.DataFrame,
     *,
     time_unit: str,
-    customer_id: Any = "customer_id",
-    date: Any = "date",
-    amount: Any = "amount",
-    order_id: Any = None,
-    observation_end: object = None,
+    customer_id: Hashable = "customer_id",
+    date: Hashable = "date",
+    amount: Hashable | None = "amount",
+    order_id: Hashable | None = None,
+    observation_end: DateLike | None = None,
     returns: str = "net",
     ax: Axes | None = None,
 ) -> Axes:
@@ -643,7 +644,7 @@ def tracking(
     tracking_table: pd.DataFrame | Mapping[str, pd.DataFrame],
     *,
     kind: str = "cumulative",
-    calibration_end: object = None,
+    calibration_end: DateLike | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Draw actual against expected repeat transactions over time, cumulative or per period.
