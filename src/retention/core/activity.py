@@ -3,6 +3,12 @@
 Pure numpy. Customers are integer codes ``0 .. n_customers - 1`` and periods integer codes (any origin); the
 adapter makes both. This is the one place where a transaction log becomes activity, so that rates, cohorts
 and survival curves agree on what "active in a period" means: at least one purchase in it.
+
+Why one module of about 900 lines: the public functions are short; more than half of the length is one
+private pass, which marks the first purchase of each (customer, period) pair of a log in any order on
+threads and takes each customer's first and last period in the same pass (``_Log`` to the end). It is what
+:func:`first_of_pair`, :func:`customer_periods`, :func:`first_periods`, :func:`last_periods` and
+:func:`period_bounds` share; split off, it would be imported across modules by its private names.
 """
 
 from __future__ import annotations
