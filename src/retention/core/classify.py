@@ -39,6 +39,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from retention.core.activity import first_periods, pair_cells, run_starts
+from retention.core.parallel import bincount
 from retention.core.sums import group_sums
 from retention.errors import ColumnTypeError, InvalidParameterError, InvalidValueError, plain_value
 
@@ -843,7 +844,7 @@ def period_cv(
         value = np.asarray(value, dtype=np.float64)
     sums, owner = _pair_sums(customer, period, value, n_customers)
     total = (
-        np.bincount(customer, minlength=n_customers).astype(np.float64)
+        bincount(customer, minlength=n_customers).astype(np.float64)
         if value is None
         else group_sums(customer, value, n_customers)
     )

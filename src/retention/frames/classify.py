@@ -35,6 +35,7 @@ from retention.core.classify import (
 )
 from retention.core.classify import abc_thresholds as abc_limits
 from retention.core.classify import xyz_thresholds as xyz_limits
+from retention.core.parallel import bincount
 from retention.core.sums import group_sums
 from retention.errors import ColumnTypeError, InvalidParameterError, InvalidValueError, plain_value
 from retention.frames.breakdown import breakdown, index_levels
@@ -632,7 +633,8 @@ def _values(
     n = t.n_customers
     periods = t.periods(options.freq)
     if options.metric == "orders" or t.amount is None:
-        return np.bincount(t.customer, minlength=n).astype(np.int64), t.customer, periods, None
+        # The read table's codes are read-only: parallel.bincount counts them without numpy's copy.
+        return bincount(t.customer, minlength=n), t.customer, periods, None
     customer, _, amounts = t.net()
     if len(t.return_customer):
         periods = np.concatenate([periods, day_period_codes(t.return_day, options.freq)])
