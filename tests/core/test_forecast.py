@@ -101,6 +101,19 @@ def test_cohort_expected_is_the_double_sum() -> None:
     assert_allclose(core.cohort_expected(arrivals, g), direct, rtol=1e-13)
 
 
+def test_cohort_expected_by_fft_beyond_the_direct_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Past DIRECT_MAX_DAYS steps the convolution is an FFT's: the same values up to errors of the size of
+    # the largest value times the rounding of a double.
+    rng = np.random.default_rng(6)
+    arrivals = rng.poisson(3.0, 300).astype(float)
+    g = beta_geo.expected_purchases(np.arange(300) / 7.0, **BG)
+    direct = core.cohort_expected(arrivals, g)
+    monkeypatch.setattr(core, "DIRECT_MAX_DAYS", 100)
+    by_fft = core.cohort_expected(arrivals, g)
+    assert not np.array_equal(by_fft, direct)  # the other route was taken
+    assert_allclose(by_fft, direct, rtol=0, atol=1e-12 * direct.max())
+
+
 @pytest.mark.parametrize(("kind", "params"), [("bg_nbd", BG), ("pareto_nbd", PARETO)])
 def test_new_customers_by_hand(kind: str, params: dict[str, float]) -> None:
     # Planned arrivals per day; windows of a week; each arrival's E[X] at the window's ends.

@@ -265,10 +265,40 @@ def test_weightings_and_tau(example: pd.DataFrame) -> None:
         name = weightings if isinstance(weightings, str) else "fleming-harrington"
         expected = rt.stats.logrank_test(duration, event, labels, weightings=name, p=p, q=q)
         assert result.test["statistic"].iloc[0] == pytest.approx(expected.statistic, rel=1e-12)
+    # The name alone is G(0, 0): the plain log-rank test.
+    plain = rt.compare_retention(example, "channel", weightings="fleming-harrington").test.iloc[0]
+    logrank = rt.stats.logrank_test(duration, event, labels)
+    assert plain["statistic"] == pytest.approx(logrank.statistic, rel=1e-12)
+    assert plain.name == "fleming-harrington(p=0, q=0)"
     result = rt.compare_retention(example, "channel", tau="100D")
     assert result.tau == 100
     assert result.groups.loc["web", "rmst"] == pytest.approx(
         rt.stats.rmst(*parts["web"], 100).estimate
+    )
+
+
+def test_groups_of_several_columns_are_tuples(example: pd.DataFrame) -> None:
+    # Two columns: each group is a (channel, manager) pair, in the groups' and the differences' labels,
+    # with the figures of that pair's customers alone.
+    result = rt.compare_retention(example, ["channel", "manager"], control=("web", "Emery"))
+    pairs = list(result.groups.index)
+    assert ("web", "Emery") in pairs
+    assert all(isinstance(p, tuple) and len(p) == 2 for p in pairs)
+    assert set(result.differences.index.get_level_values("reference")) == {("web", "Emery")}
+    assert set(result.differences.index.get_level_values("group")) == set(pairs) - {
+        ("web", "Emery")
+    }
+    first = example.sort_values("date").drop_duplicates("customer_id")
+    members = first.loc[(first["channel"] == "app") & (first["manager"] == "Finley"), "customer_id"]
+    alone = rt.compare_retention(
+        example[example["customer_id"].isin(members)].assign(g="x"),
+        "g",
+        observation_end=example["date"].max(),
+    )
+    assert result.groups.loc[("app", "Finley"), "customers"] == alone.groups.loc["x", "customers"]
+    assert (
+        result.groups.loc[("app", "Finley"), "survival_90D"]
+        == alone.groups.loc["x", "survival_90D"]
     )
 
 
