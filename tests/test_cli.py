@@ -1294,6 +1294,10 @@ def test_report_command_errors_are_one_line(
         f"retention: error: cannot write {missing}: the folder {missing.parent} does not exist; "
         "create it or give another -o path"
     ]
+    status, _, err = run(["report", str(path), "-o", str(tmp_path), *COLUMNS], capsys)  # a folder
+    assert status == 2
+    (line,) = err.splitlines()  # the system's words: "Is a directory" on Linux
+    assert line.startswith(f"retention: error: cannot write {tmp_path}: ")
     target = tmp_path / "report.html"
     status, _, err = run(["report", str(path), "-o", str(target)], capsys)  # no column options
     assert status == 2

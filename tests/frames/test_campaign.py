@@ -394,6 +394,8 @@ def test_holdout_split_errors() -> None:
         rt.holdout_split([1, 2], seed=-1)
     with pytest.raises(ColumnTypeError, match="'strata'"):
         rt.holdout_split([1, 2], strata={1: "a"})  # type: ignore[arg-type]
+    with pytest.raises(InvalidValueError, match=r"'strata'.*customer 1 more than once"):
+        rt.holdout_split([1, 2], strata=pd.Series(["a", "b", "c"], index=[1, 1, 2]))
     with pytest.raises(InvalidValueError, match="cannot be sorted"):
         rt.holdout_split([1, "a"])
 

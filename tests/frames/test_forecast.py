@@ -422,6 +422,13 @@ def test_bad_input() -> None:
         rt.forecast(model, summary, periods=3, freq="W", time_unit="W", interval=1.5)
     with pytest.raises(InvalidParameterError, match="'model'"):
         rt.backtest(tx, model="sbg", calibration_end="2024-06-30")
+    for value in (42, rt.BetaGeoBetaBinom(**BGBB)):  # not a model of continuous time
+        with pytest.raises(InvalidParameterError, match=rf"'model'.*Got {type(value).__name__}"):
+            rt.backtest(tx, model=value, calibration_end="2024-06-30")  # type: ignore[arg-type]
+    with pytest.raises(InvalidParameterError, match=r"'calibration_end'.*needed"):
+        rt.backtest(tx, calibration_end=None)  # type: ignore[arg-type]
+    with pytest.raises(ColumnTypeError, match=r"summary.*got list"):
+        rt.forecast(model, [1, 2], periods=3, freq="W", time_unit="W")  # type: ignore[arg-type]
     with pytest.raises(InvalidParameterError, match="'baselines'"):
         rt.backtest(tx, calibration_end="2024-06-30", baselines=("drift",))
     with pytest.raises(InvalidParameterError, match="'spend'"):
