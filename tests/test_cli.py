@@ -11,6 +11,7 @@ import signal
 import stat
 import subprocess
 import sys
+import tarfile
 import warnings
 import zipfile
 from collections.abc import Callable, Iterator
@@ -346,6 +347,91 @@ def test_compressed(suffix: str, tmp_path: Path, capsys: pytest.CaptureFixture[s
     status, out, err = run(["kpis", str(path), *COLUMNS, "--format", "csv"], capsys)
     assert (status, err) == (0, "")
     assert csv_values(out) == expected
+
+
+@pytest.mark.parametrize("suffix", [".csv.tar", ".csv.tar.gz", ".csv.tar.bz2", ".csv.tar.xz"])
+def test_tar_archive(suffix: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # A tar archive (compressed or not) is read as the file it holds, after a folder entry.
+    expected = reference(tmp_path, capsys)
+    member = tmp_path / "orders.csv"
+    orders().to_csv(member, sep=";", index=False)
+    path = tmp_path / f"orders{suffix}"
+    mode = "w" if suffix.endswith(".tar") else f"w:{suffix.rsplit('.', 1)[1]}"
+    with tarfile.open(path, mode) as archive:
+        folder = tarfile.TarInfo("data")
+        folder.type = tarfile.DIRTYPE
+        archive.addfile(folder)
+        archive.add(member, arcname="data/orders.csv")
+    status, out, err = run(["kpis", str(path), *COLUMNS, "--format", "csv"], capsys)
+    assert (status, err) == (0, "")
+    assert csv_values(out) == expected
+
+
+def test_zstd_needs_zstandard(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # .zst needs the zstandard package (as pandas does): without it, one line saying how to get it.
+    monkeypatch.setitem(sys.modules, "zstandard", None)
+    path = tmp_path / "orders.csv.zst"
+    path.write_bytes(b"\x28\xb5\x2f\xfd" + b"\x00" * 20)
+    status, _, err = run(["kpis", str(path), *COLUMNS], capsys)
+    assert_one_line_error(status, err, "needs the zstandard package: pip install zstandard")
+
+
+def archive(path: Path, files: dict[str, bytes], folders: tuple[str, ...] = ()) -> Path:
+    """A zip or tar archive (by the name's suffix) of ``files`` by name, after ``folders`` entries."""
+    if path.suffix == ".zip":
+        with zipfile.ZipFile(path, "w") as z:
+            for folder in folders:
+                z.writestr(zipfile.ZipInfo(folder + "/"), b"")
+            for name, data in files.items():
+                z.writestr(name, data)
+        return path
+    with tarfile.open(path, "w:gz" if path.suffix == ".gz" else "w") as t:
+        for folder in folders:
+            info = tarfile.TarInfo(folder)
+            info.type = tarfile.DIRTYPE
+            t.addfile(info)
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            t.addfile(info, io.BytesIO(data))
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".csv.zip", ".csv.tar", ".csv.tar.gz"])
+def test_archives_of_a_folder_and_of_macos(
+    suffix: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A folder zipped with its one CSV, as macOS's Finder makes it (a __MACOSX/ copy of the file's
+    # attributes, a .DS_Store), is read as that CSV; several data files, or none, are one line each.
+    expected = reference(tmp_path, capsys)
+    data = orders().to_csv(index=False).encode()
+    finder = {"export/orders.csv": data, "export/.DS_Store": b"\x00\x00\x00\x01Bud1",
+              "__MACOSX/export/._orders.csv": b"\x00\x05\x16\x07"}  # fmt: skip
+    path = archive(tmp_path / f"export{suffix}", finder, folders=("export", "__MACOSX"))
+    status, out, err = run(["kpis", str(path), *COLUMNS, "--format", "csv"], capsys)
+    assert (status, err) == (0, "")
+    assert csv_values(out) == expected
+    two = archive(tmp_path / f"two{suffix}", {"a.csv": data, "b.csv": data, "._a.csv": b"x"})
+    status, _, err = run(["kpis", str(two), *COLUMNS], capsys)
+    assert_one_line_error(status, err, "the archive holds 2 files (a.csv, b.csv); extract the one")
+    empty = archive(tmp_path / f"empty{suffix}", {"__MACOSX/._a.csv": b"x"}, folders=("data",))
+    status, _, err = run(["kpis", str(empty), *COLUMNS], capsys)
+    assert_one_line_error(status, err, "the archive holds no file")
+
+
+def test_utf32_and_nul_characters(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    expected = reference(tmp_path, capsys)
+    path = tmp_path / "orders32.csv"
+    path.write_bytes(orders().to_csv(index=False).encode("utf-32"))  # with its byte-order mark
+    status, out, err = run(["kpis", str(path), *COLUMNS, "--format", "csv"], capsys)
+    assert (status, err) == (0, "")
+    assert csv_values(out) == expected
+    path = tmp_path / "nul.csv"
+    path.write_bytes(orders().to_csv(index=False).encode() + b"1,2024-03-01,2\x00,x\n")
+    status, _, err = run(["kpis", str(path), *COLUMNS], capsys)
+    assert_one_line_error(status, err, "it holds NUL characters")
 
 
 def test_parquet(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

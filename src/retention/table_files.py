@@ -26,8 +26,8 @@ import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, Final, Literal, NamedTuple, Protocol
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, BinaryIO, Final, Literal, NamedTuple, Protocol, cast
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -337,39 +337,71 @@ class _Stream(Protocol):
 
 def _decompressed_head(raw: BinaryIO, name: str, compression: _Compression, size: int) -> bytes:
     with ExitStack() as stack:
-        stream: _Stream | None = None
-        if compression == "gzip":
-            stream = stack.enter_context(gzip.GzipFile(fileobj=raw, mode="rb"))
-        elif compression == "bz2":
-            stream = stack.enter_context(bz2.BZ2File(raw, "rb"))
-        elif compression == "xz":
-            stream = stack.enter_context(lzma.LZMAFile(raw, "rb"))
-        elif compression == "zip":
-            archive = stack.enter_context(zipfile.ZipFile(raw))
-            members = [m for m in archive.infolist() if not m.is_dir()]
-            if members and members[0].flag_bits & 0x1:
-                # zipfile would ask for a password (RuntimeError): say so, and what to do.
-                msg = f"cannot read {name}: the zip archive is encrypted (password-protected); extract {members[0].filename} from it and give that file"
-                raise ReadError(msg)
-            stream = stack.enter_context(archive.open(members[0])) if members else None
-        elif compression == "tar":
-            tar = stack.enter_context(tarfile.open(fileobj=raw, mode="r:*"))
-            member = next((m for m in tar if m.isfile()), None)
-            extracted = tar.extractfile(member) if member is not None else None
-            stream = stack.enter_context(extracted) if extracted is not None else None
-        else:  # zstd, whose module pandas needs as well
-            try:
-                zstandard = importlib.import_module("zstandard")
-            except ImportError as e:
-                msg = "reading .zst files needs the zstandard package: pip install zstandard"
-                raise MissingDependencyError(msg) from e
-            stream = stack.enter_context(zstandard.ZstdDecompressor().stream_reader(raw))
-        if stream is None:
-            return b""  # an archive without a file: pandas says so when it reads it
+        stream = _decompressed(raw, name, compression, stack)
         chunks: list[bytes] = []
         while sum(map(len, chunks)) < size and (chunk := stream.read(size)):
             chunks.append(chunk)
         return b"".join(chunks)
+
+
+def _decompressed(raw: BinaryIO, name: str, compression: _Compression, stack: ExitStack) -> _Stream:
+    """Open the decompressed bytes of ``raw`` (an archive's one file), closed with ``stack``.
+
+    The one opener of compressed input: the sample that the separator and the encoding are judged on and
+    the parser read the same bytes.
+    """
+    if compression == "gzip":
+        return stack.enter_context(gzip.GzipFile(fileobj=raw, mode="rb"))
+    if compression == "bz2":
+        return stack.enter_context(bz2.BZ2File(raw, "rb"))
+    if compression == "xz":
+        return stack.enter_context(lzma.LZMAFile(raw, "rb"))
+    if compression == "zip":
+        archive = stack.enter_context(zipfile.ZipFile(raw))
+        entry = _archive_file(name, [m.filename for m in archive.infolist() if not m.is_dir()])
+        member = archive.getinfo(entry)
+        if member.flag_bits & 0x1:
+            # zipfile would ask for a password (RuntimeError): say so, and what to do.
+            msg = f"cannot read {name}: the zip archive is encrypted (password-protected); extract {entry} from it and give that file"
+            raise ReadError(msg)
+        return stack.enter_context(archive.open(member))
+    if compression == "tar":
+        tar = stack.enter_context(tarfile.open(fileobj=raw, mode="r:*"))  # noqa: SIM115 - the stack closes it
+        files = {m.name: m for m in tar if m.isfile()}
+        extracted = tar.extractfile(files[_archive_file(name, list(files))])
+        assert extracted is not None  # a regular file's member always has its bytes
+        return stack.enter_context(extracted)
+    # zstd, whose module pandas needs as well
+    try:
+        zstandard = importlib.import_module("zstandard")
+    except ImportError as e:
+        msg = "reading .zst files needs the zstandard package: pip install zstandard"
+        raise MissingDependencyError(msg) from e
+    return cast("_Stream", stack.enter_context(zstandard.ZstdDecompressor().stream_reader(raw)))
+
+
+def _archive_file(name: str, files: list[str]) -> str:
+    """Return the one data file of an archive, passing over what operating systems add to archives.
+
+    macOS adds ``__MACOSX/`` copies of each file's attributes (``._orders.csv``) and ``.DS_Store`` files
+    to the archives it makes; they are not data. Folders are left out by the caller.
+    """
+    data = [f for f in files if not _is_system_entry(f)]
+    if len(data) == 1:
+        return data[0]
+    if not data:
+        msg = f"cannot read {name}: the archive holds no file"
+        raise ReadError(msg)
+    listed = ", ".join(data[:3]) + (", ..." if len(data) > 3 else "")
+    msg = f"cannot read {name}: the archive holds {len(data)} files ({listed}); extract the one to read and give that file"
+    raise ReadError(msg)
+
+
+def _is_system_entry(path: str) -> bool:
+    """Whether an archive's entry is a file an operating system adds (``__MACOSX/``, ``._x``, ``.DS_Store``)."""
+    parts = PurePosixPath(path).parts
+    base = parts[-1] if parts else ""
+    return "__MACOSX" in parts or base.startswith("._") or base in (".DS_Store", "Thumbs.db")
 
 
 def _encoding(given: str | None, head: bytes) -> str:
@@ -443,19 +475,21 @@ def _read_csv(
         msg = f"--sep and --decimal cannot both be {sep!r}"
         raise ReadError(msg)  # said as the command's usage errors are: one line, status 2
     shown = "tab" if sep == "\t" else repr(sep)
-    with _reading(name, f"CSV with separator {shown}", encoding):
+    with _reading(name, f"CSV with separator {shown}", encoding), ExitStack() as stack:
+        data: Path | BinaryIO = source if isinstance(source, Path) else io.BytesIO(source)
+        if compression is not None:  # the bytes the sample was taken from (an archive's one file)
+            raw = stack.enter_context(_open(source))
+            data = cast("BinaryIO", _decompressed(raw, name, compression, stack))  # read as a file
         # Every column is read, so that the parser checks that each row has as many fields as the header
         # (with usecols it would not). Dates stay text: the library's one schema check parses and
         # validates them. The whole file is typed at once (low_memory=False), so that a column cannot
         # come out half numbers and half text, as order ids like 489434 and C489449 would.
         return pd.read_csv(
-            source if isinstance(source, Path) else io.BytesIO(source),
+            data,
             sep=sep,
             decimal=decimal,
             encoding=codec,
-            # A file's compression is inferred from its name, as _kind_of does; standard input's was
-            # recognised from its first bytes.
-            compression="infer" if isinstance(source, Path) else compression,
+            compression=None,
             dtype={columns.date: str},
             low_memory=False,
         )
