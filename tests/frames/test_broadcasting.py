@@ -20,7 +20,12 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import mutually_broadcastable_shapes
 
 import retention as rt
-from retention.errors import InvalidParameterError, InvalidValueError
+from retention.errors import (
+    ColumnTypeError,
+    InvalidParameterError,
+    InvalidValueError,
+    RetentionError,
+)
 from tests.frames.model_registry import (
     AGE,
     BB_FREQUENCY,
@@ -188,6 +193,17 @@ def test_shapes_that_do_not_broadcast_are_refused(method: Method) -> None:
         method(**grid)
 
 
+@pytest.mark.parametrize("method", METHODS, ids=[m.id for m in METHODS])
+def test_values_that_are_no_array_of_numbers_are_refused_by_name(method: Method) -> None:
+    # Each argument in turn: ragged lists (numpy refuses them), text, booleans; the others valid.
+    for name in method.args:
+        for bad in ([[1.0, 2.0], [1.0]], ["a", "b", "c"], [True, False, True]):
+            values = {n: v for n, v in method.args.items() if n != name}
+            with pytest.raises(RetentionError, match=rf"'{name}' (values|parameter) ") as caught:
+                method(**values, **{name: bad})
+            assert isinstance(caught.value, ColumnTypeError | InvalidParameterError)
+
+
 @pytest.mark.parametrize("model", [rt.BetaGeo, rt.ModifiedBetaGeo, rt.ParetoNBD])
 def test_the_horizon_is_named_among_the_shapes(model: Any) -> None:
     params = CDNOW_PARETO if model is rt.ParetoNBD else CDNOW_BG
@@ -207,6 +223,12 @@ def _summary() -> pd.DataFrame:
         {"frequency": FREQUENCY, "recency": RECENCY, "T": AGE},
         index=pd.Index([622, 623, 624], name="customer_id"),
     )
+
+
+def test_a_summary_with_a_column_twice_is_refused() -> None:
+    twice = pd.concat([_summary(), _summary()[["T"]]], axis=1)
+    with pytest.raises(InvalidValueError, match=r"has the column 'T' more than once\. Rename"):
+        rt.BetaGeo(**CDNOW_BG).p_alive(twice)
 
 
 @pytest.mark.parametrize("model", [rt.BetaGeo, rt.ModifiedBetaGeo, rt.ParetoNBD])
