@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -398,6 +399,42 @@ def _mp_mean(R: float, a: float, B: float, u: float) -> float:
             return float(R * u * mp.hyp3f2(1, R + 1, a, 2, a + B, -u))
         aa = mp.mpf(a)
         return float((aa + B - 1) / (aa - 1) * (1 - mp.hyp2f1(R, aa - 1, aa + B - 1, -u)))
+
+
+@pytest.mark.parametrize(("x", "T", "t"), [(3.0, 2.0, 26.0), (0.0, 0.5, 26.0), (1.0, 1.7, 100.0)])
+def test_huge_a_and_b_by_quadrature_to_their_rounding(
+    x: float, T: float, t: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A fit that drifts towards a fixed dropout probability (a and b in the tens of millions, 7 customers
+    # over 17 days): the integrand's exponent holds terms of that size, so it is rounded to about
+    # (a + b) ulps and the quadrature stops once two levels agree to that, not at its last level (which
+    # took a forecast's 1000 draws 30 s). As accurate as mpmath to that rounding.
+    r, alpha, a, b = 2.17, 0.516, 1.2569e7, 1.85e7
+    levels: list[int] = []
+    trapezoid = bg.log_trapezoid
+
+    def counted(f: Any, lo: Any, hi: Any, **options: Any) -> Any:
+        calls = [0]
+
+        def counting(w: Any, rows: Any) -> Any:
+            calls[0] += 1
+            return f(w, rows)
+
+        out = trapezoid(counting, lo, hi, **options)
+        levels.append(calls[0] - 1)
+        return out
+
+    monkeypatch.setattr(bg, "log_trapezoid", counted)
+    named = {"r": r, "alpha": alpha, "a": a, "b": b}
+    alive = 1 / (1 + a / (b + x - 1)) if x > 0 else 1.0
+    u = t / (alpha + T)
+    rounding = 2.0 * np.finfo(float).eps * (a + b + r + x)
+    later = bg.p_alive([x], [T], [T], **named, t=t)[0]
+    assert later == pytest.approx(alive * _mp_survival(r + x, a, b + x, u), rel=rounding)
+    future = bg.conditional_expected_purchases(t, [x], [T], [T], **named)[0]
+    assert future == pytest.approx(alive * _mp_mean(r + x, a, b + x, u), rel=rounding)
+    assert levels  # by quadrature
+    assert max(levels) <= 4  # halvings of the step, of at most bg._QUAD_LEVELS (10)
 
 
 @MODELS

@@ -570,8 +570,12 @@ def _quadrature(R: FloatArray, a: float, B: FloatArray, u: FloatArray, *, mean: 
             factor = -power * np.log1p(y)
         return np.asarray(log_density + factor + np.log(scale[rows, None] * np.cosh(v)))
 
+    # The exponent holds terms up to about a + B + R in size, so levels agree only to that many ulps: with
+    # a and b in the millions (a fit that drifts to the limit of a fixed dropout probability) a tolerance
+    # below that would halve the step to the last level and take seconds.
+    tol = np.maximum(_QUAD_TOL, _ULP * (a + B + R))
     log_value = log_peak + log_trapezoid(
-        log_integrand, lo, hi, points=_QUAD_START, levels=_QUAD_LEVELS, tol=_QUAD_TOL
+        log_integrand, lo, hi, points=_QUAD_START, levels=_QUAD_LEVELS, tol=tol
     )
     return np.exp(log_value) if mean else log_value
 

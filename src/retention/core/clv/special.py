@@ -270,14 +270,16 @@ def log_trapezoid(
     *,
     points: int,
     levels: int,
-    tol: float,
+    tol: float | FloatArray,
 ) -> FloatArray:
     r"""$\log \int_{lo_i}^{hi_i} e^{f_i(w)}\, dw$ for every row $i$, by the trapezoid rule in log space.
 
     ``log_integrand(w, rows)`` returns $f_i(w)$ for the rows ``rows`` at the points ``w`` (one row of points
     per entry of ``rows``). The first level has ``points`` intervals; the step is then halved (the new
-    midpoints only) until two levels agree to ``tol`` (relative), at most ``levels`` times, rows that agree
-    being set aside. The integrand is scaled by its largest value at the first level, so it may be far
+    midpoints only) until two levels agree to ``tol`` (relative; a number, or one per row), at most
+    ``levels`` times, rows that agree being set aside. A row's ``tol`` should not be below the relative
+    rounding error of its integrand: $f_i$ made of terms as large as $L$ is off by about $L$ ulps, so that
+    levels differ by that much however fine (the caller passes $\max(\text{tol}, L \cdot 2^{-52})$). The integrand is scaled by its largest value at the first level, so it may be far
     beyond the range of floating point. For integrands that are smooth and negligible at both ends the
     trapezoid rule converges exponentially fast.
 
@@ -291,6 +293,7 @@ def log_trapezoid(
     count = points
     width = hi - lo
     rows: IntArray = np.arange(len(lo))
+    tols = np.broadcast_to(np.asarray(tol, dtype=np.float64), lo.shape)
     values = log_integrand(lo[:, None] + width[:, None] * np.linspace(0.0, 1.0, count + 1), rows)
     top = values.max(axis=1)
     weights = np.exp(values - top[:, None])
@@ -302,7 +305,7 @@ def log_trapezoid(
         total[rows] += np.exp(values - top[rows, None]).sum(axis=1)
         count *= 2
         refined = total[rows] * width[rows] / count
-        done = np.abs(refined - estimate[rows]) <= tol * refined
+        done = np.abs(refined - estimate[rows]) <= tols[rows] * refined
         estimate[rows] = refined
         rows = rows[~done]
         if len(rows) == 0:
