@@ -341,7 +341,14 @@ def _columns(
         part = slice(i * k, (i + 1) * k)
         columns[name] = values[part]
         if lower is not None and upper is not None:
-            columns[f"{name}_lower"], columns[f"{name}_upper"] = lower[part], upper[part]
+            low, high = lower[part], upper[part]
+            if name.endswith("_cumulative"):
+                # A cumulative total never falls from one period to the next, so neither do its quantiles;
+                # the simulated ones, each period's with noise of its own, may. Sorted over the periods (the
+                # monotone rearrangement of Chernozhukov, Fernandez-Val & Galichon 2009, which brings
+                # estimates of a rising curve no farther from it), each bound rises with the horizon.
+                low, high = np.sort(low), np.sort(high)
+            columns[f"{name}_lower"], columns[f"{name}_upper"] = low, high
     return columns
 
 
