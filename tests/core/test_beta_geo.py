@@ -401,6 +401,23 @@ def _mp_mean(R: float, a: float, B: float, u: float) -> float:
         return float((aa + B - 1) / (aa - 1) * (1 - mp.hyp2f1(R, aa - 1, aa + B - 1, -u)))
 
 
+@pytest.mark.filterwarnings("error")  # no overflow on the way
+@pytest.mark.parametrize("b", [2.426, 5e4])  # the connection formula; b beyond it: quadrature
+@pytest.mark.parametrize("t", [1e30, 1e100, 1e300])
+@pytest.mark.parametrize(("x", "T"), [(0.0, 5.0), (30.0, 38.86)])
+def test_horizons_far_beyond_the_data_against_mpmath(
+    b: float, t: float, x: float, T: float
+) -> None:
+    r, alpha, a = 0.243, 4.414, 0.793
+    named = {"r": r, "alpha": alpha, "a": a, "b": b}
+    alive = 1 / (1 + a / (b + x - 1)) if x > 0 else 1.0
+    u = t / (alpha + T)
+    later = bg.p_alive([x], [T], [T], **named, t=t)[0]
+    assert later == pytest.approx(alive * _mp_survival(r + x, a, b + x, u), rel=1e-12)
+    future = bg.conditional_expected_purchases(t, [x], [T], [T], **named)[0]
+    assert future == pytest.approx(alive * _mp_mean(r + x, a, b + x, u), rel=1e-12)
+
+
 @pytest.mark.parametrize(("x", "T", "t"), [(3.0, 2.0, 26.0), (0.0, 0.5, 26.0), (1.0, 1.7, 100.0)])
 def test_huge_a_and_b_by_quadrature_to_their_rounding(
     x: float, T: float, t: float, monkeypatch: pytest.MonkeyPatch

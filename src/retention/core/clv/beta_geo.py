@@ -529,11 +529,21 @@ def _quadrature(R: FloatArray, a: float, B: FloatArray, u: FloatArray, *, mean: 
     n = len(u)
     rho = np.ones(n) if mean else R
     w = R * u if mean else u
-    # the mode: (rho - a - B) w s^2 + ((a - rho) w - a - B) s + a = 0 has one root s = p in (0, 1)
-    q2 = (rho - a - B) * w
-    q1 = (a - rho) * w - (a + B)
+    # The mode: q2 s^2 + q1 s + q0 = 0 with q2 = (rho - a - B) w, q1 = (a - rho) w - a - B, q0 = a has one
+    # root s = p in (0, 1) (the polynomial is a > 0 at 0 and -B (1 + w) < 0 at 1), the one of the two with
+    # the larger denominator. Divided by max(w, 1), so that no coefficient overflows for horizons far
+    # beyond the data (w up to 1e308), and taken as -(q1 + root) / (2 q2) where q1 > 0 (then q2 < 0), so
+    # that q1 and the root never cancel.
+    m = np.maximum(w, 1.0)
+    q2 = (rho - a - B) * (w / m)
+    q1 = (a - rho) * (w / m) - (a + B) / m
+    q0 = a / m
+    root = np.sqrt(np.maximum(q1 * q1 - 4.0 * q2 * q0, 0.0))
+    rising = q1 > 0.0
     sig = np.clip(
-        2.0 * a / (-q1 + np.sqrt(np.maximum(q1 * q1 - 4.0 * q2 * a, 0.0))), 1e-300, 1 - 1e-16
+        np.where(rising, -(q1 + root), 2.0 * q0) / np.where(rising, 2.0 * q2, root - q1),
+        1e-300,
+        1 - 1e-16,
     )
     centre = np.log(sig) - np.log1p(-sig)
     slope = sig * (1.0 - sig)
