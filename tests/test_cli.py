@@ -328,6 +328,24 @@ def test_encoding(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     }
 
 
+@pytest.mark.parametrize(
+    "encoding", ["rot13", "quopri", "zlib_codec", "base64", "hex", "bz2", "uu", "undefined"]
+)
+def test_codecs_that_are_no_text_encoding_are_refused(
+    encoding: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Python's registry holds them too: text to text, bytes to bytes, or no decoding at all.
+    message = (
+        f"--encoding {encoding!r} is not a text encoding; give one such as utf-8, cp1252 or latin-1"
+    )
+    path = write_csv(tmp_path)
+    status, _, err = run(["kpis", str(path), *COLUMNS, "--encoding", encoding], capsys)
+    assert_one_line_error(status, err, message)
+    # up front: also when no file is read
+    status, _, err = run(["kpis", "--example", "--encoding", encoding], capsys)
+    assert_one_line_error(status, err, message)
+
+
 def test_bad_byte_after_the_sample(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # The sample that the separator is sniffed on is clean; the parser meets the bad byte later.
     rows = "".join(f"{i},2024-01-{1 + i % 28:02d},1.5,x\n" for i in range(5000))
@@ -546,6 +564,20 @@ def test_date_format_that_is_no_format(tmp_path: Path, capsys: pytest.CaptureFix
     path = write_csv(tmp_path)
     status, _, err = run(["kpis", str(path), *COLUMNS, "--date-format", "%Q"], capsys)
     assert_one_line_error(status, err, "--date-format '%Q'")
+
+
+@pytest.mark.parametrize(("fmt", "field"), [("%d.%d.%Y", "%d"), ("%c %Y", "%Y")])
+def test_date_format_that_gives_a_field_twice(
+    fmt: str, field: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # strptime cannot compile such a format (a regular expression error, not a ValueError)
+    path = write_csv(tmp_path)
+    status, _, err = run(["kpis", str(path), *COLUMNS, "--date-format", fmt], capsys)
+    assert_one_line_error(
+        status,
+        err,
+        f"--date-format {fmt!r}: it gives the field {field} twice; give each field once",
+    )
 
 
 def test_date_format_leaves_real_dates_alone(capsys: pytest.CaptureFixture[str]) -> None:
@@ -1271,6 +1303,57 @@ def test_fail_under_by_group(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     ]
     status, _, err = run([*args, "--fail-under", "revenue_per_customer=8"], capsys)
     assert (status, err) == (0, "")
+
+
+def no_purchases(tmp_path: Path, rows: str) -> list[str]:
+    path = tmp_path / "no_purchases.csv"
+    path.write_text(f"client,when,total,country\n{rows}", encoding="utf-8")
+    return ["kpis", str(path), *COLUMNS]
+
+
+# no rows at all, or only returns (never a purchase): no customers, so no groups
+NO_PURCHASES = ["", "1,2024-01-05,-10,UK\n2,2024-02-01,-5,DE\n"]
+
+
+@pytest.mark.parametrize("rows", NO_PURCHASES)
+def test_by_without_groups(rows: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = [*no_purchases(tmp_path, rows), "--by", "country"]
+    status, out, err = run([*args, "--format", "json"], capsys)
+    assert (status, err) == (0, "")
+    assert json.loads(out)["groups"] == []
+    status, out, err = run([*args, "--format", "csv"], capsys)
+    assert (status, err, out) == (0, "", "country,kpi,value,observation_end,freq,period\n")
+    status, out, err = run(args, capsys)
+    assert (status, err) == (0, "")
+    # the header, then where the blocks of the groups would be, what there is instead
+    assert out.splitlines() == [
+        "observation_end: ",
+        "freq: M",
+        "period: ",
+        "",
+        "(no groups by country: no customer made a purchase)",
+    ]
+    status, out, _ = run([*args, "--by", "client"], capsys)
+    assert status == 0
+    assert out.splitlines()[-1] == "(no groups by country, client: no customer made a purchase)"
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv"])
+@pytest.mark.parametrize("rows", NO_PURCHASES)
+def test_fail_under_by_without_groups(
+    rows: str, fmt: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # As without --by, where these KPIs are undefined: a breakdown with no group defines none of them.
+    args = [*no_purchases(tmp_path, rows), "--format", fmt]
+    floors = ["--fail-under", "retention_rate=0.5", "--fail-under", "customers=1"]
+    status, _, _ = run([*args, *floors], capsys)
+    assert status == 1  # without --by
+    status, _, err = run([*args, "--by", "country", *floors], capsys)
+    assert status == 1
+    assert err.splitlines() == [
+        "retention: KPI retention_rate is undefined (n/a) with no groups by country, so it cannot meet its floor 0.5",
+        "retention: KPI customers is undefined (n/a) with no groups by country, so it cannot meet its floor 1",
+    ]
 
 
 # -------------------------------------------------------------------------------------- processes

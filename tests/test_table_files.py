@@ -66,3 +66,20 @@ def test_refusals_name_the_file_and_the_fix(
 def test_a_folder_is_refused_before_it_is_opened(tmp_path: Path) -> None:
     with pytest.raises(ReadError, match="is a folder; give a CSV, parquet or Excel file"):
         _read(tmp_path)
+
+
+@pytest.mark.parametrize("encoding", ["rot13", "quopri", "zlib_codec", "undefined"])
+def test_codecs_that_are_no_text_encoding_are_refused(tmp_path: Path, encoding: str) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_text(TEXT, encoding="utf-8")
+    with pytest.raises(
+        ReadError, match=rf"^--encoding '{encoding}' is not a text encoding; give one"
+    ):
+        _read(path, encoding=encoding)
+
+
+def test_an_unknown_encoding_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_text(TEXT, encoding="utf-8")
+    with pytest.raises(ReadError, match=r"^--encoding 'klingon' is not an encoding Python knows"):
+        _read(path, encoding="klingon")

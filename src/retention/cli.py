@@ -33,11 +33,11 @@ This module parses the command line and prints the results; :mod:`retention.tabl
 from __future__ import annotations
 
 import argparse
-import codecs
 import csv
 import json
 import math
 import os
+import re
 import sys
 import traceback
 import warnings
@@ -60,6 +60,7 @@ from retention.table_files import (
     one_line,
     read_table,
     sniff_separator,
+    text_codec,
 )
 
 if TYPE_CHECKING:
@@ -112,11 +113,7 @@ def _check_text_options(args: argparse.Namespace) -> None:
         msg = f"--decimal takes one character, e.g. ','. Got {args.decimal!r}."
         raise _UsageError(msg)
     if args.encoding is not None:
-        try:
-            codecs.lookup(args.encoding)
-        except LookupError as e:
-            msg = f"--encoding {args.encoding!r} is not an encoding Python knows; try utf-8, cp1252 or latin-1"
-            raise _UsageError(msg) from e
+        text_codec(args.encoding)
 
 
 # ---------------------------------------------------------------------------------- preparing rows
@@ -147,6 +144,13 @@ def _parse_dates(tx: pd.DataFrame, column: str, fmt: str, table: Table) -> pd.Da
         parsed = pd.to_datetime(col, format=fmt, errors="coerce")
     except (ValueError, TypeError, OverflowError) as e:
         msg = f"cannot parse column {column!r} with --date-format {fmt!r}: {first_line(e)}"
+        raise ReadError(msg) from e
+    except re.error as e:
+        # strptime compiles the format into a regular expression with one named group per field, so a
+        # field given twice ('%d %d', or %d next to %c, which holds it) cannot be compiled.
+        field = re.search(r"group name '(\w+)'", str(e))
+        what = f"it gives the field %{field[1]} twice" if field else first_line(e)
+        msg = f"cannot parse column {column!r} with --date-format {fmt!r}: {what}; give each field once, e.g. --date-format '%d.%m.%Y'"
         raise ReadError(msg) from e
     # Missing dates stay missing: the library names them as such.
     bad = (parsed.isna() & col.notna()).to_numpy()
@@ -321,8 +325,10 @@ def _render(values: pd.Series, fmt: str) -> str:
             for k, v in kpis_.items():
                 writer.writerow([*cells, k, "" if math.isnan(v) else repr(v), *header.values()])
         return "".join(out.parts).rstrip("\n")
-    width = max(len(k) for _, kpis_ in groups for k in kpis_)
+    width = max((len(k) for _, kpis_ in groups for k in kpis_), default=0)
     lines = [f"{k}: {v}" for k, v in header.items()]
+    if names and not groups:  # no customers, so no groups: said where the blocks would be
+        lines += ["", f"(no groups by {', '.join(names)}: no customer made a purchase)"]
     for labels, kpis_ in groups:
         indent = ""
         if names:
@@ -382,7 +388,7 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="exit with status 1 if KPI NAME is under VALUE (or undefined), in any group; repeatable",
+        help="exit with status 1 if KPI NAME is under VALUE (or undefined), in any group (or --by finds no group); repeatable",
     )
     r = commands.add_parser(
         "report",
@@ -610,25 +616,40 @@ def _kpis_command(args: argparse.Namespace) -> int:
     for line in notes:
         print(line, file=sys.stderr)
     _print_output(_render(values, args.format))
+    missed = _missed_floors(values, floors)
+    for line in missed:
+        print(line, file=sys.stderr)
+    return 1 if missed else 0
+
+
+def _missed_floors(values: pd.Series, floors: dict[str, float]) -> list[str]:
+    """Return one line per KPI and group under its floor, or undefined there.
+
+    A breakdown without groups (no customer made a purchase) defines no KPI, so it meets no floor: data
+    that miss a floor without ``--by`` (where every KPI but the count of customers is undefined) do not
+    meet it with ``--by`` because no group is left to miss it.
+    """
     names, groups = _groups(values)
-    failed = 0
+    if names and not groups:
+        by = ", ".join(names)
+        return [
+            f"retention: KPI {name} is undefined (n/a) with no groups by {by}, so it cannot meet its floor {floor:g}"
+            for name, floor in floors.items()
+        ]
+    lines: list[str] = []
     for labels, kpis_ in groups:
         where = f" in group {_group_text(names, labels)}" if names else ""
         for name, floor in floors.items():
             value = kpis_.get(name, math.nan)
             if math.isnan(value):
-                print(
-                    f"retention: KPI {name} is undefined (n/a){where}, so it cannot meet its floor {floor:g}",
-                    file=sys.stderr,
+                lines.append(
+                    f"retention: KPI {name} is undefined (n/a){where}, so it cannot meet its floor {floor:g}"
                 )
-                failed += 1
             elif value < floor:
-                print(
-                    f"retention: KPI {name} = {value:.4g} is under its floor {floor:g}{where}",
-                    file=sys.stderr,
+                lines.append(
+                    f"retention: KPI {name} = {value:.4g} is under its floor {floor:g}{where}"
                 )
-                failed += 1
-    return 1 if failed else 0
+    return lines
 
 
 def _report_command(args: argparse.Namespace) -> int:

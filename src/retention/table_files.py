@@ -46,6 +46,7 @@ __all__ = [
     "one_line",
     "read_table",
     "sniff_separator",
+    "text_codec",
 ]
 
 _PARQUET_SUFFIXES: Final = (".parquet", ".pq")
@@ -404,6 +405,36 @@ def _is_system_entry(path: str) -> bool:
     return "__MACOSX" in parts or base.startswith("._") or base in (".DS_Store", "Thumbs.db")
 
 
+def text_codec(name: str) -> codecs.CodecInfo:
+    """Return the codec that ``--encoding NAME`` names, refusing a name that is no text encoding.
+
+    Python's codec registry also holds codecs that do not turn bytes into text (``rot13`` turns text into
+    text; ``base64``, ``hex``, ``quopri``, ``uu``, ``zlib`` and ``bz2`` turn bytes into bytes) and
+    ``undefined``, which decodes nothing: none can read a file, and each would fail mid-read with an error
+    that does not name the option.
+
+    Examples
+    --------
+    >>> text_codec("UTF8").name
+    'utf-8'
+    >>> text_codec("rot13")
+    Traceback (most recent call last):
+    ...
+    retention.table_files.ReadError: --encoding 'rot13' is not a text encoding; give one such as utf-8, cp1252 or latin-1
+    """
+    try:
+        info = codecs.lookup(name)
+    except (LookupError, ValueError) as e:  # ValueError: a NUL in the name
+        msg = f"--encoding {name!r} is not an encoding Python knows; try utf-8, cp1252 or latin-1"
+        raise ReadError(msg) from e
+    if not info._is_text_encoding or info.name == "undefined":
+        msg = (
+            f"--encoding {name!r} is not a text encoding; give one such as utf-8, cp1252 or latin-1"
+        )
+        raise ReadError(msg)
+    return info
+
+
 def _encoding(given: str | None, head: bytes) -> str:
     """Return the codec to read a text file with: a UTF-8 byte-order mark is skipped, UTF-16/32 seen."""
     if given is None:
@@ -632,9 +663,11 @@ def read_table(
     Raises
     ------
     ReadError
-        If the file cannot be read (or ``sep`` and ``decimal`` are the same character); the message names
-        it and says what to do.
+        If the file cannot be read (or ``sep`` and ``decimal`` are the same character, or ``encoding`` is
+        not a text encoding); the message names it and says what to do.
     """
+    if encoding is not None:
+        text_codec(encoding)  # refused before the file is opened, not halfway through reading it
     settings = _Csv(sep, decimal, encoding)
     if path == "-":
         data, compression = _read_stdin()
