@@ -176,6 +176,7 @@ def test_value_shares_by_hand() -> None:
         ([1.0, -2.0], InvalidValueError, "negative: 1 value, the first at position 1"),
         ([1.0, np.nan], InvalidValueError, "missing"),
         ([np.inf, 1.0], InvalidValueError, "finite"),
+        ([1e308] * 5 + [1.0], InvalidValueError, r"adds up to more than a float64 holds .*1e\+308"),
         (["a", "b"], ColumnTypeError, "numbers"),
         ([True, False], ColumnTypeError, "numbers"),
         ([[1.0, 2.0]], ColumnTypeError, "one-dimensional"),

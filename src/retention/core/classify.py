@@ -163,6 +163,11 @@ def _check_values(values: ArrayLike, func: str) -> NDArray[np.float64]:
         if bad.any():
             msg = f"The 'values' argument of {func} {what}: {_first_bad(bad, out)}. {fix}"
             raise InvalidValueError(msg)
+    with np.errstate(over="ignore"):
+        total = float(out.sum())
+    if not np.isfinite(total):  # the shares divide by it
+        msg = f"The 'values' argument of {func} adds up to more than a float64 holds (the largest value is {out.max():g}). Scale the values down, e.g. to thousands."
+        raise InvalidValueError(msg)
     return out
 
 
