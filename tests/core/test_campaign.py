@@ -112,6 +112,16 @@ def test_sample_ratio_matches_scipy(counts: tuple[int, int], share: float) -> No
     assert p == pytest.approx(expected.pvalue, rel=1e-7, abs=1e-300)
 
 
+@pytest.mark.filterwarnings("error")  # no 0 / 0 on the way
+def test_sample_ratio_with_a_group_of_designed_share_zero() -> None:
+    # An empty control list: the control's designed share is 0. It takes no part while it is empty;
+    # two groups are left to compare, or nothing is (NaN); customers in it are a certain mismatch.
+    assert all(map(math.isnan, c.sample_ratio_test(np.array([5, 0]), np.array([1.0, 0.0]))[::2]))
+    assert c.sample_ratio_test(np.array([5, 1]), np.array([1.0, 0.0])) == (math.inf, 1, 0.0)
+    three = c.sample_ratio_test(np.array([5, 3, 0]), np.array([0.5, 0.5, 0.0]))
+    assert three == c.sample_ratio_test(np.array([5, 3]), np.array([0.5, 0.5]))
+
+
 def test_holdout_counts_round_half_up_exactly() -> None:
     # 10% of 5, 15, 25, 35: 0.5, 1.5, 2.5, 3.5 -> 1, 2, 3, 4 (in floats, 0.1 * 35 = 3.5000000000000004
     # and 0.1 * 25 = 2.5 exactly; the exact rule gives the same answer for both).

@@ -273,7 +273,9 @@ def sample_ratio_test(
     -------
     statistic, df, p_value : float, int, float
         $\sum_g (o_g - e_g)^2 / e_g$ with $e_g = N \pi_g$, ``df`` the number of groups minus 1; NaN when
-        nobody is analysed.
+        nobody is analysed or fewer than two groups have a designed share (nothing to compare). A group
+        of designed share 0 takes no part, unless it has customers: then the mismatch is certain
+        (an infinite statistic, p-value 0).
 
     Examples
     --------
@@ -283,8 +285,13 @@ def sample_ratio_test(
     """
     total = float(observed.sum())
     df = len(observed) - 1
-    if total == 0.0:
+    designed = expected_share > 0.0
+    if (observed[~designed] > 0).any():
+        return float("inf"), df, 0.0
+    if total == 0.0 or np.count_nonzero(designed) < 2:
         return float("nan"), df, float("nan")
+    observed, expected_share = observed[designed], expected_share[designed]
+    df = len(observed) - 1
     expected = total * expected_share
     statistic = float((((observed - expected) ** 2) / expected).sum())
     return statistic, df, float(chdtrc(df, statistic))
