@@ -20,7 +20,7 @@ import pytest
 import retention as rt
 from retention.errors import ColumnNotFoundError, InvalidParameterError, MissingDependencyError
 from retention.frames.kpis import KPI_NAMES
-from retention.report import KPI_LABELS
+from retention.report import KPI_LABELS, _table_facts
 
 CHROMIUM = next(
     (found for name in ("chromium", "chromium-browser") if (found := shutil.which(name))), None
@@ -326,6 +326,33 @@ def test_footer_states_the_data_not_the_clock(example: pd.DataFrame) -> None:
     assert footer["period"] == "W (last complete: 2024-06-24/2024-06-30)"
     assert footer["made with"] == f"retention {rt.__version__}"
     assert str(pd.Timestamp.now().year + 1) not in made.to_html()
+
+
+def test_footer_reads_a_categorical_date_column(example: pd.DataFrame) -> None:
+    # Every function reads a categorical date column; the footer's range must too.
+    some = example[example["customer_id"] <= 40]
+    days = some["date"].dt.normalize()
+    expected = f"{days.min():%Y-%m-%d} to {days.max():%Y-%m-%d}"
+    made = rt.report(some.assign(date=some["date"].astype("category")))
+    assert dict(made.footer)["data range"] == expected
+
+
+@pytest.mark.parametrize(
+    "dates",
+    [
+        pd.Series(pd.to_datetime(["2024-03-05 10:00", "2024-01-03 00:00"])).astype("category"),
+        pd.Series(["2024-03-05", "2024-01-03T23:00"]).astype("category"),
+        # Text sorts otherwise than the dates it holds: "2024-1-3" after "2024-02-01".
+        pd.Series(["2024-02-01", "2024-1-3", "2024-03-05"], dtype=object),
+        pd.Series(["2024-02-01", "2024-1-3", "2024-03-05"], dtype="string[pyarrow]"),
+        pd.Series([pd.Timestamp("2024-03-05 10:00"), "2024-01-03", "2024-02-01"], dtype=object),
+        # Wall-clock time of the timezone, as the library reads it.
+        pd.Series(["2024-03-05T08:00+09:00", "2024-01-03T23:30+09:00"]).astype("category"),
+    ],
+)
+def test_footer_range_is_of_the_dates_as_the_library_reads_them(dates: pd.Series) -> None:
+    facts = _table_facts(pd.DataFrame({"when": dates}), "when")
+    assert facts == (len(dates), "2024-01-03 to 2024-03-05")
 
 
 def test_forecast_in_the_page_equals_rt_forecast(example: pd.DataFrame, page: str) -> None:

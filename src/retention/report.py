@@ -56,7 +56,7 @@ from retention.frames.options import BY, Given, Interval, declare
 from retention.frames.rates import period_retention
 from retention.frames.reading import shared_options
 from retention.frames.rfm import rfm_scores, rfm_segments
-from retention.frames.schema import DateLike, transaction_options
+from retention.frames.schema import DateLike, read_days, transaction_options
 from retention.frames.segments import working_segments
 from retention.frames.summary import rfm_summary
 from retention.frames.value import customer_lifetime_value
@@ -738,6 +738,12 @@ def _table_facts(tx: Any, date: Hashable) -> tuple[int, str]:
     if date not in tx.columns or len(tx) == 0:
         return len(tx), "no purchases"
     column = tx[date]  # one column: rt.kpis has read it
+    if isinstance(column, pd.Series):
+        # Read by the library's one date reader, as rt.kpis read it: the min of a column's raw values
+        # is undefined for an unordered categorical and is not the first date for mixed text and times.
+        days, _ = read_days(column, date, "report")
+        first, last = (str(np.datetime64(int(day), "D")) for day in (days.min(), days.max()))
+        return len(tx), f"{first} to {last}"
     return len(tx), _range_text(column.min(), column.max())
 
 

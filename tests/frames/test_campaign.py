@@ -321,6 +321,34 @@ def test_ids_in_any_sequence_and_a_control_of_strangers() -> None:
         run(control=[100, 101])
 
 
+@pytest.mark.parametrize("wrap", [list, pd.Series, pd.Index, pd.MultiIndex.from_tuples])
+def test_ids_that_are_tuples_are_one_id_each(wrap: Any) -> None:
+    # Customer ids may be tuples: each is one id, in a list of ids as in the table.
+    tx = small().assign(customer_id=lambda d: [(i, "x") for i in d["customer_id"]])
+    ids = [(1, "x"), (2, "x"), (3, "x")]
+    treated = pd.Index(ids, tupleize_cols=False) if wrap is pd.Index else wrap(ids)
+    expected = run()
+    got = rt.campaign_effect(
+        tx, treated, start=START, horizon="30D", observation_end=END, randomized=True
+    )
+    for name in ("groups", "differences", "did", "balance", "sizes"):
+        pd.testing.assert_frame_equal(getattr(got, name), getattr(expected, name))
+    contacts = pd.DataFrame({"customer_id": ids, "date": [START] * 3})
+    by_frame = rt.campaign_effect(
+        tx, contacts, start=START, horizon="30D", observation_end=END, randomized=True
+    )
+    pd.testing.assert_frame_equal(by_frame.groups, expected.groups)
+
+
+def test_holdout_split_of_ids_that_are_tuples() -> None:
+    ids = [(i, "x") for i in range(1, 21)]
+    split = rt.holdout_split(ids, share=0.25, seed=7)
+    plain = rt.holdout_split(range(1, 21), share=0.25, seed=7)
+    for got, expected in zip(split, plain, strict=True):
+        assert got.dtype == object
+        assert got.tolist() == [(i, "x") for i in expected]
+
+
 def test_the_difference_in_differences_ignores_pre_period() -> None:
     pd.testing.assert_frame_equal(run(pre_period="60D").did, run().did)
 

@@ -656,6 +656,48 @@ def test_grouped_survival_at_and_median_lifetime() -> None:
         )
 
 
+@pytest.mark.parametrize("columns", [["group"], ["group", "channel"]])
+def test_survival_at_and_median_lifetime_keep_tuple_group_labels_whole(columns: list[str]) -> None:
+    # survival_curve takes tuples as group labels; reading its curve must keep each one whole, in
+    # one level of tuples, and give the numbers of the same groups labelled by strings.
+    tx = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 2, 3, 3, 4, 5, 5, 6],
+            "date": pd.to_datetime(
+                [
+                    "2024-01-01",
+                    "2024-01-20",
+                    "2024-01-05",
+                    "2024-01-02",
+                    "2024-03-01",
+                    "2024-02-01",
+                    "2024-01-10",
+                    "2024-01-30",
+                    "2024-03-15",
+                ]
+            ),
+            "channel": ["web", "web", "shop", "web", "web", "shop", "shop", "web", "web"],
+        }
+    )
+    pairs = tx["customer_id"].map(
+        {1: ("a", 1), 2: ("a", 1), 3: ("b", 2), 4: ("b", 2), 5: ("c",), 6: ("c",)}
+    )
+    as_tuples = tx.assign(group=pairs)
+    as_text = tx.assign(group=pairs.map(str))
+    curves = [
+        rt.survival_curve(t, inactive_after="30D", by=columns, observation_end="2024-03-31")
+        for t in (as_tuples, as_text)
+    ]
+    for read in (lambda c: rt.survival_at(c, ["10D", 40]), rt.median_lifetime):
+        got, expected = read(curves[0]), read(curves[1])
+        assert got.index.nlevels == expected.index.nlevels
+        assert got.index.names == expected.index.names
+        labels = got.index.get_level_values("group")
+        assert set(labels) == {("a", 1), ("b", 2), ("c",)}
+        assert labels.map(str).tolist() == expected.index.get_level_values("group").tolist()
+        np.testing.assert_array_equal(got.to_numpy(), expected.to_numpy())
+
+
 @pytest.mark.parametrize(
     ("times", "match"),
     [

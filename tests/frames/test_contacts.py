@@ -168,6 +168,25 @@ def test_plan_sizes_are_refused_before_allocating(periods: int) -> None:
         rt.contact_plan(pd.Series(["loyal"], index=[1]), start="2024-01-01", periods=periods)
 
 
+@pytest.mark.parametrize(
+    "start", ["1677-09-21", "1600-01-01", pd.Timestamp("1000-06-15").as_unit("s")]
+)
+def test_plan_starting_before_the_dates_pandas_holds_is_refused(start: object) -> None:
+    # Due dates in nanoseconds before 1677-09-22 would wrap around into the 22nd century.
+    with pytest.raises(
+        InvalidParameterError,
+        match=r"'start' parameter of contact_plan is \d{4}-\d\d-\d\d: the plan would start before 1677-09-22",
+    ):
+        rt.contact_plan(pd.Series(["loyal"], index=[1]), start=start)
+
+
+def test_plan_starting_on_the_first_day_pandas_holds() -> None:
+    plan = rt.contact_plan(pd.Series(["loyal"], index=[1]), start="1677-09-22", periods=2)
+    assert plan["due"].is_monotonic_increasing
+    assert plan["due"].iloc[0] == pd.Timestamp("1677-09-22")
+    assert plan["due"].iloc[-1] < pd.Timestamp("1677-11-01")
+
+
 def test_plan_too_large_for_memory_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     # 1,000 customers for 200 years of monthly contacts: refused against the machine's memory.
     monkeypatch.setattr("retention.errors._memory_bytes", lambda: 1 << 20)
@@ -375,6 +394,33 @@ def test_compliance_bad_input() -> None:
     bad.loc[2, "date"] = None
     with pytest.raises(InvalidValueError, match="missing dates"):
         rt.contact_compliance(plan, bad)
+
+
+@pytest.mark.parametrize(
+    ("owner", "shown"),
+    [
+        (pd.Series(["ann", "bob"], index=[1, 2]), "a value of type Series"),
+        (["manager"], r"\['manager'\]"),
+        ({"manager": "ann"}, r"\{'manager': 'ann'\}"),
+        (np.array(["manager"]), "a value of type ndarray"),
+    ],
+)
+def test_compliance_owner_must_be_a_column_label(owner: object, shown: str) -> None:
+    with pytest.raises(
+        InvalidParameterError,
+        match=rf"'owner' parameter of contact_compliance must be a column label .* Got {shown}\. "
+        r".*plan\.merge\(assignments, on='customer_id'\)",
+    ):
+        rt.contact_compliance(example_plan(), example_log(), owner=owner)
+
+
+def test_compliance_owners_that_cannot_be_grouped_are_refused() -> None:
+    plan, log = example_plan(), example_log()
+    match = r"owner column given to contact_compliance holds values that cannot be grouped \(unhashable type: 'list'\)"
+    with pytest.raises(ColumnTypeError, match=match):
+        rt.contact_compliance(plan, log.assign(manager=[["ann"]] * len(log)), owner="manager")
+    with pytest.raises(ColumnTypeError, match=match):
+        rt.contact_compliance(plan.assign(manager=[["ann"]] * len(plan)), log, owner="manager")
 
 
 contact_log = st.lists(

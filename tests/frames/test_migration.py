@@ -181,6 +181,20 @@ def test_bad_input() -> None:
         rt.migration_matrix(good, good, normalize="columns")
 
 
+@pytest.mark.parametrize("label", [["loyal"], {"loyal"}, {"segment": "loyal"}])
+def test_labels_that_cannot_be_grouped_are_refused(label: object) -> None:
+    good = pd.Series(["loyal"] * 3, index=["a", "b", "c"])
+    odd = pd.Series([label] * 3, index=["a", "b", "c"])
+    kind = type(label).__name__
+    for side, pair in (("before", (odd, good)), ("after", (good, odd))):
+        with pytest.raises(
+            ColumnTypeError,
+            match=rf"'{side}' argument of migration_matrix holds segment labels that cannot be "
+            rf"grouped \(unhashable type: '{kind}'\)\. Convert them, e\.g\. labels\.astype\(str\)",
+        ):
+            rt.migration_matrix(*pair)
+
+
 snapshot = st.dictionaries(
     st.integers(0, 30), st.sampled_from(["loyal", "new", "inactive", "refused"]), max_size=25
 )
@@ -375,6 +389,14 @@ def test_history_bad_input() -> None:
         InvalidValueError, match=r"segmenter's result for 2024-01 .* duplicated customer ids"
     ):
         rt.segment_history(tx, segmenter=lambda t, as_of: pd.Series("x", index=t["customer_id"]))
+    with pytest.raises(
+        ColumnTypeError,
+        match=r"segmenter's result for 2024-01 in segment_history holds segment labels that "
+        r"cannot be grouped \(unhashable type: 'list'\)",
+    ):
+        rt.segment_history(
+            tx, segmenter=lambda t, as_of: pd.Series([["x"]], index=t["customer_id"].unique()[:1])
+        )
     with pytest.raises(InvalidParameterError, match="'freq' parameter of segment_history"):
         rt.segment_history(tx, segmenter=repeat_or_not, freq="fortnight")
     with pytest.raises(

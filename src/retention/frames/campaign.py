@@ -145,8 +145,10 @@ def _id_index(values: object, name: str, func: str) -> pd.Index:
         what="a sequence of customer ids",
         fix="Pass a list, array, pandas Index or Series of customer ids.",
     )
+    # tupleize_cols=False: ids that are tuples stay one id each (object dtype), not a MultiIndex.
     ids: pd.Index = pd.Index(
-        cast("Any", values.to_numpy() if isinstance(values, pd.Series) else values)
+        cast("Any", values.to_numpy() if isinstance(values, pd.Series) else values),
+        tupleize_cols=False,
     )
     missing = np.asarray(ids.isna())
     if missing.any():
@@ -377,7 +379,7 @@ def _listed(
     np.minimum.at(
         first, np.asarray(codes, dtype=np.int64), days
     )  # a customer counts from the first contact
-    return _Listed(pd.Index(uniques), first)
+    return _Listed(pd.Index(uniques, tupleize_cols=False), first)
 
 
 def _codes(listed: _Listed, t: Transactions, name: str, func: str) -> NDArray[np.int64]:

@@ -523,7 +523,8 @@ def _per_group(curve: object, one: Callable[[pd.DataFrame], Any]) -> pd.Series |
         results.append(one(part))
     names = curve.index.names[:-1]
     if len(names) == 1:
-        groups = pd.Index([k[0] if isinstance(k, tuple) else k for k in keys], name=names[0])
+        # Each key is the tuple of one label, which may itself be a tuple: keep it whole, one level.
+        groups = pd.Index([k[0] for k in keys], name=names[0], tupleize_cols=False)
     else:
         groups = pd.MultiIndex.from_tuples(keys, names=names)
     result = by_group(results, groups, name="value")

@@ -308,7 +308,7 @@ def contact_plan(
         raise InvalidValueError(msg)
 
     first = int(period_codes(np.array([start_day], dtype="datetime64[D]"), freq)[0])
-    _check_plan_size(first, int(periods), per_month[row_of], freq, func)
+    _check_plan_size(start_day, first, int(periods), per_month[row_of], freq=freq, func=func)
     codes = np.arange(first, first + int(periods), dtype=np.int64)
     first_day = period_start_days(codes, freq)
     first_day[0] = start_day
@@ -335,9 +335,16 @@ def contact_plan(
 
 
 def _check_plan_size(
-    first: int, periods: int, per_month: NDArray[np.int64], freq: str, func: str
+    start_day: int, first: int, periods: int, per_month: NDArray[np.int64], *, freq: str, func: str
 ) -> None:
-    """Refuse, before allocating, a plan that ends past the dates pandas holds or cannot fit in memory."""
+    """Refuse, before allocating, a plan outside the dates pandas holds or that cannot fit in memory."""
+    # The first whole day of datetime64[ns] is 1677-09-22: due dates before it would wrap around.
+    if start_day < -MAX_DAYS:
+        msg = (
+            f"The 'start' parameter of {func} is {np.datetime64(start_day, 'D')}: the plan would start "
+            "before 1677-09-22, the first date pandas holds. Start the plan on that day or later."
+        )
+        raise InvalidParameterError(msg)
     end_day = (
         int(period_start_days(np.array([first + periods], dtype=np.int64), freq)[0])
         if periods <= MAX_DAYS
@@ -388,7 +395,10 @@ def _factorize(values: pd.Series, what: str, func: str) -> tuple[NDArray[np.int6
     try:
         raw, uniques = pd.factorize(values, sort=True)
     except TypeError as e:
-        msg = f"The {what} column given to {func} mixes types that cannot be sorted. Make them one type, e.g. .astype(str)."
+        if "unhashable" in str(e):
+            msg = f"The {what} column given to {func} holds values that cannot be grouped ({str(e).splitlines()[0]}). Convert them, e.g. .astype(str)."
+        else:
+            msg = f"The {what} column given to {func} mixes types that cannot be sorted. Make them one type, e.g. .astype(str)."
         raise ColumnTypeError(msg) from e
     labels = list(uniques)
     codes = raw.astype(np.int64)
@@ -564,6 +574,16 @@ def _owners(
     func: str,
 ) -> tuple[NDArray[np.int64], list[Any]]:
     """Per customer of the plan, the code of their owner, and the owner labels."""
+    try:
+        hash(owner)
+    except TypeError as e:
+        got = f"a value of type {type(owner).__name__}" if hasattr(owner, "shape") else repr(owner)
+        msg = (
+            f"The 'owner' parameter of {func} must be a column label of the plan or of done (such as "
+            f"'manager'). Got {got}. To give each customer's owner yourself, merge them into the plan: "
+            "plan.merge(assignments, on='customer_id'), then pass the column's name."
+        )
+        raise InvalidParameterError(msg) from e
     n_customers = planned.n_customers
     if owner in plan.columns:
         return _per_customer(plan[owner], planned.customer, n_customers, "owner", func)
