@@ -101,6 +101,22 @@ def test_cohort_expected_is_the_double_sum() -> None:
     assert_allclose(core.cohort_expected(arrivals, g), direct, rtol=1e-13)
 
 
+@pytest.mark.parametrize("cells", [1, 50, 10**9])
+def test_new_customers_variance_in_blocks_of_windows(
+    cells: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The variance of the new customers' orders is added over a window x step grid made a block of
+    # windows at a time (memory bounded on long horizons): the same sums to the last bit for any block.
+    arrivals = np.array([5.0] * 30 + [0.0] * 10 + [2.0] * 50)
+    bounds = np.array([0, 7, 30, 31, 60, 90])
+    whole = core.new_moments("bg_nbd", BG, arrivals, bounds, step=1 / 7, mean_spend=3.0)
+    monkeypatch.setattr(core, "_WINDOW_CELLS", cells)
+    blocks = core.new_moments("bg_nbd", BG, arrivals, bounds, step=1 / 7, mean_spend=3.0)
+    for name in ("orders_var", "orders_cumulative_var", "revenue_var", "revenue_cumulative_var"):
+        assert_array_equal(getattr(blocks, name), getattr(whole, name))
+    assert np.all(whole.orders_var > 0)
+
+
 def test_cohort_expected_by_fft_beyond_the_direct_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     # Past DIRECT_MAX_DAYS steps the convolution is an FFT's: the same values up to errors of the size of
     # the largest value times the rounding of a double.

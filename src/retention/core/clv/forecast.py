@@ -65,6 +65,8 @@ _DIFF_STEP: Final = 1e-6  # forward differences in the log-parameters (linearise
 # Draws are evaluated exactly (the model at every drawn parameter vector) while draws times the model
 # values of one evaluation stay below this; beyond it, by the first-order expansion (see draw_totals).
 EXACT_DRAW_CELLS: Final = 2_000_000
+# (window, step) cells of the variance of new customers made at a time
+_WINDOW_CELLS: Final = 1 << 21
 _NOISE_SAMPLES: Final = 4000  # simulated totals behind an interval's quantiles, at least
 
 
@@ -531,16 +533,24 @@ def new_moments(
     days = np.arange(n_steps)
 
     def window_var(starts: IntArray) -> FloatArray:
-        # ages at the window's end and (0 for those acquired inside it) at its start, per window x step
-        end_age = ends[:, None] - days[None]
-        start_age = np.maximum(starts[:, None] - 1 - days[None], -1)
-        inside = end_age >= 0
-        high = np.where(inside, expected[np.clip(end_age, 0, n_steps)], 0.0)
-        low = np.where(start_age >= 0, expected[np.clip(start_age, 0, n_steps)], 0.0)
-        pi = np.where(start_age >= 0, survival[np.clip(start_age, 0, n_steps)], survival[0])
-        m = np.where(inside, high - low, 0.0)
-        per = m + _noise(m, np.full_like(m, kappa), pi) - m * m
-        return _sum_over(arrivals[None, :n_steps] * per)
+        # Per window x step of arrival: the ages at the window's end and (0 for those acquired inside it)
+        # at its start. Blocks of windows of at most _WINDOW_CELLS cells, each over the steps up to its
+        # last window's end (later arrivals add nothing): memory stays bounded on a horizon of centuries.
+        out = np.empty(len(ends))
+        rows = max(1, _WINDOW_CELLS // max(n_steps, 1))
+        for lo in range(0, len(ends), rows):  # blocks of windows, each vectorised over its cells
+            hi = min(lo + rows, len(ends))
+            upto = days[: int(ends[hi - 1]) + 1]
+            end_age = ends[lo:hi, None] - upto[None]
+            start_age = np.maximum(starts[lo:hi, None] - 1 - upto[None], -1)
+            inside = end_age >= 0
+            high = np.where(inside, expected[np.clip(end_age, 0, n_steps)], 0.0)
+            low = np.where(start_age >= 0, expected[np.clip(start_age, 0, n_steps)], 0.0)
+            pi = np.where(start_age >= 0, survival[np.clip(start_age, 0, n_steps)], survival[0])
+            m = np.where(inside, high - low, 0.0)
+            per = m + _noise(m, np.full_like(m, kappa), pi) - m * m
+            out[lo:hi] = _sum_over(arrivals[None, : len(upto)] * per)
+        return out
 
     orders_var = np.maximum(window_var(bounds[:-1]), 0.0)
     cumulative_var = np.maximum(window_var(np.full(len(ends), bounds[0])), 0.0)
