@@ -786,9 +786,11 @@ def _errors(
         coverage = math.nan
         if name == "model" and lower is not None and upper is not None:
             coverage = float(np.mean((actual >= lower) & (actual <= upper)))
+        with np.errstate(over="ignore"):  # amounts of a few ulps: the ratio is beyond floats, inf
+            wape = float(np.abs(err).sum() / total) if total > 0 else math.nan
         rows[name] = {
             "mae": float(np.mean(np.abs(err))),
-            "wape": float(np.abs(err).sum() / total) if total > 0 else math.nan,
+            "wape": wape,
             "bias": float(np.mean(err)),
             "coverage": coverage,
             "cumulative_error": float(err.sum()),
@@ -1292,7 +1294,8 @@ def _skill(frame: pd.DataFrame) -> float:
     baseline = frame["mae"].drop("model").dropna()
     if baseline.empty or not baseline.min() > 0:
         return math.nan
-    return float(1.0 - frame.loc["model", "mae"] / baseline.min())
+    with np.errstate(over="ignore"):  # errors of a few ulps against larger ones: -inf
+        return float(1.0 - frame.loc["model", "mae"] / baseline.min())
 
 
 def _empty_backtest(
