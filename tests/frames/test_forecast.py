@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Any
 
@@ -464,3 +465,17 @@ def test_cumulative_bounds_never_fall() -> None:
                 values = f[f"{column}_{bound}"].to_numpy()
                 assert (np.diff(values) >= 0).all(), (seed, column, bound, values)
             assert (f[f"{column}_lower"] <= f[f"{column}_upper"]).all()
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_errors_of_amounts_of_a_few_ulps_are_infinite_not_a_warning() -> None:
+    tx = rt.example_transactions()
+    tiny = tx.assign(amount=tx["amount"].abs() * 5e-324)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RetentionWarning)
+        result = rt.backtest(
+            tiny, calibration_end="2024-06-30", freq="M", spend=rt.GammaGamma(**GG)
+        )
+    revenue = result.errors.loc["revenue"]
+    assert revenue.loc["model", "wape"] == math.inf
+    assert math.isfinite(revenue.loc["naive", "wape"])
