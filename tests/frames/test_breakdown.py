@@ -146,6 +146,53 @@ def test_rows_after_the_observation_end_never_set_the_group() -> None:
     assert group_of(t) == {1: "web"}
 
 
+# First days that move log_of's rows (ten days from 2024-01-01) by whole days: out of the range of
+# nanosecond timestamps (1677-09-22 to 2262-04-11), and across either end of it.
+MOVED_STARTS = ["2024-01-01", "1600-03-01", "2300-01-01", "2262-04-05", "1677-09-15"]
+
+
+def without_dates(result: Any) -> tuple[pd.Index, np.ndarray[Any, Any]]:
+    """The labels of a result but its dates (the "period" level), and its numbers."""
+    index = result.index
+    if "period" in index.names:
+        index = index.droplevel("period")
+    return index, np.asarray(result, dtype=float)
+
+
+BY_RESULTS = {
+    "repeat_purchase_rate": lambda tx, by: rt.repeat_purchase_rate(tx, by=by),
+    "period_retention": lambda tx, by: rt.period_retention(tx, freq="D", by=by),
+    "survival_curve": lambda tx, by: rt.survival_curve(tx, inactive_after="3D", by=by),
+    "time_to_second_purchase": lambda tx, by: rt.time_to_second_purchase(tx, by=by),
+}
+
+
+@given(
+    st.lists(row, min_size=1, max_size=25),
+    st.sampled_from(MOVED_STARTS),
+    st.sampled_from(["s", "ms", "us"]),
+    st.sampled_from(["channel", ["channel", "hour"]]),
+)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_moving_every_date_by_whole_days_changes_no_breakdown(
+    rows: list[tuple[Any, ...]], start: str, unit: str, by: Any
+) -> None:
+    # The group is the value on the first purchase, found by exact time: a time past 2262 (or before 1677)
+    # must not wrap around to another one as nanoseconds do.
+    tx = log_of(rows)
+    moved = tx.assign(
+        date=tx["date"].astype(f"datetime64[{unit}]")
+        + (pd.Timestamp(start) - pd.Timestamp("2024-01-01"))
+    )
+    assert (moved["date"] - tx["date"]).dt.total_seconds().mod(86_400).eq(0).all()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RetentionWarning)
+        for name, function in BY_RESULTS.items():
+            got, expected = without_dates(function(moved, by)), without_dates(function(tx, by))
+            pd.testing.assert_index_equal(got[0], expected[0], obj=name)
+            np.testing.assert_array_equal(got[1], expected[1], err_msg=name)
+
+
 def sample() -> pd.DataFrame:
     rng = np.random.default_rng(7)
     n = 400

@@ -162,22 +162,33 @@ def redated(tx: pd.DataFrame, complaints: pd.DataFrame, end: pd.Timestamp) -> pd
     return pd.DataFrame(rows, columns=["customer_id", "date", "complaint"])
 
 
-@given(
-    st.lists(st.tuples(st.integers(1, 10), st.integers(0, 300)), min_size=1, max_size=35),
-    st.lists(
-        st.tuples(st.integers(1, 11), st.integers(0, 320), st.booleans()), min_size=1, max_size=10
-    ),
+ORIGIN = pd.Timestamp("2024-01-01")
+purchases_drawn = st.lists(
+    st.tuples(st.integers(1, 10), st.integers(0, 300)), min_size=1, max_size=35
 )
+complaints_drawn = st.lists(
+    st.tuples(st.integers(1, 11), st.integers(0, 320), st.booleans()), min_size=1, max_size=10
+)
+
+
+def drawn(
+    purchases: list[tuple[int, int]], events: list[tuple[int, int, bool]]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The purchases (customer, day) and complaints (customer, day, resolved), days from ORIGIN."""
+    tx = pd.DataFrame(purchases, columns=["customer_id", "day"])
+    tx["date"] = ORIGIN + pd.to_timedelta(tx["day"], unit="D")
+    complaints = pd.DataFrame(events, columns=["customer_id", "day", "resolved"])
+    complaints["date"] = ORIGIN + pd.to_timedelta(complaints["day"], unit="D")
+    return tx, complaints
+
+
+@given(purchases_drawn, complaints_drawn)
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_equals_compare_retention_on_the_redated_table(
     purchases: list[tuple[int, int]], events: list[tuple[int, int, bool]]
 ) -> None:
-    origin = pd.Timestamp("2024-01-01")
-    tx = pd.DataFrame(purchases, columns=["customer_id", "day"])
-    tx["date"] = origin + pd.to_timedelta(tx["day"], unit="D")
-    complaints = pd.DataFrame(events, columns=["customer_id", "day", "resolved"])
-    complaints["date"] = origin + pd.to_timedelta(complaints["day"], unit="D")
-    end = origin + pd.Timedelta(days=300)
+    tx, complaints = drawn(purchases, events)
+    end = ORIGIN + pd.Timedelta(days=300)
     options: dict[str, Any] = {"horizons": ["30D", "90D"], "inactive_after": "45D", "control": None}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RetentionWarning)  # crossing curves, warned by both
@@ -203,6 +214,64 @@ def test_row_order_and_unmodified_input() -> None:
     pd.testing.assert_frame_equal(expected.differences, shuffled.differences)
     pd.testing.assert_frame_equal(tx, before[0])
     pd.testing.assert_frame_equal(complaints, before[1])
+
+
+# --- whole-day shifts ----------------------------------------------------------------------------------
+
+
+def moved(frame: pd.DataFrame, start: str, unit: str) -> pd.DataFrame:
+    """``frame`` with every date moved by whole days, so that 2024-03-01 falls on ``start``."""
+    shift = pd.Timestamp(start) - pd.Timestamp("2024-03-01")
+    return frame.assign(date=frame["date"].astype(f"datetime64[{unit}]") + shift)
+
+
+def same_comparison(got: rt.RetentionComparison, expected: rt.RetentionComparison) -> None:
+    for name in ("groups", "differences", "test"):
+        pd.testing.assert_frame_equal(getattr(got, name), getattr(expected, name), check_exact=True)
+    assert (got.control, got.horizons, got.adjust) == (
+        expected.control,
+        expected.horizons,
+        expected.adjust,
+    )
+    assert got.tau == expected.tau or (pd.isna(got.tau) and pd.isna(expected.tau))
+
+
+# Out of the range of nanosecond timestamps (1677-09-22 to 2262-04-11), and across either end of it: the
+# purchases from January to June of 2024 then fall on both sides.
+MOVED_STARTS = ["2024-03-01", "2300-03-01", "1600-03-01", "2262-03-01", "1677-10-15"]
+
+
+@pytest.mark.parametrize("unit", ["s", "us"])
+@pytest.mark.parametrize("start", MOVED_STARTS)
+def test_moving_every_date_by_whole_days_changes_nothing(start: str, unit: str) -> None:
+    tx, complaints = small()
+    shift = pd.Timestamp(start) - pd.Timestamp("2024-03-01")
+    options: dict[str, Any] = {"horizons": ["30D", "60D"], "inactive_after": "60D", "control": None}
+    # The observation end given, and by default (the last purchase day, 10 June).
+    for end, moved_end in ((END, pd.Timestamp(END) + shift), (None, None)):
+        expected = rt.complaint_outcomes(tx, complaints, observation_end=end, **options)
+        assert list(expected.groups.index) == ["no complaint", "resolved", "unresolved"]
+        got = rt.complaint_outcomes(
+            moved(tx, start, unit),
+            moved(complaints, start, unit),
+            observation_end=moved_end,
+            **options,
+        )
+        same_comparison(got, expected)
+
+
+@given(purchases_drawn, complaints_drawn, st.sampled_from(MOVED_STARTS[1:]))
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_moving_every_date_by_whole_days_changes_no_comparison(
+    purchases: list[tuple[int, int]], events: list[tuple[int, int, bool]], start: str
+) -> None:
+    tx, complaints = drawn(purchases, events)
+    options: dict[str, Any] = {"horizons": ["30D", "90D"], "inactive_after": "45D", "control": None}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RetentionWarning)  # crossing curves, warned by both
+        expected = rt.complaint_outcomes(tx, complaints, **options)
+        got = rt.complaint_outcomes(moved(tx, start, "s"), moved(complaints, start, "s"), **options)
+    same_comparison(got, expected)
 
 
 # --- bad input ------------------------------------------------------------------------------------------

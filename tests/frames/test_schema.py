@@ -178,6 +178,14 @@ def test_pyarrow_dates_are_read(arrow_type: str) -> None:
     np.testing.assert_array_equal(t.days, [19723, 19724])
 
 
+@pytest.mark.parametrize("arrow_type", ["timestamp[s][pyarrow]", "date32[pyarrow]"])
+def test_pyarrow_dates_outside_the_nanosecond_range_are_read(arrow_type: str) -> None:
+    pytest.importorskip("pyarrow")
+    dates = pd.Series(["1600-03-01", "2300-03-01"]).astype("datetime64[s]")
+    t = read(pd.DataFrame({"customer_id": [1, 2], "date": dates.astype(arrow_type)}))
+    np.testing.assert_array_equal(t.days, to_day(dates.to_numpy()))
+
+
 def test_pyarrow_timestamps_with_a_timezone_are_local_wall_clock() -> None:
     pa = pytest.importorskip("pyarrow")
     utc = pd.Series(pd.to_datetime(["2024-01-31T23:30:00Z"], utc=True))
@@ -458,6 +466,90 @@ def test_groups_from_a_series_and_missing_groups() -> None:
     assert pd.isna(group_of["b"])  # b has no manager: a group of its own
     with pytest.raises(InvalidValueError, match="duplicates"):
         read(lines(), by=pd.Series(["x", "y"], index=["a", "a"]))
+
+
+def seven() -> pd.DataFrame:
+    """Customers 1 to 7 (integer ids), one purchase each."""
+    return pd.DataFrame(
+        {"customer_id": range(1, 8), "date": pd.date_range("2024-01-01", periods=7)}
+    )
+
+
+GROUPS = list("abababa")
+
+
+@pytest.mark.parametrize(
+    ("table", "by", "match"),
+    [
+        (  # text ids in the Series, integer ids in the table
+            seven(),
+            pd.Series(GROUPS, index=[str(i) for i in range(1, 8)]),
+            r"index has dtype (str|object) \(e.g. '1'\) and the customer ids have dtype int64 \(e.g. 1\)"
+            r"\. Make the ids the same type, e.g. by.index = by.index.astype\('int64'\)\.$",
+        ),
+        (  # integer ids in the Series, text ids in the table
+            seven().astype({"customer_id": str}),
+            pd.Series(GROUPS, index=range(1, 8)),
+            r"index has dtype int64 \(e.g. 1\) and the customer ids have dtype (str|object) \(e.g. '1'\)"
+            r"\. Make the ids the same type, e.g. by.index = by.index.astype\(str\)\.$",
+        ),
+        (  # (customer, something) pairs: the customer level is named
+            seven(),
+            pd.Series(
+                GROUPS,
+                index=pd.MultiIndex.from_arrays(
+                    [list("xyzxyzx"), range(1, 8)], names=["k", "customer_id"]
+                ),
+            ),
+            r"MultiIndex of 2 levels \(e.g. \('x', 1\)\) and the customer ids have dtype int64 \(e.g. 1\)\. "
+            r"Index it by customer id alone, e.g. by.index = by.index.get_level_values\('customer_id'\)\.$",
+        ),
+        (  # no level holds the customer ids
+            seven(),
+            pd.Series(GROUPS, index=pd.MultiIndex.from_arrays([list("xyzxyzx"), list("1234567")])),
+            r"MultiIndex of 2 levels .*\. Index it by customer id alone\.$",
+        ),
+        (  # integers too large for int64, as Python ints: the fix names their type
+            seven().assign(customer_id=pd.Series([i + 10**30 for i in range(1, 8)], dtype=object)),
+            pd.Series(GROUPS, index=[str(i + 10**30) for i in range(1, 8)]),
+            r"ids have dtype object \(e.g. 10{29}1\)\. .* by.index = by.index.map\(int\)\.$",
+        ),
+    ],
+)
+def test_a_by_series_that_matches_no_customer_is_refused(
+    table: pd.DataFrame, by: pd.Series, match: str
+) -> None:
+    # Read as it is, the Series would put every customer in one group of missing labels.
+    opening = (
+        r"^The 'by' parameter of repeat_purchase_rate is a Series whose index holds none of the table's "
+        r"customer ids, so every customer would be in one group of missing labels: "
+    )
+    with pytest.raises(InvalidValueError, match=opening + ".*" + match):
+        retention.repeat_purchase_rate(table, by=by)
+    # A table without rows has no customers to match: the empty result.
+    assert len(retention.repeat_purchase_rate(table.iloc[:0], by=by)) == 0
+
+
+def test_a_by_series_that_matches_some_customers_is_read() -> None:
+    by = pd.Series(["ann", "bob"], index=[2, 9], name="manager")
+    t = read(seven(), by=by)
+    assert t.groups is not None
+    group_of = dict(zip(t.customer_ids, t.groups.labels[t.groups.codes], strict=True))
+    assert group_of[2] == "ann"
+    assert pd.isna(group_of[1])  # no manager: a group of its own
+    # Ids of the table's kind that match none of its customers, and customers whose groups are all
+    # missing: one group of missing labels, as a partition of a larger table (a cluster reads each on its
+    # own) may rightly have, and as the Series says.
+    for series in (
+        pd.Series([], dtype=object),  # nobody assigned yet
+        pd.Series(["ann"], index=[9]),
+        pd.Series(["ann"], index=[9.0]),
+        pd.Series([None] * 7, index=range(1, 8), dtype=object),
+    ):
+        t = read(seven(), by=series)
+        assert t.groups is not None
+        assert len(t.groups.labels) == 1
+        assert pd.isna(t.groups.labels[0])
 
 
 @pytest.mark.parametrize("end", [20231130, 1.5, True, np.int64(5), np.array(20231130)])

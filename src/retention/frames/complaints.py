@@ -267,10 +267,12 @@ def complaint_table(
     assert flags is not None  # the column is required
     customer, origin, group = _complaint_clock(code, day, flags, t.activity("D"))
     labels = np.array(COMPLAINT_GROUPS, dtype=object)
+    # Whole days, which pandas stores as seconds (refusing, not wrapping, a day beyond their range): a
+    # cast to nanoseconds would wrap around, silently, for a date before 1677-09-22 or after 2262-04-11.
     return pd.DataFrame(
         {
             "customer_id": customer,
-            "date": origin.astype("datetime64[D]").astype("datetime64[ns]"),
+            "date": origin.astype("datetime64[D]"),
             "complaint": labels[group],
         }
     )

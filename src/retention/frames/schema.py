@@ -36,7 +36,7 @@ import inspect
 import itertools
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any, Final, TypeAlias, TypeVar
+from typing import Any, Final, Literal, TypeAlias, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -804,13 +804,18 @@ def read_days(
 ) -> tuple[NDArray[np.int64], NDArray[np.int64] | None]:
     """Read a date column: per row the day (days since 1970-01-01) and, when asked, the exact time.
 
-    The one parser of date columns (the rules are in the module docstring); the exact time is in
-    nanoseconds since 1970 as int64, local wall-clock time for a timezone-aware column.
+    The one parser of date columns (the rules are in the module docstring). The exact time is the
+    column's own count since 1970 as int64, in the column's unit (seconds to nanoseconds), local wall-clock
+    time for a timezone-aware column: it orders and matches the rows of one column, and is never cast to
+    another unit, since nanoseconds wrap around, silently, for a date before 1677-09-22 or after 2262-04-11.
 
     Examples
     --------
     >>> read_days(pd.Series(["2024-01-02", "2024-01-01T23:00"]), "date", "example", keep_time=True)
-    (array([19724, 19723]), array([1704153600000000000, 1704150000000000000]))
+    (array([19724, 19723]), array([1704153600000000, 1704150000000000]))
+    >>> far = pd.Series(["2300-01-02", "1600-01-01T23:00"]).astype("datetime64[s]")
+    >>> read_days(far, "date", "example", keep_time=True)
+    (array([ 120531, -135140]), array([ 10413878400, -11676013200]))
     """
     fix = f"Convert it with pd.to_datetime(tx[{name!r}]) or pass the right column with date=..."
     arrow = _arrow_dates(col)
@@ -862,7 +867,7 @@ def read_days(
         # Local wall-clock time of the one timezone: the business's own calendar decides the period.
         parsed = parsed.dt.tz_localize(None)
     values = parsed.to_numpy()
-    stamps = values.astype("datetime64[ns]", copy=False).view(np.int64) if keep_time else None
+    stamps = values.view(np.int64) if keep_time else None  # the column's own unit: see above
     return to_day(values), stamps
 
 
@@ -920,9 +925,11 @@ def _arrow_dates(col: pd.Series) -> pd.Series | None:
     tz = getattr(
         dtype.pyarrow_dtype, "tz", None
     )  # timestamps have a timezone or None; dates have none
+    # The column's own unit (seconds for dates): nanoseconds would refuse a date outside 1677-2262.
+    unit: Literal["s", "ms", "us", "ns"] = getattr(dtype.pyarrow_dtype, "unit", "s")
     if tz is not None:
-        return col.astype(pd.DatetimeTZDtype(unit="ns", tz=tz))
-    return col.astype("datetime64[ns]")
+        return col.astype(pd.DatetimeTZDtype(unit=unit, tz=tz))
+    return col.astype(np.dtype(f"datetime64[{unit}]"))
 
 
 def _read_amounts(
@@ -1440,7 +1447,8 @@ OPTION_DOCS: Final = {
     columns, or a Series mapping customer id to group (an account manager from a CRM, say). The result
     gains the group as its outer index level(s); each group's result equals the function run on that
     group's customers alone, with the same observation end. Customers whose group is missing form a
-    group of their own (labelled NaN).""",
+    group of their own (labelled NaN); a Series whose index holds none of the customer ids and is of
+    another type (text against numbers, say) is refused.""",
 }
 
 TABLE_DOC: Final = """tx : pandas.DataFrame or a table of another engine
@@ -1769,6 +1777,14 @@ def _by_columns(by: object, tx: pd.DataFrame, func: str) -> list[object] | None:
 
 
 def _series_groups(by: pd.Series, ids: pd.Index, func: str) -> Groups:
+    """Read the groups of a ``by=`` Series: the group of each of ``ids`` (the customers, in code order).
+
+    A Series whose index holds none of the ids and is of another kind (text against numbers, several
+    levels against one) is refused, not read as one group of missing labels. An index of the ids' own
+    kind may rightly hold none of them: a cluster reads each partition of a table as a table of its own,
+    and a partition's customers may all be missing from the Series; nor may an empty Series (no customer
+    assigned yet).
+    """
     if not by.index.is_unique:
         dup = by.index[by.index.duplicated()][0]
         msg = f"The 'by' parameter of {func} is a Series whose index (the customer ids) has duplicates, e.g. {plain_value(dup)!r}. Give each customer one group."
@@ -1778,9 +1794,76 @@ def _series_groups(by: pd.Series, ids: pd.Index, func: str) -> Groups:
     except TypeError as e:  # pragma: no cover - index types pandas cannot align
         msg = f"The 'by' parameter of {func} is a Series whose index cannot be matched with the customer ids ({e}). Index it by customer id."
         raise InvalidValueError(msg) from e
+    # Nobody has a group: is any customer in the index at all (looked up only then)?
+    if (
+        len(ids)
+        and values.isna().all()
+        and _other_kind(by.index, ids)
+        and not (by.index.get_indexer(ids) >= 0).any()
+    ):
+        raise _unmatched_by(by.index, ids, func)
     name = by.name if by.name is not None else "group"
     codes, labels = group_codes([values], [name], func)
     return Groups(codes=codes, labels=labels)
+
+
+# The kinds of customer ids (Index.inferred_type) that hold the same values: 1 and 1.0 are one id.
+_NUMBER_KINDS: Final = frozenset(
+    {"integer", "floating", "mixed-integer-float", "decimal", "complex"}
+)
+
+
+def _id_kind(index: pd.Index) -> str | None:
+    """Return the kind of the ids of a flat index ("number", "string", "date", ...), None for mixed types."""
+    if isinstance(index, pd.CategoricalIndex):
+        index = index.categories
+    kind: str = index.inferred_type
+    if kind in _NUMBER_KINDS:
+        return "number"
+    return None if kind.startswith("mixed") or kind.startswith("unknown") else kind
+
+
+def _other_kind(index: pd.Index, ids: pd.Index) -> bool:
+    """Whether ``index`` cannot hold any of ``ids`` (not empty): it is of another kind.
+
+    An empty index is of no kind: a Series of no groups (no customer assigned yet) puts every customer in
+    the group of missing labels, as it says.
+    """
+    if len(index) == 0:
+        return False
+    if index.nlevels != ids.nlevels:
+        return True
+    if index.nlevels > 1:
+        return False
+    mine, theirs = _id_kind(index), _id_kind(ids)
+    return mine is not None and theirs is not None and mine != theirs
+
+
+def _unmatched_by(index: pd.Index, ids: pd.Index, func: str) -> InvalidValueError:
+    """Build the error for a ``by=`` Series whose index holds none of the table's customer ids (not empty)."""
+    mine = f"the customer ids have dtype {ids.dtype} (e.g. {plain_value(ids[0])!r})"
+    if isinstance(index, pd.MultiIndex):
+        has = f"its index is a MultiIndex of {index.nlevels} levels (e.g. {index[0]!r}) and {mine}"
+        fix = "Index it by customer id alone"
+        # The level that holds customer ids, if one does, is the index to keep.
+        levels = [k for k in range(index.nlevels) if (index.levels[k].get_indexer(ids) >= 0).any()]
+        if levels:
+            level = index.names[levels[0]] if index.names[levels[0]] is not None else levels[0]
+            fix += f", e.g. by.index = by.index.get_level_values({level!r})"
+    else:
+        has = f"its index has dtype {index.dtype} (e.g. {plain_value(index[0])!r}) and {mine}"
+        if _id_kind(ids) == "string":
+            cast = "astype(str)"
+        elif ids.dtype == object:  # huge integers, say: the Python type of the ids
+            cast = f"map({type(plain_value(ids[0])).__name__})"
+        else:
+            cast = f"astype({str(ids.dtype)!r})"
+        fix = f"Make the ids the same type, e.g. by.index = by.index.{cast}"
+    msg = (
+        f"The 'by' parameter of {func} is a Series whose index holds none of the table's customer ids, so "
+        f"every customer would be in one group of missing labels: {has}. {fix}."
+    )
+    return InvalidValueError(msg)
 
 
 def read_transactions(
