@@ -901,3 +901,23 @@ def test_amounts_are_read_alike_from_contiguous_and_strided_columns() -> None:
     pd.testing.assert_frame_equal(retention.rfm_summary(strided), retention.rfm_summary(contiguous))
     pd.testing.assert_frame_equal(strided, before[0])
     pd.testing.assert_frame_equal(contiguous, before[1])
+
+
+def test_multiindex_columns_say_so_and_a_whole_column_is_read() -> None:
+    table = seven().assign(amount=1.0)
+    stacked = table.set_axis(pd.MultiIndex.from_tuples([(c, "x") for c in table.columns]), axis=1)
+    with pytest.raises(
+        InvalidValueError,
+        match=r"^Column 'customer_id' \(the customer_id column\) is the top level of the table's "
+        r"MultiIndex columns, with 1 column\(s\) below it\. Flatten the columns, .* e\.g\. \('customer_id', 'x'\)\.$",
+    ):
+        retention.kpis(stacked)
+    whole = {"customer_id": ("customer_id", "x"), "date": ("date", "x"), "amount": ("amount", "x")}
+    pd.testing.assert_series_equal(retention.kpis(stacked, **whole), retention.kpis(table))
+
+
+def test_a_boolean_date_column_is_not_taken_for_epoch_seconds() -> None:
+    with pytest.raises(
+        ColumnTypeError, match=r"holds booleans \(bool\), not dates\. Pass the column"
+    ):
+        retention.kpis(seven().assign(date=True))

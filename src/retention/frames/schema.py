@@ -786,7 +786,12 @@ def _column(tx: pd.DataFrame, column: object, role: str) -> pd.Series:
         column
     ]  # a DataFrame when the label is duplicated, which the stubs do not allow for
     if isinstance(col, pd.DataFrame):
-        msg = f"Column {column!r} (the {role} column) appears more than once in the table. Rename the duplicates."
+        if isinstance(tx.columns, pd.MultiIndex):  # the label names a top level with columns below it
+            below: object = col.columns[0]
+            whole = (column, *below) if isinstance(below, tuple) else (column, below)
+            msg = f"Column {column!r} (the {role} column) is the top level of the table's MultiIndex columns, with {col.shape[1]} column(s) below it. Flatten the columns, e.g. tx.columns = ['_'.join(map(str, c)) for c in tx.columns], or name a whole column, e.g. {whole!r}."
+        else:
+            msg = f"Column {column!r} (the {role} column) appears more than once in the table. Rename the duplicates."
         raise InvalidValueError(msg)
     series: pd.Series = col
     return series
@@ -823,7 +828,10 @@ def read_days(
         col = arrow
     if isinstance(col.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(col.dtype):
         parsed = col
-    elif pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
+    elif pd.api.types.is_bool_dtype(col.dtype):
+        msg = f"Column {name!r} (the date column) of {func} holds booleans ({col.dtype}), not dates. Pass the column of purchase dates with date=..."
+        raise ColumnTypeError(msg)
+    elif pd.api.types.is_numeric_dtype(col.dtype):
         msg = (
             f"Column {name!r} (the date column) of {func} holds numbers ({col.dtype}), not dates. "
             f"If they are epoch seconds, convert with pd.to_datetime(tx[{name!r}], unit='s')."
