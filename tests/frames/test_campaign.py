@@ -424,6 +424,12 @@ def test_holdout_split_errors() -> None:
         rt.holdout_split([1, 2], strata={1: "a"})  # type: ignore[arg-type]
     with pytest.raises(InvalidValueError, match=r"'strata'.*customer 1 more than once"):
         rt.holdout_split([1, 2], strata=pd.Series(["a", "b", "c"], index=[1, 1, 2]))
+    with pytest.raises(  # text ids against numbers: the split would not be stratified at all
+        InvalidValueError,
+        match=r"'strata' parameter of holdout_split is a Series whose index holds none of the customer ids.*"
+        r"one stratum of missing segments .* strata\.index = strata\.index\.astype\('int64'\)\.$",
+    ):
+        rt.holdout_split([1, 2, 3], strata=pd.Series(["a", "b", "a"], index=["1", "2", "3"]))
     with pytest.raises(InvalidValueError, match="cannot be sorted"):
         rt.holdout_split([1, "a"])
 

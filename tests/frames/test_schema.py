@@ -521,7 +521,7 @@ def test_a_by_series_that_matches_no_customer_is_refused(
 ) -> None:
     # Read as it is, the Series would put every customer in one group of missing labels.
     opening = (
-        r"^The 'by' parameter of repeat_purchase_rate is a Series whose index holds none of the table's "
+        r"^The 'by' parameter of repeat_purchase_rate is a Series whose index holds none of the "
         r"customer ids, so every customer would be in one group of missing labels: "
     )
     with pytest.raises(InvalidValueError, match=opening + ".*" + match):

@@ -61,6 +61,7 @@ from retention.frames.schema import (
     DateLike,
     Duration,
     Transactions,
+    check_ids_match,
     read_date,
     read_days,
     transaction_options,
@@ -169,7 +170,10 @@ def _strata(strata: object, ids: pd.Index, func: str) -> tuple[NDArray[np.int64]
         dup = strata.index[strata.index.duplicated()][0]
         msg = f"The 'strata' parameter of {func} has customer {plain_value(dup)!r} more than once in its index. Give each customer one segment."
         raise InvalidValueError(msg)
-    codes, uniques = pd.factorize(strata.reindex(ids), use_na_sentinel=False)
+    looked_up = strata.reindex(ids)
+    outcome = "one stratum of missing segments (a split without strata)"
+    check_ids_match(strata.index, ids, looked_up, name="strata", func=func, outcome=outcome)
+    codes, uniques = pd.factorize(looked_up, use_na_sentinel=False)
     return np.asarray(codes, dtype=np.int64), len(uniques)
 
 

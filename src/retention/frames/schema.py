@@ -77,6 +77,7 @@ __all__ = [
     "Duration",
     "Transactions",
     "check_freq",
+    "check_ids_match",
     "check_option",
     "day_period_codes",
     "group_codes",
@@ -786,7 +787,9 @@ def _column(tx: pd.DataFrame, column: object, role: str) -> pd.Series:
         column
     ]  # a DataFrame when the label is duplicated, which the stubs do not allow for
     if isinstance(col, pd.DataFrame):
-        if isinstance(tx.columns, pd.MultiIndex):  # the label names a top level with columns below it
+        if isinstance(
+            tx.columns, pd.MultiIndex
+        ):  # the label names a top level with columns below it
             below: object = col.columns[0]
             whole = (column, *below) if isinstance(below, tuple) else (column, below)
             msg = f"Column {column!r} (the {role} column) is the top level of the table's MultiIndex columns, with {col.shape[1]} column(s) below it. Flatten the columns, e.g. tx.columns = ['_'.join(map(str, c)) for c in tx.columns], or name a whole column, e.g. {whole!r}."
@@ -1802,14 +1805,9 @@ def _series_groups(by: pd.Series, ids: pd.Index, func: str) -> Groups:
     except TypeError as e:  # pragma: no cover - index types pandas cannot align
         msg = f"The 'by' parameter of {func} is a Series whose index cannot be matched with the customer ids ({e}). Index it by customer id."
         raise InvalidValueError(msg) from e
-    # Nobody has a group: is any customer in the index at all (looked up only then)?
-    if (
-        len(ids)
-        and values.isna().all()
-        and _other_kind(by.index, ids)
-        and not (by.index.get_indexer(ids) >= 0).any()
-    ):
-        raise _unmatched_by(by.index, ids, func)
+    check_ids_match(
+        by.index, ids, values, name="by", func=func, outcome="one group of missing labels"
+    )
     name = by.name if by.name is not None else "group"
     codes, labels = group_codes([values], [name], func)
     return Groups(codes=codes, labels=labels)
@@ -1847,8 +1845,39 @@ def _other_kind(index: pd.Index, ids: pd.Index) -> bool:
     return mine is not None and theirs is not None and mine != theirs
 
 
-def _unmatched_by(index: pd.Index, ids: pd.Index, func: str) -> InvalidValueError:
-    """Build the error for a ``by=`` Series whose index holds none of the table's customer ids (not empty)."""
+def check_ids_match(
+    index: pd.Index, ids: pd.Index, looked_up: pd.Series, *, name: str, func: str, outcome: str
+) -> None:
+    """Refuse a Series keyed by customer id (``name``) whose index holds none of ``ids`` and is of another kind.
+
+    ``looked_up`` is the Series reindexed by ``ids``: only when all of it is missing is the index searched
+    for the ids at all. Read as it is, such a Series would put every customer in ``outcome`` (a group of
+    missing labels, say): text ids against numbers, or a MultiIndex against one level of ids, is a
+    mismatch of types to fix, not data. An index of the ids' own kind that holds none of them, or an empty
+    one, is read as it is (a partition of a table on a cluster may rightly have none of its customers).
+
+    Examples
+    --------
+    >>> by = pd.Series(["a", "b"], index=["1", "2"])
+    >>> ids = pd.Index([1, 2], name="customer_id")
+    >>> check_ids_match(by.index, ids, by.reindex(ids), name="by", func="f", outcome="one group")
+    Traceback (most recent call last):
+    ...
+    retention.errors.InvalidValueError: The 'by' parameter of f is a Series whose index holds none of the customer ids, so every customer would be in one group: its index has dtype str (e.g. '1') and the customer ids have dtype int64 (e.g. 1). Make the ids the same type, e.g. by.index = by.index.astype('int64').
+    """
+    if (
+        len(ids)
+        and looked_up.isna().all()
+        and _other_kind(index, ids)
+        and not (index.get_indexer(ids) >= 0).any()
+    ):
+        raise _unmatched(index, ids, name=name, func=func, outcome=outcome)
+
+
+def _unmatched(
+    index: pd.Index, ids: pd.Index, *, name: str, func: str, outcome: str
+) -> InvalidValueError:
+    """Build the error of :func:`check_ids_match`."""
     mine = f"the customer ids have dtype {ids.dtype} (e.g. {plain_value(ids[0])!r})"
     if isinstance(index, pd.MultiIndex):
         has = f"its index is a MultiIndex of {index.nlevels} levels (e.g. {index[0]!r}) and {mine}"
@@ -1857,7 +1886,7 @@ def _unmatched_by(index: pd.Index, ids: pd.Index, func: str) -> InvalidValueErro
         levels = [k for k in range(index.nlevels) if (index.levels[k].get_indexer(ids) >= 0).any()]
         if levels:
             level = index.names[levels[0]] if index.names[levels[0]] is not None else levels[0]
-            fix += f", e.g. by.index = by.index.get_level_values({level!r})"
+            fix += f", e.g. {name}.index = {name}.index.get_level_values({level!r})"
     else:
         has = f"its index has dtype {index.dtype} (e.g. {plain_value(index[0])!r}) and {mine}"
         if _id_kind(ids) == "string":
@@ -1866,10 +1895,10 @@ def _unmatched_by(index: pd.Index, ids: pd.Index, func: str) -> InvalidValueErro
             cast = f"map({type(plain_value(ids[0])).__name__})"
         else:
             cast = f"astype({str(ids.dtype)!r})"
-        fix = f"Make the ids the same type, e.g. by.index = by.index.{cast}"
+        fix = f"Make the ids the same type, e.g. {name}.index = {name}.index.{cast}"
     msg = (
-        f"The 'by' parameter of {func} is a Series whose index holds none of the table's customer ids, so "
-        f"every customer would be in one group of missing labels: {has}. {fix}."
+        f"The {name!r} parameter of {func} is a Series whose index holds none of the customer ids, so "
+        f"every customer would be in {outcome}: {has}. {fix}."
     )
     return InvalidValueError(msg)
 
