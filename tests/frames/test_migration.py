@@ -179,6 +179,11 @@ def test_bad_input() -> None:
         rt.migration_matrix(pd.Series([1], index=["a"]), pd.Series(["x"], index=["a"]))
     with pytest.raises(InvalidParameterError, match="'normalize' parameter of migration_matrix"):
         rt.migration_matrix(good, good, normalize="columns")
+    lists = pd.Series(["loyal", "new"], index=pd.Index([[1], [2]], dtype=object))
+    with pytest.raises(
+        ColumnTypeError, match=r"'before' argument .* customer ids that cannot be matched"
+    ):
+        rt.migration_matrix(lists, good)
 
 
 @pytest.mark.parametrize("label", [["loyal"], {"loyal"}, {"segment": "loyal"}])

@@ -706,7 +706,7 @@ def check_segments(labels: object, what: str) -> pd.Series:
     Raises
     ------
     ColumnTypeError
-        If ``labels`` is not a Series.
+        If ``labels`` is not a Series, or its customer ids cannot be hashed (lists).
     InvalidValueError
         If a customer id is missing or repeated, or a label is missing.
 
@@ -725,6 +725,11 @@ def check_segments(labels: object, what: str) -> pd.Series:
         )
         raise ColumnTypeError(msg)
     index = labels.index
+    try:
+        pd.factorize(index)  # hashes every id (is_unique does not always)
+    except TypeError as e:  # ids that cannot be hashed (lists): they cannot be matched or grouped
+        msg = f"{what} has customer ids that cannot be matched ({str(e).splitlines()[0]}) in its index. Index it by the customer ids, e.g. labels.index = labels.index.map(tuple)."
+        raise ColumnTypeError(msg) from e
     if index.hasnans:
         n = int(np.asarray(index.isna()).sum())
         msg = (
