@@ -307,6 +307,23 @@ def test_many_groups_and_daily_periods(example: pd.DataFrame) -> None:
         decode_png(src)
 
 
+def test_the_period_chart_draws_the_last_periods_only(
+    example: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An observation end centuries after the data would draw a bar per period for minutes: the chart
+    # draws the last CHART_PERIODS, and says so.
+    drawn: list[pd.DataFrame] = []
+    draw = rt.plot.period_retention
+    monkeypatch.setattr(
+        sys.modules["retention.report"], "CHART_PERIODS", 10
+    )  # rt.report: the function
+    monkeypatch.setattr(rt.plot, "period_retention", lambda r, **k: drawn.append(r) or draw(r, **k))
+    page = rt.report(example).to_html()
+    periods = rt.period_retention(example)
+    pd.testing.assert_frame_equal(drawn[0], periods.tail(10))
+    assert f"The chart shows the last 10 of {len(periods)} periods." in page
+
+
 def test_size_of_the_example_report(page: str) -> None:
     assert len(page.encode("utf-8")) < 3_000_000
 

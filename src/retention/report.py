@@ -84,6 +84,9 @@ SURVIVAL_DAYS: Final = (30, 91, 365)
 CLV_HORIZON: Final = 12  # months of predicted value
 CLV_DISCOUNT: Final = 0.01  # per month
 TABLE_PERIODS: Final = 12  # the last periods listed under the period retention chart
+# The period retention chart draws at most this many periods, the last ones (one bar each: an observation
+# end centuries after the data would otherwise draw a hundred thousand bars, for minutes).
+CHART_PERIODS: Final = 1000
 FORECAST_PERIODS: Final = 12  # periods of the sales forecast
 FORECAST_INTERVAL: Final = 0.9
 MAX_AT_RISK_ROWS: Final = 6  # survival curves of more groups are drawn without the numbers at risk
@@ -402,8 +405,11 @@ def _period_section(tx: pd.DataFrame, o: _Options) -> Section:
             "period-retention", title, _missing("No periods: the table has no purchases.")
         )
     plot = _plot()
+    shown = result.tail(CHART_PERIODS)
+    if len(shown) < len(result):
+        notes += _note(f"The chart shows the last {CHART_PERIODS:,} of {len(result):,} periods.")
     image = _image(
-        lambda ax: plot.period_retention(result, ax=ax), alt="period retention", size=(9.0, 4.5)
+        lambda ax: plot.period_retention(shown, ax=ax), alt="period retention", size=(9.0, 4.5)
     )
     last = result.tail(TABLE_PERIODS)
     counts = ["customers_start", "new", "retained", "reactivated", "churned", "customers_end"]
