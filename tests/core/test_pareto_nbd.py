@@ -878,3 +878,25 @@ def test_dert_falls_with_the_discount_rate(
     low = pn.discounted_expected_residual_transactions(*cols, **params, discount_rate=lo)[0]
     high = pn.discounted_expected_residual_transactions(*cols, **params, discount_rate=hi)[0]
     assert 0 <= high <= low * (1 + 1e-12)
+
+
+@pytest.mark.parametrize("s", [1e6, 1e8])
+def test_dert_with_a_huge_dropout_shape_takes_no_step_per_unit_of_s(
+    s: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The recurrence of the scaled U(s, s, z) takes ceil(s) steps: it serves s up to 30 only. With a
+    # larger s (a fit may end at 1e8, its bound) it ran ceil(s) steps over no rows: seconds per call.
+    steps: list[int] = []
+    recurrence = pn._scaled_hyperu_recurrence
+
+    def counted(shape: float, z: NDArray[np.float64]) -> NDArray[np.float64]:
+        steps.append(math.ceil(shape))
+        return recurrence(shape, z)
+
+    monkeypatch.setattr(pn, "_scaled_hyperu_recurrence", counted)
+    params = {"r": 0.55, "alpha": 10.58, "s": s, "beta": 11.67}
+    value = pn.discounted_expected_residual_transactions(
+        [1.0], [1.0], [2.0], **params, discount_rate=0.01
+    )
+    assert steps == []
+    assert value[0] == 0.0  # dropout rate of mean s / beta: dead long before T, to double precision

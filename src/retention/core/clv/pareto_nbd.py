@@ -494,7 +494,8 @@ def _scaled_hyperu(s: float, z: FloatArray) -> FloatArray:
     low = z < _HYPERU_MAX_Z
     if s > _RECURRENCE_MAX_S:
         low[:] = False
-    out[low] = _scaled_hyperu_recurrence(s, z[low])
+    if low.any():  # the recurrence takes ceil(s) steps: never called for s beyond _RECURRENCE_MAX_S
+        out[low] = _scaled_hyperu_recurrence(s, z[low])
     zz = z[~low]
     f = zz + s
     cur = f.copy()
