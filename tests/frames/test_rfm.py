@@ -397,6 +397,15 @@ def test_rfm_segments_refuse_bad_scores() -> None:
         rt.rfm_segments(duplicated)
     with pytest.raises(InvalidValueError, match=r"beyond the segment map's 5 x 5 grid.*bins=5"):
         rt.rfm_segments(rt.rfm_scores(five_customers(), bins=7))
+    # Fewer bins than the map: inside its grid, but read on its scale (the best customers as "Hibernating").
+    with pytest.raises(
+        InvalidValueError, match=r"made with bins=2 .* 111 to 222.* 5 x 5 cells.*bins=5"
+    ):
+        rt.rfm_segments(rt.rfm_scores(five_customers(), bins=2))
+    # Scores made otherwise (no categorical rfm_score) are read as they are.
+    assert (
+        len(rt.rfm_segments(rt.rfm_scores(five_customers(), bins=2).drop(columns="rfm_score"))) == 5
+    )
 
 
 # --- orders, returns and breakdowns ---------------------------------------------------------------------

@@ -504,8 +504,9 @@ def rfm_segments(scores: pd.DataFrame, *, segment_map: pd.DataFrame | None = Non
     ColumnTypeError
         If an argument is not a DataFrame or a column has the wrong type.
     InvalidValueError
-        If a score is not a whole number >= 1 or lies outside the map's grid, or the map's rows overlap,
-        leave a cell uncovered or have a minimum above a maximum.
+        If a score is not a whole number >= 1 or lies outside the map's grid, the scores were made by
+        :func:`rfm_scores` with other bins than the map has, or the map's rows overlap, leave a cell
+        uncovered or have a minimum above a maximum.
 
     See Also
     --------
@@ -556,9 +557,33 @@ def rfm_segments(scores: pd.DataFrame, *, segment_map: pd.DataFrame | None = Non
             "or pass a segment_map for your grid."
         )
         raise InvalidValueError(msg)
+    bins = _bins_of(scores)
+    if bins is not None and (bins, bins) != table.shape:
+        msg = (
+            f"The scores passed to {func} were made with bins={bins} (their rfm_score categories run from "
+            f"{'1' * 3} to {str(bins) * 3}), but the segment map has {table.shape[0]} x {table.shape[1]} "
+            f"cells: their scores would be read on the map's scale (a top score of {bins} as a low one). Score with as many bins as the map has "
+            f"(rt.rfm_scores(..., bins={table.shape[0]})) or pass a segment_map for a {bins} x {bins} grid."
+        )
+        raise InvalidValueError(msg)
     codes = table[r - 1, fm - 1]
     labels = pd.Categorical.from_codes(codes, categories=pd.Index(categories))
     return pd.Series(labels, index=scores.index, name="segment")
+
+
+def _bins_of(scores: pd.DataFrame) -> int | None:
+    """Return the bins the scores were made with, from an ``rfm_score`` column as :func:`rfm_scores` makes it.
+
+    Its categories are every code of three digits from 1 to the bins; None for scores made otherwise.
+    """
+    column = scores.get("rfm_score")
+    if not isinstance(column, pd.Series) or not isinstance(column.dtype, pd.CategoricalDtype):
+        return None
+    codes = [str(c) for c in column.cat.categories]
+    if not codes or not all(len(c) == 3 and c.isdigit() for c in codes):
+        return None
+    bins = max(int(d) for d in codes[-1])
+    return bins if len(codes) == bins**3 else None
 
 
 def rfm_measures_of(t: Transactions) -> pd.DataFrame:
