@@ -489,6 +489,13 @@ def test_save_and_notebook(example: pd.DataFrame, page: str, tmp_path: Path) -> 
     assert html.unescape(match.group(1)) == page
 
 
+def test_a_title_that_cannot_be_saved_is_refused(example: pd.DataFrame) -> None:
+    with pytest.raises(
+        InvalidParameterError, match=r"'title' .* '\\ud800' at position 1, .* surrogate"
+    ):
+        rt.report(example, title="a\ud800b")
+
+
 def test_bad_options(example: pd.DataFrame) -> None:
     with pytest.raises(InvalidParameterError, match="'top' parameter of report"):
         rt.report(example, top=0)

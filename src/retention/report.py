@@ -853,6 +853,11 @@ def report(
     if not isinstance(given, str):
         msg = f"The 'title' parameter of {func} must be a string. Got {title!r}."
         raise InvalidParameterError(msg)
+    try:
+        given.encode("utf-8")  # the page is saved as UTF-8
+    except UnicodeEncodeError as e:  # a lone surrogate, as from bytes decoded with surrogateescape
+        msg = f"The 'title' parameter of {func} holds {given[e.start : e.end]!r} at position {e.start}, which is no character (a lone surrogate) and cannot be saved. Remove it, e.g. title.encode('utf-8', 'replace').decode()."
+        raise InvalidParameterError(msg) from e
     _REPORT.check("top", top)
     # The shared options but by, which each section takes or leaves (kpis and survival run per group).
     reading = {name: v for name, v in shared_options(locals()).items() if name != "by"}
