@@ -342,3 +342,13 @@ def test_histories_too_long_for_memory_are_refused(monkeypatch: pytest.MonkeyPat
         m.probability_of_purchases([0, 1, 2], 10**8)
     # Long but affordable histories still work.
     assert 0 < m.p_alive(frequency=3, recency=3, n_periods=10**5) < 1
+
+
+def test_tracking_table_refuses_the_bgbb_by_name() -> None:
+    # Its horizons are opportunities, not time: the tracking check's fractional ages are not its to read.
+    with pytest.raises(
+        ColumnTypeError, match=r"'model' argument of tracking_table .* BetaGeoBetaBinom"
+    ):
+        rt.tracking_table(
+            rt.BetaGeoBetaBinom(**DONATIONS), rt.example_transactions(), time_unit="M", freq="M"
+        )

@@ -32,6 +32,7 @@ from retention.frames.gamma_gamma import check_monetary_value
 from retention.frames.options import BY, Frequency, Given, Interval, check_freq, declare
 from retention.frames.reading import read_with_options
 from retention.frames.schema import (
+    MAX_AMOUNT,
     PERIOD_DAYS,
     DateLike,
     Transactions,
@@ -61,8 +62,15 @@ __all__ = [
 ]
 
 
+# A margin is a factor on money: beyond the bound on amounts it is no margin, and its products with
+# amounts (totals, expected spend) would overflow to infinity.
 _MARGIN: Final = Interval(
-    "real", None, None, what="a finite number (the share of revenue that is profit, such as 0.3)"
+    "real",
+    -MAX_AMOUNT,
+    MAX_AMOUNT,
+    what=f"a number from -{MAX_AMOUNT:.0e} to {MAX_AMOUNT:.0e}, the bound on amounts (the share of "
+    "revenue that is profit, such as 0.3)",
+    finite_what="a finite number (the share of revenue that is profit, such as 0.3)",
 )
 _STEP: Final = Interval(
     "real",
@@ -206,7 +214,8 @@ def customer_lifetime_value(
         The unit of ``recency`` and ``T`` in the summary the models were fitted on; needed when ``freq``
         is a string.
     margin : float, default 1.0
-        The share of the spend that is profit (or any factor: the result is linear in it).
+        The share of the spend that is profit (or any factor up to ``retention.frames.schema.MAX_AMOUNT``
+        in absolute value, the bound on amounts: the result is linear in it).
 
     Returns
     -------
@@ -379,7 +388,8 @@ def historical_value(
     <transaction table>
     <transaction options>
     margin : float, default 1.0
-        The share of revenue that is profit (any finite factor).
+        The share of revenue that is profit (any factor up to ``retention.frames.schema.MAX_AMOUNT`` in
+        absolute value, the bound on amounts).
 
     Returns
     -------
@@ -634,7 +644,8 @@ def tracking_table(
     Raises
     ------
     ColumnTypeError
-        If ``model`` lacks ``expected_purchases``.
+        If ``model`` lacks ``expected_purchases``, or is an ``rt.BetaGeoBetaBinom`` (discrete
+        opportunities, not time).
     InvalidParameterError
         If ``time_unit``, ``freq``, ``calibration_end``, ``observation_end`` or ``returns`` is not
         accepted.
@@ -693,6 +704,15 @@ def tracking_table(
     """
     func = "tracking_table"
     _check_model(model, "expected_purchases", "model", "rt.BetaGeo", func)
+    given: object = model  # typed as a NewCustomerModel, but called with anything
+    if isinstance(given, BetaGeoBetaBinom):
+        msg = (
+            f"The 'model' argument of {func} must be a model of transactions in continuous time: "
+            "rt.BetaGeo, rt.ModifiedBetaGeo or rt.ParetoNBD. Got BetaGeoBetaBinom, a model of discrete "
+            "transaction opportunities, whose expected repeat transactions of a new customer after n "
+            "opportunities are model.expected_purchases(n), n a whole number."
+        )
+        raise ColumnTypeError(msg)
     unit = _TRACKING.check("time_unit", time_unit)
     period = _TRACKING.check("freq", freq)
     t = read_with_options(tx, locals(), func=func)
