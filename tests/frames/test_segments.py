@@ -191,6 +191,12 @@ def test_segment_refuses_bad_features_and_default() -> None:
     duplicated = pd.concat([features_frame(), features_frame()[["orders"]]], axis=1)
     with pytest.raises(InvalidValueError, match="more than once"):
         rt.rule_segments(duplicated, [("a", "orders > 1")])
+    frame = features_frame()
+    stacked = frame.set_axis(pd.MultiIndex.from_tuples([(c, "x") for c in frame.columns]), axis=1)
+    with pytest.raises(
+        InvalidValueError, match=r"'orders', the top level of .* MultiIndex columns\. Flatten"
+    ):
+        rt.rule_segments(stacked, [("a", "orders > 1")])
 
 
 @given(

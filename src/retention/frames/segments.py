@@ -138,7 +138,10 @@ def _lookup(features: pd.DataFrame, label: str) -> Callable[[str], Any]:
     def column(name: str) -> Any:
         col: Any = features[name]
         if isinstance(col, pd.DataFrame):
-            msg = f"The condition of rule {label!r} reads the column {name!r}, which the features frame has more than once. Rename the duplicates."
+            if isinstance(features.columns, pd.MultiIndex):  # a top level with columns below it
+                msg = f"The condition of rule {label!r} reads the column {name!r}, the top level of the features frame's MultiIndex columns. Flatten the columns first, e.g. features.columns = ['_'.join(map(str, c)) for c in features.columns]."
+            else:
+                msg = f"The condition of rule {label!r} reads the column {name!r}, which the features frame has more than once. Rename the duplicates."
             raise InvalidValueError(msg)
         return col
 
