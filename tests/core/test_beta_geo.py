@@ -402,6 +402,25 @@ def _mp_mean(R: float, a: float, B: float, u: float) -> float:
 
 
 @pytest.mark.filterwarnings("error")  # no overflow on the way
+@pytest.mark.parametrize(
+    ("r", "alpha", "a", "b", "t"),
+    [
+        (1000.0, 1e-3, 5.0, 3.0, 1e300),
+        (1000.0, 1e-8, 1e8, 1.0, 1e300),  # was NaN: (r + x) t / alpha is beyond floats
+        (2000.0, 1e-5, 0.5, 2.0, 1e300),
+        (1500.0, 1e-4, 2.0, 0.5, 1e250),
+    ],
+)
+def test_expected_purchases_where_r_t_over_alpha_is_beyond_floats(
+    r: float, alpha: float, a: float, b: float, t: float
+) -> None:
+    expected = _mp_mean(r, a, b, t / alpha)
+    assert bg.expected_purchases(t, r=r, alpha=alpha, a=a, b=b) == pytest.approx(
+        expected, rel=1e-12
+    )
+
+
+@pytest.mark.filterwarnings("error")  # no overflow on the way
 @pytest.mark.parametrize("b", [2.426, 5e4])  # the connection formula; b beyond it: quadrature
 @pytest.mark.parametrize("t", [1e30, 1e100, 1e300])
 @pytest.mark.parametrize(("x", "T"), [(0.0, 5.0), (30.0, 38.86)])

@@ -528,16 +528,20 @@ def _quadrature(R: FloatArray, a: float, B: FloatArray, u: FloatArray, *, mean: 
     """
     n = len(u)
     rho = np.ones(n) if mean else R
-    w = R * u if mean else u
+    with np.errstate(
+        over="ignore"
+    ):  # R u beyond floats (t / alpha near 1e308): w = inf, handled below
+        w = R * u if mean else u
     # The mode: q2 s^2 + q1 s + q0 = 0 with q2 = (rho - a - B) w, q1 = (a - rho) w - a - B, q0 = a has one
     # root s = p in (0, 1) (the polynomial is a > 0 at 0 and -B (1 + w) < 0 at 1), the one of the two with
     # the larger denominator. Divided by max(w, 1), so that no coefficient overflows for horizons far
     # beyond the data (w up to 1e308), and taken as -(q1 + root) / (2 q2) where q1 > 0 (then q2 < 0), so
     # that q1 and the root never cancel.
-    m = np.maximum(w, 1.0)
-    q2 = (rho - a - B) * (w / m)
-    q1 = (a - rho) * (w / m) - (a + B) / m
-    q0 = a / m
+    inverse = 1.0 / np.maximum(w, 1.0)  # 1 / max(w, 1): 0 for w = inf
+    share = np.minimum(w, 1.0)  # w / max(w, 1)
+    q2 = (rho - a - B) * share
+    q1 = (a - rho) * share - (a + B) * inverse
+    q0 = a * inverse
     root = np.sqrt(np.maximum(q1 * q1 - 4.0 * q2 * q0, 0.0))
     rising = q1 > 0.0
     sig = np.clip(
@@ -547,7 +551,10 @@ def _quadrature(R: FloatArray, a: float, B: FloatArray, u: FloatArray, *, mean: 
     )
     centre = np.log(sig) - np.log1p(-sig)
     slope = sig * (1.0 - sig)
-    tilted = (1.0 + w) * sig / (1.0 + w * sig)
+    # (1 + w) p / (1 + w p), written for w > 1 with 1 / w (so that w = inf gives 1)
+    tilted = np.where(
+        w > 1.0, sig * (inverse + 1.0) / (inverse + sig), (1.0 + share) * sig / (1.0 + share * sig)
+    )
     curvature = (a + B - rho) * slope + rho * tilted * (1.0 - tilted)
     scale = np.minimum(1.0, 1.0 / np.sqrt(np.maximum(curvature, 1e-300)))
     # log of the logit-space density at its peak p* = a / (a + B): a log p* + B log(1 - p*) - log B(a, B)
@@ -575,7 +582,8 @@ def _quadrature(R: FloatArray, a: float, B: FloatArray, u: FloatArray, *, mean: 
             ell = np.log1p(y)
             tiny = y < 1e-8
             ratio = np.where(tiny, 1.0 - 0.5 * y, ell / np.where(tiny, 1.0, y))
-            factor = np.log(power * u[rows, None] * ratio * exprel(-power * ell))
+            # as a sum of logs: R u alone may be beyond floats
+            factor = np.log(power) + np.log(u[rows, None]) + np.log(ratio * exprel(-power * ell))
         else:
             factor = -power * np.log1p(y)
         return np.asarray(log_density + factor + np.log(scale[rows, None] * np.cosh(v)))
@@ -596,7 +604,8 @@ def _posterior_expectation(
     r"""$\log G$ (``mean=False``) or $M$ (see the comment above :func:`_series`), broadcast and flattened."""
     rr, bb, uu = (v.ravel() for v in broadcast_floats(R, B, u))
     out = np.empty(len(uu))
-    cheap = (uu <= _SERIES_MAX_U) & (rr * uu <= _SERIES_MAX_MEAN)
+    with np.errstate(over="ignore"):  # R u beyond floats is not cheap
+        cheap = (uu <= _SERIES_MAX_U) & (rr * uu <= _SERIES_MAX_MEAN)
     connection = (uu > 1.0) & ((uu > _SERIES_MAX_U) | ~cheap)
     connection &= (np.maximum(rr, bb) <= _CONNECTION_MAX) & (a <= _CONNECTION_MAX)
     rest = ~connection
