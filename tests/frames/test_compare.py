@@ -12,10 +12,11 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from scipy import special
 from statsmodels.stats.multitest import multipletests
 
 import retention as rt
-from retention.core.compare import adjust_p_values
+from retention.core.compare import adjust_p_values, two_sided_z
 from retention.errors import InvalidParameterError, RetentionWarning
 
 HORIZONS = ["30D", "90D", "365D"]
@@ -523,3 +524,11 @@ def test_a_normal_interval_of_a_survival_difference_is_clipped() -> None:
         pytest.approx(0.5 - 1.959964 * 0.354, abs=1e-6),
         1.0,
     )  # ... clipped
+
+
+@pytest.mark.parametrize("alpha", [0.05, 1e-10, 1e-17, 1e-300])
+def test_the_critical_value_of_a_tiny_alpha_is_finite(alpha: float) -> None:
+    # 1 - alpha / 2 rounds to 1 below alpha = 1.1e-16, whose quantile is inf: z is taken from alpha / 2.
+    z = two_sided_z(alpha)
+    assert math.isfinite(z)
+    assert special.ndtr(-z) == pytest.approx(alpha / 2, rel=1e-13)

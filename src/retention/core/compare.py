@@ -94,16 +94,20 @@ def survival_at_horizons(
 
 
 def two_sided_z(alpha: float) -> float:
-    """Return the standard normal quantile of ``1 - alpha / 2``: the half-width of a two-sided interval.
+    r"""Return the standard normal quantile of ``1 - alpha / 2``: the half-width of a two-sided interval.
 
-    The one place the intervals and tests of level ``alpha`` take their critical value from.
+    The one place the intervals and tests of level ``alpha`` take their critical value from. Taken as
+    $-\Phi^{-1}(\alpha / 2)$, so that a tiny ``alpha`` keeps its quantile (``1 - alpha / 2`` rounds to 1,
+    whose quantile is inf, below ``alpha`` = 1.1e-16).
 
     Examples
     --------
     >>> round(two_sided_z(0.05), 4)
     1.96
+    >>> round(two_sided_z(1e-300), 2)
+    37.07
     """
-    return float(ndtri(1.0 - alpha / 2.0))
+    return float(-ndtri(alpha / 2.0))
 
 
 def difference_test(
