@@ -16,6 +16,7 @@ import retention as rt
 from retention.core.clv.beta_geo import BETA_GEO
 from retention.core.clv.fitting import (
     GRADIENT_TOLERANCE,
+    FitResult,
     Likelihood,
     compress,
     distinct_values,
@@ -326,3 +327,36 @@ def test_compressing_identical_customers_keeps_the_loglik(
     packed = compress(rows)
     weighted = total_loglik(BETA_GEO, params, packed.columns, packed.weights)
     assert weighted == pytest.approx(plain, rel=1e-12, abs=1e-9)
+
+
+@pytest.mark.filterwarnings("error")
+def test_intervals_beyond_floats_without_overflow() -> None:
+    # Log-scale standard errors of 7016 (the sBG fit to constant churn: alpha and beta not identified), of
+    # 720 / z (exp(z se) = e^720 overflows, but times 1e-8 the limit is a float) and of 0.1.
+    mp = pytest.importorskip("mpmath")
+    z = 1.959963984540054
+    params = np.array([443673.97, 1e-8, 0.5])
+    variance = np.array([7016.0, 720.0 / z, 0.1]) ** 2
+    result = FitResult(
+        params=params,
+        log_covariance=np.diag(variance),
+        loglik=0.0,
+        n_customers=1.0,
+        n_rows=1,
+        n_evaluations=1,
+        start=np.zeros(3),
+    )
+    lower, upper = result.intervals()
+    # e^(+-13751) times 4e5: beyond the largest float, and below the smallest one.
+    assert (upper[0], lower[0]) == (math.inf, 0.0)
+    with mp.workdps(40):
+        se = [mp.sqrt(mp.mpf(v)) for v in variance[1:]]
+        expected_lower = [
+            float(mp.mpf(p) * mp.exp(-z * s)) for p, s in zip(params[1:], se, strict=True)
+        ]
+        expected_upper = [
+            float(mp.mpf(p) * mp.exp(z * s)) for p, s in zip(params[1:], se, strict=True)
+        ]
+    np.testing.assert_allclose(lower[1:], expected_lower, rtol=1e-12)
+    np.testing.assert_allclose(upper[1:], expected_upper, rtol=1e-12)
+    assert 4.9e304 < upper[1] < 5e304  # e^720 1e-8 = 10^(720 / ln 10 - 8)

@@ -340,3 +340,28 @@ def test_constant_churn_by_hand() -> None:
     theta, ll = sbg.constant_churn_loglik(t, still, w)
     assert theta == pytest.approx(0.4, rel=1e-15)
     assert ll == pytest.approx(640 * math.log(0.4) + 960 * math.log(0.6), rel=1e-14)
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize(("alpha", "beta"), [(0.5, 0.5), (3.0, 4.0)])
+@pytest.mark.parametrize("renewals", [1e20, 1e155, 1e160, 1e300, 1.7e308])
+@pytest.mark.parametrize("d", [0.1, 1.0])
+def test_residual_lifetime_of_customers_with_huge_renewals(
+    alpha: float, beta: float, renewals: float, d: float
+) -> None:
+    # After n renewals theta's posterior is Beta(alpha, beta + n): as n grows the customer never leaves
+    # and DERL tends to sum_k (1 + d)^-k = (1 + d) / d. Against the sum of S(n + k) / S(n) (1 + d)^(1 - k),
+    # term by term in 40 digits (products in beta + n overflowed the continued fraction from n ~ 1e154).
+    mp = pytest.importorskip("mpmath")
+    got = sbg.discounted_expected_residual_lifetime([renewals], d, alpha=alpha, beta=beta)
+    with mp.workdps(40):
+        b, z = mp.mpf(beta) + mp.mpf(renewals), 1 / (1 + mp.mpf(d))
+        total, ratio, k = mp.mpf(0), mp.mpf(1), 0
+        while True:
+            ratio *= (b + k) / (alpha + b + k)
+            term = ratio * z**k
+            total += term
+            k += 1
+            if term < total * mp.mpf(10) ** -30:
+                break
+    assert got[0] == pytest.approx(float(total), rel=1e-14, abs=0)

@@ -545,3 +545,77 @@ def test_newcombe_interval_covers_the_truth() -> None:
         coverage = np.mean((low <= p_1 - p_2) & (p_1 - p_2 <= high))
         # The score interval is close to, not exactly at, its nominal level (Newcombe 1998, Table III).
         assert 0.935 < coverage < 0.965, coverage
+
+
+# --- numerical edges: extreme alpha, counts and times -------------------------------------------------------------
+
+
+def mp_wilson(x: float, n: float, z: float) -> tuple[float, float]:
+    """Wilson's interval from its textbook formula, in 60 digits."""
+    mp = pytest.importorskip("mpmath")
+    with mp.workdps(60):
+        x_, n_, z_ = mp.mpf(x), mp.mpf(n), mp.mpf(z)
+        centre, half = x_ + z_**2 / 2, z_ * mp.sqrt(x_ * (n_ - x_) / n_ + z_**2 / 4)
+        return float((centre - half) / (n_ + z_**2)), float((centre + half) / (n_ + z_**2))
+
+
+@pytest.mark.filterwarnings("error")
+def test_wilson_and_newcombe_at_an_infinite_quantile() -> None:
+    # alpha = 5e-324: z = inf, and every Wilson interval is its limit [0, 1] ((x + z^2/2 -+ z^2/2) / z^2).
+    x, n = np.array([0.0, 3.0, 5.0]), np.full(3, 5.0)
+    assert_array_equal(wilson_interval(x, n, alpha=5e-324), ([0.0, 0.0, 0.0], [1.0, 1.0, 1.0]))
+    # Newcombe's formula with l = 0, u = 1: 3/5 - 2/5 -+ sqrt(0.6^2 + 0.6^2), +sqrt(0.4^2 + 0.4^2).
+    limit = (0.2 - 0.6 * np.sqrt(2.0), 0.2 + 0.4 * np.sqrt(2.0))
+    low, high = newcombe_interval(
+        np.array([3.0]), np.array([5.0]), np.array([2.0]), np.array([5.0]), 5e-324
+    )
+    assert (low[0], high[0]) == pytest.approx(limit, rel=1e-15)
+    # A tiny alpha (1 - alpha / 2 rounds to 1 in floats) gives an interval between that of 1e-15 and the
+    # limit: the intervals widen with the coverage.
+    wide = newcombe_interval(
+        np.array([3.0]), np.array([5.0]), np.array([2.0]), np.array([5.0]), 1e-17
+    )
+    narrow = newcombe_interval(
+        np.array([3.0]), np.array([5.0]), np.array([2.0]), np.array([5.0]), 1e-15
+    )
+    slack = 1e-15  # the limit's own rounding
+    assert (
+        limit[0] - slack
+        <= wide[0][0]
+        <= narrow[0][0]
+        < narrow[1][0]
+        <= wide[1][0]
+        <= limit[1] + slack
+    )
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("n", [1e15, 2.0**53 + 2, 1e300, 1e308, 1.7e308])
+def test_wilson_and_newcombe_with_counts_near_the_float_limit(n: float) -> None:
+    z = 1.959963984540054
+    x = np.array([0.0, 3.0, np.floor(n / 3), n - 3, n])
+    low, high = wilson_interval(x, np.full(5, n))
+    expected = np.array([mp_wilson(v, n, z) for v in x]).T
+    assert_allclose((low, high), expected, rtol=1e-13, atol=0)
+    assert (low[0], high[-1]) == (0.0, 1.0)
+    # Newcombe: 3/n against 2/5 from the limits above.
+    l_1, u_1 = mp_wilson(3.0, n, z)
+    l_2, u_2 = mp_wilson(2.0, 5.0, z)
+    delta = 3.0 / n - 0.4
+    expected_diff = (
+        delta - np.hypot(3.0 / n - l_1, u_2 - 0.4),
+        delta + np.hypot(u_1 - 3.0 / n, 0.4 - l_2),
+    )
+    got = newcombe_interval(np.array([3.0]), np.array([n]), np.array([2.0]), np.array([5.0]))
+    assert_allclose((got[0][0], got[1][0]), expected_diff, rtol=1e-14)
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("scale", [1e-300, 2.0**-1000, 1e-150, 1e200, 2.0**1000, 1e307, 5e307])
+def test_rmst_scales_with_the_times(scale: float) -> None:
+    # S = 1 on [0, 1), 2/3 from 1 (the censored 2 changes nothing before tau = 2): area 1 + 2/3; A_1 = 2/3
+    # with n 3, d 1: variance (4/9) / 6. In any unit, RMST scales with the times and its error too.
+    duration, observed = np.array([1.0, 2.0, 3.0]), np.array([True, False, True])
+    estimate, se = rmst(duration * scale, observed, 2.0 * scale)
+    assert estimate == pytest.approx(5 / 3 * scale, rel=1e-15, abs=0)
+    assert se == pytest.approx(np.sqrt(4 / 54) * scale, rel=1e-15, abs=0)

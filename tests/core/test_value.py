@@ -354,3 +354,24 @@ def test_tracking_counts_match_brute_force(
     actual, expected = brute_force_tracking(first, repeat, at, g)
     np.testing.assert_allclose(got.actual, actual)
     np.testing.assert_allclose(got.expected, expected, rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.filterwarnings("error")
+def test_clv_formula_refuses_values_beyond_floats() -> None:
+    # 1e308 * r / (1 - r + 0.1) is about 1e309, beyond the largest float: refused, not inf with a warning.
+    r = 0.9999999999999999
+    with pytest.raises(
+        InvalidParameterError, match=r"beyond the largest float .*: margin 1e\+308, retention"
+    ):
+        value.clv_formula(1e308, r, 0.1)
+    with pytest.raises(
+        InvalidParameterError,
+        match=r"1 value\(s\), the first at position \(0, 1\): margin -1e\+308",
+    ):
+        value.clv_formula([[1.0, -1e308]], r, 0.1)
+    # A customer who never leaves, at a rate near 0: the perpetuity m / d exceeds floats too.
+    with pytest.raises(InvalidParameterError, match=r"discount_rate 1e-300\. Pass the margin"):
+        value.clv_formula(1e100, 1.0, 1e-300)
+    # Up to the largest float the value is computed: m r / (1 - r + d) by hand.
+    assert value.clv_formula(1e307, 0.5, 0.0) == 1e307
+    assert value.clv_formula(-1e100, 1.0, 1e-200) == pytest.approx(-1e300, rel=1e-15)

@@ -282,6 +282,7 @@ def test_clv_bad_arguments() -> None:
         ({"discount_rate": math.nan}, "'discount_rate'"),
         ({"discount_rate": "1%"}, "'discount_rate'"),
         ({"margin": math.inf}, "'margin'"),
+        ({"margin": 1e101}, r"'margin' parameter .* from -1e\+100 to 1e\+100"),
     ]
     for change, message in cases:
         with pytest.raises(InvalidParameterError, match=message):
@@ -1007,3 +1008,16 @@ def test_calibration_holdout_table_does_not_depend_on_the_order_of_the_summary()
         pd.testing.assert_frame_equal(
             rt.calibration_holdout_table(model, shuffled), expected, check_exact=True
         )
+
+
+@pytest.mark.filterwarnings("error")
+def test_margin_beyond_the_bound_on_amounts_is_refused() -> None:
+    # A margin is a factor on money: beyond MAX_AMOUNT (1e100) it is refused, as such amounts are, and the
+    # products with amounts cannot overflow.
+    message = r"'margin' parameter of historical_value must be a number from -1e\+100 to 1e\+100"
+    for bad in (1e308, -1e101):
+        with pytest.raises(InvalidParameterError, match=message):
+            rt.historical_value(purchases(), margin=bad)
+    # At the bound: margin times the revenue, by hand (a 25, b 10 - 4, c 7.5 up to 2024-02-01).
+    got = rt.historical_value(purchases(), observation_end="2024-02-01", margin=-1e100)
+    np.testing.assert_allclose(got.to_numpy(), [-25e100, -6e100, -7.5e100], rtol=1e-15)

@@ -14,6 +14,7 @@ of the times). Nothing loops over subjects or times.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Final
 
@@ -308,7 +309,9 @@ def rmst(
     \qquad A_j = \int_{t_j}^{\tau} \hat S(t)\,dt,
     $$
 
-    over the event times $t_j$, with a term of 0 where $n_j = d_j$ (then $A_j = 0$). It is *not* the
+    over the event times $t_j$, with a term of 0 where $n_j = d_j$ (then $A_j = 0$). Both are computed
+    with the times in units of a power of two near $\tau$, so that they are finite whenever the result
+    is (the standard error is infinite only where it exceeds the largest float). It is *not* the
     variance of the truncated lifetime $\min(T, \tau)$, which is what lifelines' ``return_variance``
     gives (lifelines issue #1682).
 
@@ -319,7 +322,10 @@ def rmst(
     (2.75, 0.649519)
     """
     times, km = km_on_times(duration, observed)
-    before, areas = _areas(times, km.survival, tau)
+    # In units of a power of two near tau (exact): the areas are at most 2 and their squares cannot
+    # overflow or underflow, whatever the scale of the times; the results scale back linearly.
+    unit = math.ldexp(1.0, math.frexp(tau)[1] - 1)
+    before, areas = _areas(np.minimum(times, tau) / unit, km.survival, tau / unit)
     # A_j: the area from t_j to tau, the sum of the pieces from t_j on.
     tail = np.cumsum(areas[::-1])[::-1][1:]
     d = km.events[before].astype(np.float64)
@@ -327,7 +333,7 @@ def rmst(
     alive = n > d
     terms = np.zeros_like(d)
     terms[alive] = tail[alive] ** 2 * d[alive] / (n[alive] * (n[alive] - d[alive]))
-    return float(areas.sum()), float(np.sqrt(terms.sum()))
+    return float(areas.sum()) * unit, float(np.sqrt(terms.sum())) * unit
 
 
 def rmst_difference(
@@ -388,7 +394,13 @@ def wilson_interval(
     \frac{2 n \hat p + z^2 \pm z \sqrt{z^2 + 4 n \hat p (1 - \hat p)}}{2 (n + z^2)};
     $$
 
-    the limit is exactly 0 when $x = 0$ and exactly 1 when $x = n$.
+    the limit is exactly 0 when $x = 0$ and exactly 1 when $x = n$. It is computed in $\hat p$,
+    $\hat q = (n - x) / n$ and $w = z^2 / n$, so that no count up to the largest float overflows; with
+    $r = \min(\hat p, \hat q)$, $A = r + w / 2$ and $B = \sqrt{w}\sqrt{w + 4 \hat p \hat q} / 2$, the
+    limits of the share nearer its edge are $r^2 / (A + B)$ (as $(A - B)(A + B) = r^2 (1 + w)$) and
+    $(A + B) / (1 + w)$, and those of the other share 1 minus them: no difference of nearly equal
+    numbers, so even a tiny share keeps its digits. Where $z$ is infinite (an ``alpha`` whose quantile
+    is beyond floats) the interval is the limit of the formula as $z$ grows, $[0, 1]$.
 
     Examples
     --------
@@ -397,12 +409,19 @@ def wilson_interval(
     (array([0.0624, 0.    ]), array([0.1605, 0.1611]))
     """
     z = two_sided_z(alpha)
+    if math.isinf(z):  # the limit as z grows: (x + z^2 / 2 -+ z^2 / 2) / z^2
+        shape = np.broadcast_shapes(np.shape(successes), np.shape(n))
+        return np.zeros(shape), np.ones(shape)
     p = successes / n
-    centre = 2.0 * n * p + z * z
-    half = z * np.sqrt(z * z + 4.0 * n * p * (1.0 - p))
-    denominator = 2.0 * (n + z * z)
-    low = np.where(successes <= 0, 0.0, (centre - half) / denominator)
-    high = np.where(successes >= n, 1.0, (centre + half) / denominator)
+    q = (n - successes) / n
+    w = z * z / n
+    near = np.minimum(p, q)
+    half = 0.5 * np.sqrt(w) * np.sqrt(w + 4.0 * p * q)  # two roots: w * w could underflow
+    outer = near + 0.5 * w + half
+    inner_limit = near * (near / outer)
+    outer_limit = outer / (1.0 + w)
+    low = np.where(p <= q, inner_limit, 1.0 - outer_limit)
+    high = np.where(p <= q, outer_limit, 1.0 - inner_limit)
     return low, high
 
 
@@ -435,6 +454,7 @@ def newcombe_interval(
     l_1, u_1 = wilson_interval(successes_1, n_1, alpha)
     l_2, u_2 = wilson_interval(successes_2, n_2, alpha)
     delta = p_1 - p_2
-    low = delta - np.sqrt((p_1 - l_1) ** 2 + (u_2 - p_2) ** 2)
-    high = delta + np.sqrt((u_1 - p_1) ** 2 + (p_2 - l_2) ** 2)
+    # hypot: the squares of tiny distances (counts in the billions) neither underflow nor lose digits.
+    low = delta - np.hypot(p_1 - l_1, u_2 - p_2)
+    high = delta + np.hypot(u_1 - p_1, p_2 - l_2)
     return low, high

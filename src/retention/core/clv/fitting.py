@@ -195,10 +195,15 @@ class FitResult:
     def intervals(self, z: float = _Z_95) -> tuple[FloatArray, FloatArray]:
         """Lower and upper limits ``exp(log(params) -/+ z * se_log)``; 95% by default.
 
-        The interval is symmetric on the log scale, so it stays positive.
+        The interval is symmetric on the log scale, so it stays positive. Computed on the log scale, so
+        that a limit is finite whenever it is a float: an upper limit beyond the largest float (a
+        parameter not identified by the data, with a huge log-scale standard error) is inf, and a lower
+        one below the smallest float 0.
         """
         se_log = np.sqrt(np.diag(self.log_covariance))
-        return self.params * np.exp(-z * se_log), self.params * np.exp(z * se_log)
+        log_params = np.log(self.params)
+        with np.errstate(over="ignore"):  # exp beyond the largest float: inf, as documented
+            return np.exp(log_params - z * se_log), np.exp(log_params + z * se_log)
 
 
 def compress(columns: Sequence[ArrayLike], weights: ArrayLike | None = None) -> Compressed:

@@ -352,9 +352,11 @@ def _geometric_sum_cf(a: FloatArray, b: FloatArray, z: float) -> FloatArray:
     steps = 1000 + int(20.0 / math.sqrt(1.0 - z))
     for m in range(1, steps):  # a loop over the fraction's levels, vectorised over the values
         m2 = 2.0 * m
+        # Ratios of like sizes, divided one at a time: for b near the largest float (a customer with
+        # 1e300 renewals) no product overflows, and the first coefficient underflows to its limit 0.
         for coefficient in (
-            m * (q - m) * z / ((big_a + m2 - 1.0) * (big_a + m2)),
-            -(big_a + m) * (b + m) * z / ((big_a + m2) * (big_a + m2 + 1.0)),
+            m * (q - m) * z / (big_a + m2 - 1.0) / (big_a + m2),
+            -((big_a + m) / (big_a + m2)) * ((b + m) / (big_a + m2 + 1.0)) * z,
         ):
             d = 1.0 + coefficient * d
             d = 1.0 / np.where(np.abs(d) < _TINY, _TINY, d)

@@ -255,12 +255,20 @@ def _as_array(value: ArrayLike, name: str) -> FloatArray:
     return raw.astype(np.float64)
 
 
-def _first_bad(bad: BoolArray, values: FloatArray) -> str:
-    if values.ndim == 0:
-        return f"Got {values.item()!r}"
+def _first_at(bad: BoolArray) -> tuple[tuple[int, ...], str]:
+    """Return the index of the first True in ``bad`` and how messages count them ("" for a scalar)."""
     where = tuple(int(i) for i in np.argwhere(bad)[0])
+    if bad.ndim == 0:
+        return where, ""
     position = where[0] if len(where) == 1 else where
-    return f"{int(bad.sum())} value(s), the first at position {position} ({values[where].item()!r})"
+    return where, f"{int(bad.sum())} value(s), the first at position {position}"
+
+
+def _first_bad(bad: BoolArray, values: FloatArray) -> str:
+    where, counted = _first_at(bad)
+    if not counted:
+        return f"Got {values.item()!r}"
+    return f"{counted} ({values[where].item()!r})"
 
 
 @overload
@@ -298,8 +306,9 @@ def clv_formula(
         If an argument is not numeric.
     InvalidParameterError
         If a margin is not finite, a retention is outside $[0, 1]$ or not finite, a discount rate is
-        negative or not finite, a retention of 1 meets a discount rate of 0 (infinite value), or the
-        shapes do not broadcast.
+        negative or not finite, a retention of 1 meets a discount rate of 0 (infinite value), the
+        shapes do not broadcast, or a value exceeds the largest float (about 1.8e308: a margin far beyond
+        money, or a retention of 1 with a discount rate near 0).
 
     See Also
     --------
@@ -360,7 +369,18 @@ def clv_formula(
             "Pass a positive discount_rate or a retention below 1."
         )
         raise InvalidParameterError(msg)
-    value = m * r / ((1.0 - r) + d)
+    with np.errstate(over="ignore"):  # a value beyond floats is refused just below
+        value = m * r / ((1.0 - r) + d)
+    too_large = np.isinf(value)
+    if too_large.any():
+        where, counted = _first_at(too_large)
+        msg = (
+            "The arguments of clv_formula give a lifetime value beyond the largest float (about 1.8e308): "
+            f"{counted + ': ' if counted else ''}margin {m[where].item()!r}, retention {r[where].item()!r}, "
+            f"discount_rate {d[where].item()!r}. Pass the margin in a larger unit (thousands, say), or a "
+            "retention below 1 or a larger discount rate."
+        )
+        raise InvalidParameterError(msg)
     return float(value) if value.ndim == 0 else value
 
 
