@@ -281,6 +281,25 @@ BAD_DATA = [
         ColumnTypeError,
         "holds timedeltas.*dt.days",
     ),
+    # Ints too large for a float are not rounded (nor overflow): a duration above 2**53 is refused.
+    ({"durations": [1, 10**400, 3]}, InvalidValueError, r"position 1 \(1e\+400\) above 2\*\*53"),
+    ({"durations": [1, -(10**400), 3]}, InvalidValueError, r"position 1 \(-1e\+400\) below 0"),
+    (
+        {"durations": [1, 2**63 - 1, 3]},
+        InvalidValueError,
+        r"position 1 \(9223372036854775807\) above 2\*\*53 = 9,007,199,254,740,992.*coarser unit",
+    ),
+    (
+        {"durations": np.array([1, 2**64 - 1, 3], dtype=np.uint64)},
+        InvalidValueError,
+        r"above 2\*\*53",
+    ),
+    (
+        {"durations": pd.Series([1, 2**53 + 1, 2.5], dtype=object)},
+        InvalidValueError,
+        r"position 1 \(9007199254740993\) above 2\*\*53",
+    ),
+    ({"durations": [1 + 1j, 2, 3]}, ColumnTypeError, "'durations' argument of .* holds complex"),
     ({"durations": 5}, ColumnTypeError, "must be a one-dimensional sequence; got int"),
     (
         {"durations": np.ones((3, 1))},
@@ -400,9 +419,43 @@ def test_bad_parameters() -> None:
             rt.stats.newcombe_interval(1, 2, 1, 2, alpha=bad)  # type: ignore[arg-type]
 
 
+def test_whole_durations_up_to_2_to_the_53_stay_exact() -> None:
+    # 2**53 is the last whole number a float holds exactly; it comes back as it went in.
+    km = rt.stats.kaplan_meier([2**53, 5, 2**53 - 1], [1, 0, 1])
+    assert km.index.tolist() == [5, 2**53 - 1, 2**53]
+    assert km.index.dtype == np.int64
+    with pytest.raises(InvalidValueError, match=r"position 0 \(9007199254740993\) above 2\*\*53"):
+        rt.stats.kaplan_meier([2**53 + 1, 2**53], [1, 0])
+
+
+def test_parameters_too_large_for_a_float() -> None:
+    with pytest.raises(
+        InvalidParameterError,
+        match=r"^The 'tau' parameter of rmst must be a finite number with 0 < tau <= 30 .*Got 1e\+400\.$",
+    ):
+        rt.stats.rmst(DURATIONS, EVENTS, tau=10**400)
+    with pytest.raises(InvalidParameterError, match=r"'tau' parameter of rmst .* Got 1e\+300\. "):
+        rt.stats.rmst(DURATIONS, EVENTS, tau=10**300)
+    for bad in (10**400, -(10**400)):
+        with pytest.raises(
+            InvalidParameterError,
+            match=r"^The 'p' parameter of logrank_test must be a finite number >= 0\. Got -?1e\+400\.$",
+        ):
+            rt.stats.logrank_test(DURATIONS, EVENTS, GROUPS, weightings="fleming-harrington", p=bad)
+    with pytest.raises(
+        InvalidParameterError, match=r"'p' parameter of logrank_test .* Got -1e\+300\.$"
+    ):
+        rt.stats.logrank_test(DURATIONS, EVENTS, GROUPS, p=-(10**300))
+
+
 @pytest.mark.parametrize(
     ("counts", "message"),
     [
+        (
+            (10**400, 10, 1, 10),
+            "^The 'successes_1' parameter of newcombe_interval must be a whole number >= 0. Got 1e\\+400.$",
+        ),
+        ((1, 10, 1, -(10**400)), "^The 'n_2' parameter .* >= 1. Got -1e\\+400.$"),
         (
             (-1, 10, 1, 10),
             "The 'successes_1' parameter of newcombe_interval must be a whole number >= 0. Got -1.",

@@ -8,8 +8,14 @@ clause. Messages name the column or parameter, say what is wrong, and say what t
 from __future__ import annotations
 
 import difflib
+import math
 import os
 from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
 
 __all__ = [
     "ColumnNotFoundError",
@@ -71,6 +77,62 @@ def plain_value(value: object) -> object:
     return value
 
 
+def shown_value(value: object) -> str:
+    """Write a value for a message: as :func:`plain_value` shows it, a huge int in short (``1e+400``).
+
+    A helper for the library's messages, not part of the public API: a Python int too large for a float
+    would otherwise fill the message with hundreds of digits.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> shown_value(np.int64(3)), shown_value(2.5), shown_value(-(10**400)), shown_value("a")
+    ('3', '2.5', '-1e+400', "'a'")
+    """
+    plain = plain_value(value)
+    if isinstance(plain, int) and not isinstance(plain, bool) and abs(plain) >= 10**20:
+        return f"{Decimal(plain).normalize():.6g}"
+    return repr(plain)
+
+
+def as_float(value: Any) -> float:
+    """Return a real number as a float; one too large for a float (``10**400``) as an infinity of its sign.
+
+    A helper for the library's checkers, not part of the public API: ``float(10**400)`` raises a bare
+    ``OverflowError``, where the checker's own test for a finite number gives the message that names the
+    parameter.
+
+    Examples
+    --------
+    >>> as_float(2), as_float(10**400), as_float(-(10**400))
+    (2.0, inf, -inf)
+    """
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
+def as_floats(values: Any) -> NDArray[np.float64]:
+    """Return numbers as a float array; those too large for a float (``10**400``) as infinities of their sign.
+
+    A helper for the library's checkers, not part of the public API: the array form of :func:`as_float`,
+    for callers that then refuse infinite values with their own message.
+
+    Examples
+    --------
+    >>> as_floats([1, 10**400, -(10**400)])
+    array([  1.,  inf, -inf])
+    """
+    try:
+        return np.asarray(values, dtype=np.float64)
+    except OverflowError:
+        # Only Python objects (ints, Fractions) overflow; numpy converts them one by one anyway.
+        objects = np.asarray(values, dtype=object)
+        converted: NDArray[np.float64] = np.frompyfunc(as_float, 1, 1)(objects).astype(np.float64)
+        return converted
+
+
 def column_not_found(
     column: str,
     role: str,
@@ -129,6 +191,11 @@ def _memory_bytes() -> int:
         return 1 << 36
 
 
+def _count_text(n: int) -> str:
+    """Write a count as the size messages do: ``1,000,000``, or ``1e+400`` when it has over 20 digits."""
+    return f"{n:,}" if abs(n) < 10**20 else shown_value(n)
+
+
 def check_size(n_values: int, *, itemsize: int = 8, what: str, fix: str, func: str) -> None:
     """Refuse, before allocating, an array of ``n_values`` items that cannot fit in this machine's memory.
 
@@ -165,8 +232,10 @@ def check_size(n_values: int, *, itemsize: int = 8, what: str, fix: str, func: s
     n_bytes = int(n_values) * int(itemsize)
     limit = _memory_bytes()
     if n_bytes > limit:
+        # Python ints throughout: a count of 10**400 overflows a float; beyond 20 digits it is shown short.
+        gib = (n_bytes + 2**29) // 2**30
         msg = (
-            f"{func}: {what} would hold {int(n_values):,} values ({n_bytes / 2**30:,.0f} GiB), more "
-            f"than this machine's memory ({limit / 2**30:,.0f} GiB). {fix}"
+            f"{func}: {what} would hold {_count_text(int(n_values))} values ({_count_text(gib)} GiB), "
+            f"more than this machine's memory ({limit / 2**30:,.0f} GiB). {fix}"
         )
         raise InvalidParameterError(msg)

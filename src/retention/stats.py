@@ -31,10 +31,19 @@ from retention.errors import (
     ColumnTypeError,
     InvalidParameterError,
     InvalidValueError,
+    as_float,
+    as_floats,
     plain_value,
+    shown_value,
 )
 from retention.frames.cohorts import kaplan_meier_frame
-from retention.frames.options import ALPHA, check_one_dimensional, check_option, is_number
+from retention.frames.options import (
+    ALPHA,
+    check_one_dimensional,
+    check_option,
+    is_number,
+    is_whole,
+)
 from retention.frames.schema import group_codes
 
 __all__ = [
@@ -176,10 +185,13 @@ def _first_bad(mask: NDArray[np.bool_], values: pd.Series) -> str:
     bad = np.flatnonzero(mask)
     first = int(bad[0])
     n = len(bad)
-    return f"{n} value{'s' if n != 1 else ''}, the first at position {first} ({plain_value(values.iloc[first])!r})"
+    return f"{n} value{'s' if n != 1 else ''}, the first at position {first} ({shown_value(values.iloc[first])})"
 
 
 _NUMBER_KINDS: Final = {"integer", "floating", "mixed-integer-float", "decimal", "empty"}
+
+_EXACT: Final = 2**53
+"""The largest whole number up to which every integer is exact as a float."""
 
 
 def _durations(values: object, func: str) -> tuple[NDArray[np.float64], bool]:
@@ -191,6 +203,9 @@ def _durations(values: object, func: str) -> tuple[NDArray[np.float64], bool]:
     if pd.api.types.is_timedelta64_dtype(dtype):
         msg = f"{head} holds timedeltas. Convert them to numbers, e.g. durations.dt.days or durations / pd.Timedelta('1D')."
         raise ColumnTypeError(msg)
+    if pd.api.types.is_complex_dtype(dtype):
+        msg = f"{head} holds complex numbers. {fix}"
+        raise ColumnTypeError(msg)
     if pd.api.types.is_bool_dtype(dtype) or not (
         pd.api.types.is_numeric_dtype(dtype)
         or pd.api.types.infer_dtype(s, skipna=True) in _NUMBER_KINDS
@@ -200,12 +215,30 @@ def _durations(values: object, func: str) -> tuple[NDArray[np.float64], bool]:
     whole = pd.api.types.is_integer_dtype(dtype)
     try:
         duration = s.to_numpy(dtype=np.float64, na_value=np.nan)
+    except OverflowError:  # Python ints too large for a float: infinite here, refused below
+        duration = as_floats(s.to_numpy(dtype=object, na_value=np.nan))
     except (TypeError, ValueError) as e:  # pragma: no cover - numbers pandas cannot make floats of
         msg = f"{head} must hold numbers ({e}). {fix}"
         raise ColumnTypeError(msg) from e
-    bad = ~np.isfinite(duration)
+    # Whole numbers above 2**53 are not exact as floats (2**53 + 1 would tie with 2**53): refuse them.
+    if whole:
+        integer = ~np.isnan(duration)  # not the missing values of a nullable Int64
+    elif dtype == np.object_:
+        integer = np.frompyfunc(is_whole, 1, 1)(s.to_numpy()).astype(bool)
+    else:
+        integer = np.zeros(len(s), dtype=bool)
+    big = integer & (duration >= _EXACT)
+    if big.any():  # the ints themselves, exactly: 2**53 + 1 is 2**53 as a float
+        big[big] = np.asarray(s.to_numpy()[big] > _EXACT, dtype=bool)
+    bad = ~np.isfinite(duration) & ~integer
     if bad.any():
         msg = f"{head} holds {_first_bad(bad, s)} that are missing or infinite. {fix} Drop or fill missing durations first."
+        raise InvalidValueError(msg)
+    if big.any():
+        msg = (
+            f"{head} holds {_first_bad(big, s)} above 2**53 = {_EXACT:,}, the largest whole number a float "
+            f"holds exactly. Measure the durations in a coarser unit (days rather than seconds, say)."
+        )
         raise InvalidValueError(msg)
     bad = duration < 0
     if bad.any():
@@ -271,9 +304,9 @@ def _real(value: object, name: str, func: str, rule: str) -> float:
             f"The {name!r} parameter of {func} must be a number {rule}. Got {plain_value(value)!r}."
         )
         raise InvalidParameterError(msg)
-    number = float(value)
+    number = as_float(value)  # an int too large for a float is infinite: refused as such
     if not math.isfinite(number):
-        msg = f"The {name!r} parameter of {func} must be a finite number {rule}. Got {plain_value(value)!r}."
+        msg = f"The {name!r} parameter of {func} must be a finite number {rule}. Got {shown_value(value)}."
         raise InvalidParameterError(msg)
     return number
 
@@ -301,7 +334,7 @@ def _tau(tau: object, limit: float, what: str, func: str) -> float:
             " The Kaplan-Meier curve is not known past its last time when that time is censored, so"
             " neither is its area. Pass a smaller tau."
         )
-        msg = f"The 'tau' parameter of {func} must be a number {rule}. Got {plain_value(tau)!r}.{fix if value > limit else ''}"
+        msg = f"The 'tau' parameter of {func} must be a number {rule}. Got {shown_value(tau)}.{fix if value > limit else ''}"
         raise InvalidParameterError(msg)
     return value
 
@@ -400,10 +433,10 @@ def logrank_test(
     for name, value in (("p", p), ("q", q)):
         number = _real(value, name, func, ">= 0")
         if number < 0:
-            msg = f"The {name!r} parameter of {func} must be a finite number >= 0. Got {plain_value(value)!r}."
+            msg = f"The {name!r} parameter of {func} must be a finite number >= 0. Got {shown_value(value)}."
             raise InvalidParameterError(msg)
         if number != 0 and weightings != "fleming-harrington":
-            msg = f"The {name!r} parameter of {func} applies only to weightings='fleming-harrington'; got {name}={plain_value(value)!r} with weightings={weightings!r}. Pass weightings='fleming-harrington', or leave {name} at 0."
+            msg = f"The {name!r} parameter of {func} applies only to weightings='fleming-harrington'; got {name}={shown_value(value)} with weightings={weightings!r}. Pass weightings='fleming-harrington', or leave {name} at 0."
             raise InvalidParameterError(msg)
         exponents.append(number)
     duration, observed, _ = _survival_data(durations, events, func)
@@ -652,9 +685,9 @@ def _count(value: object, name: str, func: str, *, minimum: int) -> float:
     if not is_number(value):
         msg = f"The {name!r} parameter of {func} must be {rule}. Got {plain_value(value)!r}."
         raise InvalidParameterError(msg)
-    number = float(value)
+    number = as_float(value)  # an int too large for a float is infinite: refused as such
     if not (math.isfinite(number) and number.is_integer() and number >= minimum):
-        msg = f"The {name!r} parameter of {func} must be {rule}. Got {plain_value(value)!r}."
+        msg = f"The {name!r} parameter of {func} must be {rule}. Got {shown_value(value)}."
         raise InvalidParameterError(msg)
     return number
 

@@ -4,6 +4,7 @@ scipy, the sample-ratio test against scipy, and the hold-out's exact counts."""
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -130,6 +131,25 @@ def test_holdout_counts_round_half_up_exactly() -> None:
     )
     # 1/3 of 3 customers is 1, of 2 is 0.67 -> 1, of 1 is 0.33 -> 0.
     np.testing.assert_array_equal(c.holdout_counts(np.array([3, 2, 1]), 1, 3), [1, 1, 0])
+
+
+def test_holdout_counts_of_any_share_are_exact() -> None:
+    # Past int64, the counts are computed in Python ints: no overflow, no wrap-around.
+    sizes = np.array([5 * 10**18, 5 * 10**18 - 1, 10**18, 0])
+    # 1e-19 of 5e18 is 0.5 exactly -> 1; of 5e18 - 1 just below 0.5 -> 0.
+    np.testing.assert_array_equal(c.holdout_counts(sizes, 1, 10**19), [1, 0, 0, 0])
+    for denominator in (10**18, 10**20, 10**300):  # shares 1e-18, 1e-20, 1e-300
+        expected = [(2 * int(n) + denominator) // (2 * denominator) for n in sizes]
+        np.testing.assert_array_equal(c.holdout_counts(sizes, 1, denominator), expected)
+    # 0.30000000000000004 as written: 7500000000000001 / 25000000000000000; 2 * 1000 * 7.5e15 fits, but
+    # 2 * 10**6 * 7.5e15 does not (it wrapped around to a negative count).
+    share = Fraction("0.30000000000000004")
+    sizes = np.array([1000, 10**6, 3 * 10**18])
+    expected = [math.floor(share * int(n) + Fraction(1, 2)) for n in sizes]
+    counts = c.holdout_counts(sizes, share.numerator, share.denominator)
+    assert counts.dtype == np.int64
+    np.testing.assert_array_equal(counts, expected)
+    np.testing.assert_array_equal(c.holdout_counts(sizes, 1, 10), [100, 100_000, 3 * 10**17])
 
 
 @given(

@@ -21,6 +21,7 @@ from retention.core.classify import (
     period_cv,
     value_shares,
     xyz_codes,
+    xyz_thresholds,
 )
 from retention.errors import ColumnTypeError, InvalidParameterError, InvalidValueError
 
@@ -220,6 +221,22 @@ def test_abc_thresholds_defaults_and_names() -> None:
     assert abc_thresholds(np.array([0.5, 0.75]), "count") == (0.5, 0.75)
     with pytest.raises(InvalidParameterError, match="'thresholds_abc' parameter of abc_xyz"):
         abc_thresholds((2, 3), "count", func="abc_xyz", name="thresholds_abc")
+
+
+def test_thresholds_too_large_for_a_float() -> None:
+    # float(10**400) overflows: the pair is refused as out of range, the int shown short.
+    with pytest.raises(
+        InvalidParameterError,
+        match=r"^The 'thresholds' parameter of abc must satisfy 0 <= t1 <= t2 <= 1\. Got \(0\.8, 1e\+400\)\. ",
+    ):
+        abc_thresholds((0.8, 10**400), "cumulative")
+    with pytest.raises(
+        InvalidParameterError,
+        match=r"^The 'thresholds' parameter of xyz must satisfy 0 <= t1 <= t2\. Got \(-1e\+400, 1\)\. ",
+    ):
+        xyz_thresholds((-(10**400), 1))
+    with pytest.raises(InvalidParameterError, match=r"Got \(0\.9, 0\.1\)\."):
+        xyz_thresholds((np.float64(0.9), np.float64(0.1)))
 
 
 # --- ABC: properties -----------------------------------------------------------------------------

@@ -549,3 +549,23 @@ def test_holdout_split_property(labels: list[str], share: float, seed: int, orde
     order.shuffle(shuffled)
     again = rt.holdout_split(shuffled, share=share, seed=seed, strata=strata)
     assert again.holdout.equals(split.holdout)
+
+
+def test_holdout_split_of_tiny_and_long_shares() -> None:
+    # A share's exact decimal may need a denominator past int64 (1e-20) or a numerator of 17 digits
+    # (0.30000000000000004): the counts stay exact, rounded half up, with no OverflowError.
+    ids = list(range(1000))
+    for share, expected in (
+        (1e-18, 0),
+        (1e-20, 0),
+        (1e-300, 0),
+        (0.1, 100),
+        (0.30000000000000004, 300),
+    ):
+        split = rt.holdout_split(ids, share=share, seed=5)
+        assert len(split.holdout) == expected, share
+        assert len(split.treated) == 1000 - expected
+    with pytest.raises(
+        InvalidParameterError, match=r"'share' parameter of holdout_split .* Got 1e\+400\."
+    ):
+        rt.holdout_split(ids, share=10**400)

@@ -479,3 +479,22 @@ def test_errors_of_amounts_of_a_few_ulps_are_infinite_not_a_warning() -> None:
     revenue = result.errors.loc["revenue"]
     assert revenue.loc["model", "wape"] == math.inf
     assert math.isfinite(revenue.loc["naive", "wape"])
+
+
+def test_new_customers_too_large_for_a_float_are_refused_by_name() -> None:
+    # float(10**400) overflows: such a plan is refused as an infinite one is, the int shown short.
+    model = rt.BetaGeo(**BG)
+    options: dict[str, Any] = {"periods": 3, "freq": "M", "time_unit": "W", "interval": None}
+    for plan, shown in ((10**400, "1e+400"), (-(10**400), "-1e+400")):
+        with pytest.raises(InvalidParameterError) as info:
+            rt.forecast(model, EMPTY, new_customers=plan, **options)
+        message = str(info.value)
+        assert message.startswith(
+            "The 'new_customers' parameter of forecast must be finite and >= 0"
+        )
+        assert f"3 period(s), the first 1 ({shown}). Got {shown}." in message, message
+    series = pd.Series([5, 10**400], index=[1, 2])
+    with pytest.raises(
+        InvalidParameterError, match=r"1 period\(s\), the first 2 \(inf\)\. Got a Series"
+    ):
+        rt.forecast(model, EMPTY, new_customers=series, **options)

@@ -26,7 +26,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import retention as rt
-from retention.errors import InvalidParameterError, RetentionError
+from retention.errors import InvalidParameterError, RetentionError, shown_value
 from retention.frames.options import (
     DECLARED,
     MAX_DAYS,
@@ -37,6 +37,7 @@ from retention.frames.options import (
     Given,
     Interval,
     Options,
+    check_cut_points,
     is_number,
     is_whole,
 )
@@ -52,12 +53,12 @@ CHECKED = [
     if not isinstance(constraint, Given)
 ]
 OUTSIDE = [
-    pytest.param(func, name, constraint, value, id=f"{func}-{name}-{value!r}")
+    pytest.param(func, name, constraint, value, id=f"{func}-{name}-{shown_value(value)}")
     for func, name, constraint in CHECKED
     for value in constraint.outside()
 ]
 INSIDE = [
-    pytest.param(func, name, constraint, value, id=f"{func}-{name}-{value!r}")
+    pytest.param(func, name, constraint, value, id=f"{func}-{name}-{shown_value(value)}")
     for func, name, constraint in CHECKED
     for value in constraint.inside()
 ]
@@ -145,6 +146,13 @@ def test_every_constraint_has_values_on_both_sides() -> None:
         assert constraint.outside(), (func, name)
 
 
+def _float_or_nan(value: Any) -> float:
+    try:
+        return float(value)
+    except OverflowError:  # an int too large for a float: no finite number
+        return math.nan
+
+
 def _in_interval(value: object, c: Interval) -> bool:
     """An independent statement of what an Interval accepts."""
     if value is None:
@@ -155,8 +163,9 @@ def _in_interval(value: object, c: Interval) -> bool:
         return False
     if not isinstance(value, int | float | np.integer | np.floating):
         return False
-    x = float(value)
-    if not math.isfinite(x):
+    # A Python int compares exactly with the edges, however large; as a real number it must fit a float.
+    x: float = int(value) if c.kind == "integer" else _float_or_nan(value)
+    if not -math.inf < x < math.inf:  # not math.isfinite, which would make a float of a huge int
         return False
     low_ok = c.low is None or (x >= c.low if c.closed in ("both", "left") else x > c.low)
     high_ok = c.high is None or (x <= c.high if c.closed in ("both", "right") else x < c.high)
@@ -168,6 +177,7 @@ VALUES = st.one_of(
     st.none(),
     st.booleans(),
     st.integers(-(10**7), 10**7),
+    st.sampled_from([10**400, -(10**400), 2**1024, 2**1024 - 1]),
     st.floats(allow_nan=True, allow_infinity=True),
     st.sampled_from([0.0, 1.0, -0.0, 5e-324, 0.9999999999999999, 100, 1_000_000, 1_000_001]),
     st.text(max_size=3),
@@ -204,6 +214,65 @@ def test_days_take_a_list_when_asked() -> None:
     with pytest.raises(InvalidParameterError, match="'horizons' parameter of f is empty"):
         Days(many=True).check([], "horizons", "f")
     assert Days().check(MAX_DAYS, "d", "f") == MAX_DAYS
+
+
+def test_an_int_too_large_for_a_float_is_shown_short() -> None:
+    # float(10**400) overflows: the checker refuses it as not finite, and shows it short.
+    for value in (10**400, -(10**400)):
+        with pytest.raises(InvalidParameterError) as info:
+            Interval("real", 0, None).check(value, "margin", "historical_value")
+        message = str(info.value)
+        assert message == (
+            "The 'margin' parameter of historical_value must be a finite number >= 0. "
+            f"Got {'-' if value < 0 else ''}1e+400."
+        )
+    with pytest.raises(InvalidParameterError, match=r"a whole number from 1 to 9\. Got 1e\+30\.$"):
+        Interval("integer", 1, 9).check(10**30, "bins", "f")
+    with pytest.raises(
+        InvalidParameterError, match=r"strictly increasing\. Got \[1e\+400, 90\]\.$"
+    ):
+        check_cut_points({"recency": [10**400, 90]}, 3, ("recency",), "rfm_scores")
+    with pytest.raises(
+        InvalidParameterError, match=r"bins - 1 = 2 numbers.*Got \[3, 1e\+400, 90\]"
+    ):
+        check_cut_points({"recency": [3, 10**400, 90]}, 3, ("recency",), "rfm_scores")
+
+
+BIG_CALLS: list[tuple[str, Callable[[Any], object]]] = [
+    ("r", lambda v: rt.BetaGeo(r=v, alpha=4.414, a=0.793, b=2.426)),
+    ("beta", lambda v: rt.ShiftedBetaGeometric(alpha=1.0, beta=v)),
+    ("q", lambda v: rt.GammaGamma(p=6.25, q=v, gamma=15.44)),
+    ("discount_rate", lambda v: rt.ShiftedBetaGeometric(alpha=1.0, beta=2.0).discounted_expected_lifetime(discount_rate=v)),
+    ("alpha", lambda v: rt.stats.rmst_difference([1, 2, 3, 4], [1, 1, 0, 1], [0, 0, 1, 1], 2, alpha=v)),
+    ("t", lambda v: rt.plot.frequency_recency_matrix(_bg(), t=v, max_frequency=3, max_recency=3, T=3)),
+    ("T", lambda v: rt.plot.p_alive_matrix(_bg(), max_frequency=3, max_recency=3, T=v)),
+    ("share", lambda v: rt.holdout_split(list(range(10)), share=v)),
+    ("cut_points", lambda v: rt.rfm_scores(pd.DataFrame({"customer_id": [1], "date": ["2024-01-01"], "amount": [1.0]}), cut_points={"recency": [1, 2, 3, v]})),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "call"), BIG_CALLS, ids=[name for name, _ in BIG_CALLS])
+@pytest.mark.parametrize("value", [10**400, -(10**400)], ids=["1e400", "-1e400"])
+def test_an_int_too_large_for_a_float_is_refused_by_name(
+    name: str, call: Callable[[Any], object], value: int
+) -> None:
+    with pytest.raises(InvalidParameterError) as info:
+        call(value)
+    message = str(info.value)
+    assert repr(name) in message or f"{name}[" in message, message
+    assert "1e+400" in message, message
+    assert "0000000000" not in message, message
+
+
+def test_a_size_too_large_for_a_float_is_refused_in_short(tx: pd.DataFrame) -> None:
+    # The size guard once divided the byte count as a float, and 10**400 rows overflowed it.
+    summary = rt.rfm_summary(tx)
+    with pytest.raises(InvalidParameterError) as info:
+        rt.calibration_holdout_table(_bg(), summary, max_frequency=10**400)
+    message = str(info.value)
+    assert "calibration_holdout_table: the table's rows" in message
+    assert re.search(r"would hold 1e\+400 values \(\d\.\d+e\+39\d GiB\)", message), message
+    assert "max_frequency=" in message
 
 
 # --- each function checks its options through its declaration --------------------------------------------
@@ -300,7 +369,7 @@ for entry in REGISTRY:
         CALLS.setdefault(entry.name, entry.call)
 
 THROUGH = [
-    pytest.param(func, name, value, id=f"{func}-{name}-{value!r}")
+    pytest.param(func, name, value, id=f"{func}-{name}-{shown_value(value)}")
     for func, name, constraint in CHECKED
     if (func, name) not in FIXED
     for value in constraint.outside()

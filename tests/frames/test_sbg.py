@@ -161,6 +161,10 @@ def test_rolling_cohort_table_gives_the_survivors() -> None:
         ([[1000, 600, 400], [np.nan, 5, 2]], "must have customers at period 0: row 1 has nan"),
         ([1000, np.nan, 400], "NaN only after the last observed period.*NaN at period 1"),
         ([1000, np.inf, 400], "must be finite: row 0 has inf at period 1"),
+        # Ints too large for a float are infinite, not an OverflowError.
+        ([1000, 10**400, 400], "must be finite: row 0 has inf at period 1"),
+        ([[1000, 600], [500, -(10**400)]], "must be finite: row 1 has -inf at period 1"),
+        (pd.Series([10**400, 600]), "must be finite: row 0 has inf at period 0"),
         ([], "got no survival counts"),
         (np.ones((2, 2, 2)), "must be 1-D .* or 2-D"),
         ([[1000, 600, 400], [500, 300]], "rectangular array: pad .* with NaN"),
@@ -300,3 +304,19 @@ def test_bad_discount_rates(rate: object) -> None:
         m.discounted_expected_residual_lifetime(2, discount_rate=rate)  # type: ignore[arg-type]
     with pytest.raises(InvalidParameterError, match="'renewals' parameter of"):
         m.discounted_expected_residual_lifetime(-1, discount_rate=0.1)
+
+
+@pytest.mark.filterwarnings("error")
+def test_constant_churn_summary_and_huge_renewals_without_runtime_warnings() -> None:
+    # Halving cohorts: the fit warns that alpha and beta are not identified (its RetentionWarning); the
+    # summary's bounds then lie beyond floats (exp(+-1.96 se_log), se_log in the thousands): 0 and inf.
+    with pytest.warns(RetentionWarning, match="retention does not rise"):
+        m = rt.ShiftedBetaGeometric.fit([1024, 512, 256, 128, 64, 32, 16])
+    table = m.summary()
+    assert (table["lower_95"] == 0.0).all()
+    assert (table["upper_95"] == math.inf).all()
+    # A customer with 1e300 renewals never leaves: 1 + 1 / 1.1 + 1 / 1.1^2 + ... = 11.
+    derl = rt.ShiftedBetaGeometric(alpha=0.5, beta=0.5).discounted_expected_residual_lifetime(
+        1e300, discount_rate=0.1
+    )
+    assert derl == pytest.approx(11.0, rel=1e-15, abs=0)

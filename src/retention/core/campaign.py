@@ -303,12 +303,24 @@ def holdout_counts(sizes: NDArray[np.int64], numerator: int, denominator: int) -
     ``share = numerator / denominator`` (the share as written, a decimal), so that 10% of 25 customers is
     exactly 2.5, rounded to 3, never 2 through a float that lands just below 2.5.
 
+    Any share in (0, 1) works: when ``2 * (size * numerator + denominator)`` would pass int64 (a share of
+    ``1e-20`` has the denominator ``10**20``; ``0.30000000000000004`` a numerator of 17 digits), the
+    counts are computed in Python ints, exactly, instead of wrapping around.
+
     Examples
     --------
     >>> holdout_counts(np.array([25, 10, 4, 0]), 1, 10)
     array([3, 1, 0, 0])
+    >>> holdout_counts(np.array([25, 10**18]), 1, 10**20)
+    array([0, 0])
     """
-    return (2 * sizes * numerator + denominator) // (2 * denominator)
+    top = int(sizes.max(initial=0))
+    if 2 * (top * numerator + denominator) <= np.iinfo(np.int64).max:
+        counts: NDArray[np.int64] = (2 * sizes * numerator + denominator) // (2 * denominator)
+        return counts
+    # Python ints (one per stratum, not per customer); each count is at most its size, so fits int64.
+    exact = (2 * sizes.astype(object) * numerator + denominator) // (2 * denominator)
+    return np.asarray(exact, dtype=np.int64)
 
 
 def holdout_mask(

@@ -41,7 +41,14 @@ from numpy.typing import ArrayLike, NDArray
 from retention.core.activity import first_periods, pair_cells, run_starts
 from retention.core.parallel import bincount
 from retention.core.sums import group_sums
-from retention.errors import ColumnTypeError, InvalidParameterError, InvalidValueError, plain_value
+from retention.errors import (
+    ColumnTypeError,
+    InvalidParameterError,
+    InvalidValueError,
+    as_float,
+    plain_value,
+    shown_value,
+)
 
 __all__ = [
     "ABC_METHODS",
@@ -191,12 +198,13 @@ def _check_pair(
             f"The {name!r} parameter of {func} must be a pair of numbers. Got {thresholds!r}. {fix}"
         )
         raise InvalidParameterError(msg)
-    t1, t2 = float(items[0]), float(items[1])
+    # An int too large for a float is infinite here: refused below, as an infinite limit is.
+    t1, t2 = as_float(items[0]), as_float(items[1])
     ok = np.isfinite(t1) and np.isfinite(t2) and 0 <= t1 <= t2 and (upper is None or t2 <= upper)
     if not ok:
         # The numbers as Python values: (0.9, 0.1), not (np.float64(0.9), np.float64(0.1)).
-        shown = tuple(plain_value(t) for t in items)
-        msg = f"The {name!r} parameter of {func} must satisfy 0 <= t1 <= t2{bound}. Got {shown!r}. {fix}"
+        shown = f"({shown_value(items[0])}, {shown_value(items[1])})"
+        msg = f"The {name!r} parameter of {func} must satisfy 0 <= t1 <= t2{bound}. Got {shown}. {fix}"
         raise InvalidParameterError(msg)
     return t1, t2
 

@@ -40,8 +40,10 @@ from retention.errors import (
     ColumnTypeError,
     InvalidParameterError,
     InvalidValueError,
+    as_float,
     check_size,
     plain_value,
+    shown_value,
 )
 from retention.frames.beta_geo import BetaGeo, ModifiedBetaGeo
 from retention.frames.bgbb import BetaGeoBetaBinom
@@ -53,6 +55,7 @@ from retention.frames.options import (
     check_freq,
     declare,
     is_number,
+    is_whole,
 )
 from retention.frames.pareto_nbd import ParetoNBD
 from retention.frames.reading import shared_options
@@ -272,19 +275,26 @@ def _plan(new_customers: object, index: pd.Index, func: str) -> Array:
         if not labels.isin(index).all() or labels.has_duplicates:
             msg = f"The 'new_customers' Series passed to {func} has periods that are not forecast (or repeated): the forecast's periods are {index[0]} to {index[-1]}. {fix}"
             raise InvalidParameterError(msg)
-        values = pd.to_numeric(pd.Series(new_customers.to_numpy(), index=labels), errors="coerce")
+        raw = pd.Series(new_customers.to_numpy(), index=labels)
+        try:
+            values = pd.to_numeric(raw, errors="coerce")
+        except OverflowError:  # Python ints too large for a float: infinite, refused below
+            values = pd.to_numeric(
+                raw.map(lambda v: as_float(v) if is_whole(v) else v), errors="coerce"
+            )
         plan = values.reindex(index, fill_value=0.0).to_numpy(dtype=np.float64)
         shown: object = new_customers
     else:
         if not is_number(new_customers):
             msg = f"The 'new_customers' parameter of {func} must be a number or a Series. Got {type(new_customers).__name__}. {fix}"
             raise InvalidParameterError(msg)
-        plan = np.full(k, float(new_customers))
+        # An int too large for a float is infinite here: refused below, as an infinite number is.
+        plan = np.full(k, as_float(new_customers))
         shown = new_customers
     bad = ~(np.isfinite(plan) & (plan >= 0))
     if bad.any():
         first = int(np.flatnonzero(bad)[0])
-        msg = f"The 'new_customers' parameter of {func} must be finite and >= 0 in every period: {int(bad.sum())} period(s), the first {index[first]} ({plain_value(plan[first])!r}). Got {plain_value(shown) if not isinstance(shown, pd.Series) else 'a Series'}. {fix}"
+        msg = f"The 'new_customers' parameter of {func} must be finite and >= 0 in every period: {int(bad.sum())} period(s), the first {index[first]} ({shown_value(plan[first] if isinstance(shown, pd.Series) else shown)}). Got {shown_value(shown) if not isinstance(shown, pd.Series) else 'a Series'}. {fix}"
         raise InvalidParameterError(msg)
     return plan
 

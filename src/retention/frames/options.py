@@ -45,7 +45,14 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from retention.errors import ColumnTypeError, InvalidParameterError, plain_value
+from retention.errors import (
+    ColumnTypeError,
+    InvalidParameterError,
+    as_float,
+    as_floats,
+    plain_value,
+    shown_value,
+)
 
 __all__ = [
     "ALPHA",
@@ -388,18 +395,25 @@ def check_cut_points(
             msg = f"The 'cut_points' parameter of {func} has the key {key!r}; the keys must be among {among}."
             raise InvalidParameterError(msg)
         try:
-            values = np.asarray(points, dtype=np.float64)
+            values = as_floats(points)  # an int too large for a float is infinite: refused below
         except (TypeError, ValueError) as e:
             msg = f"cut_points[{key!r}] of {func} must be a list of numbers. Got {points!r}."
             raise InvalidParameterError(msg) from e
         if values.ndim != 1 or len(values) != bins - 1:
-            msg = f"cut_points[{key!r}] of {func} must hold bins - 1 = {bins - 1} numbers (they split the values into {bins} scores). Got {points!r}."
+            msg = f"cut_points[{key!r}] of {func} must hold bins - 1 = {bins - 1} numbers (they split the values into {bins} scores). Got {_listed(points, values)}."
             raise InvalidParameterError(msg)
         if not np.all(np.isfinite(values)) or np.any(np.diff(values) <= 0):
-            msg = f"cut_points[{key!r}] of {func} must be finite and strictly increasing. Got {points!r}."
+            msg = f"cut_points[{key!r}] of {func} must be finite and strictly increasing. Got {_listed(points, values)}."
             raise InvalidParameterError(msg)
         checked[str(key)] = values
     return checked
+
+
+def _listed(points: object, values: NDArray[np.float64]) -> str:
+    """Write cut points for a message: ``[90, 30]``, with an int too large for a float in short."""
+    if values.ndim != 1:
+        return repr(points)
+    return "[" + ", ".join(shown_value(p) for p in np.asarray(points, dtype=object).tolist()) + "]"
 
 
 # --- the vocabulary of constraints -------------------------------------------------------------------------
@@ -419,10 +433,6 @@ class Constraint(ABC, Generic[T]):
     @abstractmethod
     def outside(self) -> tuple[object, ...]:
         """Values just outside the constraint (past its edges, of the wrong type)."""
-
-
-def _shown(value: object) -> str:
-    return repr(plain_value(value))
 
 
 def _edge(value: float) -> str:
@@ -504,7 +514,7 @@ class Interval(Constraint[Any]):
         text = what if what is not None else self.describe()
         if self.none and what is None and self.what is None:
             text += ", or None"
-        msg = f"The {name!r} parameter of {func} must be {text}. Got {_shown(value)}."
+        msg = f"The {name!r} parameter of {func} must be {text}. Got {shown_value(value)}."
         return InvalidParameterError(msg)
 
     def contains(self, number: float) -> bool:
@@ -537,7 +547,7 @@ class Interval(Constraint[Any]):
         else:
             if not is_number(value):
                 raise self._fail(self.type_what, value, name, func)
-            number = float(value)
+            number = as_float(value)  # an int too large for a float is infinite: refused as such
             if not math.isfinite(number):
                 raise self._fail(self.finite_what, value, name, func)
         if not self.contains(number):
@@ -599,6 +609,9 @@ class Interval(Constraint[Any]):
         values.append(1.0 if self.kind == "integer" else math.nan)
         if self.kind == "real" and self.high is None:
             values.append(math.inf)
+        if self.kind == "real":
+            # Ints too large for a float: refused by name, not with an OverflowError.
+            values += [10**400, -(10**400)]
         if not self.none:
             values.append(None)
         return tuple(values)
@@ -628,7 +641,7 @@ class Options(Constraint[Any]):
         if self.what is None:
             return check_option(name, value, self.values, func)
         if value not in self.values:
-            msg = f"The {name!r} parameter of {func} must be {self.what}. Got {_shown(value)}."
+            msg = f"The {name!r} parameter of {func} must be {self.what}. Got {shown_value(value)}."
             raise InvalidParameterError(msg)
         return value
 

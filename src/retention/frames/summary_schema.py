@@ -56,6 +56,7 @@ from retention.errors import (
     ColumnTypeError,
     InvalidParameterError,
     InvalidValueError,
+    as_floats,
     column_not_found,
     plain_value,
 )
@@ -813,7 +814,7 @@ def _active_numbers(values: Array | NDArray[Any], what: str, func: str) -> Array
         msg = f"The survival counts passed to {func} must be numbers; got {what} of dtype {values.dtype}. {_ACTIVE_FIX}"
         raise ColumnTypeError(msg)
     try:
-        return np.asarray(values, dtype=np.float64)
+        return as_floats(values)  # an int too large for a float is infinite: refused as such
     except (TypeError, ValueError) as e:
         msg = f"The survival counts passed to {func} must be numbers; got {what} holding other values. {_ACTIVE_FIX}"
         raise ColumnTypeError(msg) from e
