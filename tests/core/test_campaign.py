@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
+from scipy.special import stdtr
 from statsmodels.stats.weightstats import CompareMeans, DescrStatsW
 
 from retention.core import campaign as c
@@ -202,3 +203,12 @@ def test_bootstrap_is_seeded_and_matches_welch_on_large_normal_samples() -> None
     assert abs(a.ci_lower - w.ci_lower) < 0.1 * half
     assert abs(a.ci_upper - w.ci_upper) < 0.1 * half
     assert a.standard_error == pytest.approx(w.standard_error, rel=0.1)
+
+
+@pytest.mark.parametrize("alpha", [0.05, 1e-17, 1e-100])
+def test_welch_interval_of_a_tiny_alpha_is_finite(alpha: float) -> None:
+    # The t quantile is taken at alpha / 2: 1 - alpha / 2 rounds to 1 below alpha = 1.1e-16 (an inf half-width).
+    r = c.welch_test(np.array([1.0, 2.0, 3.0, 4.0]), np.array([0.0, 0.0, 1.0]), alpha)
+    half = r.ci_upper - r.estimate
+    assert math.isfinite(half)
+    assert stdtr(r.df, -half / r.standard_error) == pytest.approx(alpha / 2, rel=1e-9)

@@ -166,7 +166,9 @@ def welch_test(x_1: NDArray[np.float64], x_0: NDArray[np.float64], alpha: float)
     big = max(a, b)
     r_a, r_b = a / big, b / big
     df = (r_a + r_b) ** 2 / (r_a * r_a / (len(x_1) - 1) + r_b * r_b / (len(x_0) - 1))
-    half = float(stdtrit(df, 1.0 - alpha / 2.0)) * se
+    half = (
+        float(-stdtrit(df, alpha / 2.0)) * se
+    )  # not of 1 - alpha / 2, which rounds to 1 for a tiny alpha
     p_value = float(2.0 * stdtr(df, -abs(estimate) / se))
     return replace(
         means,
