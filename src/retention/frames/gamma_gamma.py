@@ -139,6 +139,9 @@ class GammaGamma(SummaryModel):
         return core.mean_spend(p=self.p, q=self.q, gamma=self.gamma)
 
     _columns: ClassVar[tuple[str, ...]] = ("frequency", "monetary_value")
+    _learns: ClassVar[str] = (
+        "what customers spend per transaction (it reads repeat transactions only)"
+    )
     _n_customers_doc: ClassVar[str] = "The number of customers fitted: those with repeat purchases."
     _docs: ClassVar[Mapping[str, Any]] = {
         "parameters": "``gamma`` is in the currency of the amounts.",

@@ -379,6 +379,8 @@ class SummaryModel(CustomerModel):
     """
 
     _columns: ClassVar[tuple[str, ...]]
+    # What repeat purchases tell the model, for the error of data without any (check_fittable).
+    _learns: ClassVar[str] = "how often customers buy or when they drop out"
     # How the predictions' docstrings speak of the columns (the entries of _PREDICTION_ENTRIES): their
     # type, a note after their names in ``summary``'s entry, and what else a prediction refuses.
     _column_type: ClassVar[str] = "float"
@@ -495,7 +497,8 @@ class SummaryModel(CustomerModel):
         func = f"{cls.__name__}.fit"
         data = cls._read(summary, columns, func)
         w = check_weights(weights, len(data), func=func)
-        check_fittable(data.columns[0], w, n_params=len(cls._likelihood.params), func=func)
+        n_params = len(cls._likelihood.params)
+        check_fittable(data.columns[0], w, n_params=n_params, func=func, learns=cls._learns)
         return cls._fit_checked(data, w, func)
 
     @classmethod

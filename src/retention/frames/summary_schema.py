@@ -454,8 +454,17 @@ def check_weights(weights: object, n: int, *, func: str) -> Array | None:
     return w
 
 
-def check_fittable(frequency: Array, weights: Array | None, *, n_params: int, func: str) -> None:
+def check_fittable(
+    frequency: Array,
+    weights: Array | None,
+    *,
+    n_params: int,
+    func: str,
+    learns: str = "how often customers buy or when they drop out",
+) -> None:
     """Refuse data that cannot identify a model: too few customers, or no repeat purchase at all.
+
+    ``learns`` says what the model learns from repeat purchases, in the message.
 
     Examples
     --------
@@ -472,8 +481,8 @@ def check_fittable(frequency: Array, weights: Array | None, *, n_params: int, fu
     if not np.any((frequency > 0) & (w > 0)):
         msg = (
             f"{func}: the model is not identified: no customer has a repeat purchase (every frequency is 0), "
-            "so the data say nothing about how often customers buy or when they drop out. Fit on data with "
-            "repeat purchases, e.g. a longer observation period."
+            f"so the data say nothing about {learns}. Fit on data with repeat purchases, e.g. a longer "
+            "observation period."
         )
         raise InvalidValueError(msg)
 
