@@ -12,10 +12,11 @@ import math
 import os
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-from numpy.typing import NDArray
+if TYPE_CHECKING:  # numpy is imported where it is used: the command's --help loads no numpy
+    import numpy as np
+    from numpy.typing import NDArray
 
 __all__ = [
     "ColumnNotFoundError",
@@ -124,6 +125,8 @@ def as_floats(values: Any) -> NDArray[np.float64]:
     >>> as_floats([1, 10**400, -(10**400)])
     array([  1.,  inf, -inf])
     """
+    import numpy as np  # noqa: PLC0415 - see the imports at the top
+
     try:
         return np.asarray(values, dtype=np.float64)
     except OverflowError:
