@@ -87,31 +87,12 @@ class SegmentLabels:
         """Return what the segment order needs of the snapshot ``s``."""
         if isinstance(s.dtype, pd.CategoricalDtype):
             return cls(s.cat.categories, True)
-        # pd.unique hashes every label, one alone too (Index.unique skips one): unhashable ones raise.
-        return cls(pd.Index(pd.unique(s.to_numpy())), False)
+        return cls(pd.Index(s.to_numpy()).unique(), False)
 
 
-def read_snapshot(labels: object, what: str) -> tuple[pd.Series, SegmentLabels]:
-    """Check a snapshot (:func:`~retention.frames.summary_schema.check_segments`) and read its segments.
-
-    Labels that cannot be hashed (lists, sets, dicts) cannot be grouped into segments: they are refused
-    here, in the words of ``by=``, rather than failing deep inside pandas.
-
-    Examples
-    --------
-    >>> read_snapshot(pd.Series([["a"], ["b"]], index=[1, 2]), "The 'before' argument of f")
-    Traceback (most recent call last):
-    ...
-    retention.errors.ColumnTypeError: The 'before' argument of f holds segment labels that cannot be grouped (unhashable type: 'list'). Convert them, e.g. labels.astype(str).
-    """
-    s = check_segments(labels, what)
-    try:
-        return s, SegmentLabels.of(s)
-    except TypeError as e:
-        if "unhashable" not in str(e):
-            raise
-        msg = f"{what} holds segment labels that cannot be grouped ({str(e).splitlines()[0]}). Convert them, e.g. labels.astype(str)."
-        raise ColumnTypeError(msg) from e
+def segment_order(snapshots: Sequence[pd.Series], func: str) -> list[Any]:
+    """Return the segments of all snapshots in table order (see :func:`order_of_segments`)."""
+    return order_of_segments([SegmentLabels.of(s) for s in snapshots], func)
 
 
 def order_of_segments(seen: Sequence[SegmentLabels], func: str) -> list[Any]:
@@ -257,14 +238,14 @@ def migration_matrix(
     (new)     1.000     0.000   0.000
     """
     func = "migration_matrix"
-    before, before_segments = read_snapshot(before, f"The 'before' argument of {func}")
-    after, after_segments = read_snapshot(after, f"The 'after' argument of {func}")
+    before = check_segments(before, f"The 'before' argument of {func}")
+    after = check_segments(after, f"The 'after' argument of {func}")
     if normalize is None or isinstance(normalize, bool | np.bool_):
         normalize = "all" if normalize else None  # True as in pandas.crosstab
     elif not isinstance(normalize, str) or normalize not in ("index", "all"):
         msg = f"The 'normalize' parameter of {func} must be one of False, True, 'index', 'all'. Got {normalize!r}."
         raise InvalidParameterError(msg)
-    order = order_of_segments([before_segments, after_segments], func)
+    order = segment_order([before, after], func)
     labels = pd.Index(order)
     counts = _pair_counts(
         before, _label_codes(before, labels), after, _label_codes(after, labels), len(order)
@@ -571,25 +552,22 @@ def history_tally(
     stops = np.searchsorted(days[by_day], ends, side="right")
     ordered = tx.take(rows[by_day])
     snapshots: list[pd.Series | None] = []
-    segments: list[SegmentLabels | None] = []
     # A loop over periods (tens), each calling the user's segmenter once; never over customers or rows.
     for period, end, stop in zip(
         period_index(periods.codes, periods.freq), ends, stops, strict=True
     ):
         if stop == 0:  # nobody to segment yet (this table's customers come later)
             snapshots.append(None)
-            segments.append(None)
             continue
         as_of = pd.Timestamp(np.datetime64(int(end), "D"))
         result = segmenter(ordered.iloc[: int(stop)], as_of)
-        snapshot, seen = read_snapshot(result, f"The segmenter's result for {period} in {func}")
-        snapshots.append(snapshot)
-        segments.append(seen)
+        snapshots.append(check_segments(result, f"The segmenter's result for {period} in {func}"))
+    segments = tuple(None if s is None else SegmentLabels.of(s) for s in snapshots)
     moves = tuple(
         _moves(snapshots[k - 1], segments[k - 1], snapshots[k], segments[k])
         for k in range(1, len(snapshots))
     )
-    return HistoryTally(periods, tuple(segments), moves)
+    return HistoryTally(periods, segments, moves)
 
 
 def _moves(

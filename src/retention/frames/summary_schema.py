@@ -716,7 +716,7 @@ def check_segments(labels: object, what: str) -> pd.Series:
     Raises
     ------
     ColumnTypeError
-        If ``labels`` is not a Series, or its customer ids cannot be hashed (lists).
+        If ``labels`` is not a Series, or its customer ids or labels cannot be hashed (lists).
     InvalidValueError
         If a customer id is missing or repeated, or a label is missing.
 
@@ -765,6 +765,12 @@ def check_segments(labels: object, what: str) -> pd.Series:
             "first if the Series is categorical)."
         )
         raise InvalidValueError(msg)
+    if not isinstance(labels.dtype, pd.CategoricalDtype):  # categories are hashable by construction
+        try:
+            pd.factorize(labels)  # hashes every label, one alone too (Index.unique skips one)
+        except TypeError as e:  # lists, sets, dicts: they cannot be grouped into segments
+            msg = f"{what} holds segment labels that cannot be grouped ({str(e).splitlines()[0]}). Convert them, e.g. labels.astype(str)."
+            raise ColumnTypeError(msg) from e
     return labels
 
 
