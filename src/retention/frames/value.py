@@ -143,6 +143,20 @@ class NewCustomerModel(Protocol):
         ...
 
 
+def _check_continuous(model: object, role: str, func: str, instead: str) -> None:
+    """Refuse a BG/BB where a model of transactions in continuous time is needed.
+
+    ``instead`` says what the BG/BB gives in its place.
+    """
+    if isinstance(model, BetaGeoBetaBinom):
+        msg = (
+            f"The {role!r} argument of {func} must be a model of transactions in continuous time: "
+            "rt.BetaGeo, rt.ModifiedBetaGeo or rt.ParetoNBD. Got BetaGeoBetaBinom, a model of discrete "
+            f"transaction opportunities, {instead}."
+        )
+        raise ColumnTypeError(msg)
+
+
 def _check_model(model: object, method: str, role: str, example: str, func: str) -> None:
     if not callable(getattr(model, method, None)):
         msg = f"The {role!r} argument of {func} must be a model with a {method}() method, such as {example}. Got {type(model).__name__}."
@@ -310,16 +324,14 @@ def customer_lifetime_value(
         transaction_model, "conditional_expected_purchases", "transaction_model", "rt.BetaGeo", func
     )
     _check_model(spend_model, "conditional_expected_spend", "spend_model", "rt.GammaGamma", func)
-    given: object = transaction_model  # typed as a TransactionModel, but called with anything
-    if isinstance(given, BetaGeoBetaBinom):
-        msg = (
-            f"The 'transaction_model' argument of {func} must be a model of transactions in continuous "
-            "time: rt.BetaGeo, rt.ModifiedBetaGeo or rt.ParetoNBD. Got BetaGeoBetaBinom, a model of discrete "
-            "transaction opportunities, whose value over every future opportunity (discounted per "
-            "opportunity) is transaction_model.discounted_expected_residual_transactions(summary, "
-            "discount_rate=d) * spend_model.conditional_expected_spend(summary) * margin."
-        )
-        raise ColumnTypeError(msg)
+    _check_continuous(
+        transaction_model,
+        "transaction_model",
+        func,
+        "whose value over every future opportunity (discounted per opportunity) is "
+        "transaction_model.discounted_expected_residual_transactions(summary, discount_rate=d) * "
+        "spend_model.conditional_expected_spend(summary) * margin",
+    )
     periods = _CLV.check("horizon", horizon)
     if periods > _MAX_HORIZON:
         msg = (
@@ -704,15 +716,13 @@ def tracking_table(
     """
     func = "tracking_table"
     _check_model(model, "expected_purchases", "model", "rt.BetaGeo", func)
-    given: object = model  # typed as a NewCustomerModel, but called with anything
-    if isinstance(given, BetaGeoBetaBinom):
-        msg = (
-            f"The 'model' argument of {func} must be a model of transactions in continuous time: "
-            "rt.BetaGeo, rt.ModifiedBetaGeo or rt.ParetoNBD. Got BetaGeoBetaBinom, a model of discrete "
-            "transaction opportunities, whose expected repeat transactions of a new customer after n "
-            "opportunities are model.expected_purchases(n), n a whole number."
-        )
-        raise ColumnTypeError(msg)
+    _check_continuous(
+        model,
+        "model",
+        func,
+        "whose expected repeat transactions of a new customer after n opportunities are "
+        "model.expected_purchases(n), n a whole number",
+    )
     unit = _TRACKING.check("time_unit", time_unit)
     period = _TRACKING.check("freq", freq)
     t = read_with_options(tx, locals(), func=func)
