@@ -224,7 +224,11 @@ def _durations(values: object, func: str) -> tuple[NDArray[np.float64], bool]:
     if whole:
         integer = ~np.isnan(duration)  # not the missing values of a nullable Int64
     elif dtype == np.object_:
-        integer = np.frompyfunc(is_whole, 1, 1)(s.to_numpy()).astype(bool)
+        # Only the values a float does not hold exactly (beyond 2**53, infinite, missing) are looked at one
+        # by one: below 2**53 whether a value was an int changes nothing.
+        integer = np.zeros(len(s), dtype=bool)
+        wide = ~(np.abs(duration) < _EXACT)
+        integer[wide] = np.frompyfunc(is_whole, 1, 1)(s.to_numpy()[wide]).astype(bool)
     else:
         integer = np.zeros(len(s), dtype=bool)
     big = integer & (duration >= _EXACT)
