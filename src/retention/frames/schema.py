@@ -787,9 +787,8 @@ def _column(tx: pd.DataFrame, column: object, role: str) -> pd.Series:
         column
     ]  # a DataFrame when the label is duplicated, which the stubs do not allow for
     if isinstance(col, pd.DataFrame):
-        if isinstance(
-            tx.columns, pd.MultiIndex
-        ):  # the label names a top level with columns below it
+        # With MultiIndex columns the label names a top level with columns below it.
+        if isinstance(tx.columns, pd.MultiIndex):
             below: object = col.columns[0]
             whole = (column, *below) if isinstance(below, tuple) else (column, below)
             msg = f"Column {column!r} (the {role} column) is the top level of the table's MultiIndex columns, with {col.shape[1]} column(s) below it. Flatten the columns, e.g. tx.columns = ['_'.join(map(str, c)) for c in tx.columns], or name a whole column, e.g. {whole!r}."
