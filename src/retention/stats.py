@@ -62,7 +62,8 @@ __all__ = [
 # line "<survival data>" is) in signature order.
 _DATA_DOCS: Final = {
     "durations": """durations : array-like of numbers
-    One time per subject (customer): days from the first purchase to lapse, say. Finite and >= 0; a list,
+    One time per subject (customer): days from the first purchase to lapse, say. Finite and >= 0, real
+    (not complex), and whole numbers at most 2**53 (beyond it a float does not hold them exactly); a list,
     numpy array or pandas Series. The arguments are matched by position (a Series' index plays no part);
     row order does not matter.""",
     "events": """events : array-like of bool or 0/1
