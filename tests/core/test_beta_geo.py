@@ -806,3 +806,24 @@ def test_probabilities_of_purchases_sum_to_one_with_the_expected_mean(
     assert probs.sum() == pytest.approx(1.0, abs=1e-9)
     mean = bg.expected_purchases(t, **params, dropout_at_start=mbg)
     assert float(n @ probs) == pytest.approx(mean, rel=1e-7, abs=1e-9)
+
+
+@MODELS
+@pytest.mark.parametrize("b", [3e-8, 1e-12])
+def test_loglik_and_p_alive_keep_their_digits_for_a_tiny_b(mbg: bool, b: float) -> None:
+    # b + y - 1 summed left to right lost b's digits to the whole y (at y = 1, (b + 1) - 1 is off by
+    # 1e-16 / b relative): the count is reduced first. FHL 2005 eq. 6 and its P(alive) in mpmath.
+    mp = pytest.importorskip("mpmath")
+    mp.mp.dps = 40
+    params = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": b}
+    r, alpha, a, bb = (mp.mpf(v) for v in params.values())
+    x, tx, T = (0, 0.0, 38.86) if mbg else (1, 30.43, 38.86)
+    y = x + (1 if mbg else 0)
+    common = mp.gamma(r + x) * alpha**r / mp.gamma(r)
+    first = mp.beta(a, bb + y) / mp.beta(a, bb) * common / (alpha + T) ** (r + x)
+    second = mp.beta(a + 1, bb + y - 1) / mp.beta(a, bb) * common / (alpha + mp.mpf(tx)) ** (r + x)
+    spec = bg.MODIFIED_BETA_GEO if mbg else bg.BETA_GEO
+    got = spec.evaluate(list(params.values()), ([x], [tx], [T]))[0]
+    assert got == pytest.approx(float(mp.log(first + second)), rel=1e-13)
+    alive = bg.p_alive([x], [tx], [T], **params, dropout_at_start=mbg)[0]
+    assert alive == pytest.approx(float(first / (first + second)), rel=1e-13)

@@ -375,3 +375,38 @@ def test_log_rising_keeps_its_digits_for_small_steps(x: float, h: float) -> None
             step ** (j + 1) / math.factorial(j + 1) * special.polygamma(j, x) for j in range(3)
         )
         assert bgbb._log_rising(np.array([x]), step)[0] == pytest.approx(taylor, rel=1e-12)
+
+
+@pytest.mark.parametrize("beta", [2.9404280644082278e-08, 1e-12])
+@pytest.mark.parametrize("row", [(9, 9, 9), (3, 3, 4), (2, 5, 8)])
+def test_predictions_keep_their_digits_for_a_tiny_beta(
+    beta: float, row: tuple[int, int, int]
+) -> None:
+    # beta + n - x summed left to right lost beta's digits to the whole n (B(a + x, beta + 0) came out
+    # off by 3e-8 relative at beta = 3e-8): every sum of a parameter and a whole count adds the count
+    # first. Against FHS 2010 eqs. 5, 6, 11 and 13 in mpmath.
+    mp = pytest.importorskip("mpmath")
+    mp.mp.dps = 40
+    params = {"alpha": 4.235979754981126, "beta": beta, "gamma": 3.1e-8, "delta": 0.0248}
+    a, b, g, d = (mp.mpf(v) for v in params.values())
+    x, tx, n = row
+    later = 26
+    B = mp.beta
+    likelihood = B(a + x, b + n - x) / B(a, b) * B(g, d + n) / B(g, d) + mp.fsum(
+        B(a + x, b + tx - x + i) / B(a, b) * B(g + 1, d + tx + i) / B(g, d) for i in range(n - tx)
+    )
+    alive = B(a + x, b + n - x) / B(a, b) * B(g, d + n + 1) / B(g, d) / likelihood
+    buying = B(a + x + 1, b + n - x) / B(a, b) * B(g, d + n) / B(g, d) / likelihood
+    future = buying * mp.fsum(B(g, d + n + t) / B(g, d + n) for t in range(1, later + 1))
+    args = (np.array([float(x)]), np.array([float(tx)]), np.array([float(n)]))
+    assert bgbb.p_alive(*args, **params)[0] == pytest.approx(float(alive), rel=1e-13)
+    got = bgbb.conditional_expected_purchases(later, *args, **params)[0]
+    assert got == pytest.approx(float(future), rel=1e-13)
+    assert got <= later
+    chance = mp.binomial(n, x) * B(a + x, b + n - x) / B(a, b) * B(g, d + n) / B(g, d) + mp.fsum(
+        mp.binomial(i, x) * B(a + x, b + i - x) / B(a, b) * B(g + 1, d + i) / B(g, d)
+        for i in range(x, n)
+    )
+    assert bgbb.probability_of_purchases([x], n, **params)[0] == pytest.approx(
+        float(chance), rel=1e-13
+    )

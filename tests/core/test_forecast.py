@@ -212,3 +212,12 @@ def test_customer_order_changes_no_bit(seed: int, random: object) -> None:
     assert_array_equal(a.variances(), b.variances())
     assert np.all(a.means() >= 0)
     assert np.all(np.diff(a.orders_cumulative) >= 0)
+
+
+def test_bgbb_rate_dispersion_keeps_its_digits_for_a_tiny_beta() -> None:
+    # Var/mean^2 of p ~ Beta(alpha + x, beta + n - x) is b / (a (a + b + 1)); beta + n - x summed left to
+    # right lost beta's digits to n (b = (beta + 9) - 9).
+    params = {"alpha": 4.2, "beta": 3e-8, "gamma": 0.5, "delta": 2.0}
+    got = core.rate_dispersion("bg_bb", params, np.array([9.0, 3.0]), np.array([9.0, 9.0]))
+    a, b = 4.2 + np.array([9.0, 3.0]), 3e-8 + np.array([0.0, 6.0])
+    assert_allclose(got, b / (a * (a + b + 1.0)), rtol=1e-15)

@@ -292,3 +292,15 @@ def test_starts_scale_with_the_currency() -> None:
     in_cents = fit_likelihood(gg.GAMMA_GAMMA, (x, z * 100)).params
     in_dollars = fit_likelihood(gg.GAMMA_GAMMA, (x, z)).params
     np.testing.assert_allclose(in_cents / [1, 1, 100], in_dollars, rtol=1e-5)
+
+
+def test_conditional_expected_spend_keeps_its_digits_for_q_close_to_one() -> None:
+    # p x + q - 1 summed left to right lost p x's digits to q (1e-16 / (p x) relative): q - 1 first.
+    # Against the posterior mean p (gamma + x zbar) / (p x + q - 1) of the same floats in mpmath.
+    mp = pytest.importorskip("mpmath")
+    mp.mp.dps = 40
+    p, q, g, x, zbar = 3e-13, 1.0 + 2.0**-30, 8.0, 3.0, 16.0
+    got = gg.conditional_expected_spend([x], [zbar], p=p, q=q, gamma=g)[0]
+    P, Q = mp.mpf(p), mp.mpf(q)
+    expected = P * (g + x * zbar) / (P * x + Q - 1)
+    assert got == pytest.approx(float(expected), rel=1e-14)

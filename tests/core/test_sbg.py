@@ -365,3 +365,15 @@ def test_residual_lifetime_of_customers_with_huge_renewals(
             if term < total * mp.mpf(10) ** -30:
                 break
     assert got[0] == pytest.approx(float(total), rel=1e-14, abs=0)
+
+
+@pytest.mark.parametrize("beta", [1e-12, 3e-8])
+def test_retention_rate_keeps_its_digits_for_a_tiny_beta(beta: float) -> None:
+    # (beta + t - 1) summed left to right gave (beta + 1) - 1 at t = 1: beta off by 1e-4 relative at
+    # beta = 1e-12. Fader & Hardie 2007, eq. 8, with the count reduced first.
+    alpha = 0.704
+    t = np.array([1.0, 2.0, 7.0])
+    got = sbg.retention_rate(t, alpha=alpha, beta=beta)
+    expected = [(beta + k - 1) / (alpha + beta + k - 1) for k in (0.0 + 1.0, 2.0, 7.0)]
+    expected[0] = beta / (alpha + beta)
+    np.testing.assert_allclose(got, expected, rtol=1e-15)

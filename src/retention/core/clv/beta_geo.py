@@ -147,7 +147,7 @@ def _terms(
     yu = u + shift
     second = yu > 0
     log_ratio_u = np.full(len(u), -np.inf)
-    log_ratio_u[second] = np.log(a) - np.log(b + yu[second] - 1.0)
+    log_ratio_u[second] = np.log(a) - np.log(b + (yu[second] - 1.0))
     first_u = gammaln(r + u) - gammaln(r) + r * np.log(alpha) + betaln(a, b + yu) - betaln(a, b)
     x, idx = data.frequency, data.index
     rx = r + x
@@ -213,7 +213,7 @@ def loglik_and_gradient(
     yu = u + shift
     inv_b_u = np.zeros(len(u))
     second = yu > 0
-    inv_b_u[second] = 1.0 / (b + yu[second] - 1.0)
+    inv_b_u[second] = 1.0 / (b + (yu[second] - 1.0))
     grad = np.empty((4, len(idx)))
     grad[0] = (digamma(r + u) - digamma(r) + np.log(alpha))[idx] - log_t + w * gap
     inv_t = 1.0 / (alpha + data.T)
@@ -679,7 +679,7 @@ def p_alive(
         log_ratio = np.where(
             second,
             np.log(a)
-            - np.log(np.where(second, b + y - 1.0, 1.0))
+            - np.log(np.where(second, b + (y - 1.0), 1.0))
             + (r + x) * np.log1p((age - tx) / (alpha + tx)),
             -np.inf,
         )

@@ -360,7 +360,7 @@ def p_alive(
     data, inverse = _distinct(frequency, recency, n_periods)
     x, n = data.x.astype(np.float64), data.n.astype(np.float64)
     log_alive = (
-        betaln(alpha + x, beta + n - x)
+        betaln(alpha + x, beta + (n - x))
         - betaln(alpha, beta)
         + betaln(gamma, delta + n + 1.0)
         - betaln(gamma, delta)
@@ -407,7 +407,7 @@ def _log_buying_and_alive(
     """
     alpha, beta, gamma, delta = (float(v) for v in params)
     x, n = data.x.astype(np.float64), data.n.astype(np.float64)
-    log_buy = betaln(alpha + x + 1.0, beta + n - x) - betaln(alpha, beta)
+    log_buy = betaln(alpha + x + 1.0, beta + (n - x)) - betaln(alpha, beta)
     log_alive = betaln(gamma, delta + n + later) - betaln(gamma, delta)
     return np.asarray(log_buy + log_alive - loglik(params, data), dtype=np.float64)
 
@@ -536,7 +536,7 @@ def probability_of_purchases(
 
     first = (
         log_choose(np.full(xv.shape, horizon), xv)
-        + betaln(alpha + xv, beta + horizon - xv)
+        + betaln(alpha + xv, beta + (horizon - xv))
         + betaln(gamma, delta + horizon)
         - normaliser
     )
@@ -548,7 +548,7 @@ def probability_of_purchases(
     i = (np.arange(len(owner)) - np.repeat(start, count)).astype(np.float64) + xo
     flat = (
         log_choose(i, xo)
-        + betaln(alpha + xo, beta + i - xo)
+        + betaln(alpha + xo, beta + (i - xo))
         + betaln(gamma + 1.0, delta + i)
         - normaliser
     )

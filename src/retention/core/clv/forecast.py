@@ -217,7 +217,7 @@ def rate_dispersion(
     $p \sim \mathrm{Beta}(\alpha + x, \beta + n - x)$, $(\beta + n - x) / ((\alpha + x)(\alpha + \beta + n + 1))$.
     """
     if kind == "bg_bb":
-        a, b = params["alpha"] + x, params["beta"] + T - x
+        a, b = params["alpha"] + x, params["beta"] + (T - x)
         return np.asarray(b / (a * (a + b + 1.0)), dtype=np.float64)
     return np.asarray(1.0 / (params["r"] + x), dtype=np.float64)
 

@@ -274,7 +274,7 @@ def conditional_expected_spend(
     x, spend = broadcast_floats(frequency, monetary_value)
     z = np.where(x > 0, spend, 0.0)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        denominator = p * x + q - 1.0
+        denominator = p * x + (q - 1.0)
         value = p * (gamma + x * z) / denominator
         lost = ~np.isfinite(value) & (denominator > 0)
         if lost.any():

@@ -299,7 +299,7 @@ def retention_rate(t: ArrayLike, *, alpha: float, beta: float) -> FloatArray:
     array([0.6267, 0.7561, 0.9454])
     """
     time = np.asarray(t, dtype=np.float64)
-    return np.asarray((beta + time - 1.0) / (alpha + beta + time - 1.0), dtype=np.float64)
+    return np.asarray((beta + (time - 1.0)) / (alpha + beta + (time - 1.0)), dtype=np.float64)
 
 
 def churn_probability(t: ArrayLike, *, alpha: float, beta: float) -> FloatArray:
