@@ -377,3 +377,19 @@ def test_retention_rate_keeps_its_digits_for_a_tiny_beta(beta: float) -> None:
     expected = [(beta + k - 1) / (alpha + beta + k - 1) for k in (0.0 + 1.0, 2.0, 7.0)]
     expected[0] = beta / (alpha + beta)
     np.testing.assert_allclose(got, expected, rtol=1e-15)
+
+
+@pytest.mark.parametrize(
+    ("alpha", "beta"), [(1.0 + 2.0**-33, 1e-12), (1.0 + 1e-9, 3e-8), (1e6, 0.5)]
+)
+def test_expected_lifetime_keeps_its_digits_for_alpha_close_to_one(
+    alpha: float, beta: float
+) -> None:
+    # (alpha + beta - 1) / (alpha - 1) = 1 + beta / (alpha - 1): summed left to right, alpha + beta lost
+    # beta's digits before alpha - 1 cancelled (1e-6 relative at alpha = 1 + 2**-33, beta = 1e-12).
+    mp = pytest.importorskip("mpmath")
+    mp.mp.dps = 40
+    expected = float((mp.mpf(alpha) + mp.mpf(beta) - 1) / (mp.mpf(alpha) - 1))
+    assert sbg.expected_lifetime(alpha=alpha, beta=beta) == pytest.approx(expected, rel=1e-15)
+    got = sbg.discounted_expected_lifetime(0.0, alpha=alpha, beta=beta)
+    assert float(got) == pytest.approx(expected, rel=1e-15)

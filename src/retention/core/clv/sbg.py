@@ -328,7 +328,9 @@ def expected_lifetime(*, alpha: float, beta: float) -> float:
     """
     if alpha <= 1.0:
         return math.inf
-    return (alpha + beta - 1.0) / (alpha - 1.0)
+    return 1.0 + beta / (
+        alpha - 1.0
+    )  # (alpha + beta - 1) / (alpha - 1), without cancelling alpha - 1
 
 
 def _geometric_sum_cf(a: FloatArray, b: FloatArray, z: float) -> FloatArray:
@@ -342,7 +344,7 @@ def _geometric_sum_cf(a: FloatArray, b: FloatArray, z: float) -> FloatArray:
     values here once $b$ is in the hundreds and $z$ close to 1 (a long-lived customer, a small discount
     rate), which is why it is not used.
     """
-    big_a = a + b - 1.0
+    big_a = (a - 1.0) + b
     q = 1.0 - a
     c = np.ones_like(big_a)
     d = 1.0 - b * z / (big_a + 1.0)
@@ -408,7 +410,7 @@ def _connection_terms(
         if k > alpha and np.all(~np.isfinite(size) | (np.abs(term) <= 1e-17 * size)):
             break
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        first = (alpha + b - 1.0) / (alpha - 1.0)
+        first = 1.0 + b / (alpha - 1.0)
         log_gamma = log_rising(b, np.full(n, alpha)) + float(gammaln(1.0 - alpha))
         magnitude = np.exp((alpha - 1.0) * log_eps + (1.0 - alpha - b) * log_z + log_gamma)
         second = float(gammasgn(1.0 - alpha)) * magnitude
@@ -480,7 +482,7 @@ def discounted_expected_lifetime(
     if discount_rate == 0.0:
         if alpha <= 1.0:
             return np.full(b.shape, math.inf)
-        return np.asarray((alpha + b - 1.0) / (alpha - 1.0), dtype=np.float64)
+        return np.asarray(1.0 + b / (alpha - 1.0), dtype=np.float64)
     z = 1.0 / (1.0 + discount_rate)
     values, inverse = np.unique(b, return_inverse=True)
     out = np.empty(values.shape)
