@@ -61,7 +61,7 @@ from retention.frames.schema import (
     DateLike,
     Duration,
     Transactions,
-    check_ids_match,
+    keyed_values,
     read_date,
     read_days,
     transaction_options,
@@ -166,13 +166,8 @@ def _strata(strata: object, ids: pd.Index, func: str) -> tuple[NDArray[np.int64]
     if not isinstance(strata, pd.Series):
         msg = f"The 'strata' parameter of {func} must be a pandas Series mapping customer id to segment; got {type(strata).__name__}."
         raise ColumnTypeError(msg)
-    if not strata.index.is_unique:
-        dup = strata.index[strata.index.duplicated()][0]
-        msg = f"The 'strata' parameter of {func} has customer {plain_value(dup)!r} more than once in its index. Give each customer one segment."
-        raise InvalidValueError(msg)
-    looked_up = strata.reindex(ids)
     outcome = "one stratum of missing segments (a split without strata)"
-    check_ids_match(strata.index, ids, looked_up, name="strata", func=func, outcome=outcome)
+    looked_up = keyed_values(strata, ids, name="strata", func=func, one="segment", outcome=outcome)
     codes, uniques = pd.factorize(looked_up, use_na_sentinel=False)
     return np.asarray(codes, dtype=np.int64), len(uniques)
 

@@ -28,6 +28,7 @@ from retention.errors import (
 from retention.frames.options import MAX_DAYS, Days, Flag, Frequency, Given, Interval, declare
 from retention.frames.schema import (
     Transactions,
+    keyed_values,
     period_codes,
     period_start_days,
     read_date,
@@ -54,7 +55,9 @@ _CONTACT_PLAN: Final = declare(
 )
 _CONTACT_COMPLIANCE: Final = declare(
     "contact_compliance",
-    owner=Given("a column label of plan or done, read by _owners"),
+    owner=Given(
+        "a column label of plan or done, or a Series keyed by customer id, read by _owners"
+    ),
     by_segment=Flag(),
     tolerance=Days(),
 )
@@ -428,10 +431,11 @@ def contact_compliance(
     done : pandas.DataFrame
         The contact log, one row per contact made: a customer id and a date column, optionally a goal
         and an owner column (such as ``"manager"``). Other columns are ignored. Not modified.
-    owner : column label, optional
-        The column naming who is responsible for a customer (a manager). Taken from ``plan`` when it
-        has the column (one owner per customer), otherwise from ``done`` (see Notes). None reports only
-        the total.
+    owner : column label or pandas.Series, optional
+        Who is responsible for each customer (a manager): the label of a column, taken from ``plan``
+        when it has the column (one owner per customer), otherwise from ``done`` (see Notes); or a
+        Series mapping customer id to owner (the assignment itself, as ``by=`` takes one elsewhere;
+        customers it does not list are ``"(unassigned)"``). None reports only the total.
     by_segment : bool, default False
         Also break the counts down by the plan's ``segment`` column (one segment per customer).
     tolerance : str, int or Timedelta, default "7D"
@@ -444,7 +448,8 @@ def contact_compliance(
     pandas.DataFrame
         One row per owner (sorted, ``"(unassigned)"`` last), per segment, or per (owner, segment) pair,
         as asked, then a total row ``"(all)"``; without ``owner`` and ``by_segment`` only the total, in
-        an index named ``"group"``. Columns: ``planned``, ``done``, ``met`` (int64) and ``compliance``
+        an index named ``"group"``. The owner level is named after the column, or the Series' name
+        (``"owner"`` when it has none). Columns: ``planned``, ``done``, ``met`` (int64) and ``compliance``
         (float64, ``met / planned``, in [0, 1]; NaN for an empty plan).
 
     Raises
@@ -452,7 +457,9 @@ def contact_compliance(
     ColumnNotFoundError, ColumnTypeError, InvalidValueError
         If ``plan`` or ``done`` cannot be read (see
         :func:`~retention.frames.schema.read_transactions`), lacks the ``owner`` or ``segment`` column,
-        or gives a customer two owners or two segments.
+        or gives a customer two owners or two segments; if an ``owner`` Series lists a customer twice,
+        or its index holds none of the plan's customers and is of another type (text ids against
+        numbers).
     InvalidParameterError
         If ``tolerance`` is not a positive number of days.
 
@@ -478,8 +485,8 @@ def contact_compliance(
     **Owners.** When ``plan`` has the owner column, each customer's owner is read there. Otherwise
     a customer's owner is the owner of their latest logged contact (of the latest day, the one that
     sorts last), and customers with no logged contact are ``"(unassigned)"``; so are missing owners.
-    To credit managers for the customers assigned to them, merge the assignment into the plan:
-    ``plan.merge(assignments, on="customer_id")``.
+    To credit managers for the customers assigned to them, pass the assignment itself, a Series
+    indexed by customer id (see the second example).
 
     Examples
     --------
@@ -495,6 +502,12 @@ def contact_compliance(
     manager
     ann            4     3    3        0.75
     bob            1     1    0        0.00
+    (all)          5     4    3        0.60
+    >>> assigned = pd.Series(["ann", "ann"], index=[1, 2], name="manager")
+    >>> rt.contact_compliance(plan, done, owner=assigned)
+             planned  done  met  compliance
+    manager
+    ann            5     4    3        0.60
     (all)          5     4    3        0.60
     """
     func = "contact_compliance"
@@ -529,7 +542,7 @@ def contact_compliance(
             func=func,
         )
         group = owner_code
-        levels.append((owner, owner_labels))
+        levels.append((_owner_name(owner), owner_labels))
     if by_segment:
         if "segment" not in plan.columns:
             raise column_not_found("segment", "segment", plan.columns)
@@ -574,14 +587,23 @@ def _owners(
     func: str,
 ) -> tuple[NDArray[np.int64], list[Any]]:
     """Per customer of the plan, the code of their owner, and the owner labels."""
+    if isinstance(owner, pd.Series):
+        values = keyed_values(
+            owner,
+            planned.customer_ids,
+            name="owner",
+            func=func,
+            one="owner",
+            outcome=f"the owner {UNASSIGNED!r}",
+        )
+        return _factorize(values, "owner", func)
     try:
         hash(owner)
     except TypeError as e:
         got = f"a value of type {type(owner).__name__}" if hasattr(owner, "shape") else repr(owner)
         msg = (
             f"The 'owner' parameter of {func} must be a column label of the plan or of done (such as "
-            f"'manager'). Got {got}. To give each customer's owner yourself, merge them into the plan: "
-            "plan.merge(assignments, on='customer_id'), then pass the column's name."
+            f"'manager'), or a Series of owners indexed by customer id. Got {got}."
         )
         raise InvalidParameterError(msg) from e
     n_customers = planned.n_customers
@@ -612,6 +634,13 @@ def _owners(
         seen = best >= 0
         result[seen] = best[seen] % len(labels)
     return result, labels
+
+
+def _owner_name(owner: Any) -> Any:
+    """Name the owner level of the table: the column's label, or the Series' name ("owner")."""
+    if isinstance(owner, pd.Series):
+        return owner.name if owner.name is not None else "owner"
+    return owner
 
 
 def _group_index(groups: NDArray[np.int64], levels: list[tuple[Any, list[Any]]]) -> pd.Index:

@@ -1787,25 +1787,9 @@ def _by_columns(by: object, tx: pd.DataFrame, func: str) -> list[object] | None:
 
 
 def _series_groups(by: pd.Series, ids: pd.Index, func: str) -> Groups:
-    """Read the groups of a ``by=`` Series: the group of each of ``ids`` (the customers, in code order).
-
-    A Series whose index holds none of the ids and is of another kind (text against numbers, several
-    levels against one) is refused, not read as one group of missing labels. An index of the ids' own
-    kind may rightly hold none of them: a cluster reads each partition of a table as a table of its own,
-    and a partition's customers may all be missing from the Series; nor may an empty Series (no customer
-    assigned yet).
-    """
-    if not by.index.is_unique:
-        dup = by.index[by.index.duplicated()][0]
-        msg = f"The 'by' parameter of {func} is a Series whose index (the customer ids) has duplicates, e.g. {plain_value(dup)!r}. Give each customer one group."
-        raise InvalidValueError(msg)
-    try:
-        values = by.reindex(ids)
-    except TypeError as e:  # pragma: no cover - index types pandas cannot align
-        msg = f"The 'by' parameter of {func} is a Series whose index cannot be matched with the customer ids ({e}). Index it by customer id."
-        raise InvalidValueError(msg) from e
-    check_ids_match(
-        by.index, ids, values, name="by", func=func, outcome="one group of missing labels"
+    """Read the groups of a ``by=`` Series: the group of each of ``ids`` (the customers, in code order)."""
+    values = keyed_values(
+        by, ids, name="by", func=func, one="group", outcome="one group of missing labels"
     )
     name = by.name if by.name is not None else "group"
     codes, labels = group_codes([values], [name], func)
@@ -1871,6 +1855,44 @@ def check_ids_match(
         and not (index.get_indexer(ids) >= 0).any()
     ):
         raise _unmatched(index, ids, name=name, func=func, outcome=outcome)
+
+
+def keyed_values(
+    series: pd.Series, ids: pd.Index, *, name: str, func: str, one: str, outcome: str
+) -> pd.Series:
+    """Look up a Series keyed by customer id (the option ``name``) for ``ids``: missing where it has none.
+
+    The one reader of such options (``by=``, ``strata=``, ``owner=``): each customer may have one ``one``
+    (a duplicated id is refused), and a Series whose index holds none of the ids and is of another kind
+    (text against numbers, several levels against one) is refused by :func:`check_ids_match` rather than
+    read as ``outcome``. An index of the ids' own kind may rightly hold none of them: a cluster reads each
+    partition of a table as a table of its own, and a partition's customers may all be missing from the
+    Series; nor may an empty Series (no customer assigned yet).
+
+    Examples
+    --------
+    >>> weights = pd.Series([10, 20], index=[2, 3])
+    >>> keyed_values(weights, pd.Index([1, 2]), name="w", func="f", one="weight", outcome="none")
+    1     NaN
+    2    10.0
+    dtype: float64
+    >>> keyed_values(pd.Series(["a", "b"], index=[1, 1]), pd.Index([1]), name="by", func="f",
+    ...              one="group", outcome="one group")
+    Traceback (most recent call last):
+    ...
+    retention.errors.InvalidValueError: The 'by' parameter of f has customer 1 more than once in its index. Give each customer one group.
+    """
+    if not series.index.is_unique:
+        dup = series.index[series.index.duplicated()][0]
+        msg = f"The {name!r} parameter of {func} has customer {plain_value(dup)!r} more than once in its index. Give each customer one {one}."
+        raise InvalidValueError(msg)
+    try:
+        values = series.reindex(ids)
+    except TypeError as e:  # pragma: no cover - index types pandas cannot align
+        msg = f"The {name!r} parameter of {func} is a Series whose index cannot be matched with the customer ids ({e}). Index it by customer id."
+        raise InvalidValueError(msg) from e
+    check_ids_match(series.index, ids, values, name=name, func=func, outcome=outcome)
+    return values
 
 
 def _unmatched(
