@@ -7,6 +7,8 @@ group; empty results give a labelled empty Axes. The root conftest.py closes the
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 import io
 import re
 import subprocess
@@ -27,6 +29,7 @@ import matplotlib.dates as mdates  # after the importorskip
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from mpl_toolkits.axisartist import Axes as ArtistAxes
 
 import retention as rt
 from retention import plot
@@ -716,6 +719,196 @@ def test_gallery_shows_every_plot() -> None:
     page = (ROOT / "docs" / "gallery.md").read_text(encoding="utf-8")
     for name in plot.__all__:
         assert f"plot.{name}(" in page, f"docs/gallery.md does not show plot.{name}"
+
+
+# --- results edited by hand, and Axes of other kinds ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def drawings(
+    tx: pd.DataFrame, model: rt.BetaGeo, summary: pd.DataFrame, fitted: dict[str, Any]
+) -> dict[str, Callable[[Any], Any]]:
+    """Every plot that takes ``ax=``, drawing a result of the example data on the Axes it is given."""
+    calibration = rt.rfm_summary(tx, time_unit="W", calibration_end=CAL_END)
+    scores = rt.rfm_scores(tx)
+    march = rt.working_segments(rt.customer_features(tx, observation_end="2024-03-31"))
+    june = rt.working_segments(rt.customer_features(tx, observation_end="2024-06-30"))
+    holdout = rt.calibration_holdout_table(fitted["BG/NBD"], calibration)
+    tracked = rt.tracking_table(fitted["BG/NBD"], tx, time_unit="W", calibration_end=CAL_END)
+    backtest = rt.backtest(tx, calibration_end=CAL_END, freq="M", n_draws=20)
+    one = tx[tx["customer_id"] == 3]
+    return {
+        "abc_curve": lambda ax: plot.abc_curve(rt.abc_xyz(tx), ax=ax),
+        "abc_xyz_matrix": lambda ax: plot.abc_xyz_matrix(rt.abc_xyz_matrix(tx), ax=ax),
+        "calibration_holdout": lambda ax: plot.calibration_holdout(holdout, ax=ax),
+        "cohort_heatmap": lambda ax: plot.cohort_heatmap(rt.cohort_table(tx, freq="Q"), ax=ax),
+        "forecast": lambda ax: plot.forecast(backtest, ax=ax),
+        "frequency_recency_matrix": lambda ax: plot.frequency_recency_matrix(model, summary, ax=ax),
+        "migration": lambda ax: plot.migration(rt.migration_matrix(march, june), ax=ax),
+        "p_alive_history": lambda ax: plot.p_alive_history(model, one, time_unit="W", ax=ax),
+        "p_alive_matrix": lambda ax: plot.p_alive_matrix(model, summary, ax=ax),
+        "period_retention": lambda ax: plot.period_retention(rt.period_retention(tx), ax=ax),
+        "retention_curves": lambda ax: plot.retention_curves(rt.retention_curve(tx), ax=ax),
+        "rfm_segments": lambda ax: plot.rfm_segments(rt.rfm_segments(scores), scores, ax=ax),
+        "scorecard": lambda ax: plot.scorecard(rt.scorecard(tx, "manager"), ax=ax),
+        "survival": lambda ax: plot.survival(rt.survival_curve(tx), ax=ax),
+        "tracking": lambda ax: plot.tracking(tracked, ax=ax),
+    }
+
+
+def test_drawings_cover_every_plot_with_ax(drawings: dict[str, Callable[[Any], Any]]) -> None:
+    with_ax = {n for n in plot.__all__ if "ax" in inspect.signature(getattr(plot, n)).parameters}
+    assert set(drawings) == with_ax
+
+
+@pytest.mark.parametrize("projection", ["polar", "3d"])
+def test_axes_that_are_not_flat_are_refused(
+    drawings: dict[str, Callable[[Any], Any]], projection: str
+) -> None:
+    for name, draw in drawings.items():
+        ax = plt.figure().add_subplot(projection=projection)
+        with pytest.raises(
+            InvalidParameterError,
+            match=rf"'ax' parameter of plot\.{name} must be a flat .*got a '{projection}' Axes",
+        ):
+            draw(ax)
+        assert not ax.has_data(), name  # refused before drawing anything
+        plt.close(ax.figure)
+
+
+def test_flat_axes_of_other_classes_are_drawn_on(drawings: dict[str, Callable[[Any], Any]]) -> None:
+    ax = plt.figure().add_subplot(axes_class=ArtistAxes)
+    assert drawings["survival"](ax) is ax
+
+
+def _edited(frame: pd.DataFrame, column: Any, value: float, row: int | None = None) -> pd.DataFrame:
+    """A copy of a result with ``value`` in one row of a column (every row when ``row`` is None)."""
+    edited = frame.astype({column: np.float64})
+    if row is None:
+        edited[column] = value
+    else:
+        edited.iloc[row, edited.columns.get_loc(column)] = value
+    return edited
+
+
+@pytest.mark.parametrize("value", [np.inf, -np.inf])
+@pytest.mark.parametrize(
+    ("draw", "make", "column", "argument"),
+    [
+        (plot.cohort_heatmap, lambda tx: rt.cohort_table(tx, freq="Q"), 1, "cohort_table"),
+        (plot.retention_curves, rt.retention_curve, "retention", "data"),
+        (plot.period_retention, rt.period_retention, "new", "period_retention"),
+        (plot.period_retention, rt.period_retention, "crr", "period_retention"),
+        (plot.survival, rt.survival_curve, "at_risk", "survival_curve"),
+        (plot.abc_curve, rt.abc_xyz, "cumulative_share", "abc_xyz"),
+        (plot.abc_xyz_matrix, rt.abc_xyz_matrix, ("customers", "Z"), "abc_xyz_matrix"),
+        (
+            lambda scores: plot.rfm_segments(rt.rfm_segments(scores), scores),
+            rt.rfm_scores,
+            "monetary",
+            "scores",
+        ),
+    ],
+)
+def test_infinite_values_are_refused_naming_the_column(
+    tx: pd.DataFrame,
+    *,
+    draw: Callable[..., Any],
+    make: Callable[..., Any],
+    column: Any,
+    argument: str,
+    value: float,
+) -> None:
+    result = _edited(make(tx), column, value, row=1)
+    with pytest.raises(
+        InvalidValueError,
+        match=rf"{re.escape(repr(str(column)))} column of the '{argument}' argument .* infinite",
+    ):
+        draw(result)
+
+
+def test_infinite_values_of_model_checks_are_refused(
+    tx: pd.DataFrame, model: rt.BetaGeo, summary: pd.DataFrame, fitted: dict[str, Any]
+) -> None:
+    calibration = rt.rfm_summary(tx, time_unit="W", calibration_end=CAL_END)
+    holdout = rt.calibration_holdout_table(fitted["BG/NBD"], calibration)
+    with pytest.raises(
+        InvalidValueError, match=r"'customers' column .* infinite value \(inf in row 2\)"
+    ):
+        plot.calibration_holdout(_edited(holdout, "customers", np.inf, row=2))
+    tracked = rt.tracking_table(fitted["BG/NBD"], tx, time_unit="W", calibration_end=CAL_END)
+    with pytest.raises(InvalidValueError, match="'expected' column of the 'tracking_table'"):
+        plot.tracking(_edited(tracked, "expected", -np.inf, row=3), kind="incremental")
+    with pytest.raises(InvalidValueError, match="'T' column of the 'summary' argument"):
+        plot.p_alive_matrix(model, _edited(summary, "T", np.inf, row=0))
+    backtest = rt.backtest(tx, calibration_end=CAL_END, freq="M", n_draws=20)
+    edited = dataclasses.replace(backtest, table=_edited(backtest.table, "actual", np.inf, row=0))
+    with pytest.raises(InvalidValueError, match="'actual' column of the 'result' argument"):
+        plot.forecast(edited)
+
+
+def test_period_retention_leaves_out_periods_with_a_missing_count(tx: pd.DataFrame) -> None:
+    table = rt.period_retention(tx, freq="Q")
+    edited = _edited(table, "reactivated", np.nan, row=2)
+    edited["crr"] = np.nan  # an all-NaN rate column: a line without points
+    ax = plot.period_retention(edited)
+    complete = np.arange(len(table)) != 2
+    for bars, column in zip(ax.containers, ("retained", "reactivated", "new"), strict=True):
+        expected = table[column].to_numpy(dtype=np.float64)
+        expected[~complete] = np.nan  # the whole stack of that period, not only its missing part
+        assert_same([bar.get_height() for bar in bars], expected)
+    assert ax.get_ylim() == (0.0, float(table["customers_end"][complete].max()) * 1.3)
+    (rates,) = [a for a in ax.figure.axes if a is not ax]
+    crr, churn = rates.get_lines()
+    assert np.isnan(floats(crr.get_ydata())).all()
+    assert_same(churn.get_ydata(), table["churn_rate"])
+    nothing = plot.period_retention(_edited(table, "new", np.nan))
+    assert all(np.isnan(bar.get_height()) for bars in nothing.containers for bar in bars)
+    assert nothing.get_ylim() == (0.0, 1.3)
+
+
+def test_missing_counts_are_left_blank(tx: pd.DataFrame, fitted: dict[str, Any]) -> None:
+    calibration = rt.rfm_summary(tx, time_unit="W", calibration_end=CAL_END)
+    holdout = rt.calibration_holdout_table(fitted["BG/NBD"], calibration)
+    ax = plot.calibration_holdout(_edited(holdout, "customers", np.nan, row=1))
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels[1] == str(holdout.index[1])
+    assert labels[2] == f"{holdout.index[2]}\n{holdout['customers'].iloc[2]:,}"
+
+    matrix = rt.abc_xyz_matrix(tx)
+    ax = plot.abc_xyz_matrix(_edited(matrix, ("customers", "X"), np.nan, row=0))
+    share = matrix["value_share"]
+    assert ax.texts[0].get_text() == f"{share.iloc[0, 0]:.0%}"
+    assert (
+        ax.texts[1].get_text()
+        == f"{share.iloc[0, 1]:.0%}\n{matrix['customers'].iloc[0, 1]:,} customers"
+    )
+    counts = plot.abc_xyz_matrix(_edited(matrix, ("customers", "X"), np.nan), measure="customers")
+    assert_same(
+        counts.images[0].get_array(), _edited(matrix, ("customers", "X"), np.nan)["customers"]
+    )
+    assert (
+        counts.texts[0].get_text() == f"{matrix['customers'].iloc[0, 1]:,}"
+    )  # the NaN cell is blank
+
+    curve = rt.survival_curve(tx)
+    edited = _edited(_edited(curve, "at_risk", np.nan), "censored", np.nan, row=0)
+    ax = plot.survival(edited)
+    assert {t.get_text() for t in ax.texts if t.get_gid() == "at_risk:survival"} == {""}
+    censored = curve[(curve["censored"] > 0) & (np.arange(len(curve)) != 0)]
+    assert_same(ax.get_lines()[1].get_xdata(), censored.index)
+
+
+def test_a_summary_without_frequencies_needs_the_grid_size(
+    model: rt.BetaGeo, summary: pd.DataFrame
+) -> None:
+    unknown = _edited(summary, "frequency", np.nan)
+    with pytest.raises(
+        InvalidValueError, match=r"'frequency' column of the 'summary' .* no number.*max_frequency="
+    ):
+        plot.p_alive_matrix(model, unknown)
+    ax = plot.p_alive_matrix(model, unknown, max_frequency=3)
+    assert ax.images[0].get_array().shape[0] == 4
 
 
 # --- properties ---------------------------------------------------------------------------------------------

@@ -6,7 +6,13 @@ customer's purchases), draws it and returns the matplotlib Axes, or the Figure w
 group. Pass ``ax=`` to draw on an Axes of your own. Plots are deterministic, use the colour-blind-safe
 Okabe-Ito palette and the viridis colour map, label their axes with units and show shares in percent.
 Results broken down by ``by=`` are drawn as one line per group (curves) or one panel per group (heatmaps
-and bars).
+and bars). ``ax=`` must be a flat Axes: one of another projection (polar, 3D) is refused
+(``retention.errors.InvalidParameterError``).
+
+Missing values (NaN) are left out: a curve skips them, a heatmap leaves their cells blank, a count
+label is left blank, and a period of ``period_retention`` with a missing count is not drawn. An infinite
+value, which no result of the library holds, cannot be drawn and is refused
+(``retention.errors.InvalidValueError``, naming the column and its row).
 
 matplotlib is the ``plot`` extra: ``pip install "retention-metrics[plot]"``. ``import retention`` imports
 neither matplotlib nor this module; ``from retention import plot`` (or ``rt.plot``) imports this module but

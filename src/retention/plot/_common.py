@@ -20,7 +20,9 @@ from retention.errors import (
     ColumnNotFoundError,
     ColumnTypeError,
     InvalidParameterError,
+    InvalidValueError,
     MissingDependencyError,
+    plain_value,
 )
 from retention.frames.breakdown import group_parts
 
@@ -42,6 +44,7 @@ __all__ = [
     "colour",
     "column_values",
     "concise_dates",
+    "count_text",
     "draw_heatmap",
     "empty_axes",
     "estimate_and_interval",
@@ -156,10 +159,21 @@ def colour(k: int) -> str:
 
 
 def check_ax(ax: object, func: str) -> Axes | None:
-    """Return ``ax`` if it is None or a matplotlib Axes; refuse anything else.
+    """Return ``ax`` if it is None or a flat matplotlib Axes; refuse anything else.
 
     Every plot function starts here, so this is also where a missing matplotlib is reported
-    (:func:`require_matplotlib`).
+    (:func:`require_matplotlib`). The plots draw in x and y, so an Axes of another projection (polar,
+    3D, a map) is refused before anything is drawn on it, rather than failing half-way in matplotlib or
+    drawing a picture in the wrong coordinates.
+
+    Raises
+    ------
+    MissingDependencyError
+        If matplotlib is not installed.
+    ColumnTypeError
+        If ``ax`` is neither None nor a matplotlib Axes.
+    InvalidParameterError
+        If ``ax`` is an Axes of another projection than the flat ("rectilinear") one.
     """
     require_matplotlib(func)
     if ax is None:
@@ -171,6 +185,14 @@ def check_ax(ax: object, func: str) -> Axes | None:
             f"got {type(ax).__name__}. Leave it None to draw on a new figure."
         )
         raise ColumnTypeError(msg)
+    projection = getattr(ax, "name", None)
+    if projection != "rectilinear":
+        msg = (
+            f"The 'ax' parameter of {func} must be a flat (rectilinear) Axes; got a {projection!r} Axes. "
+            "Pass one made without projection= (such as plt.subplots()[1]), or leave it None to draw on a "
+            "new figure."
+        )
+        raise InvalidParameterError(msg)
     result: Axes = ax
     return result
 
@@ -315,7 +337,8 @@ def check_result(
     column_index : str, optional
         The name of the columns' index.
     numeric : sequence of labels or "all", optional
-        Columns that must hold numbers (:func:`check_numeric`); "all" for every column.
+        Columns that must hold numbers, finite or missing (:func:`check_numeric`); "all" for every
+        column.
 
     Returns
     -------
@@ -328,6 +351,8 @@ def check_result(
         If ``data`` is not a DataFrame, or a ``numeric`` column does not hold numbers.
     ColumnNotFoundError
         If a column or an index name is missing.
+    InvalidValueError
+        If a ``numeric`` column holds an infinite value.
     """
     fix = f"Pass the DataFrame returned by {maker}."
     if not isinstance(data, pd.DataFrame):
@@ -358,6 +383,12 @@ def check_result(
     return data
 
 
+def _row_label(label: object) -> str:
+    """Write a row label for a message: ``2024Q1``, or ``web, 2024Q1`` under the group levels of ``by=``."""
+    parts = label if isinstance(label, tuple) else (label,)
+    return ", ".join(str(plain_value(part)) for part in parts)
+
+
 def check_instance(value: object, kind: type, *, func: str, argument: str, maker: str) -> None:
     """Refuse a result that is not a ``kind`` (a result object of the library, such as a Scorecard)."""
     if not isinstance(value, kind):
@@ -368,7 +399,20 @@ def check_instance(value: object, kind: type, *, func: str, argument: str, maker
 def check_numeric(
     frame: pd.DataFrame, columns: Sequence[Hashable] | None, *, func: str, argument: str, maker: str
 ) -> None:
-    """Refuse columns that do not hold numbers (all columns when ``columns`` is None)."""
+    """Refuse columns that do not hold numbers or hold an infinite one (every column if ``columns`` is None).
+
+    A missing value (NaN) is allowed: it is what a result holds where a number is undefined (a period the
+    data do not cover, a rate without customers), and every plot leaves it out. An infinite value is never
+    in a result of the library and cannot be drawn (nor scale an axis), so it is refused, naming the
+    column and its first row.
+
+    Raises
+    ------
+    ColumnTypeError
+        If a column does not hold numbers.
+    InvalidValueError
+        If a column holds an infinite value.
+    """
     names = list(frame.columns) if columns is None else list(columns)
     for name in names:
         dtype = frame[name].dtype
@@ -378,12 +422,36 @@ def check_numeric(
                 f"has dtype {dtype}. Pass the DataFrame returned by {maker}."
             )
             raise ColumnTypeError(msg)
+    for name in names:
+        values = column_values(frame, name)
+        infinite = np.flatnonzero(np.isinf(values))
+        if infinite.size:
+            first = int(infinite[0])
+            msg = (
+                f"The {str(name)!r} column of the {argument!r} argument of {func} holds an infinite value "
+                f"({values[first]} in row {_row_label(frame.index[first])}), which a plot cannot draw. "
+                f"Pass the DataFrame returned by {maker}, or set values that are not known to NaN (they "
+                "are left out)."
+            )
+            raise InvalidValueError(msg)
 
 
 def column_values(frame: pd.DataFrame, column: Hashable) -> NDArray[np.float64]:
     """Return a column as float numbers, missing values as NaN."""
     values: NDArray[np.float64] = frame[column].to_numpy(dtype=np.float64, na_value=np.nan)
     return values
+
+
+def count_text(value: float) -> str:
+    """Write a count for a label: ``"1,234"``; ``""`` for a missing one (NaN), which is left out.
+
+    A count that is not a whole number (a result edited by hand) is written as it is, not rounded.
+    """
+    if math.isnan(value):
+        return ""
+    if value == round(value):
+        return f"{value:,.0f}"
+    return f"{value:,.3g}"
 
 
 def estimate_and_interval(
@@ -542,7 +610,8 @@ def draw_heatmap(
 ) -> AxesImage:
     """Draw a matrix as an image: NaN cells blank, values in the cells when the matrix is small.
 
-    The image holds ``values`` as given (``image.get_array()``), with NaN masked.
+    The image holds ``values`` as given (``image.get_array()``), with NaN masked. ``extra_text`` adds a
+    line under each cell's value (none where it is ``""``).
     """
     finite = values[np.isfinite(values)]
     low = float(min(0.0, finite.min())) if finite.size else 0.0
@@ -565,7 +634,7 @@ def draw_heatmap(
                 continue
             ink = "black" if light[i, j] else "white"
             text = _cell_text(float(value), percent, integers)
-            if extra_text is not None:
+            if extra_text is not None and extra_text[i, j]:
                 text += f"\n{extra_text[i, j]}"
             ax.text(j, i, text, ha="center", va="center", color=ink, fontsize="small")
     return image

@@ -35,6 +35,7 @@ from retention.plot._common import (
     colour,
     column_values,
     concise_dates,
+    count_text,
     empty_axes,
     heatmap_image,
     label_axes,
@@ -75,8 +76,11 @@ max_recency : float, optional
 ColumnTypeError
     If ``model`` is not a transaction model, or ``summary`` not a summary.
 InvalidParameterError
-    If neither ``summary`` nor ``max_frequency`` and ``max_recency`` are given, or a value is out of
-    range.""",
+    If neither ``summary`` nor ``max_frequency`` and ``max_recency`` are given, a value is out of
+    range, or ``ax`` is an Axes of another projection (polar, 3D).
+InvalidValueError
+    If a column of ``summary`` holds an infinite value, or its ``frequency`` (or age) column no number
+    at all when ``max_frequency`` (or ``max_recency``) is not given.""",
 }
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -112,6 +116,19 @@ def _unit_words(time_unit: str | None, func: str, *, discrete: bool) -> str:
     return UNITS[check_freq(time_unit, func, name="time_unit")]
 
 
+def _largest(summary: pd.DataFrame, column: str, option: str, func: str) -> float:
+    """Return the largest value of a summary's column (checked finite or missing), which sizes the grid."""
+    values = column_values(summary, column)
+    known = values[~np.isnan(values)]
+    if known.size == 0:
+        msg = (
+            f"The {column!r} column of the 'summary' argument of {func} holds no number (all missing), so "
+            f"it cannot size the grid. Pass the summary the model was fitted on, or {option}=."
+        )
+        raise InvalidValueError(msg)
+    return float(known.max())
+
+
 def _grid(
     *,
     model: object,
@@ -139,9 +156,9 @@ def _grid(
         if len(summary) == 0:
             return None
         if max_frequency is None:
-            max_frequency = int(np.nanmax(summary["frequency"].to_numpy(dtype=np.float64)))
+            max_frequency = int(_largest(summary, "frequency", "max_frequency", func))
         if max_recency is None:
-            max_recency = float(np.nanmax(summary[age].to_numpy(dtype=np.float64)))
+            max_recency = _largest(summary, age, "max_recency", func)
     if max_frequency is None or max_recency is None:
         msg = (
             f"{func} needs the size of the grid: pass the summary the model was fitted on (summary=...), or "
@@ -429,7 +446,8 @@ def p_alive_history(
     InvalidValueError
         If the table holds more than one customer.
     InvalidParameterError, ColumnNotFoundError
-        If an option is not accepted or the table cannot be read.
+        If an option is not accepted, the table cannot be read, or ``ax`` is an Axes of another projection
+        (polar, 3D).
 
     See Also
     --------
@@ -587,7 +605,11 @@ def calibration_holdout(
     ColumnTypeError, ColumnNotFoundError
         If a table is not a result of :func:`retention.calibration_holdout_table`.
     InvalidValueError
-        If the tables of several models do not describe the same customers.
+        If the tables of several models do not describe the same customers, or a table holds an
+        infinite value (a missing value, NaN, is left out; a missing ``customers`` leaves the bin's
+        count blank).
+    InvalidParameterError
+        If ``ax`` is an Axes of another projection (polar, 3D).
 
     See Also
     --------
@@ -628,8 +650,12 @@ def calibration_holdout(
         actual_style={"marker": "o"},
         expected_style={"marker": "s", "markersize": 4, "linewidth": 1.5},
     )
-    counts = first["customers"].to_numpy(dtype=np.float64)
-    labels = [f"{b}\n{int(n):,}" for b, n in zip(first.index, counts, strict=True)]
+    counts = column_values(first, "customers")
+    # A bin whose number of customers is missing is labelled by the bin alone.
+    labels = [
+        "\n".join(filter(None, (str(b), count_text(float(n)))))
+        for b, n in zip(first.index, counts, strict=True)
+    ]
     set_category_ticks(axes, "x", labels)
     return line_chart_axes(axes, title=title, xlabel=xlabel, ylabel=ylabel)
 
@@ -676,9 +702,11 @@ def tracking(
     ColumnTypeError, ColumnNotFoundError
         If a table is not a result of :func:`retention.tracking_table`.
     InvalidParameterError
-        If ``kind`` or ``calibration_end`` is not accepted.
+        If ``kind`` or ``calibration_end`` is not accepted, or ``ax`` is an Axes of another projection
+        (polar, 3D).
     InvalidValueError
-        If the tables of several models do not describe the same transactions.
+        If the tables of several models do not describe the same transactions, or a table holds an
+        infinite value (a missing value, NaN, is left out).
 
     See Also
     --------

@@ -17,6 +17,7 @@ from retention.plot._common import (
     check_result,
     colour,
     column_values,
+    count_text,
     draw_heatmap,
     empty_axes,
     faceted,
@@ -109,8 +110,11 @@ def cohort_heatmap(
         If matplotlib is not installed.
     ColumnTypeError, ColumnNotFoundError
         If ``cohort_table`` is not a result of :func:`retention.cohort_table`.
+    InvalidValueError
+        If the table holds an infinite value (a missing value, NaN, is a blank cell).
     InvalidParameterError
-        If ``ax`` is given with a table broken down by ``by=``.
+        If ``ax`` is an Axes of another projection (polar, 3D), or ``ax`` is given with a table broken down
+        by ``by=``.
 
     See Also
     --------
@@ -235,8 +239,11 @@ def retention_curves(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes | Fi
         If matplotlib is not installed.
     ColumnTypeError, ColumnNotFoundError
         If ``data`` is neither a retention curve nor a cohort table.
+    InvalidValueError
+        If ``data`` holds an infinite value (a missing value, NaN, is left out of its line).
     InvalidParameterError
-        If ``ax`` is given with a cohort table broken down by ``by=``.
+        If ``ax`` is an Axes of another projection (polar, 3D), or ``ax`` is given with a cohort table
+        broken down by ``by=``.
 
     See Also
     --------
@@ -292,17 +299,20 @@ def _period_bars(part: pd.DataFrame, axes: Axes) -> Axes:
     if len(part) == 0:
         return empty_axes(axes, title=title, xlabel=xlabel, ylabel="active customers")
     x = np.arange(len(part))
+    counts = part[[column for column, _ in _STACK]].to_numpy(dtype=np.float64, na_value=np.nan)
+    # A period with a missing count is left out whole: a part of its stack would understate its total.
+    counts[np.isnan(counts).any(axis=1)] = np.nan
     bottom = np.zeros(len(part))
-    for k, (column, label) in enumerate(_STACK):
-        height = part[column].to_numpy(dtype=np.float64)
-        axes.bar(x, height, bottom=bottom, color=colour(k), width=0.8, label=label)
-        bottom += height
+    for k, (_, label) in enumerate(_STACK):
+        axes.bar(x, counts[:, k], bottom=bottom, color=colour(k), width=0.8, label=label)
+        bottom = bottom + counts[:, k]
     rates = axes.twinx()
     for column, label, col in _RATES:
         y = column_values(part, column)
         rates.plot(x, y, color=col, marker="o", markersize=3, linewidth=1.5, label=label)
     # Head room above the bars and the lines for the legend.
-    axes.set_ylim(0.0, max(float(bottom.max()), 1.0) * 1.3)
+    totals = bottom[np.isfinite(bottom)]
+    axes.set_ylim(0.0, max(float(totals.max()) if totals.size else 0.0, 1.0) * 1.3)
     drawn = part[["crr", "churn_rate"]].to_numpy(dtype=np.float64, na_value=np.nan)
     finite = drawn[np.isfinite(drawn)]
     rates.set_ylim(0.0, max(1.0, float(finite.max()) if finite.size else 1.0) * 1.3)
@@ -340,13 +350,18 @@ def period_retention(period_retention: pd.DataFrame, *, ax: Axes | None = None) 
         If matplotlib is not installed.
     ColumnTypeError, ColumnNotFoundError
         If ``period_retention`` is not a result of :func:`retention.period_retention`.
+    InvalidValueError
+        If a count or a rate drawn holds an infinite value.
     InvalidParameterError
-        If ``ax`` is given with a result broken down by ``by=``.
+        If ``ax`` is an Axes of another projection (polar, 3D), or ``ax`` is given with a result broken down
+        by ``by=``.
 
     Notes
     -----
     The bars of a period add up to ``customers_end`` (retained + reactivated + new); the lines are the
-    ``crr`` and ``churn_rate`` columns, which are undefined (not drawn) in the first period.
+    ``crr`` and ``churn_rate`` columns, which are undefined (not drawn) in the first period. A period with
+    a missing (NaN) retained, reactivated or new count is not drawn: part of its stack would understate
+    its total.
 
     Examples
     --------
@@ -388,17 +403,18 @@ def _at_risk_ticks(axes: Axes, last: int) -> NDArray[np.int64]:
     return ticks
 
 
-def at_risk_counts(part: pd.DataFrame, ticks: NDArray[np.int64]) -> NDArray[np.int64]:
+def at_risk_counts(part: pd.DataFrame, ticks: NDArray[np.int64]) -> NDArray[np.float64]:
     """Return the customers at risk at each tick: ``at_risk`` at the first curve time at or after it.
 
     A lifetime at least ``tick`` long is at least as long as the next time on the curve, because no
-    lifetime ends or is censored in between; so the count is read off the curve, not recomputed.
+    lifetime ends or is censored in between; so the count is read off the curve, not recomputed. A
+    missing ``at_risk`` stays missing (NaN).
     """
     time = index_level(part).to_numpy(dtype=np.int64)
-    at_risk = part["at_risk"].to_numpy(dtype=np.int64)
+    at_risk = column_values(part, "at_risk")
     position = np.searchsorted(time, ticks, side="left")
-    padded = np.concatenate([at_risk, np.zeros(1, dtype=np.int64)])  # 0 past the last time
-    counts: NDArray[np.int64] = padded[position].astype(np.int64)
+    padded = np.concatenate([at_risk, np.zeros(1)])  # 0 past the last time
+    counts: NDArray[np.float64] = padded[position]
     return counts
 
 
@@ -406,7 +422,7 @@ def _survival_group(axes: Axes, part: pd.DataFrame, label: str, k: int) -> None:
     time = index_level(part).to_numpy(dtype=np.int64)
     values = column_values(part, "survival")
     band = (column_values(part, "ci_lower"), column_values(part, "ci_upper"))
-    censored = part["censored"].to_numpy(dtype=np.int64) > 0
+    censored = column_values(part, "censored") > 0  # a missing count: no tick
     col = colour(k)
     step_with_band(axes, time, values, band, start=1.0, colour=col, label=label)
     axes.plot(
@@ -444,6 +460,11 @@ def survival(survival_curve: pd.DataFrame, *, at_risk: bool = True, ax: Axes | N
         If matplotlib is not installed.
     ColumnTypeError, ColumnNotFoundError
         If ``survival_curve`` is not a result of :func:`retention.survival_curve`.
+    InvalidValueError
+        If a column holds an infinite value (a missing value, NaN, is left out; a missing ``at_risk``
+        leaves its number blank).
+    InvalidParameterError
+        If ``ax`` is an Axes of another projection (polar, 3D).
 
     See Also
     --------
@@ -537,7 +558,7 @@ def _at_risk_table(
         )
         for tick, count in zip(ticks, at_risk_counts(part, ticks), strict=True):
             text = axes.annotate(
-                f"{int(count):,}",
+                count_text(float(count)),
                 xy=(float(tick), 0.0),
                 xycoords=("data", "axes fraction"),
                 xytext=(0.0, offset),

@@ -10,6 +10,7 @@ import pandas as pd
 from retention.errors import ColumnNotFoundError, ColumnTypeError, InvalidParameterError
 from retention.plot._common import (
     check_ax,
+    check_numeric,
     colour,
     column_values,
     empty_axes,
@@ -63,7 +64,9 @@ def forecast(
     ColumnTypeError, ColumnNotFoundError
         If ``result`` is not a forecast or a backtest, or lacks the measure's columns.
     InvalidParameterError
-        If ``measure`` is not accepted.
+        If ``measure`` is not accepted, or ``ax`` is an Axes of another projection (polar, 3D).
+    InvalidValueError
+        If a column drawn holds an infinite value (a missing value, NaN, is left out).
 
     See Also
     --------
@@ -105,6 +108,17 @@ def forecast(
     if mean not in frame.columns:
         msg = f"The 'result' argument of {func} has no {mean!r} column: {list(frame.columns)}. Revenue needs a spend model."
         raise ColumnNotFoundError(msg)
+    actual = "actual" if measure == "orders" else "revenue_actual"
+    baselines = [prefix + name for name in getattr(result, "baselines", ())] if backtest else []
+    band = low in frame.columns and high in frame.columns and not (backtest and cumulative)
+    drawn = [mean, *([low, high] if band else []), *([actual, *baselines] if backtest else [])]
+    check_numeric(
+        frame,
+        [column for column in drawn if column in frame.columns],
+        func=func,
+        argument="result",
+        maker="rt.backtest(tx, ...) (its table)" if backtest else "rt.forecast(...)",
+    )
     unit = period_unit(frame.index, plural=False) or "period"
     what = "repeat orders of existing customers" if backtest and measure == "orders" else measure
     title = f"Forecast: {what}" + (" (cumulative)" if cumulative else f" per {unit}")
@@ -118,7 +132,6 @@ def forecast(
         return np.cumsum(values) if cumulative and backtest else values
 
     axes.plot(x, series(mean), color=colour(0), linewidth=1.8, label="forecast")
-    band = low in frame.columns and high in frame.columns and not (backtest and cumulative)
     if band:
         level = getattr(result, "interval", None) or frame.attrs.get("interval")
         label = f"{level:.0%} interval" if isinstance(level, float) else "interval"
@@ -131,7 +144,6 @@ def forecast(
             label=label,
         )
     if backtest:
-        actual = "actual" if measure == "orders" else "revenue_actual"
         axes.plot(x, series(actual), color="black", linewidth=1.8, label="actual")
         for k, name in enumerate(getattr(result, "baselines", ())):
             column = prefix + name

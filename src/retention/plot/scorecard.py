@@ -68,7 +68,7 @@ def scorecard(card: Scorecard, measure: str = "survival_3", *, ax: Axes | None =
     ColumnTypeError
         If ``card`` is not a Scorecard or ``ax`` not an Axes.
     InvalidParameterError
-        If ``measure`` is not a compared figure.
+        If ``measure`` is not a compared figure, or ``ax`` is an Axes of another projection (polar, 3D).
 
     See Also
     --------

@@ -20,6 +20,7 @@ from retention.plot._common import (
     check_result,
     colour,
     column_values,
+    count_text,
     draw_heatmap,
     empty_axes,
     faceted,
@@ -108,6 +109,10 @@ def abc_curve(abc_xyz: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
         If matplotlib is not installed.
     ColumnTypeError, ColumnNotFoundError
         If ``abc_xyz`` is not a result of :func:`retention.abc_xyz`.
+    InvalidValueError
+        If ``share`` or ``cumulative_share`` holds an infinite value.
+    InvalidParameterError
+        If ``ax`` is an Axes of another projection (polar, 3D).
 
     See Also
     --------
@@ -189,7 +194,11 @@ def abc_xyz_matrix(
     ColumnTypeError, ColumnNotFoundError
         If ``abc_xyz_matrix`` is not a result of :func:`retention.abc_xyz_matrix`.
     InvalidParameterError
-        If ``measure`` is not accepted, or ``ax`` is given with a result broken down by ``by=``.
+        If ``measure`` is not accepted, ``ax`` is an Axes of another projection (polar, 3D), or ``ax`` is
+        given with a result broken down by ``by=``.
+    InvalidValueError
+        If the matrix holds an infinite value (a missing value, NaN, is a blank cell; a missing number
+        of customers is left out of its cell).
 
     See Also
     --------
@@ -223,11 +232,18 @@ def abc_xyz_matrix(
     percent = measure.endswith("share")
 
     def draw(part: pd.DataFrame, axes: Axes) -> Axes:
-        customers = part["customers"].to_numpy(dtype=np.float64)
-        if customers.sum() == 0:
-            return empty_axes(axes, title=title, xlabel=xlabel, ylabel=ylabel)
+        customers = part["customers"].to_numpy(dtype=np.float64, na_value=np.nan)
         values = column_values(part, measure)
-        counts = np.array([[f"{int(c):,} customers" for c in row] for row in customers])
+        drawn = values[np.isfinite(values)]
+        if not np.nansum(customers) > 0 and not np.any(drawn != 0):
+            return empty_axes(axes, title=title, xlabel=xlabel, ylabel=ylabel)
+        # Nine cells; a cell whose number of customers is missing shows its value alone.
+        counts = np.array(
+            [
+                [f"{count_text(c)} customers" if np.isfinite(c) else "" for c in row]
+                for row in customers
+            ]
+        )
         draw_heatmap(
             axes,
             values,
@@ -278,6 +294,10 @@ def migration(
         If matplotlib is not installed.
     ColumnTypeError, ColumnNotFoundError
         If ``migration_matrix`` is not a result of :func:`retention.migration_matrix`.
+    InvalidValueError
+        If the matrix holds an infinite value (a missing value, NaN, is a blank cell).
+    InvalidParameterError
+        If ``ax`` is an Axes of another projection (polar, 3D).
 
     Notes
     -----
@@ -400,9 +420,11 @@ def rfm_segments(
     ColumnTypeError, ColumnNotFoundError
         If ``segments`` is not a Series of segments or ``scores`` lacks ``monetary``.
     InvalidValueError
-        If ``scores`` is not indexed like ``segments``.
+        If ``scores`` is not indexed like ``segments``, or its ``monetary`` column holds an infinite
+        value.
     InvalidParameterError
-        If ``ax`` is given with segments broken down by ``by=``.
+        If ``ax`` is an Axes of another projection (polar, 3D), or ``ax`` is given with segments broken down
+        by ``by=``.
 
     Examples
     --------
