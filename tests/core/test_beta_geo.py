@@ -827,3 +827,30 @@ def test_loglik_and_p_alive_keep_their_digits_for_a_tiny_b(mbg: bool, b: float) 
     assert got == pytest.approx(float(mp.log(first + second)), rel=1e-13)
     alive = bg.p_alive([x], [tx], [T], **params, dropout_at_start=mbg)[0]
     assert alive == pytest.approx(float(first / (first + second)), rel=1e-13)
+
+
+@pytest.mark.filterwarnings("error")  # no overflow on the way
+@MODELS
+@pytest.mark.parametrize("b", [2.426, 5e4])  # the connection formula; b beyond it: quadrature
+@pytest.mark.parametrize(("a", "alpha", "t"), [(0.793, 1e-10, 1e300), (2.5, 1e-300, 1e308)])
+def test_predictions_where_the_horizon_over_alpha_is_beyond_floats(
+    mbg: bool, b: float, a: float, alpha: float, t: float
+) -> None:
+    # u = t / alpha above 1.8e308 was infinite (an overflow warning, then inf or NaN), while the
+    # expected purchases stay finite (for a < 1 they grow like u^(1 - a): 7e64 at u = 1e310). Read
+    # through log u. Against 2F1 in mpmath at the exact u.
+    mp = pytest.importorskip("mpmath")
+    r = 0.243
+    s = 1.0 if mbg else 0.0
+    u = mp.mpf(t) / mp.mpf(alpha)
+    named = {"r": r, "alpha": alpha, "a": a, "b": b, "dropout_at_start": mbg}
+    share = b / (a + b) if mbg else 1.0
+    new = bg.expected_purchases(t, **named)
+    assert new == pytest.approx(share * _mp_mean(r, a, b + s, u), rel=1e-12)
+    # A customer seen only at 0 (x = t_x = T = 0) is a new one (alive at 0 with probability b / (a + b)
+    # under the MBG/NBD): the same u.
+    zero = [0.0]
+    future = bg.conditional_expected_purchases(t, zero, zero, zero, **named)[0]
+    assert future == pytest.approx(new, rel=1e-12)
+    later = bg.p_alive(zero, zero, zero, **named, t=t)[0]
+    assert later == pytest.approx(share * _mp_survival(r, a, b + s, u), rel=1e-12)

@@ -409,7 +409,7 @@ def _log_gamma_ratio(x: FloatArray, h: FloatArray) -> tuple[FloatArray, FloatArr
 
 
 def _connection_survival(
-    R: FloatArray, a: float, B: FloatArray, u: FloatArray
+    R: FloatArray, a: float, B: FloatArray, u: FloatArray, log1p_u: FloatArray
 ) -> tuple[FloatArray, BoolArray]:
     r"""$\log G$ by the connection formula, and where it is accurate to ``_CONNECTION_TOL``.
 
@@ -426,7 +426,7 @@ def _connection_survival(
     The two terms can be large and of opposite signs (when $R - a$ is close to a whole number, or
     $\epsilon$ not small); the error estimate adds up the rounding of both.
     """
-    log_eps = -np.log1p(u)
+    log_eps = -log1p_u  # -log(1 + u), also where u is beyond floats (eps is then 0)
     eps = 1.0 / (1.0 + u)
     av = np.full_like(R, a)
     first, first_size, ok1 = _hyp_series(R, B, 1.0 + R - a, eps)
@@ -447,7 +447,7 @@ def _connection_survival(
 
 
 def _connection_mean(
-    R: FloatArray, a: float, B: FloatArray, u: FloatArray
+    R: FloatArray, a: float, B: FloatArray, u: FloatArray, log1p_u: FloatArray
 ) -> tuple[FloatArray, BoolArray]:
     r"""$M$ by the connection formula, and where it is accurate to ``_CONNECTION_TOL``.
 
@@ -467,7 +467,7 @@ def _connection_mean(
     log-gamma differences from :func:`~retention.core.clv.special.log_rising` (at $a = 1$,
     $Y = \psi(B) - \psi(R) + \log\epsilon$).
     """
-    log_eps = -np.log1p(u)
+    log_eps = -log1p_u  # -log(1 + u), also where u is beyond floats (eps is then 0)
     eps = 1.0 / (1.0 + u)
     shift = a - 1.0
     c = shift + B
@@ -511,7 +511,38 @@ def _connection_mean(
         return np.where(good, value, 0.0), good
 
 
-def _quadrature(R: FloatArray, a: float, B: FloatArray, u: FloatArray, *, mean: bool) -> FloatArray:
+# Below this log(p u), (1 - (1 + p u)^-R) / p is R u (1 - p u / 2).
+_LOG_TINY: Final = math.log(1e-8)
+
+
+def _log_factor_beyond_floats(
+    log1p_u: FloatArray, log_p: FloatArray, power: FloatArray, *, mean: bool
+) -> FloatArray:
+    r"""Log of $(1 + p u)^{-R}$, or of $(1 - (1 + p u)^{-R}) / p$, from $\log u$ where $u$ is beyond floats.
+
+    With $\ell = \log(1 + p u)$ (a softplus of $\log p + \log u$), the second is
+    $R \ell / p \cdot (1 - e^{-R \ell}) / (R \ell)$; where $p u < 10^{-8}$ (for such $u$, only where $p$
+    is tiny) it is $R u (1 - p u / 2)$, as in :func:`_quadrature`.
+    """
+    log_y = log1p_u + log_p  # log(p u)
+    ell = np.logaddexp(0.0, log_y)
+    if not mean:
+        return np.asarray(-power * ell, dtype=np.float64)
+    small = log_y < _LOG_TINY
+    safe = np.where(small, 1.0, ell)
+    return np.asarray(
+        np.where(
+            small,
+            np.log(power) + log1p_u + np.log1p(-0.5 * np.exp(np.minimum(log_y, _LOG_TINY))),
+            np.log(power) + np.log(safe) - log_p + np.log(exprel(-power * safe)),
+        ),
+        dtype=np.float64,
+    )
+
+
+def _quadrature(
+    R: FloatArray, a: float, B: FloatArray, u: FloatArray, log1p_u: FloatArray, *, mean: bool
+) -> FloatArray:
     r"""$\log G$ (``mean=False``) or $M$ by the trapezoid rule over $\operatorname{logit}(p)$.
 
     In $x = \operatorname{logit}(p)$ the density of $p$ is $p^a (1 - p)^B / B(a, B)$, smooth and falling
@@ -570,22 +601,32 @@ def _quadrature(R: FloatArray, a: float, B: FloatArray, u: FloatArray, *, mean: 
     hi = np.arcsinh((_TAIL / B + _TAIL + np.abs(offset)) / scale)
     star_lo, star_hi = log_expit(star), log_expit(-star)  # log p*, log(1 - p*)
 
+    beyond = np.isinf(u)  # t / (alpha + T) beyond floats: read through log1p_u
+    beyond_any = bool(beyond.any())
+
     def log_integrand(v: FloatArray, rows: IntArray) -> FloatArray:
         d = offset[rows, None] + scale[rows, None] * np.sinh(v)  # x - logit(p*)
         lp, lq = star_lo[rows, None], star_hi[rows, None]
         # log(p / p*) = -log(p* + (1 - p*) e^-d), log((1 - p) / (1 - p*)) = -log(1 - p* + p* e^d)
         log_density = -a * np.logaddexp(lp, lq - d) - B[rows, None] * np.logaddexp(lq, lp + d)
-        y = u[rows, None] * np.exp(log_expit(star[rows, None] + d))  # p u
+        log_p = log_expit(star[rows, None] + d)
         power = R[rows, None]
-        if mean:
-            # (1 - (1 + y)^-R) / p = R u * (log1p(y) / y) * (1 - e^-l) / l, l = R log1p(y)
-            ell = np.log1p(y)
-            tiny = y < 1e-8
-            ratio = np.where(tiny, 1.0 - 0.5 * y, ell / np.where(tiny, 1.0, y))
-            # as a sum of logs: R u alone may be beyond floats
-            factor = np.log(power) + np.log(u[rows, None]) + np.log(ratio * exprel(-power * ell))
-        else:
-            factor = -power * np.log1p(y)
+        with np.errstate(invalid="ignore"):  # rows of u beyond floats: replaced below
+            y = u[rows, None] * np.exp(log_p)  # p u
+            if mean:
+                # (1 - (1 + y)^-R) / p = R u * (log1p(y) / y) * (1 - e^-l) / l, l = R log1p(y)
+                ell = np.log1p(y)
+                tiny = y < 1e-8
+                ratio = np.where(tiny, 1.0 - 0.5 * y, ell / np.where(tiny, 1.0, y))
+                # as a sum of logs: R u alone may be beyond floats
+                factor = (
+                    np.log(power) + np.log(u[rows, None]) + np.log(ratio * exprel(-power * ell))
+                )
+            else:
+                factor = -power * np.log1p(y)
+        if beyond_any:
+            big = _log_factor_beyond_floats(log1p_u[rows, None], log_p, power, mean=mean)
+            factor = np.where(beyond[rows, None], big, factor)
         return np.asarray(log_density + factor + np.log(scale[rows, None] * np.cosh(v)))
 
     # The exponent holds terms up to about a + B + R in size, so levels agree only to that many ulps: with
@@ -598,11 +639,43 @@ def _quadrature(R: FloatArray, a: float, B: FloatArray, u: FloatArray, *, mean: 
     return np.exp(log_value) if mean else log_value
 
 
+def _horizon(t: FloatArray, scale: FloatArray | np.float64) -> tuple[FloatArray, FloatArray]:
+    r"""$u = t / \text{scale}$ and $\log(1 + u)$, the log also where $u$ itself is beyond floats.
+
+    A horizon $t$ of 1e300 at $\alpha = 10^{-10}$ makes $u$ infinite, while the predictions stay finite
+    numbers (for $a < 1$ the expected purchases grow like $u^{1 - a}$): they read $u$ through its log there.
+
+    Examples
+    --------
+    >>> u, log1p_u = _horizon(np.array([3.0, 1e300]), np.float64(1e-10))
+    >>> u, log1p_u.round(2)
+    (array([3.e+10,    inf]), array([ 24.12, 713.8 ]))
+    """
+    with np.errstate(over="ignore"):
+        u = np.asarray(t / scale, dtype=np.float64)
+    log1p_u = np.asarray(np.log1p(u), dtype=np.float64)
+    beyond = np.isinf(u)
+    if beyond.any():
+        tt, ss = np.broadcast_arrays(t, scale)
+        log1p_u = np.where(beyond, np.log(tt) - np.log(ss), log1p_u)
+    return u, log1p_u
+
+
 def _posterior_expectation(
-    R: ArrayLike, a: float, B: ArrayLike, u: ArrayLike, *, mean: bool
+    R: ArrayLike,
+    a: float,
+    B: ArrayLike,
+    u: ArrayLike,
+    *,
+    mean: bool,
+    log1p_u: ArrayLike | None = None,
 ) -> FloatArray:
-    r"""$\log G$ (``mean=False``) or $M$ (see the comment above :func:`_series`), broadcast and flattened."""
-    rr, bb, uu = (v.ravel() for v in broadcast_floats(R, B, u))
+    r"""$\log G$ (``mean=False``) or $M$ (see the comment above :func:`_series`), broadcast and flattened.
+
+    ``log1p_u`` is $\log(1 + u)$ (by default from ``u``): given where ``u`` is infinite (see :func:`_horizon`).
+    """
+    logs = np.log1p(np.asarray(u, dtype=np.float64)) if log1p_u is None else log1p_u
+    rr, bb, uu, lu = (v.ravel() for v in broadcast_floats(R, B, u, logs))
     out = np.empty(len(uu))
     with np.errstate(over="ignore"):  # R u beyond floats is not cheap
         cheap = (uu <= _SERIES_MAX_U) & (rr * uu <= _SERIES_MAX_MEAN)
@@ -611,7 +684,7 @@ def _posterior_expectation(
     rest = ~connection
     if np.any(connection):
         method = _connection_mean if mean else _connection_survival
-        value, good = method(rr[connection], a, bb[connection], uu[connection])
+        value, good = method(rr[connection], a, bb[connection], uu[connection], lu[connection])
         where = np.flatnonzero(connection)
         out[where[good]] = value[good]
         rest[where[~good]] = True
@@ -620,7 +693,7 @@ def _posterior_expectation(
         out[series] = _series(rr[series], a, bb[series], uu[series], mean=mean)
     hard = rest & ~cheap
     if np.any(hard):
-        out[hard] = _quadrature(rr[hard], a, bb[hard], uu[hard], mean=mean)
+        out[hard] = _quadrature(rr[hard], a, bb[hard], uu[hard], lu[hard], mean=mean)
     return out
 
 
@@ -687,9 +760,11 @@ def p_alive(
     later = np.asarray(t, dtype=np.float64)
     if not np.any(later > 0):
         return np.asarray(alive * np.ones_like(later), dtype=np.float64)
-    u = later / (alpha + age)
+    u, log1p_u = _horizon(later, alpha + age)
     shape = np.broadcast_shapes(x.shape, u.shape)
-    log_factor = _posterior_expectation(r + x, a, b + y, u, mean=False).reshape(shape)
+    log_factor = _posterior_expectation(r + x, a, b + y, u, mean=False, log1p_u=log1p_u).reshape(
+        shape
+    )
     return np.asarray(alive * np.exp(log_factor), dtype=np.float64)
 
 
@@ -717,7 +792,8 @@ def expected_purchases(
     """
     time = np.asarray(t, dtype=np.float64)
     s = float(dropout_at_start)
-    value = _posterior_expectation(r, a, b + s, time / alpha, mean=True).reshape(time.shape)
+    u, log1p_u = _horizon(time, np.float64(alpha))
+    value = _posterior_expectation(r, a, b + s, u, mean=True, log1p_u=log1p_u).reshape(time.shape)
     if dropout_at_start:
         value = b / (a + b) * value
     return np.asarray(np.where(time > 0, value, 0.0), dtype=np.float64)
@@ -763,9 +839,11 @@ def conditional_expected_purchases(
     s = float(dropout_at_start)
     alive = p_alive(x, recency, age, r=r, alpha=alpha, a=a, b=b, dropout_at_start=dropout_at_start)
     horizon = np.asarray(t, dtype=np.float64)
-    u = horizon / (alpha + age)
+    u, log1p_u = _horizon(horizon, alpha + age)
     shape = np.broadcast_shapes(x.shape, u.shape)
-    given_alive = _posterior_expectation(r + x, a, b + x + s, u, mean=True).reshape(shape)
+    given_alive = _posterior_expectation(
+        r + x, a, b + x + s, u, mean=True, log1p_u=log1p_u
+    ).reshape(shape)
     return np.asarray(np.where(horizon > 0, alive * given_alive, 0.0), dtype=np.float64)
 
 
