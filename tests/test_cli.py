@@ -1477,3 +1477,37 @@ def test_report_command_errors_are_one_line(
         main(["report", str(path), "-o", str(target), "--fail-under", "crr=0.5"])
     assert stopped.value.code == 2
     assert "unrecognized arguments: --fail-under" in capsys.readouterr().err
+
+
+def test_report_command_with_many_groups_says_nothing_more(tmp_path: Path) -> None:
+    # A real process, with Python's default warning filters: fifty groups leaked matplotlib's
+    # "constrained_layout not applied" warning (the survival chart's legend left the axes no room).
+    import retention as rt
+
+    example = rt.example_transactions()
+    path = tmp_path / "orders.csv"
+    example.assign(region=(example["customer_id"] % 50).map("region {:02d}".format)).to_csv(
+        path, index=False
+    )
+    target = tmp_path / "report.html"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "retention.cli",
+            "report",
+            str(path),
+            "-o",
+            str(target),
+            "--by",
+            "region",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == [
+        f"retention: wrote {target} ({target.stat().st_size:,} bytes)"
+    ]
+    assert "The chart draws the 8 largest of the 50 groups" in target.read_text(encoding="utf-8")

@@ -18,7 +18,12 @@ import pandas as pd
 import pytest
 
 import retention as rt
-from retention.errors import ColumnNotFoundError, InvalidParameterError, MissingDependencyError
+from retention.errors import (
+    ColumnNotFoundError,
+    InvalidParameterError,
+    InvalidValueError,
+    MissingDependencyError,
+)
 from retention.frames.kpis import KPI_NAMES
 from retention.report import KPI_LABELS, _table_facts
 
@@ -494,6 +499,201 @@ def test_a_title_that_cannot_be_saved_is_refused(example: pd.DataFrame) -> None:
         InvalidParameterError, match=r"'title' .* '\\ud800' at position 1, .* surrogate"
     ):
         rt.report(example, title="a\ud800b")
+
+
+def objects(values: pd.Series) -> pd.Series:
+    """The values as object categories: a lone surrogate fits no pyarrow string column."""
+    categories = pd.Index(sorted(set(values), key=str), dtype=object)
+    return pd.Series(
+        pd.Categorical(values, categories=categories), index=values.index, name=values.name
+    )
+
+
+def renamed(tx: pd.DataFrame, old: str, new: str) -> pd.DataFrame:
+    """The table with a column renamed, its column labels objects (for a name pyarrow cannot hold)."""
+    out = tx.copy()
+    out.columns = pd.Index([new if c == old else c for c in tx.columns], dtype=object)
+    return out
+
+
+LONE = "\udcff"  # a byte that is not UTF-8, as errors="surrogateescape" reads it
+
+
+@pytest.mark.parametrize(
+    ("case", "error", "message"),
+    [
+        (
+            "group label",
+            InvalidValueError,
+            r"group label 'w\\udcffeb' of the by column 'channel' holds '\\udcff' at position 1, .* surrogate.* Replace it .* 'w\?eb'",
+        ),
+        (
+            "label of a second column",
+            InvalidValueError,
+            r"group label 'A\\udcffvery' of the by column 'manager' holds",
+        ),
+        (
+            "label of a by Series",
+            InvalidValueError,
+            r"group label 'w\\udcffeb' of the by= Series holds",
+        ),
+        (
+            "name of a by Series",
+            InvalidParameterError,
+            r"name of the by= Series, 's\\udcff', holds '\\udcff' at position 1, .* by\.rename\('s\?'\)",
+        ),
+        (
+            "by column",
+            InvalidParameterError,
+            r"'by' parameter of report \(the column 'ch\\udcff'\) holds '\\udcff' at position 2, .* 'ch\?'",
+        ),
+        (
+            "customer_id column",
+            InvalidParameterError,
+            r"'customer_id' parameter of report \(the column 'c\\udcff'\) holds",
+        ),
+        (
+            "amount column",
+            InvalidParameterError,
+            r"'amount' parameter of report \(the column 'a\\udcff'\) holds",
+        ),
+        (
+            "customer id",
+            InvalidValueError,
+            r"id 'x\\udcff' of the customer_id column 'customer_id' holds .* 'x\?'",
+        ),
+    ],
+)
+def test_data_that_cannot_be_saved_are_refused(
+    example: pd.DataFrame, tmp_path: Path, case: str, error: type[Exception], message: str
+) -> None:
+    # Saving the page failed with a bare UnicodeEncodeError (or drawing it with matplotlib's TypeError):
+    # every text from the data is refused as the title is, naming its column and the fix.
+    channel = objects(example["channel"].astype(object).replace("web", f"w{LONE}eb"))
+    first = example.groupby("customer_id")["channel"].first()
+    series = objects(first.astype(object).replace("web", f"w{LONE}eb"))
+    ids = example["customer_id"].astype(object)
+    options: dict[str, object] = {}
+    if case == "group label":
+        tx, options["by"] = example.assign(channel=channel), "channel"
+    elif case == "label of a second column":
+        manager = objects(example["manager"].astype(object).replace("Avery", f"A{LONE}very"))
+        tx, options["by"] = example.assign(manager=manager), ["channel", "manager"]
+    elif case == "label of a by Series":
+        tx, options["by"] = example, series
+    elif case == "name of a by Series":
+        tx, options["by"] = example, first.rename(f"s{LONE}")
+    elif case == "by column":
+        tx, options["by"] = renamed(example, "channel", f"ch{LONE}"), f"ch{LONE}"
+    elif case == "customer_id column":
+        tx, options["customer_id"] = renamed(example, "customer_id", f"c{LONE}"), f"c{LONE}"
+    elif case == "amount column":
+        tx, options["amount"] = renamed(example, "amount", f"a{LONE}"), f"a{LONE}"
+    else:  # an id among ints, as a column of mixed ids holds it
+        tx, options["top"] = example.assign(customer_id=ids.where(ids != 3, f"x{LONE}")), 3000
+    with pytest.raises(error, match=message):
+        rt.report(tx, **options).save(tmp_path / "r.html")  # type: ignore[arg-type]
+
+
+def test_only_the_ids_the_page_lists_are_checked(example: pd.DataFrame, tmp_path: Path) -> None:
+    ids = example["customer_id"].astype(object)
+    tx = example.assign(customer_id=ids.where(ids != 3, f"x{LONE}"))
+    page = rt.report(tx, top=1)
+    assert f"x{LONE}" not in page.to_html()
+    page.save(tmp_path / "r.html")  # the customer with the bad id is not among those listed
+
+
+def blocks(example: pd.DataFrame, labels: list[str]) -> pd.DataFrame:
+    """The first customers of the example in groups of 1, 2, 3, ... customers, labelled in order."""
+    sizes = np.arange(1, len(labels) + 1)
+    customers = np.sort(example["customer_id"].unique())[: sizes.sum()]
+    group = pd.Series(np.repeat(labels, sizes), index=customers)
+    some = example[example["customer_id"].isin(customers)]
+    return some.assign(group=some["customer_id"].map(group))
+
+
+def drawn_survival(monkeypatch: pytest.MonkeyPatch) -> list[tuple[pd.DataFrame, list[str]]]:
+    """Record what the report's survival chart is given, and the labels of its legend."""
+    drawn: list[tuple[pd.DataFrame, list[str]]] = []
+    draw = rt.plot.survival
+
+    def record(curve: pd.DataFrame, **options: object) -> object:
+        ax = draw(curve, **options)  # type: ignore[arg-type]
+        drawn.append((curve, [t.get_text() for t in ax.get_legend().get_texts()]))
+        return ax
+
+    monkeypatch.setattr(rt.plot, "survival", record)
+    return drawn
+
+
+def test_many_groups_draw_the_largest_curves(
+    example: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Fifty groups: the legend left the axes no room (matplotlib warned "constrained_layout not
+    # applied", an error under pytest) and the palette's eight colours repeated.
+    drawn = drawn_survival(monkeypatch)
+    labels = [f"group {k:02d}" for k in range(50)]
+    made = rt.report(blocks(example, labels), by="group")
+    section = made.sections[SECTIONS.index("survival")].body
+    assert (
+        "The chart draws the 8 largest of the 50 groups; the table below lists them all." in section
+    )
+    assert all(f"<td>{g}</td>" in section for g in labels)
+    ((curve, legend),) = drawn
+    assert legend == labels[-8:]  # the largest groups, the last ones here
+    assert curve.index.get_level_values(0).unique().tolist() == labels[-8:]
+    (image,) = IMAGE.findall(section)
+    assert decode_png(f"data:image/png;base64,{image}").ndim == 3
+
+
+def test_long_labels_are_cut_in_the_pictures_only(
+    example: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Labels of 300 characters beside the numbers at risk left the axes no room (matplotlib's
+    # "constrained_layout not applied"); they are cut in the picture, whole in the tables.
+    drawn = drawn_survival(monkeypatch)
+    words = ("the app channel", "the store channel", "the web channel")
+    labels = [("customers acquired through " * 12)[:285] + w for w in words]
+    made = rt.report(blocks(example, labels), by="group")
+    ((_, legend),) = drawn
+    assert legend == [  # the start and the end of each, where they differ
+        "customers acqui\N{HORIZONTAL ELLIPSIS}he app channel",
+        "customers acqui\N{HORIZONTAL ELLIPSIS}store channel",
+        "customers acqui\N{HORIZONTAL ELLIPSIS}he web channel",
+    ]
+    survival = made.sections[SECTIONS.index("survival")].body
+    assert all(f"<td>{g}</td>" in survival for g in labels)
+    header = made.sections[0].body
+    assert all(f"<th>{g}</th>" in header for g in labels)
+
+
+def test_labels_that_read_alike_when_cut_are_numbered(
+    example: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drawn = drawn_survival(monkeypatch)
+    # Labels that differ in the middle only: cut, they would read alike (and be drawn as one group).
+    labels = [f"{'x' * 150}{k}{'x' * 150}" for k in "ab"] + ["yes"]
+    rt.report(blocks(example, labels), by="group")
+    ((curve, legend),) = drawn
+    assert legend == [
+        f"{'x' * 13}\N{HORIZONTAL ELLIPSIS}{'x' * 13} #1",
+        f"{'x' * 13}\N{HORIZONTAL ELLIPSIS}{'x' * 13} #2",
+        "yes",
+    ]
+    assert curve.index.get_level_values(0).nunique() == 3
+
+
+def test_a_dollar_in_a_label_is_drawn_as_it_is(
+    example: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # matplotlib read "$...$" as mathtext and failed on a word that is no command of it (ValueError).
+    drawn = drawn_survival(monkeypatch)
+    labels = ["$5 off", "$\\nosuch$ deal"]
+    made = rt.report(blocks(example, labels), by="group")
+    ((_, legend),) = drawn
+    assert legend == ["\\$5 off", "\\$\\nosuch\\$ deal"]  # an escaped $ is drawn as a $
+    survival = made.sections[SECTIONS.index("survival")].body
+    assert all(f"<td>{g}</td>" in survival for g in labels)
 
 
 def test_bad_options(example: pd.DataFrame) -> None:

@@ -12,8 +12,9 @@ it through ``_repr_html_``. The command ``retention report PATH -o report.html``
 The page needs nothing when it is opened: the styles are inline, the pictures are PNG data URIs drawn by
 :mod:`retention.plot` on figures of matplotlib's Agg canvas (never pyplot's, so a notebook's figures and
 backend are left alone), and there is no JavaScript. Every text that comes from the data (customer ids,
-column names, group labels, messages) is escaped with :func:`html.escape`. The same table and options give
-the same bytes: the page states the data's date range, never the time it was made.
+column names, group labels, messages) is escaped with :func:`html.escape`; one that holds a lone
+surrogate, which a UTF-8 page cannot hold, is refused as the title is (``_saveable``). The same table
+and options give the same bytes: the page states the data's date range, never the time it was made.
 
 matplotlib (the ``plot`` extra) is imported when a report is made, never by ``import retention``.
 """
@@ -90,6 +91,12 @@ CHART_PERIODS: Final = 1000
 FORECAST_PERIODS: Final = 12  # periods of the sales forecast
 FORECAST_INTERVAL: Final = 0.9
 MAX_AT_RISK_ROWS: Final = 6  # survival curves of more groups are drawn without the numbers at risk
+# The survival chart draws at most this many groups, the largest: the palette's colours, so that no two
+# curves share one (and a legend of fifty entries does not crowd out the axes). The table lists them all.
+MAX_CURVES: Final = 8
+# A group label in a picture is cut to this many characters (the table under it shows it whole): a label
+# of hundreds of characters in the legend or beside the numbers at risk would leave no room for the axes.
+PICTURE_LABEL_CHARS: Final = 30
 
 KPI_LABELS: Final = {
     "customers": ("Customers", "count"),
@@ -107,6 +114,8 @@ KPI_LABELS: Final = {
     "cohort_retention_12": ("Cohort retention after 12 periods", "share"),
 }
 """Each KPI of :func:`retention.kpis`: its label in the page and how its value is written."""
+
+_COLUMN_OPTIONS: Final = ("customer_id", "date", "amount", "order_id")  # the options naming columns
 
 _FREQ_WORDS: Final = {"D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "year"}
 
@@ -264,6 +273,102 @@ def _label(value: object) -> str:
     if isinstance(value, tuple):
         return " / ".join(_label(v) for v in value)
     return str(value)
+
+
+def _saveable(
+    text: str,
+    what: str,
+    fix: str,
+    error: type[InvalidParameterError | InvalidValueError] = InvalidValueError,
+) -> str:
+    """Return ``text``, or refuse it when it holds a lone surrogate, which the UTF-8 page cannot hold.
+
+    The one check of every text that the caller or the data put in the page (the title, the names of
+    the columns, the group labels, the customer ids listed): a lone surrogate, as from bytes decoded
+    with ``errors="surrogateescape"``, is no character, so saving the page would fail with a bare
+    ``UnicodeEncodeError`` (and matplotlib cannot draw it). ``what`` names the text and opens the
+    message, ``fix`` closes it.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        msg = (
+            f"{what} holds {text[e.start : e.end]!r} at position {e.start}, which is no character (a "
+            "lone surrogate, as from bytes decoded with errors='surrogateescape') and cannot be saved "
+            f"in the page. {fix}"
+        )
+        raise error(msg) from e
+    return text
+
+
+def _replaced(text: str) -> str:
+    """Return the text with each lone surrogate replaced by ``?``, as the messages of `_saveable` suggest."""
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def _check_texts(func: str, reading: dict[str, Any], by: object, values: pd.Series) -> None:
+    """Refuse, before anything is drawn, a column name or group label that the page cannot hold.
+
+    ``values`` is the result of :func:`retention.kpis` with ``by``: its outer index levels are the
+    groups, named by their columns. The customer ids the page lists are checked where they are listed.
+    """
+    for name in _COLUMN_OPTIONS:
+        text = _options_text(name, reading[name])
+        fix = f"Rename the column (to {_replaced(text)!r}, say) and pass its new name."
+        what = f"The {name!r} parameter of {func} (the column {text!r})"
+        _saveable(text, what, fix, InvalidParameterError)
+    series = isinstance(by, pd.Series)
+    for level in range(values.index.nlevels - 1):
+        column = values.index.names[level]
+        text = str(column)
+        if series:
+            fix = f"Rename it first, e.g. by.rename({_replaced(text)!r})."
+            _saveable(text, f"The name of the by= Series, {text!r},", fix, InvalidParameterError)
+            where = "the by= Series"
+        else:
+            fix = f"Rename the column (to {_replaced(text)!r}, say) and pass its new name."
+            _saveable(
+                text,
+                f"The 'by' parameter of {func} (the column {text!r})",
+                fix,
+                InvalidParameterError,
+            )
+            where = f"the by column {text!r}"
+        for label in values.index.get_level_values(level).unique():
+            shown = _label(label)
+            fix = (
+                f"Replace it in the data first, e.g. by {_replaced(shown)!r} "
+                "(label.encode('utf-8', 'replace').decode())."
+            )
+            _saveable(shown, f"The group label {shown!r} of {where}", fix)
+
+
+def _picture_labels(texts: Sequence[str]) -> list[str]:
+    """Write labels for a picture: cut to :data:`PICTURE_LABEL_CHARS`, still distinct, ``$`` shown as is.
+
+    A label cut short keeps its start and its end around an ellipsis (labels often differ at one end
+    only: "customers of the web channel"); labels that would still read alike are told apart by their
+    number in the list (the order of the table under the picture). A ``$`` is escaped, so that
+    matplotlib draws it rather than reading ``$...$`` as mathtext (which fails on a backslash word that
+    is no command of it).
+    """
+    limit = PICTURE_LABEL_CHARS
+
+    def cut(text: str, keep: int) -> str:
+        if len(text) <= keep:
+            return text
+        head = keep // 2
+        tail = keep - 1 - head
+        return f"{text[:head].rstrip()}\N{HORIZONTAL ELLIPSIS}{text[len(text) - tail :].lstrip()}"
+
+    short = [cut(t, limit) for t in texts]
+    repeated = {s for s in short if short.count(s) > 1}
+    if repeated:
+        short = [
+            f"{cut(t, limit - len(f' #{k + 1}'))} #{k + 1}" if s in repeated else s
+            for k, (t, s) in enumerate(zip(texts, short, strict=True))
+        ]
+    return [s.replace("$", r"\$") for s in short]
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]], *, raw: bool = False) -> str:
@@ -454,13 +559,18 @@ def _survival_section(tx: pd.DataFrame, o: _Options) -> Section:
             "survival", title, _missing("No survival curve: the table has no purchases.")
         )
     plot = _plot()
-    outer: list[Hashable] = list(range(curve.index.nlevels - 1))
-    groups = curve.groupby(level=outer, dropna=False).ngroups if outer else 1
+    drawn, groups = _drawn_curves(curve)
+    if groups > MAX_CURVES:
+        notes += _note(
+            f"The chart draws the {MAX_CURVES} largest of the {groups:,} groups; the table below lists "
+            "them all."
+        )
+    shown = min(groups, MAX_CURVES)
     # The numbers at risk go under the axis, one row per group: with many groups, the table below says it.
-    at_risk = groups <= MAX_AT_RISK_ROWS
-    height = 5.0 + (0.2 * groups if at_risk else 0.0)
+    at_risk = shown <= MAX_AT_RISK_ROWS
+    height = 5.0 + (0.2 * shown if at_risk else 0.0)
     image = _image(
-        lambda ax: plot.survival(curve, at_risk=at_risk, ax=ax),
+        lambda ax: plot.survival(drawn, at_risk=at_risk, ax=ax),
         alt="survival curves",
         size=(8.0, height),
     )
@@ -478,6 +588,27 @@ def _survival_section(tx: pd.DataFrame, o: _Options) -> Section:
         "it at 30, 91 and 365 days."
     )
     return Section("survival", title, lead + notes + image + _table(header, rows))
+
+
+def _drawn_curves(curve: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Return the survival curves the chart draws, and the number of groups.
+
+    Without groups, the curve itself. With groups, the :data:`MAX_CURVES` largest (by customers, ties in
+    the order of the curve), in the order of the curve, under one group level of labels written for a
+    picture (:func:`_picture_labels`).
+    """
+    if curve.index.nlevels == 1:
+        return curve, 1
+    parts = group_parts(curve)
+    # The number at risk at a group's first time is its customers: each group starts on day 0 or later.
+    sizes = np.array([float(part["at_risk"].max()) for _, part in parts])
+    chosen = np.sort(np.argsort(-sizes, kind="stable")[:MAX_CURVES])
+    labels = _picture_labels([_label(key) for key, _ in parts])
+    title = _picture_labels([", ".join(str(n) for n in curve.index.names[:-1])])[0]
+    drawn = pd.concat(
+        [parts[k][1] for k in chosen], keys=[labels[k] for k in chosen], names=[title]
+    )
+    return drawn, len(parts)
 
 
 def _bars(counts: pd.Series, extra: dict[str, pd.Series] | None = None) -> str:
@@ -654,9 +785,19 @@ def _top_section(fits: _Fits, o: _Options, top: int) -> tuple[Section, str | Non
     )
     # Ties keep the customers' order, so the same data give the same list.
     best = frame.sort_values("clv", ascending=False, kind="stable").head(top)
+    column = _label(o.reading["customer_id"])
+
+    def listed(customer: object) -> str:  # the ids listed are the only ones the page holds
+        text = _label(customer)
+        fix = (
+            f"Replace it in the data first, e.g. by {_replaced(text)!r} "
+            "(id.encode('utf-8', 'replace').decode())."
+        )
+        return _saveable(text, f"The id {text!r} of the customer_id column {column!r}", fix)
+
     rows = [
         [
-            _label(customer),
+            listed(customer),
             _number(float(row["repeat"]), "count"),
             _number(float(row["p_alive"]), "share"),
             _number(float(row["spend"]), "number"),
@@ -812,7 +953,11 @@ def report(
         If matplotlib (the ``plot`` extra) is not installed.
     InvalidParameterError
         If ``title`` is not a string, ``top`` is not a whole number >= 1, or a shared option is not
-        accepted (the errors of :func:`retention.kpis`).
+        accepted (the errors of :func:`retention.kpis`); or if ``title``, or the name of a column that
+        the options give (``by`` too, or the name of a ``by`` Series), holds a lone surrogate (as from
+        bytes decoded with ``errors="surrogateescape"``), which the UTF-8 page cannot hold.
+    InvalidValueError
+        If a group label of ``by``, or the id of a customer the page lists, holds a lone surrogate.
     <reading errors>
 
     See Also
@@ -853,16 +998,19 @@ def report(
     if not isinstance(given, str):
         msg = f"The 'title' parameter of {func} must be a string. Got {title!r}."
         raise InvalidParameterError(msg)
-    try:
-        given.encode("utf-8")  # the page is saved as UTF-8
-    except UnicodeEncodeError as e:  # a lone surrogate, as from bytes decoded with surrogateescape
-        msg = f"The 'title' parameter of {func} holds {given[e.start : e.end]!r} at position {e.start}, which is no character (a lone surrogate) and cannot be saved. Remove it, e.g. title.encode('utf-8', 'replace').decode()."
-        raise InvalidParameterError(msg) from e
+    _saveable(
+        given,
+        f"The 'title' parameter of {func}",
+        "Remove it, e.g. title.encode('utf-8', 'replace').decode().",
+        InvalidParameterError,
+    )
     _REPORT.check("top", top)
     # The shared options but by, which each section takes or leaves (kpis and survival run per group).
     reading = {name: v for name, v in shared_options(locals()).items() if name != "by"}
     # rt.kpis reads the table and the options first: bad input stops here with the library's error.
     values, kpi_notes = _quiet(lambda: kpis(tx, freq=freq, by=by, **reading))
+    # The texts the data put in the page, refused now rather than when the page is saved.
+    _check_texts(func, reading, by, values)
     overall = None if by is None else _quiet(lambda: kpis(tx, freq=freq, **reading))[0]
     _matplotlib()
     has_amount = amount is not None and amount in tx.columns
