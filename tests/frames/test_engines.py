@@ -10,13 +10,19 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import pandas as pd
 import pytest
 
 import retention as rt
-from retention.errors import ColumnNotFoundError, ColumnTypeError, MissingDependencyError
+from retention.errors import (
+    ColumnNotFoundError,
+    ColumnTypeError,
+    InvalidValueError,
+    MissingDependencyError,
+)
 from retention.frames.engines import engine_of, native_columns, to_pandas
 from tests.frames.test_common import assert_identical, sample
 from tests.registry import REGISTRY, Entry
@@ -185,3 +191,123 @@ def test_warnings_name_the_callers_line() -> None:
         with pytest.warns(rt.errors.RetentionWarning, match="order_id") as caught:
             rt.kpis(table)
         assert caught[0].filename == __file__
+
+
+def _shop(ids: list[str]) -> pd.DataFrame:
+    """A small log whose ids and channels first appear out of sorted order."""
+    n = len(ids)
+    return pd.DataFrame(
+        {
+            "customer_id": ids,
+            "date": pd.date_range("2024-01-01", periods=n, freq="9D"),
+            "amount": [float(10 + 7 * i % 23) for i in range(n)],
+            "channel": [("web", "app", "store")[i % 3] for i in range(n)],
+        }
+    )
+
+
+def test_categorical_ids_and_groups_sort_by_value() -> None:
+    # Arrow dictionaries list their values in the order met; unordered, they sort by value (as in polars).
+    tx = _shop(["c9", "c10", "c2", "c9", "c1", "c10", "c2", "c30", "c1", "c9"])
+    twin = tx.assign(
+        customer_id=tx["customer_id"].astype("category"), channel=tx["channel"].astype("category")
+    )
+    categorical = pl.from_pandas(tx).with_columns(
+        pl.col("customer_id").cast(pl.Categorical), pl.col("channel").cast(pl.Categorical)
+    )
+    chunked = pa.concat_tables(
+        [
+            pa.table({c: pa.array(tx[c].iloc[lo : lo + 3]) for c in tx.columns}).set_column(
+                0, "customer_id", pa.array(tx["customer_id"].iloc[lo : lo + 3]).dictionary_encode()
+            )
+            for lo in range(0, len(tx), 3)
+        ]
+    )
+    for table in (categorical, chunked):
+        assert_identical(rt.rfm_summary(table), rt.rfm_summary(twin))
+    assert_identical(
+        rt.period_retention(categorical, by="channel"), rt.period_retention(twin, by="channel")
+    )
+    # An Enum keeps its declared order, as an ordered pandas Categorical does.
+    order = ["web", "store", "app"]
+    enum = pl.from_pandas(tx).with_columns(pl.col("channel").cast(pl.Enum(order)))
+    ordered = tx.assign(channel=pd.Categorical(tx["channel"], categories=order, ordered=True))
+    assert_identical(rt.kpis(enum, by="channel"), rt.kpis(ordered, by="channel"))
+
+
+def test_decimal_amounts_are_read_exactly() -> None:
+    # DECIMAL is what databases and parquet files hold money in. Arrow's own cast to float64 is one unit in
+    # the last place off for 0.35, 0.41, ...: each amount must be the float nearest to the decimal.
+    cents = [35, 41, 47, 57, 69, -35, 12345, 100, 41]
+    tx = _shop([f"c{i % 4}" for i in range(len(cents))]).assign(
+        amount=[float(Decimal(c).scaleb(-2)) for c in cents]
+    )
+    decimals = pa.array([Decimal(c).scaleb(-2) for c in cents], pa.decimal128(38, 2))
+    table = pa.Table.from_pandas(tx.drop(columns="amount"), preserve_index=False).append_column(
+        "amount", decimals
+    )
+    connection = duckdb.connect()
+    connection.register("tx_view", table)
+    arrow_backed = tx.assign(
+        amount=pd.Series(pd.arrays.ArrowExtensionArray(decimals))
+    )  # pandas too
+    for frame in (
+        table,
+        pl.from_arrow(table),
+        connection.sql("select * from tx_view"),
+        arrow_backed,
+    ):
+        assert_identical(rt.rfm_summary(frame), rt.rfm_summary(tx))
+        pd.testing.assert_frame_equal(rt.abc_xyz(frame), rt.abc_xyz(tx), check_exact=True)
+        assert_identical(rt.kpis(frame), rt.kpis(tx))
+    missing = table.set_column(
+        3, "amount", pa.array([None, *decimals.to_pylist()[1:]], decimals.type)
+    )
+    with pytest.raises(InvalidValueError, match=r"'amount'.*missing amounts"):
+        rt.kpis(missing)
+
+
+def test_128_bit_integer_ids_are_integers() -> None:
+    # DuckDB's HUGEINT and polars' Int128 ids: read as the integers they are, as pandas holds them.
+    tx = _shop(["3", "1", "2", "3", "1"]).assign(
+        customer_id=lambda t: t["customer_id"].astype("int64")
+    )
+    connection = duckdb.connect()
+    connection.register("tx_view", pa.Table.from_pandas(tx, preserve_index=False))
+    hugeint = connection.sql(
+        "select customer_id::HUGEINT as customer_id, date, amount from tx_view"
+    )
+    int128 = pl.from_pandas(tx).with_columns(pl.col("customer_id").cast(pl.Int128))
+    for frame in (hugeint, int128):
+        assert_identical(rt.rfm_summary(frame), rt.rfm_summary(tx))
+    by = tx.assign(channel=tx["customer_id"] * 10)
+    grouped = pl.from_pandas(by).with_columns(pl.col("channel").cast(pl.Int128))
+    assert_identical(rt.kpis(grouped, by="channel"), rt.kpis(by, by="channel"))
+
+
+def test_nested_columns_named_as_options_are_refused() -> None:
+    tx = sample()
+    table = pa.Table.from_pandas(
+        tx, preserve_index=False
+    )  # with pandas' metadata: order_id was text
+    lists = table.set_column(1, "order_id", pa.array([[o] for o in tx["order_id"]]))
+    with pytest.raises(
+        ColumnTypeError, match=r"'order_id' \(the order_id column\) of kpis holds lists"
+    ):
+        rt.kpis(lists, order_id="order_id")
+    structs = pl.from_pandas(tx).with_columns(pl.struct("channel", "note").alias("channel"))
+    with pytest.raises(ColumnTypeError, match=r"'channel' \(the by column\) of kpis holds structs"):
+        rt.kpis(structs, by="channel")
+    # Columns that no option names may hold anything.
+    assert_identical(rt.kpis(lists), rt.kpis(tx))
+
+
+def test_duplicate_column_names_in_arrow_tables() -> None:
+    # As in pandas: a duplicated column that no option names is ignored; a named one is refused.
+    tx = sample()
+    table = pa.Table.from_pandas(tx, preserve_index=False)
+    extra = table.append_column("note", table.column("note"))
+    assert_identical(rt.cohort_table(extra), rt.cohort_table(tx))
+    twice = table.append_column("amount", table.column("amount"))
+    with pytest.raises(InvalidValueError, match=r"'amount' .* appears more than once"):
+        rt.kpis(twice)

@@ -133,10 +133,15 @@ def to_pandas(
     """Read a table of another engine as a pandas DataFrame of the columns the options name.
 
     A pandas DataFrame (and anything that is not a dataframe, for the caller's own type check) is returned
-    as it is. A table that lacks the customer or date column is returned with all its columns when
-    ``whole`` (a table of another kind, such as an RFM summary: indexed by its customer column if it has
-    one, as the library's per-customer tables are), else as an empty frame with its column names, so that
-    the reader's error lists them.
+    as it is. Types pandas would read otherwise than the engine means them are handed over as the engine
+    means them: unordered categoricals with their categories sorted, decimal amounts Arrow-backed (read
+    exactly), integer decimals and 128-bit integers named as ids or groups as int64 when they fit. A
+    pyarrow table with duplicate column names is read as pandas reads one.
+
+    A table that lacks the customer or date column is returned with all its columns when ``whole`` (a
+    table of another kind, such as an RFM summary: indexed by its customer column if it has one, as the
+    library's per-customer tables are), else as an empty frame with its column names, so that the
+    reader's error lists them.
 
     Parameters
     ----------
@@ -161,7 +166,8 @@ def to_pandas(
     MissingDependencyError
         If narwhals is not installed.
     ColumnTypeError
-        If the table is a Dask or PySpark DataFrame, or a type narwhals does not read.
+        If the table is a Dask or PySpark DataFrame, or a type narwhals does not read, or a column that the
+        options name holds lists, structs or maps.
 
     Examples
     --------
@@ -173,30 +179,159 @@ def to_pandas(
     engine = engine_of(tx)
     if engine is None:
         return tx
-    frame = _frame(tx, engine, func)
-    names = list(frame.collect_schema().names())
     key_columns = (options.get("customer_id", "customer_id"), options.get("date", "date"))
-    if every_column:
-        columns = names
-    elif not all(c in names for c in key_columns):
-        if not whole:
+    if engine == "pyarrow" and _has_duplicates(tx):
+        # narwhals refuses a table with duplicate names; the projection is made by position here, and a
+        # named column that is duplicated reaches the reader twice, which refuses it as it does in pandas.
+        arrow: Any = tx
+        names = list(arrow.column_names)
+        columns = _columns(names, options, key_columns, whole=whole, every_column=every_column)
+        if columns is None:
             return pd.DataFrame(columns=pd.Index(names, dtype=object))
-        columns = names
+        kept = set(columns)
+        table = arrow.select([i for i, n in enumerate(names) if n in kept])
     else:
-        columns = _wanted(names, options)
-    frame = frame.select(columns)
-    if hasattr(frame, "collect"):  # a lazy frame: the engine runs the projection
-        frame = frame.collect()
-    table = frame.to_arrow()
+        frame = _frame(tx, engine, func)
+        schema = frame.collect_schema()
+        names = list(schema.names())
+        columns = _columns(names, options, key_columns, whole=whole, every_column=every_column)
+        if columns is None:
+            return pd.DataFrame(columns=pd.Index(names, dtype=object))
+        frame = frame.select(columns)
+        if engine == "polars":
+            # polars hands 128-bit integers to Arrow in a format pyarrow does not read: as decimals of
+            # scale 0 (DuckDB's own HUGEINT export), read as integers below.
+            nw = _narwhals(engine, func)
+            wide = [c for c in columns if schema[c] in (nw.Int128, nw.UInt128)]
+            if wide:
+                frame = frame.with_columns(nw.col(c).cast(nw.Decimal()) for c in wide)
+        if hasattr(frame, "collect"):  # a lazy frame: the engine runs the projection
+            frame = frame.collect()
+        table = frame.to_arrow()
+    table, decimals = _arrow_columns(table, options, func)
     # Dates as datetime64 (not Python date objects); text and other types as pandas reads Arrow.
     result = table.to_pandas(date_as_object=False, split_blocks=True, self_destruct=True)
     assert isinstance(result, pd.DataFrame)
+    for position, name, values in decimals:  # amounts as exact decimals, read by the amount reader
+        exact = pd.Series(pd.arrays.ArrowExtensionArray(values), copy=False)
+        result.insert(position, name, exact, allow_duplicates=True)
+    _sort_categories(result)
     customer = key_columns[0]
-    if whole and columns is names and customer in names and key_columns[1] not in names:
+    if whole and columns == names and customer in names and key_columns[1] not in names:
         # A per-customer table (an RFM summary): engines have no index, so the customer column is one.
         index = pd.Index(result.pop(customer), name=customer)
         result.index = index
     return result
+
+
+def _has_duplicates(table: Any) -> bool:
+    names = list(getattr(table, "column_names", ()))
+    return len(set(names)) != len(names)
+
+
+def _columns(
+    names: list[object],
+    options: dict[str, Any],
+    key_columns: tuple[object, object],
+    *,
+    whole: bool,
+    every_column: bool,
+) -> list[object] | None:
+    """Return the columns to read, or None for a table to hand over empty (it lacks a key column)."""
+    if every_column:
+        return names
+    if not all(c in names for c in key_columns):
+        return names if whole else None
+    return _wanted(names, options)
+
+
+# Arrow types that hold several values per row, and what to call them in a message.
+_NESTED: Final = (
+    ("is_list", "lists"),
+    ("is_large_list", "lists"),
+    ("is_fixed_size_list", "lists"),
+    ("is_list_view", "lists"),
+    ("is_large_list_view", "lists"),
+    ("is_struct", "structs"),
+    ("is_map", "maps"),
+    ("is_union", "unions"),
+)
+
+
+def _roles(options: dict[str, Any]) -> dict[object, str]:
+    """Return the role of each column the options name (``customer_id``, ..., ``by``)."""
+    roles: dict[object, str] = {}
+    by = options.get("by")
+    for b in by if isinstance(by, (list, tuple)) else [by]:
+        if b is not None and not isinstance(b, (list, tuple, pd.Series)):
+            roles[b] = "by"
+    for option in _COLUMN_OPTIONS:
+        value = options.get(option)
+        if value is not None and not isinstance(value, (list, tuple, pd.Series)):
+            roles[value] = option
+    return roles
+
+
+def _arrow_columns(
+    table: Any, options: dict[str, Any], func: str
+) -> tuple[Any, list[tuple[int, object, Any]]]:
+    """Check the named columns of an Arrow table and prepare them for pandas.
+
+    Returns the table without its decimal amount column and that column (position, name, values): pandas
+    would make Python Decimal objects of it, which the amount reader refuses; as an Arrow-backed column it
+    is read exactly (see :func:`retention.frames.schema.read_transactions`). Integer decimals (DuckDB's
+    HUGEINT, polars' Int128) named as ids or groups are read as int64 when they fit, as pandas holds such ids.
+    """
+    pa = importlib.import_module("pyarrow")
+    roles = _roles(options)
+    decimals: list[tuple[int, object, Any]] = []
+    for position in reversed(range(table.num_columns)):
+        field = table.schema.field(position)
+        role = roles.get(field.name)
+        if role is None:
+            continue
+        kind = next((k for test, k in _NESTED if getattr(pa.types, test)(field.type)), None)
+        if kind is not None:
+            msg = (
+                f"Column {field.name!r} (the {role} column) of {func} holds {kind} ({field.type}), not single "
+                f"values. Pass a column with one value per row (explode or unnest it first), or name another column."
+            )
+            raise ColumnTypeError(msg)
+        if not pa.types.is_decimal(field.type):
+            continue
+        if role == "amount":
+            decimals.append((position, field.name, table.column(position)))
+            table = table.remove_column(position)
+        elif field.type.scale == 0:
+            try:
+                whole_numbers = table.column(position).cast(pa.int64())
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                continue  # beyond 64 bits: read as Python Decimal objects
+            table = table.set_column(position, field.name, whole_numbers)
+    return table, decimals[::-1]
+
+
+def _sort_categories(frame: pd.DataFrame) -> None:
+    """Put the categories of unordered categorical columns in sorted order, in place.
+
+    An Arrow dictionary (a polars Categorical, a DuckDB or pyarrow dictionary) lists its values in the
+    order they were met, which pandas would take as the order of the ids and groups; unordered, they sort
+    by value, as in polars and as ``astype("category")`` makes them in pandas. Ordered ones (a polars
+    Enum) keep their declared order.
+    """
+    for position in range(frame.shape[1]):
+        values = frame.iloc[:, position]
+        dtype = values.dtype
+        if not isinstance(dtype, pd.CategoricalDtype) or dtype.ordered:
+            continue
+        categories = dtype.categories
+        if categories.is_monotonic_increasing:
+            continue
+        try:
+            ordered = categories.sort_values()
+        except TypeError:  # values of mixed types, which have no order: as they are
+            continue
+        frame.isetitem(position, values.cat.reorder_categories(ordered).array)
 
 
 def _on_cluster(
