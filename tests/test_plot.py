@@ -25,8 +25,10 @@ from hypothesis import strategies as st
 
 pytest.importorskip("matplotlib")
 
-import matplotlib.dates as mdates  # after the importorskip
+import matplotlib.cbook  # after the importorskip
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
+import matplotlib.text
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from mpl_toolkits.axisartist import Axes as ArtistAxes
@@ -407,6 +409,14 @@ def test_matrices_refuse_bad_input(model: rt.BetaGeo) -> None:
         )
     with pytest.raises(InvalidParameterError, match=r"'max_frequency'.*whole number"):
         plot.p_alive_matrix(model, max_frequency=2.5, max_recency=2)  # type: ignore[arg-type]
+    # A grid too large to draw says its size in short, not in the hundreds of digits of a huge int.
+    with pytest.raises(
+        InvalidParameterError, match=r"would draw 2,003,001 cells \(max_frequency 2000,"
+    ):
+        plot.p_alive_matrix(model, max_frequency=2000, max_recency=1000)
+    with pytest.raises(InvalidParameterError, match=r"would draw [0-9.]+e\+302 cells") as caught:
+        plot.p_alive_matrix(model, max_frequency=10**300, max_recency=730)
+    assert len(str(caught.value)) < 300
 
 
 @pytest.mark.parametrize("name", plot.__all__)
@@ -945,3 +955,148 @@ def test_any_cohort_table_and_curve_are_drawn_as_they_are(
             )
     finally:
         plt.close("all")
+
+
+# --- texts from the data: drawn as they are, cut to fit -----------------------------------------------------
+
+# Every plot that writes texts from the data (group labels and the names of their columns, segment and model
+# names, a customer id) is drawn with such texts below; the others write none.
+WITHOUT_DATA_TEXT = {
+    "campaign": "its groups are 'treated' and 'control', its rows and measures the library's own",
+    "forecast": "its lines are the library's baselines, its x ticks periods",
+    "frequency_recency_matrix": "numbers only",
+    "p_alive_matrix": "numbers only",
+}
+DOLLARS = "$\\nosuch$ "  # mathtext (two $) with a command matplotlib does not know
+LONG = ("customers acquired through the " * 10)[:281] + " via the "  # 290 characters, then the ends
+
+
+@pytest.fixture(scope="module")
+def text_drawings(
+    tx: pd.DataFrame, model: rt.BetaGeo, fitted: dict[str, Any]
+) -> dict[str, Callable[[str], Any]]:
+    """Every plot that writes texts from the data, drawing the example with ``prefix`` before each of them.
+
+    The channels and managers become ``prefix + "web"`` and so on, the columns ``prefix + "channel"`` and
+    ``prefix + "manager"``; the segments, the models' names and the customer id get the prefix too.
+    """
+
+    def data(prefix: str) -> tuple[pd.DataFrame, str, str]:
+        channel, manager = prefix + "channel", prefix + "manager"
+        texts = tx.assign(
+            channel=prefix + tx["channel"].astype(object),
+            manager=prefix + tx["manager"].astype(object),
+        ).rename(columns={"channel": channel, "manager": manager})
+        return texts, channel, manager
+
+    def renamed(segments: pd.Series, prefix: str) -> pd.Series:
+        return segments.cat.rename_categories([prefix + str(c) for c in segments.cat.categories])
+
+    calibration = rt.rfm_summary(tx, time_unit="W", calibration_end=CAL_END)
+    holdout = rt.calibration_holdout_table(fitted["BG/NBD"], calibration)
+    tracked = rt.tracking_table(fitted["BG/NBD"], tx, time_unit="W", calibration_end=CAL_END)
+    march = rt.working_segments(rt.customer_features(tx, observation_end="2024-03-31"))
+    june = rt.working_segments(rt.customer_features(tx, observation_end="2024-06-30"))
+    one = tx[tx["customer_id"] == 3]
+
+    def segments(prefix: str) -> Any:
+        texts, channel, _ = data(prefix)
+        scores = rt.rfm_scores(texts, by=channel)
+        return plot.rfm_segments(renamed(rt.rfm_segments(scores), prefix), scores)
+
+    def models(prefix: str) -> dict[str, pd.DataFrame]:
+        return {prefix + "BG/NBD": holdout, prefix + "again": holdout}
+
+    return {
+        "abc_curve": lambda p: plot.abc_curve(rt.abc_xyz(data(p)[0], by=data(p)[1])),
+        "abc_xyz_matrix": lambda p: plot.abc_xyz_matrix(
+            rt.abc_xyz_matrix(data(p)[0], by=data(p)[1])
+        ),
+        "calibration_holdout": lambda p: plot.calibration_holdout(models(p)),
+        "cohort_heatmap": lambda p: plot.cohort_heatmap(
+            rt.cohort_table(data(p)[0], freq="Q", by=data(p)[1])
+        ),
+        "comparison": lambda p: plot.comparison(
+            rt.compare_retention(data(p)[0], data(p)[1], control=p + "web")
+        ),
+        "migration": lambda p: plot.migration(
+            rt.migration_matrix(renamed(march, p), renamed(june, p))
+        ),
+        "p_alive_history": lambda p: plot.p_alive_history(
+            model, one.assign(customer_id=p + "3"), time_unit="W"
+        ),
+        "period_retention": lambda p: plot.period_retention(
+            rt.period_retention(data(p)[0], freq="Q", by=data(p)[1])
+        ),
+        "retention_curves": lambda p: plot.retention_curves(
+            rt.retention_curve(data(p)[0], by=data(p)[1])
+        ),
+        "rfm_segments": segments,
+        "scorecard": lambda p: plot.scorecard(rt.scorecard(data(p)[0], data(p)[2])),
+        "survival": lambda p: plot.survival(rt.survival_curve(data(p)[0], by=data(p)[1])),
+        "tracking": lambda p: plot.tracking({p + "BG/NBD": tracked, p + "again": tracked}),
+    }
+
+
+TEXT_PLOTS = sorted(set(plot.__all__) - set(WITHOUT_DATA_TEXT))
+
+
+def test_text_drawings_cover_every_plot_with_texts_from_the_data(
+    text_drawings: dict[str, Callable[[str], Any]],
+) -> None:
+    assert set(WITHOUT_DATA_TEXT) <= set(plot.__all__)
+    assert set(text_drawings) == set(TEXT_PLOTS)
+
+
+def drawn_texts(drawn: Axes | Figure) -> list[str]:
+    """Draw the figure (which parses mathtext and makes the layout) and return every text in it."""
+    fig = drawn if isinstance(drawn, Figure) else drawn.figure
+    fig.canvas.draw()
+    return [t.get_text() for t in fig.findobj(matplotlib.text.Text)]
+
+
+@pytest.mark.parametrize("name", TEXT_PLOTS)
+def test_a_dollar_in_the_data_is_drawn_as_it_is(
+    text_drawings: dict[str, Callable[[str], Any]], name: str
+) -> None:
+    # matplotlib read "$...$" in a label as mathtext: a raw ValueError for a word that is no command of
+    # it (and other texts than the data's where it parsed).
+    texts = drawn_texts(text_drawings[name](DOLLARS))
+    assert not [t for t in texts if matplotlib.cbook.is_math_text(t)]
+    assert any("\\$\\nosuch\\$ " in t for t in texts)  # an escaped $ is drawn as a $
+
+
+@pytest.mark.parametrize("name", TEXT_PLOTS)
+def test_long_texts_are_cut_in_the_picture(
+    text_drawings: dict[str, Callable[[str], Any]], name: str
+) -> None:
+    # Texts of 300 characters left the axes no room: matplotlib warned "constrained_layout not applied"
+    # (an error here) or drew them past the figure's edge. The picture cuts them, keeping both ends.
+    texts = drawn_texts(text_drawings[name](LONG))
+    assert not [t for t in texts if LONG in t]
+    assert any(LONG[:5] in t and "\N{HORIZONTAL ELLIPSIS}" in t for t in texts)
+
+
+# Plots that draw one line per group, with a legend of the groups.
+LEGEND_PLOTS = {
+    "abc_curve": lambda tx: plot.abc_curve(rt.abc_xyz(tx, by="group")),
+    "retention_curves": lambda tx: plot.retention_curves(rt.retention_curve(tx, by="group")),
+    "survival": lambda tx: plot.survival(rt.survival_curve(tx, by="group")),
+}
+
+
+def test_legend_plots_cover_every_legend_of_groups() -> None:
+    legends = {n for n in plot.__all__ if "group_legend(" in inspect.getsource(getattr(plot, n))}
+    assert set(LEGEND_PLOTS) == legends
+
+
+@pytest.mark.parametrize("name", sorted(LEGEND_PLOTS))
+def test_many_groups_are_drawn_with_room_for_the_axes(tx: pd.DataFrame, name: str) -> None:
+    # Fifty groups: the legend (and the numbers at risk, a row per group) left the axes no room, and
+    # matplotlib warned "constrained_layout not applied" (an error here).
+    customers = np.sort(tx["customer_id"].unique())
+    group = pd.Series([f"group {k % 50:02d}" for k in range(len(customers))], index=customers)
+    ax = LEGEND_PLOTS[name](tx.assign(group=tx["customer_id"].map(group)))
+    ax.figure.canvas.draw()
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == [f"group {k:02d}" for k in range(50)]

@@ -94,9 +94,6 @@ MAX_AT_RISK_ROWS: Final = 6  # survival curves of more groups are drawn without 
 # The survival chart draws at most this many groups, the largest: the palette's colours, so that no two
 # curves share one (and a legend of fifty entries does not crowd out the axes). The table lists them all.
 MAX_CURVES: Final = 8
-# A group label in a picture is cut to this many characters (the table under it shows it whole): a label
-# of hundreds of characters in the legend or beside the numbers at risk would leave no room for the axes.
-PICTURE_LABEL_CHARS: Final = 30
 
 KPI_LABELS: Final = {
     "customers": ("Customers", "count"),
@@ -343,34 +340,6 @@ def _check_texts(func: str, reading: dict[str, Any], by: object, values: pd.Seri
             _saveable(shown, f"The group label {shown!r} of {where}", fix)
 
 
-def _picture_labels(texts: Sequence[str]) -> list[str]:
-    """Write labels for a picture: cut to :data:`PICTURE_LABEL_CHARS`, still distinct, ``$`` shown as is.
-
-    A label cut short keeps its start and its end around an ellipsis (labels often differ at one end
-    only: "customers of the web channel"); labels that would still read alike are told apart by their
-    number in the list (the order of the table under the picture). A ``$`` is escaped, so that
-    matplotlib draws it rather than reading ``$...$`` as mathtext (which fails on a backslash word that
-    is no command of it).
-    """
-    limit = PICTURE_LABEL_CHARS
-
-    def cut(text: str, keep: int) -> str:
-        if len(text) <= keep:
-            return text
-        head = keep // 2
-        tail = keep - 1 - head
-        return f"{text[:head].rstrip()}\N{HORIZONTAL ELLIPSIS}{text[len(text) - tail :].lstrip()}"
-
-    short = [cut(t, limit) for t in texts]
-    repeated = {s for s in short if short.count(s) > 1}
-    if repeated:
-        short = [
-            f"{cut(t, limit - len(f' #{k + 1}'))} #{k + 1}" if s in repeated else s
-            for k, (t, s) in enumerate(zip(texts, short, strict=True))
-        ]
-    return [s.replace("$", r"\$") for s in short]
-
-
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]], *, raw: bool = False) -> str:
     """Write an HTML table; cells are escaped unless ``raw`` (then the caller escaped them)."""
 
@@ -593,9 +562,10 @@ def _survival_section(tx: pd.DataFrame, o: _Options) -> Section:
 def _drawn_curves(curve: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """Return the survival curves the chart draws, and the number of groups.
 
-    Without groups, the curve itself. With groups, the :data:`MAX_CURVES` largest (by customers, ties in
-    the order of the curve), in the order of the curve, under one group level of labels written for a
-    picture (:func:`_picture_labels`).
+    Without groups, the curve itself. With groups, the rows of the :data:`MAX_CURVES` largest (by
+    customers, ties in the order of the curve), in the order of the curve. The chart writes their labels
+    for the picture as every plot does (``retention.plot._common.picture_labels``: cut short, still
+    distinct, ``$`` drawn as is); the table under it shows them whole.
     """
     if curve.index.nlevels == 1:
         return curve, 1
@@ -603,12 +573,9 @@ def _drawn_curves(curve: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     # The number at risk at a group's first time is its customers: each group starts on day 0 or later.
     sizes = np.array([float(part["at_risk"].max()) for _, part in parts])
     chosen = np.sort(np.argsort(-sizes, kind="stable")[:MAX_CURVES])
-    labels = _picture_labels([_label(key) for key, _ in parts])
-    title = _picture_labels([", ".join(str(n) for n in curve.index.names[:-1])])[0]
-    drawn = pd.concat(
-        [parts[k][1] for k in chosen], keys=[labels[k] for k in chosen], names=[title]
-    )
-    return drawn, len(parts)
+    outer = list(range(curve.index.nlevels - 1))
+    group = curve.groupby(level=outer, sort=False, dropna=False).ngroup().to_numpy()
+    return curve[np.isin(group, chosen)], len(parts)
 
 
 def _bars(counts: pd.Series, extra: dict[str, pd.Series] | None = None) -> str:

@@ -14,6 +14,11 @@ label is left blank, and a period of ``period_retention`` with a missing count i
 value, which no result of the library holds, cannot be drawn and is refused
 (``retention.errors.InvalidValueError``, naming the column and its row).
 
+Texts from the data (group labels and the names of their columns, segments, model names, a customer id)
+are drawn as they are, a ``$`` included, never read as mathtext; in the picture they are cut to 30
+characters, keeping their start and end, and labels that still read alike are numbered (``" #2"``). The
+result keeps them whole. A legend of more than ten groups is laid out in columns.
+
 matplotlib is the ``plot`` extra: ``pip install "retention-metrics[plot]"``. ``import retention`` imports
 neither matplotlib nor this module; ``from retention import plot`` (or ``rt.plot``) imports this module but
 not matplotlib, and a plot called without matplotlib raises ``retention.errors.MissingDependencyError``.

@@ -24,7 +24,7 @@ from retention.errors import (
     MissingDependencyError,
     plain_value,
 )
-from retention.frames.breakdown import group_parts
+from retention.frames.breakdown import group_parts, is_missing_label
 
 _Table = TypeVar("_Table", pd.DataFrame, pd.Series)
 
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "OKABE_ITO",
+    "PICTURE_LABEL_CHARS",
     "UNITS",
     "check_ax",
     "check_instance",
@@ -50,6 +51,7 @@ __all__ = [
     "estimate_and_interval",
     "facet_axes",
     "faceted",
+    "group_label",
     "group_legend",
     "group_names",
     "group_title",
@@ -62,6 +64,9 @@ __all__ = [
     "percent_formatter",
     "period_labels",
     "period_unit",
+    "picture_label",
+    "picture_labels",
+    "picture_text",
     "pyplot",
     "require_matplotlib",
     "set_category_ticks",
@@ -86,6 +91,7 @@ OKABE_ITO: Final = (
 
 HEATMAP_CMAP: Final = "viridis"  # perceptually uniform and readable with colour-vision deficiencies
 MAX_TICK_LABELS: Final = 24
+LEGEND_ROWS: Final = 10  # a legend of more groups is laid out in columns, to fit beside the lines
 ANNOTATE_CELLS: Final = 150  # heatmaps with at most this many cells write their values in the cells
 NO_DATA: Final = "no data"
 
@@ -99,6 +105,12 @@ UNITS: Final = {
 }
 """A period length in words, by the first letter of its frequency string."""
 _UNIT: Final = {"D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "year", "A": "year"}
+PICTURE_LABEL_CHARS: Final = 30
+"""A label from the data is cut to this many characters in a picture (the result keeps it whole).
+
+A label of hundreds of characters in a legend, a tick, a panel title or beside the numbers at risk would
+leave the axes no room (matplotlib's "constrained_layout not applied") or run past the figure's edge.
+"""
 
 
 def require_matplotlib(func: str) -> None:
@@ -265,14 +277,104 @@ def empty_axes(ax: Axes, *, title: str, xlabel: str, ylabel: str) -> Axes:
     return ax
 
 
+# --- texts from the data -----------------------------------------------------------------------------------
+
+
+def picture_text(text: object) -> str:
+    r"""Write a text from the data for matplotlib so that it is drawn as it is: every ``$`` escaped.
+
+    matplotlib reads a text with two unescaped ``$`` as mathtext: it draws another text than the data
+    hold (``"$5 and $6"`` in italics, without the ``$``), or fails when the figure is drawn, with a bare
+    ``ValueError``, on a backslash word that is no command of it (``"$\nosuch$"``). It draws an escaped
+    ``\$`` as a ``$``. Every text that the data (or the caller's names) put in a picture goes through
+    here, or through :func:`picture_labels`; texts of the library's own never hold a ``$``.
+    """
+    return str(text).replace("$", r"\$")
+
+
+def picture_labels(texts: Sequence[object], *, limit: int = PICTURE_LABEL_CHARS) -> list[str]:
+    r"""Write labels from the data for a picture: cut to ``limit`` characters, still distinct, ``$`` as is.
+
+    Parameters
+    ----------
+    texts : sequence
+        The labels, in the order they are drawn (their ``str``); the result they come from keeps them
+        whole.
+    limit : int, default :data:`PICTURE_LABEL_CHARS`
+        The most characters a label keeps in the picture.
+
+    Returns
+    -------
+    list of str
+        One label per text. A text longer than ``limit`` keeps its start and its end around an ellipsis
+        (labels often differ at one end only: "customers of the web channel"). Labels that would still
+        read alike are told apart by their number in the list, ``" #k"`` (counted from 1), within
+        ``limit``. Each label is then written by :func:`picture_text`, so that matplotlib draws its
+        ``$`` as it is rather than reading ``$...$`` as mathtext.
+
+    Examples
+    --------
+    >>> picture_labels(["web", "$5 off"])
+    ['web', '\\$5 off']
+    >>> picture_labels(["customers of the app channel", "customers of the web channel"], limit=24)
+    ['customers of…app channel', 'customers of…web channel']
+    >>> picture_labels(["first web shop", "first app shop", "short"], limit=12)
+    ['firs…shop #1', 'firs…shop #2', 'short']
+    """
+    whole = [str(t) for t in texts]
+
+    def cut(text: str, keep: int) -> str:
+        if len(text) <= keep:
+            return text
+        head = keep // 2
+        tail = keep - 1 - head
+        return f"{text[:head].rstrip()}\N{HORIZONTAL ELLIPSIS}{text[len(text) - tail :].lstrip()}"
+
+    short = [cut(t, limit) for t in whole]
+    repeated = {s for s in short if short.count(s) > 1}
+    if repeated:
+        short = [
+            f"{cut(t, limit - len(f' #{k + 1}'))} #{k + 1}" if s in repeated else s
+            for k, (t, s) in enumerate(zip(whole, short, strict=True))
+        ]
+    return [picture_text(s) for s in short]
+
+
+def picture_label(text: object) -> str:
+    """Write one text from the data for a picture (a column name, a customer id): :func:`picture_labels`."""
+    return picture_labels([text])[0]
+
+
+def group_label(key: object) -> str:
+    """Write the key of a group as text: ``"web"``, ``"web / north"`` for several levels, ``"(missing)"``.
+
+    Examples
+    --------
+    >>> group_label(("web", float("nan")))
+    'web / (missing)'
+    """
+    if is_missing_label(key):
+        return "(missing)"
+    if isinstance(key, tuple):
+        return " / ".join(group_label(part) for part in key)
+    return str(key)
+
+
 def group_names(names: Sequence[Hashable]) -> str:
     """Return the names of the group levels of a breakdown as one label: ``"channel, region"``."""
     return ", ".join(str(n) for n in names)
 
 
 def group_legend(ax: Axes, names: Sequence[Hashable], **options: Any) -> None:
-    """Add the legend of one line per group, titled by the group levels (``options`` go to ``legend``)."""
-    ax.legend(title=group_names(names), **options)
+    """Add the legend of one line per group, titled by the group levels (``options`` go to ``legend``).
+
+    The title is written for the picture (:func:`picture_label`); the lines' labels are those of
+    :func:`split_groups`, written already. More than :data:`LEGEND_ROWS` groups are laid out in
+    columns: one column of them would be taller than the axes.
+    """
+    _, labels = ax.get_legend_handles_labels()
+    ncols = max(1, math.ceil(len(labels) / LEGEND_ROWS))
+    ax.legend(title=picture_label(group_names(names)), ncols=ncols, **options)
 
 
 def step_with_band(
@@ -479,19 +581,29 @@ def split_groups(
     """Split a result broken down by ``by=`` into its groups; None for a result without groups.
 
     Returns the names of the group levels and, per group in the order of the result, a label
-    (``"web"``, or ``"web / north"`` for several levels) and the group's part without the group levels.
+    (:func:`group_label`: ``"web"``, or ``"web / north"`` for several levels) written for the picture
+    (:func:`picture_labels`: cut short, still distinct, ``$`` drawn as is) and the group's part without
+    the group levels.
     """
     index = data.index
     if not isinstance(index, pd.MultiIndex) or index.nlevels <= inner:
         return None
     names: list[Hashable] = list(index.names[: index.nlevels - inner])
     parts = group_parts(data, inner=inner)
-    return names, [(" / ".join(str(k) for k in key), part) for key, part in parts]
+    labels = picture_labels([group_label(key) for key, _ in parts])
+    return names, [(label, part) for label, (_, part) in zip(labels, parts, strict=True)]
 
 
 def group_title(names: Sequence[Hashable], label: str) -> str:
-    """Return a panel title for one group: ``"channel = web"``."""
-    return f"{group_names(names)} = {label}"
+    r"""Return a panel title for one group: ``"channel = web"`` (``label`` as :func:`split_groups` wrote it).
+
+    A title longer than a label goes on two lines, ``"channel =\nweb"``: on one, it would run into the
+    next panel's.
+    """
+    name = picture_label(group_names(names))
+    if len(name) + len(label) > PICTURE_LABEL_CHARS:
+        return f"{name} =\n{label}"
+    return f"{name} = {label}"
 
 
 def faceted(
@@ -541,12 +653,14 @@ def period_labels(index: pd.Index) -> list[str]:
 def set_category_ticks(ax: Axes, axis: str, labels: Sequence[str]) -> None:
     """Label the positions ``0 .. n - 1`` of an axis, at most :data:`MAX_TICK_LABELS` of them.
 
-    Long x labels that would not fit side by side are turned upright.
+    The labels are written for the picture (:func:`picture_labels`); long x labels that would not fit
+    side by side are turned upright.
     """
     n = len(labels)
     step = max(1, math.ceil(n / MAX_TICK_LABELS))
     positions = list(range(0, n, step))
-    shown = [labels[k] for k in positions]
+    written = picture_labels(labels)
+    shown = [written[k] for k in positions]
     if axis == "x":
         longest = max((len(label) for label in shown), default=0)
         ax.set_xticks(positions, shown, rotation=90 if len(shown) * longest > 60 else 0)

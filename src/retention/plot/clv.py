@@ -15,7 +15,13 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from retention.errors import ColumnTypeError, InvalidParameterError, InvalidValueError, plain_value
+from retention.errors import (
+    ColumnTypeError,
+    InvalidParameterError,
+    InvalidValueError,
+    plain_value,
+    shown_value,
+)
 from retention.frames.bgbb import BetaGeoBetaBinom
 from retention.frames.models import FrequencyRecencyModel, _fill
 from retention.frames.options import Interval
@@ -43,6 +49,8 @@ from retention.plot._common import (
     new_axes,
     percent_axis,
     period_unit,
+    picture_label,
+    picture_labels,
     set_category_ticks,
 )
 
@@ -170,7 +178,8 @@ def _grid(
     age_value: float = top_r if T is None else _POSITIVE.check(T, "T", func)
     cells = (top_f + 1) * (math.floor(top_r) + 1)
     if cells > _MAX_CELLS:
-        msg = f"{func} would draw {cells:,} cells (max_frequency {top_f}, max_recency {top_r:g}); at most {_MAX_CELLS:,} are drawn. Pass smaller max_frequency= or max_recency=."
+        many = f"{cells:,}" if cells < 10**20 else shown_value(cells)  # not hundreds of digits
+        msg = f"{func} would draw {many} cells (max_frequency {shown_value(top_f)}, max_recency {top_r:g}); at most {_MAX_CELLS:,} are drawn. Pass smaller max_frequency= or max_recency=."
         raise InvalidParameterError(msg)
     frequency = np.arange(top_f + 1, dtype=np.float64)[:, None]
     recency = np.arange(math.floor(top_r) + 1, dtype=np.float64)[None, :]
@@ -514,7 +523,7 @@ def p_alive_history(
     concise_dates(axes)
     percent_axis(axes, "y", top=1.05)
     axes.legend(loc="lower left", fontsize="small")
-    title = f"P(alive) of customer {plain_value(t.customer_ids[0])}"
+    title = f"P(alive) of customer {picture_label(plain_value(t.customer_ids[0]))}"
     return label_axes(axes, title=title, xlabel="date", ylabel="P(alive)", grid="both")
 
 
@@ -574,7 +583,9 @@ def _actual_and_expected(
     """Draw the actual values (a solid black line) and each model's expected values (a dashed line)."""
     actual = column_values(tables[0][1], "actual" + suffix)
     axes.plot(x, actual, color="black", linewidth=1.8, label="actual", **actual_style)
-    for k, (name, frame) in enumerate(tables):
+    # The caller's names of the models, as the legend shows them.
+    names = picture_labels([name for name, _ in tables])
+    for k, ((_, frame), name) in enumerate(zip(tables, names, strict=True)):
         expected = column_values(frame, "expected" + suffix)
         axes.plot(x, expected, color=colour(k), linestyle="--", label=name, **expected_style)
 

@@ -28,6 +28,7 @@ from retention.plot._common import (
     percent_axis,
     period_labels,
     period_unit,
+    picture_labels,
     pyplot,
     set_category_ticks,
     split_groups,
@@ -202,7 +203,7 @@ def _cohort_lines(part: pd.DataFrame, axes: Axes) -> Axes:
         return empty_axes(axes, title=_RETENTION_TITLE, xlabel=xlabel, ylabel=_SHARE_ACTIVE)
     cmap = pyplot().get_cmap("viridis")
     x = np.asarray(part.columns, dtype=np.int64)
-    labels = period_labels(part.index)
+    labels = picture_labels(period_labels(part.index))
     n = len(labels)
     lines = []
     for k in range(n):
@@ -495,13 +496,16 @@ def survival(survival_curve: pd.DataFrame, *, at_risk: bool = True, ax: Axes | N
         index="time",
         numeric=_SURVIVAL_COLUMNS,
     )
-    axes = new_axes(ax, figsize=(7.0, 5.0))
+    groups = split_groups(curve)
+    rows = len(groups[1]) if groups is not None else 1
+    # A figure of its own grows with the rows of numbers at risk under the axis.
+    height = 5.0 + (_AT_RISK_ROW / 72.0 * rows if at_risk else 0.0)
+    axes = new_axes(ax, figsize=(7.0, height))
     title = "Customer survival (Kaplan-Meier, 95% interval)"
     xlabel = "days since first purchase"
     ylabel = "share of customers still active"
     if len(curve) == 0:
         return empty_axes(axes, title=title, xlabel=xlabel, ylabel=ylabel)
-    groups = split_groups(curve)
     names: list[Hashable] = []
     parts: list[tuple[str, pd.DataFrame]]
     if groups is None:

@@ -17,13 +17,16 @@ import pandas as pd
 from retention.frames.campaign import CampaignEffect
 from retention.frames.compare import RetentionComparison
 from retention.plot._common import (
+    PICTURE_LABEL_CHARS,
     check_instance,
     colour,
     column_values,
     empty_axes,
     estimate_and_interval,
+    group_label,
     label_axes,
     percent_axis,
+    picture_labels,
     pyplot,
     require_matplotlib,
     step_with_band,
@@ -127,9 +130,28 @@ def comparison(result: RetentionComparison) -> Figure:
     differences = result.differences
     measure_of_row = differences.index.get_level_values("measure")
     measures = [m for m in _COMPARISON_TITLES if (measure_of_row == m).any()]
+    # One colour per comparison (group, reference), the same in every panel.
+    pairs = list(
+        dict.fromkeys(
+            zip(
+                differences.index.get_level_values("group"),
+                differences.index.get_level_values("reference"),
+                strict=True,
+            )
+        )
+    )
+    # The groups' labels, written for the picture once for all panels: a row names two groups, so each
+    # keeps half a label's characters (with the horizon, a row of a whole label each left no room).
+    groups = list(dict.fromkeys(label for pair in pairs for label in pair))
+    written = picture_labels([group_label(g) for g in groups], limit=PICTURE_LABEL_CHARS // 2)
+    shown = dict(zip(groups, written, strict=True))
+    # Panels widen with the rows' labels (" - " and ", 365 days" besides the groups), so that the axes
+    # and their titles keep room.
+    longest = max((len(shown[g]) + len(shown[r]) for g, r in pairs), default=0) + 14
+    panel = max(5.0, 3.0 + 0.075 * longest)
     width = max(len(measures), 1)
     fig, grid = pyplot().subplots(
-        1, width, figsize=(5.0 * width, 4.5), layout="constrained", squeeze=False
+        1, width, figsize=(panel * width, 4.5), layout="constrained", squeeze=False
     )
     figure: Figure = fig
     panels: list[Axes] = list(grid.flat)
@@ -141,16 +163,6 @@ def comparison(result: RetentionComparison) -> Figure:
             ylabel="comparison",
         )
         return figure
-    # One colour per comparison (group, reference), the same in every panel.
-    pairs = list(
-        dict.fromkeys(
-            zip(
-                differences.index.get_level_values("group"),
-                differences.index.get_level_values("reference"),
-                strict=True,
-            )
-        )
-    )
     for axes, measure in zip(panels, measures, strict=True):
         part = differences[measure_of_row == measure]
         rows = list(
@@ -161,7 +173,10 @@ def comparison(result: RetentionComparison) -> Figure:
                 strict=True,
             )
         )
-        labels = [f"{g} - {r}, {d} days" if d >= 0 else f"{g} - {r}" for g, r, d in rows]
+        labels = [
+            f"{shown[g]} - {shown[r]}, {d} days" if d >= 0 else f"{shown[g]} - {shown[r]}"
+            for g, r, d in rows
+        ]
         colours = [colour(pairs.index((g, r))) for g, r, _ in rows]
         estimate, low, high = estimate_and_interval(part)
         share = measure in _SHARES

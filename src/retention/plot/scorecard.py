@@ -22,6 +22,7 @@ from retention.plot._common import (
     label_axes,
     new_axes,
     percent_axis,
+    picture_label,
     set_category_ticks,
 )
 
@@ -87,7 +88,7 @@ def scorecard(card: Scorecard, measure: str = "survival_3", *, ax: Axes | None =
     check_instance(card, Scorecard, func=func, argument="card", maker="rt.scorecard(tx, by)")
     check_option("measure", measure, tuple(_MEASURES), func)
     axes = new_axes(ax)
-    name = group_names(card.figures.index.names)
+    name = picture_label(group_names(card.figures.index.names))
     title = f"{_MEASURES[measure]}: each {name} against the rest of the company"
     xlabel = "group - rest (percentage points)"
     if len(card.figures) == 0:

@@ -29,6 +29,7 @@ from retention.plot._common import (
     label_axes,
     new_axes,
     percent_axis,
+    picture_labels,
     split_groups,
 )
 
@@ -382,7 +383,7 @@ def _segment_bars(part: pd.DataFrame, axes: Axes, categories: list[object]) -> A
             label="revenue",
         )
         axes.bar_label(revenue, labels=[f"{s:,.0f}" for s in sums], padding=2, fontsize="x-small")
-    axes.set_yticks(y, [str(c) for c in categories])
+    axes.set_yticks(y, picture_labels(categories))
     axes.invert_yaxis()
     percent_axis(axes, "x")
     axes.margins(x=0.15)
