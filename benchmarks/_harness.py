@@ -14,7 +14,8 @@ Two kinds of script use it (benchmarks/README.md, "How timing works", states the
   peer library, every measurement in a fresh process) take their options from `worker_parser`, answer
   ``--worker`` with `serve`, run their cases with `compare` and print them with `print_table`. A script
   keeps only what is its own: its data, its two contenders (the ``build`` function that `serve` calls), its
-  agreement check and its cases.
+  agreement check and its cases. The peer library is `LIFETIMES` unless the script passes another `Peer`
+  (``bench_pymc``: `PYMC_MARKETING`) to `worker_parser`, `peer_python` and `print_table`.
 """
 
 from __future__ import annotations
@@ -42,10 +43,33 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-PEER_PYTHON = ROOT / ".venv-peers" / "bin" / "python"  # made as benchmarks/README.md says
 DATA = ROOT.parent / "shared" / "data"
 MIN_SAMPLE = 0.2  # seconds: workers time shorter calls in batches, as timeit does
 BLAS_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+@dataclass(frozen=True)
+class Peer:
+    """A peer library: how the tables name it, the module that shows it is installed, and its interpreter.
+
+    ``venv`` is the virtual environment in the project root that benchmarks/README.md says how to make
+    (never the project's own: the peers are not dependencies); ``option`` is the script's second name for
+    ``--peer-python``, if any.
+    """
+
+    name: str
+    module: str
+    venv: str
+    option: str = ""
+
+    @property
+    def python(self) -> Path:
+        """The interpreter of ``venv``."""
+        return ROOT / self.venv / "bin" / "python"
+
+
+LIFETIMES = Peer("lifetimes", "lifetimes", ".venv-peers")
+PYMC_MARKETING = Peer("PyMC-Marketing", "pymc_marketing", ".venv-pymc", option="--pymc-python")
 
 # What a worker reports, as one JSON line: "times" (the samples, seconds), "peak" (bytes, or None),
 # "result" (what the script's agreement check needs, or None) and "error" ("" unless a call raised).
@@ -247,7 +271,9 @@ def _positive(text: str) -> int:
     return value
 
 
-def worker_parser(description: str, *, runs: int, peer_budget: float) -> argparse.ArgumentParser:
+def worker_parser(
+    description: str, *, runs: int, peer_budget: float, peer: Peer = LIFETIMES
+) -> argparse.ArgumentParser:
     """The options every worker script has; the script adds its own (``--quick``, ``--sizes``)."""
     parser = argparse.ArgumentParser(
         description=description, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -257,9 +283,11 @@ def worker_parser(description: str, *, runs: int, peer_budget: float) -> argpars
     )
     parser.add_argument(
         "--peer-python",
+        *([peer.option] if peer.option else []),
+        dest="peer_python",
         default=None,
-        help="the interpreter with lifetimes (default: this one if it imports lifetimes, "
-        "else .venv-peers/bin/python in the project root)",
+        help=f"the interpreter with {peer.name} (default: this one if it imports {peer.module}, "
+        f"else {peer.venv}/bin/python in the project root)",
     )
     parser.add_argument(
         "--peer-budget",
@@ -291,13 +319,13 @@ def worker_parser(description: str, *, runs: int, peer_budget: float) -> argpars
     return parser
 
 
-def peer_python(requested: str | None, module: str = "lifetimes") -> str | None:
-    """``requested``, else this interpreter if it has ``module``, else ``.venv-peers``, else None."""
+def peer_python(requested: str | None, peer: Peer = LIFETIMES) -> str | None:
+    """``requested``, else this interpreter if it has the peer's module, else its venv's, else None."""
     if requested:
         return requested
-    if importlib.util.find_spec(module) is not None:
+    if importlib.util.find_spec(peer.module) is not None:
         return sys.executable
-    return str(PEER_PYTHON) if PEER_PYTHON.exists() else None
+    return str(peer.python) if peer.python.exists() else None
 
 
 def run_worker(
@@ -403,11 +431,13 @@ def print_table(
     peer: str | None,
     about: str,
     memory: bool = True,
+    peer_library: Peer = LIFETIMES,
 ) -> None:
     """Print the machine line, the title and one table: a row per case, ``check`` heads the last column.
 
     Columns: the case (and the peer, when cases name one), the median seconds of ours and of the peer,
-    peer / ours, the peak MiB of each (``memory``), the samples taken (ours/peer), and the check.
+    peer / ours, the peak MiB of each (``memory``), the samples taken (ours/peer), and the check. The
+    title line names ``peer`` (the interpreter) after ``peer_library`` (the library, `LIFETIMES` by default).
     """
     named = any(row.case.peer_name for row in rows)
     threads = options.blas_threads if options.blas_threads > 0 else "default"
@@ -453,7 +483,7 @@ def print_table(
 
     print(about)
     print(
-        f"{title} (lifetimes: {peer or 'not installed'}; BLAS threads: {threads}); "
+        f"{title} ({peer_library.name}: {peer or 'not installed'}; BLAS threads: {threads}); "
         f"median seconds of up to {options.runs} samples"
     )
     print(line(header))
