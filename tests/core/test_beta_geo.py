@@ -854,3 +854,27 @@ def test_predictions_where_the_horizon_over_alpha_is_beyond_floats(
     assert future == pytest.approx(new, rel=1e-12)
     later = bg.p_alive(zero, zero, zero, **named, t=t)[0]
     assert later == pytest.approx(share * _mp_survival(r, a, b + s, u), rel=1e-12)
+
+
+@MODELS
+@given(
+    x=st.lists(st.integers(0, 6), min_size=1, max_size=12),
+    ages=st.lists(st.sampled_from([0.5, 3.0, 40.0, 1e5]), min_size=1, max_size=12),
+    t=st.sampled_from([0.7, 39.0, 1e4, 1e300]),
+)
+def test_shared_rows_give_each_customer_its_own_value_to_the_bit(
+    mbg: bool, x: list[int], ages: list[float], t: float
+) -> None:
+    # Customers of the same frequency and age share the look-ahead, computed once per distinct row:
+    # each customer's value is the one it has computed alone.
+    n = min(len(x), len(ages))
+    freq = np.array(x[:n], dtype=float)
+    T = np.array(ages[:n])
+    tx = np.where(freq > 0, T / 2, 0.0)
+    named = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426, "dropout_at_start": mbg}
+    together = bg.conditional_expected_purchases(t, freq, tx, T, **named)
+    later = bg.p_alive(freq, tx, T, **named, t=t)
+    for i in range(n):
+        one = (freq[i : i + 1], tx[i : i + 1], T[i : i + 1])
+        assert together[i] == bg.conditional_expected_purchases(t, *one, **named)[0]
+        assert later[i] == bg.p_alive(*one, **named, t=t)[0]

@@ -900,3 +900,26 @@ def test_dert_with_a_huge_dropout_shape_takes_no_step_per_unit_of_s(
     )
     assert steps == []
     assert value[0] == 0.0  # dropout rate of mean s / beta: dead long before T, to double precision
+
+
+@given(
+    x=st.lists(st.integers(0, 6), min_size=1, max_size=12),
+    ages=st.lists(st.sampled_from([0.5, 3.0, 40.0, 1e5]), min_size=1, max_size=12),
+    t=st.sampled_from([0.7, 39.0, 1e4]),
+)
+def test_shared_pairs_give_each_customer_its_own_value_to_the_bit(
+    x: list[int], ages: list[float], t: float
+) -> None:
+    # The shares of P(alive) are computed once per distinct (x, t_x) and (x, T): each customer's value
+    # is the one it has computed alone.
+    n = min(len(x), len(ages))
+    freq = np.array(x[:n], dtype=float)
+    T = np.array(ages[:n])
+    tx = np.where(freq > 0, T / 2, 0.0)
+    named = {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}
+    together = pn.conditional_expected_purchases(t, freq, tx, T, **named)
+    alive = pn.p_alive(freq, tx, T, **named)
+    for i in range(n):
+        one = (freq[i : i + 1], tx[i : i + 1], T[i : i + 1])
+        assert together[i] == pn.conditional_expected_purchases(t, *one, **named)[0]
+        assert alive[i] == pn.p_alive(*one, **named)[0]

@@ -49,7 +49,7 @@ from scipy.special import (
 )
 
 from retention.core.arrays import BoolArray, FloatArray, IntArray
-from retention.core.clv.fitting import Likelihood, distinct_values, halved_and_doubled
+from retention.core.clv.fitting import Likelihood, compress, distinct_values, halved_and_doubled
 from retention.core.clv.special import (
     broadcast_floats,
     log_beta_ratio,
@@ -673,9 +673,23 @@ def _posterior_expectation(
     r"""$\log G$ (``mean=False``) or $M$ (see the comment above :func:`_series`), broadcast and flattened.
 
     ``log1p_u`` is $\log(1 + u)$ (by default from ``u``): given where ``u`` is infinite (see :func:`_horizon`).
+    Each distinct row $(R, B, u)$ is computed once: customers of the same frequency and age share it (1M
+    simulated customers hold 17,070 distinct pairs), and every method computes a row on its own, so the
+    result is the same to the last bit.
     """
     logs = np.log1p(np.asarray(u, dtype=np.float64)) if log1p_u is None else log1p_u
     rr, bb, uu, lu = (v.ravel() for v in broadcast_floats(R, B, u, logs))
+    rows = compress([rr, bb, uu, lu])
+    if len(rows.weights) == len(uu):  # no row twice: computed as they are
+        return _expectation_rows(rr, bb, uu, lu, a, mean=mean)
+    rd, bd, ud, ld = rows.columns
+    return _expectation_rows(rd, bd, ud, ld, a, mean=mean)[rows.inverse]
+
+
+def _expectation_rows(
+    rr: FloatArray, bb: FloatArray, uu: FloatArray, lu: FloatArray, a: float, *, mean: bool
+) -> FloatArray:
+    """:func:`_posterior_expectation` of flat rows: each by the first method that is accurate for it."""
     out = np.empty(len(uu))
     with np.errstate(over="ignore"):  # R u beyond floats is not cheap
         cheap = (uu <= _SERIES_MAX_U) & (rr * uu <= _SERIES_MAX_MEAN)
