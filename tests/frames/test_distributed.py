@@ -786,7 +786,10 @@ def test_backtest_brings_back_tallies_and_the_summary_only(
         run = getattr(distributed, name)
         shuffled = functools.partial(_counted, run, passes, name)
         monkeypatch.setattr(distributed, name, shuffled)
-    tx = rt.simulate_transactions(n_customers=500, seed=4)
+    # Seed 1: a table whose BG/NBD fit is identified (seed 4's drifts to the limit of a fixed dropout
+    # probability, a and b in the millions, where whether the Hessian comes out positive definite, and so
+    # whether the fit warns, is decided by rounding).
+    tx = rt.simulate_transactions(n_customers=500, seed=1)
     table = on_cluster(tx)
     rt.backtest(table, calibration_end="2023-12-31", freq="M", n_draws=0)
     # One pass brings back the tallies and the calibration summary (and one finds the first and last day).
