@@ -13,6 +13,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -265,6 +266,68 @@ def test_decimal_amounts_are_read_exactly() -> None:
     )
     with pytest.raises(InvalidValueError, match=r"'amount'.*missing amounts"):
         rt.kpis(missing)
+
+
+def _decimal_summary() -> tuple[pd.DataFrame, Any]:
+    """A weekly summary as floats, and the same as an Arrow table with DECIMAL columns: the numbers of a
+    simulated one in whole hundredths."""
+    simulated = rt.rfm_summary(rt.simulate_transactions(n_customers=200, seed=1), time_unit="W")
+    scales = {"frequency": 0, "recency": 2, "T": 2, "monetary_value": 2}
+    units = {
+        k: [int(v) for v in np.round(simulated[k].to_numpy() * 10**e)] for k, e in scales.items()
+    }
+    ids = simulated.index.to_numpy()
+    summary = pd.DataFrame(
+        {k: [float(Decimal(v).scaleb(-scales[k])) for v in values] for k, values in units.items()},
+        index=pd.Index(ids, name="customer_id"),
+    )
+    table = pa.table(
+        {
+            "customer_id": pa.array(ids, pa.int64()),
+            **{
+                k: pa.array(
+                    [Decimal(v).scaleb(-scales[k]) for v in values], pa.decimal128(18, scales[k])
+                )
+                for k, values in units.items()
+            },
+        }
+    )
+    return summary, table
+
+
+def test_a_summary_with_decimal_columns_is_read_exactly() -> None:
+    # DuckDB and parquet keep money (and often times) as DECIMAL: each value is read as the float nearest
+    # to it, so that the models give what the same summary typed as floats gives, to the last bit.
+    summary, table = _decimal_summary()
+    cast = table["monetary_value"].cast(pa.float64()).to_numpy()
+    assert (cast != summary["monetary_value"].to_numpy()).any()  # Arrow's own cast would be off
+    connection = duckdb.connect()
+    connection.register("summary_view", table)
+    repeat = summary[summary["frequency"] > 0]
+    purchases, spend = rt.BetaGeo.fit(summary), rt.GammaGamma.fit(repeat)
+    options = {"horizon": 12, "freq": 4.0, "discount_rate": 0.01}
+    clv = rt.customer_lifetime_value(purchases, spend, summary, **options)
+    arrow_backed = (  # pandas too
+        table.drop_columns("customer_id")
+        .to_pandas(types_mapper=pd.ArrowDtype)
+        .set_axis(summary.index)
+    )
+    for frame in (
+        table,
+        pl.from_arrow(table),
+        connection.sql("select * from summary_view"),
+        arrow_backed,
+    ):
+        # A function that reads engines reads the summary whole, its decimals Arrow-backed ...
+        assert_identical(rt.rfm_scores(frame), rt.rfm_scores(summary))
+        read = frame if frame is arrow_backed else to_pandas(frame, {}, whole=True, func="test")
+        assert read["monetary_value"].dtype == pd.ArrowDtype(pa.decimal128(18, 2))
+        # ... and the models read those columns exactly.
+        assert rt.BetaGeo.fit(read).params == purchases.params
+        assert rt.GammaGamma.fit(read[read["frequency"] > 0]).params == spend.params
+        pd.testing.assert_series_equal(
+            rt.customer_lifetime_value(purchases, spend, read, **options), clv, check_exact=True
+        )
 
 
 def test_128_bit_integer_ids_are_integers() -> None:

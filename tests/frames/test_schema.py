@@ -807,6 +807,60 @@ def test_text_codes_leave_other_columns_to_pandas() -> None:
     assert t.customer_ids.tolist() == ["a", "a\x00", "a" * 65]
 
 
+def _lone_surrogates(values: list[str], index: list[int]) -> pd.Series:
+    """Text as bytes decoded with errors="surrogateescape" give it: Python strings, which pandas' own
+    text type cannot hold."""
+    return pd.Series(values, index=index, dtype=object)
+
+
+@pytest.mark.parametrize(
+    ("function", "role"),
+    [
+        *[(f, r) for f in ("kpis", "cohort_table") for r in ("customer_id", "by", "order_id")],
+        ("rfm_summary", "customer_id"),  # it takes no by=
+        ("rfm_summary", "order_id"),
+    ],
+)
+def test_a_lone_surrogate_in_text_is_named_with_its_row_and_the_fix(
+    function: str, role: str
+) -> None:
+    index = [10, 11, 12, 13]
+    text = _lone_surrogates(["a", "b", "c", "d"], index)
+    tx = pd.DataFrame(
+        {
+            "customer_id": text,
+            "date": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-01", "2024-03-05"]),
+            "amount": [1.0, 2.0, 3.0, 4.0],
+            "channel": text,
+            "order": text,
+        },
+        index=index,
+    )
+    column = {"customer_id": "customer_id", "by": "channel", "order_id": "order"}[role]
+    tx[column] = _lone_surrogates(["a", "b\udcff", "c", "d\udcfe"], index)
+    options = {"by": {"by": "channel"}, "order_id": {"order_id": "order"}}.get(role, {})
+    call = getattr(retention, function)
+    with pytest.raises(InvalidValueError) as caught:
+        call(tx, **options)
+    message = str(caught.value)
+    assert message.startswith(f"Column {column!r} (the {role} column) of {function} holds ")
+    assert (
+        "'\\udcff' at position 1 of its value at index 11 ('b\\udcff'), which is no character"
+        in message
+    )
+    assert "errors='surrogateescape'" in message
+    # The fix the message gives reads the table, and keeps the two values apart.
+    fix = message.partition(", e.g. ")[2].partition(" (which")[0]
+    fixed = tx.copy()
+    exec(fix, {"tx": fixed})  # the message's own code, on a copy
+    assert fixed[column].tolist() == ["a", "b\\udcff", "c", "d\\udcfe"]
+    plain = tx.assign(**{column: _lone_surrogates(["a", "bx", "c", "dx"], index)})
+    np.testing.assert_array_equal(
+        np.asarray(call(fixed, **options), dtype=float),
+        np.asarray(call(plain, **options), dtype=float),
+    )
+
+
 def _with_transaction_options() -> list[Any]:
     """Every function the sources decorate with ``@transaction_options``, imported."""
     root = Path(retention.__file__).parent

@@ -20,11 +20,13 @@ import inspect
 from collections.abc import Callable, Sequence
 from typing import Any, Final, TypeVar
 
+import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from retention.errors import ColumnTypeError, MissingDependencyError
 
-__all__ = ["ENGINES", "engine_of", "native_columns", "reads_engines", "to_pandas"]
+__all__ = ["ENGINES", "decimal_floats", "engine_of", "native_columns", "reads_engines", "to_pandas"]
 
 # The engines read on one machine: the top-level module of the frame's type, and the extra that installs
 # what reading it needs (narwhals with the engine).
@@ -134,8 +136,9 @@ def to_pandas(
 
     A pandas DataFrame (and anything that is not a dataframe, for the caller's own type check) is returned
     as it is. Types pandas would read otherwise than the engine means them are handed over as the engine
-    means them: unordered categoricals with their categories sorted, decimal amounts Arrow-backed (read
-    exactly), integer decimals and 128-bit integers named as ids or groups as int64 when they fit. A
+    means them: unordered categoricals with their categories sorted, decimal amounts (and every decimal
+    column of a summary) Arrow-backed (read exactly, by :func:`decimal_floats`), integer decimals and
+    128-bit integers named as ids or groups as int64 when they fit. A
     pyarrow table with duplicate column names is read as pandas reads one.
 
     A table that lacks the customer or date column is returned with all its columns when ``whole`` (a
@@ -208,16 +211,18 @@ def to_pandas(
         if hasattr(frame, "collect"):  # a lazy frame: the engine runs the projection
             frame = frame.collect()
         table = frame.to_arrow()
-    table, decimals = _arrow_columns(table, options, func)
+    customer = key_columns[0]
+    # A per-customer table (an RFM summary), read whole: it has a customer column and no dates.
+    summary = whole and columns == names and customer in names and key_columns[1] not in names
+    table, decimals = _arrow_columns(table, options, func, summary=summary)
     # Dates as datetime64 (not Python date objects); text and other types as pandas reads Arrow.
     result = table.to_pandas(date_as_object=False, split_blocks=True, self_destruct=True)
     assert isinstance(result, pd.DataFrame)
-    for position, name, values in decimals:  # amounts as exact decimals, read by the amount reader
+    for position, name, values in decimals:  # as exact decimals, read by decimal_floats
         exact = pd.Series(pd.arrays.ArrowExtensionArray(values), copy=False)
         result.insert(position, name, exact, allow_duplicates=True)
     _sort_categories(result)
-    customer = key_columns[0]
-    if whole and columns == names and customer in names and key_columns[1] not in names:
+    if summary:
         # A per-customer table (an RFM summary): engines have no index, so the customer column is one.
         index = pd.Index(result.pop(customer), name=customer)
         result.index = index
@@ -273,14 +278,16 @@ def _roles(options: dict[str, Any]) -> dict[object, str]:
 
 
 def _arrow_columns(
-    table: Any, options: dict[str, Any], func: str
+    table: Any, options: dict[str, Any], func: str, *, summary: bool = False
 ) -> tuple[Any, list[tuple[int, object, Any]]]:
     """Check the named columns of an Arrow table and prepare them for pandas.
 
     Returns the table without its decimal amount column and that column (position, name, values): pandas
     would make Python Decimal objects of it, which the amount reader refuses; as an Arrow-backed column it
-    is read exactly (see :func:`retention.frames.schema.read_transactions`). Integer decimals (DuckDB's
-    HUGEINT, polars' Int128) named as ids or groups are read as int64 when they fit, as pandas holds such ids.
+    is read exactly (see :func:`decimal_floats`). For a ``summary`` (a per-customer table, read whole),
+    so is every decimal column not named as an id or group: frequencies, times and money values, read by
+    :mod:`retention.frames.summary_schema`. Integer decimals (DuckDB's HUGEINT, polars' Int128) named as
+    ids or groups are read as int64 when they fit, as pandas holds such ids.
     """
     pa = importlib.import_module("pyarrow")
     roles = _roles(options)
@@ -289,6 +296,9 @@ def _arrow_columns(
         field = table.schema.field(position)
         role = roles.get(field.name)
         if role is None:
+            if summary and pa.types.is_decimal(field.type):
+                decimals.append((position, field.name, table.column(position)))
+                table = table.remove_column(position)
             continue
         kind = next((k for test, k in _NESTED if getattr(pa.types, test)(field.type)), None)
         if kind is not None:
@@ -309,6 +319,41 @@ def _arrow_columns(
                 continue  # beyond 64 bits: read as Python Decimal objects
             table = table.set_column(position, field.name, whole_numbers)
     return table, decimals[::-1]
+
+
+def decimal_floats(col: pd.Series) -> NDArray[np.float64] | None:
+    """Return a column of decimals as the nearest float64 values (missing ones NaN), else None.
+
+    The one reader of decimal numbers (DECIMAL, as databases and parquet files hold money): the amounts of
+    transaction tables and the columns of per-customer summaries, Arrow-backed (as :func:`to_pandas`
+    hands decimals over, and pandas reads them with ``dtype_backend="pyarrow"``). Arrow's own cast from
+    decimal to float64 is off by one unit in the last place for about one value in ten (it scales in
+    floating point); the decimal text, exact, parsed by Arrow's correctly rounded reader, gives the
+    nearest float64, as ``float(Decimal(...))`` and the same numbers typed as floats do.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> from decimal import Decimal
+    >>> cents = pa.array([Decimal("0.35"), None], pa.decimal128(18, 2))
+    >>> decimal_floats(pd.Series(pd.arrays.ArrowExtensionArray(cents))).tolist()
+    [0.35, nan]
+    >>> cents.cast(pa.float64()).to_pylist()[0]  # Arrow's own cast
+    0.35000000000000003
+    >>> decimal_floats(pd.Series([0.35])) is None
+    True
+    """
+    dtype = col.dtype
+    if not isinstance(dtype, pd.ArrowDtype):
+        return None
+    pa = importlib.import_module("pyarrow")  # an ArrowDtype column: pyarrow is installed
+    if not pa.types.is_decimal(dtype.pyarrow_dtype):
+        return None
+    text = pa.array(col.array).cast(pa.string())
+    values: NDArray[np.float64] = np.asarray(
+        text.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64
+    )
+    return values
 
 
 def _sort_categories(frame: pd.DataFrame) -> None:

@@ -64,7 +64,7 @@ from retention.errors import (
     column_not_found,
     plain_value,
 )
-from retention.frames.engines import reads_engines
+from retention.frames.engines import decimal_floats, reads_engines
 from retention.frames.options import FREQS, MAX_DAYS, check_freq, check_option, parse_duration
 
 __all__ = [
@@ -964,7 +964,7 @@ def _amounts(col: pd.Series, name: object, func: str, fix: str) -> NDArray[np.fl
         msg = f"Column {name!r} (the amount column) of {func} holds complex numbers. Pass real amounts."
         raise ColumnTypeError(msg)
     own = col.to_numpy(copy=False) if col.dtype == np.float64 else None
-    decimals = _arrow_decimals(col)
+    decimals = decimal_floats(col)
     if decimals is not None:
         values = decimals
     elif own is not None and own.flags.c_contiguous:
@@ -989,26 +989,6 @@ def _amounts(col: pd.Series, name: object, func: str, fix: str) -> NDArray[np.fl
             "would overflow); drop or fix those rows, or rescale the column (to thousands, say)."
         )
         raise InvalidValueError(msg)
-    return values
-
-
-def _arrow_decimals(col: pd.Series) -> NDArray[np.float64] | None:
-    """Return a pyarrow decimal column as the nearest float64 values (missing ones NaN), else None.
-
-    Arrow's own cast from decimal to float64 is off by one unit in the last place for about one value in
-    ten (it scales in floating point); the decimal text, exact, parsed by Arrow's correctly rounded reader,
-    gives the nearest float64, as ``float(Decimal(...))`` and the same amounts typed as floats do.
-    """
-    dtype = col.dtype
-    if not isinstance(dtype, pd.ArrowDtype):
-        return None
-    pa = importlib.import_module("pyarrow")  # an ArrowDtype column: pyarrow is installed
-    if not pa.types.is_decimal(dtype.pyarrow_dtype):
-        return None
-    text = pa.array(col.array).cast(pa.string())
-    values: NDArray[np.float64] = np.asarray(
-        text.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64
-    )
     return values
 
 
@@ -1187,6 +1167,45 @@ def _arrow_text(col: pd.Series) -> Any:
     return array if text and not array.null_count else None
 
 
+def surrogate_error(col: pd.Series, name: object, role: str, func: str) -> InvalidValueError:
+    r"""Return the error for a text column that holds a lone surrogate, naming its first such value.
+
+    A lone surrogate (as from bytes decoded with ``errors="surrogateescape"``) is no character: it has
+    no UTF-8 bytes, so Arrow, pandas' own text type, parquet and the other engines cannot hold it, and
+    reading the column fails. Called when it has failed, so that the common path scans nothing; the
+    wording is that of the report's check of the texts it shows.
+
+    Examples
+    --------
+    >>> ids = pd.Series(["a", "b\udcff"], index=[10, 11], dtype=object)
+    >>> print(surrogate_error(ids, "customer_id", "customer_id", "kpis"))  # doctest: +NORMALIZE_WHITESPACE
+    Column 'customer_id' (the customer_id column) of kpis holds '\udcff' at position 1 of its value at
+    index 11 ('b\udcff'), which is no character (a lone surrogate, as from bytes decoded with
+    errors='surrogateescape') and cannot be read as text. Re-read the file with its right encoding, or
+    replace such characters, e.g. tx['customer_id'] = tx['customer_id'].str.encode('utf-8',
+    'backslashreplace').str.decode('utf-8') (which keeps distinct values apart).
+    """
+    # By position, the values as they are (object: no conversion to text that cannot hold them).
+    texts = pd.Series(col.to_numpy(dtype=object), dtype=object, copy=False)
+    lone = np.flatnonzero(texts.str.contains("[\ud800-\udfff]", regex=True, na=False).to_numpy())
+    where = "a value"
+    if len(lone):
+        value = texts.iloc[lone[0]]
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as e:
+            label = plain_value(col.index[lone[0]])
+            where = f"{value[e.start : e.end]!r} at position {e.start} of its value at index {label!r} ({value!r})"
+    fix = f"tx[{name!r}] = tx[{name!r}].str.encode('utf-8', 'backslashreplace').str.decode('utf-8')"
+    msg = (
+        f"Column {name!r} (the {role} column) of {func} holds {where}, which is no character (a lone "
+        "surrogate, as from bytes decoded with errors='surrogateescape') and cannot be read as text. "
+        f"Re-read the file with its right encoding, or replace such characters, e.g. {fix} (which keeps "
+        "distinct values apart)."
+    )
+    return InvalidValueError(msg)
+
+
 def _text_codes(
     col: pd.Series, in_order: bool = True
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]] | None:
@@ -1290,7 +1309,10 @@ def _read_customers(
     if isinstance(col.dtype, np.dtype) and col.dtype.kind in "iu":  # ids spread wide: hashed
         codes, values = _integer_codes(col.to_numpy(), in_order)
         return codes, pd.Index(values, name=name, copy=False)
-    text = _text_codes(col, in_order)
+    try:
+        text = _text_codes(col, in_order)
+    except UnicodeEncodeError as e:
+        raise surrogate_error(col, name, "customer_id", func) from e
     if text is not None:
         codes, representative = text
         return codes, IdsAt(col, representative, name)
@@ -1630,7 +1652,10 @@ def _read_order_ids(col: pd.Series, name: object, func: str) -> tuple[NDArray[np
     # Order ids need no order: integers and text are coded without sorting them, as customer ids are.
     if isinstance(col.dtype, np.dtype) and col.dtype.kind in "iu":
         return _key_codes(col.to_numpy(), in_order=False)
-    text = _text_codes(col, in_order=False)
+    try:
+        text = _text_codes(col, in_order=False)
+    except UnicodeEncodeError as e:
+        raise surrogate_error(col, name, "order_id", func) from e
     if text is not None:
         return text[0], len(text[1])
     try:
@@ -2007,7 +2032,8 @@ def read_transactions(
         If a named column is missing.
     InvalidValueError
         If a value cannot be used (missing or unparsable date, mixed timezones, missing or infinite amount,
-        missing customer or order id).
+        missing customer or order id, a customer id, order id or ``by`` label of Python text holding a
+        lone surrogate, which is no character).
     InvalidParameterError
         If ``returns``, ``by`` or ``observation_end`` is not accepted.
 
@@ -2389,7 +2415,14 @@ def _groups_at(
     """
     # The columns' own arrays taken at those rows, without taking their index along.
     at = position if rows is None else rows[position]
-    taken: list[pd.Series | pd.Index] = [pd.Series(c.array.take(at), copy=False) for c in columns]
+    taken: list[pd.Series | pd.Index] = []
+    for column, name in zip(columns, names, strict=True):
+        values = column.array.take(at)
+        try:
+            taken.append(pd.Series(values, copy=False))  # object text as pandas' Arrow-backed text
+        except UnicodeEncodeError as e:
+            first = np.sort(at)  # the first of the rows read, in table order
+            raise surrogate_error(column.iloc[first], name, "by", func) from e
     codes, labels = group_codes(taken, names, func)
     group = _group_first(buyer, codes, len(present))[present]
     used = np.zeros(len(labels), dtype=np.bool_)

@@ -60,6 +60,7 @@ from retention.errors import (
     column_not_found,
     plain_value,
 )
+from retention.frames.engines import decimal_floats
 
 __all__ = [
     "Customers",
@@ -203,6 +204,11 @@ def _as_float(values: object, name: str, func: str, *, one_dimensional: bool = T
         if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
             msg = f"The {name!r} values passed to {func} must be numbers; got dtype {dtype}. {fix}"
             raise ColumnTypeError(msg)
+        # Decimals (DECIMAL columns of DuckDB, parquet and polars) as the floats nearest to them, read as
+        # the transaction reader reads decimal amounts.
+        decimals = decimal_floats(pd.Series(values, copy=False))
+        if decimals is not None:
+            return decimals
         return values.to_numpy(dtype=np.float64, na_value=np.nan)
     try:
         arr = np.asarray(values)
