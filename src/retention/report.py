@@ -44,7 +44,7 @@ from retention.errors import (
     RetentionWarning,
 )
 from retention.frames.beta_geo import BetaGeo
-from retention.frames.breakdown import group_parts, is_missing_label
+from retention.frames.breakdown import group_label, group_parts
 from retention.frames.classify import abc_xyz, abc_xyz_matrix
 from retention.frames.cohorts import cohort_table, survival_at, survival_curve
 from retention.frames.distributed import DISTRIBUTED, rows_and_dates
@@ -263,15 +263,6 @@ def _number(value: float, kind: str) -> str:
     return f"{value:,.2f}"
 
 
-def _label(value: object) -> str:
-    """Write a group or index label as text: missing labels read ``(missing)``."""
-    if is_missing_label(value):
-        return "(missing)"
-    if isinstance(value, tuple):
-        return " / ".join(_label(v) for v in value)
-    return str(value)
-
-
 def _saveable(
     text: str,
     what: str,
@@ -332,7 +323,7 @@ def _check_texts(func: str, reading: dict[str, Any], by: object, values: pd.Seri
             )
             where = f"the by column {text!r}"
         for label in values.index.get_level_values(level).unique():
-            shown = _label(label)
+            shown = group_label(label)
             fix = (
                 f"Replace it in the data first, e.g. by {_replaced(shown)!r} "
                 "(label.encode('utf-8', 'replace').decode())."
@@ -455,7 +446,7 @@ def _kpi_section(values: pd.Series, overall: pd.Series | None, freq: str) -> Sec
         columns = [("value", values)]
     else:
         columns = [("all customers", overall)]
-        columns += [(_label(key), part) for key, part in group_parts(values)]
+        columns += [(group_label(key), part) for key, part in group_parts(values)]
     header = ["KPI", *[name for name, _ in columns]]
     rows = []
     for name in KPI_NAMES:
@@ -490,7 +481,7 @@ def _period_section(tx: pd.DataFrame, o: _Options) -> Section:
     rates = ["crr", "churn_rate"]
     rows = [
         [
-            _label(p),
+            group_label(p),
             *[_number(float(row[c]), "count") for c in counts],
             *[_number(float(row[c]), "share") for c in rates],
         ]
@@ -550,7 +541,7 @@ def _survival_section(tx: pd.DataFrame, o: _Options) -> Section:
         rows.append(["all customers", *[_number(float(v), "share") for v in at.to_numpy()]])
     else:
         for key, part in group_parts(at):
-            rows.append([_label(key), *[_number(float(v), "share") for v in part.to_numpy()]])
+            rows.append([group_label(key), *[_number(float(v), "share") for v in part.to_numpy()]])
     lead = _lead(
         "Kaplan-Meier estimate of the share of customers still active (a customer is lost after 90 days "
         "without a purchase) by days since their first purchase, with its 95% interval; the table reads "
@@ -587,7 +578,7 @@ def _bars(counts: pd.Series, extra: dict[str, pd.Series] | None = None) -> str:
         share = float(count) / total if total else math.nan
         width = 0.0 if math.isnan(share) else round(240 * share, 1)
         cells = [
-            html.escape(_label(name)),
+            html.escape(group_label(name)),
             html.escape(_number(float(count), "count")),
             html.escape(_number(share, "share")),
             *[
@@ -666,17 +657,17 @@ def _abc_section(tx: pd.DataFrame, o: _Options) -> Section:
     )
     counts = matrix["customers"]
     rows = [
-        [_label(abc), *[_number(float(v), "count") for v in counts.loc[abc].to_numpy()]]
+        [group_label(abc), *[_number(float(v), "count") for v in counts.loc[abc].to_numpy()]]
         for abc in counts.index
     ]
-    table = _table(["customers", *[_label(c) for c in counts.columns]], rows)
+    table = _table(["customers", *[group_label(c) for c in counts.columns]], rows)
     return Section("abc-xyz", title, lead + notes + image + table)
 
 
 def _no_amount(o: _Options) -> str:
     column = o.reading.get("amount")
     return (
-        f"This section needs amounts, and the table has no amount column {_label(column)!r}. "
+        f"This section needs amounts, and the table has no amount column {group_label(column)!r}. "
         "Name it with amount= (or --amount)."
     )
 
@@ -752,10 +743,10 @@ def _top_section(fits: _Fits, o: _Options, top: int) -> tuple[Section, str | Non
     )
     # Ties keep the customers' order, so the same data give the same list.
     best = frame.sort_values("clv", ascending=False, kind="stable").head(top)
-    column = _label(o.reading["customer_id"])
+    column = group_label(o.reading["customer_id"])
 
     def listed(customer: object) -> str:  # the ids listed are the only ones the page holds
-        text = _label(customer)
+        text = group_label(customer)
         fix = (
             f"Replace it in the data first, e.g. by {_replaced(text)!r} "
             "(id.encode('utf-8', 'replace').decode())."
@@ -773,7 +764,7 @@ def _top_section(fits: _Fits, o: _Options, top: int) -> tuple[Section, str | Non
         for customer, row in best.iterrows()
     ]
     header = [
-        _label(summary.index.name or "customer"),
+        group_label(summary.index.name or "customer"),
         "repeat purchases",
         "P(alive)",
         "expected spend per order",
@@ -831,7 +822,7 @@ def _forecast_section(fits: _Fits, o: _Options, end: object) -> Section:
         header += [m, f"{m}, low", f"{m}, high"]
     rows = [
         [
-            _label(p),
+            group_label(p),
             *[
                 _number(float(row[c]), "number")
                 for m in measures
@@ -875,10 +866,10 @@ def _range_text(first: Any, last: Any) -> str:
 
 def _options_text(name: str, value: object) -> str:
     if isinstance(value, pd.Series):
-        return f"a Series named {_label(value.name)!r}"
+        return f"a Series named {group_label(value.name)!r}"
     if isinstance(value, list | tuple):
-        return ", ".join(_label(v) for v in value) or "none"
-    return "none" if value is None else _label(value)
+        return ", ".join(group_label(v) for v in value) or "none"
+    return "none" if value is None else group_label(value)
 
 
 @transaction_options

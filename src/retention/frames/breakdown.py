@@ -35,6 +35,7 @@ __all__ = [
     "by_group_rows",
     "customer_index",
     "group_attrs",
+    "group_label",
     "group_parts",
     "group_ranges",
     "index_levels",
@@ -70,6 +71,23 @@ def is_missing_label(value: object) -> bool:
     if value is None or value is pd.NA or value is pd.NaT:
         return True
     return isinstance(value, float | np.floating) and math.isnan(float(value))
+
+
+def group_label(key: object) -> str:
+    """Write the key of a group as text: ``"web"``, ``"web / north"`` for several levels, ``"(missing)"``.
+
+    The one spelling of group labels in pictures and in the report's tables.
+
+    Examples
+    --------
+    >>> group_label(("web", float("nan")))
+    'web / (missing)'
+    """
+    if is_missing_label(key):
+        return "(missing)"
+    if isinstance(key, tuple):
+        return " / ".join(group_label(part) for part in key)
+    return str(key)
 
 
 def _group_levels(labels: pd.Index, sizes: list[int]) -> list[pd.Index]:

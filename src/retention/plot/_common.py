@@ -24,7 +24,7 @@ from retention.errors import (
     MissingDependencyError,
     plain_value,
 )
-from retention.frames.breakdown import group_parts, is_missing_label
+from retention.frames.breakdown import group_label, group_parts
 
 _Table = TypeVar("_Table", pd.DataFrame, pd.Series)
 
@@ -343,21 +343,6 @@ def picture_labels(texts: Sequence[object], *, limit: int = PICTURE_LABEL_CHARS)
 def picture_label(text: object) -> str:
     """Write one text from the data for a picture (a column name, a customer id): :func:`picture_labels`."""
     return picture_labels([text])[0]
-
-
-def group_label(key: object) -> str:
-    """Write the key of a group as text: ``"web"``, ``"web / north"`` for several levels, ``"(missing)"``.
-
-    Examples
-    --------
-    >>> group_label(("web", float("nan")))
-    'web / (missing)'
-    """
-    if is_missing_label(key):
-        return "(missing)"
-    if isinstance(key, tuple):
-        return " / ".join(group_label(part) for part in key)
-    return str(key)
 
 
 def group_names(names: Sequence[Hashable]) -> str:
