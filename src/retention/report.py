@@ -638,18 +638,25 @@ def _rfm_section(tx: pd.DataFrame, o: _Options) -> Section:
     )
 
 
-def _abc_section(tx: pd.DataFrame, o: _Options) -> Section:
+def _abc_section(tx: pd.DataFrame, o: _Options) -> tuple[Section, str | None]:
+    """Classify the customers ABC/XYZ; a note (also returned) when negative net revenues stop it."""
     title = "ABC/XYZ matrix"
     if not o.has_amount:
-        return Section("abc-xyz", title, _missing(_no_amount(o)))
-    classes, notes = _quiet(lambda: abc_xyz(tx, freq=o.freq, **o.reading))
+        return Section("abc-xyz", title, _missing(_no_amount(o))), None
     lead = _lead(
         "ABC: customers by their share of the revenue (A the top 80%, B the next 15%, C the rest); "
         f"XYZ: by how steadily they buy from {_FREQ_WORDS.get(o.freq, o.freq)} to "
         f"{_FREQ_WORDS.get(o.freq, o.freq)} (X steady, Z erratic)."
     )
+    try:
+        classes, notes = _quiet(lambda: abc_xyz(tx, freq=o.freq, **o.reading))
+    except (
+        InvalidValueError
+    ) as e:  # returns exceeding purchases: a share of the revenue means nothing
+        why = f"No ABC/XYZ matrix: {' '.join(str(e).split())}"
+        return Section("abc-xyz", title, lead + _missing(why)), why
     if len(classes) == 0:
-        return Section("abc-xyz", title, lead + _missing("No customers to classify."))
+        return Section("abc-xyz", title, lead + _missing("No customers to classify.")), None
     matrix = abc_xyz_matrix(classes)
     plot = _plot()
     image = _image(
@@ -661,7 +668,7 @@ def _abc_section(tx: pd.DataFrame, o: _Options) -> Section:
         for abc in counts.index
     ]
     table = _table(["customers", *[group_label(c) for c in counts.columns]], rows)
-    return Section("abc-xyz", title, lead + notes + image + table)
+    return Section("abc-xyz", title, lead + notes + image + table), None
 
 
 def _no_amount(o: _Options) -> str:
@@ -936,8 +943,10 @@ def report(
     :func:`retention.rfm_summary`, :func:`retention.customer_lifetime_value` at 1% a month); and the
     sales forecast of the existing customers' repeat orders (and revenue) for the next 12 periods with
     a 90% interval (:func:`retention.forecast` with the same models, seed 0). When the models cannot be
-    fitted (too few customers, no repeat purchases, no convergence) the sections say so instead. Sections that need money say so when the table has no amount column. The library's
-    warnings are shown as notes in the section they concern.
+    fitted (too few customers, no repeat purchases, no convergence), or customers whose returns exceed
+    their purchases leave no share of the revenue to classify by, the sections say so instead, and so
+    does the list of what is missing at the top of the page. Sections that need money say so when the
+    table has no amount column. The library's warnings are shown as notes in the section they concern.
 
     The footer states the data's date range, the options and the library version; nothing in the page
     depends on the clock, so the same table and options give the same bytes.
@@ -986,6 +995,9 @@ def report(
         )
     kpi = _kpi_section(values, overall, freq)
     kpi = Section(kpi.anchor, kpi.title, kpi.body + kpi_notes)
+    abc_section, abc_note = _abc_section(tx, o)
+    if abc_note is not None:
+        notes.append(abc_note)
     fits = _fit(tx, o)
     top_section, fit_note = _top_section(fits, o, int(top))
     if fit_note is not None and customers > 1:
@@ -997,7 +1009,7 @@ def report(
         _survival_section(tx, o),
         _working_section(tx, o),
         _rfm_section(tx, o),
-        _abc_section(tx, o),
+        abc_section,
         top_section,
         _forecast_section(fits, o, values.attrs.get("observation_end")),
     )
