@@ -650,9 +650,8 @@ def _abc_section(tx: pd.DataFrame, o: _Options) -> tuple[Section, str | None]:
     )
     try:
         classes, notes = _quiet(lambda: abc_xyz(tx, freq=o.freq, **o.reading))
-    except (
-        InvalidValueError
-    ) as e:  # returns exceeding purchases: a share of the revenue means nothing
+    # Customers whose returns exceed their purchases: a share of the revenue means nothing.
+    except InvalidValueError as e:
         why = f"No ABC/XYZ matrix: {' '.join(str(e).split())}"
         return Section("abc-xyz", title, lead + _missing(why)), why
     if len(classes) == 0:
