@@ -53,8 +53,13 @@ def _arrow(tx: pd.DataFrame) -> Any:
 
 
 def _duckdb(tx: pd.DataFrame) -> Any:
+    return _relation(_arrow(tx))
+
+
+def _relation(table: Any) -> Any:
+    """A DuckDB relation over an Arrow table."""
     connection = duckdb.connect()
-    connection.register("tx_view", pa.Table.from_pandas(tx, preserve_index=False))
+    connection.register("tx_view", table)
     return connection.sql("select * from tx_view")
 
 
@@ -247,17 +252,10 @@ def test_decimal_amounts_are_read_exactly() -> None:
     table = pa.Table.from_pandas(tx.drop(columns="amount"), preserve_index=False).append_column(
         "amount", decimals
     )
-    connection = duckdb.connect()
-    connection.register("tx_view", table)
     arrow_backed = tx.assign(
         amount=pd.Series(pd.arrays.ArrowExtensionArray(decimals))
     )  # pandas too
-    for frame in (
-        table,
-        pl.from_arrow(table),
-        connection.sql("select * from tx_view"),
-        arrow_backed,
-    ):
+    for frame in (table, pl.from_arrow(table), _relation(table), arrow_backed):
         assert_identical(rt.rfm_summary(frame), rt.rfm_summary(tx))
         pd.testing.assert_frame_equal(rt.abc_xyz(frame), rt.abc_xyz(tx), check_exact=True)
         assert_identical(rt.kpis(frame), rt.kpis(tx))
@@ -301,8 +299,6 @@ def test_a_summary_with_decimal_columns_is_read_exactly() -> None:
     summary, table = _decimal_summary()
     cast = table["monetary_value"].cast(pa.float64()).to_numpy()
     assert (cast != summary["monetary_value"].to_numpy()).any()  # Arrow's own cast would be off
-    connection = duckdb.connect()
-    connection.register("summary_view", table)
     repeat = summary[summary["frequency"] > 0]
     purchases, spend = rt.BetaGeo.fit(summary), rt.GammaGamma.fit(repeat)
     options = {"horizon": 12, "freq": 4.0, "discount_rate": 0.01}
@@ -312,12 +308,7 @@ def test_a_summary_with_decimal_columns_is_read_exactly() -> None:
         .to_pandas(types_mapper=pd.ArrowDtype)
         .set_axis(summary.index)
     )
-    for frame in (
-        table,
-        pl.from_arrow(table),
-        connection.sql("select * from summary_view"),
-        arrow_backed,
-    ):
+    for frame in (table, pl.from_arrow(table), _relation(table), arrow_backed):
         # A function that reads engines reads the summary whole, its decimals Arrow-backed ...
         assert_identical(rt.rfm_scores(frame), rt.rfm_scores(summary))
         read = frame if frame is arrow_backed else to_pandas(frame, {}, whole=True, func="test")
