@@ -870,6 +870,18 @@ def _range_text(first: Any, last: Any) -> str:
     return f"{ends[0]:%Y-%m-%d} to {ends[1]:%Y-%m-%d}"
 
 
+def _with_end(reading: dict[str, Any], values: pd.Series) -> dict[str, Any]:
+    """Return the reading options with the observation end that :func:`kpis` found, when none was given.
+
+    The default end is the day of the table's last purchase, the same for every group and every function
+    that reads the table with these options; a table without purchases keeps None.
+    """
+    found = values.attrs.get("observation_end")
+    if reading.get("observation_end") is not None or not found:
+        return reading
+    return {**reading, "observation_end": pd.Timestamp(found)}
+
+
 def _options_text(name: str, value: object) -> str:
     if isinstance(value, pd.Series):
         return f"a Series named {group_label(value.name)!r}"
@@ -977,10 +989,13 @@ def report(
     values, kpi_notes = _quiet(lambda: kpis(tx, freq=freq, by=by, **reading))
     # The texts the data put in the page, refused now rather than when the page is saved.
     _check_texts(func, reading, by, values)
-    overall = None if by is None else _quiet(lambda: kpis(tx, freq=freq, **reading))[0]
+    # Every section reads the table up to the observation end rt.kpis found (the same day each would find
+    # again: on a cluster, a pass over the whole table each).
+    sections_reading = _with_end(reading, values)
+    overall = None if by is None else _quiet(lambda: kpis(tx, freq=freq, **sections_reading))[0]
     _matplotlib()
     has_amount = amount is not None and amount in tx.columns
-    o = _Options(reading=reading, freq=freq, by=by, has_amount=has_amount)
+    o = _Options(reading=sections_reading, freq=freq, by=by, has_amount=has_amount)
     customers = int(values.get("customers", 0)) if overall is None else int(overall["customers"])
     notes: list[str] = []
     if customers == 0:
