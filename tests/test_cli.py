@@ -1075,8 +1075,88 @@ def test_drop_missing_ids(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     )
     assert status == 0
     assert err == "retention: dropped 3 rows without a customer id\n"
-    # customer ids read as floats because of the holes; the KPIs are those of the rows kept
+    # the ids written as 1.0, 2.0 (the holes made them floats) are read as written; the KPIs are
+    # those of the rows kept
     assert csv_values(out) == expected
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        ["007", "7", "07"],  # leading zeros: as numbers, all three would be customer 7
+        ["12345678901234567", "12345678901234568", ""],  # as floats (the hole), one customer
+        ["1", "1.0", "1e0"],  # as numbers, one customer
+    ],
+)
+def test_ids_are_read_as_written(
+    ids: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "ids.csv"
+    rows = [f"{c},2024-01-0{i + 1},{i + 1},{c}\n" for i, c in enumerate(ids)]
+    path.write_text("customer_id,date,amount,order_id\n" + "".join(rows))
+    kept = [c for c in ids if c]
+    status, out, _ = run(["kpis", str(path), "--drop-missing-ids", "--format", "json"], capsys)
+    assert status == 0
+    assert json.loads(out)["kpis"]["customers"] == len(kept)
+    # Order ids too: one customer's orders, each its own.
+    rows = [f"c,2024-01-0{i + 1},{i + 1},{o}\n" for i, o in enumerate(kept)]
+    path.write_text("customer_id,date,amount,order_id\n" + "".join(rows))
+    status, out, _ = run(["kpis", str(path), "--order-id", "order_id", "--format", "json"], capsys)
+    assert status == 0
+    assert json.loads(out)["kpis"]["purchase_frequency"] == len(kept)
+    pytest.importorskip("openpyxl")
+    workbook = tmp_path / "ids.xlsx"  # text cells that look like numbers
+    pd.DataFrame(
+        {"customer_id": kept, "date": pd.date_range("2024-01-01", periods=len(kept)), "amount": 1.0}
+    ).to_excel(workbook, index=False)
+    status, out, _ = run(["kpis", str(workbook), "--format", "json"], capsys)
+    assert status == 0
+    assert json.loads(out)["kpis"]["customers"] == len(kept)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".parquet"])
+def test_a_column_named_twice_is_refused(
+    suffix: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Readers keep the first of two 'amount' columns and rename the other (or refuse the file as
+    # damaged): which one holds the amounts is not clear.
+    path = tmp_path / f"twice{suffix}"
+    names = ["customer_id", "date", "amount", "amount"]
+    if suffix == ".csv":
+        path.write_text(",".join(names) + "\n1,2024-01-01,10,99\n2,2024-01-02,10,99\n")
+    elif suffix == ".xlsx":
+        pytest.importorskip("openpyxl")
+        frame = pd.DataFrame([[1, "2024-01-01", 10.0, 99.0]], columns=names)
+        frame.to_excel(path, index=False)
+    else:
+        pa = pytest.importorskip("pyarrow")
+        pq = pytest.importorskip("pyarrow.parquet")
+        arrays = [pa.array([1]), pa.array(["2024-01-01"]), pa.array([10.0]), pa.array([99.0])]
+        pq.write_table(pa.table(arrays, names=names), path)
+    status, _, err = run(["kpis", str(path)], capsys)
+    assert_one_line_error(status, err, "it has 2 columns named 'amount' (columns 3, 4); rename")
+    # A column the command does not use may be named twice, and 'amount.1' is a name of its own.
+    path = tmp_path / "other.csv"
+    path.write_text("customer_id,date,amount,note,note,amount.1\n1,2024-01-01,10,a,b,99\n")
+    status, out, err = run(["kpis", str(path), "--format", "json"], capsys)
+    assert (status, err) == (0, "")
+    assert json.loads(out)["kpis"]["revenue_per_customer"] == 10.0
+
+
+def test_rows_ending_in_a_separator(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Some exports end every data row, but not the header, with a separator: the rows were read
+    # one column to the right, under the first column made the index ("'5' is not a date").
+    expected = reference(tmp_path, capsys)
+    path = tmp_path / "trailing.csv"
+    lines = orders().to_csv(index=False).splitlines()
+    path.write_text("\n".join([lines[0], *(line + "," for line in lines[1:])]) + "\n")
+    status, out, err = run(["kpis", str(path), *COLUMNS, "--format", "csv"], capsys)
+    assert (status, err) == (0, "")
+    assert csv_values(out) == expected
+    # Extra fields that hold something are refused, not dropped.
+    path.write_text("customer_id,date,amount\n1,2024-01-31,5,7\n2,2024-01-31,5,\n")
+    status, _, err = run(["kpis", str(path)], capsys)
+    assert_one_line_error(status, err, "more fields than its header line names")
 
 
 def test_drop_missing_ids_counts_with_separators(

@@ -14,7 +14,9 @@ import pytest
 
 from retention.table_files import Columns, ReadError, read_table, sniff_separator
 
-COLUMNS = Columns(required=("customer_id", "date"), amount="amount", date="date")
+COLUMNS = Columns(
+    required=("customer_id", "date"), amount="amount", date="date", ids=("customer_id",)
+)
 TEXT = "customer_id;date;amount\n1;2024-01-02;3,5\n2;2024-01-05;4\n"
 
 
@@ -28,7 +30,7 @@ def test_reads_plain_and_compressed_csv_alike(tmp_path: Path) -> None:
     plain.write_text(TEXT, encoding="utf-8")
     packed.write_bytes(gzip.compress(TEXT.encode()))
     expected = pd.DataFrame(
-        {"customer_id": [1, 2], "date": ["2024-01-02", "2024-01-05"], "amount": [3.5, 4.0]}
+        {"customer_id": ["1", "2"], "date": ["2024-01-02", "2024-01-05"], "amount": [3.5, 4.0]}
     )
     pd.testing.assert_frame_equal(_read(plain), expected)
     pd.testing.assert_frame_equal(_read(packed), expected)
@@ -83,3 +85,14 @@ def test_an_unknown_encoding_is_refused(tmp_path: Path) -> None:
     path.write_text(TEXT, encoding="utf-8")
     with pytest.raises(ReadError, match=r"^--encoding 'klingon' is not an encoding Python knows"):
         _read(path, encoding="klingon")
+
+
+def test_ids_are_text_as_written_and_other_columns_are_typed(tmp_path: Path) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_text(
+        "customer_id;date;amount;n\n007;2024-01-02;3,5;7\n7;2024-01-05;4;8\n;2024-01-06;1;9\n"
+    )
+    frame = _read(path)
+    assert frame["customer_id"].tolist()[:2] == ["007", "7"]
+    assert frame["customer_id"].isna().tolist() == [False, False, True]
+    assert frame["n"].tolist() == [7, 8, 9]  # a column not named as ids keeps its numbers

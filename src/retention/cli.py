@@ -498,6 +498,7 @@ def _load(args: argparse.Namespace) -> Table:
         required=(args.customer, args.date, *([args.order_id] if args.order_id else []), *args.by),
         amount=args.amount,
         date=args.date,
+        ids=(args.customer, *([args.order_id] if args.order_id else [])),
     )
     return read_table(
         args.path,

@@ -23,7 +23,7 @@ import tarfile
 import warnings
 import zipfile
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -131,11 +131,25 @@ class ReadError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Columns:
-    """The columns the command uses: the ones it needs and the amount column, used when present."""
+    """The columns the command uses: the ones it needs and the amount column, used when present.
+
+    ``ids`` are the columns of identifiers (customer and order ids), read from text as the text they
+    are: as numbers, ``007`` and ``7`` would be one customer, and ids beyond 2**53 in a column with an
+    empty cell would be rounded to floats and merged.
+    """
 
     required: tuple[str, ...]
     amount: str
     date: str
+    ids: tuple[str, ...] = ()
+
+    def duplicated(self, available: Sequence[object]) -> str | None:
+        """Return the first column the command uses that the header names more than once, or None."""
+        names = list(available)
+        for column in (*self.required, self.amount):
+            if names.count(column) > 1:
+                return column
+        return None
 
     def to_read(self, available: Sequence[object]) -> list[str] | None:
         """Return the columns worth reading, or None (all) when a required one is missing.
@@ -513,17 +527,56 @@ def _read_csv(
             data = cast("BinaryIO", _decompressed(raw, name, compression, stack))  # read as a file
         # Every column is read, so that the parser checks that each row has as many fields as the header
         # (with usecols it would not). Dates stay text: the library's one schema check parses and
-        # validates them. The whole file is typed at once (low_memory=False), so that a column cannot
-        # come out half numbers and half text, as order ids like 489434 and C489449 would.
-        return pd.read_csv(
-            data,
-            sep=sep,
-            decimal=decimal,
-            encoding=codec,
-            compression=None,
-            dtype={columns.date: str},
-            low_memory=False,
-        )
+        # validates them; ids stay text too (see Columns). The whole file is typed at once
+        # (low_memory=False), so that a column cannot come out half numbers and half text, as order ids
+        # like 489434 and C489449 would. index_col=False: rows that end in a separator the header does
+        # not (as some exports write them) are read as they stand, not shifted one column to the right
+        # under the first column made the index; extra fields that are not empty are refused below.
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            try:
+                frame = pd.read_csv(
+                    data,
+                    sep=sep,
+                    decimal=decimal,
+                    encoding=codec,
+                    compression=None,
+                    dtype=dict.fromkeys((columns.date, *columns.ids), str),
+                    index_col=False,
+                    low_memory=False,
+                )
+            except pd.errors.ParserWarning as e:
+                msg = f"cannot read {name}: its rows have more fields than its header line names ({shown} separates them), and the extra fields are not empty; name every column in the header line, or give the right separator with --sep"
+                raise ReadError(msg) from e
+    if _mangled(frame.columns, columns):
+        _refuse_duplicates(name, _csv_header(text, sep), columns)
+    return frame
+
+
+def _mangled(names: Iterable[object], columns: Columns) -> bool:
+    """Whether the reader may have renamed a used column's second copy (``amount`` -> ``amount.1``)."""
+    present = set(names)
+    return any(f"{c}.1" in present for c in (*columns.required, columns.amount))
+
+
+def _csv_header(text: str, sep: str) -> list[str]:
+    """Return the header line's names as written, from the decoded sample of a CSV file."""
+    rows = (row for row in csv.reader(io.StringIO(text), delimiter=sep) if row)
+    return next(rows, [])
+
+
+def _refuse_duplicates(path: str, header: Sequence[object], columns: Columns) -> None:
+    """Refuse a file whose header names a column the command uses more than once.
+
+    Readers keep the first and rename the others (pandas: ``amount.1``), or refuse with a message about
+    a damaged file (pyarrow): neither says that it is not clear which one to read.
+    """
+    column = columns.duplicated(header)
+    if column is None:
+        return
+    places = [str(i + 1) for i, n in enumerate(header) if n == column]
+    msg = f"cannot read {path}: it has {len(places)} columns named {column!r} (columns {', '.join(places)}); rename all but one, so that it is clear which to read"
+    raise ReadError(msg)
 
 
 def _binary_tail(file: Path, path: str, what: str, magic: bytes, expected: str) -> bytes:
@@ -566,6 +619,7 @@ def _read_parquet(file: Path, path: str, columns: Columns) -> pd.DataFrame:
     with _reading(path, "parquet"):
         try:
             schema = pq.read_schema(file)
+            _refuse_duplicates(path, schema.names, columns)
             try:
                 return pd.read_parquet(
                     file, engine="pyarrow", columns=columns.to_read(schema.names)
@@ -585,7 +639,7 @@ def _read_parquet(file: Path, path: str, columns: Columns) -> pd.DataFrame:
             raise ValueError(msg) from e
 
 
-def _read_excel(file: Path, path: str) -> pd.DataFrame:
+def _read_excel(file: Path, path: str, columns: Columns) -> pd.DataFrame:
     import pandas as pd
 
     try:
@@ -602,7 +656,13 @@ def _read_excel(file: Path, path: str) -> pd.DataFrame:
         # openpyxl warns about styles and data validation it does not read; none of it matters here.
         warnings.filterwarnings("ignore", category=UserWarning, module="openpyxl")
         try:
-            return pd.read_excel(file, sheet_name=0, engine="openpyxl")
+            # Text cells that look like numbers would be read as numbers ("007" as 7): ids stay text.
+            frame = pd.read_excel(
+                file, sheet_name=0, engine="openpyxl", dtype=dict.fromkeys(columns.ids, str)
+            )
+            if _mangled(frame.columns, columns):  # the header as written, read again to see
+                header = pd.read_excel(file, sheet_name=0, engine="openpyxl", header=None, nrows=1)
+                _refuse_duplicates(path, header.iloc[0].tolist() if len(header) else [], columns)
         except (
             ValueError,
             OSError,
@@ -613,6 +673,7 @@ def _read_excel(file: Path, path: str) -> pd.DataFrame:
                 raise  # said as it is: a permission, a disk
             msg = f"the workbook is damaged, or not an .xlsx workbook ({first_line(e)}); open it in Excel and save it again as .xlsx, or as CSV"
             raise ValueError(msg) from e
+    return frame
 
 
 def _read_stdin() -> tuple[bytes, _Compression | None]:
@@ -696,6 +757,6 @@ def _read_file(path: str, columns: Columns, settings: _Csv) -> Table:
     if suffix in _PARQUET_SUFFIXES:
         return Table(_read_parquet(file, path, columns), "row", 1)
     if suffix in _EXCEL_SUFFIXES:
-        return Table(_read_excel(file, path), "row", 2)  # row 1 of the sheet is the header
+        return Table(_read_excel(file, path, columns), "row", 2)  # row 1 of the sheet is the header
     frame = _read_csv(file, path, compression, columns, settings)
     return Table(frame, "line", 2)  # line 1 is the header
