@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -531,6 +532,23 @@ def test_date_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     tx.to_csv(path, index=False)
     args = ["kpis", str(path), *COLUMNS, "--date-format", "%m/%d/%Y %H:%M", "--format", "csv"]
     status, out, err = run(args, capsys)
+    assert (status, err) == (0, "")
+    assert csv_values(out) == expected
+
+
+def test_times_with_summer_and_winter_offsets(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # An export from a shop in Berlin: +01:00 in winter, +02:00 from the end of March. Each time is read
+    # in the wall-clock time written, so the KPIs are those of the dates without their offsets.
+    expected = reference(tmp_path, capsys)
+    when = pd.to_datetime(orders()["when"])
+    offsets = np.where(when >= pd.Timestamp("2024-03-31"), "+02:00", "+01:00")
+    tx = orders().assign(when=when.dt.strftime("%Y-%m-%dT%H:%M:%S") + offsets)
+    assert tx["when"].str[-6:].nunique() == 2  # both offsets are in the file
+    path = tmp_path / "berlin.csv"
+    tx.to_csv(path, index=False)
+    status, out, err = run(["kpis", str(path), *COLUMNS, "--format", "csv"], capsys)
     assert (status, err) == (0, "")
     assert csv_values(out) == expected
 

@@ -39,6 +39,7 @@ from retention.frames.schema import (
     period_codes,
     period_index,
     read_date,
+    read_days,
     read_transactions,
     to_day,
 )
@@ -205,11 +206,31 @@ def test_timezone_is_local_wall_clock() -> None:
     assert [str(p) for p in period_index(t_berlin.periods("M"), "M")] == ["2024-02", "2024-02"]
 
 
+def test_text_times_with_offsets_that_differ_are_read_as_written() -> None:
+    # A shop's export across the change to summer time: +01:00 in winter, +02:00 in summer (Berlin).
+    # Each time is read in the wall-clock time written, as a column of one timezone is.
+    local = ["2024-03-30T23:30:00", "2024-03-31 23:30", "2024-10-31T00:15:00.5"]
+    want_days, want_times = read_days(pd.Series(local), "date", "test", keep_time=True)
+    assert want_days.tolist() == [19812, 19813, 20027]
+    assert want_times is not None
+    offsets = (["+01:00", " +0200", "+01:00"], ["Z", "-05:00", "-0330"])
+    for ends in offsets:
+        written = pd.Series([time + end for time, end in zip(local, ends, strict=True)])
+        for dates in (written, written.astype("category")):
+            days, times = read_days(dates, "date", "test", keep_time=True)
+            assert days.tolist() == want_days.tolist()
+            assert times is not None
+            assert times.tolist() == want_times.tolist()
+    written = [time + end for time, end in zip(local, offsets[0], strict=True)]
+    t = read(pd.DataFrame({"customer_id": [1, 1, 2], "date": written}))
+    assert [str(p) for p in period_index(t.periods("M"), "M")] == ["2024-03", "2024-03", "2024-10"]
+
+
 @pytest.mark.parametrize(
     "dates",
     [
-        ["2024-01-01T00:00+01:00", "2024-01-02T00:00+02:00"],
         ["2024-01-01T00:00+01:00", "2024-01-02"],
+        ["2024-01-01T00:00+01:00", "2024-01-02T10:00"],
         [pd.Timestamp("2024-01-01", tz="UTC"), pd.Timestamp("2024-01-02", tz="Asia/Tokyo")],
     ],
 )

@@ -19,8 +19,10 @@ Rules (see the "Data" page of the docs):
 
 - dates may be ``datetime64`` values, ISO 8601 strings, ``datetime.date`` / ``datetime.datetime`` objects or
   pandas Timestamps. A column with a single timezone is read in that timezone's *local wall-clock time* (a
-  purchase at 23:30 in Berlin on 31 January belongs to January), then the timezone is dropped. Mixed
-  timezones, or tz-aware next to naive values, are refused: convert them to one zone first.
+  purchase at 23:30 in Berlin on 31 January belongs to January), then the timezone is dropped. Text times
+  that all carry a UTC offset, offsets that differ (as summer time makes them), are each read in the
+  wall-clock time written. Other mixes of timezones, or tz-aware next to naive values, are refused:
+  convert them to one zone first.
 - the observation end is a calendar day and is inclusive: every purchase on that day counts, later ones are
   ignored. It defaults to the day of the last purchase, never to today.
 - customer ids may be any hashable type that sorts (int, str, huge integers, categoricals). Results list
@@ -806,6 +808,70 @@ def _first_bad(series: pd.Series, mask: NDArray[np.bool_] | pd.Series) -> str:
     return f"{n} row{'s' if n != 1 else ''}, the first at index {first!r} (value {value!r})"
 
 
+# An ISO 8601 time of day with a UTC offset at its end ("Z", "+01:00", "+0100", "-05"): the part before it.
+_OFFSET: Final = r"^(?P<local>.*\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?) ?(?:Z|[+-]\d{2}(?::?\d{2})?)$"
+
+
+def _as_written(col: pd.Series) -> pd.Series | None:
+    """Read text times that all carry a UTC offset in the wall-clock time written, or return None.
+
+    The offsets of one shop's times differ when summer time begins and ends (``+01:00`` in winter,
+    ``+02:00`` in summer, for Berlin): each time is read as written, the offset dropped, as a column of
+    one timezone is read in its local wall-clock time. None when a value is not such a text.
+
+    Examples
+    --------
+    >>> _as_written(pd.Series(["2024-01-05 23:30 +0100", "2024-07-05T00:30+02:00"])).tolist()
+    [Timestamp('2024-01-05 23:30:00'), Timestamp('2024-07-05 00:30:00')]
+    >>> _as_written(pd.Series(["2024-01-05T10:00+01:00", "2024-01-06"])) is None
+    True
+    """
+    try:
+        local = col.astype(object).str.extract(_OFFSET, expand=False)
+    except (AttributeError, TypeError, ValueError):  # not text
+        return None
+    if local.isna().any():
+        return None
+    try:
+        parsed = pd.to_datetime(local, format="ISO8601")
+    except (ValueError, TypeError, OverflowError):
+        return None
+    return parsed if pd.api.types.is_datetime64_dtype(parsed.dtype) else None
+
+
+def _parse_text_dates(col: pd.Series, name: object, func: str, fix: str) -> pd.Series:
+    """Parse a column of ISO 8601 texts (or of date and time objects).
+
+    Text times whose UTC offsets differ are read as written (:func:`_as_written`); other mixes of
+    timezones are refused.
+    """
+    mixed = (
+        f"Column {name!r} (the date column) of {func} mixes timezones, or tz-aware and naive dates "
+        "(text times are read when every one carries a UTC offset). Convert them to one timezone first, "
+        f"e.g. pd.to_datetime(tx[{name!r}], utc=True).dt.tz_convert('Europe/Berlin')."
+    )
+    try:
+        parsed = pd.to_datetime(col, format="ISO8601")
+    except (ValueError, TypeError, OverflowError) as e:
+        text = str(e).lower()
+        if "timezone" not in text and "tz-aware" not in text and "offset" not in text:
+            reason = str(e).splitlines()[0].split(". You might want to try")[0].rstrip(":. ")
+            msg = f"Column {name!r} (the date column) of {func} has values that are not dates ({reason}). {fix}"
+            raise InvalidValueError(msg) from e
+        local = _as_written(col)
+        if local is None:
+            raise InvalidValueError(mixed) from e
+        return local
+    if pd.api.types.is_datetime64_dtype(parsed.dtype) or isinstance(
+        parsed.dtype, pd.DatetimeTZDtype
+    ):
+        return parsed
+    local = _as_written(col)  # pandas 2 gives objects for mixed offsets
+    if local is None:
+        raise InvalidValueError(mixed)
+    return local
+
+
 def read_days(
     col: pd.Series, name: object, func: str, *, keep_time: bool = False
 ) -> tuple[NDArray[np.int64], NDArray[np.int64] | None]:
@@ -844,30 +910,9 @@ def read_days(
         if missing.any():
             msg = f"Column {name!r} (the date column) of {func} has missing dates: {_first_bad(col, missing)}. Drop or fill those rows."
             raise InvalidValueError(msg)
-        try:
-            before = _clock()
-            parsed = pd.to_datetime(col, format="ISO8601")
-            after = _clock()
-        except (ValueError, TypeError, OverflowError) as e:
-            text = str(e)
-            if "timezone" in text.lower() or "tz-aware" in text.lower() or "offset" in text.lower():
-                msg = (
-                    f"Column {name!r} (the date column) of {func} mixes timezones, or tz-aware and naive dates. "
-                    f"Convert them to one timezone first, e.g. pd.to_datetime(tx[{name!r}], utc=True).dt.tz_convert('Europe/Berlin')."
-                )
-                raise InvalidValueError(msg) from e
-            reason = text.splitlines()[0].split(". You might want to try")[0].rstrip(":. ")
-            msg = f"Column {name!r} (the date column) of {func} has values that are not dates ({reason}). {fix}"
-            raise InvalidValueError(msg) from e
-        if not (
-            pd.api.types.is_datetime64_dtype(parsed.dtype)
-            or isinstance(parsed.dtype, pd.DatetimeTZDtype)
-        ):
-            msg = (
-                f"Column {name!r} (the date column) of {func} mixes timezones, or tz-aware and naive dates. "
-                f"Convert them to one timezone first, e.g. pd.to_datetime(tx[{name!r}], utc=True)."
-            )
-            raise InvalidValueError(msg)
+        before = _clock()
+        parsed = _parse_text_dates(col, name, func, fix)
+        after = _clock()
         _refuse_clock_words(col, parsed, before=before, after=after, name=name, func=func)
     missing = parsed.isna().to_numpy()
     if missing.any():
