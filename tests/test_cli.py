@@ -1609,3 +1609,43 @@ def test_report_command_with_many_groups_says_nothing_more(tmp_path: Path) -> No
         f"retention: wrote {target} ({target.stat().st_size:,} bytes)"
     ]
     assert "The chart draws the 8 largest of the 50 groups" in target.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("text", "options", "says"),
+    [
+        ("customer_id,when,amount\n1,2024-01-01,10\n", [], "Pass the right name with --date COL."),
+        ("customer_id,date,amount\n1,2024-01-01,10\n", ["--by", "chan"], "with --by COL."),
+        (
+            "customer_id,date,amount\n1,31.01.2024,10\n",
+            [],
+            "Pass the right column with --date COL. Or give their format with --date-format",
+        ),
+        (
+            "customer_id,date,amount,o\n1,2024-01-01,10,\n",
+            ["--order-id", "o"],
+            "the first at line 2 (value nan). Drop or fill those rows, or leave out --order-id",
+        ),
+        (
+            "customer_id,date,amount\n1,2024-01-01,10\n2,2024-01-02,$5\n3,2024-01-03,1 000\n",
+            [],
+            "column 'amount' (the amounts) must hold numbers: '$5' at line 3 (and 1 more row) is not one",
+        ),
+        (
+            "customer_id,date,amount\n1,2024-01-01T10:00+01:00,10\n2,2024-01-02,5\n",
+            [],
+            "Write them all in one timezone, or all with a UTC offset.",
+        ),
+    ],
+)
+def test_errors_say_the_commands_options(
+    text: str, options: list[str], says: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The library's fixes are Python (date=..., pd.to_datetime(tx['date']), amount=None, index 0): the
+    # command says its own options, and rows by their line in the file.
+    path = tmp_path / "messy.csv"
+    path.write_text(text)
+    status, _, err = run(["kpis", str(path), *options], capsys)
+    assert_one_line_error(status, err, says)
+    for python in ("pd.", "tx[", "=None", "=...", "at index"):
+        assert python not in err

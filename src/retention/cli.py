@@ -47,7 +47,6 @@ from typing import TYPE_CHECKING, Any, Final, NoReturn, cast
 
 from retention import __version__
 from retention.errors import (
-    InvalidValueError,
     RetentionError,
     RetentionWarning,
 )
@@ -555,19 +554,79 @@ def _print_output(text: str) -> None:
         os.dup2(devnull, sys.stdout.fileno())
 
 
-def _with_command_hint(error: InvalidValueError, args: argparse.Namespace) -> InvalidValueError:
-    """Return the library's error with the command's own way out, where there is one."""
+# The library's fixes in the command's words: its parameters are the command's options here.
+_OPTIONS: Final = {
+    "customer_id": "--customer",
+    "date": "--date",
+    "amount": "--amount",
+    "order_id": "--order-id",
+    "by": "--by",
+}
+_PYTHON_FIXES: Final = (
+    # (what the library says, what the command says instead)
+    (r"Convert it with pd\.to_datetime\(tx\[[^]]*\]\) or pass", "Pass"),
+    (r" ?Or pass amount=None to read no amounts \(no row is then a return\)\.", ""),
+    (r"pass order_id=None to count every row as an order", "leave out --order-id to count every row as an order"),
+    (r"If they are epoch seconds, convert with pd\.to_datetime\([^)]*\)\.", "Write them as dates, e.g. 2024-12-31, or give their format with --date-format."),
+    (r"Convert them to one timezone first, e\.g\. pd\.to_datetime\(.*\)\.(?=$| )", "Write them all in one timezone, or all with a UTC offset."),
+    (r"\b(customer_id|date|amount|order_id|by)=\.\.\.", lambda m: f"{_OPTIONS[m[1]]} COL."),
+    (r"\bor pass by=None\b", "or leave out --by"),
+)  # fmt: skip
+
+
+def _with_command_hint(
+    error: RetentionError, args: argparse.Namespace, tx: pd.DataFrame, table: Table
+) -> RetentionError:
+    """Return the library's error in the command's words, with the command's own way out where there is one.
+
+    Its parameters are said as the command's options (``date=...`` as ``--date COL``), the fixes that
+    only Python can apply are left out or said for a file, and a row is said as the file numbers it
+    (``line 7``), not by its position in the table (``index 5``).
+    """
     text = str(error)
+    if "(the amount column)" in text and "must hold numbers" in text:
+        found = _first_bad_amount(tx, args.amount, table)
+        if found is not None:
+            return type(error)(found)
+    for pattern, replacement in _PYTHON_FIXES:
+        text = re.sub(pattern, replacement, text)
+    text = re.sub(r"\bat index (\d+)\b", lambda m: f"at {table.where(int(m[1]))}", text)
     if not args.drop_missing_ids and "(the customer_id column)" in text and "missing" in text:
-        return InvalidValueError(f"{text} Or pass --drop-missing-ids to drop them.")
+        text = f"{text} Or pass --drop-missing-ids to drop them."
     if args.date_format is None and "(the date column)" in text and "not dates" in text:
-        hint = "Or give their format with --date-format, e.g. --date-format '%d.%m.%Y %H:%M'."
-        return InvalidValueError(f"{text} {hint}")
-    return error
+        text = (
+            f"{text} Or give their format with --date-format, e.g. --date-format '%d.%m.%Y %H:%M'."
+        )
+    return type(error)(text)
 
 
-def _prepared(args: argparse.Namespace) -> tuple[pd.DataFrame, list[str]]:
-    """Read the table and apply --drop-missing-ids and --date-format; return it and the notes to print.
+def _first_bad_amount(tx: pd.DataFrame, column: str, table: Table) -> str | None:
+    """Say which cell of an amount column of text is not a number, and where, or return None.
+
+    The library says only that the column does not hold numbers; here the file is at hand.
+    """
+    import numpy as np
+    import pandas as pd
+
+    col = tx.get(column)
+    if not isinstance(col, pd.Series) or pd.api.types.is_numeric_dtype(col.dtype):
+        return None
+    bad = (pd.to_numeric(col, errors="coerce").isna() & col.notna()).to_numpy()
+    if not bad.any():
+        return None
+    first = int(np.flatnonzero(bad)[0])
+    more = int(bad.sum()) - 1
+    rest = f" (and {more:,} more row{'s' if more != 1 else ''})" if more else ""
+    return (
+        f"column {column!r} (the amounts) must hold numbers: {col.iloc[first]!r} at "
+        f"{table.where(col.index[first])}{rest} is not one; write plain numbers (12.50, or 12,50 with "
+        "--decimal ,) without currency signs or separators of thousands, or give the right column with "
+        "--amount COL"
+    )
+
+
+def _prepared(args: argparse.Namespace) -> tuple[pd.DataFrame, Table, list[str]]:
+    """Read the table and apply --drop-missing-ids and --date-format; return it, as read, and the notes.
 
     The notes are printed once the results are computed, so that an error stays one line.
     """
@@ -582,7 +641,7 @@ def _prepared(args: argparse.Namespace) -> tuple[pd.DataFrame, list[str]]:
             notes.append(f"retention: dropped {dropped:,} {rows} without a customer id")
     if args.date_format is not None:
         tx = _parse_dates(tx, args.date, args.date_format, table)
-    return tx, notes
+    return tx, table, notes
 
 
 def _late_end_notes(
@@ -607,11 +666,11 @@ def _late_end_notes(
 
 def _kpis_command(args: argparse.Namespace) -> int:
     floors = _floors(args.fail_under)
-    tx, notes = _prepared(args)
+    tx, table, notes = _prepared(args)
     try:
         values, warned = _compute(tx, args)
-    except InvalidValueError as e:
-        raise _with_command_hint(e, args) from e
+    except RetentionError as e:
+        raise _with_command_hint(e, args, tx, table) from e
     notes += warned
     notes += _late_end_notes(tx, args, values.attrs.get("observation_end"))
     for line in notes:
@@ -660,11 +719,11 @@ def _report_command(args: argparse.Namespace) -> int:
     if not output.parent.is_dir():  # said before the report is computed, not after
         msg = f"cannot write {output}: the folder {output.parent} does not exist; create it or give another -o path"
         raise _UsageError(msg)
-    tx, notes = _prepared(args)
+    tx, table, notes = _prepared(args)
     try:
         page = report(tx, title=args.title, **_options(args))
-    except InvalidValueError as e:
-        raise _with_command_hint(e, args) from e
+    except RetentionError as e:
+        raise _with_command_hint(e, args, tx, table) from e
     notes += _late_end_notes(tx, args, page.kpis.attrs.get("observation_end"))
     try:
         path = page.save(output)
