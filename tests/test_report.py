@@ -478,6 +478,24 @@ def test_empty_table_is_a_page_that_says_so(example: pd.DataFrame) -> None:
     check_kpis(found, rt.kpis(example.iloc[:0]), 0)
 
 
+def test_a_placeholder_date_far_ahead_is_a_whole_page() -> None:
+    # 9999-12-31 for "no date" is common in exports: the default observation end is then 8,000 years
+    # on, the cohort table has about 96,000 monthly columns, and the page was never drawn (a check of
+    # the labels and of the columns took quadratic time, or a loop over the columns).
+    tx = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 2, 3],
+            "date": pd.to_datetime(["2024-01-05", "2024-02-01", "2024-03-01", "9999-12-31"]),
+            "amount": [1.0, 2.0, 3.0, 4.0],
+        }
+    )
+    made = rt.report(tx)
+    found = parse(made.to_html())
+    assert found.sections == SECTIONS
+    assert dict(made.footer)["data range"] == "2024-01-05 to 9999-12-31"
+    check_kpis(found, rt.kpis(tx), 0)
+
+
 def test_one_customer_is_a_page_that_says_what_is_missing(example: pd.DataFrame) -> None:
     one = example[example["customer_id"] == 3]
     made = rt.report(one)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import math
+from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
 
@@ -331,7 +332,9 @@ def picture_labels(texts: Sequence[object], *, limit: int = PICTURE_LABEL_CHARS)
         return f"{text[:head].rstrip()}\N{HORIZONTAL ELLIPSIS}{text[len(text) - tail :].lstrip()}"
 
     short = [cut(t, limit) for t in whole]
-    repeated = {s for s in short if short.count(s) > 1}
+    repeated = {
+        s for s, n in Counter(short).items() if n > 1
+    }  # one pass: a heatmap may have 10^5 labels
     if repeated:
         short = [
             f"{cut(t, limit - len(f' #{k + 1}'))} #{k + 1}" if s in repeated else s
@@ -500,27 +503,37 @@ def check_numeric(
     InvalidValueError
         If a column holds an infinite value.
     """
+    # Whole-table operations, not a loop over columns: a cohort table of daily periods over centuries
+    # (a placeholder date such as 9999-12-31) has 10^5 columns or more.
     names = list(frame.columns) if columns is None else list(columns)
-    for name in names:
-        dtype = frame[name].dtype
-        if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
+    part = frame if columns is None else frame[names]
+    dtypes = list(part.dtypes)
+    numeric = {
+        d: not pd.api.types.is_bool_dtype(d) and pd.api.types.is_numeric_dtype(d)
+        for d in set(dtypes)
+    }
+    for name, dtype in zip(names, dtypes, strict=True):
+        if not numeric[dtype]:
             msg = (
                 f"The {str(name)!r} column of the {argument!r} argument of {func} must hold numbers; it "
                 f"has dtype {dtype}. Pass the DataFrame returned by {maker}."
             )
             raise ColumnTypeError(msg)
-    for name in names:
-        values = column_values(frame, name)
-        infinite = np.flatnonzero(np.isinf(values))
-        if infinite.size:
-            first = int(infinite[0])
-            msg = (
-                f"The {str(name)!r} column of the {argument!r} argument of {func} holds an infinite value "
-                f"({values[first]} in row {_row_label(frame.index[first])}), which a plot cannot draw. "
-                f"Pass the DataFrame returned by {maker}, or set values that are not known to NaN (they "
-                "are left out)."
-            )
-            raise InvalidValueError(msg)
+    if not names:
+        return
+    infinite = np.isinf(part.to_numpy(dtype=np.float64, na_value=np.nan))
+    having = np.flatnonzero(infinite.any(axis=0))
+    if having.size:
+        column = int(having[0])
+        first = int(np.flatnonzero(infinite[:, column])[0])
+        value = column_values(frame, names[column])[first]
+        msg = (
+            f"The {str(names[column])!r} column of the {argument!r} argument of {func} holds an infinite "
+            f"value ({value} in row {_row_label(frame.index[first])}), which a plot cannot draw. "
+            f"Pass the DataFrame returned by {maker}, or set values that are not known to NaN (they "
+            "are left out)."
+        )
+        raise InvalidValueError(msg)
 
 
 def column_values(frame: pd.DataFrame, column: Hashable) -> NDArray[np.float64]:
