@@ -996,3 +996,27 @@ def test_a_boolean_date_column_is_not_taken_for_epoch_seconds() -> None:
         ColumnTypeError, match=r"holds booleans \(bool\), not dates\. Pass the column"
     ):
         retention.kpis(seven().assign(date=True))
+
+
+@pytest.mark.parametrize("role", ["customer_id", "date", "order_id", "by", "by Series"])
+@pytest.mark.parametrize("kind", ["list", "struct"])
+def test_lists_and_records_are_refused(role: str, kind: str) -> None:
+    # Nested pyarrow columns (as parquet files and JSON exports give them) raised pyarrow's own
+    # ArrowNotImplementedError from the coding of ids and groups.
+    pa = pytest.importorskip("pyarrow")
+    if kind == "list":
+        nested = pd.Series([[1], [1], [2]], dtype=pd.ArrowDtype(pa.list_(pa.int64())))
+    else:
+        records = [{"a": 1}, {"a": 1}, {"a": 2}]
+        nested = pd.Series(records, dtype=pd.ArrowDtype(pa.struct([("a", pa.int64())])))
+    tx = pd.DataFrame({"customer_id": [1, 1, 2], "date": pd.to_datetime(["2024-01-05"] * 3)})
+    options: dict[str, object] = {}
+    if role in ("customer_id", "date"):
+        tx[role] = nested
+    elif role == "by Series":
+        options["by"] = nested.rename("tags")
+    else:
+        tx["nested"] = nested
+        options[role] = "nested"
+    with pytest.raises(ColumnTypeError, match=r"holds lists or records .* not one value per row"):
+        read(tx, **options)

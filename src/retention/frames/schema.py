@@ -782,6 +782,27 @@ class Transactions:
         return parts
 
 
+def refuse_nested(values: pd.Series | pd.Index, what: str, name: object) -> None:
+    """Refuse pyarrow lists, structs and maps: a cell holds several values, not one id, label or date.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> lists = pd.Series([[1], [2]], dtype=pd.ArrowDtype(pa.list_(pa.int64())))
+    >>> refuse_nested(lists, "Column 'customer_id' (the customer_id column)", "customer_id")
+    Traceback (most recent call last):
+    ...
+    retention.errors.ColumnTypeError: Column 'customer_id' (the customer_id column) holds lists or records (list<item: int64>[pyarrow]), not one value per row. Pass a column of single values: one field of it, or its text, e.g. tx['customer_id'].astype(str).
+    """
+    dtype = values.dtype
+    if not isinstance(dtype, pd.ArrowDtype):
+        return
+    kind = dtype.pyarrow_dtype
+    if importlib.import_module("pyarrow").types.is_nested(kind):
+        msg = f"{what} holds lists or records ({dtype}), not one value per row. Pass a column of single values: one field of it, or its text, e.g. tx[{name!r}].astype(str)."
+        raise ColumnTypeError(msg)
+
+
 def _column(tx: pd.DataFrame, column: object, role: str) -> pd.Series:
     if column not in tx.columns:
         raise column_not_found(str(column), role, tx.columns)
@@ -798,6 +819,7 @@ def _column(tx: pd.DataFrame, column: object, role: str) -> pd.Series:
             msg = f"Column {column!r} (the {role} column) appears more than once in the table. Rename the duplicates."
         raise InvalidValueError(msg)
     series: pd.Series = col
+    refuse_nested(series, f"Column {column!r} (the {role} column)", column)
     return series
 
 
@@ -1831,6 +1853,7 @@ def group_codes(
     codes_list: list[NDArray[np.int64]] = []
     uniques_list: list[pd.Index] = []
     for value, name in zip(values, names, strict=True):
+        refuse_nested(value, f"The 'by' parameter of {func}: column {name!r}", name)
         try:
             codes, uniques = pd.factorize(value, sort=True, use_na_sentinel=False)
         except TypeError as e:
