@@ -19,6 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import retention
+import retention as rt
 from retention.core import parallel
 from retention.errors import (
     ColumnNotFoundError,
@@ -1020,3 +1021,16 @@ def test_lists_and_records_are_refused(role: str, kind: str) -> None:
         options[role] = "nested"
     with pytest.raises(ColumnTypeError, match=r"holds lists or records .* not one value per row"):
         read(tx, **options)
+
+
+def test_minus_zero_is_zero_as_an_id_and_as_a_group() -> None:
+    # -0.0 == 0.0: one customer, one group; the label kept was the first row's, so row order changed it.
+    days = pd.to_datetime(["2024-01-05", "2024-02-01", "2024-03-01"])
+    tx = pd.DataFrame({"customer_id": [-0.0, 0.0, 2.0], "date": days, "channel": [0.0, -0.0, 1.0]})
+    for rows in ([0, 1, 2], [1, 0, 2]):
+        ids = np.asarray(rt.rfm_summary(tx.iloc[rows]).index, dtype=float)
+        assert ids.tolist() == [0.0, 2.0]
+        assert not np.signbit(ids).any()
+        groups = np.asarray(rt.repeat_purchase_rate(tx.iloc[rows], by="channel").index, dtype=float)
+        assert groups.tolist() == [0.0, 1.0]
+        assert not np.signbit(groups).any()

@@ -803,6 +803,22 @@ def refuse_nested(values: pd.Series | pd.Index, what: str, name: object) -> None
         raise ColumnTypeError(msg)
 
 
+def _one_zero(values: pd.Series | pd.Index) -> pd.Series | pd.Index:
+    """Return float labels with -0.0 read as 0.0 (a copy), others as they are.
+
+    The two are one id or one group, and the label kept would otherwise be the first row's: row order
+    would change the result.
+
+    Examples
+    --------
+    >>> _one_zero(pd.Series([-0.0, 1.5])).tolist()
+    [0.0, 1.5]
+    """
+    if pd.api.types.is_float_dtype(values.dtype):
+        return values + 0.0
+    return values
+
+
 def _column(tx: pd.DataFrame, column: object, role: str) -> pd.Series:
     if column not in tx.columns:
         raise column_not_found(str(column), role, tx.columns)
@@ -1384,7 +1400,7 @@ def _read_customers(
         codes, representative = text
         return codes, IdsAt(col, representative, name)
     try:
-        codes, uniques = pd.factorize(col, sort=True)
+        codes, uniques = pd.factorize(_one_zero(col), sort=True)
     except TypeError as e:
         kinds = sorted({type(v).__name__ for v in col.to_numpy()[:10_000]})
         msg = (
@@ -1852,8 +1868,9 @@ def group_codes(
     """
     codes_list: list[NDArray[np.int64]] = []
     uniques_list: list[pd.Index] = []
-    for value, name in zip(values, names, strict=True):
-        refuse_nested(value, f"The 'by' parameter of {func}: column {name!r}", name)
+    for given, name in zip(values, names, strict=True):
+        refuse_nested(given, f"The 'by' parameter of {func}: column {name!r}", name)
+        value = _one_zero(given)
         try:
             codes, uniques = pd.factorize(value, sort=True, use_na_sentinel=False)
         except TypeError as e:
