@@ -247,6 +247,10 @@ def test_mixed_timezones_are_refused(dates: list[object]) -> None:
         (["2024-01-01", None], "missing dates"),
         (pd.to_datetime(["2024-01-01", None]), "missing dates"),
         ([1.0, 2.0], "numbers"),
+        (
+            pd.period_range("2024-01", periods=2, freq="M"),
+            r"periods \(period\[M\]\).*dt\.to_timestamp",
+        ),
     ],
 )
 def test_bad_dates(dates: object, match: str) -> None:

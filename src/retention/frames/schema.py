@@ -883,6 +883,9 @@ def _parse_text_dates(col: pd.Series, name: object, func: str, fix: str) -> pd.S
     Text times whose UTC offsets differ are read as written (:func:`_as_written`); other mixes of
     timezones are refused.
     """
+    if isinstance(col.dtype, pd.PeriodDtype):
+        msg = f"Column {name!r} (the date column) of {func} holds periods ({col.dtype}), not dates. Convert them to dates first, e.g. tx[{name!r}].dt.to_timestamp() (the first day of each), or pass the column of purchase dates with date=..."
+        raise ColumnTypeError(msg)
     mixed = (
         f"Column {name!r} (the date column) of {func} mixes timezones, or tz-aware and naive dates "
         "(text times are read when every one carries a UTC offset). Convert them to one timezone first, "
