@@ -782,14 +782,14 @@ class Transactions:
         return parts
 
 
-def refuse_nested(values: pd.Series | pd.Index, what: str, name: object) -> None:
+def _refuse_nested(values: pd.Series | pd.Index, what: str, name: object) -> None:
     """Refuse pyarrow lists, structs and maps: a cell holds several values, not one id, label or date.
 
     Examples
     --------
     >>> import pyarrow as pa
     >>> lists = pd.Series([[1], [2]], dtype=pd.ArrowDtype(pa.list_(pa.int64())))
-    >>> refuse_nested(lists, "Column 'customer_id' (the customer_id column)", "customer_id")
+    >>> _refuse_nested(lists, "Column 'customer_id' (the customer_id column)", "customer_id")
     Traceback (most recent call last):
     ...
     retention.errors.ColumnTypeError: Column 'customer_id' (the customer_id column) holds lists or records (list<item: int64>[pyarrow]), not one value per row. Pass a column of single values: one field of it, or its text, e.g. tx['customer_id'].astype(str).
@@ -835,7 +835,7 @@ def _column(tx: pd.DataFrame, column: object, role: str) -> pd.Series:
             msg = f"Column {column!r} (the {role} column) appears more than once in the table. Rename the duplicates."
         raise InvalidValueError(msg)
     series: pd.Series = col
-    refuse_nested(series, f"Column {column!r} (the {role} column)", column)
+    _refuse_nested(series, f"Column {column!r} (the {role} column)", column)
     return series
 
 
@@ -1872,7 +1872,7 @@ def group_codes(
     codes_list: list[NDArray[np.int64]] = []
     uniques_list: list[pd.Index] = []
     for given, name in zip(values, names, strict=True):
-        refuse_nested(given, f"The 'by' parameter of {func}: column {name!r}", name)
+        _refuse_nested(given, f"The 'by' parameter of {func}: column {name!r}", name)
         value = _one_zero(given)
         try:
             codes, uniques = pd.factorize(value, sort=True, use_na_sentinel=False)
