@@ -1038,3 +1038,22 @@ def test_minus_zero_is_zero_as_an_id_and_as_a_group() -> None:
         groups = np.asarray(rt.repeat_purchase_rate(tx.iloc[rows], by="channel").index, dtype=float)
         assert groups.tolist() == [0.0, 1.0]
         assert not np.signbit(groups).any()
+
+
+def test_whole_numbers_and_decimals_are_one_id_whatever_the_order() -> None:
+    # 1 and 1.0 in a column of objects (Excel and JSON exports mix them) are one customer, one group;
+    # the label kept was the first row's (an int or a float), so row order changed the result.
+    days = pd.to_datetime(["2024-01-05", "2024-02-01", "2024-03-01"])
+    tx = pd.DataFrame({"customer_id": pd.Series([1, 1.0, 2], dtype=object), "date": days})
+    for rows in ([0, 1, 2], [1, 0, 2]):
+        ids = rt.rfm_summary(tx.iloc[rows]).index
+        assert ids.dtype == np.float64
+        assert ids.tolist() == [1.0, 2.0]
+        labels = pd.Series([2, 2.0, None], dtype=object).iloc[rows]
+        _, groups = schema.group_codes([labels], ["channel"], "test")
+        assert groups.dtype == np.float64
+        assert groups[:1].tolist() == [2.0]
+    # A whole number that no float holds exactly would merge with its neighbour: refused.
+    far = tx.assign(customer_id=pd.Series([12345678901234567, 1.5, 2], dtype=object))
+    with pytest.raises(ColumnTypeError, match=r"12345678901234567 is not a float exactly"):
+        rt.rfm_summary(far)

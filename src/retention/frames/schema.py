@@ -803,17 +803,34 @@ def _refuse_nested(values: pd.Series | pd.Index, what: str, name: object) -> Non
         raise ColumnTypeError(msg)
 
 
-def _one_zero(values: pd.Series | pd.Index) -> pd.Series | pd.Index:
-    """Return float labels with -0.0 read as 0.0 (a copy), others as they are.
+def _one_zero(values: pd.Series | pd.Index, what: str, name: object) -> pd.Series | pd.Index:
+    """Return labels that are equal as one value each, whatever the row that comes first (a copy if changed).
 
-    The two are one id or one group, and the label kept would otherwise be the first row's: row order
-    would change the result.
+    ``-0.0`` and ``0.0`` are one id or one group, as are ``1`` and ``1.0`` in a column of Python objects
+    (Excel and JSON exports mix whole numbers and decimals); the label kept would otherwise be the first
+    row's, so row order would change the result. Floats are read with ``-0.0`` as ``0.0``; whole numbers
+    mixed with decimals are read as floats, or refused (``what`` names the column) when one of them is
+    not a float exactly (beyond 2**53).
 
     Examples
     --------
-    >>> _one_zero(pd.Series([-0.0, 1.5])).tolist()
+    >>> _one_zero(pd.Series([-0.0, 1.5]), "Column 'id'", "id").tolist()
     [0.0, 1.5]
+    >>> _one_zero(pd.Series([2, 1.0, 1], dtype=object), "Column 'id'", "id").tolist()
+    [2.0, 1.0, 1.0]
     """
+    if (
+        values.dtype == object
+        and pd.api.types.infer_dtype(values, skipna=True) == "mixed-integer-float"
+    ):
+        floats = values.astype(np.float64)
+        given = np.asarray(values, dtype=object)
+        exact = (np.asarray(floats, dtype=object) == given) | pd.isna(given)
+        if not exact.all():
+            first = given[np.flatnonzero(~exact)[0]]
+            msg = f"{what} mixes whole numbers and decimals (1 and 1.0 are one id, read as floats), and {first!r} is not a float exactly. Make them one type, e.g. tx[{name!r}].astype(str) or .astype('Int64')."
+            raise ColumnTypeError(msg)
+        values = floats
     if pd.api.types.is_float_dtype(values.dtype):
         return values + 0.0
     return values
@@ -1402,8 +1419,9 @@ def _read_customers(
     if text is not None:
         codes, representative = text
         return codes, IdsAt(col, representative, name)
+    same = _one_zero(col, f"Column {name!r} (the customer_id column) of {func}", name)
     try:
-        codes, uniques = pd.factorize(_one_zero(col), sort=True)
+        codes, uniques = pd.factorize(same, sort=True)
     except TypeError as e:
         kinds = sorted({type(v).__name__ for v in col.to_numpy()[:10_000]})
         msg = (
@@ -1873,7 +1891,7 @@ def group_codes(
     uniques_list: list[pd.Index] = []
     for given, name in zip(values, names, strict=True):
         _refuse_nested(given, f"The 'by' parameter of {func}: column {name!r}", name)
-        value = _one_zero(given)
+        value = _one_zero(given, f"The 'by' parameter of {func}: column {name!r}", name)
         try:
             codes, uniques = pd.factorize(value, sort=True, use_na_sentinel=False)
         except TypeError as e:
