@@ -26,7 +26,8 @@ Rules (see the "Data" page of the docs):
 - the observation end is a calendar day and is inclusive: every purchase on that day counts, later ones are
   ignored. It defaults to the day of the last purchase, never to today.
 - customer ids may be any hashable type that sorts (int, str, huge integers, categoricals). Results list
-  customers in sorted id order, so row order never changes a result.
+  customers in sorted id order, so row order never changes a result. Equal ids are one label: whole numbers
+  mixed with decimals in a column of objects (``1`` and ``1.0``) are read as floats, ``-0.0`` as ``0.0``.
 - amounts must be finite numbers. Negative amounts (returns, refunds) are allowed and simply add up.
 """
 
