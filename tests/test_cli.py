@@ -1649,3 +1649,19 @@ def test_errors_say_the_commands_options(
     assert_one_line_error(status, err, says)
     for python in ("pd.", "tx[", "=None", "=...", "at index"):
         assert python not in err
+
+
+def test_decimal_comma_on_a_file_of_commas(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The decimal mark is never the separator: the header was one column, and the message was about a
+    # missing column named 'client,when,total,country'.
+    path = write_csv(tmp_path)
+    status, _, err = run(["kpis", str(path), *COLUMNS, "--decimal", ","], capsys)
+    assert_one_line_error(status, err, "',' separates its columns, and --decimal , says it is the")
+    assert "leave out --decimal" in err
+    # A file of semicolons with decimal commas is read, as before.
+    german = tmp_path / "german.csv"
+    orders().to_csv(german, sep=";", decimal=",", index=False)
+    status, _, err = run(["kpis", str(german), *COLUMNS, "--decimal", ","], capsys)
+    assert (status, err) == (0, "")

@@ -485,6 +485,21 @@ def sniff_separator(lines: Sequence[str], decimal: str) -> str:
     return best
 
 
+def _refuse_decimal_separator(name: str, lines: Sequence[str], sep: str, decimal: str) -> None:
+    """Refuse a file that only the decimal mark splits into columns (``--decimal ,`` on a file of commas).
+
+    The decimal mark is never taken for the separator; without this, the header would be read as one
+    column and the message would be about a missing column named like the whole header line.
+    """
+    if decimal not in _SEPARATORS:
+        return
+    header = next((line for line in lines if line.strip()), "")
+    split = next(csv.reader([header], delimiter=sep), [])
+    if len(split) < 2 and len(next(csv.reader([header], delimiter=decimal), [])) >= 2:
+        msg = f"cannot read {name}: {decimal!r} separates its columns, and --decimal {decimal} says it is the decimal mark; leave out --decimal (a file separated by {decimal!r} writes decimals with '.'), or give the separator with --sep"
+        raise ReadError(msg)
+
+
 def _read_csv(
     source: Path | bytes,
     name: str,
@@ -516,6 +531,7 @@ def _read_csv(
         raise ReadError(msg)
     if sep is None:
         sep = sniff_separator(lines, decimal)
+        _refuse_decimal_separator(name, lines, sep, decimal)
     elif sep == decimal:
         msg = f"--sep and --decimal cannot both be {sep!r}"
         raise ReadError(msg)  # said as the command's usage errors are: one line, status 2
