@@ -332,9 +332,8 @@ def picture_labels(texts: Sequence[object], *, limit: int = PICTURE_LABEL_CHARS)
         return f"{text[:head].rstrip()}\N{HORIZONTAL ELLIPSIS}{text[len(text) - tail :].lstrip()}"
 
     short = [cut(t, limit) for t in whole]
-    repeated = {
-        s for s, n in Counter(short).items() if n > 1
-    }  # one pass: a heatmap may have 10^5 labels
+    # Counted in one pass: a heatmap may have 10^5 labels.
+    repeated = {s for s, n in Counter(short).items() if n > 1}
     if repeated:
         short = [
             f"{cut(t, limit - len(f' #{k + 1}'))} #{k + 1}" if s in repeated else s
