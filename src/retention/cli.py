@@ -63,6 +63,7 @@ from retention.table_files import (
 )
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 # numpy, pandas and the library's functions are imported where they are used, after the arguments are
@@ -129,9 +130,18 @@ def _drop_missing_ids(tx: pd.DataFrame, column: str) -> tuple[pd.DataFrame, int]
     return (tx.loc[~missing] if dropped else tx), dropped
 
 
+def _first_bad_cell(col: pd.Series, bad: np.ndarray[Any, Any], table: Table) -> str:
+    """Say the first cell marked ``bad``, where it is in the file, and how many more there are."""
+    import numpy as np
+
+    first = int(np.flatnonzero(bad)[0])
+    more = int(bad.sum()) - 1
+    rest = f" (and {more:,} more row{'s' if more != 1 else ''})" if more else ""
+    return f"{col.iloc[first]!r} at {table.where(col.index[first])}{rest}"
+
+
 def _parse_dates(tx: pd.DataFrame, column: str, fmt: str, table: Table) -> pd.DataFrame:
     """Parse the date column with a strptime format; the first value that does not match is an error."""
-    import numpy as np
     import pandas as pd
 
     if column not in tx.columns or isinstance(tx[column], pd.DataFrame):
@@ -154,13 +164,7 @@ def _parse_dates(tx: pd.DataFrame, column: str, fmt: str, table: Table) -> pd.Da
     # Missing dates stay missing: the library names them as such.
     bad = (parsed.isna() & col.notna()).to_numpy()
     if bad.any():
-        first = int(np.flatnonzero(bad)[0])
-        more = int(bad.sum()) - 1
-        rest = f" (and {more:,} more row{'s' if more != 1 else ''})" if more else ""
-        msg = (
-            f"column {column!r} does not match --date-format {fmt!r}: {col.iloc[first]!r} at "
-            f"{table.where(col.index[first])}{rest}"
-        )
+        msg = f"column {column!r} does not match --date-format {fmt!r}: {_first_bad_cell(col, bad, table)}"
         raise ReadError(msg)
     return tx.assign(**{column: parsed})
 
@@ -605,7 +609,6 @@ def _first_bad_amount(tx: pd.DataFrame, column: str, table: Table) -> str | None
 
     The library says only that the column does not hold numbers; here the file is at hand.
     """
-    import numpy as np
     import pandas as pd
 
     col = tx.get(column)
@@ -614,14 +617,10 @@ def _first_bad_amount(tx: pd.DataFrame, column: str, table: Table) -> str | None
     bad = (pd.to_numeric(col, errors="coerce").isna() & col.notna()).to_numpy()
     if not bad.any():
         return None
-    first = int(np.flatnonzero(bad)[0])
-    more = int(bad.sum()) - 1
-    rest = f" (and {more:,} more row{'s' if more != 1 else ''})" if more else ""
     return (
-        f"column {column!r} (the amounts) must hold numbers: {col.iloc[first]!r} at "
-        f"{table.where(col.index[first])}{rest} is not one; write plain numbers (12.50, or 12,50 with "
-        "--decimal ,) without currency signs or separators of thousands, or give the right column with "
-        "--amount COL"
+        f"column {column!r} (the amounts) must hold numbers: {_first_bad_cell(col, bad, table)} is not "
+        "one; write plain numbers (12.50, or 12,50 with --decimal ,) without currency signs or separators "
+        "of thousands, or give the right column with --amount COL"
     )
 
 

@@ -485,7 +485,7 @@ def sniff_separator(lines: Sequence[str], decimal: str) -> str:
     return best
 
 
-def _refuse_decimal_separator(name: str, lines: Sequence[str], sep: str, decimal: str) -> None:
+def _refuse_decimal_separator(name: str, text: str, sep: str, decimal: str) -> None:
     """Refuse a file that only the decimal mark splits into columns (``--decimal ,`` on a file of commas).
 
     The decimal mark is never taken for the separator; without this, the header would be read as one
@@ -493,9 +493,7 @@ def _refuse_decimal_separator(name: str, lines: Sequence[str], sep: str, decimal
     """
     if decimal not in _SEPARATORS:
         return
-    header = next((line for line in lines if line.strip()), "")
-    split = next(csv.reader([header], delimiter=sep), [])
-    if len(split) < 2 and len(next(csv.reader([header], delimiter=decimal), [])) >= 2:
+    if len(_csv_header(text, sep)) < 2 and len(_csv_header(text, decimal)) >= 2:
         msg = f"cannot read {name}: {decimal!r} separates its columns, and --decimal {decimal} says it is the decimal mark; leave out --decimal (a file separated by {decimal!r} writes decimals with '.'), or give the separator with --sep"
         raise ReadError(msg)
 
@@ -531,7 +529,7 @@ def _read_csv(
         raise ReadError(msg)
     if sep is None:
         sep = sniff_separator(lines, decimal)
-        _refuse_decimal_separator(name, lines, sep, decimal)
+        _refuse_decimal_separator(name, text, sep, decimal)
     elif sep == decimal:
         msg = f"--sep and --decimal cannot both be {sep!r}"
         raise ReadError(msg)  # said as the command's usage errors are: one line, status 2
