@@ -804,7 +804,7 @@ def _refuse_nested(values: pd.Series | pd.Index, what: str, name: object) -> Non
         raise ColumnTypeError(msg)
 
 
-def _one_zero(values: pd.Series | pd.Index, what: str, name: object) -> pd.Series | pd.Index:
+def _one_label_each(values: pd.Series | pd.Index, what: str, name: object) -> pd.Series | pd.Index:
     """Return labels that are equal as one value each, whatever the row that comes first (a copy if changed).
 
     ``-0.0`` and ``0.0`` are one id or one group, as are ``1`` and ``1.0`` in a column of Python objects
@@ -815,9 +815,9 @@ def _one_zero(values: pd.Series | pd.Index, what: str, name: object) -> pd.Serie
 
     Examples
     --------
-    >>> _one_zero(pd.Series([-0.0, 1.5]), "Column 'id'", "id").tolist()
+    >>> _one_label_each(pd.Series([-0.0, 1.5]), "Column 'id'", "id").tolist()
     [0.0, 1.5]
-    >>> _one_zero(pd.Series([2, 1.0, 1], dtype=object), "Column 'id'", "id").tolist()
+    >>> _one_label_each(pd.Series([2, 1.0, 1], dtype=object), "Column 'id'", "id").tolist()
     [2.0, 1.0, 1.0]
     """
     if (
@@ -1420,7 +1420,7 @@ def _read_customers(
     if text is not None:
         codes, representative = text
         return codes, IdsAt(col, representative, name)
-    same = _one_zero(col, f"Column {name!r} (the customer_id column) of {func}", name)
+    same = _one_label_each(col, f"Column {name!r} (the customer_id column) of {func}", name)
     try:
         codes, uniques = pd.factorize(same, sort=True)
     except TypeError as e:
@@ -1892,7 +1892,7 @@ def group_codes(
     uniques_list: list[pd.Index] = []
     for given, name in zip(values, names, strict=True):
         _refuse_nested(given, f"The 'by' parameter of {func}: column {name!r}", name)
-        value = _one_zero(given, f"The 'by' parameter of {func}: column {name!r}", name)
+        value = _one_label_each(given, f"The 'by' parameter of {func}: column {name!r}", name)
         try:
             codes, uniques = pd.factorize(value, sort=True, use_na_sentinel=False)
         except TypeError as e:
