@@ -1344,6 +1344,22 @@ def test_by_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert block[0].split()[1] == "1"  # customer 1 is the UK
 
 
+def test_by_labels_are_read_as_written(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Postal codes: as numbers, 01000 and 1000 would be one group named 1000.
+    path = tmp_path / "zips.csv"
+    path.write_text(
+        "customer_id,date,amount,zip\n1,2024-01-05,10,01000\n2,2024-01-06,20,1000\n"
+        "3,2024-01-07,30,01000\n"
+    )
+    status, out, _ = run(["kpis", str(path), "--by", "zip", "--format", "json"], capsys)
+    assert status == 0
+    groups = json.loads(out)["groups"]
+    assert [(g["group"]["zip"], g["kpis"]["customers"]) for g in groups] == [
+        ("01000", 2),
+        ("1000", 1),
+    ]
+
+
 def test_by_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     payload = json.loads(by_country(tmp_path, "json", capsys))
     assert list(payload) == ["observation_end", "freq", "period", "by", "groups"]

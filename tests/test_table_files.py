@@ -96,3 +96,60 @@ def test_ids_are_text_as_written_and_other_columns_are_typed(tmp_path: Path) -> 
     assert frame["customer_id"].tolist()[:2] == ["007", "7"]
     assert frame["customer_id"].isna().tolist() == [False, False, True]
     assert frame["n"].tolist() == [7, 8, 9]  # a column not named as ids keeps its numbers
+
+
+@pytest.mark.parametrize(
+    ("labels", "expected"),
+    [
+        (["01000", "1000", "01000"], ["01000", "1000", "01000"]),  # postal codes keep their zeros
+        (["1", "01", ""], ["1", "01", None]),  # as numbers, 1 and 01 would be one group
+        (["+1", "1", "2"], ["+1", "1", "2"]),
+        (["1.50", "1.5", "2"], ["1.50", "1.5", "2"]),
+        (["North", "2", "10"], ["North", "2", "10"]),
+        (["2", "10", "-3"], [2, 10, -3]),  # written as numbers: numbers, sorted as numbers
+        (["1.5", "", "2.25"], [1.5, None, 2.25]),
+    ],
+)
+def test_group_columns_are_numbers_only_when_written_as_numbers(
+    labels: list[str], expected: list[object], tmp_path: Path
+) -> None:
+    path = tmp_path / "orders.csv"
+    rows = [f"c{i};2024-01-0{i + 1};1;{g}\n" for i, g in enumerate(labels)]
+    path.write_text("customer_id;date;amount;zip\n" + "".join(rows))
+    columns = Columns(
+        required=("customer_id", "date", "zip"),
+        amount="amount",
+        date="date",
+        ids=("customer_id",),
+        groups=("zip",),
+    )
+    frame = read_table(str(path), columns, sep=None, decimal=",", encoding=None).frame
+    got = [None if pd.isna(v) else v for v in frame["zip"]]
+    assert got == expected
+    assert [type(v) for v in got] == [type(v) for v in expected]
+
+
+@pytest.mark.parametrize("line", ["sep=;", '"sep=;"', "sep=;;;", "sep=\t"])
+def test_an_excel_separator_line_names_the_separator(line: str, tmp_path: Path) -> None:
+    # Excel writes "sep=;" above the header of a CSV file it should open with that separator.
+    sep = line.strip('"')[4]
+    path = tmp_path / "orders.csv"
+    path.write_text(line + "\n" + TEXT.replace(";", sep), encoding="utf-8")
+    frame = _read(path)
+    assert frame.columns.tolist() == ["customer_id", "date", "amount"]
+    assert frame["amount"].tolist() == [3.5, 4.0]
+    # Rows are numbered as lines of the file: the first row is on line 3.
+    table = read_table(str(path), COLUMNS, sep=None, decimal=",", encoding=None)
+    assert table.where(0) == "line 3"
+    # A separator given with --sep wins; the line is still not a row.
+    assert _read(path, sep=sep).equals(frame)
+
+
+def test_a_separator_line_naming_the_decimal_mark_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_text("sep=,\ncustomer_id,date,amount\n1,2024-01-02,3.5\n", encoding="utf-8")
+    with pytest.raises(
+        ReadError,
+        match=r"its first line says that ',' separates its columns, and --decimal , says it is the decimal mark",
+    ):
+        _read(path)

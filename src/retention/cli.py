@@ -502,6 +502,7 @@ def _load(args: argparse.Namespace) -> Table:
         amount=args.amount,
         date=args.date,
         ids=(args.customer, *([args.order_id] if args.order_id else [])),
+        groups=tuple(args.by),
     )
     return read_table(
         args.path,

@@ -17,6 +17,7 @@ import importlib
 import io
 import lzma
 import os
+import re
 import stat
 import sys
 import tarfile
@@ -64,6 +65,8 @@ _COMPRESSIONS: Final[dict[str, _Compression]] = {
 }
 # The separators recognised in a CSV file, in the order that breaks ties.
 _SEPARATORS: Final = (",", ";", "\t", "|")
+# Excel's first line naming the separator: sep=; (quoted, or followed by more separators, as re-saved).
+_SEPARATOR_LINE: Final = re.compile(r'"?sep=([^"\r\n])"?\1*')
 SEPARATOR_NAMES: Final = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
 _SAMPLE_BYTES: Final = 1 << 16  # the separator and the encoding are judged on the first 64 KiB
 _SAMPLE_LINES: Final = 50
@@ -135,13 +138,17 @@ class Columns:
 
     ``ids`` are the columns of identifiers (customer and order ids), read from text as the text they
     are: as numbers, ``007`` and ``7`` would be one customer, and ids beyond 2**53 in a column with an
-    empty cell would be rounded to floats and merged.
+    empty cell would be rounded to floats and merged. ``groups`` are the columns of a breakdown
+    (``--by``): read from text as numbers only when every label is written as its number is (``1``,
+    ``-2``, ``1.5``), so that postal codes keep their zeros and ``01`` and ``1`` stay two groups, while
+    a column of levels 1 to 12 still sorts as numbers.
     """
 
     required: tuple[str, ...]
     amount: str
     date: str
     ids: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
 
     def duplicated(self, available: Sequence[object]) -> str | None:
         """Return the first column the command uses that the header names more than once, or None."""
@@ -504,7 +511,7 @@ def _read_csv(
     compression: _Compression | None,
     columns: Columns,
     settings: _Csv,
-) -> pd.DataFrame:
+) -> Table:
     import pandas as pd
 
     sep, decimal, encoding = settings.sep, settings.decimal, settings.encoding
@@ -527,12 +534,7 @@ def _read_csv(
         codec_name = "utf-8" if codec == "utf-8-sig" else codec
         msg = f"cannot read {name}: it is not {codec_name} text (it holds NUL characters: a binary file, or UTF-16 text without a byte-order mark, which --encoding utf-16 reads)"
         raise ReadError(msg)
-    if sep is None:
-        sep = sniff_separator(lines, decimal)
-        _refuse_decimal_separator(name, text, sep, decimal)
-    elif sep == decimal:
-        msg = f"--sep and --decimal cannot both be {sep!r}"
-        raise ReadError(msg)  # said as the command's usage errors are: one line, status 2
+    sep, text, hinted = _choose_separator(name, text, lines, sep, decimal)
     shown = "tab" if sep == "\t" else repr(sep)
     with _reading(name, f"CSV with separator {shown}", encoding), ExitStack() as stack:
         data: Path | BinaryIO = source if isinstance(source, Path) else io.BytesIO(source)
@@ -555,16 +557,76 @@ def _read_csv(
                     decimal=decimal,
                     encoding=codec,
                     compression=None,
-                    dtype=dict.fromkeys((columns.date, *columns.ids), str),
+                    dtype=dict.fromkeys((columns.date, *columns.ids, *columns.groups), str),
                     index_col=False,
                     low_memory=False,
+                    skiprows=1 if hinted else None,
                 )
             except pd.errors.ParserWarning as e:
                 msg = f"cannot read {name}: its rows have more fields than its header line names ({shown} separates them), and the extra fields are not empty; name every column in the header line, or give the right separator with --sep"
                 raise ReadError(msg) from e
     if _mangled(frame.columns, columns):
         _refuse_duplicates(name, _csv_header(text, sep), columns)
-    return frame
+    for group in dict.fromkeys(columns.groups):
+        if group in frame.columns:
+            frame[group] = _group_labels(frame[group])
+    # Line 1 is the header (line 2 when line 1 is the separator line): the first row is on the next.
+    return Table(frame, "line", 3 if hinted else 2)
+
+
+def _choose_separator(
+    name: str, text: str, lines: list[str], sep: str | None, decimal: str
+) -> tuple[str, str, bool]:
+    """Return the separator, the sample without a first line ``sep=;``, and whether it had one.
+
+    The separator is the one given (``--sep``), else the one such a line names, else the one recognised.
+    """
+    hint = _separator_line(lines)
+    hinted = hint is not None
+    if hinted:  # the rest is read as if the line were not there
+        lines = lines[1:]
+        text = "".join(text.splitlines(keepends=True)[1:])
+        if sep is None and hint == decimal:
+            msg = f"cannot read {name}: its first line says that {hint!r} separates its columns, and --decimal {decimal} says it is the decimal mark; leave out --decimal, or give the separator with --sep"
+            raise ReadError(msg)
+        sep = sep or hint
+    if sep is None:
+        sep = sniff_separator(lines, decimal)
+        _refuse_decimal_separator(name, text, sep, decimal)
+    elif sep == decimal:
+        msg = f"--sep and --decimal cannot both be {sep!r}"
+        raise ReadError(msg)  # said as the command's usage errors are: one line, status 2
+    return sep, text, hinted
+
+
+def _separator_line(lines: Sequence[str]) -> str | None:
+    """Return the separator that a first line like ``sep=;`` names (Excel writes it), or None.
+
+    Excel writes such a line at the top of CSV files it should open with a given separator; the line
+    may be quoted, and a workbook saved again may add separators after it (``sep=;;;``).
+    """
+    if not lines:
+        return None
+    found = _SEPARATOR_LINE.fullmatch(lines[0].strip(" "))  # not a tab: sep=<tab> names one
+    return None if found is None else found.group(1)
+
+
+def _group_labels(values: pd.Series) -> pd.Series:
+    """Type a breakdown column read as text: numbers when every label is written as its number is.
+
+    ``1``, ``2`` and ``10`` are numbers (so that they sort as numbers, and come out as pandas would have
+    read them); ``01``, ``+1``, ``1.50`` or ``1e3`` anywhere keep the whole column text, as written.
+    """
+    import pandas as pd
+
+    given = values.dropna()
+    try:
+        numbers = pd.to_numeric(given)
+    except (ValueError, TypeError):  # a label that is no number: text
+        return values
+    if not numbers.astype(str).equals(given):
+        return values
+    return pd.to_numeric(values)
 
 
 def _mangled(names: Iterable[object], columns: Columns) -> bool:
@@ -746,8 +808,7 @@ def read_table(
     settings = _Csv(sep, decimal, encoding)
     if path == "-":
         data, compression = _read_stdin()
-        frame = _read_csv(data, STDIN, compression, columns, settings)
-        table, path = Table(frame, "line", 2), STDIN
+        table, path = _read_csv(data, STDIN, compression, columns, settings), STDIN
     else:
         table = _read_file(path, columns, settings)
     if table.frame.shape[1] == 0:
@@ -772,5 +833,4 @@ def _read_file(path: str, columns: Columns, settings: _Csv) -> Table:
         return Table(_read_parquet(file, path, columns), "row", 1)
     if suffix in _EXCEL_SUFFIXES:
         return Table(_read_excel(file, path, columns), "row", 2)  # row 1 of the sheet is the header
-    frame = _read_csv(file, path, compression, columns, settings)
-    return Table(frame, "line", 2)  # line 1 is the header
+    return _read_csv(file, path, compression, columns, settings)
