@@ -191,9 +191,17 @@ def test_interval_bounds_of_a_known_normal() -> None:
         np.array([1000.0, 0.0]), np.array([100.0, 0.0]), None, level=0.9,
         rng=np.random.default_rng(3),
     )  # fmt: skip
-    assert lower[0] == pytest.approx(1000 - 1.6449 * 10, abs=0.8)
-    assert upper[0] == pytest.approx(1000 + 1.6449 * 10, abs=0.8)
+    # Without draws the totals are normal: the bounds are its exact quantiles, nothing simulated.
+    z = 1.6448536269514722  # the 95% quantile of N(0, 1) (Abramowitz & Stegun 26.2; scipy.stats.norm.ppf)
+    assert lower[0] == pytest.approx(1000 - z * 10, rel=1e-15)
+    assert upper[0] == pytest.approx(1000 + z * 10, rel=1e-15)
     assert lower[1] == upper[1] == 0.0
+    # Floored at 0, as counts are.
+    low, high = core.interval_bounds(
+        np.array([1.0]), np.array([4.0]), None, level=0.9, rng=np.random.default_rng(3)
+    )
+    assert low[0] == 0.0
+    assert high[0] == pytest.approx(1.0 + 2.0 * z, rel=1e-15)
 
 
 @given(st.integers(0, 10**6), st.randoms(use_true_random=False))

@@ -233,6 +233,26 @@ def test_interval_of_a_fitted_model_contains_the_mean() -> None:
     assert wide.iloc[-1] > narrow.iloc[-1]
 
 
+def test_intervals_larger_than_the_memory_are_refused_before_drawing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 4,000 simulated totals (the draws, each with noise) of 4 columns x 50 periods: 12.8 MB.
+    summary = rt.rfm_summary(rt.example_transactions(), time_unit="W").head(300)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RetentionWarning)
+        model = rt.BetaGeo.fit(summary)
+    monkeypatch.setattr("retention.errors._memory_bytes", lambda: 1 << 23)
+    with pytest.raises(
+        InvalidParameterError,
+        match=r"^forecast: the simulated totals behind the intervals .* pass fewer n_draws= or interval=None",
+    ):
+        rt.forecast(model, summary, periods=50, freq="W", time_unit="W")
+    # Without an interval, or without draws, nothing is simulated: the same call runs.
+    plain = rt.forecast(model, summary, periods=50, freq="W", time_unit="W", interval=None)
+    normal = rt.forecast(model, summary, periods=50, freq="W", time_unit="W", n_draws=0)
+    assert_array_equal(plain["orders"], normal["orders"])
+
+
 # --- simulation -------------------------------------------------------------------------------------------
 
 

@@ -375,6 +375,7 @@ def _compute(
     level: float | None,
     n_draws: int,
     seed: int,
+    func: str,
 ) -> _Result:
     """Forecast the existing customers and the total with new ones, with intervals from the same draws."""
     names = list(model.params)
@@ -413,6 +414,12 @@ def _compute(
         cov = _log_covariance(model)
         draws = None
         if cov is not None and n_draws > 0:
+            check_size(
+                2 * core.simulated_values(n_draws, len(means)),
+                what="the simulated totals behind the intervals (draws x periods)",
+                fix="Forecast fewer periods, or longer ones (freq=), or pass fewer n_draws= or interval=None.",
+                func=func,
+            )
             work = n_draws * (len(existing.group_x) * (k + 1) + len(existing.x) + k * 8)
             exact = work <= core.EXACT_DRAW_CELLS
             method = "exact" if exact else "linearised"
@@ -558,7 +565,8 @@ def forecast(
     ``attrs["parameter_draws"]`` says which). Count noise: customers' counts are independent; each is
     Poisson given its alive state at the window's start and its purchase rate drawn from its posterior,
     an approximation that leaves out dropout inside the window (details on the "Forecasting sales"
-    page), added as normal noise to each draw's total. Not covered: the model being wrong, changes in
+    page), added as normal noise to each draw's total (without draws, the bounds are the normal
+    quantiles of the total: exact, nothing simulated). Not covered: the model being wrong, changes in
     the business, the spend model's parameter uncertainty and the spread of single order amounts. A
     model built from known parameters has no parameter uncertainty.
 
@@ -617,6 +625,7 @@ def forecast(
         level=level,
         n_draws=draws,
         seed=rng_seed,
+        func=func,
     )
     return _frame(result, grid.index, level)
 
@@ -1026,7 +1035,7 @@ def backtest_of(
     result = _compute(
         kind, fit_model, existing, grid, arrivals=held.arrivals, firsts=held.new_customers,
         mean_spend=mean_spend, money=money, level=checked.level, n_draws=checked.draws,
-        seed=checked.seed,
+        seed=checked.seed, func=func,
     )  # fmt: skip
     chosen = checked.chosen
     table: dict[str, Array] = {}

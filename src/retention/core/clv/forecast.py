@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
-from scipy.special import betaln
+from scipy.special import betaln, ndtri
 
 from retention.core.arrays import FloatArray, IntArray
 from retention.core.clv import beta_geo, bgbb, pareto_nbd
@@ -52,6 +52,7 @@ __all__ = [
     "interval_bounds",
     "new_moments",
     "prepare_existing",
+    "simulated_values",
 ]
 
 
@@ -655,26 +656,29 @@ def interval_bounds(
     Each draw's expected total gets an independent normal noise of the count variance (the sum of many
     independent counts); the bounds are the $(1 \mp \text{level})/2$ quantiles of those simulated totals,
     at least 4,000 of them (the draws are reused in turn, each time with new noise). Without draws (a
-    model built from known parameters, or ``n_draws=0``) the totals are the mean.
+    model built from known parameters, or ``n_draws=0``) the totals are normal about the mean, and the
+    bounds are its exact quantiles, $\mu \pm z \sigma$; nothing is simulated and ``rng`` is not used.
 
     Examples
     --------
     >>> lo, hi = interval_bounds(np.array([100.0]), np.array([100.0]), None, level=0.9,
     ...                          rng=np.random.default_rng(1))
-    >>> bool(80 < lo[0] < 85 and 115 < hi[0] < 120)
-    True
+    >>> lo.round(2).tolist(), hi.round(2).tolist()  # 100 -/+ 1.645 * 10
+    ([83.55], [116.45])
     """
+    tail = (1.0 - level) / 2.0
+    sd = np.sqrt(np.maximum(variance, 0.0))
+    if draws is None:
+        z = float(ndtri(1.0 - tail))
+        return np.maximum(mean - z * sd, 0.0), np.maximum(mean + z * sd, 0.0)
     # At least _NOISE_SAMPLES simulated totals: the draws repeated, each time with new noise, so that the
     # quantiles do not move with the few draws' noise.
-    n = max(_NOISE_SAMPLES, draws.shape[0]) if draws is not None else _NOISE_SAMPLES
-    centers = (
-        np.resize(draws, (n, len(mean)))
-        if draws is not None
-        else np.broadcast_to(mean, (n, len(mean)))
-    )
-    simulated = centers + np.sqrt(np.maximum(variance, 0.0))[None] * rng.standard_normal(
-        (n, len(mean))
-    )
-    tail = (1.0 - level) / 2.0
+    n = max(_NOISE_SAMPLES, draws.shape[0])
+    simulated = np.resize(draws, (n, len(mean))) + sd[None] * rng.standard_normal((n, len(mean)))
     lower, upper = np.quantile(simulated, [tail, 1.0 - tail], axis=0)
     return np.maximum(lower, 0.0), np.maximum(upper, 0.0)
+
+
+def simulated_values(n_draws: int, n_totals: int) -> int:
+    """Return how many values :func:`interval_bounds` simulates for ``n_draws`` draws of ``n_totals``."""
+    return max(_NOISE_SAMPLES, n_draws) * n_totals
