@@ -1040,6 +1040,36 @@ def test_minus_zero_is_zero_as_an_id_and_as_a_group() -> None:
         assert not np.signbit(groups).any()
 
 
+@pytest.mark.parametrize(
+    ("labels", "shown"),
+    [
+        ([True, 1, 2], "(True and 1)"),
+        ([0, "a", False], "(0 and False)"),
+        ([np.True_, 1.0, "b"], "(True and 1.0)"),
+        ([1, 1.0, "a"], "(1 and 1.0)"),  # with text, no float reads them all
+    ],
+)
+def test_equal_labels_written_differently_are_refused(labels: list[object], shown: str) -> None:
+    # True == 1: one customer (or group), labelled as the first row's, so row order changed the result.
+    days = pd.to_datetime(["2024-01-05", "2024-02-01", "2024-03-01"])
+    values = pd.Series(labels, dtype=object)
+    tx = pd.DataFrame({"customer_id": values, "date": days, "channel": values})
+    with pytest.raises(
+        ColumnTypeError,
+        match=rf"^Column 'customer_id' .* holds labels that are equal but written differently {re.escape(shown)}.*astype\(str\)",
+    ):
+        rt.rfm_summary(tx)
+    ok = tx.assign(customer_id=["x", "y", "z"])
+    with pytest.raises(
+        ColumnTypeError,
+        match=r"'by' parameter of repeat_purchase_rate: column 'channel' holds labels that are equal but written differently",
+    ):
+        rt.repeat_purchase_rate(ok, by="channel")
+    # Labels of mixed kinds that are not equal stay as they are, missing ones too.
+    fine = pd.Series([1, "1", None], dtype=object)
+    assert len(rt.rfm_summary(tx.assign(customer_id=fine).dropna())) == 2
+
+
 def test_whole_numbers_and_decimals_are_one_id_whatever_the_order() -> None:
     # 1 and 1.0 in a column of objects (Excel and JSON exports mix them) are one customer, one group;
     # the label kept was the first row's (an int or a float), so row order changed the result.

@@ -819,11 +819,19 @@ def _one_label_each(values: pd.Series | pd.Index, what: str, name: object) -> pd
     [0.0, 1.5]
     >>> _one_label_each(pd.Series([2, 1.0, 1], dtype=object), "Column 'id'", "id").tolist()
     [2.0, 1.0, 1.0]
+
+    Other labels that are equal but not alike (``True`` and ``1``, ``False`` and ``0``) are refused:
+    no one type reads them all as written.
+
+    >>> _one_label_each(pd.Series([True, 1], dtype=object), "Column 'id'", "id")
+    Traceback (most recent call last):
+    ...
+    retention.errors.ColumnTypeError: Column 'id' holds labels that are equal but written differently (True and 1), which would be one label, written as the first row's. Make them one type, e.g. tx['id'].astype(str).
     """
-    if (
-        values.dtype == object
-        and pd.api.types.infer_dtype(values, skipna=True) == "mixed-integer-float"
-    ):
+    kind = pd.api.types.infer_dtype(values, skipna=True) if values.dtype == object else ""
+    if kind in {"mixed", "mixed-integer"}:
+        _refuse_equal_unlike(values, what, name)
+    if kind == "mixed-integer-float":
         floats = values.astype(np.float64)
         given = np.asarray(values, dtype=object)
         exact = (np.asarray(floats, dtype=object) == given) | pd.isna(given)
@@ -835,6 +843,31 @@ def _one_label_each(values: pd.Series | pd.Index, what: str, name: object) -> pd
     if pd.api.types.is_float_dtype(values.dtype):
         return values + 0.0
     return values
+
+
+def _refuse_equal_unlike(values: pd.Series | pd.Index, what: str, name: object) -> None:
+    """Refuse labels of a column of objects that are equal but written differently (``True`` and ``1``).
+
+    Equal labels are one (``pd.factorize``), written as the first row's; written out, they differ. Only
+    columns that mix kinds get here (``infer_dtype`` "mixed" or "mixed-integer"), e.g. ids that mix
+    numbers and text, as Excel exports do.
+    """
+    codes, _ = pd.factorize(values)  # missing values (None, NaN): -1, left out
+    written, _ = pd.factorize(pd.Series(np.asarray(values, dtype=object)).astype(str))
+    pairs = np.unique(np.stack([codes, written], axis=1)[codes >= 0], axis=0)
+    twice = pairs[1:, 0] == pairs[:-1, 0]
+    if not twice.any():
+        return
+    code = pairs[1:, 0][twice][0]
+    rows = np.flatnonzero(codes == code)
+    first = values[rows[0]] if isinstance(values, pd.Index) else values.iloc[rows[0]]
+    other = next(
+        v
+        for v in (values[rows] if isinstance(values, pd.Index) else values.iloc[rows])
+        if str(v) != str(first)
+    )
+    msg = f"{what} holds labels that are equal but written differently ({plain_value(first)!r} and {plain_value(other)!r}), which would be one label, written as the first row's. Make them one type, e.g. tx[{name!r}].astype(str)."
+    raise ColumnTypeError(msg)
 
 
 def _column(tx: pd.DataFrame, column: object, role: str) -> pd.Series:
