@@ -858,14 +858,10 @@ def _refuse_equal_unlike(values: pd.Series | pd.Index, what: str, name: object) 
     twice = pairs[1:, 0] == pairs[:-1, 0]
     if not twice.any():
         return
-    code = pairs[1:, 0][twice][0]
-    rows = np.flatnonzero(codes == code)
-    first = values[rows[0]] if isinstance(values, pd.Index) else values.iloc[rows[0]]
-    other = next(
-        v
-        for v in (values[rows] if isinstance(values, pd.Index) else values.iloc[rows])
-        if str(v) != str(first)
-    )
+    rows = np.flatnonzero(codes == pairs[1:, 0][twice][0])
+    other = rows[written[rows] != written[rows[0]]][0]
+    given = np.asarray(values, dtype=object)
+    first, other = given[rows[0]], given[other]
     msg = f"{what} holds labels that are equal but written differently ({plain_value(first)!r} and {plain_value(other)!r}), which would be one label, written as the first row's. Make them one type, e.g. tx[{name!r}].astype(str)."
     raise ColumnTypeError(msg)
 
