@@ -371,6 +371,14 @@ def test_frequency_recency_matrix_holds_the_predictions(
     assert "next 52 weeks" in ax.get_title()
 
 
+def test_matrices_read_summaries_of_other_engines(model: rt.BetaGeo, summary: pd.DataFrame) -> None:
+    pa = pytest.importorskip("pyarrow")
+    expected = plot.frequency_recency_matrix(model, summary, t=52, time_unit="W")
+    table = pa.Table.from_pandas(summary)  # as pandas writes it: the index a column
+    got = plot.frequency_recency_matrix(model, table, t=52, time_unit="W")
+    assert_same(floats(got.images[0].get_array()), floats(expected.images[0].get_array()))
+
+
 def test_p_alive_matrix_holds_p_alive(model: rt.BetaGeo) -> None:
     ax = plot.p_alive_matrix(model, max_frequency=10, max_recency=30, T=40)
     values = floats(ax.images[0].get_array())

@@ -286,7 +286,9 @@ def test_summary_and_arrays_are_exclusive(model: type[rt.BetaGeo]) -> None:
         model.fit(data, frequency=data["frequency"])
     with pytest.raises(InvalidParameterError, match="'recency', 'T' missing"):
         model(**CDNOW).p_alive(frequency=[1])  # type: ignore[call-overload]
-    with pytest.raises(ColumnTypeError, match="must be a pandas DataFrame"):
+    with pytest.raises(
+        ColumnTypeError, match=r"must be a DataFrame \(pandas, polars, pyarrow or DuckDB\)"
+    ):
         model.fit(data.to_dict())  # type: ignore[arg-type]
 
 

@@ -138,6 +138,72 @@ def test_an_rfm_summary_from_polars_is_read_whole() -> None:
     assert_identical(rt.rfm_scores(frame), rt.rfm_scores(summary))
 
 
+SUMMARY_ENGINES = ("polars", "polars_lazy", "pyarrow", "duckdb")
+_PLAN = {"periods": 3, "freq": "M", "time_unit": "W", "n_draws": 20}
+_VALUE = {"horizon": 12, "freq": 4.0, "discount_rate": 0.01}
+
+
+@pytest.fixture(scope="module")
+def pandas_summaries() -> dict[str, Any]:
+    """The summaries in pandas, the models fitted on them and what they give (once for every engine)."""
+    tx = rt.simulate_transactions(n_customers=200, seed=1)
+    summary = rt.rfm_summary(tx, time_unit="W")
+    calibration = rt.rfm_summary(tx, time_unit="W", calibration_end="2023-09-30")
+    periods = rt.rfm_summary(tx, freq="M")
+    purchases, spend = rt.BetaGeo.fit(summary), rt.GammaGamma.fit(summary[summary["frequency"] > 0])
+    return {
+        "summary": summary,
+        "calibration": calibration,
+        "periods": periods,
+        "purchases": purchases,
+        "spend": spend,
+        "donations": rt.BetaGeoBetaBinom.fit(periods),
+        "p_alive": purchases.p_alive(summary, t=4.0),
+        "conditional": purchases.conditional_expected_purchases(summary, 13.0),
+        "mean_spend": spend.conditional_expected_spend(summary),
+        "value": rt.customer_lifetime_value(purchases, spend, summary, **_VALUE),
+        "forecast": rt.forecast(purchases, summary, **_PLAN),
+        "table": rt.calibration_holdout_table(purchases, calibration),
+    }
+
+
+@pytest.mark.parametrize("engine", SUMMARY_ENGINES)
+def test_models_read_summaries_of_every_engine(
+    engine: str, pandas_summaries: dict[str, Any]
+) -> None:
+    # A summary made or stored in polars, Arrow or DuckDB: the models, the value and the forecast read it
+    # as its pandas twin, its customer_id column labelling the results.
+    expected = pandas_summaries
+    purchases, spend = expected["purchases"], expected["spend"]
+    frame = ENGINES[engine](expected["summary"].reset_index())
+    assert rt.BetaGeo.fit(frame) == purchases
+    assert_identical(purchases.p_alive(frame, t=4.0), expected["p_alive"])
+    # The customers first, then the horizon, as for pandas (not the order of the last release).
+    assert_identical(purchases.conditional_expected_purchases(frame, 13.0), expected["conditional"])
+    assert_identical(spend.conditional_expected_spend(frame), expected["mean_spend"])
+    assert_identical(
+        rt.customer_lifetime_value(purchases, spend, frame, **_VALUE), expected["value"]
+    )
+    assert_identical(rt.forecast(purchases, frame, **_PLAN), expected["forecast"])
+    calibration = ENGINES[engine](expected["calibration"].reset_index())
+    assert_identical(rt.calibration_holdout_table(purchases, calibration), expected["table"])
+    # The BG/BB reads the periods of rt.rfm_summary(tx, freq=...) as its opportunities, in T.
+    periods = ENGINES[engine](expected["periods"].reset_index())
+    assert rt.BetaGeoBetaBinom.fit(periods) == expected["donations"]
+
+
+def test_arrow_tables_from_pandas_read_their_index_as_columns() -> None:
+    # pa.Table.from_pandas and parquet files that pandas wrote keep the index as a column with pandas
+    # metadata; the metadata made it an index again, out of the reader's sight ("no customer_id
+    # column", or a raw KeyError for a summary). It is a column of the table: read as one.
+    tx = sample()
+    indexed = pa.Table.from_pandas(tx.set_index("customer_id"))
+    assert "customer_id" in indexed.column_names
+    assert_identical(rt.kpis(indexed), rt.kpis(tx))
+    summary = rt.rfm_summary(tx)
+    assert_identical(rt.rfm_scores(pa.Table.from_pandas(summary)), rt.rfm_scores(summary))
+
+
 def test_missing_column_names_the_engine_columns() -> None:
     frame = _polars(sample()).rename({"customer_id": "customer"})
     with pytest.raises(ColumnNotFoundError, match="customer_id") as info:

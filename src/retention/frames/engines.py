@@ -215,8 +215,12 @@ def to_pandas(
     # A per-customer table (an RFM summary), read whole: it has a customer column and no dates.
     summary = whole and columns == names and customer in names and key_columns[1] not in names
     table, decimals = _arrow_columns(table, options, func, summary=summary)
-    # Dates as datetime64 (not Python date objects); text and other types as pandas reads Arrow.
-    result = table.to_pandas(date_as_object=False, split_blocks=True, self_destruct=True)
+    # Dates as datetime64 (not Python date objects); text and other types as pandas reads Arrow. A table
+    # made from pandas (pa.Table.from_pandas, a parquet file pandas wrote) carries pandas metadata that
+    # would make its index columns an index again: they are columns of the table, read as such.
+    result = table.to_pandas(
+        date_as_object=False, split_blocks=True, self_destruct=True, ignore_metadata=True
+    )
     assert isinstance(result, pd.DataFrame)
     for position, name, values in decimals:  # as exact decimals, read by decimal_floats
         exact = pd.Series(pd.arrays.ArrowExtensionArray(values), copy=False)

@@ -80,6 +80,7 @@ from retention.frames.summary_schema import (
     check_frequency_recency_T,
     check_frequency_spend,
     read_customers,
+    summary_frame,
 )
 
 __all__ = ["Backtest", "backtest", "forecast", "forecast_customers"]
@@ -217,9 +218,7 @@ def _grid(
 def _read_summary(
     kind: str, summary: object, spend_model: GammaGamma | None, func: str
 ) -> tuple[Customers, Array | None]:
-    if not isinstance(summary, pd.DataFrame):
-        msg = f"The summary passed to {func} must be a pandas DataFrame such as rt.rfm_summary returns; got {type(summary).__name__}."
-        raise ColumnTypeError(msg)
+    summary = summary_frame(summary, func, maker="rt.rfm_summary")
     periods = "n_periods" if kind == "bg_bb" and "n_periods" in summary.columns else "T"
     names: dict[str, object] = dict.fromkeys(("frequency", "recency", periods))
     if spend_model is not None:
@@ -490,7 +489,7 @@ def forecast(
         ``rt.BetaGeo``, ``rt.ModifiedBetaGeo``, ``rt.ParetoNBD`` (continuous time) or
         ``rt.BetaGeoBetaBinom`` (one transaction opportunity per period), fitted on ``summary`` (for the
         parameter uncertainty) or built from known parameters.
-    summary : pandas.DataFrame
+    summary : pandas.DataFrame or a table of another engine
         One row per existing customer: ``frequency``, ``recency``, ``T`` (or ``n_periods`` for the
         BG/BB) and, with a spend model, ``monetary_value``, as made by ``rt.rfm_summary``. May be empty
         (new customers only).

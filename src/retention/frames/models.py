@@ -68,6 +68,7 @@ from numpy.typing import ArrayLike
 
 from retention.core.arrays import FloatArray as Array
 from retention.core.clv.fitting import FitResult, Likelihood, fit_likelihood
+from retention.frames.engines import engine_of
 from retention.frames.options import MODEL_PARAMETER
 from retention.frames.summary_schema import (
     Customers,
@@ -79,6 +80,7 @@ from retention.frames.summary_schema import (
     check_weights,
     read_customers,
     shaped,
+    summary_frame,
 )
 
 __all__ = [
@@ -145,8 +147,9 @@ def _fill(template: str, fields: Mapping[str, str]) -> str:
 # name and arguments, so that every such docstring says them in the same words.
 _PREDICTION_ENTRIES: Final[Mapping[str, str]] = {
     "summary": """\
-summary : pandas.DataFrame, optional
-    One row per customer with {listed}{columns_note}.""",
+summary : pandas.DataFrame or a table of another engine, optional
+    One row per customer with {listed}{columns_note}; of polars, pyarrow or DuckDB, its \
+``customer_id`` column (if any) labels the result.""",
     "customer arrays": """\
 {names} : {column_type} or array-like, optional
     The same as numbers or arrays, instead of ``summary``. They broadcast together{with_t} like the \
@@ -444,6 +447,8 @@ class SummaryModel(CustomerModel):
         if unknown:
             msg = f"{func}() got an unexpected keyword argument {unknown[0]!r}; the columns are {', '.join(cls._columns)}."
             raise TypeError(msg)
+        if engine_of(summary) is not None:  # read once here: the model may pick its columns by name
+            summary = summary_frame(summary, func)
         names = cls._names(summary)
         arrays = {name: columns.get(own) for name, own in zip(names, cls._columns, strict=True)}
         predict = horizons is not None
@@ -462,7 +467,7 @@ class SummaryModel(CustomerModel):
 
         Parameters
         ----------
-        summary : pandas.DataFrame, optional
+        summary : pandas.DataFrame or a table of another engine, optional
             One row per customer (or per purchase pattern, with ``weights``) with the columns
             <columns>, as made by :func:`~retention.rfm_summary`<summary note>. Other columns are ignored.
         weights : array-like, optional
@@ -537,6 +542,11 @@ class NotGiven:
 REQUIRED: Final = NotGiven("<required>")
 
 
+def _is_table(value: object) -> bool:
+    """Tell a summary (a DataFrame of pandas or of another engine) from a horizon."""
+    return isinstance(value, pd.DataFrame) or engine_of(value) is not None
+
+
 def customers_first(summary: Any, t: Any, func: str) -> tuple[Any, Any]:
     """Read ``(summary, t)`` of a prediction, accepting the spelling before the customers came first.
 
@@ -548,8 +558,8 @@ def customers_first(summary: Any, t: Any, func: str) -> tuple[Any, Any]:
     >>> customers_first(None, 39.0, "BetaGeo.conditional_expected_purchases")
     (None, 39.0)
     """
-    old = summary is not None and not isinstance(summary, pd.DataFrame)
-    if old and (t is REQUIRED or isinstance(t, pd.DataFrame)):
+    old = summary is not None and not _is_table(summary)
+    if old and (t is REQUIRED or _is_table(t)):
         msg = (
             f"{func}(t, summary) is deprecated: every prediction takes the customers first, then the "
             f"horizon. Write {func}(summary, t), or {func}(t=..., frequency=..., ...) with arrays. The "
@@ -640,7 +650,7 @@ class FrequencyRecencyModel(SummaryModel):
 
         Parameters
         ----------
-        summary : pandas.DataFrame, optional
+        summary : pandas.DataFrame or a table of another engine, optional
             One row per customer with ``frequency``, ``recency`` and ``T`` (from
             :func:`~retention.rfm_summary`).
         t : float or array-like, default 0

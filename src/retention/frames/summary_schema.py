@@ -60,7 +60,7 @@ from retention.errors import (
     column_not_found,
     plain_value,
 )
-from retention.frames.engines import decimal_floats
+from retention.frames.engines import decimal_floats, engine_of, to_pandas
 
 __all__ = [
     "Customers",
@@ -79,6 +79,7 @@ __all__ = [
     "read_curve",
     "read_customers",
     "shaped",
+    "summary_frame",
 ]
 
 
@@ -303,6 +304,39 @@ def _horizon_with_frame(name: str, shape: tuple[int, ...], columns: list[str], f
     )
 
 
+def summary_frame(
+    summary: object, func: str, *, maker: str = "rt.rfm_summary(...)"
+) -> pd.DataFrame:
+    """Return a per-customer summary as a pandas DataFrame: a pandas one as it is, another engine's read.
+
+    A polars DataFrame or LazyFrame, a pyarrow Table or a DuckDB relation is read whole, as
+    :func:`~retention.rfm_scores` reads a summary: engines have no index, so a ``customer_id`` column, when
+    there is one, becomes the index (the customers the predictions are labelled with). ``maker`` names
+    what makes such a frame, in the message for anything else.
+
+    Raises
+    ------
+    ColumnTypeError
+        If ``summary`` is not a table of pandas or of an engine the library reads.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> frame = summary_frame(pa.table({"customer_id": ["a", "b"], "frequency": [1, 0]}), "f")
+    >>> frame
+                 frequency
+    customer_id
+    a                    1
+    b                    0
+    """
+    if engine_of(summary) is not None:
+        summary = to_pandas(summary, {}, whole=True, func=func)
+    if not isinstance(summary, pd.DataFrame):
+        msg = f"The summary passed to {func} must be a DataFrame (pandas, polars, pyarrow or DuckDB) such as {maker} returns; got {type(summary).__name__}."
+        raise ColumnTypeError(msg)
+    return summary
+
+
 def read_customers(
     summary: object,
     arrays: dict[str, object],
@@ -315,8 +349,9 @@ def read_customers(
 
     Parameters
     ----------
-    summary : pandas.DataFrame or None
-        A frame with one row per customer and (at least) the columns named in ``arrays``.
+    summary : DataFrame or None
+        A frame with one row per customer and (at least) the columns named in ``arrays``: pandas, or a
+        table of another engine (read by :func:`summary_frame`).
     arrays : dict
         Column name -> the array passed for it (None when not passed), in the order wanted.
     func : str
@@ -367,9 +402,10 @@ def read_customers(
         if given:
             msg = f"{func} takes either a summary frame or the arrays {listed} not both. Got a summary and {', '.join(given)}."
             raise InvalidParameterError(msg)
-        if not isinstance(summary, pd.DataFrame):
-            msg = f"The summary passed to {func} must be a pandas DataFrame such as rt.rfm_summary(...) returns; got {type(summary).__name__}. To pass arrays, name them: {listed}"
+        if engine_of(summary) is None and not isinstance(summary, pd.DataFrame):
+            msg = f"The summary passed to {func} must be a DataFrame (pandas, polars, pyarrow or DuckDB) such as rt.rfm_summary(...) returns; got {type(summary).__name__}. To pass arrays, name them: {listed}"
             raise ColumnTypeError(msg)
+        summary = summary_frame(summary, func)
         columns = tuple(_as_float(_frame_column(summary, n, func), n, func) for n in names)
         for name, values in extra.items():
             if values.ndim:

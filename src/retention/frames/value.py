@@ -50,6 +50,7 @@ from retention.frames.summary_schema import (
     check_frequency_spend,
     check_holdout,
     read_customers,
+    summary_frame,
 )
 
 __all__ = [
@@ -163,12 +164,6 @@ def _check_model(model: object, method: str, role: str, example: str, func: str)
         raise ColumnTypeError(msg)
 
 
-def _require_frame(summary: object, maker: str, func: str) -> None:
-    if not isinstance(summary, pd.DataFrame):
-        msg = f"The summary passed to {func} must be a pandas DataFrame such as {maker} returns; got {type(summary).__name__}."
-        raise ColumnTypeError(msg)
-
-
 def _step(freq: object, time_unit: object, func: str) -> float:
     """Return the length of one discounting period in the models' time unit."""
     if isinstance(freq, str):
@@ -213,7 +208,7 @@ def customer_lifetime_value(
     spend_model : model
         A fitted model of spend per transaction (``rt.GammaGamma``): anything with
         ``conditional_expected_spend(frequency=, monetary_value=)``.
-    summary : pandas.DataFrame
+    summary : pandas.DataFrame or a table of another engine
         One row per customer with ``frequency``, ``recency``, ``T`` and ``monetary_value``, as made by
         ``rt.rfm_summary(tx, time_unit=..., amount=...)``, in the time unit the models were fitted in.
     horizon : int
@@ -350,7 +345,7 @@ def customer_lifetime_value(
         raise InvalidParameterError(msg)
     rate = _CLV.check("discount_rate", discount_rate)
     factor = _CLV.check("margin", margin)
-    _require_frame(summary, "rt.rfm_summary(tx, amount=...)", func)
+    summary = summary_frame(summary, func, maker="rt.rfm_summary(tx, amount=...)")
     names: dict[str, object] = dict.fromkeys(("frequency", "recency", "T", "monetary_value"))
     data = read_customers(summary, names, func=func)
     x, recency, age, spend = data.columns
@@ -497,7 +492,7 @@ def calibration_holdout_table(
     model : model
         A transaction model fitted on the calibration part (``rt.BetaGeo``, ``rt.ModifiedBetaGeo``,
         ``rt.ParetoNBD`` or ``rt.BetaGeoBetaBinom``).
-    summary : pandas.DataFrame
+    summary : pandas.DataFrame or a table of another engine
         ``rt.rfm_summary(tx, calibration_end=..., time_unit=...)``: the columns ``frequency``, ``recency``,
         ``T``, ``frequency_holdout`` and ``duration_holdout``, in the model's time unit. For the BG/BB,
         in opportunities: ``rt.rfm_summary(tx, freq=P, time_unit=P, calibration_end=...)``, or
@@ -571,7 +566,7 @@ def calibration_holdout_table(
         "more share the last row.",
         func=func,
     )
-    _require_frame(summary, "rt.rfm_summary(tx, calibration_end=...)", func)
+    summary = summary_frame(summary, func, maker="rt.rfm_summary(tx, calibration_end=...)")
     opportunities = isinstance(model, BetaGeoBetaBinom)
     # The BG/BB counts opportunities: n_periods, or T as rt.rfm_summary(tx, freq=...) makes it.
     periods = "n_periods" if opportunities and "n_periods" in summary.columns else "T"

@@ -34,6 +34,7 @@ from retention.frames.schema import (
     read_date,
     transaction_options,
 )
+from retention.frames.summary_schema import summary_frame
 from retention.plot._common import (
     UNITS,
     check_ax,
@@ -152,6 +153,7 @@ def _grid(
     """
     discrete = isinstance(model, BetaGeoBetaBinom)
     if summary is not None:
+        summary = summary_frame(summary, func, maker="rt.rfm_summary(tx, time_unit=...)")
         age = "n_periods" if discrete and "n_periods" in summary.columns else "T"
         summary = check_result(
             summary,
@@ -282,7 +284,7 @@ def frequency_recency_matrix(
     model : model
         A fitted transaction model: ``rt.BetaGeo``, ``rt.ModifiedBetaGeo``, ``rt.ParetoNBD`` or
         ``rt.BetaGeoBetaBinom`` (then in opportunities).
-    summary : pandas.DataFrame, optional
+    summary : pandas.DataFrame or a table of another engine, optional
         The summary the model was fitted on (:func:`retention.rfm_summary`); it sets the grid: frequency up
         to its largest ``frequency``, recency up to its largest ``T``.
     t : float, default 1
@@ -358,7 +360,7 @@ def p_alive_matrix(
     model : model
         A fitted transaction model: ``rt.BetaGeo``, ``rt.ModifiedBetaGeo``, ``rt.ParetoNBD`` or
         ``rt.BetaGeoBetaBinom`` (then in opportunities; the probability of being alive at the next one).
-    summary : pandas.DataFrame, optional
+    summary : pandas.DataFrame or a table of another engine, optional
         The summary the model was fitted on; it sets the grid (see :func:`frequency_recency_matrix`).
     <grid options>
     T : float, optional
