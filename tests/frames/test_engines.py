@@ -200,6 +200,14 @@ def test_arrow_tables_from_pandas_read_their_index_as_columns() -> None:
     indexed = pa.Table.from_pandas(tx.set_index("customer_id"))
     assert "customer_id" in indexed.column_names
     assert_identical(rt.kpis(indexed), rt.kpis(tx))
+    # The metadata's types are kept: nullable groups are the labels pandas gives.
+    tiers = pd.array([1, None, 2] * (len(tx) // 3) + [1] * (len(tx) % 3), dtype="Int64")
+    typed = tx.assign(tier=tiers, flag=pd.array(tiers > 1, dtype="boolean"))
+    for by in ("tier", "flag"):
+        expected = rt.repeat_purchase_rate(typed, by=by)
+        assert expected.index.dtype != object
+        table = pa.Table.from_pandas(typed.set_index("customer_id"))
+        assert_identical(rt.repeat_purchase_rate(table, by=by), expected)
     summary = rt.rfm_summary(tx)
     assert_identical(rt.rfm_scores(pa.Table.from_pandas(summary)), rt.rfm_scores(summary))
 

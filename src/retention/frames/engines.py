@@ -215,13 +215,11 @@ def to_pandas(
     # A per-customer table (an RFM summary), read whole: it has a customer column and no dates.
     summary = whole and columns == names and customer in names and key_columns[1] not in names
     table, decimals = _arrow_columns(table, options, func, summary=summary)
-    # Dates as datetime64 (not Python date objects); text and other types as pandas reads Arrow. A table
-    # made from pandas (pa.Table.from_pandas, a parquet file pandas wrote) carries pandas metadata that
-    # would make its index columns an index again: they are columns of the table, read as such.
-    result = table.to_pandas(
-        date_as_object=False, split_blocks=True, self_destruct=True, ignore_metadata=True
-    )
+    # Dates as datetime64 (not Python date objects); text and other types as pandas reads Arrow.
+    names = list(table.column_names)
+    result = table.to_pandas(date_as_object=False, split_blocks=True, self_destruct=True)
     assert isinstance(result, pd.DataFrame)
+    result = _index_as_columns(result, names)
     for position, name, values in decimals:  # as exact decimals, read by decimal_floats
         exact = pd.Series(pd.arrays.ArrowExtensionArray(values), copy=False)
         result.insert(position, name, exact, allow_duplicates=True)
@@ -231,6 +229,23 @@ def to_pandas(
         index = pd.Index(result.pop(customer), name=customer)
         result.index = index
     return result
+
+
+def _index_as_columns(frame: pd.DataFrame, names: list[object]) -> pd.DataFrame:
+    """Put back as columns, in the table's order, the columns that pandas metadata made the index.
+
+    A table made from pandas (``pa.Table.from_pandas``, a parquet file that pandas wrote) keeps the frame's
+    index as columns, with metadata that makes them an index again; they are columns of the table (its
+    ``column_names`` list them), so they are read as columns. The metadata's types (``Int64``,
+    ``boolean`` ...) are kept. An unnamed index, or a range that no column holds, stays as it was.
+    """
+    levels = [
+        n for n in frame.index.names if n is not None and n in names and n not in frame.columns
+    ]
+    if not levels:
+        return frame
+    frame = frame.reset_index(levels)
+    return frame[[n for n in names if n in frame.columns]]
 
 
 def _has_duplicates(table: Any) -> bool:
