@@ -1027,6 +1027,21 @@ def test_lists_and_records_are_refused(role: str, kind: str) -> None:
         read(tx, **options)
 
 
+def test_groups_of_booleans_with_missing_labels_sort_whatever_the_order() -> None:
+    # pandas leaves True, None, False unsorted in a column of objects when it codes the missing label too:
+    # the groups came in the order of the rows.
+    days = pd.to_datetime(["2024-01-05", "2024-02-01", "2024-03-01"])
+    flags = pd.Series([True, None, False], dtype=object)
+    tx = pd.DataFrame({"customer_id": [1, 2, 3], "date": days, "flag": flags})
+    for rows in ([0, 1, 2], [2, 1, 0], [1, 0, 2]):
+        groups = rt.repeat_purchase_rate(tx.iloc[rows], by="flag").index
+        assert groups[:2].tolist() == [False, True]
+        assert pd.isna(groups[2])
+    codes, labels = schema.group_codes([flags], ["flag"], "test")
+    assert codes.tolist() == [1, 2, 0]
+    assert labels[:2].tolist() == [False, True]
+
+
 def test_minus_zero_is_zero_as_an_id_and_as_a_group() -> None:
     # -0.0 == 0.0: one customer, one group; the label kept was the first row's, so row order changed it.
     days = pd.to_datetime(["2024-01-05", "2024-02-01", "2024-03-01"])

@@ -852,7 +852,10 @@ def _refuse_equal_unlike(values: pd.Series | pd.Index, what: str, name: object) 
     columns that mix kinds get here (``infer_dtype`` "mixed" or "mixed-integer"), e.g. ids that mix
     numbers and text, as Excel exports do.
     """
-    codes, _ = pd.factorize(values)  # missing values (None, NaN): -1, left out
+    try:
+        codes, _ = pd.factorize(values)  # missing values (None, NaN): -1, left out
+    except TypeError:  # unhashable labels (lists): refused by the caller's own reading, with its words
+        return
     written, _ = pd.factorize(pd.Series(np.asarray(values, dtype=object)).astype(str))
     pairs = np.unique(np.stack([codes, written], axis=1)[codes >= 0], axis=0)
     twice = pairs[1:, 0] == pairs[:-1, 0]
@@ -1904,6 +1907,25 @@ def _orders(
     return codes, np.asarray(uniques, dtype=np.int64) // n_order_ids, len(uniques)
 
 
+def _sorted_codes(value: pd.Series | pd.Index) -> tuple[NDArray[np.intp], pd.Index]:
+    """Codes of the labels in sorted order, a missing label last (one code for every kind of missing).
+
+    pandas leaves labels unsorted when it codes the missing ones too (``use_na_sentinel=False``) in a
+    column of objects holding booleans and None, so that row order changed the groups' order: missing
+    labels are coded apart and put last here.
+    """
+    codes, found = pd.factorize(value, sort=True)
+    uniques = pd.Index(found) if len(found) else pd.Index(value[:0])
+    missing = codes < 0
+    if missing.any():
+        codes = np.where(missing, len(uniques), codes)
+        if uniques.dtype == object:  # insert would infer a type from what is left (floats for none)
+            uniques = pd.Index([*uniques, np.nan], dtype=object)
+        else:
+            uniques = uniques.insert(len(uniques), np.nan)
+    return codes, uniques
+
+
 def group_codes(
     values: list[pd.Series | pd.Index], names: list[object], func: str
 ) -> tuple[NDArray[np.int64], pd.Index]:
@@ -1923,7 +1945,7 @@ def group_codes(
         _refuse_nested(given, f"The 'by' parameter of {func}: column {name!r}", name)
         value = _one_label_each(given, f"The 'by' parameter of {func}: column {name!r}", name)
         try:
-            codes, uniques = pd.factorize(value, sort=True, use_na_sentinel=False)
+            codes, uniques = _sorted_codes(value)
         except TypeError as e:
             if "unhashable" in str(e):
                 msg = f"The 'by' parameter of {func}: column {name!r} holds values that cannot be grouped ({str(e).splitlines()[0]}). Convert them, e.g. tx[{name!r}].astype(str)."
