@@ -219,6 +219,34 @@ def test_missing_column_names_the_engine_columns() -> None:
     assert "customer" in str(info.value)
 
 
+@pytest.mark.parametrize("engine", sorted(ENGINES))
+@pytest.mark.parametrize(
+    "options", [{"amount": "amt"}, {"by": "chanel"}, {"order_id": "oid"}, {"by": ["channel", "x"]}]
+)
+def test_a_misspelt_column_is_refused_as_in_pandas(engine: str, options: dict[str, Any]) -> None:
+    # The engines read the named columns only: the message listed those, without the hint.
+    tx = sample()
+    with pytest.raises(ColumnNotFoundError) as expected:
+        rt.kpis(tx, **options)
+    assert "'note'" in str(expected.value)  # pandas names every column, read or not
+    with pytest.raises(ColumnNotFoundError) as got:
+        rt.kpis(ENGINES[engine](tx), **options)
+    assert str(got.value) == str(expected.value)
+
+
+@pytest.mark.parametrize("engine", sorted(ENGINES))
+def test_integer_groups_with_missing_labels_stay_integers(engine: str) -> None:
+    # Arrow hands integers with nulls to pandas as floats: labels beyond 2**53 merged into one group.
+    tx = sample()
+    big = 2**60
+    stores = [big + 1 + i % 2 if i % 5 else None for i in range(len(tx))]
+    typed = tx.assign(store=pd.array(stores, dtype="Int64"))
+    expected = rt.repeat_purchase_rate(_pandas_twin(engine, typed), by="store")
+    assert len(expected) == 3
+    got = rt.repeat_purchase_rate(ENGINES[engine](typed), by="store")
+    assert_identical(got, expected)
+
+
 def test_engine_of_does_not_import_engines() -> None:
     assert engine_of(pd.DataFrame()) is None
     assert engine_of(_polars(sample())) == "polars"

@@ -109,8 +109,8 @@ def native_columns(tx: object, func: str) -> list[object]:
     return list(frame.collect_schema().names())
 
 
-def _wanted(names: Sequence[object], options: dict[str, Any]) -> list[object]:
-    """Return the columns of the table that the options name, in table order."""
+def _named(options: dict[str, Any]) -> set[object]:
+    """Return the column labels that the options name."""
     named: set[object] = set()
     for option in _COLUMN_OPTIONS:
         value = options.get(option)
@@ -121,7 +121,25 @@ def _wanted(names: Sequence[object], options: dict[str, Any]) -> list[object]:
         named.update(b for b in by if not isinstance(b, (list, tuple, pd.Series)))
     elif by is not None and not isinstance(by, pd.Series):
         named.add(by)
+    return named
+
+
+def _wanted(names: Sequence[object], options: dict[str, Any]) -> list[object]:
+    """Return the columns of the table that the options name, in table order."""
+    named = _named(options)
     return [n for n in names if n in named]
+
+
+def _lacks_a_named_column(names: Sequence[object], options: dict[str, Any]) -> bool:
+    """Tell whether the table lacks a column the options name (but the default ``"amount"``).
+
+    The reader then refuses the call naming the missing column; handed the table's column names, it
+    lists them all (with its "did you mean" hint), as it does for a pandas table. A table without the
+    default amount column is read without amounts, as in pandas.
+    """
+    present = set(names)
+    optional = "amount" if options.get("amount", "amount") == "amount" else None
+    return any(n not in present and n != optional for n in _named(options))
 
 
 def to_pandas(
@@ -214,15 +232,14 @@ def to_pandas(
     customer = key_columns[0]
     # A per-customer table (an RFM summary), read whole: it has a customer column and no dates.
     summary = whole and columns == names and customer in names and key_columns[1] not in names
-    table, decimals = _arrow_columns(table, options, func, summary=summary)
+    table, apart = _arrow_columns(table, options, func, summary=summary)
     # Dates as datetime64 (not Python date objects); text and other types as pandas reads Arrow.
     names = list(table.column_names)
     result = table.to_pandas(date_as_object=False, split_blocks=True, self_destruct=True)
     assert isinstance(result, pd.DataFrame)
     result = _index_as_columns(result, names)
-    for position, name, values in decimals:  # as exact decimals, read by decimal_floats
-        exact = pd.Series(pd.arrays.ArrowExtensionArray(values), copy=False)
-        result.insert(position, name, exact, allow_duplicates=True)
+    for position, name, values in apart:  # in their places
+        result.insert(position, name, values, allow_duplicates=True)
     _sort_categories(result)
     if summary:
         # A per-customer table (an RFM summary): engines have no index, so the customer column is one.
@@ -266,6 +283,8 @@ def _columns(
         return names
     if not all(c in names for c in key_columns):
         return names if whole else None
+    if _lacks_a_named_column(names, options):
+        return None
     return _wanted(names, options)
 
 
@@ -298,26 +317,40 @@ def _roles(options: dict[str, Any]) -> dict[object, str]:
 
 def _arrow_columns(
     table: Any, options: dict[str, Any], func: str, *, summary: bool = False
-) -> tuple[Any, list[tuple[int, object, Any]]]:
+) -> tuple[Any, list[tuple[int, object, pd.Series]]]:
     """Check the named columns of an Arrow table and prepare them for pandas.
 
-    Returns the table without its decimal amount column and that column (position, name, values): pandas
-    would make Python Decimal objects of it, which the amount reader refuses; as an Arrow-backed column it
-    is read exactly (see :func:`decimal_floats`). For a ``summary`` (a per-customer table, read whole),
-    so is every decimal column not named as an id or group: frequencies, times and money values, read by
-    :mod:`retention.frames.summary_schema`. Integer decimals (DuckDB's HUGEINT, polars' Int128) named as
-    ids or groups are read as int64 when they fit, as pandas holds such ids.
+    Returns the table without the columns that pandas would read otherwise than they are meant, and
+    those columns (position, name, pandas Series), read apart:
+
+    - the decimal amount column: pandas would make Python Decimal objects of it, which the amount reader
+      refuses; as an Arrow-backed column it is read exactly (see :func:`decimal_floats`). For a
+      ``summary`` (a per-customer table, read whole), so is every decimal column not named as an id or
+      group: frequencies, times and money values, read by :mod:`retention.frames.summary_schema`;
+    - integer group columns (``by``) with missing values: pandas would make floats of them (so that
+      labels beyond 2**53 merged); they are read as pandas' nullable integers (``Int64`` ...).
+
+    Integer decimals (DuckDB's HUGEINT, polars' Int128) named as ids or groups are read as int64 when they
+    fit, as pandas holds such ids.
     """
     pa = importlib.import_module("pyarrow")
     roles = _roles(options)
-    decimals: list[tuple[int, object, Any]] = []
+    apart: list[tuple[int, object, pd.Series]] = []
+
+    def take(position: int, values: pd.Series) -> None:
+        nonlocal table
+        apart.append((position, table.schema.field(position).name, values))
+        table = table.remove_column(position)
+
+    def exact(position: int) -> pd.Series:
+        return pd.Series(pd.arrays.ArrowExtensionArray(table.column(position)), copy=False)
+
     for position in reversed(range(table.num_columns)):
         field = table.schema.field(position)
         role = roles.get(field.name)
         if role is None:
             if summary and pa.types.is_decimal(field.type):
-                decimals.append((position, field.name, table.column(position)))
-                table = table.remove_column(position)
+                take(position, exact(position))
             continue
         kind = next((k for test, k in _NESTED if getattr(pa.types, test)(field.type)), None)
         if kind is not None:
@@ -326,18 +359,30 @@ def _arrow_columns(
                 f"values. Pass a column with one value per row (explode or unnest it first), or name another column."
             )
             raise ColumnTypeError(msg)
-        if not pa.types.is_decimal(field.type):
-            continue
-        if role == "amount":
-            decimals.append((position, field.name, table.column(position)))
-            table = table.remove_column(position)
-        elif field.type.scale == 0:
+        if pa.types.is_decimal(field.type):
+            if role == "amount":
+                take(position, exact(position))
+                continue
+            if field.type.scale != 0:
+                continue
             try:
                 whole_numbers = table.column(position).cast(pa.int64())
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
                 continue  # beyond 64 bits: read as Python Decimal objects
             table = table.set_column(position, field.name, whole_numbers)
-    return table, decimals[::-1]
+        column = table.column(position)
+        if role == "by" and pa.types.is_integer(column.type) and column.null_count:
+            take(position, column.to_pandas(types_mapper=_nullable_integers(pa).get))
+    return table, apart[::-1]
+
+
+def _nullable_integers(pa: Any) -> dict[Any, Any]:
+    """Map each Arrow integer type to pandas' nullable integer type."""
+    return {
+        getattr(pa, f"{sign}int{bits}")(): pd.api.types.pandas_dtype(f"{sign.upper()}Int{bits}")
+        for sign in ("", "u")
+        for bits in (8, 16, 32, 64)
+    }
 
 
 def decimal_floats(col: pd.Series) -> NDArray[np.float64] | None:

@@ -854,7 +854,9 @@ def _refuse_equal_unlike(values: pd.Series | pd.Index, what: str, name: object) 
     """
     try:
         codes, _ = pd.factorize(values)  # missing values (None, NaN): -1, left out
-    except TypeError:  # unhashable labels (lists): refused by the caller's own reading, with its words
+    except (
+        TypeError
+    ):  # unhashable labels (lists): refused by the caller's own reading, with its words
         return
     written, _ = pd.factorize(pd.Series(np.asarray(values, dtype=object)).astype(str))
     pairs = np.unique(np.stack([codes, written], axis=1)[codes >= 0], axis=0)
