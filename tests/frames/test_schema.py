@@ -1042,6 +1042,27 @@ def test_groups_of_booleans_with_missing_labels_sort_whatever_the_order() -> Non
     assert labels[:2].tolist() == [False, True]
 
 
+@pytest.mark.parametrize(
+    "durations",
+    [
+        pd.to_timedelta([1, 2], unit="D"),
+        pd.Series([dt.timedelta(days=1), dt.timedelta(days=2)], dtype=object),
+        pd.Series(
+            [pd.DateOffset(months=1), pd.DateOffset(days=2)], dtype=object
+        ),  # DuckDB INTERVAL
+    ],
+)
+def test_durations_are_not_dates(durations: Any) -> None:
+    # They were "not dates ... convert with pd.to_datetime" (which refuses them), or, for intervals,
+    # "mixes timezones" (pandas' message about offsets).
+    tx = pd.DataFrame({"customer_id": [1, 2], "date": durations})
+    with pytest.raises(
+        ColumnTypeError,
+        match=r"^Column 'date' \(the date column\) of kpis holds durations .* not dates",
+    ):
+        rt.kpis(tx)
+
+
 def test_minus_zero_is_zero_as_an_id_and_as_a_group() -> None:
     # -0.0 == 0.0: one customer, one group; the label kept was the first row's, so row order changed it.
     days = pd.to_datetime(["2024-01-05", "2024-02-01", "2024-03-01"])

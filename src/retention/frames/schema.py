@@ -998,6 +998,9 @@ def read_days(
             f"If they are epoch seconds, convert with pd.to_datetime(tx[{name!r}], unit='s')."
         )
         raise ColumnTypeError(msg)
+    elif _holds_durations(col):
+        msg = f"Column {name!r} (the date column) of {func} holds durations ({col.dtype}), not dates. Pass the column of purchase dates with date=..., or add the durations to a start date first."
+        raise ColumnTypeError(msg)
     else:
         missing = col.isna().to_numpy()
         if missing.any():
@@ -1017,6 +1020,27 @@ def read_days(
     values = parsed.to_numpy()
     stamps = values.view(np.int64) if keep_time else None  # the column's own unit: see above
     return to_day(values), stamps
+
+
+def _holds_durations(col: pd.Series) -> bool:
+    """Tell a column of durations: timedelta64, Arrow durations, or objects such as DuckDB's intervals.
+
+    Intervals of months and days come from Arrow as ``pd.DateOffset`` objects, which pandas would have
+    failed to parse with a message about offsets (read as "timezones").
+    """
+    if pd.api.types.is_timedelta64_dtype(col.dtype):
+        return True
+    arrow = getattr(col.dtype, "pyarrow_dtype", None)
+    if arrow is not None:
+        return str(arrow).startswith(
+            ("duration", "month_interval", "day_time_interval", "month_day_nano")
+        )
+    # Objects: the first row tells, without a pass over the column (missing dates are refused anyway).
+    return (
+        col.dtype == object
+        and len(col) > 0
+        and isinstance(col.iloc[0], (_dt.timedelta, np.timedelta64, pd.DateOffset))
+    )
 
 
 # Words pandas reads as the current time: a result must never depend on the clock.
