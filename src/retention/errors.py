@@ -137,7 +137,7 @@ def as_floats(values: Any) -> NDArray[np.float64]:
 
 
 def column_not_found(
-    column: str,
+    column: object,
     role: str,
     available: Iterable[object],
     *,
@@ -151,8 +151,8 @@ def column_not_found(
 
     Parameters
     ----------
-    column : str
-        The column that was asked for.
+    column : object
+        The column label that was asked for (as given: ``0`` and ``"0"`` are two labels).
     role : str
         The parameter that named it (``"customer_id"``, ``"date"``, ``"amount"``).
     available : iterable
@@ -172,15 +172,26 @@ def column_not_found(
     --------
     >>> print(column_not_found("custmer_id", "customer_id", ["customer_id", "date"]))
     Column 'custmer_id' (the customer_id column) is not in the table. The table has: 'customer_id', 'date'. Hint: did you mean 'customer_id'? Pass the right name with customer_id=...
+
+    A label of another type that reads the same (polars and Arrow name columns by text):
+
+    >>> print(column_not_found(0, "date", ["customer_id", "0"]))
+    Column 0 (the date column) is not in the table. The table has: 'customer_id', '0'. Hint: the table's column is '0' (str), not 0 (int). Pass the right name with date=...
     """
-    names = [str(c) for c in available]
+    labels = list(available)
+    names = [str(c) for c in labels]
     listed = ", ".join(repr(n) for n in names) if names else "no columns"
+    shown = plain_value(column)
     opening = (
-        what if what is not None else f"Column {column!r} (the {role} column) is not in the table"
+        what if what is not None else f"Column {shown!r} (the {role} column) is not in the table"
     )
     msg = f"{opening}. The table has: {listed}."
+    alike = [c for c in labels if str(c) == str(column)]
     close = difflib.get_close_matches(str(column), names, n=1)
-    if close:
+    if alike:
+        other = plain_value(alike[0])
+        msg += f" Hint: the table's column is {other!r} ({type(other).__name__}), not {shown!r} ({type(shown).__name__})."
+    elif close:
         msg += f" Hint: did you mean {close[0]!r}?"
     msg += f" {fix}" if fix is not None else f" Pass the right name with {role}=..."
     return ColumnNotFoundError(msg)

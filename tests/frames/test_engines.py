@@ -247,6 +247,21 @@ def test_integer_groups_with_missing_labels_stay_integers(engine: str) -> None:
     assert_identical(got, expected)
 
 
+def test_a_label_of_another_type_is_named_with_its_type() -> None:
+    # Arrow and polars name columns by text: date=0 for a column that came from pandas as 0 is refused
+    # with a message that said the table had '0' and asked "did you mean '0'?".
+    tx = sample().rename(columns={"date": 0})
+    assert_identical(rt.kpis(tx, date=0), rt.kpis(sample()))
+    frame = _polars(tx.rename(columns=str))
+    with pytest.raises(
+        ColumnNotFoundError,
+        match=r"^Column 0 \(the date column\) .* the table's column is '0' \(str\), not 0 \(int\)\.",
+    ) as info:
+        rt.kpis(frame, date=0)
+    assert "did you mean" not in str(info.value)
+    assert_identical(rt.kpis(frame, date="0"), rt.kpis(sample()))
+
+
 def test_engine_of_does_not_import_engines() -> None:
     assert engine_of(pd.DataFrame()) is None
     assert engine_of(_polars(sample())) == "polars"

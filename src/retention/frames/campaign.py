@@ -368,7 +368,7 @@ def _listed(
         return _Listed(ids.unique() if ids.has_duplicates else ids, None)
     for column, role in ((customer_id, "customer_id"), (date, "date")):
         if column not in value.columns:
-            error = column_not_found(str(column), role, value.columns)
+            error = column_not_found(column, role, value.columns)
             msg = f"The {name!r} frame of {func}: {error} (a frame of {name} customers needs a customer column and a contact date column, named like those of the transactions)."
             raise type(error)(msg)
     ids = _id_index(value[customer_id], name, func)

@@ -36,7 +36,7 @@ def missing_column(
     column: object, role: str, available: Sequence[object], fix: str
 ) -> ColumnNotFoundError:
     """:func:`~retention.errors.column_not_found` with a closing sentence that fits ``role``."""
-    return column_not_found(str(column), role, available, fix=fix)
+    return column_not_found(column, role, available, fix=fix)
 
 
 def _numeric_ids(ids: pd.Index) -> bool:

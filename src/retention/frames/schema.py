@@ -873,7 +873,7 @@ def _refuse_equal_unlike(values: pd.Series | pd.Index, what: str, name: object) 
 
 def _column(tx: pd.DataFrame, column: object, role: str) -> pd.Series:
     if column not in tx.columns:
-        raise column_not_found(str(column), role, tx.columns)
+        raise column_not_found(column, role, tx.columns)
     col: Any = tx[
         column
     ]  # a DataFrame when the label is duplicated, which the stubs do not allow for
@@ -2014,7 +2014,7 @@ def _by_columns(by: object, tx: pd.DataFrame, func: str) -> list[object] | None:
             msg = f"The 'by' parameter of {func} must be a column label, a list of labels or a Series of groups indexed by customer id. Got {by!r}."
             raise InvalidParameterError(msg) from e
         if name not in tx.columns:
-            raise column_not_found(str(name), "by", tx.columns)
+            raise column_not_found(name, "by", tx.columns)
     return names
 
 
