@@ -858,7 +858,9 @@ def _refuse_equal_unlike(values: pd.Series | pd.Index, what: str, name: object) 
         TypeError
     ):  # unhashable labels (lists): refused by the caller's own reading, with its words
         return
-    written, _ = pd.factorize(pd.Series(np.asarray(values, dtype=object)).astype(str))
+    # As Python text in an array of objects: pandas' text type refuses lone surrogates, which ids may
+    # hold, and numpy's refuses tuples.
+    written, _ = pd.factorize(np.frompyfunc(str, 1, 1)(np.asarray(values, dtype=object)))
     pairs = np.unique(np.stack([codes, written], axis=1)[codes >= 0], axis=0)
     twice = pairs[1:, 0] == pairs[:-1, 0]
     if not twice.any():
