@@ -626,7 +626,7 @@ def _group_labels(values: pd.Series) -> pd.Series:
         return values
     if not numbers.astype(str).equals(given):
         return values
-    return pd.to_numeric(values)
+    return numbers.reindex(values.index)  # the missing labels NaN again (integers then floats)
 
 
 def _mangled(names: Iterable[object], columns: Columns) -> bool:

@@ -852,22 +852,21 @@ def _refuse_equal_unlike(values: pd.Series | pd.Index, what: str, name: object) 
     columns that mix kinds get here (``infer_dtype`` "mixed" or "mixed-integer"), e.g. ids that mix
     numbers and text, as Excel exports do.
     """
+    # Unhashable labels (lists) are refused by the caller's own reading, in its words.
     try:
         codes, _ = pd.factorize(values)  # missing values (None, NaN): -1, left out
-    except (
-        TypeError
-    ):  # unhashable labels (lists): refused by the caller's own reading, with its words
+    except TypeError:
         return
+    given = np.asarray(values, dtype=object)
     # As Python text in an array of objects: pandas' text type refuses lone surrogates, which ids may
     # hold, and numpy's refuses tuples.
-    written, _ = pd.factorize(np.frompyfunc(str, 1, 1)(np.asarray(values, dtype=object)))
+    written, _ = pd.factorize(np.frompyfunc(str, 1, 1)(given))
     pairs = np.unique(np.stack([codes, written], axis=1)[codes >= 0], axis=0)
     twice = pairs[1:, 0] == pairs[:-1, 0]
     if not twice.any():
         return
     rows = np.flatnonzero(codes == pairs[1:, 0][twice][0])
     other = rows[written[rows] != written[rows[0]]][0]
-    given = np.asarray(values, dtype=object)
     first, other = given[rows[0]], given[other]
     msg = f"{what} holds labels that are equal but written differently ({plain_value(first)!r} and {plain_value(other)!r}), which would be one label, written as the first row's. Make them one type, e.g. tx[{name!r}].astype(str)."
     raise ColumnTypeError(msg)
@@ -1032,10 +1031,10 @@ def _holds_durations(col: pd.Series) -> bool:
     """
     if pd.api.types.is_timedelta64_dtype(col.dtype):
         return True
-    arrow = getattr(col.dtype, "pyarrow_dtype", None)
-    if arrow is not None:
-        return str(arrow).startswith(
-            ("duration", "month_interval", "day_time_interval", "month_day_nano")
+    if isinstance(col.dtype, pd.ArrowDtype):
+        types = importlib.import_module("pyarrow").types
+        return bool(
+            types.is_duration(col.dtype.pyarrow_dtype) or types.is_interval(col.dtype.pyarrow_dtype)
         )
     # Objects: the first row tells, without a pass over the column (missing dates are refused anyway).
     return (
