@@ -988,6 +988,9 @@ def read_days(
     arrow = _arrow_dates(col)
     if arrow is not None:  # pyarrow timestamps and dates, as parquet files and pandas 3 give them
         col = arrow
+    if _holds_durations(col):  # before pandas' type tests, which raise on Arrow intervals
+        msg = f"Column {name!r} (the date column) of {func} holds durations ({col.dtype}), not dates. Pass the column of purchase dates with date=..., or add the durations to a start date first."
+        raise ColumnTypeError(msg)
     if isinstance(col.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(col.dtype):
         parsed = col
     elif pd.api.types.is_bool_dtype(col.dtype):
@@ -998,9 +1001,6 @@ def read_days(
             f"Column {name!r} (the date column) of {func} holds numbers ({col.dtype}), not dates. "
             f"If they are epoch seconds, convert with pd.to_datetime(tx[{name!r}], unit='s')."
         )
-        raise ColumnTypeError(msg)
-    elif _holds_durations(col):
-        msg = f"Column {name!r} (the date column) of {func} holds durations ({col.dtype}), not dates. Pass the column of purchase dates with date=..., or add the durations to a start date first."
         raise ColumnTypeError(msg)
     else:
         missing = col.isna().to_numpy()
@@ -1029,13 +1029,13 @@ def _holds_durations(col: pd.Series) -> bool:
     Intervals of months and days come from Arrow as ``pd.DateOffset`` objects, which pandas would have
     failed to parse with a message about offsets (read as "timezones").
     """
-    if pd.api.types.is_timedelta64_dtype(col.dtype):
-        return True
-    if isinstance(col.dtype, pd.ArrowDtype):
+    if isinstance(col.dtype, pd.ArrowDtype):  # first: pandas' type tests raise on Arrow intervals
         types = importlib.import_module("pyarrow").types
         return bool(
             types.is_duration(col.dtype.pyarrow_dtype) or types.is_interval(col.dtype.pyarrow_dtype)
         )
+    if pd.api.types.is_timedelta64_dtype(col.dtype):
+        return True
     # Objects: the first row tells, without a pass over the column (missing dates are refused anyway).
     return (
         col.dtype == object
